@@ -1,0 +1,35 @@
+# Thin wrapper around CMake: `make demo` and `make check` are the two commands.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps configure build demo check check-asan clean
+
+all: build
+
+deps:
+	bash scripts/deps.sh $(BUILD)
+
+configure: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	bash scripts/demo.sh $(BUILD)
+
+check: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	$(MAKE) --no-print-directory check-asan
+
+# Unit and script tests again under AddressSanitizer + UndefinedBehaviorSanitizer
+# (clang-19, which also builds the libFuzzer targets that run for a bounded time).
+check-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_C_COMPILER=clang-19 -DCMAKE_BUILD_TYPE=Debug \
+	  -DDLCC_SANITIZE=ON -DDLCC_FUZZ=ON -DDLCC_PYTHON=$(abspath $(BUILD))/venv/bin/python >/dev/null
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

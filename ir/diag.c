@@ -1,0 +1,75 @@
+/* Diagnostics list: grows on demand, keeps the first `limit` messages. */
+#include "ir/diag.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { DIAG_DEFAULT_LIMIT = 1000 };
+
+void dl_diag_init(dl_diag *diag) { memset(diag, 0, sizeof(*diag)); }
+
+void dl_diag_deinit(dl_diag *diag) {
+  for (int i = 0; i < diag->count && diag->messages; i++)
+    free(diag->messages[i]);
+  free(diag->messages);
+  memset(diag, 0, sizeof(*diag));
+}
+
+static void diag_store(dl_diag *diag, char *message) {
+  int limit = diag->limit > 0 ? diag->limit : DIAG_DEFAULT_LIMIT;
+  if (diag->count >= limit) {
+    free(message);
+    diag->count++;
+    return;
+  }
+  if (diag->count == diag->capacity) {
+    int capacity = diag->capacity ? diag->capacity * 2 : 8;
+    char **grown = realloc(diag->messages, (size_t)capacity * sizeof(char *));
+    if (!grown) {
+      free(message);
+      diag->count++;
+      return;
+    }
+    diag->messages = grown;
+    diag->capacity = capacity;
+  }
+  diag->messages[diag->count++] = message;
+}
+
+int dl_error(dl_diag *diag, const char *format, ...) {
+  if (!diag)
+    return -1;
+  va_list args;
+  va_start(args, format);
+  int length = vsnprintf(NULL, 0, format, args);
+  va_end(args);
+  char *message = length >= 0 ? malloc((size_t)length + 1) : NULL;
+  if (message) {
+    va_start(args, format);
+    vsnprintf(message, (size_t)length + 1, format, args);
+    va_end(args);
+  }
+  if (message)
+    diag_store(diag, message);
+  else
+    diag->count++;
+  return -1;
+}
+
+int dl_diag_has_errors(const dl_diag *diag) { return diag->count > 0; }
+
+const char *dl_diag_message(const dl_diag *diag, int index) {
+  int stored = diag->count < diag->capacity ? diag->count : diag->capacity;
+  if (index < 0 || index >= stored || !diag->messages)
+    return "";
+  return diag->messages[index];
+}
+
+void dl_diag_print(const dl_diag *diag, FILE *stream) {
+  int stored = diag->count < diag->capacity ? diag->count : diag->capacity;
+  for (int i = 0; i < stored; i++)
+    fprintf(stream, "%s\n", diag->messages[i]);
+  if (diag->count > stored)
+    fprintf(stream, "(%d more errors not shown)\n", diag->count - stored);
+}

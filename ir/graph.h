@@ -1,0 +1,150 @@
+/* The graph IR: values, nodes with typed attributes, nested regions, constants.
+ * All memory belongs to the graph's arena and is freed by ir_graph_destroy. */
+#ifndef DLCC_IR_GRAPH_H
+#define DLCC_IR_GRAPH_H
+
+#include "ir/arena.h"
+#include "ir/op.h"
+#include "ir/type.h"
+
+typedef struct ir_graph ir_graph;
+typedef struct ir_node ir_node;
+typedef struct ir_value ir_value;
+typedef struct ir_region ir_region;
+
+typedef enum ir_value_kind {
+  IR_VALUE_PARAM,    /* graph input, or parameter of a region */
+  IR_VALUE_RESULT,   /* output of a node */
+  IR_VALUE_CONSTANT, /* data known at compile time (weights, folded shapes) */
+} ir_value_kind;
+
+struct ir_value {
+  const char *name; /* unique within the graph */
+  ir_type type;
+  ir_value_kind kind;
+  int id;             /* dense, in creation order */
+  ir_node *producer;  /* IR_VALUE_RESULT: the node; else NULL */
+  int producer_index; /* which output of the producer */
+  ir_region *region;  /* IR_VALUE_PARAM: the region it belongs to */
+  /* IR_VALUE_CONSTANT: little-endian element data, ir_type_byte_size bytes.
+   * Not copied on import: points into the arena or adopted memory. NULL when
+   * the constant was elided from a text dump (such a graph cannot be run). */
+  const void *data;
+};
+
+typedef enum ir_attr_kind {
+  IR_ATTR_INT,
+  IR_ATTR_FLOAT,
+  IR_ATTR_STRING,
+  IR_ATTR_INTS,
+  IR_ATTR_FLOATS,
+  IR_ATTR_STRINGS,
+  IR_ATTR_DTYPE,
+} ir_attr_kind;
+
+typedef struct ir_attr {
+  const char *name;
+  ir_attr_kind kind;
+  int count; /* element count of the list kinds */
+  union {
+    int64_t i;
+    float f;
+    const char *s;
+    const int64_t *ints;
+    const float *floats;
+    const char *const *strings;
+    ir_dtype dtype;
+  } as;
+} ir_attr;
+
+struct ir_region {
+  ir_node *first, *last; /* nodes in execution order */
+  ir_value **params;     /* values defined on entry (graph inputs for the body) */
+  int num_params;
+  ir_value **results; /* values yielded (graph outputs for the body) */
+  int num_results;
+  ir_node *owner; /* node whose body this is; NULL for the graph body */
+};
+
+struct ir_node {
+  ir_op op;
+  const char *name;
+  int id;
+  ir_value **inputs; /* an entry is NULL where an optional input is absent */
+  int num_inputs;
+  ir_value **outputs;
+  int num_outputs;
+  ir_attr *attrs; /* sorted by nothing: in the order set */
+  int num_attrs;
+  ir_region *body;   /* nested region (fused groups), NULL otherwise */
+  ir_region *parent; /* region this node lives in */
+  ir_node *prev, *next;
+};
+
+struct ir_graph {
+  ir_arena *arena;
+  const char *name;
+  ir_region body;
+  ir_value **constants; /* every constant value, in creation order */
+  int num_constants;
+  const char **symbols; /* names of symbolic dimensions */
+  int num_symbols;
+  int num_values; /* ids handed out */
+  int num_nodes;
+  /* private */
+  int constants_capacity;
+  struct ir_name_table *names;
+};
+
+ir_graph *ir_graph_create(const char *name);
+void ir_graph_destroy(ir_graph *graph);
+
+/* Values. Names must be unique; NULL name → a fresh "vN" name. Return NULL if the
+ * name is taken or memory ran out. */
+ir_value *ir_graph_add_input(ir_graph *graph, const char *name, ir_type type);
+ir_value *ir_graph_add_constant(ir_graph *graph, const char *name, ir_type type,
+                                const void *data /* borrowed; may be NULL */);
+/* Copies data into the arena (for small folded constants). */
+ir_value *ir_graph_add_constant_copy(ir_graph *graph, const char *name, ir_type type,
+                                     const void *data);
+int ir_graph_add_output(ir_graph *graph, ir_value *value);
+ir_value *ir_graph_find_value(const ir_graph *graph, const char *name);
+/* A name not used yet, built from `base` ("conv1" → "conv1", "conv1.1", ...). */
+const char *ir_graph_unique_name(ir_graph *graph, const char *base);
+/* Index of a dimension symbol, creating it if new; the dim is IR_DIM_SYMBOL(index). */
+int ir_graph_symbol(ir_graph *graph, const char *name);
+
+/* Nodes. Outputs are created with the given names (NULL entries → fresh names) and
+ * an invalid type; shape inference (ir_infer_node) fills the types. The node is
+ * appended to `region` (NULL: the graph body). */
+ir_node *ir_graph_add_node(ir_graph *graph, ir_region *region, ir_op op, const char *name,
+                           ir_value *const *inputs, int num_inputs,
+                           const char *const *output_names, int num_outputs);
+/* Insert/remove without freeing (arena memory). */
+void ir_region_insert_before(ir_region *region, ir_node *before, ir_node *node);
+void ir_region_remove(ir_region *region, ir_node *node);
+ir_region *ir_node_create_body(ir_graph *graph, ir_node *node);
+ir_value *ir_region_add_param(ir_graph *graph, ir_region *region, const char *name,
+                              ir_type type);
+int ir_region_add_result(ir_graph *graph, ir_region *region, ir_value *value);
+
+/* Attributes: setting an existing name replaces it. */
+int ir_node_set_int(ir_graph *graph, ir_node *node, const char *name, int64_t value);
+int ir_node_set_float(ir_graph *graph, ir_node *node, const char *name, float value);
+int ir_node_set_string(ir_graph *graph, ir_node *node, const char *name, const char *value);
+int ir_node_set_ints(ir_graph *graph, ir_node *node, const char *name, const int64_t *values,
+                     int count);
+int ir_node_set_floats(ir_graph *graph, ir_node *node, const char *name, const float *values,
+                       int count);
+int ir_node_set_strings(ir_graph *graph, ir_node *node, const char *name,
+                        const char *const *values, int count);
+int ir_node_set_dtype(ir_graph *graph, ir_node *node, const char *name, ir_dtype value);
+const ir_attr *ir_node_attr(const ir_node *node, const char *name);
+const char *ir_attr_kind_name(ir_attr_kind kind);
+
+/* Every node of the graph in order, regions included (pre-order). */
+ir_node *ir_graph_next_node(const ir_graph *graph, ir_node *node /* NULL: first */);
+/* Number of uses of `value` as a node input or region result, anywhere. */
+int ir_value_use_count(const ir_graph *graph, const ir_value *value);
+
+#endif

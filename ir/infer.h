@@ -1,0 +1,58 @@
+/* Shape and type inference: the per-op functions named in ops.def and the helpers
+ * they share (attribute access with type checks, broadcasting, error messages). */
+#ifndef DLCC_IR_INFER_H
+#define DLCC_IR_INFER_H
+
+#include "ir/diag.h"
+#include "ir/graph.h"
+
+/* Checks arity against the op table, then runs the op's inference. On error the
+ * message reads: node 'NAME' (Op): what is wrong. */
+int ir_infer_node(ir_graph *graph, ir_node *node, dl_diag *diag);
+/* Runs ir_infer_node over every node in order; reports all failures, returns -1 if any. */
+int ir_infer_graph(ir_graph *graph, dl_diag *diag);
+
+/* Adds "node 'NAME' (Op): <message>" and returns -1. */
+int ir_node_error(dl_diag *diag, const ir_node *node, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Typed attribute reads. Absent → `fallback` and 0; present with another kind → error
+ * naming the node, the attribute and both kinds, and -1. */
+int ir_attr_int(const ir_node *node, const char *name, int64_t fallback, int64_t *out,
+                dl_diag *diag);
+int ir_attr_float(const ir_node *node, const char *name, float fallback, float *out,
+                  dl_diag *diag);
+int ir_attr_string(const ir_node *node, const char *name, const char *fallback,
+                   const char **out, dl_diag *diag);
+/* Lists: absent → *out_count = -1 (caller chooses the default). */
+int ir_attr_ints(const ir_node *node, const char *name, const int64_t **out,
+                 int *out_count, dl_diag *diag);
+int ir_attr_floats(const ir_node *node, const char *name, const float **out,
+                   int *out_count, dl_diag *diag);
+int ir_attr_dtype(const ir_node *node, const char *name, ir_dtype fallback, ir_dtype *out,
+                  dl_diag *diag);
+
+/* Input `index` (NULL-safe: absent optional inputs give NULL). */
+static inline ir_value *ir_node_input(const ir_node *node, int index) {
+  return index < node->num_inputs ? node->inputs[index] : NULL;
+}
+/* Reads a constant integer tensor (i32 or i64 data, rank <= 1) into `out` (up to
+ * `capacity` values). Non-constant, elided or wrong dtype → error naming the input. */
+int ir_node_constant_ints(const ir_node *node, int input_index, int64_t *out, int capacity,
+                          int *out_count, dl_diag *diag);
+
+/* Multidirectional (numpy) broadcasting of two shapes. */
+int ir_broadcast_shapes(const ir_type *a, const ir_type *b, ir_type *out);
+/* Normalizes a possibly negative axis in [-rank, rank) → [0, rank); -1 if out of range. */
+int ir_normalize_axis(int64_t axis, int rank, int *out);
+
+/* Sets output `index` type, checking the byte size does not overflow. */
+int ir_set_output_type(const ir_node *node, int index, ir_type type, dl_diag *diag);
+
+/* The per-op inference functions of ops.def. */
+#define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER)                              \
+  int INFER(ir_graph *graph, ir_node *node, dl_diag *diag);
+#include "ir/ops.def"
+#undef OP
+
+#endif

@@ -1,0 +1,1 @@
+/* Placeholder: replaced by the shape inference of every op. */

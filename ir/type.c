@@ -1,0 +1,135 @@
+/* Element type table (from dtype.def) and tensor type helpers. */
+#include "ir/type.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct dtype_info {
+  const char *name;
+  size_t size;
+  int onnx_code;
+} dtype_info;
+
+static const dtype_info DTYPES[IR_DTYPE_COUNT] = {
+    [IR_DTYPE_INVALID] = {"invalid", 0, 0},
+#define DTYPE(ENUM, NAME, SIZE, ONNX) [IR_DTYPE_##ENUM] = {NAME, SIZE, ONNX},
+#include "ir/dtype.def"
+#undef DTYPE
+};
+
+static bool dtype_valid(ir_dtype dtype) { return dtype > IR_DTYPE_INVALID && dtype < IR_DTYPE_COUNT; }
+
+const char *ir_dtype_name(ir_dtype dtype) {
+  return dtype_valid(dtype) ? DTYPES[dtype].name : "invalid";
+}
+
+ir_dtype ir_dtype_from_name(const char *name) {
+  for (int d = 1; d < IR_DTYPE_COUNT; d++)
+    if (strcmp(DTYPES[d].name, name) == 0)
+      return (ir_dtype)d;
+  return IR_DTYPE_INVALID;
+}
+
+size_t ir_dtype_size(ir_dtype dtype) { return dtype_valid(dtype) ? DTYPES[dtype].size : 0; }
+
+ir_dtype ir_dtype_from_onnx(int onnx_code) {
+  for (int d = 1; d < IR_DTYPE_COUNT; d++)
+    if (DTYPES[d].onnx_code == onnx_code)
+      return (ir_dtype)d;
+  return IR_DTYPE_INVALID;
+}
+
+int ir_dtype_to_onnx(ir_dtype dtype) { return dtype_valid(dtype) ? DTYPES[dtype].onnx_code : 0; }
+
+bool ir_dtype_is_float(ir_dtype dtype) {
+  return dtype == IR_DTYPE_F32 || dtype == IR_DTYPE_F16 || dtype == IR_DTYPE_BF16 ||
+         dtype == IR_DTYPE_F64;
+}
+
+bool ir_dtype_is_signed(ir_dtype dtype) {
+  return dtype == IR_DTYPE_I8 || dtype == IR_DTYPE_I16 || dtype == IR_DTYPE_I32 ||
+         dtype == IR_DTYPE_I64;
+}
+
+bool ir_dtype_is_integer(ir_dtype dtype) {
+  return ir_dtype_is_signed(dtype) || dtype == IR_DTYPE_U8 || dtype == IR_DTYPE_U16 ||
+         dtype == IR_DTYPE_U32 || dtype == IR_DTYPE_U64;
+}
+
+ir_type ir_type_make(ir_dtype dtype, int rank, const int64_t *dims) {
+  ir_type type = {.dtype = dtype, .rank = rank};
+  for (int i = 0; i < rank && i < IR_MAX_RANK; i++)
+    type.dims[i] = dims[i];
+  return type;
+}
+
+ir_type ir_type_scalar(ir_dtype dtype) { return ir_type_make(dtype, 0, NULL); }
+
+bool ir_type_equal(const ir_type *a, const ir_type *b) {
+  if (a->dtype != b->dtype || a->rank != b->rank)
+    return false;
+  for (int i = 0; i < a->rank; i++)
+    if (a->dims[i] != b->dims[i])
+      return false;
+  return true;
+}
+
+bool ir_type_is_static(const ir_type *type) {
+  for (int i = 0; i < type->rank; i++)
+    if (!ir_dim_is_static(type->dims[i]))
+      return false;
+  return true;
+}
+
+bool ir_type_element_count(const ir_type *type, int64_t *out_count) {
+  int64_t count = 1;
+  for (int i = 0; i < type->rank; i++) {
+    int64_t dim = type->dims[i];
+    if (!ir_dim_is_static(dim))
+      return false;
+    if (dim != 0 && count > INT64_MAX / dim)
+      return false;
+    count *= dim;
+  }
+  *out_count = count;
+  return true;
+}
+
+bool ir_type_byte_size(const ir_type *type, int64_t *out_bytes) {
+  int64_t count;
+  int64_t element = (int64_t)ir_dtype_size(type->dtype);
+  if (!ir_type_element_count(type, &count) || element == 0)
+    return false;
+  if (count > INT64_MAX / element)
+    return false;
+  *out_bytes = count * element;
+  return true;
+}
+
+int ir_type_format(const ir_type *type, const char *const *symbol_names, char *buffer,
+                   size_t size) {
+  size_t used = 0;
+  int total = 0;
+#define APPEND(...)                                                                        \
+  do {                                                                                     \
+    int n = snprintf(buffer + used, used < size ? size - used : 0, __VA_ARGS__);          \
+    total += n;                                                                            \
+    used = used + (size_t)n < size ? used + (size_t)n : size;                              \
+  } while (0)
+  if (size == 0)
+    buffer = NULL;
+  APPEND("%s[", ir_dtype_name(type->dtype));
+  for (int i = 0; i < type->rank; i++) {
+    int64_t dim = type->dims[i];
+    const char *comma = i ? "," : "";
+    if (ir_dim_is_static(dim))
+      APPEND("%s%lld", comma, (long long)dim);
+    else if (symbol_names)
+      APPEND("%s%s", comma, symbol_names[ir_dim_symbol_index(dim)]);
+    else
+      APPEND("%s?%d", comma, ir_dim_symbol_index(dim));
+  }
+  APPEND("]");
+#undef APPEND
+  return total;
+}

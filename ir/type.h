@@ -1,0 +1,54 @@
+/* Element types and tensor types (element type + shape) of the graph IR. */
+#ifndef DLCC_IR_TYPE_H
+#define DLCC_IR_TYPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum ir_dtype {
+  IR_DTYPE_INVALID = 0,
+#define DTYPE(ENUM, NAME, SIZE, ONNX) IR_DTYPE_##ENUM,
+#include "ir/dtype.def"
+#undef DTYPE
+  IR_DTYPE_COUNT
+} ir_dtype;
+
+const char *ir_dtype_name(ir_dtype dtype);            /* "f32"; "invalid" */
+ir_dtype ir_dtype_from_name(const char *name);        /* IR_DTYPE_INVALID if unknown */
+size_t ir_dtype_size(ir_dtype dtype);                 /* bytes per element */
+ir_dtype ir_dtype_from_onnx(int onnx_code);           /* IR_DTYPE_INVALID if unsupported */
+int ir_dtype_to_onnx(ir_dtype dtype);
+bool ir_dtype_is_float(ir_dtype dtype);
+bool ir_dtype_is_integer(ir_dtype dtype); /* signed or unsigned, not bool */
+bool ir_dtype_is_signed(ir_dtype dtype);
+
+enum { IR_MAX_RANK = 8 };
+
+/* A dimension is a static size >= 0, or symbolic: IR_DIM_SYMBOL(k) refers to
+ * the graph's k-th dimension symbol (e.g. "batch"). Static-only code checks
+ * ir_dim_is_static() and reports an error for symbolic dimensions. */
+#define IR_DIM_SYMBOL(k) (-(int64_t)(k)-1)
+static inline bool ir_dim_is_static(int64_t dim) { return dim >= 0; }
+static inline int ir_dim_symbol_index(int64_t dim) { return (int)(-dim - 1); }
+
+typedef struct ir_type {
+  ir_dtype dtype;
+  int rank;
+  int64_t dims[IR_MAX_RANK];
+} ir_type;
+
+ir_type ir_type_make(ir_dtype dtype, int rank, const int64_t *dims);
+ir_type ir_type_scalar(ir_dtype dtype);
+bool ir_type_equal(const ir_type *a, const ir_type *b);
+bool ir_type_is_static(const ir_type *type);
+/* Element count; false if a dimension is symbolic or the count overflows int64. */
+bool ir_type_element_count(const ir_type *type, int64_t *out_count);
+/* Byte size; false if symbolic or the byte count overflows int64. */
+bool ir_type_byte_size(const ir_type *type, int64_t *out_bytes);
+/* Writes e.g. "f32[1,3,224,224]" (or "f32[]" for a scalar); returns length like snprintf.
+ * Symbolic dims print as the symbol index "?k" unless names are given. */
+int ir_type_format(const ir_type *type, const char *const *symbol_names, char *buffer,
+                   size_t size);
+
+#endif
