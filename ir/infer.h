@@ -49,6 +49,26 @@ int ir_normalize_axis(int64_t axis, int rank, int *out);
 /* Sets output `index` type, checking the byte size does not overflow. */
 int ir_set_output_type(const ir_node *node, int index, ir_type type, dl_diag *diag);
 
+/* Writes `type` as text for messages ("f32[1,3,224,224]"), naming symbolic dims with
+ * the graph's symbol names when `graph` is given; returns `buffer`. */
+const char *ir_format_type(const ir_graph *graph, const ir_type *type, char *buffer,
+                           size_t size);
+/* Adds "node 'N' (Op): input I 'NAME' has type T but <message>" and returns -1. */
+int ir_input_error(const ir_graph *graph, dl_diag *diag, const ir_node *node, int index,
+                   const char *format, ...) __attribute__((format(printf, 5, 6)));
+/* Input `index` must be present with rank in [min_rank, max_rank] (-1: no upper bound);
+ * otherwise an ir_input_error ("... but Conv needs rank 4") and -1. */
+int ir_expect_rank(const ir_graph *graph, const ir_node *node, int index, int min_rank,
+                   int max_rank, dl_diag *diag);
+/* Input `index` must be present with a floating-point dtype. */
+int ir_expect_float(const ir_graph *graph, const ir_node *node, int index, dl_diag *diag);
+/* Input `index` must be present with the same dtype as input `reference`. */
+int ir_expect_same_dtype(const ir_graph *graph, const ir_node *node, int index,
+                         int reference, dl_diag *diag);
+/* Every dim of input `index` in [first, rank) must be static; else an error naming `what`. */
+int ir_expect_static_dims(const ir_graph *graph, const ir_node *node, int index, int first,
+                          const char *what, dl_diag *diag);
+
 /* The per-op inference functions of ops.def. */
 #define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER)                              \
   int INFER(ir_graph *graph, ir_node *node, dl_diag *diag);

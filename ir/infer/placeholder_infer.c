@@ -101,7 +101,3 @@ __attribute__((weak)) int ir_infer_variadic_broadcast(ir_graph *graph, ir_node *
 __attribute__((weak)) int ir_infer_where(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
-
-__attribute__((weak)) int ir_node_error(dl_diag *diag, const ir_node *node, const char *format, ...) {
-  return dl_error(diag, "node '%s' (%s): %s", node->name, ir_op_name(node->op), format);
-}
