@@ -5,99 +5,95 @@
 __attribute__((weak)) int ir_infer_batch_normalization(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
-__attribute__((weak)) int ir_infer_broadcast_binary(ir_graph *graph, ir_node *node, dl_diag *diag) {
-  return ir_node_error(diag, node, "shape inference not implemented yet");
-}
-__attribute__((weak)) int ir_infer_cast(ir_graph *graph, ir_node *node, dl_diag *diag) {
-  return ir_node_error(diag, node, "shape inference not implemented yet");
-}
-__attribute__((weak)) int ir_infer_clip(ir_graph *graph, ir_node *node, dl_diag *diag) {
-  return ir_node_error(diag, node, "shape inference not implemented yet");
-}
-__attribute__((weak)) int ir_infer_compare(ir_graph *graph, ir_node *node, dl_diag *diag) {
-  return ir_node_error(diag, node, "shape inference not implemented yet");
-}
+
 __attribute__((weak)) int ir_infer_concat(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
+
 __attribute__((weak)) int ir_infer_constant_of_shape(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
+
 __attribute__((weak)) int ir_infer_conv(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
-__attribute__((weak)) int ir_infer_dropout(ir_graph *graph, ir_node *node, dl_diag *diag) {
-  return ir_node_error(diag, node, "shape inference not implemented yet");
-}
+
 __attribute__((weak)) int ir_infer_expand(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
+
 __attribute__((weak)) int ir_infer_flatten(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
+
 __attribute__((weak)) int ir_infer_gather(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
+
 __attribute__((weak)) int ir_infer_gemm(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
+
 __attribute__((weak)) int ir_infer_global_pool(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
+
 __attribute__((weak)) int ir_infer_group(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
+
 __attribute__((weak)) int ir_infer_layer_normalization(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
+
 __attribute__((weak)) int ir_infer_matmul(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
+
 __attribute__((weak)) int ir_infer_pad(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
+
 __attribute__((weak)) int ir_infer_pool(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
-__attribute__((weak)) int ir_infer_pow(ir_graph *graph, ir_node *node, dl_diag *diag) {
-  return ir_node_error(diag, node, "shape inference not implemented yet");
-}
+
 __attribute__((weak)) int ir_infer_range(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
+
 __attribute__((weak)) int ir_infer_reduce(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
+
 __attribute__((weak)) int ir_infer_reshape(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
+
 __attribute__((weak)) int ir_infer_shape(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
+
 __attribute__((weak)) int ir_infer_slice(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
+
 __attribute__((weak)) int ir_infer_softmax(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
+
 __attribute__((weak)) int ir_infer_split(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
+
 __attribute__((weak)) int ir_infer_squeeze(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
+
 __attribute__((weak)) int ir_infer_transpose(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
-__attribute__((weak)) int ir_infer_unary(ir_graph *graph, ir_node *node, dl_diag *diag) {
-  return ir_node_error(diag, node, "shape inference not implemented yet");
-}
+
 __attribute__((weak)) int ir_infer_unsqueeze(ir_graph *graph, ir_node *node, dl_diag *diag) {
-  return ir_node_error(diag, node, "shape inference not implemented yet");
-}
-__attribute__((weak)) int ir_infer_variadic_broadcast(ir_graph *graph, ir_node *node, dl_diag *diag) {
-  return ir_node_error(diag, node, "shape inference not implemented yet");
-}
-__attribute__((weak)) int ir_infer_where(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }

@@ -1,0 +1,85 @@
+/* Inference of one-input elementwise ops (output type = input type), Clip and Dropout. */
+#include "ir/infer.h"
+
+/* Ops computed on real numbers only (ONNX restricts them to float types). */
+static bool op_needs_float(ir_op op) {
+  switch (op) {
+  case IR_OP_CEIL: case IR_OP_ERF: case IR_OP_EXP: case IR_OP_FLOOR: case IR_OP_HARD_SIGMOID:
+  case IR_OP_HARD_SWISH: case IR_OP_LEAKY_RELU: case IR_OP_LOG: case IR_OP_RECIPROCAL:
+  case IR_OP_SIGMOID: case IR_OP_SQRT: case IR_OP_TANH:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/* The float attributes an op reads, checked for kind so a bad model fails here. */
+static int check_float_attributes(const ir_node *node, dl_diag *diag) {
+  float value;
+  switch (node->op) {
+  case IR_OP_LEAKY_RELU:
+    return ir_attr_float(node, "alpha", 0.01f, &value, diag);
+  case IR_OP_HARD_SIGMOID:
+    if (ir_attr_float(node, "alpha", 0.2f, &value, diag) != 0)
+      return -1;
+    return ir_attr_float(node, "beta", 0.5f, &value, diag);
+  default:
+    return 0;
+  }
+}
+
+int ir_infer_unary(ir_graph *graph, ir_node *node, dl_diag *diag) {
+  const ir_type *input = &node->inputs[0]->type;
+  if (op_needs_float(node->op) && ir_expect_float(graph, node, 0, diag) != 0)
+    return -1;
+  if (node->op == IR_OP_NOT && input->dtype != IR_DTYPE_BOOL)
+    return ir_input_error(graph, diag, node, 0, "Not needs bool");
+  if ((node->op == IR_OP_NEG || node->op == IR_OP_ABS || node->op == IR_OP_RELU) &&
+      input->dtype == IR_DTYPE_BOOL)
+    return ir_input_error(graph, diag, node, 0, "%s needs a numeric type",
+                          ir_op_name(node->op));
+  if (check_float_attributes(node, diag) != 0)
+    return -1;
+  return ir_set_output_type(node, 0, *input, diag);
+}
+
+/* Clip's optional min and max inputs are scalars of the input's element type. */
+int ir_infer_clip(ir_graph *graph, ir_node *node, dl_diag *diag) {
+  const ir_type *input = &node->inputs[0]->type;
+  if (input->dtype == IR_DTYPE_BOOL)
+    return ir_input_error(graph, diag, node, 0, "Clip needs a numeric type");
+  for (int i = 1; i < node->num_inputs; i++) {
+    ir_value *bound = node->inputs[i];
+    if (!bound)
+      continue;
+    if (ir_expect_same_dtype(graph, node, i, 0, diag) != 0)
+      return -1;
+    bool one_element = bound->type.rank == 0 ||
+                       (bound->type.rank == 1 && bound->type.dims[0] == 1);
+    if (!one_element)
+      return ir_input_error(graph, diag, node, i, "Clip's %s must be a scalar",
+                            i == 1 ? "min" : "max");
+  }
+  return ir_set_output_type(node, 0, *input, diag);
+}
+
+/* Dropout (inference): output = input; optional mask output is bool of the same shape. */
+int ir_infer_dropout(ir_graph *graph, ir_node *node, dl_diag *diag) {
+  const ir_type *input = &node->inputs[0]->type;
+  if (ir_expect_float(graph, node, 0, diag) != 0)
+    return -1;
+  ir_value *ratio = ir_node_input(node, 1);
+  if (ratio && (ratio->type.rank != 0 || !ir_dtype_is_float(ratio->type.dtype)))
+    return ir_input_error(graph, diag, node, 1, "Dropout's ratio must be a float scalar");
+  ir_value *training = ir_node_input(node, 2);
+  if (training && (training->type.rank != 0 || training->type.dtype != IR_DTYPE_BOOL))
+    return ir_input_error(graph, diag, node, 2, "Dropout's training_mode must be a bool scalar");
+  if (ir_set_output_type(node, 0, *input, diag) != 0)
+    return -1;
+  if (node->num_outputs > 1) {
+    ir_type mask = *input;
+    mask.dtype = IR_DTYPE_BOOL;
+    return ir_set_output_type(node, 1, mask, diag);
+  }
+  return 0;
+}
