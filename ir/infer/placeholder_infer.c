@@ -14,10 +14,6 @@ __attribute__((weak)) int ir_infer_constant_of_shape(ir_graph *graph, ir_node *n
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
 
-__attribute__((weak)) int ir_infer_conv(ir_graph *graph, ir_node *node, dl_diag *diag) {
-  return ir_node_error(diag, node, "shape inference not implemented yet");
-}
-
 __attribute__((weak)) int ir_infer_expand(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
@@ -34,10 +30,6 @@ __attribute__((weak)) int ir_infer_gemm(ir_graph *graph, ir_node *node, dl_diag 
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
 
-__attribute__((weak)) int ir_infer_global_pool(ir_graph *graph, ir_node *node, dl_diag *diag) {
-  return ir_node_error(diag, node, "shape inference not implemented yet");
-}
-
 __attribute__((weak)) int ir_infer_group(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
@@ -51,10 +43,6 @@ __attribute__((weak)) int ir_infer_matmul(ir_graph *graph, ir_node *node, dl_dia
 }
 
 __attribute__((weak)) int ir_infer_pad(ir_graph *graph, ir_node *node, dl_diag *diag) {
-  return ir_node_error(diag, node, "shape inference not implemented yet");
-}
-
-__attribute__((weak)) int ir_infer_pool(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
 

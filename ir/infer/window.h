@@ -1,0 +1,29 @@
+/* Sliding-window geometry shared by Conv and the pools: reads kernel, strides,
+ * dilations, pads and auto_pad, and computes output sizes with the resolved pads. */
+#ifndef DLCC_IR_INFER_WINDOW_H
+#define DLCC_IR_INFER_WINDOW_H
+
+#include "ir/infer.h"
+
+typedef struct ir_window {
+  int spatial_rank;
+  int64_t kernel[IR_MAX_RANK];
+  int64_t strides[IR_MAX_RANK];
+  int64_t dilations[IR_MAX_RANK];
+  /* Begin pads of every axis, then end pads (ONNX order); resolved for SAME_* auto_pad. */
+  int64_t pads[2 * IR_MAX_RANK];
+  const char *auto_pad; /* "NOTSET", "SAME_UPPER", "SAME_LOWER" or "VALID" */
+  bool ceil_mode;
+} ir_window;
+
+/* Reads the window attributes of `node` for `spatial_rank` axes. `kernel` (Conv: from
+ * the weights) is used when kernel_shape is absent and must agree with it when present;
+ * NULL makes kernel_shape required (pools). */
+int ir_window_read(const ir_node *node, int spatial_rank, const int64_t *kernel,
+                   ir_window *out, dl_diag *diag);
+/* Computes the spatial output sizes for the spatial input sizes `input` (static) and
+ * fills window->pads for SAME_* auto_pad. */
+int ir_window_output(const ir_node *node, ir_window *window, const int64_t *input,
+                     int64_t *out, dl_diag *diag);
+
+#endif
