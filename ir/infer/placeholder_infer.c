@@ -2,10 +2,6 @@
  * Each real definition in ir/infer/ overrides its stub; this file goes once all exist. */
 #include "ir/infer.h"
 
-__attribute__((weak)) int ir_infer_batch_normalization(ir_graph *graph, ir_node *node, dl_diag *diag) {
-  return ir_node_error(diag, node, "shape inference not implemented yet");
-}
-
 __attribute__((weak)) int ir_infer_concat(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
@@ -26,19 +22,7 @@ __attribute__((weak)) int ir_infer_gather(ir_graph *graph, ir_node *node, dl_dia
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
 
-__attribute__((weak)) int ir_infer_gemm(ir_graph *graph, ir_node *node, dl_diag *diag) {
-  return ir_node_error(diag, node, "shape inference not implemented yet");
-}
-
 __attribute__((weak)) int ir_infer_group(ir_graph *graph, ir_node *node, dl_diag *diag) {
-  return ir_node_error(diag, node, "shape inference not implemented yet");
-}
-
-__attribute__((weak)) int ir_infer_layer_normalization(ir_graph *graph, ir_node *node, dl_diag *diag) {
-  return ir_node_error(diag, node, "shape inference not implemented yet");
-}
-
-__attribute__((weak)) int ir_infer_matmul(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
 
@@ -63,10 +47,6 @@ __attribute__((weak)) int ir_infer_shape(ir_graph *graph, ir_node *node, dl_diag
 }
 
 __attribute__((weak)) int ir_infer_slice(ir_graph *graph, ir_node *node, dl_diag *diag) {
-  return ir_node_error(diag, node, "shape inference not implemented yet");
-}
-
-__attribute__((weak)) int ir_infer_softmax(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
 
