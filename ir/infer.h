@@ -46,6 +46,11 @@ int ir_broadcast_shapes(const ir_type *a, const ir_type *b, ir_type *out);
 /* Normalizes a possibly negative axis in [-rank, rank) → [0, rank); -1 if out of range. */
 int ir_normalize_axis(int64_t axis, int rank, int *out);
 
+/* Normalizes `count` axes in place against `rank`; out of range or repeated → an error
+ * naming `what` (e.g. "axes") and -1. */
+int ir_normalize_axes(const ir_node *node, const char *what, int64_t *axes, int count,
+                      int rank, dl_diag *diag);
+
 /* Sets output `index` type, checking the byte size does not overflow. */
 int ir_set_output_type(const ir_node *node, int index, ir_type type, dl_diag *diag);
 

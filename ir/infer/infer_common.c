@@ -373,3 +373,19 @@ int ir_set_output_type(const ir_node *node, int index, ir_type type, dl_diag *di
   node->outputs[index]->type = type;
   return 0;
 }
+
+int ir_normalize_axes(const ir_node *node, const char *what, int64_t *axes, int count,
+                      int rank, dl_diag *diag) {
+  bool seen[IR_MAX_RANK] = {false};
+  for (int i = 0; i < count; i++) {
+    int axis;
+    if (rank > IR_MAX_RANK || ir_normalize_axis(axes[i], rank, &axis) != 0)
+      return ir_node_error(diag, node, "%s value %lld is out of range for rank %d", what,
+                           (long long)axes[i], rank);
+    if (seen[axis])
+      return ir_node_error(diag, node, "%s names axis %d twice", what, axis);
+    seen[axis] = true;
+    axes[i] = axis;
+  }
+  return 0;
+}

@@ -34,10 +34,6 @@ __attribute__((weak)) int ir_infer_range(ir_graph *graph, ir_node *node, dl_diag
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
 
-__attribute__((weak)) int ir_infer_reduce(ir_graph *graph, ir_node *node, dl_diag *diag) {
-  return ir_node_error(diag, node, "shape inference not implemented yet");
-}
-
 __attribute__((weak)) int ir_infer_reshape(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_node_error(diag, node, "shape inference not implemented yet");
 }
