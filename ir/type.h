@@ -51,4 +51,17 @@ bool ir_type_byte_size(const ir_type *type, int64_t *out_bytes);
 int ir_type_format(const ir_type *type, const char *const *symbol_names, char *buffer,
                    size_t size);
 
+/* Element access on little-endian tensor data (constants, folding). Integer reads of
+ * float data truncate toward zero (saturating); float reads of integers convert. */
+int64_t ir_element_get_int(ir_dtype dtype, const void *data, int64_t index);
+double ir_element_get_float(ir_dtype dtype, const void *data, int64_t index);
+/* Stores `value` converted to `dtype` (wrapping for integers, rounding for f16/bf16). */
+void ir_element_set_int(ir_dtype dtype, void *data, int64_t index, int64_t value);
+void ir_element_set_float(ir_dtype dtype, void *data, int64_t index, double value);
+/* IEEE half and bfloat16 conversions (round to nearest even). */
+float ir_f16_to_f32(uint16_t bits);
+uint16_t ir_f32_to_f16(float value);
+float ir_bf16_to_f32(uint16_t bits);
+uint16_t ir_f32_to_bf16(float value);
+
 #endif
