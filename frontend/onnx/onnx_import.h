@@ -1,0 +1,28 @@
+/* ONNX import: reads an ONNX model (ModelProto) into the graph IR, converting older
+ * opsets to the latest-opset form the IR uses and folding shape computations. */
+#ifndef DLCC_FRONTEND_ONNX_IMPORT_H
+#define DLCC_FRONTEND_ONNX_IMPORT_H
+
+#include <stddef.h>
+
+#include "ir/diag.h"
+#include "ir/graph.h"
+
+typedef struct dl_onnx_options {
+  const char *const *dim_bindings; /* "name=value" strings fixing symbolic dims (dim_param) */
+  int num_dim_bindings;
+} dl_onnx_options;
+
+/* Imports the model at `path` (external data resolved against its folder). `options`
+ * may be NULL. Returns NULL after adding messages naming the file to `diag`; every
+ * unsupported node is listed before giving up. */
+ir_graph *dl_onnx_import_file(const char *path, const dl_onnx_options *options, dl_diag *diag);
+
+/* Imports a serialized model held in memory (not kept after the call). `display_name`
+ * names the model in messages; `base_dir` is the folder external data is read from,
+ * NULL to refuse models with external data. */
+ir_graph *dl_onnx_import_memory(const void *data, size_t size, const char *display_name,
+                                const char *base_dir /* for external data; NULL: refuse external data */,
+                                const dl_onnx_options *options, dl_diag *diag);
+
+#endif

@@ -1,0 +1,101 @@
+/* Shared state and helpers of the ONNX importer's files (not a public header). */
+#ifndef DLCC_FRONTEND_ONNX_INTERNAL_H
+#define DLCC_FRONTEND_ONNX_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "frontend/onnx/onnx_import.h"
+#include "onnx/onnx.pb-c.h"
+
+/* Oldest and newest default-domain opsets the importer understands. */
+enum { ONNX_MIN_OPSET = 1, ONNX_MAX_OPSET = 23 };
+
+typedef struct onnx_import {
+  ir_graph *graph;
+  dl_diag *diag;
+  const char *display_name; /* "model.onnx": prefix of every message */
+  const char *base_dir;     /* folder of external data; NULL: refuse it */
+  const dl_onnx_options *options;
+  const Onnx__GraphProto *graph_proto;
+  int64_t opset; /* version of the default domain */
+} onnx_import;
+
+/* Adds "<file>: <message>" and returns -1. */
+int onnx_error(onnx_import *import, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Display name of a node for messages: its name, or "<op>#<index>" when unnamed. */
+const char *onnx_node_display_name(onnx_import *import, const Onnx__NodeProto *node,
+                                   int index);
+/* Adds "<file>: node 'N' (Op, opset V): <message>" and returns -1. */
+int onnx_node_error(onnx_import *import, const Onnx__NodeProto *node, int index,
+                    const char *format, ...) __attribute__((format(printf, 4, 5)));
+
+static inline const char *onnx_text(const char *text) { return text ? text : ""; }
+
+/* Tensors (onnx_tensor.c): TensorProto → constant named `name` (NULL: the tensor's
+ * name). Raw data is not copied: it points into the adopted ModelProto. */
+ir_value *onnx_import_tensor(onnx_import *import, const Onnx__TensorProto *tensor,
+                             const char *name);
+/* The type and element data of `tensor` without adding a constant to the graph. */
+int onnx_tensor_contents(onnx_import *import, const Onnx__TensorProto *tensor,
+                         const char *name, ir_type *out_type, const void **out_data);
+/* Reads the external data of `tensor` (onnx_external.c): `*out_data` points into an
+ * mmap adopted by the graph arena; the length must be exactly `expected_bytes`. */
+int onnx_read_external_data(onnx_import *import, const Onnx__TensorProto *tensor,
+                            const char *tensor_name, int64_t expected_bytes,
+                            const void **out_data);
+
+/* Value types (onnx_value_type.c): ValueInfoProto → ir_type, symbolic dims bound by
+ * the options' dim_bindings. */
+int onnx_value_type(onnx_import *import, const Onnx__ValueInfoProto *info, ir_type *out);
+/* Checks every "name=value" binding parses; -1 with a message otherwise. */
+int onnx_check_dim_bindings(onnx_import *import);
+
+/* Attributes (onnx_attr.c): the kind of an attribute, inferred from its filled
+ * fields when `type` is absent (old writers). */
+Onnx__AttributeProto__AttributeType onnx_attr_type(const Onnx__AttributeProto *attr);
+const Onnx__AttributeProto *onnx_find_attr(const Onnx__NodeProto *node, const char *name);
+/* Copies the attributes of `proto` onto `node`, skipping those the opset
+ * normalization consumes. */
+int onnx_convert_attrs(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                       ir_node *node);
+
+/* Support check (onnx_support.c): reports every node dlcc cannot import (op, domain,
+ * attributes, legacy semantics). Returns the number of unsupported nodes. */
+int onnx_check_support(onnx_import *import);
+
+/* Opset normalization (onnx_normalize.c): rewrites older-opset attribute forms into
+ * the latest-opset inputs/attributes after `node` was created from `proto`. */
+int onnx_normalize_node(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                        ir_node *node);
+/* True if the normalization consumes attribute `attr` of `proto` (so the generic
+ * attribute conversion skips it). */
+bool onnx_attr_is_normalized(onnx_import *import, const Onnx__NodeProto *proto,
+                             const char *attr);
+/* Softmax before opset 13 coerced its input to 2-D around `axis`. True if that differs
+ * from the latest semantics for this input (axis not the last one). */
+bool onnx_softmax_needs_expansion(onnx_import *import, const Onnx__NodeProto *proto,
+                                  const ir_value *input);
+/* Builds Flatten → Softmax(axis=1) → Reshape for such a Softmax; the Reshape output
+ * takes the node's output name. */
+int onnx_expand_softmax(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                        ir_value *input);
+/* Runs shape inference and constant folding on a node just built. */
+int onnx_finish_node(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                     ir_node *node);
+/* Value of a one-element constant as a double. */
+double onnx_scalar_as_double(ir_dtype dtype, const void *data);
+/* Adds an i64 1-D constant for a converted attribute, named after the node. */
+ir_value *onnx_ints_constant(onnx_import *import, const char *base, const int64_t *values,
+                             int count);
+/* Adds a scalar constant of `dtype` holding `value` (float types only). */
+ir_value *onnx_float_scalar_constant(onnx_import *import, const char *base, ir_dtype dtype,
+                                     double value);
+/* Sets input `index` of `node` (growing the input list). */
+int onnx_set_node_input(onnx_import *import, ir_node *node, int index, ir_value *value);
+
+/* Nodes (onnx_node.c): imports every node of the graph in order. */
+int onnx_import_nodes(onnx_import *import);
+
+#endif

@@ -1,0 +1,181 @@
+/* Node import: builds each ONNX node in order (Constant nodes become constants),
+ * normalizes it to the latest opset, then infers its types and folds shape chains. */
+#include "onnx_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#if defined(__has_include)
+#if __has_include("ir/fold.h")
+#include "ir/fold.h"
+#define DLCC_ONNX_HAVE_FOLD 1
+#endif
+#endif
+
+#include "ir/infer.h"
+
+typedef struct constant_input {
+  const char *op;
+  int first, last; /* inputs that decide output shapes, so must be known at compile time */
+} constant_input;
+
+static const constant_input CONSTANT_INPUTS[] = {
+    {"Reshape", 1, 1},    {"Slice", 1, 4},     {"Squeeze", 1, 1},     {"Unsqueeze", 1, 1},
+    {"ReduceMax", 1, 1},  {"ReduceMean", 1, 1}, {"ReduceMin", 1, 1},  {"ReduceSum", 1, 1},
+    {"Split", 1, 1},      {"Expand", 1, 1},    {"Pad", 1, 1},         {"Pad", 3, 3},
+    {"Range", 0, 2},      {"ConstantOfShape", 0, 0},
+};
+
+/* Forwards the messages of a private diagnostics list, prefixed with the file name. */
+static void forward_messages(onnx_import *import, const dl_diag *local) {
+  for (int i = 0; i < local->count; i++) {
+    const char *message = dl_diag_message(local, i);
+    if (*message)
+      onnx_error(import, "%s", message);
+  }
+}
+
+int onnx_finish_node(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                     ir_node *node) {
+  dl_diag local;
+  dl_diag_init(&local);
+  int status = ir_infer_node(import->graph, node, &local);
+#ifdef DLCC_ONNX_HAVE_FOLD
+  bool folded = false;
+  if (status == 0)
+    status = ir_fold_node(import->graph, node, &folded, &local);
+#endif
+  if (status != 0 && local.count == 0)
+    dl_error(&local, "node '%s' (%s): import failed", node->name, ir_op_name(node->op));
+  forward_messages(import, &local);
+  dl_diag_deinit(&local);
+  (void)proto;
+  (void)index;
+  return status;
+}
+
+static int check_constant_inputs(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                                 const ir_node *node) {
+  const char *op = onnx_text(proto->op_type);
+  for (size_t r = 0; r < sizeof(CONSTANT_INPUTS) / sizeof(CONSTANT_INPUTS[0]); r++) {
+    const constant_input *rule = &CONSTANT_INPUTS[r];
+    if (strcmp(rule->op, op) != 0)
+      continue;
+    for (int i = rule->first; i <= rule->last && i < node->num_inputs; i++) {
+      const ir_value *input = node->inputs[i];
+      if (input && input->kind != IR_VALUE_CONSTANT)
+        return onnx_node_error(import, proto, index,
+                               "unsupported: input %d '%s' decides the output shape but is "
+                               "computed at run time (dlcc needs it at compile time)",
+                               i, input->name);
+    }
+  }
+  return 0;
+}
+
+static int import_constant(onnx_import *import, const Onnx__NodeProto *proto, int index) {
+  if (proto->n_output != 1 || !*onnx_text(proto->output[0]))
+    return onnx_node_error(import, proto, index, "needs exactly one named output");
+  if (proto->n_attribute != 1)
+    return onnx_node_error(import, proto, index, "needs exactly one value attribute");
+  const Onnx__AttributeProto *attr = proto->attribute[0];
+  const char *name = proto->output[0];
+  const char *kind = onnx_text(attr->name);
+  ir_graph *graph = import->graph;
+  ir_value *value = NULL;
+  int64_t count[1];
+  if (strcmp(kind, "value") == 0 && attr->t)
+    return onnx_import_tensor(import, attr->t, name) ? 0 : -1;
+  if (ir_graph_find_value(graph, name))
+    return onnx_node_error(import, proto, index, "output '%s' is already defined", name);
+  if (strcmp(kind, "value_float") == 0) {
+    value = ir_graph_add_constant_copy(graph, name, ir_type_scalar(IR_DTYPE_F32), &attr->f);
+  } else if (strcmp(kind, "value_int") == 0) {
+    value = ir_graph_add_constant_copy(graph, name, ir_type_scalar(IR_DTYPE_I64), &attr->i);
+  } else if (strcmp(kind, "value_floats") == 0) {
+    count[0] = (int64_t)attr->n_floats;
+    float empty = 0;
+    value = ir_graph_add_constant_copy(graph, name, ir_type_make(IR_DTYPE_F32, 1, count),
+                                       attr->n_floats ? attr->floats : &empty);
+  } else if (strcmp(kind, "value_ints") == 0) {
+    count[0] = (int64_t)attr->n_ints;
+    int64_t empty = 0;
+    value = ir_graph_add_constant_copy(graph, name, ir_type_make(IR_DTYPE_I64, 1, count),
+                                       attr->n_ints ? attr->ints : &empty);
+  } else {
+    return onnx_node_error(import, proto, index, "unsupported value attribute '%s'", kind);
+  }
+  return value ? 0 : onnx_error(import, "out of memory");
+}
+
+/* Looks up the node's inputs; absent optional inputs ("") are NULL, trailing ones dropped. */
+static int resolve_inputs(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                          ir_value **inputs, int *out_count) {
+  int count = (int)proto->n_input;
+  while (count > 0 && !*onnx_text(proto->input[count - 1]))
+    count--;
+  for (int i = 0; i < count; i++) {
+    const char *name = onnx_text(proto->input[i]);
+    inputs[i] = *name ? ir_graph_find_value(import->graph, name) : NULL;
+    if (*name && !inputs[i])
+      return onnx_node_error(import, proto, index,
+                             "input '%s' is not defined before this node (ONNX graphs must "
+                             "list nodes in topological order)", name);
+  }
+  *out_count = count;
+  return 0;
+}
+
+/* Output names ("" → NULL: fresh names for unused optional outputs). */
+static int output_names(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                        const char **names, int *out_count) {
+  int count = (int)proto->n_output;
+  while (count > 1 && !*onnx_text(proto->output[count - 1]))
+    count--;
+  /* BatchNormalization's training outputs were checked unused by the support check. */
+  if (strcmp(onnx_text(proto->op_type), "BatchNormalization") == 0 && count > 1)
+    count = 1;
+  for (int i = 0; i < count; i++) {
+    const char *name = onnx_text(proto->output[i]);
+    names[i] = *name ? name : NULL;
+    if (*name && ir_graph_find_value(import->graph, name))
+      return onnx_node_error(import, proto, index, "output '%s' is already defined", name);
+  }
+  *out_count = count;
+  return 0;
+}
+
+static int import_node(onnx_import *import, const Onnx__NodeProto *proto, int index) {
+  const char *op_name = onnx_text(proto->op_type);
+  if (strcmp(op_name, "Constant") == 0)
+    return import_constant(import, proto, index);
+  if (proto->n_input > 1024 || proto->n_output > 1024 || proto->n_output == 0)
+    return onnx_node_error(import, proto, index, "has %zu inputs and %zu outputs",
+                           proto->n_input, proto->n_output);
+  ir_value *inputs[1024];
+  const char *names[1024];
+  int num_inputs = 0, num_outputs = 0;
+  if (resolve_inputs(import, proto, index, inputs, &num_inputs) != 0 ||
+      output_names(import, proto, index, names, &num_outputs) != 0)
+    return -1;
+  if (onnx_softmax_needs_expansion(import, proto, num_inputs ? inputs[0] : NULL))
+    return onnx_expand_softmax(import, proto, index, inputs[0]);
+  ir_node *node = ir_graph_add_node(import->graph, NULL, ir_op_from_name(op_name),
+                                    onnx_node_display_name(import, proto, index), inputs,
+                                    num_inputs, names, num_outputs);
+  if (!node)
+    return onnx_error(import, "out of memory");
+  if (onnx_convert_attrs(import, proto, index, node) != 0 ||
+      onnx_normalize_node(import, proto, index, node) != 0 ||
+      check_constant_inputs(import, proto, index, node) != 0)
+    return -1;
+  return onnx_finish_node(import, proto, index, node);
+}
+
+int onnx_import_nodes(onnx_import *import) {
+  const Onnx__GraphProto *graph = import->graph_proto;
+  for (size_t i = 0; i < graph->n_node; i++)
+    if (import_node(import, graph->node[i], (int)i) != 0)
+      return -1;
+  return 0;
+}

@@ -1,0 +1,149 @@
+/* Support check: finds every node dlcc cannot import (unknown op or domain, control
+ * flow, attribute kinds without an IR form, legacy semantics) and reports them all
+ * at once, before any node is built. */
+#include "onnx_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *onnx_node_display_name(onnx_import *import, const Onnx__NodeProto *node,
+                                   int index) {
+  if (node->name && *node->name)
+    return node->name;
+  const char *name = ir_arena_printf(import->graph->arena, "%s_%d", onnx_text(node->op_type),
+                                     index);
+  return name ? name : "?";
+}
+
+int onnx_node_error(onnx_import *import, const Onnx__NodeProto *node, int index,
+                    const char *format, ...) {
+  char message[1024];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(message, sizeof(message), format, args);
+  va_end(args);
+  return onnx_error(import, "node '%s' (%s, opset %lld): %s",
+                    onnx_node_display_name(import, node, index), onnx_text(node->op_type),
+                    (long long)import->opset, message);
+}
+
+static bool is_default_domain(const char *domain) {
+  return !domain || strcmp(domain, "") == 0 || strcmp(domain, "ai.onnx") == 0;
+}
+
+static bool is_one_of(const char *op, const char *const *names) {
+  for (; *names; names++)
+    if (strcmp(op, *names) == 0)
+      return true;
+  return false;
+}
+
+/* True if `name` is read by a node after `index` or is a graph output. */
+static bool is_used_later(const Onnx__GraphProto *graph, int index, const char *name) {
+  for (size_t n = (size_t)index + 1; n < graph->n_node; n++)
+    for (size_t i = 0; i < graph->node[n]->n_input; i++)
+      if (strcmp(onnx_text(graph->node[n]->input[i]), name) == 0)
+        return true;
+  for (size_t i = 0; i < graph->n_output; i++)
+    if (strcmp(onnx_text(graph->output[i]->name), name) == 0)
+      return true;
+  return false;
+}
+
+static int64_t int_attr(const Onnx__NodeProto *node, const char *name, int64_t fallback) {
+  const Onnx__AttributeProto *attr = onnx_find_attr(node, name);
+  return attr ? attr->i : fallback;
+}
+
+/* The reason `attr` of `node` cannot be imported, or NULL. */
+static const char *attr_problem(const Onnx__NodeProto *node, const Onnx__AttributeProto *attr) {
+  if (attr->ref_attr_name && *attr->ref_attr_name)
+    return "attribute references (function bodies) are unsupported";
+  const char *op = onnx_text(node->op_type);
+  switch (onnx_attr_type(attr)) {
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH:
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPHS:
+    return "unsupported: control flow (graph attribute)";
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR:
+    if ((strcmp(op, "Constant") == 0 || strcmp(op, "ConstantOfShape") == 0) && attr->t &&
+        ir_dtype_from_onnx(attr->t->data_type) == IR_DTYPE_INVALID)
+      return "unsupported element type of the tensor attribute";
+    if (strcmp(op, "Constant") == 0 || strcmp(op, "ConstantOfShape") == 0)
+      return NULL;
+    return "unsupported tensor attribute";
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__SPARSE_TENSOR:
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__SPARSE_TENSORS:
+    return "unsupported: sparse tensor attribute";
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSORS:
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TYPE_PROTO:
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TYPE_PROTOS:
+    return "unsupported attribute kind";
+  default:
+    if (strcmp(op, "Constant") == 0 &&
+        (strcmp(attr->name, "value_string") == 0 || strcmp(attr->name, "value_strings") == 0))
+      return "unsupported: string constants";
+    return NULL;
+  }
+}
+
+/* The reason the semantics of `node` at this opset cannot be imported, or NULL. */
+static const char *semantic_problem(onnx_import *import, const Onnx__NodeProto *node,
+                                    int index) {
+  static const char *const legacy_broadcast_ops[] = {"Add", "Sub", "Mul", "Div", "Pow",
+                                                     "Equal", "Greater", "Less", NULL};
+  const char *op = onnx_text(node->op_type);
+  if (import->opset < 7 && is_one_of(op, legacy_broadcast_ops) &&
+      int_attr(node, "broadcast", 0) != 0 && onnx_find_attr(node, "axis"))
+    return "unsupported: legacy broadcasting along an 'axis' (opset < 7)";
+  if (strcmp(op, "BatchNormalization") == 0) {
+    if (int_attr(node, "training_mode", 0) != 0)
+      return "unsupported: training mode";
+    if (import->opset < 9 && int_attr(node, "spatial", 1) == 0)
+      return "unsupported: non-spatial batch normalization (spatial=0)";
+    for (size_t i = 1; i < node->n_output; i++)
+      if (*onnx_text(node->output[i]) &&
+          is_used_later(import->graph_proto, index, node->output[i]))
+        return "unsupported: training-mode outputs (running mean/variance) are used";
+  }
+  if (strcmp(op, "Constant") == 0 && onnx_find_attr(node, "sparse_value"))
+    return "unsupported: sparse constant";
+  return NULL;
+}
+
+static const char *node_problem(onnx_import *import, const Onnx__NodeProto *node, int index,
+                                char *buffer, size_t size) {
+  const char *op = onnx_text(node->op_type);
+  if (!is_default_domain(node->domain)) {
+    snprintf(buffer, size, "unsupported op domain '%s'", node->domain);
+    return buffer;
+  }
+  ir_op ir = ir_op_from_name(op);
+  if (strcmp(op, "Constant") != 0 && (ir == IR_OP_INVALID || strncmp(op, "dl.", 3) == 0))
+    return "unsupported op";
+  for (size_t i = 0; i < node->n_attribute; i++) {
+    const char *problem = attr_problem(node, node->attribute[i]);
+    if (problem) {
+      snprintf(buffer, size, "%s ('%s')", problem, onnx_text(node->attribute[i]->name));
+      return buffer;
+    }
+  }
+  return semantic_problem(import, node, index);
+}
+
+int onnx_check_support(onnx_import *import) {
+  const Onnx__GraphProto *graph = import->graph_proto;
+  int unsupported = 0;
+  for (size_t i = 0; i < graph->n_node; i++) {
+    char buffer[256];
+    const char *problem = node_problem(import, graph->node[i], (int)i, buffer, sizeof(buffer));
+    if (problem) {
+      onnx_node_error(import, graph->node[i], (int)i, "%s", problem);
+      unsupported++;
+    }
+  }
+  if (unsupported)
+    onnx_error(import, "%d node%s cannot be imported (unsupported)", unsupported,
+               unsupported == 1 ? "" : "s");
+  return unsupported;
+}
