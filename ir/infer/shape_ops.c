@@ -2,6 +2,7 @@
  * beyond a permutation: Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Expand. */
 #include "ir/infer.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Static product and symbolic dims of a shape (for matching Reshape's element counts). */
@@ -36,20 +37,26 @@ static bool content_take_symbol(shape_content *content, int64_t symbol) {
 
 static int reshape_mismatch(ir_graph *graph, ir_node *node, const int64_t *shape, int count,
                             dl_diag *diag) {
-  char text[160];
-  ir_type target = ir_type_make(node->inputs[0]->type.dtype, count, shape);
-  return ir_input_error(graph, diag, node, 0, "it cannot be reshaped to %s",
-                        ir_format_type(graph, &target, text, sizeof(text)));
+  /* The requested shape is printed as given: -1 is not a dimension symbol here. */
+  char text[200];
+  size_t used = 0;
+  text[used++] = '[';
+  for (int i = 0; i < count && used < sizeof(text) - 24; i++)
+    used += (size_t)snprintf(text + used, sizeof(text) - used, "%s%lld", i ? "," : "",
+                             (long long)shape[i]);
+  snprintf(text + used, sizeof(text) - used, "]");
+  return ir_input_error(graph, diag, node, 0, "it cannot be reshaped to %s", text);
 }
 
 /* Reshape(data, shape): 0 copies the input dim (unless allowzero), -1 is inferred. */
 int ir_infer_reshape(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *x = &node->inputs[0]->type;
-  int64_t shape[IR_MAX_RANK], allowzero;
+  int64_t shape[IR_MAX_RANK], requested[IR_MAX_RANK], allowzero;
   int count, inferred = -1;
   if (ir_attr_int(node, "allowzero", 0, &allowzero, diag) != 0 ||
       ir_node_constant_ints(node, 1, shape, IR_MAX_RANK, &count, diag) != 0)
     return -1;
+  memcpy(requested, shape, sizeof(shape));
   shape_content have = {.static_product = 1}, want = {.static_product = 1};
   for (int i = 0; i < x->rank; i++)
     content_add(&have, x->dims[i]);
@@ -70,22 +77,22 @@ int ir_infer_reshape(ir_graph *graph, ir_node *node, dl_diag *diag) {
     content_add(&want, shape[i]);
   }
   if (have.static_product < 0 || want.static_product < 0)
-    return reshape_mismatch(graph, node, shape, count, diag);
+    return reshape_mismatch(graph, node, requested, count, diag);
   /* Symbols copied by 0 cancel against the input's; at most one may remain, and only
    * for -1 to take over. */
   for (int i = 0; i < want.num_symbols; i++)
     if (!content_take_symbol(&have, want.symbols[i]))
-      return reshape_mismatch(graph, node, shape, count, diag);
+      return reshape_mismatch(graph, node, requested, count, diag);
   if (inferred < 0) {
     if (have.num_symbols != 0 || have.static_product != want.static_product)
-      return reshape_mismatch(graph, node, shape, count, diag);
+      return reshape_mismatch(graph, node, requested, count, diag);
   } else if (have.num_symbols == 1 && have.static_product == want.static_product) {
     shape[inferred] = have.symbols[0];
   } else if (have.num_symbols == 0 && want.static_product != 0 &&
              have.static_product % want.static_product == 0) {
     shape[inferred] = have.static_product / want.static_product;
   } else {
-    return reshape_mismatch(graph, node, shape, count, diag);
+    return reshape_mismatch(graph, node, requested, count, diag);
   }
   return ir_set_output_type(node, 0, ir_type_make(x->dtype, count, shape), diag);
 }
