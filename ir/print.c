@@ -2,6 +2,7 @@
  * prints byte-identically: fixed order, fixed spacing, exact float spellings. */
 #include "ir/print.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -191,7 +192,8 @@ static int write_side_data(printer *p, const void *data, uint64_t bytes, uint64_
   if (!p->side) {
     p->side = fopen(p->side_path, "wb");
     if (!p->side)
-      return dl_error(p->diag, "%s: cannot create side file for constants", p->side_path);
+      return dl_error(p->diag, "%s: cannot create side file for constants: %s", p->side_path,
+                      strerror(errno));
   }
   static const unsigned char zeros[SIDE_FILE_ALIGNMENT];
   uint64_t padding = (SIDE_FILE_ALIGNMENT - p->side_offset % SIDE_FILE_ALIGNMENT) %
