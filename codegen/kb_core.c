@@ -1,0 +1,284 @@
+/* Kernel builder core: builder lifetime, kernel begin/end, parameters, small helpers. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/kb_internal.h"
+
+int kb_fail(kernel_builder *kb, const char *format, ...) {
+  char text[1024];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(text, sizeof text, format, args);
+  va_end(args);
+  kb->failed = 1;
+  if (kb->in_kernel && kb->k.info.name)
+    return dl_error(kb->diag, "kernel builder: kernel '%s': %s", kb->k.info.name, text);
+  return dl_error(kb->diag, "kernel builder: %s", text);
+}
+
+int kb_check_in_kernel(kernel_builder *kb, const char *what) {
+  if (kb->in_kernel)
+    return 0;
+  return kb_fail(kb, "%s called outside kb_kernel_begin/kb_kernel_end", what);
+}
+
+void *kb_grow(kernel_builder *kb, void *array, int *capacity, int needed, size_t element) {
+  if (needed <= *capacity)
+    return array;
+  int new_capacity = *capacity ? *capacity * 2 : 16;
+  while (new_capacity < needed)
+    new_capacity *= 2;
+  void *grown = ir_arena_alloc_array(kb->arena, (size_t)new_capacity, element);
+  if (!grown)
+    return NULL;
+  if (array)
+    memcpy(grown, array, (size_t)*capacity * element);
+  *capacity = new_capacity;
+  return grown;
+}
+
+LLVMBasicBlockRef kb_new_block(kernel_builder *kb, const char *name) {
+  kb_kernel_state *k = &kb->k;
+  LLVMBasicBlockRef block = LLVMAppendBasicBlockInContext(kb->context, k->function, name);
+  kb_block_tag *tags = kb_grow(kb, k->tags, &k->tag_capacity, k->tag_count + 1, sizeof *tags);
+  if (!tags) {
+    kb_fail(kb, "out of memory");
+    return block;
+  }
+  k->tags = tags;
+  tags[k->tag_count].block = block;
+  tags[k->tag_count].phase = k->phase;
+  k->tag_count++;
+  return block;
+}
+
+LLVMValueRef kb_const_i32(kernel_builder *kb, long long value) {
+  return LLVMConstInt(kb->i32, (unsigned long long)value, 1);
+}
+
+LLVMValueRef kb_const_f32(kernel_builder *kb, double value) {
+  return LLVMConstReal(kb->f32, value);
+}
+
+LLVMValueRef kb_placeholder(kernel_builder *kb, LLVMTypeRef type) {
+  return LLVMGetUndef(type ? type : kb->i32);
+}
+
+LLVMValueRef kb_in_prologue(kernel_builder *kb, LLVMValueRef (*emit)(kernel_builder *, void *),
+                            void *context) {
+  LLVMBasicBlockRef saved = LLVMGetInsertBlock(kb->builder);
+  LLVMPositionBuilderAtEnd(kb->builder, kb->k.prologue);
+  LLVMValueRef value = emit(kb, context);
+  LLVMPositionBuilderAtEnd(kb->builder, saved);
+  return value;
+}
+
+kernel_builder *kb_create(const kb_target_options *options, const char *module_name,
+                          dl_diag *diag) {
+  kernel_builder *kb = calloc(1, sizeof *kb);
+  if (!kb) {
+    dl_error(diag, "kernel builder: out of memory");
+    return NULL;
+  }
+  kb->diag = diag;
+  kb->arena = ir_arena_create();
+  kb->context = LLVMContextCreate();
+  if (!kb->arena || !kb->context) {
+    dl_error(diag, "kernel builder: out of memory");
+    kb_destroy(kb);
+    return NULL;
+  }
+  kb_install_diagnostics(kb);
+  kb->module = LLVMModuleCreateWithNameInContext(module_name ? module_name : "dlcc", kb->context);
+  kb->builder = LLVMCreateBuilderInContext(kb->context);
+  kb->i1 = LLVMInt1TypeInContext(kb->context);
+  kb->i8 = LLVMInt8TypeInContext(kb->context);
+  kb->i32 = LLVMInt32TypeInContext(kb->context);
+  kb->i64 = LLVMInt64TypeInContext(kb->context);
+  kb->f32 = LLVMFloatTypeInContext(kb->context);
+  kb->f64 = LLVMDoubleTypeInContext(kb->context);
+  kb->ptr = LLVMPointerTypeInContext(kb->context, 0);
+  kb->void_type = LLVMVoidTypeInContext(kb->context);
+  if (kb_target_init(kb, options) != 0) {
+    kb_destroy(kb);
+    return NULL;
+  }
+  return kb;
+}
+
+void kb_destroy(kernel_builder *kb) {
+  if (!kb)
+    return;
+  if (kb->builder)
+    LLVMDisposeBuilder(kb->builder);
+  if (kb->module)
+    LLVMDisposeModule(kb->module);
+  if (kb->machine)
+    LLVMDisposeTargetMachine(kb->machine);
+  if (kb->context)
+    LLVMContextDispose(kb->context);
+  ir_arena_destroy(kb->arena);
+  free(kb);
+}
+
+LLVMContextRef kb_context(kernel_builder *kb) { return kb->context; }
+LLVMModuleRef kb_module(kernel_builder *kb) { return kb->module; }
+LLVMBuilderRef kb_llvm_builder(kernel_builder *kb) { return kb->builder; }
+kb_target_kind kb_target(const kernel_builder *kb) { return kb->kind; }
+int kb_failed(const kernel_builder *kb) { return kb->failed; }
+
+static LLVMTypeRef param_type(kernel_builder *kb, kb_param_kind kind) {
+  switch (kind) {
+  case KB_PARAM_PTR:
+    return LLVMPointerTypeInContext(kb->context, kb->global_as);
+  case KB_PARAM_I32:
+    return kb->i32;
+  case KB_PARAM_I64:
+    return kb->i64;
+  case KB_PARAM_F32:
+    return kb->f32;
+  }
+  return kb->i32;
+}
+
+static int copy_params(kernel_builder *kb, const kb_param *params, int count) {
+  kb_kernel_state *k = &kb->k;
+  k->params = ir_arena_alloc_array(kb->arena, (size_t)(count ? count : 1), sizeof *k->params);
+  kb_param_kind *kinds = ir_arena_alloc_array(kb->arena, (size_t)(count ? count : 1), sizeof *kinds);
+  k->param_values = ir_arena_alloc_array(kb->arena, (size_t)(count ? count : 1), sizeof(LLVMValueRef));
+  if (!k->params || !kinds || !k->param_values)
+    return kb_fail(kb, "out of memory");
+  for (int i = 0; i < count; i++) {
+    if ((unsigned)params[i].kind > KB_PARAM_F32)
+      return kb_fail(kb, "parameter %d has an unknown kind %d", i, (int)params[i].kind);
+    k->params[i].kind = params[i].kind;
+    k->params[i].name = ir_arena_strdup(kb->arena, params[i].name ? params[i].name : "arg");
+    kinds[i] = params[i].kind;
+  }
+  k->info.param_count = count;
+  k->info.param_kinds = kinds;
+  return 0;
+}
+
+static void declare_function(kernel_builder *kb) {
+  kb_kernel_state *k = &kb->k;
+  if (kb->kind == KB_TARGET_NVPTX) {
+    LLVMTypeRef types[k->info.param_count + 1];
+    for (int i = 0; i < k->info.param_count; i++)
+      types[i] = param_type(kb, k->params[i].kind);
+    LLVMTypeRef type = LLVMFunctionType(kb->void_type, types, (unsigned)k->info.param_count, 0);
+    k->function = LLVMAddFunction(kb->module, k->info.name, type);
+    LLVMSetFunctionCallConv(k->function, LLVMPTXKernelCallConv);
+    for (int i = 0; i < k->info.param_count; i++) {
+      k->param_values[i] = LLVMGetParam(k->function, (unsigned)i);
+      LLVMSetValueName2(k->param_values[i], k->params[i].name, strlen(k->params[i].name));
+    }
+    return;
+  }
+  LLVMTypeRef types[2] = {kb->ptr, kb->ptr};
+  LLVMTypeRef type = LLVMFunctionType(kb->void_type, types, 2, 0);
+  k->function = LLVMAddFunction(kb->module, k->info.host_symbol, type);
+  LLVMSetValueName2(LLVMGetParam(k->function, 0), "params", 6);
+  LLVMSetValueName2(LLVMGetParam(k->function, 1), "launch", 6);
+}
+
+int kb_kernel_begin(kernel_builder *kb, const char *name, const kb_param *params,
+                    int param_count, unsigned max_threads) {
+  if (kb->in_kernel)
+    return kb_fail(kb, "kb_kernel_begin('%s') while kernel '%s' is open", name ? name : "",
+                   kb->k.info.name);
+  if (kb->finished)
+    return kb_fail(kb, "kb_kernel_begin after the module was finished");
+  if (!name || !*name || param_count < 0 || (param_count > 0 && !params))
+    return kb_fail(kb, "kb_kernel_begin needs a name and a parameter list");
+  if (max_threads == 0 || max_threads > 1024)
+    return kb_fail(kb, "kernel '%s': max_threads %u is outside 1..1024", name, max_threads);
+  if (kb_kernel_info_find(kb, name))
+    return kb_fail(kb, "kernel '%s' is defined twice", name);
+  memset(&kb->k, 0, sizeof kb->k);
+  kb_kernel_state *k = &kb->k;
+  k->info.name = ir_arena_strdup(kb->arena, name);
+  k->info.max_threads = max_threads;
+  if (kb->kind == KB_TARGET_HOST)
+    k->info.host_symbol = ir_arena_printf(kb->arena, "%s__host", name);
+  if (copy_params(kb, params, param_count) != 0)
+    return -1;
+  kb->in_kernel = 1;
+  k->phase = KB_UNIFORM;
+  declare_function(kb);
+  k->prologue = kb_new_block(kb, "prologue");
+  LLVMPositionBuilderAtEnd(kb->builder, k->prologue);
+  if (kb->kind == KB_TARGET_HOST) {
+    kb_host_prologue(kb);
+  } else {
+    for (int d = 0; d < 3; d++) {
+      k->grid[d] = kb_nvptx_sreg(kb, "nctaid", (kb_dim)d);
+      k->block[d] = kb_nvptx_sreg(kb, "ntid", (kb_dim)d);
+      k->block_index[d] = kb_nvptx_sreg(kb, "ctaid", (kb_dim)d);
+    }
+  }
+  k->first_body = kb_new_block(kb, "body");
+  LLVMPositionBuilderAtEnd(kb->builder, k->first_body);
+  return kb->failed ? -1 : 0;
+}
+
+LLVMValueRef kb_param_value(kernel_builder *kb, int index) {
+  if (kb_check_in_kernel(kb, "kb_param_value") != 0)
+    return kb_placeholder(kb, kb->i32);
+  if (index < 0 || index >= kb->k.info.param_count) {
+    kb_fail(kb, "kb_param_value(%d): the kernel has %d parameters", index, kb->k.info.param_count);
+    return kb_placeholder(kb, kb->i32);
+  }
+  return kb->k.param_values[index];
+}
+
+static int record_kernel(kernel_builder *kb) {
+  kb_kernel_info *grown = kb_grow(kb, kb->kernels, &kb->kernel_capacity, kb->kernel_count + 1,
+                                  sizeof *grown);
+  if (!grown)
+    return kb_fail(kb, "out of memory");
+  kb->kernels = grown;
+  kb->k.info.shared_bytes = kb->k.shared_bytes;
+  kb->kernels[kb->kernel_count++] = kb->k.info;
+  return 0;
+}
+
+int kb_kernel_end(kernel_builder *kb) {
+  if (kb_check_in_kernel(kb, "kb_kernel_end") != 0)
+    return -1;
+  kb_kernel_state *k = &kb->k;
+  if (k->control_depth > 0)
+    kb_fail(kb, "%d kb_*_begin without a matching kb_*_end", k->control_depth);
+  kb_close_phase(kb);
+  LLVMBuildRetVoid(kb->builder);
+  LLVMPositionBuilderAtEnd(kb->builder, k->prologue);
+  LLVMBuildBr(kb->builder, k->first_body);
+  int status = kb->failed ? -1 : 0;
+  if (status == 0)
+    status = kb_check_phases(kb);
+  if (status == 0 && kb->kind == KB_TARGET_HOST)
+    status = kb_host_lay_out_scratch(kb);
+  if (status == 0 && kb->kind == KB_TARGET_NVPTX)
+    kb_nvptx_annotate(kb);
+  if (status == 0)
+    status = record_kernel(kb);
+  kb->in_kernel = 0;
+  return status == 0 && !kb->failed ? 0 : -1;
+}
+
+int kb_kernel_count(const kernel_builder *kb) { return kb->kernel_count; }
+
+const kb_kernel_info *kb_kernel_info_at(const kernel_builder *kb, int index) {
+  if (index < 0 || index >= kb->kernel_count)
+    return NULL;
+  return &kb->kernels[index];
+}
+
+const kb_kernel_info *kb_kernel_info_find(const kernel_builder *kb, const char *name) {
+  for (int i = 0; i < kb->kernel_count; i++)
+    if (strcmp(kb->kernels[i].name, name) == 0)
+      return &kb->kernels[i];
+  return NULL;
+}

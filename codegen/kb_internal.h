@@ -1,0 +1,138 @@
+/* Private state of the kernel builder, shared by its source files (not a public header). */
+#ifndef DLCC_CODEGEN_KB_INTERNAL_H
+#define DLCC_CODEGEN_KB_INTERNAL_H
+
+#include <llvm-c/Error.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "codegen/kernel_builder.h"
+#include "ir/arena.h"
+
+enum { KB_UNIFORM = -1, KB_MAX_CONTROL_DEPTH = 64, KB_WARP = 32 };
+
+/* One "phase": code between two phase boundaries (barrier, shuffle, uniform control flow).
+ * The host lowering wraps each phase in loops over the block's threads. */
+typedef struct kb_phase {
+  int in_uniform_loop;    /* phase may run more than once per block */
+  LLVMValueRef linear;    /* host: linear thread index (insert reloads after it) */
+  LLVMValueRef spill_at;  /* host: first instruction of the closing latch */
+} kb_phase;
+
+typedef struct kb_var_access {
+  int phase;
+  int written;
+} kb_var_access;
+
+struct kb_var {
+  LLVMTypeRef type;
+  const char *name;
+  unsigned size;
+  LLVMValueRef slot;     /* alloca in the entry block (both targets) */
+  LLVMValueRef function; /* the kernel it belongs to */
+  kb_var_access *accesses;
+  int access_count, access_capacity;
+  struct kb_var *next;
+};
+
+typedef enum kb_control_kind { KB_CTRL_UNIFORM_FOR, KB_CTRL_FOR, KB_CTRL_IF } kb_control_kind;
+
+typedef struct kb_control {
+  kb_control_kind kind;
+  LLVMBasicBlockRef header, exit, else_block;
+  LLVMValueRef induction, step;
+  int has_else;
+} kb_control;
+
+typedef struct kb_block_tag {
+  LLVMBasicBlockRef block;
+  int phase;
+} kb_block_tag;
+
+/* The open host thread loop nest (z, y, x) of the current phase. */
+typedef struct kb_thread_loop {
+  LLVMValueRef x, y, z;
+  LLVMBasicBlockRef x_body, y_body, z_body;
+} kb_thread_loop;
+
+typedef struct kb_kernel_state {
+  kb_kernel_info info;
+  kb_param *params;
+  LLVMValueRef function;
+  LLVMBasicBlockRef prologue;   /* entry: uniform loads, allocas; branch added at end */
+  LLVMBasicBlockRef first_body; /* first block after the prologue */
+  LLVMValueRef *param_values;
+  LLVMValueRef launch, scratch, shared_base; /* host */
+  LLVMValueRef grid[3], block[3], block_index[3];
+  LLVMValueRef tid_cache[3]; /* NVPTX: tid.* read in the current phase */
+  int phase;                 /* current phase or KB_UNIFORM */
+  kb_phase *phases;
+  int phase_count, phase_capacity;
+  kb_block_tag *tags;
+  int tag_count, tag_capacity;
+  kb_control control[KB_MAX_CONTROL_DEPTH];
+  int control_depth;
+  int uniform_loop_depth, per_thread_depth;
+  kb_thread_loop loop;
+  kb_var *vars;
+  int shuffle_count;
+  size_t shared_bytes;
+} kb_kernel_state;
+
+struct kernel_builder {
+  dl_diag *diag;
+  ir_arena *arena;
+  int failed, finished;
+  kb_target_kind kind;
+  const char *sm;
+  unsigned ptx_version;
+  int opt_level;
+  LLVMContextRef context;
+  LLVMModuleRef module;
+  LLVMBuilderRef builder;
+  LLVMTargetMachineRef machine;
+  LLVMTypeRef i1, i8, i32, i64, f32, f64, ptr, void_type;
+  unsigned global_as, shared_as;
+  int in_kernel;
+  kb_kernel_state k;
+  kb_kernel_info *kernels;
+  int kernel_count, kernel_capacity;
+};
+
+/* kb_core.c */
+int kb_fail(kernel_builder *kb, const char *format, ...) __attribute__((format(printf, 2, 3)));
+int kb_check_in_kernel(kernel_builder *kb, const char *what);
+LLVMBasicBlockRef kb_new_block(kernel_builder *kb, const char *name);
+void *kb_grow(kernel_builder *kb, void *array, int *capacity, int needed, size_t element);
+LLVMValueRef kb_const_i32(kernel_builder *kb, long long value);
+LLVMValueRef kb_const_f32(kernel_builder *kb, double value);
+LLVMValueRef kb_placeholder(kernel_builder *kb, LLVMTypeRef type);
+/* Emits `emit(kb, context)` at the end of the prologue, then restores the position. */
+LLVMValueRef kb_in_prologue(kernel_builder *kb, LLVMValueRef (*emit)(kernel_builder *, void *),
+                            void *context);
+
+/* kb_phase.c: the phase state machine shared by both lowerings. */
+int kb_open_phase(kernel_builder *kb);  /* enter per-thread code (no-op if open) */
+void kb_close_phase(kernel_builder *kb); /* back to block-uniform code */
+int kb_check_phases(kernel_builder *kb);
+
+/* kb_host.c: host lowering of the phase loops and thread variables. */
+void kb_host_open_thread_loop(kernel_builder *kb);
+void kb_host_close_thread_loop(kernel_builder *kb);
+void kb_host_prologue(kernel_builder *kb);
+int kb_host_lay_out_scratch(kernel_builder *kb);
+LLVMValueRef kb_host_shuffle_slot(kernel_builder *kb, int buffer, LLVMValueRef thread);
+
+/* kb_nvptx.c: NVPTX specifics. */
+void kb_nvptx_annotate(kernel_builder *kb);
+LLVMValueRef kb_nvptx_sreg(kernel_builder *kb, const char *register_name, kb_dim dim);
+LLVMValueRef kb_nvptx_shuffle(kernel_builder *kb, const char *mode, LLVMValueRef value,
+                              LLVMValueRef lane);
+
+/* kb_target.c: target machines. */
+int kb_target_init(kernel_builder *kb, const kb_target_options *options);
+
+/* kb_diagnostics.c */
+void kb_install_diagnostics(kernel_builder *kb);
+int kb_llvm_error(kernel_builder *kb, LLVMErrorRef error, const char *what);
+
+#endif

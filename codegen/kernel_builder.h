@@ -1,0 +1,140 @@
+/* The kernel builder: GPU kernels defined once, in LLVM IR over a few SIMT primitives, and
+ * lowered twice (nvptx64 PTX, and host x86-64 "twins" that run one block per call). */
+#ifndef DLCC_CODEGEN_KERNEL_BUILDER_H
+#define DLCC_CODEGEN_KERNEL_BUILDER_H
+
+#include <llvm-c/Core.h>
+#include <stddef.h>
+
+#include "dlrt/host_kernel.h"
+#include "ir/diag.h"
+
+typedef struct kernel_builder kernel_builder;
+typedef struct kb_var kb_var;
+
+typedef enum kb_target_kind { KB_TARGET_NVPTX, KB_TARGET_HOST } kb_target_kind;
+
+typedef struct kb_target_options {
+  kb_target_kind kind;
+  const char *sm;       /* NVPTX: "sm_75".."sm_90"; NULL means "sm_80" */
+  const char *host_cpu; /* host: NULL or "generic" for portable x86-64, "native" for this CPU */
+  int opt_level;        /* 0..3; the LLVM pipeline default<On> (0 is treated as O0) */
+} kb_target_options;
+
+typedef enum kb_dim { KB_X = 0, KB_Y = 1, KB_Z = 2 } kb_dim;
+
+/* Kernel parameter kinds. Pointers are global memory (addrspace 1 on NVPTX). */
+typedef enum kb_param_kind { KB_PARAM_PTR, KB_PARAM_I32, KB_PARAM_I64, KB_PARAM_F32 } kb_param_kind;
+
+typedef struct kb_param {
+  const char *name;
+  kb_param_kind kind;
+} kb_param;
+
+/* What the runtime needs to launch a kernel. */
+typedef struct kb_kernel_info {
+  const char *name;        /* the kernel (PTX entry) name */
+  const char *host_symbol; /* host lowering: NAME__host, a dlrt_host_block_fn; else NULL */
+  int param_count;
+  const kb_param_kind *param_kinds;
+  size_t shared_bytes;       /* static shared memory of one block */
+  size_t host_scratch_bytes; /* dlrt_host_launch.scratch size (host lowering; 0 on NVPTX) */
+  unsigned max_threads;      /* launch bound: threads per block must not exceed it */
+} kb_kernel_info;
+
+/* --- builder lifetime ------------------------------------------------------------------ */
+/* One builder owns one LLVM context + module for one target; errors go to `diag`. */
+kernel_builder *kb_create(const kb_target_options *options, const char *module_name,
+                          dl_diag *diag);
+void kb_destroy(kernel_builder *kb);
+LLVMContextRef kb_context(kernel_builder *kb);
+LLVMModuleRef kb_module(kernel_builder *kb);
+/* The builder that user code emits arithmetic with (LLVMBuild*). */
+LLVMBuilderRef kb_llvm_builder(kernel_builder *kb);
+kb_target_kind kb_target(const kernel_builder *kb);
+/* Nonzero once any builder error was reported (errors are sticky: later calls still
+ * return well-typed placeholder values so that user code never crashes). */
+int kb_failed(const kernel_builder *kb);
+
+/* --- kernels --------------------------------------------------------------------------- */
+int kb_kernel_begin(kernel_builder *kb, const char *name, const kb_param *params,
+                    int param_count, unsigned max_threads);
+/* Value of parameter `index` (block-uniform). */
+LLVMValueRef kb_param_value(kernel_builder *kb, int index);
+/* Checks phases, lays out host scratch, closes the kernel. 0 ok, -1 error. */
+int kb_kernel_end(kernel_builder *kb);
+int kb_kernel_count(const kernel_builder *kb);
+const kb_kernel_info *kb_kernel_info_at(const kernel_builder *kb, int index);
+const kb_kernel_info *kb_kernel_info_find(const kernel_builder *kb, const char *name);
+
+/* --- SIMT primitives (all i32) ---------------------------------------------------------- */
+LLVMValueRef kb_thread_index(kernel_builder *kb, kb_dim dim); /* per-thread */
+LLVMValueRef kb_linear_thread_index(kernel_builder *kb);      /* per-thread, x fastest */
+LLVMValueRef kb_lane_index(kernel_builder *kb);               /* linear index % 32 */
+LLVMValueRef kb_block_index(kernel_builder *kb, kb_dim dim);  /* uniform */
+LLVMValueRef kb_block_dim(kernel_builder *kb, kb_dim dim);    /* uniform */
+LLVMValueRef kb_grid_dim(kernel_builder *kb, kb_dim dim);     /* uniform */
+/* Static shared memory: a pointer (addrspace 3 on NVPTX) to `count` elements, 16-aligned. */
+LLVMValueRef kb_shared_array(kernel_builder *kb, LLVMTypeRef element, unsigned count);
+/* __syncthreads(); only at block-uniform points (not inside kb_if / kb_for). */
+int kb_barrier(kernel_builder *kb);
+/* Warp shuffles among 32 lanes (value: 32- or 64-bit int/float; lane argument uniform).
+ * A lane whose source is outside the warp (down) or the block gets its own value. */
+LLVMValueRef kb_shuffle_xor(kernel_builder *kb, LLVMValueRef value, LLVMValueRef lane_mask);
+LLVMValueRef kb_shuffle_down(kernel_builder *kb, LLVMValueRef value, LLVMValueRef delta);
+LLVMValueRef kb_shuffle_idx(kernel_builder *kb, LLVMValueRef value, LLVMValueRef lane);
+/* atomicAdd (i32/i64/f32) on global or shared memory; returns the old value. */
+LLVMValueRef kb_atomic_add(kernel_builder *kb, LLVMValueRef pointer, LLVMValueRef value);
+/* Calls an LLVM intrinsic by name (e.g. "llvm.nvvm.read.ptx.sreg.laneid"); an unknown name
+ * is reported through dl_diag and yields undef of `return_type`. */
+LLVMValueRef kb_intrinsic(kernel_builder *kb, const char *name, LLVMTypeRef return_type,
+                          LLVMTypeRef *overloads, unsigned overload_count, LLVMValueRef *args,
+                          unsigned arg_count);
+
+/* --- per-thread mutable state ------------------------------------------------------------ */
+/* The only way a per-thread value may live across a barrier, shuffle or uniform loop. */
+kb_var *kb_thread_var(kernel_builder *kb, LLVMTypeRef type, const char *name);
+LLVMValueRef kb_var_load(kernel_builder *kb, kb_var *var);
+int kb_var_store(kernel_builder *kb, kb_var *var, LLVMValueRef value);
+
+/* --- control flow ----------------------------------------------------------------------- */
+/* Block-uniform loop (bounds uniform, i32, step > 0): may contain barriers and shuffles.
+ * Returns the induction variable. */
+LLVMValueRef kb_uniform_for_begin(kernel_builder *kb, LLVMValueRef begin, LLVMValueRef end,
+                                  LLVMValueRef step);
+int kb_uniform_for_end(kernel_builder *kb);
+/* Per-thread loop and if (no barriers/shuffles inside). */
+LLVMValueRef kb_for_begin(kernel_builder *kb, LLVMValueRef begin, LLVMValueRef end,
+                          LLVMValueRef step);
+int kb_for_end(kernel_builder *kb);
+int kb_if_begin(kernel_builder *kb, LLVMValueRef condition);
+int kb_if_else(kernel_builder *kb);
+int kb_if_end(kernel_builder *kb);
+
+/* --- math (f32; dlcc's own code, identical on both targets, no libm) ------------------- */
+LLVMValueRef kb_exp(kernel_builder *kb, LLVMValueRef x);
+LLVMValueRef kb_log(kernel_builder *kb, LLVMValueRef x);
+LLVMValueRef kb_tanh(kernel_builder *kb, LLVMValueRef x);
+LLVMValueRef kb_erf(kernel_builder *kb, LLVMValueRef x);
+LLVMValueRef kb_sigmoid(kernel_builder *kb, LLVMValueRef x);
+LLVMValueRef kb_pow(kernel_builder *kb, LLVMValueRef x, LLVMValueRef y);
+LLVMValueRef kb_sqrt(kernel_builder *kb, LLVMValueRef x);
+LLVMValueRef kb_rsqrt(kernel_builder *kb, LLVMValueRef x);
+
+/* --- emission ---------------------------------------------------------------------------- */
+/* Verifies the module and optimizes it (default<On>); emission calls it if needed. */
+int kb_finish(kernel_builder *kb);
+/* Textual LLVM IR / PTX / object file; *out is malloc'ed (caller frees), NUL-terminated. */
+int kb_emit_llvm_ir(kernel_builder *kb, char **out, size_t *out_size);
+int kb_emit_ptx(kernel_builder *kb, char **out, size_t *out_size);
+int kb_emit_object(kernel_builder *kb, char **out, size_t *out_size);
+
+/* --- in-process JIT of the host lowering (LLVM ORC) ------------------------------------ */
+typedef struct kb_jit kb_jit;
+/* Emits the host object of `kb` and links it into a fresh JIT; NULL on error. */
+kb_jit *kb_jit_create(kernel_builder *kb, dl_diag *diag);
+/* The host twin of kernel `name` (NULL + diag error if missing). */
+dlrt_host_block_fn kb_jit_lookup(kb_jit *jit, const char *name);
+void kb_jit_destroy(kb_jit *jit);
+
+#endif
