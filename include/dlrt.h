@@ -1,0 +1,91 @@
+/* libdlrt: runs programs compiled by dlcc on the host CPU or on an NVIDIA GPU through the
+ * CUDA Driver API (opened at run time; nothing to link but libdlrt). */
+#ifndef DLRT_H
+#define DLRT_H
+
+#include <stdint.h>
+
+#include "dlrt/host_kernel.h"
+#include "dlrt/program.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DLRT_API __attribute__((visibility("default")))
+
+/* Status codes returned by every call that can fail; 0 is success. */
+typedef enum dlrt_status_code {
+  DLRT_STATUS_OK = 0,
+  DLRT_STATUS_INVALID_ARGUMENT = 1, /* a NULL or out-of-range argument */
+  DLRT_STATUS_INVALID_PROGRAM = 2,  /* the program description is inconsistent */
+  DLRT_STATUS_NO_DEVICE = 3,        /* no CUDA driver or no GPU for the requested device */
+  DLRT_STATUS_OUT_OF_MEMORY = 4,    /* host or device allocation failed */
+  DLRT_STATUS_MODULE_LOAD = 5,      /* the driver rejected the PTX (JIT log in the error) */
+  DLRT_STATUS_DEVICE_ERROR = 6,     /* another driver call failed */
+  DLRT_STATUS_INTERNAL = 7          /* e.g. a worker thread could not be started */
+} dlrt_status_code;
+typedef int dlrt_status;
+
+/* Short fixed name of a status code, e.g. "DLRT_STATUS_NO_DEVICE". */
+DLRT_API const char *dlrt_status_string(int status);
+/* What the last failing call of this thread said (the failing driver call, the CUDA error
+ * name and text, the PTX JIT log); "" when nothing failed yet. */
+DLRT_API const char *dlrt_last_error(void);
+
+typedef enum dlrt_device_kind {
+  DLRT_DEVICE_AUTO = 0, /* cuda if a driver and a GPU answer, else host */
+  DLRT_DEVICE_HOST = 1, /* host twins on a pool of CPU threads */
+  DLRT_DEVICE_CUDA = 2  /* the CUDA Driver API */
+} dlrt_device_kind;
+
+/* All-zero options are the defaults. */
+typedef struct dlrt_options {
+  int device;         /* dlrt_device_kind */
+  int device_ordinal; /* CUDA device number */
+  void *stream;       /* CUstream to run on; NULL: the model makes its own */
+  int host_threads;   /* worker threads of the host device; 0: number of online cores */
+} dlrt_options;
+
+DLRT_API void dlrt_options_init(dlrt_options *options);
+
+typedef struct dlrt_model dlrt_model;
+
+/* Prepares `program` (which must outlive the model) on a device: loads kernels, allocates
+ * the arena, uploads the weights. options NULL: defaults. */
+DLRT_API dlrt_status dlrt_model_create(const dlrt_program *program, const dlrt_options *options,
+                                       dlrt_model **out_model);
+/* Runs the program once on host buffers: inputs[i] and outputs[i] follow the program's
+ * input and output order. Returns when the outputs are written. */
+DLRT_API dlrt_status dlrt_model_run(dlrt_model *model, const void *const *inputs,
+                                    void *const *outputs);
+/* Enqueues one run on device buffers (CUdeviceptr values; host addresses on the host
+ * device) on the model's stream; wait with dlrt_model_synchronize. */
+DLRT_API dlrt_status dlrt_model_run_device(dlrt_model *model, const uint64_t *inputs,
+                                           const uint64_t *outputs);
+DLRT_API dlrt_status dlrt_model_synchronize(dlrt_model *model);
+/* NULL is allowed. */
+DLRT_API void dlrt_model_destroy(dlrt_model *model);
+/* Which device runs the model, e.g. "host (2 threads)" or "cuda:0 NVIDIA H100 (sm_90)". */
+DLRT_API const char *dlrt_model_device_name(const dlrt_model *model);
+/* Which device kind the model runs on (never DLRT_DEVICE_AUTO). */
+DLRT_API dlrt_device_kind dlrt_model_device_kind(const dlrt_model *model);
+
+/* Bytes of one element of a dlrt_dtype; 0 for an unknown value. */
+DLRT_API uint32_t dlrt_dtype_size(uint32_t dtype);
+
+/* Host-twin registry: lets a driver without a GPU (the test fake) find the host code of a
+ * PTX kernel by its entry name. dlrt_model_create registers every kernel of its program.
+ * A later registration of the same name replaces the earlier one. */
+DLRT_API dlrt_status dlrt_host_kernel_register(const char *name, dlrt_host_block_fn fn);
+DLRT_API dlrt_host_block_fn dlrt_host_kernel_lookup(const char *name);
+/* The same with the kernel's shared and scratch sizes (the descriptor is copied). */
+DLRT_API dlrt_status dlrt_host_kernel_register_kernel(const dlrt_kernel *kernel);
+/* Fills *out_kernel (name points into the registry) and returns 0, or returns -1. */
+DLRT_API int dlrt_host_kernel_lookup_kernel(const char *name, dlrt_kernel *out_kernel);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,107 @@
+/* The program format: what a compiled bundle embeds as constant data for libdlrt to run
+ * (kernels, PTX, launch list, weights, arena and input/output descriptions). */
+#ifndef DLRT_PROGRAM_H
+#define DLRT_PROGRAM_H
+
+#include <stdint.h>
+
+#include "dlrt/host_kernel.h"
+
+/* Bumped whenever a struct below changes layout; dlrt_model_create rejects other values. */
+#define DLRT_PROGRAM_ABI_VERSION 1u
+
+/* Marks a tensor that does not live in the arena: kernels get the caller's buffer itself. */
+#define DLRT_BINDING UINT64_MAX
+
+/* Element types (same order and sizes as the compiler's ir/dtype.def). */
+typedef enum dlrt_dtype {
+  DLRT_DTYPE_F32 = 0,
+  DLRT_DTYPE_F16,
+  DLRT_DTYPE_BF16,
+  DLRT_DTYPE_F64,
+  DLRT_DTYPE_I8,
+  DLRT_DTYPE_U8,
+  DLRT_DTYPE_I16,
+  DLRT_DTYPE_U16,
+  DLRT_DTYPE_I32,
+  DLRT_DTYPE_U32,
+  DLRT_DTYPE_I64,
+  DLRT_DTYPE_U64,
+  DLRT_DTYPE_BOOL,
+  DLRT_DTYPE_COUNT
+} dlrt_dtype;
+
+/* One kernel: the PTX `.entry` name and, for the host device, its host twin. */
+typedef struct dlrt_kernel {
+  const char *name;             /* `.entry` name in the PTX; unique across linked bundles */
+  dlrt_host_block_fn host_fn;   /* host twin; NULL: looked up by name in the registry */
+  uint32_t param_count;         /* number of kernel parameters (= dlrt_launch.arg_count) */
+  uint32_t shared_bytes;        /* shared memory per block the host twin gets (static+dynamic) */
+  uint32_t dynamic_shared_bytes; /* passed as cuLaunchKernel's sharedMemBytes (0: static only) */
+  uint32_t scratch_bytes;       /* host twin scratch per block (values live across barriers) */
+} dlrt_kernel;
+
+/* The PTX of all kernels for one target; the cuda device loads the best match. */
+typedef struct dlrt_ptx_module {
+  uint32_t sm_version; /* e.g. 80 for sm_80: loaded on devices of compute capability >= 8.0 */
+  const char *ptx;     /* NUL-terminated PTX text */
+} dlrt_ptx_module;
+
+typedef enum dlrt_arg_kind {
+  DLRT_ARG_ARENA = 0, /* pointer: arena base + value (byte offset) */
+  DLRT_ARG_WEIGHT,    /* pointer: weights base + value (byte offset) */
+  DLRT_ARG_INPUT,     /* pointer: model input `index` + value (byte offset) */
+  DLRT_ARG_OUTPUT,    /* pointer: model output `index` + value (byte offset) */
+  DLRT_ARG_I32,       /* scalar: low 32 bits of value */
+  DLRT_ARG_I64,       /* scalar: value */
+  DLRT_ARG_F32,       /* scalar: IEEE bits of a float in the low 32 bits of value */
+  DLRT_ARG_F64,       /* scalar: IEEE bits of a double in value */
+  DLRT_ARG_KIND_COUNT
+} dlrt_arg_kind;
+
+/* One kernel argument; a flat layout so code generators can emit it as plain integers. */
+typedef struct dlrt_arg {
+  uint32_t kind;  /* dlrt_arg_kind */
+  uint32_t index; /* input/output index for DLRT_ARG_INPUT/OUTPUT, else 0 */
+  uint64_t value; /* byte offset or scalar bits, see dlrt_arg_kind */
+} dlrt_arg;
+
+/* One kernel launch of the schedule; launches run in order on one stream. */
+typedef struct dlrt_launch {
+  uint32_t kernel;   /* index into dlrt_program.kernels */
+  uint32_t grid[3];  /* blocks */
+  uint32_t block[3]; /* threads per block */
+  uint32_t arg_count;
+  const dlrt_arg *args;
+} dlrt_launch;
+
+/* A model input or output. Its bytes are dtype size * product of dims. */
+typedef struct dlrt_tensor_desc {
+  const char *name;
+  uint32_t dtype; /* dlrt_dtype */
+  uint32_t rank;
+  const int64_t *dims;
+  /* Byte offset of the tensor in the arena (the runtime copies it in/out around the
+   * launches), or DLRT_BINDING: kernels address it through DLRT_ARG_INPUT/OUTPUT. */
+  uint64_t arena_offset;
+} dlrt_tensor_desc;
+
+typedef struct dlrt_program {
+  uint32_t abi_version; /* DLRT_PROGRAM_ABI_VERSION */
+  const char *name;     /* model name, for messages */
+  uint32_t kernel_count;
+  const dlrt_kernel *kernels;
+  uint32_t module_count;
+  const dlrt_ptx_module *modules;
+  uint32_t launch_count;
+  const dlrt_launch *launches;
+  const void *weights; /* uploaded once per model; 16-aligned */
+  uint64_t weights_size;
+  uint64_t arena_size; /* activations and workspace, one allocation per model */
+  uint32_t input_count;
+  const dlrt_tensor_desc *inputs;
+  uint32_t output_count;
+  const dlrt_tensor_desc *outputs;
+} dlrt_program;
+
+#endif

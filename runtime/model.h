@@ -1,0 +1,32 @@
+/* The dlrt_model object shared by model creation and the run paths. */
+#ifndef DLRT_RUNTIME_MODEL_H
+#define DLRT_RUNTIME_MODEL_H
+
+#include "runtime/device.h"
+
+struct dlrt_model {
+  const dlrt_program *program;
+  dlrt_device *device;
+  dlrt_device_ptr arena;   /* 0 when the arena is empty */
+  dlrt_device_ptr weights; /* 0 when there are no weights */
+  /* Device buffers of bound (non-arena) inputs/outputs for host-pointer runs on a device
+   * that cannot address host memory; 0 elsewhere. */
+  dlrt_device_ptr *input_buffers;
+  dlrt_device_ptr *output_buffers;
+  uint64_t *input_bytes;
+  uint64_t *output_bytes;
+  /* Where each input/output is during the current run. */
+  dlrt_device_ptr *input_addresses;
+  dlrt_device_ptr *output_addresses;
+  /* Kernel parameters of every launch, flat: params[k] points at values[k]. */
+  uint64_t *arg_values;
+  void **arg_params;
+  uint32_t *launch_first_arg;
+  dlrt_device_function **launch_functions;
+};
+
+/* Fills the parameter values of launches that refer to inputs or outputs and launches the
+ * whole schedule in order. */
+int dlrt_model_launch_all(dlrt_model *model);
+
+#endif

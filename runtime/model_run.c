@@ -1,0 +1,178 @@
+/* Running a model: place inputs, launch the schedule, fetch outputs; on host buffers
+ * (synchronous) or on device buffers (enqueued on the model's stream). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/error.h"
+#include "runtime/model.h"
+
+int dlrt_model_launch_all(dlrt_model *model) {
+  const dlrt_program *program = model->program;
+  dlrt_device *device = model->device;
+  for (uint32_t l = 0; l < program->launch_count; l++) {
+    const dlrt_launch *launch = &program->launches[l];
+    uint32_t first = model->launch_first_arg[l];
+    for (uint32_t a = 0; a < launch->arg_count; a++) {
+      const dlrt_arg *arg = &launch->args[a];
+      if (arg->kind == DLRT_ARG_INPUT)
+        model->arg_values[first + a] = model->input_addresses[arg->index] + arg->value;
+      else if (arg->kind == DLRT_ARG_OUTPUT)
+        model->arg_values[first + a] = model->output_addresses[arg->index] + arg->value;
+    }
+    dlrt_launch_geometry geometry;
+    memcpy(geometry.grid, launch->grid, sizeof geometry.grid);
+    memcpy(geometry.block, launch->block, sizeof geometry.block);
+    int status = device->vtable->launch(device, model->launch_functions[l], &geometry,
+                                        &model->arg_params[first]);
+    if (status) {
+      dlrt_error_append(" (launch %u of program '%s', kernel '%s')", l,
+                        program->name ? program->name : "?",
+                        program->kernels[launch->kernel].name);
+      return status;
+    }
+  }
+  return DLRT_STATUS_OK;
+}
+
+static int check_buffers(const dlrt_model *model, const void *inputs, const void *outputs,
+                         const char *call) {
+  if (!model)
+    return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT, "%s: model is NULL", call);
+  if ((model->program->input_count && !inputs) || (model->program->output_count && !outputs))
+    return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT,
+                      "%s: program '%s' has %u inputs and %u outputs; got a NULL array", call,
+                      model->program->name ? model->program->name : "?",
+                      model->program->input_count, model->program->output_count);
+  return DLRT_STATUS_OK;
+}
+
+static int null_buffer(const dlrt_model *model, const char *call, const char *role,
+                       const dlrt_tensor_desc *tensor) {
+  return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT, "%s: %s '%s' of program '%s' is NULL", call,
+                    role, tensor->name, model->program->name ? model->program->name : "?");
+}
+
+/* Waits for work already enqueued so staging state is clean, keeping the first error. */
+static int drain_after_error(dlrt_model *model, int status) {
+  char *message = strdup(dlrt_last_error());
+  model->device->vtable->synchronize(model->device);
+  if (message)
+    dlrt_error(status, "%s", message);
+  free(message);
+  return status;
+}
+
+static int upload_inputs(dlrt_model *model, const void *const *inputs) {
+  const dlrt_program *program = model->program;
+  dlrt_device *device = model->device;
+  for (uint32_t i = 0; i < program->input_count; i++) {
+    const dlrt_tensor_desc *tensor = &program->inputs[i];
+    if (!inputs[i] && model->input_bytes[i])
+      return null_buffer(model, "dlrt_model_run", "input", tensor);
+    dlrt_device_ptr address;
+    if (tensor->arena_offset != DLRT_BINDING)
+      address = model->arena + tensor->arena_offset;
+    else if (device->host_addressable)
+      address = (dlrt_device_ptr)(uintptr_t)inputs[i];
+    else
+      address = model->input_buffers[i];
+    if (address != (dlrt_device_ptr)(uintptr_t)inputs[i] && model->input_bytes[i]) {
+      int status = device->vtable->copy_h2d(device, address, inputs[i], model->input_bytes[i]);
+      if (status)
+        return status;
+    }
+    model->input_addresses[i] = address;
+  }
+  return DLRT_STATUS_OK;
+}
+
+static int place_outputs(dlrt_model *model, void *const *outputs) {
+  const dlrt_program *program = model->program;
+  for (uint32_t i = 0; i < program->output_count; i++) {
+    const dlrt_tensor_desc *tensor = &program->outputs[i];
+    if (!outputs[i] && model->output_bytes[i])
+      return null_buffer(model, "dlrt_model_run", "output", tensor);
+    if (tensor->arena_offset != DLRT_BINDING)
+      model->output_addresses[i] = model->arena + tensor->arena_offset;
+    else if (model->device->host_addressable)
+      model->output_addresses[i] = (dlrt_device_ptr)(uintptr_t)outputs[i];
+    else
+      model->output_addresses[i] = model->output_buffers[i];
+  }
+  return DLRT_STATUS_OK;
+}
+
+static int download_outputs(dlrt_model *model, void *const *outputs) {
+  dlrt_device *device = model->device;
+  for (uint32_t i = 0; i < model->program->output_count; i++) {
+    if (model->output_addresses[i] == (dlrt_device_ptr)(uintptr_t)outputs[i] ||
+        !model->output_bytes[i])
+      continue;
+    int status = device->vtable->copy_d2h(device, outputs[i], model->output_addresses[i],
+                                          model->output_bytes[i]);
+    if (status)
+      return status;
+  }
+  return DLRT_STATUS_OK;
+}
+
+dlrt_status dlrt_model_run(dlrt_model *model, const void *const *inputs, void *const *outputs) {
+  int status = check_buffers(model, inputs, outputs, "dlrt_model_run");
+  if (status)
+    return status;
+  status = place_outputs(model, outputs);
+  if (!status)
+    status = upload_inputs(model, inputs);
+  if (!status)
+    status = dlrt_model_launch_all(model);
+  if (!status)
+    status = download_outputs(model, outputs);
+  if (status)
+    return drain_after_error(model, status);
+  status = model->device->vtable->synchronize(model->device);
+  if (!status)
+    dlrt_error_clear();
+  return status;
+}
+
+dlrt_status dlrt_model_run_device(dlrt_model *model, const uint64_t *inputs,
+                                  const uint64_t *outputs) {
+  int status = check_buffers(model, inputs, outputs, "dlrt_model_run_device");
+  if (status)
+    return status;
+  const dlrt_program *program = model->program;
+  dlrt_device *device = model->device;
+  for (uint32_t i = 0; !status && i < program->input_count; i++) {
+    const dlrt_tensor_desc *tensor = &program->inputs[i];
+    if (!inputs[i] && model->input_bytes[i])
+      return null_buffer(model, "dlrt_model_run_device", "input", tensor);
+    model->input_addresses[i] = inputs[i];
+    if (tensor->arena_offset != DLRT_BINDING) {
+      model->input_addresses[i] = model->arena + tensor->arena_offset;
+      if (model->input_bytes[i])
+        status = device->vtable->copy_d2d(device, model->input_addresses[i], inputs[i],
+                                          model->input_bytes[i]);
+    }
+  }
+  for (uint32_t i = 0; !status && i < program->output_count; i++) {
+    const dlrt_tensor_desc *tensor = &program->outputs[i];
+    if (!outputs[i] && model->output_bytes[i])
+      return null_buffer(model, "dlrt_model_run_device", "output", tensor);
+    model->output_addresses[i] = tensor->arena_offset != DLRT_BINDING
+                                     ? model->arena + tensor->arena_offset
+                                     : outputs[i];
+  }
+  if (!status)
+    status = dlrt_model_launch_all(model);
+  for (uint32_t i = 0; !status && i < program->output_count; i++)
+    if (program->outputs[i].arena_offset != DLRT_BINDING && model->output_bytes[i])
+      status = device->vtable->copy_d2d(device, outputs[i], model->output_addresses[i],
+                                        model->output_bytes[i]);
+  return status;
+}
+
+dlrt_status dlrt_model_synchronize(dlrt_model *model) {
+  if (!model)
+    return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT, "dlrt_model_synchronize: model is NULL");
+  return model->device->vtable->synchronize(model->device);
+}

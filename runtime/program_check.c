@@ -1,0 +1,165 @@
+/* Checks every index, offset and size of a program against the others. */
+#include "runtime/program_check.h"
+
+#include <stddef.h>
+
+#include "runtime/error.h"
+
+#define MAX_RANK 16
+#define MAX_THREADS_PER_BLOCK 1024u
+
+static const uint8_t dtype_sizes[DLRT_DTYPE_COUNT] = {
+    [DLRT_DTYPE_F32] = 4, [DLRT_DTYPE_F16] = 2, [DLRT_DTYPE_BF16] = 2, [DLRT_DTYPE_F64] = 8,
+    [DLRT_DTYPE_I8] = 1,  [DLRT_DTYPE_U8] = 1,  [DLRT_DTYPE_I16] = 2,  [DLRT_DTYPE_U16] = 2,
+    [DLRT_DTYPE_I32] = 4, [DLRT_DTYPE_U32] = 4, [DLRT_DTYPE_I64] = 8,  [DLRT_DTYPE_U64] = 8,
+    [DLRT_DTYPE_BOOL] = 1,
+};
+
+uint32_t dlrt_dtype_size(uint32_t dtype) {
+  return dtype < DLRT_DTYPE_COUNT ? dtype_sizes[dtype] : 0;
+}
+
+uint64_t dlrt_tensor_bytes(const dlrt_tensor_desc *tensor) {
+  uint64_t bytes = dlrt_dtype_size(tensor->dtype);
+  for (uint32_t i = 0; i < tensor->rank; i++)
+    bytes *= (uint64_t)tensor->dims[i];
+  return bytes;
+}
+
+static const char *program_name(const dlrt_program *program) {
+  return program->name ? program->name : "(unnamed)";
+}
+
+static int check_tensor(const dlrt_program *program, const dlrt_tensor_desc *tensor,
+                        const char *role, uint32_t index) {
+  const char *name = tensor->name ? tensor->name : "(unnamed)";
+  if (!tensor->name || dlrt_dtype_size(tensor->dtype) == 0 || tensor->rank > MAX_RANK ||
+      (tensor->rank && !tensor->dims))
+    return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
+                      "program '%s': %s %u '%s' needs a name, a known dtype (got %u) and at "
+                      "most %d dims",
+                      program_name(program), role, index, name, tensor->dtype, MAX_RANK);
+  for (uint32_t i = 0; i < tensor->rank; i++)
+    if (tensor->dims[i] < 0)
+      return dlrt_error(DLRT_STATUS_INVALID_PROGRAM, "program '%s': %s '%s' has dim %u = %lld",
+                        program_name(program), role, name, i, (long long)tensor->dims[i]);
+  uint64_t bytes = dlrt_tensor_bytes(tensor);
+  if (tensor->arena_offset != DLRT_BINDING &&
+      (tensor->arena_offset > program->arena_size ||
+       bytes > program->arena_size - tensor->arena_offset))
+    return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
+                      "program '%s': %s '%s' (%llu bytes at arena offset %llu) does not fit the "
+                      "%llu-byte arena",
+                      program_name(program), role, name, (unsigned long long)bytes,
+                      (unsigned long long)tensor->arena_offset,
+                      (unsigned long long)program->arena_size);
+  return DLRT_STATUS_OK;
+}
+
+static int check_arg(const dlrt_program *program, uint32_t launch_index, const char *kernel,
+                     uint32_t arg_index, const dlrt_arg *arg) {
+  const char *problem = NULL;
+  switch (arg->kind) {
+  case DLRT_ARG_ARENA:
+    if (arg->value >= program->arena_size)
+      problem = "an arena offset past the arena";
+    break;
+  case DLRT_ARG_WEIGHT:
+    if (arg->value >= program->weights_size)
+      problem = "a weight offset past the weights";
+    break;
+  case DLRT_ARG_INPUT:
+    if (arg->index >= program->input_count)
+      problem = "an input index past the inputs";
+    break;
+  case DLRT_ARG_OUTPUT:
+    if (arg->index >= program->output_count)
+      problem = "an output index past the outputs";
+    break;
+  case DLRT_ARG_I32:
+  case DLRT_ARG_I64:
+  case DLRT_ARG_F32:
+  case DLRT_ARG_F64: break;
+  default: problem = "of an unknown kind";
+  }
+  if (problem)
+    return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
+                      "program '%s': launch %u (kernel '%s'): argument %u (kind %u, index %u, "
+                      "value %llu) is %s",
+                      program_name(program), launch_index, kernel, arg_index, arg->kind,
+                      arg->index, (unsigned long long)arg->value, problem);
+  return DLRT_STATUS_OK;
+}
+
+static int check_launch(const dlrt_program *program, uint32_t index) {
+  const dlrt_launch *launch = &program->launches[index];
+  if (launch->kernel >= program->kernel_count)
+    return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
+                      "program '%s': launch %u names kernel %u of %u", program_name(program),
+                      index, launch->kernel, program->kernel_count);
+  const dlrt_kernel *kernel = &program->kernels[launch->kernel];
+  if (launch->arg_count != kernel->param_count || (launch->arg_count && !launch->args))
+    return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
+                      "program '%s': launch %u passes %u arguments to kernel '%s' of %u "
+                      "parameters",
+                      program_name(program), index, launch->arg_count, kernel->name,
+                      kernel->param_count);
+  uint64_t threads = (uint64_t)launch->block[0] * launch->block[1] * launch->block[2];
+  uint64_t blocks = (uint64_t)launch->grid[0] * launch->grid[1] * launch->grid[2];
+  if (threads == 0 || threads > MAX_THREADS_PER_BLOCK || blocks == 0)
+    return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
+                      "program '%s': launch %u (kernel '%s') has grid %ux%ux%u and block "
+                      "%ux%ux%u (need at least one block of 1..%u threads)",
+                      program_name(program), index, kernel->name, launch->grid[0],
+                      launch->grid[1], launch->grid[2], launch->block[0], launch->block[1],
+                      launch->block[2], MAX_THREADS_PER_BLOCK);
+  for (uint32_t i = 0; i < launch->arg_count; i++) {
+    int status = check_arg(program, index, kernel->name, i, &launch->args[i]);
+    if (status)
+      return status;
+  }
+  return DLRT_STATUS_OK;
+}
+
+int dlrt_program_check(const dlrt_program *program) {
+  if (!program)
+    return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT, "dlrt_model_create: program is NULL");
+  if (program->abi_version != DLRT_PROGRAM_ABI_VERSION)
+    return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
+                      "program '%s' has ABI version %u but this libdlrt reads version %u: "
+                      "recompile the model with a matching dlcc",
+                      program_name(program), program->abi_version, DLRT_PROGRAM_ABI_VERSION);
+  if ((program->kernel_count && !program->kernels) ||
+      (program->module_count && !program->modules) ||
+      (program->launch_count && !program->launches) ||
+      (program->input_count && !program->inputs) ||
+      (program->output_count && !program->outputs) ||
+      (program->weights_size && !program->weights))
+    return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
+                      "program '%s': a table with a nonzero count has a NULL pointer",
+                      program_name(program));
+  for (uint32_t i = 0; i < program->kernel_count; i++)
+    if (!program->kernels[i].name)
+      return dlrt_error(DLRT_STATUS_INVALID_PROGRAM, "program '%s': kernel %u has no name",
+                        program_name(program), i);
+  for (uint32_t i = 0; i < program->module_count; i++)
+    if (!program->modules[i].ptx)
+      return dlrt_error(DLRT_STATUS_INVALID_PROGRAM, "program '%s': PTX module %u is NULL",
+                        program_name(program), i);
+  for (uint32_t i = 0; i < program->input_count; i++) {
+    int status = check_tensor(program, &program->inputs[i], "input", i);
+    if (status)
+      return status;
+  }
+  for (uint32_t i = 0; i < program->output_count; i++) {
+    int status = check_tensor(program, &program->outputs[i], "output", i);
+    if (status)
+      return status;
+  }
+  for (uint32_t i = 0; i < program->launch_count; i++) {
+    int status = check_launch(program, i);
+    if (status)
+      return status;
+  }
+  return DLRT_STATUS_OK;
+}

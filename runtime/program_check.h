@@ -1,0 +1,12 @@
+/* Validation of a dlrt_program before anything is allocated for it, so a bad bundle fails
+ * with a message naming the launch, argument or tensor instead of a wild pointer later. */
+#ifndef DLRT_RUNTIME_PROGRAM_CHECK_H
+#define DLRT_RUNTIME_PROGRAM_CHECK_H
+
+#include "dlrt.h"
+
+int dlrt_program_check(const dlrt_program *program);
+/* Bytes of a tensor (dtype size * product of dims); the program must have passed the check. */
+uint64_t dlrt_tensor_bytes(const dlrt_tensor_desc *tensor);
+
+#endif
