@@ -8,8 +8,9 @@
 #include "frontend/onnx/onnx_import.h"
 #include "onnx/onnx.pb-c.h"
 
-/* Oldest and newest default-domain opsets the importer understands. */
-enum { ONNX_MIN_OPSET = 1, ONNX_MAX_OPSET = 23 };
+/* Oldest and newest default-domain opsets the importer understands (27 is onnx 1.22's;
+ * the versions after 23 of the ops dlcc imports only add element types). */
+enum { ONNX_MIN_OPSET = 1, ONNX_MAX_OPSET = 27 };
 
 typedef struct onnx_import {
   ir_graph *graph;

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 /* IR versions: 3 introduced opset_import; newer ones than this are refused. */
-enum { ONNX_MIN_IR_VERSION = 3, ONNX_MAX_IR_VERSION = 11 };
+enum { ONNX_MIN_IR_VERSION = 3, ONNX_MAX_IR_VERSION = 13 };
 
 int onnx_error(onnx_import *import, const char *format, ...) {
   char message[1024];

@@ -1,0 +1,123 @@
+/* Import driver for the ONNX backend-suite test (tests/scripts/test_onnx_backend.sh):
+ * `test_onnx_backend_driver --classify MODEL...` imports each model in a child process
+ * and prints one line per model: "<status>\t<path>\t<first message>" with status
+ * ok | unsupported | error | crash. Without arguments it runs its own cmocka tests. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "frontend/onnx/onnx_import.h"
+#include "ir/verify.h"
+
+/* Classifies one import: ok (imported and verified), unsupported (a message says so)
+ * or error; writes the first relevant message into `message`. */
+static const char *classify(const char *path, char *message, size_t size) {
+  dl_diag diag;
+  dl_diag_init(&diag);
+  const char *status;
+  ir_graph *graph = dl_onnx_import_file(path, NULL, &diag);
+  if (graph) {
+    status = ir_verify_graph(graph, &diag) == 0 ? "ok" : "error";
+  } else {
+    status = diag.count ? "error" : "error-without-message";
+    for (int i = 0; i < diag.count; i++)
+      if (strstr(dl_diag_message(&diag, i), "unsupported"))
+        status = "unsupported";
+  }
+  snprintf(message, size, "%s", diag.count ? dl_diag_message(&diag, 0) : "");
+  for (char *c = message; *c; c++)
+    if (*c == '\n' || *c == '\t')
+      *c = ' ';
+  ir_graph_destroy(graph);
+  dl_diag_deinit(&diag);
+  return status;
+}
+
+/* Runs `classify` in a child so a crash is reported instead of ending the run. */
+static void classify_in_child(const char *path) {
+  fflush(stdout);
+  pid_t child = fork();
+  if (child == 0) {
+    char message[2048];
+    alarm(120);
+    const char *status = classify(path, message, sizeof(message));
+    printf("%s\t%s\t%s\n", status, path, message);
+    fflush(stdout);
+    _exit(0);
+  }
+  int wait_status = 0;
+  if (child < 0 || waitpid(child, &wait_status, 0) < 0) {
+    printf("crash\t%s\tfork failed\n", path);
+  } else if (WIFSIGNALED(wait_status)) {
+    printf("crash\t%s\tsignal %d (%s)\n", path, WTERMSIG(wait_status),
+           strsignal(WTERMSIG(wait_status)));
+  } else if (WEXITSTATUS(wait_status) != 0) {
+    printf("crash\t%s\texit status %d\n", path, WEXITSTATUS(wait_status));
+  }
+}
+
+static void write_file(const char *path, const void *data, size_t size) {
+  FILE *file = fopen(path, "wb");
+  assert_non_null(file);
+  assert_int_equal(fwrite(data, 1, size, file), size);
+  fclose(file);
+}
+
+static void test_garbage_is_an_error(void **state) {
+  (void)state;
+  char path[4096], message[2048];
+  snprintf(path, sizeof(path), "%s/garbage.onnx", DLCC_TEST_WORK_DIR);
+  write_file(path, "\xff\xff\xff\xff not protobuf", 17);
+  assert_string_equal(classify(path, message, sizeof(message)), "error");
+  assert_non_null(strstr(message, "not a valid ONNX model"));
+}
+
+static void test_missing_file_is_an_error(void **state) {
+  (void)state;
+  char message[2048];
+  assert_string_equal(classify(DLCC_TEST_WORK_DIR "/no-such.onnx", message, sizeof(message)),
+                      "error");
+  assert_non_null(strstr(message, "cannot open"));
+}
+
+/* A model whose only node is in a foreign domain: classified as unsupported. */
+static void test_foreign_domain_is_unsupported(void **state) {
+  (void)state;
+  /* ModelProto{ir_version: 8, opset_import{domain:"" version:17},
+   * graph{node{input:"x" output:"y" op_type:"Foo" domain:"com.example"} name:"g"
+   *       input{name:"x"} output{name:"y"}}} */
+  static const unsigned char model[] = {
+      0x08, 0x08, 0x3a, 0x27, 0x0a, 0x18, 0x0a, 0x01, 0x78, 0x12, 0x01, 0x79, 0x22, 0x03, 0x46,
+      0x6f, 0x6f, 0x3a, 0x0b, 0x63, 0x6f, 0x6d, 0x2e, 0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65,
+      0x12, 0x01, 0x67, 0x5a, 0x03, 0x0a, 0x01, 0x78, 0x62, 0x03, 0x0a, 0x01, 0x79, 0x42, 0x04,
+      0x0a, 0x00, 0x10, 0x11};
+  char path[4096], message[2048];
+  snprintf(path, sizeof(path), "%s/foreign.onnx", DLCC_TEST_WORK_DIR);
+  write_file(path, model, sizeof(model));
+  assert_string_equal(classify(path, message, sizeof(message)), "unsupported");
+  assert_non_null(strstr(message, "com.example"));
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--classify") == 0) {
+    for (int i = 2; i < argc; i++)
+      classify_in_child(argv[i]);
+    return 0;
+  }
+  if (system("mkdir -p '" DLCC_TEST_WORK_DIR "'") != 0)
+    return 1;
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_garbage_is_an_error),
+      cmocka_unit_test(test_missing_file_is_an_error),
+      cmocka_unit_test(test_foreign_domain_is_unsupported),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
