@@ -1,0 +1,166 @@
+/* Every kind of bad .dlir input gives one located message (`file:line:col: ...`) and no
+ * graph: syntax, names, types, attributes, constants and side files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "frontend/text/text_parse.h"
+
+#define WORK DLCC_TEST_WORK_DIR
+#define HEAD "dlir 1\ngraph \"g\" {\n"
+
+typedef struct bad_case {
+  const char *text;
+  const char *message; /* the whole first message */
+} bad_case;
+
+static const bad_case CASES[] = {
+    {"", "t.dlir:1:1: syntax error, unexpected end of file, expecting dlir"},
+    {"dlir 2 graph g {}", "t.dlir:1:6: unsupported .dlir version 2 (this dlcc reads version 1)"},
+    {HEAD "  %y: f32[2] = Relu(%x)\n}\n",
+     "t.dlir:3:21: undefined value %x (values must be defined before they are used)"},
+    {HEAD "  input %x: f32[2]\n  input %x: f32[2]\n}\n",
+     "t.dlir:4:9: duplicate value name %x (first defined at line 3, column 9)"},
+    {HEAD "  input %x: f32[2]\n  %y: f32[2] = Frobnicate(%x)\n}\n",
+     "t.dlir:4:16: unknown op 'Frobnicate'"},
+    {HEAD "  input %x: f31[2]\n}\n",
+     "t.dlir:3:13: unknown dtype 'f31' (known: f32, f16, bf16, f64, i8, u8, i16, u16, i32, "
+     "u32, i64, u64, bool)"},
+    {HEAD "  input %x: f32[n]\n}\n",
+     "t.dlir:3:17: unknown dimension symbol 'n' (declare it first: symbol n)"},
+    {HEAD "  symbol n\n  symbol n\n}\n", "t.dlir:4:10: duplicate dimension symbol 'n'"},
+    {HEAD "  input %x: f32[1,1,1,1,1,1,1,1,1]\n}\n", "t.dlir:3:13: rank 9 is above the maximum of 8"},
+    {HEAD "  input %x: f32[2]\n  %y: f32[2] = Relu(%x, %x)\n}\n",
+     "t.dlir:4:16: Relu takes 1 to 1 inputs, found 2"},
+    {HEAD "  input %x: f32[2]\n  %y: f32[3] = Relu(%x)\n}\n",
+     "t.dlir:4:3: node 'Relu_0' (Relu): output %y is written as f32[3] but Relu gives f32[2]"},
+    {HEAD "  input %x: f32[2]\n  %y: f32[2] = Relu(%x) {alpha: number = 1}\n}\n",
+     "t.dlir:4:33: unknown attribute kind 'number' (int, float, string, dtype, ints, floats or "
+     "strings)"},
+    {HEAD "  input %x: f32[2]\n  %y: f32[2] = Identity(%x) {k: int = \"one\"}\n}\n",
+     "t.dlir:4:39: expected an integer, found 'one'"},
+    {HEAD "  input %x: f32[2]\n  %y: f32[2] = Identity(%x) {k: int = 1.5}\n}\n",
+     "t.dlir:4:39: expected an integer, found '1.5'"},
+    {HEAD "  input %x: f32[2]\n  %y: f32[2] = Identity(%x) {k: ints = 1}\n}\n",
+     "t.dlir:4:30: attribute 'k' of kind ints needs a list: [a, b, ...]"},
+    {HEAD "  input %x: f32[2]\n  %y: f32[2] = Identity(%x) {k: int = 1, k: int = 2}\n}\n",
+     "t.dlir:4:42: duplicate attribute 'k'"},
+    {HEAD "  input %x: f32[2]\n  %y: f32[2] = Cast(%x) {to: dtype = f99}\n}\n",
+     "t.dlir:4:38: attribute 'to': unknown dtype 'f99'"},
+    {HEAD "  const %c: f32[3] = [1, 2]\n}\n", "t.dlir:3:9: constant %c needs 3 values, found 2"},
+    {HEAD "  const %c: i8[1] = [200]\n}\n", "t.dlir:3:22: 200 is out of range for i8"},
+    {HEAD "  const %c: f16[1] = [70000]\n}\n", "t.dlir:3:23: 70000 is out of range for f16"},
+    {HEAD "  const %c: bool[1] = [1]\n}\n", "t.dlir:3:24: expected true or false, found '1'"},
+    {HEAD "  const %c: f32[1] = [1e99]\n}\n", "t.dlir:3:23: 1e99 is out of range for f32"},
+    {HEAD "  symbol n\n  const %c: f32[n] = elided\n}\n",
+     "t.dlir:4:9: constant %c needs a static shape (no dimension symbols)"},
+    {HEAD "  const %c: f32[100] = file \"missing.bin\" offset 0 size 400\n}\n",
+     "t.dlir:3:9: cannot open side file \"missing.bin\" (looked at " WORK
+     "/missing.bin): No such file or directory"},
+    {HEAD "  const %c: f32[100] = file \"short.bin\" offset 64 size 400\n}\n",
+     "t.dlir:3:9: side file \"short.bin\" is too short: it has 100 bytes, the constant needs "
+     "bytes 64 to 464 (was the file cut or replaced?)"},
+    {HEAD "  const %c: f32[100] = file \"short.bin\" offset 0 size 40\n}\n",
+     "t.dlir:3:55: constant %c: offset 0 size 40 does not fit its type (400 bytes at a "
+     "non-negative offset)"},
+    {HEAD "  const %c: f32[100] = file \".\" offset 0 size 400\n}\n",
+     "t.dlir:3:9: side file \".\" (" WORK "/.) is not a regular file"},
+    {HEAD "  input %x: f32[2]\n  %y: f32[2] = Identity(%x) {s: string = \"open\n}\n",
+     "t.dlir:4:42: unterminated string (a string must close on its line)"},
+    {HEAD "  input %x: f32[2]\n  %y: f32[2] = Identity(%x) {s: string = \"\\q\"}\n}\n",
+     "t.dlir:4:42: unknown escape '\\q' in string (use \\\", \\\\, \\n, \\t, \\r or \\xHH)"},
+    {HEAD "  input %\"a\\x00\": f32[2]\n}\n",
+     "t.dlir:3:9: strings cannot contain a NUL byte (\\x00)"},
+    {HEAD "  input %x: f32[2] $\n}\n", "t.dlir:3:20: unexpected character '$'"},
+    {HEAD "  input %x: f32[2]\n  %y: f32[2] = Relu(%x\n}\n",
+     "t.dlir:5:1: syntax error, unexpected '}', expecting ')'"},
+    {HEAD "  input % x: f32[2]\n}\n",
+     "t.dlir:3:9: expected a value name after '%' (e.g. %x or %\"a/b\")"},
+    {HEAD "  input %x: f32[2]\n  output _\n}\n",
+     "t.dlir:4:10: '_' (absent input) is only allowed as a node input"},
+    {HEAD "  input %x: f32[2]\n  %y: f32[2] = dl.group(%x) {\n  ^(%p: f32[2]):\n"
+          "    %q: f32[2] = Relu(%p)\n    yield %q\n  }\n  output %q\n}\n",
+     "t.dlir:9:10: value %q (line 6) is defined inside a region that has ended; use the "
+     "region's node outputs instead"},
+    {HEAD "  input %x: f32[2]\n  %y: f32[2] = dl.group(%x) {\n  ^(%p: f32[2]):\n"
+          "    %q: f32[3] = Relu(%p)\n    yield %q\n  }\n}\n",
+     "t.dlir:6:5: node 'Relu_1' (Relu): output %q is written as f32[3] but Relu gives f32[2]"},
+    {HEAD "  input %\"\": f32[2]\n}\n", "t.dlir:3:9: value names cannot be empty"},
+};
+
+static void write_file(const char *path, const void *data, size_t size) {
+  FILE *file = fopen(path, "wb");
+  assert_non_null(file);
+  assert_int_equal(fwrite(data, 1, size, file), size);
+  fclose(file);
+}
+
+static int make_work_folder(void **state) {
+  char partial[1024];
+  const char *path = WORK;
+  for (size_t i = 1; path[i - 1]; i++)
+    if (path[i] == '/' || path[i] == '\0') {
+      snprintf(partial, sizeof(partial), "%.*s", (int)i, path);
+      mkdir(partial, 0777);
+    }
+  char bytes[100] = {0};
+  write_file(WORK "/short.bin", bytes, sizeof(bytes));
+  return 0;
+}
+
+static void test_each_bad_input_gives_one_located_message(void **state) {
+  int mismatches = 0;
+  for (size_t i = 0; i < sizeof(CASES) / sizeof(CASES[0]); i++) {
+    const char *text = CASES[i].text;
+    dl_diag diag;
+    dl_diag_init(&diag);
+    ir_graph *graph = dl_text_parse_string(text, strlen(text), "t.dlir", WORK, &diag);
+    if (graph || diag.count < 1 || strcmp(dl_diag_message(&diag, 0), CASES[i].message) != 0) {
+      fprintf(stderr, "case %zu:\n  got:      %s\n  expected: %s\n", i,
+              graph ? "(a graph)" : dl_diag_message(&diag, 0), CASES[i].message);
+      mismatches++;
+    }
+    ir_graph_destroy(graph);
+    dl_diag_deinit(&diag);
+  }
+  assert_int_equal(mismatches, 0);
+}
+
+/* Raw bytes the printer never writes: NUL and bytes >= 0x80 outside strings. */
+static void test_raw_bytes_are_rejected(void **state) {
+  static const char with_nul[] = "dlir 1\ngraph g {\x00}";
+  dl_diag diag;
+  dl_diag_init(&diag);
+  assert_null(dl_text_parse_string(with_nul, sizeof(with_nul) - 1, "t.dlir", NULL, &diag));
+  assert_string_equal(dl_diag_message(&diag, 0), "t.dlir:2:10: unexpected byte 0x00");
+  dl_diag_deinit(&diag);
+  dl_diag_init(&diag);
+  assert_null(dl_text_parse_string("\xff", 1, NULL, NULL, &diag));
+  assert_string_equal(dl_diag_message(&diag, 0), "<string>:1:1: unexpected byte 0xff");
+  dl_diag_deinit(&diag);
+}
+
+static void test_missing_file_names_the_path(void **state) {
+  dl_diag diag;
+  dl_diag_init(&diag);
+  assert_null(dl_text_parse_file(WORK "/no-such.dlir", &diag));
+  assert_string_equal(dl_diag_message(&diag, 0),
+                      WORK "/no-such.dlir: cannot open: No such file or directory");
+  dl_diag_deinit(&diag);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_each_bad_input_gives_one_located_message),
+      cmocka_unit_test(test_raw_bytes_are_rejected),
+      cmocka_unit_test(test_missing_file_names_the_path),
+  };
+  return cmocka_run_group_tests(tests, make_work_folder, NULL);
+}
