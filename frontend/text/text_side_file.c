@@ -54,13 +54,15 @@ static int map_file(text_parser *parser, ir_graph *graph, text_side_file *file,
     return text_error_at(parser, loc, "cannot map side file \"%s\" (%s): %s", file->ref,
                          path, strerror(map_errno));
   mapping *map = malloc(sizeof(mapping));
-  if (!map || ir_arena_adopt(graph->arena, map, release_mapping) != 0) {
+  if (!map) {
     munmap(address, (size_t)info.st_size);
-    free(map);
     return text_error_at(parser, loc, "out of memory while mapping side file \"%s\"",
                          file->ref);
   }
   *map = (mapping){address, (size_t)info.st_size};
+  if (ir_arena_adopt(graph->arena, map, release_mapping) != 0) /* it released the map */
+    return text_error_at(parser, loc, "out of memory while mapping side file \"%s\"",
+                         file->ref);
   file->bytes = address;
   return 0;
 }
