@@ -1,0 +1,72 @@
+/* How a graph node becomes kernels: the contract between the op lowerings (one file per
+ * op family in codegen/ops/) and the program builder that schedules and binds them. */
+#ifndef DLCC_CODEGEN_OP_LOWERING_H
+#define DLCC_CODEGEN_OP_LOWERING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "codegen/kernel_builder.h"
+#include "ir/graph.h"
+
+enum { LOWER_MAX_ARGS = 16, LOWER_MAX_LAUNCHES = 4 };
+
+typedef enum lower_arg_kind {
+  LOWER_ARG_INPUT,     /* pointer to the node's input `index` (activation or weight) */
+  LOWER_ARG_OUTPUT,    /* pointer to the node's output `index` */
+  LOWER_ARG_WORKSPACE, /* pointer to the node's workspace + `scalar` bytes */
+  LOWER_ARG_I32,       /* scalar */
+  LOWER_ARG_I64,       /* scalar */
+  LOWER_ARG_F32,       /* scalar `f` */
+} lower_arg_kind;
+
+typedef struct lower_arg {
+  lower_arg_kind kind;
+  int index;
+  int64_t scalar;
+  float f;
+} lower_arg;
+
+/* One launch of a kernel the lowering defined in ctx->kb. Launches of a node run in order. */
+typedef struct lower_launch {
+  const char *kernel; /* name given to kb_kernel_begin (points into the builder or a literal) */
+  uint32_t grid[3];
+  uint32_t block[3];
+  int arg_count;
+  lower_arg args[LOWER_MAX_ARGS];
+} lower_launch;
+
+typedef struct lower_result {
+  int launch_count;
+  lower_launch launches[LOWER_MAX_LAUNCHES];
+  int64_t workspace_bytes; /* device scratch the node needs besides its outputs (e.g. partials) */
+} lower_result;
+
+typedef struct lower_context {
+  kernel_builder *kb;        /* the module kernels are added to (NVPTX or host: same calls) */
+  const ir_graph *graph;
+  const char *kernel_prefix; /* make kernel names unique: "<prefix>_<node id>_<what>" */
+  dl_diag *diag;
+} lower_context;
+
+/* Every lowering has this shape. It defines the kernels the node needs (specialized to its
+ * static shapes: shapes and strides are compile-time constants in the kernel) and says how
+ * to launch them. It must behave identically for both targets (same kernels, same launches).
+ * Errors (unsupported dtype, symbolic shape, ...) name the node: ir_node_error(). */
+typedef int (*lower_fn)(lower_context *ctx, const ir_node *node, lower_result *out);
+
+/* Dispatch through the table in lowerings.def. Views return 0 with no launch. */
+int lower_node(lower_context *ctx, const ir_node *node, lower_result *out);
+/* Ops that only reinterpret their input's bytes (Reshape, Flatten, Squeeze, Unsqueeze,
+ * Identity, Dropout): their output aliases input 0 and no kernel runs. */
+bool lower_is_view(ir_op op);
+/* Whether the op has a lowering at all (for "unsupported op" errors before codegen). */
+bool lower_is_supported(ir_op op);
+
+/* Helpers for lowerings: append a launch, a kernel name unique to the node. */
+lower_launch *lower_add_launch(lower_result *out, const char *kernel, uint32_t grid_x,
+                               uint32_t block_x);
+void lower_add_arg(lower_launch *launch, lower_arg_kind kind, int index);
+const char *lower_kernel_name(lower_context *ctx, const ir_node *node, const char *what);
+
+#endif
