@@ -29,20 +29,26 @@ static void release_model(void *model) { onnx__model_proto__free_unpacked(model,
 /* Finds the default-domain opset; other domains may be listed (nodes using them are
  * reported as unsupported later). */
 static int read_opset(onnx_import *import, const Onnx__ModelProto *model) {
-  import->opset = -1;
+  import->opset = 0; /* none: only nodes of other domains, reported as unsupported */
   for (size_t i = 0; i < model->n_opset_import; i++) {
     const Onnx__OperatorSetIdProto *entry = model->opset_import[i];
     const char *domain = onnx_text(entry->domain);
     if (strcmp(domain, "") == 0 || strcmp(domain, "ai.onnx") == 0)
       import->opset = entry->has_version ? entry->version : -1;
   }
-  if (import->opset < 0)
-    return onnx_error(import, "the model imports no version of the default ONNX opset "
-                              "(opset_import has no entry for domain \"\")");
-  if (import->opset < ONNX_MIN_OPSET || import->opset > ONNX_MAX_OPSET)
+  if (import->opset != 0 && (import->opset < ONNX_MIN_OPSET || import->opset > ONNX_MAX_OPSET))
     return onnx_error(import, "unsupported opset %lld (dlcc understands opsets %d to %d; "
                               "convert the model with onnx.version_converter)",
                       (long long)import->opset, ONNX_MIN_OPSET, ONNX_MAX_OPSET);
+  return 0;
+}
+
+/* Nodes of the default domain need its opset (checked after the support check, which
+ * reports the nodes of other domains). */
+static int check_default_opset(onnx_import *import) {
+  if (import->opset == 0 && import->graph_proto->n_node > 0)
+    return onnx_error(import, "the model imports no version of the default ONNX opset "
+                              "(opset_import has no entry for domain \"\")");
   return 0;
 }
 
@@ -139,6 +145,7 @@ static ir_graph *import_model(onnx_import *import, Onnx__ModelProto *model) {
   import->graph = graph;
   import->graph_proto = model->graph;
   if (onnx_check_dim_bindings(import) != 0 || onnx_check_support(import) != 0 ||
+      check_default_opset(import) != 0 ||
       import_initializers(import) != 0 || import_inputs(import) != 0 ||
       onnx_import_nodes(import) != 0 || mark_outputs(import) != 0) {
     ir_graph_destroy(graph);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #if defined(__has_include)
-#if __has_include("ir/fold.h")
+#if __has_include("ir/fold.h") && !defined(DLCC_ONNX_NO_FOLD)
 #include "ir/fold.h"
 #define DLCC_ONNX_HAVE_FOLD 1
 #endif
