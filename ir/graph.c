@@ -415,3 +415,15 @@ int ir_value_use_count(const ir_graph *graph, const ir_value *value) {
     uses += graph->body.results[i] == value;
   return uses;
 }
+
+int ir_value_make_constant(ir_graph *graph, ir_value *value, const void *data) {
+  if (push_pointer(graph->arena, (void ***)&graph->constants, &graph->num_constants,
+                   &graph->constants_capacity, value))
+    return -1;
+  value->kind = IR_VALUE_CONSTANT;
+  value->data = data;
+  value->producer = NULL;
+  value->producer_index = 0;
+  value->region = NULL;
+  return 0;
+}

@@ -114,6 +114,11 @@ const char *ir_graph_unique_name(ir_graph *graph, const char *base);
 /* Index of a dimension symbol, creating it if new; the dim is IR_DIM_SYMBOL(index). */
 int ir_graph_symbol(ir_graph *graph, const char *name);
 
+/* Turns `value` (a node output) into a constant in place, so every reference and its
+ * name stay valid: kind becomes IR_VALUE_CONSTANT, producer NULL, data `data` (borrowed,
+ * usually arena memory), and it joins graph->constants. The caller removes the node. */
+int ir_value_make_constant(ir_graph *graph, ir_value *value, const void *data);
+
 /* Nodes. Outputs are created with the given names (NULL entries → fresh names) and
  * an invalid type; shape inference (ir_infer_node) fills the types. The node is
  * appended to `region` (NULL: the graph body). */

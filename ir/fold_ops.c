@@ -1,0 +1,310 @@
+/* Element computations of constant folding: each output element is computed from its
+ * coordinates (outputs are small, so clarity wins over speed). */
+#include "ir/fold_ops.h"
+
+#include <math.h>
+#include <string.h>
+
+static void unravel(const ir_type *type, int64_t linear, int64_t *coords) {
+  for (int i = type->rank - 1; i >= 0; i--) {
+    coords[i] = type->dims[i] ? linear % type->dims[i] : 0;
+    linear = type->dims[i] ? linear / type->dims[i] : 0;
+  }
+}
+
+static int64_t ravel(const ir_type *type, const int64_t *coords) {
+  int64_t linear = 0;
+  for (int i = 0; i < type->rank; i++)
+    linear = linear * type->dims[i] + coords[i];
+  return linear;
+}
+
+/* Linear index into `source` of the element that broadcasts to `coords` of `out`. */
+static int64_t broadcast_index(const ir_type *source, const ir_type *out,
+                               const int64_t *coords) {
+  int64_t linear = 0;
+  for (int i = 0; i < source->rank; i++) {
+    int64_t dim = source->dims[i];
+    int64_t coord = dim == 1 ? 0 : coords[out->rank - source->rank + i];
+    linear = linear * dim + coord;
+  }
+  return linear;
+}
+
+static void copy_element(ir_dtype dtype, void *out, int64_t out_index, const void *in,
+                         int64_t in_index) {
+  size_t size = ir_dtype_size(dtype);
+  memcpy((char *)out + out_index * (int64_t)size, (const char *)in + in_index * (int64_t)size,
+         size);
+}
+
+static int64_t element_count(const ir_type *type) {
+  int64_t count = 0;
+  ir_type_element_count(type, &count);
+  return count;
+}
+
+static const ir_type *input_type(const ir_node *node, int index) {
+  return &node->inputs[index]->type;
+}
+
+/* Integer arithmetic wraps (through uint64_t) instead of overflowing. Returns false
+ * for a division that cannot be folded. */
+static bool apply_int(ir_op op, int64_t a, int64_t b, int64_t *out) {
+  switch (op) {
+  case IR_OP_ADD: *out = (int64_t)((uint64_t)a + (uint64_t)b); return true;
+  case IR_OP_SUB: *out = (int64_t)((uint64_t)a - (uint64_t)b); return true;
+  case IR_OP_MUL: *out = (int64_t)((uint64_t)a * (uint64_t)b); return true;
+  case IR_OP_DIV:
+    if (b == 0 || (a == INT64_MIN && b == -1))
+      return false;
+    *out = a / b; /* truncation, as C and onnxruntime do */
+    return true;
+  case IR_OP_EQUAL: *out = a == b; return true;
+  case IR_OP_GREATER: *out = a > b; return true;
+  case IR_OP_LESS: *out = a < b; return true;
+  default: return false;
+  }
+}
+
+static double apply_float(ir_op op, double a, double b) {
+  switch (op) {
+  case IR_OP_ADD: return a + b;
+  case IR_OP_SUB: return a - b;
+  case IR_OP_MUL: return a * b;
+  case IR_OP_DIV: return a / b;
+  case IR_OP_EQUAL: return a == b;
+  case IR_OP_GREATER: return a > b;
+  default: return a < b; /* IR_OP_LESS */
+  }
+}
+
+static int fold_binary(const ir_node *node, const ir_type *out_type, void *out) {
+  const ir_value *a = node->inputs[0], *b = node->inputs[1];
+  bool is_float = ir_dtype_is_float(a->type.dtype);
+  int64_t coords[IR_MAX_RANK];
+  for (int64_t i = 0; i < element_count(out_type); i++) {
+    unravel(out_type, i, coords);
+    int64_t at_a = broadcast_index(&a->type, out_type, coords);
+    int64_t at_b = broadcast_index(&b->type, out_type, coords);
+    if (is_float) {
+      double value = apply_float(node->op, ir_element_get_float(a->type.dtype, a->data, at_a),
+                                 ir_element_get_float(b->type.dtype, b->data, at_b));
+      ir_element_set_float(out_type->dtype, out, i, value);
+    } else {
+      int64_t value;
+      if (!apply_int(node->op, ir_element_get_int(a->type.dtype, a->data, at_a),
+                     ir_element_get_int(b->type.dtype, b->data, at_b), &value))
+        return 0;
+      ir_element_set_int(out_type->dtype, out, i, value);
+    }
+  }
+  return 1;
+}
+
+static int fold_where(const ir_node *node, const ir_type *out_type, void *out) {
+  int64_t coords[IR_MAX_RANK];
+  for (int64_t i = 0; i < element_count(out_type); i++) {
+    unravel(out_type, i, coords);
+    const ir_value *condition = node->inputs[0];
+    bool take_x = ir_element_get_int(IR_DTYPE_BOOL, condition->data,
+                                     broadcast_index(&condition->type, out_type, coords));
+    const ir_value *chosen = node->inputs[take_x ? 1 : 2];
+    copy_element(out_type->dtype, out, i, chosen->data,
+                 broadcast_index(&chosen->type, out_type, coords));
+  }
+  return 1;
+}
+
+static int fold_expand(const ir_node *node, const ir_type *out_type, void *out) {
+  int64_t coords[IR_MAX_RANK];
+  const ir_value *x = node->inputs[0];
+  for (int64_t i = 0; i < element_count(out_type); i++) {
+    unravel(out_type, i, coords);
+    copy_element(out_type->dtype, out, i, x->data, broadcast_index(&x->type, out_type, coords));
+  }
+  return 1;
+}
+
+static int fold_cast(const ir_node *node, const ir_type *out_type, void *out) {
+  const ir_value *x = node->inputs[0];
+  for (int64_t i = 0; i < element_count(out_type); i++) {
+    if (ir_dtype_is_float(x->type.dtype))
+      ir_element_set_float(out_type->dtype, out, i,
+                           ir_element_get_float(x->type.dtype, x->data, i));
+    else if (x->type.dtype == IR_DTYPE_U64 && ir_dtype_is_float(out_type->dtype))
+      ir_element_set_float(out_type->dtype, out, i,
+                           ir_element_get_float(x->type.dtype, x->data, i));
+    else
+      ir_element_set_int(out_type->dtype, out, i, ir_element_get_int(x->type.dtype, x->data, i));
+  }
+  return 1;
+}
+
+static int fold_shape(const ir_node *node, const ir_type *out_type, void *out) {
+  const ir_type *x = input_type(node, 0);
+  int64_t start = 0;
+  ir_attr_int(node, "start", 0, &start, NULL);
+  start = start < 0 ? start + x->rank : start;
+  start = start < 0 ? 0 : start > x->rank ? x->rank : start;
+  for (int64_t i = 0; i < out_type->dims[0]; i++)
+    ir_element_set_int(IR_DTYPE_I64, out, i, x->dims[start + i]);
+  return 1;
+}
+
+static int fold_gather(const ir_node *node, const ir_type *out_type, void *out,
+                       dl_diag *diag) {
+  const ir_value *data = node->inputs[0], *indices = node->inputs[1];
+  int64_t axis_attr = 0;
+  int axis = 0;
+  ir_attr_int(node, "axis", 0, &axis_attr, NULL);
+  ir_normalize_axis(axis_attr, data->type.rank, &axis);
+  int64_t coords[IR_MAX_RANK], source[IR_MAX_RANK];
+  int q = indices->type.rank;
+  int64_t dim = data->type.dims[axis];
+  for (int64_t i = 0; i < element_count(out_type); i++) {
+    unravel(out_type, i, coords);
+    int64_t index_coords[IR_MAX_RANK];
+    for (int d = 0; d < q; d++)
+      index_coords[d] = coords[axis + d];
+    int64_t index = ir_element_get_int(indices->type.dtype, indices->data,
+                                       ravel(&indices->type, index_coords));
+    if (index < -dim || index >= dim)
+      return ir_node_error(diag, node, "index %lld is out of range for axis %d of size %lld",
+                           (long long)index, axis, (long long)dim);
+    for (int d = 0; d < axis; d++)
+      source[d] = coords[d];
+    source[axis] = index < 0 ? index + dim : index;
+    for (int d = axis + 1; d < data->type.rank; d++)
+      source[d] = coords[d - 1 + q];
+    copy_element(out_type->dtype, out, i, data->data, ravel(&data->type, source));
+  }
+  return 1;
+}
+
+static int fold_concat(const ir_node *node, const ir_type *out_type, void *out) {
+  int64_t axis_attr = 0;
+  int axis = 0;
+  ir_attr_int(node, "axis", 0, &axis_attr, NULL);
+  ir_normalize_axis(axis_attr, out_type->rank, &axis);
+  int64_t coords[IR_MAX_RANK];
+  for (int64_t i = 0; i < element_count(out_type); i++) {
+    unravel(out_type, i, coords);
+    int input = 0;
+    while (coords[axis] >= node->inputs[input]->type.dims[axis])
+      coords[axis] -= node->inputs[input++]->type.dims[axis];
+    const ir_value *x = node->inputs[input];
+    copy_element(out_type->dtype, out, i, x->data, ravel(&x->type, coords));
+  }
+  return 1;
+}
+
+/* First element index of a slice along an axis, clamped like the ONNX spec. */
+static int64_t slice_start(int64_t dim, int64_t start, int64_t step) {
+  if (start < 0)
+    start += dim;
+  if (step > 0)
+    return start < 0 ? 0 : start > dim ? dim : start;
+  return start < 0 ? 0 : start > dim - 1 ? dim - 1 : start;
+}
+
+static int fold_slice(const ir_node *node, const ir_type *out_type, void *out,
+                      dl_diag *diag) {
+  const ir_value *x = node->inputs[0];
+  int64_t starts[IR_MAX_RANK], axes[IR_MAX_RANK], steps[IR_MAX_RANK];
+  int count, unused;
+  if (ir_node_constant_ints(node, 1, starts, IR_MAX_RANK, &count, diag) != 0)
+    return -1;
+  for (int i = 0; i < count; i++) {
+    axes[i] = i;
+    steps[i] = 1;
+  }
+  if ((ir_node_input(node, 3) &&
+       ir_node_constant_ints(node, 3, axes, IR_MAX_RANK, &unused, diag) != 0) ||
+      (ir_node_input(node, 4) &&
+       ir_node_constant_ints(node, 4, steps, IR_MAX_RANK, &unused, diag) != 0))
+    return -1;
+  int64_t first[IR_MAX_RANK] = {0}, stride[IR_MAX_RANK];
+  for (int d = 0; d < IR_MAX_RANK; d++)
+    stride[d] = 1;
+  for (int i = 0; i < count; i++) {
+    int axis = (int)(axes[i] < 0 ? axes[i] + x->type.rank : axes[i]);
+    first[axis] = slice_start(x->type.dims[axis], starts[i], steps[i]);
+    stride[axis] = steps[i];
+  }
+  int64_t coords[IR_MAX_RANK];
+  for (int64_t i = 0; i < element_count(out_type); i++) {
+    unravel(out_type, i, coords);
+    for (int d = 0; d < out_type->rank; d++)
+      coords[d] = first[d] + coords[d] * stride[d];
+    copy_element(out_type->dtype, out, i, x->data, ravel(&x->type, coords));
+  }
+  return 1;
+}
+
+static int fold_range(const ir_node *node, const ir_type *out_type, void *out) {
+  ir_dtype dtype = out_type->dtype;
+  const void *start = node->inputs[0]->data, *delta = node->inputs[2]->data;
+  for (int64_t i = 0; i < out_type->dims[0]; i++) {
+    if (ir_dtype_is_float(dtype))
+      ir_element_set_float(dtype, out, i,
+                           ir_element_get_float(dtype, start, 0) +
+                               (double)i * ir_element_get_float(dtype, delta, 0));
+    else
+      ir_element_set_int(dtype, out, i,
+                         (int64_t)((uint64_t)ir_element_get_int(dtype, start, 0) +
+                                   (uint64_t)i * (uint64_t)ir_element_get_int(dtype, delta, 0)));
+  }
+  return 1;
+}
+
+static int fold_constant_of_shape(const ir_node *node, const ir_type *out_type, void *out) {
+  const ir_attr *value = ir_node_attr(node, "value");
+  for (int64_t i = 0; i < element_count(out_type); i++) {
+    if (value && value->kind == IR_ATTR_INT)
+      ir_element_set_int(out_type->dtype, out, i, value->as.i);
+    else
+      ir_element_set_float(out_type->dtype, out, i, value ? value->as.f : 0.0);
+  }
+  return 1;
+}
+
+bool ir_fold_supports(ir_op op) {
+  switch (op) {
+  case IR_OP_IDENTITY: case IR_OP_RESHAPE: case IR_OP_SQUEEZE: case IR_OP_UNSQUEEZE:
+  case IR_OP_CAST: case IR_OP_EXPAND: case IR_OP_ADD: case IR_OP_SUB: case IR_OP_MUL:
+  case IR_OP_DIV: case IR_OP_EQUAL: case IR_OP_GREATER: case IR_OP_LESS: case IR_OP_WHERE:
+  case IR_OP_SHAPE: case IR_OP_GATHER: case IR_OP_CONCAT: case IR_OP_SLICE: case IR_OP_RANGE:
+  case IR_OP_CONSTANT_OF_SHAPE:
+    return true;
+  default:
+    return false;
+  }
+}
+
+int ir_fold_compute(const ir_graph *graph, const ir_node *node, int index, void *out,
+                    dl_diag *diag) {
+  const ir_type *out_type = &node->outputs[index]->type;
+  switch (node->op) {
+  case IR_OP_IDENTITY: case IR_OP_RESHAPE: case IR_OP_SQUEEZE: case IR_OP_UNSQUEEZE: {
+    /* Same elements in the same order; only the shape changes. */
+    int64_t bytes = 0;
+    ir_type_byte_size(out_type, &bytes);
+    memcpy(out, node->inputs[0]->data, (size_t)bytes);
+    return 1;
+  }
+  case IR_OP_CAST: return fold_cast(node, out_type, out);
+  case IR_OP_EXPAND: return fold_expand(node, out_type, out);
+  case IR_OP_WHERE: return fold_where(node, out_type, out);
+  case IR_OP_SHAPE: return fold_shape(node, out_type, out);
+  case IR_OP_GATHER: return fold_gather(node, out_type, out, diag);
+  case IR_OP_CONCAT: return fold_concat(node, out_type, out);
+  case IR_OP_SLICE: return fold_slice(node, out_type, out, diag);
+  case IR_OP_RANGE: return fold_range(node, out_type, out);
+  case IR_OP_CONSTANT_OF_SHAPE: return fold_constant_of_shape(node, out_type, out);
+  default:
+    if (ir_fold_supports(node->op))
+      return fold_binary(node, out_type, out);
+    return 0;
+  }
+}
