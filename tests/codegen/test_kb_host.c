@@ -1,0 +1,217 @@
+/* Host lowering: the test kernels JIT-ed in process and run block by block against C
+ * references (barriers, shared memory, shuffles, atomics, tiled matmul). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "host_launch.h"
+#include "test_kernels.h"
+
+typedef struct fixture {
+  dl_diag diag;
+  kernel_builder *kb;
+  kb_jit *jit;
+} fixture;
+
+static int setup(void **state) {
+  fixture *f = calloc(1, sizeof *f);
+  dl_diag_init(&f->diag);
+  kb_target_options options = {.kind = KB_TARGET_HOST, .host_cpu = "native", .opt_level = 3};
+  f->kb = kb_create(&options, "host_test", &f->diag);
+  if (f->kb && define_test_kernels(f->kb) == 0)
+    f->jit = kb_jit_create(f->kb, &f->diag);
+  if (!f->jit)
+    dl_diag_print(&f->diag, stderr);
+  *state = f;
+  return f->jit ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  fixture *f = *state;
+  kb_jit_destroy(f->jit);
+  kb_destroy(f->kb);
+  dl_diag_deinit(&f->diag);
+  free(f);
+  return 0;
+}
+
+static void run(fixture *f, const char *name, void **params, unsigned gx, unsigned gy,
+                unsigned bx, unsigned by) {
+  const unsigned grid[3] = {gx, gy, 1}, block[3] = {bx, by, 1};
+  assert_int_equal(host_launch(f->jit, f->kb, name, params, grid, block), 0);
+}
+
+static float *random_floats(int n, unsigned seed, int integral) {
+  float *data = malloc((size_t)n * sizeof *data);
+  srand(seed);
+  for (int i = 0; i < n; i++)
+    data[i] = integral ? (float)(rand() % 21 - 10) : (float)rand() / (float)RAND_MAX * 2.0f - 1.0f;
+  return data;
+}
+
+static void test_relu(void **state) {
+  fixture *f = *state;
+  int n = 1000; /* not a multiple of the block: the tail is guarded */
+  float *in = random_floats(n, 1, 0), *out = calloc(1024, sizeof(float));
+  out[n] = 42.0f;
+  void *params[] = {&in, &out, &n};
+  run(f, "relu_f32", params, 8, 1, 128, 1);
+  for (int i = 0; i < n; i++)
+    assert_true(out[i] == (in[i] > 0 ? in[i] : 0.0f));
+  assert_true(out[n] == 42.0f);
+  free(in);
+  free(out);
+}
+
+static void check_block_sums(fixture *f, const char *kernel) {
+  int n = 1000, blocks = 4;
+  float *in = random_floats(n, 2, 1), out[4] = {0}, *out_pointer = out;
+  void *params[] = {&in, &out_pointer, &n};
+  run(f, kernel, params, (unsigned)blocks, 1, REDUCE_THREADS, 1);
+  for (int b = 0; b < blocks; b++) {
+    float expected = 0;
+    for (int i = b * REDUCE_THREADS; i < (b + 1) * REDUCE_THREADS && i < n; i++)
+      expected += in[i];
+    assert_float_equal(out[b], expected, 0.0f); /* small integers: exact in any order */
+  }
+  free(in);
+}
+
+static void test_block_sum_serial(void **state) { check_block_sums(*state, "block_sum_serial"); }
+static void test_tree_sum(void **state) { check_block_sums(*state, "tree_sum"); }
+
+static void test_rotate_shared(void **state) {
+  fixture *f = *state;
+  int n = 2 * REDUCE_THREADS;
+  float *in = random_floats(n, 3, 0), *out = calloc((size_t)n, sizeof(float));
+  void *params[] = {&in, &out};
+  run(f, "rotate_shared", params, 2, 1, REDUCE_THREADS, 1);
+  for (int i = 0; i < n; i++) {
+    int block = i / REDUCE_THREADS, t = i % REDUCE_THREADS;
+    assert_true(out[i] == in[block * REDUCE_THREADS + (t + 1) % REDUCE_THREADS]);
+  }
+  free(in);
+  free(out);
+}
+
+static void test_warp_sum_down(void **state) {
+  fixture *f = *state;
+  int n = 256;
+  float *in = random_floats(n, 4, 1), out[8] = {0}, *out_pointer = out;
+  void *params[] = {&in, &out_pointer};
+  run(f, "warp_sum_down", params, 2, 1, 128, 1);
+  for (int w = 0; w < n / 32; w++) {
+    float expected = 0;
+    for (int l = 0; l < 32; l++)
+      expected += in[w * 32 + l];
+    assert_float_equal(out[w], expected, 0.0f);
+  }
+  free(in);
+}
+
+static void test_warp_sum_xor(void **state) {
+  fixture *f = *state;
+  int n = 192;
+  int32_t *in = malloc((size_t)n * sizeof *in), *out = calloc((size_t)n, sizeof *out);
+  for (int i = 0; i < n; i++)
+    in[i] = i * 7 % 13 - 6;
+  void *params[] = {&in, &out};
+  run(f, "warp_sum_xor", params, 2, 1, 96, 1);
+  for (int i = 0; i < n; i++) {
+    int expected = 0;
+    for (int l = 0; l < 32; l++)
+      expected += in[i / 32 * 32 + l];
+    assert_int_equal(out[i], expected);
+  }
+  free(in);
+  free(out);
+}
+
+static void test_warp_broadcast_f64(void **state) {
+  fixture *f = *state;
+  int n = 128;
+  double *in = malloc((size_t)n * sizeof *in), *out = calloc((size_t)n, sizeof *out);
+  for (int i = 0; i < n; i++)
+    in[i] = 1.0 / (i + 1) + 1e10 * i; /* uses both halves of the 64 bits */
+  void *params[] = {&in, &out};
+  run(f, "warp_broadcast", params, 1, 1, 128, 1);
+  for (int i = 0; i < n; i++)
+    assert_true(out[i] == in[i / 32 * 32 + 3]);
+  free(in);
+  free(out);
+}
+
+static void test_atomics_across_blocks(void **state) {
+  fixture *f = *state;
+  int n = 5000;
+  float *in = random_floats(n, 5, 1), total = 0, *total_pointer = &total;
+  void *params[] = {&in, &total_pointer, &n};
+  run(f, "atomic_sum_f32", params, 20, 1, 256, 1);
+  float expected = 0;
+  for (int i = 0; i < n; i++)
+    expected += in[i];
+  assert_float_equal(total, expected, 0.0f);
+  int32_t counts[4] = {0}, *counts_pointer = counts;
+  void *count_params[] = {&counts_pointer};
+  run(f, "atomic_count_i32", count_params, 10, 1, 100, 1);
+  for (int b = 0; b < 4; b++)
+    assert_int_equal(counts[b], 250);
+  free(in);
+}
+
+static void test_matmul_tiled(void **state) {
+  fixture *f = *state;
+  int m = 37, n = 45, k = 70; /* ragged edges in every dimension */
+  float *a = random_floats(m * k, 6, 0), *b = random_floats(k * n, 7, 0);
+  float *c = calloc((size_t)(m * n), sizeof(float));
+  void *params[] = {&a, &b, &c, &m, &n, &k};
+  run(f, "matmul_tiled", params, (unsigned)(n + TILE - 1) / TILE, (unsigned)(m + TILE - 1) / TILE,
+      TILE, TILE);
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++) {
+      double expected = 0;
+      for (int p = 0; p < k; p++)
+        expected += (double)a[i * k + p] * b[p * n + j];
+      assert_float_equal(c[i * n + j], expected, 1e-4);
+    }
+  free(a);
+  free(b);
+  free(c);
+}
+
+static void test_kernel_metadata(void **state) {
+  fixture *f = *state;
+  const kb_kernel_info *matmul = kb_kernel_info_find(f->kb, "matmul_tiled");
+  assert_non_null(matmul);
+  assert_string_equal(matmul->host_symbol, "matmul_tiled__host");
+  assert_int_equal(matmul->param_count, 6);
+  assert_int_equal(matmul->param_kinds[0], KB_PARAM_PTR);
+  assert_int_equal(matmul->param_kinds[5], KB_PARAM_I32);
+  assert_int_equal(matmul->shared_bytes, 2 * TILE * TILE * sizeof(float));
+  assert_int_equal(matmul->max_threads, TILE * TILE);
+  /* acc lives across the barriers of the k loop: one float per thread of scratch. */
+  assert_true(matmul->host_scratch_bytes >= TILE * TILE * sizeof(float));
+  const kb_kernel_info *relu = kb_kernel_info_find(f->kb, "relu_f32");
+  assert_int_equal(relu->shared_bytes, 0);
+  assert_int_equal(relu->host_scratch_bytes, 0);
+  const kb_kernel_info *warp = kb_kernel_info_find(f->kb, "warp_sum_down");
+  assert_true(warp->host_scratch_bytes >= 2 * 8 * 1024); /* two shuffle slot buffers */
+  assert_null(kb_kernel_info_find(f->kb, "no_such_kernel"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_relu),          cmocka_unit_test(test_block_sum_serial),
+      cmocka_unit_test(test_tree_sum),      cmocka_unit_test(test_rotate_shared),
+      cmocka_unit_test(test_warp_sum_down), cmocka_unit_test(test_warp_sum_xor),
+      cmocka_unit_test(test_warp_broadcast_f64), cmocka_unit_test(test_atomics_across_blocks),
+      cmocka_unit_test(test_matmul_tiled),  cmocka_unit_test(test_kernel_metadata),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
