@@ -1,0 +1,86 @@
+"""Models at older opsets whose attribute forms the importer rewrites into the latest form,
+each with an input and onnxruntime's reference output:
+- opset7.onnx: Clip min/max, Pad pads/value, Slice starts/ends/axes, ReduceSum axes,
+  Unsqueeze axes, Dropout ratio as attributes; Softmax coercing to 2-D at axis 1 of a 3-D
+  input; Concat; Cast.
+- opset11.onnx: Squeeze/Unsqueeze axes, Split split, ReduceMean axes as attributes; Softmax
+  with its default axis (1) on a 3-D input.
+- opset13.onnx: ReduceMean axes attribute (an input only from 18), ReduceSum axes input,
+  Split sizes input, Softmax default axis (-1)."""
+import pathlib
+
+import numpy as np
+import onnx
+import onnxruntime
+from onnx import TensorProto, helper, numpy_helper
+
+
+def save_with_reference(model, feeds, out_dir, stem):
+    """Checks and saves `model`, one input .npy and onnxruntime's output .npy."""
+    onnx.checker.check_model(model, full_check=True)
+    path = pathlib.Path(out_dir) / f"{stem}.onnx"
+    onnx.save_model(model, str(path))
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    outputs = session.run(None, feeds)
+    np.save(pathlib.Path(out_dir) / f"{stem}.input.npy", next(iter(feeds.values())))
+    np.save(pathlib.Path(out_dir) / f"{stem}.output.npy", outputs[0])
+
+
+def model(nodes, name, opset, inputs, outputs, initializers=()):
+    graph = helper.make_graph(nodes, name, inputs, outputs, list(initializers))
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], ir_version=3
+                             if opset < 8 else 6)
+
+
+def opset7():
+    n = helper.make_node
+    nodes = [
+        n("Clip", ["x"], ["clipped"], name="clip", min=-0.5, max=0.5),
+        n("Pad", ["clipped"], ["padded"], name="pad", pads=[0, 1, 0, 0, 1, 0], value=0.25),  # [2,5,4]
+        n("Slice", ["padded"], ["sliced"], name="slice", starts=[1, 0], ends=[4, 3], axes=[1, 2]),  # [2,3,3]
+        n("Softmax", ["sliced"], ["softmax"], name="softmax", axis=1),  # over the last 2 dims
+        n("ReduceSum", ["softmax"], ["summed"], name="reduce", axes=[2], keepdims=0),  # [2,3]
+        n("Unsqueeze", ["summed"], ["unsqueezed"], name="unsqueeze", axes=[0]),  # [1,2,3]
+        n("Dropout", ["unsqueezed"], ["dropped"], name="dropout", ratio=0.3),
+        n("Concat", ["dropped", "dropped"], ["concat"], name="concat", axis=0),  # [2,2,3]
+        n("Cast", ["concat"], ["y"], name="cast", to=TensorProto.DOUBLE),
+    ]
+    return model(nodes, "opset7", 7, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4])],
+                 [helper.make_tensor_value_info("y", TensorProto.DOUBLE, [2, 2, 3])])
+
+
+def opset11():
+    n = helper.make_node
+    nodes = [
+        n("Unsqueeze", ["x"], ["x5"], name="unsqueeze", axes=[1, -1]),  # [2,1,3,4,1]
+        n("Squeeze", ["x5"], ["x3"], name="squeeze", axes=[1, 4]),  # [2,3,4]
+        n("Split", ["x3"], ["a", "b"], name="split", axis=2, split=[1, 3]),  # [2,3,1], [2,3,3]
+        n("ReduceMean", ["b"], ["mean"], name="mean", axes=[-1], keepdims=1),  # [2,3,1]
+        n("Add", ["a", "mean"], ["sum"], name="add"),
+        n("Softmax", ["sum"], ["y"], name="softmax"),  # default axis 1: over [3,1]
+    ]
+    return model(nodes, "opset11", 11, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4])],
+                 [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3, 1])])
+
+
+def opset13():
+    n = helper.make_node
+    inits = [numpy_helper.from_array(np.array([1], np.int64), "axes1"),
+             numpy_helper.from_array(np.array([2, 2], np.int64), "sizes")]
+    nodes = [
+        n("ReduceMean", ["x"], ["mean"], name="mean", axes=[2], keepdims=1),  # [2,3,1]
+        n("Sub", ["x", "mean"], ["centered"], name="sub"),
+        n("Split", ["centered", "sizes"], ["a", "b"], name="split", axis=2),  # [2,3,2] each
+        n("Mul", ["a", "b"], ["product"], name="mul"),
+        n("ReduceSum", ["product", "axes1"], ["summed"], name="sum", keepdims=1),  # [2,1,2]
+        n("Softmax", ["summed"], ["y"], name="softmax"),  # default axis -1
+    ]
+    return model(nodes, "opset13", 13, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4])],
+                 [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 1, 2])], inits)
+
+
+if __name__ == "__main__":
+    rng = np.random.default_rng(7)
+    for build in (opset7, opset11, opset13):
+        feeds = {"x": rng.standard_normal((2, 3, 4)).astype(np.float32)}
+        save_with_reference(build(), feeds, OUTPUT_DIR, build.__name__)  # noqa: F821
