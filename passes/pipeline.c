@@ -1,0 +1,101 @@
+/* Pipelines: -O levels as lists of pass names, --passes= parsing, and the runner that adds
+ * --print-ir-after, --verify-each and --time-passes to every pass. */
+#include "passes/pass.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "ir/print.h"
+#include "ir/verify.h"
+
+/* -O0 runs nothing so that a dump shows the graph as imported. */
+static const char *const LEVEL_PIPELINES[DL_OPT_LEVEL_MAX + 1] = {
+    "",
+    "fold-constants,eliminate-identity,dce",
+    "fold-constants,eliminate-identity,dce",
+    "fold-constants,eliminate-identity,dce",
+};
+
+int dl_pipeline_for_level(int level, dl_pipeline *out, dl_diag *diag) {
+  if (level < 0 || level > DL_OPT_LEVEL_MAX)
+    return dl_error(diag, "optimization level -O%d does not exist (use -O0 to -O%d)", level,
+                    DL_OPT_LEVEL_MAX);
+  out->count = 0;
+  if (!LEVEL_PIPELINES[level][0])
+    return 0;
+  return dl_pipeline_parse(LEVEL_PIPELINES[level], out, diag);
+}
+
+int dl_pipeline_parse(const char *list, dl_pipeline *out, dl_diag *diag) {
+  out->count = 0;
+  const char *at = list ? list : "";
+  for (;;) {
+    size_t length = strcspn(at, ",");
+    char name[128];
+    if (length == 0 || length >= sizeof(name))
+      return dl_error(diag, "pass list '%s' has an empty or overlong pass name (known passes: %s)",
+                      list ? list : "", dl_pass_names());
+    memcpy(name, at, length);
+    name[length] = '\0';
+    const dl_pass *pass = dl_pass_find(name);
+    if (!pass)
+      return dl_error(diag, "unknown pass '%s' (known passes: %s)", name, dl_pass_names());
+    if (out->count == DL_PIPELINE_MAX_PASSES)
+      return dl_error(diag, "pass list has more than %d passes", DL_PIPELINE_MAX_PASSES);
+    out->passes[out->count++] = pass;
+    if (!at[length])
+      return 0;
+    at += length + 1;
+  }
+}
+
+static double seconds_now(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+static bool should_print_after(const dl_pipeline_options *options, const dl_pass *pass) {
+  const char *wanted = options->print_ir_after;
+  return wanted && options->log && (strcmp(wanted, "all") == 0 || strcmp(wanted, pass->name) == 0);
+}
+
+static void write_time_table(FILE *log, const dl_pipeline *pipeline, const double *seconds) {
+  double total = 0;
+  for (int i = 0; i < pipeline->count; i++)
+    total += seconds[i];
+  fprintf(log, "===== pass execution timing =====\n");
+  fprintf(log, "%12s %8s  %s\n", "time (ms)", "share", "pass");
+  for (int i = 0; i < pipeline->count; i++)
+    fprintf(log, "%12.3f %7.1f%%  %s\n", seconds[i] * 1e3,
+            total > 0 ? 100.0 * seconds[i] / total : 0.0, pipeline->passes[i]->name);
+  fprintf(log, "%12.3f %7.1f%%  total\n", total * 1e3, 100.0);
+}
+
+int dl_pipeline_run(const dl_pipeline *pipeline, ir_graph *graph,
+                    const dl_pipeline_options *options, dl_diag *diag) {
+  static const dl_pipeline_options NO_OPTIONS = {0};
+  if (!options)
+    options = &NO_OPTIONS;
+  double seconds[DL_PIPELINE_MAX_PASSES] = {0};
+  for (int i = 0; i < pipeline->count; i++) {
+    const dl_pass *pass = pipeline->passes[i];
+    double start = seconds_now();
+    int status = pass->run(graph, diag);
+    seconds[i] = seconds_now() - start;
+    if (status != 0)
+      return dl_error(diag, "pass '%s' failed", pass->name);
+    if (should_print_after(options, pass)) {
+      fprintf(options->log, "// ----- IR after %s -----\n", pass->name);
+      ir_print_options print = {.elide_constants = true};
+      if (ir_print_graph(graph, options->log, &print, diag) != 0)
+        return -1;
+    }
+    if (options->verify_each && ir_verify_graph(graph, diag) != 0)
+      return dl_error(diag, "the graph is invalid after pass '%s' (found by --verify-each)",
+                      pass->name);
+  }
+  if (options->time_passes && options->log)
+    write_time_table(options->log, pipeline, seconds);
+  return 0;
+}

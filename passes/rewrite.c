@@ -1,0 +1,52 @@
+/* Rewriting helpers shared by passes. */
+#include "passes/rewrite.h"
+
+#include <stdlib.h>
+
+static void replace_in_results(ir_region *region, ir_value *from, ir_value *to) {
+  for (int i = 0; i < region->num_results; i++)
+    if (region->results[i] == from)
+      region->results[i] = to;
+}
+
+void dl_replace_all_uses(ir_graph *graph, ir_value *from, ir_value *to) {
+  for (ir_node *node = ir_graph_next_node(graph, NULL); node;
+       node = ir_graph_next_node(graph, node)) {
+    for (int i = 0; i < node->num_inputs; i++)
+      if (node->inputs[i] == from)
+        node->inputs[i] = to;
+    if (node->body)
+      replace_in_results(node->body, from, to);
+  }
+  replace_in_results(&graph->body, from, to);
+}
+
+bool dl_region_yields(const ir_region *region, const ir_value *value) {
+  for (int i = 0; i < region->num_results; i++)
+    if (region->results[i] == value)
+      return true;
+  return false;
+}
+
+static void count_region_results(const ir_region *region, int *uses, int num_values) {
+  for (int i = 0; i < region->num_results; i++)
+    if (region->results[i] && region->results[i]->id < num_values)
+      uses[region->results[i]->id]++;
+}
+
+int *dl_count_uses(const ir_graph *graph) {
+  int num_values = graph->num_values;
+  int *uses = calloc((size_t)num_values + 1, sizeof(int));
+  if (!uses)
+    return NULL;
+  for (ir_node *node = ir_graph_next_node(graph, NULL); node;
+       node = ir_graph_next_node(graph, node)) {
+    for (int i = 0; i < node->num_inputs; i++)
+      if (node->inputs[i] && node->inputs[i]->id < num_values)
+        uses[node->inputs[i]->id]++;
+    if (node->body)
+      count_region_results(node->body, uses, num_values);
+  }
+  count_region_results(&graph->body, uses, num_values);
+  return uses;
+}

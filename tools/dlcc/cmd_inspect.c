@@ -1,0 +1,149 @@
+/* `dlcc inspect`: loads a model, runs a pass pipeline and writes the graph as text IR, DOT or
+ * JSON. Exit codes: 1 for bad options or a bad model, 2 when the output cannot be written. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ir/dot.h"
+#include "ir/json.h"
+#include "ir/print.h"
+#include "ir/verify.h"
+#include "passes/pass.h"
+#include "tools/dlcc/cli.h"
+#include "tools/dlcc/graph_stats.h"
+#include "tools/dlcc/inspect_options.h"
+#include "tools/dlcc/model_load.h"
+
+void cmd_inspect_help(FILE *out) {
+  fputs("usage: dlcc inspect MODEL [options]\n"
+        "\n"
+        "Loads MODEL (.onnx or .dlir), optimizes it and prints the graph IR.\n"
+        "\n"
+        "options:\n"
+        "  -o FILE                 write to FILE instead of stdout; with the text format, large\n"
+        "                          constants go to FILE.bin next to it (named by its bare name,\n"
+        "                          so the folder can move); on stdout they are elided\n"
+        "  --format=text|dot|json  text IR (.dlir, default), Graphviz DOT, or JSON\n"
+        "  -O0 .. -O3              optimization level (inspect's default: -O0, the model as\n"
+        "                          imported)\n"
+        "  --passes=A,B,...        run these passes in order instead of the -O pipeline\n"
+        "  --print-ir-after=P|all  print the text IR to stderr after pass P (or after each)\n"
+        "  --elide-constants       print large constants as `elided` (no side file)\n"
+        "  --verify-each           verify the graph as loaded and after every pass\n"
+        "  --time-passes           print a table of pass times to stderr\n"
+        "  --stats                 print a one-line summary of the result to stderr\n"
+        "  --dim NAME=VALUE        fix a symbolic dimension of an ONNX model (repeatable)\n"
+        "  -h, --help              show this help\n"
+        "\n"
+        "passes:\n",
+        out);
+  for (int i = 0; i < dl_pass_count(); i++)
+    fprintf(out, "  %-22s  %s\n", dl_pass_at(i)->name, dl_pass_at(i)->description);
+  fputs("\nexit status: 0 ok, 1 bad options or model, 2 output cannot be written\n", out);
+}
+
+static int build_pipeline(const inspect_options *options, dl_pipeline *pipeline, dl_diag *diag) {
+  if (options->pass_list) {
+    if (dl_pipeline_parse(options->pass_list, pipeline, diag) != 0)
+      return cli_fail(CLI_EXIT_BAD_INPUT, diag, "bad --passes list (see dlcc inspect --help)");
+  } else if (dl_pipeline_for_level(options->opt_level, pipeline, diag) != 0) {
+    return cli_fail(CLI_EXIT_BAD_INPUT, diag, "bad optimization level");
+  }
+  const char *after = options->print_ir_after;
+  if (after && strcmp(after, "all") != 0 && !dl_pass_find(after))
+    return cli_fail(CLI_EXIT_BAD_INPUT, NULL,
+                    "unknown pass '%s' in --print-ir-after (known passes: %s, or all)", after,
+                    dl_pass_names());
+  return CLI_EXIT_OK;
+}
+
+/* Text IR: to a file, large constants go to a side file FILE.bin referred to by its bare
+ * name, so a dump folder can be moved as a whole. */
+static int write_text(const ir_graph *graph, FILE *out, const inspect_options *options,
+                      dl_diag *diag) {
+  ir_print_options print = {.elide_constants = options->elide_constants};
+  char *side_path = NULL;
+  if (options->output_path && !options->elide_constants) {
+    size_t length = strlen(options->output_path);
+    side_path = malloc(length + sizeof(".bin"));
+    if (!side_path)
+      return dl_error(diag, "out of memory");
+    memcpy(side_path, options->output_path, length);
+    memcpy(side_path + length, ".bin", sizeof(".bin"));
+    const char *slash = strrchr(side_path, '/');
+    print.side_file_path = side_path;
+    print.side_file_ref = slash ? slash + 1 : side_path;
+    if (unlink(side_path) != 0 && errno != ENOENT) /* a stale one would mislead */
+      dl_error(diag, "%s: cannot remove the old side file: %s", side_path, strerror(errno));
+  }
+  int status = dl_diag_has_errors(diag) ? -1 : ir_print_graph(graph, out, &print, diag);
+  free(side_path);
+  return status;
+}
+
+static int write_output(const ir_graph *graph, const inspect_options *options, dl_diag *diag) {
+  FILE *out = stdout;
+  if (options->output_path) {
+    out = fopen(options->output_path, "w");
+    if (!out)
+      return cli_fail(CLI_EXIT_ENVIRONMENT, NULL, "cannot write '%s': %s", options->output_path,
+                      strerror(errno));
+  }
+  int status;
+  switch (options->format) {
+  case INSPECT_FORMAT_DOT: status = ir_dot_graph(graph, out, diag); break;
+  case INSPECT_FORMAT_JSON: status = ir_json_graph(graph, out, diag); break;
+  default: status = write_text(graph, out, options, diag); break;
+  }
+  if (fflush(out) != 0 || ferror(out))
+    status = -1;
+  if (out != stdout && fclose(out) != 0)
+    status = -1;
+  if (status != 0) {
+    const char *where = options->output_path ? options->output_path : "standard output";
+    return cli_fail(CLI_EXIT_ENVIRONMENT, diag, "cannot write '%s'", where);
+  }
+  return CLI_EXIT_OK;
+}
+
+static int inspect(const inspect_options *options, dl_diag *diag) {
+  dl_pipeline pipeline;
+  int exit_code = build_pipeline(options, &pipeline, diag);
+  if (exit_code != CLI_EXIT_OK)
+    return exit_code;
+  ir_graph *graph = cli_load_model(options->model_path, options->dims, options->num_dims, diag);
+  if (!graph)
+    return cli_fail(CLI_EXIT_BAD_INPUT, diag, "cannot load model '%s'", options->model_path);
+  dl_pipeline_options run = {.print_ir_after = options->print_ir_after,
+                             .verify_each = options->verify_each,
+                             .time_passes = options->time_passes,
+                             .log = stderr};
+  if (options->verify_each && ir_verify_graph(graph, diag) != 0)
+    exit_code = cli_fail(CLI_EXIT_BAD_INPUT, diag, "model '%s' is invalid as loaded",
+                         options->model_path);
+  else if (dl_pipeline_run(&pipeline, graph, &run, diag) != 0)
+    exit_code = cli_fail(CLI_EXIT_BAD_INPUT, diag, "cannot optimize model '%s'",
+                         options->model_path);
+  else
+    exit_code = write_output(graph, options, diag);
+  if (exit_code == CLI_EXIT_OK && options->stats)
+    cli_write_graph_stats(graph, stderr);
+  ir_graph_destroy(graph);
+  return exit_code;
+}
+
+int cmd_inspect_main(int argc, char **argv) {
+  inspect_options options;
+  if (inspect_options_parse(argc, argv, &options) != 0)
+    return CLI_EXIT_BAD_INPUT;
+  if (options.help) {
+    cmd_inspect_help(stdout);
+    return CLI_EXIT_OK;
+  }
+  dl_diag diag;
+  dl_diag_init(&diag);
+  int exit_code = inspect(&options, &diag);
+  dl_diag_deinit(&diag);
+  return exit_code;
+}

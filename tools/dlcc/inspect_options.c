@@ -1,0 +1,129 @@
+/* Parsing of `dlcc inspect` options: "--name=value" or "--name value" for long options with a
+ * value, "-o FILE" or "-oFILE", "-O0".."-O3", and a single positional MODEL. */
+#include "tools/dlcc/inspect_options.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tools/dlcc/cli.h"
+
+static int bad_option(const char *format, const char *argument) {
+  fputs("dlcc: error: ", stderr);
+  fprintf(stderr, format, argument);
+  fputs(" (see dlcc inspect --help)\n", stderr);
+  return -1;
+}
+
+/* Matches "--name=value" or "--name value" (consuming the next argument). Returns 1 and sets
+ * *out_value on a match, 0 when `argument` is another option, -1 when the value is missing. */
+static int long_value(const char *name, int argc, char **argv, int *index, const char **out_value) {
+  const char *argument = argv[*index];
+  size_t length = strlen(name);
+  if (strncmp(argument, name, length) != 0)
+    return 0;
+  if (argument[length] == '=') {
+    *out_value = argument + length + 1;
+    return 1;
+  }
+  if (argument[length] != '\0')
+    return 0;
+  if (*index + 1 >= argc)
+    return bad_option("option '%s' needs a value", name);
+  *out_value = argv[++*index];
+  return 1;
+}
+
+static int parse_format(const char *text, inspect_format *out) {
+  if (strcmp(text, "text") == 0)
+    *out = INSPECT_FORMAT_TEXT;
+  else if (strcmp(text, "dot") == 0)
+    *out = INSPECT_FORMAT_DOT;
+  else if (strcmp(text, "json") == 0)
+    *out = INSPECT_FORMAT_JSON;
+  else
+    return bad_option("unknown format '%s' (known: text, dot, json)", text);
+  return 0;
+}
+
+static int parse_flag(const char *argument, inspect_options *out) {
+  static const struct {
+    const char *name;
+    size_t offset;
+  } FLAGS[] = {
+      {"--elide-constants", offsetof(inspect_options, elide_constants)},
+      {"--verify-each", offsetof(inspect_options, verify_each)},
+      {"--time-passes", offsetof(inspect_options, time_passes)},
+      {"--stats", offsetof(inspect_options, stats)},
+      {"--help", offsetof(inspect_options, help)},
+      {"-h", offsetof(inspect_options, help)},
+  };
+  for (size_t i = 0; i < sizeof(FLAGS) / sizeof(FLAGS[0]); i++)
+    if (strcmp(argument, FLAGS[i].name) == 0) {
+      *(bool *)((char *)out + FLAGS[i].offset) = true;
+      return 1;
+    }
+  return 0;
+}
+
+/* One option at argv[*index]; 0 when handled, -1 on error. */
+static int parse_option(int argc, char **argv, int *index, inspect_options *out) {
+  const char *argument = argv[*index], *value = NULL;
+  int match;
+  if (parse_flag(argument, out))
+    return 0;
+  if (argument[1] == 'O' && argument[2] >= '0' && argument[2] <= '3' && !argument[3]) {
+    out->opt_level = argument[2] - '0';
+    return 0;
+  }
+  if (argument[1] == 'o' && argument[2]) { /* -oFILE */
+    out->output_path = argument + 2;
+    return 0;
+  }
+  if ((match = long_value("-o", argc, argv, index, &value)) != 0) {
+    out->output_path = value;
+    return match < 0 ? -1 : 0;
+  }
+  if ((match = long_value("--format", argc, argv, index, &value)) != 0)
+    return match < 0 ? -1 : parse_format(value, &out->format);
+  if ((match = long_value("--passes", argc, argv, index, &value)) != 0) {
+    out->pass_list = value;
+    return match < 0 ? -1 : 0;
+  }
+  if ((match = long_value("--print-ir-after", argc, argv, index, &value)) != 0) {
+    out->print_ir_after = value;
+    return match < 0 ? -1 : 0;
+  }
+  if ((match = long_value("--dim", argc, argv, index, &value)) != 0) {
+    if (match < 0)
+      return -1;
+    if (!strchr(value, '=') || value[0] == '=')
+      return bad_option("--dim needs NAME=VALUE, got '%s'", value);
+    if (out->num_dims == INSPECT_MAX_DIMS)
+      return bad_option("too many --dim options (at most 64), at '%s'", value);
+    out->dims[out->num_dims++] = value;
+    return 0;
+  }
+  return bad_option("unknown option '%s'", argument);
+}
+
+int inspect_options_parse(int argc, char **argv, inspect_options *out) {
+  *out = (inspect_options){.format = INSPECT_FORMAT_TEXT};
+  bool only_positional = false;
+  for (int i = 1; i < argc; i++) {
+    const char *argument = argv[i];
+    if (!only_positional && strcmp(argument, "--") == 0) {
+      only_positional = true;
+    } else if (!only_positional && argument[0] == '-' && argument[1]) {
+      if (parse_option(argc, argv, &i, out) != 0)
+        return -1;
+    } else if (out->model_path) {
+      return bad_option("more than one model given ('%s')", argument);
+    } else {
+      out->model_path = argument;
+    }
+  }
+  if (!out->help && !out->model_path)
+    return bad_option("%s", "no model given: dlcc inspect MODEL.onnx|MODEL.dlir");
+  return 0;
+}
