@@ -125,6 +125,16 @@ int kb_barrier(kernel_builder *kb) {
   return kb->failed ? -1 : 0;
 }
 
+typedef struct var_alloca {
+  LLVMTypeRef type;
+  const char *name;
+} var_alloca;
+
+static LLVMValueRef emit_var_alloca(kernel_builder *kb, void *context) {
+  var_alloca *request = context;
+  return LLVMBuildAlloca(kb->builder, request->type, request->name);
+}
+
 typedef enum shuffle_mode { SHUFFLE_XOR, SHUFFLE_DOWN, SHUFFLE_IDX } shuffle_mode;
 
 /* Host: lanes published their values in phase p; this reads the source lane's slot. */
@@ -174,10 +184,16 @@ static LLVMValueRef shuffle(kernel_builder *kb, shuffle_mode mode, LLVMValueRef 
     kb_open_phase(kb);
     return host_shuffle_read(kb, mode, type, buffer, lane_argument);
   }
+  /* Hand the value over through a private slot, as the host does, so the shuffle's input
+   * and output both belong to the phase after the split (SROA removes the slot). */
+  var_alloca request = {type, "shuffle.value"};
+  LLVMValueRef slot = kb_in_prologue(kb, emit_var_alloca, &request);
+  LLVMBuildStore(kb->builder, value, slot);
   kb_close_phase(kb);
   kb_open_phase(kb);
   static const char *const names[] = {"bfly", "down", "idx"};
-  return kb_nvptx_shuffle(kb, names[mode], value, lane_argument);
+  LLVMValueRef handed = LLVMBuildLoad2(kb->builder, type, slot, "");
+  return kb_nvptx_shuffle(kb, names[mode], handed, lane_argument);
 }
 
 LLVMValueRef kb_shuffle_xor(kernel_builder *kb, LLVMValueRef value, LLVMValueRef lane_mask) {
@@ -204,15 +220,6 @@ LLVMValueRef kb_atomic_add(kernel_builder *kb, LLVMValueRef pointer, LLVMValueRe
   return LLVMBuildAtomicRMW(kb->builder, op, pointer, value, LLVMAtomicOrderingMonotonic, 0);
 }
 
-typedef struct var_alloca {
-  LLVMTypeRef type;
-  const char *name;
-} var_alloca;
-
-static LLVMValueRef emit_var_alloca(kernel_builder *kb, void *context) {
-  var_alloca *request = context;
-  return LLVMBuildAlloca(kb->builder, request->type, request->name);
-}
 
 kb_var *kb_thread_var(kernel_builder *kb, LLVMTypeRef type, const char *name) {
   if (kb_check_in_kernel(kb, "kb_thread_var") != 0 || !type)

@@ -12,8 +12,8 @@ LLVMValueRef tk_i32(kernel_builder *kb, int value) {
 }
 
 LLVMValueRef tk_global_index(kernel_builder *kb) {
-  LLVMValueRef base = LLVMBuildMul(B, kb_block_index(kb, KB_X), kb_block_dim(kb, KB_X), "");
-  return LLVMBuildAdd(B, base, kb_thread_index(kb, KB_X), "gid");
+  LLVMValueRef base = LLVMBuildNSWMul(B, kb_block_index(kb, KB_X), kb_block_dim(kb, KB_X), "");
+  return LLVMBuildNSWAdd(B, base, kb_thread_index(kb, KB_X), "gid");
 }
 
 static LLVMValueRef address(kernel_builder *kb, LLVMTypeRef type, LLVMValueRef base,

@@ -1,0 +1,43 @@
+/* Where every value of a graph lives at run time: the weights blob (constants), the
+ * activation arena (inputs, outputs, intermediates, workspaces), or an alias of another
+ * value (views). Arena offsets come from a lifetime-aware greedy plan. */
+#ifndef DLCC_CODEGEN_BUFFER_PLAN_H
+#define DLCC_CODEGEN_BUFFER_PLAN_H
+
+#include <stdint.h>
+
+#include "ir/diag.h"
+#include "ir/graph.h"
+
+enum { DL_BUFFER_ALIGN = 256 };
+
+typedef enum dl_location_kind {
+  DL_LOCATION_NONE = 0, /* not needed at run time (folded shapes, unused constants) */
+  DL_LOCATION_ARENA,
+  DL_LOCATION_WEIGHT,
+} dl_location_kind;
+
+typedef struct dl_location {
+  dl_location_kind kind;
+  uint64_t offset; /* bytes into the arena or the weights blob */
+} dl_location;
+
+typedef struct dl_buffer_plan {
+  dl_location *values; /* indexed by ir_value.id */
+  int num_values;
+  uint64_t *workspace_offsets; /* indexed by node position in the body */
+  uint64_t arena_bytes;
+  uint64_t live_lower_bound;
+  uint64_t weight_bytes;
+  int num_views;
+} dl_buffer_plan;
+
+/* `workspace_bytes[i]` is the workspace node i (body order) asks for. Nodes must be in the
+ * graph body (no regions yet). */
+int dl_buffer_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
+                         dl_buffer_plan *out_plan, dl_diag *diag);
+void dl_buffer_plan_deinit(dl_buffer_plan *plan);
+/* The value a view chain ends at (the value that owns the bytes). */
+const ir_value *dl_buffer_root(const ir_value *value);
+
+#endif

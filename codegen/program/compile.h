@@ -1,0 +1,44 @@
+/* Whole-graph compilation: lowers every node for the host (JIT-ed twins) and for each PTX
+ * target, plans the activation arena, packs the weights, and describes the result as a
+ * dlrt_program that libdlrt runs. */
+#ifndef DLCC_CODEGEN_COMPILE_H
+#define DLCC_CODEGEN_COMPILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dlrt/program.h"
+#include "ir/diag.h"
+#include "ir/graph.h"
+
+typedef struct dl_compile_options {
+  const char *name;               /* model name; prefixes kernel names ("main" if NULL) */
+  const char *const *ptx_targets; /* e.g. {"sm_80"}: PTX modules to emit */
+  int num_ptx_targets;
+  bool host_twins; /* JIT the host lowering so the program runs on the host device */
+  int opt_level;   /* LLVM optimization level of the kernels, 0..3 */
+} dl_compile_options;
+
+/* What the compiler knows statically about the program (for --stats / --report). */
+typedef struct dl_compile_stats {
+  int kernel_count;
+  int launch_count;
+  int view_count;           /* nodes that became views (no kernel) */
+  uint64_t arena_bytes;     /* planned activation arena */
+  uint64_t live_lower_bound;/* max bytes simultaneously live: no plan can be smaller */
+  uint64_t weight_bytes;
+} dl_compile_stats;
+
+typedef struct dl_compiled dl_compiled;
+
+/* The graph must be verified and fully static. NULL on error (every message in diag). */
+dl_compiled *dl_compile_graph(const ir_graph *graph, const dl_compile_options *options,
+                              dl_diag *diag);
+/* Valid while `compiled` lives. */
+const dlrt_program *dl_compiled_program(const dl_compiled *compiled);
+const dl_compile_stats *dl_compiled_stats(const dl_compiled *compiled);
+/* PTX text of target `index` of the options (NULL if out of range). */
+const char *dl_compiled_ptx(const dl_compiled *compiled, int index);
+void dl_compiled_destroy(dl_compiled *compiled);
+
+#endif
