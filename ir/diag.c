@@ -10,7 +10,7 @@ enum { DIAG_DEFAULT_LIMIT = 1000 };
 void dl_diag_init(dl_diag *diag) { memset(diag, 0, sizeof(*diag)); }
 
 void dl_diag_deinit(dl_diag *diag) {
-  for (int i = 0; i < diag->count && diag->messages; i++)
+  for (int i = 0; i < diag->stored; i++)
     free(diag->messages[i]);
   free(diag->messages);
   memset(diag, 0, sizeof(*diag));
@@ -18,12 +18,12 @@ void dl_diag_deinit(dl_diag *diag) {
 
 static void diag_store(dl_diag *diag, char *message) {
   int limit = diag->limit > 0 ? diag->limit : DIAG_DEFAULT_LIMIT;
-  if (diag->count >= limit) {
+  if (diag->stored >= limit) {
     free(message);
     diag->count++;
     return;
   }
-  if (diag->count == diag->capacity) {
+  if (diag->stored == diag->capacity) {
     int capacity = diag->capacity ? diag->capacity * 2 : 8;
     char **grown = realloc(diag->messages, (size_t)capacity * sizeof(char *));
     if (!grown) {
@@ -34,7 +34,8 @@ static void diag_store(dl_diag *diag, char *message) {
     diag->messages = grown;
     diag->capacity = capacity;
   }
-  diag->messages[diag->count++] = message;
+  diag->messages[diag->stored++] = message;
+  diag->count++;
 }
 
 int dl_error(dl_diag *diag, const char *format, ...) {
@@ -60,16 +61,14 @@ int dl_error(dl_diag *diag, const char *format, ...) {
 int dl_diag_has_errors(const dl_diag *diag) { return diag->count > 0; }
 
 const char *dl_diag_message(const dl_diag *diag, int index) {
-  int stored = diag->count < diag->capacity ? diag->count : diag->capacity;
-  if (index < 0 || index >= stored || !diag->messages)
+  if (index < 0 || index >= diag->stored)
     return "";
   return diag->messages[index];
 }
 
 void dl_diag_print(const dl_diag *diag, FILE *stream) {
-  int stored = diag->count < diag->capacity ? diag->count : diag->capacity;
-  for (int i = 0; i < stored; i++)
+  for (int i = 0; i < diag->stored; i++)
     fprintf(stream, "%s\n", diag->messages[i]);
-  if (diag->count > stored)
-    fprintf(stream, "(%d more errors not shown)\n", diag->count - stored);
+  if (diag->count > diag->stored)
+    fprintf(stream, "(%d more errors not shown)\n", diag->count - diag->stored);
 }

@@ -9,7 +9,8 @@ typedef struct dl_diag {
   char **messages;
   int count;
   int capacity;
-  int limit; /* stop storing after this many (0: 1000) */
+  int limit;  /* stop storing after this many (0: 1000) */
+  int stored; /* messages actually kept (count also counts dropped ones) */
 } dl_diag;
 
 void dl_diag_init(dl_diag *diag);
