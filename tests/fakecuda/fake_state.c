@@ -1,0 +1,185 @@
+/* The fake driver's bookkeeping: per-entry-point call counts, injected failures (each with
+ * the error a real driver gives for that call), launch records and copy statistics. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_internal.h"
+
+#define MAX_ENTRY_POINTS 64
+#define MAX_FAILURES 16
+#define MAX_LAUNCHES 4096
+
+pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
+
+typedef struct call_counter {
+  char name[64];
+  int calls;
+} call_counter;
+
+typedef struct planned_failure {
+  char name[64];
+  int nth_call;
+} planned_failure;
+
+static call_counter counters[MAX_ENTRY_POINTS];
+static int counter_count;
+static planned_failure failures[MAX_FAILURES];
+static int failure_count;
+static int injected_failures;
+static int environment_read;
+static int initialized;
+static fakecuda_launch launches[MAX_LAUNCHES];
+static int launch_total;
+static fakecuda_copies copies;
+static int live_objects;
+
+/* The error a real driver returns when this call fails for a typical reason. */
+static CUresult realistic_error(const char *name) {
+  if (strstr(name, "Alloc"))
+    return CUDA_ERROR_OUT_OF_MEMORY;
+  if (strcmp(name, "cuInit") == 0 || strcmp(name, "cuDeviceGetCount") == 0)
+    return CUDA_ERROR_NO_DEVICE;
+  if (strcmp(name, "cuModuleLoadDataEx") == 0)
+    return CUDA_ERROR_INVALID_PTX;
+  if (strcmp(name, "cuModuleGetFunction") == 0)
+    return CUDA_ERROR_NOT_FOUND;
+  if (strcmp(name, "cuLaunchKernel") == 0)
+    return CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES;
+  if (strcmp(name, "cuStreamSynchronize") == 0 || strstr(name, "cuMemcpy"))
+    return CUDA_ERROR_ILLEGAL_ADDRESS;
+  if (strstr(name, "Ctx"))
+    return CUDA_ERROR_INVALID_CONTEXT;
+  return CUDA_ERROR_INVALID_VALUE;
+}
+
+static void add_failure_locked(const char *name, int nth_call) {
+  if (failure_count == MAX_FAILURES || nth_call < 1)
+    return;
+  snprintf(failures[failure_count].name, sizeof failures[0].name, "%s", name);
+  failures[failure_count++].nth_call = nth_call;
+}
+
+/* FAKECUDA_FAIL="cuMemAlloc_v2:2,cuLaunchKernel:1" */
+static void read_environment_locked(void) {
+  environment_read = 1;
+  const char *text = getenv("FAKECUDA_FAIL");
+  while (text && *text) {
+    const char *colon = strchr(text, ':');
+    if (!colon)
+      return;
+    char name[64];
+    size_t length = (size_t)(colon - text) < sizeof name ? (size_t)(colon - text) : sizeof name - 1;
+    memcpy(name, text, length);
+    name[length] = '\0';
+    add_failure_locked(name, atoi(colon + 1));
+    text = strchr(colon, ',');
+    text = text ? text + 1 : NULL;
+  }
+}
+
+static call_counter *counter_locked(const char *name) {
+  for (int i = 0; i < counter_count; i++)
+    if (strcmp(counters[i].name, name) == 0)
+      return &counters[i];
+  if (counter_count == MAX_ENTRY_POINTS)
+    return NULL;
+  call_counter *counter = &counters[counter_count++];
+  snprintf(counter->name, sizeof counter->name, "%s", name);
+  counter->calls = 0;
+  return counter;
+}
+
+CUresult fake_enter(const char *entry_point) {
+  CUresult result = CUDA_SUCCESS;
+  pthread_mutex_lock(&fake_lock);
+  if (!environment_read)
+    read_environment_locked();
+  call_counter *counter = counter_locked(entry_point);
+  int calls = counter ? ++counter->calls : 0;
+  for (int i = 0; i < failure_count; i++)
+    if (strcmp(failures[i].name, entry_point) == 0 && failures[i].nth_call == calls) {
+      result = realistic_error(entry_point);
+      injected_failures++;
+    }
+  pthread_mutex_unlock(&fake_lock);
+  return result;
+}
+
+int fake_initialized(void) { return initialized; }
+void fake_set_initialized(void) { initialized = 1; }
+
+void fake_record_launch(const fakecuda_launch *launch) {
+  pthread_mutex_lock(&fake_lock);
+  if (launch_total < MAX_LAUNCHES)
+    launches[launch_total] = *launch;
+  launch_total++;
+  pthread_mutex_unlock(&fake_lock);
+}
+
+void fake_count_copy(int direction, uint64_t bytes, int pageable) {
+  pthread_mutex_lock(&fake_lock);
+  if (direction == 0) {
+    copies.h2d_count++;
+    copies.h2d_bytes += bytes;
+  } else if (direction == 1) {
+    copies.d2h_count++;
+    copies.d2h_bytes += bytes;
+  } else {
+    copies.d2d_count++;
+    copies.d2d_bytes += bytes;
+  }
+  copies.pageable_count += pageable;
+  pthread_mutex_unlock(&fake_lock);
+}
+
+void fake_count_objects(int delta) {
+  pthread_mutex_lock(&fake_lock);
+  live_objects += delta;
+  pthread_mutex_unlock(&fake_lock);
+}
+
+FAKE_EXPORT void fakecuda_reset(void) {
+  pthread_mutex_lock(&fake_lock);
+  environment_read = 1; /* an explicit reset replaces the environment's plan */
+  counter_count = 0;
+  failure_count = 0;
+  injected_failures = 0;
+  launch_total = 0;
+  memset(&copies, 0, sizeof copies);
+  pthread_mutex_unlock(&fake_lock);
+}
+
+FAKE_EXPORT void fakecuda_fail(const char *entry_point, int nth_call) {
+  pthread_mutex_lock(&fake_lock);
+  if (!environment_read)
+    read_environment_locked();
+  add_failure_locked(entry_point, nth_call);
+  pthread_mutex_unlock(&fake_lock);
+}
+
+FAKE_EXPORT int fakecuda_call_count(const char *entry_point) {
+  pthread_mutex_lock(&fake_lock);
+  int calls = 0;
+  for (int i = 0; i < counter_count; i++)
+    if (strcmp(counters[i].name, entry_point) == 0)
+      calls = counters[i].calls;
+  pthread_mutex_unlock(&fake_lock);
+  return calls;
+}
+
+FAKE_EXPORT int fakecuda_injected_failures(void) { return injected_failures; }
+
+FAKE_EXPORT int fakecuda_launch_count(void) { return launch_total; }
+
+FAKE_EXPORT const fakecuda_launch *fakecuda_launch_record(int index) {
+  return index >= 0 && index < launch_total && index < MAX_LAUNCHES ? &launches[index] : NULL;
+}
+
+FAKE_EXPORT void fakecuda_copy_stats(fakecuda_copies *out) {
+  pthread_mutex_lock(&fake_lock);
+  *out = copies;
+  pthread_mutex_unlock(&fake_lock);
+}
+
+FAKE_EXPORT int fakecuda_live_objects(void) { return live_objects; }
