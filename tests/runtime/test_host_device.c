@@ -1,0 +1,192 @@
+/* libdlrt on the host device: results of the sample program for several worker counts,
+ * the device-pointer run, program validation errors and the no-driver paths. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sample_program.h"
+
+typedef struct sample_buffers {
+  float x[SAMPLE_N], y[SAMPLE_N], sum[SAMPLE_N], partials[SAMPLE_BLOCKS];
+  float expected_sum[SAMPLE_N], expected_partials[SAMPLE_BLOCKS];
+} sample_buffers;
+
+static void check_outputs(const sample_buffers *buffers) {
+  for (int i = 0; i < SAMPLE_N; i++)
+    assert_float_equal(buffers->sum[i], buffers->expected_sum[i], 1e-6);
+  for (int b = 0; b < SAMPLE_BLOCKS; b++)
+    assert_float_equal(buffers->partials[b], buffers->expected_partials[b], 1e-3);
+}
+
+static void run_on_host(int threads) {
+  static sample_buffers buffers;
+  memset(&buffers, 0, sizeof buffers);
+  sample_data(buffers.x, buffers.y, buffers.expected_sum, buffers.expected_partials);
+  dlrt_options options;
+  dlrt_options_init(&options);
+  options.device = DLRT_DEVICE_HOST;
+  options.host_threads = threads;
+  dlrt_model *model = NULL;
+  assert_int_equal(dlrt_model_create(sample_program(), &options, &model), DLRT_STATUS_OK);
+  assert_int_equal(dlrt_model_device_kind(model), DLRT_DEVICE_HOST);
+  assert_non_null(strstr(dlrt_model_device_name(model), "host"));
+  const void *inputs[] = {buffers.x, buffers.y};
+  void *outputs[] = {buffers.sum, buffers.partials};
+  for (int repeat = 0; repeat < 3; repeat++) {
+    memset(buffers.sum, 0, sizeof buffers.sum);
+    memset(buffers.partials, 0, sizeof buffers.partials);
+    assert_int_equal(dlrt_model_run(model, inputs, outputs), DLRT_STATUS_OK);
+    check_outputs(&buffers);
+  }
+  dlrt_model_destroy(model);
+}
+
+static void test_host_one_thread(void **state) { run_on_host(1); }
+static void test_host_three_threads(void **state) { run_on_host(3); }
+static void test_host_default_threads(void **state) { run_on_host(0); }
+
+/* On the host device, device pointers are host addresses. */
+static void test_host_run_device(void **state) {
+  static sample_buffers buffers;
+  sample_data(buffers.x, buffers.y, buffers.expected_sum, buffers.expected_partials);
+  dlrt_options options = {.device = DLRT_DEVICE_HOST, .host_threads = 2};
+  dlrt_model *model = NULL;
+  assert_int_equal(dlrt_model_create(sample_program(), &options, &model), DLRT_STATUS_OK);
+  uint64_t inputs[] = {(uintptr_t)buffers.x, (uintptr_t)buffers.y};
+  uint64_t outputs[] = {(uintptr_t)buffers.sum, (uintptr_t)buffers.partials};
+  assert_int_equal(dlrt_model_run_device(model, inputs, outputs), DLRT_STATUS_OK);
+  assert_int_equal(dlrt_model_synchronize(model), DLRT_STATUS_OK);
+  check_outputs(&buffers);
+  dlrt_model_destroy(model);
+}
+
+static void expect_invalid(const dlrt_program *program, const char *needle) {
+  dlrt_options options = {.device = DLRT_DEVICE_HOST, .host_threads = 1};
+  dlrt_model *model = (dlrt_model *)1;
+  assert_int_equal(dlrt_model_create(program, &options, &model), DLRT_STATUS_INVALID_PROGRAM);
+  assert_null(model);
+  if (!strstr(dlrt_last_error(), needle))
+    fail_msg("error '%s' does not mention '%s'", dlrt_last_error(), needle);
+}
+
+static void test_program_validation(void **state) {
+  dlrt_program program = *sample_program();
+  program.abi_version = 99;
+  expect_invalid(&program, "ABI version 99");
+
+  program = *sample_program();
+  dlrt_launch launches[3];
+  memcpy(launches, program.launches, sizeof launches);
+  launches[1].arg_count = 4;
+  program.launches = launches;
+  expect_invalid(&program, "launch 1 passes 4 arguments to kernel 'dlrt_test_vector_add'");
+
+  memcpy(launches, sample_program()->launches, sizeof launches);
+  dlrt_arg args[3];
+  memcpy(args, launches[2].args, sizeof args);
+  args[1].value = 1u << 20;
+  launches[2].args = args;
+  expect_invalid(&program, "argument 1 (kind 0, index 0, value 1048576) is an arena offset");
+
+  memcpy(launches, sample_program()->launches, sizeof launches);
+  launches[0].block[0] = 2048;
+  expect_invalid(&program, "block 2048x1x1");
+
+  program = *sample_program();
+  dlrt_tensor_desc outputs[2];
+  memcpy(outputs, program.outputs, sizeof outputs);
+  outputs[1].arena_offset = program.arena_size - 4;
+  program.outputs = outputs;
+  expect_invalid(&program, "output 'partials' (16 bytes at arena offset");
+
+  assert_int_equal(dlrt_model_create(NULL, NULL, &(dlrt_model *){NULL}),
+                   DLRT_STATUS_INVALID_ARGUMENT);
+}
+
+static void test_bad_arguments(void **state) {
+  dlrt_options options = {.device = DLRT_DEVICE_HOST, .host_threads = 1};
+  dlrt_model *model = NULL;
+  assert_int_equal(dlrt_model_create(sample_program(), &options, &model), DLRT_STATUS_OK);
+  float x[SAMPLE_N], y[SAMPLE_N];
+  const void *inputs[] = {x, NULL};
+  float sum[SAMPLE_N], partials[SAMPLE_BLOCKS];
+  void *outputs[] = {sum, partials};
+  assert_int_equal(dlrt_model_run(model, inputs, outputs), DLRT_STATUS_INVALID_ARGUMENT);
+  assert_non_null(strstr(dlrt_last_error(), "input 'y' of program 'sample' is NULL"));
+  inputs[1] = y;
+  assert_int_equal(dlrt_model_run(model, inputs, NULL), DLRT_STATUS_INVALID_ARGUMENT);
+  assert_int_equal(dlrt_model_run(NULL, inputs, outputs), DLRT_STATUS_INVALID_ARGUMENT);
+  dlrt_model_destroy(model);
+  dlrt_model_destroy(NULL);
+
+  options.device = 7;
+  assert_int_equal(dlrt_model_create(sample_program(), &options, &model),
+                   DLRT_STATUS_INVALID_ARGUMENT);
+  assert_non_null(strstr(dlrt_last_error(), "dlrt_options.device is 7"));
+}
+
+/* A kernel without host code cannot run on the host device. */
+static void test_missing_host_twin(void **state) {
+  dlrt_program program = *sample_program();
+  dlrt_kernel kernels[2];
+  memcpy(kernels, program.kernels, sizeof kernels);
+  kernels[1].host_fn = NULL;
+  kernels[1].name = "dlrt_test_never_registered";
+  program.kernels = kernels;
+  dlrt_options options = {.device = DLRT_DEVICE_HOST, .host_threads = 1};
+  dlrt_model *model = NULL;
+  assert_int_equal(dlrt_model_create(&program, &options, &model), DLRT_STATUS_INVALID_PROGRAM);
+  assert_non_null(strstr(dlrt_last_error(), "'dlrt_test_never_registered' has no host twin"));
+}
+
+static void test_no_driver(void **state) {
+  setenv("DLRT_LIBCUDA", "/nonexistent/libcuda.so.1", 1);
+  dlrt_options options = {.device = DLRT_DEVICE_CUDA};
+  dlrt_model *model = NULL;
+  assert_int_equal(dlrt_model_create(sample_program(), &options, &model), DLRT_STATUS_NO_DEVICE);
+  assert_null(model);
+  assert_non_null(
+      strstr(dlrt_last_error(), "libcuda.so.1 not found: no NVIDIA driver on this machine"));
+  assert_string_equal(dlrt_status_string(DLRT_STATUS_NO_DEVICE), "DLRT_STATUS_NO_DEVICE");
+
+  /* auto falls back to the host device */
+  options.device = DLRT_DEVICE_AUTO;
+  assert_int_equal(dlrt_model_create(sample_program(), &options, &model), DLRT_STATUS_OK);
+  assert_int_equal(dlrt_model_device_kind(model), DLRT_DEVICE_HOST);
+  assert_string_equal(dlrt_last_error(), "");
+  dlrt_model_destroy(model);
+  unsetenv("DLRT_LIBCUDA");
+}
+
+static void test_registry(void **state) {
+  assert_null(dlrt_host_kernel_lookup("dlrt_test_registry_kernel"));
+  dlrt_host_block_fn fn = sample_program()->kernels[0].host_fn;
+  assert_int_equal(dlrt_host_kernel_register("dlrt_test_registry_kernel", fn), DLRT_STATUS_OK);
+  assert_ptr_equal(dlrt_host_kernel_lookup("dlrt_test_registry_kernel"), fn);
+  assert_int_equal(dlrt_host_kernel_register(NULL, fn), DLRT_STATUS_INVALID_ARGUMENT);
+  /* model creation registers the program's kernels with their sizes */
+  dlrt_options options = {.device = DLRT_DEVICE_HOST, .host_threads = 1};
+  dlrt_model *model = NULL;
+  assert_int_equal(dlrt_model_create(sample_program(), &options, &model), DLRT_STATUS_OK);
+  dlrt_kernel kernel;
+  assert_int_equal(dlrt_host_kernel_lookup_kernel("dlrt_test_block_sum", &kernel), 0);
+  assert_int_equal(kernel.shared_bytes, SAMPLE_BLOCK * sizeof(float));
+  dlrt_model_destroy(model);
+  assert_int_equal(dlrt_dtype_size(DLRT_DTYPE_BF16), 2);
+  assert_int_equal(dlrt_dtype_size(DLRT_DTYPE_COUNT), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_host_one_thread),   cmocka_unit_test(test_host_three_threads),
+      cmocka_unit_test(test_host_default_threads), cmocka_unit_test(test_host_run_device),
+      cmocka_unit_test(test_program_validation), cmocka_unit_test(test_bad_arguments),
+      cmocka_unit_test(test_missing_host_twin),  cmocka_unit_test(test_no_driver),
+      cmocka_unit_test(test_registry),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
