@@ -106,10 +106,8 @@ static int map_range(onnx_import *import, const char *tensor_name, const char *p
   }
   mapping->address = address;
   mapping->length = (size_t)(length + offset - aligned);
-  if (ir_arena_adopt(import->graph->arena, mapping, release_mapping) != 0) {
-    release_mapping(mapping);
-    return onnx_error(import, "out of memory");
-  }
+  if (ir_arena_adopt(import->graph->arena, mapping, release_mapping) != 0)
+    return onnx_error(import, "out of memory"); /* the mapping was released */
   *out_data = (const unsigned char *)address + (offset - aligned);
   return 0;
 }

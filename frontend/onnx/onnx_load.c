@@ -136,8 +136,10 @@ static ir_graph *import_model(onnx_import *import, Onnx__ModelProto *model) {
   }
   const char *graph_name = onnx_text(model->graph->name);
   ir_graph *graph = ir_graph_create(*graph_name ? graph_name : "main");
-  if (!graph || ir_arena_adopt(graph->arena, model, release_model) != 0) {
+  if (!graph)
     onnx__model_proto__free_unpacked(model, NULL);
+  /* On failure ir_arena_adopt releases the model itself. */
+  if (!graph || ir_arena_adopt(graph->arena, model, release_model) != 0) {
     ir_graph_destroy(graph);
     onnx_error(import, "out of memory");
     return NULL;

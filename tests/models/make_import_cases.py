@@ -1,0 +1,108 @@
+"""Small hand-made ONNX files for the importer's error and edge-case tests
+(tests/unit/test_onnx_errors.c), written to OUTPUT_DIR/import_cases/. Most are invalid on
+purpose, so none goes through onnx.checker."""
+import os
+import pathlib
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+F = TensorProto.FLOAT
+
+
+def save(folder, name, nodes, inputs, outputs, initializers=(), opset=17):
+    graph = helper.make_graph(nodes, name, inputs, outputs, list(initializers))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], ir_version=8)
+    onnx.save_model(model, str(folder / f"{name}.onnx"))
+
+
+def relu_model(folder, name, initializer, opset=17):
+    """y = Relu(w) where w is the given (possibly broken) initializer."""
+    save(folder, name, [helper.make_node("Relu", ["w"], ["y"], name="relu")], [],
+         [helper.make_tensor_value_info("y", F, None)], [initializer], opset)
+
+
+def external(name, location, offset=None, length=16):
+    tensor = TensorProto(name=name, data_type=F, dims=[4], data_location=TensorProto.EXTERNAL)
+    entries = {"location": location, "length": str(length)}
+    if offset is not None:
+        entries["offset"] = str(offset)
+    for key, value in entries.items():
+        tensor.external_data.add(key=key, value=value)
+    return tensor
+
+
+def main(out):
+    folder = out / "import_cases"
+    folder.mkdir(parents=True, exist_ok=True)
+    x = helper.make_tensor_value_info("x", F, [1, 3, 8, 8])
+    y = helper.make_tensor_value_info("y", F, None)
+    weight = numpy_helper.from_array(np.ones((4, 3, 3, 3), np.float32), "weight")
+
+    # A Conv whose kernel_shape is a float instead of a list of ints.
+    save(folder, "wrong_attr_type", [helper.make_node("Conv", ["x", "weight"], ["y"], name="conv",
+                                                      kernel_shape=1.5)], [x], [y], [weight])
+    # 2^40 x 2^40 floats: the byte size overflows.
+    relu_model(folder, "absurd_shape", TensorProto(name="w", data_type=F, dims=[1 << 40, 1 << 40],
+                                                   raw_data=b"\0" * 16))
+    relu_model(folder, "raw_size_mismatch", TensorProto(name="w", data_type=F, dims=[4], raw_data=b"\0" * 12))
+    relu_model(folder, "typed_count_mismatch", TensorProto(name="w", data_type=F, dims=[4], float_data=[1, 2, 3]))
+    relu_model(folder, "negative_dim", TensorProto(name="w", data_type=F, dims=[-4], raw_data=b""))
+    relu_model(folder, "wrong_typed_field", TensorProto(name="w", data_type=F, dims=[2], int64_data=[1, 2]))
+    # int8 values travel in int32_data and must be narrowed.
+    relu_model(folder, "int8_typed", TensorProto(name="w", data_type=TensorProto.INT8, dims=[3],
+                                                 int32_data=[-1, 2, 127]))
+
+    # External data: escaping the folder three ways, and a range past the end of the file.
+    escape = folder / "escape"
+    escape.mkdir(exist_ok=True)
+    (folder / "outside.bin").write_bytes(np.arange(4, dtype=np.float32).tobytes())
+    (escape / "inside.bin").write_bytes(np.arange(4, dtype=np.float32).tobytes())
+    link = escape / "link.bin"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    os.symlink("../outside.bin", link)
+    relu_model(escape, "dotdot", external("w", "../outside.bin"))
+    relu_model(escape, "absolute", external("w", str((folder / "outside.bin").resolve())))
+    relu_model(escape, "symlink", external("w", "link.bin"))
+    relu_model(escape, "past_end", external("w", "inside.bin", offset=8))
+    relu_model(escape, "inside", external("w", "inside.bin"))
+
+    # Four unsupported nodes (an op dlcc lacks, a foreign domain, control flow, a legacy
+    # BatchNormalization whose running statistics are used), all to be listed at once.
+    then_graph = helper.make_graph([helper.make_node("Identity", ["x"], ["t"])], "then", [],
+                                   [helper.make_tensor_value_info("t", F, None)])
+    scale = numpy_helper.from_array(np.ones(3, np.float32), "scale")
+    cond = numpy_helper.from_array(np.array(True), "cond")
+    save(folder, "unsupported_ops", [
+        helper.make_node("Resize", ["x", "", "", "sizes"], ["resized"], name="Resize_12"),
+        helper.make_node("Foo", ["x"], ["foo"], name="custom", domain="com.example"),
+        helper.make_node("If", ["cond"], ["branch"], name="branch", then_branch=then_graph,
+                         else_branch=then_graph),
+        helper.make_node("BatchNormalization", ["x", "scale", "scale", "scale", "scale"],
+                         ["bn", "running_mean", "running_var"], name="bn", training_mode=1),
+        helper.make_node("Relu", ["x"], ["y"], name="relu"),
+    ], [x], [y], [scale, cond, numpy_helper.from_array(np.array([1, 3, 4, 4], np.int64), "sizes")])
+
+    save(folder, "undefined_input", [helper.make_node("Relu", ["nowhere"], ["y"], name="relu")], [x], [y])
+    save(folder, "duplicate_output", [helper.make_node("Relu", ["x"], ["x"], name="relu")], [x], [y])
+    save(folder, "string_input", [helper.make_node("Identity", ["s"], ["y"], name="id")],
+         [helper.make_tensor_value_info("s", TensorProto.STRING, [2])], [y])
+    missing = helper.make_tensor_value_info("x", F, [1, 3])
+    missing.type.tensor_type.shape.dim[1].Clear()
+    save(folder, "missing_dim", [helper.make_node("Relu", ["x"], ["y"], name="relu")], [missing], [y])
+    save(folder, "missing_output", [helper.make_node("Relu", ["x"], ["r"], name="relu")], [x], [y])
+    # A symbolic batch dimension, to be bound with "batch=3" or kept as a symbol.
+    save(folder, "symbolic_batch", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+         [helper.make_tensor_value_info("x", F, ["batch", 4])], [y])
+    # Opset 1 spelled Cast's target type as a string.
+    save(folder, "cast_string_to", [helper.make_node("Cast", ["x"], ["y"], name="cast", to="DOUBLE")],
+         [helper.make_tensor_value_info("x", F, [2])], [y], opset=1)
+    # Softmax at opset 11 over axis 1 of a 4-D input becomes Flatten → Softmax → Reshape.
+    save(folder, "softmax_axis1", [helper.make_node("Softmax", ["x"], ["y"], name="softmax", axis=1)],
+         [x], [y], opset=11)
+
+
+if __name__ == "__main__":
+    main(pathlib.Path(OUTPUT_DIR))  # noqa: F821 (set by generate_all.py)
