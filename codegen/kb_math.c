@@ -147,10 +147,13 @@ static LLVMValueRef tanh_body(math_emitter *m, LLVMValueRef *args) {
   return with_sign(m, result, x);
 }
 
+/* e = exp(-|x|) never overflows: 1/(1+e) for x >= 0, e/(1+e) below (keeps tiny results). */
 static LLVMValueRef sigmoid_body(math_emitter *m, LLVMValueRef *args) {
-  LLVMValueRef minus = LLVMBuildFNeg(m->b, args[0], "");
+  LLVMValueRef x = args[0];
+  LLVMValueRef minus = LLVMBuildFNeg(m->b, absolute(m, x), "");
   LLVMValueRef e = call_math(m->kb, m->b, "dlcc.math.exp", exp_body, &minus, 1);
-  return fdiv(m, c(m, 1.0), add(m, c(m, 1.0), e));
+  LLVMValueRef numerator = pick(m, cmp(m, LLVMRealOLT, x, c(m, 0.0)), e, c(m, 1.0));
+  return fdiv(m, numerator, add(m, c(m, 1.0), e));
 }
 
 static LLVMValueRef erf_body(math_emitter *m, LLVMValueRef *args) {
@@ -196,6 +199,17 @@ static LLVMValueRef pow_body(math_emitter *m, LLVMValueRef *args) {
   result = pick(m, LLVMBuildAnd(b, negative, odd, ""), LLVMBuildFNeg(b, result, ""), result);
   result = pick(m, LLVMBuildAnd(b, negative, LLVMBuildNot(b, integral, ""), ""), c(m, NAN),
                 result);
+  /* Exponents graphs use most get exact or correctly rounded results. */
+  result = pick(m, cmp(m, LLVMRealOEQ, y, c(m, 1.0)), x, result);
+  result = pick(m, cmp(m, LLVMRealOEQ, y, c(m, 2.0)), mul(m, x, x), result);
+  LLVMTypeRef f32 = m->kb->f32;
+  LLVMValueRef root = LLVMBuildCall2(
+      b, LLVMIntrinsicGetType(m->kb->context, LLVMLookupIntrinsicID("llvm.sqrt", 9), &f32, 1),
+      LLVMGetIntrinsicDeclaration(m->kb->module, LLVMLookupIntrinsicID("llvm.sqrt", 9), &f32, 1),
+      &x, 1, "");
+  LLVMValueRef half = LLVMBuildAnd(b, cmp(m, LLVMRealOEQ, y, c(m, 0.5)),
+                                   cmp(m, LLVMRealOGT, x, c(m, 0.0)), "");
+  result = pick(m, half, root, result);
   LLVMValueRef one = LLVMBuildOr(b, cmp(m, LLVMRealOEQ, y, c(m, 0.0)),
                                  cmp(m, LLVMRealOEQ, x, c(m, 1.0)), "");
   return pick(m, one, c(m, 1.0), result);

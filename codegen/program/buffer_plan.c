@@ -1,0 +1,217 @@
+/* Buffer planning: views alias their input, constants go to the weights blob, everything
+ * else gets an arena offset from a greedy by-size plan over lifetimes (no two buffers that
+ * are live at the same step overlap). */
+#include "codegen/program/buffer_plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/ops/op_lowering.h"
+
+typedef struct plan_buffer {
+  const ir_value *value; /* NULL for a node workspace */
+  int node_position;     /* workspace: its node */
+  uint64_t bytes;        /* rounded up to DL_BUFFER_ALIGN */
+  int first, last;       /* live steps, inclusive; graph inputs start at -1 */
+  uint64_t offset;
+} plan_buffer;
+
+const ir_value *dl_buffer_root(const ir_value *value) {
+  while (value && value->kind == IR_VALUE_RESULT && value->producer &&
+         lower_is_view(value->producer->op) && value->producer->num_inputs > 0)
+    value = value->producer->inputs[0];
+  return value;
+}
+
+static uint64_t round_up(uint64_t bytes) {
+  return (bytes + DL_BUFFER_ALIGN - 1) & ~(uint64_t)(DL_BUFFER_ALIGN - 1);
+}
+
+static int compare_by_size(const void *a, const void *b) {
+  const plan_buffer *x = a, *y = b;
+  if (x->bytes != y->bytes)
+    return x->bytes < y->bytes ? 1 : -1;
+  return x->first - y->first; /* deterministic order among equals */
+}
+
+static int compare_offsets(const void *a, const void *b) {
+  const plan_buffer *const *x = a, *const *y = b;
+  return (*x)->offset < (*y)->offset ? -1 : (*x)->offset > (*y)->offset;
+}
+
+/* Lowest offset where `buffer` fits beside the placed buffers whose lifetimes overlap. */
+static uint64_t place(plan_buffer *buffer, plan_buffer **placed, int placed_count,
+                      plan_buffer **scratch) {
+  int conflicts = 0;
+  for (int i = 0; i < placed_count; i++)
+    if (placed[i]->first <= buffer->last && buffer->first <= placed[i]->last)
+      scratch[conflicts++] = placed[i];
+  qsort(scratch, (size_t)conflicts, sizeof(*scratch), compare_offsets);
+  uint64_t offset = 0;
+  for (int i = 0; i < conflicts; i++) {
+    if (scratch[i]->offset >= offset + buffer->bytes)
+      break;
+    uint64_t end = scratch[i]->offset + scratch[i]->bytes;
+    if (end > offset)
+      offset = end;
+  }
+  return offset;
+}
+
+static int value_bytes(const ir_value *value, uint64_t *out, dl_diag *diag) {
+  int64_t bytes;
+  if (!ir_type_byte_size(&value->type, &bytes))
+    return dl_error(diag, "value '%s' has no static byte size (symbolic or overflowing shape)",
+                    value->name);
+  *out = (uint64_t)bytes;
+  return 0;
+}
+
+int dl_buffer_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
+                         dl_buffer_plan *plan, dl_diag *diag) {
+  memset(plan, 0, sizeof(*plan));
+  int node_count = 0;
+  for (ir_node *node = graph->body.first; node; node = node->next)
+    node_count++;
+  plan->num_values = graph->num_values;
+  plan->values = calloc((size_t)graph->num_values + 1, sizeof(dl_location));
+  plan->workspace_offsets = calloc((size_t)node_count + 1, sizeof(uint64_t));
+  int *first = malloc(((size_t)graph->num_values + 1) * sizeof(int));
+  int *last = malloc(((size_t)graph->num_values + 1) * sizeof(int));
+  plan_buffer *buffers = calloc((size_t)(graph->num_values + node_count) + 1, sizeof(plan_buffer));
+  plan_buffer **placed = calloc((size_t)(graph->num_values + node_count) + 1, sizeof(void *));
+  plan_buffer **scratch = calloc((size_t)(graph->num_values + node_count) + 1, sizeof(void *));
+  int status = -1, count = 0;
+  if (!plan->values || !plan->workspace_offsets || !first || !last || !buffers || !placed ||
+      !scratch) {
+    dl_error(diag, "out of memory planning buffers");
+    goto done;
+  }
+  for (int i = 0; i < graph->num_values; i++)
+    first[i] = last[i] = -2; /* -2: not an arena buffer */
+
+  /* Lifetimes of root buffers: defined by their producer, alive until their last reader. */
+  for (int i = 0; i < graph->body.num_params; i++)
+    first[graph->body.params[i]->id] = last[graph->body.params[i]->id] = -1;
+  int position = 0;
+  for (ir_node *node = graph->body.first; node; node = node->next, position++) {
+    if (node->body) {
+      ir_node_error(diag, node, "fused groups cannot be compiled yet");
+      goto done;
+    }
+    for (int i = 0; i < node->num_inputs; i++) {
+      const ir_value *root = dl_buffer_root(node->inputs[i]);
+      if (!root)
+        continue;
+      if (root->kind == IR_VALUE_CONSTANT) {
+        if (!lower_is_view(node->op))
+          plan->values[root->id].kind = DL_LOCATION_WEIGHT;
+      } else if (last[root->id] < position) {
+        last[root->id] = position;
+      }
+    }
+    if (!lower_is_view(node->op))
+      for (int i = 0; i < node->num_outputs; i++)
+        first[node->outputs[i]->id] = last[node->outputs[i]->id] = position;
+    else
+      plan->num_views++;
+  }
+  for (int i = 0; i < graph->body.num_results; i++) {
+    const ir_value *root = dl_buffer_root(graph->body.results[i]);
+    if (root->kind == IR_VALUE_CONSTANT) {
+      dl_error(diag, "graph output '%s' is a constant; constant outputs are not supported yet",
+               graph->body.results[i]->name);
+      goto done;
+    }
+    last[root->id] = node_count;
+  }
+
+  /* Weights: every constant a kernel reads, in creation order. */
+  for (int i = 0; i < graph->num_constants; i++) {
+    const ir_value *constant = graph->constants[i];
+    if (plan->values[constant->id].kind != DL_LOCATION_WEIGHT)
+      continue;
+    uint64_t bytes;
+    if (value_bytes(constant, &bytes, diag) != 0)
+      goto done;
+    if (!constant->data) {
+      dl_error(diag, "constant '%s' was elided from the dump; the graph cannot be compiled",
+               constant->name);
+      goto done;
+    }
+    plan->values[constant->id].offset = plan->weight_bytes;
+    plan->weight_bytes += round_up(bytes);
+  }
+
+  /* Arena buffers: every root value with a lifetime, plus node workspaces. */
+  for (int i = 0; i < graph->body.num_params; i++) {
+    const ir_value *input = graph->body.params[i];
+    buffers[count++] = (plan_buffer){.value = input, .first = -1, .last = last[input->id]};
+  }
+  for (ir_node *node = graph->body.first; node; node = node->next) {
+    if (lower_is_view(node->op))
+      continue;
+    for (int i = 0; i < node->num_outputs; i++) {
+      const ir_value *output = node->outputs[i];
+      buffers[count++] = (plan_buffer){.value = output, .first = first[output->id],
+                                       .last = last[output->id]};
+    }
+  }
+  position = 0;
+  for (ir_node *node = graph->body.first; node; node = node->next, position++)
+    if (workspace_bytes && workspace_bytes[position] > 0)
+      buffers[count++] = (plan_buffer){.node_position = position,
+                                       .bytes = round_up((uint64_t)workspace_bytes[position]),
+                                       .first = position, .last = position};
+  for (int i = 0; i < count; i++)
+    if (buffers[i].value) {
+      uint64_t bytes;
+      if (value_bytes(buffers[i].value, &bytes, diag) != 0)
+        goto done;
+      buffers[i].bytes = round_up(bytes ? bytes : 1);
+    }
+
+  /* Lower bound: the most bytes live at any one step. */
+  for (int step = -1; step <= node_count; step++) {
+    uint64_t live = 0;
+    for (int i = 0; i < count; i++)
+      if (buffers[i].first <= step && step <= buffers[i].last)
+        live += buffers[i].bytes;
+    if (live > plan->live_lower_bound)
+      plan->live_lower_bound = live;
+  }
+
+  qsort(buffers, (size_t)count, sizeof(plan_buffer), compare_by_size);
+  for (int i = 0; i < count; i++) {
+    buffers[i].offset = place(&buffers[i], placed, i, scratch);
+    placed[i] = &buffers[i];
+    if (buffers[i].offset + buffers[i].bytes > plan->arena_bytes)
+      plan->arena_bytes = buffers[i].offset + buffers[i].bytes;
+    if (buffers[i].value)
+      plan->values[buffers[i].value->id] =
+          (dl_location){.kind = DL_LOCATION_ARENA, .offset = buffers[i].offset};
+    else
+      plan->workspace_offsets[buffers[i].node_position] = buffers[i].offset;
+  }
+  /* Views share their root's location. */
+  for (ir_node *node = graph->body.first; node; node = node->next)
+    if (lower_is_view(node->op))
+      for (int i = 0; i < node->num_outputs; i++)
+        plan->values[node->outputs[i]->id] = plan->values[dl_buffer_root(node->outputs[i])->id];
+  status = 0;
+done:
+  free(first);
+  free(last);
+  free(buffers);
+  free(placed);
+  free(scratch);
+  if (status != 0)
+    dl_buffer_plan_deinit(plan);
+  return status;
+}
+
+void dl_buffer_plan_deinit(dl_buffer_plan *plan) {
+  free(plan->values);
+  free(plan->workspace_offsets);
+  memset(plan, 0, sizeof(*plan));
+}

@@ -1,0 +1,321 @@
+/* dl_compile_graph: lowers each node for the host and for every PTX target with the same
+ * lowering calls, checks both give the same launches, and fills a dlrt_program. */
+#include "codegen/program/compile.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/kernel_builder.h"
+#include "codegen/ops/op_lowering.h"
+#include "codegen/program/buffer_plan.h"
+#include "ir/infer.h"
+
+struct dl_compiled {
+  dlrt_program program;
+  dl_compile_stats stats;
+  kernel_builder *host_builder;
+  kb_jit *jit;
+  char **ptx; /* one per PTX target */
+  int ptx_count;
+  dlrt_ptx_module *modules;
+  dlrt_kernel *kernels;
+  char **kernel_names;
+  dlrt_launch *launches;
+  dlrt_arg *args;
+  dlrt_tensor_desc *inputs, *outputs;
+  int64_t *dims; /* storage for the tensor descriptions' dims */
+  void *weights;
+};
+
+/* The launches of every node, as lowered for one target. */
+typedef struct target_lowering {
+  kernel_builder *kb;
+  lower_result *results; /* one per body node */
+} target_lowering;
+
+static int lower_all(const ir_graph *graph, int node_count, const kb_target_options *target,
+                     const char *prefix, target_lowering *out, dl_diag *diag) {
+  out->kb = kb_create(target, prefix, diag);
+  out->results = calloc((size_t)node_count + 1, sizeof(lower_result));
+  if (!out->kb || !out->results)
+    return dl_error(diag, "cannot create a kernel builder");
+  lower_context context = {.kb = out->kb, .graph = graph, .kernel_prefix = prefix, .diag = diag};
+  int failed = 0, position = 0;
+  for (ir_node *node = graph->body.first; node; node = node->next, position++)
+    if (lower_node(&context, node, &out->results[position]) != 0)
+      failed = 1; /* keep going: report every node that cannot be lowered */
+  return failed || kb_failed(out->kb) ? -1 : 0;
+}
+
+static void target_lowering_deinit(target_lowering *lowering) {
+  kb_destroy(lowering->kb);
+  free(lowering->results);
+}
+
+static int same_launches(const lower_result *a, const lower_result *b) {
+  if (a->launch_count != b->launch_count || a->workspace_bytes != b->workspace_bytes)
+    return 0;
+  for (int i = 0; i < a->launch_count; i++) {
+    const lower_launch *x = &a->launches[i], *y = &b->launches[i];
+    if (strcmp(x->kernel, y->kernel) != 0 || memcmp(x->grid, y->grid, sizeof(x->grid)) ||
+        memcmp(x->block, y->block, sizeof(x->block)) || x->arg_count != y->arg_count ||
+        memcmp(x->args, y->args, sizeof(lower_arg) * (size_t)x->arg_count))
+      return 0;
+  }
+  return 1;
+}
+
+static uint32_t dlrt_dtype_of(ir_dtype dtype) { return (uint32_t)dtype - 1; }
+
+static int describe_tensor(dl_compiled *compiled, const dl_buffer_plan *plan,
+                           const ir_value *value, dlrt_tensor_desc *out, int64_t *dims) {
+  memcpy(dims, value->type.dims, sizeof(int64_t) * (size_t)value->type.rank);
+  *out = (dlrt_tensor_desc){.name = value->name,
+                            .dtype = dlrt_dtype_of(value->type.dtype),
+                            .rank = (uint32_t)value->type.rank,
+                            .dims = dims,
+                            .arena_offset = plan->values[value->id].offset};
+  (void)compiled;
+  return 0;
+}
+
+/* Turns a lowering's argument into a runtime argument bound to the planned buffers. */
+static dlrt_arg bind_arg(const ir_node *node, const lower_arg *arg, const dl_buffer_plan *plan,
+                         uint64_t workspace_offset) {
+  const ir_value *value = NULL;
+  switch (arg->kind) {
+  case LOWER_ARG_INPUT:
+    value = node->inputs[arg->index];
+    break;
+  case LOWER_ARG_OUTPUT:
+    value = node->outputs[arg->index];
+    break;
+  case LOWER_ARG_WORKSPACE:
+    return (dlrt_arg){DLRT_ARG_ARENA, 0, workspace_offset + (uint64_t)arg->scalar};
+  case LOWER_ARG_I32:
+    return (dlrt_arg){DLRT_ARG_I32, 0, (uint64_t)(uint32_t)arg->scalar};
+  case LOWER_ARG_I64:
+    return (dlrt_arg){DLRT_ARG_I64, 0, (uint64_t)arg->scalar};
+  case LOWER_ARG_F32: {
+    uint32_t bits;
+    memcpy(&bits, &arg->f, sizeof(bits));
+    return (dlrt_arg){DLRT_ARG_F32, 0, bits};
+  }
+  }
+  const dl_location *location = &plan->values[value->id];
+  return (dlrt_arg){location->kind == DL_LOCATION_WEIGHT ? DLRT_ARG_WEIGHT : DLRT_ARG_ARENA, 0,
+                    location->offset};
+}
+
+static int fill_kernels(dl_compiled *compiled, dl_diag *diag) {
+  kernel_builder *kb = compiled->host_builder;
+  int count = kb_kernel_count(kb);
+  compiled->kernels = calloc((size_t)count + 1, sizeof(dlrt_kernel));
+  compiled->kernel_names = calloc((size_t)count + 1, sizeof(char *));
+  if (!compiled->kernels || !compiled->kernel_names)
+    return dl_error(diag, "out of memory");
+  for (int i = 0; i < count; i++) {
+    const kb_kernel_info *info = kb_kernel_info_at(kb, i);
+    compiled->kernel_names[i] = strdup(info->name);
+    dlrt_host_block_fn fn = compiled->jit ? kb_jit_lookup(compiled->jit, info->name) : NULL;
+    if (!compiled->kernel_names[i] || (compiled->jit && !fn))
+      return dl_error(diag, "kernel '%s' has no host twin", info->name);
+    compiled->kernels[i] = (dlrt_kernel){.name = compiled->kernel_names[i],
+                                         .host_fn = fn,
+                                         .param_count = (uint32_t)info->param_count,
+                                         .shared_bytes = (uint32_t)info->shared_bytes,
+                                         .scratch_bytes = (uint32_t)info->host_scratch_bytes};
+  }
+  compiled->program.kernels = compiled->kernels;
+  compiled->program.kernel_count = (uint32_t)count;
+  compiled->stats.kernel_count = count;
+  return 0;
+}
+
+static int kernel_index(const dl_compiled *compiled, const char *name) {
+  for (uint32_t i = 0; i < compiled->program.kernel_count; i++)
+    if (strcmp(compiled->kernels[i].name, name) == 0)
+      return (int)i;
+  return -1;
+}
+
+static int fill_launches(dl_compiled *compiled, const ir_graph *graph, const lower_result *results,
+                         const dl_buffer_plan *plan, dl_diag *diag) {
+  int launch_count = 0, arg_count = 0, position = 0;
+  for (ir_node *node = graph->body.first; node; node = node->next, position++) {
+    launch_count += results[position].launch_count;
+    for (int l = 0; l < results[position].launch_count; l++)
+      arg_count += results[position].launches[l].arg_count;
+  }
+  compiled->launches = calloc((size_t)launch_count + 1, sizeof(dlrt_launch));
+  compiled->args = calloc((size_t)arg_count + 1, sizeof(dlrt_arg));
+  if (!compiled->launches || !compiled->args)
+    return dl_error(diag, "out of memory");
+  int launch_at = 0, arg_at = 0;
+  position = 0;
+  for (ir_node *node = graph->body.first; node; node = node->next, position++)
+    for (int l = 0; l < results[position].launch_count; l++) {
+      const lower_launch *source = &results[position].launches[l];
+      int kernel = kernel_index(compiled, source->kernel);
+      if (kernel < 0)
+        return ir_node_error(diag, node, "launch of undefined kernel '%s'", source->kernel);
+      dlrt_launch *launch = &compiled->launches[launch_at++];
+      launch->kernel = (uint32_t)kernel;
+      memcpy(launch->grid, source->grid, sizeof(launch->grid));
+      memcpy(launch->block, source->block, sizeof(launch->block));
+      launch->arg_count = (uint32_t)source->arg_count;
+      launch->args = &compiled->args[arg_at];
+      for (int a = 0; a < source->arg_count; a++)
+        compiled->args[arg_at++] =
+            bind_arg(node, &source->args[a], plan, plan->workspace_offsets[position]);
+    }
+  compiled->program.launches = compiled->launches;
+  compiled->program.launch_count = (uint32_t)launch_count;
+  compiled->stats.launch_count = launch_count;
+  return 0;
+}
+
+static int fill_weights_and_io(dl_compiled *compiled, const ir_graph *graph,
+                               const dl_buffer_plan *plan, dl_diag *diag) {
+  compiled->weights = aligned_alloc(DL_BUFFER_ALIGN, plan->weight_bytes ? plan->weight_bytes
+                                                                         : DL_BUFFER_ALIGN);
+  int io_count = graph->body.num_params + graph->body.num_results;
+  compiled->dims = calloc((size_t)io_count * IR_MAX_RANK + 1, sizeof(int64_t));
+  compiled->inputs = calloc((size_t)graph->body.num_params + 1, sizeof(dlrt_tensor_desc));
+  compiled->outputs = calloc((size_t)graph->body.num_results + 1, sizeof(dlrt_tensor_desc));
+  if (!compiled->weights || !compiled->dims || !compiled->inputs || !compiled->outputs)
+    return dl_error(diag, "out of memory");
+  memset(compiled->weights, 0, plan->weight_bytes);
+  for (int i = 0; i < graph->num_constants; i++) {
+    const ir_value *constant = graph->constants[i];
+    int64_t bytes;
+    if (plan->values[constant->id].kind != DL_LOCATION_WEIGHT ||
+        !ir_type_byte_size(&constant->type, &bytes))
+      continue;
+    memcpy((char *)compiled->weights + plan->values[constant->id].offset, constant->data,
+           (size_t)bytes);
+  }
+  int64_t *dims = compiled->dims;
+  for (int i = 0; i < graph->body.num_params; i++, dims += IR_MAX_RANK)
+    describe_tensor(compiled, plan, graph->body.params[i], &compiled->inputs[i], dims);
+  for (int i = 0; i < graph->body.num_results; i++, dims += IR_MAX_RANK)
+    describe_tensor(compiled, plan, graph->body.results[i], &compiled->outputs[i], dims);
+  dlrt_program *program = &compiled->program;
+  program->weights = compiled->weights;
+  program->weights_size = plan->weight_bytes;
+  program->arena_size = plan->arena_bytes ? plan->arena_bytes : DL_BUFFER_ALIGN;
+  program->inputs = compiled->inputs;
+  program->input_count = (uint32_t)graph->body.num_params;
+  program->outputs = compiled->outputs;
+  program->output_count = (uint32_t)graph->body.num_results;
+  return 0;
+}
+
+static int emit_ptx_targets(dl_compiled *compiled, const ir_graph *graph, int node_count,
+                            const dl_compile_options *options, const lower_result *host_results,
+                            dl_diag *diag) {
+  compiled->ptx = calloc((size_t)options->num_ptx_targets + 1, sizeof(char *));
+  compiled->modules = calloc((size_t)options->num_ptx_targets + 1, sizeof(dlrt_ptx_module));
+  if (!compiled->ptx || !compiled->modules)
+    return dl_error(diag, "out of memory");
+  for (int t = 0; t < options->num_ptx_targets; t++) {
+    const char *sm = options->ptx_targets[t];
+    kb_target_options target = {.kind = KB_TARGET_NVPTX, .sm = sm, .opt_level = options->opt_level};
+    target_lowering lowering = {0};
+    size_t size = 0;
+    int status = lower_all(graph, node_count, &target, compiled->program.name, &lowering, diag);
+    for (int i = 0; status == 0 && i < node_count; i++)
+      if (!same_launches(&host_results[i], &lowering.results[i]))
+        status = dl_error(diag, "compiler bug: %s and host lowerings launch differently", sm);
+    if (status == 0)
+      status = kb_emit_ptx(lowering.kb, &compiled->ptx[t], &size);
+    target_lowering_deinit(&lowering);
+    if (status != 0)
+      return -1;
+    compiled->modules[t] = (dlrt_ptx_module){.sm_version = (uint32_t)atoi(sm + 3),
+                                             .ptx = compiled->ptx[t]};
+    compiled->ptx_count = t + 1;
+  }
+  compiled->program.modules = compiled->modules;
+  compiled->program.module_count = (uint32_t)compiled->ptx_count;
+  return 0;
+}
+
+dl_compiled *dl_compile_graph(const ir_graph *graph, const dl_compile_options *options,
+                              dl_diag *diag) {
+  dl_compiled *compiled = calloc(1, sizeof(dl_compiled));
+  if (!compiled) {
+    dl_error(diag, "out of memory");
+    return NULL;
+  }
+  const char *name = options->name ? options->name : "main";
+  compiled->program.abi_version = DLRT_PROGRAM_ABI_VERSION;
+  compiled->program.name = name;
+  int node_count = 0;
+  for (ir_node *node = graph->body.first; node; node = node->next)
+    node_count++;
+  kb_target_options host = {.kind = KB_TARGET_HOST, .opt_level = options->opt_level};
+  target_lowering lowering = {0};
+  dl_buffer_plan plan = {0};
+  int64_t *workspace = calloc((size_t)node_count + 1, sizeof(int64_t));
+  int status = workspace ? 0 : dl_error(diag, "out of memory");
+  if (status == 0)
+    status = lower_all(graph, node_count, &host, name, &lowering, diag);
+  for (int i = 0; status == 0 && i < node_count; i++)
+    workspace[i] = lowering.results[i].workspace_bytes;
+  if (status == 0)
+    status = dl_buffer_plan_build(graph, workspace, &plan, diag);
+  if (status == 0 && options->host_twins && !(compiled->jit = kb_jit_create(lowering.kb, diag)))
+    status = -1;
+  compiled->host_builder = lowering.kb;
+  if (status == 0)
+    status = fill_kernels(compiled, diag);
+  if (status == 0)
+    status = fill_launches(compiled, graph, lowering.results, &plan, diag);
+  if (status == 0)
+    status = fill_weights_and_io(compiled, graph, &plan, diag);
+  if (status == 0)
+    status = emit_ptx_targets(compiled, graph, node_count, options, lowering.results, diag);
+  compiled->stats.arena_bytes = compiled->program.arena_size;
+  compiled->stats.live_lower_bound = plan.live_lower_bound;
+  compiled->stats.weight_bytes = plan.weight_bytes;
+  compiled->stats.view_count = plan.num_views;
+  free(lowering.results);
+  free(workspace);
+  dl_buffer_plan_deinit(&plan);
+  if (status != 0) {
+    dl_compiled_destroy(compiled);
+    return NULL;
+  }
+  return compiled;
+}
+
+const dlrt_program *dl_compiled_program(const dl_compiled *compiled) { return &compiled->program; }
+const dl_compile_stats *dl_compiled_stats(const dl_compiled *compiled) { return &compiled->stats; }
+
+const char *dl_compiled_ptx(const dl_compiled *compiled, int index) {
+  return index >= 0 && index < compiled->ptx_count ? compiled->ptx[index] : NULL;
+}
+
+void dl_compiled_destroy(dl_compiled *compiled) {
+  if (!compiled)
+    return;
+  if (compiled->jit)
+    kb_jit_destroy(compiled->jit);
+  kb_destroy(compiled->host_builder);
+  for (int i = 0; i < compiled->ptx_count; i++)
+    free(compiled->ptx[i]);
+  free(compiled->ptx);
+  for (uint32_t i = 0; compiled->kernel_names && i < compiled->program.kernel_count; i++)
+    free(compiled->kernel_names[i]);
+  free(compiled->kernel_names);
+  free(compiled->modules);
+  free(compiled->kernels);
+  free(compiled->launches);
+  free(compiled->args);
+  free(compiled->inputs);
+  free(compiled->outputs);
+  free(compiled->dims);
+  free(compiled->weights);
+  free(compiled);
+}
