@@ -37,6 +37,7 @@ void ir_arena_destroy(ir_arena *arena) {
   for (arena_adopted *a = arena->adopted; a;) {
     arena_adopted *next = a->next;
     a->release(a->context);
+    free(a);
     a = next;
   }
   for (arena_chunk *c = arena->chunks; c;) {

@@ -65,21 +65,48 @@ static int64_t double_to_int(double value) {
   return (int64_t)value;
 }
 
-#define LOAD(TYPE)                                                                         \
-  TYPE value;                                                                              \
+#define LOAD(TYPE)                                                                                 \
+  TYPE value;                                                                                      \
   memcpy(&value, (const char *)data + index * (int64_t)sizeof(TYPE), sizeof(TYPE))
 
 int64_t ir_element_get_int(ir_dtype dtype, const void *data, int64_t index) {
   switch (dtype) {
-  case IR_DTYPE_I8: { LOAD(int8_t); return value; }
-  case IR_DTYPE_U8: { LOAD(uint8_t); return value; }
-  case IR_DTYPE_BOOL: { LOAD(uint8_t); return value != 0; }
-  case IR_DTYPE_I16: { LOAD(int16_t); return value; }
-  case IR_DTYPE_U16: { LOAD(uint16_t); return value; }
-  case IR_DTYPE_I32: { LOAD(int32_t); return value; }
-  case IR_DTYPE_U32: { LOAD(uint32_t); return value; }
-  case IR_DTYPE_I64: { LOAD(int64_t); return value; }
-  case IR_DTYPE_U64: { LOAD(uint64_t); return (int64_t)value; }
+  case IR_DTYPE_I8: {
+    LOAD(int8_t);
+    return value;
+  }
+  case IR_DTYPE_U8: {
+    LOAD(uint8_t);
+    return value;
+  }
+  case IR_DTYPE_BOOL: {
+    LOAD(uint8_t);
+    return value != 0;
+  }
+  case IR_DTYPE_I16: {
+    LOAD(int16_t);
+    return value;
+  }
+  case IR_DTYPE_U16: {
+    LOAD(uint16_t);
+    return value;
+  }
+  case IR_DTYPE_I32: {
+    LOAD(int32_t);
+    return value;
+  }
+  case IR_DTYPE_U32: {
+    LOAD(uint32_t);
+    return value;
+  }
+  case IR_DTYPE_I64: {
+    LOAD(int64_t);
+    return value;
+  }
+  case IR_DTYPE_U64: {
+    LOAD(uint64_t);
+    return (int64_t)value;
+  }
   default:
     return double_to_int(ir_element_get_float(dtype, data, index));
   }
@@ -87,45 +114,89 @@ int64_t ir_element_get_int(ir_dtype dtype, const void *data, int64_t index) {
 
 double ir_element_get_float(ir_dtype dtype, const void *data, int64_t index) {
   switch (dtype) {
-  case IR_DTYPE_F32: { LOAD(float); return value; }
-  case IR_DTYPE_F64: { LOAD(double); return value; }
-  case IR_DTYPE_F16: { LOAD(uint16_t); return ir_f16_to_f32(value); }
-  case IR_DTYPE_BF16: { LOAD(uint16_t); return ir_bf16_to_f32(value); }
-  case IR_DTYPE_U64: { LOAD(uint64_t); return (double)value; }
+  case IR_DTYPE_F32: {
+    LOAD(float);
+    return value;
+  }
+  case IR_DTYPE_F64: {
+    LOAD(double);
+    return value;
+  }
+  case IR_DTYPE_F16: {
+    LOAD(uint16_t);
+    return ir_f16_to_f32(value);
+  }
+  case IR_DTYPE_BF16: {
+    LOAD(uint16_t);
+    return ir_bf16_to_f32(value);
+  }
+  case IR_DTYPE_U64: {
+    LOAD(uint64_t);
+    return (double)value;
+  }
   default:
     return (double)ir_element_get_int(dtype, data, index);
   }
 }
 #undef LOAD
 
-#define STORE(TYPE, EXPRESSION)                                                            \
-  do {                                                                                     \
-    TYPE stored = (TYPE)(EXPRESSION);                                                      \
-    memcpy((char *)data + index * (int64_t)sizeof(TYPE), &stored, sizeof(TYPE));           \
+#define STORE(TYPE, EXPRESSION)                                                                    \
+  do {                                                                                             \
+    TYPE stored = (TYPE)(EXPRESSION);                                                              \
+    memcpy((char *)data + index * (int64_t)sizeof(TYPE), &stored, sizeof(TYPE));                   \
   } while (0)
 
 void ir_element_set_int(ir_dtype dtype, void *data, int64_t index, int64_t value) {
   /* Narrowing goes through uint64_t so that wrapping is defined behaviour. */
   uint64_t bits = (uint64_t)value;
   switch (dtype) {
-  case IR_DTYPE_I8: STORE(uint8_t, bits); break;
-  case IR_DTYPE_U8: STORE(uint8_t, bits); break;
-  case IR_DTYPE_BOOL: STORE(uint8_t, value != 0); break;
-  case IR_DTYPE_I16: case IR_DTYPE_U16: STORE(uint16_t, bits); break;
-  case IR_DTYPE_I32: case IR_DTYPE_U32: STORE(uint32_t, bits); break;
-  case IR_DTYPE_I64: case IR_DTYPE_U64: STORE(uint64_t, bits); break;
-  default: ir_element_set_float(dtype, data, index, (double)value); break;
+  case IR_DTYPE_I8:
+    STORE(uint8_t, bits);
+    break;
+  case IR_DTYPE_U8:
+    STORE(uint8_t, bits);
+    break;
+  case IR_DTYPE_BOOL:
+    STORE(uint8_t, value != 0);
+    break;
+  case IR_DTYPE_I16:
+  case IR_DTYPE_U16:
+    STORE(uint16_t, bits);
+    break;
+  case IR_DTYPE_I32:
+  case IR_DTYPE_U32:
+    STORE(uint32_t, bits);
+    break;
+  case IR_DTYPE_I64:
+  case IR_DTYPE_U64:
+    STORE(uint64_t, bits);
+    break;
+  default:
+    ir_element_set_float(dtype, data, index, (double)value);
+    break;
   }
 }
 
 void ir_element_set_float(ir_dtype dtype, void *data, int64_t index, double value) {
   switch (dtype) {
-  case IR_DTYPE_F32: STORE(float, value); break;
-  case IR_DTYPE_F64: STORE(double, value); break;
-  case IR_DTYPE_F16: STORE(uint16_t, ir_f32_to_f16((float)value)); break;
-  case IR_DTYPE_BF16: STORE(uint16_t, ir_f32_to_bf16((float)value)); break;
-  case IR_DTYPE_BOOL: STORE(uint8_t, value != 0); break;
-  default: ir_element_set_int(dtype, data, index, double_to_int(value)); break;
+  case IR_DTYPE_F32:
+    STORE(float, value);
+    break;
+  case IR_DTYPE_F64:
+    STORE(double, value);
+    break;
+  case IR_DTYPE_F16:
+    STORE(uint16_t, ir_f32_to_f16((float)value));
+    break;
+  case IR_DTYPE_BF16:
+    STORE(uint16_t, ir_f32_to_bf16((float)value));
+    break;
+  case IR_DTYPE_BOOL:
+    STORE(uint8_t, value != 0);
+    break;
+  default:
+    ir_element_set_int(dtype, data, index, double_to_int(value));
+    break;
   }
 }
 #undef STORE

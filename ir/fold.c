@@ -31,8 +31,7 @@ static bool outputs_typed(const ir_node *node) {
 static bool outputs_small(const ir_node *node) {
   for (int i = 0; i < node->num_outputs; i++) {
     int64_t count;
-    if (!ir_type_element_count(&node->outputs[i]->type, &count) ||
-        count > IR_FOLD_MAX_ELEMENTS)
+    if (!ir_type_element_count(&node->outputs[i]->type, &count) || count > IR_FOLD_MAX_ELEMENTS)
       return false;
   }
   return true;

@@ -20,8 +20,7 @@ static int64_t ravel(const ir_type *type, const int64_t *coords) {
 }
 
 /* Linear index into `source` of the element that broadcasts to `coords` of `out`. */
-static int64_t broadcast_index(const ir_type *source, const ir_type *out,
-                               const int64_t *coords) {
+static int64_t broadcast_index(const ir_type *source, const ir_type *out, const int64_t *coords) {
   int64_t linear = 0;
   for (int i = 0; i < source->rank; i++) {
     int64_t dim = source->dims[i];
@@ -52,30 +51,50 @@ static const ir_type *input_type(const ir_node *node, int index) {
  * for a division that cannot be folded. */
 static bool apply_int(ir_op op, int64_t a, int64_t b, int64_t *out) {
   switch (op) {
-  case IR_OP_ADD: *out = (int64_t)((uint64_t)a + (uint64_t)b); return true;
-  case IR_OP_SUB: *out = (int64_t)((uint64_t)a - (uint64_t)b); return true;
-  case IR_OP_MUL: *out = (int64_t)((uint64_t)a * (uint64_t)b); return true;
+  case IR_OP_ADD:
+    *out = (int64_t)((uint64_t)a + (uint64_t)b);
+    return true;
+  case IR_OP_SUB:
+    *out = (int64_t)((uint64_t)a - (uint64_t)b);
+    return true;
+  case IR_OP_MUL:
+    *out = (int64_t)((uint64_t)a * (uint64_t)b);
+    return true;
   case IR_OP_DIV:
     if (b == 0 || (a == INT64_MIN && b == -1))
       return false;
     *out = a / b; /* truncation, as C and onnxruntime do */
     return true;
-  case IR_OP_EQUAL: *out = a == b; return true;
-  case IR_OP_GREATER: *out = a > b; return true;
-  case IR_OP_LESS: *out = a < b; return true;
-  default: return false;
+  case IR_OP_EQUAL:
+    *out = a == b;
+    return true;
+  case IR_OP_GREATER:
+    *out = a > b;
+    return true;
+  case IR_OP_LESS:
+    *out = a < b;
+    return true;
+  default:
+    return false;
   }
 }
 
 static double apply_float(ir_op op, double a, double b) {
   switch (op) {
-  case IR_OP_ADD: return a + b;
-  case IR_OP_SUB: return a - b;
-  case IR_OP_MUL: return a * b;
-  case IR_OP_DIV: return a / b;
-  case IR_OP_EQUAL: return a == b;
-  case IR_OP_GREATER: return a > b;
-  default: return a < b; /* IR_OP_LESS */
+  case IR_OP_ADD:
+    return a + b;
+  case IR_OP_SUB:
+    return a - b;
+  case IR_OP_MUL:
+    return a * b;
+  case IR_OP_DIV:
+    return a / b;
+  case IR_OP_EQUAL:
+    return a == b;
+  case IR_OP_GREATER:
+    return a > b;
+  default:
+    return a < b; /* IR_OP_LESS */
   }
 }
 
@@ -152,8 +171,7 @@ static int fold_shape(const ir_node *node, const ir_type *out_type, void *out) {
   return 1;
 }
 
-static int fold_gather(const ir_node *node, const ir_type *out_type, void *out,
-                       dl_diag *diag) {
+static int fold_gather(const ir_node *node, const ir_type *out_type, void *out, dl_diag *diag) {
   const ir_value *data = node->inputs[0], *indices = node->inputs[1];
   int64_t axis_attr = 0;
   int axis = 0;
@@ -167,8 +185,8 @@ static int fold_gather(const ir_node *node, const ir_type *out_type, void *out,
     int64_t index_coords[IR_MAX_RANK];
     for (int d = 0; d < q; d++)
       index_coords[d] = coords[axis + d];
-    int64_t index = ir_element_get_int(indices->type.dtype, indices->data,
-                                       ravel(&indices->type, index_coords));
+    int64_t index =
+        ir_element_get_int(indices->type.dtype, indices->data, ravel(&indices->type, index_coords));
     if (index < -dim || index >= dim)
       return ir_node_error(diag, node, "index %lld is out of range for axis %d of size %lld",
                            (long long)index, axis, (long long)dim);
@@ -208,8 +226,7 @@ static int64_t slice_start(int64_t dim, int64_t start, int64_t step) {
   return start < 0 ? 0 : start > dim - 1 ? dim - 1 : start;
 }
 
-static int fold_slice(const ir_node *node, const ir_type *out_type, void *out,
-                      dl_diag *diag) {
+static int fold_slice(const ir_node *node, const ir_type *out_type, void *out, dl_diag *diag) {
   const ir_value *x = node->inputs[0];
   int64_t starts[IR_MAX_RANK], axes[IR_MAX_RANK], steps[IR_MAX_RANK];
   int count, unused;
@@ -271,10 +288,25 @@ static int fold_constant_of_shape(const ir_node *node, const ir_type *out_type, 
 
 bool ir_fold_supports(ir_op op) {
   switch (op) {
-  case IR_OP_IDENTITY: case IR_OP_RESHAPE: case IR_OP_SQUEEZE: case IR_OP_UNSQUEEZE:
-  case IR_OP_CAST: case IR_OP_EXPAND: case IR_OP_ADD: case IR_OP_SUB: case IR_OP_MUL:
-  case IR_OP_DIV: case IR_OP_EQUAL: case IR_OP_GREATER: case IR_OP_LESS: case IR_OP_WHERE:
-  case IR_OP_SHAPE: case IR_OP_GATHER: case IR_OP_CONCAT: case IR_OP_SLICE: case IR_OP_RANGE:
+  case IR_OP_IDENTITY:
+  case IR_OP_RESHAPE:
+  case IR_OP_SQUEEZE:
+  case IR_OP_UNSQUEEZE:
+  case IR_OP_CAST:
+  case IR_OP_EXPAND:
+  case IR_OP_ADD:
+  case IR_OP_SUB:
+  case IR_OP_MUL:
+  case IR_OP_DIV:
+  case IR_OP_EQUAL:
+  case IR_OP_GREATER:
+  case IR_OP_LESS:
+  case IR_OP_WHERE:
+  case IR_OP_SHAPE:
+  case IR_OP_GATHER:
+  case IR_OP_CONCAT:
+  case IR_OP_SLICE:
+  case IR_OP_RANGE:
   case IR_OP_CONSTANT_OF_SHAPE:
     return true;
   default:
@@ -286,22 +318,34 @@ int ir_fold_compute(const ir_graph *graph, const ir_node *node, int index, void 
                     dl_diag *diag) {
   const ir_type *out_type = &node->outputs[index]->type;
   switch (node->op) {
-  case IR_OP_IDENTITY: case IR_OP_RESHAPE: case IR_OP_SQUEEZE: case IR_OP_UNSQUEEZE: {
+  case IR_OP_IDENTITY:
+  case IR_OP_RESHAPE:
+  case IR_OP_SQUEEZE:
+  case IR_OP_UNSQUEEZE: {
     /* Same elements in the same order; only the shape changes. */
     int64_t bytes = 0;
     ir_type_byte_size(out_type, &bytes);
     memcpy(out, node->inputs[0]->data, (size_t)bytes);
     return 1;
   }
-  case IR_OP_CAST: return fold_cast(node, out_type, out);
-  case IR_OP_EXPAND: return fold_expand(node, out_type, out);
-  case IR_OP_WHERE: return fold_where(node, out_type, out);
-  case IR_OP_SHAPE: return fold_shape(node, out_type, out);
-  case IR_OP_GATHER: return fold_gather(node, out_type, out, diag);
-  case IR_OP_CONCAT: return fold_concat(node, out_type, out);
-  case IR_OP_SLICE: return fold_slice(node, out_type, out, diag);
-  case IR_OP_RANGE: return fold_range(node, out_type, out);
-  case IR_OP_CONSTANT_OF_SHAPE: return fold_constant_of_shape(node, out_type, out);
+  case IR_OP_CAST:
+    return fold_cast(node, out_type, out);
+  case IR_OP_EXPAND:
+    return fold_expand(node, out_type, out);
+  case IR_OP_WHERE:
+    return fold_where(node, out_type, out);
+  case IR_OP_SHAPE:
+    return fold_shape(node, out_type, out);
+  case IR_OP_GATHER:
+    return fold_gather(node, out_type, out, diag);
+  case IR_OP_CONCAT:
+    return fold_concat(node, out_type, out);
+  case IR_OP_SLICE:
+    return fold_slice(node, out_type, out, diag);
+  case IR_OP_RANGE:
+    return fold_range(node, out_type, out);
+  case IR_OP_CONSTANT_OF_SHAPE:
+    return fold_constant_of_shape(node, out_type, out);
   default:
     if (ir_fold_supports(node->op))
       return fold_binary(node, out_type, out);

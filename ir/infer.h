@@ -20,15 +20,14 @@ int ir_node_error(dl_diag *diag, const ir_node *node, const char *format, ...)
  * naming the node, the attribute and both kinds, and -1. */
 int ir_attr_int(const ir_node *node, const char *name, int64_t fallback, int64_t *out,
                 dl_diag *diag);
-int ir_attr_float(const ir_node *node, const char *name, float fallback, float *out,
-                  dl_diag *diag);
-int ir_attr_string(const ir_node *node, const char *name, const char *fallback,
-                   const char **out, dl_diag *diag);
+int ir_attr_float(const ir_node *node, const char *name, float fallback, float *out, dl_diag *diag);
+int ir_attr_string(const ir_node *node, const char *name, const char *fallback, const char **out,
+                   dl_diag *diag);
 /* Lists: absent → *out_count = -1 (caller chooses the default). */
-int ir_attr_ints(const ir_node *node, const char *name, const int64_t **out,
-                 int *out_count, dl_diag *diag);
-int ir_attr_floats(const ir_node *node, const char *name, const float **out,
-                   int *out_count, dl_diag *diag);
+int ir_attr_ints(const ir_node *node, const char *name, const int64_t **out, int *out_count,
+                 dl_diag *diag);
+int ir_attr_floats(const ir_node *node, const char *name, const float **out, int *out_count,
+                   dl_diag *diag);
 int ir_attr_dtype(const ir_node *node, const char *name, ir_dtype fallback, ir_dtype *out,
                   dl_diag *diag);
 
@@ -48,16 +47,15 @@ int ir_normalize_axis(int64_t axis, int rank, int *out);
 
 /* Normalizes `count` axes in place against `rank`; out of range or repeated → an error
  * naming `what` (e.g. "axes") and -1. */
-int ir_normalize_axes(const ir_node *node, const char *what, int64_t *axes, int count,
-                      int rank, dl_diag *diag);
+int ir_normalize_axes(const ir_node *node, const char *what, int64_t *axes, int count, int rank,
+                      dl_diag *diag);
 
 /* Sets output `index` type, checking the byte size does not overflow. */
 int ir_set_output_type(const ir_node *node, int index, ir_type type, dl_diag *diag);
 
 /* Writes `type` as text for messages ("f32[1,3,224,224]"), naming symbolic dims with
  * the graph's symbol names when `graph` is given; returns `buffer`. */
-const char *ir_format_type(const ir_graph *graph, const ir_type *type, char *buffer,
-                           size_t size);
+const char *ir_format_type(const ir_graph *graph, const ir_type *type, char *buffer, size_t size);
 /* Adds "node 'N' (Op): input I 'NAME' has type T but <message>" and returns -1. */
 int ir_input_error(const ir_graph *graph, dl_diag *diag, const ir_node *node, int index,
                    const char *format, ...) __attribute__((format(printf, 5, 6)));
@@ -68,14 +66,14 @@ int ir_expect_rank(const ir_graph *graph, const ir_node *node, int index, int mi
 /* Input `index` must be present with a floating-point dtype. */
 int ir_expect_float(const ir_graph *graph, const ir_node *node, int index, dl_diag *diag);
 /* Input `index` must be present with the same dtype as input `reference`. */
-int ir_expect_same_dtype(const ir_graph *graph, const ir_node *node, int index,
-                         int reference, dl_diag *diag);
+int ir_expect_same_dtype(const ir_graph *graph, const ir_node *node, int index, int reference,
+                         dl_diag *diag);
 /* Every dim of input `index` in [first, rank) must be static; else an error naming `what`. */
 int ir_expect_static_dims(const ir_graph *graph, const ir_node *node, int index, int first,
                           const char *what, dl_diag *diag);
 
 /* The per-op inference functions of ops.def. */
-#define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER)                              \
+#define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER)                                    \
   int INFER(ir_graph *graph, ir_node *node, dl_diag *diag);
 #include "ir/ops.def"
 #undef OP

@@ -38,10 +38,10 @@ static void check_outputs(verifier *v, const ir_node *node) {
       VERIFY_NODE_ERROR(v, node, "output %d is missing", i);
       continue;
     }
-    if (output->kind != IR_VALUE_RESULT || output->producer != node ||
-        output->producer_index != i)
-      VERIFY_NODE_ERROR(v, node, "output %d '%s' does not point back to this node as its "
-                                 "output %d",
+    if (output->kind != IR_VALUE_RESULT || output->producer != node || output->producer_index != i)
+      VERIFY_NODE_ERROR(v, node,
+                        "output %d '%s' does not point back to this node as its "
+                        "output %d",
                         i, output->name, i);
     if (in_scope(v, output))
       VERIFY_NODE_ERROR(v, node, "output %d '%s' is already defined earlier", i, output->name);
@@ -61,8 +61,9 @@ static bool check_inputs(verifier *v, const ir_node *node, const ir_op_info *inf
       continue;
     }
     if (!in_scope(v, input)) {
-      VERIFY_NODE_ERROR(v, node, "input %d '%s' is used before it is defined (not an earlier "
-                                 "value of this region or an enclosing one)",
+      VERIFY_NODE_ERROR(v, node,
+                        "input %d '%s' is used before it is defined (not an earlier "
+                        "value of this region or an enclosing one)",
                         i, input->name);
       ok = false;
     }
@@ -77,13 +78,13 @@ static bool check_arity(verifier *v, const ir_node *node, const ir_op_info *info
   }
   bool ok = true;
   if (node->num_inputs < info->min_inputs || node->num_inputs > info->max_inputs) {
-    VERIFY_NODE_ERROR(v, node, "has %d inputs; %s takes %d to %d", node->num_inputs,
-                      info->name, info->min_inputs, info->max_inputs);
+    VERIFY_NODE_ERROR(v, node, "has %d inputs; %s takes %d to %d", node->num_inputs, info->name,
+                      info->min_inputs, info->max_inputs);
     ok = false;
   }
   if (node->num_outputs < info->min_outputs || node->num_outputs > info->max_outputs) {
-    VERIFY_NODE_ERROR(v, node, "has %d outputs; %s gives %d to %d", node->num_outputs,
-                      info->name, info->min_outputs, info->max_outputs);
+    VERIFY_NODE_ERROR(v, node, "has %d outputs; %s gives %d to %d", node->num_outputs, info->name,
+                      info->min_outputs, info->max_outputs);
     ok = false;
   }
   return ok;
@@ -114,9 +115,9 @@ static void check_group(verifier *v, const ir_node *node) {
   for (int i = 0; i < body->num_results && i < node->num_outputs; i++) {
     const ir_value *result = body->results[i], *output = node->outputs[i];
     if (result && output && !ir_type_equal(&result->type, &output->type))
-      VERIFY_NODE_ERROR(v, node, "body result %d '%s' has type %s but output %d '%s' has %s",
-                        i, result->name, ir_format_type(v->graph, &result->type, a, sizeof(a)),
-                        i, output->name, ir_format_type(v->graph, &output->type, b, sizeof(b)));
+      VERIFY_NODE_ERROR(v, node, "body result %d '%s' has type %s but output %d '%s' has %s", i,
+                        result->name, ir_format_type(v->graph, &result->type, a, sizeof(a)), i,
+                        output->name, ir_format_type(v->graph, &output->type, b, sizeof(b)));
   }
 }
 
@@ -299,8 +300,7 @@ int ir_verify_graph(const ir_graph *graph, dl_diag *diag) {
   for (int i = 0; i < graph->num_constants; i++) {
     const ir_value *constant = graph->constants[i];
     if (constant && constant->kind != IR_VALUE_CONSTANT)
-      VERIFY_ERROR(&v, "value '%s' is in the constant list but is not a constant",
-                   constant->name);
+      VERIFY_ERROR(&v, "value '%s' is in the constant list but is not a constant", constant->name);
     else if (constant)
       set_scope(&v, constant, true);
   }
@@ -319,8 +319,9 @@ int ir_verify_constants_have_data(const ir_graph *graph, dl_diag *diag) {
   int status = 0;
   for (int i = 0; i < graph->num_constants; i++)
     if (graph->constants[i] && !graph->constants[i]->data)
-      status = dl_error(diag, "constant '%s' has no data (elided from a text dump); give the "
-                              "side file with its data",
+      status = dl_error(diag,
+                        "constant '%s' has no data (elided from a text dump); give the "
+                        "side file with its data",
                         graph->constants[i]->name);
   return status;
 }

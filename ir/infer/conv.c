@@ -2,8 +2,7 @@
 #include "ir/infer/window.h"
 
 /* Checks the optional bias: rank 1, M values, the element type of X. */
-static int check_bias(ir_graph *graph, const ir_node *node, int64_t out_channels,
-                      dl_diag *diag) {
+static int check_bias(ir_graph *graph, const ir_node *node, int64_t out_channels, dl_diag *diag) {
   ir_value *bias = ir_node_input(node, 2);
   if (!bias)
     return 0;

@@ -4,9 +4,18 @@
 /* Ops computed on real numbers only (ONNX restricts them to float types). */
 static bool op_needs_float(ir_op op) {
   switch (op) {
-  case IR_OP_CEIL: case IR_OP_ERF: case IR_OP_EXP: case IR_OP_FLOOR: case IR_OP_HARD_SIGMOID:
-  case IR_OP_HARD_SWISH: case IR_OP_LEAKY_RELU: case IR_OP_LOG: case IR_OP_RECIPROCAL:
-  case IR_OP_SIGMOID: case IR_OP_SQRT: case IR_OP_TANH:
+  case IR_OP_CEIL:
+  case IR_OP_ERF:
+  case IR_OP_EXP:
+  case IR_OP_FLOOR:
+  case IR_OP_HARD_SIGMOID:
+  case IR_OP_HARD_SWISH:
+  case IR_OP_LEAKY_RELU:
+  case IR_OP_LOG:
+  case IR_OP_RECIPROCAL:
+  case IR_OP_SIGMOID:
+  case IR_OP_SQRT:
+  case IR_OP_TANH:
     return true;
   default:
     return false;
@@ -36,8 +45,7 @@ int ir_infer_unary(ir_graph *graph, ir_node *node, dl_diag *diag) {
     return ir_input_error(graph, diag, node, 0, "Not needs bool");
   if ((node->op == IR_OP_NEG || node->op == IR_OP_ABS || node->op == IR_OP_RELU) &&
       input->dtype == IR_DTYPE_BOOL)
-    return ir_input_error(graph, diag, node, 0, "%s needs a numeric type",
-                          ir_op_name(node->op));
+    return ir_input_error(graph, diag, node, 0, "%s needs a numeric type", ir_op_name(node->op));
   if (check_float_attributes(node, diag) != 0)
     return -1;
   return ir_set_output_type(node, 0, *input, diag);
@@ -54,8 +62,7 @@ int ir_infer_clip(ir_graph *graph, ir_node *node, dl_diag *diag) {
       continue;
     if (ir_expect_same_dtype(graph, node, i, 0, diag) != 0)
       return -1;
-    bool one_element = bound->type.rank == 0 ||
-                       (bound->type.rank == 1 && bound->type.dims[0] == 1);
+    bool one_element = bound->type.rank == 0 || (bound->type.rank == 1 && bound->type.dims[0] == 1);
     if (!one_element)
       return ir_input_error(graph, diag, node, i, "Clip's %s must be a scalar",
                             i == 1 ? "min" : "max");

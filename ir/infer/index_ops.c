@@ -33,8 +33,7 @@ int ir_infer_concat(ir_graph *graph, ir_node *node, dl_diag *diag) {
       return -1;
     for (int d = 0; d < first->rank; d++) {
       if (d != axis && next->dims[d] != first->dims[d])
-        return ir_input_error(graph, diag, node, i, "Concat needs dim %d equal to input 0's",
-                              d);
+        return ir_input_error(graph, diag, node, i, "Concat needs dim %d equal to input 0's", d);
     }
     if (!ir_dim_is_static(next->dims[axis]) || !ir_dim_is_static(result.dims[axis]))
       return ir_input_error(graph, diag, node, i,
@@ -57,8 +56,9 @@ int ir_infer_split(ir_graph *graph, ir_node *node, dl_diag *diag) {
   if (ir_attr_int(node, "num_outputs", outputs, &num_outputs, diag) != 0)
     return -1;
   if (num_outputs != outputs)
-    return ir_node_error(diag, node, "attribute 'num_outputs' is %lld but the node has %d "
-                                     "outputs",
+    return ir_node_error(diag, node,
+                         "attribute 'num_outputs' is %lld but the node has %d "
+                         "outputs",
                          (long long)num_outputs, outputs);
   int64_t sizes[1024];
   if (ir_node_input(node, 1)) {
@@ -133,8 +133,9 @@ int ir_infer_slice(ir_graph *graph, ir_node *node, dl_diag *diag) {
       ir_node_constant_ints(node, 4, steps, IR_MAX_RANK, &steps_count, diag) != 0)
     return -1;
   if (ends_count != count || axes_count != count || steps_count != count)
-    return ir_node_error(diag, node, "starts, ends, axes and steps have %d, %d, %d and %d "
-                                     "values; they must have the same number",
+    return ir_node_error(diag, node,
+                         "starts, ends, axes and steps have %d, %d, %d and %d "
+                         "values; they must have the same number",
                          count, ends_count, axes_count, steps_count);
   if (ir_normalize_axes(node, "axes", axes, count, x->rank, diag) != 0)
     return -1;
@@ -166,8 +167,9 @@ int ir_infer_gather(ir_graph *graph, ir_node *node, dl_diag *diag) {
     return ir_input_error(graph, diag, node, 1, "Gather needs i64 or i32 indices");
   int rank = data->rank - 1 + indices->rank;
   if (rank > IR_MAX_RANK)
-    return ir_input_error(graph, diag, node, 1, "Gather would give rank %d; at most %d is "
-                                                "supported",
+    return ir_input_error(graph, diag, node, 1,
+                          "Gather would give rank %d; at most %d is "
+                          "supported",
                           rank, IR_MAX_RANK);
   ir_type result = {.dtype = data->dtype, .rank = rank};
   int at = 0;
@@ -192,8 +194,9 @@ int ir_infer_pad(ir_graph *graph, ir_node *node, dl_diag *diag) {
   if (ir_attr_string(node, "mode", "constant", &mode, diag) != 0)
     return -1;
   if (!pad_mode_known(mode))
-    return ir_node_error(diag, node, "attribute 'mode' is '%s'; it must be constant, reflect, "
-                                     "edge or wrap",
+    return ir_node_error(diag, node,
+                         "attribute 'mode' is '%s'; it must be constant, reflect, "
+                         "edge or wrap",
                          mode);
   int64_t pads[2 * IR_MAX_RANK], axes[IR_MAX_RANK];
   int count, axes_count = x->rank;

@@ -20,8 +20,7 @@ int ir_node_error(dl_diag *diag, const ir_node *node, const char *format, ...) {
   return dl_error(diag, "node '%s' (%s): %s", node->name, ir_op_name(node->op), message);
 }
 
-const char *ir_format_type(const ir_graph *graph, const ir_type *type, char *buffer,
-                           size_t size) {
+const char *ir_format_type(const ir_graph *graph, const ir_type *type, char *buffer, size_t size) {
   const char *const *names = NULL;
   if (graph) {
     /* Symbol names are usable only if every symbolic dim refers to a known symbol. */
@@ -68,8 +67,7 @@ int ir_expect_rank(const ir_graph *graph, const ir_node *node, int index, int mi
     return ir_input_error(graph, diag, node, index, "%s needs rank %d", op, min_rank);
   if (max_rank < 0)
     return ir_input_error(graph, diag, node, index, "%s needs rank >= %d", op, min_rank);
-  return ir_input_error(graph, diag, node, index, "%s needs rank %d to %d", op, min_rank,
-                        max_rank);
+  return ir_input_error(graph, diag, node, index, "%s needs rank %d to %d", op, min_rank, max_rank);
 }
 
 int ir_expect_float(const ir_graph *graph, const ir_node *node, int index, dl_diag *diag) {
@@ -82,8 +80,8 @@ int ir_expect_float(const ir_graph *graph, const ir_node *node, int index, dl_di
                         ir_op_name(node->op));
 }
 
-int ir_expect_same_dtype(const ir_graph *graph, const ir_node *node, int index,
-                         int reference, dl_diag *diag) {
+int ir_expect_same_dtype(const ir_graph *graph, const ir_node *node, int index, int reference,
+                         dl_diag *diag) {
   ir_value *input = ir_node_input(node, index);
   ir_value *other = ir_node_input(node, reference);
   if (!input || !other)
@@ -119,8 +117,9 @@ static int check_inputs_typed(const ir_node *node, const ir_op_info *info, dl_di
     }
     if (input->type.dtype <= IR_DTYPE_INVALID || input->type.dtype >= IR_DTYPE_COUNT ||
         input->type.rank < 0 || input->type.rank > IR_MAX_RANK)
-      status = ir_node_error(diag, node, "input %d '%s' has no valid type (is its producer "
-                                         "inferred before this node?)",
+      status = ir_node_error(diag, node,
+                             "input %d '%s' has no valid type (is its producer "
+                             "inferred before this node?)",
                              i, input->name);
   }
   return status;
@@ -141,8 +140,8 @@ int ir_infer_node(ir_graph *graph, ir_node *node, dl_diag *diag) {
     if (info->min_outputs == info->max_outputs)
       return ir_node_error(diag, node, "has %d outputs but %s gives %d", node->num_outputs,
                            info->name, info->min_outputs);
-    return ir_node_error(diag, node, "has %d outputs but %s gives %d to %d",
-                         node->num_outputs, info->name, info->min_outputs, info->max_outputs);
+    return ir_node_error(diag, node, "has %d outputs but %s gives %d to %d", node->num_outputs,
+                         info->name, info->min_outputs, info->max_outputs);
   }
   if (check_inputs_typed(node, info, diag) != 0)
     return -1;
@@ -201,8 +200,8 @@ int ir_attr_float(const ir_node *node, const char *name, float fallback, float *
   return 0;
 }
 
-int ir_attr_string(const ir_node *node, const char *name, const char *fallback,
-                   const char **out, dl_diag *diag) {
+int ir_attr_string(const ir_node *node, const char *name, const char *fallback, const char **out,
+                   dl_diag *diag) {
   const ir_attr *attr = ir_node_attr(node, name);
   *out = fallback;
   if (!attr)
@@ -261,8 +260,7 @@ int ir_node_constant_ints(const ir_node *node, int input_index, int64_t *out, in
   ir_value *input = ir_node_input(node, input_index);
   *out_count = 0;
   if (!input)
-    return ir_node_error(diag, node, "input %d is missing but must be a constant",
-                         input_index);
+    return ir_node_error(diag, node, "input %d is missing but must be a constant", input_index);
   if (input->kind != IR_VALUE_CONSTANT)
     return ir_node_error(diag, node,
                          "input %d '%s' must be a constant (dlcc needs it at compile time to "
@@ -352,8 +350,8 @@ int ir_set_output_type(const ir_node *node, int index, ir_type type, dl_diag *di
   if (type.dtype <= IR_DTYPE_INVALID || type.dtype >= IR_DTYPE_COUNT)
     return ir_node_error(diag, node, "output %d would have an invalid element type", index);
   if (type.rank < 0 || type.rank > IR_MAX_RANK)
-    return ir_node_error(diag, node, "output %d would have rank %d; at most %d is supported",
-                         index, type.rank, IR_MAX_RANK);
+    return ir_node_error(diag, node, "output %d would have rank %d; at most %d is supported", index,
+                         type.rank, IR_MAX_RANK);
   /* Static dims times the element size must fit in int64 (symbolic dims count as 1;
    * the runtime checks their product against real sizes). */
   int64_t bytes = (int64_t)ir_dtype_size(type.dtype);
@@ -374,8 +372,8 @@ int ir_set_output_type(const ir_node *node, int index, ir_type type, dl_diag *di
   return 0;
 }
 
-int ir_normalize_axes(const ir_node *node, const char *what, int64_t *axes, int count,
-                      int rank, dl_diag *diag) {
+int ir_normalize_axes(const ir_node *node, const char *what, int64_t *axes, int count, int rank,
+                      dl_diag *diag) {
   bool seen[IR_MAX_RANK] = {false};
   for (int i = 0; i < count; i++) {
     int axis;

@@ -14,16 +14,18 @@ int ir_infer_batch_normalization(ir_graph *graph, ir_node *node, dl_diag *diag) 
       ir_attr_float(node, "momentum", 0.9f, &momentum, diag) != 0)
     return -1;
   if (training != 0)
-    return ir_node_error(diag, node, "training_mode=1 is not supported; export the model in "
-                                     "inference mode");
+    return ir_node_error(diag, node,
+                         "training_mode=1 is not supported; export the model in "
+                         "inference mode");
   for (int i = 1; i < 5; i++) {
     const ir_type *parameter = &node->inputs[i]->type;
     if (!ir_dtype_is_float(parameter->dtype))
       return ir_input_error(graph, diag, node, i, "BatchNormalization needs a float type");
     if (parameter->rank != 1 || parameter->dims[0] != x->dims[1]) {
       char text[160];
-      return ir_input_error(graph, diag, node, i, "BatchNormalization needs one value per "
-                                                  "channel of %s",
+      return ir_input_error(graph, diag, node, i,
+                            "BatchNormalization needs one value per "
+                            "channel of %s",
                             ir_format_type(graph, x, text, sizeof(text)));
     }
   }
@@ -65,8 +67,7 @@ int ir_infer_layer_normalization(ir_graph *graph, ir_node *node, dl_diag *diag) 
         ir_broadcast_shapes(&normalized, &parameter->type, &broadcast) != 0 ||
         !ir_type_equal(&broadcast, &normalized)) {
       char text[160];
-      return ir_input_error(graph, diag, node, i,
-                            "LayerNormalization needs it to broadcast to %s",
+      return ir_input_error(graph, diag, node, i, "LayerNormalization needs it to broadcast to %s",
                             ir_format_type(graph, &normalized, text, sizeof(text)));
     }
   }

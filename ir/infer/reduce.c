@@ -5,15 +5,15 @@
 int ir_infer_reduce(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *x = &node->inputs[0]->type;
   if (x->dtype == IR_DTYPE_BOOL)
-    return ir_input_error(graph, diag, node, 0, "%s needs a numeric type",
-                          ir_op_name(node->op));
+    return ir_input_error(graph, diag, node, 0, "%s needs a numeric type", ir_op_name(node->op));
   int64_t keepdims, noop_with_empty_axes;
   if (ir_attr_int(node, "keepdims", 1, &keepdims, diag) != 0 ||
       ir_attr_int(node, "noop_with_empty_axes", 0, &noop_with_empty_axes, diag) != 0)
     return -1;
   if (ir_node_attr(node, "axes"))
-    return ir_node_error(diag, node, "attribute 'axes' is the pre-opset-18 form; axes must be "
-                                     "input 1");
+    return ir_node_error(diag, node,
+                         "attribute 'axes' is the pre-opset-18 form; axes must be "
+                         "input 1");
   int64_t axes[IR_MAX_RANK];
   int count = 0;
   if (ir_node_input(node, 1) &&

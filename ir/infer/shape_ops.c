@@ -63,8 +63,8 @@ int ir_infer_reshape(ir_graph *graph, ir_node *node, dl_diag *diag) {
   for (int i = 0; i < count; i++) {
     if (shape[i] == 0 && !allowzero) {
       if (i >= x->rank)
-        return ir_node_error(diag, node, "shape value %d is 0 (copy) but the input has rank %d",
-                             i, x->rank);
+        return ir_node_error(diag, node, "shape value %d is 0 (copy) but the input has rank %d", i,
+                             x->rank);
       shape[i] = x->dims[i];
     } else if (shape[i] == -1) {
       if (inferred >= 0)
@@ -170,8 +170,9 @@ int ir_infer_unsqueeze(ir_graph *graph, ir_node *node, dl_diag *diag) {
     return -1;
   int rank = x->rank + count;
   if (rank > IR_MAX_RANK)
-    return ir_input_error(graph, diag, node, 0, "Unsqueeze would give rank %d; at most %d is "
-                                                "supported",
+    return ir_input_error(graph, diag, node, 0,
+                          "Unsqueeze would give rank %d; at most %d is "
+                          "supported",
                           rank, IR_MAX_RANK);
   if (ir_normalize_axes(node, "axes", axes, count, rank, diag) != 0)
     return -1;

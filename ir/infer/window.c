@@ -8,8 +8,8 @@ static const int64_t WINDOW_ATTR_LIMIT = (int64_t)1 << 31;
 
 /* Reads an ints attribute of exactly `count` values in [minimum, limit) into `out`,
  * or fills `fallback` when it is absent. */
-static int read_window_ints(const ir_node *node, const char *name, int count,
-                            int64_t minimum, int64_t fallback, int64_t *out, dl_diag *diag) {
+static int read_window_ints(const ir_node *node, const char *name, int count, int64_t minimum,
+                            int64_t fallback, int64_t *out, dl_diag *diag) {
   const int64_t *values;
   int length;
   if (ir_attr_ints(node, name, &values, &length, diag) != 0)
@@ -24,16 +24,16 @@ static int read_window_ints(const ir_node *node, const char *name, int count,
                          count);
   for (int i = 0; i < count; i++) {
     if (values[i] < minimum || values[i] >= WINDOW_ATTR_LIMIT)
-      return ir_node_error(diag, node, "attribute '%s' value %d is %lld; it must be in [%lld, %lld)",
-                           name, i, (long long)values[i], (long long)minimum,
-                           (long long)WINDOW_ATTR_LIMIT);
+      return ir_node_error(diag, node,
+                           "attribute '%s' value %d is %lld; it must be in [%lld, %lld)", name, i,
+                           (long long)values[i], (long long)minimum, (long long)WINDOW_ATTR_LIMIT);
     out[i] = values[i];
   }
   return 0;
 }
 
-int ir_window_read(const ir_node *node, int spatial_rank, const int64_t *kernel,
-                   ir_window *out, dl_diag *diag) {
+int ir_window_read(const ir_node *node, int spatial_rank, const int64_t *kernel, ir_window *out,
+                   dl_diag *diag) {
   memset(out, 0, sizeof(*out));
   out->spatial_rank = spatial_rank;
   if (spatial_rank < 1 || spatial_rank > IR_MAX_RANK - 2)
@@ -75,15 +75,16 @@ int ir_window_read(const ir_node *node, int spatial_rank, const int64_t *kernel,
   if (strcmp(mode, "NOTSET") != 0) {
     for (int i = 0; i < 2 * spatial_rank; i++)
       if (out->pads[i] != 0)
-        return ir_node_error(diag, node, "attributes 'pads' and 'auto_pad' %s cannot be used "
-                                         "together",
+        return ir_node_error(diag, node,
+                             "attributes 'pads' and 'auto_pad' %s cannot be used "
+                             "together",
                              mode);
   }
   return 0;
 }
 
-int ir_window_output(const ir_node *node, ir_window *window, const int64_t *input,
-                     int64_t *out, dl_diag *diag) {
+int ir_window_output(const ir_node *node, ir_window *window, const int64_t *input, int64_t *out,
+                     dl_diag *diag) {
   int rank = window->spatial_rank;
   bool same = strncmp(window->auto_pad, "SAME_", 5) == 0;
   for (int i = 0; i < rank; i++) {

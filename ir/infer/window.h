@@ -19,11 +19,11 @@ typedef struct ir_window {
 /* Reads the window attributes of `node` for `spatial_rank` axes. `kernel` (Conv: from
  * the weights) is used when kernel_shape is absent and must agree with it when present;
  * NULL makes kernel_shape required (pools). */
-int ir_window_read(const ir_node *node, int spatial_rank, const int64_t *kernel,
-                   ir_window *out, dl_diag *diag);
+int ir_window_read(const ir_node *node, int spatial_rank, const int64_t *kernel, ir_window *out,
+                   dl_diag *diag);
 /* Computes the spatial output sizes for the spatial input sizes `input` (static) and
  * fills window->pads for SAME_* auto_pad. */
-int ir_window_output(const ir_node *node, ir_window *window, const int64_t *input,
-                     int64_t *out, dl_diag *diag);
+int ir_window_output(const ir_node *node, ir_window *window, const int64_t *input, int64_t *out,
+                     dl_diag *diag);
 
 #endif

@@ -30,8 +30,8 @@ static void test_shape_chain_folds_into_reshape_constant(void **state) {
   ir_graph *g = *state;
   ir_value *x = input_of(g, "x", "f32[2,3,4]");
   ir_node *shape = node_of(g, IR_OP_SHAPE, 1, 1, x);
-  ir_node *gather = node_of(g, IR_OP_GATHER, 1, 2, shape->outputs[0],
-                            ints_of(g, NULL, (int64_t[]){0}, -1));
+  ir_node *gather =
+      node_of(g, IR_OP_GATHER, 1, 2, shape->outputs[0], ints_of(g, NULL, (int64_t[]){0}, -1));
   ir_node *unsqueeze = node_of(g, IR_OP_UNSQUEEZE, 1, 2, gather->outputs[0], INTS(g, NULL, 0));
   ir_node *concat = node_of(g, IR_OP_CONCAT, 1, 2, unsqueeze->outputs[0], INTS(g, NULL, -1));
   ir_node_set_int(g, concat, "axis", 0);
@@ -61,14 +61,14 @@ static void test_shape_chain_folds_into_reshape_constant(void **state) {
 
 static void test_fold_graph_arithmetic(void **state) {
   ir_graph *g = *state;
-  ir_node *range = node_of(g, IR_OP_RANGE, 1, 3, ints_of(g, NULL, (int64_t[]){10}, -1),
-                           ints_of(g, NULL, (int64_t[]){0}, -1),
-                           ints_of(g, NULL, (int64_t[]){-3}, -1));
+  ir_node *range =
+      node_of(g, IR_OP_RANGE, 1, 3, ints_of(g, NULL, (int64_t[]){10}, -1),
+              ints_of(g, NULL, (int64_t[]){0}, -1), ints_of(g, NULL, (int64_t[]){-3}, -1));
   ir_node *mul = node_of(g, IR_OP_MUL, 1, 2, range->outputs[0], INTS(g, NULL, 2));
   ir_node *div = node_of(g, IR_OP_DIV, 1, 2, mul->outputs[0], INTS(g, NULL, -4));
   ir_node *equal = node_of(g, IR_OP_EQUAL, 1, 2, div->outputs[0], INTS(g, NULL, -5));
-  ir_node *where = node_of(g, IR_OP_WHERE, 1, 3, equal->outputs[0], INTS(g, NULL, 100),
-                           div->outputs[0]);
+  ir_node *where =
+      node_of(g, IR_OP_WHERE, 1, 3, equal->outputs[0], INTS(g, NULL, 100), div->outputs[0]);
   ir_node *cast = node_of(g, IR_OP_CAST, 1, 1, where->outputs[0]);
   ir_node_set_dtype(g, cast, "to", IR_DTYPE_F32);
   ir_node *slice = node_of(g, IR_OP_SLICE, 1, 5, where->outputs[0], INTS(g, NULL, -1),
@@ -117,8 +117,8 @@ static void test_what_is_not_folded(void **state) {
 
 static void test_gather_index_out_of_range(void **state) {
   ir_graph *g = *state;
-  ir_node *gather = node_of(g, IR_OP_GATHER, 1, 2, INTS(g, NULL, 5, 6),
-                            ints_of(g, NULL, (int64_t[]){2}, -1));
+  ir_node *gather =
+      node_of(g, IR_OP_GATHER, 1, 2, INTS(g, NULL, 5, 6), ints_of(g, NULL, (int64_t[]){2}, -1));
   dl_diag diag;
   dl_diag_init(&diag);
   bool folded = true;

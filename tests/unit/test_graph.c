@@ -97,10 +97,8 @@ static void test_symbols_and_make_constant(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      GRAPH_TEST(test_values_and_names),
-      GRAPH_TEST(test_constants),
-      GRAPH_TEST(test_nodes_attributes_and_uses),
-      GRAPH_TEST(test_regions_and_traversal),
+      GRAPH_TEST(test_values_and_names),          GRAPH_TEST(test_constants),
+      GRAPH_TEST(test_nodes_attributes_and_uses), GRAPH_TEST(test_regions_and_traversal),
       GRAPH_TEST(test_symbols_and_make_constant),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

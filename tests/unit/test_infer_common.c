@@ -50,13 +50,13 @@ static void test_attribute_reads(void **state) {
 
 static void test_constant_inputs(void **state) {
   ir_graph *g = *state;
-  ir_value *i32 = ir_graph_add_constant_copy(g, "i32", type_of(g, "i32[2]"),
-                                             (const int32_t[]){-3, 5});
+  ir_value *i32 =
+      ir_graph_add_constant_copy(g, "i32", type_of(g, "i32[2]"), (const int32_t[]){-3, 5});
   ir_value *elided = ir_graph_add_constant(g, "elided", type_of(g, "i64[2]"), NULL);
-  ir_value *floats = ir_graph_add_constant_copy(g, "floats", type_of(g, "f32[1]"),
-                                                (const float[]){1});
-  ir_value *matrix = ir_graph_add_constant_copy(g, "matrix", type_of(g, "i64[1,1]"),
-                                                (const int64_t[]){1});
+  ir_value *floats =
+      ir_graph_add_constant_copy(g, "floats", type_of(g, "f32[1]"), (const float[]){1});
+  ir_value *matrix =
+      ir_graph_add_constant_copy(g, "matrix", type_of(g, "i64[1,1]"), (const int64_t[]){1});
   ir_value *runtime = input_of(g, "runtime", "i64[2]");
   ir_value *long_list = INTS(g, "long_list", 1, 2, 3);
   ir_value *inputs[] = {i32, elided, floats, matrix, runtime, long_list};
@@ -133,10 +133,8 @@ static void test_diag_limit(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      GRAPH_TEST(test_attribute_reads),
-      GRAPH_TEST(test_constant_inputs),
-      GRAPH_TEST(test_broadcast_and_axes),
-      GRAPH_TEST(test_set_output_type_checks),
+      GRAPH_TEST(test_attribute_reads),    GRAPH_TEST(test_constant_inputs),
+      GRAPH_TEST(test_broadcast_and_axes), GRAPH_TEST(test_set_output_type_checks),
       GRAPH_TEST(test_diag_limit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

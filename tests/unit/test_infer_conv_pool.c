@@ -64,8 +64,8 @@ static void test_conv_errors(void **state) {
   expect_infer_error(g, node_of(g, IR_OP_CONV, 1, 2, spatial, w), "dimension 2 is symbolic");
 }
 
-static ir_node *pool(ir_graph *g, ir_op op, const char *x_type, int64_t kernel,
-                     int64_t stride, int outputs) {
+static ir_node *pool(ir_graph *g, ir_op op, const char *x_type, int64_t kernel, int64_t stride,
+                     int outputs) {
   ir_value *x = input_of(g, NULL, x_type);
   ir_node *node = node_of(g, op, outputs, 1, x);
   ir_node_set_ints(g, node, "kernel_shape", (const int64_t[]){kernel, kernel}, 2);

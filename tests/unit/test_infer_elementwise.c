@@ -13,8 +13,9 @@ static void test_unary_type_errors(void **state) {
   ir_graph *g = *state;
   ir_value *i = input_of(g, "i", "i32[2]");
   ir_value *f = input_of(g, "f", "f32[2]");
-  expect_infer_error(g, node_of(g, IR_OP_EXP, 1, 1, i), "input 0 'i' has type i32[2] but Exp "
-                                                        "needs a floating-point type");
+  expect_infer_error(g, node_of(g, IR_OP_EXP, 1, 1, i),
+                     "input 0 'i' has type i32[2] but Exp "
+                     "needs a floating-point type");
   expect_infer_error(g, node_of(g, IR_OP_NOT, 1, 1, f), "Not needs bool");
   ir_node *leaky = node_of(g, IR_OP_LEAKY_RELU, 1, 1, f);
   ir_node_set_int(g, leaky, "alpha", 1);
@@ -30,8 +31,9 @@ static void test_broadcasting(void **state) {
   expect_output(g, node_of(g, IR_OP_ADD, 1, 2, a, b), 0, "f32[N,4,5]");
   expect_output(g, node_of(g, IR_OP_MUL, 1, 2, scalar, a), 0, "f32[N,1,5]");
   expect_output(g, node_of(g, IR_OP_MAX, 1, 3, a, b, scalar), 0, "f32[N,4,5]");
-  expect_infer_error(g, node_of(g, IR_OP_SUB, 1, 2, a, c), "input 1 'c' has type f32[3] but "
-                                                           "it cannot be broadcast");
+  expect_infer_error(g, node_of(g, IR_OP_SUB, 1, 2, a, c),
+                     "input 1 'c' has type f32[3] but "
+                     "it cannot be broadcast");
   ir_value *ints = input_of(g, "ints", "i64[4,1]");
   expect_infer_error(g, node_of(g, IR_OP_ADD, 1, 2, b, ints), "needs the element type f32");
 }
@@ -54,8 +56,9 @@ static void test_compare_where_pow(void **state) {
   ir_node *equal = node_of(g, IR_OP_EQUAL, 1, 2, a, b);
   expect_output(g, equal, 0, "bool[3,4]");
   expect_output(g, node_of(g, IR_OP_WHERE, 1, 3, equal->outputs[0], x, x), 0, "f32[3,4]");
-  expect_infer_error(g, node_of(g, IR_OP_WHERE, 1, 3, a, x, x), "Where's condition must be "
-                                                                "bool");
+  expect_infer_error(g, node_of(g, IR_OP_WHERE, 1, 3, a, x, x),
+                     "Where's condition must be "
+                     "bool");
   expect_output(g, node_of(g, IR_OP_POW, 1, 2, x, e), 0, "f32[4]");
 }
 

@@ -54,8 +54,7 @@ static void test_normalizations(void **state) {
   ir_graph *g = *state;
   ir_value *x = input_of(g, "x", "f32[N,3,8,8]");
   ir_value *p = input_of(g, "p", "f32[3]"), *q = input_of(g, "q", "f32[4]");
-  expect_output(g, node_of(g, IR_OP_BATCH_NORMALIZATION, 1, 5, x, p, p, p, p), 0,
-                "f32[N,3,8,8]");
+  expect_output(g, node_of(g, IR_OP_BATCH_NORMALIZATION, 1, 5, x, p, p, p, p), 0, "f32[N,3,8,8]");
   expect_infer_error(g, node_of(g, IR_OP_BATCH_NORMALIZATION, 1, 5, x, p, p, q, p),
                      "input 3 'q' has type f32[4] but BatchNormalization needs one value per "
                      "channel");
@@ -83,8 +82,8 @@ static void test_softmax(void **state) {
 }
 
 static ir_node *reduce(ir_graph *g, ir_value *x, ir_value *axes, int64_t keepdims) {
-  ir_node *node = axes ? node_of(g, IR_OP_REDUCE_MEAN, 1, 2, x, axes)
-                       : node_of(g, IR_OP_REDUCE_SUM, 1, 1, x);
+  ir_node *node =
+      axes ? node_of(g, IR_OP_REDUCE_MEAN, 1, 2, x, axes) : node_of(g, IR_OP_REDUCE_SUM, 1, 1, x);
   ir_node_set_int(g, node, "keepdims", keepdims);
   return node;
 }
@@ -103,8 +102,7 @@ static void test_reduce(void **state) {
   expect_infer_error(g, reduce(g, x, INTS(g, NULL, 1, -2), 1), "axes names axis 1 twice");
   expect_infer_error(g, reduce(g, x, INTS(g, NULL, 3), 1), "axes value 3 is out of range");
   ir_value *runtime_axes = input_of(g, "runtime_axes", "i64[1]");
-  expect_infer_error(g, reduce(g, x, runtime_axes, 1),
-                     "input 1 'runtime_axes' must be a constant");
+  expect_infer_error(g, reduce(g, x, runtime_axes, 1), "input 1 'runtime_axes' must be a constant");
   ir_node *bad_keepdims = reduce(g, x, NULL, 1);
   ir_node_set_float(g, bad_keepdims, "keepdims", 1.0f);
   expect_infer_error(g, bad_keepdims, "attribute 'keepdims' is float but must be int");

@@ -34,8 +34,7 @@ static void test_flatten_squeeze_unsqueeze(void **state) {
   expect_infer_error(g, node_of(g, IR_OP_SQUEEZE, 1, 2, y, INTS(g, NULL, 1)),
                      "Squeeze axis 1 does not have size 1");
   expect_infer_error(g, node_of(g, IR_OP_SQUEEZE, 1, 1, x), "symbolic dim 0");
-  expect_output(g, node_of(g, IR_OP_UNSQUEEZE, 1, 2, y, INTS(g, NULL, 0, -1)), 0,
-                "f32[1,1,3,1,1]");
+  expect_output(g, node_of(g, IR_OP_UNSQUEEZE, 1, 2, y, INTS(g, NULL, 0, -1)), 0, "f32[1,1,3,1,1]");
   expect_infer_error(g, node_of(g, IR_OP_UNSQUEEZE, 1, 2, y, INTS(g, NULL, 0, -5)),
                      "axes names axis 0 twice");
 }
@@ -50,8 +49,7 @@ static void test_transpose_expand(void **state) {
   ir_node *bad = node_of(g, IR_OP_TRANSPOSE, 1, 1, x);
   ir_node_set_ints(g, bad, "perm", (const int64_t[]){0, 0, 1}, 3);
   expect_infer_error(g, bad, "not a permutation");
-  expect_output(g, node_of(g, IR_OP_EXPAND, 1, 2, col, INTS(g, NULL, 2, 1, 4)), 0,
-                "f32[2,3,4]");
+  expect_output(g, node_of(g, IR_OP_EXPAND, 1, 2, col, INTS(g, NULL, 2, 1, 4)), 0, "f32[2,3,4]");
   expect_infer_error(g, node_of(g, IR_OP_EXPAND, 1, 2, col, INTS(g, NULL, 2, 4)),
                      "cannot be expanded to f32[2,4]");
 }
@@ -81,12 +79,12 @@ static void test_concat_split(void **state) {
 static void test_slice(void **state) {
   ir_graph *g = *state;
   ir_value *x = input_of(g, "x", "f32[10,20]"), *n = input_of(g, "n", "f32[N,20]");
-  ir_node *strided = node_of(g, IR_OP_SLICE, 1, 5, x, INTS(g, NULL, 1, -1),
-                             INTS(g, NULL, 8, INT64_MIN), INTS(g, NULL, 0, 1),
-                             INTS(g, NULL, 2, -1));
+  ir_node *strided =
+      node_of(g, IR_OP_SLICE, 1, 5, x, INTS(g, NULL, 1, -1), INTS(g, NULL, 8, INT64_MIN),
+              INTS(g, NULL, 0, 1), INTS(g, NULL, 2, -1));
   expect_output(g, strided, 0, "f32[4,20]");
-  ir_node *clamped = node_of(g, IR_OP_SLICE, 1, 4, x, INTS(g, NULL, -100), INTS(g, NULL, 100),
-                             INTS(g, NULL, -1));
+  ir_node *clamped =
+      node_of(g, IR_OP_SLICE, 1, 4, x, INTS(g, NULL, -100), INTS(g, NULL, 100), INTS(g, NULL, -1));
   expect_output(g, clamped, 0, "f32[10,20]");
   ir_node *empty = node_of(g, IR_OP_SLICE, 1, 3, x, INTS(g, NULL, 5), INTS(g, NULL, 2));
   expect_output(g, empty, 0, "f32[0,20]");
@@ -107,17 +105,17 @@ static void test_gather_pad(void **state) {
   ir_node *gather = node_of(g, IR_OP_GATHER, 1, 2, data, idx);
   ir_node_set_int(g, gather, "axis", 1);
   expect_output(g, gather, 0, "f32[5,2,3,7]");
-  expect_output(g, node_of(g, IR_OP_GATHER, 1, 2, data, ints_of(g, NULL, (int64_t[]){1}, -1)),
-                0, "f32[6,7]");
+  expect_output(g, node_of(g, IR_OP_GATHER, 1, 2, data, ints_of(g, NULL, (int64_t[]){1}, -1)), 0,
+                "f32[6,7]");
   ir_value *float_idx = input_of(g, "float_idx", "f32[2]");
   expect_infer_error(g, node_of(g, IR_OP_GATHER, 1, 2, data, float_idx),
                      "Gather needs i64 or i32 indices");
   ir_value *image = input_of(g, "image", "f32[1,3,4,4]");
   expect_output(g, node_of(g, IR_OP_PAD, 1, 2, image, INTS(g, NULL, 0, 0, 1, 2, 0, 0, 3, 4)), 0,
                 "f32[1,3,8,10]");
-  expect_output(g, node_of(g, IR_OP_PAD, 1, 4, image, INTS(g, NULL, 1, 1, -1, 1), NULL,
-                           INTS(g, NULL, 2, -1)),
-                0, "f32[1,3,4,6]");
+  expect_output(
+      g, node_of(g, IR_OP_PAD, 1, 4, image, INTS(g, NULL, 1, 1, -1, 1), NULL, INTS(g, NULL, 2, -1)),
+      0, "f32[1,3,4,6]");
   expect_infer_error(g, node_of(g, IR_OP_PAD, 1, 2, image, INTS(g, NULL, 1, 1)),
                      "pads has 2 values but needs 8");
   ir_node *mode = node_of(g, IR_OP_PAD, 1, 2, image, INTS(g, NULL, 0, 0, 1, 2, 0, 0, 3, 4));
@@ -139,22 +137,25 @@ static void test_shape_range_constant_of_shape(void **state) {
   ir_node_set_int(g, tail, "start", -2);
   expect_output(g, tail, 0, "i64[2]");
   int64_t i0 = 0, i10 = 10, i3 = 3, i0b = 0;
-  expect_output(g, node_of(g, IR_OP_RANGE, 1, 3, scalar_of(g, IR_DTYPE_I64, &i0),
-                           scalar_of(g, IR_DTYPE_I64, &i10), scalar_of(g, IR_DTYPE_I64, &i3)),
+  expect_output(g,
+                node_of(g, IR_OP_RANGE, 1, 3, scalar_of(g, IR_DTYPE_I64, &i0),
+                        scalar_of(g, IR_DTYPE_I64, &i10), scalar_of(g, IR_DTYPE_I64, &i3)),
                 0, "i64[4]");
   float f1 = 1.0f, f2 = 2.0f, quarter = 0.25f;
-  expect_output(g, node_of(g, IR_OP_RANGE, 1, 3, scalar_of(g, IR_DTYPE_F32, &f1),
-                           scalar_of(g, IR_DTYPE_F32, &f2), scalar_of(g, IR_DTYPE_F32, &quarter)),
+  expect_output(g,
+                node_of(g, IR_OP_RANGE, 1, 3, scalar_of(g, IR_DTYPE_F32, &f1),
+                        scalar_of(g, IR_DTYPE_F32, &f2), scalar_of(g, IR_DTYPE_F32, &quarter)),
                 0, "f32[4]");
-  expect_infer_error(g, node_of(g, IR_OP_RANGE, 1, 3, scalar_of(g, IR_DTYPE_I64, &i0),
-                                scalar_of(g, IR_DTYPE_I64, &i10), scalar_of(g, IR_DTYPE_I64, &i0b)),
+  expect_infer_error(g,
+                     node_of(g, IR_OP_RANGE, 1, 3, scalar_of(g, IR_DTYPE_I64, &i0),
+                             scalar_of(g, IR_DTYPE_I64, &i10), scalar_of(g, IR_DTYPE_I64, &i0b)),
                      "Range's delta is 0");
   ir_value *limit = input_of(g, "limit", "i64[]");
-  expect_infer_error(g, node_of(g, IR_OP_RANGE, 1, 3, scalar_of(g, IR_DTYPE_I64, &i0), limit,
-                                scalar_of(g, IR_DTYPE_I64, &i3)),
+  expect_infer_error(g,
+                     node_of(g, IR_OP_RANGE, 1, 3, scalar_of(g, IR_DTYPE_I64, &i0), limit,
+                             scalar_of(g, IR_DTYPE_I64, &i3)),
                      "input 1 'limit' must be a constant");
-  expect_output(g, node_of(g, IR_OP_CONSTANT_OF_SHAPE, 1, 1, INTS(g, NULL, 2, 3)), 0,
-                "f32[2,3]");
+  expect_output(g, node_of(g, IR_OP_CONSTANT_OF_SHAPE, 1, 1, INTS(g, NULL, 2, 3)), 0, "f32[2,3]");
   ir_node *ints = node_of(g, IR_OP_CONSTANT_OF_SHAPE, 1, 1, INTS(g, NULL, 2));
   ir_node_set_int(g, ints, "value", 7);
   expect_output(g, ints, 0, "i64[2]");
@@ -172,8 +173,7 @@ static void test_group(void **state) {
   ir_region *body = ir_node_create_body(g, group);
   ir_value *param = ir_region_add_param(g, body, "p", type_of(g, "f32[2,3]"));
   ir_node *relu = ir_graph_add_node(g, body, IR_OP_RELU, "inner", &param, 1, NULL, 1);
-  ir_node *sum = ir_graph_add_node(g, body, IR_OP_REDUCE_SUM, "sum", &relu->outputs[0], 1,
-                                   NULL, 1);
+  ir_node *sum = ir_graph_add_node(g, body, IR_OP_REDUCE_SUM, "sum", &relu->outputs[0], 1, NULL, 1);
   ir_region_add_result(g, body, sum->outputs[0]);
   expect_output(g, group, 0, "f32[1,1]");
   assert_int_equal(relu->outputs[0]->type.rank, 2);

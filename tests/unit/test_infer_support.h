@@ -58,27 +58,24 @@ static inline ir_value *ints_of(ir_graph *graph, const char *name, const int64_t
   assert_non_null(value);
   return value;
 }
-#define INTS(graph, name, ...)                                                             \
-  ints_of(graph, name, (const int64_t[]){__VA_ARGS__},                                     \
+#define INTS(graph, name, ...)                                                                     \
+  ints_of(graph, name, (const int64_t[]){__VA_ARGS__},                                             \
           (int)(sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t)))
 
-static inline ir_node *node_of(ir_graph *graph, ir_op op, int num_outputs, int num_inputs,
-                               ...) {
+static inline ir_node *node_of(ir_graph *graph, ir_op op, int num_outputs, int num_inputs, ...) {
   ir_value *inputs[16];
   va_list args;
   va_start(args, num_inputs);
   for (int i = 0; i < num_inputs; i++)
     inputs[i] = va_arg(args, ir_value *);
   va_end(args);
-  ir_node *node = ir_graph_add_node(graph, NULL, op, NULL, inputs, num_inputs, NULL,
-                                    num_outputs);
+  ir_node *node = ir_graph_add_node(graph, NULL, op, NULL, inputs, num_inputs, NULL, num_outputs);
   assert_non_null(node);
   return node;
 }
 
 /* Runs inference on `node` and checks output `index` formats as `expected`. */
-static inline void expect_output(ir_graph *graph, ir_node *node, int index,
-                                 const char *expected) {
+static inline void expect_output(ir_graph *graph, ir_node *node, int index, const char *expected) {
   dl_diag diag;
   dl_diag_init(&diag);
   int status = ir_infer_node(graph, node, &diag);

@@ -94,10 +94,8 @@ static void test_half_precision(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_dtype_table),
-      cmocka_unit_test(test_byte_size_and_overflow),
-      cmocka_unit_test(test_format),
-      cmocka_unit_test(test_element_access),
+      cmocka_unit_test(test_dtype_table),    cmocka_unit_test(test_byte_size_and_overflow),
+      cmocka_unit_test(test_format),         cmocka_unit_test(test_element_access),
       cmocka_unit_test(test_half_precision),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

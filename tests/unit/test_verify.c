@@ -5,8 +5,8 @@
 /* x → Relu → a → Exp → b (graph output). */
 static ir_node *small_graph(ir_graph *g, ir_node **second) {
   ir_value *x = input_of(g, "x", "f32[2,3]");
-  ir_node *relu = ir_graph_add_node(g, NULL, IR_OP_RELU, "relu", &x, 1,
-                                    (const char *const[]){"a"}, 1);
+  ir_node *relu =
+      ir_graph_add_node(g, NULL, IR_OP_RELU, "relu", &x, 1, (const char *const[]){"a"}, 1);
   ir_node *exp = ir_graph_add_node(g, NULL, IR_OP_EXP, "exp", &relu->outputs[0], 1,
                                    (const char *const[]){"b"}, 1);
   ir_graph_add_output(g, exp->outputs[0]);
@@ -117,8 +117,8 @@ static void test_group_body_consistency(void **state) {
                     "'x' has f32[2,3]");
   /* The body's values are not visible outside it. */
   param->type = x->type;
-  ir_node *outside = ir_graph_add_node(g, NULL, IR_OP_EXP, "outside", &relu->outputs[0], 1,
-                                       NULL, 1);
+  ir_node *outside =
+      ir_graph_add_node(g, NULL, IR_OP_EXP, "outside", &relu->outputs[0], 1, NULL, 1);
   outside->outputs[0]->type = x->type;
   expect_problem(g, "node 'outside' (Exp): input 0");
   dl_diag_deinit(&diag);
