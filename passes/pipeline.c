@@ -86,7 +86,7 @@ int dl_pipeline_run(const dl_pipeline *pipeline, ir_graph *graph,
     if (status != 0)
       return dl_error(diag, "pass '%s' failed", pass->name);
     if (should_print_after(options, pass)) {
-      fprintf(options->log, "// ----- IR after %s -----\n", pass->name);
+      fprintf(options->log, "# ----- IR after %s -----\n", pass->name);
       ir_print_options print = {.elide_constants = true};
       if (ir_print_graph(graph, options->log, &print, diag) != 0)
         return -1;

@@ -64,18 +64,21 @@ static int write_text(const ir_graph *graph, FILE *out, const inspect_options *o
                       dl_diag *diag) {
   ir_print_options print = {.elide_constants = options->elide_constants};
   char *side_path = NULL;
-  if (options->output_path && !options->elide_constants) {
+  if (options->output_path) {
     size_t length = strlen(options->output_path);
     side_path = malloc(length + sizeof(".bin"));
     if (!side_path)
       return dl_error(diag, "out of memory");
     memcpy(side_path, options->output_path, length);
     memcpy(side_path + length, ".bin", sizeof(".bin"));
-    const char *slash = strrchr(side_path, '/');
-    print.side_file_path = side_path;
-    print.side_file_ref = slash ? slash + 1 : side_path;
-    if (unlink(side_path) != 0 && errno != ENOENT) /* a stale one would mislead */
+    /* A side file left by an earlier dump would mislead whoever reads this one. */
+    if (unlink(side_path) != 0 && errno != ENOENT)
       dl_error(diag, "%s: cannot remove the old side file: %s", side_path, strerror(errno));
+    if (!options->elide_constants) {
+      const char *slash = strrchr(side_path, '/');
+      print.side_file_path = side_path;
+      print.side_file_ref = slash ? slash + 1 : side_path;
+    }
   }
   int status = dl_diag_has_errors(diag) ? -1 : ir_print_graph(graph, out, &print, diag);
   free(side_path);
