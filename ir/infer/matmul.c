@@ -1,13 +1,15 @@
 /* Inference of MatMul (numpy semantics: batch broadcasting, 1-D operands) and Gemm. */
 #include "ir/infer.h"
 
-/* Two contraction dims agree when equal (static, or the same symbol). */
-static bool dims_agree(int64_t a, int64_t b) { return a == b; }
+/* Two contraction dims agree when equal. They must be static: a kernel's reduction
+ * length is fixed at compile time (batch and row dims may be symbolic). */
+static bool dims_agree(int64_t a, int64_t b) { return a == b && ir_dim_is_static(a); }
 
 static int contraction_error(ir_graph *graph, const ir_node *node, const ir_type *a,
                              const ir_type *b, dl_diag *diag) {
   char a_text[160], b_text[160];
-  return ir_node_error(diag, node, "inner dimensions of %s '%s' and %s '%s' do not match",
+  return ir_node_error(diag, node,
+                       "inner dimensions of %s '%s' and %s '%s' do not match (or are symbolic)",
                        ir_format_type(graph, a, a_text, sizeof(a_text)), node->inputs[0]->name,
                        ir_format_type(graph, b, b_text, sizeof(b_text)), node->inputs[1]->name);
 }

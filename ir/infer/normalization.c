@@ -53,6 +53,8 @@ int ir_infer_layer_normalization(ir_graph *graph, ir_node *node, dl_diag *diag) 
   if (stash_type != (int)stash_type || !ir_dtype_is_float(stash))
     return ir_node_error(diag, node, "attribute 'stash_type' %lld is not a float type code",
                          (long long)stash_type);
+  if (ir_expect_static_dims(graph, node, 0, axis, "LayerNormalization", diag) != 0)
+    return -1;
   ir_type normalized = {.dtype = x->dtype, .rank = x->rank - axis};
   for (int i = axis; i < x->rank; i++)
     normalized.dims[i - axis] = x->dims[i];

@@ -29,6 +29,9 @@ int ir_infer_reduce(ir_graph *graph, ir_node *node, dl_diag *diag) {
   ir_type result = {.dtype = x->dtype};
   for (int i = 0; i < x->rank; i++) {
     bool reduce_this = count == 0 || reduced[i]; /* no axes: reduce every axis */
+    if (reduce_this && !ir_dim_is_static(x->dims[i]))
+      return ir_input_error(graph, diag, node, 0, "%s over symbolic axis %d is not supported",
+                            ir_op_name(node->op), i);
     if (!reduce_this)
       result.dims[result.rank++] = x->dims[i];
     else if (keepdims)
