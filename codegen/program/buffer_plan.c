@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "codegen/ops/op_lowering.h"
+#include "ir/infer.h"
 
 typedef struct plan_buffer {
   const ir_value *value; /* NULL for a node workspace */
@@ -131,7 +132,7 @@ int dl_buffer_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
     const ir_value *constant = graph->constants[i];
     if (plan->values[constant->id].kind != DL_LOCATION_WEIGHT)
       continue;
-    uint64_t bytes;
+    uint64_t bytes = 0;
     if (value_bytes(constant, &bytes, diag) != 0)
       goto done;
     if (!constant->data) {
@@ -165,7 +166,7 @@ int dl_buffer_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
                                        .first = position, .last = position};
   for (int i = 0; i < count; i++)
     if (buffers[i].value) {
-      uint64_t bytes;
+      uint64_t bytes = 0;
       if (value_bytes(buffers[i].value, &bytes, diag) != 0)
         goto done;
       buffers[i].bytes = round_up(bytes ? bytes : 1);

@@ -1,0 +1,107 @@
+/* Buffer planning: views alias their input, lifetimes decide which buffers may share bytes,
+ * constants read by kernels go to the weights blob. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "codegen/program/buffer_plan.h"
+#include "ir/infer.h"
+
+static ir_value *add_node(ir_graph *graph, ir_op op, ir_value **inputs, int count) {
+  ir_node *node = ir_graph_add_node(graph, NULL, op, NULL, inputs, count, NULL, 1);
+  assert_non_null(node);
+  assert_int_equal(ir_infer_node(graph, node, NULL), 0);
+  return node->outputs[0];
+}
+
+/* x -> Relu -> a -> Reshape (view) -> b -> Relu -> c (output), and a weight for Add. */
+static void test_views_alias_and_lifetimes_share(void **state) {
+  (void)state;
+  ir_graph *graph = ir_graph_create("plan");
+  int64_t dims[1] = {1000};
+  ir_value *x = ir_graph_add_input(graph, "x", ir_type_make(IR_DTYPE_F32, 1, dims));
+  int64_t shape_data[2] = {10, 100};
+  int64_t shape_dims[1] = {2};
+  ir_value *shape =
+      ir_graph_add_constant_copy(graph, "shape", ir_type_make(IR_DTYPE_I64, 1, shape_dims), shape_data);
+  int64_t bias_dims[2] = {10, 100};
+  static float bias_data[1000];
+  ir_value *bias =
+      ir_graph_add_constant(graph, "bias", ir_type_make(IR_DTYPE_F32, 2, bias_dims), bias_data);
+  ir_value *a = add_node(graph, IR_OP_RELU, &x, 1);
+  ir_value *b = add_node(graph, IR_OP_RESHAPE, (ir_value *[]){a, shape}, 2);
+  ir_value *c = add_node(graph, IR_OP_RELU, &b, 1);
+  ir_value *d = add_node(graph, IR_OP_ADD, (ir_value *[]){c, bias}, 2);
+  assert_int_equal(ir_graph_add_output(graph, d), 0);
+
+  dl_buffer_plan plan;
+  dl_diag diag;
+  dl_diag_init(&diag);
+  int64_t workspace[4] = {0, 0, 0, 0};
+  assert_int_equal(dl_buffer_plan_build(graph, workspace, &plan, &diag), 0);
+  /* The view shares its root's bytes. */
+  assert_int_equal(plan.values[b->id].kind, DL_LOCATION_ARENA);
+  assert_int_equal(plan.values[b->id].offset, plan.values[a->id].offset);
+  assert_int_equal(plan.num_views, 1);
+  /* a is read by the second Relu (through the view), so c must not overlap it. */
+  assert_int_not_equal(plan.values[c->id].offset, plan.values[a->id].offset);
+  /* x dies at step 0 and d is born at step 3: they may share; the plan needs only
+   * 2 x 4000 bytes (rounded) at any step. */
+  assert_int_equal(plan.live_lower_bound, 2 * 4096);
+  assert_int_equal(plan.arena_bytes, 2 * 4096);
+  /* The weight is in the blob; the shape constant is not needed at run time. */
+  assert_int_equal(plan.values[bias->id].kind, DL_LOCATION_WEIGHT);
+  assert_int_equal(plan.values[shape->id].kind, DL_LOCATION_NONE);
+  assert_int_equal(plan.weight_bytes, 4096);
+  dl_buffer_plan_deinit(&plan);
+  dl_diag_deinit(&diag);
+  ir_graph_destroy(graph);
+}
+
+static void test_workspace_lives_only_at_its_node(void **state) {
+  (void)state;
+  ir_graph *graph = ir_graph_create("plan");
+  int64_t dims[1] = {64};
+  ir_value *x = ir_graph_add_input(graph, "x", ir_type_make(IR_DTYPE_F32, 1, dims));
+  ir_value *a = add_node(graph, IR_OP_RELU, &x, 1);
+  ir_value *b = add_node(graph, IR_OP_RELU, &a, 1);
+  assert_int_equal(ir_graph_add_output(graph, b), 0);
+  dl_buffer_plan plan;
+  int64_t workspace[2] = {1000, 0};
+  assert_int_equal(dl_buffer_plan_build(graph, workspace, &plan, NULL), 0);
+  uint64_t ws = plan.workspace_offsets[0];
+  /* At step 0, x, a and the workspace are live together: three disjoint ranges. */
+  assert_true(ws >= plan.values[x->id].offset + 256 || ws + 1024 <= plan.values[x->id].offset);
+  assert_true(ws >= plan.values[a->id].offset + 256 || ws + 1024 <= plan.values[a->id].offset);
+  assert_int_equal(plan.live_lower_bound, 1024 + 256 + 256);
+  dl_buffer_plan_deinit(&plan);
+  ir_graph_destroy(graph);
+}
+
+static void test_constant_output_is_an_error(void **state) {
+  (void)state;
+  ir_graph *graph = ir_graph_create("plan");
+  float value = 1.0f;
+  ir_value *k = ir_graph_add_constant_copy(graph, "k", ir_type_scalar(IR_DTYPE_F32), &value);
+  assert_int_equal(ir_graph_add_output(graph, k), 0);
+  dl_buffer_plan plan;
+  dl_diag diag;
+  dl_diag_init(&diag);
+  assert_int_equal(dl_buffer_plan_build(graph, NULL, &plan, &diag), -1);
+  assert_non_null(strstr(dl_diag_message(&diag, 0), "'k' is a constant"));
+  dl_diag_deinit(&diag);
+  ir_graph_destroy(graph);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_views_alias_and_lifetimes_share),
+      cmocka_unit_test(test_workspace_lives_only_at_its_node),
+      cmocka_unit_test(test_constant_output_is_an_error),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
