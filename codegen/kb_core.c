@@ -13,6 +13,7 @@ int kb_fail(kernel_builder *kb, const char *format, ...) {
   vsnprintf(text, sizeof text, format, args);
   va_end(args);
   kb->failed = 1;
+  kb->error_count++;
   if (kb->in_kernel && kb->k.info.name)
     return dl_error(kb->diag, "kernel builder: kernel '%s': %s", kb->k.info.name, text);
   return dl_error(kb->diag, "kernel builder: %s", text);
@@ -195,10 +196,13 @@ int kb_kernel_begin(kernel_builder *kb, const char *name, const kb_param *params
     return kb_fail(kb, "kb_kernel_begin needs a name and a parameter list");
   if (max_threads == 0 || max_threads > 1024)
     return kb_fail(kb, "kernel '%s': max_threads %u is outside 1..1024", name, max_threads);
-  if (kb_kernel_info_find(kb, name))
+  char symbol[512];
+  snprintf(symbol, sizeof symbol, kb->kind == KB_TARGET_HOST ? "%s__host" : "%s", name);
+  if (kb_kernel_info_find(kb, name) || LLVMGetNamedFunction(kb->module, symbol))
     return kb_fail(kb, "kernel '%s' is defined twice", name);
   memset(&kb->k, 0, sizeof kb->k);
   kb_kernel_state *k = &kb->k;
+  k->errors_at_begin = kb->error_count;
   k->info.name = ir_arena_strdup(kb->arena, name);
   k->info.max_threads = max_threads;
   if (kb->kind == KB_TARGET_HOST)
@@ -221,7 +225,7 @@ int kb_kernel_begin(kernel_builder *kb, const char *name, const kb_param *params
   }
   k->first_body = kb_new_block(kb, "body");
   LLVMPositionBuilderAtEnd(kb->builder, k->first_body);
-  return kb->failed ? -1 : 0;
+  return kb->error_count == k->errors_at_begin ? 0 : -1;
 }
 
 LLVMValueRef kb_param_value(kernel_builder *kb, int index) {
@@ -255,7 +259,7 @@ int kb_kernel_end(kernel_builder *kb) {
   LLVMBuildRetVoid(kb->builder);
   LLVMPositionBuilderAtEnd(kb->builder, k->prologue);
   LLVMBuildBr(kb->builder, k->first_body);
-  int status = kb->failed ? -1 : 0;
+  int status = kb->error_count == k->errors_at_begin ? 0 : -1;
   if (status == 0)
     status = kb_check_phases(kb);
   if (status == 0 && kb->kind == KB_TARGET_HOST)
@@ -265,7 +269,7 @@ int kb_kernel_end(kernel_builder *kb) {
   if (status == 0)
     status = record_kernel(kb);
   kb->in_kernel = 0;
-  return status == 0 && !kb->failed ? 0 : -1;
+  return status == 0 && kb->error_count == k->errors_at_begin ? 0 : -1;
 }
 
 int kb_kernel_count(const kernel_builder *kb) { return kb->kernel_count; }

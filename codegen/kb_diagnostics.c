@@ -10,6 +10,7 @@ static void on_diagnostic(LLVMDiagnosticInfoRef info, void *context) {
     return; /* warnings, remarks and notes are not failures */
   char *text = LLVMGetDiagInfoDescription(info);
   kb->failed = 1;
+  kb->error_count++;
   dl_error(kb->diag, "kernel builder: LLVM error: %s", text ? text : "(no description)");
   LLVMDisposeMessage(text);
 }

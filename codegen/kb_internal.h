@@ -56,6 +56,7 @@ typedef struct kb_thread_loop {
 
 typedef struct kb_kernel_state {
   kb_kernel_info info;
+  int errors_at_begin;
   kb_param *params;
   LLVMValueRef function;
   LLVMBasicBlockRef prologue;   /* entry: uniform loads, allocas; branch added at end */
@@ -82,6 +83,7 @@ struct kernel_builder {
   dl_diag *diag;
   ir_arena *arena;
   int failed, finished;
+  int error_count; /* errors reported so far (kb_fail and LLVM diagnostics) */
   kb_target_kind kind;
   const char *sm;
   unsigned ptx_version;

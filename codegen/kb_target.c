@@ -26,6 +26,7 @@ static void initialize_targets(void) {
   LLVMInitializeNVPTXAsmPrinter();
   LLVMInitializeNativeTarget();
   LLVMInitializeNativeAsmPrinter();
+  LLVMInitializeNativeAsmParser(); /* inline asm in host objects; without it LLVM exits */
 }
 
 static int create_machine(kernel_builder *kb, const char *triple, const char *cpu,

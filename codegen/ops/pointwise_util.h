@@ -1,0 +1,115 @@
+/* Pieces shared by the pointwise, reduction, normalization and pooling lowerings: element
+ * types in kernels, typed loads/stores and conversions, broadcast index maps, grid-stride
+ * loops, and block-level row reductions (warp shuffles + shared memory). */
+#ifndef DLCC_CODEGEN_OPS_POINTWISE_UTIL_H
+#define DLCC_CODEGEN_OPS_POINTWISE_UTIL_H
+
+#include "codegen/ops/op_lowering.h"
+
+enum {
+  PW_BLOCK = 256,       /* threads per block of every kernel in this family */
+  PW_MAX_GRID = 65536,  /* elementwise grids are capped; grid-stride loops cover the rest */
+  PW_WARP = 32,
+  PW_MAX_OPERANDS = 16, /* broadcast operands of one kernel (LOWER_MAX_ARGS) */
+};
+
+/* --- constants and element types --------------------------------------------------------- */
+LLVMValueRef pw_i32(kernel_builder *kb, int64_t value);
+LLVMValueRef pw_f32(kernel_builder *kb, double value);
+LLVMTypeRef pw_f32_type(kernel_builder *kb);
+/* Storage type of `dtype` in kernels (bool is i8 holding 0/1); NULL if unsupported. */
+LLVMTypeRef pw_storage_type(kernel_builder *kb, ir_dtype dtype);
+/* Element `index` (i32) of `base` as stored. */
+LLVMValueRef pw_load(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef index);
+void pw_store(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef index,
+              LLVMValueRef value);
+/* ONNX Cast semantics between any two supported dtypes (float→int truncates, anything→bool
+ * is "!= 0", NaN→bool is true). f16/bf16 go through f32 with bit arithmetic (no libcalls). */
+LLVMValueRef pw_convert(kernel_builder *kb, LLVMValueRef value, ir_dtype from, ir_dtype to);
+/* The type arithmetic runs in: f32 for f16/bf16/f32, else the storage type. */
+ir_dtype pw_compute_dtype(ir_dtype dtype);
+/* Whether lowerings in this family handle `dtype` (floats, integers, bool). */
+bool pw_dtype_supported(ir_dtype dtype);
+/* Error naming the node when a value has a dtype or shape the kernels cannot take:
+ * symbolic dims, more than 2^31-1 elements, unsupported dtype. `what` names the value. */
+int pw_check_value(lower_context *ctx, const ir_node *node, const ir_value *value,
+                   const char *what, int64_t *out_count);
+
+/* --- kernels and launches ---------------------------------------------------------------- */
+/* Begins kernel `launch->kernel` with one pointer parameter per launch argument (all args
+ * must be INPUT/OUTPUT/WORKSPACE); parameter k is launch argument k. */
+int pw_kernel_begin(kernel_builder *kb, const lower_launch *launch);
+/* Grid for `work_items` independent items of one thread each, capped at PW_MAX_GRID. */
+uint32_t pw_grid_for(int64_t work_items);
+/* Per-thread loop i = global thread id; i < count; i += grid * PW_BLOCK. Returns i (i32). */
+LLVMValueRef pw_grid_stride_begin(kernel_builder *kb, int64_t count, uint32_t grid);
+int pw_grid_stride_end(kernel_builder *kb);
+
+/* --- broadcasting -------------------------------------------------------------------------- */
+/* Output dims and each operand's element strides (0 along broadcast axes) after dropping
+ * size-1 dims and merging neighbours that are contiguous in every operand. */
+typedef struct pw_broadcast {
+  int rank;
+  int64_t dims[IR_MAX_RANK];
+  int operand_count;
+  int64_t strides[PW_MAX_OPERANDS][IR_MAX_RANK];
+} pw_broadcast;
+
+/* Plans how each of `count` operand shapes maps onto `output` (ONNX multidirectional
+ * broadcasting: shapes aligned at the trailing dim). */
+void pw_broadcast_plan(const ir_type *output, const ir_type *const *operands, int count,
+                       pw_broadcast *out);
+/* Element offsets of every operand for output linear index `linear` (i32): the same index
+ * for operands laid out like the output, 0 for scalars, div/mod by constants otherwise. */
+void pw_broadcast_offsets(kernel_builder *kb, const pw_broadcast *plan, LLVMValueRef linear,
+                          LLVMValueRef *out_offsets);
+
+/* --- row reductions ------------------------------------------------------------------------ */
+typedef enum pw_reduce_op { PW_REDUCE_SUM, PW_REDUCE_MAX, PW_REDUCE_MIN } pw_reduce_op;
+
+/* `rows` rows of `length` elements: a group of `group` threads (a power of two, 32..256)
+ * per row, PW_BLOCK / group rows per block. */
+typedef struct pw_rows {
+  int64_t rows, length;
+  unsigned group, rows_per_block;
+  uint32_t grid;
+} pw_rows;
+
+void pw_rows_plan(int64_t rows, int64_t length, pw_rows *out);
+/* This thread's row (may be >= rows: such threads only take part in the reductions). */
+LLVMValueRef pw_rows_row(kernel_builder *kb, const pw_rows *plan);
+/* This thread's position in its group, 0..group-1. */
+LLVMValueRef pw_rows_lane(kernel_builder *kb, const pw_rows *plan);
+/* row < rows, as i1. */
+LLVMValueRef pw_rows_valid(kernel_builder *kb, const pw_rows *plan);
+/* Shared scratch a pw_group_reduce needs (call at kernel scope, once per kernel). */
+LLVMValueRef pw_rows_shared(kernel_builder *kb);
+/* Combines `value` across the group; afterwards every thread of the group holds the
+ * result in `value`. Call at a block-uniform point. */
+int pw_group_reduce(kernel_builder *kb, const pw_rows *plan, kb_var *value, pw_reduce_op op,
+                    LLVMValueRef shared);
+/* f32 identity and combination (max/min propagate NaN like numpy). */
+LLVMValueRef pw_reduce_identity(kernel_builder *kb, pw_reduce_op op);
+LLVMValueRef pw_reduce_combine(kernel_builder *kb, pw_reduce_op op, LLVMValueRef a,
+                               LLVMValueRef b);
+
+/* Reduction of `in` to `out` where input element (o, r) sits at offset
+ * outer_offset(o) + reduced_offset(r): both given as dims/strides lists (row-major
+ * decomposition of o over outer dims, of r over reduced dims). Used by Reduce* and the
+ * global pools. `scale` multiplies the result (1/R for means). Defined in reduce.c. */
+typedef struct pw_reduction {
+  pw_reduce_op op;
+  int outer_rank, reduced_rank;
+  int64_t outer_dims[IR_MAX_RANK], outer_strides[IR_MAX_RANK];
+  int64_t reduced_dims[IR_MAX_RANK], reduced_strides[IR_MAX_RANK];
+  double scale;
+} pw_reduction;
+int pw_lower_reduction(lower_context *ctx, const ir_node *node, const pw_reduction *spec,
+                       lower_result *out);
+
+/* Sum of coordinate * stride where coordinates are the row-major decomposition of `linear`
+ * over `dims` (all constants). */
+LLVMValueRef pw_decompose_offset(kernel_builder *kb, LLVMValueRef linear, int rank,
+                                 const int64_t *dims, const int64_t *strides);
+
+#endif
