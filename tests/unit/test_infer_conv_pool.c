@@ -120,6 +120,31 @@ static void test_global_pool(void **state) {
   expect_output(g, node_of(g, IR_OP_GLOBAL_AVERAGE_POOL, 1, 1, x), 0, "f32[N,C,1,1]");
 }
 
+/* Sizes checked against onnxruntime 1.x MaxPool on 1-D inputs. */
+static void test_pool_sizes_match_onnxruntime(void **state) {
+  ir_graph *g = *state;
+  static const int64_t cases[][8] = {
+      /* size, kernel, stride, pad begin, pad end, dilation, ceil_mode, expected */
+      {7, 3, 2, 0, 1, 1, 1, 4},   {3, 3, 3, 1, 1, 1, 1, 2}, {10, 4, 1, 0, 1, 2, 0, 5},
+      {12, 2, 3, 1, 0, 1, 0, 4},  {5, 2, 2, 1, 1, 1, 1, 3}, {10, 4, 3, 1, 1, 1, 0, 3},
+      {11, 2, 1, 1, 0, 1, 1, 11}, {3, 4, 2, 1, 1, 1, 0, 1},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    const int64_t *c = cases[i];
+    ir_value *x =
+        ir_graph_add_input(g, NULL, ir_type_make(IR_DTYPE_F32, 3, (int64_t[]){1, 1, c[0]}));
+    ir_node *node = node_of(g, IR_OP_MAX_POOL, 1, 1, x);
+    ir_node_set_ints(g, node, "kernel_shape", &c[1], 1);
+    ir_node_set_ints(g, node, "strides", &c[2], 1);
+    ir_node_set_ints(g, node, "pads", &c[3], 2);
+    ir_node_set_ints(g, node, "dilations", &c[5], 1);
+    ir_node_set_int(g, node, "ceil_mode", c[6]);
+    char expected[32];
+    snprintf(expected, sizeof(expected), "f32[1,1,%lld]", (long long)c[7]);
+    expect_output(g, node, 0, expected);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       GRAPH_TEST(test_conv_explicit_pads_and_symbolic_batch),
@@ -130,6 +155,7 @@ int main(void) {
       GRAPH_TEST(test_pool_ceil_mode),
       GRAPH_TEST(test_pool_same_lower_and_errors),
       GRAPH_TEST(test_global_pool),
+      GRAPH_TEST(test_pool_sizes_match_onnxruntime),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
