@@ -127,11 +127,21 @@ static void write_region(FILE *out, const ir_graph *graph, const ir_region *regi
     fprintf(out, "%*sn%d [label=\"", indent, "", node->id);
     write_node_label(out, graph, node);
     fputs("\"];\n", out);
-    char target[32];
+  }
+}
+
+/* Edges are written after every node is declared, outside clusters: Graphviz puts a node in
+ * the first subgraph that mentions it, so an edge inside a cluster would pull its source in. */
+static void write_node_edges(FILE *out, const ir_graph *graph) {
+  char target[32];
+  for (ir_node *node = ir_graph_next_node(graph, NULL); node;
+       node = ir_graph_next_node(graph, node)) {
+    if (node->body)
+      continue;
     snprintf(target, sizeof(target), "n%d", node->id);
     for (int i = 0; i < node->num_inputs; i++)
       if (node->inputs[i])
-        write_edge(out, graph, node->inputs[i], target, indent);
+        write_edge(out, graph, node->inputs[i], target, 2);
   }
 }
 
@@ -175,6 +185,7 @@ int ir_dot_graph(const ir_graph *graph, FILE *out, dl_diag *diag) {
         out);
   write_inputs_and_outputs(out, graph);
   write_region(out, graph, &graph->body, 2);
+  write_node_edges(out, graph);
   fputs("}\n", out);
   if (ferror(out))
     return dl_error(diag, "cannot write the DOT graph (disk full or closed stream?)");

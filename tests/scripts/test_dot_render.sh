@@ -58,6 +58,9 @@ mul=$(grep -oE 'n[0-9]+ \[label="Mul' "$WORK_DIR/group.dot" | cut -d' ' -f1)
 add=$(grep -oE 'n[0-9]+ \[label="Add' "$WORK_DIR/group.dot" | cut -d' ' -f1)
 relu=$(grep -oE 'n[0-9]+ \[label="Relu' "$WORK_DIR/group.dot" | cut -d' ' -f1)
 x=$(grep -oE 'v[0-9]+ \[shape=invhouse[^]]*label="x' "$WORK_DIR/group.dot" | cut -d' ' -f1)
+# Edges stay outside clusters, or Graphviz would pull the group's sources (x, y) inside it.
+awk '/subgraph cluster/{inside=1} inside && /->/{found=1} inside && /^  }$/{inside=0} END{exit found}' \
+  "$WORK_DIR/group.dot" || fail "an edge is written inside a cluster"
 contains "$WORK_DIR/group.dot" "$x -> $mul "
 contains "$WORK_DIR/group.dot" "$mul -> $add "
 contains "$WORK_DIR/group.dot" "$relu -> $add "
