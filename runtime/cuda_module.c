@@ -91,6 +91,8 @@ int dlrt_cuda_module_load(dlrt_device *device, const dlrt_program *program) {
   cuda_device *cuda = (cuda_device *)device;
   if (cuda->module)
     return dlrt_error(DLRT_STATUS_INTERNAL, "cuda device: a program is already loaded");
+  if (program->kernel_count == 0)
+    return DLRT_STATUS_OK; /* copies only: no PTX needed */
   int status = dlrt_cuda_context_enter(cuda);
   if (status)
     return status;

@@ -150,19 +150,26 @@ FAKE_EXPORT CUresult cuDevicePrimaryCtxRetain(CUcontext *context, CUdevice devic
     return CUDA_ERROR_INVALID_DEVICE;
   primary_contexts[device].device = device;
   primary_contexts[device].retains++;
-  fake_count_objects(1);
+  fake_count_retains(1);
   *context = &primary_contexts[device];
   return CUDA_SUCCESS;
 }
 
 /* Release-type calls release even when a failure is injected (the driver reclaims the
- * resource with the context), so leak counts stay meaningful; the error is still returned. */
+ * resource with the context), so leak counts stay meaningful; the error is still returned.
+ * The last release destroys the primary context with everything made in it, like the
+ * driver; fakecuda_reclaimed() tells tests how much a client left for it. */
 FAKE_EXPORT CUresult cuDevicePrimaryCtxRelease_v2(CUdevice device) {
   CUresult result = fake_enter("cuDevicePrimaryCtxRelease_v2");
   if (device < 0 || device >= devices() || primary_contexts[device].retains == 0)
     return CUDA_ERROR_INVALID_CONTEXT;
   primary_contexts[device].retains--;
-  fake_count_objects(-1);
+  fake_count_retains(-1);
+  int retained = 0;
+  for (int i = 0; i < 8; i++)
+    retained += primary_contexts[i].retains;
+  if (retained == 0)
+    fake_reclaim_context_resources();
   return result;
 }
 
@@ -197,18 +204,16 @@ FAKE_EXPORT CUresult cuStreamCreate(CUstream *stream, unsigned int flags) {
   if (!created)
     return CUDA_ERROR_OUT_OF_MEMORY;
   created->magic = 0x5757;
-  fake_count_objects(1);
+  fake_object_add(created, free);
   *stream = created;
   return CUDA_SUCCESS;
 }
 
 FAKE_EXPORT CUresult cuStreamDestroy_v2(CUstream stream) {
   CUresult result = fake_enter("cuStreamDestroy_v2");
-  if (!stream || stream->magic != 0x5757)
+  if (!stream || !fake_object_remove(stream))
     return CUDA_ERROR_INVALID_HANDLE;
-  stream->magic = 0;
   free(stream);
-  fake_count_objects(-1);
   return result;
 }
 
@@ -216,7 +221,7 @@ FAKE_EXPORT CUresult cuStreamDestroy_v2(CUstream stream) {
 FAKE_EXPORT CUresult cuStreamSynchronize(CUstream stream) {
   ENTER("cuStreamSynchronize");
   NEED_INIT();
-  if (stream && stream->magic != 0x5757)
+  if (stream && !fake_object_is_live(stream))
     return CUDA_ERROR_INVALID_HANDLE;
   if (!fake_has_context())
     return CUDA_ERROR_INVALID_CONTEXT;

@@ -18,7 +18,16 @@ int fake_initialized(void);
 void fake_set_initialized(void);
 void fake_record_launch(const fakecuda_launch *launch);
 void fake_count_copy(int direction, uint64_t bytes, int pageable); /* 0 h2d, 1 d2h, 2 d2d */
-void fake_count_objects(int delta);
+/* Live driver objects (modules, streams) with the function that frees each, so that the
+ * last release of the primary context can reclaim them as the real driver does. */
+void fake_object_add(void *handle, void (*destroy)(void *));
+int fake_object_remove(void *handle); /* 1 when it was live */
+int fake_object_is_live(const void *handle);
+/* Context retains count as live objects too. */
+void fake_count_retains(int delta);
+/* Frees everything still live when the primary context goes away; returns how many. */
+int fake_reclaim_context_resources(void);
+int fake_memory_reclaim(void);
 
 /* Whether this thread has a current context (fake_device.c). */
 int fake_has_context(void);

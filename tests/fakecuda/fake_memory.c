@@ -47,6 +47,22 @@ static int untrack(uint64_t base, int pinned) {
   return 0;
 }
 
+int fake_memory_reclaim(void) {
+  pthread_mutex_lock(&fake_lock);
+  allocation *list = allocations;
+  allocations = NULL;
+  int count = live_allocations;
+  live_allocations = 0;
+  pthread_mutex_unlock(&fake_lock);
+  while (list) {
+    allocation *next = list->next;
+    free((void *)(uintptr_t)list->base);
+    free(list);
+    list = next;
+  }
+  return count;
+}
+
 int fake_memory_contains(uint64_t address, uint64_t size, int pinned) {
   pthread_mutex_lock(&fake_lock);
   int found = 0;

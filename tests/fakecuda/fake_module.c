@@ -135,6 +135,12 @@ static CUresult parse_module(const char *ptx, struct CUmod_st *module, char *log
   return CUDA_SUCCESS;
 }
 
+static void free_module(void *handle) {
+  struct CUmod_st *module = handle;
+  free(module->functions);
+  free(module);
+}
+
 FAKE_EXPORT CUresult cuModuleLoadDataEx(CUmodule *out_module, const void *image,
                                         unsigned int option_count, CUjit_option *options,
                                         void **values) {
@@ -172,18 +178,16 @@ FAKE_EXPORT CUresult cuModuleLoadDataEx(CUmodule *out_module, const void *image,
   snprintf(info, sizeof info, "ptxas info    : (fakecuda) %d entries bound to host twins",
            module->function_count);
   write_log(info_log, info_size, info);
-  fake_count_objects(1);
+  fake_object_add(module, free_module);
   *out_module = module;
   return CUDA_SUCCESS;
 }
 
 FAKE_EXPORT CUresult cuModuleUnload(CUmodule module) {
   CUresult result = fake_enter("cuModuleUnload");
-  if (!module)
+  if (!module || !fake_object_remove(module))
     return CUDA_ERROR_INVALID_HANDLE;
-  free(module->functions);
-  free(module);
-  fake_count_objects(-1);
+  free_module(module);
   return result;
 }
 

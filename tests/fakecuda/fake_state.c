@@ -32,7 +32,16 @@ static int initialized;
 static fakecuda_launch launches[MAX_LAUNCHES];
 static int launch_total;
 static fakecuda_copies copies;
-static int live_objects;
+static int live_retains;
+static int reclaimed;
+
+typedef struct live_object {
+  void *handle;
+  void (*destroy)(void *);
+  struct live_object *next;
+} live_object;
+static live_object *live_objects_list;
+static int live_object_count;
 
 /* The error a real driver returns when this call fails for a typical reason. */
 static CUresult realistic_error(const char *name) {
@@ -133,10 +142,65 @@ void fake_count_copy(int direction, uint64_t bytes, int pageable) {
   pthread_mutex_unlock(&fake_lock);
 }
 
-void fake_count_objects(int delta) {
+void fake_count_retains(int delta) {
   pthread_mutex_lock(&fake_lock);
-  live_objects += delta;
+  live_retains += delta;
   pthread_mutex_unlock(&fake_lock);
+}
+
+void fake_object_add(void *handle, void (*destroy)(void *)) {
+  live_object *entry = malloc(sizeof *entry);
+  if (!entry)
+    return; /* only bookkeeping is lost */
+  pthread_mutex_lock(&fake_lock);
+  *entry = (live_object){handle, destroy, live_objects_list};
+  live_objects_list = entry;
+  live_object_count++;
+  pthread_mutex_unlock(&fake_lock);
+}
+
+int fake_object_remove(void *handle) {
+  pthread_mutex_lock(&fake_lock);
+  for (live_object **link = &live_objects_list; *link; link = &(*link)->next)
+    if ((*link)->handle == handle) {
+      live_object *found = *link;
+      *link = found->next;
+      free(found);
+      live_object_count--;
+      pthread_mutex_unlock(&fake_lock);
+      return 1;
+    }
+  pthread_mutex_unlock(&fake_lock);
+  return 0;
+}
+
+int fake_object_is_live(const void *handle) {
+  pthread_mutex_lock(&fake_lock);
+  int found = 0;
+  for (live_object *entry = live_objects_list; entry && !found; entry = entry->next)
+    found = entry->handle == handle;
+  pthread_mutex_unlock(&fake_lock);
+  return found;
+}
+
+int fake_reclaim_context_resources(void) {
+  pthread_mutex_lock(&fake_lock);
+  live_object *list = live_objects_list;
+  live_objects_list = NULL;
+  int count = live_object_count;
+  live_object_count = 0;
+  pthread_mutex_unlock(&fake_lock);
+  while (list) {
+    live_object *next = list->next;
+    list->destroy(list->handle);
+    free(list);
+    list = next;
+  }
+  count += fake_memory_reclaim();
+  pthread_mutex_lock(&fake_lock);
+  reclaimed += count;
+  pthread_mutex_unlock(&fake_lock);
+  return count;
 }
 
 FAKE_EXPORT void fakecuda_reset(void) {
@@ -146,6 +210,7 @@ FAKE_EXPORT void fakecuda_reset(void) {
   failure_count = 0;
   injected_failures = 0;
   launch_total = 0;
+  reclaimed = 0;
   memset(&copies, 0, sizeof copies);
   pthread_mutex_unlock(&fake_lock);
 }
@@ -182,4 +247,6 @@ FAKE_EXPORT void fakecuda_copy_stats(fakecuda_copies *out) {
   pthread_mutex_unlock(&fake_lock);
 }
 
-FAKE_EXPORT int fakecuda_live_objects(void) { return live_objects; }
+FAKE_EXPORT int fakecuda_live_objects(void) { return live_object_count + live_retains; }
+
+FAKE_EXPORT int fakecuda_reclaimed(void) { return reclaimed; }

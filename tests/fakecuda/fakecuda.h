@@ -46,5 +46,8 @@ void fakecuda_copy_stats(fakecuda_copies *out);
 int fakecuda_live_allocations(void);
 int fakecuda_live_objects(void);
 int fakecuda_context_depth(void);
+/* Allocations and objects the last primary-context release had to free because the client
+ * did not (since the reset). */
+int fakecuda_reclaimed(void);
 
 #endif
