@@ -85,6 +85,7 @@ static void check_block_sums(fixture *f, const char *kernel) {
 
 static void test_block_sum_serial(void **state) { check_block_sums(*state, "block_sum_serial"); }
 static void test_tree_sum(void **state) { check_block_sums(*state, "tree_sum"); }
+static void test_tree_sum_loop(void **state) { check_block_sums(*state, "tree_sum_loop"); }
 
 static void test_rotate_shared(void **state) {
   fixture *f = *state;
@@ -208,7 +209,8 @@ static void test_kernel_metadata(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_relu),          cmocka_unit_test(test_block_sum_serial),
-      cmocka_unit_test(test_tree_sum),      cmocka_unit_test(test_rotate_shared),
+      cmocka_unit_test(test_tree_sum),      cmocka_unit_test(test_tree_sum_loop),
+      cmocka_unit_test(test_rotate_shared),
       cmocka_unit_test(test_warp_sum_down), cmocka_unit_test(test_warp_sum_xor),
       cmocka_unit_test(test_warp_broadcast_f64), cmocka_unit_test(test_atomics_across_blocks),
       cmocka_unit_test(test_matmul_tiled),  cmocka_unit_test(test_kernel_metadata),

@@ -74,9 +74,31 @@ static int block_sum_serial(kernel_builder *kb) {
 }
 
 /* In-place tree: thread t adds shared[t + stride], written by another thread in the step
- * before, so the result is wrong unless every barrier is honoured. */
+ * before, so the result is wrong unless every barrier is honoured (the steps are unrolled
+ * here, so only the barriers separate them). */
 static int tree_sum(kernel_builder *kb) {
   kb_kernel_begin(kb, "tree_sum", in_out_n, 3, REDUCE_THREADS);
+  LLVMValueRef shared = kb_shared_array(kb, F32, REDUCE_THREADS);
+  load_to_shared(kb, shared);
+  kb_barrier(kb);
+  for (int step = 1; step <= 8; step++) {
+    LLVMValueRef stride = LLVMBuildLShr(B, kb_block_dim(kb, KB_X), tk_i32(kb, step), "stride");
+    LLVMValueRef t = kb_thread_index(kb, KB_X);
+    kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntULT, t, stride, ""));
+    LLVMValueRef other = tk_load(kb, F32, shared, LLVMBuildAdd(B, t, stride, ""));
+    tk_store(kb, shared, t, LLVMBuildFAdd(B, tk_load(kb, F32, shared, t), other, ""));
+    kb_if_end(kb);
+    kb_barrier(kb);
+  }
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_thread_index(kb, KB_X), tk_i32(kb, 0), ""));
+  tk_store(kb, kb_param_value(kb, 1), kb_block_index(kb, KB_X), tk_load(kb, F32, shared, tk_i32(kb, 0)));
+  kb_if_end(kb);
+  return kb_kernel_end(kb);
+}
+
+/* The same tree with its steps in a block-uniform loop (barrier inside the loop body). */
+static int tree_sum_loop(kernel_builder *kb) {
+  kb_kernel_begin(kb, "tree_sum_loop", in_out_n, 3, REDUCE_THREADS);
   LLVMValueRef shared = kb_shared_array(kb, F32, REDUCE_THREADS);
   load_to_shared(kb, shared);
   kb_barrier(kb);
@@ -221,7 +243,7 @@ static int matmul_tiled(kernel_builder *kb) {
 }
 
 int define_test_kernels(kernel_builder *kb) {
-  int (*const kernels[])(kernel_builder *) = {relu, block_sum_serial, tree_sum, rotate_shared,
+  int (*const kernels[])(kernel_builder *) = {relu, block_sum_serial, tree_sum, tree_sum_loop, rotate_shared,
                                               warp_sum_down, warp_sum_xor, warp_broadcast,
                                               atomic_sum, atomic_count, matmul_tiled};
   int status = 0;
