@@ -193,6 +193,39 @@ static void test_auto_device(void **state) {
   assert_no_leaks();
 }
 
+/* A stream the application owns is used, and left alive by dlrt_model_destroy. */
+static void test_cuda_user_stream(void **state) {
+  CUcontext context;
+  CUstream stream;
+  assert_int_equal(cuInit(0), CUDA_SUCCESS);
+  assert_int_equal(cuDevicePrimaryCtxRetain(&context, 0), CUDA_SUCCESS);
+  assert_int_equal(cuCtxPushCurrent_v2(context), CUDA_SUCCESS);
+  assert_int_equal(cuStreamCreate(&stream, 0), CUDA_SUCCESS);
+  dlrt_options options = {.device = DLRT_DEVICE_CUDA, .stream = stream};
+  dlrt_model *model = NULL;
+  assert_int_equal(dlrt_model_create(sample_program(), &options, &model), DLRT_STATUS_OK);
+  assert_int_equal(fakecuda_call_count("cuStreamCreate"), 1); /* only ours */
+  const void *inputs[] = {buffers.x, buffers.y};
+  void *outputs[] = {buffers.sum, buffers.partials};
+  assert_int_equal(dlrt_model_run(model, inputs, outputs), DLRT_STATUS_OK);
+  assert_true(outputs_match());
+  dlrt_model_destroy(model);
+  assert_int_equal(fakecuda_call_count("cuStreamDestroy_v2"), 0);
+  assert_int_equal(cuStreamDestroy_v2(stream), CUDA_SUCCESS);
+  assert_int_equal(cuCtxPopCurrent_v2(&context), CUDA_SUCCESS);
+  assert_int_equal(cuDevicePrimaryCtxRelease_v2(0), CUDA_SUCCESS);
+  assert_no_leaks();
+}
+
+/* A library that is not a CUDA driver: named, with the missing entry point. */
+static void test_not_a_driver(void **state) {
+  setenv("DLRT_LIBCUDA", DLRT_LIBRARY_PATH, 1);
+  dlrt_model *model = NULL;
+  assert_int_equal(dlrt_model_create(sample_program(), &cuda_options, &model),
+                   DLRT_STATUS_NO_DEVICE);
+  assert_non_null(strstr(dlrt_last_error(), "has no entry point cuInit"));
+}
+
 /* create + run + destroy; returns the first failure's status and copies its message.
  * *out_calls_before_destroy: calls of `entry_point` made before dlrt_model_destroy. */
 static int scenario(char *message, size_t size, const char *entry_point,
@@ -327,6 +360,8 @@ int main(void) {
       cmocka_unit_test_setup(test_auto_device, setup),
       cmocka_unit_test_setup(test_fault_injection_every_entry_point, setup),
       cmocka_unit_test_setup(test_staging_chunks, setup),
+      cmocka_unit_test_setup(test_cuda_user_stream, setup),
+      cmocka_unit_test_setup(test_not_a_driver, setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
