@@ -249,6 +249,22 @@ static int record_kernel(kernel_builder *kb) {
   return 0;
 }
 
+/* Host scratch holds max_threads slots: a block larger than the launch bound returns at
+ * once instead of writing past it (the runtime checks launches and reports the error). */
+static void guard_thread_count(kernel_builder *kb) {
+  kb_kernel_state *k = &kb->k;
+  LLVMBuilderRef b = kb->builder;
+  LLVMValueRef threads = LLVMBuildZExt(b, k->block[0], kb->i64, "");
+  threads = LLVMBuildNUWMul(b, threads, LLVMBuildZExt(b, k->block[1], kb->i64, ""), "");
+  threads = LLVMBuildNUWMul(b, threads, LLVMBuildZExt(b, k->block[2], kb->i64, ""), "");
+  LLVMValueRef fits =
+      LLVMBuildICmp(b, LLVMIntULE, threads, LLVMConstInt(kb->i64, k->info.max_threads, 0), "");
+  LLVMBasicBlockRef reject = kb_new_block(kb, "too_many_threads");
+  LLVMBuildCondBr(b, fits, k->first_body, reject);
+  LLVMPositionBuilderAtEnd(b, reject);
+  LLVMBuildRetVoid(b);
+}
+
 int kb_kernel_end(kernel_builder *kb) {
   if (kb_check_in_kernel(kb, "kb_kernel_end") != 0)
     return -1;
@@ -258,7 +274,10 @@ int kb_kernel_end(kernel_builder *kb) {
   kb_close_phase(kb);
   LLVMBuildRetVoid(kb->builder);
   LLVMPositionBuilderAtEnd(kb->builder, k->prologue);
-  LLVMBuildBr(kb->builder, k->first_body);
+  if (kb->kind == KB_TARGET_HOST)
+    guard_thread_count(kb);
+  else
+    LLVMBuildBr(kb->builder, k->first_body);
   int status = kb->error_count == k->errors_at_begin ? 0 : -1;
   if (status == 0)
     status = kb_check_phases(kb);

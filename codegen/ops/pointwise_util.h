@@ -45,6 +45,14 @@ uint32_t pw_grid_for(int64_t work_items);
 LLVMValueRef pw_grid_stride_begin(kernel_builder *kb, int64_t count, uint32_t grid);
 int pw_grid_stride_end(kernel_builder *kb);
 
+/* A pointwise kernel: output 0 element i = fn(operand values at i), where operands are the
+ * node inputs listed in `inputs` (loaded as stored, broadcast onto output 0). `fn` returns
+ * the value in output 0's storage type. One launch, grid-stride, PW_BLOCK threads. */
+typedef LLVMValueRef (*pw_map_fn)(kernel_builder *kb, const ir_node *node,
+                                  const LLVMValueRef *operands, void *state);
+int pw_lower_map(lower_context *ctx, const ir_node *node, const int *inputs, int input_count,
+                 pw_map_fn fn, void *state, lower_result *out);
+
 /* --- broadcasting -------------------------------------------------------------------------- */
 /* Output dims and each operand's element strides (0 along broadcast axes) after dropping
  * size-1 dims and merging neighbours that are contiguous in every operand. */

@@ -206,6 +206,25 @@ static void test_kernel_metadata(void **state) {
   assert_null(kb_kernel_info_find(f->kb, "no_such_kernel"));
 }
 
+/* A block larger than the launch bound would overflow the scratch: the twin refuses it. */
+static void test_oversized_block_is_refused(void **state) {
+  fixture *f = *state;
+  int n = 2048;
+  float *in = random_floats(n, 8, 0), *out = calloc((size_t)n, sizeof(float));
+  void *params[] = {&in, &out, &n};
+  dlrt_host_block_fn relu = kb_jit_lookup(f->jit, "relu_f32");
+  assert_non_null(relu);
+  dlrt_host_launch launch = {.grid = {1, 1, 1}, .block = {2048, 1, 1}};
+  relu((void *const *)params, &launch);
+  for (int i = 0; i < n; i++)
+    assert_true(out[i] == 0.0f);
+  launch.block[0] = 1024;
+  relu((void *const *)params, &launch);
+  assert_true(out[0] == (in[0] > 0 ? in[0] : 0.0f));
+  free(in);
+  free(out);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_relu),          cmocka_unit_test(test_block_sum_serial),
@@ -214,6 +233,7 @@ int main(void) {
       cmocka_unit_test(test_warp_sum_down), cmocka_unit_test(test_warp_sum_xor),
       cmocka_unit_test(test_warp_broadcast_f64), cmocka_unit_test(test_atomics_across_blocks),
       cmocka_unit_test(test_matmul_tiled),  cmocka_unit_test(test_kernel_metadata),
+      cmocka_unit_test(test_oversized_block_is_refused),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
