@@ -16,5 +16,7 @@ int cli_fail(int exit_code, const dl_diag *diag, const char *format, ...)
 
 int cmd_inspect_main(int argc, char **argv); /* argv[0] is "inspect" */
 void cmd_inspect_help(FILE *out);
+int cmd_run_main(int argc, char **argv); /* argv[0] is "run" */
+void cmd_run_help(FILE *out);
 
 #endif

@@ -1,0 +1,16 @@
+/* Option-parsing helpers shared by the commands: GCC/clang-style "--name=value" or
+ * "--name value", "-O0".."-O3", and uniform error messages. */
+#ifndef DLCC_TOOLS_CLI_ARGS_H
+#define DLCC_TOOLS_CLI_ARGS_H
+
+/* Writes "dlcc: error: <format with argument> (see dlcc COMMAND --help)"; returns -1. */
+int cli_bad_option(const char *command, const char *format, const char *argument);
+/* Matches argv[*index] against "--name=value" or "--name value" (consuming the next
+ * argument). 1 and *out_value on a match, 0 when it is another option, -1 when the value is
+ * missing (after reporting it). */
+int cli_long_value(const char *command, const char *name, int argc, char **argv, int *index,
+                   const char **out_value);
+/* "-O0".."-O3" → 0..3; -1 when `argument` is not an optimization flag. */
+int cli_opt_level(const char *argument);
+
+#endif

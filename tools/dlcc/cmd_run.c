@@ -1,0 +1,168 @@
+/* `dlcc run`: compiles a model in process and runs it once (or --repeat times) on the host
+ * device or a CUDA GPU through libdlrt; inputs from .npy files or deterministic random
+ * data, outputs summarized and written as .npy. */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "codegen/program/compile.h"
+#include "dlrt.h"
+#include "ir/verify.h"
+#include "passes/pass.h"
+#include "tools/dlcc/cli.h"
+#include "tools/dlcc/model_load.h"
+#include "tools/dlcc/run_io.h"
+#include "tools/dlcc/run_options.h"
+
+void cmd_run_help(FILE *out) {
+  fputs("usage: dlcc run MODEL [options]\n"
+        "\n"
+        "Compiles MODEL (.onnx or .dlir) and runs it once with dlcc's own kernels.\n"
+        "\n"
+        "options:\n"
+        "  --device=host|cuda|auto  where to run (default auto: cuda when a driver and a GPU\n"
+        "                           answer, else host)\n"
+        "  --target=sm_XX           PTX target for the cuda device (default sm_80)\n"
+        "  -O0 .. -O3               optimization level (default -O2)\n"
+        "  --input NAME=FILE        input from a .npy file (repeatable); inputs not given get\n"
+        "                           deterministic random data\n"
+        "  --seed N                 seed of the random inputs (default 0)\n"
+        "  --output-dir DIR         write every output to DIR/<output>.npy\n"
+        "  --dim NAME=VALUE         fix a symbolic dimension of an ONNX model (repeatable)\n"
+        "  --threads N              worker threads of the host device (default: all cores)\n"
+        "  --repeat N               run N times and report the mean time\n"
+        "  -q, --quiet              print nothing but errors\n"
+        "  -h, --help               show this help\n"
+        "\n"
+        "exit status: 0 ok, 1 bad options, model or inputs, 2 no device or a device error\n",
+        out);
+}
+
+static double seconds_now(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+/* Whether a CUDA driver library can be opened, to decide if PTX is worth emitting. */
+static int cuda_driver_present(void) {
+  const char *path = getenv("DLRT_LIBCUDA");
+  void *handle = dlopen(path && *path ? path : "libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+  if (handle)
+    dlclose(handle);
+  return handle != NULL;
+}
+
+static int prepare_graph(const run_options *options, ir_graph *graph, dl_diag *diag) {
+  dl_pipeline pipeline;
+  if (dl_pipeline_for_level(options->opt_level, &pipeline, diag) != 0 ||
+      dl_pipeline_run(&pipeline, graph, NULL, diag) != 0)
+    return cli_fail(CLI_EXIT_BAD_INPUT, diag, "%s: optimization failed", options->model_path);
+  if (ir_verify_graph(graph, diag) != 0)
+    return cli_fail(CLI_EXIT_BAD_INPUT, diag, "%s: the graph does not verify",
+                    options->model_path);
+  return CLI_EXIT_OK;
+}
+
+static int execute(const run_options *options, const dl_compiled *compiled, double compile_time) {
+  const dlrt_program *program = dl_compiled_program(compiled);
+  dlrt_options runtime_options;
+  dlrt_options_init(&runtime_options);
+  runtime_options.device = options->device == RUN_DEVICE_HOST   ? DLRT_DEVICE_HOST
+                           : options->device == RUN_DEVICE_CUDA ? DLRT_DEVICE_CUDA
+                                                                : DLRT_DEVICE_AUTO;
+  runtime_options.host_threads = options->threads;
+  if (program->module_count == 0 && runtime_options.device == DLRT_DEVICE_AUTO)
+    runtime_options.device = DLRT_DEVICE_HOST; /* no driver: no PTX was made */
+  dlrt_model *model = NULL;
+  int status = dlrt_model_create(program, &runtime_options, &model);
+  if (status != DLRT_STATUS_OK)
+    return cli_fail(CLI_EXIT_ENVIRONMENT, NULL, "%s: cannot prepare the model: %s%s",
+                    options->model_path, dlrt_last_error(),
+                    status == DLRT_STATUS_NO_DEVICE ? " (use --device=host)" : "");
+  run_tensors tensors;
+  int exit_code = CLI_EXIT_BAD_INPUT;
+  dl_diag diag;
+  dl_diag_init(&diag);
+  if (run_tensors_prepare(program, options, &tensors, &diag) != 0) {
+    cli_fail(CLI_EXIT_BAD_INPUT, &diag, "%s: bad inputs", options->model_path);
+    goto done;
+  }
+  if (!options->quiet) {
+    const dl_compile_stats *stats = dl_compiled_stats(compiled);
+    printf("dlcc run: %s on %s\n", options->model_path, dlrt_model_device_name(model));
+    printf("  compiled %d kernels, %d launches in %.2f s (arena %.1f MiB, weights %.1f MiB)\n",
+           stats->kernel_count, stats->launch_count, compile_time,
+           (double)stats->arena_bytes / (1 << 20), (double)stats->weight_bytes / (1 << 20));
+    run_tensors_print_inputs(program, &tensors, options, stdout);
+  }
+  double started = seconds_now();
+  for (int i = 0; i < options->repeat; i++) {
+    status = dlrt_model_run(model, (const void *const *)tensors.inputs, tensors.outputs);
+    if (status != DLRT_STATUS_OK) {
+      cli_fail(CLI_EXIT_ENVIRONMENT, NULL, "%s: run failed: %s", options->model_path,
+               dlrt_last_error());
+      exit_code = CLI_EXIT_ENVIRONMENT;
+      goto done;
+    }
+  }
+  double run_time = (seconds_now() - started) / options->repeat;
+  if (!options->quiet) {
+    run_tensors_print_outputs(program, &tensors, stdout);
+    printf("  run: %.2f ms%s\n", run_time * 1e3, options->repeat > 1 ? " (mean)" : "");
+  }
+  if (options->output_dir && run_tensors_write_outputs(program, &tensors, options->output_dir,
+                                                       &diag) != 0) {
+    exit_code = cli_fail(CLI_EXIT_ENVIRONMENT, &diag, "cannot write the outputs");
+    goto done;
+  }
+  exit_code = CLI_EXIT_OK;
+done:
+  run_tensors_free(&tensors);
+  dl_diag_deinit(&diag);
+  dlrt_model_destroy(model);
+  return exit_code;
+}
+
+int cmd_run_main(int argc, char **argv) {
+  run_options options;
+  if (run_options_parse(argc, argv, &options) != 0)
+    return CLI_EXIT_BAD_INPUT;
+  if (options.help) {
+    cmd_run_help(stdout);
+    return CLI_EXIT_OK;
+  }
+  dl_diag diag;
+  dl_diag_init(&diag);
+  double started = seconds_now();
+  int exit_code = CLI_EXIT_BAD_INPUT;
+  dl_compiled *compiled = NULL;
+  ir_graph *graph = cli_load_model(options.model_path, options.dims, options.num_dims, &diag);
+  if (!graph) {
+    exit_code = cli_fail(CLI_EXIT_BAD_INPUT, &diag, "cannot load '%s'", options.model_path);
+    goto done;
+  }
+  if ((exit_code = prepare_graph(&options, graph, &diag)) != CLI_EXIT_OK)
+    goto done;
+  int want_ptx = options.device == RUN_DEVICE_CUDA ||
+                 (options.device == RUN_DEVICE_AUTO && cuda_driver_present());
+  const char *targets[1] = {options.target};
+  dl_compile_options compile = {.name = graph->name,
+                                .ptx_targets = targets,
+                                .num_ptx_targets = want_ptx ? 1 : 0,
+                                .host_twins = true,
+                                .opt_level = options.opt_level};
+  compiled = dl_compile_graph(graph, &compile, &diag);
+  if (!compiled) {
+    exit_code = cli_fail(CLI_EXIT_BAD_INPUT, &diag, "%s: cannot compile", options.model_path);
+    goto done;
+  }
+  exit_code = execute(&options, compiled, seconds_now() - started);
+done:
+  dl_compiled_destroy(compiled);
+  ir_graph_destroy(graph);
+  dl_diag_deinit(&diag);
+  return exit_code;
+}

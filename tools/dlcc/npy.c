@@ -1,0 +1,188 @@
+/* .npy reading and writing: a small header (a Python dict literal) and raw data. */
+#include "tools/dlcc/npy.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char NPY_MAGIC[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
+enum { NPY_MAX_HEADER = 1 << 16 };
+
+typedef struct npy_descr {
+  const char *code; /* without the byte-order character */
+  ir_dtype dtype;
+} npy_descr;
+
+static const npy_descr DESCRS[] = {
+    {"f4", IR_DTYPE_F32}, {"f2", IR_DTYPE_F16}, {"f8", IR_DTYPE_F64}, {"i1", IR_DTYPE_I8},
+    {"u1", IR_DTYPE_U8},  {"i2", IR_DTYPE_I16}, {"u2", IR_DTYPE_U16}, {"i4", IR_DTYPE_I32},
+    {"u4", IR_DTYPE_U32}, {"i8", IR_DTYPE_I64}, {"u8", IR_DTYPE_U64}, {"b1", IR_DTYPE_BOOL},
+};
+
+static ir_dtype dtype_of_descr(const char *descr) {
+  if (descr[0] != '<' && descr[0] != '|' && descr[0] != '=')
+    return IR_DTYPE_INVALID; /* big-endian or odd */
+  for (size_t i = 0; i < sizeof(DESCRS) / sizeof(DESCRS[0]); i++)
+    if (strcmp(descr + 1, DESCRS[i].code) == 0)
+      return DESCRS[i].dtype;
+  return IR_DTYPE_INVALID;
+}
+
+static const char *descr_of_dtype(ir_dtype dtype) {
+  static char text[4];
+  for (size_t i = 0; i < sizeof(DESCRS) / sizeof(DESCRS[0]); i++)
+    if (DESCRS[i].dtype == dtype) {
+      snprintf(text, sizeof(text), "%c%s", ir_dtype_size(dtype) == 1 ? '|' : '<', DESCRS[i].code);
+      return text;
+    }
+  return NULL;
+}
+
+/* Finds `'key':` in the header dict and returns what follows it (spaces skipped). */
+static const char *header_value(const char *header, const char *key) {
+  char quoted[32];
+  snprintf(quoted, sizeof(quoted), "'%s'", key);
+  const char *at = strstr(header, quoted);
+  if (!at)
+    return NULL;
+  at += strlen(quoted);
+  while (*at == ' ')
+    at++;
+  if (*at++ != ':')
+    return NULL;
+  while (*at == ' ')
+    at++;
+  return at;
+}
+
+static int parse_header(const char *path, const char *header, ir_type *type, dl_diag *diag) {
+  const char *descr = header_value(header, "descr");
+  const char *fortran = header_value(header, "fortran_order");
+  const char *shape = header_value(header, "shape");
+  if (!descr || !fortran || !shape || *descr != '\'' || *shape != '(')
+    return dl_error(diag, "%s: malformed .npy header", path);
+  char code[16] = "";
+  const char *end = strchr(descr + 1, '\'');
+  if (!end || end - descr - 1 >= (long)sizeof(code))
+    return dl_error(diag, "%s: malformed dtype in .npy header", path);
+  memcpy(code, descr + 1, (size_t)(end - descr - 1));
+  type->dtype = dtype_of_descr(code);
+  if (type->dtype == IR_DTYPE_INVALID)
+    return dl_error(diag, "%s: unsupported .npy dtype '%s' (little-endian numbers and bool only)",
+                    path, code);
+  if (strncmp(fortran, "False", 5) != 0)
+    return dl_error(diag, "%s: Fortran-order arrays are not supported; save with "
+                          "numpy.ascontiguousarray",
+                    path);
+  type->rank = 0;
+  for (const char *at = shape + 1; *at != ')';) {
+    while (*at == ' ' || *at == ',')
+      at++;
+    if (*at == ')')
+      break;
+    char *after;
+    errno = 0;
+    long long dim = strtoll(at, &after, 10);
+    if (after == at || errno || dim < 0)
+      return dl_error(diag, "%s: malformed shape in .npy header", path);
+    if (type->rank == IR_MAX_RANK)
+      return dl_error(diag, "%s: rank above %d is not supported", path, IR_MAX_RANK);
+    type->dims[type->rank++] = dim;
+    at = after;
+  }
+  return 0;
+}
+
+int npy_read(const char *path, npy_array *out, dl_diag *diag) {
+  memset(out, 0, sizeof(*out));
+  FILE *file = fopen(path, "rb");
+  if (!file)
+    return dl_error(diag, "%s: cannot open: %s", path, strerror(errno));
+  unsigned char prefix[12];
+  char *header = NULL;
+  int status = -1;
+  if (fread(prefix, 1, 10, file) != 10 || memcmp(prefix, NPY_MAGIC, 6) != 0) {
+    dl_error(diag, "%s: not a .npy file (bad magic)", path);
+    goto done;
+  }
+  unsigned major = prefix[6];
+  size_t header_length = prefix[8] | (size_t)prefix[9] << 8;
+  if (major >= 2) {
+    if (fread(prefix + 10, 1, 2, file) != 2) {
+      dl_error(diag, "%s: truncated .npy header", path);
+      goto done;
+    }
+    header_length |= (size_t)prefix[10] << 16 | (size_t)prefix[11] << 24;
+  }
+  if (major < 1 || major > 3 || header_length > NPY_MAX_HEADER) {
+    dl_error(diag, "%s: unsupported .npy version %u or header size", path, major);
+    goto done;
+  }
+  header = calloc(1, header_length + 1);
+  if (!header || fread(header, 1, header_length, file) != header_length) {
+    dl_error(diag, "%s: truncated .npy header", path);
+    goto done;
+  }
+  if (parse_header(path, header, &out->type, diag) != 0)
+    goto done;
+  if (!ir_type_byte_size(&out->type, &out->bytes)) {
+    dl_error(diag, "%s: shape too large", path);
+    goto done;
+  }
+  out->data = malloc(out->bytes ? (size_t)out->bytes : 1);
+  if (!out->data || fread(out->data, 1, (size_t)out->bytes, file) != (size_t)out->bytes) {
+    dl_error(diag, "%s: holds fewer bytes than its shape needs (%lld)", path,
+             (long long)out->bytes);
+    goto done;
+  }
+  if (fgetc(file) != EOF) {
+    dl_error(diag, "%s: holds more bytes than its shape needs (%lld)", path,
+             (long long)out->bytes);
+    goto done;
+  }
+  status = 0;
+done:
+  free(header);
+  fclose(file);
+  if (status != 0)
+    npy_array_free(out);
+  return status;
+}
+
+int npy_write(const char *path, const ir_type *type, const void *data, dl_diag *diag) {
+  const char *descr = descr_of_dtype(type->dtype);
+  int64_t bytes;
+  if (!descr || !ir_type_byte_size(type, &bytes))
+    return dl_error(diag, "%s: cannot write dtype %s as .npy", path, ir_dtype_name(type->dtype));
+  char header[512];
+  int length = snprintf(header, sizeof(header), "{'descr': '%s', 'fortran_order': False, 'shape': (",
+                        descr);
+  for (int i = 0; i < type->rank; i++)
+    length += snprintf(header + length, sizeof(header) - (size_t)length, "%lld,%s",
+                       (long long)type->dims[i], i + 1 < type->rank ? " " : "");
+  if (type->rank > 1)
+    length--; /* numpy writes (2, 3) but (2,) */
+  length += snprintf(header + length, sizeof(header) - (size_t)length, "), }");
+  /* Pad with spaces so the data starts 64-byte aligned; the header ends in a newline. */
+  int total = 10 + length + 1;
+  int padding = (64 - total % 64) % 64;
+  memset(header + length, ' ', (size_t)padding);
+  length += padding;
+  header[length++] = '\n';
+  FILE *file = fopen(path, "wb");
+  if (!file)
+    return dl_error(diag, "%s: cannot write: %s", path, strerror(errno));
+  unsigned char prefix[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(length & 0xff),
+                              (unsigned char)(length >> 8)};
+  int ok = fwrite(prefix, 1, 10, file) == 10 &&
+           fwrite(header, 1, (size_t)length, file) == (size_t)length &&
+           fwrite(data, 1, (size_t)bytes, file) == (size_t)bytes;
+  ok = (fclose(file) == 0) && ok;
+  return ok ? 0 : dl_error(diag, "%s: write failed: %s", path, strerror(errno));
+}
+
+void npy_array_free(npy_array *array) {
+  free(array->data);
+  array->data = NULL;
+}

@@ -1,0 +1,108 @@
+/* Parsing of `dlcc run` options. */
+#include "tools/dlcc/run_options.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/dlcc/cli_args.h"
+
+static int bad(const char *format, const char *argument) {
+  return cli_bad_option("run", format, argument);
+}
+
+static int parse_count(const char *text, const char *what, int minimum, int *out) {
+  char *end;
+  long value = strtol(text, &end, 10);
+  if (end == text || *end || value < minimum || value > 1000000)
+    return bad(what, text);
+  *out = (int)value;
+  return 0;
+}
+
+static int add_binding(const char **list, int *count, const char *value, const char *option) {
+  if (!strchr(value, '=') || value[0] == '=')
+    return bad(option, value);
+  if (*count == RUN_MAX_BINDINGS)
+    return bad("too many bindings (at most 64), at '%s'", value);
+  list[(*count)++] = value;
+  return 0;
+}
+
+static int parse_option(int argc, char **argv, int *index, run_options *out) {
+  const char *argument = argv[*index], *value = NULL;
+  int level = cli_opt_level(argument), match, number;
+  if (level >= 0) {
+    out->opt_level = level;
+    return 0;
+  }
+  if (!strcmp(argument, "--help") || !strcmp(argument, "-h")) {
+    out->help = true;
+    return 0;
+  }
+  if (!strcmp(argument, "--quiet") || !strcmp(argument, "-q")) {
+    out->quiet = true;
+    return 0;
+  }
+  if ((match = cli_long_value("run", "--device", argc, argv, index, &value)) != 0) {
+    if (match < 0)
+      return -1;
+    if (!strcmp(value, "host"))
+      out->device = RUN_DEVICE_HOST;
+    else if (!strcmp(value, "cuda"))
+      out->device = RUN_DEVICE_CUDA;
+    else if (!strcmp(value, "auto"))
+      out->device = RUN_DEVICE_AUTO;
+    else
+      return bad("unknown device '%s' (known: host, cuda, auto)", value);
+    return 0;
+  }
+  if ((match = cli_long_value("run", "--target", argc, argv, index, &value)) != 0) {
+    if (match < 0)
+      return -1;
+    if (strncmp(value, "sm_", 3) != 0 || atoi(value + 3) < 75)
+      return bad("unknown target '%s' (sm_75 and newer)", value);
+    out->target = value;
+    return 0;
+  }
+  if ((match = cli_long_value("run", "--input", argc, argv, index, &value)) != 0)
+    return match < 0 ? -1
+                     : add_binding(out->inputs, &out->num_inputs, value,
+                                   "--input needs NAME=FILE, got '%s'");
+  if ((match = cli_long_value("run", "--dim", argc, argv, index, &value)) != 0)
+    return match < 0 ? -1
+                     : add_binding(out->dims, &out->num_dims, value,
+                                   "--dim needs NAME=VALUE, got '%s'");
+  if ((match = cli_long_value("run", "--output-dir", argc, argv, index, &value)) != 0) {
+    out->output_dir = value;
+    return match < 0 ? -1 : 0;
+  }
+  if ((match = cli_long_value("run", "--seed", argc, argv, index, &value)) != 0) {
+    if (match < 0 || parse_count(value, "bad --seed '%s'", 0, &number))
+      return -1;
+    out->seed = (unsigned)number;
+    return 0;
+  }
+  if ((match = cli_long_value("run", "--threads", argc, argv, index, &value)) != 0)
+    return match < 0 ? -1 : parse_count(value, "bad --threads '%s'", 0, &out->threads);
+  if ((match = cli_long_value("run", "--repeat", argc, argv, index, &value)) != 0)
+    return match < 0 ? -1 : parse_count(value, "bad --repeat '%s'", 1, &out->repeat);
+  return bad("unknown option '%s'", argument);
+}
+
+int run_options_parse(int argc, char **argv, run_options *out) {
+  *out = (run_options){.opt_level = 2, .target = "sm_80", .repeat = 1};
+  for (int i = 1; i < argc; i++) {
+    const char *argument = argv[i];
+    if (argument[0] == '-' && argument[1]) {
+      if (parse_option(argc, argv, &i, out) != 0)
+        return -1;
+    } else if (out->model_path) {
+      return bad("more than one model given ('%s')", argument);
+    } else {
+      out->model_path = argument;
+    }
+  }
+  if (!out->help && !out->model_path)
+    return bad("%s", "no model given: dlcc run MODEL.onnx|MODEL.dlir");
+  return 0;
+}
