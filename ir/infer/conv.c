@@ -30,7 +30,9 @@ int ir_infer_conv(ir_graph *graph, ir_node *node, dl_diag *diag) {
   if (group < 1 || group > in_channels)
     return ir_node_error(diag, node, "attribute 'group' is %lld; it must be in [1, %lld]",
                          (long long)group, (long long)in_channels);
-  if (w->dims[1] * group != in_channels)
+  int64_t grouped_channels;
+  if (__builtin_mul_overflow(w->dims[1], group, &grouped_channels) ||
+      grouped_channels != in_channels)
     return ir_input_error(graph, diag, node, 1,
                           "Conv needs %lld input channels per group (%lld channels, group %lld)",
                           (long long)(in_channels / group), (long long)in_channels,

@@ -38,7 +38,8 @@ int ir_infer_concat(ir_graph *graph, ir_node *node, dl_diag *diag) {
     if (!ir_dim_is_static(next->dims[axis]) || !ir_dim_is_static(result.dims[axis]))
       return ir_input_error(graph, diag, node, i,
                             "Concat of symbolic dims along axis %d is not supported", axis);
-    result.dims[axis] += next->dims[axis];
+    if (__builtin_add_overflow(result.dims[axis], next->dims[axis], &result.dims[axis]))
+      return ir_input_error(graph, diag, node, i, "the concatenated size overflows");
   }
   return ir_set_output_type(node, 0, result, diag);
 }
@@ -72,13 +73,14 @@ int ir_infer_split(ir_graph *graph, ir_node *node, dl_diag *diag) {
     for (int i = 0; i < count; i++) {
       if (sizes[i] < 0 || sizes[i] > dim)
         return ir_node_error(diag, node, "split size %d is %lld", i, (long long)sizes[i]);
-      total += sizes[i];
+      if (__builtin_add_overflow(total, sizes[i], &total))
+        return ir_node_error(diag, node, "split sizes overflow");
     }
     if (total != dim)
       return ir_input_error(graph, diag, node, 0, "split sizes add up to %lld, not %lld",
                             (long long)total, (long long)dim);
   } else {
-    int64_t chunk = (dim + outputs - 1) / outputs;
+    int64_t chunk = dim / outputs + (dim % outputs != 0);
     for (int i = 0; i < outputs; i++) {
       int64_t left = dim - chunk * i;
       sizes[i] = left < 0 ? 0 : left < chunk ? left : chunk;

@@ -50,6 +50,9 @@ int ir_window_read(const ir_node *node, int spatial_rank, const int64_t *kernel,
         return ir_node_error(diag, node,
                              "attribute 'kernel_shape' value %d is %lld but the weights have %lld",
                              i, (long long)out->kernel[i], (long long)kernel[i]);
+      if (kernel[i] < 1 || kernel[i] >= WINDOW_ATTR_LIMIT)
+        return ir_node_error(diag, node, "kernel size %d is %lld; it must be in [1, %lld)", i,
+                             (long long)kernel[i], (long long)WINDOW_ATTR_LIMIT);
       out->kernel[i] = kernel[i];
     }
   }
