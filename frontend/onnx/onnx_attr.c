@@ -40,6 +40,13 @@ const Onnx__AttributeProto *onnx_find_attr(const Onnx__NodeProto *node, const ch
   return NULL;
 }
 
+/* A bytes field as a NUL-terminated arena string ("" when absent). */
+static const char *bytes_text(onnx_import *import, ProtobufCBinaryData bytes) {
+  if (!bytes.data || bytes.len == 0)
+    return ir_arena_strdup(import->graph->arena, "");
+  return ir_arena_strndup(import->graph->arena, (const char *)bytes.data, bytes.len);
+}
+
 static int convert_strings(onnx_import *import, ir_node *node,
                            const Onnx__AttributeProto *attr) {
   ir_arena *arena = import->graph->arena;
@@ -47,8 +54,7 @@ static int convert_strings(onnx_import *import, ir_node *node,
   if (!strings)
     return -1;
   for (size_t i = 0; i < attr->n_strings; i++) {
-    strings[i] = ir_arena_strndup(arena, (const char *)attr->strings[i].data,
-                                  attr->strings[i].len);
+    strings[i] = bytes_text(import, attr->strings[i]);
     if (!strings[i])
       return -1;
   }
@@ -66,7 +72,7 @@ static int convert_attr(onnx_import *import, ir_node *node, const Onnx__Attribut
   case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT:
     return ir_node_set_float(graph, node, name, attr->f);
   case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING: {
-    const char *text = ir_arena_strndup(graph->arena, (const char *)attr->s.data, attr->s.len);
+    const char *text = bytes_text(import, attr->s);
     return text ? ir_node_set_string(graph, node, name, text) : -1;
   }
   case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS:

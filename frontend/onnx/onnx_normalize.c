@@ -97,7 +97,8 @@ static int normalize_cast(onnx_import *import, const Onnx__NodeProto *proto, int
   int code = (int)to->i;
   if (onnx_attr_type(to) == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING) {
     char name[64];
-    snprintf(name, sizeof(name), "%.*s", (int)to->s.len, (const char *)to->s.data);
+    snprintf(name, sizeof(name), "%.*s", to->s.data ? (int)to->s.len : 0,
+             to->s.data ? (const char *)to->s.data : "");
     const ProtobufCEnumValue *value = protobuf_c_enum_descriptor_get_value_by_name(
         &onnx__tensor_proto__data_type__descriptor, name);
     code = value ? value->value : 0;
