@@ -65,11 +65,11 @@ static void write_time_table(FILE *log, const dl_pipeline *pipeline, const doubl
   for (int i = 0; i < pipeline->count; i++)
     total += seconds[i];
   fprintf(log, "===== pass execution timing =====\n");
-  fprintf(log, "%12s %8s  %s\n", "time (ms)", "share", "pass");
+  fprintf(log, "%12s %8s  %s\n", "time (us)", "share", "pass");
   for (int i = 0; i < pipeline->count; i++)
-    fprintf(log, "%12.3f %7.1f%%  %s\n", seconds[i] * 1e3,
+    fprintf(log, "%12.1f %7.1f%%  %s\n", seconds[i] * 1e6,
             total > 0 ? 100.0 * seconds[i] / total : 0.0, pipeline->passes[i]->name);
-  fprintf(log, "%12.3f %7.1f%%  total\n", total * 1e3, 100.0);
+  fprintf(log, "%12.1f %7.1f%%  total\n", total * 1e6, 100.0);
 }
 
 int dl_pipeline_run(const dl_pipeline *pipeline, ir_graph *graph,

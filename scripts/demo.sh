@@ -1,5 +1,45 @@
 #!/usr/bin/env bash
-# `make demo`: builds the example model and shows what dlcc makes of it.
+# `make demo`: generates the example models, then shows what dlcc makes of them: the text IR
+# of an optimized model, a one-line summary of each, and a picture of ResNet-18's graph.
 set -euo pipefail
-build=${1:-build}
-"$build/tools/dlcc/dlcc"
+source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=$(cd "${1:-build}" && pwd)
+dlcc=$build/tools/dlcc/dlcc
+models=$build/models
+out=$build/demo
+mkdir -p "$out"
+
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold= plain=; fi
+section() { printf '\n%s== %s ==%s\n' "$bold" "$*" "$plain"; }
+show() { printf '$ %s\n' "$*"; "$@"; }
+
+section "Generating example ONNX models (tests/models/generate_all.py)"
+"${PYTHON:-$build/venv/bin/python}" "$source_dir/tests/models/generate_all.py" "$models" >/dev/null
+ls "$models"/*.onnx | sed "s|^$build/||"
+
+cd "$source_dir"
+section "A hand-written model in dlcc's text IR, optimized (-O2 drops its inference-mode Dropout)"
+show "$dlcc" inspect examples/mlp.dlir -O2 --stats
+
+section "An ONNX model imported and optimized (large weights elided on stdout)"
+show "$dlcc" inspect "$models/mlp.onnx" -O2
+
+section "Summaries (--stats) of every example model at -O2"
+for model in "$models"/*.onnx; do
+  "$dlcc" inspect "$model" -O2 --stats -o "$out/$(basename "$model" .onnx).dlir"
+done
+
+section "Passes at work on ResNet-18 (--time-passes)"
+"$dlcc" inspect "$models/resnet18.onnx" -O2 --time-passes --verify-each -o "$out/resnet18.dlir"
+
+section "Pictures and dumps"
+"$dlcc" inspect "$models/resnet18.onnx" -O2 --format=dot -o "$out/resnet18.dot"
+"$dlcc" inspect "$models/resnet18.onnx" -O2 --format=json -o "$out/resnet18.json"
+echo "text IR dumps (weights in .dlir.bin side files): $out/*.dlir"
+echo "ResNet-18 as JSON:                               $out/resnet18.json"
+if command -v dot >/dev/null; then
+  dot -Tsvg "$out/resnet18.dot" -o "$out/resnet18.svg"
+  echo "ResNet-18 graph picture:                         $out/resnet18.svg (from resnet18.dot)"
+else
+  echo "ResNet-18 graph in DOT:                          $out/resnet18.dot (install graphviz to render)"
+fi
