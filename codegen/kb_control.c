@@ -1,5 +1,5 @@
-/* Structured control flow: block-uniform loops (may hold barriers) and per-thread loops
- * and ifs (may not). Every block is made here so the phase check knows where it belongs. */
+/* Structured control flow: block-uniform loops and ifs (may hold barriers) and per-thread
+ * loops and ifs (may not). Every block is made here so the phase check knows where it belongs. */
 #include "codegen/kb_internal.h"
 
 static kb_control *push(kernel_builder *kb, kb_control_kind kind, const char *what) {
@@ -153,5 +153,53 @@ int kb_if_end(kernel_builder *kb) {
   }
   LLVMPositionBuilderAtEnd(kb->builder, frame->exit);
   kb->k.per_thread_depth--;
+  return 0;
+}
+
+int kb_uniform_if_begin(kernel_builder *kb, LLVMValueRef condition) {
+  if (kb_check_in_kernel(kb, "kb_uniform_if_begin") != 0)
+    return -1;
+  if (!condition || LLVMTypeOf(condition) != kb->i1)
+    return kb_fail(kb, "kb_uniform_if_begin needs an i1 condition");
+  if (kb->k.per_thread_depth > 0)
+    return kb_fail(kb, "kb_uniform_if inside per-thread control flow (kb_if/kb_for)");
+  kb_close_phase(kb);
+  kb_control *frame = push(kb, KB_CTRL_UNIFORM_IF, "kb_uniform_if_begin");
+  if (!frame)
+    return -1;
+  LLVMBasicBlockRef then_block = kb_new_block(kb, "uniform.then");
+  frame->else_block = kb_new_block(kb, "uniform.else");
+  frame->exit = kb_new_block(kb, "uniform.end");
+  LLVMBuildCondBr(kb->builder, condition, then_block, frame->else_block);
+  LLVMPositionBuilderAtEnd(kb->builder, then_block);
+  return 0;
+}
+
+int kb_uniform_if_else(kernel_builder *kb) {
+  kb_kernel_state *k = &kb->k;
+  if (kb_check_in_kernel(kb, "kb_uniform_if_else") != 0)
+    return -1;
+  if (k->control_depth == 0 || k->control[k->control_depth - 1].kind != KB_CTRL_UNIFORM_IF ||
+      k->control[k->control_depth - 1].has_else)
+    return kb_fail(kb, "kb_uniform_if_else without an open kb_uniform_if_begin");
+  kb_control *frame = &k->control[k->control_depth - 1];
+  kb_close_phase(kb);
+  frame->has_else = 1;
+  LLVMBuildBr(kb->builder, frame->exit);
+  LLVMPositionBuilderAtEnd(kb->builder, frame->else_block);
+  return 0;
+}
+
+int kb_uniform_if_end(kernel_builder *kb) {
+  kb_control *frame = pop(kb, KB_CTRL_UNIFORM_IF, "kb_uniform_if_end");
+  if (!frame)
+    return -1;
+  kb_close_phase(kb);
+  LLVMBuildBr(kb->builder, frame->exit);
+  if (!frame->has_else) {
+    LLVMPositionBuilderAtEnd(kb->builder, frame->else_block);
+    LLVMBuildBr(kb->builder, frame->exit);
+  }
+  LLVMPositionBuilderAtEnd(kb->builder, frame->exit);
   return 0;
 }

@@ -120,13 +120,13 @@ void kb_host_close_thread_loop(kernel_builder *kb) {
   end_loop(kb, loop->y, loop->y_body, k->block[1], "thread.z.latch", 0, NULL);
   end_loop(kb, loop->z, loop->z_body, k->block[2], "uniform", 1, NULL);
   memset(loop, 0, sizeof *loop);
-  memset(k->tid_cache, 0, sizeof k->tid_cache);
 }
 
 LLVMValueRef kb_host_shuffle_slot(kernel_builder *kb, int buffer, LLVMValueRef thread) {
   unsigned long long base = (unsigned long long)buffer * 8u * kb->k.info.max_threads;
+  unsigned long long stride = buffer == KB_SHUFFLE_LANE_BUFFER ? 4 : 8;
   LLVMValueRef offset = LLVMBuildZExt(kb->builder, thread, kb->i64, "");
-  offset = LLVMBuildMul(kb->builder, offset, LLVMConstInt(kb->i64, 8, 0), "");
+  offset = LLVMBuildMul(kb->builder, offset, LLVMConstInt(kb->i64, stride, 0), "");
   offset = LLVMBuildAdd(kb->builder, offset, LLVMConstInt(kb->i64, base, 0), "");
   return byte_address(kb, kb->k.scratch, offset);
 }
@@ -166,7 +166,7 @@ static void connect_var(kernel_builder *kb, kb_var *var, size_t region) {
 int kb_host_lay_out_scratch(kernel_builder *kb) {
   kb_kernel_state *k = &kb->k;
   size_t threads = k->info.max_threads;
-  size_t offset = k->shuffle_count ? 2 * 8 * threads : 0;
+  size_t offset = k->shuffle_count ? KB_SHUFFLE_BYTES_PER_THREAD * threads : 0;
   for (kb_var *var = k->vars; var; var = var->next) {
     if (!var_needs_scratch(kb, var))
       continue;

@@ -34,7 +34,12 @@ struct kb_var {
   struct kb_var *next;
 };
 
-typedef enum kb_control_kind { KB_CTRL_UNIFORM_FOR, KB_CTRL_FOR, KB_CTRL_IF } kb_control_kind;
+typedef enum kb_control_kind {
+  KB_CTRL_UNIFORM_FOR,
+  KB_CTRL_UNIFORM_IF,
+  KB_CTRL_FOR,
+  KB_CTRL_IF
+} kb_control_kind;
 
 typedef struct kb_control {
   kb_control_kind kind;
@@ -64,7 +69,6 @@ typedef struct kb_kernel_state {
   LLVMValueRef *param_values;
   LLVMValueRef launch, scratch, shared_base; /* host */
   LLVMValueRef grid[3], block[3], block_index[3];
-  LLVMValueRef tid_cache[3]; /* NVPTX: tid.* read in the current phase */
   int phase;                 /* current phase or KB_UNIFORM */
   kb_phase *phases;
   int phase_count, phase_capacity;
@@ -116,13 +120,17 @@ LLVMValueRef kb_in_prologue(kernel_builder *kb, LLVMValueRef (*emit)(kernel_buil
 int kb_open_phase(kernel_builder *kb);  /* enter per-thread code (no-op if open) */
 void kb_close_phase(kernel_builder *kb); /* back to block-uniform code */
 int kb_check_phases(kernel_builder *kb);
+/* Phase of the block that defines `value`, KB_UNIFORM for constants and uniform code. */
+int kb_value_phase(kernel_builder *kb, LLVMValueRef value);
 
 /* kb_host.c: host lowering of the phase loops and thread variables. */
 void kb_host_open_thread_loop(kernel_builder *kb);
 void kb_host_close_thread_loop(kernel_builder *kb);
 void kb_host_prologue(kernel_builder *kb);
 int kb_host_lay_out_scratch(kernel_builder *kb);
+/* Shuffle scratch: value buffers 0 and 1 (8 bytes a thread), then lane buffer 2 (4 bytes). */
 LLVMValueRef kb_host_shuffle_slot(kernel_builder *kb, int buffer, LLVMValueRef thread);
+enum { KB_SHUFFLE_LANE_BUFFER = 2, KB_SHUFFLE_BYTES_PER_THREAD = 8 + 8 + 4 };
 
 /* kb_nvptx.c: NVPTX specifics. */
 void kb_nvptx_annotate(kernel_builder *kb);

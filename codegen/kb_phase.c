@@ -5,6 +5,8 @@
 
 #include "codegen/kb_internal.h"
 
+static int block_phase(const kb_kernel_state *k, LLVMBasicBlockRef block, int *out_phase);
+
 int kb_open_phase(kernel_builder *kb) {
   kb_kernel_state *k = &kb->k;
   if (k->phase != KB_UNIFORM)
@@ -17,7 +19,6 @@ int kb_open_phase(kernel_builder *kb) {
   memset(&phases[k->phase_count], 0, sizeof *phases);
   phases[k->phase_count].in_uniform_loop = k->uniform_loop_depth > 0;
   k->phase = k->phase_count++;
-  memset(k->tid_cache, 0, sizeof k->tid_cache);
   if (kb->kind == KB_TARGET_HOST) {
     kb_host_open_thread_loop(kb);
     return 0;
@@ -37,10 +38,17 @@ void kb_close_phase(kernel_builder *kb) {
     return;
   }
   k->phase = KB_UNIFORM;
-  memset(k->tid_cache, 0, sizeof k->tid_cache);
   LLVMBasicBlockRef block = kb_new_block(kb, "uniform");
   LLVMBuildBr(kb->builder, block);
   LLVMPositionBuilderAtEnd(kb->builder, block);
+}
+
+int kb_value_phase(kernel_builder *kb, LLVMValueRef value) {
+  int phase = KB_UNIFORM;
+  if (value && LLVMIsAInstruction(value) &&
+      block_phase(&kb->k, LLVMGetInstructionParent(value), &phase) != 0)
+    phase = KB_UNIFORM;
+  return phase;
 }
 
 static int block_phase(const kb_kernel_state *k, LLVMBasicBlockRef block, int *out_phase) {

@@ -37,9 +37,9 @@ LLVMValueRef kb_thread_index(kernel_builder *kb, kb_dim dim) {
     LLVMValueRef index[3] = {k->loop.x, k->loop.y, k->loop.z};
     return index[dim];
   }
-  if (!k->tid_cache[dim])
-    k->tid_cache[dim] = kb_nvptx_sreg(kb, "tid", dim);
-  return k->tid_cache[dim];
+  /* Read where asked (not cached): a read inside a kb_if would not dominate later uses.
+   * The reads are readnone intrinsics, so LLVM merges the duplicates. */
+  return kb_nvptx_sreg(kb, "tid", dim);
 }
 
 LLVMValueRef kb_linear_thread_index(kernel_builder *kb) {
@@ -177,22 +177,36 @@ static LLVMValueRef shuffle(kernel_builder *kb, shuffle_mode mode, LLVMValueRef 
   }
   kb_open_phase(kb);
   int buffer = kb->k.shuffle_count++ % 2;
+  /* A per-thread lane argument crosses the split with the value; a uniform one needs not. */
+  int lane_per_thread = kb_value_phase(kb, lane_argument) != KB_UNIFORM;
   if (kb->kind == KB_TARGET_HOST) {
-    LLVMBuildStore(kb->builder, value,
-                   kb_host_shuffle_slot(kb, buffer, kb->k.phases[kb->k.phase].linear));
+    LLVMValueRef linear = kb->k.phases[kb->k.phase].linear;
+    LLVMBuildStore(kb->builder, value, kb_host_shuffle_slot(kb, buffer, linear));
+    if (lane_per_thread)
+      LLVMBuildStore(kb->builder, lane_argument,
+                     kb_host_shuffle_slot(kb, KB_SHUFFLE_LANE_BUFFER, linear));
     kb_close_phase(kb);
     kb_open_phase(kb);
+    if (lane_per_thread)
+      lane_argument = LLVMBuildLoad2(
+          kb->builder, kb->i32,
+          kb_host_shuffle_slot(kb, KB_SHUFFLE_LANE_BUFFER, kb->k.phases[kb->k.phase].linear), "");
     return host_shuffle_read(kb, mode, type, buffer, lane_argument);
   }
-  /* Hand the value over through a private slot, as the host does, so the shuffle's input
-   * and output both belong to the phase after the split (SROA removes the slot). */
-  var_alloca request = {type, "shuffle.value"};
+  /* Hand the value over through private slots, as the host does, so the shuffle's inputs
+   * and output all belong to the phase after the split (SROA removes the slots). */
+  var_alloca request = {type, "shuffle.value"}, lane_request = {kb->i32, "shuffle.lane"};
   LLVMValueRef slot = kb_in_prologue(kb, emit_var_alloca, &request);
+  LLVMValueRef lane_slot = lane_per_thread ? kb_in_prologue(kb, emit_var_alloca, &lane_request) : NULL;
   LLVMBuildStore(kb->builder, value, slot);
+  if (lane_slot)
+    LLVMBuildStore(kb->builder, lane_argument, lane_slot);
   kb_close_phase(kb);
   kb_open_phase(kb);
   static const char *const names[] = {"bfly", "down", "idx"};
   LLVMValueRef handed = LLVMBuildLoad2(kb->builder, type, slot, "");
+  if (lane_slot)
+    lane_argument = LLVMBuildLoad2(kb->builder, kb->i32, lane_slot, "");
   return kb_nvptx_shuffle(kb, names[mode], handed, lane_argument);
 }
 

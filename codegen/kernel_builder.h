@@ -103,6 +103,10 @@ int kb_var_store(kernel_builder *kb, kb_var *var, LLVMValueRef value);
 LLVMValueRef kb_uniform_for_begin(kernel_builder *kb, LLVMValueRef begin, LLVMValueRef end,
                                   LLVMValueRef step);
 int kb_uniform_for_end(kernel_builder *kb);
+/* Block-uniform if (condition uniform): may contain barriers and shuffles. */
+int kb_uniform_if_begin(kernel_builder *kb, LLVMValueRef condition);
+int kb_uniform_if_else(kernel_builder *kb);
+int kb_uniform_if_end(kernel_builder *kb);
 /* Per-thread loop and if (no barriers/shuffles inside). */
 LLVMValueRef kb_for_begin(kernel_builder *kb, LLVMValueRef begin, LLVMValueRef end,
                           LLVMValueRef step);

@@ -148,6 +148,46 @@ static void test_warp_broadcast_f64(void **state) {
   free(out);
 }
 
+static void test_warp_gather_per_thread_lane(void **state) {
+  fixture *f = *state;
+  int n = 96; /* the last warp is complete; lanes read inside their own warp */
+  int32_t *in = malloc((size_t)n * sizeof *in), *out = calloc((size_t)n, sizeof *out);
+  for (int i = 0; i < n; i++)
+    in[i] = 1000 + i;
+  void *params[] = {&in, &out};
+  run(f, "warp_gather", params, 1, 1, 96, 1);
+  for (int i = 0; i < n; i++)
+    assert_int_equal(out[i], in[i / 32 * 32 + ((i % 32) * 5 + 1) % 32]);
+  free(in);
+  free(out);
+}
+
+static void test_uniform_if_with_barriers(void **state) {
+  fixture *f = *state;
+  int n = 2 * REDUCE_THREADS;
+  float *in = random_floats(n, 9, 0), *out = calloc((size_t)n, sizeof(float));
+  for (int flag = 0; flag < 2; flag++) {
+    void *params[] = {&in, &out, &flag};
+    run(f, "maybe_reverse", params, 2, 1, REDUCE_THREADS, 1);
+    for (int i = 0; i < n; i++) {
+      int block = i / REDUCE_THREADS, t = i % REDUCE_THREADS;
+      int source = flag ? block * REDUCE_THREADS + REDUCE_THREADS - 1 - t : i;
+      assert_true(out[i] == in[source]);
+    }
+  }
+  free(in);
+  free(out);
+}
+
+static void test_index_first_read_in_if(void **state) {
+  fixture *f = *state;
+  float out[64] = {0}, *out_pointer = out, *unused = NULL;
+  void *params[] = {&unused, &out_pointer};
+  run(f, "index_in_if", params, 1, 1, 32, 1);
+  for (int i = 0; i < 64; i++)
+    assert_true(out[i] == (i < 32 ? 1.0f : 2.0f));
+}
+
 static void test_atomics_across_blocks(void **state) {
   fixture *f = *state;
   int n = 5000;
@@ -234,6 +274,9 @@ int main(void) {
       cmocka_unit_test(test_warp_broadcast_f64), cmocka_unit_test(test_atomics_across_blocks),
       cmocka_unit_test(test_matmul_tiled),  cmocka_unit_test(test_kernel_metadata),
       cmocka_unit_test(test_oversized_block_is_refused),
+      cmocka_unit_test(test_warp_gather_per_thread_lane),
+      cmocka_unit_test(test_uniform_if_with_barriers),
+      cmocka_unit_test(test_index_first_read_in_if),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

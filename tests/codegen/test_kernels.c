@@ -169,6 +169,48 @@ static int warp_broadcast(kernel_builder *kb) {
   return kb_kernel_end(kb);
 }
 
+/* out[i] = in[warp start + (lane * 5 + 1) % 32]: a per-thread source lane. */
+static int warp_gather(kernel_builder *kb) {
+  kb_kernel_begin(kb, "warp_gather", in_out, 2, 1024);
+  LLVMValueRef lane = LLVMBuildMul(B, kb_lane_index(kb), tk_i32(kb, 5), "");
+  lane = LLVMBuildAnd(B, LLVMBuildAdd(B, lane, tk_i32(kb, 1), ""), tk_i32(kb, 31), "source");
+  LLVMValueRef mine = tk_load(kb, I32, kb_param_value(kb, 0), tk_global_index(kb));
+  tk_store(kb, kb_param_value(kb, 1), tk_global_index(kb), kb_shuffle_idx(kb, mine, lane));
+  return kb_kernel_end(kb);
+}
+
+/* Reverses each block's slice through shared memory when flag != 0: a uniform if whose
+ * body needs its own barrier between reading and overwriting neighbours' slots. */
+static int maybe_reverse(kernel_builder *kb) {
+  static const kb_param params[] = {{"in", KB_PARAM_PTR}, {"out", KB_PARAM_PTR}, {"flag", KB_PARAM_I32}};
+  kb_kernel_begin(kb, "maybe_reverse", params, 3, REDUCE_THREADS);
+  LLVMValueRef shared = kb_shared_array(kb, F32, REDUCE_THREADS);
+  LLVMValueRef flag = LLVMBuildICmp(B, LLVMIntNE, kb_param_value(kb, 2), tk_i32(kb, 0), "");
+  tk_store(kb, shared, kb_thread_index(kb, KB_X), tk_load(kb, F32, kb_param_value(kb, 0), tk_global_index(kb)));
+  kb_barrier(kb);
+  kb_uniform_if_begin(kb, flag);
+  kb_var *mirrored = kb_thread_var(kb, F32, "mirrored");
+  LLVMValueRef last = LLVMBuildSub(B, kb_block_dim(kb, KB_X), tk_i32(kb, 1), "");
+  kb_var_store(kb, mirrored, tk_load(kb, F32, shared, LLVMBuildSub(B, last, kb_thread_index(kb, KB_X), "")));
+  kb_barrier(kb);
+  tk_store(kb, shared, kb_thread_index(kb, KB_X), kb_var_load(kb, mirrored));
+  kb_barrier(kb);
+  kb_uniform_if_end(kb);
+  tk_store(kb, kb_param_value(kb, 1), tk_global_index(kb), tk_load(kb, F32, shared, kb_thread_index(kb, KB_X)));
+  return kb_kernel_end(kb);
+}
+
+/* The first thread-index read happens inside a kb_if; later reads must not reuse it. */
+static int index_in_if(kernel_builder *kb) {
+  kb_kernel_begin(kb, "index_in_if", in_out, 2, 1024);
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_block_index(kb, KB_X), tk_i32(kb, 0), ""));
+  tk_store(kb, kb_param_value(kb, 1), kb_thread_index(kb, KB_X), LLVMConstReal(F32, 1));
+  kb_if_end(kb);
+  LLVMValueRef second = LLVMBuildAdd(B, kb_block_dim(kb, KB_X), kb_thread_index(kb, KB_X), "");
+  tk_store(kb, kb_param_value(kb, 1), second, LLVMConstReal(F32, 2));
+  return kb_kernel_end(kb);
+}
+
 static int atomic_sum(kernel_builder *kb) {
   kb_kernel_begin(kb, "atomic_sum_f32", in_out_n, 3, 1024);
   LLVMValueRef i = tk_global_index(kb);
@@ -245,6 +287,7 @@ static int matmul_tiled(kernel_builder *kb) {
 int define_test_kernels(kernel_builder *kb) {
   int (*const kernels[])(kernel_builder *) = {relu, block_sum_serial, tree_sum, tree_sum_loop, rotate_shared,
                                               warp_sum_down, warp_sum_xor, warp_broadcast,
+                                              warp_gather, maybe_reverse, index_in_if,
                                               atomic_sum, atomic_count, matmul_tiled};
   int status = 0;
   for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)

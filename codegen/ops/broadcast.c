@@ -1,0 +1,123 @@
+/* Lowerings of ops that broadcast their inputs (ONNX multidirectional broadcasting):
+ * arithmetic, Pow, comparisons (bool out), variadic Max/Min/Sum and Where. The shared
+ * index map (pw_broadcast_plan) collapses contiguous dims so common cases need no div/mod. */
+#include "codegen/ops/pointwise_util.h"
+
+#include "ir/infer.h"
+
+#define B (kb_llvm_builder(kb))
+
+/* Integer division as ONNX runtimes do it, but never trapping: x/0 is 0, x/-1 is -x. */
+static LLVMValueRef safe_divide(kernel_builder *kb, LLVMValueRef x, LLVMValueRef d, bool is_signed) {
+  LLVMTypeRef type = LLVMTypeOf(x);
+  LLVMValueRef zero = LLVMConstNull(type), one = LLVMConstInt(type, 1, 0);
+  LLVMValueRef by_zero = LLVMBuildICmp(B, LLVMIntEQ, d, zero, "");
+  if (!is_signed)
+    return LLVMBuildSelect(B, by_zero, zero,
+                           LLVMBuildUDiv(B, x, LLVMBuildSelect(B, by_zero, one, d, ""), ""), "");
+  LLVMValueRef by_minus_one = LLVMBuildICmp(B, LLVMIntEQ, d, LLVMConstAllOnes(type), "");
+  LLVMValueRef divisor = LLVMBuildSelect(B, LLVMBuildOr(B, by_zero, by_minus_one, ""), one, d, "");
+  LLVMValueRef quotient = LLVMBuildSDiv(B, x, divisor, "");
+  quotient = LLVMBuildSelect(B, by_minus_one, LLVMBuildNeg(B, x, ""), quotient, "");
+  return LLVMBuildSelect(B, by_zero, zero, quotient, "");
+}
+
+static LLVMValueRef as_bool(kernel_builder *kb, LLVMValueRef condition) {
+  return LLVMBuildZExt(B, condition, LLVMInt8TypeInContext(kb_context(kb)), "");
+}
+
+static LLVMValueRef compare(kernel_builder *kb, ir_op op, LLVMValueRef a, LLVMValueRef b,
+                            ir_dtype compute) {
+  if (ir_dtype_is_float(compute)) {
+    LLVMRealPredicate p = op == IR_OP_EQUAL ? LLVMRealOEQ : op == IR_OP_GREATER ? LLVMRealOGT : LLVMRealOLT;
+    return as_bool(kb, LLVMBuildFCmp(B, p, a, b, ""));
+  }
+  bool is_signed = ir_dtype_is_signed(compute) && compute != IR_DTYPE_BOOL;
+  LLVMIntPredicate p = op == IR_OP_EQUAL     ? LLVMIntEQ
+                       : op == IR_OP_GREATER ? (is_signed ? LLVMIntSGT : LLVMIntUGT)
+                                             : (is_signed ? LLVMIntSLT : LLVMIntULT);
+  return as_bool(kb, LLVMBuildICmp(B, p, a, b, ""));
+}
+
+/* Pow through the builder's f32 pow (the exponent may have any numeric type). */
+static LLVMValueRef power(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  ir_dtype base = node->inputs[0]->type.dtype, exponent = node->inputs[1]->type.dtype;
+  LLVMValueRef x = pw_convert(kb, operands[0], base, IR_DTYPE_F32);
+  LLVMValueRef y = pw_convert(kb, operands[1], exponent, IR_DTYPE_F32);
+  return pw_convert(kb, kb_pow(kb, x, y), IR_DTYPE_F32, node->outputs[0]->type.dtype);
+}
+
+static LLVMValueRef binary_element(kernel_builder *kb, const ir_node *node,
+                                   const LLVMValueRef *operands, void *opaque) {
+  if (node->op == IR_OP_POW)
+    return power(kb, node, operands);
+  ir_dtype dtype = node->inputs[0]->type.dtype, compute = pw_compute_dtype(dtype);
+  LLVMValueRef a = pw_convert(kb, operands[0], dtype, compute);
+  LLVMValueRef b = pw_convert(kb, operands[1], dtype, compute);
+  if (node->op == IR_OP_EQUAL || node->op == IR_OP_GREATER || node->op == IR_OP_LESS)
+    return compare(kb, node->op, a, b, compute);
+  bool is_float = ir_dtype_is_float(compute);
+  LLVMValueRef result;
+  switch (node->op) {
+  case IR_OP_ADD: result = is_float ? LLVMBuildFAdd(B, a, b, "") : LLVMBuildAdd(B, a, b, ""); break;
+  case IR_OP_SUB: result = is_float ? LLVMBuildFSub(B, a, b, "") : LLVMBuildSub(B, a, b, ""); break;
+  case IR_OP_MUL: result = is_float ? LLVMBuildFMul(B, a, b, "") : LLVMBuildMul(B, a, b, ""); break;
+  case IR_OP_DIV:
+    result = is_float ? LLVMBuildFDiv(B, a, b, "") : safe_divide(kb, a, b, ir_dtype_is_signed(dtype));
+    break;
+  default: return NULL;
+  }
+  return pw_convert(kb, result, compute, dtype);
+}
+
+int lower_binary(lower_context *ctx, const ir_node *node, lower_result *out) {
+  static const int both[] = {0, 1};
+  return pw_lower_map(ctx, node, both, 2, binary_element, NULL, out);
+}
+
+/* --- Max, Min, Sum over any number of inputs ------------------------------------------------ */
+static LLVMValueRef variadic_combine(kernel_builder *kb, ir_op op, ir_dtype compute,
+                                     LLVMValueRef a, LLVMValueRef b) {
+  if (ir_dtype_is_float(compute))
+    return pw_reduce_combine(kb, op == IR_OP_SUM ? PW_REDUCE_SUM : op == IR_OP_MAX ? PW_REDUCE_MAX : PW_REDUCE_MIN, a, b);
+  if (op == IR_OP_SUM)
+    return LLVMBuildAdd(B, a, b, "");
+  bool is_signed = ir_dtype_is_signed(compute);
+  LLVMIntPredicate better = op == IR_OP_MAX ? (is_signed ? LLVMIntSGT : LLVMIntUGT)
+                                            : (is_signed ? LLVMIntSLT : LLVMIntULT);
+  return LLVMBuildSelect(B, LLVMBuildICmp(B, better, a, b, ""), a, b, "");
+}
+
+static LLVMValueRef variadic_element(kernel_builder *kb, const ir_node *node,
+                                     const LLVMValueRef *operands, void *opaque) {
+  ir_dtype dtype = node->inputs[0]->type.dtype, compute = pw_compute_dtype(dtype);
+  LLVMValueRef result = pw_convert(kb, operands[0], dtype, compute);
+  for (int k = 1; k < node->num_inputs; k++)
+    result = variadic_combine(kb, node->op, compute, result, pw_convert(kb, operands[k], dtype, compute));
+  return pw_convert(kb, result, compute, dtype);
+}
+
+int lower_variadic(lower_context *ctx, const ir_node *node, lower_result *out) {
+  int inputs[PW_MAX_OPERANDS];
+  if (node->num_inputs > PW_MAX_OPERANDS - 1)
+    return ir_node_error(ctx->diag, node, "%d inputs; kernels take at most %d",
+                         node->num_inputs, PW_MAX_OPERANDS - 1);
+  if (node->inputs[0]->type.dtype == IR_DTYPE_BOOL)
+    return ir_node_error(ctx->diag, node, "no kernel for %s on bool", ir_op_name(node->op));
+  for (int k = 0; k < node->num_inputs; k++)
+    inputs[k] = k;
+  return pw_lower_map(ctx, node, inputs, node->num_inputs, variadic_element, NULL, out);
+}
+
+/* --- Where --------------------------------------------------------------------------------- */
+static LLVMValueRef where_element(kernel_builder *kb, const ir_node *node,
+                                  const LLVMValueRef *operands, void *opaque) {
+  LLVMValueRef condition =
+      LLVMBuildICmp(B, LLVMIntNE, operands[0], LLVMConstNull(LLVMTypeOf(operands[0])), "");
+  return LLVMBuildSelect(B, condition, operands[1], operands[2], "");
+}
+
+int lower_where(lower_context *ctx, const ir_node *node, lower_result *out) {
+  static const int all[] = {0, 1, 2};
+  return pw_lower_map(ctx, node, all, 3, where_element, NULL, out);
+}

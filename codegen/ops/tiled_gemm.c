@@ -1,0 +1,185 @@
+/* The tiled GEMM kernel: shared-memory A/B slices per K step, 4x4 register micro-tiles, and
+ * edge tiles handled by clamped loads (so the loaders stay branch-free on both targets). */
+#include "codegen/ops/tiled_gemm.h"
+
+#include "ir/infer.h"
+
+#define B (kb_llvm_builder(kb))
+
+enum { SHARED_STRIDE = TG_TILE_M + 1 }; /* one pad word: column-wise stores hit 16 banks */
+_Static_assert(TG_TILE_M == TG_TILE_N, "A and B slices share one shared-memory layout");
+_Static_assert(TG_TILE_M * TG_TILE_K % TG_THREADS == 0, "whole loads per thread");
+
+LLVMValueRef tg_i32(kernel_builder *kb, int64_t value) {
+  return LLVMConstInt(LLVMInt32TypeInContext(kb_context(kb)), (unsigned long long)value, 1);
+}
+
+LLVMValueRef tg_f32(kernel_builder *kb, double value) {
+  return LLVMConstReal(LLVMFloatTypeInContext(kb_context(kb)), value);
+}
+
+static LLVMValueRef element_address(kernel_builder *kb, LLVMValueRef base, LLVMValueRef index) {
+  LLVMTypeRef f32 = LLVMFloatTypeInContext(kb_context(kb));
+  LLVMValueRef wide = LLVMBuildSExt(B, index, LLVMInt64TypeInContext(kb_context(kb)), "");
+  return LLVMBuildInBoundsGEP2(B, f32, base, &wide, 1, "");
+}
+
+LLVMValueRef tg_load_f32(kernel_builder *kb, LLVMValueRef base, LLVMValueRef index) {
+  return LLVMBuildLoad2(B, LLVMFloatTypeInContext(kb_context(kb)),
+                        element_address(kb, base, index), "");
+}
+
+void tg_store_f32(kernel_builder *kb, LLVMValueRef base, LLVMValueRef index, LLVMValueRef value) {
+  LLVMBuildStore(B, value, element_address(kb, base, index));
+}
+
+LLVMValueRef tg_fmuladd(kernel_builder *kb, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c) {
+  LLVMTypeRef f32 = LLVMFloatTypeInContext(kb_context(kb));
+  LLVMValueRef args[3] = {a, b, c};
+  return kb_intrinsic(kb, "llvm.fmuladd", f32, &f32, 1, args, 3);
+}
+
+LLVMValueRef tg_clamp(kernel_builder *kb, LLVMValueRef value, LLVMValueRef low,
+                      LLVMValueRef high) {
+  LLVMValueRef above = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, value, low, ""), low,
+                                       value, "");
+  return LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSGT, above, high, ""), high, above, "");
+}
+
+typedef struct tile_geometry {
+  LLVMValueRef m0, n0, k0, batch;
+} tile_geometry;
+
+/* One operand slice into shared memory: element e of the slice (e = t + 256 r) maps to
+ * (outer, kk) so that adjacent threads read adjacent global words. */
+static void stage_slice(kernel_builder *kb, const tiled_gemm_desc *desc, const tile_geometry *g,
+                        LLVMValueRef shared, int is_a) {
+  bool k_fast = is_a ? !desc->a_m_contiguous : desc->b_k_contiguous;
+  int64_t outer_size = is_a ? desc->m : desc->n;
+  LLVMValueRef outer0 = is_a ? g->m0 : g->n0;
+  for (int r = 0; r < TG_TILE_M * TG_TILE_K / TG_THREADS; r++) {
+    LLVMValueRef e = LLVMBuildAdd(B, kb_linear_thread_index(kb), tg_i32(kb, r * TG_THREADS), "");
+    LLVMValueRef kk, outer;
+    if (k_fast) {
+      kk = LLVMBuildAnd(B, e, tg_i32(kb, TG_TILE_K - 1), "kk");
+      outer = LLVMBuildLShr(B, e, tg_i32(kb, 4), "outer");
+    } else {
+      outer = LLVMBuildAnd(B, e, tg_i32(kb, TG_TILE_M - 1), "outer");
+      kk = LLVMBuildLShr(B, e, tg_i32(kb, 6), "kk");
+    }
+    LLVMValueRef global_outer = LLVMBuildAdd(B, outer0, outer, "");
+    LLVMValueRef global_k = LLVMBuildAdd(B, g->k0, kk, "");
+    LLVMValueRef inside =
+        LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSLT, global_outer, tg_i32(kb, outer_size), ""),
+                     LLVMBuildICmp(B, LLVMIntSLT, global_k, tg_i32(kb, desc->k), ""), "");
+    LLVMValueRef safe_outer = LLVMBuildSelect(B, inside, global_outer, tg_i32(kb, 0), "");
+    LLVMValueRef safe_k = LLVMBuildSelect(B, inside, global_k, tg_i32(kb, 0), "");
+    LLVMValueRef value = is_a ? desc->load_a(kb, desc->user, g->batch, safe_outer, safe_k)
+                              : desc->load_b(kb, desc->user, g->batch, safe_k, safe_outer);
+    value = LLVMBuildSelect(B, inside, value, tg_f32(kb, 0), "");
+    LLVMValueRef slot = LLVMBuildAdd(B, LLVMBuildMul(B, kk, tg_i32(kb, SHARED_STRIDE), ""),
+                                     outer, "");
+    tg_store_f32(kb, shared, slot, value);
+  }
+}
+
+/* acc[i][j] += A[ty + 16 i][kk] * B[kk][tx + 16 j] over the 16 staged kk. */
+static void multiply_slices(kernel_builder *kb, kb_var *acc, LLVMValueRef shared_a,
+                            LLVMValueRef shared_b) {
+  LLVMValueRef t = kb_linear_thread_index(kb);
+  LLVMValueRef ty = LLVMBuildLShr(B, t, tg_i32(kb, 4), "ty");
+  LLVMValueRef tx = LLVMBuildAnd(B, t, tg_i32(kb, 15), "tx");
+  LLVMValueRef sums = kb_var_load(kb, acc);
+  LLVMValueRef lanes[TG_MICRO * TG_MICRO];
+  for (int i = 0; i < TG_MICRO * TG_MICRO; i++)
+    lanes[i] = LLVMBuildExtractElement(B, sums, tg_i32(kb, i), "");
+  for (int kk = 0; kk < TG_TILE_K; kk++) {
+    LLVMValueRef a[TG_MICRO], b[TG_MICRO];
+    for (int i = 0; i < TG_MICRO; i++) {
+      LLVMValueRef row = LLVMBuildAdd(B, ty, tg_i32(kb, kk * SHARED_STRIDE + 16 * i), "");
+      LLVMValueRef col = LLVMBuildAdd(B, tx, tg_i32(kb, kk * SHARED_STRIDE + 16 * i), "");
+      a[i] = tg_load_f32(kb, shared_a, row);
+      b[i] = tg_load_f32(kb, shared_b, col);
+    }
+    for (int i = 0; i < TG_MICRO; i++)
+      for (int j = 0; j < TG_MICRO; j++)
+        lanes[i * TG_MICRO + j] = tg_fmuladd(kb, a[i], b[j], lanes[i * TG_MICRO + j]);
+  }
+  for (int i = 0; i < TG_MICRO * TG_MICRO; i++)
+    sums = LLVMBuildInsertElement(B, sums, lanes[i], tg_i32(kb, i), "");
+  kb_var_store(kb, acc, sums);
+}
+
+static void store_micro_tile(kernel_builder *kb, const tiled_gemm_desc *desc,
+                             const tile_geometry *g, kb_var *acc) {
+  LLVMValueRef t = kb_linear_thread_index(kb);
+  LLVMValueRef row0 = LLVMBuildAdd(B, g->m0, LLVMBuildLShr(B, t, tg_i32(kb, 4), ""), "row0");
+  LLVMValueRef col0 = LLVMBuildAdd(B, g->n0, LLVMBuildAnd(B, t, tg_i32(kb, 15), ""), "col0");
+  LLVMValueRef sums = kb_var_load(kb, acc);
+  for (int i = 0; i < TG_MICRO; i++) {
+    LLVMValueRef row = LLVMBuildAdd(B, row0, tg_i32(kb, 16 * i), "row");
+    for (int j = 0; j < TG_MICRO; j++) {
+      LLVMValueRef col = LLVMBuildAdd(B, col0, tg_i32(kb, 16 * j), "col");
+      LLVMValueRef inside =
+          LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSLT, row, tg_i32(kb, desc->m), ""),
+                       LLVMBuildICmp(B, LLVMIntSLT, col, tg_i32(kb, desc->n), ""), "");
+      LLVMValueRef value = LLVMBuildExtractElement(B, sums, tg_i32(kb, i * TG_MICRO + j), "");
+      kb_if_begin(kb, inside);
+      desc->store_c(kb, desc->user, g->batch, row, col, value);
+      kb_if_end(kb);
+    }
+  }
+}
+
+static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc) {
+  if (kb_kernel_begin(kb, desc->kernel_name, desc->params, desc->param_count, TG_THREADS) != 0)
+    return -1;
+  LLVMTypeRef f32 = LLVMFloatTypeInContext(kb_context(kb));
+  LLVMValueRef shared_a = kb_shared_array(kb, f32, TG_TILE_K * SHARED_STRIDE);
+  LLVMValueRef shared_b = kb_shared_array(kb, f32, TG_TILE_K * SHARED_STRIDE);
+  tile_geometry g = {
+      .m0 = LLVMBuildMul(B, kb_block_index(kb, KB_Y), tg_i32(kb, TG_TILE_M), "m0"),
+      .n0 = LLVMBuildMul(B, kb_block_index(kb, KB_X), tg_i32(kb, TG_TILE_N), "n0"),
+      .batch = kb_block_index(kb, KB_Z),
+  };
+  kb_var *acc = kb_thread_var(kb, LLVMVectorType(f32, TG_MICRO * TG_MICRO), "acc");
+  kb_var_store(kb, acc, LLVMConstNull(LLVMVectorType(f32, TG_MICRO * TG_MICRO)));
+  int64_t k_tiles = (desc->k + TG_TILE_K - 1) / TG_TILE_K;
+  LLVMValueRef kt = kb_uniform_for_begin(kb, tg_i32(kb, 0), tg_i32(kb, k_tiles), tg_i32(kb, 1));
+  g.k0 = LLVMBuildMul(B, kt, tg_i32(kb, TG_TILE_K), "k0");
+  stage_slice(kb, desc, &g, shared_a, 1);
+  stage_slice(kb, desc, &g, shared_b, 0);
+  kb_barrier(kb);
+  multiply_slices(kb, acc, shared_a, shared_b);
+  kb_barrier(kb); /* the next slices overwrite what this step read */
+  kb_uniform_for_end(kb);
+  store_micro_tile(kb, desc, &g, acc);
+  return kb_kernel_end(kb);
+}
+
+lower_launch *tiled_gemm_lower(lower_context *ctx, const ir_node *node,
+                               const tiled_gemm_desc *desc, lower_result *out) {
+  int64_t m_tiles = (desc->m + TG_TILE_M - 1) / TG_TILE_M;
+  int64_t n_tiles = (desc->n + TG_TILE_N - 1) / TG_TILE_N;
+  if (desc->m > INT32_MAX / 2 || desc->n > INT32_MAX / 2 || desc->k > INT32_MAX / 2 ||
+      m_tiles > TG_MAX_GRID_YZ || desc->batch > TG_MAX_GRID_YZ || desc->batch < 1) {
+    ir_node_error(ctx->diag, node,
+                  "GEMM of %lld batches of %lldx%lldx%lld is too large for one launch",
+                  (long long)desc->batch, (long long)desc->m, (long long)desc->n,
+                  (long long)desc->k);
+    return NULL;
+  }
+  if (define_kernel(ctx->kb, desc) != 0 || kb_failed(ctx->kb)) {
+    ir_node_error(ctx->diag, node, "could not build the tiled GEMM kernel");
+    return NULL;
+  }
+  lower_launch *launch =
+      lower_add_launch(out, desc->kernel_name, (uint32_t)(n_tiles ? n_tiles : 1), TG_THREADS);
+  if (!launch) {
+    ir_node_error(ctx->diag, node, "too many launches for one node");
+    return NULL;
+  }
+  launch->grid[1] = (uint32_t)(m_tiles ? m_tiles : 1);
+  launch->grid[2] = (uint32_t)desc->batch;
+  return launch;
+}

@@ -1,0 +1,65 @@
+/* Shared-memory tiled GEMM kernel generator behind MatMul, Gemm and Conv (implicit GEMM):
+ * C[batch][m][n] = sum_k A[batch][m][k] * B[batch][k][n], operands reached through callbacks. */
+#ifndef DLCC_CODEGEN_OPS_TILED_GEMM_H
+#define DLCC_CODEGEN_OPS_TILED_GEMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "codegen/ops/op_lowering.h"
+
+/* One block computes a 64x64 tile of C; the K loop stages 16-deep slices of A and B in
+ * shared memory; each of the 256 threads accumulates a 4x4 register micro-tile whose rows
+ * and columns are 16 apart (so a warp reads consecutive shared words and stores
+ * consecutive output columns). */
+enum {
+  TG_TILE_M = 64,
+  TG_TILE_N = 64,
+  TG_TILE_K = 16,
+  TG_THREADS = 256,
+  TG_MICRO = 4,
+  TG_MAX_GRID_YZ = 65535
+};
+
+/* Emits A[row][k] (load_a) or B[k][col] (load_b) of batch `batch` (blockIdx.z) as f32.
+ * The coordinates are i32 and already clamped into the matrix, so the callback may load
+ * without a guard; it must itself keep any extra addressing (Conv padding) in bounds and
+ * return 0 there. */
+typedef LLVMValueRef (*tg_load_fn)(kernel_builder *kb, const void *user, LLVMValueRef batch,
+                                   LLVMValueRef row, LLVMValueRef col);
+/* Stores the finished C[row][col] (in bounds) of batch `batch`. */
+typedef void (*tg_store_fn)(kernel_builder *kb, const void *user, LLVMValueRef batch,
+                            LLVMValueRef row, LLVMValueRef col, LLVMValueRef value);
+
+typedef struct tiled_gemm_desc {
+  const char *kernel_name;
+  const kb_param *params;
+  int param_count;
+  int64_t m, n, k; /* sizes of one batch */
+  int64_t batch;   /* independent GEMMs, one grid z slice each */
+  tg_load_fn load_a;
+  bool a_m_contiguous; /* adjacent m are adjacent in memory (a transposed A) */
+  tg_load_fn load_b;
+  bool b_k_contiguous; /* adjacent k are adjacent in memory (a transposed B) */
+  tg_store_fn store_c;
+  const void *user;
+} tiled_gemm_desc;
+
+/* Defines the kernel in ctx->kb and appends its launch (grid ceil(n/64) x ceil(m/64) x
+ * batch, 256 threads); the caller then adds the launch arguments matching desc->params.
+ * Returns the launch, or NULL with an error naming `node`. */
+lower_launch *tiled_gemm_lower(lower_context *ctx, const ir_node *node,
+                               const tiled_gemm_desc *desc, lower_result *out);
+
+/* Small IR helpers the GEMM-family lowerings share. */
+LLVMValueRef tg_i32(kernel_builder *kb, int64_t value);
+LLVMValueRef tg_f32(kernel_builder *kb, double value);
+/* base[index] as f32 (index i32, sign-extended). */
+LLVMValueRef tg_load_f32(kernel_builder *kb, LLVMValueRef base, LLVMValueRef index);
+void tg_store_f32(kernel_builder *kb, LLVMValueRef base, LLVMValueRef index, LLVMValueRef value);
+/* a * b + c, fused where the target has FMA (llvm.fmuladd). */
+LLVMValueRef tg_fmuladd(kernel_builder *kb, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c);
+/* min(max(value, low), high) for i32. */
+LLVMValueRef tg_clamp(kernel_builder *kb, LLVMValueRef value, LLVMValueRef low, LLVMValueRef high);
+
+#endif
