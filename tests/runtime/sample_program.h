@@ -17,6 +17,8 @@ const dlrt_program *sample_program(void);
 /* The same program with PTX modules replaced (for module selection and JIT errors). */
 dlrt_program sample_program_with_modules(const dlrt_ptx_module *modules, uint32_t count);
 const float *sample_weights(void);
+/* The PTX of the sample kernels (sm_70 and later). */
+const char *sample_ptx_text(void);
 /* Fills inputs deterministically and computes the expected outputs. */
 void sample_data(float *x, float *y, float *expected_sum, float *expected_partials);
 
