@@ -1,0 +1,154 @@
+/* MatMul lowering (tiled GEMM) on the host twin against a C reference, and through ptxas. */
+#include "dense_test_util.h"
+
+#include <string.h>
+
+/* Offset of a right-aligned broadcast operand's matrix for output batch index `batch`. */
+static int64_t reference_batch_offset(const ir_type *operand, int matrix_rank, int64_t matrix,
+                                      const int64_t *batch_dims, int batch_rank, int64_t batch) {
+  int own_rank = operand->rank - matrix_rank;
+  int64_t offset = 0, stride = matrix;
+  for (int d = batch_rank - 1; d >= 0; d--) {
+    int64_t index = batch % batch_dims[d];
+    batch /= batch_dims[d];
+    int own = d - (batch_rank - own_rank);
+    if (own < 0)
+      continue;
+    if (operand->dims[own] != 1)
+      offset += index * stride;
+    stride *= operand->dims[own];
+  }
+  return offset;
+}
+
+static void reference_matmul(const ir_type *a, const float *a_data, const ir_type *b,
+                             const float *b_data, const ir_type *y, float *out) {
+  int64_t m = a->rank == 1 ? 1 : a->dims[a->rank - 2], k = a->dims[a->rank - 1];
+  int64_t n = b->rank == 1 ? 1 : b->dims[b->rank - 1];
+  int batch_rank = y->rank - (a->rank == 1 ? 0 : 1) - (b->rank == 1 ? 0 : 1);
+  int64_t batch_count = 1;
+  for (int d = 0; d < batch_rank; d++)
+    batch_count *= y->dims[d];
+  for (int64_t batch = 0; batch < batch_count; batch++) {
+    const float *a_matrix = a_data + reference_batch_offset(a, a->rank == 1 ? 1 : 2, m * k,
+                                                            y->dims, batch_rank, batch);
+    const float *b_matrix = b_data + reference_batch_offset(b, b->rank == 1 ? 1 : 2, k * n,
+                                                            y->dims, batch_rank, batch);
+    for (int64_t i = 0; i < m; i++)
+      for (int64_t j = 0; j < n; j++) {
+        double sum = 0;
+        for (int64_t p = 0; p < k; p++)
+          sum += (double)a_matrix[i * k + p] * b_matrix[p * n + j];
+        out[(batch * m + i) * n + j] = (float)sum;
+      }
+  }
+}
+
+/* Builds Y = MatMul(A, B) with A an input and B a constant (like a weight), runs it and
+ * compares; checks the PTX when `ptx` is set. */
+static void check_matmul(int a_rank, const int64_t *a_dims, int b_rank, const int64_t *b_dims,
+                         const int64_t *expected_dims, int expected_rank, int ptx,
+                         const char *label) {
+  ir_graph *graph = ir_graph_create("matmul");
+  ir_type a_type = dense_type(IR_DTYPE_F32, a_rank, a_dims);
+  ir_type b_type = dense_type(IR_DTYPE_F32, b_rank, b_dims);
+  float *a_data = dense_random_array((size_t)dense_count(&a_type), 1);
+  float *b_data = dense_random_array((size_t)dense_count(&b_type), 2);
+  ir_value *inputs[2] = {ir_graph_add_input(graph, "a", a_type),
+                         ir_graph_add_constant(graph, "b", b_type, b_data)};
+  ir_node *node = ir_graph_add_node(graph, NULL, IR_OP_MATMUL, "mm", inputs, 2, NULL, 1);
+  dense_infer(graph, node);
+  const ir_type *y = &node->outputs[0]->type;
+  assert_int_equal(y->rank, expected_rank);
+  for (int d = 0; d < expected_rank; d++)
+    assert_int_equal(y->dims[d], expected_dims[d]);
+  const void *data[2] = {a_data, NULL};
+  void *outputs[1] = {NULL};
+  dense_run(graph, node, data, outputs, label);
+  size_t count = (size_t)dense_count(y);
+  float *expected = malloc(count * sizeof *expected);
+  reference_matmul(&a_type, a_data, &b_type, b_data, y, expected);
+  dense_expect_close(outputs[0], expected, count, 1e-4);
+  if (ptx)
+    dense_check_ptx(graph, node);
+  free(expected);
+  free(outputs[0]);
+  free(a_data);
+  free(b_data);
+  ir_graph_destroy(graph);
+}
+
+static void test_square_tile_multiple(void **state) {
+  (void)state;
+  check_matmul(2, (int64_t[]){64, 32}, 2, (int64_t[]){32, 128}, (int64_t[]){64, 128}, 2, 1,
+               "64x32 @ 32x128");
+}
+
+static void test_ragged_edges(void **state) {
+  (void)state;
+  /* M, N and K all off the 64/64/16 tile grid. */
+  check_matmul(2, (int64_t[]){67, 37}, 2, (int64_t[]){37, 71}, (int64_t[]){67, 71}, 2, 0, NULL);
+  check_matmul(2, (int64_t[]){1, 5}, 2, (int64_t[]){5, 3}, (int64_t[]){1, 3}, 2, 0, NULL);
+  check_matmul(2, (int64_t[]){130, 17}, 2, (int64_t[]){17, 1}, (int64_t[]){130, 1}, 2, 0, NULL);
+}
+
+static void test_batched(void **state) {
+  (void)state;
+  check_matmul(3, (int64_t[]){3, 20, 33}, 3, (int64_t[]){3, 33, 18}, (int64_t[]){3, 20, 18}, 3,
+               1, "batched 3x20x33 @ 3x33x18");
+}
+
+static void test_broadcast_batch(void **state) {
+  (void)state;
+  /* B's batch of 1 broadcasts over A's 2x3; A's 1 broadcasts over B's 4. */
+  check_matmul(4, (int64_t[]){2, 3, 9, 17}, 3, (int64_t[]){1, 17, 5}, (int64_t[]){2, 3, 9, 5},
+               4, 0, NULL);
+  check_matmul(3, (int64_t[]){1, 6, 10}, 3, (int64_t[]){4, 10, 7}, (int64_t[]){4, 6, 7}, 3, 1,
+               NULL);
+  /* A shared weight over a folded batch (transformer projection). */
+  check_matmul(3, (int64_t[]){2, 50, 96}, 2, (int64_t[]){96, 80}, (int64_t[]){2, 50, 80}, 3, 1,
+               "2x50x96 @ 96x80 (batch folded into M)");
+}
+
+static void test_vectors(void **state) {
+  (void)state;
+  check_matmul(1, (int64_t[]){19}, 2, (int64_t[]){19, 23}, (int64_t[]){23}, 1, 1, NULL);
+  check_matmul(2, (int64_t[]){21, 19}, 1, (int64_t[]){19}, (int64_t[]){21}, 1, 0, NULL);
+  check_matmul(1, (int64_t[]){40}, 1, (int64_t[]){40}, (int64_t[]){0}, 0, 0, NULL);
+  check_matmul(3, (int64_t[]){2, 4, 9}, 1, (int64_t[]){9}, (int64_t[]){2, 4}, 2, 0, NULL);
+  check_matmul(1, (int64_t[]){9}, 3, (int64_t[]){3, 9, 5}, (int64_t[]){3, 5}, 2, 0, NULL);
+}
+
+static void test_transformer_sized(void **state) {
+  (void)state;
+  check_matmul(2, (int64_t[]){128, 512}, 2, (int64_t[]){512, 512}, (int64_t[]){128, 512}, 2, 0,
+               "128x512 @ 512x512");
+}
+
+static void test_rejects_integer(void **state) {
+  (void)state;
+  ir_graph *graph = ir_graph_create("matmul_i32");
+  int64_t dims[2] = {4, 4};
+  ir_value *inputs[2] = {ir_graph_add_input(graph, "a", dense_type(IR_DTYPE_I32, 2, dims)),
+                         ir_graph_add_input(graph, "b", dense_type(IR_DTYPE_I32, 2, dims))};
+  ir_node *node = ir_graph_add_node(graph, NULL, IR_OP_MATMUL, "int_mm", inputs, 2, NULL, 1);
+  dense_infer(graph, node);
+  dl_diag diag;
+  dl_diag_init(&diag);
+  void *outputs[1] = {NULL};
+  assert_int_equal(op_harness_run(graph, node, NULL, outputs, &diag), -1);
+  assert_non_null(strstr(dl_diag_message(&diag, 0), "int_mm"));
+  assert_non_null(strstr(dl_diag_message(&diag, 0), "f32"));
+  dl_diag_deinit(&diag);
+  ir_graph_destroy(graph);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_square_tile_multiple), cmocka_unit_test(test_ragged_edges),
+      cmocka_unit_test(test_batched),              cmocka_unit_test(test_broadcast_batch),
+      cmocka_unit_test(test_vectors),              cmocka_unit_test(test_transformer_sized),
+      cmocka_unit_test(test_rejects_integer),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
