@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ir/infer.h"
+
 /* IR versions: 3 introduced opset_import; newer ones than this are refused. */
 enum { ONNX_MIN_IR_VERSION = 3, ONNX_MAX_IR_VERSION = 13 };
 
@@ -113,6 +115,36 @@ static int import_inputs(onnx_import *import) {
   return status;
 }
 
+/* The type the model declares for an output must agree with the inferred one: element
+ * type always, and each dimension where both are static numbers. */
+static int check_declared_type(onnx_import *import, const Onnx__ValueInfoProto *info,
+                               const ir_value *value) {
+  const Onnx__TypeProto *type = info->type;
+  if (!type || type->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !type->tensor_type)
+    return 0;
+  const Onnx__TypeProto__Tensor *tensor = type->tensor_type;
+  char inferred[160];
+  ir_format_type(import->graph, &value->type, inferred, sizeof(inferred));
+  if (tensor->has_elem_type && tensor->elem_type != 0 &&
+      ir_dtype_from_onnx(tensor->elem_type) != value->type.dtype)
+    return onnx_error(import, "graph output '%s' is declared with ONNX element type %d but "
+                              "computes %s", value->name, (int)tensor->elem_type, inferred);
+  if (!tensor->shape)
+    return 0;
+  bool agrees = (int)tensor->shape->n_dim == value->type.rank;
+  for (size_t i = 0; agrees && i < tensor->shape->n_dim; i++) {
+    const Onnx__TensorShapeProto__Dimension *dim = tensor->shape->dim[i];
+    if (dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
+        ir_dim_is_static(value->type.dims[i]) && dim->dim_value != value->type.dims[i])
+      agrees = false;
+  }
+  if (!agrees)
+    return onnx_error(import, "graph output '%s' is declared with another shape (rank %zu) "
+                              "than the %s it computes", value->name, tensor->shape->n_dim,
+                      inferred);
+  return 0;
+}
+
 static int mark_outputs(onnx_import *import) {
   const Onnx__GraphProto *graph = import->graph_proto;
   int status = 0;
@@ -123,6 +155,8 @@ static int mark_outputs(onnx_import *import) {
     ir_value *value = ir_graph_find_value(import->graph, name);
     if (!value)
       status = onnx_error(import, "graph output '%s' is not computed by any node", name);
+    else if (check_declared_type(import, graph->output[i], value) != 0)
+      status = -1;
     else if (ir_graph_add_output(import->graph, value) != 0)
       status = onnx_error(import, "out of memory");
   }

@@ -20,7 +20,7 @@ def save(folder, name, nodes, inputs, outputs, initializers=(), opset=17):
 def relu_model(folder, name, initializer, opset=17):
     """y = Relu(w) where w is the given (possibly broken) initializer."""
     save(folder, name, [helper.make_node("Relu", ["w"], ["y"], name="relu")], [],
-         [helper.make_tensor_value_info("y", F, None)], [initializer], opset)
+         [helper.make_tensor_value_info("y", initializer.data_type, None)], [initializer], opset)
 
 
 def external(name, location, offset=None, length=16):
@@ -98,7 +98,13 @@ def main(out):
          [helper.make_tensor_value_info("x", F, ["batch", 4])], [y])
     # Opset 1 spelled Cast's target type as a string.
     save(folder, "cast_string_to", [helper.make_node("Cast", ["x"], ["y"], name="cast", to="DOUBLE")],
-         [helper.make_tensor_value_info("x", F, [2])], [y], opset=1)
+         [helper.make_tensor_value_info("x", F, [2])],
+         [helper.make_tensor_value_info("y", TensorProto.DOUBLE, [2])], opset=1)
+    # An output declared with another element type and shape than the node computes.
+    save(folder, "wrong_output_type", [helper.make_node("Relu", ["x"], ["y"], name="relu")], [x],
+         [helper.make_tensor_value_info("y", TensorProto.INT64, [1, 3, 8, 8])])
+    save(folder, "wrong_output_shape", [helper.make_node("Relu", ["x"], ["y"], name="relu")], [x],
+         [helper.make_tensor_value_info("y", F, [1, 3, 8, 9])])
     # Softmax at opset 11 over axis 1 of a 4-D input becomes Flatten → Softmax → Reshape.
     save(folder, "softmax_axis1", [helper.make_node("Softmax", ["x"], ["y"], name="softmax", axis=1)],
          [x], [y], opset=11)

@@ -128,6 +128,11 @@ static void test_graph_structure_errors(void **state) {
   expect_failure(CASES "string_input.onnx", NULL, "value 's': unsupported element type", NULL);
   expect_failure(CASES "missing_dim.onnx", NULL, "value 'x': dimension 1 has neither", NULL);
   expect_failure(CASES "missing_output.onnx", NULL, "graph output 'y' is not computed", NULL);
+  expect_failure(CASES "wrong_output_type.onnx", NULL,
+                 "graph output 'y' is declared with ONNX element type 7 but computes f32[1,3,8,8]",
+                 NULL);
+  expect_failure(CASES "wrong_output_shape.onnx", NULL,
+                 "graph output 'y' is declared with another shape", NULL);
 }
 
 static void test_symbolic_dims_and_bindings(void **state) {
