@@ -1,0 +1,122 @@
+/* Gemm → tiled GEMM: Y = alpha * op(A) op(B) + beta * C, with transA/transB read through
+ * the loaders' strides and C broadcast to [M, N] in the epilogue. */
+#include "codegen/ops/tiled_gemm.h"
+#include "ir/infer.h"
+
+#define B (kb_llvm_builder(kb))
+
+typedef struct gemm_plan {
+  int64_t m, n, k;
+  bool trans_a, trans_b;
+  float alpha, beta;
+  bool has_c;
+  int64_t c_row_stride, c_col_stride; /* 0 along broadcast axes */
+  int y_param;
+} gemm_plan;
+
+enum { PARAM_A, PARAM_B, PARAM_C };
+
+static LLVMValueRef linear(kernel_builder *kb, LLVMValueRef major, int64_t stride,
+                           LLVMValueRef minor) {
+  return LLVMBuildAdd(B, LLVMBuildMul(B, major, tg_i32(kb, stride), ""), minor, "");
+}
+
+static LLVMValueRef load_a(kernel_builder *kb, const void *user, LLVMValueRef batch,
+                           LLVMValueRef row, LLVMValueRef col) {
+  (void)batch;
+  const gemm_plan *plan = user;
+  LLVMValueRef index = plan->trans_a ? linear(kb, col, plan->m, row) : linear(kb, row, plan->k, col);
+  return tg_load_f32(kb, kb_param_value(kb, PARAM_A), index);
+}
+
+static LLVMValueRef load_b(kernel_builder *kb, const void *user, LLVMValueRef batch,
+                           LLVMValueRef row, LLVMValueRef col) {
+  (void)batch;
+  const gemm_plan *plan = user;
+  LLVMValueRef index = plan->trans_b ? linear(kb, col, plan->k, row) : linear(kb, row, plan->n, col);
+  return tg_load_f32(kb, kb_param_value(kb, PARAM_B), index);
+}
+
+static void store_y(kernel_builder *kb, const void *user, LLVMValueRef batch, LLVMValueRef row,
+                    LLVMValueRef col, LLVMValueRef value) {
+  (void)batch;
+  const gemm_plan *plan = user;
+  if (plan->alpha != 1.0f)
+    value = LLVMBuildFMul(B, value, tg_f32(kb, plan->alpha), "");
+  if (plan->has_c && plan->beta != 0.0f) {
+    LLVMValueRef index = LLVMBuildAdd(
+        B, LLVMBuildMul(B, row, tg_i32(kb, plan->c_row_stride), ""),
+        LLVMBuildMul(B, col, tg_i32(kb, plan->c_col_stride), ""), "");
+    LLVMValueRef c = tg_load_f32(kb, kb_param_value(kb, PARAM_C), index);
+    value = plan->beta == 1.0f ? LLVMBuildFAdd(B, value, c, "")
+                               : tg_fmuladd(kb, c, tg_f32(kb, plan->beta), value);
+  }
+  tg_store_f32(kb, kb_param_value(kb, plan->y_param), linear(kb, row, plan->n, col), value);
+}
+
+static int plan_gemm(const ir_node *node, gemm_plan *plan, dl_diag *diag) {
+  const ir_type *a = &node->inputs[0]->type, *b = &node->inputs[1]->type;
+  const ir_value *c = ir_node_input(node, 2);
+  int64_t trans_a, trans_b;
+  *plan = (gemm_plan){0};
+  if (ir_attr_int(node, "transA", 0, &trans_a, diag) != 0 ||
+      ir_attr_int(node, "transB", 0, &trans_b, diag) != 0 ||
+      ir_attr_float(node, "alpha", 1.0f, &plan->alpha, diag) != 0 ||
+      ir_attr_float(node, "beta", 1.0f, &plan->beta, diag) != 0)
+    return -1;
+  if (a->dtype != IR_DTYPE_F32 || b->dtype != IR_DTYPE_F32 || (c && c->type.dtype != IR_DTYPE_F32))
+    return ir_node_error(diag, node, "the GPU Gemm supports f32 only (got %s)",
+                         ir_dtype_name(a->dtype));
+  if (a->rank != 2 || b->rank != 2 || !ir_type_is_static(a) || !ir_type_is_static(b) ||
+      (c && !ir_type_is_static(&c->type)))
+    return ir_node_error(diag, node, "the GPU Gemm needs static 2-D A and B");
+  plan->trans_a = trans_a != 0, plan->trans_b = trans_b != 0;
+  plan->m = a->dims[plan->trans_a ? 1 : 0];
+  plan->k = a->dims[plan->trans_a ? 0 : 1];
+  plan->n = b->dims[plan->trans_b ? 0 : 1];
+  plan->has_c = c != NULL;
+  plan->y_param = c ? 3 : 2;
+  if (c) {
+    const ir_type *ct = &c->type;
+    if (ct->rank > 2)
+      return ir_node_error(diag, node, "Gemm's C has rank %d; it must be at most 2", ct->rank);
+    int64_t c_rows = ct->rank == 2 ? ct->dims[0] : 1;
+    int64_t c_cols = ct->rank >= 1 ? ct->dims[ct->rank - 1] : 1;
+    plan->c_row_stride = c_rows == 1 ? 0 : c_cols;
+    plan->c_col_stride = c_cols == 1 ? 0 : 1;
+  }
+  return 0;
+}
+
+int lower_gemm(lower_context *ctx, const ir_node *node, lower_result *out) {
+  static const kb_param with_c[] = {
+      {"a", KB_PARAM_PTR}, {"b", KB_PARAM_PTR}, {"c", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
+  static const kb_param without_c[] = {{"a", KB_PARAM_PTR}, {"b", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
+  gemm_plan plan;
+  if (plan_gemm(node, &plan, ctx->diag) != 0)
+    return -1;
+  tiled_gemm_desc desc = {
+      .kernel_name = lower_kernel_name(ctx, node, "gemm"),
+      .params = plan.has_c ? with_c : without_c,
+      .param_count = plan.has_c ? 4 : 3,
+      .m = plan.m,
+      .n = plan.n,
+      .k = plan.k,
+      .batch = 1,
+      .load_a = load_a,
+      .a_m_contiguous = plan.trans_a,
+      .load_b = load_b,
+      .b_k_contiguous = plan.trans_b,
+      .store_c = store_y,
+      .user = &plan,
+  };
+  lower_launch *launch = tiled_gemm_lower(ctx, node, &desc, out);
+  if (!launch)
+    return -1;
+  lower_add_arg(launch, LOWER_ARG_INPUT, 0);
+  lower_add_arg(launch, LOWER_ARG_INPUT, 1);
+  if (plan.has_c)
+    lower_add_arg(launch, LOWER_ARG_INPUT, 2);
+  lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
+  return 0;
+}
