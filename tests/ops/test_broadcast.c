@@ -1,0 +1,245 @@
+/* Broadcasting ops (arithmetic, Pow, comparisons, Max/Min/Sum, Where) on the host twin
+ * against a C reference with its own broadcast indexing; PTX checked with ptxas. */
+#include <math.h>
+
+#include "pointwise_test.h"
+
+typedef struct shape {
+  int rank;
+  int64_t dims[4];
+} shape;
+
+/* Offset in an operand of `operand` shape for output index `linear` of `out` shape. */
+static int64_t broadcast_offset(const shape *out, const shape *operand, int64_t linear) {
+  int64_t offset = 0, stride = 1;
+  for (int d = out->rank - 1; d >= 0; d--) {
+    int64_t coordinate = linear % out->dims[d];
+    linear /= out->dims[d];
+    int source = d - (out->rank - operand->rank);
+    if (source < 0)
+      continue;
+    if (operand->dims[source] != 1)
+      offset += coordinate * stride;
+    stride *= operand->dims[source];
+  }
+  return offset;
+}
+
+static shape output_shape(const ir_node *node) {
+  shape s = {.rank = node->outputs[0]->type.rank};
+  memcpy(s.dims, node->outputs[0]->type.dims, sizeof(int64_t) * (size_t)s.rank);
+  return s;
+}
+
+static double reference_binary(ir_op op, double a, double b) {
+  switch (op) {
+  case IR_OP_ADD: return a + b;
+  case IR_OP_SUB: return a - b;
+  case IR_OP_MUL: return a * b;
+  case IR_OP_DIV: return a / b;
+  case IR_OP_POW: return pow(a, b);
+  case IR_OP_EQUAL: return a == b;
+  case IR_OP_GREATER: return a > b;
+  case IR_OP_LESS: return a < b;
+  default: return NAN;
+  }
+}
+
+/* One f32 binary op on shapes a and b; comparisons are checked as bool bytes. */
+static void run_binary(ir_op op, shape a, shape b) {
+  ir_graph *graph = ir_graph_create("binary");
+  ir_value *in[2] = {pt_input(graph, "a", IR_DTYPE_F32, a.rank, a.dims),
+                     pt_input(graph, "b", IR_DTYPE_F32, b.rank, b.dims)};
+  ir_node *node = pt_node(graph, op, in, 2, 1);
+  pt_infer(graph, node);
+  shape out = output_shape(node);
+  int64_t n = pt_count(out.rank, out.dims), na = pt_count(a.rank, a.dims), nb = pt_count(b.rank, b.dims);
+  bool positive = op == IR_OP_POW || op == IR_OP_DIV;
+  float *da = pt_random_alloc((size_t)na, 1, positive ? 0.5f : -3, 3);
+  float *db = pt_random_alloc((size_t)nb, 2, positive ? 0.5f : -3, 3);
+  if (op == IR_OP_EQUAL || op == IR_OP_GREATER || op == IR_OP_LESS)
+    for (int64_t i = 0; i < nb; i += 3) /* some exact ties */
+      db[i] = da[i % na];
+  const void *inputs[2] = {da, db};
+  void *outputs[1];
+  pt_run(graph, node, inputs, outputs);
+  bool compare = node->outputs[0]->type.dtype == IR_DTYPE_BOOL;
+  float *expected = malloc((size_t)n * sizeof(float)), *actual = malloc((size_t)n * sizeof(float));
+  for (int64_t i = 0; i < n; i++) {
+    expected[i] = (float)reference_binary(op, da[broadcast_offset(&out, &a, i)],
+                                          db[broadcast_offset(&out, &b, i)]);
+    actual[i] = compare ? (float)((uint8_t *)outputs[0])[i] : ((float *)outputs[0])[i];
+  }
+  print_message("%s a rank %d b rank %d: %lld elements\n", ir_op_name(op), a.rank, b.rank, (long long)n);
+  /* Pow goes through exp2/log2 polynomials: a few ulp of the result (rtol 1e-4 holds). */
+  pt_expect_close(actual, expected, (size_t)n, compare ? 0 : PT_RTOL, compare ? 0 : PT_ATOL);
+  pt_check_ptx(graph, node);
+  free(expected), free(actual), free(outputs[0]), free(da), free(db);
+  ir_graph_destroy(graph);
+}
+
+static void test_arithmetic_broadcasting(void **state) {
+  (void)state;
+  const shape s2345 = {4, {2, 3, 4, 5}}, s5 = {1, {5}}, scalar = {0, {0}}, s1 = {1, {1}};
+  const shape s2141 = {4, {2, 1, 4, 1}}, s315 = {3, {3, 1, 5}}, s3x1 = {2, {3, 1}};
+  const shape s1x300 = {2, {1, 300}}, s7x300 = {2, {7, 300}};
+  run_binary(IR_OP_ADD, s2345, s2345); /* same shape: one linear index */
+  run_binary(IR_OP_ADD, s2345, s5);    /* trailing vector */
+  run_binary(IR_OP_SUB, scalar, s2345);
+  run_binary(IR_OP_MUL, s2141, s315); /* both sides broadcast */
+  run_binary(IR_OP_DIV, s7x300, s1x300);
+  run_binary(IR_OP_DIV, s7x300, s1);
+  run_binary(IR_OP_MUL, s3x1, s1x300); /* outer product */
+  run_binary(IR_OP_POW, s2345, s5);
+}
+
+static void test_comparisons(void **state) {
+  (void)state;
+  const shape s = {2, {9, 33}}, row = {2, {1, 33}}, column = {2, {9, 1}};
+  run_binary(IR_OP_EQUAL, s, row);
+  run_binary(IR_OP_GREATER, column, s);
+  run_binary(IR_OP_LESS, s, s);
+}
+
+/* Large enough that the grid-stride loop and the grid cap are both exercised is too slow
+ * on the host twin; 300k elements gives a grid of 1172 blocks with a partial last block. */
+static void test_many_blocks(void **state) {
+  (void)state;
+  const shape big = {2, {1000, 300}}, row = {1, {300}};
+  run_binary(IR_OP_ADD, big, row);
+}
+
+static void test_integer_arithmetic(void **state) {
+  (void)state;
+  const int64_t dims[1] = {6};
+  const int64_t a64[6] = {1LL << 40, -7, 7, 0, 9, -9}, b64[6] = {3, 2, -2, 5, 0, -1};
+  const int32_t a32[6] = {-7, 7, -2147483647 - 1, 10, 0, 5}, b32[6] = {2, -2, -1, 0, 3, 5};
+  for (int op = 0; op < 4; op++) {
+    ir_op ops[4] = {IR_OP_ADD, IR_OP_MUL, IR_OP_SUB, IR_OP_DIV};
+    ir_graph *graph = ir_graph_create("int");
+    ir_value *in[2] = {pt_input(graph, "a", IR_DTYPE_I64, 1, dims), pt_input(graph, "b", IR_DTYPE_I64, 1, dims)};
+    ir_node *node = pt_node(graph, ops[op], in, 2, 1);
+    pt_infer(graph, node);
+    const void *inputs[2] = {a64, b64};
+    void *outputs[1];
+    pt_run(graph, node, inputs, outputs);
+    for (int i = 0; i < 6; i++) {
+      int64_t want = ops[op] == IR_OP_ADD ? a64[i] + b64[i] : ops[op] == IR_OP_MUL ? a64[i] * b64[i]
+                     : ops[op] == IR_OP_SUB ? a64[i] - b64[i] : b64[i] == 0 ? 0 : a64[i] / b64[i];
+      assert_true(((int64_t *)outputs[0])[i] == want);
+    }
+    free(outputs[0]);
+    ir_graph_destroy(graph);
+  }
+  /* i32 division truncates toward zero and never traps (x/0 → 0, INT_MIN/-1 wraps). */
+  ir_graph *graph = ir_graph_create("div32");
+  ir_value *in[2] = {pt_input(graph, "a", IR_DTYPE_I32, 1, dims), pt_input(graph, "b", IR_DTYPE_I32, 1, dims)};
+  ir_node *node = pt_node(graph, IR_OP_DIV, in, 2, 1);
+  pt_infer(graph, node);
+  const void *inputs[2] = {a32, b32};
+  void *outputs[1];
+  pt_run(graph, node, inputs, outputs);
+  const int32_t want[6] = {-3, -3, -2147483647 - 1, 0, 0, 1};
+  assert_memory_equal(outputs[0], want, sizeof(want));
+  pt_check_ptx(graph, node);
+  free(outputs[0]);
+  ir_graph_destroy(graph);
+}
+
+static void test_half_add(void **state) {
+  (void)state;
+  const int64_t dims[2] = {4, 50}, row[1] = {50};
+  ir_graph *graph = ir_graph_create("f16");
+  ir_value *in[2] = {pt_input(graph, "a", IR_DTYPE_F16, 2, dims), pt_input(graph, "b", IR_DTYPE_F16, 1, row)};
+  ir_node *node = pt_node(graph, IR_OP_ADD, in, 2, 1);
+  pt_infer(graph, node);
+  float *fa = pt_random_alloc(200, 3, -10, 10), *fb = pt_random_alloc(50, 4, -10, 10);
+  uint16_t ha[200], hb[50];
+  for (int i = 0; i < 200; i++)
+    ha[i] = ir_f32_to_f16(fa[i]);
+  for (int i = 0; i < 50; i++)
+    hb[i] = ir_f32_to_f16(fb[i]);
+  const void *inputs[2] = {ha, hb};
+  void *outputs[1];
+  pt_run(graph, node, inputs, outputs);
+  for (int i = 0; i < 200; i++) { /* f32 sum rounded once to f16: exact */
+    uint16_t want = ir_f32_to_f16(ir_f16_to_f32(ha[i]) + ir_f16_to_f32(hb[i % 50]));
+    assert_int_equal(((uint16_t *)outputs[0])[i], want);
+  }
+  pt_check_ptx(graph, node);
+  free(outputs[0]), free(fa), free(fb);
+  ir_graph_destroy(graph);
+}
+
+static void test_variadic(void **state) {
+  (void)state;
+  const shape shapes[3] = {{2, {4, 1}}, {1, {37}}, {2, {4, 37}}}, out = {2, {4, 37}};
+  static const ir_op ops[3] = {IR_OP_MAX, IR_OP_MIN, IR_OP_SUM};
+  float *data[3];
+  for (int k = 0; k < 3; k++)
+    data[k] = pt_random_alloc((size_t)pt_count(shapes[k].rank, shapes[k].dims), 10 + k, -5, 5);
+  data[2][5] = NAN; /* Max/Min propagate NaN like numpy */
+  for (int o = 0; o < 3; o++) {
+    ir_graph *graph = ir_graph_create("variadic");
+    ir_value *in[3];
+    for (int k = 0; k < 3; k++)
+      in[k] = pt_input(graph, k == 0 ? "a" : k == 1 ? "b" : "c", IR_DTYPE_F32, shapes[k].rank, shapes[k].dims);
+    ir_node *node = pt_node(graph, ops[o], in, 3, 1);
+    pt_infer(graph, node);
+    const void *inputs[3] = {data[0], data[1], data[2]};
+    void *outputs[1];
+    pt_run(graph, node, inputs, outputs);
+    float expected[148];
+    for (int64_t i = 0; i < 148; i++) {
+      double r = data[0][broadcast_offset(&out, &shapes[0], i)];
+      for (int k = 1; k < 3; k++) {
+        double v = data[k][broadcast_offset(&out, &shapes[k], i)];
+        r = ops[o] == IR_OP_SUM ? r + v : isnan(r) || isnan(v) ? NAN
+            : ops[o] == IR_OP_MAX ? fmax(r, v) : fmin(r, v);
+      }
+      expected[i] = (float)r;
+    }
+    pt_expect_close(outputs[0], expected, 148, PT_RTOL, PT_ATOL);
+    pt_check_ptx(graph, node);
+    free(outputs[0]);
+    ir_graph_destroy(graph);
+  }
+  for (int k = 0; k < 3; k++)
+    free(data[k]);
+}
+
+static void test_where(void **state) {
+  (void)state;
+  const shape cs = {2, {5, 1}}, xs = {1, {40}}, ys = {0, {0}}, out = {2, {5, 40}};
+  ir_graph *graph = ir_graph_create("where");
+  ir_value *in[3] = {pt_input(graph, "c", IR_DTYPE_BOOL, cs.rank, cs.dims),
+                     pt_input(graph, "x", IR_DTYPE_F32, xs.rank, xs.dims),
+                     pt_input(graph, "y", IR_DTYPE_F32, ys.rank, ys.dims)};
+  ir_node *node = pt_node(graph, IR_OP_WHERE, in, 3, 1);
+  pt_infer(graph, node);
+  const uint8_t condition[5] = {1, 0, 0, 1, 1};
+  float *x = pt_random_alloc(40, 5, -1, 1), y = 42.0f;
+  const void *inputs[3] = {condition, x, &y};
+  void *outputs[1];
+  pt_run(graph, node, inputs, outputs);
+  float expected[200];
+  for (int i = 0; i < 200; i++)
+    expected[i] = condition[broadcast_offset(&out, &cs, i)] ? x[i % 40] : y;
+  pt_expect_close(outputs[0], expected, 200, 0, 0);
+  pt_check_ptx(graph, node);
+  free(outputs[0]), free(x);
+  ir_graph_destroy(graph);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_arithmetic_broadcasting),
+      cmocka_unit_test(test_comparisons),
+      cmocka_unit_test(test_many_blocks),
+      cmocka_unit_test(test_integer_arithmetic),
+      cmocka_unit_test(test_half_add),
+      cmocka_unit_test(test_variadic),
+      cmocka_unit_test(test_where),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
