@@ -76,6 +76,14 @@ LLVMValueRef kb_in_prologue(kernel_builder *kb, LLVMValueRef (*emit)(kernel_buil
   return value;
 }
 
+LLVMValueRef kb_prologue_alloca(kernel_builder *kb, LLVMTypeRef type, const char *name) {
+  LLVMBasicBlockRef saved = LLVMGetInsertBlock(kb->builder);
+  LLVMPositionBuilderAtEnd(kb->builder, kb->k.prologue);
+  LLVMValueRef slot = LLVMBuildAlloca(kb->builder, type, name);
+  LLVMPositionBuilderAtEnd(kb->builder, saved);
+  return slot;
+}
+
 kernel_builder *kb_create(const kb_target_options *options, const char *module_name,
                           dl_diag *diag) {
   kernel_builder *kb = calloc(1, sizeof *kb);

@@ -112,6 +112,10 @@ void *kb_grow(kernel_builder *kb, void *array, int *capacity, int needed, size_t
 LLVMValueRef kb_const_i32(kernel_builder *kb, long long value);
 LLVMValueRef kb_const_f32(kernel_builder *kb, double value);
 LLVMValueRef kb_placeholder(kernel_builder *kb, LLVMTypeRef type);
+/* An alloca at the end of the prologue (entry block). */
+LLVMValueRef kb_prologue_alloca(kernel_builder *kb, LLVMTypeRef type, const char *name);
+/* Error unless the builder is at a block-uniform point (not inside kb_if / kb_for). */
+int kb_check_uniform_point(kernel_builder *kb, const char *what);
 /* Emits `emit(kb, context)` at the end of the prologue, then restores the position. */
 LLVMValueRef kb_in_prologue(kernel_builder *kb, LLVMValueRef (*emit)(kernel_builder *, void *),
                             void *context);

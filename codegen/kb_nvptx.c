@@ -16,7 +16,7 @@ static LLVMValueRef shuffle_32(kernel_builder *kb, const char *mode, LLVMValueRe
   int is_float = LLVMGetTypeKind(LLVMTypeOf(value)) == LLVMFloatTypeKind;
   char name[64];
   snprintf(name, sizeof name, "llvm.nvvm.shfl.sync.%s.%s", mode, is_float ? "f32" : "i32");
-  /* mask: all lanes; clamp 31 and segment mask 0: the whole warp is one segment. */
+  /* mask: all lanes; the whole warp is one segment: clamp 31, except 0 for up. */
   LLVMValueRef args[4] = {LLVMConstInt(kb->i32, 0xffffffffu, 0), value, lane,
                           kb_const_i32(kb, mode[0] == 'u' ? 0 : 31)};
   return kb_intrinsic(kb, name, LLVMTypeOf(value), NULL, 0, args, 4);

@@ -79,9 +79,10 @@ LLVMValueRef kb_shared_array(kernel_builder *kb, LLVMTypeRef element, unsigned c
 /* __syncthreads(); only at block-uniform points (not inside kb_if / kb_for). */
 int kb_barrier(kernel_builder *kb);
 /* Warp shuffles among 32 lanes (value: 32- or 64-bit int/float; lane argument uniform).
- * A lane whose source is outside the warp (down) or the block gets its own value. */
+ * A lane whose source is outside the warp (down/up) or the block gets its own value. */
 LLVMValueRef kb_shuffle_xor(kernel_builder *kb, LLVMValueRef value, LLVMValueRef lane_mask);
 LLVMValueRef kb_shuffle_down(kernel_builder *kb, LLVMValueRef value, LLVMValueRef delta);
+LLVMValueRef kb_shuffle_up(kernel_builder *kb, LLVMValueRef value, LLVMValueRef delta);
 LLVMValueRef kb_shuffle_idx(kernel_builder *kb, LLVMValueRef value, LLVMValueRef lane);
 /* atomicAdd (i32/i64/f32) on global or shared memory; returns the old value. */
 LLVMValueRef kb_atomic_add(kernel_builder *kb, LLVMValueRef pointer, LLVMValueRef value);

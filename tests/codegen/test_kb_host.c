@@ -148,6 +148,22 @@ static void test_warp_broadcast_f64(void **state) {
   free(out);
 }
 
+static void test_warp_scan_shuffle_up(void **state) {
+  fixture *f = *state;
+  int n = 128;
+  int32_t *in = malloc((size_t)n * sizeof *in), *out = calloc((size_t)n, sizeof *out);
+  for (int i = 0; i < n; i++)
+    in[i] = i % 9 - 3;
+  void *params[] = {&in, &out};
+  run(f, "warp_scan", params, 2, 1, 64, 1);
+  for (int i = 0, running = 0; i < n; i++) {
+    running = (i % 32 == 0 ? 0 : running) + in[i];
+    assert_int_equal(out[i], running);
+  }
+  free(in);
+  free(out);
+}
+
 static void test_warp_gather_per_thread_lane(void **state) {
   fixture *f = *state;
   int n = 96; /* the last warp is complete; lanes read inside their own warp */
@@ -274,6 +290,7 @@ int main(void) {
       cmocka_unit_test(test_warp_broadcast_f64), cmocka_unit_test(test_atomics_across_blocks),
       cmocka_unit_test(test_matmul_tiled),  cmocka_unit_test(test_kernel_metadata),
       cmocka_unit_test(test_oversized_block_is_refused),
+      cmocka_unit_test(test_warp_scan_shuffle_up),
       cmocka_unit_test(test_warp_gather_per_thread_lane),
       cmocka_unit_test(test_uniform_if_with_barriers),
       cmocka_unit_test(test_index_first_read_in_if),

@@ -81,6 +81,8 @@ static void check_sm(const char *sm, const char *version) {
   assert_non_null(strstr(ptx, "bar.sync"));
   assert_non_null(strstr(ptx, "shfl.sync.down"));
   assert_non_null(strstr(ptx, "shfl.sync.bfly"));
+  assert_non_null(strstr(ptx, "shfl.sync.up"));
+  assert_non_null(strstr(ptx, "shfl.sync.idx"));
   assert_non_null(strstr(ptx, "atom.global.add.f32"));
   assert_non_null(strstr(ptx, ".shared .align 16"));
 

@@ -169,6 +169,21 @@ static int warp_broadcast(kernel_builder *kb) {
   return kb_kernel_end(kb);
 }
 
+/* Inclusive prefix sum within each warp (Hillis-Steele with shuffle up 1, 2, 4, 8, 16). */
+static int warp_scan(kernel_builder *kb) {
+  kb_kernel_begin(kb, "warp_scan", in_out, 2, 1024);
+  kb_var *sum = kb_thread_var(kb, I32, "sum");
+  kb_var_store(kb, sum, tk_load(kb, I32, kb_param_value(kb, 0), tk_global_index(kb)));
+  for (int offset = 1; offset < 32; offset *= 2) {
+    LLVMValueRef lower = kb_shuffle_up(kb, kb_var_load(kb, sum), tk_i32(kb, offset));
+    kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntUGE, kb_lane_index(kb), tk_i32(kb, offset), ""));
+    kb_var_store(kb, sum, LLVMBuildAdd(B, kb_var_load(kb, sum), lower, ""));
+    kb_if_end(kb);
+  }
+  tk_store(kb, kb_param_value(kb, 1), tk_global_index(kb), kb_var_load(kb, sum));
+  return kb_kernel_end(kb);
+}
+
 /* out[i] = in[warp start + (lane * 5 + 1) % 32]: a per-thread source lane. */
 static int warp_gather(kernel_builder *kb) {
   kb_kernel_begin(kb, "warp_gather", in_out, 2, 1024);
@@ -287,7 +302,7 @@ static int matmul_tiled(kernel_builder *kb) {
 int define_test_kernels(kernel_builder *kb) {
   int (*const kernels[])(kernel_builder *) = {relu, block_sum_serial, tree_sum, tree_sum_loop, rotate_shared,
                                               warp_sum_down, warp_sum_xor, warp_broadcast,
-                                              warp_gather, maybe_reverse, index_in_if,
+                                              warp_scan, warp_gather, maybe_reverse, index_in_if,
                                               atomic_sum, atomic_count, matmul_tiled};
   int status = 0;
   for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)

@@ -1,0 +1,168 @@
+/* Conv → implicit GEMM on the tiled kernel, one group per grid z: M = output channels of
+ * the group, N = batch * out_h * out_w, K = input channels of the group * kernel_h * kernel_w;
+ * the B loader computes the im2col address (with padding) instead of materializing it. */
+#include "codegen/ops/conv.h"
+
+#include "codegen/ops/tiled_gemm.h"
+#include "ir/infer.h"
+#include "ir/infer/window.h"
+
+#define B (kb_llvm_builder(kb))
+
+enum { PARAM_X, PARAM_W, PARAM_BIAS };
+/* Below this many output channels per group a GEMM tile would be mostly idle. */
+enum { CONV_GEMM_MIN_CHANNELS = 16 };
+
+int conv_plan_read(const ir_node *node, conv_plan *plan, dl_diag *diag) {
+  const ir_type *x = &node->inputs[0]->type, *w = &node->inputs[1]->type;
+  const ir_type *y = &node->outputs[0]->type;
+  const ir_value *bias = ir_node_input(node, 2);
+  *plan = (conv_plan){0};
+  if (x->dtype != IR_DTYPE_F32 || w->dtype != IR_DTYPE_F32 ||
+      (bias && bias->type.dtype != IR_DTYPE_F32))
+    return ir_node_error(diag, node, "the GPU Conv supports f32 only (got %s)",
+                         ir_dtype_name(x->dtype));
+  if (!ir_type_is_static(x) || !ir_type_is_static(w) || !ir_type_is_static(y))
+    return ir_node_error(diag, node, "the GPU Conv needs static shapes");
+  if (x->rank != 3 && x->rank != 4)
+    return ir_node_error(diag, node, "the GPU Conv supports 1-D and 2-D convolution, not %d-D",
+                         x->rank - 2);
+  int spatial = x->rank - 2;
+  ir_window window;
+  int64_t out_spatial[IR_MAX_RANK];
+  if (ir_window_read(node, spatial, &w->dims[2], &window, diag) != 0 ||
+      ir_window_output(node, &window, &x->dims[2], out_spatial, diag) != 0 ||
+      ir_attr_int(node, "group", 1, &plan->group, diag) != 0)
+    return -1;
+  int h = spatial == 2 ? 0 : -1, wi = spatial - 1; /* axis of height (none for 1-D), width */
+  plan->batch = x->dims[0];
+  plan->in_channels = x->dims[1];
+  plan->in_h = h < 0 ? 1 : x->dims[2 + h];
+  plan->in_w = x->dims[2 + wi];
+  plan->out_channels = y->dims[1];
+  plan->out_h = h < 0 ? 1 : y->dims[2 + h];
+  plan->out_w = y->dims[2 + wi];
+  plan->in_per_group = plan->in_channels / plan->group;
+  plan->out_per_group = plan->out_channels / plan->group;
+  plan->kernel_h = h < 0 ? 1 : window.kernel[h];
+  plan->kernel_w = window.kernel[wi];
+  plan->stride_h = h < 0 ? 1 : window.strides[h];
+  plan->stride_w = window.strides[wi];
+  plan->dilation_h = h < 0 ? 1 : window.dilations[h];
+  plan->dilation_w = window.dilations[wi];
+  plan->pad_top = h < 0 ? 0 : window.pads[h];
+  plan->pad_left = window.pads[wi];
+  plan->has_bias = bias != NULL;
+  plan->y_param = bias ? 3 : 2;
+  int64_t elements = 0, weights = 0, outputs = 0;
+  if (!ir_type_element_count(x, &elements) || !ir_type_element_count(w, &weights) ||
+      !ir_type_element_count(y, &outputs) || elements > INT32_MAX || weights > INT32_MAX ||
+      outputs > INT32_MAX)
+    return ir_node_error(diag, node, "the GPU Conv needs tensors below 2^31 elements");
+  return 0;
+}
+
+LLVMValueRef conv_load_input(kernel_builder *kb, const conv_plan *plan, LLVMValueRef b,
+                             LLVMValueRef c, LLVMValueRef ih, LLVMValueRef iw) {
+  /* Unsigned compares reject negative rows/columns too. */
+  LLVMValueRef inside =
+      LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntULT, ih, tg_i32(kb, plan->in_h), ""),
+                   LLVMBuildICmp(B, LLVMIntULT, iw, tg_i32(kb, plan->in_w), ""), "inside");
+  LLVMValueRef safe_h = LLVMBuildSelect(B, inside, ih, tg_i32(kb, 0), "");
+  LLVMValueRef safe_w = LLVMBuildSelect(B, inside, iw, tg_i32(kb, 0), "");
+  LLVMValueRef plane = LLVMBuildAdd(
+      B, LLVMBuildMul(B, b, tg_i32(kb, plan->in_channels), ""), c, "");
+  LLVMValueRef index = LLVMBuildAdd(
+      B, LLVMBuildMul(B, plane, tg_i32(kb, plan->in_h), ""), safe_h, "");
+  index = LLVMBuildAdd(B, LLVMBuildMul(B, index, tg_i32(kb, plan->in_w), ""), safe_w, "");
+  LLVMValueRef value = tg_load_f32(kb, kb_param_value(kb, PARAM_X), index);
+  return LLVMBuildSelect(B, inside, value, tg_f32(kb, 0), "");
+}
+
+/* A[m][k] = w[group * out_per_group + m][k] (weights are [M, C/g, kh, kw], row-major). */
+static LLVMValueRef load_weight(kernel_builder *kb, const void *user, LLVMValueRef group,
+                                LLVMValueRef row, LLVMValueRef col) {
+  const conv_plan *plan = user;
+  int64_t k = plan->in_per_group * plan->kernel_h * plan->kernel_w;
+  LLVMValueRef channel = LLVMBuildAdd(
+      B, LLVMBuildMul(B, group, tg_i32(kb, plan->out_per_group), ""), row, "");
+  LLVMValueRef index = LLVMBuildAdd(B, LLVMBuildMul(B, channel, tg_i32(kb, k), ""), col, "");
+  return tg_load_f32(kb, kb_param_value(kb, PARAM_W), index);
+}
+
+/* B[k][n] = x[b][group * in_per_group + c][oh * sh - pt + r * dh][ow * sw - pl + s * dw]
+ * with k = (c, r, s) and n = (b, oh, ow). */
+static LLVMValueRef load_patch(kernel_builder *kb, const void *user, LLVMValueRef group,
+                               LLVMValueRef row, LLVMValueRef col) {
+  const conv_plan *plan = user;
+  int64_t window = plan->kernel_h * plan->kernel_w, plane = plan->out_h * plan->out_w;
+  LLVMValueRef c = LLVMBuildUDiv(B, row, tg_i32(kb, window), "c");
+  LLVMValueRef tap = LLVMBuildURem(B, row, tg_i32(kb, window), "");
+  LLVMValueRef r = LLVMBuildUDiv(B, tap, tg_i32(kb, plan->kernel_w), "r");
+  LLVMValueRef s = LLVMBuildURem(B, tap, tg_i32(kb, plan->kernel_w), "s");
+  LLVMValueRef b = LLVMBuildUDiv(B, col, tg_i32(kb, plane), "b");
+  LLVMValueRef pixel = LLVMBuildURem(B, col, tg_i32(kb, plane), "");
+  LLVMValueRef oh = LLVMBuildUDiv(B, pixel, tg_i32(kb, plan->out_w), "oh");
+  LLVMValueRef ow = LLVMBuildURem(B, pixel, tg_i32(kb, plan->out_w), "ow");
+  LLVMValueRef ih = LLVMBuildAdd(
+      B, LLVMBuildMul(B, oh, tg_i32(kb, plan->stride_h), ""),
+      LLVMBuildMul(B, r, tg_i32(kb, plan->dilation_h), ""), "");
+  ih = LLVMBuildSub(B, ih, tg_i32(kb, plan->pad_top), "ih");
+  LLVMValueRef iw = LLVMBuildAdd(
+      B, LLVMBuildMul(B, ow, tg_i32(kb, plan->stride_w), ""),
+      LLVMBuildMul(B, s, tg_i32(kb, plan->dilation_w), ""), "");
+  iw = LLVMBuildSub(B, iw, tg_i32(kb, plan->pad_left), "iw");
+  LLVMValueRef channel = LLVMBuildAdd(
+      B, LLVMBuildMul(B, group, tg_i32(kb, plan->in_per_group), ""), c, "");
+  return conv_load_input(kb, plan, b, channel, ih, iw);
+}
+
+static void store_output(kernel_builder *kb, const void *user, LLVMValueRef group,
+                         LLVMValueRef row, LLVMValueRef col, LLVMValueRef value) {
+  const conv_plan *plan = user;
+  int64_t plane = plan->out_h * plan->out_w;
+  LLVMValueRef channel = LLVMBuildAdd(
+      B, LLVMBuildMul(B, group, tg_i32(kb, plan->out_per_group), ""), row, "");
+  if (plan->has_bias)
+    value = LLVMBuildFAdd(B, value, tg_load_f32(kb, kb_param_value(kb, PARAM_BIAS), channel), "");
+  LLVMValueRef b = LLVMBuildUDiv(B, col, tg_i32(kb, plane), "");
+  LLVMValueRef pixel = LLVMBuildURem(B, col, tg_i32(kb, plane), "");
+  LLVMValueRef index = LLVMBuildAdd(
+      B, LLVMBuildMul(B, b, tg_i32(kb, plan->out_channels), ""), channel, "");
+  index = LLVMBuildAdd(B, LLVMBuildMul(B, index, tg_i32(kb, plane), ""), pixel, "");
+  tg_store_f32(kb, kb_param_value(kb, plan->y_param), index, value);
+}
+
+int lower_conv(lower_context *ctx, const ir_node *node, lower_result *out) {
+  static const kb_param with_bias[] = {
+      {"x", KB_PARAM_PTR}, {"w", KB_PARAM_PTR}, {"bias", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
+  static const kb_param without_bias[] = {
+      {"x", KB_PARAM_PTR}, {"w", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
+  conv_plan plan;
+  if (conv_plan_read(node, &plan, ctx->diag) != 0)
+    return -1;
+  if (plan.out_per_group < CONV_GEMM_MIN_CHANNELS)
+    return conv_lower_direct(ctx, node, &plan, out);
+  tiled_gemm_desc desc = {
+      .kernel_name = lower_kernel_name(ctx, node, "conv"),
+      .params = plan.has_bias ? with_bias : without_bias,
+      .param_count = plan.has_bias ? 4 : 3,
+      .m = plan.out_per_group,
+      .n = plan.batch * plan.out_h * plan.out_w,
+      .k = plan.in_per_group * plan.kernel_h * plan.kernel_w,
+      .batch = plan.group,
+      .load_a = load_weight,
+      .load_b = load_patch,
+      .store_c = store_output,
+      .user = &plan,
+  };
+  lower_launch *launch = tiled_gemm_lower(ctx, node, &desc, out);
+  if (!launch)
+    return -1;
+  lower_add_arg(launch, LOWER_ARG_INPUT, 0);
+  lower_add_arg(launch, LOWER_ARG_INPUT, 1);
+  if (plan.has_bias)
+    lower_add_arg(launch, LOWER_ARG_INPUT, 2);
+  lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
+  return 0;
+}
