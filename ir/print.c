@@ -26,10 +26,9 @@ typedef struct printer {
 } printer;
 
 /* Words the lexer reads as keywords; a name spelled like one must be quoted. */
-static const char *const KEYWORDS[] = {"dlir",  "graph", "symbol", "input", "const",
-                                       "output", "file",  "offset", "size",  "elided",
-                                       "name",  "yield", "true",   "false", "inf",
-                                       "nan",   "_"};
+static const char *const KEYWORDS[] = {"dlir", "graph",  "symbol", "input",  "const", "output",
+                                       "file", "offset", "size",   "elided", "name",  "yield",
+                                       "true", "false",  "inf",    "nan",    "_"};
 
 static bool is_ident_start(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
@@ -64,11 +63,21 @@ static void print_quoted(FILE *out, const char *text) {
   fputc('"', out);
   for (const unsigned char *p = (const unsigned char *)(text ? text : ""); *p; p++) {
     switch (*p) {
-    case '"': fputs("\\\"", out); break;
-    case '\\': fputs("\\\\", out); break;
-    case '\n': fputs("\\n", out); break;
-    case '\t': fputs("\\t", out); break;
-    case '\r': fputs("\\r", out); break;
+    case '"':
+      fputs("\\\"", out);
+      break;
+    case '\\':
+      fputs("\\\\", out);
+      break;
+    case '\n':
+      fputs("\\n", out);
+      break;
+    case '\t':
+      fputs("\\t", out);
+      break;
+    case '\r':
+      fputs("\\r", out);
+      break;
     default:
       if (*p < 0x20 || *p == 0x7f)
         fprintf(out, "\\x%02x", *p);
@@ -170,20 +179,48 @@ static void print_element(FILE *out, ir_dtype dtype, const unsigned char *at) {
   } v;
   memcpy(&v, at, ir_dtype_size(dtype));
   switch (dtype) {
-  case IR_DTYPE_F32: print_real(out, v.f32, 9); break;
-  case IR_DTYPE_F64: print_real(out, v.f64, 17); break;
-  case IR_DTYPE_F16: print_real(out, half_to_float(v.u16), 9); break;
-  case IR_DTYPE_BF16: print_real(out, bfloat_to_float(v.u16), 9); break;
-  case IR_DTYPE_I8: fprintf(out, "%d", v.i8); break;
-  case IR_DTYPE_U8: fprintf(out, "%u", v.u8); break;
-  case IR_DTYPE_I16: fprintf(out, "%d", v.i16); break;
-  case IR_DTYPE_U16: fprintf(out, "%u", v.u16); break;
-  case IR_DTYPE_I32: fprintf(out, "%" PRId32, v.i32); break;
-  case IR_DTYPE_U32: fprintf(out, "%" PRIu32, v.u32); break;
-  case IR_DTYPE_I64: fprintf(out, "%" PRId64, v.i64); break;
-  case IR_DTYPE_U64: fprintf(out, "%" PRIu64, v.u64); break;
-  case IR_DTYPE_BOOL: fputs(v.u8 ? "true" : "false", out); break;
-  default: fputs("0", out); break;
+  case IR_DTYPE_F32:
+    print_real(out, v.f32, 9);
+    break;
+  case IR_DTYPE_F64:
+    print_real(out, v.f64, 17);
+    break;
+  case IR_DTYPE_F16:
+    print_real(out, half_to_float(v.u16), 9);
+    break;
+  case IR_DTYPE_BF16:
+    print_real(out, bfloat_to_float(v.u16), 9);
+    break;
+  case IR_DTYPE_I8:
+    fprintf(out, "%d", v.i8);
+    break;
+  case IR_DTYPE_U8:
+    fprintf(out, "%u", v.u8);
+    break;
+  case IR_DTYPE_I16:
+    fprintf(out, "%d", v.i16);
+    break;
+  case IR_DTYPE_U16:
+    fprintf(out, "%u", v.u16);
+    break;
+  case IR_DTYPE_I32:
+    fprintf(out, "%" PRId32, v.i32);
+    break;
+  case IR_DTYPE_U32:
+    fprintf(out, "%" PRIu32, v.u32);
+    break;
+  case IR_DTYPE_I64:
+    fprintf(out, "%" PRId64, v.i64);
+    break;
+  case IR_DTYPE_U64:
+    fprintf(out, "%" PRIu64, v.u64);
+    break;
+  case IR_DTYPE_BOOL:
+    fputs(v.u8 ? "true" : "false", out);
+    break;
+  default:
+    fputs("0", out);
+    break;
   }
 }
 
@@ -196,10 +233,9 @@ static int write_side_data(printer *p, const void *data, uint64_t bytes, uint64_
                       strerror(errno));
   }
   static const unsigned char zeros[SIDE_FILE_ALIGNMENT];
-  uint64_t padding = (SIDE_FILE_ALIGNMENT - p->side_offset % SIDE_FILE_ALIGNMENT) %
-                     SIDE_FILE_ALIGNMENT;
-  if (fwrite(zeros, 1, padding, p->side) != padding ||
-      fwrite(data, 1, bytes, p->side) != bytes)
+  uint64_t padding =
+      (SIDE_FILE_ALIGNMENT - p->side_offset % SIDE_FILE_ALIGNMENT) % SIDE_FILE_ALIGNMENT;
+  if (fwrite(zeros, 1, padding, p->side) != padding || fwrite(data, 1, bytes, p->side) != bytes)
     return dl_error(p->diag, "%s: cannot write side file for constants", p->side_path);
   *out_offset = p->side_offset + padding;
   p->side_offset = *out_offset + bytes;
@@ -212,8 +248,8 @@ static void print_constant(printer *p, const ir_value *value) {
   print_typed_value(p, value);
   fputs(" = ", out);
   int64_t bytes = 0, count = 0;
-  bool sized = ir_type_byte_size(&value->type, &bytes) &&
-               ir_type_element_count(&value->type, &count);
+  bool sized =
+      ir_type_byte_size(&value->type, &bytes) && ir_type_element_count(&value->type, &count);
   if (!value->data || !sized) {
     fputs("elided\n", out);
     return;
@@ -224,7 +260,8 @@ static void print_constant(printer *p, const ir_value *value) {
     for (int64_t i = 0; i < count; i++) {
       if (i)
         fputs(", ", out);
-      print_element(out, value->type.dtype, (const unsigned char *)value->data + i * (int64_t)element_size);
+      print_element(out, value->type.dtype,
+                    (const unsigned char *)value->data + i * (int64_t)element_size);
     }
     fputs("]\n", out);
     return;
@@ -246,10 +283,18 @@ static void print_attr(FILE *out, const ir_attr *attr) {
   print_name(out, attr->name);
   fprintf(out, ": %s = ", ir_attr_kind_name(attr->kind));
   switch (attr->kind) {
-  case IR_ATTR_INT: fprintf(out, "%" PRId64, attr->as.i); break;
-  case IR_ATTR_FLOAT: print_real(out, attr->as.f, 9); break;
-  case IR_ATTR_STRING: print_quoted(out, attr->as.s); break;
-  case IR_ATTR_DTYPE: fputs(ir_dtype_name(attr->as.dtype), out); break;
+  case IR_ATTR_INT:
+    fprintf(out, "%" PRId64, attr->as.i);
+    break;
+  case IR_ATTR_FLOAT:
+    print_real(out, attr->as.f, 9);
+    break;
+  case IR_ATTR_STRING:
+    print_quoted(out, attr->as.s);
+    break;
+  case IR_ATTR_DTYPE:
+    fputs(ir_dtype_name(attr->as.dtype), out);
+    break;
   case IR_ATTR_INTS:
   case IR_ATTR_FLOATS:
   case IR_ATTR_STRINGS:
@@ -385,8 +430,7 @@ int ir_print_graph(const ir_graph *graph, FILE *out, const ir_print_options *opt
   return p.failed ? -1 : 0;
 }
 
-char *ir_print_to_string(const ir_graph *graph, const ir_print_options *options,
-                         dl_diag *diag) {
+char *ir_print_to_string(const ir_graph *graph, const ir_print_options *options, dl_diag *diag) {
   char *text = NULL;
   size_t length = 0;
   FILE *stream = open_memstream(&text, &length);

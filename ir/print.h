@@ -24,8 +24,7 @@ typedef struct ir_print_options {
 int ir_print_graph(const ir_graph *graph, FILE *out, const ir_print_options *options,
                    dl_diag *diag);
 /* The same text as one malloc'd, NUL-terminated string (caller frees); NULL on error. */
-char *ir_print_to_string(const ir_graph *graph, const ir_print_options *options,
-                         dl_diag *diag);
+char *ir_print_to_string(const ir_graph *graph, const ir_print_options *options, dl_diag *diag);
 
 /* Whether `name` prints bare (a plain identifier [A-Za-z_][A-Za-z0-9_.]* that is not a
  * keyword of the text format); other names print as quoted strings. */

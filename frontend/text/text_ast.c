@@ -44,8 +44,7 @@ static int hex_digit(char c) {
   return -1;
 }
 
-const char *text_unescape(text_parser *parser, const char *token, int length,
-                          text_location loc) {
+const char *text_unescape(text_parser *parser, const char *token, int length, text_location loc) {
   /* The scanner guarantees the quotes and that a backslash never ends the body. */
   char *out = ir_arena_alloc(parser->arena, (size_t)length);
   if (!out)
@@ -63,11 +62,21 @@ const char *text_unescape(text_parser *parser, const char *token, int length,
     }
     char escape = token[++i];
     switch (escape) {
-    case '"': out[used++] = '"'; break;
-    case '\\': out[used++] = '\\'; break;
-    case 'n': out[used++] = '\n'; break;
-    case 't': out[used++] = '\t'; break;
-    case 'r': out[used++] = '\r'; break;
+    case '"':
+      out[used++] = '"';
+      break;
+    case '\\':
+      out[used++] = '\\';
+      break;
+    case 'n':
+      out[used++] = '\n';
+      break;
+    case 't':
+      out[used++] = '\t';
+      break;
+    case 'r':
+      out[used++] = '\r';
+      break;
     case 'x': {
       int high = i + 2 < length - 1 ? hex_digit(token[i + 1]) : -1;
       int low = high >= 0 ? hex_digit(token[i + 2]) : -1;

@@ -107,14 +107,14 @@ typedef enum text_const_kind {
 typedef struct text_item { /* one line of the graph body */
   text_item_kind kind;
   text_location loc;
-  const char *symbol;       /* SYMBOL */
-  text_typed_value *value;  /* INPUT, CONST */
+  const char *symbol;      /* SYMBOL */
+  text_typed_value *value; /* INPUT, CONST */
   text_const_kind const_kind;
-  text_list elements;       /* CONST inline: of text_literal */
-  const char *file;         /* CONST file */
+  text_list elements; /* CONST inline: of text_literal */
+  const char *file;   /* CONST file */
   text_literal *offset, *size;
-  text_node *node;          /* NODE */
-  text_operand *output;     /* OUTPUT */
+  text_node *node;      /* NODE */
+  text_operand *output; /* OUTPUT */
 } text_item;
 
 typedef struct text_module {
@@ -142,7 +142,6 @@ int text_list_push(ir_arena *arena, text_list *list, void *item);
 
 /* Decodes a quoted string token (with its quotes) into arena memory; NULL after an
  * error at `loc` for an unknown escape or an embedded NUL byte. */
-const char *text_unescape(text_parser *parser, const char *token, int length,
-                          text_location loc);
+const char *text_unescape(text_parser *parser, const char *token, int length, text_location loc);
 
 #endif

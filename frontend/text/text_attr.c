@@ -11,8 +11,8 @@ static int set_status(text_parser *parser, const text_attr *attr, int status) {
   return status == 0 ? 0 : text_error_at(parser, attr->loc, "out of memory");
 }
 
-static int scalar_attr(text_parser *parser, ir_graph *graph, ir_node *node,
-                       const text_attr *attr, ir_attr_kind kind) {
+static int scalar_attr(text_parser *parser, ir_graph *graph, ir_node *node, const text_attr *attr,
+                       ir_attr_kind kind) {
   const text_literal *value = attr->scalar;
   switch (kind) {
   case IR_ATTR_INT: {
@@ -33,11 +33,11 @@ static int scalar_attr(text_parser *parser, ir_graph *graph, ir_node *node,
                            attr->name);
     return set_status(parser, attr, ir_node_set_string(graph, node, attr->name, value->text));
   case IR_ATTR_DTYPE: {
-    ir_dtype dtype = value->kind == TEXT_LITERAL_WORD ? ir_dtype_from_name(value->text)
-                                                      : IR_DTYPE_INVALID;
+    ir_dtype dtype =
+        value->kind == TEXT_LITERAL_WORD ? ir_dtype_from_name(value->text) : IR_DTYPE_INVALID;
     if (dtype == IR_DTYPE_INVALID)
-      return text_error_at(parser, value->loc, "attribute '%s': unknown dtype '%s'",
-                           attr->name, value->text);
+      return text_error_at(parser, value->loc, "attribute '%s': unknown dtype '%s'", attr->name,
+                           value->text);
     return set_status(parser, attr, ir_node_set_dtype(graph, node, attr->name, dtype));
   }
   default:
@@ -45,12 +45,13 @@ static int scalar_attr(text_parser *parser, ir_graph *graph, ir_node *node,
   }
 }
 
-static int list_attr(text_parser *parser, ir_graph *graph, ir_node *node,
-                     const text_attr *attr, ir_attr_kind kind) {
+static int list_attr(text_parser *parser, ir_graph *graph, ir_node *node, const text_attr *attr,
+                     ir_attr_kind kind) {
   int count = attr->elements.count;
   const text_literal *const *elements = (const text_literal *const *)attr->elements.items;
-  size_t size = kind == IR_ATTR_INTS ? sizeof(int64_t)
-                : kind == IR_ATTR_FLOATS ? sizeof(float) : sizeof(char *);
+  size_t size = kind == IR_ATTR_INTS     ? sizeof(int64_t)
+                : kind == IR_ATTR_FLOATS ? sizeof(float)
+                                         : sizeof(char *);
   void *values = ir_arena_alloc_array(parser->arena, (size_t)count + 1, size);
   if (!values)
     return text_error_at(parser, attr->loc, "out of memory");
@@ -64,8 +65,7 @@ static int list_attr(text_parser *parser, ir_graph *graph, ir_node *node,
     } else {
       if (elements[i]->kind != TEXT_LITERAL_STRING)
         return text_error_at(parser, elements[i]->loc,
-                             "attribute '%s' holds strings: write each one quoted",
-                             attr->name);
+                             "attribute '%s' holds strings: write each one quoted", attr->name);
       ((const char **)values)[i] = elements[i]->text;
     }
   }
@@ -77,8 +77,8 @@ static int list_attr(text_parser *parser, ir_graph *graph, ir_node *node,
 }
 
 static bool kind_from_name(const char *name, ir_attr_kind *out) {
-  static const ir_attr_kind KINDS[] = {IR_ATTR_INT,    IR_ATTR_FLOAT,  IR_ATTR_STRING,
-                                       IR_ATTR_INTS,   IR_ATTR_FLOATS, IR_ATTR_STRINGS,
+  static const ir_attr_kind KINDS[] = {IR_ATTR_INT,  IR_ATTR_FLOAT,  IR_ATTR_STRING,
+                                       IR_ATTR_INTS, IR_ATTR_FLOATS, IR_ATTR_STRINGS,
                                        IR_ATTR_DTYPE};
   for (size_t i = 0; i < sizeof(KINDS) / sizeof(KINDS[0]); i++)
     if (strcmp(name, ir_attr_kind_name(KINDS[i])) == 0) {
@@ -88,8 +88,7 @@ static bool kind_from_name(const char *name, ir_attr_kind *out) {
   return false;
 }
 
-int text_build_attr(text_parser *parser, ir_graph *graph, ir_node *node,
-                    const text_attr *attr) {
+int text_build_attr(text_parser *parser, ir_graph *graph, ir_node *node, const text_attr *attr) {
   if (ir_node_attr(node, attr->name))
     return text_error_at(parser, attr->loc, "duplicate attribute '%s'", attr->name);
   ir_attr_kind kind;

@@ -7,7 +7,6 @@
 
 /* Sets `attr` on `node`; located error for an unknown kind, a value of the wrong kind, a
  * list where a single value belongs (or the reverse) and a duplicate name. */
-int text_build_attr(text_parser *parser, ir_graph *graph, ir_node *node,
-                    const text_attr *attr);
+int text_build_attr(text_parser *parser, ir_graph *graph, ir_node *node, const text_attr *attr);
 
 #endif

@@ -55,8 +55,8 @@ static int check_new_name(builder *b, const char *name, text_location loc) {
   if (existing) {
     text_location first = b->value_locs[existing->id];
     return text_error_at(b->parser, loc,
-                         "duplicate value name %%%s (first defined at line %d, column %d)",
-                         name, first.line, first.column);
+                         "duplicate value name %%%s (first defined at line %d, column %d)", name,
+                         first.line, first.column);
   }
   return 0;
 }
@@ -68,15 +68,18 @@ static ir_value *lookup(builder *b, const text_operand *operand) {
   }
   ir_value *value = ir_graph_find_value(b->graph, operand->name);
   if (!value) {
-    text_error_at(b->parser, operand->loc, "undefined value %%%s (values must be defined "
-                  "before they are used)", operand->name);
+    text_error_at(b->parser, operand->loc,
+                  "undefined value %%%s (values must be defined "
+                  "before they are used)",
+                  operand->name);
     return NULL;
   }
   if (b->hidden[value->id]) {
     text_location at = b->value_locs[value->id];
     text_error_at(b->parser, operand->loc,
                   "value %%%s (line %d) is defined inside a region that has ended; use the "
-                  "region's node outputs instead", operand->name, at.line);
+                  "region's node outputs instead",
+                  operand->name, at.line);
     return NULL;
   }
   return value;
@@ -97,8 +100,8 @@ static int build_dim(builder *b, const text_dim *dim, int64_t *out) {
       return 0;
     }
   return text_error_at(b->parser, dim->loc,
-                       "unknown dimension symbol '%s' (declare it first: symbol %s)",
-                       dim->text, dim->text);
+                       "unknown dimension symbol '%s' (declare it first: symbol %s)", dim->text,
+                       dim->text);
 }
 
 static int build_type(builder *b, const text_type *text, ir_type *out) {
@@ -106,8 +109,8 @@ static int build_type(builder *b, const text_type *text, ir_type *out) {
   if (dtype == IR_DTYPE_INVALID) {
     char known[256] = "";
     for (int d = IR_DTYPE_INVALID + 1; d < IR_DTYPE_COUNT; d++)
-      snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
-               d > 1 ? ", " : "", ir_dtype_name((ir_dtype)d));
+      snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s", d > 1 ? ", " : "",
+               ir_dtype_name((ir_dtype)d));
     return text_error_at(b->parser, text->loc, "unknown dtype '%s' (known: %s)", text->dtype,
                          known);
   }
@@ -128,8 +131,7 @@ static int build_type(builder *b, const text_type *text, ir_type *out) {
 static int build_symbol(builder *b, const text_item *item) {
   for (int i = 0; i < b->graph->num_symbols; i++)
     if (strcmp(b->graph->symbols[i], item->symbol) == 0)
-      return text_error_at(b->parser, item->loc, "duplicate dimension symbol '%s'",
-                           item->symbol);
+      return text_error_at(b->parser, item->loc, "duplicate dimension symbol '%s'", item->symbol);
   if (ir_graph_symbol(b->graph, item->symbol) < 0)
     return text_error_at(b->parser, item->loc, "out of memory");
   return 0;
@@ -145,8 +147,8 @@ static int build_input(builder *b, const text_typed_value *text) {
   return record_value(b, value, text->loc);
 }
 
-static int constant_data(builder *b, const text_item *item, const ir_type *type,
-                         int64_t bytes, const void **out) {
+static int constant_data(builder *b, const text_item *item, const ir_type *type, int64_t bytes,
+                         const void **out) {
   const text_typed_value *text = item->value;
   if (item->const_kind == TEXT_CONST_ELIDED) {
     *out = NULL;
@@ -161,11 +163,9 @@ static int constant_data(builder *b, const text_item *item, const ir_type *type,
       return text_error_at(b->parser, item->size->loc,
                            "constant %%%s: offset %s size %s does not fit its type (%lld "
                            "bytes at a non-negative offset)",
-                           text->name, item->offset->text, item->size->text,
-                           (long long)bytes);
+                           text->name, item->offset->text, item->size->text, (long long)bytes);
     return text_side_file_data(b->parser, &b->files, b->graph, item->file, text->loc,
-                               (uint64_t)offset, (uint64_t)size, ir_dtype_size(type->dtype),
-                               out);
+                               (uint64_t)offset, (uint64_t)size, ir_dtype_size(type->dtype), out);
   }
   int64_t count;
   ir_type_element_count(type, &count);
@@ -192,8 +192,7 @@ static int build_constant(builder *b, const text_item *item) {
   int64_t bytes;
   if (!ir_type_byte_size(&type, &bytes))
     return text_error_at(b->parser, text->loc,
-                         "constant %%%s needs a static shape (no dimension symbols)",
-                         text->name);
+                         "constant %%%s needs a static shape (no dimension symbols)", text->name);
   const void *data;
   if (constant_data(b, item, &type, bytes, &data) != 0)
     return -1;
@@ -215,8 +214,7 @@ static int build_region(builder *b, ir_node *node, const text_region *text) {
   for (int i = 0; i < text->params.count; i++) {
     const text_typed_value *param = text->params.items[i];
     ir_type type;
-    if (build_type(b, param->type, &type) != 0 ||
-        check_new_name(b, param->name, param->loc) != 0)
+    if (build_type(b, param->type, &type) != 0 || check_new_name(b, param->name, param->loc) != 0)
       return -1;
     ir_value *value = ir_region_add_param(b->graph, body, param->name, type);
     if (!value)
@@ -243,18 +241,18 @@ static int check_arity(builder *b, const text_node *text, ir_op op) {
   const ir_op_info *info = ir_op_get(op);
   int inputs = text->operands.count, outputs = text->results.count;
   if (inputs < info->min_inputs || inputs > info->max_inputs)
-    return text_error_at(b->parser, text->op_loc, "%s takes %d to %d inputs, found %d",
-                         info->name, info->min_inputs, info->max_inputs, inputs);
+    return text_error_at(b->parser, text->op_loc, "%s takes %d to %d inputs, found %d", info->name,
+                         info->min_inputs, info->max_inputs, inputs);
   if (outputs < info->min_outputs || outputs > info->max_outputs)
-    return text_error_at(b->parser, text->loc, "%s has %d to %d outputs, found %d",
-                         info->name, info->min_outputs, info->max_outputs, outputs);
+    return text_error_at(b->parser, text->loc, "%s has %d to %d outputs, found %d", info->name,
+                         info->min_outputs, info->max_outputs, outputs);
   return 0;
 }
 
 /* Resolves inputs, checks output names and types: everything that can fail before the
  * node exists, so a failed node leaves no half-made value behind. */
-static int prepare_node(builder *b, const text_node *text, ir_value **inputs,
-                        const char **names, ir_type *types) {
+static int prepare_node(builder *b, const text_node *text, ir_value **inputs, const char **names,
+                        ir_type *types) {
   for (int i = 0; i < text->operands.count; i++) {
     const text_operand *operand = text->operands.items[i];
     inputs[i] = NULL;
@@ -268,8 +266,7 @@ static int prepare_node(builder *b, const text_node *text, ir_value **inputs,
       return -1;
     for (int j = 0; j < i; j++)
       if (strcmp(names[j], result->name) == 0)
-        return text_error_at(b->parser, result->loc, "duplicate value name %%%s",
-                             result->name);
+        return text_error_at(b->parser, result->loc, "duplicate value name %%%s", result->name);
     names[i] = result->name;
   }
   return 0;
@@ -282,18 +279,17 @@ static int build_node(builder *b, const text_node *text, ir_region *region) {
   if (check_arity(b, text, op) != 0)
     return -1;
   ir_arena *scratch = b->parser->arena;
-  ir_value **inputs = ir_arena_alloc_array(scratch, (size_t)text->operands.count + 1,
-                                           sizeof(ir_value *));
-  const char **names = ir_arena_alloc_array(scratch, (size_t)text->results.count + 1,
-                                            sizeof(char *));
-  ir_type *types = ir_arena_alloc_array(scratch, (size_t)text->results.count + 1,
-                                        sizeof(ir_type));
+  ir_value **inputs =
+      ir_arena_alloc_array(scratch, (size_t)text->operands.count + 1, sizeof(ir_value *));
+  const char **names =
+      ir_arena_alloc_array(scratch, (size_t)text->results.count + 1, sizeof(char *));
+  ir_type *types = ir_arena_alloc_array(scratch, (size_t)text->results.count + 1, sizeof(ir_type));
   if (!inputs || !names || !types)
     return text_error_at(b->parser, text->loc, "out of memory");
   if (prepare_node(b, text, inputs, names, types) != 0)
     return -1;
-  ir_node *node = ir_graph_add_node(b->graph, region, op, text->name, inputs,
-                                    text->operands.count, names, text->results.count);
+  ir_node *node = ir_graph_add_node(b->graph, region, op, text->name, inputs, text->operands.count,
+                                    names, text->results.count);
   if (!node)
     return text_error_at(b->parser, text->loc, "out of memory");
   if (text->name && !*text->name) /* an explicit empty name, unlike the default */
@@ -322,10 +318,14 @@ static int build_nodes(builder *b, const text_list *nodes, ir_region *region) {
 
 static int build_item(builder *b, const text_item *item) {
   switch (item->kind) {
-  case TEXT_ITEM_SYMBOL: return build_symbol(b, item);
-  case TEXT_ITEM_INPUT: return build_input(b, item->value);
-  case TEXT_ITEM_CONST: return build_constant(b, item);
-  case TEXT_ITEM_NODE: return build_node(b, item->node, NULL);
+  case TEXT_ITEM_SYMBOL:
+    return build_symbol(b, item);
+  case TEXT_ITEM_INPUT:
+    return build_input(b, item->value);
+  case TEXT_ITEM_CONST:
+    return build_constant(b, item);
+  case TEXT_ITEM_NODE:
+    return build_node(b, item->node, NULL);
   case TEXT_ITEM_OUTPUT: {
     ir_value *value = lookup(b, item->output);
     if (!value)
@@ -338,8 +338,7 @@ static int build_item(builder *b, const text_item *item) {
   return -1;
 }
 
-ir_graph *text_build_graph(text_parser *parser, const text_module *module,
-                           const char *base_dir) {
+ir_graph *text_build_graph(text_parser *parser, const text_module *module, const char *base_dir) {
   int64_t version;
   if (text_literal_int64(parser, module->version, &version) != 0)
     return NULL;

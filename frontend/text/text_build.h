@@ -7,7 +7,6 @@
 #include "ir/graph.h"
 
 /* Returns the graph, or NULL after adding located messages to parser->diag. */
-ir_graph *text_build_graph(text_parser *parser, const text_module *module,
-                           const char *base_dir);
+ir_graph *text_build_graph(text_parser *parser, const text_module *module, const char *base_dir);
 
 #endif

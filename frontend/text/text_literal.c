@@ -28,13 +28,11 @@ int text_literal_int64(text_parser *parser, const text_literal *literal, int64_t
   if (expect_number(parser, literal, "an integer") != 0)
     return -1;
   if (!is_integer_spelling(literal->text))
-    return text_error_at(parser, literal->loc, "expected an integer, found '%s'",
-                         literal->text);
+    return text_error_at(parser, literal->loc, "expected an integer, found '%s'", literal->text);
   errno = 0;
   long long value = strtoll(literal->text, NULL, 10);
   if (errno == ERANGE)
-    return text_error_at(parser, literal->loc, "integer %s does not fit in 64 bits",
-                         literal->text);
+    return text_error_at(parser, literal->loc, "integer %s does not fit in 64 bits", literal->text);
   *out = value;
   return 0;
 }
@@ -48,8 +46,7 @@ static int literal_uint64(text_parser *parser, const text_literal *literal, uint
   errno = 0;
   unsigned long long value = strtoull(literal->text, NULL, 10);
   if (errno == ERANGE)
-    return text_error_at(parser, literal->loc, "integer %s does not fit in 64 bits",
-                         literal->text);
+    return text_error_at(parser, literal->loc, "integer %s does not fit in 64 bits", literal->text);
   *out = value;
   return 0;
 }
@@ -125,14 +122,29 @@ static int store_integer(text_parser *parser, const text_literal *literal, ir_dt
                          void *out) {
   int64_t low = 0, high = 0;
   switch (dtype) {
-  case IR_DTYPE_I8: low = INT8_MIN, high = INT8_MAX; break;
-  case IR_DTYPE_U8: high = UINT8_MAX; break;
-  case IR_DTYPE_I16: low = INT16_MIN, high = INT16_MAX; break;
-  case IR_DTYPE_U16: high = UINT16_MAX; break;
-  case IR_DTYPE_I32: low = INT32_MIN, high = INT32_MAX; break;
-  case IR_DTYPE_U32: high = UINT32_MAX; break;
-  case IR_DTYPE_I64: low = INT64_MIN, high = INT64_MAX; break;
-  default: break;
+  case IR_DTYPE_I8:
+    low = INT8_MIN, high = INT8_MAX;
+    break;
+  case IR_DTYPE_U8:
+    high = UINT8_MAX;
+    break;
+  case IR_DTYPE_I16:
+    low = INT16_MIN, high = INT16_MAX;
+    break;
+  case IR_DTYPE_U16:
+    high = UINT16_MAX;
+    break;
+  case IR_DTYPE_I32:
+    low = INT32_MIN, high = INT32_MAX;
+    break;
+  case IR_DTYPE_U32:
+    high = UINT32_MAX;
+    break;
+  case IR_DTYPE_I64:
+    low = INT64_MIN, high = INT64_MAX;
+    break;
+  default:
+    break;
   }
   int64_t value = 0;
   if (text_literal_int64(parser, literal, &value) != 0)

@@ -90,8 +90,7 @@ ir_graph *dl_text_parse_file(const char *path, dl_diag *diag) {
     return NULL;
   /* Side files are named relative to the dump's own folder. */
   const char *slash = strrchr(path, '/');
-  char *base_dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path))
-                         : strdup(".");
+  char *base_dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
   ir_graph *graph = NULL;
   if (!base_dir)
     dl_error(diag, "%s: out of memory", path);

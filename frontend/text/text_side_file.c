@@ -30,17 +30,17 @@ static void release_mapping(void *context) {
 }
 
 /* Opens and maps `path`; on failure adds a message naming `ref` and the resolved path. */
-static int map_file(text_parser *parser, ir_graph *graph, text_side_file *file,
-                    const char *path, text_location loc) {
+static int map_file(text_parser *parser, ir_graph *graph, text_side_file *file, const char *path,
+                    text_location loc) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return text_error_at(parser, loc, "cannot open side file \"%s\" (looked at %s): %s",
-                         file->ref, path, strerror(errno));
+    return text_error_at(parser, loc, "cannot open side file \"%s\" (looked at %s): %s", file->ref,
+                         path, strerror(errno));
   struct stat info;
   if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
     close(fd);
-    return text_error_at(parser, loc, "side file \"%s\" (%s) is not a regular file",
-                         file->ref, path);
+    return text_error_at(parser, loc, "side file \"%s\" (%s) is not a regular file", file->ref,
+                         path);
   }
   file->size = (uint64_t)info.st_size;
   if (file->size == 0) {
@@ -51,24 +51,22 @@ static int map_file(text_parser *parser, ir_graph *graph, text_side_file *file,
   int map_errno = errno;
   close(fd);
   if (address == MAP_FAILED)
-    return text_error_at(parser, loc, "cannot map side file \"%s\" (%s): %s", file->ref,
-                         path, strerror(map_errno));
+    return text_error_at(parser, loc, "cannot map side file \"%s\" (%s): %s", file->ref, path,
+                         strerror(map_errno));
   mapping *map = malloc(sizeof(mapping));
   if (!map) {
     munmap(address, (size_t)info.st_size);
-    return text_error_at(parser, loc, "out of memory while mapping side file \"%s\"",
-                         file->ref);
+    return text_error_at(parser, loc, "out of memory while mapping side file \"%s\"", file->ref);
   }
   *map = (mapping){address, (size_t)info.st_size};
   if (ir_arena_adopt(graph->arena, map, release_mapping) != 0) /* it released the map */
-    return text_error_at(parser, loc, "out of memory while mapping side file \"%s\"",
-                         file->ref);
+    return text_error_at(parser, loc, "out of memory while mapping side file \"%s\"", file->ref);
   file->bytes = address;
   return 0;
 }
 
-static text_side_file *open_side_file(text_parser *parser, text_side_files *files,
-                                      ir_graph *graph, const char *ref, text_location loc) {
+static text_side_file *open_side_file(text_parser *parser, text_side_files *files, ir_graph *graph,
+                                      const char *ref, text_location loc) {
   for (text_side_file *file = files->first; file; file = file->next)
     if (strcmp(file->ref, ref) == 0)
       return file;

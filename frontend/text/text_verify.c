@@ -40,17 +40,15 @@ static void restore_node(checker *c, ir_node *node) {
     snapshot_region(c, node->body, true); /* dl.group re-infers its body */
 }
 
-static void report_mismatch(checker *c, const ir_node *node, int index,
-                            const ir_type *inferred) {
+static void report_mismatch(checker *c, const ir_node *node, int index, const ir_type *inferred) {
   char printed_text[160], inferred_text[160];
   const ir_value *output = node->outputs[index];
-  ir_type_format(&c->printed[output->id], c->graph->symbols, printed_text,
-                 sizeof(printed_text));
+  ir_type_format(&c->printed[output->id], c->graph->symbols, printed_text, sizeof(printed_text));
   ir_type_format(inferred, c->graph->symbols, inferred_text, sizeof(inferred_text));
   text_error_at(c->parser, c->node_locs[node->id],
-                "node '%s' (%s): output %%%s is written as %s but %s gives %s",
-                node->name, ir_op_name(node->op), output->name, printed_text,
-                ir_op_name(node->op), inferred_text);
+                "node '%s' (%s): output %%%s is written as %s but %s gives %s", node->name,
+                ir_op_name(node->op), output->name, printed_text, ir_op_name(node->op),
+                inferred_text);
 }
 
 static bool check_node(checker *c, ir_node *node) {
@@ -87,8 +85,7 @@ static bool check_region(checker *c, ir_region *region) {
 
 int text_verify_graph(text_parser *parser, ir_graph *graph, const text_location *node_locs) {
   checker c = {.parser = parser, .graph = graph, .node_locs = node_locs};
-  c.printed = ir_arena_alloc_array(parser->arena, (size_t)graph->num_values + 1,
-                                   sizeof(ir_type));
+  c.printed = ir_arena_alloc_array(parser->arena, (size_t)graph->num_values + 1, sizeof(ir_type));
   if (!c.printed)
     return dl_error(parser->diag, "%s: out of memory", parser->display_name);
   snapshot_region(&c, &graph->body, false);

@@ -12,8 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   dl_diag diag;
   dl_diag_init(&diag);
   /* A folder that does not exist: relative side files fail as "cannot open". */
-  ir_graph *graph = dl_text_parse_string((const char *)data, size, "fuzz.dlir",
-                                         "/nonexistent-dlcc-fuzz", &diag);
+  ir_graph *graph =
+      dl_text_parse_string((const char *)data, size, "fuzz.dlir", "/nonexistent-dlcc-fuzz", &diag);
   if (graph) {
     char *first = ir_print_to_string(graph, NULL, &diag);
     ir_graph *again = first ? dl_text_parse_string(first, strlen(first), "printed.dlir",

@@ -39,27 +39,33 @@ static char *print_or_fail(const ir_graph *graph, const ir_print_options *option
 static void test_small_graph_layout(void **state) {
   ir_graph *graph = ir_graph_create("tiny");
   int batch = ir_graph_symbol(graph, "batch");
-  ir_value *x = ir_graph_add_input(graph, "x", ir_type_make(IR_DTYPE_F32, 2, (int64_t[]){IR_DIM_SYMBOL(batch), 4}));
+  ir_value *x = ir_graph_add_input(
+      graph, "x", ir_type_make(IR_DTYPE_F32, 2, (int64_t[]){IR_DIM_SYMBOL(batch), 4}));
   float bias_data[4] = {0.5f, -0.0f, 1e-45f, 0.1f};
-  ir_value *bias = ir_graph_add_constant_copy(graph, "bias", ir_type_make(IR_DTYPE_F32, 1, (int64_t[]){4}), bias_data);
-  ir_node *add = ir_graph_add_node(graph, NULL, IR_OP_ADD, NULL, (ir_value *[]){x, bias}, 2, (const char *[]){"y"}, 1);
+  ir_value *bias = ir_graph_add_constant_copy(
+      graph, "bias", ir_type_make(IR_DTYPE_F32, 1, (int64_t[]){4}), bias_data);
+  ir_node *add = ir_graph_add_node(graph, NULL, IR_OP_ADD, NULL, (ir_value *[]){x, bias}, 2,
+                                   (const char *[]){"y"}, 1);
   add->outputs[0]->type = x->type;
-  ir_node *relu = ir_graph_add_node(graph, NULL, IR_OP_RELU, "/layer1/Relu", (ir_value *[]){add->outputs[0]}, 1, (const char *[]){"onnx::Relu_7"}, 1);
+  ir_node *relu =
+      ir_graph_add_node(graph, NULL, IR_OP_RELU, "/layer1/Relu", (ir_value *[]){add->outputs[0]}, 1,
+                        (const char *[]){"onnx::Relu_7"}, 1);
   relu->outputs[0]->type = x->type;
   ir_node_set_float(graph, relu, "alpha", INFINITY);
   ir_graph_add_output(graph, relu->outputs[0]);
 
   char *text = print_or_fail(graph, NULL);
-  assert_string_equal(text,
-                      "dlir 1\n"
-                      "graph \"tiny\" {\n"
-                      "  symbol batch\n"
-                      "  input %x: f32[batch,4]\n"
-                      "  const %bias: f32[4] = [0.5, -0, 1.40129846e-45, 0.100000001]\n"
-                      "  %y: f32[batch,4] = Add(%x, %bias)\n"
-                      "  %\"onnx::Relu_7\": f32[batch,4] = Relu(%y) {alpha: float = inf} name \"/layer1/Relu\"\n"
-                      "  output %\"onnx::Relu_7\"\n"
-                      "}\n");
+  assert_string_equal(
+      text,
+      "dlir 1\n"
+      "graph \"tiny\" {\n"
+      "  symbol batch\n"
+      "  input %x: f32[batch,4]\n"
+      "  const %bias: f32[4] = [0.5, -0, 1.40129846e-45, 0.100000001]\n"
+      "  %y: f32[batch,4] = Add(%x, %bias)\n"
+      "  %\"onnx::Relu_7\": f32[batch,4] = Relu(%y) {alpha: float = inf} name \"/layer1/Relu\"\n"
+      "  output %\"onnx::Relu_7\"\n"
+      "}\n");
   free(text);
   ir_graph_destroy(graph);
 }
@@ -96,7 +102,8 @@ static void test_constants_inline_side_and_elided(void **state) {
   int64_t ints[3] = {INT64_MIN, -1, INT64_MAX};
   ir_graph_add_constant_copy(graph, "small", ir_type_make(IR_DTYPE_F32, 1, (int64_t[]){2}), small);
   ir_graph_add_constant_copy(graph, "first", ir_type_make(IR_DTYPE_F32, 1, (int64_t[]){17}), large);
-  ir_graph_add_constant_copy(graph, "second", ir_type_make(IR_DTYPE_F32, 2, (int64_t[]){4, 5}), large);
+  ir_graph_add_constant_copy(graph, "second", ir_type_make(IR_DTYPE_F32, 2, (int64_t[]){4, 5}),
+                             large);
   ir_graph_add_constant_copy(graph, "ints", ir_type_make(IR_DTYPE_I64, 1, (int64_t[]){3}), ints);
   ir_graph_add_constant(graph, "gone", ir_type_make(IR_DTYPE_F32, 1, (int64_t[]){1}), NULL);
 
@@ -104,7 +111,8 @@ static void test_constants_inline_side_and_elided(void **state) {
   char *text = print_or_fail(graph, NULL);
   assert_non_null(strstr(text, "  const %small: f32[2] = [1, 2]\n"));
   assert_non_null(strstr(text, "  const %first: f32[17] = elided\n"));
-  assert_non_null(strstr(text, "  const %ints: i64[3] = [-9223372036854775808, -1, 9223372036854775807]\n"));
+  assert_non_null(
+      strstr(text, "  const %ints: i64[3] = [-9223372036854775808, -1, 9223372036854775807]\n"));
   assert_non_null(strstr(text, "  const %gone: f32[1] = elided\n"));
   free(text);
 
@@ -112,8 +120,10 @@ static void test_constants_inline_side_and_elided(void **state) {
   const char *side = DLCC_TEST_WORK_DIR "/print_side.bin";
   ir_print_options options = {.side_file_path = side, .side_file_ref = "print_side.bin"};
   text = print_or_fail(graph, &options);
-  assert_non_null(strstr(text, "  const %first: f32[17] = file \"print_side.bin\" offset 0 size 68\n"));
-  assert_non_null(strstr(text, "  const %second: f32[4,5] = file \"print_side.bin\" offset 128 size 80\n"));
+  assert_non_null(
+      strstr(text, "  const %first: f32[17] = file \"print_side.bin\" offset 0 size 68\n"));
+  assert_non_null(
+      strstr(text, "  const %second: f32[4,5] = file \"print_side.bin\" offset 128 size 80\n"));
   free(text);
   struct stat info;
   assert_int_equal(stat(side, &info), 0);
@@ -134,7 +144,9 @@ static void test_constants_inline_side_and_elided(void **state) {
   free(text);
   options = (ir_print_options){.inline_limit_bytes = 1000};
   text = print_or_fail(graph, &options);
-  assert_non_null(strstr(text, "  const %first: f32[17] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]\n"));
+  assert_non_null(strstr(
+      text,
+      "  const %first: f32[17] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]\n"));
   free(text);
   ir_graph_destroy(graph);
 }
@@ -143,11 +155,13 @@ static void test_group_region_and_absent_inputs(void **state) {
   ir_graph *graph = ir_graph_create("g");
   ir_type t = ir_type_make(IR_DTYPE_F16, 1, (int64_t[]){3});
   ir_value *a = ir_graph_add_input(graph, "a", t);
-  ir_node *group = ir_graph_add_node(graph, NULL, IR_OP_GROUP, NULL, (ir_value *[]){a}, 1, (const char *[]){"out"}, 1);
+  ir_node *group = ir_graph_add_node(graph, NULL, IR_OP_GROUP, NULL, (ir_value *[]){a}, 1,
+                                     (const char *[]){"out"}, 1);
   group->outputs[0]->type = t;
   ir_region *body = ir_node_create_body(graph, group);
   ir_value *p = ir_region_add_param(graph, body, "p", t);
-  ir_node *clip = ir_graph_add_node(graph, body, IR_OP_CLIP, NULL, (ir_value *[]){p, NULL, p}, 3, (const char *[]){"c"}, 1);
+  ir_node *clip = ir_graph_add_node(graph, body, IR_OP_CLIP, NULL, (ir_value *[]){p, NULL, p}, 3,
+                                    (const char *[]){"c"}, 1);
   clip->outputs[0]->type = t;
   ir_node_set_dtype(graph, clip, "kind", IR_DTYPE_BF16);
   ir_node_set_strings(graph, clip, "tags", (const char *[]){"a", "b c"}, 2);
@@ -155,17 +169,17 @@ static void test_group_region_and_absent_inputs(void **state) {
   ir_region_add_result(graph, body, clip->outputs[0]);
   ir_graph_add_output(graph, group->outputs[0]);
   char *text = print_or_fail(graph, NULL);
-  assert_string_equal(text,
-                      "dlir 1\n"
-                      "graph \"g\" {\n"
-                      "  input %a: f16[3]\n"
-                      "  %out: f16[3] = dl.group(%a) {\n"
-                      "  ^(%p: f16[3]):\n"
-                      "    %c: f16[3] = Clip(%p, _, %p) {kind: dtype = bf16, tags: strings = [\"a\", \"b c\"], empty: ints = []}\n"
-                      "    yield %c\n"
-                      "  }\n"
-                      "  output %out\n"
-                      "}\n");
+  assert_string_equal(text, "dlir 1\n"
+                            "graph \"g\" {\n"
+                            "  input %a: f16[3]\n"
+                            "  %out: f16[3] = dl.group(%a) {\n"
+                            "  ^(%p: f16[3]):\n"
+                            "    %c: f16[3] = Clip(%p, _, %p) {kind: dtype = bf16, tags: strings = "
+                            "[\"a\", \"b c\"], empty: ints = []}\n"
+                            "    yield %c\n"
+                            "  }\n"
+                            "  output %out\n"
+                            "}\n");
   free(text);
   ir_graph_destroy(graph);
 }

@@ -1,6 +1,7 @@
 /* Round trip of the .dlir text IR: print(parse(print(g))) is byte-identical to print(g),
  * side-file bytes included, for graphs covering every attribute kind, every dtype, regions
  * (nested), symbols, quoted names, absent inputs and inline/side/elided constants. */
+#include <dirent.h>
 #include <float.h>
 #include <math.h>
 #include <setjmp.h>
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include <cmocka.h>
@@ -67,19 +67,24 @@ static void add_dtype_constants(ir_graph *graph) {
   uint32_t u32[1] = {UINT32_MAX};
   uint64_t u64[1] = {UINT64_MAX};
   uint8_t flags[3] = {1, 0, 1};
-  struct { const char *name; ir_dtype dtype; int count; const void *data; } rows[] = {
-      {"f32", IR_DTYPE_F32, 8, f32},   {"f16", IR_DTYPE_F16, 4, f16},
+  struct {
+    const char *name;
+    ir_dtype dtype;
+    int count;
+    const void *data;
+  } rows[] = {
+      {"f32", IR_DTYPE_F32, 8, f32},    {"f16", IR_DTYPE_F16, 4, f16},
       {"bf16", IR_DTYPE_BF16, 4, bf16}, {"f64", IR_DTYPE_F64, 3, f64},
-      {"i8", IR_DTYPE_I8, 3, i8},      {"u8", IR_DTYPE_U8, 2, u8},
-      {"i16", IR_DTYPE_I16, 2, i16},   {"u16", IR_DTYPE_U16, 1, u16},
-      {"i32", IR_DTYPE_I32, 2, i32},   {"u32", IR_DTYPE_U32, 1, u32},
-      {"u64", IR_DTYPE_U64, 1, u64},   {"flags", IR_DTYPE_BOOL, 3, flags},
+      {"i8", IR_DTYPE_I8, 3, i8},       {"u8", IR_DTYPE_U8, 2, u8},
+      {"i16", IR_DTYPE_I16, 2, i16},    {"u16", IR_DTYPE_U16, 1, u16},
+      {"i32", IR_DTYPE_I32, 2, i32},    {"u32", IR_DTYPE_U32, 1, u32},
+      {"u64", IR_DTYPE_U64, 1, u64},    {"flags", IR_DTYPE_BOOL, 3, flags},
   };
   for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-    assert_non_null(ir_graph_add_constant_copy(graph, rows[i].name,
-                                               type_of(rows[i].dtype, 1, (int64_t[]){rows[i].count}),
-                                               rows[i].data));
-  assert_non_null(ir_graph_add_constant_copy(graph, "empty", type_of(IR_DTYPE_F32, 1, (int64_t[]){0}), NULL));
+    assert_non_null(ir_graph_add_constant_copy(
+        graph, rows[i].name, type_of(rows[i].dtype, 1, (int64_t[]){rows[i].count}), rows[i].data));
+  assert_non_null(
+      ir_graph_add_constant_copy(graph, "empty", type_of(IR_DTYPE_F32, 1, (int64_t[]){0}), NULL));
 }
 
 static float big_weights[50];
@@ -88,8 +93,8 @@ static int64_t big_indices[20];
 static ir_node *add_node(ir_graph *graph, ir_region *region, ir_op op, const char *name,
                          ir_value *const *inputs, int num_inputs, const char *output,
                          ir_type type) {
-  ir_node *node = ir_graph_add_node(graph, region, op, name, inputs, num_inputs,
-                                    (const char *[]){output}, 1);
+  ir_node *node =
+      ir_graph_add_node(graph, region, op, name, inputs, num_inputs, (const char *[]){output}, 1);
   assert_non_null(node);
   node->outputs[0]->type = type;
   return node;
@@ -103,18 +108,21 @@ static ir_graph *build_rich_graph(void) {
   ir_type t = type_of(IR_DTYPE_F32, 2, (int64_t[]){IR_DIM_SYMBOL(batch), 3});
   ir_value *x = ir_graph_add_input(graph, "x", t);
   ir_value *in2 = ir_graph_add_input(graph, "onnx::in/0", t);
-  ir_graph_add_input(graph, "7", type_of(IR_DTYPE_I64, 2, (int64_t[]){IR_DIM_SYMBOL(1), IR_DIM_SYMBOL(2)}));
+  ir_graph_add_input(graph, "7",
+                     type_of(IR_DTYPE_I64, 2, (int64_t[]){IR_DIM_SYMBOL(1), IR_DIM_SYMBOL(2)}));
   add_dtype_constants(graph);
   for (int i = 0; i < 50; i++)
     big_weights[i] = (float)i / 7.0f;
   for (int i = 0; i < 20; i++)
     big_indices[i] = (int64_t)i * 1000000007 - 3;
   ir_graph_add_constant(graph, "big", type_of(IR_DTYPE_F32, 2, (int64_t[]){5, 10}), big_weights);
-  ir_graph_add_constant(graph, "big.indices", type_of(IR_DTYPE_I64, 1, (int64_t[]){20}), big_indices);
+  ir_graph_add_constant(graph, "big.indices", type_of(IR_DTYPE_I64, 1, (int64_t[]){20}),
+                        big_indices);
   ir_graph_add_constant(graph, "elided", type_of(IR_DTYPE_F32, 1, (int64_t[]){1000}), NULL);
 
   ir_node *sum = add_node(graph, NULL, IR_OP_ADD, NULL, (ir_value *[]){x, in2}, 2, "s", t);
-  ir_node *identity = add_node(graph, NULL, IR_OP_IDENTITY, "", (ir_value *[]){sum->outputs[0]}, 1, "i", t);
+  ir_node *identity =
+      add_node(graph, NULL, IR_OP_IDENTITY, "", (ir_value *[]){sum->outputs[0]}, 1, "i", t);
   identity->name = ""; /* unlike the default name, so it must print */
   ir_node_set_int(graph, identity, "i", -5);
   ir_node_set_float(graph, identity, "f", 0.1f);
@@ -126,19 +134,21 @@ static ir_graph *build_rich_graph(void) {
   ir_node_set_int(graph, identity, "weird key", 1);
   ir_node_set_int(graph, identity, "size", 2);
   ir_node_set_floats(graph, identity, "none", NULL, 0);
-  ir_node *clip = add_node(graph, NULL, IR_OP_CLIP, "/clip/Clip", (ir_value *[]){identity->outputs[0], NULL, NULL}, 3, "c", t);
+  ir_node *clip = add_node(graph, NULL, IR_OP_CLIP, "/clip/Clip",
+                           (ir_value *[]){identity->outputs[0], NULL, NULL}, 3, "c", t);
 
   /* A group with two results, holding a nested group. */
-  ir_node *group = ir_graph_add_node(graph, NULL, IR_OP_GROUP, "fused_0",
-                                     (ir_value *[]){clip->outputs[0], x}, 2,
-                                     (const char *[]){"g1", "g2"}, 2);
+  ir_node *group =
+      ir_graph_add_node(graph, NULL, IR_OP_GROUP, "fused_0", (ir_value *[]){clip->outputs[0], x}, 2,
+                        (const char *[]){"g1", "g2"}, 2);
   group->outputs[0]->type = group->outputs[1]->type = t;
   ir_node_set_string(graph, group, "schedule", "tile 32x32");
   ir_region *body = ir_node_create_body(graph, group);
   ir_value *p0 = ir_region_add_param(graph, body, "p0", t);
   ir_value *p1 = ir_region_add_param(graph, body, "p1", t);
   ir_node *inner_add = add_node(graph, body, IR_OP_ADD, NULL, (ir_value *[]){p0, p1}, 2, "t", t);
-  ir_node *nested = add_node(graph, body, IR_OP_GROUP, NULL, (ir_value *[]){inner_add->outputs[0]}, 1, "n", t);
+  ir_node *nested =
+      add_node(graph, body, IR_OP_GROUP, NULL, (ir_value *[]){inner_add->outputs[0]}, 1, "n", t);
   ir_region *nested_body = ir_node_create_body(graph, nested);
   ir_value *q = ir_region_add_param(graph, nested_body, "q", t);
   ir_node *relu = add_node(graph, nested_body, IR_OP_RELU, "Relu_99", (ir_value *[]){q}, 1, "r", t);
@@ -194,7 +204,7 @@ static void test_round_trip_is_byte_identical(void **state) {
   assert_memory_equal(halves->data, ((uint16_t[]){0x3c00, 0x7bff, 0x0001, 0x8000}), 8);
   assert_null(ir_graph_find_value(parsed, "elided")->data);
   assert_string_equal(parsed->body.first->next->name, ""); /* explicit empty node name */
-  assert_string_equal(parsed->body.first->name, "Add_0");    /* the default name */
+  assert_string_equal(parsed->body.first->name, "Add_0");  /* the default name */
 
   free(first_bytes);
   free(second_bytes);
