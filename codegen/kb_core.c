@@ -1,4 +1,5 @@
 /* Kernel builder core: builder lifetime, kernel begin/end, parameters, small helpers. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +194,15 @@ static void declare_function(kernel_builder *kb) {
   LLVMSetValueName2(LLVMGetParam(k->function, 1), "launch", 6);
 }
 
+static int is_identifier(const char *name) {
+  if (!(isalpha((unsigned char)name[0]) || name[0] == '_') || strlen(name) > 400)
+    return 0;
+  for (const char *c = name; *c; c++)
+    if (!isalnum((unsigned char)*c) && *c != '_')
+      return 0;
+  return 1;
+}
+
 int kb_kernel_begin(kernel_builder *kb, const char *name, const kb_param *params,
                     int param_count, unsigned max_threads) {
   if (kb->in_kernel)
@@ -202,6 +212,10 @@ int kb_kernel_begin(kernel_builder *kb, const char *name, const kb_param *params
     return kb_fail(kb, "kb_kernel_begin after the module was finished");
   if (!name || !*name || param_count < 0 || (param_count > 0 && !params))
     return kb_fail(kb, "kb_kernel_begin needs a name and a parameter list");
+  if (!is_identifier(name))
+    return kb_fail(kb, "kernel name '%s' is not a C identifier ([A-Za-z_][A-Za-z0-9_]*); the "
+                       "runtime finds kernels by this name in PTX and objects",
+                   name);
   if (max_threads == 0 || max_threads > 1024)
     return kb_fail(kb, "kernel '%s': max_threads %u is outside 1..1024", name, max_threads);
   char symbol[512];

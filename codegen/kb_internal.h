@@ -97,7 +97,7 @@ struct kernel_builder {
   LLVMBuilderRef builder;
   LLVMTargetMachineRef machine;
   LLVMTypeRef i1, i8, i32, i64, f32, f64, ptr, void_type;
-  unsigned global_as, shared_as;
+  unsigned global_as, shared_as, constant_as;
   int in_kernel;
   kb_kernel_state k;
   kb_kernel_info *kernels;

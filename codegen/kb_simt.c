@@ -106,6 +106,30 @@ LLVMValueRef kb_shared_array(kernel_builder *kb, LLVMTypeRef element, unsigned c
   return global;
 }
 
+LLVMValueRef kb_constant_array(kernel_builder *kb, LLVMTypeRef element, LLVMValueRef *values,
+                               unsigned count) {
+  if (kb_check_in_kernel(kb, "kb_constant_array") != 0)
+    return kb_placeholder(kb, kb->ptr);
+  for (unsigned i = 0; i < count; i++)
+    if (!values || !values[i] || !LLVMIsConstant(values[i]) || LLVMTypeOf(values[i]) != element) {
+      kb_fail(kb, "kb_constant_array: element %u is not a constant of the element type", i);
+      return kb_placeholder(kb, kb->ptr);
+    }
+  if (count == 0) {
+    kb_fail(kb, "kb_constant_array needs at least one element");
+    return kb_placeholder(kb, kb->ptr);
+  }
+  char name[256];
+  snprintf(name, sizeof name, "%s.constant", kb->k.info.name);
+  LLVMTypeRef type = LLVMArrayType2(element, count);
+  LLVMValueRef global = LLVMAddGlobalInAddressSpace(kb->module, type, name, kb->constant_as);
+  LLVMSetInitializer(global, LLVMConstArray2(element, values, count));
+  LLVMSetGlobalConstant(global, 1);
+  LLVMSetLinkage(global, LLVMInternalLinkage);
+  LLVMSetAlignment(global, 16);
+  return global;
+}
+
 int kb_check_uniform_point(kernel_builder *kb, const char *what) {
   if (kb_check_in_kernel(kb, what) != 0)
     return -1;

@@ -1,6 +1,7 @@
 /* Target machines for the two lowerings: nvptx64-nvidia-cuda (sm_75..sm_90, matching PTX
  * ISA) and the host triple (portable x86-64 for bundles, or this CPU for the JIT). */
 #include <llvm-c/Target.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,10 +17,6 @@ static const sm_row sm_table[] = {
 };
 
 static void initialize_targets(void) {
-  static int done;
-  if (done)
-    return;
-  done = 1;
   LLVMInitializeNVPTXTargetInfo();
   LLVMInitializeNVPTXTarget();
   LLVMInitializeNVPTXTargetMC();
@@ -63,6 +60,7 @@ static int init_nvptx(kernel_builder *kb, const char *sm) {
   kb->ptx_version = row->ptx;
   kb->global_as = 1;
   kb->shared_as = 3;
+  kb->constant_as = 4;
   char features[16];
   snprintf(features, sizeof features, "+ptx%u", row->ptx);
   return create_machine(kb, "nvptx64-nvidia-cuda", row->sm, features, LLVMRelocDefault);
@@ -72,6 +70,7 @@ static int init_host(kernel_builder *kb, const char *cpu) {
   kb->kind = KB_TARGET_HOST;
   kb->global_as = 0;
   kb->shared_as = 0;
+  kb->constant_as = 0;
   char *triple = LLVMGetDefaultTargetTriple();
   int status;
   if (cpu && strcmp(cpu, "native") == 0) {
@@ -89,7 +88,8 @@ static int init_host(kernel_builder *kb, const char *cpu) {
 }
 
 int kb_target_init(kernel_builder *kb, const kb_target_options *options) {
-  initialize_targets();
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, initialize_targets); /* builders may be made on several threads */
   kb_target_options defaults = {.kind = KB_TARGET_NVPTX, .opt_level = 3};
   if (!options)
     options = &defaults;

@@ -76,6 +76,9 @@ LLVMValueRef kb_block_dim(kernel_builder *kb, kb_dim dim);    /* uniform */
 LLVMValueRef kb_grid_dim(kernel_builder *kb, kb_dim dim);     /* uniform */
 /* Static shared memory: a pointer (addrspace 3 on NVPTX) to `count` elements, 16-aligned. */
 LLVMValueRef kb_shared_array(kernel_builder *kb, LLVMTypeRef element, unsigned count);
+/* Read-only table in constant memory (addrspace 4 on NVPTX): `count` constants. */
+LLVMValueRef kb_constant_array(kernel_builder *kb, LLVMTypeRef element, LLVMValueRef *values,
+                               unsigned count);
 /* __syncthreads(); only at block-uniform points (not inside kb_if / kb_for). */
 int kb_barrier(kernel_builder *kb);
 /* Warp shuffles among 32 lanes (value: 32- or 64-bit int/float; lane argument uniform).

@@ -359,6 +359,12 @@ int pw_group_reduce(kernel_builder *kb, const pw_rows *plan, kb_var *value, pw_r
 /* --- pointwise kernels -------------------------------------------------------------------------- */
 int pw_lower_map(lower_context *ctx, const ir_node *node, const int *inputs, int input_count,
                  pw_map_fn fn, void *state, lower_result *out) {
+  return pw_lower_map_as(ctx, node, inputs, NULL, input_count, fn, state, out);
+}
+
+int pw_lower_map_as(lower_context *ctx, const ir_node *node, const int *inputs,
+                    const ir_type *const *shapes_as, int input_count, pw_map_fn fn, void *state,
+                    lower_result *out) {
   kernel_builder *kb = ctx->kb;
   int64_t count;
   if (input_count + 1 > LOWER_MAX_ARGS || input_count > PW_MAX_OPERANDS)
@@ -371,7 +377,7 @@ int pw_lower_map(lower_context *ctx, const ir_node *node, const int *inputs, int
     const ir_value *input = ir_node_input(node, inputs[k]);
     if (pw_check_value(ctx, node, input, "input", NULL) != 0)
       return -1;
-    shapes[k] = &input->type;
+    shapes[k] = shapes_as ? shapes_as[k] : &input->type;
   }
   pw_broadcast plan;
   pw_broadcast_plan(&node->outputs[0]->type, shapes, input_count, &plan);

@@ -52,6 +52,11 @@ typedef LLVMValueRef (*pw_map_fn)(kernel_builder *kb, const ir_node *node,
                                   const LLVMValueRef *operands, void *state);
 int pw_lower_map(lower_context *ctx, const ir_node *node, const int *inputs, int input_count,
                  pw_map_fn fn, void *state, lower_result *out);
+/* The same with the shape each operand is broadcast as (same element count as the input,
+ * e.g. BatchNormalization's [C] parameters viewed as [C, 1, 1]). */
+int pw_lower_map_as(lower_context *ctx, const ir_node *node, const int *inputs,
+                    const ir_type *const *shapes, int input_count, pw_map_fn fn, void *state,
+                    lower_result *out);
 
 /* --- broadcasting -------------------------------------------------------------------------- */
 /* Output dims and each operand's element strides (0 along broadcast axes) after dropping

@@ -174,6 +174,8 @@ static void test_invalid_ir_is_verified(void **state) {
 static void test_api_misuse(void **state) {
   session s;
   kernel_builder *kb = open_session(&s, KB_TARGET_HOST);
+  assert_int_equal(kb_kernel_begin(kb, "bad-name.1", in_out, 2, 64), -1);
+  assert_true(mentions(&s.diag, "kernel name 'bad-name.1' is not a C identifier"));
   assert_int_equal(kb_kernel_begin(kb, "k", in_out, 2, 0), -1);
   assert_true(mentions(&s.diag, "max_threads 0"));
   assert_non_null(kb_thread_index(kb, KB_X)); /* outside a kernel: error + placeholder */

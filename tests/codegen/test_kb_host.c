@@ -204,6 +204,18 @@ static void test_index_first_read_in_if(void **state) {
     assert_true(out[i] == (i < 32 ? 1.0f : 2.0f));
 }
 
+static void test_constant_table(void **state) {
+  fixture *f = *state;
+  int n = 100;
+  float *in = random_floats(n, 10, 0), *out = calloc((size_t)n, sizeof(float));
+  void *params[] = {&in, &out};
+  run(f, "constant_table", params, 1, 1, 100, 1);
+  for (int i = 0; i < n; i++)
+    assert_true(out[i] == 0.5f * (float)((i % 8) * (i % 8)) + in[i]);
+  free(in);
+  free(out);
+}
+
 static void test_atomics_across_blocks(void **state) {
   fixture *f = *state;
   int n = 5000;
@@ -294,6 +306,7 @@ int main(void) {
       cmocka_unit_test(test_warp_gather_per_thread_lane),
       cmocka_unit_test(test_uniform_if_with_barriers),
       cmocka_unit_test(test_index_first_read_in_if),
+      cmocka_unit_test(test_constant_table),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

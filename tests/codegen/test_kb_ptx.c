@@ -85,6 +85,8 @@ static void check_sm(const char *sm, const char *version) {
   assert_non_null(strstr(ptx, "shfl.sync.idx"));
   assert_non_null(strstr(ptx, "atom.global.add.f32"));
   assert_non_null(strstr(ptx, ".shared .align 16"));
+  assert_non_null(strstr(ptx, ".const .align 16"));
+  assert_non_null(strstr(ptx, "ld.const.f32"));
 
   if (!DLCC_PTXAS[0]) {
     free(ptx);

@@ -215,6 +215,20 @@ static int maybe_reverse(kernel_builder *kb) {
   return kb_kernel_end(kb);
 }
 
+/* out[i] = table[i % 8] + in[i], the table in constant memory. */
+static int constant_table(kernel_builder *kb) {
+  kb_kernel_begin(kb, "constant_table", in_out, 2, 1024);
+  LLVMValueRef entries[8];
+  for (int j = 0; j < 8; j++)
+    entries[j] = LLVMConstReal(F32, 0.5 * j * j);
+  LLVMValueRef table = kb_constant_array(kb, F32, entries, 8);
+  LLVMValueRef i = tk_global_index(kb);
+  LLVMValueRef entry = tk_load(kb, F32, table, LLVMBuildURem(B, i, tk_i32(kb, 8), ""));
+  tk_store(kb, kb_param_value(kb, 1), i,
+           LLVMBuildFAdd(B, entry, tk_load(kb, F32, kb_param_value(kb, 0), i), ""));
+  return kb_kernel_end(kb);
+}
+
 /* The first thread-index read happens inside a kb_if; later reads must not reuse it. */
 static int index_in_if(kernel_builder *kb) {
   kb_kernel_begin(kb, "index_in_if", in_out, 2, 1024);
@@ -303,6 +317,7 @@ int define_test_kernels(kernel_builder *kb) {
   int (*const kernels[])(kernel_builder *) = {relu, block_sum_serial, tree_sum, tree_sum_loop, rotate_shared,
                                               warp_sum_down, warp_sum_xor, warp_broadcast,
                                               warp_scan, warp_gather, maybe_reverse, index_in_if,
+                                              constant_table,
                                               atomic_sum, atomic_count, matmul_tiled};
   int status = 0;
   for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
