@@ -278,6 +278,9 @@ static int build_node(builder *b, const text_node *text, ir_region *region) {
     return text_error_at(b->parser, text->op_loc, "unknown op '%s'", text->op);
   if (check_arity(b, text, op) != 0)
     return -1;
+  if (text->region && op != IR_OP_GROUP)
+    return text_error_at(b->parser, text->op_loc, "only dl.group nodes have a region, not %s",
+                         text->op);
   ir_arena *scratch = b->parser->arena;
   ir_value **inputs =
       ir_arena_alloc_array(scratch, (size_t)text->operands.count + 1, sizeof(ir_value *));

@@ -1,15 +1,12 @@
 /* Checks a parsed graph by re-running each op's inference against the printed types, so a
  * hand-edited dump with a wrong type fails with the line of the node; then runs the IR
- * verifier (when it is part of the build) for structural rules. */
+ * verifier for the structural rules. */
 #include "frontend/text/text_verify.h"
 
 #include <string.h>
 
 #include "ir/infer.h"
-#if __has_include("ir/verify.h")
 #include "ir/verify.h"
-#define DLCC_TEXT_HAVE_VERIFIER 1
-#endif
 
 typedef struct checker {
   text_parser *parser;
@@ -83,6 +80,23 @@ static bool check_region(checker *c, ir_region *region) {
   return ok;
 }
 
+/* The verifier names nodes ("node 'NAME' (Op): ..."); point at the first node so named. */
+static void report_verifier_message(checker *c, const char *message) {
+  static const char PREFIX[] = "node '";
+  if (strncmp(message, PREFIX, sizeof(PREFIX) - 1) == 0) {
+    const char *name = message + sizeof(PREFIX) - 1;
+    const char *end = strstr(name, "' (");
+    for (ir_node *node = end ? ir_graph_next_node(c->graph, NULL) : NULL; node;
+         node = ir_graph_next_node(c->graph, node))
+      if (strlen(node->name) == (size_t)(end - name) &&
+          strncmp(node->name, name, (size_t)(end - name)) == 0) {
+        text_error_at(c->parser, c->node_locs[node->id], "%s", message);
+        return;
+      }
+  }
+  dl_error(c->parser->diag, "%s: %s", c->parser->display_name, message);
+}
+
 int text_verify_graph(text_parser *parser, ir_graph *graph, const text_location *node_locs) {
   checker c = {.parser = parser, .graph = graph, .node_locs = node_locs};
   c.printed = ir_arena_alloc_array(parser->arena, (size_t)graph->num_values + 1, sizeof(ir_type));
@@ -92,16 +106,12 @@ int text_verify_graph(text_parser *parser, ir_graph *graph, const text_location 
   check_region(&c, &graph->body);
   if (c.failures)
     return -1;
-#ifdef DLCC_TEXT_HAVE_VERIFIER
   /* Structural rules (scoping, producers, group bodies) the inference check does not see. */
   dl_diag scratch;
   dl_diag_init(&scratch);
   int status = ir_verify_graph(graph, &scratch);
   for (int i = 0; i < scratch.count; i++)
-    dl_error(parser->diag, "%s: %s", parser->display_name, dl_diag_message(&scratch, i));
+    report_verifier_message(&c, dl_diag_message(&scratch, i));
   dl_diag_deinit(&scratch);
   return status == 0 ? 0 : -1;
-#else
-  return 0;
-#endif
 }

@@ -94,6 +94,12 @@ static const bad_case CASES[] = {
           "    %q: f32[3] = Relu(%p)\n    yield %q\n  }\n}\n",
      "t.dlir:6:5: node 'Relu_1' (Relu): output %q is written as f32[3] but Relu gives f32[2]"},
     {HEAD "  input %\"\": f32[2]\n}\n", "t.dlir:3:9: value names cannot be empty"},
+    {HEAD "  input %x: f32[2]\n  %y: f32[2] = Add(%x, _)\n}\n",
+     "t.dlir:4:3: node 'Add_0' (Add): input 1 is required but absent"},
+    {HEAD "  input %x: f32[2]\n  %y: f32[2] = Relu(%x) {\n  ^():\n  yield\n  }\n}\n",
+     "t.dlir:4:16: only dl.group nodes have a region, not Relu"},
+    {HEAD "  input %x: f32[2]\n  %y: f32[2] = dl.group(%x)\n}\n",
+     "t.dlir:4:3: node 'dl.group_0' (dl.group): dl.group has no body"},
 };
 
 static void write_file(const char *path, const void *data, size_t size) {
