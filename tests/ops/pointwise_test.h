@@ -21,9 +21,14 @@
 #define PT_LOWERING(FN) int FN(lower_context *ctx, const ir_node *node, lower_result *out);
 PT_LOWERING(lower_unary) PT_LOWERING(lower_clip) PT_LOWERING(lower_cast)
 PT_LOWERING(lower_binary) PT_LOWERING(lower_variadic) PT_LOWERING(lower_where)
+PT_LOWERING(lower_reduce) PT_LOWERING(lower_softmax) PT_LOWERING(lower_batch_normalization)
+PT_LOWERING(lower_layer_normalization) PT_LOWERING(lower_pool) PT_LOWERING(lower_global_pool)
 #undef PT_LOWERING
 __attribute__((used)) static const lower_fn pt_linked_lowerings[] = {
-    lower_unary, lower_clip, lower_cast, lower_binary, lower_variadic, lower_where};
+    lower_unary,  lower_clip,    lower_cast,                lower_binary,
+    lower_variadic, lower_where, lower_reduce,              lower_softmax,
+    lower_batch_normalization,   lower_layer_normalization, lower_pool,
+    lower_global_pool};
 
 /* Default fp32 tolerance of the op tests (exact-math ops meet it with margin). */
 #define PT_RTOL 1e-4

@@ -1,0 +1,166 @@
+/* BatchNormalization (inference form: per-channel scale and shift computed in the kernel
+ * from scale, B, mean and var) and LayerNormalization (two-pass mean and variance over the
+ * trailing axes, one thread group per row, optional Mean and InvStdDev outputs). */
+#include "codegen/ops/pointwise_util.h"
+
+#include "ir/infer.h"
+
+#define B (kb_llvm_builder(kb))
+
+/* --- BatchNormalization ------------------------------------------------------------------- */
+static LLVMValueRef operand_f32(kernel_builder *kb, const ir_node *node, int input,
+                                LLVMValueRef value) {
+  return pw_convert(kb, value, node->inputs[input]->type.dtype, IR_DTYPE_F32);
+}
+
+static LLVMValueRef batch_norm_element(kernel_builder *kb, const ir_node *node,
+                                       const LLVMValueRef *operands, void *opaque) {
+  float epsilon = *(const float *)opaque;
+  LLVMValueRef x = operand_f32(kb, node, 0, operands[0]);
+  LLVMValueRef scale = operand_f32(kb, node, 1, operands[1]);
+  LLVMValueRef bias = operand_f32(kb, node, 2, operands[2]);
+  LLVMValueRef mean = operand_f32(kb, node, 3, operands[3]);
+  LLVMValueRef variance = operand_f32(kb, node, 4, operands[4]);
+  LLVMValueRef deviation = kb_sqrt(kb, LLVMBuildFAdd(B, variance, pw_f32(kb, epsilon), ""));
+  LLVMValueRef factor = LLVMBuildFDiv(B, scale, deviation, "");
+  LLVMValueRef y = LLVMBuildFAdd(B, LLVMBuildFMul(B, LLVMBuildFSub(B, x, mean, ""), factor, ""),
+                                 bias, "");
+  return pw_convert(kb, y, IR_DTYPE_F32, node->outputs[0]->type.dtype);
+}
+
+int lower_batch_normalization(lower_context *ctx, const ir_node *node, lower_result *out) {
+  float epsilon;
+  if (ir_attr_float(node, "epsilon", 1e-5f, &epsilon, ctx->diag) != 0)
+    return -1;
+  const ir_type *x = &node->inputs[0]->type;
+  /* Parameters of shape [C] line up with axis 1: view them as [C, 1, ..., 1]. */
+  ir_type channel = {.dtype = x->dtype, .rank = x->rank - 1};
+  channel.dims[0] = x->dims[1];
+  for (int d = 1; d < channel.rank; d++)
+    channel.dims[d] = 1;
+  const ir_type *shapes[5] = {x, &channel, &channel, &channel, &channel};
+  static const int all[] = {0, 1, 2, 3, 4};
+  return pw_lower_map_as(ctx, node, all, shapes, 5, batch_norm_element, &epsilon, out);
+}
+
+/* --- LayerNormalization ------------------------------------------------------------------- */
+typedef struct layer_norm {
+  pw_rows plan;
+  pw_broadcast parameters; /* scale (operand 0) and bias (operand 1) over one row */
+  float epsilon;
+  bool has_bias;
+  int statistics; /* optional outputs written: 0, 1 (Mean) or 2 (Mean, InvStdDev) */
+  ir_dtype dtype;
+} layer_norm;
+
+enum { PARAM_X, PARAM_SCALE, PARAM_BIAS };
+
+static LLVMValueRef load_param(kernel_builder *kb, const ir_node *node, int input, int param,
+                               LLVMValueRef offset) {
+  ir_dtype dtype = node->inputs[input]->type.dtype;
+  return pw_convert(kb, pw_load(kb, dtype, kb_param_value(kb, param), offset), dtype, IR_DTYPE_F32);
+}
+
+/* Opens the loop over this thread's elements of its row; returns r (position in the row). */
+static LLVMValueRef row_loop_begin(kernel_builder *kb, const pw_rows *plan) {
+  kb_if_begin(kb, pw_rows_valid(kb, plan));
+  return kb_for_begin(kb, pw_rows_lane(kb, plan), pw_i32(kb, plan->length), pw_i32(kb, plan->group));
+}
+
+static LLVMValueRef row_offset(kernel_builder *kb, const pw_rows *plan, LLVMValueRef r) {
+  return LLVMBuildAdd(B, LLVMBuildMul(B, pw_rows_row(kb, plan), pw_i32(kb, plan->length), ""), r, "");
+}
+
+static void row_loop_end(kernel_builder *kb) {
+  kb_for_end(kb);
+  kb_if_end(kb);
+}
+
+static int layer_norm_kernel(kernel_builder *kb, const ir_node *node, const layer_norm *ln) {
+  const pw_rows *plan = &ln->plan;
+  int output = ln->has_bias ? 3 : 2; /* parameter index of output 0 */
+  LLVMValueRef shared = pw_rows_shared(kb);
+  kb_var *mean = kb_thread_var(kb, pw_f32_type(kb), "mean");
+  kb_var *variance = kb_thread_var(kb, pw_f32_type(kb), "variance");
+  LLVMValueRef inverse_length = pw_f32(kb, 1.0 / (double)plan->length);
+  kb_var_store(kb, mean, pw_f32(kb, 0));
+  LLVMValueRef r = row_loop_begin(kb, plan);
+  kb_var_store(kb, mean, LLVMBuildFAdd(B, kb_var_load(kb, mean),
+                                       load_param(kb, node, 0, PARAM_X, row_offset(kb, plan, r)), ""));
+  row_loop_end(kb);
+  pw_group_reduce(kb, plan, mean, PW_REDUCE_SUM, shared);
+  kb_var_store(kb, mean, LLVMBuildFMul(B, kb_var_load(kb, mean), inverse_length, ""));
+  /* Second pass over centred values: no cancellation from E[x^2] - E[x]^2. */
+  kb_var_store(kb, variance, pw_f32(kb, 0));
+  r = row_loop_begin(kb, plan);
+  LLVMValueRef centred = LLVMBuildFSub(
+      B, load_param(kb, node, 0, PARAM_X, row_offset(kb, plan, r)), kb_var_load(kb, mean), "");
+  kb_var_store(kb, variance, LLVMBuildFAdd(B, kb_var_load(kb, variance),
+                                           LLVMBuildFMul(B, centred, centred, ""), ""));
+  row_loop_end(kb);
+  pw_group_reduce(kb, plan, variance, PW_REDUCE_SUM, shared);
+  LLVMValueRef deviation = kb_sqrt(
+      kb, LLVMBuildFAdd(B, LLVMBuildFMul(B, kb_var_load(kb, variance), inverse_length, ""),
+                        pw_f32(kb, ln->epsilon), ""));
+  kb_var_store(kb, variance, LLVMBuildFDiv(B, pw_f32(kb, 1), deviation, "")); /* now 1/sigma */
+  r = row_loop_begin(kb, plan);
+  LLVMValueRef at = row_offset(kb, plan, r);
+  LLVMValueRef offsets[2];
+  pw_broadcast_offsets(kb, &ln->parameters, r, offsets);
+  LLVMValueRef y = LLVMBuildFMul(
+      B, LLVMBuildFSub(B, load_param(kb, node, 0, PARAM_X, at), kb_var_load(kb, mean), ""),
+      kb_var_load(kb, variance), "");
+  y = LLVMBuildFMul(B, y, load_param(kb, node, 1, PARAM_SCALE, offsets[0]), "");
+  if (ln->has_bias)
+    y = LLVMBuildFAdd(B, y, load_param(kb, node, 2, PARAM_BIAS, offsets[1]), "");
+  pw_store(kb, ln->dtype, kb_param_value(kb, output), at, pw_convert(kb, y, IR_DTYPE_F32, ln->dtype));
+  row_loop_end(kb);
+  if (ln->statistics > 0) {
+    LLVMValueRef first = LLVMBuildICmp(B, LLVMIntEQ, pw_rows_lane(kb, plan), pw_i32(kb, 0), "");
+    kb_if_begin(kb, LLVMBuildAnd(B, pw_rows_valid(kb, plan), first, ""));
+    kb_var *values[2] = {mean, variance};
+    for (int k = 0; k < ln->statistics; k++) {
+      ir_dtype dtype = node->outputs[1 + k]->type.dtype;
+      pw_store(kb, dtype, kb_param_value(kb, output + 1 + k), pw_rows_row(kb, plan),
+               pw_convert(kb, kb_var_load(kb, values[k]), IR_DTYPE_F32, dtype));
+    }
+    kb_if_end(kb);
+  }
+  return kb_kernel_end(kb);
+}
+
+int lower_layer_normalization(lower_context *ctx, const ir_node *node, lower_result *out) {
+  const ir_type *x = &node->inputs[0]->type;
+  int64_t axis_attribute, count;
+  int axis;
+  layer_norm ln = {.dtype = x->dtype, .has_bias = ir_node_input(node, 2) != NULL};
+  if (pw_check_value(ctx, node, node->inputs[0], "input", &count) != 0 ||
+      ir_attr_int(node, "axis", -1, &axis_attribute, ctx->diag) != 0 ||
+      ir_attr_float(node, "epsilon", 1e-5f, &ln.epsilon, ctx->diag) != 0)
+    return -1;
+  if (ir_normalize_axis(axis_attribute, x->rank, &axis) != 0)
+    return ir_node_error(ctx->diag, node, "axis %lld is out of range", (long long)axis_attribute);
+  if (!ir_dtype_is_float(x->dtype) || x->dtype == IR_DTYPE_F64)
+    return ir_node_error(ctx->diag, node, "no kernel for LayerNormalization on %s yet",
+                         ir_dtype_name(x->dtype));
+  ir_type row = {.dtype = x->dtype, .rank = x->rank - axis};
+  int64_t length = 1;
+  for (int d = axis; d < x->rank; d++)
+    row.dims[d - axis] = x->dims[d], length *= x->dims[d];
+  const ir_type *parameter_shapes[2] = {&node->inputs[1]->type,
+                                        ln.has_bias ? &node->inputs[2]->type : &node->inputs[1]->type};
+  pw_broadcast_plan(&row, parameter_shapes, 2, &ln.parameters);
+  pw_rows_plan(length > 0 ? count / length : 0, length, &ln.plan);
+  ln.statistics = node->num_outputs > 3 ? 2 : node->num_outputs - 1;
+  lower_launch *launch =
+      lower_add_launch(out, lower_kernel_name(ctx, node, "layer_norm"), ln.plan.grid, PW_BLOCK);
+  lower_add_arg(launch, LOWER_ARG_INPUT, 0);
+  lower_add_arg(launch, LOWER_ARG_INPUT, 1);
+  if (ln.has_bias)
+    lower_add_arg(launch, LOWER_ARG_INPUT, 2);
+  for (int k = 0; k <= ln.statistics; k++)
+    lower_add_arg(launch, LOWER_ARG_OUTPUT, k);
+  if (pw_kernel_begin(ctx->kb, launch) != 0)
+    return -1;
+  return layer_norm_kernel(ctx->kb, node, &ln);
+}

@@ -1,0 +1,177 @@
+/* ReduceSum/Mean/Max/Min, and the reduction kernel the global pools share: rows whose
+ * reduced elements are contiguous get a thread group each (warp shuffles + shared
+ * memory); otherwise one thread per output walks its elements, coalesced across outputs. */
+#include "codegen/ops/pointwise_util.h"
+
+#include "ir/infer.h"
+
+#include <math.h>
+#include <string.h>
+
+#define B (kb_llvm_builder(kb))
+
+/* Drops size-1 dims and merges neighbours that are contiguous in the input. */
+static void collapse(int *rank, int64_t *dims, int64_t *strides) {
+  int kept = 0;
+  for (int d = 0; d < *rank; d++) {
+    if (dims[d] == 1)
+      continue;
+    if (kept > 0 && strides[kept - 1] == strides[d] * dims[d]) {
+      dims[kept - 1] *= dims[d];
+      strides[kept - 1] = strides[d];
+      continue;
+    }
+    dims[kept] = dims[d], strides[kept] = strides[d];
+    kept++;
+  }
+  *rank = kept;
+}
+
+static bool float_input(const ir_node *node) {
+  ir_dtype dtype = node->inputs[0]->type.dtype;
+  return dtype == IR_DTYPE_F32 || dtype == IR_DTYPE_F16 || dtype == IR_DTYPE_BF16;
+}
+
+/* Loads input element `offset` as f32. */
+static LLVMValueRef load_f32(kernel_builder *kb, const ir_node *node, LLVMValueRef base,
+                             LLVMValueRef offset) {
+  ir_dtype dtype = node->inputs[0]->type.dtype;
+  return pw_convert(kb, pw_load(kb, dtype, base, offset), dtype, IR_DTYPE_F32);
+}
+
+static void store_result(kernel_builder *kb, const ir_node *node, const pw_reduction *spec,
+                         LLVMValueRef index, LLVMValueRef value) {
+  ir_dtype dtype = node->outputs[0]->type.dtype;
+  if (spec->scale != 1.0)
+    value = LLVMBuildFMul(B, value, pw_f32(kb, spec->scale), "");
+  pw_store(kb, dtype, kb_param_value(kb, 1), index, pw_convert(kb, value, IR_DTYPE_F32, dtype));
+}
+
+/* A thread group per output row; the last reduced dim is contiguous. */
+static int reduce_rows(kernel_builder *kb, const ir_node *node, const pw_reduction *spec,
+                       const pw_rows *plan) {
+  LLVMValueRef shared = pw_rows_shared(kb);
+  kb_var *accumulator = kb_thread_var(kb, pw_f32_type(kb), "accumulator");
+  kb_var_store(kb, accumulator, pw_reduce_identity(kb, spec->op));
+  kb_if_begin(kb, pw_rows_valid(kb, plan));
+  LLVMValueRef base = pw_decompose_offset(kb, pw_rows_row(kb, plan), spec->outer_rank,
+                                          spec->outer_dims, spec->outer_strides);
+  LLVMValueRef r = kb_for_begin(kb, pw_rows_lane(kb, plan), pw_i32(kb, plan->length),
+                                pw_i32(kb, plan->group));
+  LLVMValueRef offset = LLVMBuildAdd(B, base,
+                                     pw_decompose_offset(kb, r, spec->reduced_rank, spec->reduced_dims,
+                                                         spec->reduced_strides), "");
+  kb_var_store(kb, accumulator,
+               pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator),
+                                 load_f32(kb, node, kb_param_value(kb, 0), offset)));
+  kb_for_end(kb);
+  kb_if_end(kb);
+  pw_group_reduce(kb, plan, accumulator, spec->op, shared);
+  LLVMValueRef first_lane = LLVMBuildICmp(B, LLVMIntEQ, pw_rows_lane(kb, plan), pw_i32(kb, 0), "");
+  kb_if_begin(kb, LLVMBuildAnd(B, pw_rows_valid(kb, plan), first_lane, ""));
+  store_result(kb, node, spec, pw_rows_row(kb, plan), kb_var_load(kb, accumulator));
+  kb_if_end(kb);
+  return kb_kernel_end(kb);
+}
+
+/* One thread per output; neighbouring threads read neighbouring inner elements. */
+static int reduce_columns(kernel_builder *kb, const ir_node *node, const pw_reduction *spec,
+                          int64_t outputs, int64_t length, uint32_t grid) {
+  kb_var *accumulator = kb_thread_var(kb, pw_f32_type(kb), "accumulator");
+  LLVMValueRef o = pw_grid_stride_begin(kb, outputs, grid);
+  LLVMValueRef base =
+      pw_decompose_offset(kb, o, spec->outer_rank, spec->outer_dims, spec->outer_strides);
+  kb_var_store(kb, accumulator, pw_reduce_identity(kb, spec->op));
+  LLVMValueRef r = kb_for_begin(kb, pw_i32(kb, 0), pw_i32(kb, length), pw_i32(kb, 1));
+  LLVMValueRef offset = LLVMBuildAdd(B, base,
+                                     pw_decompose_offset(kb, r, spec->reduced_rank, spec->reduced_dims,
+                                                         spec->reduced_strides), "");
+  kb_var_store(kb, accumulator,
+               pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator),
+                                 load_f32(kb, node, kb_param_value(kb, 0), offset)));
+  kb_for_end(kb);
+  store_result(kb, node, spec, o, kb_var_load(kb, accumulator));
+  pw_grid_stride_end(kb);
+  return kb_kernel_end(kb);
+}
+
+int pw_lower_reduction(lower_context *ctx, const ir_node *node, const pw_reduction *spec,
+                       lower_result *out) {
+  int64_t outputs, length = 1;
+  if (pw_check_value(ctx, node, node->inputs[0], "input", NULL) != 0 ||
+      pw_check_value(ctx, node, node->outputs[0], "output", &outputs) != 0)
+    return -1;
+  if (!float_input(node))
+    return ir_node_error(ctx->diag, node, "no kernel for %s on %s yet (f32, f16, bf16 only)",
+                         ir_op_name(node->op), ir_dtype_name(node->inputs[0]->type.dtype));
+  for (int d = 0; d < spec->reduced_rank; d++)
+    length *= spec->reduced_dims[d];
+  bool contiguous = spec->reduced_rank > 0 && spec->reduced_strides[spec->reduced_rank - 1] == 1;
+  /* Long contiguous rows get a thread group; short ones are cheaper one per thread. */
+  if (contiguous && length >= 16) {
+    pw_rows plan;
+    pw_rows_plan(outputs, length, &plan);
+    lower_launch *launch =
+        lower_add_launch(out, lower_kernel_name(ctx, node, "reduce_rows"), plan.grid, PW_BLOCK);
+    lower_add_arg(launch, LOWER_ARG_INPUT, 0);
+    lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
+    if (pw_kernel_begin(ctx->kb, launch) != 0)
+      return -1;
+    return reduce_rows(ctx->kb, node, spec, &plan);
+  }
+  uint32_t grid = pw_grid_for(outputs);
+  lower_launch *launch =
+      lower_add_launch(out, lower_kernel_name(ctx, node, "reduce_columns"), grid, PW_BLOCK);
+  lower_add_arg(launch, LOWER_ARG_INPUT, 0);
+  lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
+  if (pw_kernel_begin(ctx->kb, launch) != 0)
+    return -1;
+  return reduce_columns(ctx->kb, node, spec, outputs, length, grid);
+}
+
+int lower_reduce(lower_context *ctx, const ir_node *node, lower_result *out) {
+  const ir_type *x = &node->inputs[0]->type;
+  int64_t noop_with_empty_axes, axes[IR_MAX_RANK];
+  int count = 0;
+  if (ir_attr_int(node, "noop_with_empty_axes", 0, &noop_with_empty_axes, ctx->diag) != 0)
+    return -1;
+  if (ir_node_input(node, 1) &&
+      ir_node_constant_ints(node, 1, axes, IR_MAX_RANK, &count, ctx->diag) != 0)
+    return -1;
+  if (ir_normalize_axes(node, "axes", axes, count, x->rank, ctx->diag) != 0)
+    return -1;
+  bool reduced[IR_MAX_RANK] = {false};
+  for (int i = 0; i < count; i++)
+    reduced[axes[i]] = true;
+  pw_reduction spec = {.scale = 1.0};
+  spec.op = node->op == IR_OP_REDUCE_MAX   ? PW_REDUCE_MAX
+            : node->op == IR_OP_REDUCE_MIN ? PW_REDUCE_MIN
+                                           : PW_REDUCE_SUM;
+  int64_t length = 1;
+  for (int d = 0; d < x->rank && count == 0 && !noop_with_empty_axes; d++)
+    reduced[d] = true; /* no axes: every axis */
+  int64_t outer_dims[IR_MAX_RANK], outer_strides[IR_MAX_RANK];
+  int64_t reduced_dims[IR_MAX_RANK], reduced_strides[IR_MAX_RANK];
+  int outer = 0, inner = 0;
+  for (int d = 0; d < x->rank; d++) {
+    int64_t s = 1;
+    for (int e = d + 1; e < x->rank; e++)
+      s *= x->dims[e];
+    if (reduced[d]) {
+      reduced_dims[inner] = x->dims[d], reduced_strides[inner++] = s;
+      length *= x->dims[d];
+    } else {
+      outer_dims[outer] = x->dims[d], outer_strides[outer++] = s;
+    }
+  }
+  collapse(&outer, outer_dims, outer_strides);
+  collapse(&inner, reduced_dims, reduced_strides);
+  spec.outer_rank = outer, spec.reduced_rank = inner;
+  memcpy(spec.outer_dims, outer_dims, sizeof(outer_dims));
+  memcpy(spec.outer_strides, outer_strides, sizeof(outer_strides));
+  memcpy(spec.reduced_dims, reduced_dims, sizeof(reduced_dims));
+  memcpy(spec.reduced_strides, reduced_strides, sizeof(reduced_strides));
+  if (node->op == IR_OP_REDUCE_MEAN)
+    spec.scale = length > 0 ? 1.0 / (double)length : NAN;
+  return pw_lower_reduction(ctx, node, &spec, out);
+}

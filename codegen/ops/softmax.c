@@ -1,0 +1,135 @@
+/* Softmax over one axis, numerically stable (the row maximum is subtracted before exp).
+ * Rows along the innermost axis get a thread group each (block reductions); an axis with
+ * inner elements after it gets one thread per (outer, inner) pair, coalesced across inner. */
+#include "codegen/ops/pointwise_util.h"
+
+#include "ir/infer.h"
+
+#define B (kb_llvm_builder(kb))
+
+typedef struct softmax_shape {
+  int64_t outer, length, inner;
+  ir_dtype dtype;
+} softmax_shape;
+
+static LLVMValueRef load_x(kernel_builder *kb, const softmax_shape *s, LLVMValueRef offset) {
+  return pw_convert(kb, pw_load(kb, s->dtype, kb_param_value(kb, 0), offset), s->dtype,
+                    IR_DTYPE_F32);
+}
+
+static void store_y(kernel_builder *kb, const softmax_shape *s, LLVMValueRef offset,
+                    LLVMValueRef value) {
+  pw_store(kb, s->dtype, kb_param_value(kb, 1), offset,
+           pw_convert(kb, value, IR_DTYPE_F32, s->dtype));
+}
+
+/* exp(x[offset] - maximum). */
+static LLVMValueRef shifted_exp(kernel_builder *kb, const softmax_shape *s, LLVMValueRef offset,
+                                kb_var *maximum) {
+  return kb_exp(kb, LLVMBuildFSub(B, load_x(kb, s, offset), kb_var_load(kb, maximum), ""));
+}
+
+/* for r = lane; r < length; r += group, over the valid rows: returns the element offset. */
+static LLVMValueRef row_loop_begin(kernel_builder *kb, const pw_rows *plan) {
+  kb_if_begin(kb, pw_rows_valid(kb, plan));
+  LLVMValueRef base = LLVMBuildMul(B, pw_rows_row(kb, plan), pw_i32(kb, plan->length), "");
+  LLVMValueRef r =
+      kb_for_begin(kb, pw_rows_lane(kb, plan), pw_i32(kb, plan->length), pw_i32(kb, plan->group));
+  return LLVMBuildAdd(B, base, r, "");
+}
+
+static void row_loop_end(kernel_builder *kb) {
+  kb_for_end(kb);
+  kb_if_end(kb);
+}
+
+static int softmax_rows(kernel_builder *kb, const softmax_shape *s, const pw_rows *plan) {
+  LLVMValueRef shared = pw_rows_shared(kb);
+  kb_var *maximum = kb_thread_var(kb, pw_f32_type(kb), "maximum");
+  kb_var *sum = kb_thread_var(kb, pw_f32_type(kb), "sum");
+  kb_var_store(kb, maximum, pw_reduce_identity(kb, PW_REDUCE_MAX));
+  LLVMValueRef at = row_loop_begin(kb, plan);
+  kb_var_store(kb, maximum,
+               pw_reduce_combine(kb, PW_REDUCE_MAX, kb_var_load(kb, maximum), load_x(kb, s, at)));
+  row_loop_end(kb);
+  pw_group_reduce(kb, plan, maximum, PW_REDUCE_MAX, shared);
+  /* f32 outputs keep exp(x - max) for the last pass; others recompute it there. */
+  bool keep = s->dtype == IR_DTYPE_F32;
+  kb_var_store(kb, sum, pw_f32(kb, 0));
+  at = row_loop_begin(kb, plan);
+  LLVMValueRef e = shifted_exp(kb, s, at, maximum);
+  if (keep)
+    store_y(kb, s, at, e);
+  kb_var_store(kb, sum, LLVMBuildFAdd(B, kb_var_load(kb, sum), e, ""));
+  row_loop_end(kb);
+  pw_group_reduce(kb, plan, sum, PW_REDUCE_SUM, shared);
+  at = row_loop_begin(kb, plan);
+  LLVMValueRef scale = LLVMBuildFDiv(B, pw_f32(kb, 1), kb_var_load(kb, sum), "");
+  e = keep ? pw_load(kb, IR_DTYPE_F32, kb_param_value(kb, 1), at) : shifted_exp(kb, s, at, maximum);
+  store_y(kb, s, at, LLVMBuildFMul(B, e, scale, ""));
+  row_loop_end(kb);
+  return kb_kernel_end(kb);
+}
+
+static int softmax_columns(kernel_builder *kb, const softmax_shape *s, uint32_t grid) {
+  kb_var *maximum = kb_thread_var(kb, pw_f32_type(kb), "maximum");
+  kb_var *sum = kb_thread_var(kb, pw_f32_type(kb), "sum");
+  LLVMValueRef t = pw_grid_stride_begin(kb, s->outer * s->inner, grid);
+  LLVMValueRef inner = pw_i32(kb, s->inner);
+  LLVMValueRef base = LLVMBuildAdd(
+      B, LLVMBuildMul(B, LLVMBuildUDiv(B, t, inner, ""), pw_i32(kb, s->length * s->inner), ""),
+      LLVMBuildURem(B, t, inner, ""), "");
+  kb_var_store(kb, maximum, pw_reduce_identity(kb, PW_REDUCE_MAX));
+  kb_var_store(kb, sum, pw_f32(kb, 0));
+  for (int pass = 0; pass < 3; pass++) {
+    LLVMValueRef r = kb_for_begin(kb, pw_i32(kb, 0), pw_i32(kb, s->length), pw_i32(kb, 1));
+    LLVMValueRef at = LLVMBuildAdd(B, base, LLVMBuildMul(B, r, inner, ""), "");
+    if (pass == 0)
+      kb_var_store(kb, maximum, pw_reduce_combine(kb, PW_REDUCE_MAX, kb_var_load(kb, maximum),
+                                                  load_x(kb, s, at)));
+    else if (pass == 1)
+      kb_var_store(kb, sum, LLVMBuildFAdd(B, kb_var_load(kb, sum), shifted_exp(kb, s, at, maximum), ""));
+    else
+      store_y(kb, s, at, LLVMBuildFDiv(B, shifted_exp(kb, s, at, maximum), kb_var_load(kb, sum), ""));
+    kb_for_end(kb);
+  }
+  pw_grid_stride_end(kb);
+  return kb_kernel_end(kb);
+}
+
+int lower_softmax(lower_context *ctx, const ir_node *node, lower_result *out) {
+  const ir_type *x = &node->inputs[0]->type;
+  int64_t axis_attribute;
+  int axis;
+  if (pw_check_value(ctx, node, node->inputs[0], "input", NULL) != 0 ||
+      ir_attr_int(node, "axis", -1, &axis_attribute, ctx->diag) != 0)
+    return -1;
+  if (ir_normalize_axis(axis_attribute, x->rank, &axis) != 0)
+    return ir_node_error(ctx->diag, node, "axis %lld is out of range", (long long)axis_attribute);
+  softmax_shape s = {.outer = 1, .length = x->dims[axis], .inner = 1, .dtype = x->dtype};
+  if (s.dtype != IR_DTYPE_F32 && s.dtype != IR_DTYPE_F16 && s.dtype != IR_DTYPE_BF16)
+    return ir_node_error(ctx->diag, node, "no kernel for Softmax on %s yet", ir_dtype_name(s.dtype));
+  for (int d = 0; d < axis; d++)
+    s.outer *= x->dims[d];
+  for (int d = axis + 1; d < x->rank; d++)
+    s.inner *= x->dims[d];
+  if (s.inner == 1) {
+    pw_rows plan;
+    pw_rows_plan(s.outer, s.length, &plan);
+    lower_launch *launch =
+        lower_add_launch(out, lower_kernel_name(ctx, node, "softmax_rows"), plan.grid, PW_BLOCK);
+    lower_add_arg(launch, LOWER_ARG_INPUT, 0);
+    lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
+    if (pw_kernel_begin(ctx->kb, launch) != 0)
+      return -1;
+    return softmax_rows(ctx->kb, &s, &plan);
+  }
+  uint32_t grid = pw_grid_for(s.outer * s.inner);
+  lower_launch *launch =
+      lower_add_launch(out, lower_kernel_name(ctx, node, "softmax_columns"), grid, PW_BLOCK);
+  lower_add_arg(launch, LOWER_ARG_INPUT, 0);
+  lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
+  if (pw_kernel_begin(ctx->kb, launch) != 0)
+    return -1;
+  return softmax_columns(ctx->kb, &s, grid);
+}
