@@ -109,6 +109,13 @@ static void write_file(const char *path, const void *data, size_t size) {
   fclose(file);
 }
 
+static void expect_graph(ir_graph *graph, dl_diag *diag) {
+  if (!graph)
+    dl_diag_print(diag, stderr);
+  assert_non_null(graph);
+  assert_int_equal(diag->count, 0);
+}
+
 static int make_work_folder(void **state) {
   char partial[1024];
   const char *path = WORK;
@@ -163,11 +170,68 @@ static void test_missing_file_names_the_path(void **state) {
   dl_diag_deinit(&diag);
 }
 
+/* Every cut of a valid dump (as a truncated download would give) fails cleanly with a
+ * message; only the whole text, with or without its final newline, parses. */
+static void test_every_truncation_fails_cleanly(void **state) {
+  static const char DUMP[] =
+      "dlir 1\n"
+      "graph \"cut\" {\n"
+      "  symbol batch\n"
+      "  input %x: f32[batch,4]\n"
+      "  const %c: f32[4] = [1, -2.5, inf, nan]\n"
+      "  const %s: i64[2] = [1, -1]\n"
+      "  %y: f32[batch,4] = Add(%x, %c) {note: string = \"a\\tb\", k: ints = [1, 2]} name \"n\"\n"
+      "  %g: f32[batch,4] = dl.group(%y) {\n"
+      "  ^(%p: f32[batch,4]):\n"
+      "    %r: f32[batch,4] = Clip(%p, _, _)\n"
+      "    yield %r\n"
+      "  }\n"
+      "  output %g\n"
+      "}\n";
+  size_t full = sizeof(DUMP) - 1;
+  for (size_t length = 0; length <= full; length++) {
+    dl_diag diag;
+    dl_diag_init(&diag);
+    ir_graph *graph = dl_text_parse_string(DUMP, length, "cut.dlir", WORK, &diag);
+    if (length >= full - 1) {
+      expect_graph(graph, &diag);
+    } else {
+      assert_null(graph);
+      assert_true(diag.count >= 1);
+    }
+    ir_graph_destroy(graph);
+    dl_diag_deinit(&diag);
+  }
+}
+
+/* A side-file offset that is not a multiple of the element size still gives the right
+ * values, copied to aligned memory. */
+static void test_unaligned_side_file_offset_is_copied(void **state) {
+  unsigned char bytes[2 + 5 * sizeof(float)];
+  float values[5] = {1.5f, -2, 3, 1e-3f, 42};
+  bytes[0] = bytes[1] = 0xee;
+  memcpy(bytes + 2, values, sizeof(values));
+  write_file(WORK "/unaligned.bin", bytes, sizeof(bytes));
+  static const char TEXT[] = HEAD "  const %w: f32[5] = file \"unaligned.bin\" offset 2 size 20\n"
+                                  "  output %w\n}\n";
+  dl_diag diag;
+  dl_diag_init(&diag);
+  ir_graph *graph = dl_text_parse_string(TEXT, sizeof(TEXT) - 1, "t.dlir", WORK, &diag);
+  expect_graph(graph, &diag);
+  const ir_value *w = ir_graph_find_value(graph, "w");
+  assert_int_equal((uintptr_t)w->data % sizeof(float), 0);
+  assert_memory_equal(w->data, values, sizeof(values));
+  ir_graph_destroy(graph);
+  dl_diag_deinit(&diag);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_each_bad_input_gives_one_located_message),
       cmocka_unit_test(test_raw_bytes_are_rejected),
       cmocka_unit_test(test_missing_file_names_the_path),
+      cmocka_unit_test(test_every_truncation_fails_cleanly),
+      cmocka_unit_test(test_unaligned_side_file_offset_is_copied),
   };
   return cmocka_run_group_tests(tests, make_work_folder, NULL);
 }
