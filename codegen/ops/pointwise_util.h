@@ -120,6 +120,13 @@ typedef struct pw_reduction {
 int pw_lower_reduction(lower_context *ctx, const ir_node *node, const pw_reduction *spec,
                        lower_result *out);
 
+/* Strategy queries, so tests can assert which kernel shape a node gets. */
+/* softmax.c: whether Softmax over `axis` of `x` uses thread groups per row (innermost
+ * axis) rather than one thread per (outer, inner) pair. */
+bool lower_softmax_uses_rows(const ir_type *x, int axis);
+/* pool.c: whether MaxPool/AveragePool kernels take `dtype`. */
+bool lower_pool_supports(ir_op op, ir_dtype dtype);
+
 /* Sum of coordinate * stride where coordinates are the row-major decomposition of `linear`
  * over `dims` (all constants). */
 LLVMValueRef pw_decompose_offset(kernel_builder *kb, LLVMValueRef linear, int rank,

@@ -96,6 +96,11 @@ static int pool_kernel(kernel_builder *kb, const pool_shape *p, uint32_t grid) {
   return kb_kernel_end(kb);
 }
 
+bool lower_pool_supports(ir_op op, ir_dtype dtype) {
+  return (op == IR_OP_MAX_POOL || op == IR_OP_AVERAGE_POOL) &&
+         (dtype == IR_DTYPE_F32 || dtype == IR_DTYPE_F16 || dtype == IR_DTYPE_BF16);
+}
+
 int lower_pool(lower_context *ctx, const ir_node *node, lower_result *out) {
   const ir_type *x = &node->inputs[0]->type, *y = &node->outputs[0]->type;
   int64_t outputs, flag = 0;
@@ -103,7 +108,7 @@ int lower_pool(lower_context *ctx, const ir_node *node, lower_result *out) {
   if (pw_check_value(ctx, node, node->inputs[0], "input", NULL) != 0 ||
       pw_check_value(ctx, node, node->outputs[0], "output", &outputs) != 0)
     return -1;
-  if (p.dtype != IR_DTYPE_F32 && p.dtype != IR_DTYPE_F16 && p.dtype != IR_DTYPE_BF16)
+  if (!lower_pool_supports(node->op, p.dtype))
     return ir_node_error(ctx->diag, node, "no kernel for %s on %s yet", ir_op_name(node->op),
                          ir_dtype_name(p.dtype));
   if (ir_window_read(node, p.spatial, NULL, &p.window, ctx->diag) != 0 ||

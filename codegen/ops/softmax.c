@@ -97,6 +97,13 @@ static int softmax_columns(kernel_builder *kb, const softmax_shape *s, uint32_t 
   return kb_kernel_end(kb);
 }
 
+bool lower_softmax_uses_rows(const ir_type *x, int axis) {
+  int64_t inner = 1;
+  for (int d = axis + 1; d < x->rank; d++)
+    inner *= x->dims[d];
+  return inner == 1;
+}
+
 int lower_softmax(lower_context *ctx, const ir_node *node, lower_result *out) {
   const ir_type *x = &node->inputs[0]->type;
   int64_t axis_attribute;
@@ -113,7 +120,7 @@ int lower_softmax(lower_context *ctx, const ir_node *node, lower_result *out) {
     s.outer *= x->dims[d];
   for (int d = axis + 1; d < x->rank; d++)
     s.inner *= x->dims[d];
-  if (s.inner == 1) {
+  if (lower_softmax_uses_rows(x, axis)) {
     pw_rows plan;
     pw_rows_plan(s.outer, s.length, &plan);
     lower_launch *launch =

@@ -1,0 +1,162 @@
+/* ReduceSum/Mean/Max/Min and the global pools on the host twin against a C reference:
+ * contiguous rows (thread groups of 32..256, rows longer than a block, several rows per
+ * block), non-adjacent axes, strided (column) reductions, all axes, noop_with_empty_axes. */
+#include <math.h>
+
+#include "pointwise_test.h"
+
+/* Sums and means take inputs in [0, 1): with every term positive, the f32 result differs
+ * from the double reference only by accumulated rounding, well inside rtol 1e-4 even for
+ * thousands of terms (max/min are exact). */
+static void reference_reduce(ir_op op, const float *x, int rank, const int64_t *dims,
+                             const bool *reduced, double *out, int64_t out_count) {
+  for (int64_t o = 0; o < out_count; o++)
+    out[o] = op == IR_OP_REDUCE_MAX ? -INFINITY : op == IR_OP_REDUCE_MIN ? INFINITY : 0;
+  int64_t n = pt_count(rank, dims), length = n / (out_count ? out_count : 1);
+  for (int64_t i = 0; i < n; i++) {
+    int64_t rest = i, o = 0, scale = 1;
+    for (int d = rank - 1; d >= 0; d--) {
+      int64_t c = rest % dims[d];
+      rest /= dims[d];
+      if (!reduced[d])
+        o += c * scale, scale *= dims[d];
+    }
+    double v = x[i];
+    out[o] = op == IR_OP_REDUCE_MAX ? fmax(out[o], v)
+             : op == IR_OP_REDUCE_MIN ? fmin(out[o], v) : out[o] + v;
+  }
+  if (op == IR_OP_REDUCE_MEAN)
+    for (int64_t o = 0; o < out_count; o++)
+      out[o] /= (double)length;
+}
+
+static void run_reduce(ir_op op, int rank, const int64_t *dims, const int64_t *axes, int count,
+                       int keepdims, int noop) {
+  ir_graph *graph = ir_graph_create("reduce");
+  ir_value *in[2] = {pt_input(graph, "x", IR_DTYPE_F32, rank, dims), NULL};
+  int64_t axes_dims[1] = {count};
+  if (count > 0)
+    in[1] = pt_constant(graph, "axes", IR_DTYPE_I64, 1, axes_dims, axes);
+  ir_node *node = pt_node(graph, op, in, count > 0 ? 2 : 1, 1);
+  ir_node_set_int(graph, node, "keepdims", keepdims);
+  if (noop)
+    ir_node_set_int(graph, node, "noop_with_empty_axes", 1);
+  pt_infer(graph, node);
+  int64_t n = pt_count(rank, dims);
+  int64_t out_count = pt_count(node->outputs[0]->type.rank, node->outputs[0]->type.dims);
+  bool sums = op == IR_OP_REDUCE_SUM || op == IR_OP_REDUCE_MEAN;
+  float *x = pt_random_alloc((size_t)n, (uint32_t)(n + op), sums ? 0 : -1, 1);
+  bool reduced[IR_MAX_RANK] = {false};
+  for (int d = 0; d < rank; d++)
+    reduced[d] = count == 0 && !noop;
+  for (int i = 0; i < count; i++)
+    reduced[axes[i] < 0 ? axes[i] + rank : axes[i]] = true;
+  double *reference = malloc((size_t)out_count * sizeof(double));
+  float *expected = malloc((size_t)out_count * sizeof(float));
+  reference_reduce(op, x, rank, dims, reduced, reference, out_count);
+  for (int64_t o = 0; o < out_count; o++)
+    expected[o] = (float)reference[o];
+  const void *inputs[2] = {x, NULL};
+  void *outputs[1];
+  pt_run(graph, node, inputs, outputs);
+  print_message("%s rank %d, %d axes -> %lld outputs\n", ir_op_name(op), rank, count, (long long)out_count);
+  pt_expect_close(outputs[0], expected, (size_t)out_count, PT_RTOL, PT_ATOL);
+  pt_check_ptx(graph, node);
+  free(outputs[0]), free(x), free(reference), free(expected);
+  ir_graph_destroy(graph);
+}
+
+static void test_contiguous_rows(void **state) {
+  (void)state;
+  static const ir_op ops[] = {IR_OP_REDUCE_SUM, IR_OP_REDUCE_MEAN, IR_OP_REDUCE_MAX, IR_OP_REDUCE_MIN};
+  const int64_t long_rows[2] = {5, 1000}, short_rows[2] = {37, 20}, last[1] = {-1};
+  for (int k = 0; k < 4; k++) {
+    run_reduce(ops[k], 2, long_rows, last, 1, 1, 0);  /* 256 threads, 4 strides each */
+    run_reduce(ops[k], 2, short_rows, last, 1, 0, 0); /* 32 threads, 8 rows per block */
+  }
+  const int64_t medium[3] = {3, 9, 100}, two_axes[2] = {1, 2};
+  run_reduce(IR_OP_REDUCE_SUM, 3, medium, two_axes, 2, 1, 0); /* rows of 900 */
+}
+
+static void test_non_adjacent_and_strided_axes(void **state) {
+  (void)state;
+  const int64_t dims[3] = {6, 5, 40}, outer_inner[2] = {0, 2}, middle[1] = {1}, first[1] = {0};
+  run_reduce(IR_OP_REDUCE_SUM, 3, dims, outer_inner, 2, 1, 0);
+  run_reduce(IR_OP_REDUCE_MAX, 3, dims, outer_inner, 2, 0, 0);
+  run_reduce(IR_OP_REDUCE_MEAN, 3, dims, middle, 1, 1, 0); /* one thread per output */
+  run_reduce(IR_OP_REDUCE_MIN, 3, dims, first, 1, 0, 0);
+  const int64_t four[4] = {2, 3, 4, 5}, alternate[2] = {1, 3};
+  run_reduce(IR_OP_REDUCE_SUM, 4, four, alternate, 2, 1, 0);
+}
+
+static void test_all_axes_and_noop(void **state) {
+  (void)state;
+  const int64_t dims[2] = {33, 70};
+  run_reduce(IR_OP_REDUCE_SUM, 2, dims, NULL, 0, 0, 0); /* one row of 2310 */
+  run_reduce(IR_OP_REDUCE_MAX, 2, dims, NULL, 0, 1, 0);
+  run_reduce(IR_OP_REDUCE_SUM, 2, dims, NULL, 0, 1, 1); /* noop: a copy */
+}
+
+static void run_global_pool(ir_op op, int64_t n, int64_t c, int64_t h, int64_t w) {
+  const int64_t dims[4] = {n, c, h, w};
+  ir_graph *graph = ir_graph_create("global_pool");
+  ir_value *x = pt_input(graph, "x", IR_DTYPE_F32, 4, dims);
+  ir_node *node = pt_node(graph, op, &x, 1, 1);
+  pt_infer(graph, node);
+  int64_t planes = n * c, plane = h * w;
+  float *data = pt_random_alloc((size_t)(planes * plane), 99, op == IR_OP_GLOBAL_MAX_POOL ? -1 : 0, 1);
+  float *expected = malloc((size_t)planes * sizeof(float));
+  for (int64_t p = 0; p < planes; p++) {
+    double r = op == IR_OP_GLOBAL_MAX_POOL ? -INFINITY : 0;
+    for (int64_t i = 0; i < plane; i++)
+      r = op == IR_OP_GLOBAL_MAX_POOL ? fmax(r, data[p * plane + i]) : r + data[p * plane + i];
+    expected[p] = (float)(op == IR_OP_GLOBAL_MAX_POOL ? r : r / (double)plane);
+  }
+  const void *inputs[1] = {data};
+  void *outputs[1];
+  pt_run(graph, node, inputs, outputs);
+  pt_expect_close(outputs[0], expected, (size_t)planes, PT_RTOL, PT_ATOL);
+  pt_check_ptx(graph, node);
+  free(outputs[0]), free(data), free(expected);
+  ir_graph_destroy(graph);
+}
+
+static void test_global_pools(void **state) {
+  (void)state;
+  run_global_pool(IR_OP_GLOBAL_AVERAGE_POOL, 2, 13, 7, 7); /* ResNet's 7x7 head */
+  run_global_pool(IR_OP_GLOBAL_MAX_POOL, 2, 13, 7, 7);
+  run_global_pool(IR_OP_GLOBAL_AVERAGE_POOL, 1, 3, 30, 31); /* planes longer than a block */
+  run_global_pool(IR_OP_GLOBAL_MAX_POOL, 3, 5, 1, 3);       /* short planes: per thread */
+}
+
+static void test_max_propagates_nan(void **state) {
+  (void)state;
+  const int64_t dims[2] = {2, 64};
+  ir_graph *graph = ir_graph_create("nan");
+  ir_value *x = pt_input(graph, "x", IR_DTYPE_F32, 2, dims);
+  const int64_t axis[1] = {1}, axis_dims[1] = {1};
+  ir_value *in[2] = {x, pt_constant(graph, "axes", IR_DTYPE_I64, 1, axis_dims, axis)};
+  ir_node *node = pt_node(graph, IR_OP_REDUCE_MAX, in, 2, 1);
+  pt_infer(graph, node);
+  float data[128];
+  pt_random(data, 128, 5, -1, 1);
+  data[77] = NAN;
+  const void *inputs[2] = {data, NULL};
+  void *outputs[1];
+  pt_run(graph, node, inputs, outputs);
+  assert_false(isnan(((float *)outputs[0])[0]));
+  assert_true(isnan(((float *)outputs[0])[1]));
+  free(outputs[0]);
+  ir_graph_destroy(graph);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_contiguous_rows),
+      cmocka_unit_test(test_non_adjacent_and_strided_axes),
+      cmocka_unit_test(test_all_axes_and_noop),
+      cmocka_unit_test(test_global_pools),
+      cmocka_unit_test(test_max_propagates_nan),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
