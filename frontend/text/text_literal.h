@@ -10,7 +10,7 @@
 
 /* A decimal integer (no fraction, no exponent) in int64 range. */
 int text_literal_int64(text_parser *parser, const text_literal *literal, int64_t *out);
-/* A finite or infinite binary32 value, or nan; `what` names the context in errors. */
+/* A binary32 value (inf, -inf and nan included), read exactly with strtof. */
 int text_literal_float(text_parser *parser, const text_literal *literal, float *out);
 /* Writes one little-endian element of `dtype` (ir_dtype_size bytes) to `out`. */
 int text_literal_element(text_parser *parser, const text_literal *literal, ir_dtype dtype,
