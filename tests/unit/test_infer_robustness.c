@@ -44,7 +44,7 @@ static ir_value *random_value(ir_graph *g) {
   if (random_below(2)) {
     /* A small integer constant, the kind shape inputs are. */
     int64_t count = random_below(5), data[8];
-    for (int i = 0; i < count; i++)
+    for (int i = 0; i < 8; i++) /* a scalar reads data[0] even when count is 0 */
       data[i] = random_int();
     type = random_below(4) ? ir_type_make(IR_DTYPE_I64, 1, &count) : ir_type_scalar(IR_DTYPE_I64);
     return ir_graph_add_constant_copy(g, NULL, type, data);
