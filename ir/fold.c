@@ -4,21 +4,55 @@
 
 #include "ir/fold_ops.h"
 
-/* Every input is a constant with data; Shape needs only a static input type. */
+/* The dims [start, end) that a Shape node reports, clamped like its inference. */
+static void shape_range(const ir_node *shape, int *out_start, int *out_end) {
+  int rank = shape->inputs[0]->type.rank;
+  int64_t start = 0, end = rank;
+  ir_attr_int(shape, "start", 0, &start, NULL);
+  ir_attr_int(shape, "end", rank, &end, NULL);
+  start = start < 0 ? start + rank : start;
+  end = end < 0 ? end + rank : end;
+  *out_start = (int)(start < 0 ? 0 : start > rank ? rank : start);
+  *out_end = (int)(end < *out_start ? *out_start : end > rank ? rank : end);
+}
+
+/* Every input is a constant with data; Shape needs only the dims it reports static. */
 static bool inputs_known(const ir_node *node) {
   for (int i = 0; i < node->num_inputs; i++) {
     const ir_value *input = node->inputs[i];
     if (!input)
       continue;
     if (node->op == IR_OP_SHAPE && i == 0) {
-      if (input->type.dtype == IR_DTYPE_INVALID || !ir_type_is_static(&input->type))
+      int start, end;
+      if (input->type.dtype == IR_DTYPE_INVALID)
         return false;
+      shape_range(node, &start, &end);
+      for (int d = start; d < end; d++)
+        if (!ir_dim_is_static(input->type.dims[d]))
+          return false;
       continue;
     }
     if (input->kind != IR_VALUE_CONSTANT || !input->data)
       return false;
   }
   return true;
+}
+
+/* For `value` = Shape(x) of an x with symbolic dims: its elements as an i64 array in
+ * which symbolic dims stay negative (IR_DIM_SYMBOL), so that Gather or Slice picking
+ * only static dims can still fold (x.shape[1] with a symbolic batch). NULL otherwise. */
+static int64_t *partial_shape_elements(ir_graph *graph, const ir_value *value) {
+  const ir_node *shape = value->producer;
+  if (value->kind != IR_VALUE_RESULT || !shape || shape->op != IR_OP_SHAPE ||
+      value->type.dtype != IR_DTYPE_I64 || shape->inputs[0]->type.dtype == IR_DTYPE_INVALID)
+    return NULL;
+  int start, end;
+  shape_range(shape, &start, &end);
+  int64_t *elements =
+      ir_arena_alloc_array(graph->arena, (size_t)(end - start) + 1, sizeof(int64_t));
+  for (int d = start; elements && d < end; d++)
+    elements[d - start] = shape->inputs[0]->type.dims[d];
+  return elements;
 }
 
 static bool outputs_typed(const ir_node *node) {
@@ -37,9 +71,50 @@ static bool outputs_small(const ir_node *node) {
   return true;
 }
 
+static bool has_negative_element(const ir_value *value, const void *data) {
+  int64_t count = 0;
+  ir_type_element_count(&value->type, &count);
+  for (int64_t i = 0; i < count; i++)
+    if (ir_element_get_int(IR_DTYPE_I64, data, i) < 0)
+      return true;
+  return false;
+}
+
+/* Gather(Shape(x), indices) or Slice(Shape(x), ...) that selects only static dims. */
+static int fold_partial_shape(ir_graph *graph, ir_node *node, bool *out_folded, dl_diag *diag) {
+  ir_value *source = node->inputs[0];
+  for (int i = 1; i < node->num_inputs; i++)
+    if (node->inputs[i] && (node->inputs[i]->kind != IR_VALUE_CONSTANT || !node->inputs[i]->data))
+      return 0;
+  int64_t *elements = partial_shape_elements(graph, source);
+  int64_t bytes;
+  if (!elements || node->num_outputs != 1 || !outputs_typed(node) || !outputs_small(node) ||
+      !ir_type_byte_size(&node->outputs[0]->type, &bytes))
+    return 0;
+  void *data = ir_arena_alloc(graph->arena, (size_t)bytes);
+  if (!data)
+    return ir_node_error(diag, node, "out of memory while folding");
+  /* Lend the elements to the Shape output only for this computation. */
+  source->data = elements;
+  int status = ir_fold_compute(graph, node, 0, data, diag);
+  source->data = NULL;
+  if (status <= 0 || has_negative_element(node->outputs[0], data))
+    return status < 0 ? -1 : 0;
+  if (ir_value_make_constant(graph, node->outputs[0], data) != 0)
+    return ir_node_error(diag, node, "out of memory while folding");
+  ir_region_remove(node->parent, node);
+  *out_folded = true;
+  return 0;
+}
+
 int ir_fold_node(ir_graph *graph, ir_node *node, bool *out_folded, dl_diag *diag) {
   *out_folded = false;
-  if (!ir_fold_supports(node->op) || node->body || !node->parent || !inputs_known(node))
+  if (!ir_fold_supports(node->op) || node->body || !node->parent)
+    return 0;
+  if ((node->op == IR_OP_GATHER || node->op == IR_OP_SLICE) && node->inputs[0] &&
+      node->inputs[0]->kind == IR_VALUE_RESULT)
+    return fold_partial_shape(graph, node, out_folded, diag);
+  if (!inputs_known(node))
     return 0;
   if (!outputs_typed(node) && ir_infer_node(graph, node, diag) != 0)
     return -1;

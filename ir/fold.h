@@ -13,7 +13,8 @@ enum { IR_FOLD_MAX_ELEMENTS = 4096 };
 
 /* If `node` is foldable (its op is one of the shape-arithmetic ops, every input is a
  * constant with data — Shape only needs a static input type — and each output has at
- * most IR_FOLD_MAX_ELEMENTS elements), turns each output value into a constant in place
+ * most IR_FOLD_MAX_ELEMENTS elements; Gather/Slice of a Shape output also fold when they
+ * pick only static dims), turns each output value into a constant in place
  * and removes the node from its region. Infers the node first if needed. *out_folded
  * says whether it happened; -1 only on a real error (bad constant data). */
 int ir_fold_node(ir_graph *graph, ir_node *node, bool *out_folded, dl_diag *diag);

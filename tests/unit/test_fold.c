@@ -128,6 +128,34 @@ static void test_gather_index_out_of_range(void **state) {
   dl_diag_deinit(&diag);
 }
 
+/* With a symbolic batch, picking static dims out of Shape(x) still folds. */
+static void test_static_parts_of_a_symbolic_shape(void **state) {
+  ir_graph *g = *state;
+  ir_value *x = input_of(g, "x", "f32[N,3,4]");
+  ir_node *shape = node_of(g, IR_OP_SHAPE, 1, 1, x);
+  ir_node *channels =
+      node_of(g, IR_OP_GATHER, 1, 2, shape->outputs[0], ints_of(g, NULL, (int64_t[]){1}, -1));
+  ir_node *batch =
+      node_of(g, IR_OP_GATHER, 1, 2, shape->outputs[0], ints_of(g, NULL, (int64_t[]){0}, -1));
+  ir_node *tail =
+      node_of(g, IR_OP_SLICE, 1, 3, shape->outputs[0], INTS(g, NULL, 1), INTS(g, NULL, INT64_MAX));
+  ir_node *shape_from_1 = node_of(g, IR_OP_SHAPE, 1, 1, x);
+  ir_node_set_int(g, shape_from_1, "start", 1);
+  assert_false(infer_and_fold(g, shape)); /* N is unknown */
+  assert_true(infer_and_fold(g, channels));
+  assert_false(infer_and_fold(g, batch));
+  assert_true(infer_and_fold(g, tail));
+  assert_true(infer_and_fold(g, shape_from_1));
+  expect_ints(channels->outputs[0], (const int64_t[]){3}, 1);
+  expect_ints(tail->outputs[0], (const int64_t[]){3, 4}, 2);
+  expect_ints(shape_from_1->outputs[0], (const int64_t[]){3, 4}, 2);
+  assert_null(shape->outputs[0]->data); /* the lent elements were taken back */
+  dl_diag diag;
+  dl_diag_init(&diag);
+  assert_int_equal(ir_verify_graph(g, &diag), 0);
+  dl_diag_deinit(&diag);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       GRAPH_TEST(test_shape_chain_folds_into_reshape_constant),
@@ -135,6 +163,7 @@ int main(void) {
       GRAPH_TEST(test_expand_constant_of_shape_squeeze),
       GRAPH_TEST(test_what_is_not_folded),
       GRAPH_TEST(test_gather_index_out_of_range),
+      GRAPH_TEST(test_static_parts_of_a_symbolic_shape),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
