@@ -5,13 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#if defined(__has_include)
-#if __has_include("ir/fold.h") && !defined(DLCC_ONNX_NO_FOLD)
 #include "ir/fold.h"
-#define DLCC_ONNX_HAVE_FOLD 1
-#endif
-#endif
-
 #include "ir/infer.h"
 
 typedef struct constant_input {
@@ -40,11 +34,9 @@ int onnx_finish_node(onnx_import *import, const Onnx__NodeProto *proto, int inde
   dl_diag local;
   dl_diag_init(&local);
   int status = ir_infer_node(import->graph, node, &local);
-#ifdef DLCC_ONNX_HAVE_FOLD
   bool folded = false;
   if (status == 0)
     status = ir_fold_node(import->graph, node, &folded, &local);
-#endif
   if (status != 0 && local.count == 0)
     dl_error(&local, "node '%s' (%s): import failed", node->name, ir_op_name(node->op));
   forward_messages(import, &local);
