@@ -12,7 +12,7 @@
 enum { IR_FOLD_MAX_ELEMENTS = 4096 };
 
 /* If `node` is foldable (its op is one of the shape-arithmetic ops, every input is a
- * constant with data — Shape only needs a static input type — and each output has at
+ * constant with data — Shape only needs the dims it reports static — and each output has at
  * most IR_FOLD_MAX_ELEMENTS elements; Gather/Slice of a Shape output also fold when they
  * pick only static dims), turns each output value into a constant in place
  * and removes the node from its region. Infers the node first if needed. *out_folded
