@@ -1,0 +1,128 @@
+/* BatchNormalization (inference) and LayerNormalization on the host twin against double
+ * references. rtol 1e-4 / atol 1e-5: sqrt and the row sums are the only inexact steps. */
+#include <math.h>
+
+#include "pointwise_test.h"
+
+static void run_batch_norm(int rank, const int64_t *dims, float epsilon) {
+  int64_t c = dims[1], n = pt_count(rank, dims), inner = n / (dims[0] * c);
+  ir_graph *graph = ir_graph_create("batch_norm");
+  float *parameters[4];
+  for (int k = 0; k < 4; k++) /* scale, B, mean, var (var positive) */
+    parameters[k] = pt_random_alloc((size_t)c, 20 + k, k == 3 ? 0.1f : -2, 2);
+  ir_value *in[5] = {pt_input(graph, "x", IR_DTYPE_F32, rank, dims)};
+  static const char *const NAMES[4] = {"scale", "B", "mean", "var"};
+  for (int k = 0; k < 4; k++)
+    in[1 + k] = pt_constant(graph, NAMES[k], IR_DTYPE_F32, 1, &c, parameters[k]);
+  ir_node *node = pt_node(graph, IR_OP_BATCH_NORMALIZATION, in, 5, 1);
+  ir_node_set_float(graph, node, "epsilon", epsilon);
+  pt_infer(graph, node);
+  float *x = pt_random_alloc((size_t)n, 3, -4, 4), *expected = malloc((size_t)n * sizeof(float));
+  for (int64_t i = 0; i < n; i++) {
+    int64_t channel = (i / inner) % c;
+    double factor = parameters[0][channel] / sqrt((double)parameters[3][channel] + epsilon);
+    expected[i] = (float)((x[i] - parameters[2][channel]) * factor + parameters[1][channel]);
+  }
+  const void *inputs[5] = {x};
+  void *outputs[1];
+  pt_run(graph, node, inputs, outputs);
+  pt_expect_close(outputs[0], expected, (size_t)n, PT_RTOL, PT_ATOL);
+  pt_check_ptx(graph, node);
+  free(outputs[0]), free(x), free(expected);
+  for (int k = 0; k < 4; k++)
+    free(parameters[k]);
+  ir_graph_destroy(graph);
+}
+
+static void test_batch_normalization(void **state) {
+  (void)state;
+  const int64_t image[4] = {2, 3, 5, 7}, flat[2] = {9, 6}, one_by_one[4] = {1, 70, 1, 1};
+  run_batch_norm(4, image, 1e-5f);
+  run_batch_norm(2, flat, 1e-3f);
+  run_batch_norm(4, one_by_one, 1e-5f);
+}
+
+typedef struct layer_norm_case {
+  int rank;
+  int64_t dims[4];
+  int axis;
+  int scale_rank;
+  int64_t scale_dims[4];
+  int bias_rank; /* 0: no bias input */
+  int64_t bias_dims[4];
+  int outputs; /* 1..3: with Mean and InvStdDev */
+} layer_norm_case;
+
+static void run_layer_norm(const layer_norm_case *t) {
+  const float epsilon = 1e-5f;
+  ir_graph *graph = ir_graph_create("layer_norm");
+  int64_t n = pt_count(t->rank, t->dims), length = 1;
+  for (int d = t->axis < 0 ? t->axis + t->rank : t->axis; d < t->rank; d++)
+    length *= t->dims[d];
+  int64_t rows = n / length, scale_count = pt_count(t->scale_rank, t->scale_dims);
+  int64_t bias_count = t->bias_rank ? pt_count(t->bias_rank, t->bias_dims) : 0;
+  float *scale = pt_random_alloc((size_t)scale_count, 31, -2, 2);
+  float *bias = pt_random_alloc((size_t)(bias_count + 1), 32, -2, 2);
+  ir_value *in[3] = {pt_input(graph, "x", IR_DTYPE_F32, t->rank, t->dims),
+                     pt_constant(graph, "scale", IR_DTYPE_F32, t->scale_rank, t->scale_dims, scale),
+                     t->bias_rank ? pt_constant(graph, "bias", IR_DTYPE_F32, t->bias_rank, t->bias_dims, bias)
+                                  : NULL};
+  ir_node *node = pt_node(graph, IR_OP_LAYER_NORMALIZATION, in, t->bias_rank ? 3 : 2, t->outputs);
+  ir_node_set_int(graph, node, "axis", t->axis);
+  pt_infer(graph, node);
+  float *x = pt_random_alloc((size_t)n, 33, -3, 5), *expected = malloc((size_t)n * sizeof(float));
+  float *means = malloc((size_t)rows * sizeof(float)), *inverse = malloc((size_t)rows * sizeof(float));
+  for (int64_t row = 0; row < rows; row++) {
+    const float *v = x + row * length;
+    double mean = 0, variance = 0;
+    for (int64_t r = 0; r < length; r++)
+      mean += v[r];
+    mean /= (double)length;
+    for (int64_t r = 0; r < length; r++)
+      variance += (v[r] - mean) * (v[r] - mean);
+    double inv = 1.0 / sqrt(variance / (double)length + epsilon);
+    means[row] = (float)mean, inverse[row] = (float)inv;
+    for (int64_t r = 0; r < length; r++) {
+      /* Scale and bias broadcast over the row's trailing elements. */
+      double y = (v[r] - mean) * inv * scale[r % scale_count];
+      if (t->bias_rank)
+        y += bias[r % bias_count];
+      expected[row * length + r] = (float)y;
+    }
+  }
+  const void *inputs[3] = {x};
+  void *outputs[3];
+  pt_run(graph, node, inputs, outputs);
+  print_message("LayerNormalization rows %lld length %lld outputs %d\n", (long long)rows,
+                (long long)length, t->outputs);
+  pt_expect_close(outputs[0], expected, (size_t)n, PT_RTOL, PT_ATOL);
+  if (t->outputs > 1)
+    pt_expect_close(outputs[1], means, (size_t)rows, PT_RTOL, PT_ATOL);
+  if (t->outputs > 2)
+    pt_expect_close(outputs[2], inverse, (size_t)rows, PT_RTOL, PT_ATOL);
+  pt_check_ptx(graph, node);
+  for (int k = 0; k < t->outputs; k++)
+    free(outputs[k]);
+  free(x), free(expected), free(means), free(inverse), free(scale), free(bias);
+  ir_graph_destroy(graph);
+}
+
+static void test_layer_normalization(void **state) {
+  (void)state;
+  const layer_norm_case cases[] = {
+      {2, {5, 300}, -1, 1, {300}, 1, {300}, 1},              /* rows longer than a block */
+      {3, {3, 4, 50}, 1, 2, {4, 50}, 1, {50}, 3},            /* two axes; bias broadcast */
+      {3, {7, 3, 10}, 2, 1, {10}, 0, {0}, 2},                /* short rows, no bias */
+      {2, {2, 768}, 1, 1, {1}, 1, {768}, 1},                 /* scalar-like scale */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    run_layer_norm(&cases[i]);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_batch_normalization),
+      cmocka_unit_test(test_layer_normalization),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
