@@ -157,3 +157,12 @@ double onnx_scalar_as_double(ir_dtype dtype, const void *data) {
   default: return 0;
   }
 }
+
+int64_t onnx_scalar_as_int64(ir_dtype dtype, const void *data) {
+  int64_t value = 0;
+  if (dtype == IR_DTYPE_I64 || dtype == IR_DTYPE_U64) {
+    memcpy(&value, data, 8); /* exact beyond 2^53, where a double would round */
+    return value;
+  }
+  return (int64_t)onnx_scalar_as_double(dtype, data);
+}

@@ -83,10 +83,10 @@ bool onnx_softmax_needs_expansion(onnx_import *import, const Onnx__NodeProto *pr
 int onnx_expand_softmax(onnx_import *import, const Onnx__NodeProto *proto, int index,
                         ir_value *input);
 /* Runs shape inference and constant folding on a node just built. */
-int onnx_finish_node(onnx_import *import, const Onnx__NodeProto *proto, int index,
-                     ir_node *node);
+int onnx_finish_node(onnx_import *import, ir_node *node);
 /* Value of a one-element constant as a double. */
 double onnx_scalar_as_double(ir_dtype dtype, const void *data);
+int64_t onnx_scalar_as_int64(ir_dtype dtype, const void *data);
 /* Adds an i64 1-D constant for a converted attribute, named after the node. */
 ir_value *onnx_ints_constant(onnx_import *import, const char *base, const int64_t *values,
                              int count);

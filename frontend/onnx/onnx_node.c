@@ -29,8 +29,7 @@ static void forward_messages(onnx_import *import, const dl_diag *local) {
   }
 }
 
-int onnx_finish_node(onnx_import *import, const Onnx__NodeProto *proto, int index,
-                     ir_node *node) {
+int onnx_finish_node(onnx_import *import, ir_node *node) {
   dl_diag local;
   dl_diag_init(&local);
   int status = ir_infer_node(import->graph, node, &local);
@@ -41,8 +40,6 @@ int onnx_finish_node(onnx_import *import, const Onnx__NodeProto *proto, int inde
     dl_error(&local, "node '%s' (%s): import failed", node->name, ir_op_name(node->op));
   forward_messages(import, &local);
   dl_diag_deinit(&local);
-  (void)proto;
-  (void)index;
   return status;
 }
 
@@ -161,7 +158,7 @@ static int import_node(onnx_import *import, const Onnx__NodeProto *proto, int in
       onnx_normalize_node(import, proto, index, node) != 0 ||
       check_constant_inputs(import, proto, index, node) != 0)
     return -1;
-  return onnx_finish_node(import, proto, index, node);
+  return onnx_finish_node(import, node);
 }
 
 int onnx_import_nodes(onnx_import *import) {

@@ -121,6 +121,7 @@ static int normalize_constant_of_shape(onnx_import *import, const Onnx__NodeProt
   const Onnx__AttributeProto *attr = onnx_find_attr(proto, "value");
   ir_dtype dtype = IR_DTYPE_F32;
   double number = 0;
+  int64_t integer = 0;
   if (attr) {
     if (onnx_attr_type(attr) != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR || !attr->t)
       return onnx_node_error(import, proto, index, "attribute 'value' must be a tensor");
@@ -136,13 +137,14 @@ static int normalize_constant_of_shape(onnx_import *import, const Onnx__NodeProt
                              "attribute 'value' must hold exactly one element");
     dtype = type.dtype;
     number = onnx_scalar_as_double(dtype, data);
+    integer = onnx_scalar_as_int64(dtype, data);
   }
   ir_graph *graph = import->graph;
   int status = ir_node_set_dtype(graph, node, "dtype", dtype);
   if (ir_dtype_is_float(dtype))
     status |= ir_node_set_float(graph, node, "value", (float)number);
   else
-    status |= ir_node_set_int(graph, node, "value", (int64_t)number);
+    status |= ir_node_set_int(graph, node, "value", integer);
   return status == 0 ? 0 : onnx_error(import, "out of memory");
 }
 

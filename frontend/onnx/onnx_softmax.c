@@ -43,11 +43,11 @@ int onnx_expand_softmax(onnx_import *import, const Onnx__NodeProto *proto, int i
   snprintf(part, sizeof(part), "%s/flatten", name);
   ir_node *flatten = add_node(import, IR_OP_FLATTEN, part, &input, 1, NULL);
   if (!flatten || ir_node_set_int(import->graph, flatten, "axis", legacy_axis(proto)) != 0 ||
-      onnx_finish_node(import, proto, index, flatten) != 0)
+      onnx_finish_node(import, flatten) != 0)
     return -1;
   ir_node *softmax = add_node(import, IR_OP_SOFTMAX, name, flatten->outputs, 1, NULL);
   if (!softmax || ir_node_set_int(import->graph, softmax, "axis", 1) != 0 ||
-      onnx_finish_node(import, proto, index, softmax) != 0)
+      onnx_finish_node(import, softmax) != 0)
     return -1;
   snprintf(part, sizeof(part), "%s.shape", name);
   ir_value *shape = onnx_ints_constant(import, part, input->type.dims, input->type.rank);
@@ -56,5 +56,5 @@ int onnx_expand_softmax(onnx_import *import, const Onnx__NodeProto *proto, int i
   snprintf(part, sizeof(part), "%s/reshape", name);
   ir_value *reshape_inputs[2] = {softmax->outputs[0], shape};
   ir_node *reshape = add_node(import, IR_OP_RESHAPE, part, reshape_inputs, 2, proto->output[0]);
-  return reshape ? onnx_finish_node(import, proto, index, reshape) : -1;
+  return reshape ? onnx_finish_node(import, reshape) : -1;
 }
