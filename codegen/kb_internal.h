@@ -127,6 +127,10 @@ int kb_check_phases(kernel_builder *kb);
 /* Phase of the block that defines `value`, KB_UNIFORM for constants and uniform code. */
 int kb_value_phase(kernel_builder *kb, LLVMValueRef value);
 
+/* kb_remat.c: recompute block-uniform arithmetic at a use in another phase; -1 if the
+ * value is not block-uniform arithmetic. */
+int kb_rematerialize(kernel_builder *kb, LLVMValueRef value, LLVMValueRef user);
+
 /* kb_host.c: host lowering of the phase loops and thread variables. */
 void kb_host_open_thread_loop(kernel_builder *kb);
 void kb_host_close_thread_loop(kernel_builder *kb);

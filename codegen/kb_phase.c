@@ -74,25 +74,36 @@ static const char *phase_text(int phase, char *buffer, size_t size) {
 }
 
 /* A per-thread value used outside its phase would be read from another thread's
- * iteration on the host; on the GPU it would work by accident. Reject it on both. */
+ * iteration on the host; on the GPU it would work by accident. Reject it on both, unless it
+ * is block-uniform arithmetic, which is recomputed where it is used (kb_remat.c). */
 static int check_value(kernel_builder *kb, LLVMValueRef value, int phase) {
   kb_kernel_state *k = &kb->k;
-  for (LLVMUseRef use = LLVMGetFirstUse(value); use; use = LLVMGetNextUse(use)) {
-    LLVMValueRef user = LLVMGetUser(use);
-    if (!LLVMIsAInstruction(user))
-      continue;
-    int user_phase = 0;
-    if (block_phase(k, LLVMGetInstructionParent(user), &user_phase) != 0 || user_phase == phase)
-      continue;
-    char a[32], b[32];
-    return kb_fail(kb,
-                   "per-thread value '%s' defined in %s is used in %s; values cannot cross a "
-                   "barrier, shuffle or uniform loop boundary: store it in a kb_thread_var "
-                   "(or compute block-uniform values before the first per-thread primitive)",
-                   value_name(value), phase_text(phase, a, sizeof a),
-                   phase_text(user_phase, b, sizeof b));
+  for (;;) {
+    LLVMValueRef users[32];
+    int user_phases[32], count = 0;
+    for (LLVMUseRef use = LLVMGetFirstUse(value); use && count < 32; use = LLVMGetNextUse(use)) {
+      LLVMValueRef user = LLVMGetUser(use);
+      int user_phase = 0;
+      if (!LLVMIsAInstruction(user) ||
+          block_phase(k, LLVMGetInstructionParent(user), &user_phase) != 0 || user_phase == phase)
+        continue;
+      users[count] = user;
+      user_phases[count++] = user_phase;
+    }
+    if (count == 0)
+      return 0;
+    for (int i = 0; i < count; i++) {
+      if (kb_rematerialize(kb, value, users[i]) == 0)
+        continue;
+      char a[32], b[32];
+      return kb_fail(kb,
+                     "per-thread value '%s' defined in %s is used in %s; values cannot cross a "
+                     "barrier, shuffle or uniform control flow boundary: store it in a "
+                     "kb_thread_var",
+                     value_name(value), phase_text(phase, a, sizeof a),
+                     phase_text(user_phases[i], b, sizeof b));
+    }
   }
-  return 0;
 }
 
 int kb_check_phases(kernel_builder *kb) {

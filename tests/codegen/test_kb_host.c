@@ -216,6 +216,21 @@ static void test_constant_table(void **state) {
   free(out);
 }
 
+static void test_uniform_arithmetic_crosses_phases(void **state) {
+  fixture *f = *state;
+  int n = 2 * REDUCE_THREADS;
+  float *in = random_floats(n, 12, 0), *out = calloc((size_t)n + 2, sizeof(float));
+  void *params[] = {&in, &out, &n};
+  run(f, "uniform_remat", params, 2, 1, REDUCE_THREADS, 1);
+  for (int i = 0; i < n; i++) {
+    int block = i / REDUCE_THREADS, t = i % REDUCE_THREADS;
+    assert_true(out[i] == in[block * REDUCE_THREADS + REDUCE_THREADS - 1 - t]);
+  }
+  assert_true(out[n] == 2.0f && out[n + 1] == 2.0f);
+  free(in);
+  free(out);
+}
+
 static void test_atomics_across_blocks(void **state) {
   fixture *f = *state;
   int n = 5000;
@@ -307,6 +322,7 @@ int main(void) {
       cmocka_unit_test(test_uniform_if_with_barriers),
       cmocka_unit_test(test_index_first_read_in_if),
       cmocka_unit_test(test_constant_table),
+      cmocka_unit_test(test_uniform_arithmetic_crosses_phases),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -229,6 +229,30 @@ static int constant_table(kernel_builder *kb) {
   return kb_kernel_end(kb);
 }
 
+/* Block-uniform arithmetic written after the first per-thread primitive (base, rounds) and
+ * used after a barrier and as a uniform loop bound: recomputed where used, not an error.
+ * out[base + t] = in[base + blockDim - 1 - t]; out[n + block] = n / 256 (counted by rounds). */
+static int uniform_remat(kernel_builder *kb) {
+  kb_kernel_begin(kb, "uniform_remat", in_out_n, 3, REDUCE_THREADS);
+  LLVMValueRef shared = kb_shared_array(kb, F32, REDUCE_THREADS);
+  LLVMValueRef t = kb_thread_index(kb, KB_X);
+  LLVMValueRef base = LLVMBuildMul(B, kb_block_index(kb, KB_X), kb_block_dim(kb, KB_X), "base");
+  LLVMValueRef rounds = LLVMBuildSDiv(B, kb_param_value(kb, 2), tk_i32(kb, 256), "rounds");
+  tk_store(kb, shared, t, tk_load(kb, F32, kb_param_value(kb, 0), LLVMBuildAdd(B, base, t, "")));
+  kb_barrier(kb);
+  t = kb_thread_index(kb, KB_X);
+  LLVMValueRef mirror = LLVMBuildSub(B, LLVMBuildSub(B, kb_block_dim(kb, KB_X), tk_i32(kb, 1), ""), t, "");
+  tk_store(kb, kb_param_value(kb, 1), LLVMBuildAdd(B, base, t, ""), tk_load(kb, F32, shared, mirror));
+  kb_uniform_for_begin(kb, tk_i32(kb, 0), rounds, tk_i32(kb, 1));
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_thread_index(kb, KB_X), tk_i32(kb, 0), ""));
+  LLVMValueRef slot = LLVMBuildAdd(B, kb_param_value(kb, 2), kb_block_index(kb, KB_X), "");
+  kb_atomic_add(kb, LLVMBuildInBoundsGEP2(B, F32, kb_param_value(kb, 1), &slot, 1, ""),
+                LLVMConstReal(F32, 1));
+  kb_if_end(kb);
+  kb_uniform_for_end(kb);
+  return kb_kernel_end(kb);
+}
+
 /* The first thread-index read happens inside a kb_if; later reads must not reuse it. */
 static int index_in_if(kernel_builder *kb) {
   kb_kernel_begin(kb, "index_in_if", in_out, 2, 1024);
@@ -317,7 +341,7 @@ int define_test_kernels(kernel_builder *kb) {
   int (*const kernels[])(kernel_builder *) = {relu, block_sum_serial, tree_sum, tree_sum_loop, rotate_shared,
                                               warp_sum_down, warp_sum_xor, warp_broadcast,
                                               warp_scan, warp_gather, maybe_reverse, index_in_if,
-                                              constant_table,
+                                              constant_table, uniform_remat,
                                               atomic_sum, atomic_count, matmul_tiled};
   int status = 0;
   for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)

@@ -1,0 +1,74 @@
+/* Gather → one thread per output element reading data[outer][index][inner], the index
+ * loaded from the indices tensor (negative counts from the end; clamped into range so a
+ * bad index cannot read outside the tensor). */
+#include "codegen/ops/movement_util.h"
+#include "ir/infer.h"
+
+#define B (kb_llvm_builder(kb))
+
+typedef struct gather_layout {
+  int64_t outer, axis_size, index_count, inner;
+} gather_layout;
+
+/* indices[j] as an i32 in [0, axis_size). */
+static LLVMValueRef load_index(kernel_builder *kb, ir_dtype dtype, int64_t axis_size,
+                               LLVMValueRef j) {
+  LLVMTypeRef type = mv_element_type(kb, dtype);
+  LLVMValueRef index = mv_load(kb, type, kb_param_value(kb, 1), j);
+  LLVMValueRef size = LLVMConstInt(type, (unsigned long long)axis_size, 1);
+  LLVMValueRef negative = LLVMBuildICmp(B, LLVMIntSLT, index, LLVMConstInt(type, 0, 1), "");
+  index = LLVMBuildSelect(B, negative, LLVMBuildAdd(B, index, size, ""), index, "");
+  LLVMValueRef low = LLVMBuildICmp(B, LLVMIntSLT, index, LLVMConstInt(type, 0, 1), "");
+  index = LLVMBuildSelect(B, low, LLVMConstInt(type, 0, 1), index, "");
+  LLVMValueRef high = LLVMBuildICmp(B, LLVMIntSGE, index, size, "");
+  index = LLVMBuildSelect(B, high, LLVMConstInt(type, (unsigned long long)(axis_size - 1), 1),
+                          index, "");
+  return LLVMBuildTrunc(B, index, LLVMInt32TypeInContext(kb_context(kb)), "index");
+}
+
+int lower_gather(lower_context *ctx, const ir_node *node, lower_result *out) {
+  static const kb_param params[] = {
+      {"data", KB_PARAM_PTR}, {"indices", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
+  const ir_type *data = &node->inputs[0]->type, *indices = &node->inputs[1]->type;
+  int64_t axis_attr;
+  int axis;
+  if (mv_check_sizes(node, 0, ctx->diag) != 0 || mv_check_sizes(node, 1, ctx->diag) != 0 ||
+      ir_attr_int(node, "axis", 0, &axis_attr, ctx->diag) != 0)
+    return -1;
+  if (ir_normalize_axis(axis_attr, data->rank, &axis) != 0)
+    return ir_node_error(ctx->diag, node, "axis %lld is out of range", (long long)axis_attr);
+  gather_layout layout = {.outer = 1, .axis_size = data->dims[axis], .index_count = 1,
+                          .inner = 1};
+  for (int d = 0; d < data->rank; d++)
+    if (d < axis)
+      layout.outer *= data->dims[d];
+    else if (d > axis)
+      layout.inner *= data->dims[d];
+  for (int d = 0; d < indices->rank; d++)
+    layout.index_count *= indices->dims[d];
+  int64_t count = layout.outer * layout.index_count * layout.inner;
+  if (layout.axis_size == 0 && count > 0)
+    return ir_node_error(ctx->diag, node, "gathers from an empty axis");
+  kernel_builder *kb = ctx->kb;
+  const char *name = lower_kernel_name(ctx, node, "gather");
+  LLVMValueRef i = mv_kernel_begin(kb, name, params, 3, count);
+  LLVMValueRef inner = LLVMBuildURem(B, i, mv_i32(kb, layout.inner), "inner");
+  LLVMValueRef rest = LLVMBuildUDiv(B, i, mv_i32(kb, layout.inner), "");
+  LLVMValueRef j = LLVMBuildURem(B, rest, mv_i32(kb, layout.index_count), "j");
+  LLVMValueRef outer = LLVMBuildUDiv(B, rest, mv_i32(kb, layout.index_count), "outer");
+  LLVMValueRef index = load_index(kb, indices->dtype, layout.axis_size, j);
+  LLVMValueRef source = LLVMBuildAdd(
+      B, LLVMBuildMul(B, outer, mv_i32(kb, layout.axis_size), ""), index, "");
+  source = LLVMBuildAdd(B, LLVMBuildMul(B, source, mv_i32(kb, layout.inner), ""), inner, "");
+  LLVMTypeRef type = mv_element_type(kb, data->dtype);
+  mv_store(kb, kb_param_value(kb, 2), i, mv_load(kb, type, kb_param_value(kb, 0), source));
+  if (mv_kernel_end(kb) != 0 || kb_failed(kb))
+    return ir_node_error(ctx->diag, node, "could not build the gather kernel");
+  lower_launch *launch = mv_add_launch(ctx, node, out, name, count);
+  if (!launch)
+    return -1;
+  lower_add_arg(launch, LOWER_ARG_INPUT, 0);
+  lower_add_arg(launch, LOWER_ARG_INPUT, 1);
+  lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
+  return 0;
+}
