@@ -1,0 +1,148 @@
+/* MaxPool/AveragePool on the host twin against a C reference written from the ONNX
+ * definition (window sizes for count_include_pad as onnxruntime computes them): pads,
+ * strides, dilations, ceil_mode, auto_pad, 1-3 spatial dims, MaxPool's Indices output. */
+#include <math.h>
+
+#include "pointwise_test.h"
+
+typedef struct pool_case {
+  ir_op op;
+  int rank;
+  int64_t dims[5];
+  int64_t kernel[3], strides[3], pads[6], dilations[3];
+  int ceil_mode, count_include_pad, with_indices;
+  const char *auto_pad;
+} pool_case;
+
+/* Reference over the node's inferred output shape and resolved pads (read back from
+ * the same attributes, so SAME_* padding is checked through the output shape). */
+static void reference_pool(const pool_case *t, const int64_t *out_dims, const int64_t *pads,
+                           const float *x, float *y, int64_t *indices) {
+  int spatial = t->rank - 2;
+  int64_t planes = t->dims[0] * t->dims[1], in_plane = 1, out_plane = 1, window = 1;
+  for (int d = 0; d < spatial; d++)
+    in_plane *= t->dims[2 + d], out_plane *= out_dims[2 + d], window *= t->kernel[d];
+  for (int64_t p = 0; p < planes; p++)
+    for (int64_t o = 0; o < out_plane; o++) {
+      int64_t oc[3], rest = o;
+      for (int d = spatial - 1; d >= 0; d--)
+        oc[d] = rest % out_dims[2 + d], rest /= out_dims[2 + d];
+      double best = -INFINITY, sum = 0;
+      int64_t best_index = -1, valid = 0, size = 1;
+      for (int d = 0; d < spatial; d++) { /* onnxruntime: end clipped to the padded extent */
+        int64_t start = oc[d] * t->strides[d] - pads[d];
+        int64_t end = start + (t->kernel[d] - 1) * t->dilations[d] + 1;
+        int64_t limit = t->dims[2 + d] + pads[spatial + d];
+        size *= ((end < limit ? end : limit) - start + t->dilations[d] - 1) / t->dilations[d];
+      }
+      for (int64_t k = 0; k < window; k++) {
+        int64_t krest = k, offset = 0, stride = 1;
+        bool inside = true;
+        for (int d = spatial - 1; d >= 0; d--) {
+          int64_t kd = krest % t->kernel[d];
+          krest /= t->kernel[d];
+          int64_t c = oc[d] * t->strides[d] - pads[d] + kd * t->dilations[d];
+          inside = inside && c >= 0 && c < t->dims[2 + d];
+          offset += c * stride;
+          stride *= t->dims[2 + d];
+        }
+        if (!inside)
+          continue;
+        double v = x[p * in_plane + offset];
+        valid++, sum += v;
+        if (v > best)
+          best = v, best_index = p * in_plane + offset;
+      }
+      y[p * out_plane + o] = t->op == IR_OP_MAX_POOL ? (float)best
+                                                     : (float)(sum / (double)(t->count_include_pad ? size : valid));
+      if (indices)
+        indices[p * out_plane + o] = best_index;
+    }
+}
+
+static void run_pool(const pool_case *t) {
+  int spatial = t->rank - 2;
+  ir_graph *graph = ir_graph_create("pool");
+  ir_value *x = pt_input(graph, "x", IR_DTYPE_F32, t->rank, t->dims);
+  ir_node *node = pt_node(graph, t->op, &x, 1, t->with_indices ? 2 : 1);
+  ir_node_set_ints(graph, node, "kernel_shape", t->kernel, spatial);
+  ir_node_set_ints(graph, node, "strides", t->strides, spatial);
+  ir_node_set_ints(graph, node, "dilations", t->dilations, spatial);
+  if (t->auto_pad)
+    ir_node_set_string(graph, node, "auto_pad", t->auto_pad);
+  else
+    ir_node_set_ints(graph, node, "pads", t->pads, 2 * spatial);
+  ir_node_set_int(graph, node, "ceil_mode", t->ceil_mode);
+  if (t->op == IR_OP_AVERAGE_POOL)
+    ir_node_set_int(graph, node, "count_include_pad", t->count_include_pad);
+  pt_infer(graph, node);
+  /* SAME_UPPER pads for stride s: total = max((out-1)*s + (k-1)*dil + 1 - in, 0), more at the end. */
+  const int64_t *out_dims = node->outputs[0]->type.dims;
+  int64_t pads[6];
+  memcpy(pads, t->pads, sizeof(pads));
+  if (t->auto_pad)
+    for (int d = 0; d < spatial; d++) {
+      int64_t total = (out_dims[2 + d] - 1) * t->strides[d] + (t->kernel[d] - 1) * t->dilations[d] + 1 - t->dims[2 + d];
+      total = total > 0 ? total : 0;
+      pads[d] = total / 2, pads[spatial + d] = total - total / 2;
+    }
+  int64_t n = pt_count(t->rank, t->dims), m = pt_count(t->rank, out_dims);
+  float *data = pt_random_alloc((size_t)n, (uint32_t)(n + m), -5, 5);
+  float *expected = malloc((size_t)m * sizeof(float));
+  int64_t *indices = malloc((size_t)m * sizeof(int64_t));
+  reference_pool(t, out_dims, pads, data, expected, indices);
+  const void *inputs[1] = {data};
+  void *outputs[2];
+  pt_run(graph, node, inputs, outputs);
+  print_message("%s spatial %d -> %lld outputs\n", ir_op_name(t->op), spatial, (long long)m);
+  pt_expect_close(outputs[0], expected, (size_t)m, PT_RTOL, PT_ATOL);
+  if (t->with_indices) {
+    assert_memory_equal(outputs[1], indices, (size_t)m * sizeof(int64_t));
+    free(outputs[1]);
+  }
+  pt_check_ptx(graph, node);
+  free(outputs[0]), free(data), free(expected), free(indices);
+  ir_graph_destroy(graph);
+}
+
+static void test_max_pool(void **state) {
+  (void)state;
+  const pool_case cases[] = {
+      /* ResNet stem: 3x3 stride 2 pad 1, with Indices. */
+      {IR_OP_MAX_POOL, 4, {2, 3, 9, 9}, {3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 0, 0, 1, NULL},
+      /* ceil_mode: the last window hangs off the edge. */
+      {IR_OP_MAX_POOL, 4, {1, 2, 7, 7}, {2, 2}, {2, 2}, {0}, {1, 1}, 1, 0, 0, NULL},
+      /* Dilated, asymmetric pads. */
+      {IR_OP_MAX_POOL, 4, {1, 2, 10, 11}, {3, 2}, {1, 2}, {0, 1, 2, 0}, {2, 3}, 0, 0, 1, NULL},
+      /* auto_pad SAME_UPPER. */
+      {IR_OP_MAX_POOL, 4, {1, 3, 8, 7}, {3, 3}, {2, 2}, {0}, {1, 1}, 0, 0, 0, "SAME_UPPER"},
+      /* 3-D and 1-D. */
+      {IR_OP_MAX_POOL, 5, {1, 2, 5, 6, 7}, {2, 2, 3}, {2, 1, 2}, {0}, {1, 1, 1}, 0, 0, 0, NULL},
+      {IR_OP_MAX_POOL, 3, {2, 3, 20}, {4}, {3}, {1, 2}, {1}, 1, 0, 1, NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    run_pool(&cases[i]);
+}
+
+static void test_average_pool(void **state) {
+  (void)state;
+  const pool_case cases[] = {
+      {IR_OP_AVERAGE_POOL, 4, {1, 2, 6, 5}, {3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 0, 0, 0, NULL},
+      {IR_OP_AVERAGE_POOL, 4, {1, 2, 6, 5}, {3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 0, 1, 0, NULL},
+      /* ceil_mode + count_include_pad: windows past the padded end count only up to it. */
+      {IR_OP_AVERAGE_POOL, 4, {1, 1, 6, 6}, {3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 1, 1, 0, NULL},
+      {IR_OP_AVERAGE_POOL, 4, {2, 3, 7, 7}, {2, 2}, {2, 2}, {0}, {1, 1}, 1, 0, 0, NULL},
+      {IR_OP_AVERAGE_POOL, 3, {2, 3, 20}, {4}, {3}, {2, 1}, {1}, 0, 1, 0, NULL},
+      {IR_OP_AVERAGE_POOL, 4, {1, 4, 224, 224}, {2, 2}, {2, 2}, {0}, {1, 1}, 0, 0, 0, NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    run_pool(&cases[i]);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_max_pool),
+      cmocka_unit_test(test_average_pool),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
