@@ -3,35 +3,16 @@
 #include "tools/dlcc/inspect_options.h"
 
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "tools/dlcc/cli.h"
+#include "tools/dlcc/cli_args.h"
 
 static int bad_option(const char *format, const char *argument) {
-  fputs("dlcc: error: ", stderr);
-  fprintf(stderr, format, argument);
-  fputs(" (see dlcc inspect --help)\n", stderr);
-  return -1;
+  return cli_bad_option("inspect", format, argument);
 }
 
-/* Matches "--name=value" or "--name value" (consuming the next argument). Returns 1 and sets
- * *out_value on a match, 0 when `argument` is another option, -1 when the value is missing. */
 static int long_value(const char *name, int argc, char **argv, int *index, const char **out_value) {
-  const char *argument = argv[*index];
-  size_t length = strlen(name);
-  if (strncmp(argument, name, length) != 0)
-    return 0;
-  if (argument[length] == '=') {
-    *out_value = argument + length + 1;
-    return 1;
-  }
-  if (argument[length] != '\0')
-    return 0;
-  if (*index + 1 >= argc)
-    return bad_option("option '%s' needs a value", name);
-  *out_value = argv[++*index];
-  return 1;
+  return cli_long_value("inspect", name, argc, argv, index, out_value);
 }
 
 static int parse_format(const char *text, inspect_format *out) {
@@ -72,8 +53,9 @@ static int parse_option(int argc, char **argv, int *index, inspect_options *out)
   int match;
   if (parse_flag(argument, out))
     return 0;
-  if (argument[1] == 'O' && argument[2] >= '0' && argument[2] <= '3' && !argument[3]) {
-    out->opt_level = argument[2] - '0';
+  int level = cli_opt_level(argument);
+  if (level >= 0) {
+    out->opt_level = level;
     return 0;
   }
   if (argument[1] == 'o' && argument[2]) { /* -oFILE */
