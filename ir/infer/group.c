@@ -2,6 +2,15 @@
  * results become its outputs. The body is inferred here so a group is self-contained. */
 #include "ir/infer.h"
 
+/* Whether an input is a node output left without a type (by an earlier failure). */
+static bool input_left_untyped(const ir_node *node) {
+  for (int i = 0; i < node->num_inputs; i++)
+    if (node->inputs[i] && node->inputs[i]->producer &&
+        node->inputs[i]->type.dtype == IR_DTYPE_INVALID)
+      return true;
+  return false;
+}
+
 int ir_infer_group(ir_graph *graph, ir_node *node, dl_diag *diag) {
   ir_region *body = node->body;
   if (!body)
@@ -19,9 +28,12 @@ int ir_infer_group(ir_graph *graph, ir_node *node, dl_diag *diag) {
     }
   }
   int failures = 0;
-  for (ir_node *inner = body->first; inner; inner = inner->next)
+  for (ir_node *inner = body->first; inner; inner = inner->next) {
+    if (failures && input_left_untyped(inner))
+      continue; /* follows from a failure already reported */
     if (ir_infer_node(graph, inner, diag) != 0)
       failures++;
+  }
   if (failures)
     return ir_node_error(diag, node, "inference of its body failed");
   if (body->num_results != node->num_outputs)
