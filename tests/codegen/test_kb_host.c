@@ -19,10 +19,10 @@ typedef struct fixture {
   kb_jit *jit;
 } fixture;
 
-static int setup(void **state) {
+static int setup_at(void **state, int opt_level, const char *cpu) {
   fixture *f = calloc(1, sizeof *f);
   dl_diag_init(&f->diag);
-  kb_target_options options = {.kind = KB_TARGET_HOST, .host_cpu = "native", .opt_level = 3};
+  kb_target_options options = {.kind = KB_TARGET_HOST, .host_cpu = cpu, .opt_level = opt_level};
   f->kb = kb_create(&options, "host_test", &f->diag);
   if (f->kb && define_test_kernels(f->kb) == 0)
     f->jit = kb_jit_create(f->kb, &f->diag);
@@ -31,6 +31,12 @@ static int setup(void **state) {
   *state = f;
   return f->jit ? 0 : -1;
 }
+
+/* Optimized for this CPU (what `dlcc run` uses), portable x86-64 (what bundles ship) and
+ * unoptimized: the semantics must not depend on the optimizer or the vector width. */
+static int setup_native_o3(void **state) { return setup_at(state, 3, "native"); }
+static int setup_generic_o3(void **state) { return setup_at(state, 3, "generic"); }
+static int setup_generic_o0(void **state) { return setup_at(state, 0, "generic"); }
 
 static int teardown(void **state) {
   fixture *f = *state;
@@ -324,5 +330,9 @@ int main(void) {
       cmocka_unit_test(test_constant_table),
       cmocka_unit_test(test_uniform_arithmetic_crosses_phases),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  int failures = 0;
+  failures += cmocka_run_group_tests_name("native -O3", tests, setup_native_o3, teardown);
+  failures += cmocka_run_group_tests_name("generic x86-64 -O3", tests, setup_generic_o3, teardown);
+  failures += cmocka_run_group_tests_name("generic x86-64 -O0", tests, setup_generic_o0, teardown);
+  return failures;
 }

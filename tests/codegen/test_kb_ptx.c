@@ -98,6 +98,33 @@ static void test_sm_75(void **state) { check_sm("sm_75", ".version 6.3"); }
 static void test_sm_80(void **state) { check_sm("sm_80", ".version 7.0"); }
 static void test_sm_90(void **state) { check_sm("sm_90", ".version 7.8"); }
 
+/* Unoptimized PTX (allocas, calls to the internal math functions inlined by the always-
+ * inliner) must assemble too: -O0 is a user option. */
+static void test_unoptimized_ptx_assembles(void **state) {
+  dl_diag diag;
+  dl_diag_init(&diag);
+  kb_target_options options = {.kind = KB_TARGET_NVPTX, .sm = "sm_80", .opt_level = 0};
+  kernel_builder *kb = kb_create(&options, "ptx_o0", &diag);
+  assert_int_equal(define_test_kernels(kb), 0);
+  assert_int_equal(define_math_kernels(kb), 0);
+  char *ptx = NULL;
+  size_t size = 0;
+  assert_int_equal(kb_emit_ptx(kb, &ptx, &size), 0);
+  assert_null(strstr(ptx, ".extern .func"));
+  if (DLCC_PTXAS[0]) {
+    kb_ptxas_result result;
+    int status = kb_ptxas_run(DLCC_PTXAS, ptx, size, "sm_80", &result, &diag);
+    if (status != 0)
+      dl_diag_print(&diag, stderr);
+    assert_int_equal(status, 0);
+    assert_int_equal(result.kernel_count, kb_kernel_count(kb));
+    kb_ptxas_result_deinit(&result);
+  }
+  free(ptx);
+  kb_destroy(kb);
+  dl_diag_deinit(&diag);
+}
+
 static void test_ptxas_failures_are_reported(void **state) {
   dl_diag diag;
   dl_diag_init(&diag);
@@ -129,6 +156,7 @@ int main(void) {
       cmocka_unit_test(test_sm_75),
       cmocka_unit_test(test_sm_80),
       cmocka_unit_test(test_sm_90),
+      cmocka_unit_test(test_unoptimized_ptx_assembles),
       cmocka_unit_test(test_ptxas_failures_are_reported),
       cmocka_unit_test(test_unknown_sm_is_an_error),
   };
