@@ -47,8 +47,7 @@ static const char *bytes_text(onnx_import *import, ProtobufCBinaryData bytes) {
   return ir_arena_strndup(import->graph->arena, (const char *)bytes.data, bytes.len);
 }
 
-static int convert_strings(onnx_import *import, ir_node *node,
-                           const Onnx__AttributeProto *attr) {
+static int convert_strings(onnx_import *import, ir_node *node, const Onnx__AttributeProto *attr) {
   ir_arena *arena = import->graph->arena;
   const char **strings = ir_arena_alloc_array(arena, attr->n_strings + 1, sizeof(char *));
   if (!strings)
@@ -100,8 +99,8 @@ int onnx_convert_attrs(onnx_import *import, const Onnx__NodeProto *proto, int in
     int status = convert_attr(import, node, attr);
     if (status == -2)
       return onnx_node_error(import, proto, index,
-                             "unsupported attribute '%s' (kind %d has no dlcc form)",
-                             attr->name, (int)onnx_attr_type(attr));
+                             "unsupported attribute '%s' (kind %d has no dlcc form)", attr->name,
+                             (int)onnx_attr_type(attr));
     if (status != 0)
       return onnx_node_error(import, proto, index, "out of memory");
   }

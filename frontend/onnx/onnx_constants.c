@@ -10,10 +10,10 @@ ir_value *onnx_ints_constant(onnx_import *import, const char *base, const int64_
   const char *name = ir_graph_unique_name(import->graph, base);
   int64_t dims[1] = {count};
   int64_t empty = 0;
-  ir_value *value = name ? ir_graph_add_constant_copy(import->graph, name,
-                                                      ir_type_make(IR_DTYPE_I64, 1, dims),
-                                                      count ? values : &empty)
-                         : NULL;
+  ir_value *value =
+      name ? ir_graph_add_constant_copy(import->graph, name, ir_type_make(IR_DTYPE_I64, 1, dims),
+                                        count ? values : &empty)
+           : NULL;
   if (!value)
     onnx_error(import, "out of memory");
   return value;
@@ -136,25 +136,38 @@ double onnx_scalar_as_double(ir_dtype dtype, const void *data) {
   } value;
   memcpy(&value, data, ir_dtype_size(dtype));
   switch (dtype) {
-  case IR_DTYPE_F32: return value.f32;
-  case IR_DTYPE_F64: return value.f64;
-  case IR_DTYPE_F16: return half_to_float(value.u16);
+  case IR_DTYPE_F32:
+    return value.f32;
+  case IR_DTYPE_F64:
+    return value.f64;
+  case IR_DTYPE_F16:
+    return half_to_float(value.u16);
   case IR_DTYPE_BF16: {
     uint32_t bits = (uint32_t)value.u16 << 16;
     float single;
     memcpy(&single, &bits, 4);
     return single;
   }
-  case IR_DTYPE_I8: return value.i8;
-  case IR_DTYPE_U8: return value.u8;
-  case IR_DTYPE_BOOL: return value.u8 != 0;
-  case IR_DTYPE_I16: return value.i16;
-  case IR_DTYPE_U16: return value.u16;
-  case IR_DTYPE_I32: return value.i32;
-  case IR_DTYPE_U32: return value.u32;
-  case IR_DTYPE_I64: return (double)value.i64;
-  case IR_DTYPE_U64: return (double)value.u64;
-  default: return 0;
+  case IR_DTYPE_I8:
+    return value.i8;
+  case IR_DTYPE_U8:
+    return value.u8;
+  case IR_DTYPE_BOOL:
+    return value.u8 != 0;
+  case IR_DTYPE_I16:
+    return value.i16;
+  case IR_DTYPE_U16:
+    return value.u16;
+  case IR_DTYPE_I32:
+    return value.i32;
+  case IR_DTYPE_U32:
+    return value.u32;
+  case IR_DTYPE_I64:
+    return (double)value.i64;
+  case IR_DTYPE_U64:
+    return (double)value.u64;
+  default:
+    return 0;
   }
 }
 

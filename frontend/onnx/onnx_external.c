@@ -52,15 +52,19 @@ static bool has_dot_dot_component(const char *path) {
 static int resolve_location(onnx_import *import, const char *tensor_name, const char *location,
                             char *out_path) {
   if (!import->base_dir)
-    return onnx_error(import, "tensor '%s': external data '%s' is refused when the model is "
-                              "read from memory (no model folder)", tensor_name, location);
+    return onnx_error(import,
+                      "tensor '%s': external data '%s' is refused when the model is "
+                      "read from memory (no model folder)",
+                      tensor_name, location);
   if (location[0] == '/' || has_dot_dot_component(location))
-    return onnx_error(import, "tensor '%s': external data location '%s' must be a relative "
-                              "path inside the model's folder", tensor_name, location);
+    return onnx_error(import,
+                      "tensor '%s': external data location '%s' must be a relative "
+                      "path inside the model's folder",
+                      tensor_name, location);
   char folder[PATH_MAX], joined[PATH_MAX * 2];
   if (!realpath(import->base_dir, folder))
-    return onnx_error(import, "tensor '%s': cannot resolve the model folder '%s': %s",
-                      tensor_name, import->base_dir, strerror(errno));
+    return onnx_error(import, "tensor '%s': cannot resolve the model folder '%s': %s", tensor_name,
+                      import->base_dir, strerror(errno));
   snprintf(joined, sizeof(joined), "%s/%s", folder, location);
   if (!realpath(joined, out_path))
     return onnx_error(import, "tensor '%s': cannot open external data '%s': %s", tensor_name,
@@ -69,35 +73,39 @@ static int resolve_location(onnx_import *import, const char *tensor_name, const 
   bool inside = strncmp(out_path, folder, folder_length) == 0 &&
                 (out_path[folder_length] == '/' || (folder_length == 1 && folder[0] == '/'));
   if (!inside)
-    return onnx_error(import, "tensor '%s': external data location '%s' leads outside the "
-                              "model's folder (through a symbolic link)", tensor_name, location);
+    return onnx_error(import,
+                      "tensor '%s': external data location '%s' leads outside the "
+                      "model's folder (through a symbolic link)",
+                      tensor_name, location);
   return 0;
 }
 
 /* Maps [offset, offset + length) of the file read-only and adopts the mapping. */
-static int map_range(onnx_import *import, const char *tensor_name, const char *path,
-                     int64_t offset, int64_t length, const void **out_data) {
+static int map_range(onnx_import *import, const char *tensor_name, const char *path, int64_t offset,
+                     int64_t length, const void **out_data) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return onnx_error(import, "tensor '%s': cannot open external data '%s': %s", tensor_name,
-                      path, strerror(errno));
+    return onnx_error(import, "tensor '%s': cannot open external data '%s': %s", tensor_name, path,
+                      strerror(errno));
   struct stat info;
   if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
     close(fd);
-    return onnx_error(import, "tensor '%s': external data '%s' is not a regular file",
-                      tensor_name, path);
+    return onnx_error(import, "tensor '%s': external data '%s' is not a regular file", tensor_name,
+                      path);
   }
   if (offset > info.st_size || length > info.st_size - offset) {
     close(fd);
-    return onnx_error(import, "tensor '%s': external data range [%lld, %lld) lies beyond "
-                              "the end of '%s' (%lld bytes)", tensor_name, (long long)offset,
-                      (long long)offset + length, path, (long long)info.st_size);
+    return onnx_error(import,
+                      "tensor '%s': external data range [%lld, %lld) lies beyond "
+                      "the end of '%s' (%lld bytes)",
+                      tensor_name, (long long)offset, (long long)offset + length, path,
+                      (long long)info.st_size);
   }
   int64_t page = sysconf(_SC_PAGESIZE);
   int64_t aligned = offset - offset % page;
   external_mapping *mapping = malloc(sizeof(*mapping));
-  void *address = mapping ? mmap(NULL, (size_t)(length + offset - aligned), PROT_READ,
-                                 MAP_PRIVATE, fd, (off_t)aligned)
+  void *address = mapping ? mmap(NULL, (size_t)(length + offset - aligned), PROT_READ, MAP_PRIVATE,
+                                 fd, (off_t)aligned)
                           : MAP_FAILED;
   close(fd);
   if (address == MAP_FAILED) {
@@ -132,9 +140,10 @@ int onnx_read_external_data(onnx_import *import, const Onnx__TensorProto *tensor
   if (!location || !*location)
     return onnx_error(import, "tensor '%s': external data has no location", tensor_name);
   if (length >= 0 && length != expected_bytes)
-    return onnx_error(import, "tensor '%s': external data length is %lld bytes but the "
-                              "tensor's shape needs %lld", tensor_name, (long long)length,
-                      (long long)expected_bytes);
+    return onnx_error(import,
+                      "tensor '%s': external data length is %lld bytes but the "
+                      "tensor's shape needs %lld",
+                      tensor_name, (long long)length, (long long)expected_bytes);
   char path[PATH_MAX];
   if (resolve_location(import, tensor_name, location, path) != 0)
     return -1;

@@ -23,14 +23,12 @@ typedef struct onnx_import {
 } onnx_import;
 
 /* Adds "<file>: <message>" and returns -1. */
-int onnx_error(onnx_import *import, const char *format, ...)
-    __attribute__((format(printf, 2, 3)));
+int onnx_error(onnx_import *import, const char *format, ...) __attribute__((format(printf, 2, 3)));
 /* Display name of a node for messages: its name, or "<op>#<index>" when unnamed. */
-const char *onnx_node_display_name(onnx_import *import, const Onnx__NodeProto *node,
-                                   int index);
+const char *onnx_node_display_name(onnx_import *import, const Onnx__NodeProto *node, int index);
 /* Adds "<file>: node 'N' (Op, opset V): <message>" and returns -1. */
-int onnx_node_error(onnx_import *import, const Onnx__NodeProto *node, int index,
-                    const char *format, ...) __attribute__((format(printf, 4, 5)));
+int onnx_node_error(onnx_import *import, const Onnx__NodeProto *node, int index, const char *format,
+                    ...) __attribute__((format(printf, 4, 5)));
 
 static inline const char *onnx_text(const char *text) { return text ? text : ""; }
 
@@ -39,13 +37,12 @@ static inline const char *onnx_text(const char *text) { return text ? text : "";
 ir_value *onnx_import_tensor(onnx_import *import, const Onnx__TensorProto *tensor,
                              const char *name);
 /* The type and element data of `tensor` without adding a constant to the graph. */
-int onnx_tensor_contents(onnx_import *import, const Onnx__TensorProto *tensor,
-                         const char *name, ir_type *out_type, const void **out_data);
+int onnx_tensor_contents(onnx_import *import, const Onnx__TensorProto *tensor, const char *name,
+                         ir_type *out_type, const void **out_data);
 /* Reads the external data of `tensor` (onnx_external.c): `*out_data` points into an
  * mmap adopted by the graph arena; the length must be exactly `expected_bytes`. */
 int onnx_read_external_data(onnx_import *import, const Onnx__TensorProto *tensor,
-                            const char *tensor_name, int64_t expected_bytes,
-                            const void **out_data);
+                            const char *tensor_name, int64_t expected_bytes, const void **out_data);
 
 /* Value types (onnx_value_type.c): ValueInfoProto → ir_type, symbolic dims bound by
  * the options' dim_bindings. */
@@ -59,8 +56,7 @@ Onnx__AttributeProto__AttributeType onnx_attr_type(const Onnx__AttributeProto *a
 const Onnx__AttributeProto *onnx_find_attr(const Onnx__NodeProto *node, const char *name);
 /* Copies the attributes of `proto` onto `node`, skipping those the opset
  * normalization consumes. */
-int onnx_convert_attrs(onnx_import *import, const Onnx__NodeProto *proto, int index,
-                       ir_node *node);
+int onnx_convert_attrs(onnx_import *import, const Onnx__NodeProto *proto, int index, ir_node *node);
 
 /* Support check (onnx_support.c): reports every node dlcc cannot import (op, domain,
  * attributes, legacy semantics). Returns the number of unsupported nodes. */
@@ -72,8 +68,7 @@ int onnx_normalize_node(onnx_import *import, const Onnx__NodeProto *proto, int i
                         ir_node *node);
 /* True if the normalization consumes attribute `attr` of `proto` (so the generic
  * attribute conversion skips it). */
-bool onnx_attr_is_normalized(onnx_import *import, const Onnx__NodeProto *proto,
-                             const char *attr);
+bool onnx_attr_is_normalized(onnx_import *import, const Onnx__NodeProto *proto, const char *attr);
 /* Softmax before opset 13 coerced its input to 2-D around `axis`. True if that differs
  * from the latest semantics for this input (axis not the last one). */
 bool onnx_softmax_needs_expansion(onnx_import *import, const Onnx__NodeProto *proto,

@@ -39,8 +39,9 @@ static int read_opset(onnx_import *import, const Onnx__ModelProto *model) {
       import->opset = entry->has_version ? entry->version : -1;
   }
   if (import->opset != 0 && (import->opset < ONNX_MIN_OPSET || import->opset > ONNX_MAX_OPSET))
-    return onnx_error(import, "unsupported opset %lld (dlcc understands opsets %d to %d; "
-                              "convert the model with onnx.version_converter)",
+    return onnx_error(import,
+                      "unsupported opset %lld (dlcc understands opsets %d to %d; "
+                      "convert the model with onnx.version_converter)",
                       (long long)import->opset, ONNX_MIN_OPSET, ONNX_MAX_OPSET);
   return 0;
 }
@@ -115,10 +116,10 @@ static int import_inputs(onnx_import *import) {
   return status;
 }
 
-/* The type the model declares for an output must agree with the inferred one: element
- * type always, and each dimension where both are static numbers. */
-static int check_declared_type(onnx_import *import, const Onnx__ValueInfoProto *info,
-                               const ir_value *value) {
+/* The type the model declares for a value (`role`: "graph output", "value") must agree
+ * with the inferred one: element type always, each dimension where both are numbers. */
+static int check_declared_type(onnx_import *import, const char *role,
+                               const Onnx__ValueInfoProto *info, const ir_value *value) {
   const Onnx__TypeProto *type = info->type;
   if (!type || type->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !type->tensor_type)
     return 0;
@@ -127,8 +128,8 @@ static int check_declared_type(onnx_import *import, const Onnx__ValueInfoProto *
   ir_format_type(import->graph, &value->type, inferred, sizeof(inferred));
   if (tensor->has_elem_type && tensor->elem_type != 0 &&
       ir_dtype_from_onnx(tensor->elem_type) != value->type.dtype)
-    return onnx_error(import, "graph output '%s' is declared with ONNX element type %d but "
-                              "computes %s", value->name, (int)tensor->elem_type, inferred);
+    return onnx_error(import, "%s '%s' is declared with ONNX element type %d but computes %s", role,
+                      value->name, (int)tensor->elem_type, inferred);
   if (!tensor->shape)
     return 0;
   bool agrees = (int)tensor->shape->n_dim == value->type.rank;
@@ -139,9 +140,10 @@ static int check_declared_type(onnx_import *import, const Onnx__ValueInfoProto *
       agrees = false;
   }
   if (!agrees)
-    return onnx_error(import, "graph output '%s' is declared with another shape (rank %zu) "
-                              "than the %s it computes", value->name, tensor->shape->n_dim,
-                      inferred);
+    return onnx_error(import,
+                      "%s '%s' is declared with another shape (rank %zu) than the "
+                      "%s it computes",
+                      role, value->name, tensor->shape->n_dim, inferred);
   return 0;
 }
 
@@ -155,10 +157,23 @@ static int mark_outputs(onnx_import *import) {
     ir_value *value = ir_graph_find_value(import->graph, name);
     if (!value)
       status = onnx_error(import, "graph output '%s' is not computed by any node", name);
-    else if (check_declared_type(import, graph->output[i], value) != 0)
+    else if (check_declared_type(import, "graph output", graph->output[i], value) != 0)
       status = -1;
     else if (ir_graph_add_output(import->graph, value) != 0)
       status = onnx_error(import, "out of memory");
+  }
+  return status;
+}
+
+/* value_info entries cross-check the inferred types of intermediate values. */
+static int check_value_infos(onnx_import *import) {
+  const Onnx__GraphProto *graph = import->graph_proto;
+  int status = 0;
+  for (size_t i = 0; i < graph->n_value_info; i++) {
+    const ir_value *value =
+        ir_graph_find_value(import->graph, onnx_text(graph->value_info[i]->name));
+    if (value && check_declared_type(import, "value", graph->value_info[i], value) != 0)
+      status = -1;
   }
   return status;
 }
@@ -181,9 +196,9 @@ static ir_graph *import_model(onnx_import *import, Onnx__ModelProto *model) {
   import->graph = graph;
   import->graph_proto = model->graph;
   if (onnx_check_dim_bindings(import) != 0 || onnx_check_support(import) != 0 ||
-      check_default_opset(import) != 0 ||
-      import_initializers(import) != 0 || import_inputs(import) != 0 ||
-      onnx_import_nodes(import) != 0 || mark_outputs(import) != 0) {
+      check_default_opset(import) != 0 || import_initializers(import) != 0 ||
+      import_inputs(import) != 0 || onnx_import_nodes(import) != 0 ||
+      check_value_infos(import) != 0 || mark_outputs(import) != 0) {
     ir_graph_destroy(graph);
     return NULL;
   }
@@ -217,8 +232,7 @@ static char *folder_of(const char *path) {
   return strndup(path, (size_t)(slash - path));
 }
 
-ir_graph *dl_onnx_import_file(const char *path, const dl_onnx_options *options,
-                              dl_diag *diag) {
+ir_graph *dl_onnx_import_file(const char *path, const dl_onnx_options *options, dl_diag *diag) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     dl_error(diag, "%s: cannot open: %s", path, strerror(errno));

@@ -14,10 +14,10 @@ typedef struct constant_input {
 } constant_input;
 
 static const constant_input CONSTANT_INPUTS[] = {
-    {"Reshape", 1, 1},    {"Slice", 1, 4},     {"Squeeze", 1, 1},     {"Unsqueeze", 1, 1},
-    {"ReduceMax", 1, 1},  {"ReduceMean", 1, 1}, {"ReduceMin", 1, 1},  {"ReduceSum", 1, 1},
-    {"Split", 1, 1},      {"Expand", 1, 1},    {"Pad", 1, 1},         {"Pad", 3, 3},
-    {"Range", 0, 2},      {"ConstantOfShape", 0, 0},
+    {"Reshape", 1, 1},   {"Slice", 1, 4},           {"Squeeze", 1, 1},   {"Unsqueeze", 1, 1},
+    {"ReduceMax", 1, 1}, {"ReduceMean", 1, 1},      {"ReduceMin", 1, 1}, {"ReduceSum", 1, 1},
+    {"Split", 1, 1},     {"Expand", 1, 1},          {"Pad", 1, 1},       {"Pad", 3, 3},
+    {"Range", 0, 2},     {"ConstantOfShape", 0, 0},
 };
 
 /* Forwards the messages of a private diagnostics list, prefixed with the file name. */
@@ -109,7 +109,8 @@ static int resolve_inputs(onnx_import *import, const Onnx__NodeProto *proto, int
     if (*name && !inputs[i])
       return onnx_node_error(import, proto, index,
                              "input '%s' is not defined before this node (ONNX graphs must "
-                             "list nodes in topological order)", name);
+                             "list nodes in topological order)",
+                             name);
   }
   *out_count = count;
   return 0;
@@ -139,8 +140,8 @@ static int import_node(onnx_import *import, const Onnx__NodeProto *proto, int in
   if (strcmp(op_name, "Constant") == 0)
     return import_constant(import, proto, index);
   if (proto->n_input > 1024 || proto->n_output > 1024 || proto->n_output == 0)
-    return onnx_node_error(import, proto, index, "has %zu inputs and %zu outputs",
-                           proto->n_input, proto->n_output);
+    return onnx_node_error(import, proto, index, "has %zu inputs and %zu outputs", proto->n_input,
+                           proto->n_output);
   ir_value *inputs[1024];
   const char *names[1024];
   int num_inputs = 0, num_outputs = 0;

@@ -15,16 +15,18 @@ typedef struct attr_to_input {
 
 /* Integer-list attributes that became constant i64 inputs. */
 static const attr_to_input INT_LIST_INPUTS[] = {
-    {"Slice", "starts", 1, 10},     {"Slice", "ends", 2, 10},       {"Slice", "axes", 3, 10},
-    {"ReduceMax", "axes", 1, 18},   {"ReduceMean", "axes", 1, 18},  {"ReduceMin", "axes", 1, 18},
-    {"ReduceSum", "axes", 1, 13},   {"Squeeze", "axes", 1, 13},     {"Unsqueeze", "axes", 1, 13},
-    {"Split", "split", 1, 13},      {"Reshape", "shape", 1, 5},     {"Pad", "pads", 1, 11},
+    {"Slice", "starts", 1, 10},   {"Slice", "ends", 2, 10},      {"Slice", "axes", 3, 10},
+    {"ReduceMax", "axes", 1, 18}, {"ReduceMean", "axes", 1, 18}, {"ReduceMin", "axes", 1, 18},
+    {"ReduceSum", "axes", 1, 13}, {"Squeeze", "axes", 1, 13},    {"Unsqueeze", "axes", 1, 13},
+    {"Split", "split", 1, 13},    {"Reshape", "shape", 1, 5},    {"Pad", "pads", 1, 11},
     {"Pad", "paddings", 1, 2},
 };
 
 /* Float attributes that became scalar inputs of the data input's element type. */
 static const attr_to_input FLOAT_INPUTS[] = {
-    {"Clip", "min", 1, 11}, {"Clip", "max", 2, 11}, {"Pad", "value", 2, 11},
+    {"Clip", "min", 1, 11},
+    {"Clip", "max", 2, 11},
+    {"Pad", "value", 2, 11},
 };
 
 /* Attributes of older opsets that carry nothing the latest form needs. */
@@ -35,8 +37,7 @@ static bool applies(const attr_to_input *rule, const char *op, int64_t opset) {
   return strcmp(rule->op, op) == 0 && opset < rule->before_opset;
 }
 
-bool onnx_attr_is_normalized(onnx_import *import, const Onnx__NodeProto *proto,
-                             const char *attr) {
+bool onnx_attr_is_normalized(onnx_import *import, const Onnx__NodeProto *proto, const char *attr) {
   const char *op = onnx_text(proto->op_type);
   for (const char *const *name = DROPPED_ATTRS; *name; name++)
     if (strcmp(*name, attr) == 0)
@@ -116,8 +117,8 @@ static int normalize_cast(onnx_import *import, const Onnx__NodeProto *proto, int
 
 /* ConstantOfShape's one-element `value` tensor becomes attributes `dtype` (the
  * output element type) and `value` (float for float types, int otherwise). */
-static int normalize_constant_of_shape(onnx_import *import, const Onnx__NodeProto *proto,
-                                       int index, ir_node *node) {
+static int normalize_constant_of_shape(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                                       ir_node *node) {
   const Onnx__AttributeProto *attr = onnx_find_attr(proto, "value");
   ir_dtype dtype = IR_DTYPE_F32;
   double number = 0;

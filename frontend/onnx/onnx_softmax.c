@@ -25,8 +25,8 @@ bool onnx_softmax_needs_expansion(onnx_import *import, const Onnx__NodeProto *pr
 
 static ir_node *add_node(onnx_import *import, ir_op op, const char *name, ir_value **inputs,
                          int num_inputs, const char *output_name) {
-  ir_node *node = ir_graph_add_node(import->graph, NULL, op, name, inputs, num_inputs,
-                                    &output_name, 1);
+  ir_node *node =
+      ir_graph_add_node(import->graph, NULL, op, name, inputs, num_inputs, &output_name, 1);
   if (!node)
     onnx_error(import, "out of memory");
   return node;

@@ -7,17 +7,16 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *onnx_node_display_name(onnx_import *import, const Onnx__NodeProto *node,
-                                   int index) {
+const char *onnx_node_display_name(onnx_import *import, const Onnx__NodeProto *node, int index) {
   if (node->name && *node->name)
     return node->name;
-  const char *name = ir_arena_printf(import->graph->arena, "%s_%d", onnx_text(node->op_type),
-                                     index);
+  const char *name =
+      ir_arena_printf(import->graph->arena, "%s_%d", onnx_text(node->op_type), index);
   return name ? name : "?";
 }
 
-int onnx_node_error(onnx_import *import, const Onnx__NodeProto *node, int index,
-                    const char *format, ...) {
+int onnx_node_error(onnx_import *import, const Onnx__NodeProto *node, int index, const char *format,
+                    ...) {
   char message[1024];
   va_list args;
   va_start(args, format);
@@ -88,9 +87,8 @@ static const char *attr_problem(const Onnx__NodeProto *node, const Onnx__Attribu
 }
 
 /* The reason the semantics of `node` at this opset cannot be imported, or NULL. */
-static const char *semantic_problem(onnx_import *import, const Onnx__NodeProto *node,
-                                    int index) {
-  static const char *const legacy_broadcast_ops[] = {"Add", "Sub", "Mul", "Div", "Pow",
+static const char *semantic_problem(onnx_import *import, const Onnx__NodeProto *node, int index) {
+  static const char *const legacy_broadcast_ops[] = {"Add",   "Sub",     "Mul",  "Div", "Pow",
                                                      "Equal", "Greater", "Less", NULL};
   const char *op = onnx_text(node->op_type);
   if (import->opset < 7 && is_one_of(op, legacy_broadcast_ops) &&
@@ -102,8 +100,7 @@ static const char *semantic_problem(onnx_import *import, const Onnx__NodeProto *
     if (import->opset < 9 && int_attr(node, "spatial", 1) == 0)
       return "unsupported: non-spatial batch normalization (spatial=0)";
     for (size_t i = 1; i < node->n_output; i++)
-      if (*onnx_text(node->output[i]) &&
-          is_used_later(import->graph_proto, index, node->output[i]))
+      if (*onnx_text(node->output[i]) && is_used_later(import->graph_proto, index, node->output[i]))
         return "unsupported: training-mode outputs (running mean/variance) are used";
   }
   if (strcmp(op, "Constant") == 0 && onnx_find_attr(node, "sparse_value"))

@@ -10,11 +10,11 @@ static int tensor_type(onnx_import *import, const Onnx__TensorProto *tensor, con
                        ir_type *out) {
   ir_dtype dtype = ir_dtype_from_onnx(tensor->data_type);
   if (dtype == IR_DTYPE_INVALID)
-    return onnx_error(import, "tensor '%s': unsupported element type (ONNX data type %d)",
-                      name, (int)tensor->data_type);
+    return onnx_error(import, "tensor '%s': unsupported element type (ONNX data type %d)", name,
+                      (int)tensor->data_type);
   if (tensor->n_dims > IR_MAX_RANK)
-    return onnx_error(import, "tensor '%s': unsupported rank %zu (dlcc supports up to %d)",
-                      name, tensor->n_dims, IR_MAX_RANK);
+    return onnx_error(import, "tensor '%s': unsupported rank %zu (dlcc supports up to %d)", name,
+                      tensor->n_dims, IR_MAX_RANK);
   for (size_t i = 0; i < tensor->n_dims; i++)
     if (tensor->dims[i] < 0)
       return onnx_error(import, "tensor '%s': dimension %zu is negative (%lld)", name, i,
@@ -96,15 +96,16 @@ static int tensor_data(onnx_import *import, const Onnx__TensorProto *tensor, con
     if ((int64_t)tensor->raw_data.len != bytes)
       return onnx_error(import,
                         "tensor '%s': raw_data has %zu bytes but its type %s needs %lld bytes",
-                        name, tensor->raw_data.len, ir_dtype_name(type->dtype),
-                        (long long)bytes);
+                        name, tensor->raw_data.len, ir_dtype_name(type->dtype), (long long)bytes);
     *out_data = tensor->raw_data.data;
   } else {
     const void *values = NULL;
     size_t stored = typed_count(tensor, type->dtype, &values);
     if (stored != total_typed_count(tensor))
-      return onnx_error(import, "tensor '%s': data is stored in a field that does not match "
-                                "its element type %s", name, ir_dtype_name(type->dtype));
+      return onnx_error(import,
+                        "tensor '%s': data is stored in a field that does not match "
+                        "its element type %s",
+                        name, ir_dtype_name(type->dtype));
     if ((int64_t)stored != count)
       return onnx_error(import, "tensor '%s': has %zu values but its shape needs %lld", name,
                         stored, (long long)count);
@@ -118,8 +119,8 @@ static int tensor_data(onnx_import *import, const Onnx__TensorProto *tensor, con
   return 0;
 }
 
-int onnx_tensor_contents(onnx_import *import, const Onnx__TensorProto *tensor,
-                         const char *name, ir_type *out_type, const void **out_data) {
+int onnx_tensor_contents(onnx_import *import, const Onnx__TensorProto *tensor, const char *name,
+                         ir_type *out_type, const void **out_data) {
   *out_data = NULL;
   if (tensor_type(import, tensor, name, out_type) != 0)
     return -1;

@@ -39,8 +39,8 @@ static int64_t bound_size(const onnx_import *import, const char *name) {
   for (int i = 0; options && i < options->num_dim_bindings; i++) {
     size_t length;
     int64_t value;
-    if (parse_binding(options->dim_bindings[i], &length, &value) &&
-        strlen(name) == length && strncmp(options->dim_bindings[i], name, length) == 0)
+    if (parse_binding(options->dim_bindings[i], &length, &value) && strlen(name) == length &&
+        strncmp(options->dim_bindings[i], name, length) == 0)
       return value;
   }
   return -1;
@@ -50,15 +50,17 @@ static int dimension(onnx_import *import, const char *value_name, size_t index,
                      const Onnx__TensorShapeProto__Dimension *dim, int64_t *out) {
   if (dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
     if (dim->dim_value < 0)
-      return onnx_error(import, "value '%s': dimension %zu is negative (%lld)", value_name,
-                        index, (long long)dim->dim_value);
+      return onnx_error(import, "value '%s': dimension %zu is negative (%lld)", value_name, index,
+                        (long long)dim->dim_value);
     *out = dim->dim_value;
     return 0;
   }
-  if (dim->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM ||
-      !dim->dim_param || !*dim->dim_param)
-    return onnx_error(import, "value '%s': dimension %zu has neither a size nor a name; "
-                              "give it one in the model", value_name, index);
+  if (dim->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM || !dim->dim_param ||
+      !*dim->dim_param)
+    return onnx_error(import,
+                      "value '%s': dimension %zu has neither a size nor a name; "
+                      "give it one in the model",
+                      value_name, index);
   int64_t bound = bound_size(import, dim->dim_param);
   if (bound >= 0) {
     *out = bound;
@@ -83,8 +85,10 @@ int onnx_value_type(onnx_import *import, const Onnx__ValueInfoProto *info, ir_ty
     return onnx_error(import, "value '%s': unsupported element type (ONNX data type %d)", name,
                       (int)tensor->elem_type);
   if (!tensor->shape)
-    return onnx_error(import, "value '%s': has no shape (dlcc needs the rank of every "
-                              "graph input)", name);
+    return onnx_error(import,
+                      "value '%s': has no shape (dlcc needs the rank of every "
+                      "graph input)",
+                      name);
   if (tensor->shape->n_dim > IR_MAX_RANK)
     return onnx_error(import, "value '%s': unsupported rank %zu (dlcc supports up to %d)", name,
                       tensor->shape->n_dim, IR_MAX_RANK);

@@ -103,6 +103,12 @@ def main(out):
     # An output declared with another element type and shape than the node computes.
     save(folder, "wrong_output_type", [helper.make_node("Relu", ["x"], ["y"], name="relu")], [x],
          [helper.make_tensor_value_info("y", TensorProto.INT64, [1, 3, 8, 8])])
+    # value_info declaring an intermediate value with a wrong shape.
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["r"], name="relu"), helper.make_node("Relu", ["r"], ["y"], name="relu2")],
+        "wrong_value_info", [x], [y], value_info=[helper.make_tensor_value_info("r", F, [1, 3, 4, 4])])
+    onnx.save_model(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8),
+                    str(folder / "wrong_value_info.onnx"))
     save(folder, "wrong_output_shape", [helper.make_node("Relu", ["x"], ["y"], name="relu")], [x],
          [helper.make_tensor_value_info("y", F, [1, 3, 8, 9])])
     # Softmax at opset 11 over axis 1 of a 4-D input becomes Flatten → Softmax → Reshape.

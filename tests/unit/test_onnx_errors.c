@@ -47,8 +47,7 @@ static void expect_failure(const char *path, const dl_onnx_options *options, ...
   dl_diag_deinit(&diag);
 }
 
-static ir_graph *expect_success(const char *path, const dl_onnx_options *options,
-                                dl_diag *diag) {
+static ir_graph *expect_success(const char *path, const dl_onnx_options *options, dl_diag *diag) {
   dl_diag_init(diag);
   ir_graph *graph = dl_onnx_import_file(path, options, diag);
   if (!graph)
@@ -133,6 +132,8 @@ static void test_graph_structure_errors(void **state) {
                  NULL);
   expect_failure(CASES "wrong_output_shape.onnx", NULL,
                  "graph output 'y' is declared with another shape", NULL);
+  expect_failure(CASES "wrong_value_info.onnx", NULL,
+                 "value 'r' is declared with another shape (rank 4) than the f32[1,3,8,8]", NULL);
 }
 
 static void test_symbolic_dims_and_bindings(void **state) {
@@ -218,7 +219,8 @@ static void test_truncated_models(void **state) {
     dl_diag_init(&diag);
     ir_graph *graph = dl_onnx_import_memory(data, length, "cut.onnx", NULL, NULL, &diag);
     assert_true(graph != NULL || diag.count > 0);
-    parse_failures += has_message(&diag, "cut.onnx: not a valid ONNX model (protobuf parse failed)");
+    parse_failures +=
+        has_message(&diag, "cut.onnx: not a valid ONNX model (protobuf parse failed)");
     ir_graph_destroy(graph);
     dl_diag_deinit(&diag);
   }

@@ -38,7 +38,8 @@ static void expect_type(const ir_value *value, ir_dtype dtype, int rank, const i
 
 static int count_ops(const ir_graph *graph, ir_op op) {
   int count = 0;
-  for (ir_node *node = ir_graph_next_node(graph, NULL); node; node = ir_graph_next_node(graph, node))
+  for (ir_node *node = ir_graph_next_node(graph, NULL); node;
+       node = ir_graph_next_node(graph, node))
     count += node->op == op;
   return count;
 }
@@ -78,8 +79,10 @@ static void test_resnet18(void **state) {
   ir_graph *graph = import_model("resnet18.onnx");
   expect_type(graph->body.params[0], IR_DTYPE_F32, 4, (int64_t[]){1, 3, 224, 224});
   expect_type(graph->body.results[0], IR_DTYPE_F32, 2, (int64_t[]){1, 1000});
-  expect_type(ir_graph_find_value(graph, "conv1.relu"), IR_DTYPE_F32, 4, (int64_t[]){1, 64, 112, 112});
-  expect_type(ir_graph_find_value(graph, "layer4.1.out"), IR_DTYPE_F32, 4, (int64_t[]){1, 512, 7, 7});
+  expect_type(ir_graph_find_value(graph, "conv1.relu"), IR_DTYPE_F32, 4,
+              (int64_t[]){1, 64, 112, 112});
+  expect_type(ir_graph_find_value(graph, "layer4.1.out"), IR_DTYPE_F32, 4,
+              (int64_t[]){1, 512, 7, 7});
   /* 1 stem + 16 block convs + 3 downsampling shortcuts. */
   assert_int_equal(count_ops(graph, IR_OP_CONV), 20);
   assert_int_equal(count_ops(graph, IR_OP_ADD), 8);
@@ -117,7 +120,8 @@ static void test_external_data(void **state) {
 }
 
 static ir_node *find_node(const ir_graph *graph, ir_op op) {
-  for (ir_node *node = ir_graph_next_node(graph, NULL); node; node = ir_graph_next_node(graph, node))
+  for (ir_node *node = ir_graph_next_node(graph, NULL); node;
+       node = ir_graph_next_node(graph, node))
     if (node->op == op)
       return node;
   fail_msg("no %s node", ir_op_name(op));
