@@ -154,6 +154,38 @@ static void test_pow(void **state) {
   free(out);
 }
 
+/* Vectorized code for this CPU (AVX/AVX-512 if present) and scalar portable code must give
+ * the same bits: the math has no FMA contraction and no target-dependent operation. */
+static void test_same_bits_native_and_generic(void **state) {
+  fixture *f = *state;
+  dl_diag diag;
+  dl_diag_init(&diag);
+  kb_target_options options = {.kind = KB_TARGET_HOST, .host_cpu = "native", .opt_level = 3};
+  kernel_builder *native = kb_create(&options, "math_native", &diag);
+  assert_int_equal(define_math_kernels(native), 0);
+  kb_jit *jit = kb_jit_create(native, &diag);
+  assert_non_null(jit);
+  const char *kernels[] = {"unary_exp", "unary_log", "unary_tanh", "unary_erf",
+                           "unary_sigmoid", "unary_sqrt", "unary_rsqrt"};
+  int n = 0;
+  float *in = sample(-1e4f, 1e4f, 65537, &n);
+  float *a = malloc((size_t)n * sizeof *a), *b = malloc((size_t)n * sizeof *b);
+  for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++) {
+    run_unary(f, kernels[k], in, a, n);
+    void *params[] = {&in, &b, &n};
+    unsigned grid[3] = {(unsigned)(n + 255) / 256, 1, 1}, block[3] = {256, 1, 1};
+    assert_int_equal(host_launch(jit, native, kernels[k], params, grid, block), 0);
+    if (memcmp(a, b, (size_t)n * sizeof *a) != 0)
+      fail_msg("%s: native and generic results differ", kernels[k]);
+  }
+  free(in);
+  free(a);
+  free(b);
+  kb_jit_destroy(jit);
+  kb_destroy(native);
+  dl_diag_deinit(&diag);
+}
+
 typedef struct special {
   const char *kernel;
   float x, expected;
@@ -209,6 +241,7 @@ int main(void) {
       cmocka_unit_test(test_sigmoid), cmocka_unit_test(test_sqrt),
       cmocka_unit_test(test_rsqrt),   cmocka_unit_test(test_pow),
       cmocka_unit_test(test_special_values),
+      cmocka_unit_test(test_same_bits_native_and_generic),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
