@@ -133,14 +133,14 @@ static int upload_chunks(cuda_device *cuda, dlrt_device_ptr dst, const void *src
     if (status)
       return status;
     memcpy(cuda->staging + offset, (const unsigned char *)src + done, chunk);
-    CUDA_CHECK(cuda, cuMemcpyHtoDAsync_v2(dst + done, cuda->staging + offset, chunk, cuda->stream), "");
+    CUDA_CHECK(cuda, cuMemcpyHtoDAsync_v2(dst + done, cuda->staging + offset, chunk, cuda->stream),
+               "");
     done += chunk;
   }
   return DLRT_STATUS_OK;
 }
 
-static int cuda_copy_h2d(dlrt_device *device, dlrt_device_ptr dst, const void *src,
-                         uint64_t size) {
+static int cuda_copy_h2d(dlrt_device *device, dlrt_device_ptr dst, const void *src, uint64_t size) {
   cuda_device *cuda = (cuda_device *)device;
   int status = dlrt_cuda_context_enter(cuda);
   if (status)
@@ -171,7 +171,7 @@ static int download_chunks(cuda_device *cuda, void *dst, dlrt_device_ptr src, ui
     if (status)
       return status;
     CUDA_CHECK(cuda, cuMemcpyDtoHAsync_v2(cuda->staging + offset, src + done, chunk, cuda->stream),
-          "");
+               "");
     status = pending_push(cuda, (unsigned char *)dst + done, offset, chunk);
     if (status)
       return status;
@@ -215,10 +215,10 @@ static int cuda_function_lookup(dlrt_device *device, uint32_t kernel_index,
 static int launch_in_context(cuda_device *cuda, dlrt_device_function *function,
                              const dlrt_launch_geometry *g, void **params) {
   CUDA_CHECK(cuda,
-        cuLaunchKernel(function->function, g->grid[0], g->grid[1], g->grid[2], g->block[0],
-                       g->block[1], g->block[2], function->dynamic_shared_bytes, cuda->stream,
-                       params, NULL),
-        "");
+             cuLaunchKernel(function->function, g->grid[0], g->grid[1], g->grid[2], g->block[0],
+                            g->block[1], g->block[2], function->dynamic_shared_bytes, cuda->stream,
+                            params, NULL),
+             "");
   return DLRT_STATUS_OK;
 }
 
@@ -243,4 +243,3 @@ const dlrt_device_vtable dlrt_cuda_vtable = {
     .launch = cuda_launch,
     .synchronize = cuda_synchronize,
 };
-

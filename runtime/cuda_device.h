@@ -39,13 +39,12 @@ typedef struct cuda_device {
   size_t pending_capacity;
 } cuda_device;
 
-#define CUDA_CHECK(cuda, call, what)                                                                    \
+#define CUDA_CHECK(cuda, call, what)                                                               \
   do {                                                                                             \
     CUresult check_result = (cuda)->driver.call;                                                   \
     if (check_result != CUDA_SUCCESS)                                                              \
-      return dlrt_cuda_error(&(cuda)->driver, check_result, dlrt_cuda_call_name(#call), what);          \
+      return dlrt_cuda_error(&(cuda)->driver, check_result, dlrt_cuda_call_name(#call), what);     \
   } while (0)
-
 
 /* "cuMemAlloc_v2(&ptr, size)" -> "cuMemAlloc_v2", for messages. */
 const char *dlrt_cuda_call_name(const char *call_text);

@@ -22,11 +22,11 @@ int dlrt_cuda_driver_open(dlrt_cuda_driver *driver) {
                       "libcuda.so.1 not found: no NVIDIA driver on this machine");
   }
 #define CUDA_SYMBOL(name)                                                                          \
-  *(void **)&driver->name = dlsym(driver->library, #name);                                        \
+  *(void **)&driver->name = dlsym(driver->library, #name);                                         \
   if (!driver->name) {                                                                             \
     dlrt_cuda_driver_close(driver);                                                                \
     return dlrt_error(DLRT_STATUS_NO_DEVICE,                                                       \
-                      "%s has no entry point %s: the NVIDIA driver is too old (need CUDA 11+)", \
+                      "%s has no entry point %s: the NVIDIA driver is too old (need CUDA 11+)",    \
                       path, #name);                                                                \
   }
 #include "runtime/cuda_symbols.def"
@@ -42,17 +42,21 @@ void dlrt_cuda_driver_close(dlrt_cuda_driver *driver) {
 
 static int status_of(CUresult result) {
   switch (result) {
-  case CUDA_ERROR_OUT_OF_MEMORY: return DLRT_STATUS_OUT_OF_MEMORY;
+  case CUDA_ERROR_OUT_OF_MEMORY:
+    return DLRT_STATUS_OUT_OF_MEMORY;
   case CUDA_ERROR_NO_DEVICE:
   case CUDA_ERROR_INVALID_DEVICE:
-  case CUDA_ERROR_NOT_INITIALIZED: return DLRT_STATUS_NO_DEVICE;
+  case CUDA_ERROR_NOT_INITIALIZED:
+    return DLRT_STATUS_NO_DEVICE;
   case CUDA_ERROR_INVALID_PTX:
   case CUDA_ERROR_INVALID_IMAGE:
   case CUDA_ERROR_NO_BINARY_FOR_GPU:
   case CUDA_ERROR_UNSUPPORTED_PTX_VERSION:
   case CUDA_ERROR_JIT_COMPILER_NOT_FOUND:
-  case CUDA_ERROR_NOT_FOUND: return DLRT_STATUS_MODULE_LOAD;
-  default: return DLRT_STATUS_DEVICE_ERROR;
+  case CUDA_ERROR_NOT_FOUND:
+    return DLRT_STATUS_MODULE_LOAD;
+  default:
+    return DLRT_STATUS_DEVICE_ERROR;
   }
 }
 

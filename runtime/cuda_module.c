@@ -20,8 +20,7 @@ static const dlrt_ptx_module *pick_module(const dlrt_program *program, int sm_ve
   return best;
 }
 
-static int load_ptx(cuda_device *cuda, const dlrt_program *program,
-                    const dlrt_ptx_module *module) {
+static int load_ptx(cuda_device *cuda, const dlrt_program *program, const dlrt_ptx_module *module) {
   char info_log[4096] = "";
   char error_log[4096] = "";
   CUjit_option options[] = {CU_JIT_INFO_LOG_BUFFER, CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES,
@@ -50,8 +49,8 @@ static int lookup_functions(cuda_device *cuda, const dlrt_program *program) {
     const dlrt_kernel *kernel = &program->kernels[i];
     dlrt_device_function *function = &cuda->functions[i];
     function->dynamic_shared_bytes = kernel->dynamic_shared_bytes;
-    CUresult result = cuda->driver.cuModuleGetFunction(&function->function, cuda->module,
-                                                       kernel->name);
+    CUresult result =
+        cuda->driver.cuModuleGetFunction(&function->function, cuda->module, kernel->name);
     if (result != CUDA_SUCCESS) {
       char what[160];
       snprintf(what, sizeof what, "(kernel '%s' is not in the PTX)", kernel->name);
@@ -73,10 +72,9 @@ static int module_load_in_context(cuda_device *cuda, const dlrt_program *program
     return dlrt_error(DLRT_STATUS_MODULE_LOAD,
                       "program '%s' has no PTX for sm_%d (%u module%s, lowest sm_%u): compile "
                       "it with --target=sm_%d",
-                      program->name ? program->name : "?", cuda->sm_version,
-                      program->module_count, program->module_count == 1 ? "" : "s",
-                      program->module_count ? program->modules[0].sm_version : 0,
-                      cuda->sm_version);
+                      program->name ? program->name : "?", cuda->sm_version, program->module_count,
+                      program->module_count == 1 ? "" : "s",
+                      program->module_count ? program->modules[0].sm_version : 0, cuda->sm_version);
   cuda->functions = calloc(program->kernel_count + 1, sizeof *cuda->functions);
   if (!cuda->functions)
     return dlrt_error(DLRT_STATUS_OUT_OF_MEMORY, "cuda device: out of memory");

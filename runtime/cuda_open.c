@@ -22,14 +22,12 @@ static int pick_device(cuda_device *cuda) {
   char device_name[96] = "";
   CUDA_CHECK(cuda, cuDeviceGetName(device_name, (int)sizeof device_name - 1, cuda->device), "");
   int major = 0, minor = 0;
-  CUDA_CHECK(cuda,
-             cuDeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR,
-                                  cuda->device),
-             "");
-  CUDA_CHECK(cuda,
-             cuDeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR,
-                                  cuda->device),
-             "");
+  CUDA_CHECK(
+      cuda,
+      cuDeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, cuda->device), "");
+  CUDA_CHECK(
+      cuda,
+      cuDeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, cuda->device), "");
   cuda->sm_version = major * 10 + minor;
   snprintf(cuda->base.name, sizeof cuda->base.name, "cuda:%d %s (sm_%d)", cuda->ordinal,
            device_name, cuda->sm_version);

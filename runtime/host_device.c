@@ -42,8 +42,7 @@ static int host_alloc(dlrt_device *device, uint64_t size, dlrt_device_ptr *out_p
 
 static void host_free(dlrt_device *device, dlrt_device_ptr ptr) { free((void *)(uintptr_t)ptr); }
 
-static int host_copy_h2d(dlrt_device *device, dlrt_device_ptr dst, const void *src,
-                         uint64_t size) {
+static int host_copy_h2d(dlrt_device *device, dlrt_device_ptr dst, const void *src, uint64_t size) {
   memcpy((void *)(uintptr_t)dst, src, size);
   return DLRT_STATUS_OK;
 }
@@ -67,7 +66,8 @@ static int host_module_load(dlrt_device *device, const dlrt_program *program) {
                       program->kernel_count);
   for (uint32_t i = 0; i < program->kernel_count; i++) {
     const dlrt_kernel *kernel = &program->kernels[i];
-    dlrt_host_block_fn fn = kernel->host_fn ? kernel->host_fn : dlrt_host_kernel_lookup(kernel->name);
+    dlrt_host_block_fn fn =
+        kernel->host_fn ? kernel->host_fn : dlrt_host_kernel_lookup(kernel->name);
     if (!fn) {
       free(functions);
       return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,

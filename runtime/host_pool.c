@@ -124,8 +124,8 @@ int dlrt_host_pool_create(int threads, dlrt_host_pool **out_pool) {
     int error = pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
     if (error) {
       dlrt_host_pool_destroy(pool);
-      return dlrt_error(DLRT_STATUS_INTERNAL, "host device: pthread_create failed for worker %d: %s",
-                        i, strerror(error));
+      return dlrt_error(DLRT_STATUS_INTERNAL,
+                        "host device: pthread_create failed for worker %d: %s", i, strerror(error));
     }
     pool->started_threads = i;
   }

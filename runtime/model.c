@@ -16,13 +16,14 @@ void dlrt_options_init(dlrt_options *options) {
 static int create_device(const dlrt_options *options, uint64_t staging_hint,
                          dlrt_device **out_device) {
   switch (options->device) {
-  case DLRT_DEVICE_HOST: return dlrt_host_device_create(options->host_threads, out_device);
+  case DLRT_DEVICE_HOST:
+    return dlrt_host_device_create(options->host_threads, out_device);
   case DLRT_DEVICE_CUDA:
     return dlrt_cuda_device_create(options->device_ordinal, options->stream, staging_hint,
                                    out_device);
   case DLRT_DEVICE_AUTO: {
-    int status = dlrt_cuda_device_create(options->device_ordinal, options->stream, staging_hint,
-                                          out_device);
+    int status =
+        dlrt_cuda_device_create(options->device_ordinal, options->stream, staging_hint, out_device);
     if (status != DLRT_STATUS_NO_DEVICE)
       return status;
     return dlrt_host_device_create(options->host_threads, out_device);
@@ -108,8 +109,8 @@ static int allocate_memory(dlrt_model *model) {
   if (!status && program->weights_size) {
     status = device->vtable->alloc(device, program->weights_size, &model->weights);
     if (!status)
-      status = device->vtable->copy_h2d(device, model->weights, program->weights,
-                                        program->weights_size);
+      status =
+          device->vtable->copy_h2d(device, model->weights, program->weights, program->weights_size);
     if (!status)
       status = device->vtable->synchronize(device);
   }

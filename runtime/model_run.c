@@ -26,8 +26,7 @@ int dlrt_model_launch_all(dlrt_model *model) {
                                         &model->arg_params[first]);
     if (status) {
       dlrt_error_append(" (launch %u of program '%s', kernel '%s')", l,
-                        program->name ? program->name : "?",
-                        program->kernels[launch->kernel].name);
+                        program->name ? program->name : "?", program->kernels[launch->kernel].name);
       return status;
     }
   }
@@ -48,8 +47,8 @@ static int check_buffers(const dlrt_model *model, const void *inputs, const void
 
 static int null_buffer(const dlrt_model *model, const char *call, const char *role,
                        const dlrt_tensor_desc *tensor) {
-  return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT, "%s: %s '%s' of program '%s' is NULL", call,
-                    role, tensor->name, model->program->name ? model->program->name : "?");
+  return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT, "%s: %s '%s' of program '%s' is NULL", call, role,
+                    tensor->name, model->program->name ? model->program->name : "?");
 }
 
 /* Waits for work already enqueued so staging state is clean, keeping the first error. */
@@ -158,9 +157,8 @@ dlrt_status dlrt_model_run_device(dlrt_model *model, const uint64_t *inputs,
     const dlrt_tensor_desc *tensor = &program->outputs[i];
     if (!outputs[i] && model->output_bytes[i])
       return null_buffer(model, "dlrt_model_run_device", "output", tensor);
-    model->output_addresses[i] = tensor->arena_offset != DLRT_BINDING
-                                     ? model->arena + tensor->arena_offset
-                                     : outputs[i];
+    model->output_addresses[i] =
+        tensor->arena_offset != DLRT_BINDING ? model->arena + tensor->arena_offset : outputs[i];
   }
   if (!status)
     status = dlrt_model_launch_all(model);

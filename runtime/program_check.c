@@ -9,9 +9,9 @@
 #define MAX_THREADS_PER_BLOCK 1024u
 
 static const uint8_t dtype_sizes[DLRT_DTYPE_COUNT] = {
-    [DLRT_DTYPE_F32] = 4, [DLRT_DTYPE_F16] = 2, [DLRT_DTYPE_BF16] = 2, [DLRT_DTYPE_F64] = 8,
-    [DLRT_DTYPE_I8] = 1,  [DLRT_DTYPE_U8] = 1,  [DLRT_DTYPE_I16] = 2,  [DLRT_DTYPE_U16] = 2,
-    [DLRT_DTYPE_I32] = 4, [DLRT_DTYPE_U32] = 4, [DLRT_DTYPE_I64] = 8,  [DLRT_DTYPE_U64] = 8,
+    [DLRT_DTYPE_F32] = 4,  [DLRT_DTYPE_F16] = 2, [DLRT_DTYPE_BF16] = 2, [DLRT_DTYPE_F64] = 8,
+    [DLRT_DTYPE_I8] = 1,   [DLRT_DTYPE_U8] = 1,  [DLRT_DTYPE_I16] = 2,  [DLRT_DTYPE_U16] = 2,
+    [DLRT_DTYPE_I32] = 4,  [DLRT_DTYPE_U32] = 4, [DLRT_DTYPE_I64] = 8,  [DLRT_DTYPE_U64] = 8,
     [DLRT_DTYPE_BOOL] = 1,
 };
 
@@ -44,9 +44,8 @@ static int check_tensor(const dlrt_program *program, const dlrt_tensor_desc *ten
       return dlrt_error(DLRT_STATUS_INVALID_PROGRAM, "program '%s': %s '%s' has dim %u = %lld",
                         program_name(program), role, name, i, (long long)tensor->dims[i]);
   uint64_t bytes = dlrt_tensor_bytes(tensor);
-  if (tensor->arena_offset != DLRT_BINDING &&
-      (tensor->arena_offset > program->arena_size ||
-       bytes > program->arena_size - tensor->arena_offset))
+  if (tensor->arena_offset != DLRT_BINDING && (tensor->arena_offset > program->arena_size ||
+                                               bytes > program->arena_size - tensor->arena_offset))
     return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
                       "program '%s': %s '%s' (%llu bytes at arena offset %llu) does not fit the "
                       "%llu-byte arena",
@@ -79,24 +78,25 @@ static int check_arg(const dlrt_program *program, uint32_t launch_index, const c
   case DLRT_ARG_I32:
   case DLRT_ARG_I64:
   case DLRT_ARG_F32:
-  case DLRT_ARG_F64: break;
-  default: problem = "of an unknown kind";
+  case DLRT_ARG_F64:
+    break;
+  default:
+    problem = "of an unknown kind";
   }
   if (problem)
     return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
                       "program '%s': launch %u (kernel '%s'): argument %u (kind %u, index %u, "
                       "value %llu) is %s",
-                      program_name(program), launch_index, kernel, arg_index, arg->kind,
-                      arg->index, (unsigned long long)arg->value, problem);
+                      program_name(program), launch_index, kernel, arg_index, arg->kind, arg->index,
+                      (unsigned long long)arg->value, problem);
   return DLRT_STATUS_OK;
 }
 
 static int check_launch(const dlrt_program *program, uint32_t index) {
   const dlrt_launch *launch = &program->launches[index];
   if (launch->kernel >= program->kernel_count)
-    return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
-                      "program '%s': launch %u names kernel %u of %u", program_name(program),
-                      index, launch->kernel, program->kernel_count);
+    return dlrt_error(DLRT_STATUS_INVALID_PROGRAM, "program '%s': launch %u names kernel %u of %u",
+                      program_name(program), index, launch->kernel, program->kernel_count);
   const dlrt_kernel *kernel = &program->kernels[launch->kernel];
   if (launch->arg_count != kernel->param_count || (launch->arg_count && !launch->args))
     return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
@@ -110,9 +110,9 @@ static int check_launch(const dlrt_program *program, uint32_t index) {
     return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
                       "program '%s': launch %u (kernel '%s') has grid %ux%ux%u and block "
                       "%ux%ux%u (need at least one block of 1..%u threads)",
-                      program_name(program), index, kernel->name, launch->grid[0],
-                      launch->grid[1], launch->grid[2], launch->block[0], launch->block[1],
-                      launch->block[2], MAX_THREADS_PER_BLOCK);
+                      program_name(program), index, kernel->name, launch->grid[0], launch->grid[1],
+                      launch->grid[2], launch->block[0], launch->block[1], launch->block[2],
+                      MAX_THREADS_PER_BLOCK);
   for (uint32_t i = 0; i < launch->arg_count; i++) {
     int status = check_arg(program, index, kernel->name, i, &launch->args[i]);
     if (status)
@@ -131,10 +131,8 @@ int dlrt_program_check(const dlrt_program *program) {
                       program_name(program), program->abi_version, DLRT_PROGRAM_ABI_VERSION);
   if ((program->kernel_count && !program->kernels) ||
       (program->module_count && !program->modules) ||
-      (program->launch_count && !program->launches) ||
-      (program->input_count && !program->inputs) ||
-      (program->output_count && !program->outputs) ||
-      (program->weights_size && !program->weights))
+      (program->launch_count && !program->launches) || (program->input_count && !program->inputs) ||
+      (program->output_count && !program->outputs) || (program->weights_size && !program->weights))
     return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
                       "program '%s': a table with a nonzero count has a NULL pointer",
                       program_name(program));

@@ -33,12 +33,12 @@ typedef enum dlrt_dtype {
 
 /* One kernel: the PTX `.entry` name and, for the host device, its host twin. */
 typedef struct dlrt_kernel {
-  const char *name;             /* `.entry` name in the PTX; unique across linked bundles */
-  dlrt_host_block_fn host_fn;   /* host twin; NULL: looked up by name in the registry */
-  uint32_t param_count;         /* number of kernel parameters (= dlrt_launch.arg_count) */
-  uint32_t shared_bytes;        /* shared memory per block the host twin gets (static+dynamic) */
+  const char *name;              /* `.entry` name in the PTX; unique across linked bundles */
+  dlrt_host_block_fn host_fn;    /* host twin; NULL: looked up by name in the registry */
+  uint32_t param_count;          /* number of kernel parameters (= dlrt_launch.arg_count) */
+  uint32_t shared_bytes;         /* shared memory per block the host twin gets (static+dynamic) */
   uint32_t dynamic_shared_bytes; /* passed as cuLaunchKernel's sharedMemBytes (0: static only) */
-  uint32_t scratch_bytes;       /* host twin scratch per block (values live across barriers) */
+  uint32_t scratch_bytes;        /* host twin scratch per block (values live across barriers) */
 } dlrt_kernel;
 
 /* The PTX of all kernels for one target; the cuda device loads the best match. */

@@ -125,8 +125,7 @@ static CUresult parse_module(const char *ptx, struct CUmod_st *module, char *log
     if (find_twin(function) != 0) {
       char message[256];
       snprintf(message, sizeof message,
-               "ptxas fatal   : (fakecuda) no host twin registered for .entry %s",
-               function->name);
+               "ptxas fatal   : (fakecuda) no host twin registered for .entry %s", function->name);
       write_log(log, size, message);
       return CUDA_ERROR_INVALID_PTX;
     }
@@ -233,8 +232,8 @@ static void record(const struct CUfunc_st *function, const unsigned grid[3],
 
 static CUresult run_blocks(const struct CUfunc_st *function, const unsigned grid[3],
                            const unsigned block[3], unsigned shared_bytes, void **params) {
-  size_t shared = function->twin.shared_bytes > shared_bytes ? function->twin.shared_bytes
-                                                             : shared_bytes;
+  size_t shared =
+      function->twin.shared_bytes > shared_bytes ? function->twin.shared_bytes : shared_bytes;
   size_t scratch = function->twin.scratch_bytes;
   void *shared_memory = aligned_alloc(16, (shared + 15) / 16 * 16 + 16);
   void *scratch_memory = aligned_alloc(16, (scratch + 15) / 16 * 16 + 16);

@@ -11,8 +11,8 @@ typedef struct fakecuda_launch {
   char name[128];
   uint32_t grid[3];
   uint32_t block[3];
-  uint32_t shared_bytes; /* cuLaunchKernel's sharedMemBytes */
-  uint32_t param_count;  /* from the PTX .entry signature */
+  uint32_t shared_bytes;                /* cuLaunchKernel's sharedMemBytes */
+  uint32_t param_count;                 /* from the PTX .entry signature */
   uint64_t params[FAKECUDA_MAX_PARAMS]; /* each parameter's value, zero-extended */
 } fakecuda_launch;
 

@@ -158,26 +158,43 @@ static uint64_t f32_bits(float value) {
 
 static dlrt_arg add_args[5], add_weight_args[5], sum_args[3];
 static const dlrt_launch sample_launches[] = {
-    {.kernel = 0, .grid = {SAMPLE_BLOCKS, 1, 1}, .block = {SAMPLE_BLOCK, 1, 1}, .arg_count = 5,
+    {.kernel = 0,
+     .grid = {SAMPLE_BLOCKS, 1, 1},
+     .block = {SAMPLE_BLOCK, 1, 1},
+     .arg_count = 5,
      .args = add_args},
-    {.kernel = 0, .grid = {SAMPLE_BLOCKS, 1, 1}, .block = {SAMPLE_BLOCK, 1, 1}, .arg_count = 5,
+    {.kernel = 0,
+     .grid = {SAMPLE_BLOCKS, 1, 1},
+     .block = {SAMPLE_BLOCK, 1, 1},
+     .arg_count = 5,
      .args = add_weight_args},
-    {.kernel = 1, .grid = {SAMPLE_BLOCKS, 1, 1}, .block = {SAMPLE_BLOCK, 1, 1}, .arg_count = 3,
+    {.kernel = 1,
+     .grid = {SAMPLE_BLOCKS, 1, 1},
+     .block = {SAMPLE_BLOCK, 1, 1},
+     .arg_count = 3,
      .args = sum_args},
 };
 
 static const int64_t vector_dims[] = {SAMPLE_N};
 static const int64_t partial_dims[] = {SAMPLE_BLOCKS};
 static const dlrt_tensor_desc sample_inputs[] = {
-    {.name = "x", .dtype = DLRT_DTYPE_F32, .rank = 1, .dims = vector_dims,
+    {.name = "x",
+     .dtype = DLRT_DTYPE_F32,
+     .rank = 1,
+     .dims = vector_dims,
      .arena_offset = DLRT_BINDING},
-    {.name = "y", .dtype = DLRT_DTYPE_F32, .rank = 1, .dims = vector_dims,
-     .arena_offset = ARENA_Y},
+    {.name = "y", .dtype = DLRT_DTYPE_F32, .rank = 1, .dims = vector_dims, .arena_offset = ARENA_Y},
 };
 static const dlrt_tensor_desc sample_outputs[] = {
-    {.name = "sum", .dtype = DLRT_DTYPE_F32, .rank = 1, .dims = vector_dims,
+    {.name = "sum",
+     .dtype = DLRT_DTYPE_F32,
+     .rank = 1,
+     .dims = vector_dims,
      .arena_offset = DLRT_BINDING},
-    {.name = "partials", .dtype = DLRT_DTYPE_F32, .rank = 1, .dims = partial_dims,
+    {.name = "partials",
+     .dtype = DLRT_DTYPE_F32,
+     .rank = 1,
+     .dims = partial_dims,
      .arena_offset = ARENA_PARTIALS},
 };
 

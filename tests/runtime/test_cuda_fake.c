@@ -125,7 +125,7 @@ static void test_cuda_run_device(void **state) {
   fakecuda_copies copies;
   fakecuda_copy_stats(&copies);
   assert_int_equal(copies.h2d_count + copies.d2h_count, 0);
-  assert_int_equal(copies.d2d_count, 2); /* y into the arena, partials out of it */
+  assert_int_equal(copies.d2d_count, 2);         /* y into the arena, partials out of it */
   assert_int_equal(fakecuda_context_depth(), 1); /* ours, left as it was */
   cuMemFree_v2(x);
   cuMemFree_v2(y);
@@ -169,7 +169,8 @@ static void test_cuda_jit_log(void **state) {
   dlrt_program program = sample_program_with_modules(modules, 1);
   dlrt_model *model = NULL;
   assert_int_equal(dlrt_model_create(&program, &cuda_options, &model), DLRT_STATUS_MODULE_LOAD);
-  assert_non_null(strstr(dlrt_last_error(), "no host twin registered for .entry dlrt_test_unknown"));
+  assert_non_null(
+      strstr(dlrt_last_error(), "no host twin registered for .entry dlrt_test_unknown"));
   assert_no_leaks();
 }
 
@@ -251,7 +252,6 @@ static int scenario(char *message, size_t size, const char *entry_point,
   return status;
 }
 
-
 static void test_fault_injection_every_entry_point(void **state) {
   static const char *const entry_points[] = {
 #define CUDA_SYMBOL(name) #name,
@@ -283,8 +283,7 @@ static void test_fault_injection_every_entry_point(void **state) {
         fail_msg("failing call %d of %s: error '%s' does not name it", nth, name, message);
       if (fakecuda_live_allocations() || fakecuda_live_objects() || fakecuda_context_depth())
         fail_msg("failing call %d of %s leaked: %d allocations, %d objects, depth %d", nth, name,
-                 fakecuda_live_allocations(), fakecuda_live_objects(),
-                 fakecuda_context_depth());
+                 fakecuda_live_allocations(), fakecuda_live_objects(), fakecuda_context_depth());
       /* Only a context that cannot be made current in destroy leaves frees to the driver. */
       int may_reclaim = in_destroy && strcmp(name, "cuCtxPushCurrent_v2") == 0;
       if (fakecuda_reclaimed() && !may_reclaim)
@@ -308,9 +307,11 @@ static void test_staging_chunks(void **state) {
   static const int64_t dims[] = {N};
   static const dlrt_tensor_desc inputs[] = {
       {.name = "in", .dtype = DLRT_DTYPE_F32, .rank = 1, .dims = dims, .arena_offset = 0}};
-  static const dlrt_tensor_desc outputs[] = {
-      {.name = "out", .dtype = DLRT_DTYPE_F32, .rank = 1, .dims = dims,
-       .arena_offset = DLRT_BINDING}};
+  static const dlrt_tensor_desc outputs[] = {{.name = "out",
+                                              .dtype = DLRT_DTYPE_F32,
+                                              .rank = 1,
+                                              .dims = dims,
+                                              .arena_offset = DLRT_BINDING}};
   float half = 0.5f;
   uint32_t half_bits;
   memcpy(&half_bits, &half, sizeof half_bits);
@@ -319,8 +320,8 @@ static void test_staging_chunks(void **state) {
                            {DLRT_ARG_OUTPUT, 0, 0},
                            {DLRT_ARG_F32, 0, half_bits},
                            {DLRT_ARG_I32, 0, N}};
-  const dlrt_launch launch = {.kernel = 0, .grid = {BLOCKS, 1, 1}, .block = {256, 1, 1},
-                              .arg_count = 5, .args = args};
+  const dlrt_launch launch = {
+      .kernel = 0, .grid = {BLOCKS, 1, 1}, .block = {256, 1, 1}, .arg_count = 5, .args = args};
   dlrt_program program = *sample_program();
   program.name = "chunks";
   program.launch_count = 1;

@@ -31,8 +31,8 @@ int main(void) {
     for (int i = 0; !status && i < SAMPLE_N; i++)
       wrong += sum[i] != expected_sum[i];
     for (int b = 0; !status && b < SAMPLE_BLOCKS; b++)
-      wrong += partials[b] < expected_partials[b] - 1e-3f ||
-               partials[b] > expected_partials[b] + 1e-3f;
+      wrong +=
+          partials[b] < expected_partials[b] - 1e-3f || partials[b] > expected_partials[b] + 1e-3f;
   }
   if (status)
     printf("FAIL: dlrt_model_run: %s: %s\n", dlrt_status_string(status), dlrt_last_error());

@@ -187,12 +187,12 @@ static void mark_blocks_host(void *const *params, const dlrt_host_launch *launch
   int32_t stamp = *(const int32_t *)params[1];
   memset(launch->shared_memory, 0x11, 100);
   memset(launch->scratch, 0x22, 40);
-  int aligned = ((uintptr_t)launch->shared_memory % 16 == 0) &&
-                ((uintptr_t)launch->scratch % 16 == 0);
+  int aligned =
+      ((uintptr_t)launch->shared_memory % 16 == 0) && ((uintptr_t)launch->scratch % 16 == 0);
   int geometry = launch->grid[0] == 37 && launch->grid[1] == 5 && launch->grid[2] == 3 &&
                  launch->block[0] == 8 && launch->block[1] == 4 && launch->block[2] == 2;
-  uint32_t index = (launch->block_index[2] * 5 + launch->block_index[1]) * 37 +
-                   launch->block_index[0];
+  uint32_t index =
+      (launch->block_index[2] * 5 + launch->block_index[1]) * 37 + launch->block_index[0];
   marks[index] += aligned && geometry ? stamp : -1000;
 }
 
@@ -204,17 +204,23 @@ static void test_grid_coverage(void **state) {
                                          .shared_bytes = 100,
                                          .scratch_bytes = 40}};
   static const int64_t dims[] = {BLOCKS};
-  static const dlrt_tensor_desc outputs[] = {
-      {.name = "marks", .dtype = DLRT_DTYPE_I32, .rank = 1, .dims = dims,
-       .arena_offset = DLRT_BINDING}};
+  static const dlrt_tensor_desc outputs[] = {{.name = "marks",
+                                              .dtype = DLRT_DTYPE_I32,
+                                              .rank = 1,
+                                              .dims = dims,
+                                              .arena_offset = DLRT_BINDING}};
   const dlrt_arg args[] = {{DLRT_ARG_OUTPUT, 0, 0}, {DLRT_ARG_I32, 0, 7}};
   const dlrt_launch launches[] = {
       {.kernel = 0, .grid = {37, 5, 3}, .block = {8, 4, 2}, .arg_count = 2, .args = args},
       {.kernel = 0, .grid = {37, 5, 3}, .block = {8, 4, 2}, .arg_count = 2, .args = args}};
-  const dlrt_program program = {.abi_version = DLRT_PROGRAM_ABI_VERSION, .name = "grid",
-                                .kernel_count = 1, .kernels = kernels, .launch_count = 2,
+  const dlrt_program program = {.abi_version = DLRT_PROGRAM_ABI_VERSION,
+                                .name = "grid",
+                                .kernel_count = 1,
+                                .kernels = kernels,
+                                .launch_count = 2,
                                 .launches = launches,
-                                .output_count = 1, .outputs = outputs};
+                                .output_count = 1,
+                                .outputs = outputs};
   for (int threads = 1; threads <= 4; threads += 3) {
     dlrt_options options = {.device = DLRT_DEVICE_HOST, .host_threads = threads};
     dlrt_model *model = NULL;
@@ -233,11 +239,16 @@ static void test_grid_coverage(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_host_one_thread),   cmocka_unit_test(test_host_three_threads),
-      cmocka_unit_test(test_host_default_threads), cmocka_unit_test(test_host_run_device),
-      cmocka_unit_test(test_program_validation), cmocka_unit_test(test_bad_arguments),
-      cmocka_unit_test(test_missing_host_twin),  cmocka_unit_test(test_no_driver),
-      cmocka_unit_test(test_registry),          cmocka_unit_test(test_grid_coverage),
+      cmocka_unit_test(test_host_one_thread),
+      cmocka_unit_test(test_host_three_threads),
+      cmocka_unit_test(test_host_default_threads),
+      cmocka_unit_test(test_host_run_device),
+      cmocka_unit_test(test_program_validation),
+      cmocka_unit_test(test_bad_arguments),
+      cmocka_unit_test(test_missing_host_twin),
+      cmocka_unit_test(test_no_driver),
+      cmocka_unit_test(test_registry),
+      cmocka_unit_test(test_grid_coverage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
