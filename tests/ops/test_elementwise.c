@@ -284,6 +284,31 @@ static void test_cast_integers_and_bool(void **state) {
   free(i32), free(flags), free(from_bool), free(u8), free(from_i64), free(widened), free(from_u8);
 }
 
+/* More elements than PW_MAX_GRID blocks of PW_BLOCK threads cover: the grid-stride loop
+ * must visit the rest (the harness poisons outputs, so a skipped element shows). */
+static void test_grid_stride_beyond_grid_cap(void **state) {
+  (void)state;
+  const int64_t n = (int64_t)PW_MAX_GRID * PW_BLOCK + 1001;
+  ir_graph *graph = ir_graph_create("big");
+  ir_value *x = pt_input(graph, "x", IR_DTYPE_F32, 1, &n);
+  ir_node *node = pt_node(graph, IR_OP_NEG, &x, 1, 1);
+  pt_infer(graph, node);
+  float *input = malloc((size_t)n * sizeof(float));
+  assert_non_null(input);
+  for (int64_t i = 0; i < n; i++)
+    input[i] = (float)(i % 1000);
+  const void *inputs[1] = {input};
+  void *outputs[1];
+  pt_run(graph, node, inputs, outputs);
+  const float *y = outputs[0];
+  for (int64_t i = 0; i < n; i++)
+    if (y[i] != -(float)(i % 1000))
+      fail_msg("element %lld: got %g", (long long)i, (double)y[i]);
+  free(outputs[0]);
+  free(input);
+  ir_graph_destroy(graph);
+}
+
 static void test_symbolic_shape_is_an_error(void **state) {
   (void)state;
   ir_graph *graph = ir_graph_create("symbolic");
@@ -306,6 +331,7 @@ int main(void) {
       cmocka_unit_test(test_clip_int32),
       cmocka_unit_test(test_cast_half),
       cmocka_unit_test(test_cast_integers_and_bool),
+      cmocka_unit_test(test_grid_stride_beyond_grid_cap),
       cmocka_unit_test(test_symbolic_shape_is_an_error),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
