@@ -3,6 +3,7 @@
 #include "onnx_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ir/fold.h"
@@ -162,10 +163,73 @@ static int import_node(onnx_import *import, const Onnx__NodeProto *proto, int in
   return onnx_finish_node(import, node);
 }
 
+/* Names of values that could not be built because their node (or one it depends on) is
+ * unsupported; nodes reading them are skipped without a message of their own. */
+typedef struct skipped_values {
+  const char **names;
+  size_t count, capacity;
+} skipped_values;
+
+static bool is_skipped(const skipped_values *skipped, const char *name) {
+  for (size_t i = 0; i < skipped->count; i++)
+    if (strcmp(skipped->names[i], name) == 0)
+      return true;
+  return false;
+}
+
+static bool reads_skipped(const skipped_values *skipped, const Onnx__NodeProto *proto) {
+  for (size_t i = 0; skipped->count && i < proto->n_input; i++)
+    if (*onnx_text(proto->input[i]) && is_skipped(skipped, proto->input[i]))
+      return true;
+  return false;
+}
+
+static int skip_outputs(skipped_values *skipped, const Onnx__NodeProto *proto) {
+  for (size_t i = 0; i < proto->n_output; i++) {
+    if (skipped->count == skipped->capacity) {
+      size_t capacity = skipped->capacity ? skipped->capacity * 2 : 16;
+      const char **grown = realloc(skipped->names, capacity * sizeof(char *));
+      if (!grown)
+        return -1;
+      skipped->names = grown;
+      skipped->capacity = capacity;
+    }
+    skipped->names[skipped->count++] = onnx_text(proto->output[i]);
+  }
+  return 0;
+}
+
+static bool reported_unsupported(const dl_diag *diag, int first_message) {
+  for (int i = first_message; i < diag->count; i++)
+    if (strstr(dl_diag_message(diag, i), "unsupported"))
+      return true;
+  return false;
+}
+
+/* Imports the nodes in order. A node found unsupported only while building it (a shape
+ * input computed at run time, say) does not stop the import at once: the nodes that do
+ * not depend on it go on, so one run lists every such node. Other errors stop it. */
 int onnx_import_nodes(onnx_import *import) {
   const Onnx__GraphProto *graph = import->graph_proto;
-  for (size_t i = 0; i < graph->n_node; i++)
-    if (import_node(import, graph->node[i], (int)i) != 0)
-      return -1;
-  return 0;
+  skipped_values skipped = {0};
+  int status = 0;
+  for (size_t i = 0; i < graph->n_node && status == 0; i++) {
+    const Onnx__NodeProto *proto = graph->node[i];
+    if (reads_skipped(&skipped, proto)) {
+      if (skip_outputs(&skipped, proto) != 0)
+        status = onnx_error(import, "out of memory");
+      continue;
+    }
+    int first_message = import->diag ? import->diag->count : 0;
+    if (import_node(import, proto, (int)i) == 0)
+      continue;
+    if (!import->diag || !reported_unsupported(import->diag, first_message))
+      status = -1;
+    else if (skip_outputs(&skipped, proto) != 0)
+      status = onnx_error(import, "out of memory");
+  }
+  if (status == 0 && skipped.count > 0)
+    status = -1; /* every unsupported node has been reported */
+  free(skipped.names);
+  return status;
 }

@@ -85,6 +85,14 @@ def main(out):
         helper.make_node("Relu", ["x"], ["y"], name="relu"),
     ], [x], [y], [scale, cond, numpy_helper.from_array(np.array([1, 3, 4, 4], np.int64), "sizes")])
 
+    # Two independent Reshapes whose shapes are graph inputs (known only at run time), and
+    # a Relu of the first one's output: both Reshapes are reported, the Relu is skipped.
+    shape = helper.make_tensor_value_info("shape", TensorProto.INT64, [2])
+    save(folder, "runtime_shapes", [
+        helper.make_node("Reshape", ["x", "shape"], ["r1"], name="reshape1"),
+        helper.make_node("Relu", ["r1"], ["r2"], name="relu"),
+        helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape2"),
+    ], [x, shape], [y])
     save(folder, "undefined_input", [helper.make_node("Relu", ["nowhere"], ["y"], name="relu")], [x], [y])
     save(folder, "duplicate_output", [helper.make_node("Relu", ["x"], ["x"], name="relu")], [x], [y])
     save(folder, "string_input", [helper.make_node("Identity", ["s"], ["y"], name="id")],

@@ -119,6 +119,21 @@ static void test_every_unsupported_node_is_listed(void **state) {
                  "training mode", "4 nodes cannot be imported", NULL);
 }
 
+/* Nodes found unsupported while building them are all reported; their dependents are
+ * skipped without messages of their own. */
+static void test_runtime_shapes_are_all_listed(void **state) {
+  (void)state;
+  dl_diag diag;
+  dl_diag_init(&diag);
+  assert_null(dl_onnx_import_file(CASES "runtime_shapes.onnx", NULL, &diag));
+  assert_true(has_message(&diag, "node 'reshape1' (Reshape, opset 17): unsupported: input 1 "
+                                 "'shape' decides the output shape but is computed at run time"));
+  assert_true(has_message(&diag, "node 'reshape2' (Reshape, opset 17): unsupported"));
+  assert_false(has_message(&diag, "'relu'"));
+  assert_int_equal(diag.count, 2);
+  dl_diag_deinit(&diag);
+}
+
 static void test_graph_structure_errors(void **state) {
   (void)state;
   expect_failure(CASES "undefined_input.onnx", NULL, "node 'relu' (Relu, opset 17)",
@@ -265,6 +280,7 @@ int main(void) {
       cmocka_unit_test(test_external_data_inside_folder),
       cmocka_unit_test(test_external_data_refused_from_memory),
       cmocka_unit_test(test_every_unsupported_node_is_listed),
+      cmocka_unit_test(test_runtime_shapes_are_all_listed),
       cmocka_unit_test(test_graph_structure_errors),
       cmocka_unit_test(test_symbolic_dims_and_bindings),
       cmocka_unit_test(test_legacy_forms),
