@@ -74,6 +74,13 @@ LLVMValueRef kb_lane_index(kernel_builder *kb);               /* linear index % 
 LLVMValueRef kb_block_index(kernel_builder *kb, kb_dim dim);  /* uniform */
 LLVMValueRef kb_block_dim(kernel_builder *kb, kb_dim dim);    /* uniform */
 LLVMValueRef kb_grid_dim(kernel_builder *kb, kb_dim dim);     /* uniform */
+/* blockIdx * blockDim + threadIdx along `dim` (per-thread, no-wrap arithmetic). */
+LLVMValueRef kb_global_index(kernel_builder *kb, kb_dim dim);
+/* base[index] of `type` (in-bounds GEP); the store's element type is the value's type. */
+LLVMValueRef kb_load_element(kernel_builder *kb, LLVMTypeRef type, LLVMValueRef base,
+                             LLVMValueRef index);
+int kb_store_element(kernel_builder *kb, LLVMValueRef base, LLVMValueRef index,
+                     LLVMValueRef value);
 /* Static shared memory: a pointer (addrspace 3 on NVPTX) to `count` elements, 16-aligned. */
 LLVMValueRef kb_shared_array(kernel_builder *kb, LLVMTypeRef element, unsigned count);
 /* Read-only table in constant memory (addrspace 4 on NVPTX): `count` constants. */

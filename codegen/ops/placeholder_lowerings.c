@@ -1,5 +1,7 @@
 /* Temporary weak lowerings so the table links before every family exists; each real
- * lowering overrides its stub, and this file goes once all exist. */
+ * lowering overrides its stub, and this file goes once all exist. A weak stub also wins over
+ * a real lowering that the linker reaches later in the archive, so each stub is deleted
+ * as soon as its lowering lands (MatMul/Gemm/Conv and the movement ops have). */
 #include "codegen/ops/op_lowering.h"
 #include "ir/infer.h"
 
@@ -15,31 +17,10 @@ __attribute__((weak)) int lower_cast(lower_context *ctx, const ir_node *node, lo
 __attribute__((weak)) int lower_clip(lower_context *ctx, const ir_node *node, lower_result *out) {
   return ir_node_error(ctx->diag, node, "no GPU kernel for this op yet");
 }
-__attribute__((weak)) int lower_concat(lower_context *ctx, const ir_node *node, lower_result *out) {
-  return ir_node_error(ctx->diag, node, "no GPU kernel for this op yet");
-}
-__attribute__((weak)) int lower_conv(lower_context *ctx, const ir_node *node, lower_result *out) {
-  return ir_node_error(ctx->diag, node, "no GPU kernel for this op yet");
-}
-__attribute__((weak)) int lower_expand(lower_context *ctx, const ir_node *node, lower_result *out) {
-  return ir_node_error(ctx->diag, node, "no GPU kernel for this op yet");
-}
-__attribute__((weak)) int lower_gather(lower_context *ctx, const ir_node *node, lower_result *out) {
-  return ir_node_error(ctx->diag, node, "no GPU kernel for this op yet");
-}
-__attribute__((weak)) int lower_gemm(lower_context *ctx, const ir_node *node, lower_result *out) {
-  return ir_node_error(ctx->diag, node, "no GPU kernel for this op yet");
-}
 __attribute__((weak)) int lower_global_pool(lower_context *ctx, const ir_node *node, lower_result *out) {
   return ir_node_error(ctx->diag, node, "no GPU kernel for this op yet");
 }
 __attribute__((weak)) int lower_layer_normalization(lower_context *ctx, const ir_node *node, lower_result *out) {
-  return ir_node_error(ctx->diag, node, "no GPU kernel for this op yet");
-}
-__attribute__((weak)) int lower_matmul(lower_context *ctx, const ir_node *node, lower_result *out) {
-  return ir_node_error(ctx->diag, node, "no GPU kernel for this op yet");
-}
-__attribute__((weak)) int lower_pad(lower_context *ctx, const ir_node *node, lower_result *out) {
   return ir_node_error(ctx->diag, node, "no GPU kernel for this op yet");
 }
 __attribute__((weak)) int lower_pool(lower_context *ctx, const ir_node *node, lower_result *out) {
@@ -48,16 +29,7 @@ __attribute__((weak)) int lower_pool(lower_context *ctx, const ir_node *node, lo
 __attribute__((weak)) int lower_reduce(lower_context *ctx, const ir_node *node, lower_result *out) {
   return ir_node_error(ctx->diag, node, "no GPU kernel for this op yet");
 }
-__attribute__((weak)) int lower_slice(lower_context *ctx, const ir_node *node, lower_result *out) {
-  return ir_node_error(ctx->diag, node, "no GPU kernel for this op yet");
-}
 __attribute__((weak)) int lower_softmax(lower_context *ctx, const ir_node *node, lower_result *out) {
-  return ir_node_error(ctx->diag, node, "no GPU kernel for this op yet");
-}
-__attribute__((weak)) int lower_split(lower_context *ctx, const ir_node *node, lower_result *out) {
-  return ir_node_error(ctx->diag, node, "no GPU kernel for this op yet");
-}
-__attribute__((weak)) int lower_transpose(lower_context *ctx, const ir_node *node, lower_result *out) {
   return ir_node_error(ctx->diag, node, "no GPU kernel for this op yet");
 }
 __attribute__((weak)) int lower_unary(lower_context *ctx, const ir_node *node, lower_result *out) {

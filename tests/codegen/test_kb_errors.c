@@ -113,7 +113,7 @@ static void test_value_into_uniform_loop(void **state) {
     tk_store(kb, kb_param_value(kb, 1), index, LLVMConstReal(F32, 1));
     kb_uniform_for_end(kb);
     assert_int_equal(kb_kernel_end(kb), -1);
-    expect_error(&s, "'gid' defined in phase 0");
+    expect_error(&s, "'global_index' defined in phase 0 is used in block-uniform code");
     close_session(&s);
   }
 }

@@ -11,22 +11,14 @@ LLVMValueRef tk_i32(kernel_builder *kb, int value) {
   return LLVMConstInt(I32, (unsigned long long)(long long)value, 1);
 }
 
-LLVMValueRef tk_global_index(kernel_builder *kb) {
-  LLVMValueRef base = LLVMBuildNSWMul(B, kb_block_index(kb, KB_X), kb_block_dim(kb, KB_X), "");
-  return LLVMBuildNSWAdd(B, base, kb_thread_index(kb, KB_X), "gid");
-}
-
-static LLVMValueRef address(kernel_builder *kb, LLVMTypeRef type, LLVMValueRef base,
-                            LLVMValueRef index) {
-  return LLVMBuildInBoundsGEP2(B, type, base, &index, 1, "");
-}
+LLVMValueRef tk_global_index(kernel_builder *kb) { return kb_global_index(kb, KB_X); }
 
 LLVMValueRef tk_load(kernel_builder *kb, LLVMTypeRef type, LLVMValueRef base, LLVMValueRef index) {
-  return LLVMBuildLoad2(B, type, address(kb, type, base, index), "");
+  return kb_load_element(kb, type, base, index);
 }
 
 void tk_store(kernel_builder *kb, LLVMValueRef base, LLVMValueRef index, LLVMValueRef value) {
-  LLVMBuildStore(B, value, address(kb, LLVMTypeOf(value), base, index));
+  kb_store_element(kb, base, index, value);
 }
 
 static const kb_param in_out_n[] = {
