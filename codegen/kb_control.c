@@ -25,8 +25,8 @@ static kb_control *pop(kernel_builder *kb, kb_control_kind kind, const char *wha
   return &k->control[--k->control_depth];
 }
 
-static int check_bounds(kernel_builder *kb, LLVMValueRef begin, LLVMValueRef end,
-                        LLVMValueRef step, const char *what) {
+static int check_bounds(kernel_builder *kb, LLVMValueRef begin, LLVMValueRef end, LLVMValueRef step,
+                        const char *what) {
   if (!begin || !end || !step || LLVMTypeOf(begin) != kb->i32 || LLVMTypeOf(end) != kb->i32 ||
       LLVMTypeOf(step) != kb->i32)
     return kb_fail(kb, "%s needs i32 begin, end and step", what);

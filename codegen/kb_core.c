@@ -156,8 +156,10 @@ static LLVMTypeRef param_type(kernel_builder *kb, kb_param_kind kind) {
 static int copy_params(kernel_builder *kb, const kb_param *params, int count) {
   kb_kernel_state *k = &kb->k;
   k->params = ir_arena_alloc_array(kb->arena, (size_t)(count ? count : 1), sizeof *k->params);
-  kb_param_kind *kinds = ir_arena_alloc_array(kb->arena, (size_t)(count ? count : 1), sizeof *kinds);
-  k->param_values = ir_arena_alloc_array(kb->arena, (size_t)(count ? count : 1), sizeof(LLVMValueRef));
+  kb_param_kind *kinds =
+      ir_arena_alloc_array(kb->arena, (size_t)(count ? count : 1), sizeof *kinds);
+  k->param_values =
+      ir_arena_alloc_array(kb->arena, (size_t)(count ? count : 1), sizeof(LLVMValueRef));
   if (!k->params || !kinds || !k->param_values)
     return kb_fail(kb, "out of memory");
   for (int i = 0; i < count; i++) {
@@ -203,8 +205,8 @@ static int is_identifier(const char *name) {
   return 1;
 }
 
-int kb_kernel_begin(kernel_builder *kb, const char *name, const kb_param *params,
-                    int param_count, unsigned max_threads) {
+int kb_kernel_begin(kernel_builder *kb, const char *name, const kb_param *params, int param_count,
+                    unsigned max_threads) {
   if (kb->in_kernel)
     return kb_fail(kb, "kb_kernel_begin('%s') while kernel '%s' is open", name ? name : "",
                    kb->k.info.name);
@@ -213,8 +215,9 @@ int kb_kernel_begin(kernel_builder *kb, const char *name, const kb_param *params
   if (!name || !*name || param_count < 0 || (param_count > 0 && !params))
     return kb_fail(kb, "kb_kernel_begin needs a name and a parameter list");
   if (!is_identifier(name))
-    return kb_fail(kb, "kernel name '%s' is not a C identifier ([A-Za-z_][A-Za-z0-9_]*); the "
-                       "runtime finds kernels by this name in PTX and objects",
+    return kb_fail(kb,
+                   "kernel name '%s' is not a C identifier ([A-Za-z_][A-Za-z0-9_]*); the "
+                   "runtime finds kernels by this name in PTX and objects",
                    name);
   if (max_threads == 0 || max_threads > 1024)
     return kb_fail(kb, "kernel '%s': max_threads %u is outside 1..1024", name, max_threads);
@@ -261,8 +264,8 @@ LLVMValueRef kb_param_value(kernel_builder *kb, int index) {
 }
 
 static int record_kernel(kernel_builder *kb) {
-  kb_kernel_info *grown = kb_grow(kb, kb->kernels, &kb->kernel_capacity, kb->kernel_count + 1,
-                                  sizeof *grown);
+  kb_kernel_info *grown =
+      kb_grow(kb, kb->kernels, &kb->kernel_capacity, kb->kernel_count + 1, sizeof *grown);
   if (!grown)
     return kb_fail(kb, "out of memory");
   kb->kernels = grown;

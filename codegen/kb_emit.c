@@ -11,9 +11,9 @@
 static int verify(kernel_builder *kb) {
   char *message = NULL;
   int broken = LLVMVerifyModule(kb->module, LLVMReturnStatusAction, &message);
-  int status = broken ? kb_fail(kb, "invalid LLVM IR (a kernel definition bug): %s",
-                                message ? message : "")
-                      : 0;
+  int status =
+      broken ? kb_fail(kb, "invalid LLVM IR (a kernel definition bug): %s", message ? message : "")
+             : 0;
   LLVMDisposeMessage(message);
   return status;
 }
@@ -77,8 +77,8 @@ static int emit_file(kernel_builder *kb, LLVMCodeGenFileType type, char **out, s
     return status;
   }
   int status = kb->failed ? -1
-                          : copy_out(kb, LLVMGetBufferStart(buffer), LLVMGetBufferSize(buffer),
-                                     out, out_size);
+                          : copy_out(kb, LLVMGetBufferStart(buffer), LLVMGetBufferSize(buffer), out,
+                                     out_size);
   LLVMDisposeMemoryBuffer(buffer);
   if (status != 0) {
     free(*out);

@@ -87,8 +87,8 @@ void kb_host_open_thread_loop(kernel_builder *kb) {
   kb_thread_loop *loop = &k->loop;
   loop->z = start_loop(kb, &loop->z_body, "thread.z");
   loop->y = start_loop(kb, &loop->y_body, "thread.y");
-  LLVMValueRef row = LLVMBuildAdd(kb->builder,
-                                  LLVMBuildMul(kb->builder, loop->z, k->block[1], ""), loop->y, "");
+  LLVMValueRef row =
+      LLVMBuildAdd(kb->builder, LLVMBuildMul(kb->builder, loop->z, k->block[1], ""), loop->y, "");
   row = LLVMBuildMul(kb->builder, row, k->block[0], "row");
   loop->x = start_loop(kb, &loop->x_body, "thread.x");
   k->phases[k->phase].linear = LLVMBuildAdd(kb->builder, row, loop->x, "thread.linear");

@@ -13,9 +13,9 @@ enum { KB_UNIFORM = -1, KB_MAX_CONTROL_DEPTH = 64, KB_WARP = 32 };
 /* One "phase": code between two phase boundaries (barrier, shuffle, uniform control flow).
  * The host lowering wraps each phase in loops over the block's threads. */
 typedef struct kb_phase {
-  int in_uniform_loop;    /* phase may run more than once per block */
-  LLVMValueRef linear;    /* host: linear thread index (insert reloads after it) */
-  LLVMValueRef spill_at;  /* host: first instruction of the closing latch */
+  int in_uniform_loop;   /* phase may run more than once per block */
+  LLVMValueRef linear;   /* host: linear thread index (insert reloads after it) */
+  LLVMValueRef spill_at; /* host: first instruction of the closing latch */
 } kb_phase;
 
 typedef struct kb_var_access {
@@ -69,7 +69,7 @@ typedef struct kb_kernel_state {
   LLVMValueRef *param_values;
   LLVMValueRef launch, scratch, shared_base; /* host */
   LLVMValueRef grid[3], block[3], block_index[3];
-  int phase;                 /* current phase or KB_UNIFORM */
+  int phase; /* current phase or KB_UNIFORM */
   kb_phase *phases;
   int phase_count, phase_capacity;
   kb_block_tag *tags;
@@ -121,7 +121,7 @@ LLVMValueRef kb_in_prologue(kernel_builder *kb, LLVMValueRef (*emit)(kernel_buil
                             void *context);
 
 /* kb_phase.c: the phase state machine shared by both lowerings. */
-int kb_open_phase(kernel_builder *kb);  /* enter per-thread code (no-op if open) */
+int kb_open_phase(kernel_builder *kb);   /* enter per-thread code (no-op if open) */
 void kb_close_phase(kernel_builder *kb); /* back to block-uniform code */
 int kb_check_phases(kernel_builder *kb);
 /* Phase of the block that defines `value`, KB_UNIFORM for constants and uniform code. */

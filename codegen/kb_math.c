@@ -53,8 +53,7 @@ static LLVMValueRef with_sign(math_emitter *m, LLVMValueRef magnitude, LLVMValue
   return as_float(m, LLVMBuildOr(m->b, as_int(m, magnitude), bit, ""));
 }
 /* coefficients[0] + x*(coefficients[1] + x*(...)) */
-static LLVMValueRef horner(math_emitter *m, const double *coefficients, int count,
-                           LLVMValueRef x) {
+static LLVMValueRef horner(math_emitter *m, const double *coefficients, int count, LLVMValueRef x) {
   LLVMValueRef result = c(m, coefficients[count - 1]);
   for (int i = count - 2; i >= 0; i--)
     result = add(m, mul(m, result, x), c(m, coefficients[i]));
@@ -68,8 +67,8 @@ static LLVMValueRef call_math(kernel_builder *kb, LLVMBuilderRef b, const char *
                               math_body body, LLVMValueRef *args, unsigned arg_count);
 
 static LLVMValueRef exp_body(math_emitter *m, LLVMValueRef *args) {
-  static const double taylor[] = {1.0,         1.0,         1.0 / 2,      1.0 / 6,
-                                  1.0 / 24,    1.0 / 120,   1.0 / 720,    1.0 / 5040};
+  static const double taylor[] = {1.0,      1.0,       1.0 / 2,   1.0 / 6,
+                                  1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040};
   LLVMValueRef x = args[0];
   /* Clamp first so the integer conversions below always see finite values. */
   LLVMValueRef xc = pick(m, cmp(m, LLVMRealOLT, x, c(m, 88.8)), x, c(m, 88.8));
@@ -100,13 +99,14 @@ static LLVMValueRef log_body(math_emitter *m, LLVMValueRef *args) {
   LLVMBuilderRef b = m->b;
   LLVMValueRef tiny = cmp(m, LLVMRealOLT, x, c(m, 1.17549435e-38));
   LLVMValueRef xs = pick(m, tiny, mul(m, x, c(m, 8388608.0)), x);
-  LLVMValueRef adjust = LLVMBuildSelect(b, tiny, LLVMConstInt(m->kb->i32, (unsigned)-23, 1),
-                                        int_const(m, 0), "");
+  LLVMValueRef adjust =
+      LLVMBuildSelect(b, tiny, LLVMConstInt(m->kb->i32, (unsigned)-23, 1), int_const(m, 0), "");
   LLVMValueRef ix = as_int(m, xs);
-  LLVMValueRef k = LLVMBuildSub(b, LLVMBuildLShr(b, ix, int_const(m, 23), ""), int_const(m, 127), "");
+  LLVMValueRef k =
+      LLVMBuildSub(b, LLVMBuildLShr(b, ix, int_const(m, 23), ""), int_const(m, 127), "");
   k = LLVMBuildAdd(b, k, adjust, "");
-  LLVMValueRef mant = as_float(
-      m, LLVMBuildOr(b, LLVMBuildAnd(b, ix, int_const(m, 0x7fffffu), ""), int_const(m, 0x3f800000u), ""));
+  LLVMValueRef mant = as_float(m, LLVMBuildOr(b, LLVMBuildAnd(b, ix, int_const(m, 0x7fffffu), ""),
+                                              int_const(m, 0x3f800000u), ""));
   LLVMValueRef big = cmp(m, LLVMRealOGT, mant, c(m, 1.41421356));
   mant = pick(m, big, mul(m, mant, c(m, 0.5)), mant);
   k = LLVMBuildAdd(b, k, LLVMBuildZExt(b, big, m->kb->i32, ""), "");
@@ -114,10 +114,10 @@ static LLVMValueRef log_body(math_emitter *m, LLVMValueRef *args) {
   LLVMValueRef s = fdiv(m, f, add(m, c(m, 2.0), f));
   LLVMValueRef z = mul(m, s, s);
   LLVMValueRef w = mul(m, z, z);
-  LLVMValueRef t1 = mul(m, w, add(m, c(m, 13422099.0 / 33554432.0),
-                                  mul(m, w, c(m, 16293414.0 / 67108864.0))));
-  LLVMValueRef t2 = mul(m, z, add(m, c(m, 11184810.0 / 16777216.0),
-                                  mul(m, w, c(m, 9562606.0 / 33554432.0))));
+  LLVMValueRef t1 =
+      mul(m, w, add(m, c(m, 13422099.0 / 33554432.0), mul(m, w, c(m, 16293414.0 / 67108864.0))));
+  LLVMValueRef t2 =
+      mul(m, z, add(m, c(m, 11184810.0 / 16777216.0), mul(m, w, c(m, 9562606.0 / 33554432.0))));
   LLVMValueRef big_r = add(m, t2, t1);
   LLVMValueRef hfsq = mul(m, mul(m, c(m, 0.5), f), f);
   LLVMValueRef dk = LLVMBuildSIToFP(b, k, m->kb->f32, "");
@@ -132,10 +132,9 @@ static LLVMValueRef log_body(math_emitter *m, LLVMValueRef *args) {
 
 static LLVMValueRef tanh_body(math_emitter *m, LLVMValueRef *args) {
   /* tanh(x) = x + x^3 P(x^2) below 0.625, else 1 - 2/(exp(2|x|)+1). */
-  static const double small[] = {-0.3333333432674408,   0.13333332538604736,
-                                 -0.05396765097975731,  0.02185998111963272,
-                                 -0.008791286498308182, 0.0033066892065107822,
-                                 -0.0008624765323475003};
+  static const double small[] = {
+      -0.3333333432674408,   0.13333332538604736,   -0.05396765097975731,  0.02185998111963272,
+      -0.008791286498308182, 0.0033066892065107822, -0.0008624765323475003};
   LLVMValueRef x = args[0];
   LLVMValueRef a = absolute(m, x);
   LLVMValueRef u = mul(m, a, a);
@@ -158,14 +157,13 @@ static LLVMValueRef sigmoid_body(math_emitter *m, LLVMValueRef *args) {
 
 static LLVMValueRef erf_body(math_emitter *m, LLVMValueRef *args) {
   /* |x| < 0.875: x + x Q(x^2); below 3.92: 1 - exp(-x^2) R(s), s = (|x|-2.3975)/1.5225. */
-  static const double small[] = {0.12837916612625122,   -0.37612634897232056,
-                                 0.11283735930919647,   -0.02686174027621746,
-                                 0.005207134410738945,  -0.0008215559646487236,
+  static const double small[] = {0.12837916612625122,  -0.37612634897232056, 0.11283735930919647,
+                                 -0.02686174027621746, 0.005207134410738945, -0.0008215559646487236,
                                  8.694667485542595e-05};
   static const double large[] = {
-      0.21869786083698273,    -0.12137812376022339,   0.06389015167951584,
-      -0.03209685534238815,   0.015459167771041393,   -0.007179273292422295,
-      0.0032526294235140085,  -0.0013994633918628097, 0.000523125461768359,
+      0.21869786083698273,     -0.12137812376022339,   0.06389015167951584,
+      -0.03209685534238815,    0.015459167771041393,   -0.007179273292422295,
+      0.0032526294235140085,   -0.0013994633918628097, 0.000523125461768359,
       -0.00022847624495625496, 0.00015223619993776083, -5.4190171795198694e-05};
   LLVMValueRef x = args[0];
   LLVMValueRef a = absolute(m, x);
@@ -190,15 +188,14 @@ static LLVMValueRef pow_body(math_emitter *m, LLVMValueRef *args) {
   LLVMValueRef result = call_math(m->kb, m->b, "dlcc.math.exp", exp_body, &product, 1);
   LLVMValueRef limit = c(m, 16777216.0); /* every float beyond 2^24 is an even integer */
   LLVMValueRef yc = pick(m, cmp(m, LLVMRealOLT, y, limit), y, limit);
-  yc = pick(m, cmp(m, LLVMRealOGT, yc, LLVMBuildFNeg(b, limit, "")), yc, LLVMBuildFNeg(b, limit, ""));
+  yc = pick(m, cmp(m, LLVMRealOGT, yc, LLVMBuildFNeg(b, limit, "")), yc,
+            LLVMBuildFNeg(b, limit, ""));
   LLVMValueRef iy = LLVMBuildFPToSI(b, yc, m->kb->i32, "");
   LLVMValueRef integral = cmp(m, LLVMRealOEQ, LLVMBuildSIToFP(b, iy, m->kb->f32, ""), y);
-  LLVMValueRef odd = LLVMBuildAnd(b, integral,
-                                  LLVMBuildTrunc(b, iy, m->kb->i1, ""), "");
+  LLVMValueRef odd = LLVMBuildAnd(b, integral, LLVMBuildTrunc(b, iy, m->kb->i1, ""), "");
   LLVMValueRef negative = cmp(m, LLVMRealOLT, x, c(m, 0.0));
   result = pick(m, LLVMBuildAnd(b, negative, odd, ""), LLVMBuildFNeg(b, result, ""), result);
-  result = pick(m, LLVMBuildAnd(b, negative, LLVMBuildNot(b, integral, ""), ""), c(m, NAN),
-                result);
+  result = pick(m, LLVMBuildAnd(b, negative, LLVMBuildNot(b, integral, ""), ""), c(m, NAN), result);
   /* Exponents graphs use most get exact or correctly rounded results. */
   result = pick(m, cmp(m, LLVMRealOEQ, y, c(m, 1.0)), x, result);
   result = pick(m, cmp(m, LLVMRealOEQ, y, c(m, 2.0)), mul(m, x, x), result);
@@ -207,11 +204,11 @@ static LLVMValueRef pow_body(math_emitter *m, LLVMValueRef *args) {
       b, LLVMIntrinsicGetType(m->kb->context, LLVMLookupIntrinsicID("llvm.sqrt", 9), &f32, 1),
       LLVMGetIntrinsicDeclaration(m->kb->module, LLVMLookupIntrinsicID("llvm.sqrt", 9), &f32, 1),
       &x, 1, "");
-  LLVMValueRef half = LLVMBuildAnd(b, cmp(m, LLVMRealOEQ, y, c(m, 0.5)),
-                                   cmp(m, LLVMRealOGT, x, c(m, 0.0)), "");
+  LLVMValueRef half =
+      LLVMBuildAnd(b, cmp(m, LLVMRealOEQ, y, c(m, 0.5)), cmp(m, LLVMRealOGT, x, c(m, 0.0)), "");
   result = pick(m, half, root, result);
-  LLVMValueRef one = LLVMBuildOr(b, cmp(m, LLVMRealOEQ, y, c(m, 0.0)),
-                                 cmp(m, LLVMRealOEQ, x, c(m, 1.0)), "");
+  LLVMValueRef one =
+      LLVMBuildOr(b, cmp(m, LLVMRealOEQ, y, c(m, 0.0)), cmp(m, LLVMRealOEQ, x, c(m, 1.0)), "");
   return pick(m, one, c(m, 1.0), result);
 }
 
@@ -240,8 +237,8 @@ static LLVMValueRef call_math(kernel_builder *kb, LLVMBuilderRef b, const char *
   return LLVMBuildCall2(b, type, function, args, arg_count, "");
 }
 
-static LLVMValueRef user_math(kernel_builder *kb, const char *name, math_body body,
-                              LLVMValueRef x, LLVMValueRef y) {
+static LLVMValueRef user_math(kernel_builder *kb, const char *name, math_body body, LLVMValueRef x,
+                              LLVMValueRef y) {
   unsigned count = y ? 2 : 1;
   if (kb_check_in_kernel(kb, name) != 0)
     return kb_placeholder(kb, kb->f32);

@@ -5,7 +5,8 @@
 LLVMValueRef kb_global_index(kernel_builder *kb, kb_dim dim) {
   if (kb_check_in_kernel(kb, "kb_global_index") != 0 || (unsigned)dim > KB_Z)
     return kb_placeholder(kb, kb->i32);
-  LLVMValueRef base = LLVMBuildNSWMul(kb->builder, kb_block_index(kb, dim), kb_block_dim(kb, dim), "");
+  LLVMValueRef base =
+      LLVMBuildNSWMul(kb->builder, kb_block_index(kb, dim), kb_block_dim(kb, dim), "");
   return LLVMBuildNSWAdd(kb->builder, base, kb_thread_index(kb, dim), "global_index");
 }
 

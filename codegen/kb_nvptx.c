@@ -31,8 +31,8 @@ LLVMValueRef kb_nvptx_shuffle(kernel_builder *kb, const char *mode, LLVMValueRef
   LLVMBuilderRef b = kb->builder;
   LLVMValueRef bits = type == kb->i64 ? value : LLVMBuildBitCast(b, value, kb->i64, "");
   LLVMValueRef low = shuffle_32(kb, mode, LLVMBuildTrunc(b, bits, kb->i32, ""), lane);
-  LLVMValueRef high = LLVMBuildTrunc(b, LLVMBuildLShr(b, bits, LLVMConstInt(kb->i64, 32, 0), ""),
-                                     kb->i32, "");
+  LLVMValueRef high =
+      LLVMBuildTrunc(b, LLVMBuildLShr(b, bits, LLVMConstInt(kb->i64, 32, 0), ""), kb->i32, "");
   high = shuffle_32(kb, mode, high, lane);
   LLVMValueRef joined = LLVMBuildOr(
       b, LLVMBuildZExt(b, low, kb->i64, ""),

@@ -11,8 +11,7 @@ int kb_open_phase(kernel_builder *kb) {
   kb_kernel_state *k = &kb->k;
   if (k->phase != KB_UNIFORM)
     return 0;
-  kb_phase *phases =
-      kb_grow(kb, k->phases, &k->phase_capacity, k->phase_count + 1, sizeof *phases);
+  kb_phase *phases = kb_grow(kb, k->phases, &k->phase_capacity, k->phase_count + 1, sizeof *phases);
   if (!phases)
     return kb_fail(kb, "out of memory");
   k->phases = phases;
@@ -114,8 +113,9 @@ int kb_check_phases(kernel_builder *kb) {
     int phase = 0;
     if (block_phase(k, block, &phase) != 0) {
       errors++;
-      kb_fail(kb, "basic block '%s' was not made by the kernel builder; use kb_if/kb_for "
-                  "for control flow",
+      kb_fail(kb,
+              "basic block '%s' was not made by the kernel builder; use kb_if/kb_for "
+              "for control flow",
               LLVMGetBasicBlockName(block));
       continue;
     }

@@ -76,7 +76,8 @@ static int parse_log(const char *log, kb_ptxas_result *out) {
     const char *end = strchr(line, '\n');
     size_t length = end ? (size_t)(end - line) : strlen(line);
     char text[512];
-    snprintf(text, sizeof text, "%.*s", (int)(length < sizeof text ? length : sizeof text - 1), line);
+    snprintf(text, sizeof text, "%.*s", (int)(length < sizeof text ? length : sizeof text - 1),
+             line);
     const char *entry = strstr(text, "Compiling entry function '");
     if (entry) {
       if (out->kernel_count == capacity) {
@@ -154,8 +155,8 @@ int kb_ptxas_run(const char *ptxas, const char *ptx, size_t ptx_size, const char
     temporary = "/tmp";
   snprintf(directory, sizeof directory, "%s/dlcc-ptxas-XXXXXX", temporary);
   if (!mkdtemp(directory))
-    return dl_error(diag, "ptxas: cannot create a temporary directory under %s: %s",
-                    temporary, strerror(errno));
+    return dl_error(diag, "ptxas: cannot create a temporary directory under %s: %s", temporary,
+                    strerror(errno));
   join_path(path, sizeof path, directory, "kernels.ptx");
   int status = 0;
   int error = write_file(path, ptx, ptx_size) != 0 ? errno : 0;

@@ -7,12 +7,38 @@ enum { REMAT_MAX_DEPTH = 24 };
 
 static int is_pure_opcode(LLVMOpcode opcode) {
   switch (opcode) {
-  case LLVMAdd: case LLVMSub: case LLVMMul: case LLVMUDiv: case LLVMSDiv: case LLVMURem:
-  case LLVMSRem: case LLVMShl: case LLVMLShr: case LLVMAShr: case LLVMAnd: case LLVMOr:
-  case LLVMXor: case LLVMICmp: case LLVMFAdd: case LLVMFSub: case LLVMFMul: case LLVMFDiv:
-  case LLVMFNeg: case LLVMFCmp: case LLVMSelect: case LLVMZExt: case LLVMSExt: case LLVMTrunc:
-  case LLVMSIToFP: case LLVMUIToFP: case LLVMFPToSI: case LLVMFPToUI: case LLVMFPExt:
-  case LLVMFPTrunc: case LLVMBitCast: case LLVMGetElementPtr:
+  case LLVMAdd:
+  case LLVMSub:
+  case LLVMMul:
+  case LLVMUDiv:
+  case LLVMSDiv:
+  case LLVMURem:
+  case LLVMSRem:
+  case LLVMShl:
+  case LLVMLShr:
+  case LLVMAShr:
+  case LLVMAnd:
+  case LLVMOr:
+  case LLVMXor:
+  case LLVMICmp:
+  case LLVMFAdd:
+  case LLVMFSub:
+  case LLVMFMul:
+  case LLVMFDiv:
+  case LLVMFNeg:
+  case LLVMFCmp:
+  case LLVMSelect:
+  case LLVMZExt:
+  case LLVMSExt:
+  case LLVMTrunc:
+  case LLVMSIToFP:
+  case LLVMUIToFP:
+  case LLVMFPToSI:
+  case LLVMFPToUI:
+  case LLVMFPExt:
+  case LLVMFPTrunc:
+  case LLVMBitCast:
+  case LLVMGetElementPtr:
     return 1;
   default:
     return 0;

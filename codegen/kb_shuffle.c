@@ -23,7 +23,8 @@ static LLVMValueRef host_shuffle_read(kernel_builder *kb, shuffle_mode mode, LLV
     source = LLVMBuildAnd(b, lane_argument, kb_const_i32(kb, KB_WARP - 1), "");
   LLVMValueRef valid = LLVMBuildICmp(b, LLVMIntULT, source, kb_const_i32(kb, KB_WARP), "");
   LLVMValueRef thread = LLVMBuildAdd(b, warp, source, "");
-  LLVMValueRef threads = LLVMBuildMul(b, k->block[0], LLVMBuildMul(b, k->block[1], k->block[2], ""), "");
+  LLVMValueRef threads =
+      LLVMBuildMul(b, k->block[0], LLVMBuildMul(b, k->block[1], k->block[2], ""), "");
   valid = LLVMBuildAnd(b, valid, LLVMBuildICmp(b, LLVMIntULT, thread, threads, ""), "");
   thread = LLVMBuildSelect(b, valid, thread, linear, "");
   LLVMValueRef value = LLVMBuildLoad2(b, type, kb_host_shuffle_slot(kb, buffer, thread), "");
@@ -36,7 +37,7 @@ static LLVMValueRef shuffle(kernel_builder *kb, shuffle_mode mode, LLVMValueRef 
   if (kb_check_uniform_point(kb, what) != 0 || !lane_argument)
     return kb_placeholder(kb, type);
   LLVMTypeKind kind = LLVMGetTypeKind(type);
-  int bits = kind == LLVMIntegerTypeKind ? (int)LLVMGetIntTypeWidth(type)
+  int bits = kind == LLVMIntegerTypeKind  ? (int)LLVMGetIntTypeWidth(type)
              : kind == LLVMFloatTypeKind  ? 32
              : kind == LLVMDoubleTypeKind ? 64
                                           : 0;

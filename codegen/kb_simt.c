@@ -10,8 +10,7 @@ LLVMValueRef kb_intrinsic(kernel_builder *kb, const char *name, LLVMTypeRef retu
                           unsigned arg_count) {
   unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
   if (id == 0) {
-    kb_fail(kb, "unknown LLVM intrinsic '%s' (a compiler bug: this LLVM does not define it)",
-            name);
+    kb_fail(kb, "unknown LLVM intrinsic '%s' (a compiler bug: this LLVM does not define it)", name);
     return kb_placeholder(kb, return_type);
   }
   if (LLVMIntrinsicIsOverloaded(id) && overload_count == 0) {
@@ -98,8 +97,8 @@ LLVMValueRef kb_shared_array(kernel_builder *kb, LLVMTypeRef element, unsigned c
     return kb_in_prologue(kb, emit_host_shared, &offset);
   char name[256];
   snprintf(name, sizeof name, "%s.shared.%zu", k->info.name, offset);
-  LLVMValueRef global = LLVMAddGlobalInAddressSpace(
-      kb->module, LLVMArrayType2(element, count), name, kb->shared_as);
+  LLVMValueRef global =
+      LLVMAddGlobalInAddressSpace(kb->module, LLVMArrayType2(element, count), name, kb->shared_as);
   LLVMSetLinkage(global, LLVMInternalLinkage);
   LLVMSetInitializer(global, LLVMGetUndef(LLVMArrayType2(element, count)));
   LLVMSetAlignment(global, 16);
@@ -134,8 +133,9 @@ int kb_check_uniform_point(kernel_builder *kb, const char *what) {
   if (kb_check_in_kernel(kb, what) != 0)
     return -1;
   if (kb->k.per_thread_depth > 0)
-    return kb_fail(kb, "%s inside per-thread control flow (kb_if/kb_for); it must be reached "
-                       "by every thread of the block: use kb_uniform_for or move it out",
+    return kb_fail(kb,
+                   "%s inside per-thread control flow (kb_if/kb_for); it must be reached "
+                   "by every thread of the block: use kb_uniform_for or move it out",
                    what);
   return 0;
 }
@@ -160,6 +160,7 @@ LLVMValueRef kb_atomic_add(kernel_builder *kb, LLVMValueRef pointer, LLVMValueRe
     return kb_placeholder(kb, type);
   }
   kb_open_phase(kb);
-  LLVMAtomicRMWBinOp op = kind == LLVMFloatTypeKind ? LLVMAtomicRMWBinOpFAdd : LLVMAtomicRMWBinOpAdd;
+  LLVMAtomicRMWBinOp op =
+      kind == LLVMFloatTypeKind ? LLVMAtomicRMWBinOpFAdd : LLVMAtomicRMWBinOpAdd;
   return LLVMBuildAtomicRMW(kb->builder, op, pointer, value, LLVMAtomicOrderingMonotonic, 0);
 }

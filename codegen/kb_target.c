@@ -52,8 +52,9 @@ static int init_nvptx(kernel_builder *kb, const char *sm) {
     if (strcmp(sm_table[i].sm, sm) == 0)
       row = &sm_table[i];
   if (!row)
-    return kb_fail(kb, "unsupported GPU target '%s'; use one of sm_75, sm_80, sm_86, sm_87, "
-                       "sm_89, sm_90",
+    return kb_fail(kb,
+                   "unsupported GPU target '%s'; use one of sm_75, sm_80, sm_86, sm_87, "
+                   "sm_89, sm_90",
                    sm);
   kb->kind = KB_TARGET_NVPTX;
   kb->sm = row->sm;

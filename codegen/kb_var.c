@@ -34,8 +34,8 @@ static int record_access(kernel_builder *kb, kb_var *var, int written) {
       var->accesses[i].written |= written;
       return 0;
     }
-  kb_var_access *grown = kb_grow(kb, var->accesses, &var->access_capacity, var->access_count + 1,
-                                 sizeof *grown);
+  kb_var_access *grown =
+      kb_grow(kb, var->accesses, &var->access_capacity, var->access_count + 1, sizeof *grown);
   if (!grown)
     return kb_fail(kb, "out of memory");
   var->accesses = grown;
@@ -55,8 +55,7 @@ int kb_var_store(kernel_builder *kb, kb_var *var, LLVMValueRef value) {
   if (record_access(kb, var, 1) != 0)
     return -1;
   if (!value || LLVMTypeOf(value) != var->type)
-    return kb_fail(kb, "kb_var_store: value type does not match thread variable '%s'",
-                   var->name);
+    return kb_fail(kb, "kb_var_store: value type does not match thread variable '%s'", var->name);
   LLVMBuildStore(kb->builder, value, var->slot);
   return 0;
 }

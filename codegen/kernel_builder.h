@@ -44,8 +44,7 @@ typedef struct kb_kernel_info {
 
 /* --- builder lifetime ------------------------------------------------------------------ */
 /* One builder owns one LLVM context + module for one target; errors go to `diag`. */
-kernel_builder *kb_create(const kb_target_options *options, const char *module_name,
-                          dl_diag *diag);
+kernel_builder *kb_create(const kb_target_options *options, const char *module_name, dl_diag *diag);
 void kb_destroy(kernel_builder *kb);
 LLVMContextRef kb_context(kernel_builder *kb);
 LLVMModuleRef kb_module(kernel_builder *kb);
@@ -57,8 +56,8 @@ kb_target_kind kb_target(const kernel_builder *kb);
 int kb_failed(const kernel_builder *kb);
 
 /* --- kernels --------------------------------------------------------------------------- */
-int kb_kernel_begin(kernel_builder *kb, const char *name, const kb_param *params,
-                    int param_count, unsigned max_threads);
+int kb_kernel_begin(kernel_builder *kb, const char *name, const kb_param *params, int param_count,
+                    unsigned max_threads);
 /* Value of parameter `index` (block-uniform). */
 LLVMValueRef kb_param_value(kernel_builder *kb, int index);
 /* Checks phases, lays out host scratch, closes the kernel. 0 ok, -1 error. */
@@ -79,8 +78,7 @@ LLVMValueRef kb_global_index(kernel_builder *kb, kb_dim dim);
 /* base[index] of `type` (in-bounds GEP); the store's element type is the value's type. */
 LLVMValueRef kb_load_element(kernel_builder *kb, LLVMTypeRef type, LLVMValueRef base,
                              LLVMValueRef index);
-int kb_store_element(kernel_builder *kb, LLVMValueRef base, LLVMValueRef index,
-                     LLVMValueRef value);
+int kb_store_element(kernel_builder *kb, LLVMValueRef base, LLVMValueRef index, LLVMValueRef value);
 /* Static shared memory: a pointer (addrspace 3 on NVPTX) to `count` elements, 16-aligned. */
 LLVMValueRef kb_shared_array(kernel_builder *kb, LLVMTypeRef element, unsigned count);
 /* Read-only table in constant memory (addrspace 4 on NVPTX): `count` constants. */

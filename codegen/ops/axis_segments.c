@@ -5,10 +5,7 @@
 
 #define B (kb_llvm_builder(kb))
 
-enum {
-  PARTS_PER_LAUNCH = LOWER_MAX_ARGS - 1,
-  MAX_PARTS = PARTS_PER_LAUNCH * LOWER_MAX_LAUNCHES
-};
+enum { PARTS_PER_LAUNCH = LOWER_MAX_ARGS - 1, MAX_PARTS = PARTS_PER_LAUNCH * LOWER_MAX_LAUNCHES };
 
 typedef struct segment_layout {
   int64_t outer, inner, whole_axis;
@@ -27,7 +24,8 @@ static int define_kernel(kernel_builder *kb, const char *name, const segment_lay
   for (int p = 0; p < count; p++)
     range += layout->part_axis[first + p];
   LLVMTypeRef type = mv_element_type(kb, dtype);
-  LLVMValueRef i = mv_kernel_begin(kb, name, params, count + 1, layout->outer * range * layout->inner);
+  LLVMValueRef i =
+      mv_kernel_begin(kb, name, params, count + 1, layout->outer * range * layout->inner);
   LLVMValueRef inner = LLVMBuildURem(B, i, mv_i32(kb, layout->inner), "inner");
   LLVMValueRef rest = LLVMBuildUDiv(B, i, mv_i32(kb, layout->inner), "");
   LLVMValueRef along = LLVMBuildURem(B, rest, mv_i32(kb, range), "along");
@@ -74,8 +72,10 @@ int mv_lower_axis_segments(lower_context *ctx, const ir_node *node, int axis, bo
       return ir_node_error(ctx->diag, node, "the GPU kernel needs static shapes");
     int64_t size = value->type.dims[axis];
     if (size > 0 && layout->part_count == MAX_PARTS)
-      return ir_node_error(ctx->diag, node, "has more than %d non-empty parts; the GPU kernel "
-                           "handles at most %d", MAX_PARTS, MAX_PARTS);
+      return ir_node_error(ctx->diag, node,
+                           "has more than %d non-empty parts; the GPU kernel "
+                           "handles at most %d",
+                           MAX_PARTS, MAX_PARTS);
     if (size > 0) {
       layout->part_index[layout->part_count] = p;
       layout->part_axis[layout->part_count] = size;
@@ -98,7 +98,8 @@ int mv_lower_axis_segments(lower_context *ctx, const ir_node *node, int axis, bo
     int64_t range = 0;
     for (int p = 0; p < count; p++)
       range += layout->part_axis[first + p];
-    lower_launch *launch = mv_add_launch(ctx, node, out, name, layout->outer * range * layout->inner);
+    lower_launch *launch =
+        mv_add_launch(ctx, node, out, name, layout->outer * range * layout->inner);
     if (!launch)
       return -1;
     for (int p = 0; p < count; p++)

@@ -70,10 +70,10 @@ LLVMValueRef conv_load_input(kernel_builder *kb, const conv_plan *plan, LLVMValu
                    LLVMBuildICmp(B, LLVMIntULT, iw, tg_i32(kb, plan->in_w), ""), "inside");
   LLVMValueRef safe_h = LLVMBuildSelect(B, inside, ih, tg_i32(kb, 0), "");
   LLVMValueRef safe_w = LLVMBuildSelect(B, inside, iw, tg_i32(kb, 0), "");
-  LLVMValueRef plane = LLVMBuildAdd(
-      B, LLVMBuildMul(B, b, tg_i32(kb, plan->in_channels), ""), c, "");
-  LLVMValueRef index = LLVMBuildAdd(
-      B, LLVMBuildMul(B, plane, tg_i32(kb, plan->in_h), ""), safe_h, "");
+  LLVMValueRef plane =
+      LLVMBuildAdd(B, LLVMBuildMul(B, b, tg_i32(kb, plan->in_channels), ""), c, "");
+  LLVMValueRef index =
+      LLVMBuildAdd(B, LLVMBuildMul(B, plane, tg_i32(kb, plan->in_h), ""), safe_h, "");
   index = LLVMBuildAdd(B, LLVMBuildMul(B, index, tg_i32(kb, plan->in_w), ""), safe_w, "");
   LLVMValueRef value = tg_load_f32(kb, kb_param_value(kb, PARAM_X), index);
   return LLVMBuildSelect(B, inside, value, tg_f32(kb, 0), "");
@@ -84,8 +84,8 @@ static LLVMValueRef load_weight(kernel_builder *kb, const void *user, LLVMValueR
                                 LLVMValueRef row, LLVMValueRef col) {
   const conv_plan *plan = user;
   int64_t k = plan->in_per_group * plan->kernel_h * plan->kernel_w;
-  LLVMValueRef channel = LLVMBuildAdd(
-      B, LLVMBuildMul(B, group, tg_i32(kb, plan->out_per_group), ""), row, "");
+  LLVMValueRef channel =
+      LLVMBuildAdd(B, LLVMBuildMul(B, group, tg_i32(kb, plan->out_per_group), ""), row, "");
   LLVMValueRef index = LLVMBuildAdd(B, LLVMBuildMul(B, channel, tg_i32(kb, k), ""), col, "");
   return tg_load_f32(kb, kb_param_value(kb, PARAM_W), index);
 }
@@ -104,31 +104,29 @@ static LLVMValueRef load_patch(kernel_builder *kb, const void *user, LLVMValueRe
   LLVMValueRef pixel = LLVMBuildURem(B, col, tg_i32(kb, plane), "");
   LLVMValueRef oh = LLVMBuildUDiv(B, pixel, tg_i32(kb, plan->out_w), "oh");
   LLVMValueRef ow = LLVMBuildURem(B, pixel, tg_i32(kb, plan->out_w), "ow");
-  LLVMValueRef ih = LLVMBuildAdd(
-      B, LLVMBuildMul(B, oh, tg_i32(kb, plan->stride_h), ""),
-      LLVMBuildMul(B, r, tg_i32(kb, plan->dilation_h), ""), "");
+  LLVMValueRef ih = LLVMBuildAdd(B, LLVMBuildMul(B, oh, tg_i32(kb, plan->stride_h), ""),
+                                 LLVMBuildMul(B, r, tg_i32(kb, plan->dilation_h), ""), "");
   ih = LLVMBuildSub(B, ih, tg_i32(kb, plan->pad_top), "ih");
-  LLVMValueRef iw = LLVMBuildAdd(
-      B, LLVMBuildMul(B, ow, tg_i32(kb, plan->stride_w), ""),
-      LLVMBuildMul(B, s, tg_i32(kb, plan->dilation_w), ""), "");
+  LLVMValueRef iw = LLVMBuildAdd(B, LLVMBuildMul(B, ow, tg_i32(kb, plan->stride_w), ""),
+                                 LLVMBuildMul(B, s, tg_i32(kb, plan->dilation_w), ""), "");
   iw = LLVMBuildSub(B, iw, tg_i32(kb, plan->pad_left), "iw");
-  LLVMValueRef channel = LLVMBuildAdd(
-      B, LLVMBuildMul(B, group, tg_i32(kb, plan->in_per_group), ""), c, "");
+  LLVMValueRef channel =
+      LLVMBuildAdd(B, LLVMBuildMul(B, group, tg_i32(kb, plan->in_per_group), ""), c, "");
   return conv_load_input(kb, plan, b, channel, ih, iw);
 }
 
-static void store_output(kernel_builder *kb, const void *user, LLVMValueRef group,
-                         LLVMValueRef row, LLVMValueRef col, LLVMValueRef value) {
+static void store_output(kernel_builder *kb, const void *user, LLVMValueRef group, LLVMValueRef row,
+                         LLVMValueRef col, LLVMValueRef value) {
   const conv_plan *plan = user;
   int64_t plane = plan->out_h * plan->out_w;
-  LLVMValueRef channel = LLVMBuildAdd(
-      B, LLVMBuildMul(B, group, tg_i32(kb, plan->out_per_group), ""), row, "");
+  LLVMValueRef channel =
+      LLVMBuildAdd(B, LLVMBuildMul(B, group, tg_i32(kb, plan->out_per_group), ""), row, "");
   if (plan->has_bias)
     value = LLVMBuildFAdd(B, value, tg_load_f32(kb, kb_param_value(kb, PARAM_BIAS), channel), "");
   LLVMValueRef b = LLVMBuildUDiv(B, col, tg_i32(kb, plane), "");
   LLVMValueRef pixel = LLVMBuildURem(B, col, tg_i32(kb, plane), "");
-  LLVMValueRef index = LLVMBuildAdd(
-      B, LLVMBuildMul(B, b, tg_i32(kb, plan->out_channels), ""), channel, "");
+  LLVMValueRef index =
+      LLVMBuildAdd(B, LLVMBuildMul(B, b, tg_i32(kb, plan->out_channels), ""), channel, "");
   index = LLVMBuildAdd(B, LLVMBuildMul(B, index, tg_i32(kb, plane), ""), pixel, "");
   tg_store_f32(kb, kb_param_value(kb, plan->y_param), index, value);
 }

@@ -30,8 +30,8 @@ static void accumulate_window(kernel_builder *kb, const conv_plan *plan, kb_var 
   LLVMValueRef iw = LLVMBuildAdd(B, left, LLVMBuildMul(B, s, tg_i32(kb, plan->dilation_w), ""), "");
   LLVMValueRef x = conv_load_input(kb, plan, b, LLVMBuildAdd(B, first_in, c, ""), ih, iw);
   /* w[channel][c][r][s] */
-  LLVMValueRef w_index = LLVMBuildAdd(
-      B, LLVMBuildMul(B, channel, tg_i32(kb, plan->in_per_group), ""), c, "");
+  LLVMValueRef w_index =
+      LLVMBuildAdd(B, LLVMBuildMul(B, channel, tg_i32(kb, plan->in_per_group), ""), c, "");
   w_index = LLVMBuildAdd(B, LLVMBuildMul(B, w_index, tg_i32(kb, plan->kernel_h), ""), r, "");
   w_index = LLVMBuildAdd(B, LLVMBuildMul(B, w_index, tg_i32(kb, plan->kernel_w), ""), s, "");
   LLVMValueRef w = tg_load_f32(kb, kb_param_value(kb, PARAM_W), w_index);
@@ -56,8 +56,9 @@ static int define_kernel(kernel_builder *kb, const char *name, const conv_plan *
   LLVMValueRef channel = LLVMBuildURem(B, rest, tg_i32(kb, plan->out_channels), "channel");
   LLVMValueRef b = LLVMBuildUDiv(B, rest, tg_i32(kb, plan->out_channels), "b");
   kb_var *sum = kb_thread_var(kb, LLVMFloatTypeInContext(kb_context(kb)), "sum");
-  kb_var_store(kb, sum, plan->has_bias ? tg_load_f32(kb, kb_param_value(kb, PARAM_BIAS), channel)
-                                       : tg_f32(kb, 0));
+  kb_var_store(kb, sum,
+               plan->has_bias ? tg_load_f32(kb, kb_param_value(kb, PARAM_BIAS), channel)
+                              : tg_f32(kb, 0));
   accumulate_window(kb, plan, sum, b, channel, oh, ow);
   tg_store_f32(kb, kb_param_value(kb, plan->y_param), i, kb_var_load(kb, sum));
   kb_if_end(kb);
@@ -77,8 +78,8 @@ int conv_lower_direct(lower_context *ctx, const ir_node *node, const conv_plan *
     return ir_node_error(ctx->diag, node, "could not build the direct convolution kernel");
   int64_t total = plan->batch * plan->out_channels * plan->out_h * plan->out_w;
   int64_t blocks = (total + DIRECT_THREADS - 1) / DIRECT_THREADS;
-  lower_launch *launch = lower_add_launch(out, name, (uint32_t)(blocks ? blocks : 1),
-                                          DIRECT_THREADS);
+  lower_launch *launch =
+      lower_add_launch(out, name, (uint32_t)(blocks ? blocks : 1), DIRECT_THREADS);
   if (!launch)
     return ir_node_error(ctx->diag, node, "too many launches for one node");
   lower_add_arg(launch, LOWER_ARG_INPUT, 0);

@@ -37,8 +37,7 @@ int lower_gather(lower_context *ctx, const ir_node *node, lower_result *out) {
     return -1;
   if (ir_normalize_axis(axis_attr, data->rank, &axis) != 0)
     return ir_node_error(ctx->diag, node, "axis %lld is out of range", (long long)axis_attr);
-  gather_layout layout = {.outer = 1, .axis_size = data->dims[axis], .index_count = 1,
-                          .inner = 1};
+  gather_layout layout = {.outer = 1, .axis_size = data->dims[axis], .index_count = 1, .inner = 1};
   for (int d = 0; d < data->rank; d++)
     if (d < axis)
       layout.outer *= data->dims[d];
@@ -57,8 +56,8 @@ int lower_gather(lower_context *ctx, const ir_node *node, lower_result *out) {
   LLVMValueRef j = LLVMBuildURem(B, rest, mv_i32(kb, layout.index_count), "j");
   LLVMValueRef outer = LLVMBuildUDiv(B, rest, mv_i32(kb, layout.index_count), "outer");
   LLVMValueRef index = load_index(kb, indices->dtype, layout.axis_size, j);
-  LLVMValueRef source = LLVMBuildAdd(
-      B, LLVMBuildMul(B, outer, mv_i32(kb, layout.axis_size), ""), index, "");
+  LLVMValueRef source =
+      LLVMBuildAdd(B, LLVMBuildMul(B, outer, mv_i32(kb, layout.axis_size), ""), index, "");
   source = LLVMBuildAdd(B, LLVMBuildMul(B, source, mv_i32(kb, layout.inner), ""), inner, "");
   LLVMTypeRef type = mv_element_type(kb, data->dtype);
   mv_store(kb, kb_param_value(kb, 2), i, mv_load(kb, type, kb_param_value(kb, 0), source));

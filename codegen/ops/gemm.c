@@ -25,7 +25,8 @@ static LLVMValueRef load_a(kernel_builder *kb, const void *user, LLVMValueRef ba
                            LLVMValueRef row, LLVMValueRef col) {
   (void)batch;
   const gemm_plan *plan = user;
-  LLVMValueRef index = plan->trans_a ? linear(kb, col, plan->m, row) : linear(kb, row, plan->k, col);
+  LLVMValueRef index =
+      plan->trans_a ? linear(kb, col, plan->m, row) : linear(kb, row, plan->k, col);
   return tg_load_f32(kb, kb_param_value(kb, PARAM_A), index);
 }
 
@@ -33,7 +34,8 @@ static LLVMValueRef load_b(kernel_builder *kb, const void *user, LLVMValueRef ba
                            LLVMValueRef row, LLVMValueRef col) {
   (void)batch;
   const gemm_plan *plan = user;
-  LLVMValueRef index = plan->trans_b ? linear(kb, col, plan->k, row) : linear(kb, row, plan->n, col);
+  LLVMValueRef index =
+      plan->trans_b ? linear(kb, col, plan->k, row) : linear(kb, row, plan->n, col);
   return tg_load_f32(kb, kb_param_value(kb, PARAM_B), index);
 }
 
@@ -44,9 +46,8 @@ static void store_y(kernel_builder *kb, const void *user, LLVMValueRef batch, LL
   if (plan->alpha != 1.0f)
     value = LLVMBuildFMul(B, value, tg_f32(kb, plan->alpha), "");
   if (plan->has_c && plan->beta != 0.0f) {
-    LLVMValueRef index = LLVMBuildAdd(
-        B, LLVMBuildMul(B, row, tg_i32(kb, plan->c_row_stride), ""),
-        LLVMBuildMul(B, col, tg_i32(kb, plan->c_col_stride), ""), "");
+    LLVMValueRef index = LLVMBuildAdd(B, LLVMBuildMul(B, row, tg_i32(kb, plan->c_row_stride), ""),
+                                      LLVMBuildMul(B, col, tg_i32(kb, plan->c_col_stride), ""), "");
     LLVMValueRef c = tg_load_f32(kb, kb_param_value(kb, PARAM_C), index);
     value = plan->beta == 1.0f ? LLVMBuildFAdd(B, value, c, "")
                                : tg_fmuladd(kb, c, tg_f32(kb, plan->beta), value);
@@ -91,7 +92,8 @@ static int plan_gemm(const ir_node *node, gemm_plan *plan, dl_diag *diag) {
 int lower_gemm(lower_context *ctx, const ir_node *node, lower_result *out) {
   static const kb_param with_c[] = {
       {"a", KB_PARAM_PTR}, {"b", KB_PARAM_PTR}, {"c", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
-  static const kb_param without_c[] = {{"a", KB_PARAM_PTR}, {"b", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
+  static const kb_param without_c[] = {
+      {"a", KB_PARAM_PTR}, {"b", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
   gemm_plan plan;
   if (plan_gemm(node, &plan, ctx->diag) != 0)
     return -1;

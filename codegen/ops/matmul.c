@@ -8,7 +8,7 @@
 typedef struct matmul_plan {
   int64_t m, n, k;
   int batch_rank;
-  int64_t batch_dims[IR_MAX_RANK]; /* of the output */
+  int64_t batch_dims[IR_MAX_RANK];                                  /* of the output */
   int64_t a_batch_stride[IR_MAX_RANK], b_batch_stride[IR_MAX_RANK]; /* 0 where broadcast */
 } matmul_plan;
 
@@ -55,8 +55,8 @@ static void store_y(kernel_builder *kb, const void *user, LLVMValueRef batch, LL
 
 /* Batch strides of an operand whose matrices are `matrix` elements, right-aligned
  * against the output batch dims. */
-static void operand_strides(const ir_type *type, int matrix_rank, int64_t matrix,
-                            matmul_plan *plan, int64_t *strides) {
+static void operand_strides(const ir_type *type, int matrix_rank, int64_t matrix, matmul_plan *plan,
+                            int64_t *strides) {
   int own_rank = type->rank - matrix_rank;
   int64_t stride = matrix;
   for (int d = plan->batch_rank - 1; d >= 0; d--) {
@@ -70,8 +70,7 @@ static void operand_strides(const ir_type *type, int matrix_rank, int64_t matrix
   }
 }
 
-static int plan_matmul(const ir_node *node, matmul_plan *plan, int64_t *out_batch,
-                       dl_diag *diag) {
+static int plan_matmul(const ir_node *node, matmul_plan *plan, int64_t *out_batch, dl_diag *diag) {
   const ir_type *a = &node->inputs[0]->type, *b = &node->inputs[1]->type;
   const ir_type *y = &node->outputs[0]->type;
   if (a->dtype != IR_DTYPE_F32 || b->dtype != IR_DTYPE_F32)
@@ -101,8 +100,7 @@ static int plan_matmul(const ir_node *node, matmul_plan *plan, int64_t *out_batc
 }
 
 int lower_matmul(lower_context *ctx, const ir_node *node, lower_result *out) {
-  static const kb_param params[] = {
-      {"a", KB_PARAM_PTR}, {"b", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
+  static const kb_param params[] = {{"a", KB_PARAM_PTR}, {"b", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
   matmul_plan plan_storage, *plan = &plan_storage; /* read only while the kernel is built */
   int64_t batch = 1;
   if (plan_matmul(node, plan, &batch, ctx->diag) != 0)

@@ -72,8 +72,8 @@ void mv_contiguous_strides(const ir_type *type, int64_t *strides) {
 
 int mv_check_sizes(const ir_node *node, int input, dl_diag *diag) {
   for (int i = -1; i < node->num_outputs; i++) {
-    const ir_value *value = i < 0 ? (input >= 0 ? ir_node_input(node, input) : NULL)
-                                  : node->outputs[i];
+    const ir_value *value =
+        i < 0 ? (input >= 0 ? ir_node_input(node, input) : NULL) : node->outputs[i];
     int64_t count = 0;
     if (i < 0 && !value)
       continue;
@@ -122,8 +122,8 @@ int mv_lower_strided_copy(lower_context *ctx, const ir_node *node, const movemen
   LLVMValueRef source = mv_i32(kb, simple.base);
   for (int d = 0; d < simple.rank; d++)
     if (simple.strides[d] != 0)
-      source = LLVMBuildAdd(B, source, LLVMBuildMul(B, coords[d], mv_i32(kb, simple.strides[d]), ""),
-                            "");
+      source = LLVMBuildAdd(B, source,
+                            LLVMBuildMul(B, coords[d], mv_i32(kb, simple.strides[d]), ""), "");
   mv_store(kb, kb_param_value(kb, 1), i, mv_load(kb, type, kb_param_value(kb, 0), source));
   if (mv_kernel_end(kb) != 0 || kb_failed(kb))
     return ir_node_error(ctx->diag, node, "could not build the copy kernel");

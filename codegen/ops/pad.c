@@ -13,8 +13,8 @@ typedef struct pad_plan {
   pad_mode mode;
   int rank;
   int64_t in_dims[IR_MAX_RANK], out_dims[IR_MAX_RANK], begin[IR_MAX_RANK];
-  bool fill_is_input;  /* constant_value is a runtime tensor (kernel parameter 1) */
-  uint64_t fill_bits;  /* else its bits (0 when absent) */
+  bool fill_is_input; /* constant_value is a runtime tensor (kernel parameter 1) */
+  uint64_t fill_bits; /* else its bits (0 when absent) */
 } pad_plan;
 
 static int read_plan(const ir_node *node, pad_plan *plan, dl_diag *diag) {
@@ -110,9 +110,8 @@ int lower_pad(lower_context *ctx, const ir_node *node, lower_result *out) {
     LLVMValueRef s = source_coordinate(kb, &plan, d, coords[d], &inside);
     source = LLVMBuildAdd(B, LLVMBuildMul(B, source, mv_i32(kb, plan.in_dims[d]), ""), s, "");
   }
-  LLVMValueRef fill = plan.fill_is_input
-                          ? mv_load(kb, type, kb_param_value(kb, 1), mv_i32(kb, 0))
-                          : LLVMConstInt(type, plan.fill_bits, 0);
+  LLVMValueRef fill = plan.fill_is_input ? mv_load(kb, type, kb_param_value(kb, 1), mv_i32(kb, 0))
+                                         : LLVMConstInt(type, plan.fill_bits, 0);
   LLVMValueRef y = kb_param_value(kb, plan.fill_is_input ? 2 : 1);
   if (plan.mode == PAD_CONSTANT) {
     /* Positions outside read nothing: an empty input has no element to clamp onto. */

@@ -57,6 +57,10 @@ int pw_lower_map(lower_context *ctx, const ir_node *node, const int *inputs, int
 int pw_lower_map_as(lower_context *ctx, const ir_node *node, const int *inputs,
                     const ir_type *const *shapes, int input_count, pw_map_fn fn, void *state,
                     lower_result *out);
+/* Whether pw_lower_map_as gives this node 4 elements a thread with vector accesses: every
+ * operand contiguous or constant over aligned groups of 4 outputs (shapes NULL: inputs'). */
+bool pw_map_is_vectorized(const ir_node *node, const int *inputs, const ir_type *const *shapes,
+                          int input_count);
 
 /* --- broadcasting -------------------------------------------------------------------------- */
 /* Output dims and each operand's element strides (0 along broadcast axes) after dropping

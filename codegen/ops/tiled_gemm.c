@@ -8,7 +8,7 @@
 
 enum { SHARED_STRIDE = TG_TILE_M + 1 }; /* one pad word: column-wise stores hit 16 banks */
 _Static_assert(TG_TILE_M == TG_TILE_N, "A and B slices share one shared-memory layout");
-_Static_assert(TG_TILE_M * TG_TILE_K % TG_THREADS == 0, "whole loads per thread");
+_Static_assert(TG_TILE_M *TG_TILE_K % TG_THREADS == 0, "whole loads per thread");
 
 LLVMValueRef tg_i32(kernel_builder *kb, int64_t value) {
   return LLVMConstInt(LLVMInt32TypeInContext(kb_context(kb)), (unsigned long long)value, 1);
@@ -25,8 +25,8 @@ static LLVMValueRef element_address(kernel_builder *kb, LLVMValueRef base, LLVMV
 }
 
 LLVMValueRef tg_load_f32(kernel_builder *kb, LLVMValueRef base, LLVMValueRef index) {
-  return LLVMBuildLoad2(B, LLVMFloatTypeInContext(kb_context(kb)),
-                        element_address(kb, base, index), "");
+  return LLVMBuildLoad2(B, LLVMFloatTypeInContext(kb_context(kb)), element_address(kb, base, index),
+                        "");
 }
 
 void tg_store_f32(kernel_builder *kb, LLVMValueRef base, LLVMValueRef index, LLVMValueRef value) {
@@ -39,10 +39,9 @@ LLVMValueRef tg_fmuladd(kernel_builder *kb, LLVMValueRef a, LLVMValueRef b, LLVM
   return kb_intrinsic(kb, "llvm.fmuladd", f32, &f32, 1, args, 3);
 }
 
-LLVMValueRef tg_clamp(kernel_builder *kb, LLVMValueRef value, LLVMValueRef low,
-                      LLVMValueRef high) {
-  LLVMValueRef above = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, value, low, ""), low,
-                                       value, "");
+LLVMValueRef tg_clamp(kernel_builder *kb, LLVMValueRef value, LLVMValueRef low, LLVMValueRef high) {
+  LLVMValueRef above =
+      LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, value, low, ""), low, value, "");
   return LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSGT, above, high, ""), high, above, "");
 }
 
@@ -77,8 +76,8 @@ static void stage_slice(kernel_builder *kb, const tiled_gemm_desc *desc, const t
     LLVMValueRef value = is_a ? desc->load_a(kb, desc->user, g->batch, safe_outer, safe_k)
                               : desc->load_b(kb, desc->user, g->batch, safe_k, safe_outer);
     value = LLVMBuildSelect(B, inside, value, tg_f32(kb, 0), "");
-    LLVMValueRef slot = LLVMBuildAdd(B, LLVMBuildMul(B, kk, tg_i32(kb, SHARED_STRIDE), ""),
-                                     outer, "");
+    LLVMValueRef slot =
+        LLVMBuildAdd(B, LLVMBuildMul(B, kk, tg_i32(kb, SHARED_STRIDE), ""), outer, "");
     tg_store_f32(kb, shared, slot, value);
   }
 }
@@ -157,16 +156,15 @@ static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc) {
   return kb_kernel_end(kb);
 }
 
-lower_launch *tiled_gemm_lower(lower_context *ctx, const ir_node *node,
-                               const tiled_gemm_desc *desc, lower_result *out) {
+lower_launch *tiled_gemm_lower(lower_context *ctx, const ir_node *node, const tiled_gemm_desc *desc,
+                               lower_result *out) {
   int64_t m_tiles = (desc->m + TG_TILE_M - 1) / TG_TILE_M;
   int64_t n_tiles = (desc->n + TG_TILE_N - 1) / TG_TILE_N;
   if (desc->m > INT32_MAX / 2 || desc->n > INT32_MAX / 2 || desc->k > INT32_MAX / 2 ||
       m_tiles > TG_MAX_GRID_YZ || desc->batch > TG_MAX_GRID_YZ || desc->batch < 1) {
-    ir_node_error(ctx->diag, node,
-                  "GEMM of %lld batches of %lldx%lldx%lld is too large for one launch",
-                  (long long)desc->batch, (long long)desc->m, (long long)desc->n,
-                  (long long)desc->k);
+    ir_node_error(
+        ctx->diag, node, "GEMM of %lld batches of %lldx%lldx%lld is too large for one launch",
+        (long long)desc->batch, (long long)desc->m, (long long)desc->n, (long long)desc->k);
     return NULL;
   }
   if (define_kernel(ctx->kb, desc) != 0 || kb_failed(ctx->kb)) {

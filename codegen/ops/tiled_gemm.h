@@ -48,8 +48,8 @@ typedef struct tiled_gemm_desc {
 /* Defines the kernel in ctx->kb and appends its launch (grid ceil(n/64) x ceil(m/64) x
  * batch, 256 threads); the caller then adds the launch arguments matching desc->params.
  * Returns the launch, or NULL with an error naming `node`. */
-lower_launch *tiled_gemm_lower(lower_context *ctx, const ir_node *node,
-                               const tiled_gemm_desc *desc, lower_result *out);
+lower_launch *tiled_gemm_lower(lower_context *ctx, const ir_node *node, const tiled_gemm_desc *desc,
+                               lower_result *out);
 
 /* Small IR helpers the GEMM-family lowerings share. */
 LLVMValueRef tg_i32(kernel_builder *kb, int64_t value);

@@ -122,7 +122,8 @@ static void test_unknown_intrinsic(void **state) {
   session s;
   kernel_builder *kb = open_session(&s, KB_TARGET_NVPTX);
   kb_kernel_begin(kb, "k", in_out, 2, 128);
-  LLVMValueRef value = kb_intrinsic(kb, "llvm.nvvm.read.ptx.sreg.no_such_register", I32, NULL, 0, NULL, 0);
+  LLVMValueRef value =
+      kb_intrinsic(kb, "llvm.nvvm.read.ptx.sreg.no_such_register", I32, NULL, 0, NULL, 0);
   assert_non_null(value);
   assert_int_equal(LLVMTypeOf(value), I32);
   tk_store(kb, kb_param_value(kb, 1), tk_i32(kb, 0), value);
@@ -142,8 +143,8 @@ static void test_llvm_diagnostic_captured(void **state) {
   kb_kernel_begin(kb, "k", in_out, 2, 128);
   const char *text = "this_is_not_an_x86_instruction %eax";
   LLVMTypeRef type = LLVMFunctionType(LLVMVoidTypeInContext(kb_context(kb)), NULL, 0, 0);
-  LLVMValueRef assembly = LLVMGetInlineAsm(type, (char *)text, strlen(text), "", 0, 1, 0,
-                                           LLVMInlineAsmDialectATT, 0);
+  LLVMValueRef assembly =
+      LLVMGetInlineAsm(type, (char *)text, strlen(text), "", 0, 1, 0, LLVMInlineAsmDialectATT, 0);
   LLVMBuildCall2(B, type, assembly, NULL, 0, "");
   assert_int_equal(kb_kernel_end(kb), 0);
   char *object = NULL;

@@ -47,8 +47,8 @@ static int teardown(void **state) {
   return 0;
 }
 
-static void run(fixture *f, const char *name, void **params, unsigned gx, unsigned gy,
-                unsigned bx, unsigned by) {
+static void run(fixture *f, const char *name, void **params, unsigned gx, unsigned gy, unsigned bx,
+                unsigned by) {
   const unsigned grid[3] = {gx, gy, 1}, block[3] = {bx, by, 1};
   assert_int_equal(host_launch(f->jit, f->kb, name, params, grid, block), 0);
 }
@@ -316,12 +316,17 @@ static void test_oversized_block_is_refused(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_relu),          cmocka_unit_test(test_block_sum_serial),
-      cmocka_unit_test(test_tree_sum),      cmocka_unit_test(test_tree_sum_loop),
+      cmocka_unit_test(test_relu),
+      cmocka_unit_test(test_block_sum_serial),
+      cmocka_unit_test(test_tree_sum),
+      cmocka_unit_test(test_tree_sum_loop),
       cmocka_unit_test(test_rotate_shared),
-      cmocka_unit_test(test_warp_sum_down), cmocka_unit_test(test_warp_sum_xor),
-      cmocka_unit_test(test_warp_broadcast_f64), cmocka_unit_test(test_atomics_across_blocks),
-      cmocka_unit_test(test_matmul_tiled),  cmocka_unit_test(test_kernel_metadata),
+      cmocka_unit_test(test_warp_sum_down),
+      cmocka_unit_test(test_warp_sum_xor),
+      cmocka_unit_test(test_warp_broadcast_f64),
+      cmocka_unit_test(test_atomics_across_blocks),
+      cmocka_unit_test(test_matmul_tiled),
+      cmocka_unit_test(test_kernel_metadata),
       cmocka_unit_test(test_oversized_block_is_refused),
       cmocka_unit_test(test_warp_scan_shuffle_up),
       cmocka_unit_test(test_warp_gather_per_thread_lane),

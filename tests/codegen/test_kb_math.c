@@ -99,8 +99,8 @@ static double measure(fixture *f, const char *kernel, reference_fn reference, fl
       worst_x = in[i];
     }
   }
-  printf("%-14s max error %.3f ulp over %d inputs in [%g, %g] (worst at x = %.9g)\n", kernel,
-         worst, n, (double)low, (double)high, (double)worst_x);
+  printf("%-14s max error %.3f ulp over %d inputs in [%g, %g] (worst at x = %.9g)\n", kernel, worst,
+         n, (double)low, (double)high, (double)worst_x);
   free(in);
   free(out);
   return worst;
@@ -146,8 +146,8 @@ static void test_pow(void **state) {
     double error = ulp_error(out[i], pow((double)x[i], (double)y[i]));
     worst = error > worst ? error : worst;
   }
-  printf("%-14s max error %.3f ulp over %d pairs, x in (0, 10], y in [-4, 4]\n", "pow_f32",
-         worst, n);
+  printf("%-14s max error %.3f ulp over %d pairs, x in (0, 10], y in [-4, 4]\n", "pow_f32", worst,
+         n);
   assert_true(worst <= 24.0); /* grows with |y log x|: see docs/kernels.md */
   free(x);
   free(y);
@@ -165,7 +165,7 @@ static void test_same_bits_native_and_generic(void **state) {
   assert_int_equal(define_math_kernels(native), 0);
   kb_jit *jit = kb_jit_create(native, &diag);
   assert_non_null(jit);
-  const char *kernels[] = {"unary_exp", "unary_log", "unary_tanh", "unary_erf",
+  const char *kernels[] = {"unary_exp",     "unary_log",  "unary_tanh", "unary_erf",
                            "unary_sigmoid", "unary_sqrt", "unary_rsqrt"};
   int n = 0;
   float *in = sample(-1e4f, 1e4f, 65537, &n);
@@ -194,18 +194,18 @@ typedef struct special {
 static void test_special_values(void **state) {
   fixture *f = *state;
   const special cases[] = {
-      {"unary_exp", -INFINITY, 0.0f},  {"unary_exp", INFINITY, INFINITY},
-      {"unary_exp", 0.0f, 1.0f},       {"unary_exp", -200.0f, 0.0f},
-      {"unary_exp", 100.0f, INFINITY}, {"unary_exp", NAN, NAN},
-      {"unary_log", 0.0f, -INFINITY},  {"unary_log", -1.0f, NAN},
-      {"unary_log", 1.0f, 0.0f},       {"unary_log", INFINITY, INFINITY},
-      {"unary_log", NAN, NAN},         {"unary_tanh", INFINITY, 1.0f},
-      {"unary_tanh", -INFINITY, -1.0f}, {"unary_tanh", -0.0f, -0.0f},
-      {"unary_tanh", NAN, NAN},        {"unary_erf", INFINITY, 1.0f},
-      {"unary_erf", -INFINITY, -1.0f}, {"unary_erf", 0.0f, 0.0f},
-      {"unary_erf", NAN, NAN},         {"unary_sigmoid", -INFINITY, 0.0f},
+      {"unary_exp", -INFINITY, 0.0f},    {"unary_exp", INFINITY, INFINITY},
+      {"unary_exp", 0.0f, 1.0f},         {"unary_exp", -200.0f, 0.0f},
+      {"unary_exp", 100.0f, INFINITY},   {"unary_exp", NAN, NAN},
+      {"unary_log", 0.0f, -INFINITY},    {"unary_log", -1.0f, NAN},
+      {"unary_log", 1.0f, 0.0f},         {"unary_log", INFINITY, INFINITY},
+      {"unary_log", NAN, NAN},           {"unary_tanh", INFINITY, 1.0f},
+      {"unary_tanh", -INFINITY, -1.0f},  {"unary_tanh", -0.0f, -0.0f},
+      {"unary_tanh", NAN, NAN},          {"unary_erf", INFINITY, 1.0f},
+      {"unary_erf", -INFINITY, -1.0f},   {"unary_erf", 0.0f, 0.0f},
+      {"unary_erf", NAN, NAN},           {"unary_sigmoid", -INFINITY, 0.0f},
       {"unary_sigmoid", INFINITY, 1.0f}, {"unary_sigmoid", 0.0f, 0.5f},
-      {"unary_sqrt", -1.0f, NAN},      {"unary_rsqrt", 0.0f, INFINITY},
+      {"unary_sqrt", -1.0f, NAN},        {"unary_rsqrt", 0.0f, INFINITY},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     float out = 0;
@@ -220,7 +220,8 @@ static void test_special_values(void **state) {
   }
   const float px[] = {-2.0f, -2.0f, 0.0f, 0.0f, 5.0f, 1.0f, -8.0f, 3.0f, 1.7f};
   const float py[] = {3.0f, 0.5f, -1.0f, 2.0f, 0.0f, NAN, 2.0f, 0.5f, 2.0f};
-  const float expected[] = {-8.0f, NAN, INFINITY, 0.0f, 1.0f, 1.0f, 64.0f, sqrtf(3.0f), 1.7f * 1.7f};
+  const float expected[] = {-8.0f, NAN,   INFINITY,    0.0f,       1.0f,
+                            1.0f,  64.0f, sqrtf(3.0f), 1.7f * 1.7f};
   float out[9], *x = (float *)px, *y = (float *)py, *o = out;
   int n = 9;
   void *params[] = {&x, &y, &o, &n};
@@ -236,10 +237,14 @@ static void test_special_values(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_exp),     cmocka_unit_test(test_log),
-      cmocka_unit_test(test_tanh),    cmocka_unit_test(test_erf),
-      cmocka_unit_test(test_sigmoid), cmocka_unit_test(test_sqrt),
-      cmocka_unit_test(test_rsqrt),   cmocka_unit_test(test_pow),
+      cmocka_unit_test(test_exp),
+      cmocka_unit_test(test_log),
+      cmocka_unit_test(test_tanh),
+      cmocka_unit_test(test_erf),
+      cmocka_unit_test(test_sigmoid),
+      cmocka_unit_test(test_sqrt),
+      cmocka_unit_test(test_rsqrt),
+      cmocka_unit_test(test_pow),
       cmocka_unit_test(test_special_values),
       cmocka_unit_test(test_same_bits_native_and_generic),
   };

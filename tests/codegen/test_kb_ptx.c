@@ -50,9 +50,10 @@ static void check_sm(const char *sm, const char *version) {
   assert_non_null(strstr(ptx, target));
   assert_non_null(strstr(ptx, ".entry matmul_tiled"));
   assert_non_null(strstr(ptx, ".maxntid 256, 1, 1"));
-  static const char *const expected[] = {"bar.sync", "shfl.sync.down", "shfl.sync.bfly",
-                                         "shfl.sync.up", "shfl.sync.idx", "atom.global.add.f32",
-                                         ".shared .align 16", ".const .align 16", "ld.const.f32"};
+  static const char *const expected[] = {
+      "bar.sync",          "shfl.sync.down",   "shfl.sync.bfly",
+      "shfl.sync.up",      "shfl.sync.idx",    "atom.global.add.f32",
+      ".shared .align 16", ".const .align 16", "ld.const.f32"};
   for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
     if (!strstr(ptx, expected[i]))
       fail_msg("PTX for %s lacks '%s'", sm, expected[i]);
@@ -130,7 +131,8 @@ static void test_ptxas_failures_are_reported(void **state) {
   dl_diag_init(&diag);
   kb_ptxas_result result;
   const char *bogus = "this is not PTX\n";
-  assert_int_equal(kb_ptxas_run("/nonexistent/ptxas", bogus, strlen(bogus), "sm_80", &result, &diag), -1);
+  assert_int_equal(
+      kb_ptxas_run("/nonexistent/ptxas", bogus, strlen(bogus), "sm_80", &result, &diag), -1);
   assert_non_null(strstr(dl_diag_message(&diag, 0), "cannot run '/nonexistent/ptxas'"));
   if (DLCC_PTXAS[0]) {
     assert_int_equal(kb_ptxas_run(DLCC_PTXAS, bogus, strlen(bogus), "sm_80", &result, &diag), -1);

@@ -83,7 +83,8 @@ static int tree_sum(kernel_builder *kb) {
     kb_barrier(kb);
   }
   kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_thread_index(kb, KB_X), tk_i32(kb, 0), ""));
-  tk_store(kb, kb_param_value(kb, 1), kb_block_index(kb, KB_X), tk_load(kb, F32, shared, tk_i32(kb, 0)));
+  tk_store(kb, kb_param_value(kb, 1), kb_block_index(kb, KB_X),
+           tk_load(kb, F32, shared, tk_i32(kb, 0)));
   kb_if_end(kb);
   return kb_kernel_end(kb);
 }
@@ -104,7 +105,8 @@ static int tree_sum_loop(kernel_builder *kb) {
   kb_barrier(kb);
   kb_uniform_for_end(kb);
   kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_thread_index(kb, KB_X), tk_i32(kb, 0), ""));
-  tk_store(kb, kb_param_value(kb, 1), kb_block_index(kb, KB_X), tk_load(kb, F32, shared, tk_i32(kb, 0)));
+  tk_store(kb, kb_param_value(kb, 1), kb_block_index(kb, KB_X),
+           tk_load(kb, F32, shared, tk_i32(kb, 0)));
   kb_if_end(kb);
   return kb_kernel_end(kb);
 }
@@ -113,7 +115,8 @@ static int tree_sum_loop(kernel_builder *kb) {
 static int rotate_shared(kernel_builder *kb) {
   kb_kernel_begin(kb, "rotate_shared", in_out, 2, REDUCE_THREADS);
   LLVMValueRef shared = kb_shared_array(kb, F32, REDUCE_THREADS);
-  tk_store(kb, shared, kb_thread_index(kb, KB_X), tk_load(kb, F32, kb_param_value(kb, 0), tk_global_index(kb)));
+  tk_store(kb, shared, kb_thread_index(kb, KB_X),
+           tk_load(kb, F32, kb_param_value(kb, 0), tk_global_index(kb)));
   kb_barrier(kb);
   LLVMValueRef next = LLVMBuildAdd(B, kb_thread_index(kb, KB_X), tk_i32(kb, 1), "");
   next = LLVMBuildURem(B, next, kb_block_dim(kb, KB_X), "");
@@ -132,7 +135,8 @@ static int warp_sum_down(kernel_builder *kb) {
   }
   LLVMValueRef i = tk_global_index(kb);
   kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_lane_index(kb), tk_i32(kb, 0), ""));
-  tk_store(kb, kb_param_value(kb, 1), LLVMBuildUDiv(B, i, tk_i32(kb, 32), ""), kb_var_load(kb, sum));
+  tk_store(kb, kb_param_value(kb, 1), LLVMBuildUDiv(B, i, tk_i32(kb, 32), ""),
+           kb_var_load(kb, sum));
   kb_if_end(kb);
   return kb_kernel_end(kb);
 }
@@ -189,21 +193,25 @@ static int warp_gather(kernel_builder *kb) {
 /* Reverses each block's slice through shared memory when flag != 0: a uniform if whose
  * body needs its own barrier between reading and overwriting neighbours' slots. */
 static int maybe_reverse(kernel_builder *kb) {
-  static const kb_param params[] = {{"in", KB_PARAM_PTR}, {"out", KB_PARAM_PTR}, {"flag", KB_PARAM_I32}};
+  static const kb_param params[] = {
+      {"in", KB_PARAM_PTR}, {"out", KB_PARAM_PTR}, {"flag", KB_PARAM_I32}};
   kb_kernel_begin(kb, "maybe_reverse", params, 3, REDUCE_THREADS);
   LLVMValueRef shared = kb_shared_array(kb, F32, REDUCE_THREADS);
   LLVMValueRef flag = LLVMBuildICmp(B, LLVMIntNE, kb_param_value(kb, 2), tk_i32(kb, 0), "");
-  tk_store(kb, shared, kb_thread_index(kb, KB_X), tk_load(kb, F32, kb_param_value(kb, 0), tk_global_index(kb)));
+  tk_store(kb, shared, kb_thread_index(kb, KB_X),
+           tk_load(kb, F32, kb_param_value(kb, 0), tk_global_index(kb)));
   kb_barrier(kb);
   kb_uniform_if_begin(kb, flag);
   kb_var *mirrored = kb_thread_var(kb, F32, "mirrored");
   LLVMValueRef last = LLVMBuildSub(B, kb_block_dim(kb, KB_X), tk_i32(kb, 1), "");
-  kb_var_store(kb, mirrored, tk_load(kb, F32, shared, LLVMBuildSub(B, last, kb_thread_index(kb, KB_X), "")));
+  kb_var_store(kb, mirrored,
+               tk_load(kb, F32, shared, LLVMBuildSub(B, last, kb_thread_index(kb, KB_X), "")));
   kb_barrier(kb);
   tk_store(kb, shared, kb_thread_index(kb, KB_X), kb_var_load(kb, mirrored));
   kb_barrier(kb);
   kb_uniform_if_end(kb);
-  tk_store(kb, kb_param_value(kb, 1), tk_global_index(kb), tk_load(kb, F32, shared, kb_thread_index(kb, KB_X)));
+  tk_store(kb, kb_param_value(kb, 1), tk_global_index(kb),
+           tk_load(kb, F32, shared, kb_thread_index(kb, KB_X)));
   return kb_kernel_end(kb);
 }
 
@@ -233,8 +241,10 @@ static int uniform_remat(kernel_builder *kb) {
   tk_store(kb, shared, t, tk_load(kb, F32, kb_param_value(kb, 0), LLVMBuildAdd(B, base, t, "")));
   kb_barrier(kb);
   t = kb_thread_index(kb, KB_X);
-  LLVMValueRef mirror = LLVMBuildSub(B, LLVMBuildSub(B, kb_block_dim(kb, KB_X), tk_i32(kb, 1), ""), t, "");
-  tk_store(kb, kb_param_value(kb, 1), LLVMBuildAdd(B, base, t, ""), tk_load(kb, F32, shared, mirror));
+  LLVMValueRef mirror =
+      LLVMBuildSub(B, LLVMBuildSub(B, kb_block_dim(kb, KB_X), tk_i32(kb, 1), ""), t, "");
+  tk_store(kb, kb_param_value(kb, 1), LLVMBuildAdd(B, base, t, ""),
+           tk_load(kb, F32, shared, mirror));
   kb_uniform_for_begin(kb, tk_i32(kb, 0), rounds, tk_i32(kb, 1));
   kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_thread_index(kb, KB_X), tk_i32(kb, 0), ""));
   LLVMValueRef slot = LLVMBuildAdd(B, kb_param_value(kb, 2), kb_block_index(kb, KB_X), "");
@@ -277,8 +287,9 @@ static int atomic_count(kernel_builder *kb) {
 /* Guarded copy of src[row * stride + col] (0 outside rows x cols) into tile[ty][tx]. */
 static void load_tile(kernel_builder *kb, LLVMValueRef tile, LLVMValueRef src, LLVMValueRef row,
                       LLVMValueRef col, LLVMValueRef rows, LLVMValueRef cols) {
-  LLVMValueRef slot = LLVMBuildAdd(
-      B, LLVMBuildMul(B, kb_thread_index(kb, KB_Y), tk_i32(kb, TILE), ""), kb_thread_index(kb, KB_X), "");
+  LLVMValueRef slot =
+      LLVMBuildAdd(B, LLVMBuildMul(B, kb_thread_index(kb, KB_Y), tk_i32(kb, TILE), ""),
+                   kb_thread_index(kb, KB_X), "");
   LLVMValueRef inside = LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSLT, row, rows, ""),
                                      LLVMBuildICmp(B, LLVMIntSLT, col, cols, ""), "");
   kb_if_begin(kb, inside);
@@ -297,7 +308,8 @@ static int matmul_tiled(kernel_builder *kb) {
   LLVMValueRef m = kb_param_value(kb, 3), n = kb_param_value(kb, 4), k = kb_param_value(kb, 5);
   LLVMValueRef tile_a = kb_shared_array(kb, F32, TILE * TILE);
   LLVMValueRef tile_b = kb_shared_array(kb, F32, TILE * TILE);
-  LLVMValueRef tiles = LLVMBuildSDiv(B, LLVMBuildAdd(B, k, tk_i32(kb, TILE - 1), ""), tk_i32(kb, TILE), "");
+  LLVMValueRef tiles =
+      LLVMBuildSDiv(B, LLVMBuildAdd(B, k, tk_i32(kb, TILE - 1), ""), tk_i32(kb, TILE), "");
   LLVMValueRef row0 = LLVMBuildMul(B, kb_block_index(kb, KB_Y), tk_i32(kb, TILE), "row0");
   LLVMValueRef col0 = LLVMBuildMul(B, kb_block_index(kb, KB_X), tk_i32(kb, TILE), "col0");
   kb_var *acc = kb_thread_var(kb, F32, "acc");
@@ -305,15 +317,19 @@ static int matmul_tiled(kernel_builder *kb) {
   LLVMValueRef kt = kb_uniform_for_begin(kb, tk_i32(kb, 0), tiles, tk_i32(kb, 1));
   LLVMValueRef k0 = LLVMBuildMul(B, kt, tk_i32(kb, TILE), "k0");
   LLVMValueRef row = LLVMBuildAdd(B, row0, kb_thread_index(kb, KB_Y), "");
-  load_tile(kb, tile_a, kb_param_value(kb, 0), row, LLVMBuildAdd(B, k0, kb_thread_index(kb, KB_X), ""), m, k);
+  load_tile(kb, tile_a, kb_param_value(kb, 0), row,
+            LLVMBuildAdd(B, k0, kb_thread_index(kb, KB_X), ""), m, k);
   LLVMValueRef b_row = LLVMBuildAdd(B, k0, kb_thread_index(kb, KB_Y), "");
-  load_tile(kb, tile_b, kb_param_value(kb, 1), b_row, LLVMBuildAdd(B, col0, kb_thread_index(kb, KB_X), ""), k, n);
+  load_tile(kb, tile_b, kb_param_value(kb, 1), b_row,
+            LLVMBuildAdd(B, col0, kb_thread_index(kb, KB_X), ""), k, n);
   kb_barrier(kb);
   LLVMValueRef kk = kb_for_begin(kb, tk_i32(kb, 0), tk_i32(kb, TILE), tk_i32(kb, 1));
-  LLVMValueRef a = tk_load(kb, F32, tile_a,
-                           LLVMBuildAdd(B, LLVMBuildMul(B, kb_thread_index(kb, KB_Y), tk_i32(kb, TILE), ""), kk, ""));
-  LLVMValueRef b = tk_load(kb, F32, tile_b,
-                           LLVMBuildAdd(B, LLVMBuildMul(B, kk, tk_i32(kb, TILE), ""), kb_thread_index(kb, KB_X), ""));
+  LLVMValueRef a = tk_load(
+      kb, F32, tile_a,
+      LLVMBuildAdd(B, LLVMBuildMul(B, kb_thread_index(kb, KB_Y), tk_i32(kb, TILE), ""), kk, ""));
+  LLVMValueRef b = tk_load(
+      kb, F32, tile_b,
+      LLVMBuildAdd(B, LLVMBuildMul(B, kk, tk_i32(kb, TILE), ""), kb_thread_index(kb, KB_X), ""));
   kb_var_store(kb, acc, LLVMBuildFAdd(B, kb_var_load(kb, acc), LLVMBuildFMul(B, a, b, ""), ""));
   kb_for_end(kb);
   kb_barrier(kb);
@@ -330,11 +346,10 @@ static int matmul_tiled(kernel_builder *kb) {
 }
 
 int define_test_kernels(kernel_builder *kb) {
-  int (*const kernels[])(kernel_builder *) = {relu, block_sum_serial, tree_sum, tree_sum_loop, rotate_shared,
-                                              warp_sum_down, warp_sum_xor, warp_broadcast,
-                                              warp_scan, warp_gather, maybe_reverse, index_in_if,
-                                              constant_table, uniform_remat,
-                                              atomic_sum, atomic_count, matmul_tiled};
+  int (*const kernels[])(kernel_builder *) = {
+      relu,           block_sum_serial, tree_sum,   tree_sum_loop, rotate_shared, warp_sum_down,
+      warp_sum_xor,   warp_broadcast,   warp_scan,  warp_gather,   maybe_reverse, index_in_if,
+      constant_table, uniform_remat,    atomic_sum, atomic_count,  matmul_tiled};
   int status = 0;
   for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
     status |= kernels[i](kb);
@@ -355,14 +370,16 @@ static int unary(kernel_builder *kb, const char *name, unary_fn fn) {
 }
 
 int define_math_kernels(kernel_builder *kb) {
-  static const struct { const char *name; unary_fn fn; } table[] = {
-      {"exp", kb_exp}, {"log", kb_log}, {"tanh", kb_tanh}, {"erf", kb_erf},
-      {"sigmoid", kb_sigmoid}, {"sqrt", kb_sqrt}, {"rsqrt", kb_rsqrt}};
+  static const struct {
+    const char *name;
+    unary_fn fn;
+  } table[] = {{"exp", kb_exp},         {"log", kb_log},   {"tanh", kb_tanh},  {"erf", kb_erf},
+               {"sigmoid", kb_sigmoid}, {"sqrt", kb_sqrt}, {"rsqrt", kb_rsqrt}};
   int status = 0;
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
     status |= unary(kb, table[i].name, table[i].fn);
-  static const kb_param params[] = {{"x", KB_PARAM_PTR}, {"y", KB_PARAM_PTR},
-                                    {"out", KB_PARAM_PTR}, {"n", KB_PARAM_I32}};
+  static const kb_param params[] = {
+      {"x", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}, {"out", KB_PARAM_PTR}, {"n", KB_PARAM_I32}};
   kb_kernel_begin(kb, "pow_f32", params, 4, 1024);
   LLVMValueRef i = tk_global_index(kb);
   kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntSLT, i, kb_param_value(kb, 3), ""));
