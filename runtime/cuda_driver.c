@@ -2,6 +2,7 @@
 #include "runtime/cuda_driver.h"
 
 #include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,10 +65,14 @@ int dlrt_cuda_error(const dlrt_cuda_driver *driver, CUresult result, const char 
                     const char *what) {
   const char *name = NULL;
   const char *text = NULL;
-  if (driver->cuGetErrorName(result, &name) != CUDA_SUCCESS || !name)
-    name = "CUDA_ERROR_UNKNOWN";
+  char number[32];
+  /* Without a name from the driver, the number still identifies the error. */
+  if (driver->cuGetErrorName(result, &name) != CUDA_SUCCESS || !name) {
+    snprintf(number, sizeof number, "CUresult %d", (int)result);
+    name = number;
+  }
   if (driver->cuGetErrorString(result, &text) != CUDA_SUCCESS || !text)
-    text = "no description";
+    text = "no description from the driver";
   return dlrt_error(status_of(result), "%s failed: %s (%s)%s%s", call, name, text,
                     what && *what ? " " : "", what ? what : "");
 }

@@ -92,12 +92,14 @@ static int error_index(CUresult code) {
 }
 
 FAKE_EXPORT CUresult cuGetErrorName(CUresult error, const char **out_name) {
+  ENTER("cuGetErrorName");
   int index = error_index(error);
   *out_name = index < 0 ? NULL : error_table[index].name;
   return index < 0 ? CUDA_ERROR_INVALID_VALUE : CUDA_SUCCESS;
 }
 
 FAKE_EXPORT CUresult cuGetErrorString(CUresult error, const char **out_text) {
+  ENTER("cuGetErrorString");
   int index = error_index(error);
   *out_text = index < 0 ? NULL : error_table[index].text;
   return index < 0 ? CUDA_ERROR_INVALID_VALUE : CUDA_SUCCESS;
