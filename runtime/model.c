@@ -186,6 +186,8 @@ void dlrt_model_destroy(dlrt_model *model) {
   if (!model)
     return;
   if (model->device) {
+    /* Work enqueued by dlrt_model_run_device may still use the buffers freed below. */
+    model->device->vtable->synchronize(model->device);
     free_buffers(model, model->input_buffers, model->program->input_count);
     free_buffers(model, model->output_buffers, model->program->output_count);
     if (model->weights)
