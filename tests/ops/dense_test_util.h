@@ -17,13 +17,6 @@
 #include "ir/infer.h"
 #include "op_harness.h"
 
-/* The op table's weak placeholders (codegen/ops/placeholder_lowerings.c) satisfy the
- * dispatch table before the linker reaches lowering files that sort before it in the
- * archive, so a test names its lowering to pull the real one in. */
-#define DENSE_USE_LOWERING(fn)                                                                     \
-  int fn(lower_context *ctx, const ir_node *node, lower_result *out);                             \
-  __attribute__((used)) static lower_fn const dense_pull_##fn = fn
-
 /* xorshift: the same data on every run, values in [-1, 1). */
 static inline float dense_random(uint32_t *state) {
   *state ^= *state << 13;
@@ -56,8 +49,8 @@ static inline void dense_infer(ir_graph *graph, ir_node *node) {
 }
 
 /* Runs `node` on the host twin (outputs malloc'ed into outputs[]); prints the time. */
-static inline void dense_run(const ir_graph *graph, const ir_node *node,
-                             const void *const *inputs, void **outputs, const char *label) {
+static inline void dense_run(const ir_graph *graph, const ir_node *node, const void *const *inputs,
+                             void **outputs, const char *label) {
   dl_diag diag;
   dl_diag_init(&diag);
   struct timespec t0, t1;

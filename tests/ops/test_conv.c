@@ -3,8 +3,6 @@
 
 #include <string.h>
 
-DENSE_USE_LOWERING(lower_conv);
-
 typedef struct conv_case {
   int64_t batch, channels, height, width; /* height 0: a 1-D conv */
   int64_t out_channels, kernel_h, kernel_w, group;
@@ -107,73 +105,166 @@ static void check_conv(const conv_case *c) {
 
 static void test_same_padding_with_bias(void **state) {
   (void)state;
-  check_conv(&(conv_case){.batch = 1, .channels = 3, .height = 8, .width = 8, .out_channels = 16,
-                          .kernel_h = 3, .kernel_w = 3, .group = 1, .pads = {1, 1, 1, 1},
-                          .bias = 1, .ptx = 1, .label = "1x3x8x8 -> 16, 3x3"});
+  check_conv(&(conv_case){.batch = 1,
+                          .channels = 3,
+                          .height = 8,
+                          .width = 8,
+                          .out_channels = 16,
+                          .kernel_h = 3,
+                          .kernel_w = 3,
+                          .group = 1,
+                          .pads = {1, 1, 1, 1},
+                          .bias = 1,
+                          .ptx = 1,
+                          .label = "1x3x8x8 -> 16, 3x3"});
 }
 
 static void test_stride_two_ragged(void **state) {
   (void)state;
   /* 20 output channels and 5x6 outputs: neither fills a tile; asymmetric pads. */
-  check_conv(&(conv_case){.batch = 2, .channels = 5, .height = 9, .width = 11, .out_channels = 20,
-                          .kernel_h = 5, .kernel_w = 3, .group = 1, .stride_h = 2, .stride_w = 2,
-                          .pads = {2, 0, 1, 1}, .bias = 1, .ptx = 1});
+  check_conv(&(conv_case){.batch = 2,
+                          .channels = 5,
+                          .height = 9,
+                          .width = 11,
+                          .out_channels = 20,
+                          .kernel_h = 5,
+                          .kernel_w = 3,
+                          .group = 1,
+                          .stride_h = 2,
+                          .stride_w = 2,
+                          .pads = {2, 0, 1, 1},
+                          .bias = 1,
+                          .ptx = 1});
 }
 
 static void test_dilation(void **state) {
   (void)state;
-  check_conv(&(conv_case){.batch = 1, .channels = 4, .height = 12, .width = 10,
-                          .out_channels = 24, .kernel_h = 3, .kernel_w = 3, .group = 1,
-                          .dilation_h = 2, .dilation_w = 3, .pads = {2, 3, 2, 3}});
+  check_conv(&(conv_case){.batch = 1,
+                          .channels = 4,
+                          .height = 12,
+                          .width = 10,
+                          .out_channels = 24,
+                          .kernel_h = 3,
+                          .kernel_w = 3,
+                          .group = 1,
+                          .dilation_h = 2,
+                          .dilation_w = 3,
+                          .pads = {2, 3, 2, 3}});
 }
 
 static void test_groups(void **state) {
   (void)state;
   /* Two groups of 16 output channels: the GEMM path, one group per grid z. */
-  check_conv(&(conv_case){.batch = 2, .channels = 6, .height = 7, .width = 7, .out_channels = 32,
-                          .kernel_h = 3, .kernel_w = 3, .group = 2, .pads = {1, 1, 1, 1},
-                          .bias = 1, .ptx = 1});
+  check_conv(&(conv_case){.batch = 2,
+                          .channels = 6,
+                          .height = 7,
+                          .width = 7,
+                          .out_channels = 32,
+                          .kernel_h = 3,
+                          .kernel_w = 3,
+                          .group = 2,
+                          .pads = {1, 1, 1, 1},
+                          .bias = 1,
+                          .ptx = 1});
   /* Four output channels per group: the direct kernel. */
-  check_conv(&(conv_case){.batch = 1, .channels = 6, .height = 7, .width = 5, .out_channels = 8,
-                          .kernel_h = 3, .kernel_w = 2, .group = 2, .pads = {0, 1, 1, 0}});
+  check_conv(&(conv_case){.batch = 1,
+                          .channels = 6,
+                          .height = 7,
+                          .width = 5,
+                          .out_channels = 8,
+                          .kernel_h = 3,
+                          .kernel_w = 2,
+                          .group = 2,
+                          .pads = {0, 1, 1, 0}});
 }
 
 static void test_depthwise(void **state) {
   (void)state;
   /* MobileNet's depthwise 3x3, stride 2, with its channel multiplier of 1 (and of 2). */
-  check_conv(&(conv_case){.batch = 1, .channels = 32, .height = 15, .width = 15,
-                          .out_channels = 32, .kernel_h = 3, .kernel_w = 3, .group = 32,
-                          .stride_h = 2, .stride_w = 2, .pads = {1, 1, 1, 1}, .bias = 1,
-                          .ptx = 1, .label = "depthwise 32x15x15 s2"});
-  check_conv(&(conv_case){.batch = 2, .channels = 3, .height = 6, .width = 6, .out_channels = 6,
-                          .kernel_h = 3, .kernel_w = 3, .group = 3, .pads = {1, 1, 1, 1}});
+  check_conv(&(conv_case){.batch = 1,
+                          .channels = 32,
+                          .height = 15,
+                          .width = 15,
+                          .out_channels = 32,
+                          .kernel_h = 3,
+                          .kernel_w = 3,
+                          .group = 32,
+                          .stride_h = 2,
+                          .stride_w = 2,
+                          .pads = {1, 1, 1, 1},
+                          .bias = 1,
+                          .ptx = 1,
+                          .label = "depthwise 32x15x15 s2"});
+  check_conv(&(conv_case){.batch = 2,
+                          .channels = 3,
+                          .height = 6,
+                          .width = 6,
+                          .out_channels = 6,
+                          .kernel_h = 3,
+                          .kernel_w = 3,
+                          .group = 3,
+                          .pads = {1, 1, 1, 1}});
 }
 
 static void test_one_d_and_auto_pad(void **state) {
   (void)state;
-  check_conv(&(conv_case){.batch = 2, .channels = 3, .height = 0, .width = 30, .out_channels = 17,
-                          .kernel_w = 4, .group = 1, .stride_w = 2, .pads = {1, 2}, .bias = 1,
+  check_conv(&(conv_case){.batch = 2,
+                          .channels = 3,
+                          .height = 0,
+                          .width = 30,
+                          .out_channels = 17,
+                          .kernel_w = 4,
+                          .group = 1,
+                          .stride_w = 2,
+                          .pads = {1, 2},
+                          .bias = 1,
                           .ptx = 1});
-  check_conv(&(conv_case){.batch = 1, .channels = 3, .height = 10, .width = 9, .out_channels = 16,
-                          .kernel_h = 4, .kernel_w = 3, .group = 1, .stride_h = 2, .stride_w = 2,
+  check_conv(&(conv_case){.batch = 1,
+                          .channels = 3,
+                          .height = 10,
+                          .width = 9,
+                          .out_channels = 16,
+                          .kernel_h = 4,
+                          .kernel_w = 3,
+                          .group = 1,
+                          .stride_h = 2,
+                          .stride_w = 2,
                           .auto_pad = "SAME_UPPER"});
 }
 
 static void test_pointwise_and_resnet_sized(void **state) {
   (void)state;
-  check_conv(&(conv_case){.batch = 1, .channels = 64, .height = 14, .width = 14,
-                          .out_channels = 128, .kernel_h = 1, .kernel_w = 1, .group = 1,
-                          .bias = 1, .label = "1x1 64->128 at 14x14"});
-  check_conv(&(conv_case){.batch = 1, .channels = 64, .height = 56, .width = 56,
-                          .out_channels = 64, .kernel_h = 3, .kernel_w = 3, .group = 1,
-                          .pads = {1, 1, 1, 1}, .bias = 1, .label = "ResNet 1x64x56x56 3x3"});
+  check_conv(&(conv_case){.batch = 1,
+                          .channels = 64,
+                          .height = 14,
+                          .width = 14,
+                          .out_channels = 128,
+                          .kernel_h = 1,
+                          .kernel_w = 1,
+                          .group = 1,
+                          .bias = 1,
+                          .label = "1x1 64->128 at 14x14"});
+  check_conv(&(conv_case){.batch = 1,
+                          .channels = 64,
+                          .height = 56,
+                          .width = 56,
+                          .out_channels = 64,
+                          .kernel_h = 3,
+                          .kernel_w = 3,
+                          .group = 1,
+                          .pads = {1, 1, 1, 1},
+                          .bias = 1,
+                          .label = "ResNet 1x64x56x56 3x3"});
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_same_padding_with_bias), cmocka_unit_test(test_stride_two_ragged),
-      cmocka_unit_test(test_dilation),               cmocka_unit_test(test_groups),
-      cmocka_unit_test(test_depthwise),              cmocka_unit_test(test_one_d_and_auto_pad),
+      cmocka_unit_test(test_same_padding_with_bias),
+      cmocka_unit_test(test_stride_two_ragged),
+      cmocka_unit_test(test_dilation),
+      cmocka_unit_test(test_groups),
+      cmocka_unit_test(test_depthwise),
+      cmocka_unit_test(test_one_d_and_auto_pad),
       cmocka_unit_test(test_pointwise_and_resnet_sized),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

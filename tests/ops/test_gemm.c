@@ -1,13 +1,11 @@
 /* Gemm lowering (tiled GEMM with transA/transB/alpha/beta/C broadcast) against a C reference. */
 #include "dense_test_util.h"
 
-DENSE_USE_LOWERING(lower_gemm);
-
 typedef struct gemm_case {
   int64_t m, n, k;
   int trans_a, trans_b;
   float alpha, beta;
-  int c_rank;          /* -1: no C */
+  int c_rank; /* -1: no C */
   int64_t c_dims[2];
   int ptx;
   const char *label;
@@ -36,7 +34,8 @@ static void check_gemm(const gemm_case *g) {
   ir_graph *graph = ir_graph_create("gemm");
   int64_t a_dims[2] = {g->trans_a ? g->k : g->m, g->trans_a ? g->m : g->k};
   int64_t b_dims[2] = {g->trans_b ? g->n : g->k, g->trans_b ? g->k : g->n};
-  ir_type a_type = dense_type(IR_DTYPE_F32, 2, a_dims), b_type = dense_type(IR_DTYPE_F32, 2, b_dims);
+  ir_type a_type = dense_type(IR_DTYPE_F32, 2, a_dims),
+          b_type = dense_type(IR_DTYPE_F32, 2, b_dims);
   ir_type c_type = dense_type(IR_DTYPE_F32, g->c_rank < 0 ? 0 : g->c_rank, g->c_dims);
   float *a = dense_random_array((size_t)dense_count(&a_type), 11);
   float *b = dense_random_array((size_t)dense_count(&b_type), 12);
@@ -44,8 +43,8 @@ static void check_gemm(const gemm_case *g) {
   ir_value *inputs[3] = {ir_graph_add_input(graph, "a", a_type),
                          ir_graph_add_constant(graph, "b", b_type, b),
                          g->c_rank >= 0 ? ir_graph_add_constant(graph, "c", c_type, c) : NULL};
-  ir_node *node = ir_graph_add_node(graph, NULL, IR_OP_GEMM, "gemm", inputs,
-                                    g->c_rank >= 0 ? 3 : 2, NULL, 1);
+  ir_node *node =
+      ir_graph_add_node(graph, NULL, IR_OP_GEMM, "gemm", inputs, g->c_rank >= 0 ? 3 : 2, NULL, 1);
   ir_node_set_int(graph, node, "transA", g->trans_a);
   ir_node_set_int(graph, node, "transB", g->trans_b);
   ir_node_set_float(graph, node, "alpha", g->alpha);
@@ -71,41 +70,61 @@ static void check_gemm(const gemm_case *g) {
 
 static void test_plain(void **state) {
   (void)state;
-  check_gemm(&(gemm_case){.m = 64, .n = 64, .k = 64, .alpha = 1, .beta = 1, .c_rank = -1,
-                          .ptx = 1, .label = "64x64x64"});
+  check_gemm(&(gemm_case){.m = 64,
+                          .n = 64,
+                          .k = 64,
+                          .alpha = 1,
+                          .beta = 1,
+                          .c_rank = -1,
+                          .ptx = 1,
+                          .label = "64x64x64"});
   check_gemm(&(gemm_case){.m = 5, .n = 3, .k = 70, .alpha = 1, .beta = 1, .c_rank = -1});
 }
 
 static void test_transposes(void **state) {
   (void)state;
-  check_gemm(&(gemm_case){.m = 33, .n = 45, .k = 19, .trans_a = 1, .alpha = 1, .beta = 1,
-                          .c_rank = -1, .ptx = 1});
-  check_gemm(&(gemm_case){.m = 33, .n = 45, .k = 19, .trans_b = 1, .alpha = 1, .beta = 1,
-                          .c_rank = -1, .ptx = 1});
-  check_gemm(&(gemm_case){.m = 70, .n = 66, .k = 31, .trans_a = 1, .trans_b = 1, .alpha = 1,
-                          .beta = 1, .c_rank = -1});
+  check_gemm(&(gemm_case){
+      .m = 33, .n = 45, .k = 19, .trans_a = 1, .alpha = 1, .beta = 1, .c_rank = -1, .ptx = 1});
+  check_gemm(&(gemm_case){
+      .m = 33, .n = 45, .k = 19, .trans_b = 1, .alpha = 1, .beta = 1, .c_rank = -1, .ptx = 1});
+  check_gemm(&(gemm_case){
+      .m = 70, .n = 66, .k = 31, .trans_a = 1, .trans_b = 1, .alpha = 1, .beta = 1, .c_rank = -1});
 }
 
 static void test_bias_broadcasts(void **state) {
   (void)state;
   /* The classifier layer: transB weights with a per-column bias. */
-  check_gemm(&(gemm_case){.m = 2, .n = 1000, .k = 512, .trans_b = 1, .alpha = 1, .beta = 1,
-                          .c_rank = 1, .c_dims = {1000}, .ptx = 1, .label = "2x1000x512 fc"});
-  check_gemm(&(gemm_case){.m = 17, .n = 9, .k = 8, .alpha = 1, .beta = 1, .c_rank = 2,
-                          .c_dims = {17, 1}});
-  check_gemm(&(gemm_case){.m = 17, .n = 9, .k = 8, .alpha = 1, .beta = 1, .c_rank = 2,
-                          .c_dims = {17, 9}});
+  check_gemm(&(gemm_case){.m = 2,
+                          .n = 1000,
+                          .k = 512,
+                          .trans_b = 1,
+                          .alpha = 1,
+                          .beta = 1,
+                          .c_rank = 1,
+                          .c_dims = {1000},
+                          .ptx = 1,
+                          .label = "2x1000x512 fc"});
+  check_gemm(
+      &(gemm_case){.m = 17, .n = 9, .k = 8, .alpha = 1, .beta = 1, .c_rank = 2, .c_dims = {17, 1}});
+  check_gemm(
+      &(gemm_case){.m = 17, .n = 9, .k = 8, .alpha = 1, .beta = 1, .c_rank = 2, .c_dims = {17, 9}});
   check_gemm(&(gemm_case){.m = 17, .n = 9, .k = 8, .alpha = 1, .beta = 1, .c_rank = 0});
-  check_gemm(&(gemm_case){.m = 17, .n = 9, .k = 8, .alpha = 1, .beta = 1, .c_rank = 2,
-                          .c_dims = {1, 9}});
+  check_gemm(
+      &(gemm_case){.m = 17, .n = 9, .k = 8, .alpha = 1, .beta = 1, .c_rank = 2, .c_dims = {1, 9}});
 }
 
 static void test_alpha_beta(void **state) {
   (void)state;
-  check_gemm(&(gemm_case){.m = 20, .n = 30, .k = 40, .alpha = 0.5f, .beta = -2.0f, .c_rank = 2,
-                          .c_dims = {20, 30}, .ptx = 1});
-  check_gemm(&(gemm_case){.m = 20, .n = 30, .k = 40, .alpha = 3.0f, .beta = 0.0f, .c_rank = 1,
-                          .c_dims = {30}});
+  check_gemm(&(gemm_case){.m = 20,
+                          .n = 30,
+                          .k = 40,
+                          .alpha = 0.5f,
+                          .beta = -2.0f,
+                          .c_rank = 2,
+                          .c_dims = {20, 30},
+                          .ptx = 1});
+  check_gemm(&(gemm_case){
+      .m = 20, .n = 30, .k = 40, .alpha = 3.0f, .beta = 0.0f, .c_rank = 1, .c_dims = {30}});
 }
 
 int main(void) {

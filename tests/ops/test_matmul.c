@@ -30,10 +30,10 @@ static void reference_matmul(const ir_type *a, const float *a_data, const ir_typ
   for (int d = 0; d < batch_rank; d++)
     batch_count *= y->dims[d];
   for (int64_t batch = 0; batch < batch_count; batch++) {
-    const float *a_matrix = a_data + reference_batch_offset(a, a->rank == 1 ? 1 : 2, m * k,
-                                                            y->dims, batch_rank, batch);
-    const float *b_matrix = b_data + reference_batch_offset(b, b->rank == 1 ? 1 : 2, k * n,
-                                                            y->dims, batch_rank, batch);
+    const float *a_matrix =
+        a_data + reference_batch_offset(a, a->rank == 1 ? 1 : 2, m * k, y->dims, batch_rank, batch);
+    const float *b_matrix =
+        b_data + reference_batch_offset(b, b->rank == 1 ? 1 : 2, k * n, y->dims, batch_rank, batch);
     for (int64_t i = 0; i < m; i++)
       for (int64_t j = 0; j < n; j++) {
         double sum = 0;
@@ -94,15 +94,15 @@ static void test_ragged_edges(void **state) {
 
 static void test_batched(void **state) {
   (void)state;
-  check_matmul(3, (int64_t[]){3, 20, 33}, 3, (int64_t[]){3, 33, 18}, (int64_t[]){3, 20, 18}, 3,
-               1, "batched 3x20x33 @ 3x33x18");
+  check_matmul(3, (int64_t[]){3, 20, 33}, 3, (int64_t[]){3, 33, 18}, (int64_t[]){3, 20, 18}, 3, 1,
+               "batched 3x20x33 @ 3x33x18");
 }
 
 static void test_broadcast_batch(void **state) {
   (void)state;
   /* B's batch of 1 broadcasts over A's 2x3; A's 1 broadcasts over B's 4. */
-  check_matmul(4, (int64_t[]){2, 3, 9, 17}, 3, (int64_t[]){1, 17, 5}, (int64_t[]){2, 3, 9, 5},
-               4, 0, NULL);
+  check_matmul(4, (int64_t[]){2, 3, 9, 17}, 3, (int64_t[]){1, 17, 5}, (int64_t[]){2, 3, 9, 5}, 4, 0,
+               NULL);
   check_matmul(3, (int64_t[]){1, 6, 10}, 3, (int64_t[]){4, 10, 7}, (int64_t[]){4, 6, 7}, 3, 1,
                NULL);
   /* A shared weight over a folded batch (transformer projection). */
@@ -145,9 +145,12 @@ static void test_rejects_integer(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_square_tile_multiple), cmocka_unit_test(test_ragged_edges),
-      cmocka_unit_test(test_batched),              cmocka_unit_test(test_broadcast_batch),
-      cmocka_unit_test(test_vectors),              cmocka_unit_test(test_transformer_sized),
+      cmocka_unit_test(test_square_tile_multiple),
+      cmocka_unit_test(test_ragged_edges),
+      cmocka_unit_test(test_batched),
+      cmocka_unit_test(test_broadcast_batch),
+      cmocka_unit_test(test_vectors),
+      cmocka_unit_test(test_transformer_sized),
       cmocka_unit_test(test_rejects_integer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
