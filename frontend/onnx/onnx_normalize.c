@@ -13,6 +13,9 @@ typedef struct attr_to_input {
   int64_t before_opset; /* the attribute form is used below this opset */
 } attr_to_input;
 
+/* Longest attribute list turned into an input (pads of a rank-8 tensor hold 16). */
+enum { ONNX_MAX_CONVERTED_INTS = 4096 };
+
 /* Integer-list attributes that became constant i64 inputs. */
 static const attr_to_input INT_LIST_INPUTS[] = {
     {"Slice", "starts", 1, 10},   {"Slice", "ends", 2, 10},      {"Slice", "axes", 3, 10},
@@ -66,6 +69,11 @@ static int convert_attr_inputs(onnx_import *import, const Onnx__NodeProto *proto
     const Onnx__AttributeProto *attr = onnx_find_attr(proto, rule->attr);
     if (!attr || !applies(rule, op, import->opset))
       continue;
+    if (onnx_attr_type(attr) != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS ||
+        attr->n_ints > ONNX_MAX_CONVERTED_INTS)
+      return onnx_node_error(import, proto, index,
+                             "attribute '%s' must be a list of at most %d ints", rule->attr,
+                             ONNX_MAX_CONVERTED_INTS);
     char base[256];
     snprintf(base, sizeof(base), "%s.%s", node->name, rule->attr);
     ir_value *value = onnx_ints_constant(import, base, attr->ints, (int)attr->n_ints);
@@ -77,6 +85,8 @@ static int convert_attr_inputs(onnx_import *import, const Onnx__NodeProto *proto
     const Onnx__AttributeProto *attr = onnx_find_attr(proto, rule->attr);
     if (!attr || !applies(rule, op, import->opset))
       continue;
+    if (onnx_attr_type(attr) != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT)
+      return onnx_node_error(import, proto, index, "attribute '%s' must be a float", rule->attr);
     if (node->num_inputs < 1 || !node->inputs[0])
       return onnx_node_error(import, proto, index, "input 0 is missing");
     char base[256];

@@ -119,6 +119,9 @@ def main(out):
                     str(folder / "wrong_value_info.onnx"))
     save(folder, "wrong_output_shape", [helper.make_node("Relu", ["x"], ["y"], name="relu")], [x],
          [helper.make_tensor_value_info("y", F, [1, 3, 8, 9])])
+    # Unsqueeze-11 axes given as a float instead of a list of ints.
+    save(folder, "legacy_axes_float", [helper.make_node("Unsqueeze", ["x"], ["y"], name="unsqueeze", axes=2.0)],
+         [x], [y], opset=11)
     # Softmax at opset 11 over axis 1 of a 4-D input becomes Flatten → Softmax → Reshape.
     save(folder, "softmax_axis1", [helper.make_node("Softmax", ["x"], ["y"], name="softmax", axis=1)],
          [x], [y], opset=11)
