@@ -148,22 +148,24 @@ static void test_integer_arithmetic(void **state) {
 
 static void test_half_add(void **state) {
   (void)state;
-  const int64_t dims[2] = {4, 50}, row[1] = {50};
+  const int64_t dims[2] = {4, 48}, row[1] = {48}; /* 4 halves a thread (8-byte accesses) */
   ir_graph *graph = ir_graph_create("f16");
   ir_value *in[2] = {pt_input(graph, "a", IR_DTYPE_F16, 2, dims), pt_input(graph, "b", IR_DTYPE_F16, 1, row)};
   ir_node *node = pt_node(graph, IR_OP_ADD, in, 2, 1);
   pt_infer(graph, node);
-  float *fa = pt_random_alloc(200, 3, -10, 10), *fb = pt_random_alloc(50, 4, -10, 10);
-  uint16_t ha[200], hb[50];
-  for (int i = 0; i < 200; i++)
+  static const int both[2] = {0, 1};
+  assert_true(pw_map_is_vectorized(node, both, NULL, 2));
+  float *fa = pt_random_alloc(192, 3, -10, 10), *fb = pt_random_alloc(48, 4, -10, 10);
+  uint16_t ha[192], hb[48];
+  for (int i = 0; i < 192; i++)
     ha[i] = ir_f32_to_f16(fa[i]);
-  for (int i = 0; i < 50; i++)
+  for (int i = 0; i < 48; i++)
     hb[i] = ir_f32_to_f16(fb[i]);
   const void *inputs[2] = {ha, hb};
   void *outputs[1];
   pt_run(graph, node, inputs, outputs);
-  for (int i = 0; i < 200; i++) { /* f32 sum rounded once to f16: exact */
-    uint16_t want = ir_f32_to_f16(ir_f16_to_f32(ha[i]) + ir_f16_to_f32(hb[i % 50]));
+  for (int i = 0; i < 192; i++) { /* f32 sum rounded once to f16: exact */
+    uint16_t want = ir_f32_to_f16(ir_f16_to_f32(ha[i]) + ir_f16_to_f32(hb[i % 48]));
     assert_int_equal(((uint16_t *)outputs[0])[i], want);
   }
   pt_check_ptx(graph, node);
@@ -231,6 +233,50 @@ static void test_where(void **state) {
   ir_graph_destroy(graph);
 }
 
+/* Which shapes get 4 elements a thread: every operand contiguous (or constant) across
+ * aligned groups of 4 outputs. Both paths are run by the tests above. */
+static bool vectorized(shape a, shape b) {
+  ir_graph *graph = ir_graph_create("vector");
+  ir_value *in[2] = {pt_input(graph, "a", IR_DTYPE_F32, a.rank, a.dims),
+                     pt_input(graph, "b", IR_DTYPE_F32, b.rank, b.dims)};
+  ir_node *node = pt_node(graph, IR_OP_ADD, in, 2, 1);
+  pt_infer(graph, node);
+  static const int both[2] = {0, 1};
+  bool result = pw_map_is_vectorized(node, both, NULL, 2);
+  ir_graph_destroy(graph);
+  return result;
+}
+
+static void test_vector_path_choice(void **state) {
+  (void)state;
+  const shape s2345 = {4, {2, 3, 4, 5}}, s5 = {1, {5}}, scalar = {0, {0}};
+  const shape s7x300 = {2, {7, 300}}, s1x300 = {2, {1, 300}}, s3x1 = {2, {3, 1}}, s6 = {1, {6}};
+  assert_true(vectorized(s2345, s2345));   /* collapses to one run of 120 */
+  assert_true(vectorized(scalar, s2345));  /* a splat */
+  assert_true(vectorized(s7x300, s1x300)); /* rows of 300 */
+  assert_false(vectorized(s2345, s5));     /* rows of 5 straddle groups of 4 */
+  assert_false(vectorized(s3x1, s1x300));  /* column operand: stride 1 across rows */
+  assert_false(vectorized(s6, s6));        /* 6 is not a multiple of 4 */
+}
+
+static void test_int64_vectorized(void **state) {
+  (void)state;
+  const int64_t dims[1] = {8};
+  const int64_t a[8] = {1LL << 40, -7, 7, 0, 9, -9, 3, 4}, b[8] = {3, 2, -2, 5, 0, -1, 1LL << 41, 6};
+  ir_graph *graph = ir_graph_create("i64");
+  ir_value *in[2] = {pt_input(graph, "a", IR_DTYPE_I64, 1, dims), pt_input(graph, "b", IR_DTYPE_I64, 1, dims)};
+  ir_node *node = pt_node(graph, IR_OP_MUL, in, 2, 1);
+  pt_infer(graph, node);
+  const void *inputs[2] = {a, b};
+  void *outputs[1];
+  pt_run(graph, node, inputs, outputs);
+  for (int i = 0; i < 8; i++)
+    assert_true(((int64_t *)outputs[0])[i] == a[i] * b[i]);
+  pt_check_ptx(graph, node);
+  free(outputs[0]);
+  ir_graph_destroy(graph);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_arithmetic_broadcasting),
@@ -240,6 +286,8 @@ int main(void) {
       cmocka_unit_test(test_half_add),
       cmocka_unit_test(test_variadic),
       cmocka_unit_test(test_where),
+      cmocka_unit_test(test_vector_path_choice),
+      cmocka_unit_test(test_int64_vectorized),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
