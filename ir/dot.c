@@ -2,6 +2,7 @@
  * node (or graph input) that makes a tensor to each node that reads it, through groups. */
 #include "ir/dot.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "ir/infer.h"
@@ -85,6 +86,26 @@ static void write_edge(FILE *out, const ir_graph *graph, const ir_value *value,
   fputs("\"];\n", out);
 }
 
+/* Shapes, axes and scalars are more telling by value: " = [1, -1]" (integer constants up to
+ * 8 elements, float ones up to 4, so weight labels stay short). */
+static void write_small_values(FILE *out, const ir_value *constant) {
+  ir_dtype dtype = constant->type.dtype;
+  int64_t count = 0;
+  if (!constant->data || !ir_type_element_count(&constant->type, &count) ||
+      count > (ir_dtype_is_float(dtype) ? 4 : 8))
+    return;
+  fputs(" = [", out);
+  for (int64_t i = 0; i < count; i++) {
+    if (i)
+      fputs(", ", out);
+    if (ir_dtype_is_float(dtype))
+      fprintf(out, "%g", ir_element_get_float(dtype, constant->data, i));
+    else
+      fprintf(out, "%" PRId64, ir_element_get_int(dtype, constant->data, i));
+  }
+  fputc(']', out);
+}
+
 static void write_node_label(FILE *out, const ir_graph *graph, const ir_node *node) {
   char type[160];
   write_escaped(out, ir_op_name(node->op));
@@ -102,6 +123,7 @@ static void write_node_label(FILE *out, const ir_graph *graph, const ir_node *no
       fprintf(out, "in%d", i);
     fputs(": ", out);
     write_escaped(out, ir_format_type(graph, &input->type, type, sizeof(type)));
+    write_small_values(out, input);
   }
 }
 

@@ -27,6 +27,7 @@ contains "$svg" '>C: f32[8]</text>'
 contains "$svg" '>f32[1,4]</text>'      # the input's shape
 contains "$svg" '>probs</text>'         # the output
 contains "$svg" '>f32[1,8]</text>'      # an edge label
+contains "$svg" '>C: f32[3] = [0.496, &#45;0.492, 0.441]</text>' # small constants show values (svg escapes '-')
 # Inputs and outputs have their own shapes, constants are not boxes of their own.
 contains "$WORK_DIR/mlp.dot" 'shape=invhouse'
 contains "$WORK_DIR/mlp.dot" 'shape=house'
