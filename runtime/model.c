@@ -7,6 +7,7 @@
 #include "runtime/error.h"
 #include "runtime/model.h"
 #include "runtime/program_check.h"
+#include "runtime/registry.h"
 
 void dlrt_options_init(dlrt_options *options) {
   if (options)
@@ -45,13 +46,21 @@ static uint64_t staging_hint_of(const dlrt_program *program) {
   return in > out ? in : out;
 }
 
+static void release_host_twins(const dlrt_program *program, uint32_t count) {
+  for (uint32_t i = 0; i < count; i++)
+    if (program->kernels[i].host_fn)
+      dlrt_registry_release(&program->kernels[i]);
+}
+
 static int register_host_twins(const dlrt_program *program) {
   for (uint32_t i = 0; i < program->kernel_count; i++) {
     if (!program->kernels[i].host_fn)
       continue;
-    int status = dlrt_host_kernel_register_kernel(&program->kernels[i]);
-    if (status)
+    int status = dlrt_registry_acquire(&program->kernels[i]);
+    if (status) {
+      release_host_twins(program, i);
       return status;
+    }
   }
   return DLRT_STATUS_OK;
 }
@@ -152,8 +161,10 @@ dlrt_status dlrt_model_create(const dlrt_program *program, const dlrt_options *o
   if (status)
     return status;
   dlrt_model *model = calloc(1, sizeof *model);
-  if (!model)
+  if (!model) {
+    release_host_twins(program, program->kernel_count);
     return dlrt_error(DLRT_STATUS_OUT_OF_MEMORY, "dlrt_model_create: out of host memory");
+  }
   model->program = program;
   status = allocate_tables(model);
   if (!status)
@@ -206,6 +217,7 @@ void dlrt_model_destroy(dlrt_model *model) {
   free(model->arg_params);
   free(model->launch_first_arg);
   free(model->launch_functions);
+  release_host_twins(model->program, model->program->kernel_count);
   free(model);
 }
 

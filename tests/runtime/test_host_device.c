@@ -175,7 +175,15 @@ static void test_registry(void **state) {
   dlrt_kernel kernel;
   assert_int_equal(dlrt_host_kernel_lookup_kernel("dlrt_test_block_sum", &kernel), 0);
   assert_int_equal(kernel.shared_bytes, SAMPLE_BLOCK * sizeof(float));
+  /* two models share the entry; it goes with the last one (twins may be freed JIT code) */
+  dlrt_model *second = NULL;
+  assert_int_equal(dlrt_model_create(sample_program(), &options, &second), DLRT_STATUS_OK);
   dlrt_model_destroy(model);
+  assert_non_null(dlrt_host_kernel_lookup("dlrt_test_block_sum"));
+  dlrt_model_destroy(second);
+  assert_null(dlrt_host_kernel_lookup("dlrt_test_block_sum"));
+  /* the application's own registrations stay */
+  assert_ptr_equal(dlrt_host_kernel_lookup("dlrt_test_registry_kernel"), fn);
   assert_int_equal(dlrt_dtype_size(DLRT_DTYPE_BF16), 2);
   assert_int_equal(dlrt_dtype_size(DLRT_DTYPE_COUNT), 0);
 }
