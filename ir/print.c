@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Side files place every constant at a multiple of this, so loaders may map them. */
 enum { SIDE_FILE_ALIGNMENT = 64, DEFAULT_INLINE_LIMIT = 64 };
@@ -227,6 +228,11 @@ static void print_element(FILE *out, ir_dtype dtype, const unsigned char *at) {
 /* Appends `bytes` to the side file at the next aligned offset; returns that offset. */
 static int write_side_data(printer *p, const void *data, uint64_t bytes, uint64_t *out_offset) {
   if (!p->side) {
+    /* A new file rather than truncating the old one: the graph being printed may have been
+     * read from that very file, and its constants still point into a mapping of it. */
+    if (unlink(p->side_path) != 0 && errno != ENOENT)
+      return dl_error(p->diag, "%s: cannot replace side file for constants: %s", p->side_path,
+                      strerror(errno));
     p->side = fopen(p->side_path, "wb");
     if (!p->side)
       return dl_error(p->diag, "%s: cannot create side file for constants: %s", p->side_path,

@@ -257,6 +257,32 @@ static void test_elided_dump_round_trips(void **state) {
   ir_graph_destroy(graph);
 }
 
+/* Printing a parsed graph over the side file it was read from replaces the file instead of
+ * truncating the mapping its constants point into (which would crash with SIGBUS). */
+static void test_reprint_over_own_side_file(void **state) {
+  ir_graph *graph = build_rich_graph();
+  char *first = print_into(graph, WORK "/self");
+  dl_diag diag;
+  dl_diag_init(&diag);
+  ir_graph *parsed = dl_text_parse_string(first, strlen(first), "self.dlir", WORK "/self", &diag);
+  expect_no_errors(&diag);
+  size_t before_length, after_length;
+  char *before = read_all(WORK "/self/side.bin", &before_length);
+  char *second = print_into(parsed, WORK "/self");
+  assert_string_equal(first, second);
+  char *after = read_all(WORK "/self/side.bin", &after_length);
+  assert_int_equal(before_length, after_length);
+  assert_memory_equal(before, after, before_length);
+  assert_memory_equal(ir_graph_find_value(parsed, "big")->data, big_weights, sizeof(big_weights));
+  free(before);
+  free(after);
+  free(first);
+  free(second);
+  ir_graph_destroy(parsed);
+  dl_diag_deinit(&diag);
+  ir_graph_destroy(graph);
+}
+
 /* The fuzz seed corpus is hand-written .dlir: each file must be valid and round-trip. */
 static void test_seed_corpus_parses_and_round_trips(void **state) {
   const char *folder = DLCC_SOURCE_DIR "/tests/fuzz/text_parser";
@@ -295,6 +321,7 @@ int main(void) {
       cmocka_unit_test(test_parse_file_resolves_side_file_next_to_it),
       cmocka_unit_test(test_elided_dump_round_trips),
       cmocka_unit_test(test_seed_corpus_parses_and_round_trips),
+      cmocka_unit_test(test_reprint_over_own_side_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
