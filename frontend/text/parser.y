@@ -22,6 +22,10 @@ int text_yylex(TEXT_YYSTYPE *value, TEXT_YYLTYPE *location, yyscan_t scanner);
 static void text_yyerror(TEXT_YYLTYPE *location, yyscan_t scanner, text_parser *state,
                          const char *message) {
   (void)scanner;
+  /* Bison's stack limit (YYMAXDEPTH) is reached by deep region nesting long before memory
+   * runs out, so say that. */
+  if (strcmp(message, "memory exhausted") == 0)
+    message = "regions nested too deeply for the parser (or out of memory)";
   text_error_at(state, (text_location){location->first_line, location->first_column}, "%s",
                 message);
 }

@@ -225,6 +225,23 @@ static void test_unaligned_side_file_offset_is_copied(void **state) {
   dl_diag_deinit(&diag);
 }
 
+/* Nesting beyond the parser's stack gives a clear message, not a crash or a vague one. */
+static void test_too_deep_nesting_is_reported(void **state) {
+  enum { LEVELS = 5000 };
+  size_t capacity = (size_t)LEVELS * 64 + 256, used = 0;
+  char *text = malloc(capacity);
+  used += (size_t)snprintf(text, capacity, HEAD "  input %%x: f32[1]\n");
+  for (int i = 0; i < LEVELS; i++)
+    used += (size_t)snprintf(text + used, capacity - used,
+                             "%%g%d: f32[1] = dl.group(%%x) { ^(%%p%d: f32[1]):\n", i, i);
+  dl_diag diag;
+  dl_diag_init(&diag);
+  assert_null(dl_text_parse_string(text, used, "deep.dlir", NULL, &diag));
+  assert_non_null(strstr(dl_diag_message(&diag, 0), "regions nested too deeply"));
+  dl_diag_deinit(&diag);
+  free(text);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_each_bad_input_gives_one_located_message),
@@ -232,6 +249,7 @@ int main(void) {
       cmocka_unit_test(test_missing_file_names_the_path),
       cmocka_unit_test(test_every_truncation_fails_cleanly),
       cmocka_unit_test(test_unaligned_side_file_offset_is_copied),
+      cmocka_unit_test(test_too_deep_nesting_is_reported),
   };
   return cmocka_run_group_tests(tests, make_work_folder, NULL);
 }
