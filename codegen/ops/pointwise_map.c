@@ -21,10 +21,12 @@ static bool vectorizable(const pw_broadcast *plan, int64_t count, vector_access 
     int64_t inner = plan->strides[k][plan->rank - 1];
     if (inner != 0 && inner != 1)
       return false;
-    for (int d = 0; d + 1 < plan->rank; d++)
+    access[k] = inner == 1 ? ACCESS_CONTIGUOUS : ACCESS_SPLAT;
+    /* A contiguous group starts at an aligned element only if every outer stride keeps
+     * it there; a splat reads one element and needs no alignment. */
+    for (int d = 0; d + 1 < plan->rank && inner == 1; d++)
       if (plan->strides[k][d] % VECTOR_WIDTH != 0)
         return false;
-    access[k] = inner == 1 ? ACCESS_CONTIGUOUS : ACCESS_SPLAT;
   }
   return true;
 }

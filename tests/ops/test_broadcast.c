@@ -210,26 +210,41 @@ static void test_variadic(void **state) {
     free(data[k]);
 }
 
+static void run_where(shape cs, shape xs, shape ys, shape out);
+
 static void test_where(void **state) {
   (void)state;
   const shape cs = {2, {5, 1}}, xs = {1, {40}}, ys = {0, {0}}, out = {2, {5, 40}};
+  run_where(cs, xs, ys, out); /* column condition: splat per group of 4 */
+  const shape cs2 = {2, {5, 40}}, ys2 = {2, {1, 40}};
+  run_where(cs2, xs, ys2, out); /* bool condition read 4 bytes at a time */
+  const shape cs3 = {1, {3}}, xs3 = {2, {5, 3}}, out3 = {2, {5, 3}};
+  run_where(cs3, xs3, ys, out3); /* scalar path */
+}
+
+static void run_where(shape cs, shape xs, shape ys, shape out) {
+  int64_t nc = pt_count(cs.rank, cs.dims), nx = pt_count(xs.rank, xs.dims), ny = pt_count(ys.rank, ys.dims);
+  int64_t n = pt_count(out.rank, out.dims);
   ir_graph *graph = ir_graph_create("where");
   ir_value *in[3] = {pt_input(graph, "c", IR_DTYPE_BOOL, cs.rank, cs.dims),
                      pt_input(graph, "x", IR_DTYPE_F32, xs.rank, xs.dims),
                      pt_input(graph, "y", IR_DTYPE_F32, ys.rank, ys.dims)};
   ir_node *node = pt_node(graph, IR_OP_WHERE, in, 3, 1);
   pt_infer(graph, node);
-  const uint8_t condition[5] = {1, 0, 0, 1, 1};
-  float *x = pt_random_alloc(40, 5, -1, 1), y = 42.0f;
-  const void *inputs[3] = {condition, x, &y};
+  uint8_t *condition = malloc((size_t)nc);
+  for (int64_t i = 0; i < nc; i++)
+    condition[i] = (uint8_t)((i * 7 + i / 3) % 3 == 0);
+  float *x = pt_random_alloc((size_t)nx, 5, -1, 1), *y = pt_random_alloc((size_t)ny, 6, 10, 11);
+  const void *inputs[3] = {condition, x, y};
   void *outputs[1];
   pt_run(graph, node, inputs, outputs);
-  float expected[200];
-  for (int i = 0; i < 200; i++)
-    expected[i] = condition[broadcast_offset(&out, &cs, i)] ? x[i % 40] : y;
-  pt_expect_close(outputs[0], expected, 200, 0, 0);
+  float *expected = malloc((size_t)n * sizeof(float));
+  for (int64_t i = 0; i < n; i++)
+    expected[i] = condition[broadcast_offset(&out, &cs, i)] ? x[broadcast_offset(&out, &xs, i)]
+                                                           : y[broadcast_offset(&out, &ys, i)];
+  pt_expect_close(outputs[0], expected, (size_t)n, 0, 0);
   pt_check_ptx(graph, node);
-  free(outputs[0]), free(x);
+  free(outputs[0]), free(x), free(y), free(condition), free(expected);
   ir_graph_destroy(graph);
 }
 
@@ -251,11 +266,13 @@ static void test_vector_path_choice(void **state) {
   (void)state;
   const shape s2345 = {4, {2, 3, 4, 5}}, s5 = {1, {5}}, scalar = {0, {0}};
   const shape s7x300 = {2, {7, 300}}, s1x300 = {2, {1, 300}}, s3x1 = {2, {3, 1}}, s6 = {1, {6}};
+  const shape s3x300 = {2, {3, 300}}, s3x1x300 = {3, {3, 1, 300}};
   assert_true(vectorized(s2345, s2345));   /* collapses to one run of 120 */
   assert_true(vectorized(scalar, s2345));  /* a splat */
   assert_true(vectorized(s7x300, s1x300)); /* rows of 300 */
   assert_false(vectorized(s2345, s5));     /* rows of 5 straddle groups of 4 */
-  assert_false(vectorized(s3x1, s1x300));  /* column operand: stride 1 across rows */
+  assert_true(vectorized(s3x1, s1x300));   /* column operand: one value per group */
+  assert_true(vectorized(s3x300, s3x1x300)); /* both sides broadcast, rows of 300 */
   assert_false(vectorized(s6, s6));        /* 6 is not a multiple of 4 */
 }
 

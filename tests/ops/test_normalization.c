@@ -40,6 +40,8 @@ static void test_batch_normalization(void **state) {
   run_batch_norm(4, image, 1e-5f);
   run_batch_norm(2, flat, 1e-3f);
   run_batch_norm(4, one_by_one, 1e-5f);
+  const int64_t aligned[4] = {2, 3, 4, 6}; /* planes of 24: 4 elements a thread, splat params */
+  run_batch_norm(4, aligned, 1e-5f);
 }
 
 typedef struct layer_norm_case {
