@@ -56,6 +56,9 @@ static int check_default_opset(onnx_import *import) {
 }
 
 static int check_model(onnx_import *import, const Onnx__ModelProto *model) {
+  /* Any byte string that happens to be valid protobuf (an empty file, say) unpacks. */
+  if (!model->has_ir_version && !model->graph)
+    return onnx_error(import, "not a valid ONNX model (no ir_version and no graph)");
   if (!model->has_ir_version || model->ir_version < ONNX_MIN_IR_VERSION)
     return onnx_error(import, "unsupported ONNX IR version %lld (dlcc needs %d or newer)",
                       (long long)model->ir_version, ONNX_MIN_IR_VERSION);

@@ -225,6 +225,15 @@ static unsigned char *read_file(const char *path, size_t *out_size) {
   return data;
 }
 
+static void test_empty_input(void **state) {
+  (void)state;
+  dl_diag diag;
+  dl_diag_init(&diag);
+  assert_null(dl_onnx_import_memory("", 0, "empty.onnx", NULL, NULL, &diag));
+  assert_true(has_message(&diag, "empty.onnx: not a valid ONNX model"));
+  dl_diag_deinit(&diag);
+}
+
 /* Every prefix of a model fails cleanly (or, rarely, still parses as a smaller model). */
 static void test_truncated_models(void **state) {
   (void)state;
@@ -286,6 +295,7 @@ int main(void) {
       cmocka_unit_test(test_graph_structure_errors),
       cmocka_unit_test(test_symbolic_dims_and_bindings),
       cmocka_unit_test(test_legacy_forms),
+      cmocka_unit_test(test_empty_input),
       cmocka_unit_test(test_truncated_models),
       cmocka_unit_test(test_bit_flipped_models),
   };
