@@ -6,7 +6,9 @@
 
 #define B (kb_llvm_builder(kb))
 
-enum { SHARED_STRIDE = TG_TILE_M + 1 }; /* one pad word: column-wise stores hit 16 banks */
+/* Rows of the staged slices are padded by 4 words: row starts stay 16-byte aligned for the
+ * vector reads, and a warp's stores down a column spread over 8 banks instead of 1. */
+enum { SHARED_STRIDE = TG_TILE_M + 4 };
 _Static_assert(TG_TILE_M == TG_TILE_N, "A and B slices share one shared-memory layout");
 _Static_assert(TG_TILE_M *TG_TILE_K % TG_THREADS == 0, "whole loads per thread");
 
@@ -82,47 +84,70 @@ static void stage_slice(kernel_builder *kb, const tiled_gemm_desc *desc, const t
   }
 }
 
-/* acc[i][j] += A[ty + 16 i][kk] * B[kk][tx + 16 j] over the 16 staged kk. */
-static void multiply_slices(kernel_builder *kb, kb_var *acc, LLVMValueRef shared_a,
+static LLVMTypeRef vector4(kernel_builder *kb) {
+  return LLVMVectorType(LLVMFloatTypeInContext(kb_context(kb)), TG_MICRO);
+}
+
+/* The 4 consecutive floats at shared[index] (16-byte aligned: one ld.shared.v4 on NVPTX,
+ * one SSE load on the host). */
+static LLVMValueRef load_vector4(kernel_builder *kb, LLVMValueRef shared, LLVMValueRef index) {
+  LLVMValueRef wide = LLVMBuildSExt(B, index, LLVMInt64TypeInContext(kb_context(kb)), "");
+  LLVMValueRef at =
+      LLVMBuildInBoundsGEP2(B, LLVMFloatTypeInContext(kb_context(kb)), shared, &wide, 1, "");
+  LLVMValueRef value = LLVMBuildLoad2(B, vector4(kb), at, "");
+  LLVMSetAlignment(value, 16);
+  return value;
+}
+
+static LLVMValueRef splat(kernel_builder *kb, LLVMValueRef vector, int lane) {
+  LLVMValueRef lanes[TG_MICRO];
+  for (int i = 0; i < TG_MICRO; i++)
+    lanes[i] = tg_i32(kb, lane);
+  return LLVMBuildShuffleVector(B, vector, LLVMGetUndef(vector4(kb)),
+                                LLVMConstVector(lanes, TG_MICRO), "");
+}
+
+/* acc[i] (a row of 4 columns) += A[4 ty + i][kk] * B[kk][4 tx .. 4 tx + 3] over the 16
+ * staged kk: two vector loads and four vector multiply-adds per kk. */
+static void multiply_slices(kernel_builder *kb, kb_var *const *acc, LLVMValueRef shared_a,
                             LLVMValueRef shared_b) {
   LLVMValueRef t = kb_linear_thread_index(kb);
-  LLVMValueRef ty = LLVMBuildLShr(B, t, tg_i32(kb, 4), "ty");
-  LLVMValueRef tx = LLVMBuildAnd(B, t, tg_i32(kb, 15), "tx");
-  LLVMValueRef sums = kb_var_load(kb, acc);
-  LLVMValueRef lanes[TG_MICRO * TG_MICRO];
-  for (int i = 0; i < TG_MICRO * TG_MICRO; i++)
-    lanes[i] = LLVMBuildExtractElement(B, sums, tg_i32(kb, i), "");
+  LLVMValueRef ty4 = LLVMBuildShl(B, LLVMBuildLShr(B, t, tg_i32(kb, 4), ""), tg_i32(kb, 2), "");
+  LLVMValueRef tx4 = LLVMBuildShl(B, LLVMBuildAnd(B, t, tg_i32(kb, 15), ""), tg_i32(kb, 2), "");
+  LLVMValueRef rows[TG_MICRO];
+  for (int i = 0; i < TG_MICRO; i++)
+    rows[i] = kb_var_load(kb, acc[i]);
+  LLVMTypeRef v4 = vector4(kb);
   for (int kk = 0; kk < TG_TILE_K; kk++) {
-    LLVMValueRef a[TG_MICRO], b[TG_MICRO];
+    LLVMValueRef a =
+        load_vector4(kb, shared_a, LLVMBuildAdd(B, ty4, tg_i32(kb, kk * SHARED_STRIDE), ""));
+    LLVMValueRef b =
+        load_vector4(kb, shared_b, LLVMBuildAdd(B, tx4, tg_i32(kb, kk * SHARED_STRIDE), ""));
     for (int i = 0; i < TG_MICRO; i++) {
-      LLVMValueRef row = LLVMBuildAdd(B, ty, tg_i32(kb, kk * SHARED_STRIDE + 16 * i), "");
-      LLVMValueRef col = LLVMBuildAdd(B, tx, tg_i32(kb, kk * SHARED_STRIDE + 16 * i), "");
-      a[i] = tg_load_f32(kb, shared_a, row);
-      b[i] = tg_load_f32(kb, shared_b, col);
+      LLVMValueRef args[3] = {splat(kb, a, i), b, rows[i]};
+      rows[i] = kb_intrinsic(kb, "llvm.fmuladd", v4, &v4, 1, args, 3);
     }
-    for (int i = 0; i < TG_MICRO; i++)
-      for (int j = 0; j < TG_MICRO; j++)
-        lanes[i * TG_MICRO + j] = tg_fmuladd(kb, a[i], b[j], lanes[i * TG_MICRO + j]);
   }
-  for (int i = 0; i < TG_MICRO * TG_MICRO; i++)
-    sums = LLVMBuildInsertElement(B, sums, lanes[i], tg_i32(kb, i), "");
-  kb_var_store(kb, acc, sums);
+  for (int i = 0; i < TG_MICRO; i++)
+    kb_var_store(kb, acc[i], rows[i]);
 }
 
 static void store_micro_tile(kernel_builder *kb, const tiled_gemm_desc *desc,
-                             const tile_geometry *g, kb_var *acc) {
+                             const tile_geometry *g, kb_var *const *acc) {
   LLVMValueRef t = kb_linear_thread_index(kb);
-  LLVMValueRef row0 = LLVMBuildAdd(B, g->m0, LLVMBuildLShr(B, t, tg_i32(kb, 4), ""), "row0");
-  LLVMValueRef col0 = LLVMBuildAdd(B, g->n0, LLVMBuildAnd(B, t, tg_i32(kb, 15), ""), "col0");
-  LLVMValueRef sums = kb_var_load(kb, acc);
+  LLVMValueRef ty4 = LLVMBuildShl(B, LLVMBuildLShr(B, t, tg_i32(kb, 4), ""), tg_i32(kb, 2), "");
+  LLVMValueRef tx4 = LLVMBuildShl(B, LLVMBuildAnd(B, t, tg_i32(kb, 15), ""), tg_i32(kb, 2), "");
+  LLVMValueRef row0 = LLVMBuildAdd(B, g->m0, ty4, "row0");
+  LLVMValueRef col0 = LLVMBuildAdd(B, g->n0, tx4, "col0");
   for (int i = 0; i < TG_MICRO; i++) {
-    LLVMValueRef row = LLVMBuildAdd(B, row0, tg_i32(kb, 16 * i), "row");
+    LLVMValueRef row = LLVMBuildAdd(B, row0, tg_i32(kb, i), "row");
+    LLVMValueRef sums = kb_var_load(kb, acc[i]);
     for (int j = 0; j < TG_MICRO; j++) {
-      LLVMValueRef col = LLVMBuildAdd(B, col0, tg_i32(kb, 16 * j), "col");
+      LLVMValueRef col = LLVMBuildAdd(B, col0, tg_i32(kb, j), "col");
       LLVMValueRef inside =
           LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSLT, row, tg_i32(kb, desc->m), ""),
                        LLVMBuildICmp(B, LLVMIntSLT, col, tg_i32(kb, desc->n), ""), "");
-      LLVMValueRef value = LLVMBuildExtractElement(B, sums, tg_i32(kb, i * TG_MICRO + j), "");
+      LLVMValueRef value = LLVMBuildExtractElement(B, sums, tg_i32(kb, j), "");
       kb_if_begin(kb, inside);
       desc->store_c(kb, desc->user, g->batch, row, col, value);
       kb_if_end(kb);
@@ -141,8 +166,11 @@ static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc) {
       .n0 = LLVMBuildMul(B, kb_block_index(kb, KB_X), tg_i32(kb, TG_TILE_N), "n0"),
       .batch = kb_block_index(kb, KB_Z),
   };
-  kb_var *acc = kb_thread_var(kb, LLVMVectorType(f32, TG_MICRO * TG_MICRO), "acc");
-  kb_var_store(kb, acc, LLVMConstNull(LLVMVectorType(f32, TG_MICRO * TG_MICRO)));
+  kb_var *acc[TG_MICRO];
+  for (int i = 0; i < TG_MICRO; i++) {
+    acc[i] = kb_thread_var(kb, vector4(kb), "acc");
+    kb_var_store(kb, acc[i], LLVMConstNull(vector4(kb)));
+  }
   int64_t k_tiles = (desc->k + TG_TILE_K - 1) / TG_TILE_K;
   LLVMValueRef kt = kb_uniform_for_begin(kb, tg_i32(kb, 0), tg_i32(kb, k_tiles), tg_i32(kb, 1));
   g.k0 = LLVMBuildMul(B, kt, tg_i32(kb, TG_TILE_K), "k0");

@@ -9,9 +9,9 @@
 #include "codegen/ops/op_lowering.h"
 
 /* One block computes a 64x64 tile of C; the K loop stages 16-deep slices of A and B in
- * shared memory; each of the 256 threads accumulates a 4x4 register micro-tile whose rows
- * and columns are 16 apart (so a warp reads consecutive shared words and stores
- * consecutive output columns). */
+ * shared memory; thread (ty, tx) of the 16x16 threads accumulates the 4x4 register
+ * micro-tile at rows 4ty.., columns 4tx.., reading each staged row as one 4-wide vector
+ * (a broadcast for A, a contiguous 256-byte run per half-warp for B). */
 enum {
   TG_TILE_M = 64,
   TG_TILE_N = 64,
