@@ -14,7 +14,8 @@ section() { printf '\n%s== %s ==%s\n' "$bold" "$*" "$plain"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
 
 section "Generating example ONNX models (tests/models/generate_all.py)"
-"${PYTHON:-$build/venv/bin/python}" "$source_dir/tests/models/generate_all.py" "$models" >/dev/null
+python=${PYTHON:-$build/venv/bin/python}
+"$python" "$source_dir/tests/models/generate_all.py" "$models" >/dev/null
 ls "$models"/*.onnx | sed "s|^$build/||"
 
 cd "$source_dir"
@@ -31,6 +32,24 @@ done
 
 section "Passes at work on ResNet-18 (--time-passes)"
 "$dlcc" inspect "$models/resnet18.onnx" -O2 --time-passes --verify-each -o "$out/resnet18.dlir"
+
+section "Running the ONNX MLP on the host device, checked against onnxruntime"
+run_dir=$out/run
+rm -rf "$run_dir"
+input_name=$("$python" -c 'import onnx, sys; print(onnx.load(sys.argv[1]).graph.input[0].name)' "$models/mlp.onnx")
+if "$dlcc" run "$models/mlp.onnx" --device=host --input "$input_name=$models/mlp.input.npy" \
+  --output-dir "$run_dir" 2>"$out/run.err"; then
+  "$python" - "$run_dir" "$models/mlp.output.npy" <<'PY'
+import glob, sys
+import numpy as np
+produced = np.load(sorted(glob.glob(f"{sys.argv[1]}/*.npy"))[0])
+expected = np.load(sys.argv[2])
+print(f"max |dlcc - onnxruntime| = {np.max(np.abs(produced - expected)):.3g} over {expected.size} values")
+PY
+else
+  echo "dlcc run cannot run this model yet (work in progress); it said:"
+  head -n 4 "$out/run.err" | sed 's/^/  /'
+fi
 
 section "Pictures and dumps"
 "$dlcc" inspect "$models/resnet18.onnx" -O2 --format=dot -o "$out/resnet18.dot"
