@@ -171,7 +171,8 @@ static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc) {
     acc[i] = kb_thread_var(kb, vector4(kb), "acc");
     kb_var_store(kb, acc[i], LLVMConstNull(vector4(kb)));
   }
-  int64_t k_tiles = (desc->k + TG_TILE_K - 1) / TG_TILE_K;
+  /* An empty C needs no loads (and an empty A or B has no element to clamp onto). */
+  int64_t k_tiles = desc->m && desc->n ? (desc->k + TG_TILE_K - 1) / TG_TILE_K : 0;
   LLVMValueRef kt = kb_uniform_for_begin(kb, tg_i32(kb, 0), tg_i32(kb, k_tiles), tg_i32(kb, 1));
   g.k0 = LLVMBuildMul(B, kt, tg_i32(kb, TG_TILE_K), "k0");
   stage_slice(kb, desc, &g, shared_a, 1);

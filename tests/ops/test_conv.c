@@ -257,6 +257,24 @@ static void test_pointwise_and_resnet_sized(void **state) {
                           .label = "ResNet 1x64x56x56 3x3"});
 }
 
+static void test_three_d_is_reported(void **state) {
+  (void)state;
+  ir_graph *graph = ir_graph_create("conv3d");
+  int64_t x_dims[5] = {1, 2, 4, 4, 4}, w_dims[5] = {4, 2, 3, 3, 3};
+  ir_value *inputs[2] = {ir_graph_add_input(graph, "x", ir_type_make(IR_DTYPE_F32, 5, x_dims)),
+                         ir_graph_add_input(graph, "w", ir_type_make(IR_DTYPE_F32, 5, w_dims))};
+  ir_node *node = ir_graph_add_node(graph, NULL, IR_OP_CONV, "volume", inputs, 2, NULL, 1);
+  dense_infer(graph, node);
+  dl_diag diag;
+  dl_diag_init(&diag);
+  void *outputs[1] = {NULL};
+  assert_int_equal(op_harness_run(graph, node, NULL, outputs, &diag), -1);
+  assert_non_null(strstr(dl_diag_message(&diag, 0), "'volume' (Conv)"));
+  assert_non_null(strstr(dl_diag_message(&diag, 0), "3-D"));
+  dl_diag_deinit(&diag);
+  ir_graph_destroy(graph);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_same_padding_with_bias),
@@ -266,6 +284,7 @@ int main(void) {
       cmocka_unit_test(test_depthwise),
       cmocka_unit_test(test_one_d_and_auto_pad),
       cmocka_unit_test(test_pointwise_and_resnet_sized),
+      cmocka_unit_test(test_three_d_is_reported),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

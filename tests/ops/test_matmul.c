@@ -90,6 +90,8 @@ static void test_ragged_edges(void **state) {
   check_matmul(2, (int64_t[]){67, 37}, 2, (int64_t[]){37, 71}, (int64_t[]){67, 71}, 2, 0, NULL);
   check_matmul(2, (int64_t[]){1, 5}, 2, (int64_t[]){5, 3}, (int64_t[]){1, 3}, 2, 0, NULL);
   check_matmul(2, (int64_t[]){130, 17}, 2, (int64_t[]){17, 1}, (int64_t[]){130, 1}, 2, 0, NULL);
+  /* K = 0: every output is an empty sum. */
+  check_matmul(2, (int64_t[]){3, 0}, 2, (int64_t[]){0, 4}, (int64_t[]){3, 4}, 2, 0, NULL);
 }
 
 static void test_batched(void **state) {
