@@ -3,10 +3,18 @@
 # of an optimized model, a one-line summary of each, and a picture of ResNet-18's graph.
 set -euo pipefail
 source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Usage: scripts/demo.sh [BUILD_DIR] [OUT_DIR]. Without OUT_DIR, models go to BUILD_DIR/models
+# (where the tests find them too) and results to BUILD_DIR/demo; with it, both go under OUT_DIR.
 build=$(cd "${1:-build}" && pwd)
 dlcc=$build/tools/dlcc/dlcc
-models=$build/models
-out=$build/demo
+if [ -n "${2:-}" ]; then
+  mkdir -p "$2"
+  out=$(cd "$2" && pwd)
+  models=$out/models
+else
+  out=$build/demo
+  models=$build/models
+fi
 mkdir -p "$out"
 
 if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold= plain=; fi
