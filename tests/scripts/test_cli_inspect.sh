@@ -52,6 +52,10 @@ contains "$WORK_DIR/joined.dlir" 'graph "mlp"'
 # -O1 removed the inference-mode Dropout.
 lacks "$WORK_DIR/joined.dlir" 'Dropout'
 
+# "-o -" is standard output, as with compilers: same text, no file named "-".
+(cd "$WORK_DIR" && "$DLCC" inspect "$model" -o -) | cmp -s - "$WORK_DIR/stdout.dlir" || fail "-o - differs from stdout"
+[ ! -e "$WORK_DIR/-" ] && [ ! -e "$WORK_DIR/-.bin" ] || fail "-o - wrote a file named '-'"
+
 # --stats: one summary line on stderr, stdout unchanged.
 "$DLCC" inspect "$model" --stats >"$WORK_DIR/stats.out" 2>"$WORK_DIR/stats.err" || fail "--stats failed"
 contains "$WORK_DIR/stats.err" "^graph 'mlp': 1 input, 1 output, 5 nodes \(Dropout 1, Gemm 2, Relu 1, Softmax 1\), 4 constants \(268 B\)$"

@@ -105,6 +105,8 @@ int inspect_options_parse(int argc, char **argv, inspect_options *out) {
       out->model_path = argument;
     }
   }
+  if (out->output_path && strcmp(out->output_path, "-") == 0)
+    out->output_path = NULL; /* "-o -": standard output, as compilers do */
   if (!out->help && !out->model_path)
     return bad_option("%s", "no model given: dlcc inspect MODEL.onnx|MODEL.dlir");
   return 0;
