@@ -128,7 +128,12 @@ static int output_names(onnx_import *import, const Onnx__NodeProto *proto, int i
     count = 1;
   for (int i = 0; i < count; i++) {
     const char *name = onnx_text(proto->output[i]);
-    names[i] = *name ? name : NULL;
+    /* Unnamed optional outputs get names after the node, which read better than "vN". */
+    names[i] = *name ? name
+                     : ir_graph_unique_name(
+                           import->graph,
+                           ir_arena_printf(import->graph->arena, "%s.output%d",
+                                           onnx_node_display_name(import, proto, index), i));
     if (*name && ir_graph_find_value(import->graph, name))
       return onnx_node_error(import, proto, index, "output '%s' is already defined", name);
   }

@@ -41,11 +41,16 @@ int onnx_expand_softmax(onnx_import *import, const Onnx__NodeProto *proto, int i
                            "tensor with symbolic dimensions");
   char part[512];
   snprintf(part, sizeof(part), "%s/flatten", name);
-  ir_node *flatten = add_node(import, IR_OP_FLATTEN, part, &input, 1, NULL);
+  char value_name[512];
+  snprintf(value_name, sizeof(value_name), "%s.flattened", proto->output[0]);
+  ir_node *flatten = add_node(import, IR_OP_FLATTEN, part, &input, 1,
+                              ir_graph_unique_name(import->graph, value_name));
   if (!flatten || ir_node_set_int(import->graph, flatten, "axis", legacy_axis(proto)) != 0 ||
       onnx_finish_node(import, flatten) != 0)
     return -1;
-  ir_node *softmax = add_node(import, IR_OP_SOFTMAX, name, flatten->outputs, 1, NULL);
+  snprintf(value_name, sizeof(value_name), "%s.softmax_2d", proto->output[0]);
+  ir_node *softmax = add_node(import, IR_OP_SOFTMAX, name, flatten->outputs, 1,
+                              ir_graph_unique_name(import->graph, value_name));
   if (!softmax || ir_node_set_int(import->graph, softmax, "axis", 1) != 0 ||
       onnx_finish_node(import, softmax) != 0)
     return -1;
