@@ -2,7 +2,20 @@
 #include "ir/json.h"
 
 #include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
+
+/* cJSON keeps numbers as doubles, exact only up to 2^53; larger integers (INT64_MAX as
+ * "to the end" in Slice-like attributes) are written as raw digits so readers get them exactly. */
+static cJSON *int_json(int64_t value) {
+  const int64_t exact_limit = (int64_t)1 << 53;
+  if (value > -exact_limit && value < exact_limit)
+    return cJSON_CreateNumber((double)value);
+  char digits[32];
+  snprintf(digits, sizeof(digits), "%" PRId64, value);
+  return cJSON_CreateRaw(digits);
+}
 
 static cJSON *shape_json(const ir_graph *graph, const ir_type *type) {
   cJSON *shape = cJSON_CreateArray();
@@ -10,7 +23,7 @@ static cJSON *shape_json(const ir_graph *graph, const ir_type *type) {
     int64_t dim = type->dims[i];
     int symbol = ir_dim_is_static(dim) ? -1 : ir_dim_symbol_index(dim);
     if (symbol < 0)
-      cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)dim));
+      cJSON_AddItemToArray(shape, int_json(dim));
     else if (symbol < graph->num_symbols)
       cJSON_AddItemToArray(shape, cJSON_CreateString(graph->symbols[symbol]));
     else
@@ -31,7 +44,7 @@ static cJSON *constant_json(const ir_graph *graph, const ir_value *value) {
   cJSON *constant = tensor_json(graph, value);
   int64_t bytes = 0;
   if (ir_type_byte_size(&value->type, &bytes))
-    cJSON_AddNumberToObject(constant, "bytes", (double)bytes);
+    cJSON_AddItemToObject(constant, "bytes", int_json(bytes));
   else
     cJSON_AddNullToObject(constant, "bytes");
   cJSON_AddBoolToObject(constant, "elided", value->data == NULL);
@@ -41,7 +54,7 @@ static cJSON *constant_json(const ir_graph *graph, const ir_value *value) {
 static cJSON *attribute_json(const ir_attr *attr) {
   cJSON *list;
   switch (attr->kind) {
-  case IR_ATTR_INT: return cJSON_CreateNumber((double)attr->as.i);
+  case IR_ATTR_INT: return int_json(attr->as.i);
   case IR_ATTR_FLOAT: return cJSON_CreateNumber(attr->as.f);
   case IR_ATTR_STRING: return cJSON_CreateString(attr->as.s ? attr->as.s : "");
   case IR_ATTR_DTYPE: return cJSON_CreateString(ir_dtype_name(attr->as.dtype));
@@ -50,7 +63,7 @@ static cJSON *attribute_json(const ir_attr *attr) {
   case IR_ATTR_INTS:
     list = cJSON_CreateArray();
     for (int i = 0; list && i < attr->count; i++)
-      cJSON_AddItemToArray(list, cJSON_CreateNumber((double)attr->as.ints[i]));
+      cJSON_AddItemToArray(list, int_json(attr->as.ints[i]));
     return list;
   }
   return cJSON_CreateNull();

@@ -12,7 +12,7 @@ dlir 1
 graph "fused" {
   symbol batch
   input %x: f32[batch,4]
-  %g: f32[batch,4] = dl.group(%x) {schedule: string = "tile"} name "fused_0" {
+  %g: f32[batch,4] = dl.group(%x) {schedule: string = "tile", big: ints = [9223372036854775807, -9223372036854775808, 3], half: float = 0.5, kinds: strings = ["a", "b"], to: dtype = f16} name "fused_0" {
   ^(%p: f32[batch,4]):
     %s: f32[batch,4] = Relu(%p) name "relu"
     yield %s
@@ -56,7 +56,10 @@ group = json.load(open(f"{work}/group.json"))
 assert group["symbols"] == ["batch"]
 assert group["inputs"][0]["shape"] == ["batch", 4]
 node = group["nodes"][0]
-assert node["op"] == "dl.group" and node["attributes"] == {"schedule": "tile"}
+assert node["op"] == "dl.group", node["op"]
+# Every attribute kind, and 64-bit integers exactly (not rounded through a double).
+assert node["attributes"] == {"schedule": "tile", "big": [2**63 - 1, -2**63, 3], "half": 0.5,
+                              "kinds": ["a", "b"], "to": "f16"}, node["attributes"]
 assert node["body"]["params"] == [{"name": "p", "dtype": "f32", "shape": ["batch", 4]}]
 assert [n["name"] for n in node["body"]["nodes"]] == ["relu"]
 assert node["body"]["results"] == ["s"]
