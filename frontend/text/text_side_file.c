@@ -32,7 +32,8 @@ static void release_mapping(void *context) {
 /* Opens and maps `path`; on failure adds a message naming `ref` and the resolved path. */
 static int map_file(text_parser *parser, ir_graph *graph, text_side_file *file, const char *path,
                     text_location loc) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is rejected just below). */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return text_error_at(parser, loc, "cannot open side file \"%s\" (looked at %s): %s", file->ref,
                          path, strerror(errno));
