@@ -93,6 +93,33 @@ static void test_arithmetic_broadcasting(void **state) {
   run_binary(IR_OP_POW, s2345, s5);
 }
 
+/* Negative bases with integral exponents (Pow(x - mean, 2) in decomposed LayerNorms), a
+ * constant exponent of another dtype (i32). */
+static void test_pow_negative_base(void **state) {
+  (void)state;
+  const int64_t dims[2] = {4, 8}, row[1] = {8};
+  const float exponents_f[8] = {2, 3, 1, 0, -1, 2, 3, 0.5f};
+  const int32_t exponents_i[8] = {2, 3, 1, 0, -1, 2, 3, 4};
+  for (int integral = 0; integral < 2; integral++) {
+    ir_graph *graph = ir_graph_create("pow");
+    ir_value *in[2] = {pt_input(graph, "x", IR_DTYPE_F32, 2, dims),
+                       pt_constant(graph, "y", integral ? IR_DTYPE_I32 : IR_DTYPE_F32, 1, row,
+                                   integral ? (const void *)exponents_i : (const void *)exponents_f)};
+    ir_node *node = pt_node(graph, IR_OP_POW, in, 2, 1);
+    pt_infer(graph, node);
+    float *x = pt_random_alloc(32, 9, -3, 3), expected[32];
+    for (int i = 0; i < 32; i++)
+      expected[i] = (float)pow(x[i], integral ? (double)exponents_i[i % 8] : (double)exponents_f[i % 8]);
+    const void *inputs[2] = {x, NULL};
+    void *outputs[1];
+    pt_run(graph, node, inputs, outputs);
+    pt_expect_close(outputs[0], expected, 32, PT_RTOL, PT_ATOL); /* NaN for x<0, y=0.5 too */
+    pt_check_ptx(graph, node);
+    free(outputs[0]), free(x);
+    ir_graph_destroy(graph);
+  }
+}
+
 static void test_comparisons(void **state) {
   (void)state;
   const shape s = {2, {9, 33}}, row = {2, {1, 33}}, column = {2, {9, 1}};
@@ -297,6 +324,7 @@ static void test_int64_vectorized(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_arithmetic_broadcasting),
+      cmocka_unit_test(test_pow_negative_base),
       cmocka_unit_test(test_comparisons),
       cmocka_unit_test(test_many_blocks),
       cmocka_unit_test(test_integer_arithmetic),
