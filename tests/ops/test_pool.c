@@ -139,10 +139,30 @@ static void test_average_pool(void **state) {
     run_pool(&cases[i]);
 }
 
+static void test_unsupported_is_an_error(void **state) {
+  (void)state;
+  const int64_t dims[4] = {1, 2, 6, 6}, kernel[2] = {2, 2};
+  ir_graph *graph = ir_graph_create("pool_errors");
+  ir_value *x = pt_input(graph, "x", IR_DTYPE_F32, 4, dims);
+  ir_node *node = pt_node(graph, IR_OP_MAX_POOL, &x, 1, 2);
+  ir_node_set_ints(graph, node, "kernel_shape", kernel, 2);
+  ir_node_set_int(graph, node, "storage_order", 1);
+  pt_infer(graph, node);
+  pt_expect_lower_error(graph, node, "storage_order=1");
+  ir_value *q = pt_input(graph, "q", IR_DTYPE_U8, 4, dims);
+  ir_node *quantized = pt_node(graph, IR_OP_MAX_POOL, &q, 1, 1);
+  ir_node_set_ints(graph, quantized, "kernel_shape", kernel, 2);
+  pt_infer(graph, quantized);
+  assert_false(lower_pool_supports(IR_OP_MAX_POOL, IR_DTYPE_U8));
+  pt_expect_lower_error(graph, quantized, "no kernel for MaxPool on u8");
+  ir_graph_destroy(graph);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_max_pool),
       cmocka_unit_test(test_average_pool),
+      cmocka_unit_test(test_unsupported_is_an_error),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -150,6 +150,18 @@ static void test_max_propagates_nan(void **state) {
   ir_graph_destroy(graph);
 }
 
+/* Unsupported cases fail with a message naming the node and op, not a crash. */
+static void test_integer_input_is_an_error(void **state) {
+  (void)state;
+  const int64_t dims[2] = {3, 40};
+  ir_graph *graph = ir_graph_create("int_reduce");
+  ir_value *x = pt_input(graph, "x", IR_DTYPE_I64, 2, dims);
+  ir_node *node = pt_node(graph, IR_OP_REDUCE_SUM, &x, 1, 1);
+  pt_infer(graph, node);
+  pt_expect_lower_error(graph, node, "node 'ReduceSum' (ReduceSum): no kernel for ReduceSum on i64");
+  ir_graph_destroy(graph);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_contiguous_rows),
@@ -157,6 +169,7 @@ int main(void) {
       cmocka_unit_test(test_all_axes_and_noop),
       cmocka_unit_test(test_global_pools),
       cmocka_unit_test(test_max_propagates_nan),
+      cmocka_unit_test(test_integer_input_is_an_error),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
