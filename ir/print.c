@@ -21,6 +21,7 @@ typedef struct printer {
   const char *side_path; /* NULL: large constants are elided */
   const char *side_ref;
   FILE *side; /* opened on the first large constant */
+  bool side_failed;
   uint64_t side_offset;
   int nodes_printed; /* pre-order index, which is the id the parser gives the next node */
   int failed;
@@ -227,6 +228,9 @@ static void print_element(FILE *out, ir_dtype dtype, const unsigned char *at) {
 
 /* Appends `bytes` to the side file at the next aligned offset; returns that offset. */
 static int write_side_data(printer *p, const void *data, uint64_t bytes, uint64_t *out_offset) {
+  if (p->side_failed)
+    return -1; /* reported once, at the first failure */
+  p->side_failed = true;
   if (!p->side) {
     /* A new file rather than truncating the old one: the graph being printed may have been
      * read from that very file, and its constants still point into a mapping of it. */
@@ -243,6 +247,7 @@ static int write_side_data(printer *p, const void *data, uint64_t bytes, uint64_
       (SIDE_FILE_ALIGNMENT - p->side_offset % SIDE_FILE_ALIGNMENT) % SIDE_FILE_ALIGNMENT;
   if (fwrite(zeros, 1, padding, p->side) != padding || fwrite(data, 1, bytes, p->side) != bytes)
     return dl_error(p->diag, "%s: cannot write side file for constants", p->side_path);
+  p->side_failed = false;
   *out_offset = p->side_offset + padding;
   p->side_offset = *out_offset + bytes;
   return 0;

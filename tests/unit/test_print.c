@@ -188,11 +188,13 @@ static void test_unwritable_side_file_is_an_error(void **state) {
   ir_graph *graph = ir_graph_create("w");
   float large[32] = {0};
   ir_graph_add_constant_copy(graph, "w", ir_type_make(IR_DTYPE_F32, 1, (int64_t[]){32}), large);
+  ir_graph_add_constant_copy(graph, "v", ir_type_make(IR_DTYPE_F32, 1, (int64_t[]){32}), large);
   ir_print_options options = {.side_file_path = "/nonexistent-folder/x.bin"};
   dl_diag diag;
   dl_diag_init(&diag);
   assert_null(ir_print_to_string(graph, &options, &diag));
   assert_non_null(strstr(dl_diag_message(&diag, 0), "/nonexistent-folder/x.bin"));
+  assert_int_equal(diag.count, 1); /* one message, not one per constant */
   dl_diag_deinit(&diag);
   ir_graph_destroy(graph);
 }
