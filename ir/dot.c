@@ -26,12 +26,18 @@ static const char *input_role(ir_op op, int index) {
   static const char *const BATCH_NORM[] = {"X", "scale", "B", "mean", "var"};
   static const char *const LAYER_NORM[] = {"X", "scale", "B"};
   switch (op) {
-  case IR_OP_CONV: return index < 3 ? CONV[index] : NULL;
-  case IR_OP_GEMM: return index < 3 ? GEMM[index] : NULL;
-  case IR_OP_MATMUL: return index == 1 ? "W" : NULL;
-  case IR_OP_BATCH_NORMALIZATION: return index < 5 ? BATCH_NORM[index] : NULL;
-  case IR_OP_LAYER_NORMALIZATION: return index < 3 ? LAYER_NORM[index] : NULL;
-  default: return NULL;
+  case IR_OP_CONV:
+    return index < 3 ? CONV[index] : NULL;
+  case IR_OP_GEMM:
+    return index < 3 ? GEMM[index] : NULL;
+  case IR_OP_MATMUL:
+    return index == 1 ? "W" : NULL;
+  case IR_OP_BATCH_NORMALIZATION:
+    return index < 5 ? BATCH_NORM[index] : NULL;
+  case IR_OP_LAYER_NORMALIZATION:
+    return index < 3 ? LAYER_NORM[index] : NULL;
+  default:
+    return NULL;
   }
 }
 
@@ -56,8 +62,8 @@ static const ir_value *drawn_source(const ir_value *value, const ir_node **out_n
         return value;
       }
       const ir_region *body = producer->body;
-      value = value->producer_index < body->num_results ? body->results[value->producer_index]
-                                                         : NULL;
+      value =
+          value->producer_index < body->num_results ? body->results[value->producer_index] : NULL;
     } else {
       return NULL; /* a constant, or a value without producer */
     }
@@ -72,8 +78,8 @@ static void write_source_id(FILE *out, const ir_value *value, const ir_node *nod
     fprintf(out, "v%d", value->id);
 }
 
-static void write_edge(FILE *out, const ir_graph *graph, const ir_value *value,
-                       const char *target, int indent) {
+static void write_edge(FILE *out, const ir_graph *graph, const ir_value *value, const char *target,
+                       int indent) {
   const ir_node *source_node;
   const ir_value *source = drawn_source(value, &source_node);
   if (!source)
@@ -171,8 +177,7 @@ static void write_inputs_and_outputs(FILE *out, const ir_graph *graph) {
   char type[160], target[32];
   for (int i = 0; i < graph->body.num_params; i++) {
     const ir_value *input = graph->body.params[i];
-    fprintf(out, "  v%d [shape=invhouse, style=filled, fillcolor=\"#d5e8d4\", label=\"",
-            input->id);
+    fprintf(out, "  v%d [shape=invhouse, style=filled, fillcolor=\"#d5e8d4\", label=\"", input->id);
     write_escaped(out, input->name);
     fputs("\\n", out);
     write_escaped(out, ir_format_type(graph, &input->type, type, sizeof(type)));
@@ -199,12 +204,13 @@ static void write_inputs_and_outputs(FILE *out, const ir_graph *graph) {
 int ir_dot_graph(const ir_graph *graph, FILE *out, dl_diag *diag) {
   fputs("digraph \"", out);
   write_escaped(out, graph->name);
-  fputs("\" {\n"
-        "  rankdir=TB;\n"
-        "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f5f5f5\", fontname=\"Helvetica\", "
-        "fontsize=10];\n"
-        "  edge [fontname=\"Helvetica\", fontsize=8];\n",
-        out);
+  fputs(
+      "\" {\n"
+      "  rankdir=TB;\n"
+      "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f5f5f5\", fontname=\"Helvetica\", "
+      "fontsize=10];\n"
+      "  edge [fontname=\"Helvetica\", fontsize=8];\n",
+      out);
   write_inputs_and_outputs(out, graph);
   write_region(out, graph, &graph->body, 2);
   write_node_edges(out, graph);

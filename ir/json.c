@@ -54,12 +54,18 @@ static cJSON *constant_json(const ir_graph *graph, const ir_value *value) {
 static cJSON *attribute_json(const ir_attr *attr) {
   cJSON *list;
   switch (attr->kind) {
-  case IR_ATTR_INT: return int_json(attr->as.i);
-  case IR_ATTR_FLOAT: return cJSON_CreateNumber(attr->as.f);
-  case IR_ATTR_STRING: return cJSON_CreateString(attr->as.s ? attr->as.s : "");
-  case IR_ATTR_DTYPE: return cJSON_CreateString(ir_dtype_name(attr->as.dtype));
-  case IR_ATTR_STRINGS: return cJSON_CreateStringArray(attr->as.strings, attr->count);
-  case IR_ATTR_FLOATS: return cJSON_CreateFloatArray(attr->as.floats, attr->count);
+  case IR_ATTR_INT:
+    return int_json(attr->as.i);
+  case IR_ATTR_FLOAT:
+    return cJSON_CreateNumber(attr->as.f);
+  case IR_ATTR_STRING:
+    return cJSON_CreateString(attr->as.s ? attr->as.s : "");
+  case IR_ATTR_DTYPE:
+    return cJSON_CreateString(ir_dtype_name(attr->as.dtype));
+  case IR_ATTR_STRINGS:
+    return cJSON_CreateStringArray(attr->as.strings, attr->count);
+  case IR_ATTR_FLOATS:
+    return cJSON_CreateFloatArray(attr->as.floats, attr->count);
   case IR_ATTR_INTS:
     list = cJSON_CreateArray();
     for (int i = 0; list && i < attr->count; i++)
@@ -72,8 +78,8 @@ static cJSON *attribute_json(const ir_attr *attr) {
 static cJSON *names_json(ir_value *const *values, int count) {
   cJSON *names = cJSON_CreateArray();
   for (int i = 0; names && i < count; i++)
-    cJSON_AddItemToArray(names, values[i] ? cJSON_CreateString(values[i]->name)
-                                          : cJSON_CreateNull());
+    cJSON_AddItemToArray(names,
+                         values[i] ? cJSON_CreateString(values[i]->name) : cJSON_CreateNull());
   return names;
 }
 
@@ -112,7 +118,8 @@ static cJSON *region_nodes_json(const ir_graph *graph, const ir_region *region) 
 static cJSON *graph_json(const ir_graph *graph) {
   cJSON *json = cJSON_CreateObject();
   cJSON_AddStringToObject(json, "name", graph->name ? graph->name : "");
-  cJSON_AddItemToObject(json, "symbols", cJSON_CreateStringArray(graph->symbols, graph->num_symbols));
+  cJSON_AddItemToObject(json, "symbols",
+                        cJSON_CreateStringArray(graph->symbols, graph->num_symbols));
   cJSON *inputs = cJSON_AddArrayToObject(json, "inputs");
   for (int i = 0; inputs && i < graph->body.num_params; i++)
     cJSON_AddItemToArray(inputs, tensor_json(graph, graph->body.params[i]));

@@ -23,7 +23,7 @@ typedef struct dl_pass {
 #undef PASS
 
 int dl_pass_count(void);
-const dl_pass *dl_pass_at(int index); /* NULL when out of range */
+const dl_pass *dl_pass_at(int index);          /* NULL when out of range */
 const dl_pass *dl_pass_find(const char *name); /* NULL when unknown */
 /* "fold-constants, eliminate-identity, dce": every pass name, for error messages. */
 const char *dl_pass_names(void);

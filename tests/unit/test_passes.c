@@ -43,7 +43,8 @@ static bool has_constant(const ir_graph *graph, const ir_value *value) {
 
 static ir_value *bool_constant(ir_graph *graph, const char *name, bool value) {
   uint8_t byte = value;
-  ir_value *constant = ir_graph_add_constant_copy(graph, name, ir_type_scalar(IR_DTYPE_BOOL), &byte);
+  ir_value *constant =
+      ir_graph_add_constant_copy(graph, name, ir_type_scalar(IR_DTYPE_BOOL), &byte);
   assert_non_null(constant);
   return constant;
 }
@@ -122,8 +123,9 @@ static ir_node *relu_group(ir_graph *graph, ir_value *input, bool with_identity)
   ir_value *result = relu->outputs[0];
   if (with_identity) {
     const char *identity_names[] = {"t"};
-    result = ir_graph_add_node(graph, body, IR_OP_IDENTITY, "inner_id", &result, 1,
-                               identity_names, 1)->outputs[0];
+    result =
+        ir_graph_add_node(graph, body, IR_OP_IDENTITY, "inner_id", &result, 1, identity_names, 1)
+            ->outputs[0];
   }
   ir_region_add_result(graph, body, result);
   return group;
@@ -147,7 +149,8 @@ static void dce_removes_dead_chains_and_constants(void **state) {
   float data[3] = {1, 2, 3};
   ir_value *used = ir_graph_add_constant_copy(graph, "used", type_of(graph, "f32[3]"), data);
   ir_value *unused = ir_graph_add_constant_copy(graph, "unused", type_of(graph, "f32[3]"), data);
-  ir_value *dead_only = ir_graph_add_constant_copy(graph, "dead_only", type_of(graph, "f32[3]"), data);
+  ir_value *dead_only =
+      ir_graph_add_constant_copy(graph, "dead_only", type_of(graph, "f32[3]"), data);
   ir_node *add = node_of(graph, IR_OP_ADD, 1, 2, x, used);
   ir_node *dead = node_of(graph, IR_OP_MUL, 1, 2, add->outputs[0], dead_only);
   ir_node *dead_tail = node_of(graph, IR_OP_EXP, 1, 1, dead->outputs[0]);

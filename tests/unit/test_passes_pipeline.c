@@ -97,7 +97,8 @@ static void verify_each_catches_the_pass_that_broke_the_graph(void **state) {
   (void)state;
   ir_graph *graph = small_graph();
   const dl_pass breaker = {"break-types", "test pass", break_types};
-  dl_pipeline pipeline = {.passes = {dl_pass_find("dce"), &breaker, dl_pass_find("dce")}, .count = 3};
+  dl_pipeline pipeline = {.passes = {dl_pass_find("dce"), &breaker, dl_pass_find("dce")},
+                          .count = 3};
   dl_diag diag;
   dl_diag_init(&diag);
   dl_pipeline_options without = {0};
@@ -137,8 +138,8 @@ static char *run_with_log(const char *print_after, bool time_passes) {
   size_t length = 0;
   FILE *log = open_memstream(&text, &length);
   assert_non_null(log);
-  dl_pipeline_options options = {.print_ir_after = print_after, .time_passes = time_passes,
-                                 .verify_each = true, .log = log};
+  dl_pipeline_options options = {
+      .print_ir_after = print_after, .time_passes = time_passes, .verify_each = true, .log = log};
   assert_int_equal(dl_pipeline_run(&pipeline, graph, &options, &diag), 0);
   fclose(log);
   dl_diag_deinit(&diag);

@@ -96,9 +96,15 @@ static int write_output(const ir_graph *graph, const inspect_options *options, d
   }
   int status;
   switch (options->format) {
-  case INSPECT_FORMAT_DOT: status = ir_dot_graph(graph, out, diag); break;
-  case INSPECT_FORMAT_JSON: status = ir_json_graph(graph, out, diag); break;
-  default: status = write_text(graph, out, options, diag); break;
+  case INSPECT_FORMAT_DOT:
+    status = ir_dot_graph(graph, out, diag);
+    break;
+  case INSPECT_FORMAT_JSON:
+    status = ir_json_graph(graph, out, diag);
+    break;
+  default:
+    status = write_text(graph, out, options, diag);
+    break;
   }
   if (fflush(out) != 0 || ferror(out))
     status = -1;
@@ -124,11 +130,11 @@ static int inspect(const inspect_options *options, dl_diag *diag) {
                              .time_passes = options->time_passes,
                              .log = stderr};
   if (options->verify_each && ir_verify_graph(graph, diag) != 0)
-    exit_code = cli_fail(CLI_EXIT_BAD_INPUT, diag, "model '%s' is invalid as loaded",
-                         options->model_path);
+    exit_code =
+        cli_fail(CLI_EXIT_BAD_INPUT, diag, "model '%s' is invalid as loaded", options->model_path);
   else if (dl_pipeline_run(&pipeline, graph, &run, diag) != 0)
-    exit_code = cli_fail(CLI_EXIT_BAD_INPUT, diag, "cannot optimize model '%s'",
-                         options->model_path);
+    exit_code =
+        cli_fail(CLI_EXIT_BAD_INPUT, diag, "cannot optimize model '%s'", options->model_path);
   else
     exit_code = write_output(graph, options, diag);
   if (exit_code == CLI_EXIT_OK && options->stats)

@@ -6,14 +6,18 @@
 
 enum { INSPECT_MAX_DIMS = 64 };
 
-typedef enum inspect_format { INSPECT_FORMAT_TEXT, INSPECT_FORMAT_DOT, INSPECT_FORMAT_JSON } inspect_format;
+typedef enum inspect_format {
+  INSPECT_FORMAT_TEXT,
+  INSPECT_FORMAT_DOT,
+  INSPECT_FORMAT_JSON
+} inspect_format;
 
 typedef struct inspect_options {
   const char *model_path;
   const char *output_path; /* NULL: stdout */
   inspect_format format;
-  int opt_level;           /* -O0 (default for inspect: show the model as imported) .. -O3 */
-  const char *pass_list;   /* --passes=a,b (replaces the -O pipeline); NULL: none given */
+  int opt_level;         /* -O0 (default for inspect: show the model as imported) .. -O3 */
+  const char *pass_list; /* --passes=a,b (replaces the -O pipeline); NULL: none given */
   const char *print_ir_after;
   bool elide_constants;
   bool verify_each;
