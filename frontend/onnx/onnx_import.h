@@ -26,4 +26,10 @@ dl_onnx_import_memory(const void *data, size_t size, const char *display_name,
                       const char *base_dir /* for external data; NULL: refuse external data */,
                       const dl_onnx_options *options, dl_diag *diag);
 
+/* Reads a serialized ONNX TensorProto (a .pb file as in ONNX test data, or an input given
+ * to `dlcc run`) into memory of `arena`: its type and little-endian element data. Returns
+ * 0, or -1 after adding a message naming the file. External data is refused. */
+int dl_onnx_read_tensor_file(const char *path, ir_arena *arena, ir_type *out_type,
+                             const void **out_data, dl_diag *diag);
+
 #endif

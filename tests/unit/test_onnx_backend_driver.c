@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,15 +18,55 @@
 #include "frontend/onnx/onnx_import.h"
 #include "ir/verify.h"
 
-/* Classifies one import: ok (imported and verified), unsupported (a message says so)
- * or error; writes the first relevant message into `message`. */
+/* Compares the types of the graph's inputs and outputs with the reference tensors of
+ * the model's test_data_set_0 (input_N.pb, output_N.pb) where they exist; adds a
+ * message for each difference. Returns 0 when all agree. */
+static int check_reference_types(const char *model_path, ir_graph *graph, dl_diag *diag) {
+  char folder[4096];
+  snprintf(folder, sizeof(folder), "%s", model_path);
+  char *slash = strrchr(folder, '/');
+  if (slash)
+    *slash = 0;
+  int status = 0;
+  for (int kind = 0; kind < 2; kind++) {
+    const ir_region *body = &graph->body;
+    int count = kind == 0 ? body->num_params : body->num_results;
+    for (int i = 0; i < count; i++) {
+      const ir_value *value = kind == 0 ? body->params[i] : body->results[i];
+      char path[4200];
+      snprintf(path, sizeof(path), "%s/test_data_set_0/%s_%d.pb", folder,
+               kind == 0 ? "input" : "output", i);
+      if (access(path, R_OK) != 0 || !ir_type_is_static(&value->type))
+        continue;
+      ir_type reference;
+      const void *data;
+      if (dl_onnx_read_tensor_file(path, graph->arena, &reference, &data, diag) != 0) {
+        status = -1;
+        continue;
+      }
+      if (!ir_type_equal(&reference, &value->type)) {
+        char want[128], got[128];
+        ir_type_format(&reference, NULL, want, sizeof(want));
+        ir_type_format(&value->type, NULL, got, sizeof(got));
+        status = dl_error(diag, "%s: %s '%s' has type %s but the reference %s is %s", model_path,
+                          kind == 0 ? "input" : "output", value->name, got, path, want);
+      }
+    }
+  }
+  return status;
+}
+
+/* Classifies one import: ok (imported, verified, types agreeing with the reference
+ * data), unsupported (a message says so) or error; writes the first relevant message
+ * into `message`. */
 static const char *classify(const char *path, char *message, size_t size) {
   dl_diag diag;
   dl_diag_init(&diag);
   const char *status;
   ir_graph *graph = dl_onnx_import_file(path, NULL, &diag);
   if (graph) {
-    status = ir_verify_graph(graph, &diag) == 0 ? "ok" : "error";
+    bool verified = ir_verify_graph(graph, &diag) == 0;
+    status = verified && check_reference_types(path, graph, &diag) == 0 ? "ok" : "error";
   } else {
     status = diag.count ? "error" : "error-without-message";
     for (int i = 0; i < diag.count; i++)
@@ -106,6 +147,32 @@ static void test_foreign_domain_is_unsupported(void **state) {
   assert_non_null(strstr(message, "com.example"));
 }
 
+/* TensorProto{dims: [2], data_type: FLOAT, float_data: [1.5, -2]} */
+static void test_read_tensor_file(void **state) {
+  (void)state;
+  static const unsigned char tensor[] = {0x08, 0x02, 0x10, 0x01, 0x22, 0x08, 0x00,
+                                         0x00, 0xc0, 0x3f, 0x00, 0x00, 0x00, 0xc0};
+  char path[4096];
+  snprintf(path, sizeof(path), "%s/tensor.pb", DLCC_TEST_WORK_DIR);
+  write_file(path, tensor, sizeof(tensor));
+  ir_arena *arena = ir_arena_create();
+  dl_diag diag;
+  dl_diag_init(&diag);
+  ir_type type;
+  const void *data = NULL;
+  assert_int_equal(dl_onnx_read_tensor_file(path, arena, &type, &data, &diag), 0);
+  assert_int_equal(type.dtype, IR_DTYPE_F32);
+  assert_int_equal(type.rank, 1);
+  assert_int_equal(type.dims[0], 2);
+  assert_true(((const float *)data)[0] == 1.5f && ((const float *)data)[1] == -2.0f);
+  /* Truncated: an error naming the file. */
+  write_file(path, tensor, sizeof(tensor) - 5);
+  assert_int_equal(dl_onnx_read_tensor_file(path, arena, &type, &data, &diag), -1);
+  assert_non_null(strstr(dl_diag_message(&diag, 0), "tensor.pb"));
+  dl_diag_deinit(&diag);
+  ir_arena_destroy(arena);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--classify") == 0) {
     for (int i = 2; i < argc; i++)
@@ -118,6 +185,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_garbage_is_an_error),
       cmocka_unit_test(test_missing_file_is_an_error),
       cmocka_unit_test(test_foreign_domain_is_unsupported),
+      cmocka_unit_test(test_read_tensor_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

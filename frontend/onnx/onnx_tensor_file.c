@@ -1,0 +1,79 @@
+/* Standalone tensors: a serialized TensorProto file (.pb) read into caller-owned arena
+ * memory, through the same checks as initializers. */
+#include "onnx_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void release_tensor(void *tensor) { onnx__tensor_proto__free_unpacked(tensor, NULL); }
+
+/* Reads a whole file into malloc'ed memory; NULL with a message on failure. */
+static unsigned char *read_whole_file(const char *path, size_t *out_size, dl_diag *diag) {
+  FILE *file = fopen(path, "rb");
+  if (!file) {
+    dl_error(diag, "%s: cannot open: %s", path, strerror(errno));
+    return NULL;
+  }
+  size_t capacity = 1 << 16, size = 0;
+  unsigned char *data = malloc(capacity);
+  while (data) {
+    size += fread(data + size, 1, capacity - size, file);
+    if (size < capacity)
+      break;
+    unsigned char *grown = capacity < ((size_t)1 << 40) ? realloc(data, capacity * 2) : NULL;
+    if (!grown) {
+      free(data);
+      data = NULL;
+      break;
+    }
+    data = grown;
+    capacity *= 2;
+  }
+  bool failed = ferror(file);
+  fclose(file);
+  if (!data || failed) {
+    free(data);
+    dl_error(diag, "%s: cannot read the file", path);
+    return NULL;
+  }
+  *out_size = size;
+  return data;
+}
+
+int dl_onnx_read_tensor_file(const char *path, ir_arena *arena, ir_type *out_type,
+                             const void **out_data, dl_diag *diag) {
+  size_t size = 0;
+  unsigned char *bytes = read_whole_file(path, &size, diag);
+  if (!bytes)
+    return -1;
+  Onnx__TensorProto *tensor = onnx__tensor_proto__unpack(NULL, size, bytes);
+  free(bytes);
+  if (!tensor)
+    return dl_error(diag, "%s: not a valid ONNX tensor (protobuf parse failed)", path);
+  /* A scratch graph owns the conversions; the result is copied into the caller's arena. */
+  ir_graph *scratch = ir_graph_create("tensor");
+  if (!scratch || ir_arena_adopt(scratch->arena, tensor, release_tensor) != 0) {
+    if (!scratch)
+      release_tensor(tensor);
+    ir_graph_destroy(scratch);
+    return dl_error(diag, "%s: out of memory", path);
+  }
+  onnx_import import = {.graph = scratch, .diag = diag, .display_name = path};
+  const char *name = tensor->name && *tensor->name ? tensor->name : "tensor";
+  const void *data = NULL;
+  int64_t bytes_needed = 0;
+  int status = onnx_tensor_contents(&import, tensor, name, out_type, &data);
+  if (status == 0) {
+    ir_type_byte_size(out_type, &bytes_needed);
+    void *copy = ir_arena_alloc(arena, bytes_needed ? (size_t)bytes_needed : 1);
+    if (!copy)
+      status = onnx_error(&import, "tensor '%s': out of memory", name);
+    else if (bytes_needed)
+      memcpy(copy, data, (size_t)bytes_needed);
+    *out_data = copy;
+  }
+  ir_graph_destroy(scratch);
+  return status;
+}
