@@ -54,6 +54,9 @@ expect 1 "--dim applies to ONNX models only" -- inspect "$model" --dim batch=2
 # Output that cannot be written: exit 2 (environment), naming the file.
 expect 2 "^dlcc: error: cannot write '$WORK_DIR/no/such/dir/out.dlir'" -- \
   inspect "$model" -o "$WORK_DIR/no/such/dir/out.dlir"
+# The side file cannot be made (a folder has its name): exit 2, naming the side file.
+mkdir -p "$WORK_DIR/side/out.dlir.bin"
+expect 2 "out\.dlir\.bin: cannot remove the old side file" -- inspect "$model" -o "$WORK_DIR/side/out.dlir"
 if [ -w /dev/full ]; then
   expect 2 "cannot write '/dev/full'" -- inspect "$model" --elide-constants -o /dev/full
   expect 2 "cannot write '/dev/full'" -- inspect "$model" --format=json -o /dev/full
