@@ -53,7 +53,8 @@ static int lookup_functions(cuda_device *cuda, const dlrt_program *program) {
         cuda->driver.cuModuleGetFunction(&function->function, cuda->module, kernel->name);
     if (result != CUDA_SUCCESS) {
       char what[160];
-      snprintf(what, sizeof what, "(kernel '%s' is not in the PTX)", kernel->name);
+      snprintf(what, sizeof what, "(looking up kernel '%s' in the sm_%d PTX)", kernel->name,
+               cuda->sm_version);
       return dlrt_cuda_error(&cuda->driver, result, "cuModuleGetFunction", what);
     }
     if (kernel->dynamic_shared_bytes > DEFAULT_DYNAMIC_SHARED_LIMIT)

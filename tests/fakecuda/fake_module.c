@@ -1,6 +1,6 @@
-/* Fake driver modules and launches: `.entry NAME(params)` is parsed out of the PTX, each
- * entry is bound to libdlrt's registered host twin, and a launch runs that twin over the
- * grid (block by block) after recording what was launched. */
+/* Fake driver modules and launches: `.entry NAME(params)` is parsed out of the PTX, an
+ * entry is bound to libdlrt's registered host twin when cuModuleGetFunction asks for it, and
+ * a launch runs that twin over the grid (block by block) after recording what was launched. */
 #include <ctype.h>
 #include <dlfcn.h>
 #include <stdio.h>
@@ -122,13 +122,6 @@ static CUresult parse_module(const char *ptx, struct CUmod_st *module, char *log
       return CUDA_ERROR_INVALID_PTX;
     }
     cursor += consumed;
-    if (find_twin(function) != 0) {
-      char message[256];
-      snprintf(message, sizeof message,
-               "ptxas fatal   : (fakecuda) no host twin registered for .entry %s", function->name);
-      write_log(log, size, message);
-      return CUDA_ERROR_INVALID_PTX;
-    }
     module->function_count++;
   }
   return CUDA_SUCCESS;
@@ -174,7 +167,7 @@ FAKE_EXPORT CUresult cuModuleLoadDataEx(CUmodule *out_module, const void *image,
     return result;
   }
   char info[160];
-  snprintf(info, sizeof info, "ptxas info    : (fakecuda) %d entries bound to host twins",
+  snprintf(info, sizeof info, "ptxas info    : (fakecuda) %d entries parsed",
            module->function_count);
   write_log(info_log, info_size, info);
   fake_object_add(module, free_module);
@@ -199,6 +192,10 @@ FAKE_EXPORT CUresult cuModuleGetFunction(CUfunction *out_function, CUmodule modu
     return CUDA_ERROR_INVALID_VALUE;
   for (int i = 0; i < module->function_count; i++)
     if (strcmp(module->functions[i].name, name) == 0) {
+      /* Bound now, as a real driver resolves entries: a module may hold kernels that no
+       * program of this process uses. An entry without host code cannot run here. */
+      if (!module->functions[i].twin.host_fn && find_twin(&module->functions[i]) != 0)
+        return CUDA_ERROR_NOT_FOUND;
       *out_function = &module->functions[i];
       return CUDA_SUCCESS;
     }

@@ -161,16 +161,18 @@ static void test_cuda_module_selection(void **state) {
   assert_no_leaks();
 }
 
-/* A PTX entry with no host twin anywhere: the fake's JIT rejects it, log included. */
-static void test_cuda_jit_log(void **state) {
+/* PTX without the program's kernels: the lookup fails, naming the kernel; nothing leaks. */
+static void test_cuda_kernel_missing(void **state) {
   static const char ptx[] = ".version 7.0\n.target sm_80\n.address_size 64\n"
                             ".visible .entry dlrt_test_unknown(.param .u64 p)\n{ ret; }\n";
   dlrt_ptx_module modules[] = {{80, ptx}};
   dlrt_program program = sample_program_with_modules(modules, 1);
   dlrt_model *model = NULL;
   assert_int_equal(dlrt_model_create(&program, &cuda_options, &model), DLRT_STATUS_MODULE_LOAD);
-  assert_non_null(
-      strstr(dlrt_last_error(), "no host twin registered for .entry dlrt_test_unknown"));
+  assert_non_null(strstr(dlrt_last_error(),
+                         "cuModuleGetFunction failed: CUDA_ERROR_NOT_FOUND (named symbol not "
+                         "found) (looking up kernel 'dlrt_test_vector_add' in the sm_80 PTX)"));
+  assert_null(model);
   assert_no_leaks();
 }
 
@@ -451,7 +453,7 @@ int main(void) {
       cmocka_unit_test_setup(test_cuda_results_and_launches, setup),
       cmocka_unit_test_setup(test_cuda_run_device, setup),
       cmocka_unit_test_setup(test_cuda_module_selection, setup),
-      cmocka_unit_test_setup(test_cuda_jit_log, setup),
+      cmocka_unit_test_setup(test_cuda_kernel_missing, setup),
       cmocka_unit_test_setup(test_auto_device, setup),
       cmocka_unit_test_setup(test_fault_injection_every_entry_point, setup),
       cmocka_unit_test_setup(test_staging_chunks, setup),
