@@ -42,7 +42,8 @@ int dl_pipeline_for_level(int level, dl_pipeline *out, dl_diag *diag);
 int dl_pipeline_parse(const char *list, dl_pipeline *out, dl_diag *diag);
 
 typedef struct dl_pipeline_options {
-  /* Pass name, or "all", after which the graph is printed as text IR to `log`; NULL: none. */
+  /* Pass names (comma-separated), or "all", after which the graph is printed as text IR to
+   * `log`; NULL: none. */
   const char *print_ir_after;
   bool verify_each; /* run ir_verify_graph after every pass */
   bool time_passes; /* write a per-pass time table to `log` at the end */

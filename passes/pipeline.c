@@ -55,9 +55,21 @@ static double seconds_now(void) {
   return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
 }
 
+/* Whether `name` is one of the comma-separated names of `list`. */
+static bool list_has(const char *list, const char *name) {
+  size_t length = strlen(name);
+  for (const char *at = list; at;) {
+    size_t item = strcspn(at, ",");
+    if (item == length && strncmp(at, name, length) == 0)
+      return true;
+    at = at[item] ? at + item + 1 : NULL;
+  }
+  return false;
+}
+
 static bool should_print_after(const dl_pipeline_options *options, const dl_pass *pass) {
   const char *wanted = options->print_ir_after;
-  return wanted && options->log && (strcmp(wanted, "all") == 0 || strcmp(wanted, pass->name) == 0);
+  return wanted && options->log && (strcmp(wanted, "all") == 0 || list_has(wanted, pass->name));
 }
 
 static void write_time_table(FILE *log, const dl_pipeline *pipeline, const double *seconds) {

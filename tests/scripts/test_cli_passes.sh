@@ -66,7 +66,8 @@ contains "$WORK_DIR/unknown.err" "unknown pass 'frobnicate' \(known passes: fold
 inspect empty 1 "$model" --passes=dce,,dce
 contains "$WORK_DIR/empty.err" "empty or overlong pass name"
 inspect bad_after 1 "$model" --print-ir-after=nope
-contains "$WORK_DIR/bad_after.err" "unknown pass 'nope' in --print-ir-after \(known passes: fold-constants, eliminate-identity, dce, or all\)"
+contains "$WORK_DIR/bad_after.err" "^dlcc: error: bad --print-ir-after list"
+contains "$WORK_DIR/bad_after.err" "unknown pass 'nope' \(known passes: fold-constants, eliminate-identity, dce\)"
 
 # --print-ir-after=P prints the text IR to stderr after P only; stdout still has the result.
 inspect after_one 0 "$model" -O2 --print-ir-after=eliminate-identity
@@ -74,6 +75,9 @@ contains "$WORK_DIR/after_one.err" '^# ----- IR after eliminate-identity -----$'
 lacks "$WORK_DIR/after_one.err" 'IR after (fold-constants|dce)'
 contains "$WORK_DIR/after_one.err" 'dead_exp' # dce has not run yet
 lacks "$WORK_DIR/after_one.out" 'dead_exp'
+inspect after_two 0 "$model" -O2 --print-ir-after=dce,fold-constants
+[ "$(grep -c '^# ----- IR after' "$WORK_DIR/after_two.err")" -eq 2 ] || fail "--print-ir-after=dce,fold-constants did not print 2 dumps"
+lacks "$WORK_DIR/after_two.err" 'IR after eliminate-identity'
 inspect after_all 0 "$model" -O2 --print-ir-after=all
 [ "$(grep -c '^# ----- IR after' "$WORK_DIR/after_all.err")" -eq 3 ] || fail "--print-ir-after=all did not print 3 dumps"
 # What it prints is text IR: it parses back (the three dumps split into files).
