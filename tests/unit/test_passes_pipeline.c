@@ -167,6 +167,15 @@ static void print_ir_after_writes_text_ir_to_the_log(void **state) {
   /* Identity is still there after fold-constants, the first pass. */
   assert_non_null(strstr(all, "Identity("));
   free(all);
+  /* A comma list names several passes; a name must match a whole item ("dc" is no pass). */
+  char *two = run_with_log("dce,fold-constants", false);
+  assert_int_equal(count_text(two, "# ----- IR after"), 2);
+  assert_non_null(strstr(two, "IR after fold-constants"));
+  assert_non_null(strstr(two, "IR after dce"));
+  free(two);
+  char *partial = run_with_log("dc,fold", false);
+  assert_string_equal(partial, "");
+  free(partial);
   char *none = run_with_log(NULL, false);
   assert_string_equal(none, "");
   free(none);
