@@ -17,6 +17,11 @@ int text_error_at(text_parser *parser, text_location loc, const char *format, ..
                   message);
 }
 
+_Noreturn void text_scanner_fatal(text_parser *parser, const char *message) {
+  dl_error(parser->diag, "%s: %s", parser->display_name, message);
+  longjmp(*parser->fatal, 1);
+}
+
 int text_list_push(ir_arena *arena, text_list *list, void *item) {
   if (!item)
     return -1;

@@ -3,6 +3,7 @@
 #ifndef DLCC_FRONTEND_TEXT_AST_H
 #define DLCC_FRONTEND_TEXT_AST_H
 
+#include <setjmp.h>
 #include <stdbool.h>
 
 #include "ir/arena.h"
@@ -131,11 +132,15 @@ typedef struct text_parser {
   text_module *module; /* set by a successful parse */
   int column;          /* scanner position */
   int line;
+  jmp_buf *fatal; /* where the scanner's fatal errors unwind to */
 } text_parser;
 
 /* Adds "display_name:line:col: message"; returns -1. */
 int text_error_at(text_parser *parser, text_location loc, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Reports a fatal scanner error (out of memory) and unwinds to parser->fatal. */
+_Noreturn void text_scanner_fatal(text_parser *parser, const char *message);
 
 /* Appends to an arena list; -1 when out of memory. */
 int text_list_push(ir_arena *arena, text_list *list, void *item);

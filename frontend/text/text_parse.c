@@ -34,6 +34,13 @@ ir_graph *dl_text_parse_string(const char *text, size_t length, const char *disp
     dl_error(diag, "%s: out of memory", parser.display_name);
     return NULL;
   }
+  jmp_buf fatal;
+  parser.fatal = &fatal;
+  if (setjmp(fatal) != 0) { /* the scanner ran out of memory; its buffers go with it */
+    text_yylex_destroy(scanner);
+    ir_arena_destroy(parser.arena);
+    return NULL;
+  }
   YY_BUFFER_STATE buffer = text_yy_scan_bytes(text ? text : "", (int)length, scanner);
   int status = text_yyparse(scanner, &parser);
   text_yy_delete_buffer(buffer, scanner);
