@@ -90,29 +90,55 @@ static LLVMValueRef load_weight(kernel_builder *kb, const void *user, LLVMValueR
   return tg_load_f32(kb, kb_param_value(kb, PARAM_W), index);
 }
 
-/* B[k][n] = x[b][group * in_per_group + c][oh * sh - pt + r * dh][ow * sw - pl + s * dw]
- * with k = (c, r, s) and n = (b, oh, ow). */
+/* The implicit GEMM's view of a Conv: the plan plus the column terms of the thread's
+ * staged B column (made once by prepare_column, reused on every K step). */
+typedef struct conv_gemm {
+  conv_plan plan; /* first: the loaders read `user` as a conv_plan */
+  kb_var *image, *top, *left;
+} conv_gemm;
+
+/* Column n = (b, oh, ow): image b, window top-left corner (oh * sh - pt, ow * sw - pl). */
+static void prepare_column(kernel_builder *kb, void *user, LLVMValueRef group, LLVMValueRef col) {
+  (void)group;
+  conv_gemm *gemm = user;
+  LLVMTypeRef i32 = LLVMInt32TypeInContext(kb_context(kb));
+  gemm->image = kb_thread_var(kb, i32, "image");
+  gemm->top = kb_thread_var(kb, i32, "top");
+  gemm->left = kb_thread_var(kb, i32, "left");
+  const conv_plan *plan = &gemm->plan;
+  int64_t plane = plan->out_h * plan->out_w;
+  LLVMValueRef pixel = LLVMBuildURem(B, col, tg_i32(kb, plane), "");
+  LLVMValueRef oh = LLVMBuildUDiv(B, pixel, tg_i32(kb, plan->out_w), "oh");
+  LLVMValueRef ow = LLVMBuildURem(B, pixel, tg_i32(kb, plan->out_w), "ow");
+  kb_var_store(kb, gemm->image, LLVMBuildUDiv(B, col, tg_i32(kb, plane), "b"));
+  kb_var_store(kb, gemm->top,
+               LLVMBuildSub(B, LLVMBuildMul(B, oh, tg_i32(kb, plan->stride_h), ""),
+                            tg_i32(kb, plan->pad_top), ""));
+  kb_var_store(kb, gemm->left,
+               LLVMBuildSub(B, LLVMBuildMul(B, ow, tg_i32(kb, plan->stride_w), ""),
+                            tg_i32(kb, plan->pad_left), ""));
+}
+
+/* B[k][n] = x[b][group * in_per_group + c][top + r * dh][left + s * dw] with k = (c, r, s)
+ * and (b, top, left) from the thread's column (the tiled kernel stages column `col` only
+ * in the thread that prepared it). */
 static LLVMValueRef load_patch(kernel_builder *kb, const void *user, LLVMValueRef group,
                                LLVMValueRef row, LLVMValueRef col) {
-  const conv_plan *plan = user;
-  int64_t window = plan->kernel_h * plan->kernel_w, plane = plan->out_h * plan->out_w;
+  (void)col;
+  const conv_gemm *gemm = user;
+  const conv_plan *plan = &gemm->plan;
+  int64_t window = plan->kernel_h * plan->kernel_w;
   LLVMValueRef c = LLVMBuildUDiv(B, row, tg_i32(kb, window), "c");
   LLVMValueRef tap = LLVMBuildURem(B, row, tg_i32(kb, window), "");
   LLVMValueRef r = LLVMBuildUDiv(B, tap, tg_i32(kb, plan->kernel_w), "r");
   LLVMValueRef s = LLVMBuildURem(B, tap, tg_i32(kb, plan->kernel_w), "s");
-  LLVMValueRef b = LLVMBuildUDiv(B, col, tg_i32(kb, plane), "b");
-  LLVMValueRef pixel = LLVMBuildURem(B, col, tg_i32(kb, plane), "");
-  LLVMValueRef oh = LLVMBuildUDiv(B, pixel, tg_i32(kb, plan->out_w), "oh");
-  LLVMValueRef ow = LLVMBuildURem(B, pixel, tg_i32(kb, plan->out_w), "ow");
-  LLVMValueRef ih = LLVMBuildAdd(B, LLVMBuildMul(B, oh, tg_i32(kb, plan->stride_h), ""),
-                                 LLVMBuildMul(B, r, tg_i32(kb, plan->dilation_h), ""), "");
-  ih = LLVMBuildSub(B, ih, tg_i32(kb, plan->pad_top), "ih");
-  LLVMValueRef iw = LLVMBuildAdd(B, LLVMBuildMul(B, ow, tg_i32(kb, plan->stride_w), ""),
-                                 LLVMBuildMul(B, s, tg_i32(kb, plan->dilation_w), ""), "");
-  iw = LLVMBuildSub(B, iw, tg_i32(kb, plan->pad_left), "iw");
+  LLVMValueRef ih = LLVMBuildAdd(B, kb_var_load(kb, gemm->top),
+                                 LLVMBuildMul(B, r, tg_i32(kb, plan->dilation_h), ""), "ih");
+  LLVMValueRef iw = LLVMBuildAdd(B, kb_var_load(kb, gemm->left),
+                                 LLVMBuildMul(B, s, tg_i32(kb, plan->dilation_w), ""), "iw");
   LLVMValueRef channel =
       LLVMBuildAdd(B, LLVMBuildMul(B, group, tg_i32(kb, plan->in_per_group), ""), c, "");
-  return conv_load_input(kb, plan, b, channel, ih, iw);
+  return conv_load_input(kb, plan, kb_var_load(kb, gemm->image), channel, ih, iw);
 }
 
 static void store_output(kernel_builder *kb, const void *user, LLVMValueRef group, LLVMValueRef row,
@@ -136,11 +162,13 @@ int lower_conv(lower_context *ctx, const ir_node *node, lower_result *out) {
       {"x", KB_PARAM_PTR}, {"w", KB_PARAM_PTR}, {"bias", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
   static const kb_param without_bias[] = {
       {"x", KB_PARAM_PTR}, {"w", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
+  conv_gemm gemm = {0};
   conv_plan plan;
   if (conv_plan_read(node, &plan, ctx->diag) != 0)
     return -1;
   if (plan.out_per_group < CONV_GEMM_MIN_CHANNELS)
     return conv_lower_direct(ctx, node, &plan, out);
+  gemm.plan = plan;
   tiled_gemm_desc desc = {
       .kernel_name = lower_kernel_name(ctx, node, "conv"),
       .params = plan.has_bias ? with_bias : without_bias,
@@ -152,7 +180,8 @@ int lower_conv(lower_context *ctx, const ir_node *node, lower_result *out) {
       .load_a = load_weight,
       .load_b = load_patch,
       .store_c = store_output,
-      .user = &plan,
+      .prepare_b_column = prepare_column,
+      .user = &gemm,
   };
   lower_launch *launch = tiled_gemm_lower(ctx, node, &desc, out);
   if (!launch)

@@ -173,6 +173,14 @@ static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc) {
   }
   /* An empty C needs no loads (and an empty A or B has no element to clamp onto). */
   int64_t k_tiles = desc->m && desc->n ? (desc->k + TG_TILE_K - 1) / TG_TILE_K : 0;
+  if (desc->prepare_b_column && !desc->b_k_contiguous && k_tiles > 0) {
+    /* stage_slice gives thread t column t % 64 of every B slice */
+    LLVMValueRef col = LLVMBuildAdd(
+        B, g.n0, LLVMBuildAnd(B, kb_linear_thread_index(kb), tg_i32(kb, TG_TILE_N - 1), ""), "");
+    LLVMValueRef inside = LLVMBuildICmp(B, LLVMIntSLT, col, tg_i32(kb, desc->n), "");
+    desc->prepare_b_column(kb, desc->user, g.batch,
+                           LLVMBuildSelect(B, inside, col, tg_i32(kb, 0), ""));
+  }
   LLVMValueRef kt = kb_uniform_for_begin(kb, tg_i32(kb, 0), tg_i32(kb, k_tiles), tg_i32(kb, 1));
   g.k0 = LLVMBuildMul(B, kt, tg_i32(kb, TG_TILE_K), "k0");
   stage_slice(kb, desc, &g, shared_a, 1);

@@ -42,7 +42,12 @@ typedef struct tiled_gemm_desc {
   tg_load_fn load_b;
   bool b_k_contiguous; /* adjacent k are adjacent in memory (a transposed B) */
   tg_store_fn store_c;
-  const void *user;
+  /* Optional, with !b_k_contiguous (then each thread stages one fixed column of B for the
+   * whole K loop): called once per thread before the loop with that column (clamped into
+   * [0, n)), so that load_b can reuse column terms it keeps in kb_thread_vars (which it
+   * creates here: this runs inside the kernel). */
+  void (*prepare_b_column)(kernel_builder *kb, void *user, LLVMValueRef batch, LLVMValueRef col);
+  void *user; /* passed to every callback */
 } tiled_gemm_desc;
 
 /* Defines the kernel in ctx->kb and appends its launch (grid ceil(n/64) x ceil(m/64) x
