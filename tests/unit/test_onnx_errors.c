@@ -112,6 +112,27 @@ static void test_external_data_refused_from_memory(void **state) {
   dl_diag_deinit(&diag);
 }
 
+/* From memory with a base folder, external data is read from that folder. */
+static void test_external_data_from_memory_with_folder(void **state) {
+  (void)state;
+  FILE *file = fopen(DLCC_MODELS_DIR "/external_data/model.onnx", "rb");
+  assert_non_null(file);
+  char buffer[8192];
+  size_t size = fread(buffer, 1, sizeof(buffer), file);
+  fclose(file);
+  dl_diag diag;
+  dl_diag_init(&diag);
+  ir_graph *graph = dl_onnx_import_memory(buffer, size, "model.onnx",
+                                          DLCC_MODELS_DIR "/external_data", NULL, &diag);
+  assert_non_null(graph);
+  ir_value *bias = ir_graph_find_value(graph, "fc2.bias");
+  assert_non_null(bias);
+  assert_non_null(bias->data);
+  assert_int_equal(bias->type.dims[0], 8);
+  ir_graph_destroy(graph);
+  dl_diag_deinit(&diag);
+}
+
 static void test_every_unsupported_node_is_listed(void **state) {
   (void)state;
   expect_failure(CASES "unsupported_ops.onnx", NULL,
@@ -290,6 +311,7 @@ int main(void) {
       cmocka_unit_test(test_external_data_cannot_escape),
       cmocka_unit_test(test_external_data_inside_folder),
       cmocka_unit_test(test_external_data_refused_from_memory),
+      cmocka_unit_test(test_external_data_from_memory_with_folder),
       cmocka_unit_test(test_every_unsupported_node_is_listed),
       cmocka_unit_test(test_runtime_shapes_are_all_listed),
       cmocka_unit_test(test_graph_structure_errors),
