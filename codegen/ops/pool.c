@@ -97,8 +97,11 @@ static int pool_kernel(kernel_builder *kb, const pool_shape *p, uint32_t grid) {
 }
 
 bool lower_pool_supports(ir_op op, ir_dtype dtype) {
-  return (op == IR_OP_MAX_POOL || op == IR_OP_AVERAGE_POOL) &&
-         (dtype == IR_DTYPE_F32 || dtype == IR_DTYPE_F16 || dtype == IR_DTYPE_BF16);
+  bool real = dtype == IR_DTYPE_F32 || dtype == IR_DTYPE_F16 || dtype == IR_DTYPE_BF16;
+  /* 8-bit integers (quantized models) are exact in the f32 accumulator; only the maximum
+   * is defined for them. */
+  bool byte = dtype == IR_DTYPE_I8 || dtype == IR_DTYPE_U8;
+  return (op == IR_OP_MAX_POOL && (real || byte)) || (op == IR_OP_AVERAGE_POOL && real);
 }
 
 int lower_pool(lower_context *ctx, const ir_node *node, lower_result *out) {

@@ -149,13 +149,53 @@ static void test_unsupported_is_an_error(void **state) {
   ir_node_set_int(graph, node, "storage_order", 1);
   pt_infer(graph, node);
   pt_expect_lower_error(graph, node, "storage_order=1");
-  ir_value *q = pt_input(graph, "q", IR_DTYPE_U8, 4, dims);
-  ir_node *quantized = pt_node(graph, IR_OP_MAX_POOL, &q, 1, 1);
-  ir_node_set_ints(graph, quantized, "kernel_shape", kernel, 2);
-  pt_infer(graph, quantized);
-  assert_false(lower_pool_supports(IR_OP_MAX_POOL, IR_DTYPE_U8));
-  pt_expect_lower_error(graph, quantized, "no kernel for MaxPool on u8");
+  ir_value *wide = pt_input(graph, "wide", IR_DTYPE_F64, 4, dims);
+  ir_node *doubles = pt_node(graph, IR_OP_MAX_POOL, &wide, 1, 1);
+  ir_node_set_ints(graph, doubles, "kernel_shape", kernel, 2);
+  pt_infer(graph, doubles);
+  assert_false(lower_pool_supports(IR_OP_MAX_POOL, IR_DTYPE_F64));
+  pt_expect_lower_error(graph, doubles, "no kernel for MaxPool on f64");
   ir_graph_destroy(graph);
+}
+
+/* Quantized MaxPool: i8 and u8 maxima are exact through the f32 accumulator. */
+static void test_max_pool_bytes(void **state) {
+  (void)state;
+  const int64_t dims[4] = {1, 2, 5, 5}, kernel[2] = {3, 3}, strides[2] = {2, 2}, pads[4] = {1, 1, 1, 1};
+  for (int is_signed = 0; is_signed < 2; is_signed++) {
+    ir_graph *graph = ir_graph_create("max_pool_bytes");
+    ir_value *x = pt_input(graph, "x", is_signed ? IR_DTYPE_I8 : IR_DTYPE_U8, 4, dims);
+    ir_node *node = pt_node(graph, IR_OP_MAX_POOL, &x, 1, 1);
+    ir_node_set_ints(graph, node, "kernel_shape", kernel, 2);
+    ir_node_set_ints(graph, node, "strides", strides, 2);
+    ir_node_set_ints(graph, node, "pads", pads, 4);
+    pt_infer(graph, node);
+    uint8_t data[50];
+    for (int i = 0; i < 50; i++)
+      data[i] = (uint8_t)(i * 37 + 11); /* covers negative i8 and large u8 values */
+    const void *inputs[1] = {data};
+    void *outputs[1];
+    pt_run(graph, node, inputs, outputs);
+    for (int p = 0; p < 2; p++)
+      for (int oy = 0; oy < 3; oy++)
+        for (int ox = 0; ox < 3; ox++) {
+          int best = -1000;
+          for (int ky = 0; ky < 3; ky++)
+            for (int kx = 0; kx < 3; kx++) {
+              int y = oy * 2 - 1 + ky, xx = ox * 2 - 1 + kx;
+              if (y < 0 || y >= 5 || xx < 0 || xx >= 5)
+                continue;
+              uint8_t raw = data[p * 25 + y * 5 + xx];
+              int v = is_signed ? (int)(int8_t)raw : (int)raw;
+              best = v > best ? v : best;
+            }
+          uint8_t got = ((uint8_t *)outputs[0])[p * 9 + oy * 3 + ox];
+          assert_int_equal(is_signed ? (int)(int8_t)got : (int)got, best);
+        }
+    pt_check_ptx(graph, node);
+    free(outputs[0]);
+    ir_graph_destroy(graph);
+  }
 }
 
 int main(void) {
@@ -163,6 +203,7 @@ int main(void) {
       cmocka_unit_test(test_max_pool),
       cmocka_unit_test(test_average_pool),
       cmocka_unit_test(test_unsupported_is_an_error),
+      cmocka_unit_test(test_max_pool_bytes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
