@@ -127,6 +127,42 @@ static void test_transformer_sized(void **state) {
                "128x512 @ 512x512");
 }
 
+/* Random ranks (1-4), sizes around the tile edges and broadcast batch dims of 1. */
+static void test_random_shapes(void **state) {
+  (void)state;
+  uint32_t seed = 12345;
+  for (int trial = 0; trial < 8; trial++) {
+    int a_rank = 1 + (int)((dense_random(&seed) + 1) * 2),
+        b_rank = 1 + (int)((dense_random(&seed) + 1) * 2);
+    int64_t m = 1 + (int64_t)((dense_random(&seed) + 1) * 40),
+            n = 1 + (int64_t)((dense_random(&seed) + 1) * 40);
+    int64_t k = 1 + (int64_t)((dense_random(&seed) + 1) * 40);
+    int64_t batch[2] = {1 + (int64_t)((dense_random(&seed) + 1) * 1.5), 3};
+    int64_t a_dims[4], b_dims[4], y_dims[4];
+    int a_batch = a_rank > 2 ? a_rank - 2 : 0, b_batch = b_rank > 2 ? b_rank - 2 : 0;
+    int y_batch = a_batch > b_batch ? a_batch : b_batch;
+    for (int d = 0; d < a_batch; d++) /* A broadcasts its first batch dim when trial is odd */
+      a_dims[d] = (trial & 1) && d == 0 && a_batch == y_batch ? 1 : batch[2 - a_batch + d];
+    for (int d = 0; d < b_batch; d++)
+      b_dims[d] = batch[2 - b_batch + d];
+    for (int d = 0; d < y_batch; d++) {
+      int64_t from_a = d - (y_batch - a_batch) >= 0 ? a_dims[d - (y_batch - a_batch)] : 1;
+      int64_t from_b = d - (y_batch - b_batch) >= 0 ? b_dims[d - (y_batch - b_batch)] : 1;
+      y_dims[d] = from_a > from_b ? from_a : from_b;
+    }
+    int y_rank = y_batch;
+    if (a_rank == 1)
+      a_dims[0] = k;
+    else
+      a_dims[a_batch] = m, a_dims[a_batch + 1] = k, y_dims[y_rank++] = m;
+    if (b_rank == 1)
+      b_dims[0] = k;
+    else
+      b_dims[b_batch] = k, b_dims[b_batch + 1] = n, y_dims[y_rank++] = n;
+    check_matmul(a_rank, a_dims, b_rank, b_dims, y_dims, y_rank, 0, NULL);
+  }
+}
+
 static void test_rejects_integer(void **state) {
   (void)state;
   ir_graph *graph = ir_graph_create("matmul_i32");
@@ -153,6 +189,7 @@ int main(void) {
       cmocka_unit_test(test_broadcast_batch),
       cmocka_unit_test(test_vectors),
       cmocka_unit_test(test_transformer_sized),
+      cmocka_unit_test(test_random_shapes),
       cmocka_unit_test(test_rejects_integer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,6 +70,21 @@ static void test_transpose(void **state) {
   ir_value *in64 = ir_graph_add_input(graph, "m", ir_type_make(IR_DTYPE_I64, 2, m_dims));
   run_and_compare(graph, ir_graph_add_node(graph, NULL, IR_OP_TRANSPOSE, "t64", &in64, 1, NULL, 1),
                   m, m_expected, 8);
+  /* rank 4 swapping the inner two axes: the outer two merge into one */
+  int64_t d4[4] = {2, 3, 4, 5}, p4[4] = {0, 1, 3, 2}, o4[4] = {2, 3, 5, 4};
+  float *x4 = iota(120), e4[120];
+  for (int64_t i = 0; i < 120; i++) {
+    int64_t o[4], src[4];
+    unravel(i, 4, o4, o);
+    for (int d = 0; d < 4; d++)
+      src[p4[d]] = o[d];
+    e4[i] = x4[ravel(4, d4, src)];
+  }
+  ir_value *in4 = ir_graph_add_input(graph, "x4", ir_type_make(IR_DTYPE_F32, 4, d4));
+  ir_node *t4 = ir_graph_add_node(graph, NULL, IR_OP_TRANSPOSE, "t4", &in4, 1, NULL, 1);
+  ir_node_set_ints(graph, t4, "perm", p4, 4);
+  run_and_compare(graph, t4, x4, e4, 4);
+  free(x4);
   free(x);
   ir_graph_destroy(graph);
 }
