@@ -92,14 +92,18 @@ static void write_edge(FILE *out, const ir_graph *graph, const ir_value *value, 
   fputs("\"];\n", out);
 }
 
-/* Shapes, axes and scalars are more telling by value: " = [1, -1]" (integer constants up to
- * 8 elements, float ones up to 4, so weight labels stay short). */
-static void write_small_values(FILE *out, const ir_value *constant) {
+/* Shapes, axes and scalars are more telling by value (integer constants up to 8 elements,
+ * float ones up to 4, so weight labels stay short). */
+static bool shows_values(const ir_value *constant) {
+  int64_t count = 0;
+  return constant->data && ir_type_element_count(&constant->type, &count) &&
+         count <= (ir_dtype_is_float(constant->type.dtype) ? 4 : 8);
+}
+
+static void write_values(FILE *out, const ir_value *constant) {
   ir_dtype dtype = constant->type.dtype;
   int64_t count = 0;
-  if (!constant->data || !ir_type_element_count(&constant->type, &count) ||
-      count > (ir_dtype_is_float(dtype) ? 4 : 8))
-    return;
+  ir_type_element_count(&constant->type, &count);
   fputs(" = [", out);
   for (int64_t i = 0; i < count; i++) {
     if (i)
@@ -112,24 +116,47 @@ static void write_small_values(FILE *out, const ir_value *constant) {
   fputc(']', out);
 }
 
+static void write_role(FILE *out, const ir_node *node, int index) {
+  const char *role = input_role(node->op, index);
+  if (role)
+    write_escaped(out, role);
+  else
+    fprintf(out, "in%d", index);
+}
+
+/* Index of the next constant input at or after `index`, or num_inputs. */
+static int next_constant_input(const ir_node *node, int index) {
+  while (index < node->num_inputs &&
+         (!node->inputs[index] || node->inputs[index]->kind != IR_VALUE_CONSTANT))
+    index++;
+  return index;
+}
+
+/* Op, node name, then one line per constant input: "W: f32[64,3,7,7]". Consecutive constants
+ * of one type share a line ("scale, B, mean, var: f32[64]" for BatchNormalization). */
 static void write_node_label(FILE *out, const ir_graph *graph, const ir_node *node) {
   char type[160];
   write_escaped(out, ir_op_name(node->op));
   fputs("\\n", out);
   write_escaped(out, node->name);
-  for (int i = 0; i < node->num_inputs; i++) {
+  int i = next_constant_input(node, 0);
+  while (i < node->num_inputs) {
     const ir_value *input = node->inputs[i];
-    if (!input || input->kind != IR_VALUE_CONSTANT)
-      continue;
-    const char *role = input_role(node->op, i);
     fputs("\\n", out);
-    if (role)
-      write_escaped(out, role);
-    else
-      fprintf(out, "in%d", i);
+    write_role(out, node, i);
+    int next = next_constant_input(node, i + 1);
+    while (!shows_values(input) && next < node->num_inputs &&
+           !shows_values(node->inputs[next]) &&
+           ir_type_equal(&node->inputs[next]->type, &input->type)) {
+      fputs(", ", out);
+      write_role(out, node, next);
+      next = next_constant_input(node, next + 1);
+    }
     fputs(": ", out);
     write_escaped(out, ir_format_type(graph, &input->type, type, sizeof(type)));
-    write_small_values(out, input);
+    if (shows_values(input))
+      write_values(out, input);
+    i = next;
   }
 }
 

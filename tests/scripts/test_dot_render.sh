@@ -69,6 +69,7 @@ contains "$WORK_DIR/group.dot" "$relu -> $add "
 # A ResNet stays readable: one box per op, weights in labels, no constant nodes.
 render resnet "$MODELS_DIR/resnet18.onnx" -O2
 contains "$WORK_DIR/resnet.svg" '>W: f32[64,3,7,7]</text>'
+contains "$WORK_DIR/resnet.svg" '>scale, B, mean, var: f32[64]</text>' # one line for same-typed weights
 contains "$WORK_DIR/resnet.svg" '>f32[1,3,224,224]</text>'
 boxes=$(grep -c '^  n[0-9]* \[label=' "$WORK_DIR/resnet.dot")
 nodes=$("$DLCC" inspect "$MODELS_DIR/resnet18.onnx" -O2 --stats 2>&1 >/dev/null | sed -E 's/.* ([0-9]+) nodes.*/\1/')
