@@ -145,8 +145,7 @@ static void write_node_label(FILE *out, const ir_graph *graph, const ir_node *no
     fputs("\\n", out);
     write_role(out, node, i);
     int next = next_constant_input(node, i + 1);
-    while (!shows_values(input) && next < node->num_inputs &&
-           !shows_values(node->inputs[next]) &&
+    while (!shows_values(input) && next < node->num_inputs && !shows_values(node->inputs[next]) &&
            ir_type_equal(&node->inputs[next]->type, &input->type)) {
       fputs(", ", out);
       write_role(out, node, next);
