@@ -1,5 +1,5 @@
 /* The tiled GEMM kernel: shared-memory A/B slices per K step, 4x4 register micro-tiles, and
- * edge tiles handled by clamped loads (so the loaders stay branch-free on both targets). */
+ * edge tiles handled by in-bounds stand-in loads and selects (branch-free on both targets). */
 #include "codegen/ops/tiled_gemm.h"
 
 #include "ir/infer.h"
@@ -7,7 +7,8 @@
 #define B (kb_llvm_builder(kb))
 
 /* Rows of the staged slices are padded by 4 words: row starts stay 16-byte aligned for the
- * vector reads, and a warp's stores down a column spread over 8 banks instead of 1. */
+ * vector reads, and a warp staging 16 k-rows of two columns hits 16 banks twice (2-way)
+ * instead of 2 banks 16 times. */
 enum { SHARED_STRIDE = TG_TILE_M + 4 };
 _Static_assert(TG_TILE_M == TG_TILE_N, "A and B slices share one shared-memory layout");
 _Static_assert(TG_TILE_M *TG_TILE_K % TG_THREADS == 0, "whole loads per thread");

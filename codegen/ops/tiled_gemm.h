@@ -22,9 +22,9 @@ enum {
 };
 
 /* Emits A[row][k] (load_a) or B[k][col] (load_b) of batch `batch` (blockIdx.z) as f32.
- * The coordinates are i32 and already clamped into the matrix, so the callback may load
- * without a guard; it must itself keep any extra addressing (Conv padding) in bounds and
- * return 0 there. */
+ * The coordinates are i32 and inside the matrix (positions outside it arrive as row or
+ * column 0 and their value is discarded), so the callback may load without a guard; it
+ * must itself keep any extra addressing (Conv padding) in bounds and return 0 there. */
 typedef LLVMValueRef (*tg_load_fn)(kernel_builder *kb, const void *user, LLVMValueRef batch,
                                    LLVMValueRef row, LLVMValueRef col);
 /* Stores the finished C[row][col] (in bounds) of batch `batch`. */
