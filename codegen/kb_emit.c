@@ -65,10 +65,9 @@ int kb_emit_llvm_ir(kernel_builder *kb, char **out, size_t *out_size) {
   return status;
 }
 
-static int emit_file(kernel_builder *kb, LLVMCodeGenFileType type, char **out, size_t *out_size) {
-  *out = NULL;
-  if (kb_finish(kb) != 0)
-    return -1;
+static int emit_in_this_process(kernel_builder *kb, void *context, char **out,
+                                size_t *out_size) {
+  LLVMCodeGenFileType type = *(LLVMCodeGenFileType *)context;
   char *message = NULL;
   LLVMMemoryBufferRef buffer = NULL;
   if (LLVMTargetMachineEmitToMemoryBuffer(kb->machine, kb->module, type, &message, &buffer)) {
@@ -77,14 +76,17 @@ static int emit_file(kernel_builder *kb, LLVMCodeGenFileType type, char **out, s
     return status;
   }
   int status = kb->failed ? -1
-                          : copy_out(kb, LLVMGetBufferStart(buffer), LLVMGetBufferSize(buffer), out,
-                                     out_size);
+                          : copy_out(kb, LLVMGetBufferStart(buffer), LLVMGetBufferSize(buffer),
+                                     out, out_size);
   LLVMDisposeMemoryBuffer(buffer);
-  if (status != 0) {
-    free(*out);
-    *out = NULL;
-  }
   return status;
+}
+
+static int emit_file(kernel_builder *kb, LLVMCodeGenFileType type, char **out, size_t *out_size) {
+  *out = NULL;
+  if (kb_finish(kb) != 0)
+    return -1;
+  return kb_run_isolated(kb, emit_in_this_process, &type, out, out_size);
 }
 
 int kb_emit_ptx(kernel_builder *kb, char **out, size_t *out_size) {

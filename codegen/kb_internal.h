@@ -149,6 +149,12 @@ LLVMValueRef kb_nvptx_shuffle(kernel_builder *kb, const char *mode, LLVMValueRef
 /* kb_target.c: target machines. */
 int kb_target_init(kernel_builder *kb, const kb_target_options *options);
 
+/* kb_isolate.c: runs `work` (LLVM's backend) in a forked child so that a fatal LLVM error
+ * becomes a dl_diag error; *out is malloc'ed and NUL-terminated. */
+typedef int (*kb_isolated_work)(kernel_builder *kb, void *context, char **out, size_t *out_size);
+int kb_run_isolated(kernel_builder *kb, kb_isolated_work work, void *context, char **out,
+                    size_t *out_size);
+
 /* kb_diagnostics.c */
 void kb_install_diagnostics(kernel_builder *kb);
 int kb_llvm_error(kernel_builder *kb, LLVMErrorRef error, const char *what);

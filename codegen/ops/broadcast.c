@@ -8,7 +8,8 @@
 #define B (kb_llvm_builder(kb))
 
 /* Integer division as ONNX runtimes do it, but never trapping: x/0 is 0, x/-1 is -x. */
-static LLVMValueRef safe_divide(kernel_builder *kb, LLVMValueRef x, LLVMValueRef d, bool is_signed) {
+static LLVMValueRef safe_divide(kernel_builder *kb, LLVMValueRef x, LLVMValueRef d,
+                                bool is_signed) {
   LLVMTypeRef type = LLVMTypeOf(x);
   LLVMValueRef zero = LLVMConstNull(type), one = LLVMConstInt(type, 1, 0);
   LLVMValueRef by_zero = LLVMBuildICmp(B, LLVMIntEQ, d, zero, "");
@@ -29,7 +30,9 @@ static LLVMValueRef as_bool(kernel_builder *kb, LLVMValueRef condition) {
 static LLVMValueRef compare(kernel_builder *kb, ir_op op, LLVMValueRef a, LLVMValueRef b,
                             ir_dtype compute) {
   if (ir_dtype_is_float(compute)) {
-    LLVMRealPredicate p = op == IR_OP_EQUAL ? LLVMRealOEQ : op == IR_OP_GREATER ? LLVMRealOGT : LLVMRealOLT;
+    LLVMRealPredicate p = op == IR_OP_EQUAL     ? LLVMRealOEQ
+                          : op == IR_OP_GREATER ? LLVMRealOGT
+                                                : LLVMRealOLT;
     return as_bool(kb, LLVMBuildFCmp(B, p, a, b, ""));
   }
   bool is_signed = ir_dtype_is_signed(compute) && compute != IR_DTYPE_BOOL;
@@ -59,13 +62,21 @@ static LLVMValueRef binary_element(kernel_builder *kb, const ir_node *node,
   bool is_float = ir_dtype_is_float(compute);
   LLVMValueRef result;
   switch (node->op) {
-  case IR_OP_ADD: result = is_float ? LLVMBuildFAdd(B, a, b, "") : LLVMBuildAdd(B, a, b, ""); break;
-  case IR_OP_SUB: result = is_float ? LLVMBuildFSub(B, a, b, "") : LLVMBuildSub(B, a, b, ""); break;
-  case IR_OP_MUL: result = is_float ? LLVMBuildFMul(B, a, b, "") : LLVMBuildMul(B, a, b, ""); break;
-  case IR_OP_DIV:
-    result = is_float ? LLVMBuildFDiv(B, a, b, "") : safe_divide(kb, a, b, ir_dtype_is_signed(dtype));
+  case IR_OP_ADD:
+    result = is_float ? LLVMBuildFAdd(B, a, b, "") : LLVMBuildAdd(B, a, b, "");
     break;
-  default: return NULL;
+  case IR_OP_SUB:
+    result = is_float ? LLVMBuildFSub(B, a, b, "") : LLVMBuildSub(B, a, b, "");
+    break;
+  case IR_OP_MUL:
+    result = is_float ? LLVMBuildFMul(B, a, b, "") : LLVMBuildMul(B, a, b, "");
+    break;
+  case IR_OP_DIV:
+    result =
+        is_float ? LLVMBuildFDiv(B, a, b, "") : safe_divide(kb, a, b, ir_dtype_is_signed(dtype));
+    break;
+  default:
+    return NULL;
   }
   return pw_convert(kb, result, compute, dtype);
 }
@@ -76,10 +87,14 @@ int lower_binary(lower_context *ctx, const ir_node *node, lower_result *out) {
 }
 
 /* --- Max, Min, Sum over any number of inputs ------------------------------------------------ */
-static LLVMValueRef variadic_combine(kernel_builder *kb, ir_op op, ir_dtype compute,
-                                     LLVMValueRef a, LLVMValueRef b) {
+static LLVMValueRef variadic_combine(kernel_builder *kb, ir_op op, ir_dtype compute, LLVMValueRef a,
+                                     LLVMValueRef b) {
   if (ir_dtype_is_float(compute))
-    return pw_reduce_combine(kb, op == IR_OP_SUM ? PW_REDUCE_SUM : op == IR_OP_MAX ? PW_REDUCE_MAX : PW_REDUCE_MIN, a, b);
+    return pw_reduce_combine(kb,
+                             op == IR_OP_SUM   ? PW_REDUCE_SUM
+                             : op == IR_OP_MAX ? PW_REDUCE_MAX
+                                               : PW_REDUCE_MIN,
+                             a, b);
   if (op == IR_OP_SUM)
     return LLVMBuildAdd(B, a, b, "");
   bool is_signed = ir_dtype_is_signed(compute);
@@ -93,15 +108,16 @@ static LLVMValueRef variadic_element(kernel_builder *kb, const ir_node *node,
   ir_dtype dtype = node->inputs[0]->type.dtype, compute = pw_compute_dtype(dtype);
   LLVMValueRef result = pw_convert(kb, operands[0], dtype, compute);
   for (int k = 1; k < node->num_inputs; k++)
-    result = variadic_combine(kb, node->op, compute, result, pw_convert(kb, operands[k], dtype, compute));
+    result = variadic_combine(kb, node->op, compute, result,
+                              pw_convert(kb, operands[k], dtype, compute));
   return pw_convert(kb, result, compute, dtype);
 }
 
 int lower_variadic(lower_context *ctx, const ir_node *node, lower_result *out) {
   int inputs[PW_MAX_OPERANDS];
   if (node->num_inputs > PW_MAX_OPERANDS - 1)
-    return ir_node_error(ctx->diag, node, "%d inputs; kernels take at most %d",
-                         node->num_inputs, PW_MAX_OPERANDS - 1);
+    return ir_node_error(ctx->diag, node, "%d inputs; kernels take at most %d", node->num_inputs,
+                         PW_MAX_OPERANDS - 1);
   if (node->inputs[0]->type.dtype == IR_DTYPE_BOOL)
     return ir_node_error(ctx->diag, node, "no kernel for %s on bool", ir_op_name(node->op));
   for (int k = 0; k < node->num_inputs; k++)

@@ -34,8 +34,8 @@ static LLVMValueRef floor_of(kernel_builder *kb, LLVMValueRef x, bool ceil) {
 
 static LLVMValueRef clamp01(kernel_builder *kb, LLVMValueRef x) {
   LLVMTypeRef type = LLVMTypeOf(x);
-  LLVMValueRef low = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOLT, x, real(type, 0), ""),
-                                     real(type, 0), x, "");
+  LLVMValueRef low =
+      LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOLT, x, real(type, 0), ""), real(type, 0), x, "");
   return LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOGT, low, real(type, 1), ""), real(type, 1),
                          low, "");
 }
@@ -59,22 +59,33 @@ static LLVMValueRef float_unary(kernel_builder *kb, ir_op op, LLVMValueRef x,
   LLVMTypeRef type = LLVMTypeOf(x);
   LLVMValueRef zero = real(type, 0);
   switch (op) {
-  case IR_OP_ABS: return fabs_of(kb, x);
-  case IR_OP_NEG: return LLVMBuildFNeg(B, x, "");
+  case IR_OP_ABS:
+    return fabs_of(kb, x);
+  case IR_OP_NEG:
+    return LLVMBuildFNeg(B, x, "");
   case IR_OP_RELU:
     return LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOLT, x, zero, ""), zero, x, "");
   case IR_OP_LEAKY_RELU:
     return LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOLT, x, zero, ""),
                            LLVMBuildFMul(B, x, real(type, state->alpha), ""), x, "");
-  case IR_OP_SIGMOID: return through_f32(kb, kb_sigmoid, x);
-  case IR_OP_TANH: return through_f32(kb, kb_tanh, x);
-  case IR_OP_ERF: return through_f32(kb, kb_erf, x);
-  case IR_OP_EXP: return through_f32(kb, kb_exp, x);
-  case IR_OP_LOG: return through_f32(kb, kb_log, x);
-  case IR_OP_SQRT: return through_f32(kb, kb_sqrt, x);
-  case IR_OP_RECIPROCAL: return LLVMBuildFDiv(B, real(type, 1), x, "");
-  case IR_OP_FLOOR: return floor_of(kb, x, false);
-  case IR_OP_CEIL: return floor_of(kb, x, true);
+  case IR_OP_SIGMOID:
+    return through_f32(kb, kb_sigmoid, x);
+  case IR_OP_TANH:
+    return through_f32(kb, kb_tanh, x);
+  case IR_OP_ERF:
+    return through_f32(kb, kb_erf, x);
+  case IR_OP_EXP:
+    return through_f32(kb, kb_exp, x);
+  case IR_OP_LOG:
+    return through_f32(kb, kb_log, x);
+  case IR_OP_SQRT:
+    return through_f32(kb, kb_sqrt, x);
+  case IR_OP_RECIPROCAL:
+    return LLVMBuildFDiv(B, real(type, 1), x, "");
+  case IR_OP_FLOOR:
+    return floor_of(kb, x, false);
+  case IR_OP_CEIL:
+    return floor_of(kb, x, true);
   case IR_OP_HARD_SIGMOID:
     return clamp01(kb, LLVMBuildFAdd(B, LLVMBuildFMul(B, x, real(type, state->alpha), ""),
                                      real(type, state->beta), ""));
@@ -84,7 +95,8 @@ static LLVMValueRef float_unary(kernel_builder *kb, ir_op op, LLVMValueRef x,
         clamp01(kb, LLVMBuildFAdd(B, LLVMBuildFMul(B, x, real(type, 1.0 / 6.0), ""),
                                   real(type, 0.5), "")),
         "");
-  default: return NULL;
+  default:
+    return NULL;
   }
 }
 
@@ -95,13 +107,16 @@ static LLVMValueRef integer_unary(kernel_builder *kb, ir_op op, ir_dtype dtype, 
   switch (op) {
   case IR_OP_ABS:
     return is_signed ? LLVMBuildSelect(B, negative, LLVMBuildNeg(B, x, ""), x, "") : x;
-  case IR_OP_NEG: return LLVMBuildNeg(B, x, "");
-  case IR_OP_RELU: return is_signed ? LLVMBuildSelect(B, negative, zero, x, "") : x;
+  case IR_OP_NEG:
+    return LLVMBuildNeg(B, x, "");
+  case IR_OP_RELU:
+    return is_signed ? LLVMBuildSelect(B, negative, zero, x, "") : x;
   case IR_OP_NOT:
     return dtype == IR_DTYPE_BOOL
                ? LLVMBuildZExt(B, LLVMBuildICmp(B, LLVMIntEQ, x, zero, ""), LLVMTypeOf(x), "")
                : NULL;
-  default: return NULL;
+  default:
+    return NULL;
   }
 }
 
@@ -149,8 +164,9 @@ static LLVMValueRef clip_bound(kernel_builder *kb, const clip_state *state, int 
                                const LLVMValueRef *operands, ir_dtype dtype, LLVMTypeRef type) {
   if (!state->constant[which])
     return pw_convert(kb, operands[state->operand[which]], dtype, pw_compute_dtype(dtype));
-  return ir_dtype_is_float(dtype) ? LLVMConstReal(type, state->value[which])
-                                  : LLVMConstInt(type, (unsigned long long)(int64_t)state->value[which], 1);
+  return ir_dtype_is_float(dtype)
+             ? LLVMConstReal(type, state->value[which])
+             : LLVMConstInt(type, (unsigned long long)(int64_t)state->value[which], 1);
 }
 
 static LLVMValueRef clip_element(kernel_builder *kb, const ir_node *node,

@@ -23,8 +23,8 @@ static LLVMValueRef batch_norm_element(kernel_builder *kb, const ir_node *node,
   LLVMValueRef variance = operand_f32(kb, node, 4, operands[4]);
   LLVMValueRef deviation = kb_sqrt(kb, LLVMBuildFAdd(B, variance, pw_f32(kb, epsilon), ""));
   LLVMValueRef factor = LLVMBuildFDiv(B, scale, deviation, "");
-  LLVMValueRef y = LLVMBuildFAdd(B, LLVMBuildFMul(B, LLVMBuildFSub(B, x, mean, ""), factor, ""),
-                                 bias, "");
+  LLVMValueRef y =
+      LLVMBuildFAdd(B, LLVMBuildFMul(B, LLVMBuildFSub(B, x, mean, ""), factor, ""), bias, "");
   return pw_convert(kb, y, IR_DTYPE_F32, node->outputs[0]->type.dtype);
 }
 
@@ -64,11 +64,13 @@ static LLVMValueRef load_param(kernel_builder *kb, const ir_node *node, int inpu
 /* Opens the loop over this thread's elements of its row; returns r (position in the row). */
 static LLVMValueRef row_loop_begin(kernel_builder *kb, const pw_rows *plan) {
   kb_if_begin(kb, pw_rows_valid(kb, plan));
-  return kb_for_begin(kb, pw_rows_lane(kb, plan), pw_i32(kb, plan->length), pw_i32(kb, plan->group));
+  return kb_for_begin(kb, pw_rows_lane(kb, plan), pw_i32(kb, plan->length),
+                      pw_i32(kb, plan->group));
 }
 
 static LLVMValueRef row_offset(kernel_builder *kb, const pw_rows *plan, LLVMValueRef r) {
-  return LLVMBuildAdd(B, LLVMBuildMul(B, pw_rows_row(kb, plan), pw_i32(kb, plan->length), ""), r, "");
+  return LLVMBuildAdd(B, LLVMBuildMul(B, pw_rows_row(kb, plan), pw_i32(kb, plan->length), ""), r,
+                      "");
 }
 
 static void row_loop_end(kernel_builder *kb) {
@@ -85,23 +87,25 @@ static int layer_norm_kernel(kernel_builder *kb, const ir_node *node, const laye
   LLVMValueRef inverse_length = pw_f32(kb, 1.0 / (double)plan->length);
   kb_var_store(kb, mean, pw_f32(kb, 0));
   LLVMValueRef r = row_loop_begin(kb, plan);
-  kb_var_store(kb, mean, LLVMBuildFAdd(B, kb_var_load(kb, mean),
-                                       load_param(kb, node, 0, PARAM_X, row_offset(kb, plan, r)), ""));
+  kb_var_store(kb, mean,
+               LLVMBuildFAdd(B, kb_var_load(kb, mean),
+                             load_param(kb, node, 0, PARAM_X, row_offset(kb, plan, r)), ""));
   row_loop_end(kb);
   pw_group_reduce(kb, plan, mean, PW_REDUCE_SUM, shared);
   kb_var_store(kb, mean, LLVMBuildFMul(B, kb_var_load(kb, mean), inverse_length, ""));
   /* Second pass over centred values: no cancellation from E[x^2] - E[x]^2. */
   kb_var_store(kb, variance, pw_f32(kb, 0));
   r = row_loop_begin(kb, plan);
-  LLVMValueRef centred = LLVMBuildFSub(
-      B, load_param(kb, node, 0, PARAM_X, row_offset(kb, plan, r)), kb_var_load(kb, mean), "");
-  kb_var_store(kb, variance, LLVMBuildFAdd(B, kb_var_load(kb, variance),
-                                           LLVMBuildFMul(B, centred, centred, ""), ""));
+  LLVMValueRef centred = LLVMBuildFSub(B, load_param(kb, node, 0, PARAM_X, row_offset(kb, plan, r)),
+                                       kb_var_load(kb, mean), "");
+  kb_var_store(
+      kb, variance,
+      LLVMBuildFAdd(B, kb_var_load(kb, variance), LLVMBuildFMul(B, centred, centred, ""), ""));
   row_loop_end(kb);
   pw_group_reduce(kb, plan, variance, PW_REDUCE_SUM, shared);
-  LLVMValueRef deviation = kb_sqrt(
-      kb, LLVMBuildFAdd(B, LLVMBuildFMul(B, kb_var_load(kb, variance), inverse_length, ""),
-                        pw_f32(kb, ln->epsilon), ""));
+  LLVMValueRef deviation =
+      kb_sqrt(kb, LLVMBuildFAdd(B, LLVMBuildFMul(B, kb_var_load(kb, variance), inverse_length, ""),
+                                pw_f32(kb, ln->epsilon), ""));
   kb_var_store(kb, variance, LLVMBuildFDiv(B, pw_f32(kb, 1), deviation, "")); /* now 1/sigma */
   r = row_loop_begin(kb, plan);
   LLVMValueRef at = row_offset(kb, plan, r);
@@ -113,7 +117,8 @@ static int layer_norm_kernel(kernel_builder *kb, const ir_node *node, const laye
   y = LLVMBuildFMul(B, y, load_param(kb, node, 1, PARAM_SCALE, offsets[0]), "");
   if (ln->has_bias)
     y = LLVMBuildFAdd(B, y, load_param(kb, node, 2, PARAM_BIAS, offsets[1]), "");
-  pw_store(kb, ln->dtype, kb_param_value(kb, output), at, pw_convert(kb, y, IR_DTYPE_F32, ln->dtype));
+  pw_store(kb, ln->dtype, kb_param_value(kb, output), at,
+           pw_convert(kb, y, IR_DTYPE_F32, ln->dtype));
   row_loop_end(kb);
   if (ln->statistics > 0) {
     LLVMValueRef first = LLVMBuildICmp(B, LLVMIntEQ, pw_rows_lane(kb, plan), pw_i32(kb, 0), "");
@@ -147,8 +152,8 @@ int lower_layer_normalization(lower_context *ctx, const ir_node *node, lower_res
   int64_t length = 1;
   for (int d = axis; d < x->rank; d++)
     row.dims[d - axis] = x->dims[d], length *= x->dims[d];
-  const ir_type *parameter_shapes[2] = {&node->inputs[1]->type,
-                                        ln.has_bias ? &node->inputs[2]->type : &node->inputs[1]->type};
+  const ir_type *parameter_shapes[2] = {
+      &node->inputs[1]->type, ln.has_bias ? &node->inputs[2]->type : &node->inputs[1]->type};
   pw_broadcast_plan(&row, parameter_shapes, 2, &ln.parameters);
   pw_rows_plan(length > 0 ? count / length : 0, length, &ln.plan);
   ln.statistics = node->num_outputs > 3 ? 2 : node->num_outputs - 1;

@@ -15,7 +15,8 @@ typedef enum vector_access { ACCESS_CONTIGUOUS, ACCESS_SPLAT } vector_access;
  * VECTOR_WIDTH consecutive, aligned elements (or one element) of every operand. Buffers
  * are 256-byte aligned (DL_BUFFER_ALIGN), so such groups are vector-aligned. */
 static bool vectorizable(const pw_broadcast *plan, int64_t count, vector_access *access) {
-  if (plan->rank == 0 || count % VECTOR_WIDTH != 0 || plan->dims[plan->rank - 1] % VECTOR_WIDTH != 0)
+  if (plan->rank == 0 || count % VECTOR_WIDTH != 0 ||
+      plan->dims[plan->rank - 1] % VECTOR_WIDTH != 0)
     return false;
   for (int k = 0; k < plan->operand_count; k++) {
     int64_t inner = plan->strides[k][plan->rank - 1];
@@ -50,8 +51,8 @@ static LLVMValueRef load_vector(kernel_builder *kb, ir_dtype dtype, LLVMValueRef
   return load;
 }
 
-static void store_vector(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base,
-                         LLVMValueRef index, LLVMValueRef value) {
+static void store_vector(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef index,
+                         LLVMValueRef value) {
   LLVMValueRef store = LLVMBuildStore(B, value, vector_address(kb, dtype, base, index));
   LLVMSetAlignment(store, vector_alignment(kb, dtype));
 }
@@ -88,8 +89,8 @@ static int map_body_vector(kernel_builder *kb, const ir_node *node, const int *i
 }
 
 static int map_body_scalar(kernel_builder *kb, const ir_node *node, const int *inputs,
-                           int input_count, const pw_broadcast *plan, int64_t count,
-                           uint32_t grid, pw_map_fn fn, void *state) {
+                           int input_count, const pw_broadcast *plan, int64_t count, uint32_t grid,
+                           pw_map_fn fn, void *state) {
   LLVMValueRef i = pw_grid_stride_begin(kb, count, grid);
   LLVMValueRef offsets[PW_MAX_OPERANDS], values[PW_MAX_OPERANDS];
   pw_broadcast_offsets(kb, plan, i, offsets);
@@ -108,8 +109,8 @@ int pw_lower_map(lower_context *ctx, const ir_node *node, const int *inputs, int
   return pw_lower_map_as(ctx, node, inputs, NULL, input_count, fn, state, out);
 }
 
-bool pw_map_is_vectorized(const ir_node *node, const int *inputs,
-                          const ir_type *const *shapes_as, int input_count) {
+bool pw_map_is_vectorized(const ir_node *node, const int *inputs, const ir_type *const *shapes_as,
+                          int input_count) {
   const ir_type *shapes[PW_MAX_OPERANDS] = {0};
   int64_t count = 0;
   if (input_count > PW_MAX_OPERANDS || !ir_type_element_count(&node->outputs[0]->type, &count))
@@ -149,8 +150,8 @@ int pw_lower_map_as(lower_context *ctx, const ir_node *node, const int *inputs,
   lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
   if (pw_kernel_begin(ctx->kb, launch) != 0)
     return -1;
-  return vector ? map_body_vector(ctx->kb, node, inputs, input_count, &plan, access, count, grid,
-                                  fn, state)
-                : map_body_scalar(ctx->kb, node, inputs, input_count, &plan, count, grid, fn,
-                                  state);
+  return vector
+             ? map_body_vector(ctx->kb, node, inputs, input_count, &plan, access, count, grid, fn,
+                               state)
+             : map_body_scalar(ctx->kb, node, inputs, input_count, &plan, count, grid, fn, state);
 }

@@ -23,14 +23,27 @@ LLVMTypeRef pw_f32_type(kernel_builder *kb) { return LLVMFloatTypeInContext(CTX)
 
 LLVMTypeRef pw_storage_type(kernel_builder *kb, ir_dtype dtype) {
   switch (dtype) {
-  case IR_DTYPE_F32: return LLVMFloatTypeInContext(CTX);
-  case IR_DTYPE_F64: return LLVMDoubleTypeInContext(CTX);
-  case IR_DTYPE_F16: case IR_DTYPE_BF16: case IR_DTYPE_I16: case IR_DTYPE_U16:
+  case IR_DTYPE_F32:
+    return LLVMFloatTypeInContext(CTX);
+  case IR_DTYPE_F64:
+    return LLVMDoubleTypeInContext(CTX);
+  case IR_DTYPE_F16:
+  case IR_DTYPE_BF16:
+  case IR_DTYPE_I16:
+  case IR_DTYPE_U16:
     return LLVMInt16TypeInContext(CTX); /* halves are kept as bits: converted by hand */
-  case IR_DTYPE_I8: case IR_DTYPE_U8: case IR_DTYPE_BOOL: return LLVMInt8TypeInContext(CTX);
-  case IR_DTYPE_I32: case IR_DTYPE_U32: return I32;
-  case IR_DTYPE_I64: case IR_DTYPE_U64: return LLVMInt64TypeInContext(CTX);
-  default: return NULL;
+  case IR_DTYPE_I8:
+  case IR_DTYPE_U8:
+  case IR_DTYPE_BOOL:
+    return LLVMInt8TypeInContext(CTX);
+  case IR_DTYPE_I32:
+  case IR_DTYPE_U32:
+    return I32;
+  case IR_DTYPE_I64:
+  case IR_DTYPE_U64:
+    return LLVMInt64TypeInContext(CTX);
+  default:
+    return NULL;
   }
 }
 
@@ -72,16 +85,19 @@ static LLVMValueRef half_to_f32(kernel_builder *kb, LLVMValueRef h16) {
   LLVMValueRef exponent = LLVMBuildAnd(B, LLVMBuildLShr(B, h, u32(kb, 10), ""), u32(kb, 31), "");
   LLVMValueRef mantissa = LLVMBuildAnd(B, h, u32(kb, 0x3ff), "");
   LLVMValueRef shifted = LLVMBuildShl(B, mantissa, u32(kb, 13), "");
-  LLVMValueRef normal = LLVMBuildOr(
-      B, LLVMBuildShl(B, LLVMBuildAdd(B, exponent, u32(kb, 112), ""), u32(kb, 23), ""), shifted, "");
+  LLVMValueRef normal =
+      LLVMBuildOr(B, LLVMBuildShl(B, LLVMBuildAdd(B, exponent, u32(kb, 112), ""), u32(kb, 23), ""),
+                  shifted, "");
   LLVMValueRef special = LLVMBuildOr(B, u32(kb, 0x7f800000), shifted, "");
   /* Subnormals: mantissa * 2^-24 is exact in f32. */
-  LLVMValueRef tiny = as_bits(kb, LLVMBuildFMul(B, LLVMBuildUIToFP(B, mantissa, pw_f32_type(kb), ""),
-                                                 pw_f32(kb, 1.0 / 16777216.0), ""));
-  LLVMValueRef magnitude = LLVMBuildSelect(
-      B, LLVMBuildICmp(B, LLVMIntEQ, exponent, u32(kb, 0), ""), tiny,
-      LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntEQ, exponent, u32(kb, 31), ""), special, normal, ""),
-      "");
+  LLVMValueRef tiny =
+      as_bits(kb, LLVMBuildFMul(B, LLVMBuildUIToFP(B, mantissa, pw_f32_type(kb), ""),
+                                pw_f32(kb, 1.0 / 16777216.0), ""));
+  LLVMValueRef magnitude =
+      LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntEQ, exponent, u32(kb, 0), ""), tiny,
+                      LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntEQ, exponent, u32(kb, 31), ""),
+                                      special, normal, ""),
+                      "");
   return as_f32(kb, LLVMBuildOr(B, sign, magnitude, ""));
 }
 
@@ -99,11 +115,11 @@ static LLVMValueRef f32_to_half(kernel_builder *kb, LLVMValueRef f) {
   /* Subnormal range: adding 0.5 makes the FPU round at 2^-24, the half's last bit. */
   LLVMValueRef sum = LLVMBuildFAdd(B, as_f32(kb, a), pw_f32(kb, 0.5), "");
   LLVMValueRef subnormal = LLVMBuildSub(B, as_bits(kb, sum), u32(kb, 0x3f000000), "");
-  LLVMValueRef magnitude = LLVMBuildSelect(
-      B, LLVMBuildICmp(B, LLVMIntUGE, a, u32(kb, 0x477ff000), ""), special,
-      LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntUGE, a, u32(kb, 0x38800000), ""), normal,
-                      subnormal, ""),
-      "");
+  LLVMValueRef magnitude =
+      LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntUGE, a, u32(kb, 0x477ff000), ""), special,
+                      LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntUGE, a, u32(kb, 0x38800000), ""),
+                                      normal, subnormal, ""),
+                      "");
   LLVMValueRef result = LLVMBuildOr(B, sign, magnitude, "");
   return LLVMBuildTrunc(B, result, LLVMInt16TypeInContext(CTX), "");
 }
@@ -119,8 +135,8 @@ static LLVMValueRef f32_to_bf16(kernel_builder *kb, LLVMValueRef f) {
   LLVMValueRef nan = LLVMBuildFCmp(B, LLVMRealUNO, f, f, "");
   LLVMValueRef quiet = LLVMBuildOr(B, bits, u32(kb, 0x00400000), "");
   LLVMValueRef chosen = LLVMBuildSelect(B, nan, quiet, rounded, "");
-  return LLVMBuildTrunc(B, LLVMBuildLShr(B, chosen, u32(kb, 16), ""),
-                        LLVMInt16TypeInContext(CTX), "");
+  return LLVMBuildTrunc(B, LLVMBuildLShr(B, chosen, u32(kb, 16), ""), LLVMInt16TypeInContext(CTX),
+                        "");
 }
 
 /* --- Cast ---------------------------------------------------------------------------------- */
@@ -156,12 +172,13 @@ LLVMValueRef pw_convert(kernel_builder *kb, LLVMValueRef value, ir_dtype from, i
     return LLVMBuildTrunc(B, wide, target, "");
   }
   if (is_real(to))
-    return from_signed ? LLVMBuildSIToFP(B, value, target, "") : LLVMBuildUIToFP(B, value, target, "");
+    return from_signed ? LLVMBuildSIToFP(B, value, target, "")
+                       : LLVMBuildUIToFP(B, value, target, "");
   return LLVMBuildIntCast2(B, value, target, from_signed, "");
 }
 
-int pw_check_value(lower_context *ctx, const ir_node *node, const ir_value *value,
-                   const char *what, int64_t *out_count) {
+int pw_check_value(lower_context *ctx, const ir_node *node, const ir_value *value, const char *what,
+                   int64_t *out_count) {
   int64_t count = 0;
   if (!value)
     return ir_node_error(ctx->diag, node, "%s is missing", what);
@@ -172,8 +189,8 @@ int pw_check_value(lower_context *ctx, const ir_node *node, const ir_value *valu
     return ir_node_error(ctx->diag, node, "%s '%s' has %lld elements; kernels take at most 2^30",
                          what, value->name, (long long)count);
   if (!pw_dtype_supported(value->type.dtype))
-    return ir_node_error(ctx->diag, node, "%s '%s' has element type %s, which has no kernel",
-                         what, value->name, ir_dtype_name(value->type.dtype));
+    return ir_node_error(ctx->diag, node, "%s '%s' has element type %s, which has no kernel", what,
+                         value->name, ir_dtype_name(value->type.dtype));
   if (out_count)
     *out_count = count;
   return 0;
@@ -181,8 +198,8 @@ int pw_check_value(lower_context *ctx, const ir_node *node, const ir_value *valu
 
 /* --- kernels and launches ------------------------------------------------------------------ */
 int pw_kernel_begin(kernel_builder *kb, const lower_launch *launch) {
-  static const char *const NAMES[LOWER_MAX_ARGS] = {"p0", "p1", "p2",  "p3",  "p4",  "p5",
-                                                    "p6", "p7", "p8",  "p9",  "p10", "p11",
+  static const char *const NAMES[LOWER_MAX_ARGS] = {"p0",  "p1",  "p2",  "p3", "p4",  "p5",
+                                                    "p6",  "p7",  "p8",  "p9", "p10", "p11",
                                                     "p12", "p13", "p14", "p15"};
   kb_param params[LOWER_MAX_ARGS];
   for (int i = 0; i < launch->arg_count; i++)
@@ -197,9 +214,9 @@ uint32_t pw_grid_for(int64_t work_items) {
 }
 
 LLVMValueRef pw_grid_stride_begin(kernel_builder *kb, int64_t count, uint32_t grid) {
-  LLVMValueRef first = LLVMBuildAdd(
-      B, LLVMBuildMul(B, kb_block_index(kb, KB_X), pw_i32(kb, PW_BLOCK), ""),
-      kb_thread_index(kb, KB_X), "");
+  LLVMValueRef first =
+      LLVMBuildAdd(B, LLVMBuildMul(B, kb_block_index(kb, KB_X), pw_i32(kb, PW_BLOCK), ""),
+                   kb_thread_index(kb, KB_X), "");
   return kb_for_begin(kb, first, pw_i32(kb, count), pw_i32(kb, (int64_t)grid * PW_BLOCK));
 }
 
@@ -274,10 +291,10 @@ void pw_broadcast_offsets(kernel_builder *kb, const pw_broadcast *plan, LLVMValu
       same = same && plan->strides[k][d] == contiguous[d];
       scalar = scalar && plan->strides[k][d] == 0;
     }
-    out_offsets[k] = same     ? linear
-                     : scalar ? pw_i32(kb, 0)
-                              : pw_decompose_offset(kb, linear, plan->rank, plan->dims,
-                                                    plan->strides[k]);
+    out_offsets[k] =
+        same     ? linear
+        : scalar ? pw_i32(kb, 0)
+                 : pw_decompose_offset(kb, linear, plan->rank, plan->dims, plan->strides[k]);
   }
 }
 
@@ -295,7 +312,8 @@ void pw_rows_plan(int64_t rows, int64_t length, pw_rows *out) {
 }
 
 LLVMValueRef pw_rows_row(kernel_builder *kb, const pw_rows *plan) {
-  LLVMValueRef first = LLVMBuildMul(B, kb_block_index(kb, KB_X), pw_i32(kb, plan->rows_per_block), "");
+  LLVMValueRef first =
+      LLVMBuildMul(B, kb_block_index(kb, KB_X), pw_i32(kb, plan->rows_per_block), "");
   LLVMValueRef within = LLVMBuildUDiv(B, kb_thread_index(kb, KB_X), pw_i32(kb, plan->group), "");
   return LLVMBuildAdd(B, first, within, "row");
 }
@@ -344,13 +362,14 @@ int pw_group_reduce(kernel_builder *kb, const pw_rows *plan, kb_var *value, pw_r
   kb_if_end(kb);
   kb_barrier(kb);
   unsigned warps = plan->group / PW_WARP;
-  LLVMValueRef first = LLVMBuildMul(
-      B, LLVMBuildUDiv(B, kb_thread_index(kb, KB_X), pw_i32(kb, plan->group), ""),
-      pw_i32(kb, warps), "");
+  LLVMValueRef first =
+      LLVMBuildMul(B, LLVMBuildUDiv(B, kb_thread_index(kb, KB_X), pw_i32(kb, plan->group), ""),
+                   pw_i32(kb, warps), "");
   LLVMValueRef total = pw_load(kb, IR_DTYPE_F32, shared, first);
   for (unsigned w = 1; w < warps; w++)
     total = pw_reduce_combine(
-        kb, op, total, pw_load(kb, IR_DTYPE_F32, shared, LLVMBuildAdd(B, first, pw_i32(kb, w), "")));
+        kb, op, total,
+        pw_load(kb, IR_DTYPE_F32, shared, LLVMBuildAdd(B, first, pw_i32(kb, w), "")));
   kb_var_store(kb, value, total);
   kb_barrier(kb); /* the scratch is free again for the next reduction */
   return kb_failed(kb) ? -1 : 0;

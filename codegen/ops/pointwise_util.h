@@ -7,8 +7,8 @@
 #include "codegen/ops/op_lowering.h"
 
 enum {
-  PW_BLOCK = 256,       /* threads per block of every kernel in this family */
-  PW_MAX_GRID = 65536,  /* elementwise grids are capped; grid-stride loops cover the rest */
+  PW_BLOCK = 256,      /* threads per block of every kernel in this family */
+  PW_MAX_GRID = 65536, /* elementwise grids are capped; grid-stride loops cover the rest */
   PW_WARP = 32,
   PW_MAX_OPERANDS = 16, /* broadcast operands of one kernel (LOWER_MAX_ARGS) */
 };
@@ -32,8 +32,8 @@ ir_dtype pw_compute_dtype(ir_dtype dtype);
 bool pw_dtype_supported(ir_dtype dtype);
 /* Error naming the node when a value has a dtype or shape the kernels cannot take:
  * symbolic dims, more than 2^31-1 elements, unsupported dtype. `what` names the value. */
-int pw_check_value(lower_context *ctx, const ir_node *node, const ir_value *value,
-                   const char *what, int64_t *out_count);
+int pw_check_value(lower_context *ctx, const ir_node *node, const ir_value *value, const char *what,
+                   int64_t *out_count);
 
 /* --- kernels and launches ---------------------------------------------------------------- */
 /* Begins kernel `launch->kernel` with one pointer parameter per launch argument (all args
@@ -107,8 +107,7 @@ int pw_group_reduce(kernel_builder *kb, const pw_rows *plan, kb_var *value, pw_r
                     LLVMValueRef shared);
 /* f32 identity and combination (max/min propagate NaN like numpy). */
 LLVMValueRef pw_reduce_identity(kernel_builder *kb, pw_reduce_op op);
-LLVMValueRef pw_reduce_combine(kernel_builder *kb, pw_reduce_op op, LLVMValueRef a,
-                               LLVMValueRef b);
+LLVMValueRef pw_reduce_combine(kernel_builder *kb, pw_reduce_op op, LLVMValueRef a, LLVMValueRef b);
 
 /* Reduction of `in` to `out` where input element (o, r) sits at offset
  * outer_offset(o) + reduced_offset(r): both given as dims/strides lists (row-major

@@ -25,11 +25,11 @@ static LLVMValueRef i64(kernel_builder *kb, int64_t value) {
 /* Input coordinate of window position k_d for output coordinate o_d along dim d. */
 static LLVMValueRef input_coordinate(kernel_builder *kb, const pool_shape *p, int d,
                                      LLVMValueRef out_coordinate, LLVMValueRef kernel_coordinate) {
-  LLVMValueRef start = LLVMBuildSub(
-      B, LLVMBuildMul(B, out_coordinate, pw_i32(kb, p->window.strides[d]), ""),
-      pw_i32(kb, p->window.pads[d]), "");
-  return LLVMBuildAdd(B, start,
-                      LLVMBuildMul(B, kernel_coordinate, pw_i32(kb, p->window.dilations[d]), ""), "");
+  LLVMValueRef start =
+      LLVMBuildSub(B, LLVMBuildMul(B, out_coordinate, pw_i32(kb, p->window.strides[d]), ""),
+                   pw_i32(kb, p->window.pads[d]), "");
+  return LLVMBuildAdd(
+      B, start, LLVMBuildMul(B, kernel_coordinate, pw_i32(kb, p->window.dilations[d]), ""), "");
 }
 
 static int pool_kernel(kernel_builder *kb, const pool_shape *p, uint32_t grid) {
@@ -63,25 +63,30 @@ static int pool_kernel(kernel_builder *kb, const pool_shape *p, uint32_t grid) {
     /* Unsigned compare: negative coordinates are out of range too. */
     inside = LLVMBuildAnd(B, inside, LLVMBuildICmp(B, LLVMIntULT, c, pw_i32(kb, p->in[d]), ""), "");
     LLVMValueRef padded_end = pw_i32(kb, p->in[d] + p->window.pads[p->spatial + d]);
-    inside_padded = LLVMBuildAnd(B, inside_padded, LLVMBuildICmp(B, LLVMIntSLT, c, padded_end, ""), "");
+    inside_padded =
+        LLVMBuildAnd(B, inside_padded, LLVMBuildICmp(B, LLVMIntSLT, c, padded_end, ""), "");
     offset = LLVMBuildAdd(B, offset, LLVMBuildMul(B, c, pw_i32(kb, in_stride), ""), "");
     in_stride *= p->in[d];
   }
   LLVMValueRef counted = p->count_include_pad ? inside_padded : inside;
-  kb_var_store(kb, count, LLVMBuildFAdd(B, kb_var_load(kb, count),
-                                        LLVMBuildUIToFP(B, counted, pw_f32_type(kb), ""), ""));
+  kb_var_store(kb, count,
+               LLVMBuildFAdd(B, kb_var_load(kb, count),
+                             LLVMBuildUIToFP(B, counted, pw_f32_type(kb), ""), ""));
   kb_if_begin(kb, inside);
   LLVMValueRef at = LLVMBuildAdd(B, base, offset, "");
-  LLVMValueRef x = pw_convert(kb, pw_load(kb, p->dtype, kb_param_value(kb, 0), at), p->dtype, IR_DTYPE_F32);
+  LLVMValueRef x =
+      pw_convert(kb, pw_load(kb, p->dtype, kb_param_value(kb, 0), at), p->dtype, IR_DTYPE_F32);
   LLVMValueRef old = kb_var_load(kb, accumulator);
   if (p->average) {
     kb_var_store(kb, accumulator, LLVMBuildFAdd(B, old, x, ""));
   } else {
-    LLVMValueRef better = LLVMBuildOr(
-        B, LLVMBuildFCmp(B, LLVMRealOGT, x, old, ""),
-        LLVMBuildICmp(B, LLVMIntSLT, kb_var_load(kb, argmax), i64(kb, 0), ""), "");
-    kb_var_store(kb, argmax, LLVMBuildSelect(B, better, LLVMBuildSExt(B, at, LLVMInt64TypeInContext(kb_context(kb)), ""),
-                                             kb_var_load(kb, argmax), ""));
+    LLVMValueRef better =
+        LLVMBuildOr(B, LLVMBuildFCmp(B, LLVMRealOGT, x, old, ""),
+                    LLVMBuildICmp(B, LLVMIntSLT, kb_var_load(kb, argmax), i64(kb, 0), ""), "");
+    kb_var_store(kb, argmax,
+                 LLVMBuildSelect(B, better,
+                                 LLVMBuildSExt(B, at, LLVMInt64TypeInContext(kb_context(kb)), ""),
+                                 kb_var_load(kb, argmax), ""));
     kb_var_store(kb, accumulator, pw_reduce_combine(kb, PW_REDUCE_MAX, old, x));
   }
   kb_if_end(kb);
@@ -107,7 +112,8 @@ bool lower_pool_supports(ir_op op, ir_dtype dtype) {
 int lower_pool(lower_context *ctx, const ir_node *node, lower_result *out) {
   const ir_type *x = &node->inputs[0]->type, *y = &node->outputs[0]->type;
   int64_t outputs, flag = 0;
-  pool_shape p = {.spatial = x->rank - 2, .dtype = x->dtype, .average = node->op == IR_OP_AVERAGE_POOL};
+  pool_shape p = {
+      .spatial = x->rank - 2, .dtype = x->dtype, .average = node->op == IR_OP_AVERAGE_POOL};
   if (pw_check_value(ctx, node, node->inputs[0], "input", NULL) != 0 ||
       pw_check_value(ctx, node, node->outputs[0], "output", &outputs) != 0)
     return -1;
@@ -117,10 +123,12 @@ int lower_pool(lower_context *ctx, const ir_node *node, lower_result *out) {
   if (ir_window_read(node, p.spatial, NULL, &p.window, ctx->diag) != 0 ||
       ir_window_output(node, &p.window, &x->dims[2], p.out, ctx->diag) != 0)
     return -1;
-  if (ir_attr_int(node, p.average ? "count_include_pad" : "storage_order", 0, &flag, ctx->diag) != 0)
+  if (ir_attr_int(node, p.average ? "count_include_pad" : "storage_order", 0, &flag, ctx->diag) !=
+      0)
     return -1;
   if (!p.average && flag != 0)
-    return ir_node_error(ctx->diag, node, "storage_order=1 (column-major indices) has no kernel yet");
+    return ir_node_error(ctx->diag, node,
+                         "storage_order=1 (column-major indices) has no kernel yet");
   p.count_include_pad = p.average && flag != 0;
   p.indices = !p.average && node->num_outputs > 1;
   p.planes = x->dims[0] * x->dims[1];
@@ -133,7 +141,8 @@ int lower_pool(lower_context *ctx, const ir_node *node, lower_result *out) {
     p.in_plane *= p.in[d], p.out_plane *= p.out[d], p.window_size *= p.window.kernel[d];
   }
   uint32_t grid = pw_grid_for(outputs);
-  lower_launch *launch = lower_add_launch(out, lower_kernel_name(ctx, node, "pool"), grid, PW_BLOCK);
+  lower_launch *launch =
+      lower_add_launch(out, lower_kernel_name(ctx, node, "pool"), grid, PW_BLOCK);
   lower_add_arg(launch, LOWER_ARG_INPUT, 0);
   lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
   if (p.indices)

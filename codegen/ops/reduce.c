@@ -56,11 +56,12 @@ static int reduce_rows(kernel_builder *kb, const ir_node *node, const pw_reducti
   kb_if_begin(kb, pw_rows_valid(kb, plan));
   LLVMValueRef base = pw_decompose_offset(kb, pw_rows_row(kb, plan), spec->outer_rank,
                                           spec->outer_dims, spec->outer_strides);
-  LLVMValueRef r = kb_for_begin(kb, pw_rows_lane(kb, plan), pw_i32(kb, plan->length),
-                                pw_i32(kb, plan->group));
-  LLVMValueRef offset = LLVMBuildAdd(B, base,
-                                     pw_decompose_offset(kb, r, spec->reduced_rank, spec->reduced_dims,
-                                                         spec->reduced_strides), "");
+  LLVMValueRef r =
+      kb_for_begin(kb, pw_rows_lane(kb, plan), pw_i32(kb, plan->length), pw_i32(kb, plan->group));
+  LLVMValueRef offset = LLVMBuildAdd(
+      B, base,
+      pw_decompose_offset(kb, r, spec->reduced_rank, spec->reduced_dims, spec->reduced_strides),
+      "");
   kb_var_store(kb, accumulator,
                pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator),
                                  load_f32(kb, node, kb_param_value(kb, 0), offset)));
@@ -83,9 +84,10 @@ static int reduce_columns(kernel_builder *kb, const ir_node *node, const pw_redu
       pw_decompose_offset(kb, o, spec->outer_rank, spec->outer_dims, spec->outer_strides);
   kb_var_store(kb, accumulator, pw_reduce_identity(kb, spec->op));
   LLVMValueRef r = kb_for_begin(kb, pw_i32(kb, 0), pw_i32(kb, length), pw_i32(kb, 1));
-  LLVMValueRef offset = LLVMBuildAdd(B, base,
-                                     pw_decompose_offset(kb, r, spec->reduced_rank, spec->reduced_dims,
-                                                         spec->reduced_strides), "");
+  LLVMValueRef offset = LLVMBuildAdd(
+      B, base,
+      pw_decompose_offset(kb, r, spec->reduced_rank, spec->reduced_dims, spec->reduced_strides),
+      "");
   kb_var_store(kb, accumulator,
                pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator),
                                  load_f32(kb, node, kb_param_value(kb, 0), offset)));

@@ -85,12 +85,15 @@ static int softmax_columns(kernel_builder *kb, const softmax_shape *s, uint32_t 
     LLVMValueRef r = kb_for_begin(kb, pw_i32(kb, 0), pw_i32(kb, s->length), pw_i32(kb, 1));
     LLVMValueRef at = LLVMBuildAdd(B, base, LLVMBuildMul(B, r, inner, ""), "");
     if (pass == 0)
-      kb_var_store(kb, maximum, pw_reduce_combine(kb, PW_REDUCE_MAX, kb_var_load(kb, maximum),
-                                                  load_x(kb, s, at)));
+      kb_var_store(
+          kb, maximum,
+          pw_reduce_combine(kb, PW_REDUCE_MAX, kb_var_load(kb, maximum), load_x(kb, s, at)));
     else if (pass == 1)
-      kb_var_store(kb, sum, LLVMBuildFAdd(B, kb_var_load(kb, sum), shifted_exp(kb, s, at, maximum), ""));
+      kb_var_store(kb, sum,
+                   LLVMBuildFAdd(B, kb_var_load(kb, sum), shifted_exp(kb, s, at, maximum), ""));
     else
-      store_y(kb, s, at, LLVMBuildFDiv(B, shifted_exp(kb, s, at, maximum), kb_var_load(kb, sum), ""));
+      store_y(kb, s, at,
+              LLVMBuildFDiv(B, shifted_exp(kb, s, at, maximum), kb_var_load(kb, sum), ""));
     kb_for_end(kb);
   }
   pw_grid_stride_end(kb);
@@ -115,7 +118,8 @@ int lower_softmax(lower_context *ctx, const ir_node *node, lower_result *out) {
     return ir_node_error(ctx->diag, node, "axis %lld is out of range", (long long)axis_attribute);
   softmax_shape s = {.outer = 1, .length = x->dims[axis], .inner = 1, .dtype = x->dtype};
   if (s.dtype != IR_DTYPE_F32 && s.dtype != IR_DTYPE_F16 && s.dtype != IR_DTYPE_BF16)
-    return ir_node_error(ctx->diag, node, "no kernel for Softmax on %s yet", ir_dtype_name(s.dtype));
+    return ir_node_error(ctx->diag, node, "no kernel for Softmax on %s yet",
+                         ir_dtype_name(s.dtype));
   for (int d = 0; d < axis; d++)
     s.outer *= x->dims[d];
   for (int d = axis + 1; d < x->rank; d++)

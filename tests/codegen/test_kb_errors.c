@@ -155,6 +155,23 @@ static void test_llvm_diagnostic_captured(void **state) {
   close_session(&s);
 }
 
+/* LLVM's backend aborts on an intrinsic the target cannot select (report_fatal_error); the
+ * backend runs in a child process, so this process only sees a dl_diag error. */
+static void test_backend_fatal_error_is_contained(void **state) {
+  session s;
+  kernel_builder *kb = open_session(&s, KB_TARGET_NVPTX); /* sm_80 has no thread-block clusters */
+  kb_kernel_begin(kb, "k", in_out, 2, 64);
+  kb_intrinsic(kb, "llvm.nvvm.barrier.cluster.arrive", LLVMVoidTypeInContext(kb_context(kb)),
+               NULL, 0, NULL, 0);
+  assert_int_equal(kb_kernel_end(kb), 0);
+  char *ptx = NULL;
+  assert_int_equal(kb_emit_ptx(kb, &ptx, NULL), -1);
+  assert_null(ptx);
+  assert_true(mentions(&s.diag, "LLVM code generation crashed"));
+  assert_true(mentions(&s.diag, "Cannot select: intrinsic %llvm.nvvm.barrier.cluster.arrive"));
+  close_session(&s);
+}
+
 /* Invalid IR (a value used where it is not defined) stops at the verifier, before LLVM's
  * passes or backend could abort. */
 static void test_invalid_ir_is_verified(void **state) {
@@ -214,6 +231,7 @@ int main(void) {
       cmocka_unit_test(test_value_into_uniform_loop),
       cmocka_unit_test(test_unknown_intrinsic),
       cmocka_unit_test(test_llvm_diagnostic_captured),
+      cmocka_unit_test(test_backend_fatal_error_is_contained),
       cmocka_unit_test(test_invalid_ir_is_verified),
       cmocka_unit_test(test_api_misuse),
       cmocka_unit_test(test_foreign_block_rejected),
