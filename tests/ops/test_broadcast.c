@@ -33,15 +33,24 @@ static shape output_shape(const ir_node *node) {
 
 static double reference_binary(ir_op op, double a, double b) {
   switch (op) {
-  case IR_OP_ADD: return a + b;
-  case IR_OP_SUB: return a - b;
-  case IR_OP_MUL: return a * b;
-  case IR_OP_DIV: return a / b;
-  case IR_OP_POW: return pow(a, b);
-  case IR_OP_EQUAL: return a == b;
-  case IR_OP_GREATER: return a > b;
-  case IR_OP_LESS: return a < b;
-  default: return NAN;
+  case IR_OP_ADD:
+    return a + b;
+  case IR_OP_SUB:
+    return a - b;
+  case IR_OP_MUL:
+    return a * b;
+  case IR_OP_DIV:
+    return a / b;
+  case IR_OP_POW:
+    return pow(a, b);
+  case IR_OP_EQUAL:
+    return a == b;
+  case IR_OP_GREATER:
+    return a > b;
+  case IR_OP_LESS:
+    return a < b;
+  default:
+    return NAN;
   }
 }
 
@@ -53,7 +62,8 @@ static void run_binary(ir_op op, shape a, shape b) {
   ir_node *node = pt_node(graph, op, in, 2, 1);
   pt_infer(graph, node);
   shape out = output_shape(node);
-  int64_t n = pt_count(out.rank, out.dims), na = pt_count(a.rank, a.dims), nb = pt_count(b.rank, b.dims);
+  int64_t n = pt_count(out.rank, out.dims), na = pt_count(a.rank, a.dims),
+          nb = pt_count(b.rank, b.dims);
   bool positive = op == IR_OP_POW || op == IR_OP_DIV;
   float *da = pt_random_alloc((size_t)na, 1, positive ? 0.5f : -3, 3);
   float *db = pt_random_alloc((size_t)nb, 2, positive ? 0.5f : -3, 3);
@@ -70,7 +80,8 @@ static void run_binary(ir_op op, shape a, shape b) {
                                           db[broadcast_offset(&out, &b, i)]);
     actual[i] = compare ? (float)((uint8_t *)outputs[0])[i] : ((float *)outputs[0])[i];
   }
-  print_message("%s a rank %d b rank %d: %lld elements\n", ir_op_name(op), a.rank, b.rank, (long long)n);
+  print_message("%s a rank %d b rank %d: %lld elements\n", ir_op_name(op), a.rank, b.rank,
+                (long long)n);
   /* Pow goes through exp2/log2 polynomials: a few ulp of the result (rtol 1e-4 holds). */
   pt_expect_close(actual, expected, (size_t)n, compare ? 0 : PT_RTOL, compare ? 0 : PT_ATOL);
   pt_check_ptx(graph, node);
@@ -102,14 +113,16 @@ static void test_pow_negative_base(void **state) {
   const int32_t exponents_i[8] = {2, 3, 1, 0, -1, 2, 3, 4};
   for (int integral = 0; integral < 2; integral++) {
     ir_graph *graph = ir_graph_create("pow");
-    ir_value *in[2] = {pt_input(graph, "x", IR_DTYPE_F32, 2, dims),
-                       pt_constant(graph, "y", integral ? IR_DTYPE_I32 : IR_DTYPE_F32, 1, row,
-                                   integral ? (const void *)exponents_i : (const void *)exponents_f)};
+    ir_value *in[2] = {
+        pt_input(graph, "x", IR_DTYPE_F32, 2, dims),
+        pt_constant(graph, "y", integral ? IR_DTYPE_I32 : IR_DTYPE_F32, 1, row,
+                    integral ? (const void *)exponents_i : (const void *)exponents_f)};
     ir_node *node = pt_node(graph, IR_OP_POW, in, 2, 1);
     pt_infer(graph, node);
     float *x = pt_random_alloc(32, 9, -3, 3), expected[32];
     for (int i = 0; i < 32; i++)
-      expected[i] = (float)pow(x[i], integral ? (double)exponents_i[i % 8] : (double)exponents_f[i % 8]);
+      expected[i] =
+          (float)pow(x[i], integral ? (double)exponents_i[i % 8] : (double)exponents_f[i % 8]);
     const void *inputs[2] = {x, NULL};
     void *outputs[1];
     pt_run(graph, node, inputs, outputs);
@@ -144,23 +157,29 @@ static void test_integer_arithmetic(void **state) {
   for (int op = 0; op < 4; op++) {
     ir_op ops[4] = {IR_OP_ADD, IR_OP_MUL, IR_OP_SUB, IR_OP_DIV};
     ir_graph *graph = ir_graph_create("int");
-    ir_value *in[2] = {pt_input(graph, "a", IR_DTYPE_I64, 1, dims), pt_input(graph, "b", IR_DTYPE_I64, 1, dims)};
+    ir_value *in[2] = {pt_input(graph, "a", IR_DTYPE_I64, 1, dims),
+                       pt_input(graph, "b", IR_DTYPE_I64, 1, dims)};
     ir_node *node = pt_node(graph, ops[op], in, 2, 1);
     pt_infer(graph, node);
     const void *inputs[2] = {a64, b64};
     void *outputs[1];
     pt_run(graph, node, inputs, outputs);
     for (int i = 0; i < 6; i++) {
-      int64_t want = ops[op] == IR_OP_ADD ? a64[i] + b64[i] : ops[op] == IR_OP_MUL ? a64[i] * b64[i]
-                     : ops[op] == IR_OP_SUB ? a64[i] - b64[i] : b64[i] == 0 ? 0 : a64[i] / b64[i];
+      int64_t want = ops[op] == IR_OP_ADD   ? a64[i] + b64[i]
+                     : ops[op] == IR_OP_MUL ? a64[i] * b64[i]
+                     : ops[op] == IR_OP_SUB ? a64[i] - b64[i]
+                     : b64[i] == 0          ? 0
+                                            : a64[i] / b64[i];
       assert_true(((int64_t *)outputs[0])[i] == want);
     }
     free(outputs[0]);
+    pt_check_ptx(graph, node);
     ir_graph_destroy(graph);
   }
   /* i32 division truncates toward zero and never traps (x/0 → 0, INT_MIN/-1 wraps). */
   ir_graph *graph = ir_graph_create("div32");
-  ir_value *in[2] = {pt_input(graph, "a", IR_DTYPE_I32, 1, dims), pt_input(graph, "b", IR_DTYPE_I32, 1, dims)};
+  ir_value *in[2] = {pt_input(graph, "a", IR_DTYPE_I32, 1, dims),
+                     pt_input(graph, "b", IR_DTYPE_I32, 1, dims)};
   ir_node *node = pt_node(graph, IR_OP_DIV, in, 2, 1);
   pt_infer(graph, node);
   const void *inputs[2] = {a32, b32};
@@ -177,7 +196,8 @@ static void test_half_add(void **state) {
   (void)state;
   const int64_t dims[2] = {4, 48}, row[1] = {48}; /* 4 halves a thread (8-byte accesses) */
   ir_graph *graph = ir_graph_create("f16");
-  ir_value *in[2] = {pt_input(graph, "a", IR_DTYPE_F16, 2, dims), pt_input(graph, "b", IR_DTYPE_F16, 1, row)};
+  ir_value *in[2] = {pt_input(graph, "a", IR_DTYPE_F16, 2, dims),
+                     pt_input(graph, "b", IR_DTYPE_F16, 1, row)};
   ir_node *node = pt_node(graph, IR_OP_ADD, in, 2, 1);
   pt_infer(graph, node);
   static const int both[2] = {0, 1};
@@ -212,7 +232,11 @@ static void test_variadic(void **state) {
     ir_graph *graph = ir_graph_create("variadic");
     ir_value *in[3];
     for (int k = 0; k < 3; k++)
-      in[k] = pt_input(graph, k == 0 ? "a" : k == 1 ? "b" : "c", IR_DTYPE_F32, shapes[k].rank, shapes[k].dims);
+      in[k] = pt_input(graph,
+                       k == 0   ? "a"
+                       : k == 1 ? "b"
+                                : "c",
+                       IR_DTYPE_F32, shapes[k].rank, shapes[k].dims);
     ir_node *node = pt_node(graph, ops[o], in, 3, 1);
     pt_infer(graph, node);
     const void *inputs[3] = {data[0], data[1], data[2]};
@@ -223,8 +247,10 @@ static void test_variadic(void **state) {
       double r = data[0][broadcast_offset(&out, &shapes[0], i)];
       for (int k = 1; k < 3; k++) {
         double v = data[k][broadcast_offset(&out, &shapes[k], i)];
-        r = ops[o] == IR_OP_SUM ? r + v : isnan(r) || isnan(v) ? NAN
-            : ops[o] == IR_OP_MAX ? fmax(r, v) : fmin(r, v);
+        r = ops[o] == IR_OP_SUM    ? r + v
+            : isnan(r) || isnan(v) ? NAN
+            : ops[o] == IR_OP_MAX  ? fmax(r, v)
+                                   : fmin(r, v);
       }
       expected[i] = (float)r;
     }
@@ -250,7 +276,8 @@ static void test_where(void **state) {
 }
 
 static void run_where(shape cs, shape xs, shape ys, shape out) {
-  int64_t nc = pt_count(cs.rank, cs.dims), nx = pt_count(xs.rank, xs.dims), ny = pt_count(ys.rank, ys.dims);
+  int64_t nc = pt_count(cs.rank, cs.dims), nx = pt_count(xs.rank, xs.dims),
+          ny = pt_count(ys.rank, ys.dims);
   int64_t n = pt_count(out.rank, out.dims);
   ir_graph *graph = ir_graph_create("where");
   ir_value *in[3] = {pt_input(graph, "c", IR_DTYPE_BOOL, cs.rank, cs.dims),
@@ -268,7 +295,7 @@ static void run_where(shape cs, shape xs, shape ys, shape out) {
   float *expected = malloc((size_t)n * sizeof(float));
   for (int64_t i = 0; i < n; i++)
     expected[i] = condition[broadcast_offset(&out, &cs, i)] ? x[broadcast_offset(&out, &xs, i)]
-                                                           : y[broadcast_offset(&out, &ys, i)];
+                                                            : y[broadcast_offset(&out, &ys, i)];
   pt_expect_close(outputs[0], expected, (size_t)n, 0, 0);
   pt_check_ptx(graph, node);
   free(outputs[0]), free(x), free(y), free(condition), free(expected);
@@ -294,21 +321,23 @@ static void test_vector_path_choice(void **state) {
   const shape s2345 = {4, {2, 3, 4, 5}}, s5 = {1, {5}}, scalar = {0, {0}};
   const shape s7x300 = {2, {7, 300}}, s1x300 = {2, {1, 300}}, s3x1 = {2, {3, 1}}, s6 = {1, {6}};
   const shape s3x300 = {2, {3, 300}}, s3x1x300 = {3, {3, 1, 300}};
-  assert_true(vectorized(s2345, s2345));   /* collapses to one run of 120 */
-  assert_true(vectorized(scalar, s2345));  /* a splat */
-  assert_true(vectorized(s7x300, s1x300)); /* rows of 300 */
-  assert_false(vectorized(s2345, s5));     /* rows of 5 straddle groups of 4 */
-  assert_true(vectorized(s3x1, s1x300));   /* column operand: one value per group */
+  assert_true(vectorized(s2345, s2345));     /* collapses to one run of 120 */
+  assert_true(vectorized(scalar, s2345));    /* a splat */
+  assert_true(vectorized(s7x300, s1x300));   /* rows of 300 */
+  assert_false(vectorized(s2345, s5));       /* rows of 5 straddle groups of 4 */
+  assert_true(vectorized(s3x1, s1x300));     /* column operand: one value per group */
   assert_true(vectorized(s3x300, s3x1x300)); /* both sides broadcast, rows of 300 */
-  assert_false(vectorized(s6, s6));        /* 6 is not a multiple of 4 */
+  assert_false(vectorized(s6, s6));          /* 6 is not a multiple of 4 */
 }
 
 static void test_int64_vectorized(void **state) {
   (void)state;
   const int64_t dims[1] = {8};
-  const int64_t a[8] = {1LL << 40, -7, 7, 0, 9, -9, 3, 4}, b[8] = {3, 2, -2, 5, 0, -1, 1LL << 41, 6};
+  const int64_t a[8] = {1LL << 40, -7, 7, 0, 9, -9, 3, 4},
+                b[8] = {3, 2, -2, 5, 0, -1, 1LL << 41, 6};
   ir_graph *graph = ir_graph_create("i64");
-  ir_value *in[2] = {pt_input(graph, "a", IR_DTYPE_I64, 1, dims), pt_input(graph, "b", IR_DTYPE_I64, 1, dims)};
+  ir_value *in[2] = {pt_input(graph, "a", IR_DTYPE_I64, 1, dims),
+                     pt_input(graph, "b", IR_DTYPE_I64, 1, dims)};
   ir_node *node = pt_node(graph, IR_OP_MUL, in, 2, 1);
   pt_infer(graph, node);
   const void *inputs[2] = {a, b};

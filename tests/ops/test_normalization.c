@@ -65,15 +65,17 @@ static void run_layer_norm(const layer_norm_case *t) {
   int64_t bias_count = t->bias_rank ? pt_count(t->bias_rank, t->bias_dims) : 0;
   float *scale = pt_random_alloc((size_t)scale_count, 31, -2, 2);
   float *bias = pt_random_alloc((size_t)(bias_count + 1), 32, -2, 2);
-  ir_value *in[3] = {pt_input(graph, "x", IR_DTYPE_F32, t->rank, t->dims),
-                     pt_constant(graph, "scale", IR_DTYPE_F32, t->scale_rank, t->scale_dims, scale),
-                     t->bias_rank ? pt_constant(graph, "bias", IR_DTYPE_F32, t->bias_rank, t->bias_dims, bias)
-                                  : NULL};
+  ir_value *in[3] = {
+      pt_input(graph, "x", IR_DTYPE_F32, t->rank, t->dims),
+      pt_constant(graph, "scale", IR_DTYPE_F32, t->scale_rank, t->scale_dims, scale),
+      t->bias_rank ? pt_constant(graph, "bias", IR_DTYPE_F32, t->bias_rank, t->bias_dims, bias)
+                   : NULL};
   ir_node *node = pt_node(graph, IR_OP_LAYER_NORMALIZATION, in, t->bias_rank ? 3 : 2, t->outputs);
   ir_node_set_int(graph, node, "axis", t->axis);
   pt_infer(graph, node);
   float *x = pt_random_alloc((size_t)n, 33, -3, 5), *expected = malloc((size_t)n * sizeof(float));
-  float *means = malloc((size_t)rows * sizeof(float)), *inverse = malloc((size_t)rows * sizeof(float));
+  float *means = malloc((size_t)rows * sizeof(float)),
+        *inverse = malloc((size_t)rows * sizeof(float));
   for (int64_t row = 0; row < rows; row++) {
     const float *v = x + row * length;
     double mean = 0, variance = 0;
@@ -112,10 +114,10 @@ static void run_layer_norm(const layer_norm_case *t) {
 static void test_layer_normalization(void **state) {
   (void)state;
   const layer_norm_case cases[] = {
-      {2, {5, 300}, -1, 1, {300}, 1, {300}, 1},              /* rows longer than a block */
-      {3, {3, 4, 50}, 1, 2, {4, 50}, 1, {50}, 3},            /* two axes; bias broadcast */
-      {3, {7, 3, 10}, 2, 1, {10}, 0, {0}, 2},                /* short rows, no bias */
-      {2, {2, 768}, 1, 1, {1}, 1, {768}, 1},                 /* scalar-like scale */
+      {2, {5, 300}, -1, 1, {300}, 1, {300}, 1},   /* rows longer than a block */
+      {3, {3, 4, 50}, 1, 2, {4, 50}, 1, {50}, 3}, /* two axes; bias broadcast */
+      {3, {7, 3, 10}, 2, 1, {10}, 0, {0}, 2},     /* short rows, no bias */
+      {2, {2, 768}, 1, 1, {1}, 1, {768}, 1},      /* scalar-like scale */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     run_layer_norm(&cases[i]);

@@ -53,8 +53,9 @@ static void reference_pool(const pool_case *t, const int64_t *out_dims, const in
         if (v > best)
           best = v, best_index = p * in_plane + offset;
       }
-      y[p * out_plane + o] = t->op == IR_OP_MAX_POOL ? (float)best
-                                                     : (float)(sum / (double)(t->count_include_pad ? size : valid));
+      y[p * out_plane + o] = t->op == IR_OP_MAX_POOL
+                                 ? (float)best
+                                 : (float)(sum / (double)(t->count_include_pad ? size : valid));
       if (indices)
         indices[p * out_plane + o] = best_index;
     }
@@ -76,13 +77,15 @@ static void run_pool(const pool_case *t) {
   if (t->op == IR_OP_AVERAGE_POOL)
     ir_node_set_int(graph, node, "count_include_pad", t->count_include_pad);
   pt_infer(graph, node);
-  /* SAME_UPPER pads for stride s: total = max((out-1)*s + (k-1)*dil + 1 - in, 0), more at the end. */
+  /* SAME_UPPER pads for stride s: total = max((out-1)*s + (k-1)*dil + 1 - in, 0), more at the end.
+   */
   const int64_t *out_dims = node->outputs[0]->type.dims;
   int64_t pads[6];
   memcpy(pads, t->pads, sizeof(pads));
   if (t->auto_pad)
     for (int d = 0; d < spatial; d++) {
-      int64_t total = (out_dims[2 + d] - 1) * t->strides[d] + (t->kernel[d] - 1) * t->dilations[d] + 1 - t->dims[2 + d];
+      int64_t total = (out_dims[2 + d] - 1) * t->strides[d] + (t->kernel[d] - 1) * t->dilations[d] +
+                      1 - t->dims[2 + d];
       total = total > 0 ? total : 0;
       pads[d] = total / 2, pads[spatial + d] = total - total / 2;
     }
@@ -161,7 +164,8 @@ static void test_unsupported_is_an_error(void **state) {
 /* Quantized MaxPool: i8 and u8 maxima are exact through the f32 accumulator. */
 static void test_max_pool_bytes(void **state) {
   (void)state;
-  const int64_t dims[4] = {1, 2, 5, 5}, kernel[2] = {3, 3}, strides[2] = {2, 2}, pads[4] = {1, 1, 1, 1};
+  const int64_t dims[4] = {1, 2, 5, 5}, kernel[2] = {3, 3}, strides[2] = {2, 2},
+                pads[4] = {1, 1, 1, 1};
   for (int is_signed = 0; is_signed < 2; is_signed++) {
     ir_graph *graph = ir_graph_create("max_pool_bytes");
     ir_value *x = pt_input(graph, "x", is_signed ? IR_DTYPE_I8 : IR_DTYPE_U8, 4, dims);

@@ -22,8 +22,9 @@ static void reference_reduce(ir_op op, const float *x, int rank, const int64_t *
         o += c * scale, scale *= dims[d];
     }
     double v = x[i];
-    out[o] = op == IR_OP_REDUCE_MAX ? fmax(out[o], v)
-             : op == IR_OP_REDUCE_MIN ? fmin(out[o], v) : out[o] + v;
+    out[o] = op == IR_OP_REDUCE_MAX   ? fmax(out[o], v)
+             : op == IR_OP_REDUCE_MIN ? fmin(out[o], v)
+                                      : out[o] + v;
   }
   if (op == IR_OP_REDUCE_MEAN)
     for (int64_t o = 0; o < out_count; o++)
@@ -59,7 +60,8 @@ static void run_reduce(ir_op op, int rank, const int64_t *dims, const int64_t *a
   const void *inputs[2] = {x, NULL};
   void *outputs[1];
   pt_run(graph, node, inputs, outputs);
-  print_message("%s rank %d, %d axes -> %lld outputs\n", ir_op_name(op), rank, count, (long long)out_count);
+  print_message("%s rank %d, %d axes -> %lld outputs\n", ir_op_name(op), rank, count,
+                (long long)out_count);
   pt_expect_close(outputs[0], expected, (size_t)out_count, PT_RTOL, PT_ATOL);
   pt_check_ptx(graph, node);
   free(outputs[0]), free(x), free(reference), free(expected);
@@ -68,7 +70,8 @@ static void run_reduce(ir_op op, int rank, const int64_t *dims, const int64_t *a
 
 static void test_contiguous_rows(void **state) {
   (void)state;
-  static const ir_op ops[] = {IR_OP_REDUCE_SUM, IR_OP_REDUCE_MEAN, IR_OP_REDUCE_MAX, IR_OP_REDUCE_MIN};
+  static const ir_op ops[] = {IR_OP_REDUCE_SUM, IR_OP_REDUCE_MEAN, IR_OP_REDUCE_MAX,
+                              IR_OP_REDUCE_MIN};
   const int64_t long_rows[2] = {5, 1000}, short_rows[2] = {37, 20}, last[1] = {-1};
   for (int k = 0; k < 4; k++) {
     run_reduce(ops[k], 2, long_rows, last, 1, 1, 0);  /* 256 threads, 4 strides each */
@@ -104,7 +107,8 @@ static void run_global_pool(ir_op op, int64_t n, int64_t c, int64_t h, int64_t w
   ir_node *node = pt_node(graph, op, &x, 1, 1);
   pt_infer(graph, node);
   int64_t planes = n * c, plane = h * w;
-  float *data = pt_random_alloc((size_t)(planes * plane), 99, op == IR_OP_GLOBAL_MAX_POOL ? -1 : 0, 1);
+  float *data =
+      pt_random_alloc((size_t)(planes * plane), 99, op == IR_OP_GLOBAL_MAX_POOL ? -1 : 0, 1);
   float *expected = malloc((size_t)planes * sizeof(float));
   for (int64_t p = 0; p < planes; p++) {
     double r = op == IR_OP_GLOBAL_MAX_POOL ? -INFINITY : 0;
@@ -147,6 +151,7 @@ static void test_max_propagates_nan(void **state) {
   assert_false(isnan(((float *)outputs[0])[0]));
   assert_true(isnan(((float *)outputs[0])[1]));
   free(outputs[0]);
+  pt_check_ptx(graph, node);
   ir_graph_destroy(graph);
 }
 
@@ -158,7 +163,8 @@ static void test_integer_input_is_an_error(void **state) {
   ir_value *x = pt_input(graph, "x", IR_DTYPE_I64, 2, dims);
   ir_node *node = pt_node(graph, IR_OP_REDUCE_SUM, &x, 1, 1);
   pt_infer(graph, node);
-  pt_expect_lower_error(graph, node, "node 'ReduceSum' (ReduceSum): no kernel for ReduceSum on i64");
+  pt_expect_lower_error(graph, node,
+                        "node 'ReduceSum' (ReduceSum): no kernel for ReduceSum on i64");
   ir_graph_destroy(graph);
 }
 
