@@ -53,11 +53,17 @@ static int check_constant_inputs(onnx_import *import, const Onnx__NodeProto *pro
       continue;
     for (int i = rule->first; i <= rule->last && i < node->num_inputs; i++) {
       const ir_value *input = node->inputs[i];
-      if (input && input->kind != IR_VALUE_CONSTANT)
+      if (input && input->kind != IR_VALUE_CONSTANT) {
+        /* With symbolic dims around, binding them is the usual way out. */
+        char hint[256] = "";
+        if (import->graph->num_symbols > 0)
+          snprintf(hint, sizeof(hint), "; give symbolic dimensions a size, e.g. --dim %s=1",
+                   import->graph->symbols[0]);
         return onnx_node_error(import, proto, index,
                                "unsupported: input %d '%s' decides the output shape but is "
-                               "computed at run time (dlcc needs it at compile time)",
-                               i, input->name);
+                               "computed at run time (dlcc needs it at compile time%s)",
+                               i, input->name, hint);
+      }
     }
   }
   return 0;

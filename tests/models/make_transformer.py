@@ -71,7 +71,7 @@ class Builder:
         return self.op("Transpose", [reshaped], f"{name}.heads_first", perm=[0, 2, 1, 3])
 
 
-def build(rng):
+def build(rng, batch=1):
     b = Builder(rng)
     embedded = b.op("Gather", [b.random("embedding", [VOCAB, MODEL], 1.0), "tokens"], "embedded", axis=0)
     positions = b.op("Slice", [b.random("positions", [MAX_LEN, MODEL], 0.5),
@@ -101,8 +101,8 @@ def build(rng):
     out = b.op("Add", [x, b.linear(gelu, "ffn2", FFN, MODEL)], "encoded")
     graph = helper.make_graph(
         b.nodes, "transformer_encoder",
-        [helper.make_tensor_value_info("tokens", TensorProto.INT64, [1, SEQ])],
-        [helper.make_tensor_value_info(out, TensorProto.FLOAT, [1, SEQ, MODEL])], b.weights)
+        [helper.make_tensor_value_info("tokens", TensorProto.INT64, [batch, SEQ])],
+        [helper.make_tensor_value_info(out, TensorProto.FLOAT, [batch, SEQ, MODEL])], b.weights)
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=8)
 
 
@@ -111,3 +111,10 @@ if __name__ == "__main__":
     model = build(rng)
     feeds = {"tokens": rng.integers(0, VOCAB, (1, SEQ)).astype(np.int64)}
     save_with_reference(model, feeds, OUTPUT_DIR, "transformer_encoder")  # noqa: F821
+    # The same layer with a symbolic batch ("batch"): importable once the batch is bound.
+    # Kept out of the top folder, whose models are all expected to import as they are.
+    dynamic = build(np.random.default_rng(17), batch="batch")
+    onnx.checker.check_model(dynamic, full_check=True)
+    folder = pathlib.Path(OUTPUT_DIR) / "import_cases"  # noqa: F821
+    folder.mkdir(parents=True, exist_ok=True)
+    onnx.save_model(dynamic, str(folder / "transformer_dynamic_batch.onnx"))

@@ -202,6 +202,22 @@ static void test_symbolic_dims_and_bindings(void **state) {
                  NULL);
 }
 
+/* A symbolic batch feeding a Shape → Reshape chain: unsupported until bound. */
+static void test_dynamic_batch_transformer(void **state) {
+  (void)state;
+  expect_failure(CASES "transformer_dynamic_batch.onnx", NULL, "(Reshape, opset 18): unsupported",
+                 NULL);
+  const char *bindings[] = {"batch=2"};
+  dl_onnx_options options = {bindings, 1};
+  dl_diag diag;
+  ir_graph *graph = expect_success(CASES "transformer_dynamic_batch.onnx", &options, &diag);
+  ir_value *out = graph->body.results[0];
+  assert_int_equal(out->type.rank, 3);
+  assert_true(out->type.dims[0] == 2 && out->type.dims[1] == 16 && out->type.dims[2] == 64);
+  ir_graph_destroy(graph);
+  dl_diag_deinit(&diag);
+}
+
 static void test_legacy_forms(void **state) {
   (void)state;
   dl_diag diag;
@@ -316,6 +332,7 @@ int main(void) {
       cmocka_unit_test(test_runtime_shapes_are_all_listed),
       cmocka_unit_test(test_graph_structure_errors),
       cmocka_unit_test(test_symbolic_dims_and_bindings),
+      cmocka_unit_test(test_dynamic_batch_transformer),
       cmocka_unit_test(test_legacy_forms),
       cmocka_unit_test(test_empty_input),
       cmocka_unit_test(test_truncated_models),
