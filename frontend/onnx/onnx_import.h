@@ -21,10 +21,9 @@ ir_graph *dl_onnx_import_file(const char *path, const dl_onnx_options *options, 
 /* Imports a serialized model held in memory (not kept after the call). `display_name`
  * names the model in messages; `base_dir` is the folder external data is read from,
  * NULL to refuse models with external data. */
-ir_graph *
-dl_onnx_import_memory(const void *data, size_t size, const char *display_name,
-                      const char *base_dir /* for external data; NULL: refuse external data */,
-                      const dl_onnx_options *options, dl_diag *diag);
+ir_graph *dl_onnx_import_memory(const void *data, size_t size, const char *display_name,
+                                const char *base_dir, const dl_onnx_options *options,
+                                dl_diag *diag);
 
 /* Reads a serialized ONNX TensorProto (a .pb file as in ONNX test data, or an input given
  * to `dlcc run`) into memory of `arena`: its type and little-endian element data. Returns
