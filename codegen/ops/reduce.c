@@ -1,6 +1,7 @@
-/* ReduceSum/Mean/Max/Min, and the reduction kernel the global pools share: rows whose
+/* ReduceSum/Mean/Max/Min, and the reduction kernels the global pools share: rows whose
  * reduced elements are contiguous get a thread group each (warp shuffles + shared
- * memory); otherwise one thread per output walks its elements, coalesced across outputs. */
+ * memory); strided reductions get one thread per output (coalesced across outputs), or,
+ * when outputs are few and ranges long, blocks over split ranges and a combining pass. */
 #include "codegen/ops/pointwise_util.h"
 
 #include "ir/infer.h"
@@ -97,6 +98,118 @@ static int reduce_columns(kernel_builder *kb, const ir_node *node, const pw_redu
   return kb_kernel_end(kb);
 }
 
+/* --- few outputs, long strided reductions: split the reduced range across blocks ---------- */
+/* A block covers SPLIT_OUTPUTS neighbouring outputs (coalesced) with SPLIT_LANES threads
+ * each; grid.y splits the reduced range. Partials go to the workspace and a second kernel
+ * combines them in a fixed order (deterministic, no atomics). */
+enum { SPLIT_OUTPUTS = 32, SPLIT_LANES = PW_BLOCK / SPLIT_OUTPUTS, SPLIT_TARGET_BLOCKS = 512 };
+
+static int64_t split_count(int64_t outputs, int64_t length) {
+  int64_t chunks = (outputs + SPLIT_OUTPUTS - 1) / SPLIT_OUTPUTS;
+  int64_t wanted = (SPLIT_TARGET_BLOCKS + chunks - 1) / chunks;
+  int64_t useful = (length + SPLIT_LANES * 16 - 1) / (SPLIT_LANES * 16); /* >= 16 each */
+  int64_t splits = wanted < useful ? wanted : useful;
+  return splits < 1 ? 1 : splits;
+}
+
+static LLVMValueRef split_output(kernel_builder *kb) {
+  LLVMValueRef first = LLVMBuildMul(B, kb_block_index(kb, KB_X), pw_i32(kb, SPLIT_OUTPUTS), "");
+  return LLVMBuildAdd(B, first,
+                      LLVMBuildAnd(B, kb_thread_index(kb, KB_X), pw_i32(kb, SPLIT_OUTPUTS - 1), ""),
+                      "output");
+}
+
+static int reduce_split_partials(kernel_builder *kb, const ir_node *node, const pw_reduction *spec,
+                                 int64_t outputs, int64_t length, int64_t splits) {
+  LLVMValueRef shared = kb_shared_array(kb, pw_f32_type(kb), PW_BLOCK);
+  kb_var *accumulator = kb_thread_var(kb, pw_f32_type(kb), "accumulator");
+  kb_var_store(kb, accumulator, pw_reduce_identity(kb, spec->op));
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntSLT, split_output(kb), pw_i32(kb, outputs), ""));
+  LLVMValueRef base = pw_decompose_offset(kb, split_output(kb), spec->outer_rank, spec->outer_dims,
+                                          spec->outer_strides);
+  LLVMValueRef lane = LLVMBuildUDiv(B, kb_thread_index(kb, KB_X), pw_i32(kb, SPLIT_OUTPUTS), "");
+  LLVMValueRef start = LLVMBuildAdd(
+      B, LLVMBuildMul(B, kb_block_index(kb, KB_Y), pw_i32(kb, SPLIT_LANES), ""), lane, "");
+  LLVMValueRef r = kb_for_begin(kb, start, pw_i32(kb, length), pw_i32(kb, SPLIT_LANES * splits));
+  LLVMValueRef offset = LLVMBuildAdd(
+      B, base,
+      pw_decompose_offset(kb, r, spec->reduced_rank, spec->reduced_dims, spec->reduced_strides),
+      "");
+  kb_var_store(kb, accumulator,
+               pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator),
+                                 load_f32(kb, node, kb_param_value(kb, 0), offset)));
+  kb_for_end(kb);
+  kb_if_end(kb);
+  pw_store(kb, IR_DTYPE_F32, shared, kb_thread_index(kb, KB_X), kb_var_load(kb, accumulator));
+  kb_barrier(kb);
+  LLVMValueRef t = kb_thread_index(kb, KB_X);
+  LLVMValueRef mine =
+      LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntULT, t, pw_i32(kb, SPLIT_OUTPUTS), ""),
+                   LLVMBuildICmp(B, LLVMIntSLT, split_output(kb), pw_i32(kb, outputs), ""), "");
+  kb_if_begin(kb, mine);
+  LLVMValueRef total = pw_load(kb, IR_DTYPE_F32, shared, t);
+  for (int l = 1; l < SPLIT_LANES; l++)
+    total = pw_reduce_combine(
+        kb, spec->op, total,
+        pw_load(kb, IR_DTYPE_F32, shared, LLVMBuildAdd(B, t, pw_i32(kb, l * SPLIT_OUTPUTS), "")));
+  if (splits == 1) {
+    store_result(kb, node, spec, split_output(kb), total);
+  } else {
+    LLVMValueRef slot =
+        LLVMBuildAdd(B, LLVMBuildMul(B, kb_block_index(kb, KB_Y), pw_i32(kb, outputs), ""),
+                     split_output(kb), "");
+    pw_store(kb, IR_DTYPE_F32, kb_param_value(kb, 1), slot, total);
+  }
+  kb_if_end(kb);
+  return kb_kernel_end(kb);
+}
+
+/* out[o] = partials[0][o] (+) ... (+) partials[splits-1][o]; params: workspace, output. */
+static int reduce_split_finish(kernel_builder *kb, const ir_node *node, const pw_reduction *spec,
+                               int64_t outputs, int64_t splits, uint32_t grid) {
+  kb_var *accumulator = kb_thread_var(kb, pw_f32_type(kb), "accumulator");
+  LLVMValueRef o = pw_grid_stride_begin(kb, outputs, grid);
+  kb_var_store(kb, accumulator, pw_load(kb, IR_DTYPE_F32, kb_param_value(kb, 0), o));
+  LLVMValueRef s = kb_for_begin(kb, pw_i32(kb, 1), pw_i32(kb, splits), pw_i32(kb, 1));
+  LLVMValueRef slot = LLVMBuildAdd(B, LLVMBuildMul(B, s, pw_i32(kb, outputs), ""), o, "");
+  kb_var_store(kb, accumulator,
+               pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator),
+                                 pw_load(kb, IR_DTYPE_F32, kb_param_value(kb, 0), slot)));
+  kb_for_end(kb);
+  store_result(kb, node, spec, o, kb_var_load(kb, accumulator));
+  pw_grid_stride_end(kb);
+  return kb_kernel_end(kb);
+}
+
+static int lower_split_reduction(lower_context *ctx, const ir_node *node, const pw_reduction *spec,
+                                 int64_t outputs, int64_t length, lower_result *out) {
+  int64_t splits = split_count(outputs, length);
+  uint32_t chunks = (uint32_t)((outputs + SPLIT_OUTPUTS - 1) / SPLIT_OUTPUTS);
+  lower_launch *partials =
+      lower_add_launch(out, lower_kernel_name(ctx, node, "reduce_split"), chunks, PW_BLOCK);
+  partials->grid[1] = (uint32_t)splits;
+  lower_add_arg(partials, LOWER_ARG_INPUT, 0);
+  if (splits == 1) {
+    lower_add_arg(partials, LOWER_ARG_OUTPUT, 0);
+    if (pw_kernel_begin(ctx->kb, partials) != 0)
+      return -1;
+    return reduce_split_partials(ctx->kb, node, spec, outputs, length, splits);
+  }
+  lower_add_arg(partials, LOWER_ARG_WORKSPACE, 0);
+  out->workspace_bytes = splits * outputs * (int64_t)sizeof(float);
+  if (pw_kernel_begin(ctx->kb, partials) != 0 ||
+      reduce_split_partials(ctx->kb, node, spec, outputs, length, splits) != 0)
+    return -1;
+  uint32_t grid = pw_grid_for(outputs);
+  lower_launch *finish =
+      lower_add_launch(out, lower_kernel_name(ctx, node, "reduce_finish"), grid, PW_BLOCK);
+  lower_add_arg(finish, LOWER_ARG_WORKSPACE, 0);
+  lower_add_arg(finish, LOWER_ARG_OUTPUT, 0);
+  if (pw_kernel_begin(ctx->kb, finish) != 0)
+    return -1;
+  return reduce_split_finish(ctx->kb, node, spec, outputs, splits, grid);
+}
+
 int pw_lower_reduction(lower_context *ctx, const ir_node *node, const pw_reduction *spec,
                        lower_result *out) {
   int64_t outputs, length = 1;
@@ -121,6 +234,9 @@ int pw_lower_reduction(lower_context *ctx, const ir_node *node, const pw_reducti
       return -1;
     return reduce_rows(ctx->kb, node, spec, &plan);
   }
+  /* Few outputs over long strided ranges: one thread per output would leave the GPU idle. */
+  if (outputs < 8192 && length >= 64)
+    return lower_split_reduction(ctx, node, spec, outputs, length, out);
   uint32_t grid = pw_grid_for(outputs);
   lower_launch *launch =
       lower_add_launch(out, lower_kernel_name(ctx, node, "reduce_columns"), grid, PW_BLOCK);

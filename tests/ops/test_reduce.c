@@ -92,6 +92,19 @@ static void test_non_adjacent_and_strided_axes(void **state) {
   run_reduce(IR_OP_REDUCE_SUM, 4, four, alternate, 2, 1, 0);
 }
 
+/* Few outputs over a long strided range: the range is split across blocks (grid.y), the
+ * partials combined by a second kernel; one split writes the output directly. */
+static void test_split_strided_reductions(void **state) {
+  (void)state;
+  const int64_t tall[2] = {5000, 6}, mid[2] = {300, 70}, short_split[2] = {100, 40};
+  const int64_t first[1] = {0};
+  run_reduce(IR_OP_REDUCE_SUM, 2, tall, first, 1, 1, 0);         /* 40 splits */
+  run_reduce(IR_OP_REDUCE_MAX, 2, mid, first, 1, 0, 0);          /* 3 chunks x 3 splits */
+  run_reduce(IR_OP_REDUCE_MEAN, 2, short_split, first, 1, 1, 0); /* one split */
+  const int64_t image[4] = {64, 3, 5, 5}, batch_and_space[3] = {0, 2, 3};
+  run_reduce(IR_OP_REDUCE_MIN, 4, image, batch_and_space, 3, 1, 0); /* per-channel stats */
+}
+
 static void test_all_axes_and_noop(void **state) {
   (void)state;
   const int64_t dims[2] = {33, 70};
@@ -172,6 +185,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_contiguous_rows),
       cmocka_unit_test(test_non_adjacent_and_strided_axes),
+      cmocka_unit_test(test_split_strided_reductions),
       cmocka_unit_test(test_all_axes_and_noop),
       cmocka_unit_test(test_global_pools),
       cmocka_unit_test(test_max_propagates_nan),
