@@ -77,6 +77,11 @@ bool onnx_softmax_needs_expansion(onnx_import *import, const Onnx__NodeProto *pr
  * takes the node's output name. */
 int onnx_expand_softmax(onnx_import *import, const Onnx__NodeProto *proto, int index,
                         ir_value *input);
+/* Binary ops before opset 7 with broadcast=1 and an `axis` (onnx_broadcast.c). */
+bool onnx_is_legacy_axis_broadcast(onnx_import *import, const Onnx__NodeProto *proto);
+/* Unsqueezes input 1 so numpy broadcasting matches it at `axis`; replaces inputs[1]. */
+int onnx_align_legacy_broadcast(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                                ir_value **inputs, int num_inputs);
 /* Runs shape inference and constant folding on a node just built. */
 int onnx_finish_node(onnx_import *import, ir_node *node);
 /* Value of a one-element constant as a double. */

@@ -160,6 +160,9 @@ static int import_node(onnx_import *import, const Onnx__NodeProto *proto, int in
   if (resolve_inputs(import, proto, index, inputs, &num_inputs) != 0 ||
       output_names(import, proto, index, names, &num_outputs) != 0)
     return -1;
+  if (onnx_is_legacy_axis_broadcast(import, proto) &&
+      onnx_align_legacy_broadcast(import, proto, index, inputs, num_inputs) != 0)
+    return -1;
   if (onnx_softmax_needs_expansion(import, proto, num_inputs ? inputs[0] : NULL))
     return onnx_expand_softmax(import, proto, index, inputs[0]);
   ir_node *node = ir_graph_add_node(import->graph, NULL, ir_op_from_name(op_name),

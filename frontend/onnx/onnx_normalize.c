@@ -52,8 +52,9 @@ bool onnx_attr_is_normalized(onnx_import *import, const Onnx__NodeProto *proto, 
   for (size_t i = 0; i < sizeof(FLOAT_INPUTS) / sizeof(FLOAT_INPUTS[0]); i++)
     if (applies(&FLOAT_INPUTS[i], op, import->opset) && strcmp(FLOAT_INPUTS[i].attr, attr) == 0)
       return true;
-  if (import->opset < 7 && strcmp(attr, "broadcast") == 0)
-    return true; /* legacy broadcasting without an axis equals numpy broadcasting */
+  if (import->opset < 7 && (strcmp(attr, "broadcast") == 0 ||
+                            (strcmp(attr, "axis") == 0 && onnx_find_attr(proto, "broadcast"))))
+    return true; /* legacy broadcasting, aligned to numpy's by onnx_broadcast.c */
   if (strcmp(op, "Dropout") == 0 && import->opset < 12 && strcmp(attr, "ratio") == 0)
     return true;
   if (strcmp(op, "ConstantOfShape") == 0 && strcmp(attr, "value") == 0)

@@ -31,13 +31,6 @@ static bool is_default_domain(const char *domain) {
   return !domain || strcmp(domain, "") == 0 || strcmp(domain, "ai.onnx") == 0;
 }
 
-static bool is_one_of(const char *op, const char *const *names) {
-  for (; *names; names++)
-    if (strcmp(op, *names) == 0)
-      return true;
-  return false;
-}
-
 /* True if `name` is read by a node after `index` or is a graph output. */
 static bool is_used_later(const Onnx__GraphProto *graph, int index, const char *name) {
   for (size_t n = (size_t)index + 1; n < graph->n_node; n++)
@@ -88,12 +81,7 @@ static const char *attr_problem(const Onnx__NodeProto *node, const Onnx__Attribu
 
 /* The reason the semantics of `node` at this opset cannot be imported, or NULL. */
 static const char *semantic_problem(onnx_import *import, const Onnx__NodeProto *node, int index) {
-  static const char *const legacy_broadcast_ops[] = {"Add",   "Sub",     "Mul",  "Div", "Pow",
-                                                     "Equal", "Greater", "Less", NULL};
   const char *op = onnx_text(node->op_type);
-  if (import->opset < 7 && is_one_of(op, legacy_broadcast_ops) &&
-      int_attr(node, "broadcast", 0) != 0 && onnx_find_attr(node, "axis"))
-    return "unsupported: legacy broadcasting along an 'axis' (opset < 7)";
   if (strcmp(op, "BatchNormalization") == 0) {
     if (int_attr(node, "training_mode", 0) != 0)
       return "unsupported: training mode";

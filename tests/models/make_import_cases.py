@@ -122,6 +122,9 @@ def main(out):
     # Unsqueeze-11 axes given as a float instead of a list of ints.
     save(folder, "legacy_axes_float", [helper.make_node("Unsqueeze", ["x"], ["y"], name="unsqueeze", axes=2.0)],
          [x], [y], opset=11)
+    # Opset 6 legacy broadcasting: B [3, 8] matched against x [1, 3, 8, 8] at axis 1.
+    save(folder, "legacy_broadcast_axis", [helper.make_node("Mul", ["x", "b"], ["y"], name="mul", broadcast=1, axis=1)],
+         [x], [y], [numpy_helper.from_array(np.full((3, 8), 2, np.float32), "b")], opset=6)
     # Softmax at opset 11 over axis 1 of a 4-D input becomes Flatten → Softmax → Reshape.
     save(folder, "softmax_axis1", [helper.make_node("Softmax", ["x"], ["y"], name="softmax", axis=1)],
          [x], [y], opset=11)

@@ -232,6 +232,19 @@ static void test_legacy_forms(void **state) {
   ir_graph_destroy(graph);
   dl_diag_deinit(&diag);
 
+  /* Mul-6 broadcasting b [3,8] at axis 1 of x [1,3,8,8]: b is unsqueezed to [3,8,1]
+   * (folded into a constant, as b is one). */
+  graph = expect_success(CASES "legacy_broadcast_axis.onnx", NULL, &diag);
+  ir_node *mul = graph->body.last;
+  assert_int_equal(mul->op, IR_OP_MUL);
+  assert_null(ir_node_attr(mul, "axis"));
+  assert_null(ir_node_attr(mul, "broadcast"));
+  assert_int_equal(mul->inputs[1]->type.rank, 3);
+  assert_int_equal(mul->inputs[1]->type.dims[2], 1);
+  assert_int_equal(graph->body.results[0]->type.dims[3], 8);
+  ir_graph_destroy(graph);
+  dl_diag_deinit(&diag);
+
   /* Softmax-11 over axis 1 of [1,3,8,8]: Flatten(1) → Softmax(axis 1) → Reshape. */
   graph = expect_success(CASES "softmax_axis1.onnx", NULL, &diag);
   ir_op expected[] = {IR_OP_FLATTEN, IR_OP_SOFTMAX, IR_OP_RESHAPE};
