@@ -2,10 +2,12 @@
 # Imports every model of the onnx wheel's backend test data (node tests and the small model
 # suites). Each must import and verify cleanly, with input/output types equal to those of
 # its reference tensors, or fail with an "unsupported" message; never crash. A model whose
-# ops are all in ir/ops.def must not fail with any other error. Prints the counts.
+# ops are all in ir/ops.def must not fail with any other error. Prints the counts, and
+# fails if fewer models import than MIN_IMPORTED (a regression floor for onnx 1.22's data).
 set -euo pipefail
 : "${PYTHON:?}" "${SOURCE_DIR:?}" "${BUILD_DIR:?}" "${WORK_DIR:?}"
 driver="$BUILD_DIR/tests/test_onnx_backend_driver"
+min_imported="${MIN_IMPORTED:-480}"
 mkdir -p "$WORK_DIR"
 [ -x "$driver" ] || { echo "missing $driver (build target test_onnx_backend_driver)"; exit 1; }
 
@@ -15,7 +17,7 @@ mkdir -p "$WORK_DIR"
 # status <TAB> path <TAB> first message
 cut -f1 "$WORK_DIR/models.tsv" | xargs -d '\n' "$driver" --classify > "$WORK_DIR/results.tsv"
 
-awk -F'\t' '
+awk -F'\t' -v min_imported="$min_imported" '
   NR == FNR { known[$1] = $2; ops[$1] = $3; suite[$1] = $4; next }
   {
     count[$1]++; per_suite[suite[$2] "\t" $1]++; suites[suite[$2]] = 1; seen[$2] = 1
@@ -35,5 +37,9 @@ awk -F'\t' '
            "%d other errors (%d of them in models with only known ops)\n",
            count["ok"], count["unsupported"], count["crash"],
            FNR - count["ok"] - count["unsupported"] - count["crash"], bad - count["crash"]
+    if (count["ok"] < min_imported) {
+      printf "REGRESSION: only %d models imported, expected at least %d\n", count["ok"], min_imported
+      bad++
+    }
     exit (bad > 0 ? 1 : 0)
   }' "$WORK_DIR/models.tsv" "$WORK_DIR/results.tsv"
