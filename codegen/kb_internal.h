@@ -149,6 +149,9 @@ LLVMValueRef kb_nvptx_shuffle(kernel_builder *kb, const char *mode, LLVMValueRef
 /* kb_target.c: target machines. */
 int kb_target_init(kernel_builder *kb, const kb_target_options *options);
 
+/* kb_math_pow.c: powf(x, y) through f64, emitted with `b` (inside dlcc.math.pow). */
+LLVMValueRef kb_math_pow_f32(kernel_builder *kb, LLVMBuilderRef b, LLVMValueRef x, LLVMValueRef y);
+
 /* kb_isolate.c: runs `work` (LLVM's backend) in a forked child so that a fatal LLVM error
  * becomes a dl_diag error; *out is malloc'ed and NUL-terminated. */
 typedef int (*kb_isolated_work)(kernel_builder *kb, void *context, char **out, size_t *out_size);

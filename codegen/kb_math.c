@@ -179,37 +179,7 @@ static LLVMValueRef erf_body(math_emitter *m, LLVMValueRef *args) {
 }
 
 static LLVMValueRef pow_body(math_emitter *m, LLVMValueRef *args) {
-  /* exp(y log|x|), with the sign of negative x for odd integer y and C's special cases. */
-  LLVMValueRef x = args[0], y = args[1];
-  LLVMBuilderRef b = m->b;
-  LLVMValueRef a = absolute(m, x);
-  LLVMValueRef l = call_math(m->kb, m->b, "dlcc.math.log", log_body, &a, 1);
-  LLVMValueRef product = mul(m, y, l);
-  LLVMValueRef result = call_math(m->kb, m->b, "dlcc.math.exp", exp_body, &product, 1);
-  LLVMValueRef limit = c(m, 16777216.0); /* every float beyond 2^24 is an even integer */
-  LLVMValueRef yc = pick(m, cmp(m, LLVMRealOLT, y, limit), y, limit);
-  yc = pick(m, cmp(m, LLVMRealOGT, yc, LLVMBuildFNeg(b, limit, "")), yc,
-            LLVMBuildFNeg(b, limit, ""));
-  LLVMValueRef iy = LLVMBuildFPToSI(b, yc, m->kb->i32, "");
-  LLVMValueRef integral = cmp(m, LLVMRealOEQ, LLVMBuildSIToFP(b, iy, m->kb->f32, ""), y);
-  LLVMValueRef odd = LLVMBuildAnd(b, integral, LLVMBuildTrunc(b, iy, m->kb->i1, ""), "");
-  LLVMValueRef negative = cmp(m, LLVMRealOLT, x, c(m, 0.0));
-  result = pick(m, LLVMBuildAnd(b, negative, odd, ""), LLVMBuildFNeg(b, result, ""), result);
-  result = pick(m, LLVMBuildAnd(b, negative, LLVMBuildNot(b, integral, ""), ""), c(m, NAN), result);
-  /* Exponents graphs use most get exact or correctly rounded results. */
-  result = pick(m, cmp(m, LLVMRealOEQ, y, c(m, 1.0)), x, result);
-  result = pick(m, cmp(m, LLVMRealOEQ, y, c(m, 2.0)), mul(m, x, x), result);
-  LLVMTypeRef f32 = m->kb->f32;
-  LLVMValueRef root = LLVMBuildCall2(
-      b, LLVMIntrinsicGetType(m->kb->context, LLVMLookupIntrinsicID("llvm.sqrt", 9), &f32, 1),
-      LLVMGetIntrinsicDeclaration(m->kb->module, LLVMLookupIntrinsicID("llvm.sqrt", 9), &f32, 1),
-      &x, 1, "");
-  LLVMValueRef half =
-      LLVMBuildAnd(b, cmp(m, LLVMRealOEQ, y, c(m, 0.5)), cmp(m, LLVMRealOGT, x, c(m, 0.0)), "");
-  result = pick(m, half, root, result);
-  LLVMValueRef one =
-      LLVMBuildOr(b, cmp(m, LLVMRealOEQ, y, c(m, 0.0)), cmp(m, LLVMRealOEQ, x, c(m, 1.0)), "");
-  return pick(m, one, c(m, 1.0), result);
+  return kb_math_pow_f32(m->kb, m->b, args[0], args[1]); /* kb_math_pow.c */
 }
 
 /* Each function is built once per module, internal and always inlined. */

@@ -327,10 +327,23 @@ LLVMValueRef pw_rows_valid(kernel_builder *kb, const pw_rows *plan) {
 }
 
 LLVMValueRef pw_rows_shared(kernel_builder *kb) {
-  return kb_shared_array(kb, pw_f32_type(kb), PW_BLOCK / PW_WARP);
+  /* 8-byte slots: room for f32, i32 and i64 accumulators alike. */
+  return kb_shared_array(kb, LLVMInt64TypeInContext(CTX), PW_BLOCK / PW_WARP);
 }
 
 LLVMValueRef pw_reduce_identity(kernel_builder *kb, pw_reduce_op op) {
+  return pw_reduce_identity_of(kb, op, IR_DTYPE_F32);
+}
+
+LLVMValueRef pw_reduce_identity_of(kernel_builder *kb, pw_reduce_op op, ir_dtype dtype) {
+  if (dtype == IR_DTYPE_I32 || dtype == IR_DTYPE_I64) {
+    LLVMTypeRef type = pw_storage_type(kb, dtype);
+    unsigned bits = LLVMGetIntTypeWidth(type);
+    unsigned long long top = 1ull << (bits - 1); /* the most negative value's bits */
+    return op == PW_REDUCE_SUM   ? LLVMConstNull(type)
+           : op == PW_REDUCE_MAX ? LLVMConstInt(type, top, 0)
+                                 : LLVMConstInt(type, top - 1, 0);
+  }
   return op == PW_REDUCE_SUM   ? pw_f32(kb, 0.0)
          : op == PW_REDUCE_MAX ? pw_f32(kb, -INFINITY)
                                : pw_f32(kb, INFINITY);
@@ -338,6 +351,12 @@ LLVMValueRef pw_reduce_identity(kernel_builder *kb, pw_reduce_op op) {
 
 LLVMValueRef pw_reduce_combine(kernel_builder *kb, pw_reduce_op op, LLVMValueRef a,
                                LLVMValueRef b) {
+  if (LLVMGetTypeKind(LLVMTypeOf(a)) == LLVMIntegerTypeKind) { /* signed integers */
+    if (op == PW_REDUCE_SUM)
+      return LLVMBuildAdd(B, a, b, "");
+    LLVMIntPredicate better = op == PW_REDUCE_MAX ? LLVMIntSGT : LLVMIntSLT;
+    return LLVMBuildSelect(B, LLVMBuildICmp(B, better, a, b, ""), a, b, "");
+  }
   if (op == PW_REDUCE_SUM)
     return LLVMBuildFAdd(B, a, b, "");
   LLVMRealPredicate better = op == PW_REDUCE_MAX ? LLVMRealOGT : LLVMRealOLT;
@@ -356,20 +375,22 @@ int pw_group_reduce(kernel_builder *kb, const pw_rows *plan, kb_var *value, pw_r
     return kb_failed(kb) ? -1 : 0;
   /* Warps of one group meet in shared memory; each thread combines its group's warps in
    * the same order, so all threads hold the same result. */
+  LLVMTypeRef type = LLVMTypeOf(kb_var_load(kb, value));
   LLVMValueRef warp = LLVMBuildUDiv(B, kb_thread_index(kb, KB_X), pw_i32(kb, PW_WARP), "");
   kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_lane_index(kb), pw_i32(kb, 0), ""));
-  pw_store(kb, IR_DTYPE_F32, shared, warp, kb_var_load(kb, value));
+  LLVMBuildStore(B, kb_var_load(kb, value), element_address(kb, type, shared, warp));
   kb_if_end(kb);
   kb_barrier(kb);
   unsigned warps = plan->group / PW_WARP;
   LLVMValueRef first =
       LLVMBuildMul(B, LLVMBuildUDiv(B, kb_thread_index(kb, KB_X), pw_i32(kb, plan->group), ""),
                    pw_i32(kb, warps), "");
-  LLVMValueRef total = pw_load(kb, IR_DTYPE_F32, shared, first);
-  for (unsigned w = 1; w < warps; w++)
-    total = pw_reduce_combine(
-        kb, op, total,
-        pw_load(kb, IR_DTYPE_F32, shared, LLVMBuildAdd(B, first, pw_i32(kb, w), "")));
+  LLVMValueRef total = LLVMBuildLoad2(B, type, element_address(kb, type, shared, first), "");
+  for (unsigned w = 1; w < warps; w++) {
+    LLVMValueRef slot =
+        element_address(kb, type, shared, LLVMBuildAdd(B, first, pw_i32(kb, w), ""));
+    total = pw_reduce_combine(kb, op, total, LLVMBuildLoad2(B, type, slot, ""));
+  }
   kb_var_store(kb, value, total);
   kb_barrier(kb); /* the scratch is free again for the next reduction */
   return kb_failed(kb) ? -1 : 0;

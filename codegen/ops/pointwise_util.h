@@ -105,8 +105,10 @@ LLVMValueRef pw_rows_shared(kernel_builder *kb);
  * result in `value`. Call at a block-uniform point. */
 int pw_group_reduce(kernel_builder *kb, const pw_rows *plan, kb_var *value, pw_reduce_op op,
                     LLVMValueRef shared);
-/* f32 identity and combination (max/min propagate NaN like numpy). */
-LLVMValueRef pw_reduce_identity(kernel_builder *kb, pw_reduce_op op);
+/* Identity and combination: f32 (max/min propagate NaN like numpy), or signed i32/i64
+ * (combine picks by the operands' LLVM type). Shared slots of pw_rows_shared hold any. */
+LLVMValueRef pw_reduce_identity(kernel_builder *kb, pw_reduce_op op); /* f32 */
+LLVMValueRef pw_reduce_identity_of(kernel_builder *kb, pw_reduce_op op, ir_dtype dtype);
 LLVMValueRef pw_reduce_combine(kernel_builder *kb, pw_reduce_op op, LLVMValueRef a, LLVMValueRef b);
 
 /* Reduction of `in` to `out` where input element (o, r) sits at offset

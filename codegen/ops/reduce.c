@@ -28,16 +28,27 @@ static void collapse(int *rank, int64_t *dims, int64_t *strides) {
   *rank = kept;
 }
 
-static bool float_input(const ir_node *node) {
+/* The accumulator's type: f32 for floats, the input's own for i32/i64; INVALID if none. */
+static ir_dtype accumulator_dtype(const ir_node *node) {
   ir_dtype dtype = node->inputs[0]->type.dtype;
-  return dtype == IR_DTYPE_F32 || dtype == IR_DTYPE_F16 || dtype == IR_DTYPE_BF16;
+  if (dtype == IR_DTYPE_F32 || dtype == IR_DTYPE_F16 || dtype == IR_DTYPE_BF16)
+    return IR_DTYPE_F32;
+  return dtype == IR_DTYPE_I32 || dtype == IR_DTYPE_I64 ? dtype : IR_DTYPE_INVALID;
 }
 
-/* Loads input element `offset` as f32. */
-static LLVMValueRef load_f32(kernel_builder *kb, const ir_node *node, LLVMValueRef base,
-                             LLVMValueRef offset) {
+static LLVMTypeRef accumulator_type(kernel_builder *kb, const ir_node *node) {
+  return pw_storage_type(kb, accumulator_dtype(node));
+}
+
+static LLVMValueRef identity(kernel_builder *kb, const ir_node *node, const pw_reduction *spec) {
+  return pw_reduce_identity_of(kb, spec->op, accumulator_dtype(node));
+}
+
+/* Loads input element `offset` as the accumulator type. */
+static LLVMValueRef load_input(kernel_builder *kb, const ir_node *node, LLVMValueRef base,
+                               LLVMValueRef offset) {
   ir_dtype dtype = node->inputs[0]->type.dtype;
-  return pw_convert(kb, pw_load(kb, dtype, base, offset), dtype, IR_DTYPE_F32);
+  return pw_convert(kb, pw_load(kb, dtype, base, offset), dtype, accumulator_dtype(node));
 }
 
 static void store_result(kernel_builder *kb, const ir_node *node, const pw_reduction *spec,
@@ -45,15 +56,16 @@ static void store_result(kernel_builder *kb, const ir_node *node, const pw_reduc
   ir_dtype dtype = node->outputs[0]->type.dtype;
   if (spec->scale != 1.0)
     value = LLVMBuildFMul(B, value, pw_f32(kb, spec->scale), "");
-  pw_store(kb, dtype, kb_param_value(kb, 1), index, pw_convert(kb, value, IR_DTYPE_F32, dtype));
+  pw_store(kb, dtype, kb_param_value(kb, 1), index,
+           pw_convert(kb, value, accumulator_dtype(node), dtype));
 }
 
 /* A thread group per output row; the last reduced dim is contiguous. */
 static int reduce_rows(kernel_builder *kb, const ir_node *node, const pw_reduction *spec,
                        const pw_rows *plan) {
   LLVMValueRef shared = pw_rows_shared(kb);
-  kb_var *accumulator = kb_thread_var(kb, pw_f32_type(kb), "accumulator");
-  kb_var_store(kb, accumulator, pw_reduce_identity(kb, spec->op));
+  kb_var *accumulator = kb_thread_var(kb, accumulator_type(kb, node), "accumulator");
+  kb_var_store(kb, accumulator, identity(kb, node, spec));
   kb_if_begin(kb, pw_rows_valid(kb, plan));
   LLVMValueRef base = pw_decompose_offset(kb, pw_rows_row(kb, plan), spec->outer_rank,
                                           spec->outer_dims, spec->outer_strides);
@@ -65,7 +77,7 @@ static int reduce_rows(kernel_builder *kb, const ir_node *node, const pw_reducti
       "");
   kb_var_store(kb, accumulator,
                pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator),
-                                 load_f32(kb, node, kb_param_value(kb, 0), offset)));
+                                 load_input(kb, node, kb_param_value(kb, 0), offset)));
   kb_for_end(kb);
   kb_if_end(kb);
   pw_group_reduce(kb, plan, accumulator, spec->op, shared);
@@ -79,11 +91,11 @@ static int reduce_rows(kernel_builder *kb, const ir_node *node, const pw_reducti
 /* One thread per output; neighbouring threads read neighbouring inner elements. */
 static int reduce_columns(kernel_builder *kb, const ir_node *node, const pw_reduction *spec,
                           int64_t outputs, int64_t length, uint32_t grid) {
-  kb_var *accumulator = kb_thread_var(kb, pw_f32_type(kb), "accumulator");
+  kb_var *accumulator = kb_thread_var(kb, accumulator_type(kb, node), "accumulator");
   LLVMValueRef o = pw_grid_stride_begin(kb, outputs, grid);
   LLVMValueRef base =
       pw_decompose_offset(kb, o, spec->outer_rank, spec->outer_dims, spec->outer_strides);
-  kb_var_store(kb, accumulator, pw_reduce_identity(kb, spec->op));
+  kb_var_store(kb, accumulator, identity(kb, node, spec));
   LLVMValueRef r = kb_for_begin(kb, pw_i32(kb, 0), pw_i32(kb, length), pw_i32(kb, 1));
   LLVMValueRef offset = LLVMBuildAdd(
       B, base,
@@ -91,7 +103,7 @@ static int reduce_columns(kernel_builder *kb, const ir_node *node, const pw_redu
       "");
   kb_var_store(kb, accumulator,
                pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator),
-                                 load_f32(kb, node, kb_param_value(kb, 0), offset)));
+                                 load_input(kb, node, kb_param_value(kb, 0), offset)));
   kb_for_end(kb);
   store_result(kb, node, spec, o, kb_var_load(kb, accumulator));
   pw_grid_stride_end(kb);
@@ -121,9 +133,9 @@ static LLVMValueRef split_output(kernel_builder *kb) {
 
 static int reduce_split_partials(kernel_builder *kb, const ir_node *node, const pw_reduction *spec,
                                  int64_t outputs, int64_t length, int64_t splits) {
-  LLVMValueRef shared = kb_shared_array(kb, pw_f32_type(kb), PW_BLOCK);
-  kb_var *accumulator = kb_thread_var(kb, pw_f32_type(kb), "accumulator");
-  kb_var_store(kb, accumulator, pw_reduce_identity(kb, spec->op));
+  LLVMValueRef shared = kb_shared_array(kb, accumulator_type(kb, node), PW_BLOCK);
+  kb_var *accumulator = kb_thread_var(kb, accumulator_type(kb, node), "accumulator");
+  kb_var_store(kb, accumulator, identity(kb, node, spec));
   kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntSLT, split_output(kb), pw_i32(kb, outputs), ""));
   LLVMValueRef base = pw_decompose_offset(kb, split_output(kb), spec->outer_rank, spec->outer_dims,
                                           spec->outer_strides);
@@ -137,28 +149,29 @@ static int reduce_split_partials(kernel_builder *kb, const ir_node *node, const 
       "");
   kb_var_store(kb, accumulator,
                pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator),
-                                 load_f32(kb, node, kb_param_value(kb, 0), offset)));
+                                 load_input(kb, node, kb_param_value(kb, 0), offset)));
   kb_for_end(kb);
   kb_if_end(kb);
-  pw_store(kb, IR_DTYPE_F32, shared, kb_thread_index(kb, KB_X), kb_var_load(kb, accumulator));
+  pw_store(kb, accumulator_dtype(node), shared, kb_thread_index(kb, KB_X),
+           kb_var_load(kb, accumulator));
   kb_barrier(kb);
   LLVMValueRef t = kb_thread_index(kb, KB_X);
   LLVMValueRef mine =
       LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntULT, t, pw_i32(kb, SPLIT_OUTPUTS), ""),
                    LLVMBuildICmp(B, LLVMIntSLT, split_output(kb), pw_i32(kb, outputs), ""), "");
   kb_if_begin(kb, mine);
-  LLVMValueRef total = pw_load(kb, IR_DTYPE_F32, shared, t);
+  LLVMValueRef total = pw_load(kb, accumulator_dtype(node), shared, t);
   for (int l = 1; l < SPLIT_LANES; l++)
-    total = pw_reduce_combine(
-        kb, spec->op, total,
-        pw_load(kb, IR_DTYPE_F32, shared, LLVMBuildAdd(B, t, pw_i32(kb, l * SPLIT_OUTPUTS), "")));
+    total = pw_reduce_combine(kb, spec->op, total,
+                              pw_load(kb, accumulator_dtype(node), shared,
+                                      LLVMBuildAdd(B, t, pw_i32(kb, l * SPLIT_OUTPUTS), "")));
   if (splits == 1) {
     store_result(kb, node, spec, split_output(kb), total);
   } else {
     LLVMValueRef slot =
         LLVMBuildAdd(B, LLVMBuildMul(B, kb_block_index(kb, KB_Y), pw_i32(kb, outputs), ""),
                      split_output(kb), "");
-    pw_store(kb, IR_DTYPE_F32, kb_param_value(kb, 1), slot, total);
+    pw_store(kb, accumulator_dtype(node), kb_param_value(kb, 1), slot, total);
   }
   kb_if_end(kb);
   return kb_kernel_end(kb);
@@ -167,14 +180,15 @@ static int reduce_split_partials(kernel_builder *kb, const ir_node *node, const 
 /* out[o] = partials[0][o] (+) ... (+) partials[splits-1][o]; params: workspace, output. */
 static int reduce_split_finish(kernel_builder *kb, const ir_node *node, const pw_reduction *spec,
                                int64_t outputs, int64_t splits, uint32_t grid) {
-  kb_var *accumulator = kb_thread_var(kb, pw_f32_type(kb), "accumulator");
+  kb_var *accumulator = kb_thread_var(kb, accumulator_type(kb, node), "accumulator");
   LLVMValueRef o = pw_grid_stride_begin(kb, outputs, grid);
-  kb_var_store(kb, accumulator, pw_load(kb, IR_DTYPE_F32, kb_param_value(kb, 0), o));
+  kb_var_store(kb, accumulator, pw_load(kb, accumulator_dtype(node), kb_param_value(kb, 0), o));
   LLVMValueRef s = kb_for_begin(kb, pw_i32(kb, 1), pw_i32(kb, splits), pw_i32(kb, 1));
   LLVMValueRef slot = LLVMBuildAdd(B, LLVMBuildMul(B, s, pw_i32(kb, outputs), ""), o, "");
-  kb_var_store(kb, accumulator,
-               pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator),
-                                 pw_load(kb, IR_DTYPE_F32, kb_param_value(kb, 0), slot)));
+  kb_var_store(
+      kb, accumulator,
+      pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator),
+                        pw_load(kb, accumulator_dtype(node), kb_param_value(kb, 0), slot)));
   kb_for_end(kb);
   store_result(kb, node, spec, o, kb_var_load(kb, accumulator));
   pw_grid_stride_end(kb);
@@ -196,7 +210,7 @@ static int lower_split_reduction(lower_context *ctx, const ir_node *node, const 
     return reduce_split_partials(ctx->kb, node, spec, outputs, length, splits);
   }
   lower_add_arg(partials, LOWER_ARG_WORKSPACE, 0);
-  out->workspace_bytes = splits * outputs * (int64_t)sizeof(float);
+  out->workspace_bytes = splits * outputs * (int64_t)ir_dtype_size(accumulator_dtype(node));
   if (pw_kernel_begin(ctx->kb, partials) != 0 ||
       reduce_split_partials(ctx->kb, node, spec, outputs, length, splits) != 0)
     return -1;
@@ -216,9 +230,10 @@ int pw_lower_reduction(lower_context *ctx, const ir_node *node, const pw_reducti
   if (pw_check_value(ctx, node, node->inputs[0], "input", NULL) != 0 ||
       pw_check_value(ctx, node, node->outputs[0], "output", &outputs) != 0)
     return -1;
-  if (!float_input(node))
-    return ir_node_error(ctx->diag, node, "no kernel for %s on %s yet (f32, f16, bf16 only)",
-                         ir_op_name(node->op), ir_dtype_name(node->inputs[0]->type.dtype));
+  ir_dtype accumulator = accumulator_dtype(node);
+  if (accumulator == IR_DTYPE_INVALID || (accumulator != IR_DTYPE_F32 && spec->scale != 1.0))
+    return ir_node_error(ctx->diag, node, "no kernel for %s on %s yet", ir_op_name(node->op),
+                         ir_dtype_name(node->inputs[0]->type.dtype));
   for (int d = 0; d < spec->reduced_rank; d++)
     length *= spec->reduced_dims[d];
   bool contiguous = spec->reduced_rank > 0 && spec->reduced_strides[spec->reduced_rank - 1] == 1;
