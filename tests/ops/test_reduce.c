@@ -168,16 +168,74 @@ static void test_max_propagates_nan(void **state) {
   ir_graph_destroy(graph);
 }
 
+/* i32/i64 Sum/Max/Min accumulate in their own type (exact, wrapping sums); one shape per
+ * kernel shape: rows (thread groups), columns (thread per output), split ranges. */
+static void run_integer_reduce(ir_op op, ir_dtype dtype, int64_t rows, int64_t columns, int axis) {
+  const int64_t dims[2] = {rows, columns}, axis_value[1] = {axis}, axis_dims[1] = {1};
+  ir_graph *graph = ir_graph_create("int_reduce");
+  ir_value *in[2] = {pt_input(graph, "x", dtype, 2, dims),
+                     pt_constant(graph, "axes", IR_DTYPE_I64, 1, axis_dims, axis_value)};
+  ir_node *node = pt_node(graph, op, in, 2, 1);
+  pt_infer(graph, node);
+  int64_t n = rows * columns, outputs = axis == 0 ? columns : rows;
+  int64_t *values = malloc((size_t)n * sizeof(int64_t)), *want = malloc((size_t)outputs * 8);
+  void *data = malloc((size_t)n * 8);
+  for (int64_t i = 0; i < n; i++) {
+    values[i] = (i * 7919 % 2001) - 1000 + (dtype == IR_DTYPE_I64 ? (i % 3) * (1LL << 40) : 0);
+    if (dtype == IR_DTYPE_I64)
+      ((int64_t *)data)[i] = values[i];
+    else
+      ((int32_t *)data)[i] = (int32_t)values[i];
+  }
+  for (int64_t o = 0; o < outputs; o++) {
+    int64_t r = op == IR_OP_REDUCE_SUM ? 0 : op == IR_OP_REDUCE_MAX ? INT64_MIN : INT64_MAX;
+    for (int64_t k = 0; k < (axis == 0 ? rows : columns); k++) {
+      int64_t v = values[axis == 0 ? k * columns + o : o * columns + k];
+      r = op == IR_OP_REDUCE_SUM   ? r + v
+          : op == IR_OP_REDUCE_MAX ? (v > r ? v : r)
+                                   : (v < r ? v : r);
+    }
+    want[o] = r;
+  }
+  const void *inputs[2] = {data, NULL};
+  void *outputs_data[1];
+  pt_run(graph, node, inputs, outputs_data);
+  for (int64_t o = 0; o < outputs; o++) {
+    int64_t got =
+        dtype == IR_DTYPE_I64 ? ((int64_t *)outputs_data[0])[o] : ((int32_t *)outputs_data[0])[o];
+    if (got != want[o])
+      fail_msg("%s %s output %lld: got %lld, want %lld", ir_op_name(op), ir_dtype_name(dtype),
+               (long long)o, (long long)got, (long long)want[o]);
+  }
+  pt_check_ptx(graph, node);
+  free(outputs_data[0]), free(values), free(want), free(data);
+  ir_graph_destroy(graph);
+}
+
+static void test_integer_reductions(void **state) {
+  (void)state;
+  static const ir_op ops[3] = {IR_OP_REDUCE_SUM, IR_OP_REDUCE_MAX, IR_OP_REDUCE_MIN};
+  for (int k = 0; k < 3; k++) {
+    run_integer_reduce(ops[k], IR_DTYPE_I64, 5, 700, 1);  /* rows */
+    run_integer_reduce(ops[k], IR_DTYPE_I32, 9, 20, 0);   /* columns */
+    run_integer_reduce(ops[k], IR_DTYPE_I64, 3000, 5, 0); /* split */
+  }
+}
+
 /* Unsupported cases fail with a message naming the node and op, not a crash. */
-static void test_integer_input_is_an_error(void **state) {
+static void test_unsupported_is_an_error(void **state) {
   (void)state;
   const int64_t dims[2] = {3, 40};
   ir_graph *graph = ir_graph_create("int_reduce");
-  ir_value *x = pt_input(graph, "x", IR_DTYPE_I64, 2, dims);
-  ir_node *node = pt_node(graph, IR_OP_REDUCE_SUM, &x, 1, 1);
+  ir_value *x = pt_input(graph, "x", IR_DTYPE_I32, 2, dims);
+  ir_node *node = pt_node(graph, IR_OP_REDUCE_MEAN, &x, 1, 1);
   pt_infer(graph, node);
   pt_expect_lower_error(graph, node,
-                        "node 'ReduceSum' (ReduceSum): no kernel for ReduceSum on i64");
+                        "node 'ReduceMean' (ReduceMean): no kernel for ReduceMean on i32");
+  ir_value *bytes = pt_input(graph, "bytes", IR_DTYPE_U8, 2, dims);
+  ir_node *max = pt_node(graph, IR_OP_REDUCE_MAX, &bytes, 1, 1);
+  pt_infer(graph, max);
+  pt_expect_lower_error(graph, max, "no kernel for ReduceMax on u8");
   ir_graph_destroy(graph);
 }
 
@@ -189,7 +247,8 @@ int main(void) {
       cmocka_unit_test(test_all_axes_and_noop),
       cmocka_unit_test(test_global_pools),
       cmocka_unit_test(test_max_propagates_nan),
-      cmocka_unit_test(test_integer_input_is_an_error),
+      cmocka_unit_test(test_integer_reductions),
+      cmocka_unit_test(test_unsupported_is_an_error),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
