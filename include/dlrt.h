@@ -45,6 +45,10 @@ typedef struct dlrt_options {
   int device_ordinal; /* CUDA device number */
   void *stream;       /* CUstream to run on; NULL: the model makes its own */
   int host_threads;   /* worker threads of the host device; 0: number of online cores */
+  /* Weights loaded by the application (bundles compiled with separate weights); NULL: the
+   * program's own. Must be weights_size bytes long, the program's weights_size. */
+  const void *weights;
+  uint64_t weights_size;
 } dlrt_options;
 
 DLRT_API void dlrt_options_init(dlrt_options *options);

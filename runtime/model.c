@@ -46,6 +46,27 @@ static uint64_t staging_hint_of(const dlrt_program *program) {
   return in > out ? in : out;
 }
 
+/* Separately shipped weights must be exactly the ones the program was compiled for. */
+static int check_weight_override(const dlrt_program *program, const dlrt_options *options) {
+  if (!options->weights && !options->weights_size) {
+    if (program->weights_size && !program->weights)
+      return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT,
+                        "program '%s' was compiled with separate weights: pass its %llu bytes "
+                        "in dlrt_options.weights",
+                        program->name ? program->name : "?",
+                        (unsigned long long)program->weights_size);
+    return DLRT_STATUS_OK;
+  }
+  if (!options->weights || options->weights_size != program->weights_size)
+    return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT,
+                      "dlrt_options.weights: program '%s' needs %llu bytes of weights, got %llu "
+                      "bytes at %p",
+                      program->name ? program->name : "?",
+                      (unsigned long long)program->weights_size,
+                      (unsigned long long)options->weights_size, options->weights);
+  return DLRT_STATUS_OK;
+}
+
 static void release_host_twins(const dlrt_program *program, uint32_t count) {
   for (uint32_t i = 0; i < count; i++)
     if (program->kernels[i].host_fn)
@@ -118,8 +139,8 @@ static int allocate_memory(dlrt_model *model) {
   if (!status && program->weights_size) {
     status = device->vtable->alloc(device, program->weights_size, &model->weights);
     if (!status)
-      status =
-          device->vtable->copy_h2d(device, model->weights, program->weights, program->weights_size);
+      status = device->vtable->copy_h2d(device, model->weights, model->weight_source,
+                                        program->weights_size);
     if (!status)
       status = device->vtable->synchronize(device);
   }
@@ -157,6 +178,8 @@ dlrt_status dlrt_model_create(const dlrt_program *program, const dlrt_options *o
     options = &defaults;
   int status = dlrt_program_check(program);
   if (status == DLRT_STATUS_OK)
+    status = check_weight_override(program, options);
+  if (status == DLRT_STATUS_OK)
     status = register_host_twins(program);
   if (status)
     return status;
@@ -166,6 +189,7 @@ dlrt_status dlrt_model_create(const dlrt_program *program, const dlrt_options *o
     return dlrt_error(DLRT_STATUS_OUT_OF_MEMORY, "dlrt_model_create: out of host memory");
   }
   model->program = program;
+  model->weight_source = options->weights ? options->weights : program->weights;
   status = allocate_tables(model);
   if (!status)
     status = create_device(options, staging_hint_of(program), &model->device);

@@ -7,8 +7,9 @@
 struct dlrt_model {
   const dlrt_program *program;
   dlrt_device *device;
-  dlrt_device_ptr arena;   /* 0 when the arena is empty */
-  dlrt_device_ptr weights; /* 0 when there are no weights */
+  dlrt_device_ptr arena;     /* 0 when the arena is empty */
+  dlrt_device_ptr weights;   /* 0 when there are no weights */
+  const void *weight_source; /* uploaded at creation: the program's weights or the app's */
   /* Device buffers of bound (non-arena) inputs/outputs for host-pointer runs on a device
    * that cannot address host memory; 0 elsewhere. */
   dlrt_device_ptr *input_buffers;

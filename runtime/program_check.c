@@ -132,7 +132,7 @@ int dlrt_program_check(const dlrt_program *program) {
   if ((program->kernel_count && !program->kernels) ||
       (program->module_count && !program->modules) ||
       (program->launch_count && !program->launches) || (program->input_count && !program->inputs) ||
-      (program->output_count && !program->outputs) || (program->weights_size && !program->weights))
+      (program->output_count && !program->outputs))
     return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
                       "program '%s': a table with a nonzero count has a NULL pointer",
                       program_name(program));

@@ -95,7 +95,7 @@ typedef struct dlrt_program {
   const dlrt_ptx_module *modules;
   uint32_t launch_count;
   const dlrt_launch *launches;
-  const void *weights; /* uploaded once per model; 16-aligned */
+  const void *weights; /* uploaded once per model; NULL: shipped separately (dlrt_options) */
   uint64_t weights_size;
   uint64_t arena_size; /* activations and workspace, one allocation per model */
   uint32_t input_count;

@@ -245,6 +245,38 @@ static void test_grid_coverage(void **state) {
   }
 }
 
+/* Weights shipped separately (dlrt_options.weights) replace the program's; a program without
+ * embedded weights needs them; the size must match. */
+static void test_separate_weights(void **state) {
+  static sample_buffers buffers;
+  sample_data(buffers.x, buffers.y, buffers.expected_sum, buffers.expected_partials);
+  static float doubled[SAMPLE_N];
+  const float *weights = sample_weights();
+  for (int i = 0; i < SAMPLE_N; i++)
+    doubled[i] = 2.0f * weights[i];
+  for (int b = 0; b < SAMPLE_BLOCKS; b++)
+    buffers.expected_partials[b] = 0.0f;
+  for (int i = 0; i < SAMPLE_N; i++)
+    buffers.expected_partials[i / SAMPLE_BLOCK] += buffers.expected_sum[i] + doubled[i];
+  dlrt_program program = *sample_program();
+  program.weights = NULL; /* compiled with separate weights */
+  dlrt_options options = {.device = DLRT_DEVICE_HOST, .host_threads = 2};
+  dlrt_model *model = NULL;
+  assert_int_equal(dlrt_model_create(&program, &options, &model), DLRT_STATUS_INVALID_ARGUMENT);
+  assert_non_null(strstr(dlrt_last_error(), "compiled with separate weights: pass its 4000 bytes"));
+  options.weights = doubled;
+  options.weights_size = sizeof doubled - 4;
+  assert_int_equal(dlrt_model_create(&program, &options, &model), DLRT_STATUS_INVALID_ARGUMENT);
+  assert_non_null(strstr(dlrt_last_error(), "needs 4000 bytes of weights, got 3996"));
+  options.weights_size = sizeof doubled;
+  assert_int_equal(dlrt_model_create(&program, &options, &model), DLRT_STATUS_OK);
+  const void *inputs[] = {buffers.x, buffers.y};
+  void *outputs[] = {buffers.sum, buffers.partials};
+  assert_int_equal(dlrt_model_run(model, inputs, outputs), DLRT_STATUS_OK);
+  check_outputs(&buffers);
+  dlrt_model_destroy(model);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_host_one_thread),
@@ -257,6 +289,7 @@ int main(void) {
       cmocka_unit_test(test_no_driver),
       cmocka_unit_test(test_registry),
       cmocka_unit_test(test_grid_coverage),
+      cmocka_unit_test(test_separate_weights),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
