@@ -378,12 +378,40 @@ static void test_pad(void **state) {
   check_pad("wrap", (int64_t[]){1, 2, 2, 5}, NULL);
 }
 
+/* Pad's axes input (opset 18) with an i8 tensor and a runtime fill value. */
+static void test_pad_axes_and_runtime_fill(void **state) {
+  (void)state;
+  int64_t dims[2] = {2, 3}, pads[2] = {1, 2}, axes[1] = {-1}, scalar[1] = {0};
+  int8_t x[6] = {1, -2, 3, -4, 5, -6}, fill = -7;
+  int8_t expected[12] = {-7, 1, -2, 3, -7, -7, -7, -4, 5, -6, -7, -7};
+  ir_graph *graph = ir_graph_create("pad_axes");
+  ir_value *inputs[4] = {ir_graph_add_input(graph, "x", ir_type_make(IR_DTYPE_I8, 2, dims)),
+                         ints_constant(graph, "pads", pads, 2),
+                         ir_graph_add_input(graph, "fill", ir_type_make(IR_DTYPE_I8, 0, scalar)),
+                         ints_constant(graph, "axes", axes, 1)};
+  ir_node *node = ir_graph_add_node(graph, NULL, IR_OP_PAD, "pad", inputs, 4, NULL, 1);
+  dense_infer(graph, node);
+  assert_int_equal(node->outputs[0]->type.dims[1], 6);
+  const void *data[4] = {x, NULL, &fill, NULL};
+  void *outputs[1] = {NULL};
+  dense_run(graph, node, data, outputs, NULL);
+  assert_memory_equal(outputs[0], expected, sizeof expected);
+  free(outputs[0]);
+  dense_check_ptx(graph, node);
+  ir_graph_destroy(graph);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_transpose), cmocka_unit_test(test_slice_steps),
-      cmocka_unit_test(test_expand),    cmocka_unit_test(test_concat),
-      cmocka_unit_test(test_split),     cmocka_unit_test(test_gather),
-      cmocka_unit_test(test_pad),       cmocka_unit_test(test_many_parts),
+      cmocka_unit_test(test_transpose),
+      cmocka_unit_test(test_slice_steps),
+      cmocka_unit_test(test_expand),
+      cmocka_unit_test(test_concat),
+      cmocka_unit_test(test_split),
+      cmocka_unit_test(test_gather),
+      cmocka_unit_test(test_pad),
+      cmocka_unit_test(test_many_parts),
+      cmocka_unit_test(test_pad_axes_and_runtime_fill),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
