@@ -274,16 +274,18 @@ static int record_kernel(kernel_builder *kb) {
   return 0;
 }
 
-/* Host scratch holds max_threads slots: a block larger than the launch bound returns at
- * once instead of writing past it (the runtime checks launches and reports the error). */
+/* Host scratch holds max_threads slots: a block larger than the launch bound (or empty)
+ * returns at once instead of writing past it (the runtime checks launches and reports it). */
 static void guard_thread_count(kernel_builder *kb) {
   kb_kernel_state *k = &kb->k;
   LLVMBuilderRef b = kb->builder;
   LLVMValueRef threads = LLVMBuildZExt(b, k->block[0], kb->i64, "");
   threads = LLVMBuildNUWMul(b, threads, LLVMBuildZExt(b, k->block[1], kb->i64, ""), "");
   threads = LLVMBuildNUWMul(b, threads, LLVMBuildZExt(b, k->block[2], kb->i64, ""), "");
+  /* 1 <= threads <= max_threads as one unsigned compare (an empty block runs nothing). */
   LLVMValueRef fits =
-      LLVMBuildICmp(b, LLVMIntULE, threads, LLVMConstInt(kb->i64, k->info.max_threads, 0), "");
+      LLVMBuildICmp(b, LLVMIntULT, LLVMBuildSub(b, threads, LLVMConstInt(kb->i64, 1, 0), ""),
+                    LLVMConstInt(kb->i64, k->info.max_threads, 0), "");
   LLVMBasicBlockRef reject = kb_new_block(kb, "too_many_threads");
   LLVMBuildCondBr(b, fits, k->first_body, reject);
   LLVMPositionBuilderAtEnd(b, reject);

@@ -6,12 +6,23 @@
 
 #define B (kb_llvm_builder(kb))
 
-/* Rows of the staged slices are padded by 4 words: row starts stay 16-byte aligned for the
- * vector reads, and a warp staging 16 k-rows of two columns hits 16 banks twice (2-way)
- * instead of 2 banks 16 times. */
-enum { SHARED_STRIDE = TG_TILE_M + 4 };
-_Static_assert(TG_TILE_M == TG_TILE_N, "A and B slices share one shared-memory layout");
-_Static_assert(TG_TILE_M *TG_TILE_K % TG_THREADS == 0, "whole loads per thread");
+/* Block tile of C; rows of the staged slices ([k][m] for A, [k][n] for B) are padded by 4
+ * words: row starts stay 16-byte aligned for the vector reads, and a warp staging 16 k-rows
+ * of two columns hits 16 banks twice (2-way) instead of 2 banks 16 times. */
+typedef struct tile_shape {
+  int m, n;           /* block tile */
+  int log2_m, log2_n; /* of m and n */
+  int threads_x;      /* n / 4 threads along a row of micro-tiles */
+} tile_shape;
+
+static const tile_shape WIDE = {TG_TILE_M, TG_TILE_N, 6, 6, TG_TILE_N / TG_MICRO};
+static const tile_shape THIN = {TG_THIN_TILE_M, TG_THIN_TILE_N, 4, 8, TG_THIN_TILE_N / TG_MICRO};
+_Static_assert(TG_TILE_M *TG_TILE_N == TG_THREADS * TG_MICRO * TG_MICRO, "one micro-tile each");
+_Static_assert(TG_THIN_TILE_M *TG_THIN_TILE_N == TG_THREADS * TG_MICRO * TG_MICRO,
+               "one micro-tile each");
+_Static_assert(TG_THIN_TILE_M *TG_TILE_K % TG_THREADS == 0, "whole loads per thread");
+
+static int stride_of(int tile) { return tile + 4; }
 
 LLVMValueRef tg_i32(kernel_builder *kb, int64_t value) {
   return LLVMConstInt(LLVMInt32TypeInContext(kb_context(kb)), (unsigned long long)value, 1);
@@ -54,20 +65,21 @@ typedef struct tile_geometry {
 
 /* One operand slice into shared memory: element e of the slice (e = t + 256 r) maps to
  * (outer, kk) so that adjacent threads read adjacent global words. */
-static void stage_slice(kernel_builder *kb, const tiled_gemm_desc *desc, const tile_geometry *g,
-                        LLVMValueRef shared, int is_a) {
+static void stage_slice(kernel_builder *kb, const tiled_gemm_desc *desc, const tile_shape *shape,
+                        const tile_geometry *g, LLVMValueRef shared, int is_a) {
   bool k_fast = is_a ? !desc->a_m_contiguous : desc->b_k_contiguous;
   int64_t outer_size = is_a ? desc->m : desc->n;
+  int tile = is_a ? shape->m : shape->n, log2_tile = is_a ? shape->log2_m : shape->log2_n;
   LLVMValueRef outer0 = is_a ? g->m0 : g->n0;
-  for (int r = 0; r < TG_TILE_M * TG_TILE_K / TG_THREADS; r++) {
+  for (int r = 0; r < tile * TG_TILE_K / TG_THREADS; r++) {
     LLVMValueRef e = LLVMBuildAdd(B, kb_linear_thread_index(kb), tg_i32(kb, r * TG_THREADS), "");
     LLVMValueRef kk, outer;
     if (k_fast) {
       kk = LLVMBuildAnd(B, e, tg_i32(kb, TG_TILE_K - 1), "kk");
       outer = LLVMBuildLShr(B, e, tg_i32(kb, 4), "outer");
     } else {
-      outer = LLVMBuildAnd(B, e, tg_i32(kb, TG_TILE_M - 1), "outer");
-      kk = LLVMBuildLShr(B, e, tg_i32(kb, 6), "kk");
+      outer = LLVMBuildAnd(B, e, tg_i32(kb, tile - 1), "outer");
+      kk = LLVMBuildLShr(B, e, tg_i32(kb, log2_tile), "kk");
     }
     LLVMValueRef global_outer = LLVMBuildAdd(B, outer0, outer, "");
     LLVMValueRef global_k = LLVMBuildAdd(B, g->k0, kk, "");
@@ -80,7 +92,7 @@ static void stage_slice(kernel_builder *kb, const tiled_gemm_desc *desc, const t
                               : desc->load_b(kb, desc->user, g->batch, safe_k, safe_outer);
     value = LLVMBuildSelect(B, inside, value, tg_f32(kb, 0), "");
     LLVMValueRef slot =
-        LLVMBuildAdd(B, LLVMBuildMul(B, kk, tg_i32(kb, SHARED_STRIDE), ""), outer, "");
+        LLVMBuildAdd(B, LLVMBuildMul(B, kk, tg_i32(kb, stride_of(tile)), ""), outer, "");
     tg_store_f32(kb, shared, slot, value);
   }
 }
@@ -108,22 +120,31 @@ static LLVMValueRef splat(kernel_builder *kb, LLVMValueRef vector, int lane) {
                                 LLVMConstVector(lanes, TG_MICRO), "");
 }
 
+/* Row and column offsets (4 ty, 4 tx) of this thread's micro-tile in the block tile. */
+static void micro_tile_origin(kernel_builder *kb, const tile_shape *shape, LLVMValueRef *out_row,
+                              LLVMValueRef *out_col) {
+  LLVMValueRef t = kb_linear_thread_index(kb);
+  LLVMValueRef ty = LLVMBuildUDiv(B, t, tg_i32(kb, shape->threads_x), "ty");
+  LLVMValueRef tx = LLVMBuildURem(B, t, tg_i32(kb, shape->threads_x), "tx");
+  *out_row = LLVMBuildShl(B, ty, tg_i32(kb, 2), "");
+  *out_col = LLVMBuildShl(B, tx, tg_i32(kb, 2), "");
+}
+
 /* acc[i] (a row of 4 columns) += A[4 ty + i][kk] * B[kk][4 tx .. 4 tx + 3] over the 16
  * staged kk: two vector loads and four vector multiply-adds per kk. */
-static void multiply_slices(kernel_builder *kb, kb_var *const *acc, LLVMValueRef shared_a,
-                            LLVMValueRef shared_b) {
-  LLVMValueRef t = kb_linear_thread_index(kb);
-  LLVMValueRef ty4 = LLVMBuildShl(B, LLVMBuildLShr(B, t, tg_i32(kb, 4), ""), tg_i32(kb, 2), "");
-  LLVMValueRef tx4 = LLVMBuildShl(B, LLVMBuildAnd(B, t, tg_i32(kb, 15), ""), tg_i32(kb, 2), "");
+static void multiply_slices(kernel_builder *kb, const tile_shape *shape, kb_var *const *acc,
+                            LLVMValueRef shared_a, LLVMValueRef shared_b) {
+  LLVMValueRef ty4, tx4;
+  micro_tile_origin(kb, shape, &ty4, &tx4);
   LLVMValueRef rows[TG_MICRO];
   for (int i = 0; i < TG_MICRO; i++)
     rows[i] = kb_var_load(kb, acc[i]);
   LLVMTypeRef v4 = vector4(kb);
   for (int kk = 0; kk < TG_TILE_K; kk++) {
     LLVMValueRef a =
-        load_vector4(kb, shared_a, LLVMBuildAdd(B, ty4, tg_i32(kb, kk * SHARED_STRIDE), ""));
+        load_vector4(kb, shared_a, LLVMBuildAdd(B, ty4, tg_i32(kb, kk * stride_of(shape->m)), ""));
     LLVMValueRef b =
-        load_vector4(kb, shared_b, LLVMBuildAdd(B, tx4, tg_i32(kb, kk * SHARED_STRIDE), ""));
+        load_vector4(kb, shared_b, LLVMBuildAdd(B, tx4, tg_i32(kb, kk * stride_of(shape->n)), ""));
     for (int i = 0; i < TG_MICRO; i++) {
       LLVMValueRef args[3] = {splat(kb, a, i), b, rows[i]};
       rows[i] = kb_intrinsic(kb, "llvm.fmuladd", v4, &v4, 1, args, 3);
@@ -134,10 +155,9 @@ static void multiply_slices(kernel_builder *kb, kb_var *const *acc, LLVMValueRef
 }
 
 static void store_micro_tile(kernel_builder *kb, const tiled_gemm_desc *desc,
-                             const tile_geometry *g, kb_var *const *acc) {
-  LLVMValueRef t = kb_linear_thread_index(kb);
-  LLVMValueRef ty4 = LLVMBuildShl(B, LLVMBuildLShr(B, t, tg_i32(kb, 4), ""), tg_i32(kb, 2), "");
-  LLVMValueRef tx4 = LLVMBuildShl(B, LLVMBuildAnd(B, t, tg_i32(kb, 15), ""), tg_i32(kb, 2), "");
+                             const tile_shape *shape, const tile_geometry *g, kb_var *const *acc) {
+  LLVMValueRef ty4, tx4;
+  micro_tile_origin(kb, shape, &ty4, &tx4);
   LLVMValueRef row0 = LLVMBuildAdd(B, g->m0, ty4, "row0");
   LLVMValueRef col0 = LLVMBuildAdd(B, g->n0, tx4, "col0");
   for (int i = 0; i < TG_MICRO; i++) {
@@ -156,15 +176,15 @@ static void store_micro_tile(kernel_builder *kb, const tiled_gemm_desc *desc,
   }
 }
 
-static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc) {
+static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc, const tile_shape *shape) {
   if (kb_kernel_begin(kb, desc->kernel_name, desc->params, desc->param_count, TG_THREADS) != 0)
     return -1;
   LLVMTypeRef f32 = LLVMFloatTypeInContext(kb_context(kb));
-  LLVMValueRef shared_a = kb_shared_array(kb, f32, TG_TILE_K * SHARED_STRIDE);
-  LLVMValueRef shared_b = kb_shared_array(kb, f32, TG_TILE_K * SHARED_STRIDE);
+  LLVMValueRef shared_a = kb_shared_array(kb, f32, (unsigned)(TG_TILE_K * stride_of(shape->m)));
+  LLVMValueRef shared_b = kb_shared_array(kb, f32, (unsigned)(TG_TILE_K * stride_of(shape->n)));
   tile_geometry g = {
-      .m0 = LLVMBuildMul(B, kb_block_index(kb, KB_Y), tg_i32(kb, TG_TILE_M), "m0"),
-      .n0 = LLVMBuildMul(B, kb_block_index(kb, KB_X), tg_i32(kb, TG_TILE_N), "n0"),
+      .m0 = LLVMBuildMul(B, kb_block_index(kb, KB_Y), tg_i32(kb, shape->m), "m0"),
+      .n0 = LLVMBuildMul(B, kb_block_index(kb, KB_X), tg_i32(kb, shape->n), "n0"),
       .batch = kb_block_index(kb, KB_Z),
   };
   kb_var *acc[TG_MICRO];
@@ -175,29 +195,30 @@ static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc) {
   /* An empty C needs no loads (and an empty A or B has no element to clamp onto). */
   int64_t k_tiles = desc->m && desc->n ? (desc->k + TG_TILE_K - 1) / TG_TILE_K : 0;
   if (desc->prepare_b_column && !desc->b_k_contiguous && k_tiles > 0) {
-    /* stage_slice gives thread t column t % 64 of every B slice */
+    /* stage_slice gives thread t column t % n of every B slice (n divides 256 or is 256) */
     LLVMValueRef col = LLVMBuildAdd(
-        B, g.n0, LLVMBuildAnd(B, kb_linear_thread_index(kb), tg_i32(kb, TG_TILE_N - 1), ""), "");
+        B, g.n0, LLVMBuildAnd(B, kb_linear_thread_index(kb), tg_i32(kb, shape->n - 1), ""), "");
     LLVMValueRef inside = LLVMBuildICmp(B, LLVMIntSLT, col, tg_i32(kb, desc->n), "");
     desc->prepare_b_column(kb, desc->user, g.batch,
                            LLVMBuildSelect(B, inside, col, tg_i32(kb, 0), ""));
   }
   LLVMValueRef kt = kb_uniform_for_begin(kb, tg_i32(kb, 0), tg_i32(kb, k_tiles), tg_i32(kb, 1));
   g.k0 = LLVMBuildMul(B, kt, tg_i32(kb, TG_TILE_K), "k0");
-  stage_slice(kb, desc, &g, shared_a, 1);
-  stage_slice(kb, desc, &g, shared_b, 0);
+  stage_slice(kb, desc, shape, &g, shared_a, 1);
+  stage_slice(kb, desc, shape, &g, shared_b, 0);
   kb_barrier(kb);
-  multiply_slices(kb, acc, shared_a, shared_b);
+  multiply_slices(kb, shape, acc, shared_a, shared_b);
   kb_barrier(kb); /* the next slices overwrite what this step read */
   kb_uniform_for_end(kb);
-  store_micro_tile(kb, desc, &g, acc);
+  store_micro_tile(kb, desc, shape, &g, acc);
   return kb_kernel_end(kb);
 }
 
 lower_launch *tiled_gemm_lower(lower_context *ctx, const ir_node *node, const tiled_gemm_desc *desc,
                                lower_result *out) {
-  int64_t m_tiles = (desc->m + TG_TILE_M - 1) / TG_TILE_M;
-  int64_t n_tiles = (desc->n + TG_TILE_N - 1) / TG_TILE_N;
+  const tile_shape *shape = desc->m <= TG_THIN_TILE_M ? &THIN : &WIDE;
+  int64_t m_tiles = (desc->m + shape->m - 1) / shape->m;
+  int64_t n_tiles = (desc->n + shape->n - 1) / shape->n;
   if (desc->m > INT32_MAX / 2 || desc->n > INT32_MAX / 2 || desc->k > INT32_MAX / 2 ||
       m_tiles > TG_MAX_GRID_YZ || desc->batch > TG_MAX_GRID_YZ || desc->batch < 1) {
     ir_node_error(
@@ -205,7 +226,7 @@ lower_launch *tiled_gemm_lower(lower_context *ctx, const ir_node *node, const ti
         (long long)desc->batch, (long long)desc->m, (long long)desc->n, (long long)desc->k);
     return NULL;
   }
-  if (define_kernel(ctx->kb, desc) != 0 || kb_failed(ctx->kb)) {
+  if (define_kernel(ctx->kb, desc, shape) != 0 || kb_failed(ctx->kb)) {
     ir_node_error(ctx->diag, node, "could not build the tiled GEMM kernel");
     return NULL;
   }
