@@ -277,6 +277,69 @@ static void test_separate_weights(void **state) {
   dlrt_model_destroy(model);
 }
 
+/* A chain of 100 dependent launches (t[k+1] = t[k] + w, ping-ponging in the arena) on an
+ * oversubscribed pool, run many times: a launch that returned before all its blocks were done,
+ * or a worker that ran a stale job, shows up as a wrong sum. */
+static void test_dependent_launch_chain(void **state) {
+  enum { LAUNCHES = 100, RUNS = 20 };
+  static float ones[SAMPLE_N], x[SAMPLE_N], out[SAMPLE_N];
+  static dlrt_arg args[LAUNCHES][5];
+  static dlrt_launch launches[LAUNCHES];
+  static const int64_t dims[] = {SAMPLE_N};
+  static const dlrt_tensor_desc inputs[] = {
+      {.name = "x", .dtype = DLRT_DTYPE_F32, .rank = 1, .dims = dims, .arena_offset = 0}};
+  static const dlrt_tensor_desc outputs[] = {{.name = "out",
+                                              .dtype = DLRT_DTYPE_F32,
+                                              .rank = 1,
+                                              .dims = dims,
+                                              .arena_offset = DLRT_BINDING}};
+  float one = 1.0f;
+  uint32_t one_bits;
+  memcpy(&one_bits, &one, sizeof one_bits);
+  for (int i = 0; i < SAMPLE_N; i++) {
+    ones[i] = 1.0f;
+    x[i] = (float)(i % 17);
+  }
+  for (int k = 0; k < LAUNCHES; k++) {
+    uint64_t from = (k % 2) * 4096, to = ((k + 1) % 2) * 4096;
+    args[k][0] = (dlrt_arg){DLRT_ARG_ARENA, 0, from};
+    args[k][1] = (dlrt_arg){DLRT_ARG_WEIGHT, 0, 0};
+    args[k][2] =
+        k == LAUNCHES - 1 ? (dlrt_arg){DLRT_ARG_OUTPUT, 0, 0} : (dlrt_arg){DLRT_ARG_ARENA, 0, to};
+    args[k][3] = (dlrt_arg){DLRT_ARG_F32, 0, one_bits};
+    args[k][4] = (dlrt_arg){DLRT_ARG_I32, 0, SAMPLE_N};
+    launches[k] = (dlrt_launch){.kernel = 0,
+                                .grid = {SAMPLE_BLOCKS, 1, 1},
+                                .block = {SAMPLE_BLOCK, 1, 1},
+                                .arg_count = 5,
+                                .args = args[k]};
+  }
+  dlrt_program program = *sample_program();
+  program.name = "chain";
+  program.launch_count = LAUNCHES;
+  program.launches = launches;
+  program.weights = ones;
+  program.weights_size = sizeof ones;
+  program.arena_size = 8192;
+  program.input_count = 1;
+  program.inputs = inputs;
+  program.output_count = 1;
+  program.outputs = outputs;
+  dlrt_options options = {.device = DLRT_DEVICE_HOST, .host_threads = 4};
+  dlrt_model *model = NULL;
+  assert_int_equal(dlrt_model_create(&program, &options, &model), DLRT_STATUS_OK);
+  const void *in[] = {x};
+  void *out_list[] = {out};
+  for (int run = 0; run < RUNS; run++) {
+    memset(out, 0, sizeof out);
+    assert_int_equal(dlrt_model_run(model, in, out_list), DLRT_STATUS_OK);
+    for (int i = 0; i < SAMPLE_N; i++)
+      if (out[i] != x[i] + LAUNCHES)
+        fail_msg("run %d: out[%d] = %g, expected %g", run, i, out[i], x[i] + LAUNCHES);
+  }
+  dlrt_model_destroy(model);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_host_one_thread),
@@ -290,6 +353,7 @@ int main(void) {
       cmocka_unit_test(test_registry),
       cmocka_unit_test(test_grid_coverage),
       cmocka_unit_test(test_separate_weights),
+      cmocka_unit_test(test_dependent_launch_chain),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
