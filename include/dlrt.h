@@ -72,20 +72,22 @@ DLRT_API dlrt_status dlrt_model_synchronize(dlrt_model *model);
 DLRT_API void dlrt_model_destroy(dlrt_model *model);
 /* Which device runs the model, e.g. "host (2 threads)" or "cuda:0 NVIDIA H100 (sm_90)". */
 DLRT_API const char *dlrt_model_device_name(const dlrt_model *model);
-/* Which device kind the model runs on (never DLRT_DEVICE_AUTO). */
+/* Which device kind the model runs on (DLRT_DEVICE_AUTO only for a NULL model). */
 DLRT_API dlrt_device_kind dlrt_model_device_kind(const dlrt_model *model);
 
 /* Bytes of one element of a dlrt_dtype; 0 for an unknown value. */
 DLRT_API uint32_t dlrt_dtype_size(uint32_t dtype);
 
 /* Host-twin registry: lets a driver without a GPU (the test fake) find the host code of a
- * PTX kernel by its entry name. dlrt_model_create registers every kernel of its program.
- * A later registration of the same name replaces the earlier one. */
+ * PTX kernel by its entry name. dlrt_model_create registers the kernels of its program that
+ * have a host_fn until the last model using them is destroyed; registrations made here stay
+ * for the process. A later registration of the same name replaces the earlier one. */
 DLRT_API dlrt_status dlrt_host_kernel_register(const char *name, dlrt_host_block_fn fn);
 DLRT_API dlrt_host_block_fn dlrt_host_kernel_lookup(const char *name);
 /* The same with the kernel's shared and scratch sizes (the descriptor is copied). */
 DLRT_API dlrt_status dlrt_host_kernel_register_kernel(const dlrt_kernel *kernel);
-/* Fills *out_kernel (name points into the registry) and returns 0, or returns -1. */
+/* Fills *out_kernel and returns 0, or returns -1. out_kernel->name points into the
+ * registry and is valid while the entry is registered. */
 DLRT_API int dlrt_host_kernel_lookup_kernel(const char *name, dlrt_kernel *out_kernel);
 
 #ifdef __cplusplus
