@@ -123,10 +123,52 @@ static void test_layer_normalization(void **state) {
     run_layer_norm(&cases[i]);
 }
 
+/* f16 activations and parameters: statistics in f32, one f16 rounding of the result
+ * (2^-11 relative, so rtol 1e-3), checked against the f32 reference of the f16 inputs. */
+static void test_layer_normalization_half(void **state) {
+  (void)state;
+  const int64_t dims[2] = {6, 96}, row[1] = {96};
+  float *x = pt_random_alloc(576, 41, -3, 3), *scale = pt_random_alloc(96, 42, -2, 2);
+  float *bias = pt_random_alloc(96, 43, -1, 1), expected[576], actual[576];
+  uint16_t hx[576], hs[96], hb[96];
+  for (int i = 0; i < 576; i++)
+    hx[i] = ir_f32_to_f16(x[i]), x[i] = ir_f16_to_f32(hx[i]);
+  for (int i = 0; i < 96; i++) {
+    hs[i] = ir_f32_to_f16(scale[i]), scale[i] = ir_f16_to_f32(hs[i]);
+    hb[i] = ir_f32_to_f16(bias[i]), bias[i] = ir_f16_to_f32(hb[i]);
+  }
+  ir_graph *graph = ir_graph_create("layer_norm_f16");
+  ir_value *in[3] = {pt_input(graph, "x", IR_DTYPE_F16, 2, dims),
+                     pt_constant(graph, "scale", IR_DTYPE_F16, 1, row, hs),
+                     pt_constant(graph, "bias", IR_DTYPE_F16, 1, row, hb)};
+  ir_node *node = pt_node(graph, IR_OP_LAYER_NORMALIZATION, in, 3, 1);
+  pt_infer(graph, node);
+  for (int r = 0; r < 6; r++) {
+    double mean = 0, variance = 0;
+    for (int c = 0; c < 96; c++)
+      mean += x[r * 96 + c] / 96.0;
+    for (int c = 0; c < 96; c++)
+      variance += (x[r * 96 + c] - mean) * (x[r * 96 + c] - mean) / 96.0;
+    for (int c = 0; c < 96; c++)
+      expected[r * 96 + c] =
+          (float)((x[r * 96 + c] - mean) / sqrt(variance + 1e-5) * scale[c] + bias[c]);
+  }
+  const void *inputs[3] = {hx};
+  void *outputs[1];
+  pt_run(graph, node, inputs, outputs);
+  for (int i = 0; i < 576; i++)
+    actual[i] = ir_f16_to_f32(((uint16_t *)outputs[0])[i]);
+  pt_expect_close(actual, expected, 576, 1e-3, 1e-3);
+  pt_check_ptx(graph, node);
+  free(outputs[0]), free(x), free(scale), free(bias);
+  ir_graph_destroy(graph);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_batch_normalization),
       cmocka_unit_test(test_layer_normalization),
+      cmocka_unit_test(test_layer_normalization_half),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
