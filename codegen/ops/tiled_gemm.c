@@ -216,7 +216,11 @@ static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc, const 
 
 lower_launch *tiled_gemm_lower(lower_context *ctx, const ir_node *node, const tiled_gemm_desc *desc,
                                lower_result *out) {
-  const tile_shape *shape = desc->m <= TG_THIN_TILE_M ? &THIN : &WIDE;
+  /* Thin tiles when M is small, unless that leaves too few blocks to fill a GPU (a
+   * memory-bound classifier layer is better spread over 64-column tiles). */
+  int64_t thin_blocks = (desc->n + TG_THIN_TILE_N - 1) / TG_THIN_TILE_N * desc->batch;
+  const tile_shape *shape =
+      desc->m <= TG_THIN_TILE_M && thin_blocks >= TG_THIN_MIN_BLOCKS ? &THIN : &WIDE;
   int64_t m_tiles = (desc->m + shape->m - 1) / shape->m;
   int64_t n_tiles = (desc->n + shape->n - 1) / shape->n;
   if (desc->m > INT32_MAX / 2 || desc->n > INT32_MAX / 2 || desc->k > INT32_MAX / 2 ||

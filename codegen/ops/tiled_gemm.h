@@ -8,16 +8,17 @@
 
 #include "codegen/ops/op_lowering.h"
 
-/* One block computes a 64x64 tile of C (16x256 when M <= 16, so a classifier layer or a
- * single row does not leave 15/16 of the block idle); the K loop stages 16-deep slices of A
- * and B in shared memory; each of the 256 threads (ty, tx) accumulates the 4x4 register
- * micro-tile at rows 4ty.., columns 4tx.., reading each staged row as one 4-wide vector (a
- * broadcast for A, a contiguous 256-byte run per half-warp for B). */
+/* One block computes a 64x64 tile of C (16x256 when M <= 16 and that still makes at least
+ * 32 blocks, e.g. a Conv with 16 output channels, so 3/4 of the block is not idle); the K loop
+ * stages 16-deep slices of A and B in shared memory; each of the 256 threads (ty, tx) accumulates
+ * the 4x4 register micro-tile at rows 4ty.., columns 4tx.., reading each staged row as one 4-wide
+ * vector (a broadcast for A, a contiguous 256-byte run per half-warp for B). */
 enum {
   TG_TILE_M = 64,
   TG_TILE_N = 64,
   TG_THIN_TILE_M = 16,
   TG_THIN_TILE_N = 256,
+  TG_THIN_MIN_BLOCKS = 32,
   TG_TILE_K = 16,
   TG_THREADS = 256,
   TG_MICRO = 4,

@@ -232,6 +232,35 @@ static void test_one_d_and_auto_pad(void **state) {
                           .auto_pad = "SAME_UPPER"});
 }
 
+static void test_thin_tiles(void **state) {
+  (void)state;
+  /* 16 output channels over 96x96 (9216 columns): the 16x256 tile shape. */
+  check_conv(&(conv_case){.batch = 1,
+                          .channels = 3,
+                          .height = 96,
+                          .width = 96,
+                          .out_channels = 16,
+                          .kernel_h = 3,
+                          .kernel_w = 3,
+                          .group = 1,
+                          .pads = {1, 1, 1, 1},
+                          .bias = 1,
+                          .ptx = 1,
+                          .label = "thin tile 3->16 at 96x96"});
+  /* Two groups of 12 with a stride: thin tiles with grid z = 2 and ragged edges. */
+  check_conv(&(conv_case){.batch = 2,
+                          .channels = 4,
+                          .height = 101,
+                          .width = 83,
+                          .out_channels = 24,
+                          .kernel_h = 3,
+                          .kernel_w = 2,
+                          .group = 2,
+                          .stride_h = 1,
+                          .stride_w = 1,
+                          .pads = {0, 1, 2, 0}});
+}
+
 static void test_pointwise_and_resnet_sized(void **state) {
   (void)state;
   check_conv(&(conv_case){.batch = 1,
@@ -283,6 +312,7 @@ int main(void) {
       cmocka_unit_test(test_groups),
       cmocka_unit_test(test_depthwise),
       cmocka_unit_test(test_one_d_and_auto_pad),
+      cmocka_unit_test(test_thin_tiles),
       cmocka_unit_test(test_pointwise_and_resnet_sized),
       cmocka_unit_test(test_three_d_is_reported),
   };

@@ -94,6 +94,45 @@ static void test_ragged_edges(void **state) {
   check_matmul(2, (int64_t[]){3, 0}, 2, (int64_t[]){0, 4}, (int64_t[]){3, 4}, 2, 0, NULL);
 }
 
+/* Grid of the node's single launch, lowered for the host. */
+static void lowered_grid(int64_t m, int64_t k, int64_t n, uint32_t *grid) {
+  ir_graph *graph = ir_graph_create("grid");
+  int64_t a_dims[2] = {m, k}, b_dims[2] = {k, n};
+  ir_value *inputs[2] = {ir_graph_add_input(graph, "a", dense_type(IR_DTYPE_F32, 2, a_dims)),
+                         ir_graph_add_input(graph, "b", dense_type(IR_DTYPE_F32, 2, b_dims))};
+  ir_node *node = ir_graph_add_node(graph, NULL, IR_OP_MATMUL, "mm", inputs, 2, NULL, 1);
+  dense_infer(graph, node);
+  dl_diag diag;
+  dl_diag_init(&diag);
+  kb_target_options target = {.kind = KB_TARGET_HOST};
+  kernel_builder *kb = kb_create(&target, "grid", &diag);
+  lower_context ctx = {.kb = kb, .graph = graph, .kernel_prefix = "t", .diag = &diag};
+  lower_result result;
+  assert_int_equal(lower_node(&ctx, node, &result), 0);
+  assert_int_equal(result.launch_count, 1);
+  memcpy(grid, result.launches[0].grid, 3 * sizeof *grid);
+  kb_destroy(kb);
+  dl_diag_deinit(&diag);
+  ir_graph_destroy(graph);
+}
+
+static void test_thin_tiles(void **state) {
+  (void)state;
+  uint32_t grid[3];
+  lowered_grid(5, 37, 8300, grid); /* 16x256 tiles */
+  assert_int_equal(grid[0], 33);
+  assert_int_equal(grid[1], 1);
+  lowered_grid(5, 37, 1000, grid); /* too few 256-column blocks: 64x64 tiles */
+  assert_int_equal(grid[0], 16);
+  lowered_grid(17, 37, 8300, grid); /* M above 16: 64x64 tiles */
+  assert_int_equal(grid[0], 130);
+  /* M <= 16 with enough columns for 32 blocks of 256: the 16x256 tile shape. */
+  check_matmul(2, (int64_t[]){5, 37}, 2, (int64_t[]){37, 8300}, (int64_t[]){5, 8300}, 2, 1,
+               "thin 5x37 @ 37x8300");
+  check_matmul(3, (int64_t[]){40, 16, 9}, 3, (int64_t[]){40, 9, 230}, (int64_t[]){40, 16, 230}, 3,
+               0, NULL);
+}
+
 static void test_batched(void **state) {
   (void)state;
   check_matmul(3, (int64_t[]){3, 20, 33}, 3, (int64_t[]){3, 33, 18}, (int64_t[]){3, 20, 18}, 3, 1,
@@ -183,13 +222,10 @@ static void test_rejects_integer(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_square_tile_multiple),
-      cmocka_unit_test(test_ragged_edges),
-      cmocka_unit_test(test_batched),
-      cmocka_unit_test(test_broadcast_batch),
-      cmocka_unit_test(test_vectors),
-      cmocka_unit_test(test_transformer_sized),
-      cmocka_unit_test(test_random_shapes),
+      cmocka_unit_test(test_square_tile_multiple), cmocka_unit_test(test_ragged_edges),
+      cmocka_unit_test(test_thin_tiles),           cmocka_unit_test(test_batched),
+      cmocka_unit_test(test_broadcast_batch),      cmocka_unit_test(test_vectors),
+      cmocka_unit_test(test_transformer_sized),    cmocka_unit_test(test_random_shapes),
       cmocka_unit_test(test_rejects_integer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
