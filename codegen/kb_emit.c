@@ -65,8 +65,7 @@ int kb_emit_llvm_ir(kernel_builder *kb, char **out, size_t *out_size) {
   return status;
 }
 
-static int emit_in_this_process(kernel_builder *kb, void *context, char **out,
-                                size_t *out_size) {
+static int emit_in_this_process(kernel_builder *kb, void *context, char **out, size_t *out_size) {
   LLVMCodeGenFileType type = *(LLVMCodeGenFileType *)context;
   char *message = NULL;
   LLVMMemoryBufferRef buffer = NULL;
@@ -76,8 +75,8 @@ static int emit_in_this_process(kernel_builder *kb, void *context, char **out,
     return status;
   }
   int status = kb->failed ? -1
-                          : copy_out(kb, LLVMGetBufferStart(buffer), LLVMGetBufferSize(buffer),
-                                     out, out_size);
+                          : copy_out(kb, LLVMGetBufferStart(buffer), LLVMGetBufferSize(buffer), out,
+                                     out_size);
   LLVMDisposeMemoryBuffer(buffer);
   return status;
 }

@@ -25,7 +25,8 @@ static LLVMValueRef i64(f64_emitter *e, unsigned long long value) {
 }
 static LLVMValueRef clamp(f64_emitter *e, LLVMValueRef x, double low, double high) {
   x = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOLT, x, d(e, high), ""), x, d(e, high), "");
-  return LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOGT, x, d(e, low), ""), x, d(e, low), "");
+  return LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOGT, x, d(e, low), ""), x, d(e, low),
+                         "");
 }
 
 /* ln(a) for positive finite a (from an f32, so never an f64 denormal): a = m 2^k with m in
@@ -54,7 +55,7 @@ static LLVMValueRef log_f64(f64_emitter *e, LLVMValueRef a) {
  * |r| <= ln2/2 (error below 2^-42), 2^n built from exponent bits. */
 static LLVMValueRef exp_f64(f64_emitter *e, LLVMValueRef t) {
   LLVMBuilderRef b = e->b;
-  t = clamp(e, t, -110.0, 90.0); /* e^-110 rounds to 0 and e^90 overflows in f32 */
+  t = clamp(e, t, -110.0, 90.0);                 /* e^-110 rounds to 0 and e^90 overflows in f32 */
   LLVMValueRef magic = d(e, 6755399441055744.0); /* 1.5 * 2^52: rounds to an integer */
   LLVMValueRef n = sub(e, add(e, mul(e, t, d(e, 1.4426950408889634)), magic), magic);
   LLVMValueRef r = sub(e, t, mul(e, n, d(e, 0.6931471803691238)));
@@ -75,7 +76,8 @@ LLVMValueRef kb_math_pow_f32(kernel_builder *kb, LLVMBuilderRef b, LLVMValueRef 
   LLVMTypeRef f32 = kb->f32;
   LLVMValueRef sign_bit = LLVMConstInt(kb->i32, 0x80000000u, 0);
   LLVMValueRef x_bits = LLVMBuildBitCast(b, x, kb->i32, "");
-  LLVMValueRef ax = LLVMBuildBitCast(b, LLVMBuildAnd(b, x_bits, LLVMConstNot(sign_bit), ""), f32, "");
+  LLVMValueRef ax =
+      LLVMBuildBitCast(b, LLVMBuildAnd(b, x_bits, LLVMConstNot(sign_bit), ""), f32, "");
   LLVMValueRef ax64 = LLVMBuildFPExt(b, ax, kb->f64, "");
   LLVMValueRef t = mul(&e, LLVMBuildFPExt(b, y, kb->f64, ""), log_f64(&e, ax64));
   LLVMValueRef result = LLVMBuildFPTrunc(b, exp_f64(&e, t), f32, "");
@@ -89,19 +91,21 @@ LLVMValueRef kb_math_pow_f32(kernel_builder *kb, LLVMBuilderRef b, LLVMValueRef 
   LLVMValueRef iy = LLVMBuildFPToSI(b, yc, kb->i32, "");
   LLVMValueRef integral = LLVMBuildOr(
       b, huge, LLVMBuildFCmp(b, LLVMRealOEQ, LLVMBuildSIToFP(b, iy, f32, ""), yc, ""), "");
-  LLVMValueRef odd = LLVMBuildAnd(b, LLVMBuildNot(b, huge, ""),
-                                  LLVMBuildAnd(b, integral, LLVMBuildTrunc(b, iy, kb->i1, ""), ""), "");
+  LLVMValueRef odd =
+      LLVMBuildAnd(b, LLVMBuildNot(b, huge, ""),
+                   LLVMBuildAnd(b, integral, LLVMBuildTrunc(b, iy, kb->i1, ""), ""), "");
   /* The sign of x (also of -0) for odd integers; NaN for x < 0 and other finite y. */
-  LLVMValueRef x_negative_sign = LLVMBuildICmp(b, LLVMIntSLT, x_bits, LLVMConstInt(kb->i32, 0, 0), "");
-  result = LLVMBuildSelect(b, LLVMBuildAnd(b, x_negative_sign, odd, ""), LLVMBuildFNeg(b, result, ""),
-                           result, "");
+  LLVMValueRef x_negative_sign =
+      LLVMBuildICmp(b, LLVMIntSLT, x_bits, LLVMConstInt(kb->i32, 0, 0), "");
+  result = LLVMBuildSelect(b, LLVMBuildAnd(b, x_negative_sign, odd, ""),
+                           LLVMBuildFNeg(b, result, ""), result, "");
   LLVMValueRef x_below_zero = LLVMBuildFCmp(b, LLVMRealOLT, x, LLVMConstReal(f32, 0), "");
   result = LLVMBuildSelect(b, LLVMBuildAnd(b, x_below_zero, LLVMBuildNot(b, integral, ""), ""),
                            LLVMConstReal(f32, NAN), result, "");
   /* |x| = 1 with infinite y is 1; any NaN is NaN; y = 0 or x = 1 give 1 even for NaN. */
-  LLVMValueRef unit_inf = LLVMBuildAnd(
-      b, LLVMBuildFCmp(b, LLVMRealOEQ, ax, LLVMConstReal(f32, 1.0), ""),
-      LLVMBuildFCmp(b, LLVMRealOEQ, ay, LLVMConstReal(f32, INFINITY), ""), "");
+  LLVMValueRef unit_inf =
+      LLVMBuildAnd(b, LLVMBuildFCmp(b, LLVMRealOEQ, ax, LLVMConstReal(f32, 1.0), ""),
+                   LLVMBuildFCmp(b, LLVMRealOEQ, ay, LLVMConstReal(f32, INFINITY), ""), "");
   result = LLVMBuildSelect(b, unit_inf, LLVMConstReal(f32, 1.0), result, "");
   LLVMValueRef any_nan = LLVMBuildFCmp(b, LLVMRealUNO, x, y, "");
   result = LLVMBuildSelect(b, any_nan, LLVMConstReal(f32, NAN), result, "");

@@ -91,3 +91,45 @@ LLVMValueRef kb_shuffle_up(kernel_builder *kb, LLVMValueRef value, LLVMValueRef 
 LLVMValueRef kb_shuffle_idx(kernel_builder *kb, LLVMValueRef value, LLVMValueRef lane) {
   return shuffle(kb, SHUFFLE_IDX, value, lane, "kb_shuffle_idx");
 }
+
+static LLVMValueRef combine(kernel_builder *kb, kb_reduce_op op, LLVMValueRef a, LLVMValueRef b) {
+  LLVMBuilderRef builder = kb->builder;
+  int is_float = LLVMGetTypeKind(LLVMTypeOf(a)) != LLVMIntegerTypeKind;
+  switch (op) {
+  case KB_REDUCE_ADD:
+    return is_float ? LLVMBuildFAdd(builder, a, b, "") : LLVMBuildAdd(builder, a, b, "");
+  case KB_REDUCE_MAX:
+  case KB_REDUCE_MIN: {
+    int max = op == KB_REDUCE_MAX;
+    /* NaN-propagating for floats, like ONNX ReduceMax/Min: `a` wins unless `b` is larger
+     * (smaller) or NaN. */
+    if (!is_float)
+      return LLVMBuildSelect(
+          builder, LLVMBuildICmp(builder, max ? LLVMIntSGT : LLVMIntSLT, b, a, ""), b, a, "");
+    LLVMValueRef b_wins =
+        LLVMBuildOr(builder, LLVMBuildFCmp(builder, max ? LLVMRealOGT : LLVMRealOLT, b, a, ""),
+                    LLVMBuildFCmp(builder, LLVMRealUNO, b, b, ""), "");
+    return LLVMBuildSelect(builder, b_wins, b, a, "");
+  }
+  }
+  return a;
+}
+
+LLVMValueRef kb_warp_reduce(kernel_builder *kb, LLVMValueRef value, kb_reduce_op op) {
+  LLVMTypeRef type = value ? LLVMTypeOf(value) : kb->i32;
+  if (kb_check_uniform_point(kb, "kb_warp_reduce") != 0)
+    return kb_placeholder(kb, type);
+  if ((unsigned)op > KB_REDUCE_MIN) {
+    kb_fail(kb, "kb_warp_reduce: unknown reduction %d", (int)op);
+    return kb_placeholder(kb, type);
+  }
+  /* Butterfly over 16, 8, 4, 2, 1: every lane ends with the whole warp's result. The partial
+   * result crosses each shuffle's phase split in a thread variable. */
+  kb_var *partial = kb_thread_var(kb, type, "warp_partial");
+  kb_var_store(kb, partial, value);
+  for (int offset = KB_WARP / 2; offset > 0; offset /= 2) {
+    LLVMValueRef other = kb_shuffle_xor(kb, kb_var_load(kb, partial), kb_const_i32(kb, offset));
+    kb_var_store(kb, partial, combine(kb, op, kb_var_load(kb, partial), other));
+  }
+  return kb_var_load(kb, partial);
+}

@@ -92,6 +92,10 @@ LLVMValueRef kb_shuffle_xor(kernel_builder *kb, LLVMValueRef value, LLVMValueRef
 LLVMValueRef kb_shuffle_down(kernel_builder *kb, LLVMValueRef value, LLVMValueRef delta);
 LLVMValueRef kb_shuffle_up(kernel_builder *kb, LLVMValueRef value, LLVMValueRef delta);
 LLVMValueRef kb_shuffle_idx(kernel_builder *kb, LLVMValueRef value, LLVMValueRef lane);
+/* Reduction over the 32 lanes of each warp; every lane gets the result (a phase boundary,
+ * like the shuffles it is made of). Value: 32- or 64-bit int or float; max/min propagate NaN. */
+typedef enum kb_reduce_op { KB_REDUCE_ADD, KB_REDUCE_MAX, KB_REDUCE_MIN } kb_reduce_op;
+LLVMValueRef kb_warp_reduce(kernel_builder *kb, LLVMValueRef value, kb_reduce_op op);
 /* atomicAdd (i32/i64/f32) on global or shared memory; returns the old value. */
 LLVMValueRef kb_atomic_add(kernel_builder *kb, LLVMValueRef pointer, LLVMValueRef value);
 /* Calls an LLVM intrinsic by name (e.g. "llvm.nvvm.read.ptx.sreg.laneid"); an unknown name

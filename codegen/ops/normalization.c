@@ -61,73 +61,70 @@ static LLVMValueRef load_param(kernel_builder *kb, const ir_node *node, int inpu
   return pw_convert(kb, pw_load(kb, dtype, kb_param_value(kb, param), offset), dtype, IR_DTYPE_F32);
 }
 
-/* Opens the loop over this thread's elements of its row; returns r (position in the row). */
-static LLVMValueRef row_loop_begin(kernel_builder *kb, const pw_rows *plan) {
-  kb_if_begin(kb, pw_rows_valid(kb, plan));
-  return kb_for_begin(kb, pw_rows_lane(kb, plan), pw_i32(kb, plan->length),
-                      pw_i32(kb, plan->group));
-}
-
-static LLVMValueRef row_offset(kernel_builder *kb, const pw_rows *plan, LLVMValueRef r) {
-  return LLVMBuildAdd(B, LLVMBuildMul(B, pw_rows_row(kb, plan), pw_i32(kb, plan->length), ""), r,
-                      "");
-}
-
-static void row_loop_end(kernel_builder *kb) {
-  kb_for_end(kb);
-  kb_if_end(kb);
+/* Adds f32 `values` (or their squared deviations from `mean`) to `sum`. */
+static void accumulate(kernel_builder *kb, kb_var *sum, const LLVMValueRef *values, unsigned width,
+                       kb_var *mean) {
+  for (unsigned l = 0; l < width; l++) {
+    LLVMValueRef v = values[l];
+    if (mean) {
+      v = LLVMBuildFSub(B, v, kb_var_load(kb, mean), "");
+      v = LLVMBuildFMul(B, v, v, "");
+    }
+    kb_var_store(kb, sum, LLVMBuildFAdd(B, kb_var_load(kb, sum), v, ""));
+  }
 }
 
 static int layer_norm_kernel(kernel_builder *kb, const ir_node *node, const layer_norm *ln) {
   const pw_rows *plan = &ln->plan;
+  unsigned width = plan->width;
   int output = ln->has_bias ? 3 : 2; /* parameter index of output 0 */
-  LLVMValueRef shared = pw_rows_shared(kb);
+  LLVMValueRef shared = pw_rows_shared(kb), x = kb_param_value(kb, PARAM_X);
+  LLVMValueRef values[4];
   kb_var *mean = kb_thread_var(kb, pw_f32_type(kb), "mean");
   kb_var *variance = kb_thread_var(kb, pw_f32_type(kb), "variance");
   LLVMValueRef inverse_length = pw_f32(kb, 1.0 / (double)plan->length);
   kb_var_store(kb, mean, pw_f32(kb, 0));
-  LLVMValueRef r = row_loop_begin(kb, plan);
-  kb_var_store(kb, mean,
-               LLVMBuildFAdd(B, kb_var_load(kb, mean),
-                             load_param(kb, node, 0, PARAM_X, row_offset(kb, plan, r)), ""));
-  row_loop_end(kb);
+  LLVMValueRef position = pw_rows_loop_begin(kb, plan);
+  pw_load_f32_run(kb, ln->dtype, x, pw_rows_offset(kb, plan, position), width, values);
+  accumulate(kb, mean, values, width, NULL);
+  pw_rows_loop_end(kb);
   pw_group_reduce(kb, plan, mean, PW_REDUCE_SUM, shared);
   kb_var_store(kb, mean, LLVMBuildFMul(B, kb_var_load(kb, mean), inverse_length, ""));
   /* Second pass over centred values: no cancellation from E[x^2] - E[x]^2. */
   kb_var_store(kb, variance, pw_f32(kb, 0));
-  r = row_loop_begin(kb, plan);
-  LLVMValueRef centred = LLVMBuildFSub(B, load_param(kb, node, 0, PARAM_X, row_offset(kb, plan, r)),
-                                       kb_var_load(kb, mean), "");
-  kb_var_store(
-      kb, variance,
-      LLVMBuildFAdd(B, kb_var_load(kb, variance), LLVMBuildFMul(B, centred, centred, ""), ""));
-  row_loop_end(kb);
+  position = pw_rows_loop_begin(kb, plan);
+  pw_load_f32_run(kb, ln->dtype, x, pw_rows_offset(kb, plan, position), width, values);
+  accumulate(kb, variance, values, width, mean);
+  pw_rows_loop_end(kb);
   pw_group_reduce(kb, plan, variance, PW_REDUCE_SUM, shared);
   LLVMValueRef deviation =
       kb_sqrt(kb, LLVMBuildFAdd(B, LLVMBuildFMul(B, kb_var_load(kb, variance), inverse_length, ""),
                                 pw_f32(kb, ln->epsilon), ""));
   kb_var_store(kb, variance, LLVMBuildFDiv(B, pw_f32(kb, 1), deviation, "")); /* now 1/sigma */
-  r = row_loop_begin(kb, plan);
-  LLVMValueRef at = row_offset(kb, plan, r);
-  LLVMValueRef offsets[2];
-  pw_broadcast_offsets(kb, &ln->parameters, r, offsets);
-  LLVMValueRef y = LLVMBuildFMul(
-      B, LLVMBuildFSub(B, load_param(kb, node, 0, PARAM_X, at), kb_var_load(kb, mean), ""),
-      kb_var_load(kb, variance), "");
-  y = LLVMBuildFMul(B, y, load_param(kb, node, 1, PARAM_SCALE, offsets[0]), "");
-  if (ln->has_bias)
-    y = LLVMBuildFAdd(B, y, load_param(kb, node, 2, PARAM_BIAS, offsets[1]), "");
-  pw_store(kb, ln->dtype, kb_param_value(kb, output), at,
-           pw_convert(kb, y, IR_DTYPE_F32, ln->dtype));
-  row_loop_end(kb);
+  position = pw_rows_loop_begin(kb, plan);
+  LLVMValueRef at = pw_rows_offset(kb, plan, position);
+  pw_load_f32_run(kb, ln->dtype, x, at, width, values);
+  for (unsigned l = 0; l < width; l++) {
+    LLVMValueRef offsets[2];
+    pw_broadcast_offsets(kb, &ln->parameters, LLVMBuildAdd(B, position, pw_i32(kb, l), ""),
+                         offsets);
+    LLVMValueRef y = LLVMBuildFMul(B, LLVMBuildFSub(B, values[l], kb_var_load(kb, mean), ""),
+                                   kb_var_load(kb, variance), "");
+    y = LLVMBuildFMul(B, y, load_param(kb, node, 1, PARAM_SCALE, offsets[0]), "");
+    if (ln->has_bias)
+      y = LLVMBuildFAdd(B, y, load_param(kb, node, 2, PARAM_BIAS, offsets[1]), "");
+    values[l] = y;
+  }
+  pw_store_f32_run(kb, ln->dtype, kb_param_value(kb, output), at, width, values);
+  pw_rows_loop_end(kb);
   if (ln->statistics > 0) {
     LLVMValueRef first = LLVMBuildICmp(B, LLVMIntEQ, pw_rows_lane(kb, plan), pw_i32(kb, 0), "");
     kb_if_begin(kb, LLVMBuildAnd(B, pw_rows_valid(kb, plan), first, ""));
-    kb_var *values[2] = {mean, variance};
+    kb_var *statistics[2] = {mean, variance};
     for (int k = 0; k < ln->statistics; k++) {
       ir_dtype dtype = node->outputs[1 + k]->type.dtype;
       pw_store(kb, dtype, kb_param_value(kb, output + 1 + k), pw_rows_row(kb, plan),
-               pw_convert(kb, kb_var_load(kb, values[k]), IR_DTYPE_F32, dtype));
+               pw_convert(kb, kb_var_load(kb, statistics[k]), IR_DTYPE_F32, dtype));
     }
     kb_if_end(kb);
   }
@@ -155,7 +152,7 @@ int lower_layer_normalization(lower_context *ctx, const ir_node *node, lower_res
   const ir_type *parameter_shapes[2] = {
       &node->inputs[1]->type, ln.has_bias ? &node->inputs[2]->type : &node->inputs[1]->type};
   pw_broadcast_plan(&row, parameter_shapes, 2, &ln.parameters);
-  pw_rows_plan(length > 0 ? count / length : 0, length, &ln.plan);
+  pw_rows_plan_vector(length > 0 ? count / length : 0, length, &ln.plan);
   ln.statistics = node->num_outputs > 3 ? 2 : node->num_outputs - 1;
   lower_launch *launch =
       lower_add_launch(out, lower_kernel_name(ctx, node, "layer_norm"), ln.plan.grid, PW_BLOCK);

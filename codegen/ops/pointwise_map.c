@@ -32,31 +32,6 @@ static bool vectorizable(const pw_broadcast *plan, int64_t count, vector_access 
   return true;
 }
 
-static LLVMValueRef vector_address(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base,
-                                   LLVMValueRef index) {
-  LLVMTypeRef element = pw_storage_type(kb, dtype);
-  return LLVMBuildInBoundsGEP2(B, element, base, &index, 1, "");
-}
-
-static unsigned vector_alignment(kernel_builder *kb, ir_dtype dtype) {
-  size_t bytes = ir_dtype_size(dtype) * VECTOR_WIDTH;
-  return (unsigned)(bytes > 16 ? 16 : bytes);
-}
-
-static LLVMValueRef load_vector(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base,
-                                LLVMValueRef index) {
-  LLVMTypeRef type = LLVMVectorType(pw_storage_type(kb, dtype), VECTOR_WIDTH);
-  LLVMValueRef load = LLVMBuildLoad2(B, type, vector_address(kb, dtype, base, index), "");
-  LLVMSetAlignment(load, vector_alignment(kb, dtype));
-  return load;
-}
-
-static void store_vector(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef index,
-                         LLVMValueRef value) {
-  LLVMValueRef store = LLVMBuildStore(B, value, vector_address(kb, dtype, base, index));
-  LLVMSetAlignment(store, vector_alignment(kb, dtype));
-}
-
 static int map_body_vector(kernel_builder *kb, const ir_node *node, const int *inputs,
                            int input_count, const pw_broadcast *plan, const vector_access *access,
                            int64_t count, uint32_t grid, pw_map_fn fn, void *state) {
@@ -67,7 +42,7 @@ static int map_body_vector(kernel_builder *kb, const ir_node *node, const int *i
   for (int k = 0; k < input_count; k++) {
     ir_dtype dtype = node->inputs[inputs[k]]->type.dtype;
     loaded[k] = access[k] == ACCESS_CONTIGUOUS
-                    ? load_vector(kb, dtype, kb_param_value(kb, k), offsets[k])
+                    ? pw_load_vector(kb, dtype, kb_param_value(kb, k), offsets[k], VECTOR_WIDTH)
                     : pw_load(kb, dtype, kb_param_value(kb, k), offsets[k]);
   }
   ir_dtype out_dtype = node->outputs[0]->type.dtype;
@@ -83,7 +58,7 @@ static int map_body_vector(kernel_builder *kb, const ir_node *node, const int *i
       return -1;
     result = LLVMBuildInsertElement(B, result, value, pw_i32(kb, lane), "");
   }
-  store_vector(kb, out_dtype, kb_param_value(kb, input_count), first, result);
+  pw_store_vector(kb, out_dtype, kb_param_value(kb, input_count), first, result);
   pw_grid_stride_end(kb);
   return kb_kernel_end(kb);
 }

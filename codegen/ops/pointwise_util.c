@@ -70,6 +70,27 @@ void pw_store(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRe
   LLVMBuildStore(B, value, element_address(kb, pw_storage_type(kb, dtype), base, index));
 }
 
+static unsigned vector_alignment(ir_dtype dtype, unsigned width) {
+  size_t bytes = ir_dtype_size(dtype) * width;
+  return (unsigned)(bytes > 16 ? 16 : bytes);
+}
+
+LLVMValueRef pw_load_vector(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base,
+                            LLVMValueRef index, unsigned width) {
+  LLVMTypeRef element = pw_storage_type(kb, dtype);
+  LLVMValueRef load = LLVMBuildLoad2(B, LLVMVectorType(element, width),
+                                     element_address(kb, element, base, index), "");
+  LLVMSetAlignment(load, vector_alignment(dtype, width));
+  return load;
+}
+
+void pw_store_vector(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef index,
+                     LLVMValueRef value) {
+  LLVMTypeRef element = pw_storage_type(kb, dtype);
+  LLVMValueRef store = LLVMBuildStore(B, value, element_address(kb, element, base, index));
+  LLVMSetAlignment(store, vector_alignment(dtype, LLVMGetVectorSize(LLVMTypeOf(value))));
+}
+
 /* --- half and bfloat16 by bit arithmetic (identical on both targets, no libcalls) -------- */
 static LLVMValueRef u32(kernel_builder *kb, uint32_t value) { return LLVMConstInt(I32, value, 0); }
 static LLVMValueRef as_f32(kernel_builder *kb, LLVMValueRef bits) {
@@ -299,16 +320,66 @@ void pw_broadcast_offsets(kernel_builder *kb, const pw_broadcast *plan, LLVMValu
 }
 
 /* --- row reductions --------------------------------------------------------------------------- */
-void pw_rows_plan(int64_t rows, int64_t length, pw_rows *out) {
+static void rows_plan(int64_t rows, int64_t length, unsigned width, pw_rows *out) {
+  int64_t steps = (length + width - 1) / width;
   unsigned group = PW_WARP;
-  while (group < PW_BLOCK && group < length)
+  while (group < PW_BLOCK && group < steps)
     group *= 2;
   out->rows = rows;
   out->length = length;
+  out->width = width;
   out->group = group;
   out->rows_per_block = PW_BLOCK / group;
   int64_t grid = (rows + out->rows_per_block - 1) / out->rows_per_block;
   out->grid = (uint32_t)(grid < 1 ? 1 : grid);
+}
+
+void pw_rows_plan(int64_t rows, int64_t length, pw_rows *out) { rows_plan(rows, length, 1, out); }
+
+void pw_rows_plan_vector(int64_t rows, int64_t length, pw_rows *out) {
+  rows_plan(rows, length, length % 4 == 0 ? 4 : 1, out);
+}
+
+LLVMValueRef pw_rows_loop_begin(kernel_builder *kb, const pw_rows *plan) {
+  kb_if_begin(kb, pw_rows_valid(kb, plan));
+  LLVMValueRef step = kb_for_begin(kb, pw_rows_lane(kb, plan),
+                                   pw_i32(kb, plan->length / plan->width), pw_i32(kb, plan->group));
+  return LLVMBuildMul(B, step, pw_i32(kb, plan->width), "position");
+}
+
+void pw_rows_loop_end(kernel_builder *kb) {
+  kb_for_end(kb);
+  kb_if_end(kb);
+}
+
+LLVMValueRef pw_rows_offset(kernel_builder *kb, const pw_rows *plan, LLVMValueRef position) {
+  return LLVMBuildAdd(B, LLVMBuildMul(B, pw_rows_row(kb, plan), pw_i32(kb, plan->length), ""),
+                      position, "");
+}
+
+void pw_load_f32_run(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef index,
+                     unsigned width, LLVMValueRef *out) {
+  if (width == 1) {
+    out[0] = pw_convert(kb, pw_load(kb, dtype, base, index), dtype, IR_DTYPE_F32);
+    return;
+  }
+  LLVMValueRef vector = pw_load_vector(kb, dtype, base, index, width);
+  for (unsigned l = 0; l < width; l++)
+    out[l] =
+        pw_convert(kb, LLVMBuildExtractElement(B, vector, pw_i32(kb, l), ""), dtype, IR_DTYPE_F32);
+}
+
+void pw_store_f32_run(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef index,
+                      unsigned width, const LLVMValueRef *values) {
+  if (width == 1) {
+    pw_store(kb, dtype, base, index, pw_convert(kb, values[0], IR_DTYPE_F32, dtype));
+    return;
+  }
+  LLVMValueRef vector = LLVMGetUndef(LLVMVectorType(pw_storage_type(kb, dtype), width));
+  for (unsigned l = 0; l < width; l++)
+    vector = LLVMBuildInsertElement(B, vector, pw_convert(kb, values[l], IR_DTYPE_F32, dtype),
+                                    pw_i32(kb, l), "");
+  pw_store_vector(kb, dtype, base, index, vector);
 }
 
 LLVMValueRef pw_rows_row(kernel_builder *kb, const pw_rows *plan) {

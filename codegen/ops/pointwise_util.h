@@ -23,6 +23,12 @@ LLVMTypeRef pw_storage_type(kernel_builder *kb, ir_dtype dtype);
 LLVMValueRef pw_load(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef index);
 void pw_store(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef index,
               LLVMValueRef value);
+/* `width` consecutive elements at `index` as one vector access, aligned to the vector's
+ * size (callers guarantee `index` is a multiple of `width`; buffers are 256-byte aligned). */
+LLVMValueRef pw_load_vector(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base,
+                            LLVMValueRef index, unsigned width);
+void pw_store_vector(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef index,
+                     LLVMValueRef value);
 /* ONNX Cast semantics between any two supported dtypes (float→int truncates, anything→bool
  * is "!= 0", NaN→bool is true). f16/bf16 go through f32 with bit arithmetic (no libcalls). */
 LLVMValueRef pw_convert(kernel_builder *kb, LLVMValueRef value, ir_dtype from, ir_dtype to);
@@ -85,14 +91,29 @@ void pw_broadcast_offsets(kernel_builder *kb, const pw_broadcast *plan, LLVMValu
 typedef enum pw_reduce_op { PW_REDUCE_SUM, PW_REDUCE_MAX, PW_REDUCE_MIN } pw_reduce_op;
 
 /* `rows` rows of `length` elements: a group of `group` threads (a power of two, 32..256)
- * per row, PW_BLOCK / group rows per block. */
+ * per row, PW_BLOCK / group rows per block. Threads step through a row `width` elements
+ * at a time (4 with vector accesses when rows allow it, else 1). */
 typedef struct pw_rows {
   int64_t rows, length;
-  unsigned group, rows_per_block;
+  unsigned group, rows_per_block, width;
   uint32_t grid;
 } pw_rows;
 
-void pw_rows_plan(int64_t rows, int64_t length, pw_rows *out);
+void pw_rows_plan(int64_t rows, int64_t length, pw_rows *out); /* width 1 */
+/* Width 4 where `length` is a multiple of 4 (rows then start 4-aligned), else 1. */
+void pw_rows_plan_vector(int64_t rows, int64_t length, pw_rows *out);
+/* Per-thread loop over this thread's steps of its row (only for valid rows); returns the
+ * row-relative index of the step's first element. Close with pw_rows_loop_end. */
+LLVMValueRef pw_rows_loop_begin(kernel_builder *kb, const pw_rows *plan);
+void pw_rows_loop_end(kernel_builder *kb);
+/* Offset of the row's element `position` (row * length + position). */
+LLVMValueRef pw_rows_offset(kernel_builder *kb, const pw_rows *plan, LLVMValueRef position);
+/* `width` consecutive elements at `index` (4-aligned when width is 4: one vector access),
+ * converted to/from f32. */
+void pw_load_f32_run(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef index,
+                     unsigned width, LLVMValueRef *out);
+void pw_store_f32_run(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef index,
+                      unsigned width, const LLVMValueRef *values);
 /* This thread's row (may be >= rows: such threads only take part in the reductions). */
 LLVMValueRef pw_rows_row(kernel_builder *kb, const pw_rows *plan);
 /* This thread's position in its group, 0..group-1. */

@@ -29,45 +29,44 @@ static LLVMValueRef shifted_exp(kernel_builder *kb, const softmax_shape *s, LLVM
   return kb_exp(kb, LLVMBuildFSub(B, load_x(kb, s, offset), kb_var_load(kb, maximum), ""));
 }
 
-/* for r = lane; r < length; r += group, over the valid rows: returns the element offset. */
-static LLVMValueRef row_loop_begin(kernel_builder *kb, const pw_rows *plan) {
-  kb_if_begin(kb, pw_rows_valid(kb, plan));
-  LLVMValueRef base = LLVMBuildMul(B, pw_rows_row(kb, plan), pw_i32(kb, plan->length), "");
-  LLVMValueRef r =
-      kb_for_begin(kb, pw_rows_lane(kb, plan), pw_i32(kb, plan->length), pw_i32(kb, plan->group));
-  return LLVMBuildAdd(B, base, r, "");
-}
-
-static void row_loop_end(kernel_builder *kb) {
-  kb_for_end(kb);
-  kb_if_end(kb);
-}
-
+/* Each thread steps through its row plan->width elements at a time (vector accesses). */
 static int softmax_rows(kernel_builder *kb, const softmax_shape *s, const pw_rows *plan) {
-  LLVMValueRef shared = pw_rows_shared(kb);
+  LLVMValueRef shared = pw_rows_shared(kb), x = kb_param_value(kb, 0), y = kb_param_value(kb, 1);
+  unsigned width = plan->width;
+  LLVMValueRef values[4];
   kb_var *maximum = kb_thread_var(kb, pw_f32_type(kb), "maximum");
   kb_var *sum = kb_thread_var(kb, pw_f32_type(kb), "sum");
   kb_var_store(kb, maximum, pw_reduce_identity(kb, PW_REDUCE_MAX));
-  LLVMValueRef at = row_loop_begin(kb, plan);
-  kb_var_store(kb, maximum,
-               pw_reduce_combine(kb, PW_REDUCE_MAX, kb_var_load(kb, maximum), load_x(kb, s, at)));
-  row_loop_end(kb);
+  LLVMValueRef at = pw_rows_offset(kb, plan, pw_rows_loop_begin(kb, plan));
+  pw_load_f32_run(kb, s->dtype, x, at, width, values);
+  for (unsigned l = 0; l < width; l++)
+    kb_var_store(kb, maximum,
+                 pw_reduce_combine(kb, PW_REDUCE_MAX, kb_var_load(kb, maximum), values[l]));
+  pw_rows_loop_end(kb);
   pw_group_reduce(kb, plan, maximum, PW_REDUCE_MAX, shared);
   /* f32 outputs keep exp(x - max) for the last pass; others recompute it there. */
   bool keep = s->dtype == IR_DTYPE_F32;
   kb_var_store(kb, sum, pw_f32(kb, 0));
-  at = row_loop_begin(kb, plan);
-  LLVMValueRef e = shifted_exp(kb, s, at, maximum);
+  at = pw_rows_offset(kb, plan, pw_rows_loop_begin(kb, plan));
+  pw_load_f32_run(kb, s->dtype, x, at, width, values);
+  for (unsigned l = 0; l < width; l++) {
+    values[l] = kb_exp(kb, LLVMBuildFSub(B, values[l], kb_var_load(kb, maximum), ""));
+    kb_var_store(kb, sum, LLVMBuildFAdd(B, kb_var_load(kb, sum), values[l], ""));
+  }
   if (keep)
-    store_y(kb, s, at, e);
-  kb_var_store(kb, sum, LLVMBuildFAdd(B, kb_var_load(kb, sum), e, ""));
-  row_loop_end(kb);
+    pw_store_f32_run(kb, s->dtype, y, at, width, values);
+  pw_rows_loop_end(kb);
   pw_group_reduce(kb, plan, sum, PW_REDUCE_SUM, shared);
-  at = row_loop_begin(kb, plan);
+  at = pw_rows_offset(kb, plan, pw_rows_loop_begin(kb, plan));
   LLVMValueRef scale = LLVMBuildFDiv(B, pw_f32(kb, 1), kb_var_load(kb, sum), "");
-  e = keep ? pw_load(kb, IR_DTYPE_F32, kb_param_value(kb, 1), at) : shifted_exp(kb, s, at, maximum);
-  store_y(kb, s, at, LLVMBuildFMul(B, e, scale, ""));
-  row_loop_end(kb);
+  pw_load_f32_run(kb, keep ? IR_DTYPE_F32 : s->dtype, keep ? y : x, at, width, values);
+  for (unsigned l = 0; l < width; l++) {
+    if (!keep)
+      values[l] = kb_exp(kb, LLVMBuildFSub(B, values[l], kb_var_load(kb, maximum), ""));
+    values[l] = LLVMBuildFMul(B, values[l], scale, "");
+  }
+  pw_store_f32_run(kb, s->dtype, y, at, width, values);
+  pw_rows_loop_end(kb);
   return kb_kernel_end(kb);
 }
 
@@ -126,7 +125,7 @@ int lower_softmax(lower_context *ctx, const ir_node *node, lower_result *out) {
     s.inner *= x->dims[d];
   if (lower_softmax_uses_rows(x, axis)) {
     pw_rows plan;
-    pw_rows_plan(s.outer, s.length, &plan);
+    pw_rows_plan_vector(s.outer, s.length, &plan);
     lower_launch *launch =
         lower_add_launch(out, lower_kernel_name(ctx, node, "softmax_rows"), plan.grid, PW_BLOCK);
     lower_add_arg(launch, LOWER_ARG_INPUT, 0);

@@ -53,12 +53,6 @@ LLVMValueRef tg_fmuladd(kernel_builder *kb, LLVMValueRef a, LLVMValueRef b, LLVM
   return kb_intrinsic(kb, "llvm.fmuladd", f32, &f32, 1, args, 3);
 }
 
-LLVMValueRef tg_clamp(kernel_builder *kb, LLVMValueRef value, LLVMValueRef low, LLVMValueRef high) {
-  LLVMValueRef above =
-      LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, value, low, ""), low, value, "");
-  return LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSGT, above, high, ""), high, above, "");
-}
-
 typedef struct tile_geometry {
   LLVMValueRef m0, n0, k0, batch;
 } tile_geometry;

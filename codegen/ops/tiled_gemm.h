@@ -68,7 +68,5 @@ LLVMValueRef tg_load_f32(kernel_builder *kb, LLVMValueRef base, LLVMValueRef ind
 void tg_store_f32(kernel_builder *kb, LLVMValueRef base, LLVMValueRef index, LLVMValueRef value);
 /* a * b + c, fused where the target has FMA (llvm.fmuladd). */
 LLVMValueRef tg_fmuladd(kernel_builder *kb, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c);
-/* min(max(value, low), high) for i32. */
-LLVMValueRef tg_clamp(kernel_builder *kb, LLVMValueRef value, LLVMValueRef low, LLVMValueRef high);
 
 #endif

@@ -78,11 +78,13 @@ static void test_shuffle_and_uniform_loop_in_per_thread_loop(void **state) {
     kb_for_begin(kb, tk_i32(kb, 0), tk_i32(kb, 4), tk_i32(kb, 1));
     LLVMValueRef value = kb_shuffle_xor(kb, tk_i32(kb, 5), tk_i32(kb, 1));
     assert_non_null(value); /* a placeholder keeps the caller's code going */
+    assert_non_null(kb_warp_reduce(kb, tk_i32(kb, 1), KB_REDUCE_MAX));
     kb_uniform_for_begin(kb, tk_i32(kb, 0), tk_i32(kb, 4), tk_i32(kb, 1));
     kb_for_end(kb);
     kb_kernel_end(kb);
     expect_error(&s, "kb_shuffle_xor inside per-thread control flow");
     expect_error(&s, "kb_uniform_for inside per-thread control flow");
+    expect_error(&s, "kb_warp_reduce inside per-thread control flow");
     close_session(&s);
   }
 }
@@ -161,8 +163,8 @@ static void test_backend_fatal_error_is_contained(void **state) {
   session s;
   kernel_builder *kb = open_session(&s, KB_TARGET_NVPTX); /* sm_80 has no thread-block clusters */
   kb_kernel_begin(kb, "k", in_out, 2, 64);
-  kb_intrinsic(kb, "llvm.nvvm.barrier.cluster.arrive", LLVMVoidTypeInContext(kb_context(kb)),
-               NULL, 0, NULL, 0);
+  kb_intrinsic(kb, "llvm.nvvm.barrier.cluster.arrive", LLVMVoidTypeInContext(kb_context(kb)), NULL,
+               0, NULL, 0);
   assert_int_equal(kb_kernel_end(kb), 0);
   char *ptx = NULL;
   assert_int_equal(kb_emit_ptx(kb, &ptx, NULL), -1);

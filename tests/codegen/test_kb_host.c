@@ -170,6 +170,32 @@ static void test_warp_scan_shuffle_up(void **state) {
   free(out);
 }
 
+static void test_warp_reductions(void **state) {
+  fixture *f = *state;
+  enum { N = 96 };
+  float *in = random_floats(N, 13, 1);
+  in[70] = NAN; /* the third warp's max and min are NaN; its sum too */
+  float sum[N], max[N], min[N], *outputs[3] = {sum, max, min};
+  void *params[] = {&in, &outputs[0], &outputs[1], &outputs[2]};
+  run(f, "warp_reductions", params, 1, 1, N, 1);
+  for (int i = 0; i < N; i++) {
+    float expected_sum = 0, expected_max = -INFINITY, expected_min = INFINITY;
+    for (int l = i / 32 * 32; l < i / 32 * 32 + 32; l++) {
+      expected_sum += in[l];
+      expected_max = in[l] > expected_max || isnan(in[l]) ? in[l] : expected_max;
+      expected_min = in[l] < expected_min || isnan(in[l]) ? in[l] : expected_min;
+    }
+    if (i / 32 == 2) {
+      assert_true(isnan(sum[i]) && isnan(max[i]) && isnan(min[i]));
+      continue;
+    }
+    assert_true(sum[i] == expected_sum); /* small integers: exact in any order */
+    assert_true(max[i] == expected_max);
+    assert_true(min[i] == expected_min);
+  }
+  free(in);
+}
+
 static void test_warp_gather_per_thread_lane(void **state) {
   fixture *f = *state;
   int n = 96; /* the last warp is complete; lanes read inside their own warp */
@@ -333,6 +359,7 @@ int main(void) {
       cmocka_unit_test(test_kernel_metadata),
       cmocka_unit_test(test_oversized_block_is_refused),
       cmocka_unit_test(test_warp_scan_shuffle_up),
+      cmocka_unit_test(test_warp_reductions),
       cmocka_unit_test(test_warp_gather_per_thread_lane),
       cmocka_unit_test(test_uniform_if_with_barriers),
       cmocka_unit_test(test_index_first_read_in_if),

@@ -145,8 +145,8 @@ static double measure_pow(fixture *f, float x_low, float x_high, float y_low, fl
     double error = ulp_error(out[i], pow((double)x[i], (double)y[i]));
     worst = error > worst ? error : worst;
   }
-  printf("%-14s max error %.3f ulp over %d pairs, x in [%g, %g], y in [%g, %g]\n", "pow_f32",
-         worst, n, (double)x_low, (double)x_high, (double)y_low, (double)y_high);
+  printf("%-14s max error %.3f ulp over %d pairs, x in [%g, %g], y in [%g, %g]\n", "pow_f32", worst,
+         n, (double)x_low, (double)x_high, (double)y_low, (double)y_high);
   free(x);
   free(y);
   free(out);
@@ -156,7 +156,8 @@ static double measure_pow(fixture *f, float x_low, float x_high, float y_low, fl
 static void test_pow(void **state) {
   assert_true(measure_pow(*state, 1e-3f, 10.0f, -4.0f, 4.0f) <= 0.51);
   assert_true(measure_pow(*state, 1e-3f, 1e3f, -12.0f, 12.0f) <= 0.51); /* down to denormals */
-  assert_true(measure_pow(*state, -8.0f, 8.0f, -30.0f, 30.0f) <= 0.51); /* negative x: NaN or signed */
+  assert_true(measure_pow(*state, -8.0f, 8.0f, -30.0f, 30.0f) <=
+              0.51); /* negative x: NaN or signed */
 }
 
 /* Vectorized code for this CPU (AVX/AVX-512 if present) and scalar portable code must give
@@ -224,13 +225,13 @@ static void test_special_values(void **state) {
                (double)cases[i].expected);
   }
   static const float pow_cases[][3] = {
-      {-2.0f, 3.0f, -8.0f},         {-2.0f, 0.5f, NAN},         {0.0f, -1.0f, INFINITY},
-      {0.0f, 2.0f, 0.0f},           {5.0f, 0.0f, 1.0f},         {1.0f, NAN, 1.0f},
-      {NAN, 0.0f, 1.0f},            {NAN, 1.0f, NAN},           {-8.0f, 2.0f, 64.0f},
-      {-0.0f, 3.0f, -0.0f},         {-0.0f, 0.5f, 0.0f},        {-0.0f, -1.0f, -INFINITY},
-      {-2.0f, INFINITY, INFINITY},  {-0.5f, INFINITY, 0.0f},    {-1.0f, -INFINITY, 1.0f},
-      {INFINITY, -1.0f, 0.0f},      {INFINITY, 0.5f, INFINITY}, {2.0f, 128.0f, INFINITY},
-      {2.0f, -149.0f, 0x1p-149f},   {2.0f, -151.0f, 0.0f},      {-2.0f, 1e30f, INFINITY},
+      {-2.0f, 3.0f, -8.0f},        {-2.0f, 0.5f, NAN},         {0.0f, -1.0f, INFINITY},
+      {0.0f, 2.0f, 0.0f},          {5.0f, 0.0f, 1.0f},         {1.0f, NAN, 1.0f},
+      {NAN, 0.0f, 1.0f},           {NAN, 1.0f, NAN},           {-8.0f, 2.0f, 64.0f},
+      {-0.0f, 3.0f, -0.0f},        {-0.0f, 0.5f, 0.0f},        {-0.0f, -1.0f, -INFINITY},
+      {-2.0f, INFINITY, INFINITY}, {-0.5f, INFINITY, 0.0f},    {-1.0f, -INFINITY, 1.0f},
+      {INFINITY, -1.0f, 0.0f},     {INFINITY, 0.5f, INFINITY}, {2.0f, 128.0f, INFINITY},
+      {2.0f, -149.0f, 0x1p-149f},  {2.0f, -151.0f, 0.0f},      {-2.0f, 1e30f, INFINITY},
   };
   enum { COUNT = sizeof pow_cases / sizeof pow_cases[0] };
   float px[COUNT], py[COUNT], out[COUNT], *x = px, *y = py, *o = out;

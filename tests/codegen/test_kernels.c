@@ -180,6 +180,20 @@ static int warp_scan(kernel_builder *kb) {
   return kb_kernel_end(kb);
 }
 
+/* sum[i], max[i], min[i] = the warp's reductions of in (kb_warp_reduce). */
+static int warp_reductions(kernel_builder *kb) {
+  static const kb_param params[] = {
+      {"in", KB_PARAM_PTR}, {"sum", KB_PARAM_PTR}, {"max", KB_PARAM_PTR}, {"min", KB_PARAM_PTR}};
+  kb_kernel_begin(kb, "warp_reductions", params, 4, 1024);
+  static const kb_reduce_op ops[] = {KB_REDUCE_ADD, KB_REDUCE_MAX, KB_REDUCE_MIN};
+  for (int r = 0; r < 3; r++) {
+    LLVMValueRef mine = tk_load(kb, F32, kb_param_value(kb, 0), tk_global_index(kb));
+    LLVMValueRef reduced = kb_warp_reduce(kb, mine, ops[r]);
+    tk_store(kb, kb_param_value(kb, 1 + r), tk_global_index(kb), reduced);
+  }
+  return kb_kernel_end(kb);
+}
+
 /* out[i] = in[warp start + (lane * 5 + 1) % 32]: a per-thread source lane. */
 static int warp_gather(kernel_builder *kb) {
   kb_kernel_begin(kb, "warp_gather", in_out, 2, 1024);
@@ -347,9 +361,9 @@ static int matmul_tiled(kernel_builder *kb) {
 
 int define_test_kernels(kernel_builder *kb) {
   int (*const kernels[])(kernel_builder *) = {
-      relu,           block_sum_serial, tree_sum,   tree_sum_loop, rotate_shared, warp_sum_down,
-      warp_sum_xor,   warp_broadcast,   warp_scan,  warp_gather,   maybe_reverse, index_in_if,
-      constant_table, uniform_remat,    atomic_sum, atomic_count,  matmul_tiled};
+      relu,         block_sum_serial, tree_sum,      tree_sum_loop,   rotate_shared, warp_sum_down,
+      warp_sum_xor, warp_broadcast,   warp_scan,     warp_reductions, warp_gather,   maybe_reverse,
+      index_in_if,  constant_table,   uniform_remat, atomic_sum,      atomic_count,  matmul_tiled};
   int status = 0;
   for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
     status |= kernels[i](kb);
