@@ -164,3 +164,23 @@ LLVMValueRef kb_atomic_add(kernel_builder *kb, LLVMValueRef pointer, LLVMValueRe
       kind == LLVMFloatTypeKind ? LLVMAtomicRMWBinOpFAdd : LLVMAtomicRMWBinOpAdd;
   return LLVMBuildAtomicRMW(kb->builder, op, pointer, value, LLVMAtomicOrderingMonotonic, 0);
 }
+
+LLVMValueRef kb_atomic_rmw(kernel_builder *kb, LLVMAtomicRMWBinOp op, LLVMValueRef pointer,
+                           LLVMValueRef value) {
+  LLVMTypeRef type = value ? LLVMTypeOf(value) : kb->i32;
+  if (kb_check_in_kernel(kb, "kb_atomic_rmw") != 0 || !pointer)
+    return kb_placeholder(kb, type);
+  LLVMTypeKind kind = LLVMGetTypeKind(type);
+  int is_float_op = op == LLVMAtomicRMWBinOpFAdd || op == LLVMAtomicRMWBinOpFSub ||
+                    op == LLVMAtomicRMWBinOpFMax || op == LLVMAtomicRMWBinOpFMin;
+  int float_value = kind == LLVMFloatTypeKind || kind == LLVMDoubleTypeKind;
+  int integer_value = kind == LLVMIntegerTypeKind &&
+                      (LLVMGetIntTypeWidth(type) == 32 || LLVMGetIntTypeWidth(type) == 64);
+  if (is_float_op ? !float_value
+                  : !(integer_value || (op == LLVMAtomicRMWBinOpXchg && float_value))) {
+    kb_fail(kb, "kb_atomic_rmw: operation %d does not apply to this value type", (int)op);
+    return kb_placeholder(kb, type);
+  }
+  kb_open_phase(kb);
+  return LLVMBuildAtomicRMW(kb->builder, op, pointer, value, LLVMAtomicOrderingMonotonic, 0);
+}

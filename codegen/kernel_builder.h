@@ -98,6 +98,10 @@ typedef enum kb_reduce_op { KB_REDUCE_ADD, KB_REDUCE_MAX, KB_REDUCE_MIN } kb_red
 LLVMValueRef kb_warp_reduce(kernel_builder *kb, LLVMValueRef value, kb_reduce_op op);
 /* atomicAdd (i32/i64/f32) on global or shared memory; returns the old value. */
 LLVMValueRef kb_atomic_add(kernel_builder *kb, LLVMValueRef pointer, LLVMValueRef value);
+/* Any atomicrmw (max, min, umax, xchg, and, or, fmax, ...) on 32/64-bit values; returns the
+ * old value. Float max/min become compare-and-swap loops where the GPU lacks them. */
+LLVMValueRef kb_atomic_rmw(kernel_builder *kb, LLVMAtomicRMWBinOp op, LLVMValueRef pointer,
+                           LLVMValueRef value);
 /* Calls an LLVM intrinsic by name (e.g. "llvm.nvvm.read.ptx.sreg.laneid"); an unknown name
  * is reported through dl_diag and yields undef of `return_type`. */
 LLVMValueRef kb_intrinsic(kernel_builder *kb, const char *name, LLVMTypeRef return_type,

@@ -194,6 +194,10 @@ static void test_invalid_ir_is_verified(void **state) {
 static void test_api_misuse(void **state) {
   session s;
   kernel_builder *kb = open_session(&s, KB_TARGET_HOST);
+  assert_int_equal(kb_kernel_begin(kb, "atomics", in_out, 2, 64), 0);
+  assert_non_null(kb_atomic_rmw(kb, LLVMAtomicRMWBinOpFAdd, kb_param_value(kb, 1), tk_i32(kb, 1)));
+  assert_true(mentions(&s.diag, "kb_atomic_rmw: operation"));
+  assert_int_equal(kb_kernel_end(kb), -1);
   assert_int_equal(kb_kernel_begin(kb, "bad-name.1", in_out, 2, 64), -1);
   assert_true(mentions(&s.diag, "kernel name 'bad-name.1' is not a C identifier"));
   assert_int_equal(kb_kernel_begin(kb, "k", in_out, 2, 0), -1);

@@ -273,6 +273,21 @@ static void test_atomics_across_blocks(void **state) {
   for (int i = 0; i < n; i++)
     expected += in[i];
   assert_float_equal(total, expected, 0.0f);
+  int32_t *values = malloc((size_t)n * sizeof *values);
+  for (int i = 0; i < n; i++)
+    values[i] = (i * 7919) % 10007 - 5000; /* max 5006 at some i */
+  union {
+    int32_t i;
+    float f;
+  } maxima[2] = {{.i = INT32_MIN}, {.f = -INFINITY}};
+  void *max_params[] = {&values, &(void *){maxima}, &n};
+  run(f, "atomic_max", max_params, 20, 1, 256, 1);
+  int32_t expected_max = INT32_MIN;
+  for (int i = 0; i < n; i++)
+    expected_max = values[i] > expected_max ? values[i] : expected_max;
+  assert_int_equal(maxima[0].i, expected_max);
+  assert_true(maxima[1].f == (float)expected_max);
+  free(values);
   int32_t counts[4] = {0}, *counts_pointer = counts;
   void *count_params[] = {&counts_pointer};
   run(f, "atomic_count_i32", count_params, 10, 1, 100, 1);

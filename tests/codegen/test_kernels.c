@@ -289,6 +289,20 @@ static int atomic_sum(kernel_builder *kb) {
   return kb_kernel_end(kb);
 }
 
+/* out[0] = max over in (i32 atomicrmw max), out[1] = max as f32 bits (fmax), over blocks. */
+static int atomic_max(kernel_builder *kb) {
+  kb_kernel_begin(kb, "atomic_max", in_out_n, 3, 1024);
+  LLVMValueRef i = tk_global_index(kb);
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntSLT, i, kb_param_value(kb, 2), ""));
+  LLVMValueRef value = tk_load(kb, I32, kb_param_value(kb, 0), i);
+  kb_atomic_rmw(kb, LLVMAtomicRMWBinOpMax, kb_param_value(kb, 1), value);
+  LLVMValueRef one = tk_i32(kb, 1);
+  LLVMValueRef second = LLVMBuildInBoundsGEP2(B, F32, kb_param_value(kb, 1), &one, 1, "");
+  kb_atomic_rmw(kb, LLVMAtomicRMWBinOpFMax, second, LLVMBuildSIToFP(B, value, F32, ""));
+  kb_if_end(kb);
+  return kb_kernel_end(kb);
+}
+
 static int atomic_count(kernel_builder *kb) {
   static const kb_param out_only[] = {{"out", KB_PARAM_PTR}};
   kb_kernel_begin(kb, "atomic_count_i32", out_only, 1, 1024);
@@ -361,9 +375,10 @@ static int matmul_tiled(kernel_builder *kb) {
 
 int define_test_kernels(kernel_builder *kb) {
   int (*const kernels[])(kernel_builder *) = {
-      relu,         block_sum_serial, tree_sum,      tree_sum_loop,   rotate_shared, warp_sum_down,
-      warp_sum_xor, warp_broadcast,   warp_scan,     warp_reductions, warp_gather,   maybe_reverse,
-      index_in_if,  constant_table,   uniform_remat, atomic_sum,      atomic_count,  matmul_tiled};
+      relu,          block_sum_serial, tree_sum,       tree_sum_loop,  rotate_shared,
+      warp_sum_down, warp_sum_xor,     warp_broadcast, warp_scan,      warp_reductions,
+      warp_gather,   maybe_reverse,    index_in_if,    constant_table, uniform_remat,
+      atomic_sum,    atomic_max,       atomic_count,   matmul_tiled};
   int status = 0;
   for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
     status |= kernels[i](kb);

@@ -6,12 +6,9 @@
 
 enum { TILE = 16, REDUCE_THREADS = 256 };
 
-/* relu_f32(in, out, n), block_sum_serial(in, out, n), tree_sum(in, out, n), tree_sum_loop(in, out,
- * n), rotate_shared(in, out), warp_sum_down(in, out), warp_sum_xor(in, out), warp_broadcast(in,
- * out), warp_scan(in, out), warp_gather(in, out), maybe_reverse(in, out, flag), index_in_if(in,
- * out), constant_table(in, out), uniform_remat(in, out, n), atomic_sum_f32(in, out, n),
- * atomic_count_i32(out), matmul_tiled(a, b, c, m, n, k) with 16x16 blocks. 0 ok, -1 error (see
- * diag). */
+/* Defines every test kernel (see test_kernels.c for each one's parameters and meaning):
+ * elementwise relu, block reductions, shared-memory neighbours, warp shuffles and reductions,
+ * uniform if/loops, constant tables, atomics and the 16x16-tiled matmul. 0 ok, -1 error. */
 int define_test_kernels(kernel_builder *kb);
 
 /* unary_NAME(in, out, n) for exp, log, tanh, erf, sigmoid, sqrt, rsqrt; pow_f32(x, y, out, n). */
