@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -359,6 +360,57 @@ static void test_oversized_block_is_refused(void **state) {
   free(out);
 }
 
+/* The object file (what bundles ship) links into an ordinary C program with the system
+ * compiler and runs there, without LLVM: PIC relocations, symbol names, no hidden imports. */
+static void test_object_links_into_a_program(void **state) {
+  dl_diag diag;
+  dl_diag_init(&diag);
+  kb_target_options options = {.kind = KB_TARGET_HOST, .opt_level = 3};
+  kernel_builder *kb = kb_create(&options, "object_test", &diag);
+  assert_int_equal(define_test_kernels(kb), 0);
+  char *object = NULL;
+  size_t size = 0;
+  assert_int_equal(kb_emit_object(kb, &object, &size), 0);
+  char command[4096], path[1024];
+  snprintf(command, sizeof command, "mkdir -p %s", DLCC_TEST_WORK_DIR);
+  assert_int_equal(system(command), 0);
+  snprintf(path, sizeof path, "%s/kernels.o", DLCC_TEST_WORK_DIR);
+  FILE *file = fopen(path, "wb");
+  assert_non_null(file);
+  assert_int_equal(fwrite(object, 1, size, file), size);
+  fclose(file);
+  free(object);
+  snprintf(path, sizeof path, "%s/main.c", DLCC_TEST_WORK_DIR);
+  file = fopen(path, "w");
+  assert_non_null(file);
+  fputs("#include <stdio.h>\n#include \"dlrt/host_kernel.h\"\n"
+        "void relu_f32__host(void *const *params, const dlrt_host_launch *launch);\n"
+        "int main(void) {\n"
+        "  float in[5] = {-1.5f, 2.5f, -0.0f, 7.0f, 9.0f}, out[5] = {0, 0, 0, 0, 42};\n"
+        "  float *pin = in, *pout = out; int n = 4;\n"
+        "  void *params[] = {&pin, &pout, &n};\n"
+        "  dlrt_host_launch launch = {.grid = {1, 1, 1}, .block = {32, 1, 1}};\n"
+        "  relu_f32__host(params, &launch);\n"
+        "  printf(\"%g %g %g %g %g\\n\", out[0], out[1], out[2], out[3], out[4]);\n"
+        "  return 0;\n}\n",
+        file);
+  fclose(file);
+  snprintf(command, sizeof command,
+           "cc -I%s/include %s/main.c %s/kernels.o -o %s/program && %s/program > %s/output.txt",
+           DLCC_SOURCE_DIR, DLCC_TEST_WORK_DIR, DLCC_TEST_WORK_DIR, DLCC_TEST_WORK_DIR,
+           DLCC_TEST_WORK_DIR, DLCC_TEST_WORK_DIR);
+  assert_int_equal(system(command), 0);
+  snprintf(path, sizeof path, "%s/output.txt", DLCC_TEST_WORK_DIR);
+  file = fopen(path, "r");
+  assert_non_null(file);
+  char line[256] = "";
+  assert_non_null(fgets(line, sizeof line, file));
+  fclose(file);
+  assert_string_equal(line, "0 2.5 0 7 42\n");
+  kb_destroy(kb);
+  dl_diag_deinit(&diag);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_relu),
@@ -381,7 +433,8 @@ int main(void) {
       cmocka_unit_test(test_constant_table),
       cmocka_unit_test(test_uniform_arithmetic_crosses_phases),
   };
-  int failures = 0;
+  const struct CMUnitTest standalone[] = {cmocka_unit_test(test_object_links_into_a_program)};
+  int failures = cmocka_run_group_tests_name("object file", standalone, NULL, NULL);
   failures += cmocka_run_group_tests_name("native -O3", tests, setup_native_o3, teardown);
   failures += cmocka_run_group_tests_name("generic x86-64 -O3", tests, setup_generic_o3, teardown);
   failures += cmocka_run_group_tests_name("generic x86-64 -O0", tests, setup_generic_o0, teardown);
