@@ -1,6 +1,7 @@
 /* Pieces shared by the pointwise, reduction, normalization and pooling lowerings: element
- * types in kernels, typed loads/stores and conversions, broadcast index maps, grid-stride
- * loops, and block-level row reductions (warp shuffles + shared memory). */
+ * types in kernels, typed loads/stores and conversions (pointwise_types.c), broadcast index
+ * maps, launches and grid-stride loops (pointwise_util.c), the generic pointwise kernel
+ * (pointwise_map.c) and block-level row reductions (pointwise_rows.c). */
 #ifndef DLCC_CODEGEN_OPS_POINTWISE_UTIL_H
 #define DLCC_CODEGEN_OPS_POINTWISE_UTIL_H
 
