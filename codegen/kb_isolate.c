@@ -148,11 +148,13 @@ int kb_run_isolated(kernel_builder *kb, kb_isolated_work work, void *context, ch
   int drained = drain(data_pipe[0], error_pipe[0], &data, &errors);
   close(data_pipe[0]);
   close(error_pipe[0]);
-  int status = 0;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  int status = 0, waited;
+  while ((waited = waitpid(child, &status, 0)) < 0 && errno == EINTR) {
   }
   int result;
-  if (drained != 0)
+  if (waited < 0) /* e.g. SIGCHLD ignored by the application: the outcome is unknown */
+    result = kb_fail(kb, "cannot wait for the code generation process: %s", strerror(errno));
+  else if (drained != 0)
     result = kb_fail(kb, "out of memory reading generated code");
   else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
     result = 0;

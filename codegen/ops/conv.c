@@ -169,10 +169,17 @@ int lower_conv(lower_context *ctx, const ir_node *node, lower_result *out) {
   if (plan.out_per_group < CONV_GEMM_MIN_CHANNELS)
     return conv_lower_direct(ctx, node, &plan, out);
   gemm.plan = plan;
+  static const lower_arg args_with_bias[] = {{LOWER_ARG_INPUT, 0, 0, 0},
+                                             {LOWER_ARG_INPUT, 1, 0, 0},
+                                             {LOWER_ARG_INPUT, 2, 0, 0},
+                                             {LOWER_ARG_OUTPUT, 0, 0, 0}};
+  static const lower_arg args_without_bias[] = {
+      {LOWER_ARG_INPUT, 0, 0, 0}, {LOWER_ARG_INPUT, 1, 0, 0}, {LOWER_ARG_OUTPUT, 0, 0, 0}};
   tiled_gemm_desc desc = {
       .kernel_name = lower_kernel_name(ctx, node, "conv"),
       .params = plan.has_bias ? with_bias : without_bias,
       .param_count = plan.has_bias ? 4 : 3,
+      .args = plan.has_bias ? args_with_bias : args_without_bias,
       .m = plan.out_per_group,
       .n = plan.batch * plan.out_h * plan.out_w,
       .k = plan.in_per_group * plan.kernel_h * plan.kernel_w,
@@ -183,13 +190,5 @@ int lower_conv(lower_context *ctx, const ir_node *node, lower_result *out) {
       .prepare_b_column = prepare_column,
       .user = &gemm,
   };
-  lower_launch *launch = tiled_gemm_lower(ctx, node, &desc, out);
-  if (!launch)
-    return -1;
-  lower_add_arg(launch, LOWER_ARG_INPUT, 0);
-  lower_add_arg(launch, LOWER_ARG_INPUT, 1);
-  if (plan.has_bias)
-    lower_add_arg(launch, LOWER_ARG_INPUT, 2);
-  lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
-  return 0;
+  return tiled_gemm_lower(ctx, node, &desc, out);
 }

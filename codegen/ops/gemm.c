@@ -97,10 +97,17 @@ int lower_gemm(lower_context *ctx, const ir_node *node, lower_result *out) {
   gemm_plan plan;
   if (plan_gemm(node, &plan, ctx->diag) != 0)
     return -1;
+  static const lower_arg args_with_c[] = {{LOWER_ARG_INPUT, 0, 0, 0},
+                                          {LOWER_ARG_INPUT, 1, 0, 0},
+                                          {LOWER_ARG_INPUT, 2, 0, 0},
+                                          {LOWER_ARG_OUTPUT, 0, 0, 0}};
+  static const lower_arg args_without_c[] = {
+      {LOWER_ARG_INPUT, 0, 0, 0}, {LOWER_ARG_INPUT, 1, 0, 0}, {LOWER_ARG_OUTPUT, 0, 0, 0}};
   tiled_gemm_desc desc = {
       .kernel_name = lower_kernel_name(ctx, node, "gemm"),
       .params = plan.has_c ? with_c : without_c,
       .param_count = plan.has_c ? 4 : 3,
+      .args = plan.has_c ? args_with_c : args_without_c,
       .m = plan.m,
       .n = plan.n,
       .k = plan.k,
@@ -112,13 +119,5 @@ int lower_gemm(lower_context *ctx, const ir_node *node, lower_result *out) {
       .store_c = store_y,
       .user = &plan,
   };
-  lower_launch *launch = tiled_gemm_lower(ctx, node, &desc, out);
-  if (!launch)
-    return -1;
-  lower_add_arg(launch, LOWER_ARG_INPUT, 0);
-  lower_add_arg(launch, LOWER_ARG_INPUT, 1);
-  if (plan.has_c)
-    lower_add_arg(launch, LOWER_ARG_INPUT, 2);
-  lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
-  return 0;
+  return tiled_gemm_lower(ctx, node, &desc, out);
 }

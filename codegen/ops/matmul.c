@@ -105,10 +105,13 @@ int lower_matmul(lower_context *ctx, const ir_node *node, lower_result *out) {
   int64_t batch = 1;
   if (plan_matmul(node, plan, &batch, ctx->diag) != 0)
     return -1;
+  static const lower_arg args[] = {
+      {LOWER_ARG_INPUT, 0, 0, 0}, {LOWER_ARG_INPUT, 1, 0, 0}, {LOWER_ARG_OUTPUT, 0, 0, 0}};
   tiled_gemm_desc desc = {
       .kernel_name = lower_kernel_name(ctx, node, "matmul"),
       .params = params,
       .param_count = 3,
+      .args = args,
       .m = plan->m,
       .n = plan->n,
       .k = plan->k,
@@ -118,11 +121,5 @@ int lower_matmul(lower_context *ctx, const ir_node *node, lower_result *out) {
       .store_c = store_y,
       .user = plan,
   };
-  lower_launch *launch = tiled_gemm_lower(ctx, node, &desc, out);
-  if (!launch)
-    return -1;
-  lower_add_arg(launch, LOWER_ARG_INPUT, 0);
-  lower_add_arg(launch, LOWER_ARG_INPUT, 1);
-  lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
-  return 0;
+  return tiled_gemm_lower(ctx, node, &desc, out);
 }

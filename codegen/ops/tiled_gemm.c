@@ -148,8 +148,15 @@ static void multiply_slices(kernel_builder *kb, const tile_shape *shape, kb_var 
     kb_var_store(kb, acc[i], rows[i]);
 }
 
+/* Where a finished micro-tile element goes: store_c, or the split's partial sums. */
+typedef struct tile_output {
+  int split;                /* 1: store_c; else partial[split index][row][col] */
+  LLVMValueRef split_index; /* blockIdx.z when split */
+} tile_output;
+
 static void store_micro_tile(kernel_builder *kb, const tiled_gemm_desc *desc,
-                             const tile_shape *shape, const tile_geometry *g, kb_var *const *acc) {
+                             const tile_shape *shape, const tile_geometry *g,
+                             const tile_output *output, kb_var *const *acc) {
   LLVMValueRef ty4, tx4;
   micro_tile_origin(kb, shape, &ty4, &tx4);
   LLVMValueRef row0 = LLVMBuildAdd(B, g->m0, ty4, "row0");
@@ -164,22 +171,41 @@ static void store_micro_tile(kernel_builder *kb, const tiled_gemm_desc *desc,
                        LLVMBuildICmp(B, LLVMIntSLT, col, tg_i32(kb, desc->n), ""), "");
       LLVMValueRef value = LLVMBuildExtractElement(B, sums, tg_i32(kb, j), "");
       kb_if_begin(kb, inside);
-      desc->store_c(kb, desc->user, g->batch, row, col, value);
+      if (output->split > 1) {
+        LLVMValueRef slot = LLVMBuildMul(B, output->split_index, tg_i32(kb, desc->m), "");
+        slot = LLVMBuildMul(B, LLVMBuildAdd(B, slot, row, ""), tg_i32(kb, desc->n), "");
+        tg_store_f32(kb, kb_param_value(kb, desc->param_count), LLVMBuildAdd(B, slot, col, ""),
+                     value);
+      } else {
+        desc->store_c(kb, desc->user, g->batch, row, col, value);
+      }
       kb_if_end(kb);
     }
   }
 }
 
-static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc, const tile_shape *shape) {
-  if (kb_kernel_begin(kb, desc->kernel_name, desc->params, desc->param_count, TG_THREADS) != 0)
+/* The caller's parameters, plus the partial-sum workspace when K is split. */
+static int begin_kernel(kernel_builder *kb, const char *name, const tiled_gemm_desc *desc,
+                        int split) {
+  kb_param params[LOWER_MAX_ARGS];
+  for (int i = 0; i < desc->param_count; i++)
+    params[i] = desc->params[i];
+  params[desc->param_count] = (kb_param){"partial", KB_PARAM_PTR};
+  return kb_kernel_begin(kb, name, params, desc->param_count + (split > 1), TG_THREADS);
+}
+
+static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc, const tile_shape *shape,
+                         int split) {
+  if (begin_kernel(kb, desc->kernel_name, desc, split) != 0)
     return -1;
   LLVMTypeRef f32 = LLVMFloatTypeInContext(kb_context(kb));
   LLVMValueRef shared_a = kb_shared_array(kb, f32, (unsigned)(TG_TILE_K * stride_of(shape->m)));
   LLVMValueRef shared_b = kb_shared_array(kb, f32, (unsigned)(TG_TILE_K * stride_of(shape->n)));
+  tile_output output = {.split = split, .split_index = kb_block_index(kb, KB_Z)};
   tile_geometry g = {
       .m0 = LLVMBuildMul(B, kb_block_index(kb, KB_Y), tg_i32(kb, shape->m), "m0"),
       .n0 = LLVMBuildMul(B, kb_block_index(kb, KB_X), tg_i32(kb, shape->n), "n0"),
-      .batch = kb_block_index(kb, KB_Z),
+      .batch = split > 1 ? tg_i32(kb, 0) : kb_block_index(kb, KB_Z),
   };
   kb_var *acc[TG_MICRO];
   for (int i = 0; i < TG_MICRO; i++) {
@@ -188,6 +214,7 @@ static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc, const 
   }
   /* An empty C needs no loads (and an empty A or B has no element to clamp onto). */
   int64_t k_tiles = desc->m && desc->n ? (desc->k + TG_TILE_K - 1) / TG_TILE_K : 0;
+  int64_t chunk = (k_tiles + split - 1) / split; /* K tiles of one split */
   if (desc->prepare_b_column && !desc->b_k_contiguous && k_tiles > 0) {
     /* stage_slice gives thread t column t % n of every B slice (n divides 256 or is 256) */
     LLVMValueRef col = LLVMBuildAdd(
@@ -196,7 +223,14 @@ static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc, const 
     desc->prepare_b_column(kb, desc->user, g.batch,
                            LLVMBuildSelect(B, inside, col, tg_i32(kb, 0), ""));
   }
-  LLVMValueRef kt = kb_uniform_for_begin(kb, tg_i32(kb, 0), tg_i32(kb, k_tiles), tg_i32(kb, 1));
+  LLVMValueRef first = tg_i32(kb, 0), end = tg_i32(kb, k_tiles);
+  if (split > 1) {
+    first = LLVMBuildMul(B, output.split_index, tg_i32(kb, chunk), "first");
+    end = LLVMBuildAdd(B, first, tg_i32(kb, chunk), "");
+    end = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, end, tg_i32(kb, k_tiles), ""), end,
+                          tg_i32(kb, k_tiles), "end");
+  }
+  LLVMValueRef kt = kb_uniform_for_begin(kb, first, end, tg_i32(kb, 1));
   g.k0 = LLVMBuildMul(B, kt, tg_i32(kb, TG_TILE_K), "k0");
   stage_slice(kb, desc, shape, &g, shared_a, 1);
   stage_slice(kb, desc, shape, &g, shared_b, 0);
@@ -204,12 +238,63 @@ static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc, const 
   multiply_slices(kb, shape, acc, shared_a, shared_b);
   kb_barrier(kb); /* the next slices overwrite what this step read */
   kb_uniform_for_end(kb);
-  store_micro_tile(kb, desc, shape, &g, acc);
+  store_micro_tile(kb, desc, shape, &g, &output, acc);
   return kb_kernel_end(kb);
 }
 
-lower_launch *tiled_gemm_lower(lower_context *ctx, const ir_node *node, const tiled_gemm_desc *desc,
-                               lower_result *out) {
+/* C[row][col] = partial[0][row][col] + ... + partial[split-1][row][col], in that order (the
+ * same result on every run), then store_c: one thread per element. */
+static int define_split_sum(kernel_builder *kb, const char *name, const tiled_gemm_desc *desc,
+                            int split) {
+  if (begin_kernel(kb, name, desc, split) != 0)
+    return -1;
+  LLVMValueRef first = LLVMBuildMul(B, kb_block_index(kb, KB_X), tg_i32(kb, TG_THREADS), "");
+  LLVMValueRef i = LLVMBuildAdd(B, first, kb_linear_thread_index(kb), "i");
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntSLT, i, tg_i32(kb, desc->m * desc->n), ""));
+  LLVMValueRef partial = kb_param_value(kb, desc->param_count);
+  LLVMValueRef sum = tg_load_f32(kb, partial, i);
+  for (int s = 1; s < split; s++)
+    sum = LLVMBuildFAdd(
+        B, sum, tg_load_f32(kb, partial, LLVMBuildAdd(B, i, tg_i32(kb, s * desc->m * desc->n), "")),
+        "");
+  LLVMValueRef row = LLVMBuildUDiv(B, i, tg_i32(kb, desc->n), "row");
+  LLVMValueRef col = LLVMBuildURem(B, i, tg_i32(kb, desc->n), "col");
+  desc->store_c(kb, desc->user, tg_i32(kb, 0), row, col, sum);
+  kb_if_end(kb);
+  return kb_kernel_end(kb);
+}
+
+/* Splits of K for a single GEMM whose output tiles alone would leave most of a GPU idle. */
+static int choose_split(const tiled_gemm_desc *desc, int64_t blocks) {
+  int64_t k_tiles = (desc->k + TG_TILE_K - 1) / TG_TILE_K;
+  if (desc->batch != 1 || blocks >= TG_SPLIT_BELOW_BLOCKS || desc->m * desc->n == 0 ||
+      desc->param_count >= LOWER_MAX_ARGS)
+    return 1;
+  int64_t split = (2 * TG_SPLIT_BELOW_BLOCKS + blocks - 1) / blocks;
+  if (split > k_tiles / TG_SPLIT_MIN_K_TILES)
+    split = k_tiles / TG_SPLIT_MIN_K_TILES;
+  if (split > TG_SPLIT_MAX)
+    split = TG_SPLIT_MAX;
+  return split > 1 ? (int)split : 1;
+}
+
+static lower_launch *add_launch(lower_context *ctx, const ir_node *node,
+                                const tiled_gemm_desc *desc, lower_result *out, const char *name,
+                                uint32_t grid_x, int split) {
+  lower_launch *launch = lower_add_launch(out, name, grid_x, TG_THREADS);
+  if (!launch) {
+    ir_node_error(ctx->diag, node, "too many launches for one node");
+    return NULL;
+  }
+  for (int a = 0; a < desc->param_count; a++)
+    launch->args[launch->arg_count++] = desc->args[a];
+  if (split > 1)
+    lower_add_arg(launch, LOWER_ARG_WORKSPACE, 0); /* scalar 0: offset 0 of the workspace */
+  return launch;
+}
+
+int tiled_gemm_lower(lower_context *ctx, const ir_node *node, const tiled_gemm_desc *desc,
+                     lower_result *out) {
   /* Thin tiles when M is small, unless that leaves too few blocks to fill a GPU (a
    * memory-bound classifier layer is better spread over 64-column tiles). */
   int64_t thin_blocks = (desc->n + TG_THIN_TILE_N - 1) / TG_THIN_TILE_N * desc->batch;
@@ -218,23 +303,30 @@ lower_launch *tiled_gemm_lower(lower_context *ctx, const ir_node *node, const ti
   int64_t m_tiles = (desc->m + shape->m - 1) / shape->m;
   int64_t n_tiles = (desc->n + shape->n - 1) / shape->n;
   if (desc->m > INT32_MAX / 2 || desc->n > INT32_MAX / 2 || desc->k > INT32_MAX / 2 ||
-      m_tiles > TG_MAX_GRID_YZ || desc->batch > TG_MAX_GRID_YZ || desc->batch < 1) {
-    ir_node_error(
+      m_tiles > TG_MAX_GRID_YZ || desc->batch > TG_MAX_GRID_YZ || desc->batch < 1 ||
+      desc->param_count > LOWER_MAX_ARGS)
+    return ir_node_error(
         ctx->diag, node, "GEMM of %lld batches of %lldx%lldx%lld is too large for one launch",
         (long long)desc->batch, (long long)desc->m, (long long)desc->n, (long long)desc->k);
-    return NULL;
-  }
-  if (define_kernel(ctx->kb, desc, shape) != 0 || kb_failed(ctx->kb)) {
-    ir_node_error(ctx->diag, node, "could not build the tiled GEMM kernel");
-    return NULL;
-  }
+  int split = choose_split(desc, m_tiles * n_tiles);
+  const char *sum_name = ir_arena_printf(ctx->graph->arena, "%s_sum", desc->kernel_name);
+  if (define_kernel(ctx->kb, desc, shape, split) != 0 ||
+      (split > 1 && define_split_sum(ctx->kb, sum_name, desc, split) != 0) || kb_failed(ctx->kb))
+    return ir_node_error(ctx->diag, node, "could not build the tiled GEMM kernel");
   lower_launch *launch =
-      lower_add_launch(out, desc->kernel_name, (uint32_t)(n_tiles ? n_tiles : 1), TG_THREADS);
-  if (!launch) {
-    ir_node_error(ctx->diag, node, "too many launches for one node");
-    return NULL;
-  }
+      add_launch(ctx, node, desc, out, desc->kernel_name, (uint32_t)(n_tiles ? n_tiles : 1), split);
+  if (!launch)
+    return -1;
   launch->grid[1] = (uint32_t)(m_tiles ? m_tiles : 1);
-  launch->grid[2] = (uint32_t)desc->batch;
-  return launch;
+  launch->grid[2] = (uint32_t)(split > 1 ? split : desc->batch);
+  if (split > 1) {
+    int64_t elements = desc->m * desc->n;
+    int64_t bytes = (int64_t)split * elements * (int64_t)sizeof(float);
+    if (out->workspace_bytes < bytes)
+      out->workspace_bytes = bytes;
+    if (!add_launch(ctx, node, desc, out, sum_name,
+                    (uint32_t)((elements + TG_THREADS - 1) / TG_THREADS), split))
+      return -1;
+  }
+  return 0;
 }

@@ -19,6 +19,9 @@ enum {
   TG_THIN_TILE_M = 16,
   TG_THIN_TILE_N = 256,
   TG_THIN_MIN_BLOCKS = 32,
+  TG_SPLIT_BELOW_BLOCKS = 32, /* fewer output tiles than this: split K across blocks */
+  TG_SPLIT_MIN_K_TILES = 16,  /* at least 256 of K per split */
+  TG_SPLIT_MAX = 8,
   TG_TILE_K = 16,
   TG_THREADS = 256,
   TG_MICRO = 4,
@@ -37,10 +40,11 @@ typedef void (*tg_store_fn)(kernel_builder *kb, const void *user, LLVMValueRef b
 
 typedef struct tiled_gemm_desc {
   const char *kernel_name;
-  const kb_param *params;
+  const kb_param *params; /* the callbacks read these with kb_param_value */
   int param_count;
-  int64_t m, n, k; /* sizes of one batch */
-  int64_t batch;   /* independent GEMMs, one grid z slice each */
+  const lower_arg *args; /* what each launch binds to params (same count) */
+  int64_t m, n, k;       /* sizes of one batch */
+  int64_t batch;         /* independent GEMMs, one grid z slice each */
   tg_load_fn load_a;
   bool a_m_contiguous; /* adjacent m are adjacent in memory (a transposed A) */
   tg_load_fn load_b;
@@ -54,11 +58,13 @@ typedef struct tiled_gemm_desc {
   void *user; /* passed to every callback */
 } tiled_gemm_desc;
 
-/* Defines the kernel in ctx->kb and appends its launch (grid ceil(n/64) x ceil(m/64) x
- * batch, 256 threads); the caller then adds the launch arguments matching desc->params.
- * Returns the launch, or NULL with an error naming `node`. */
-lower_launch *tiled_gemm_lower(lower_context *ctx, const ir_node *node, const tiled_gemm_desc *desc,
-                               lower_result *out);
+/* Defines the kernels in ctx->kb and appends their launches: one launch (grid ceil(n/tile)
+ * x ceil(m/tile) x batch, 256 threads), or, for a single GEMM with few output tiles and a
+ * long K, a split-K launch writing partial sums to the node's workspace (grid z = split)
+ * and a second that adds them in a fixed order and runs store_c. 0, or -1 with an error
+ * naming `node`. */
+int tiled_gemm_lower(lower_context *ctx, const ir_node *node, const tiled_gemm_desc *desc,
+                     lower_result *out);
 
 /* Small IR helpers the GEMM-family lowerings share. */
 LLVMValueRef tg_i32(kernel_builder *kb, int64_t value);
