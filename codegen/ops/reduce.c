@@ -60,26 +60,45 @@ static void store_result(kernel_builder *kb, const ir_node *node, const pw_reduc
            pw_convert(kb, value, accumulator_dtype(node), dtype));
 }
 
+/* Rows that are one contiguous run with 4-aligned starts can be read 4 elements a step
+ * (float accumulators only: runs are converted to f32). */
+static bool vector_rows(const ir_node *node, const pw_reduction *spec, int64_t length) {
+  if (accumulator_dtype(node) != IR_DTYPE_F32 || spec->reduced_rank != 1 ||
+      spec->reduced_strides[0] != 1 || length % 4 != 0)
+    return false;
+  for (int d = 0; d < spec->outer_rank; d++)
+    if (spec->outer_strides[d] % 4 != 0)
+      return false;
+  return true;
+}
+
 /* A thread group per output row; the last reduced dim is contiguous. */
 static int reduce_rows(kernel_builder *kb, const ir_node *node, const pw_reduction *spec,
                        const pw_rows *plan) {
   LLVMValueRef shared = pw_rows_shared(kb);
   kb_var *accumulator = kb_thread_var(kb, accumulator_type(kb, node), "accumulator");
   kb_var_store(kb, accumulator, identity(kb, node, spec));
-  kb_if_begin(kb, pw_rows_valid(kb, plan));
+  LLVMValueRef position = pw_rows_loop_begin(kb, plan);
   LLVMValueRef base = pw_decompose_offset(kb, pw_rows_row(kb, plan), spec->outer_rank,
                                           spec->outer_dims, spec->outer_strides);
-  LLVMValueRef r =
-      kb_for_begin(kb, pw_rows_lane(kb, plan), pw_i32(kb, plan->length), pw_i32(kb, plan->group));
-  LLVMValueRef offset = LLVMBuildAdd(
-      B, base,
-      pw_decompose_offset(kb, r, spec->reduced_rank, spec->reduced_dims, spec->reduced_strides),
-      "");
-  kb_var_store(kb, accumulator,
-               pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator),
-                                 load_input(kb, node, kb_param_value(kb, 0), offset)));
-  kb_for_end(kb);
-  kb_if_end(kb);
+  if (plan->width > 1) { /* one contiguous run of f32-accumulated values a step */
+    LLVMValueRef values[4];
+    pw_load_f32_run(kb, node->inputs[0]->type.dtype, kb_param_value(kb, 0),
+                    LLVMBuildAdd(B, base, position, ""), plan->width, values);
+    for (unsigned l = 0; l < plan->width; l++)
+      kb_var_store(kb, accumulator,
+                   pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator), values[l]));
+  } else {
+    LLVMValueRef offset =
+        LLVMBuildAdd(B, base,
+                     pw_decompose_offset(kb, position, spec->reduced_rank, spec->reduced_dims,
+                                         spec->reduced_strides),
+                     "");
+    kb_var_store(kb, accumulator,
+                 pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator),
+                                   load_input(kb, node, kb_param_value(kb, 0), offset)));
+  }
+  pw_rows_loop_end(kb);
   pw_group_reduce(kb, plan, accumulator, spec->op, shared);
   LLVMValueRef first_lane = LLVMBuildICmp(B, LLVMIntEQ, pw_rows_lane(kb, plan), pw_i32(kb, 0), "");
   kb_if_begin(kb, LLVMBuildAnd(B, pw_rows_valid(kb, plan), first_lane, ""));
@@ -240,7 +259,10 @@ int pw_lower_reduction(lower_context *ctx, const ir_node *node, const pw_reducti
   /* Long contiguous rows get a thread group; short ones are cheaper one per thread. */
   if (contiguous && length >= 16) {
     pw_rows plan;
-    pw_rows_plan(outputs, length, &plan);
+    if (vector_rows(node, spec, length))
+      pw_rows_plan_vector(outputs, length, &plan);
+    else
+      pw_rows_plan(outputs, length, &plan);
     lower_launch *launch =
         lower_add_launch(out, lower_kernel_name(ctx, node, "reduce_rows"), plan.grid, PW_BLOCK);
     lower_add_arg(launch, LOWER_ARG_INPUT, 0);
