@@ -261,6 +261,23 @@ static void test_thin_tiles(void **state) {
                           .pads = {0, 1, 2, 0}});
 }
 
+static void test_split_k(void **state) {
+  (void)state;
+  /* 128 channels at 7x7 into 64: one output tile, K = 1152 split four ways. */
+  check_conv(&(conv_case){.batch = 1,
+                          .channels = 128,
+                          .height = 7,
+                          .width = 7,
+                          .out_channels = 64,
+                          .kernel_h = 3,
+                          .kernel_w = 3,
+                          .group = 1,
+                          .pads = {1, 1, 1, 1},
+                          .bias = 1,
+                          .ptx = 1,
+                          .label = "split-K conv"});
+}
+
 static void test_pointwise_and_resnet_sized(void **state) {
   (void)state;
   check_conv(&(conv_case){.batch = 1,
@@ -313,6 +330,7 @@ int main(void) {
       cmocka_unit_test(test_depthwise),
       cmocka_unit_test(test_one_d_and_auto_pad),
       cmocka_unit_test(test_thin_tiles),
+      cmocka_unit_test(test_split_k),
       cmocka_unit_test(test_pointwise_and_resnet_sized),
       cmocka_unit_test(test_three_d_is_reported),
   };

@@ -125,6 +125,17 @@ static void test_alpha_beta(void **state) {
                           .ptx = 1});
   check_gemm(&(gemm_case){
       .m = 20, .n = 30, .k = 40, .alpha = 3.0f, .beta = 0.0f, .c_rank = 1, .c_dims = {30}});
+  /* K = 600 over one output tile: split K, then alpha, beta and C applied once to the sum */
+  check_gemm(&(gemm_case){.m = 20,
+                          .n = 30,
+                          .k = 600,
+                          .trans_a = 1,
+                          .alpha = 0.5f,
+                          .beta = 1.5f,
+                          .c_rank = 2,
+                          .c_dims = {20, 30},
+                          .ptx = 1,
+                          .label = "split-K gemm"});
 }
 
 int main(void) {

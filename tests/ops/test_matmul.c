@@ -94,8 +94,8 @@ static void test_ragged_edges(void **state) {
   check_matmul(2, (int64_t[]){3, 0}, 2, (int64_t[]){0, 4}, (int64_t[]){3, 4}, 2, 0, NULL);
 }
 
-/* Grid of the node's single launch, lowered for the host. */
-static void lowered_grid(int64_t m, int64_t k, int64_t n, uint32_t *grid) {
+/* Grid of the node's first launch, lowered for the host; returns the launch count. */
+static int lowered_grid(int64_t m, int64_t k, int64_t n, uint32_t *grid) {
   ir_graph *graph = ir_graph_create("grid");
   int64_t a_dims[2] = {m, k}, b_dims[2] = {k, n};
   ir_value *inputs[2] = {ir_graph_add_input(graph, "a", dense_type(IR_DTYPE_F32, 2, a_dims)),
@@ -109,17 +109,17 @@ static void lowered_grid(int64_t m, int64_t k, int64_t n, uint32_t *grid) {
   lower_context ctx = {.kb = kb, .graph = graph, .kernel_prefix = "t", .diag = &diag};
   lower_result result;
   assert_int_equal(lower_node(&ctx, node, &result), 0);
-  assert_int_equal(result.launch_count, 1);
   memcpy(grid, result.launches[0].grid, 3 * sizeof *grid);
   kb_destroy(kb);
   dl_diag_deinit(&diag);
   ir_graph_destroy(graph);
+  return result.launch_count;
 }
 
 static void test_thin_tiles(void **state) {
   (void)state;
   uint32_t grid[3];
-  lowered_grid(5, 37, 8300, grid); /* 16x256 tiles */
+  assert_int_equal(lowered_grid(5, 37, 8300, grid), 1); /* 16x256 tiles */
   assert_int_equal(grid[0], 33);
   assert_int_equal(grid[1], 1);
   lowered_grid(5, 37, 1000, grid); /* too few 256-column blocks: 64x64 tiles */
@@ -131,6 +131,22 @@ static void test_thin_tiles(void **state) {
                "thin 5x37 @ 37x8300");
   check_matmul(3, (int64_t[]){40, 16, 9}, 3, (int64_t[]){40, 9, 230}, (int64_t[]){40, 16, 230}, 3,
                0, NULL);
+}
+
+static void test_split_k(void **state) {
+  (void)state;
+  uint32_t grid[3];
+  /* 16 output tiles and 32 K tiles: two K splits, then a launch adding them up. */
+  assert_int_equal(lowered_grid(128, 512, 512, grid), 2);
+  assert_int_equal(grid[2], 2);
+  assert_int_equal(lowered_grid(512, 512, 512, grid), 1); /* 64 tiles: no split */
+  /* one output tile, K = 1000 (63 K tiles in 3 uneven splits) */
+  assert_int_equal(lowered_grid(7, 1000, 45, grid), 2);
+  assert_int_equal(grid[2], 3);
+  check_matmul(2, (int64_t[]){7, 1000}, 2, (int64_t[]){1000, 45}, (int64_t[]){7, 45}, 2, 1,
+               "split-K 7x1000 @ 1000x45");
+  check_matmul(1, (int64_t[]){4096}, 2, (int64_t[]){4096, 96}, (int64_t[]){96}, 1, 0,
+               "split-K vector 4096 @ 4096x96");
 }
 
 static void test_batched(void **state) {
@@ -222,10 +238,15 @@ static void test_rejects_integer(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_square_tile_multiple), cmocka_unit_test(test_ragged_edges),
-      cmocka_unit_test(test_thin_tiles),           cmocka_unit_test(test_batched),
-      cmocka_unit_test(test_broadcast_batch),      cmocka_unit_test(test_vectors),
-      cmocka_unit_test(test_transformer_sized),    cmocka_unit_test(test_random_shapes),
+      cmocka_unit_test(test_square_tile_multiple),
+      cmocka_unit_test(test_ragged_edges),
+      cmocka_unit_test(test_thin_tiles),
+      cmocka_unit_test(test_split_k),
+      cmocka_unit_test(test_batched),
+      cmocka_unit_test(test_broadcast_batch),
+      cmocka_unit_test(test_vectors),
+      cmocka_unit_test(test_transformer_sized),
+      cmocka_unit_test(test_random_shapes),
       cmocka_unit_test(test_rejects_integer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
