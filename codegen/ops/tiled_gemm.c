@@ -187,10 +187,10 @@ static void store_micro_tile(kernel_builder *kb, const tiled_gemm_desc *desc,
 /* The caller's parameters, plus the partial-sum workspace when K is split. */
 static int begin_kernel(kernel_builder *kb, const char *name, const tiled_gemm_desc *desc,
                         int split) {
-  kb_param params[LOWER_MAX_ARGS];
+  kb_param params[LOWER_MAX_ARGS + 1];
   for (int i = 0; i < desc->param_count; i++)
     params[i] = desc->params[i];
-  params[desc->param_count] = (kb_param){"partial", KB_PARAM_PTR};
+  params[desc->param_count] = (kb_param){"partial", KB_PARAM_PTR}; /* used when split > 1 */
   return kb_kernel_begin(kb, name, params, desc->param_count + (split > 1), TG_THREADS);
 }
 
