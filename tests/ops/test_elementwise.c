@@ -303,7 +303,17 @@ static void test_cast_integers_and_bool(void **state) {
   const uint8_t bytes[3] = {0, 200, 255};
   int32_t *from_u8 = run_cast(IR_DTYPE_U8, IR_DTYPE_I32, bytes, 3, true);
   assert_int_equal(from_u8[1], 200), assert_int_equal(from_u8[2], 255); /* zero-extended */
+  const double doubles[4] = {1e-40, -3.5, 1e39, 0.1};
+  float *narrowed = run_cast(IR_DTYPE_F64, IR_DTYPE_F32, doubles, 4, true);
+  for (int i = 0; i < 4; i++) /* round to nearest; 1e39 overflows to inf */
+    assert_true(narrowed[i] == (float)doubles[i]);
+  const int16_t shorts[3] = {-32768, -1, 32767};
+  uint16_t *as_unsigned = run_cast(IR_DTYPE_I16, IR_DTYPE_U16, shorts, 3, true);
+  assert_int_equal(as_unsigned[0], 32768), assert_int_equal(as_unsigned[1], 65535);
+  double *widened_float = run_cast(IR_DTYPE_I16, IR_DTYPE_F64, shorts, 3, true);
+  assert_true(widened_float[0] == -32768.0 && widened_float[2] == 32767.0);
   free(i32), free(flags), free(from_bool), free(u8), free(from_i64), free(widened), free(from_u8);
+  free(narrowed), free(as_unsigned), free(widened_float);
 }
 
 /* More elements than PW_MAX_GRID blocks of PW_BLOCK threads cover: the grid-stride loop

@@ -161,6 +161,36 @@ static void test_unsupported_is_an_error(void **state) {
   ir_graph_destroy(graph);
 }
 
+/* f16 AveragePool: f32 accumulation, one f16 rounding of each mean (rtol 1e-3). */
+static void test_average_pool_half(void **state) {
+  (void)state;
+  const int64_t dims[4] = {1, 3, 8, 8}, kernel[2] = {3, 3}, strides[2] = {2, 2};
+  const int64_t pads[4] = {1, 1, 1, 1};
+  ir_graph *graph = ir_graph_create("average_pool_f16");
+  ir_value *x = pt_input(graph, "x", IR_DTYPE_F16, 4, dims);
+  ir_node *node = pt_node(graph, IR_OP_AVERAGE_POOL, &x, 1, 1);
+  ir_node_set_ints(graph, node, "kernel_shape", kernel, 2);
+  ir_node_set_ints(graph, node, "strides", strides, 2);
+  ir_node_set_ints(graph, node, "pads", pads, 4);
+  pt_infer(graph, node);
+  float *data = pt_random_alloc(192, 17, -4, 4), expected[48], actual[48];
+  uint16_t halves[192];
+  for (int i = 0; i < 192; i++)
+    halves[i] = ir_f32_to_f16(data[i]), data[i] = ir_f16_to_f32(halves[i]);
+  const pool_case shape = {
+      IR_OP_AVERAGE_POOL, 4, {1, 3, 8, 8}, {3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 0, 0, 0, NULL};
+  reference_pool(&shape, node->outputs[0]->type.dims, shape.pads, data, expected, NULL);
+  const void *inputs[1] = {halves};
+  void *outputs[1];
+  pt_run(graph, node, inputs, outputs);
+  for (int i = 0; i < 48; i++)
+    actual[i] = ir_f16_to_f32(((uint16_t *)outputs[0])[i]);
+  pt_expect_close(actual, expected, 48, 1e-3, 1e-3);
+  pt_check_ptx(graph, node);
+  free(outputs[0]), free(data);
+  ir_graph_destroy(graph);
+}
+
 /* Quantized MaxPool: i8 and u8 maxima are exact through the f32 accumulator. */
 static void test_max_pool_bytes(void **state) {
   (void)state;
@@ -208,6 +238,7 @@ int main(void) {
       cmocka_unit_test(test_average_pool),
       cmocka_unit_test(test_unsupported_is_an_error),
       cmocka_unit_test(test_max_pool_bytes),
+      cmocka_unit_test(test_average_pool_half),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
