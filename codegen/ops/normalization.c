@@ -61,69 +61,85 @@ static LLVMValueRef load_param(kernel_builder *kb, const ir_node *node, int inpu
   return pw_convert(kb, pw_load(kb, dtype, kb_param_value(kb, param), offset), dtype, IR_DTYPE_F32);
 }
 
-/* Adds f32 `values` (or their squared deviations from `mean`) to `sum`. */
-static void accumulate(kernel_builder *kb, kb_var *sum, const LLVMValueRef *values, unsigned width,
-                       kb_var *mean) {
-  for (unsigned l = 0; l < width; l++) {
-    LLVMValueRef v = values[l];
-    if (mean) {
-      v = LLVMBuildFSub(B, v, kb_var_load(kb, mean), "");
-      v = LLVMBuildFMul(B, v, v, "");
-    }
-    kb_var_store(kb, sum, LLVMBuildFAdd(B, kb_var_load(kb, sum), v, ""));
+typedef struct layer_norm_pass {
+  const ir_node *node;
+  const layer_norm *ln;
+  kb_var *mean, *variance; /* variance holds 1/sigma for the last pass */
+  int output;              /* parameter index of output 0 */
+} layer_norm_pass;
+
+static void sum_step(kernel_builder *kb, LLVMValueRef position, LLVMValueRef *values,
+                     void *opaque) {
+  layer_norm_pass *p = opaque;
+  for (unsigned l = 0; l < p->ln->plan.width; l++)
+    kb_var_store(kb, p->mean, LLVMBuildFAdd(B, kb_var_load(kb, p->mean), values[l], ""));
+}
+
+static void deviation_step(kernel_builder *kb, LLVMValueRef position, LLVMValueRef *values,
+                           void *opaque) {
+  layer_norm_pass *p = opaque;
+  for (unsigned l = 0; l < p->ln->plan.width; l++) {
+    LLVMValueRef centred = LLVMBuildFSub(B, values[l], kb_var_load(kb, p->mean), "");
+    kb_var_store(
+        kb, p->variance,
+        LLVMBuildFAdd(B, kb_var_load(kb, p->variance), LLVMBuildFMul(B, centred, centred, ""), ""));
   }
 }
 
-static int layer_norm_kernel(kernel_builder *kb, const ir_node *node, const layer_norm *ln) {
-  const pw_rows *plan = &ln->plan;
-  unsigned width = plan->width;
-  int output = ln->has_bias ? 3 : 2; /* parameter index of output 0 */
-  LLVMValueRef shared = pw_rows_shared(kb), x = kb_param_value(kb, PARAM_X);
-  LLVMValueRef values[4];
-  kb_var *mean = kb_thread_var(kb, pw_f32_type(kb), "mean");
-  kb_var *variance = kb_thread_var(kb, pw_f32_type(kb), "variance");
-  LLVMValueRef inverse_length = pw_f32(kb, 1.0 / (double)plan->length);
-  kb_var_store(kb, mean, pw_f32(kb, 0));
-  LLVMValueRef position = pw_rows_loop_begin(kb, plan);
-  pw_load_f32_run(kb, ln->dtype, x, pw_rows_offset(kb, plan, position), width, values);
-  accumulate(kb, mean, values, width, NULL);
-  pw_rows_loop_end(kb);
-  pw_group_reduce(kb, plan, mean, PW_REDUCE_SUM, shared);
-  kb_var_store(kb, mean, LLVMBuildFMul(B, kb_var_load(kb, mean), inverse_length, ""));
-  /* Second pass over centred values: no cancellation from E[x^2] - E[x]^2. */
-  kb_var_store(kb, variance, pw_f32(kb, 0));
-  position = pw_rows_loop_begin(kb, plan);
-  pw_load_f32_run(kb, ln->dtype, x, pw_rows_offset(kb, plan, position), width, values);
-  accumulate(kb, variance, values, width, mean);
-  pw_rows_loop_end(kb);
-  pw_group_reduce(kb, plan, variance, PW_REDUCE_SUM, shared);
-  LLVMValueRef deviation =
-      kb_sqrt(kb, LLVMBuildFAdd(B, LLVMBuildFMul(B, kb_var_load(kb, variance), inverse_length, ""),
-                                pw_f32(kb, ln->epsilon), ""));
-  kb_var_store(kb, variance, LLVMBuildFDiv(B, pw_f32(kb, 1), deviation, "")); /* now 1/sigma */
-  position = pw_rows_loop_begin(kb, plan);
-  LLVMValueRef at = pw_rows_offset(kb, plan, position);
-  pw_load_f32_run(kb, ln->dtype, x, at, width, values);
-  for (unsigned l = 0; l < width; l++) {
+static void normalize_step(kernel_builder *kb, LLVMValueRef position, LLVMValueRef *values,
+                           void *opaque) {
+  layer_norm_pass *p = opaque;
+  const layer_norm *ln = p->ln;
+  LLVMValueRef results[4];
+  for (unsigned l = 0; l < ln->plan.width; l++) {
     LLVMValueRef offsets[2];
     pw_broadcast_offsets(kb, &ln->parameters, LLVMBuildAdd(B, position, pw_i32(kb, l), ""),
                          offsets);
-    LLVMValueRef y = LLVMBuildFMul(B, LLVMBuildFSub(B, values[l], kb_var_load(kb, mean), ""),
-                                   kb_var_load(kb, variance), "");
-    y = LLVMBuildFMul(B, y, load_param(kb, node, 1, PARAM_SCALE, offsets[0]), "");
+    LLVMValueRef y = LLVMBuildFMul(B, LLVMBuildFSub(B, values[l], kb_var_load(kb, p->mean), ""),
+                                   kb_var_load(kb, p->variance), "");
+    y = LLVMBuildFMul(B, y, load_param(kb, p->node, 1, PARAM_SCALE, offsets[0]), "");
     if (ln->has_bias)
-      y = LLVMBuildFAdd(B, y, load_param(kb, node, 2, PARAM_BIAS, offsets[1]), "");
-    values[l] = y;
+      y = LLVMBuildFAdd(B, y, load_param(kb, p->node, 2, PARAM_BIAS, offsets[1]), "");
+    results[l] = y;
   }
-  pw_store_f32_run(kb, ln->dtype, kb_param_value(kb, output), at, width, values);
-  pw_rows_loop_end(kb);
+  pw_store_f32_run(kb, ln->dtype, kb_param_value(kb, p->output),
+                   pw_rows_offset(kb, &ln->plan, position), ln->plan.width, results);
+}
+
+/* Two-pass statistics (the second over centred values: no cancellation from E[x^2] -
+ * E[x]^2), then the normalized output; rows whose thread share fits the row cache are
+ * read from memory once. */
+static int layer_norm_kernel(kernel_builder *kb, const ir_node *node, const layer_norm *ln) {
+  const pw_rows *plan = &ln->plan;
+  LLVMValueRef shared = pw_rows_shared(kb), x = kb_param_value(kb, PARAM_X);
+  pw_row_cache storage, *cache = NULL;
+  if (pw_row_cache_fits(plan)) {
+    pw_row_cache_init(kb, plan, &storage);
+    cache = &storage;
+  }
+  layer_norm_pass p = {.node = node, .ln = ln, .output = ln->has_bias ? 3 : 2};
+  p.mean = kb_thread_var(kb, pw_f32_type(kb), "mean");
+  p.variance = kb_thread_var(kb, pw_f32_type(kb), "variance");
+  LLVMValueRef inverse_length = pw_f32(kb, 1.0 / (double)plan->length);
+  kb_var_store(kb, p.mean, pw_f32(kb, 0));
+  pw_row_pass(kb, plan, cache, ln->dtype, x, sum_step, &p);
+  pw_group_reduce(kb, plan, p.mean, PW_REDUCE_SUM, shared);
+  kb_var_store(kb, p.mean, LLVMBuildFMul(B, kb_var_load(kb, p.mean), inverse_length, ""));
+  kb_var_store(kb, p.variance, pw_f32(kb, 0));
+  pw_row_pass(kb, plan, cache, ln->dtype, x, deviation_step, &p);
+  pw_group_reduce(kb, plan, p.variance, PW_REDUCE_SUM, shared);
+  LLVMValueRef deviation = kb_sqrt(
+      kb, LLVMBuildFAdd(B, LLVMBuildFMul(B, kb_var_load(kb, p.variance), inverse_length, ""),
+                        pw_f32(kb, ln->epsilon), ""));
+  kb_var_store(kb, p.variance, LLVMBuildFDiv(B, pw_f32(kb, 1), deviation, ""));
+  pw_row_pass(kb, plan, cache, ln->dtype, x, normalize_step, &p);
   if (ln->statistics > 0) {
     LLVMValueRef first = LLVMBuildICmp(B, LLVMIntEQ, pw_rows_lane(kb, plan), pw_i32(kb, 0), "");
     kb_if_begin(kb, LLVMBuildAnd(B, pw_rows_valid(kb, plan), first, ""));
-    kb_var *statistics[2] = {mean, variance};
+    kb_var *statistics[2] = {p.mean, p.variance};
     for (int k = 0; k < ln->statistics; k++) {
       ir_dtype dtype = node->outputs[1 + k]->type.dtype;
-      pw_store(kb, dtype, kb_param_value(kb, output + 1 + k), pw_rows_row(kb, plan),
+      pw_store(kb, dtype, kb_param_value(kb, p.output + 1 + k), pw_rows_row(kb, plan),
                pw_convert(kb, kb_var_load(kb, statistics[k]), IR_DTYPE_F32, dtype));
     }
     kb_if_end(kb);

@@ -4,6 +4,7 @@
 #include "codegen/ops/pointwise_util.h"
 
 #include <math.h>
+#include <string.h>
 
 #define B (kb_llvm_builder(kb))
 #define CTX (kb_context(kb))
@@ -75,6 +76,50 @@ void pw_store_f32_run(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLV
     vector = LLVMBuildInsertElement(B, vector, pw_convert(kb, values[l], IR_DTYPE_F32, dtype),
                                     pw_i32(kb, l), "");
   pw_store_vector(kb, dtype, base, index, vector);
+}
+
+static int64_t steps_per_row(const pw_rows *plan) { return plan->length / plan->width; }
+
+bool pw_row_cache_fits(const pw_rows *plan) {
+  return (steps_per_row(plan) + plan->group - 1) / plan->group <= PW_ROW_CACHE_STEPS;
+}
+
+void pw_row_cache_init(kernel_builder *kb, const pw_rows *plan, pw_row_cache *cache) {
+  memset(cache, 0, sizeof(*cache));
+  int64_t steps = (steps_per_row(plan) + plan->group - 1) / plan->group;
+  for (unsigned s = 0; s < steps && s < PW_ROW_CACHE_STEPS; s++)
+    for (unsigned l = 0; l < plan->width; l++)
+      cache->values[s][l] = kb_thread_var(kb, pw_f32_type(kb), "cached");
+}
+
+void pw_row_pass(kernel_builder *kb, const pw_rows *plan, pw_row_cache *cache, ir_dtype dtype,
+                 LLVMValueRef source, pw_row_step_fn body, void *state) {
+  LLVMValueRef values[4];
+  if (!cache) {
+    LLVMValueRef position = pw_rows_loop_begin(kb, plan);
+    pw_load_f32_run(kb, dtype, source, pw_rows_offset(kb, plan, position), plan->width, values);
+    body(kb, position, values, state);
+    pw_rows_loop_end(kb);
+    return;
+  }
+  unsigned steps = (unsigned)((steps_per_row(plan) + plan->group - 1) / plan->group);
+  for (unsigned s = 0; s < steps; s++) { /* unrolled: step s of this thread is lane + s*group */
+    LLVMValueRef step =
+        LLVMBuildAdd(B, pw_rows_lane(kb, plan), pw_i32(kb, (int64_t)s * plan->group), "");
+    LLVMValueRef present = LLVMBuildICmp(B, LLVMIntSLT, step, pw_i32(kb, steps_per_row(plan)), "");
+    kb_if_begin(kb, LLVMBuildAnd(B, pw_rows_valid(kb, plan), present, ""));
+    LLVMValueRef position = LLVMBuildMul(B, step, pw_i32(kb, plan->width), "position");
+    if (!cache->loaded)
+      pw_load_f32_run(kb, dtype, source, pw_rows_offset(kb, plan, position), plan->width, values);
+    else
+      for (unsigned l = 0; l < plan->width; l++)
+        values[l] = kb_var_load(kb, cache->values[s][l]);
+    body(kb, position, values, state);
+    for (unsigned l = 0; l < plan->width; l++)
+      kb_var_store(kb, cache->values[s][l], values[l]);
+    kb_if_end(kb);
+  }
+  cache->loaded = true;
 }
 
 LLVMValueRef pw_rows_row(kernel_builder *kb, const pw_rows *plan) {

@@ -116,6 +116,24 @@ void pw_load_f32_run(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVM
 void pw_store_f32_run(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef index,
                       unsigned width, const LLVMValueRef *values);
 /* This thread's row (may be >= rows: such threads only take part in the reductions). */
+/* One pass over this thread's steps of its row: `body` gets each step's position (in the
+ * row) and its `width` values as f32, and may replace the values. Streaming passes load
+ * them from `source` (elements of `dtype`); with a cache, the first pass loads them once
+ * into per-thread variables and later passes take them from there (and keep what `body`
+ * wrote), so a row is read from memory once. */
+enum { PW_ROW_CACHE_STEPS = 4 };
+typedef struct pw_row_cache {
+  bool loaded;
+  kb_var *values[PW_ROW_CACHE_STEPS][4];
+} pw_row_cache;
+typedef void (*pw_row_step_fn)(kernel_builder *kb, LLVMValueRef position, LLVMValueRef *values,
+                               void *state);
+/* Whether each thread's part of a row fits the cache (at most PW_ROW_CACHE_STEPS steps). */
+bool pw_row_cache_fits(const pw_rows *plan);
+/* Creates the cache's variables (call at kernel scope when pw_row_cache_fits). */
+void pw_row_cache_init(kernel_builder *kb, const pw_rows *plan, pw_row_cache *cache);
+void pw_row_pass(kernel_builder *kb, const pw_rows *plan, pw_row_cache *cache /* NULL: stream */,
+                 ir_dtype dtype, LLVMValueRef source, pw_row_step_fn body, void *state);
 LLVMValueRef pw_rows_row(kernel_builder *kb, const pw_rows *plan);
 /* This thread's position in its group, 0..group-1. */
 LLVMValueRef pw_rows_lane(kernel_builder *kb, const pw_rows *plan);

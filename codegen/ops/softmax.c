@@ -29,44 +29,70 @@ static LLVMValueRef shifted_exp(kernel_builder *kb, const softmax_shape *s, LLVM
   return kb_exp(kb, LLVMBuildFSub(B, load_x(kb, s, offset), kb_var_load(kb, maximum), ""));
 }
 
-/* Each thread steps through its row plan->width elements at a time (vector accesses). */
+/* State of the row passes: the running maximum and sum, where outputs go. */
+typedef struct softmax_pass {
+  const softmax_shape *shape;
+  const pw_rows *plan;
+  kb_var *maximum, *sum; /* sum holds 1 / sum for the last pass */
+  bool cached;           /* values come from the row cache (else from memory) */
+  bool keep;             /* streaming f32: exp(x - max) parked in the output between passes */
+} softmax_pass;
+
+static void max_step(kernel_builder *kb, LLVMValueRef position, LLVMValueRef *values,
+                     void *opaque) {
+  softmax_pass *p = opaque;
+  for (unsigned l = 0; l < p->plan->width; l++)
+    kb_var_store(kb, p->maximum,
+                 pw_reduce_combine(kb, PW_REDUCE_MAX, kb_var_load(kb, p->maximum), values[l]));
+}
+
+static void exp_step(kernel_builder *kb, LLVMValueRef position, LLVMValueRef *values,
+                     void *opaque) {
+  softmax_pass *p = opaque;
+  for (unsigned l = 0; l < p->plan->width; l++) {
+    values[l] = kb_exp(kb, LLVMBuildFSub(B, values[l], kb_var_load(kb, p->maximum), ""));
+    kb_var_store(kb, p->sum, LLVMBuildFAdd(B, kb_var_load(kb, p->sum), values[l], ""));
+  }
+  if (!p->cached && p->keep)
+    pw_store_f32_run(kb, p->shape->dtype, kb_param_value(kb, 1),
+                     pw_rows_offset(kb, p->plan, position), p->plan->width, values);
+}
+
+static void scale_step(kernel_builder *kb, LLVMValueRef position, LLVMValueRef *values,
+                       void *opaque) {
+  softmax_pass *p = opaque;
+  for (unsigned l = 0; l < p->plan->width; l++) {
+    if (!p->cached && !p->keep) /* streaming non-f32: recompute exp from x */
+      values[l] = kb_exp(kb, LLVMBuildFSub(B, values[l], kb_var_load(kb, p->maximum), ""));
+    values[l] = LLVMBuildFMul(B, values[l], kb_var_load(kb, p->sum), "");
+  }
+  pw_store_f32_run(kb, p->shape->dtype, kb_param_value(kb, 1),
+                   pw_rows_offset(kb, p->plan, position), p->plan->width, values);
+}
+
+/* Thread groups per row; each thread steps through its row plan->width elements at a time.
+ * Rows whose thread share fits the row cache are read once; longer rows are streamed. */
 static int softmax_rows(kernel_builder *kb, const softmax_shape *s, const pw_rows *plan) {
   LLVMValueRef shared = pw_rows_shared(kb), x = kb_param_value(kb, 0), y = kb_param_value(kb, 1);
-  unsigned width = plan->width;
-  LLVMValueRef values[4];
-  kb_var *maximum = kb_thread_var(kb, pw_f32_type(kb), "maximum");
-  kb_var *sum = kb_thread_var(kb, pw_f32_type(kb), "sum");
-  kb_var_store(kb, maximum, pw_reduce_identity(kb, PW_REDUCE_MAX));
-  LLVMValueRef at = pw_rows_offset(kb, plan, pw_rows_loop_begin(kb, plan));
-  pw_load_f32_run(kb, s->dtype, x, at, width, values);
-  for (unsigned l = 0; l < width; l++)
-    kb_var_store(kb, maximum,
-                 pw_reduce_combine(kb, PW_REDUCE_MAX, kb_var_load(kb, maximum), values[l]));
-  pw_rows_loop_end(kb);
-  pw_group_reduce(kb, plan, maximum, PW_REDUCE_MAX, shared);
-  /* f32 outputs keep exp(x - max) for the last pass; others recompute it there. */
-  bool keep = s->dtype == IR_DTYPE_F32;
-  kb_var_store(kb, sum, pw_f32(kb, 0));
-  at = pw_rows_offset(kb, plan, pw_rows_loop_begin(kb, plan));
-  pw_load_f32_run(kb, s->dtype, x, at, width, values);
-  for (unsigned l = 0; l < width; l++) {
-    values[l] = kb_exp(kb, LLVMBuildFSub(B, values[l], kb_var_load(kb, maximum), ""));
-    kb_var_store(kb, sum, LLVMBuildFAdd(B, kb_var_load(kb, sum), values[l], ""));
+  pw_row_cache storage, *cache = NULL;
+  if (pw_row_cache_fits(plan)) {
+    pw_row_cache_init(kb, plan, &storage);
+    cache = &storage;
   }
-  if (keep)
-    pw_store_f32_run(kb, s->dtype, y, at, width, values);
-  pw_rows_loop_end(kb);
-  pw_group_reduce(kb, plan, sum, PW_REDUCE_SUM, shared);
-  at = pw_rows_offset(kb, plan, pw_rows_loop_begin(kb, plan));
-  LLVMValueRef scale = LLVMBuildFDiv(B, pw_f32(kb, 1), kb_var_load(kb, sum), "");
-  pw_load_f32_run(kb, keep ? IR_DTYPE_F32 : s->dtype, keep ? y : x, at, width, values);
-  for (unsigned l = 0; l < width; l++) {
-    if (!keep)
-      values[l] = kb_exp(kb, LLVMBuildFSub(B, values[l], kb_var_load(kb, maximum), ""));
-    values[l] = LLVMBuildFMul(B, values[l], scale, "");
-  }
-  pw_store_f32_run(kb, s->dtype, y, at, width, values);
-  pw_rows_loop_end(kb);
+  softmax_pass p = {
+      .shape = s, .plan = plan, .cached = cache != NULL, .keep = s->dtype == IR_DTYPE_F32};
+  p.maximum = kb_thread_var(kb, pw_f32_type(kb), "maximum");
+  p.sum = kb_thread_var(kb, pw_f32_type(kb), "sum");
+  kb_var_store(kb, p.maximum, pw_reduce_identity(kb, PW_REDUCE_MAX));
+  pw_row_pass(kb, plan, cache, s->dtype, x, max_step, &p);
+  pw_group_reduce(kb, plan, p.maximum, PW_REDUCE_MAX, shared);
+  kb_var_store(kb, p.sum, pw_f32(kb, 0));
+  pw_row_pass(kb, plan, cache, s->dtype, x, exp_step, &p);
+  pw_group_reduce(kb, plan, p.sum, PW_REDUCE_SUM, shared);
+  kb_var_store(kb, p.sum, LLVMBuildFDiv(B, pw_f32(kb, 1), kb_var_load(kb, p.sum), "")); /* 1/sum */
+  bool from_output = !cache && p.keep;
+  pw_row_pass(kb, plan, cache, from_output ? IR_DTYPE_F32 : s->dtype, from_output ? y : x,
+              scale_step, &p);
   return kb_kernel_end(kb);
 }
 

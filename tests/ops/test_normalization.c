@@ -118,6 +118,8 @@ static void test_layer_normalization(void **state) {
       {3, {3, 4, 50}, 1, 2, {4, 50}, 1, {50}, 3}, /* two axes; bias broadcast */
       {3, {7, 3, 10}, 2, 1, {10}, 0, {0}, 2},     /* short rows, no bias */
       {2, {2, 768}, 1, 1, {1}, 1, {768}, 1},      /* scalar-like scale */
+      {2, {2, 5000}, 1, 1, {5000}, 1, {5000}, 3}, /* streamed, 4 a step */
+      {2, {3, 1031}, 1, 1, {1031}, 0, {0}, 1},    /* streamed, 1 a step */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     run_layer_norm(&cases[i]);

@@ -52,6 +52,15 @@ static void test_rows(void **state) {
   run_softmax(2, short_rows, -1, 4, true); /* 32 threads a row, 8 rows per block */
   run_softmax(2, long_rows, 1, 4, true);   /* a row longer than the block */
   run_softmax(3, mid, 2, 4, true);
+  /* Thread shares beyond the row cache stream the row three times (4 and 1 a step). */
+  const int64_t streamed[2] = {2, 5000}, streamed_odd[2] = {2, 2001};
+  pw_rows plan;
+  pw_rows_plan_vector(2, 5000, &plan);
+  assert_false(pw_row_cache_fits(&plan));
+  pw_rows_plan_vector(3, 1000, &plan);
+  assert_true(pw_row_cache_fits(&plan));
+  run_softmax(2, streamed, 1, 4, true);
+  run_softmax(2, streamed_odd, 1, 4, true);
 }
 
 static void test_columns(void **state) {
@@ -77,8 +86,9 @@ static void run_half(int64_t columns) {
   ir_value *x = pt_input(graph, "x", IR_DTYPE_F16, 2, dims);
   ir_node *node = pt_node(graph, IR_OP_SOFTMAX, &x, 1, 1);
   pt_infer(graph, node);
-  float *data = pt_random_alloc((size_t)n, 8, -3, 3), expected[360], actual[360];
-  uint16_t halves[360];
+  float *data = pt_random_alloc((size_t)n, 8, -3, 3);
+  float *expected = malloc((size_t)n * sizeof(float)), *actual = malloc((size_t)n * sizeof(float));
+  uint16_t *halves = malloc((size_t)n * sizeof(uint16_t));
   for (int i = 0; i < n; i++) {
     halves[i] = ir_f32_to_f16(data[i]);
     data[i] = ir_f16_to_f32(halves[i]);
@@ -91,7 +101,7 @@ static void run_half(int64_t columns) {
     actual[i] = ir_f16_to_f32(((uint16_t *)outputs[0])[i]);
   pt_expect_close(actual, expected, (size_t)n, 1e-3, 1e-6); /* one f16 rounding: 2^-11 */
   pt_check_ptx(graph, node);
-  free(outputs[0]), free(data);
+  free(outputs[0]), free(data), free(expected), free(actual), free(halves);
   ir_graph_destroy(graph);
 }
 
@@ -99,6 +109,7 @@ static void test_half(void **state) {
   (void)state;
   run_half(70);
   run_half(72);
+  run_half(4100); /* streamed: exp recomputed in the last pass instead of parked */
 }
 
 int main(void) {
