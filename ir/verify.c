@@ -275,7 +275,8 @@ static void check_values(verifier *v, value_list *list) {
     if (value->kind == IR_VALUE_CONSTANT && value->producer)
       VERIFY_ERROR(v, "constant '%s' has a producer node", value->name);
   }
-  qsort(list->items, (size_t)list->count, sizeof(*list->items), compare_names);
+  if (list->count > 1) /* an empty list's items may be NULL, which qsort must not see */
+    qsort(list->items, (size_t)list->count, sizeof(*list->items), compare_names);
   for (int i = 1; i < list->count; i++)
     if (strcmp(list->items[i - 1]->name, list->items[i]->name) == 0)
       VERIFY_ERROR(v, "value name '%s' is used twice", list->items[i]->name);

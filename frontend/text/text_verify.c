@@ -106,10 +106,6 @@ int text_verify_graph(text_parser *parser, ir_graph *graph, const text_location 
   check_region(&c, &graph->body);
   if (c.failures)
     return -1;
-  /* A graph without values has no nodes or outputs either: nothing to verify. (Also keeps
-   * UBSan quiet: ir_verify_graph hands qsort a NULL array for it; drop once that is fixed.) */
-  if (graph->num_values == 0)
-    return 0;
   /* Structural rules (scoping, producers, group bodies) the inference check does not see. */
   dl_diag scratch;
   dl_diag_init(&scratch);

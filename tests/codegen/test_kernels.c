@@ -200,7 +200,10 @@ static int warp_gather(kernel_builder *kb) {
   LLVMValueRef lane = LLVMBuildMul(B, kb_lane_index(kb), tk_i32(kb, 5), "");
   lane = LLVMBuildAnd(B, LLVMBuildAdd(B, lane, tk_i32(kb, 1), ""), tk_i32(kb, 31), "source");
   LLVMValueRef mine = tk_load(kb, I32, kb_param_value(kb, 0), tk_global_index(kb));
-  tk_store(kb, kb_param_value(kb, 1), tk_global_index(kb), kb_shuffle_idx(kb, mine, lane));
+  /* The shuffle opens a new phase: take it before the index of the store (C leaves the
+   * order of argument evaluation open, and clang and gcc differ). */
+  LLVMValueRef gathered = kb_shuffle_idx(kb, mine, lane);
+  tk_store(kb, kb_param_value(kb, 1), tk_global_index(kb), gathered);
   return kb_kernel_end(kb);
 }
 

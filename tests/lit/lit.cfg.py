@@ -10,5 +10,8 @@ config.test_exec_root = os.environ.get("LIT_OUTPUT_DIR", os.path.join(config.tes
 config.excludes = ["Inputs"]
 config.substitutions.append(("%dlcc", os.environ["DLCC"]))
 config.substitutions.append(("FileCheck", os.environ["FILECHECK"]))
+# %not: LLVM's `not` succeeds only when the command exits non-zero without crashing, so an
+# expected error that turns into a crash fails the test (a shell `!` would accept it).
+config.substitutions.append(("%not", os.path.join(os.path.dirname(os.environ["FILECHECK"]), "not")))
 config.substitutions.append(("%models", os.environ.get("MODELS_DIR", "")))
 config.environment["PATH"] = os.environ.get("PATH", "")

@@ -34,8 +34,8 @@ for case in selected:
     inputs = [i.name for i in model.graph.input if i.name not in weights]
     args = []
     for k, name in enumerate(inputs):
-        np.save(out_dir / f"input_{k}.npy", tensor(data_set / f"input_{k}.pb"))
-        args += ["--input", f"{name}={out_dir}/input_{k}.npy"]
+        # The suite's own .pb files, read by dlcc run directly (its .pb input path).
+        args += ["--input", f"{name}={data_set}/input_{k}.pb"]
     run = subprocess.run([dlcc, "run", str(case / "model.onnx"), "-q", "--output-dir", str(out_dir)]
                          + extra + args, capture_output=True, text=True, timeout=300)
     message = (run.stderr or run.stdout).strip()

@@ -26,8 +26,9 @@ void cmd_run_help(FILE *out) {
         "                           answer, else host)\n"
         "  --target=sm_XX           PTX target for the cuda device (default sm_80)\n"
         "  -O0 .. -O3               optimization level (default -O2)\n"
-        "  --input NAME=FILE        input from a .npy file (repeatable); inputs not given get\n"
-        "                           deterministic random data\n"
+        "  --input NAME=FILE        input from a .npy or ONNX TensorProto .pb file\n"
+        "                           (repeatable); inputs not given get deterministic\n"
+        "                           random data\n"
         "  --seed N                 seed of the random inputs (default 0)\n"
         "  --output-dir DIR         write every output to DIR/<output>.npy\n"
         "  --dim NAME=VALUE         fix a symbolic dimension of an ONNX model (repeatable)\n"
@@ -92,7 +93,10 @@ static int execute(const run_options *options, const dl_compiled *compiled, doub
   }
   if (!options->quiet) {
     const dl_compile_stats *stats = dl_compiled_stats(compiled);
-    printf("dlcc run: %s on %s\n", options->model_path, dlrt_model_device_name(model));
+    const char *why = "";
+    if (options->device == RUN_DEVICE_AUTO && dlrt_model_device_kind(model) == DLRT_DEVICE_HOST)
+      why = program->module_count == 0 ? " (auto: no CUDA driver)" : " (auto: no GPU answered)";
+    printf("dlcc run: %s on %s%s\n", options->model_path, dlrt_model_device_name(model), why);
     printf("  compiled %d kernels, %d launches in %.2f s (arena %.1f MiB, weights %.1f MiB)\n",
            stats->kernel_count, stats->launch_count, compile_time,
            (double)stats->arena_bytes / (1 << 20), (double)stats->weight_bytes / (1 << 20));

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "frontend/onnx/onnx_import.h"
+#include "ir/arena.h"
 #include "ir/type.h"
 #include "tools/dlcc/npy.h"
 
@@ -59,23 +61,47 @@ static const char *binding_for(const run_options *options, const char *name) {
   return NULL;
 }
 
+/* Reads a .pb (serialized ONNX TensorProto) or, for any other name, a .npy file. */
+static int read_tensor(const char *path, ir_arena *arena, ir_type *type, const void **data,
+                       int64_t *bytes, dl_diag *diag) {
+  size_t length = strlen(path);
+  if (length > 3 && strcmp(path + length - 3, ".pb") == 0) {
+    if (dl_onnx_read_tensor_file(path, arena, type, data, diag) != 0)
+      return -1;
+  } else {
+    npy_array array;
+    if (npy_read(path, &array, diag) != 0)
+      return -1;
+    *type = array.type;
+    *data = array.data;
+    if (ir_arena_adopt(arena, array.data, free) != 0) /* releases the data on failure */
+      return dl_error(diag, "out of memory");
+  }
+  if (!ir_type_byte_size(type, bytes))
+    return dl_error(diag, "%s: tensor too large", path);
+  return 0;
+}
+
 static int load_input(const dlrt_tensor_desc *tensor, const char *path, void *data,
                       dl_diag *diag) {
-  npy_array array;
-  if (npy_read(path, &array, diag) != 0)
-    return -1;
+  ir_arena *arena = ir_arena_create();
+  if (!arena)
+    return dl_error(diag, "out of memory");
+  ir_type have_type;
+  const void *have_data = NULL;
+  int64_t bytes = 0;
+  int status = read_tensor(path, arena, &have_type, &have_data, &bytes, diag);
   ir_type expected = type_of(tensor);
-  int status = 0;
-  if (!ir_type_equal(&array.type, &expected)) {
+  if (status == 0 && !ir_type_equal(&have_type, &expected)) {
     char have[128], want[128];
-    ir_type_format(&array.type, NULL, have, sizeof(have));
+    ir_type_format(&have_type, NULL, have, sizeof(have));
     ir_type_format(&expected, NULL, want, sizeof(want));
     status = dl_error(diag, "%s: input '%s' needs %s but the file holds %s", path, tensor->name,
                       want, have);
-  } else {
-    memcpy(data, array.data, (size_t)array.bytes);
+  } else if (status == 0 && bytes > 0) {
+    memcpy(data, have_data, (size_t)bytes);
   }
-  npy_array_free(&array);
+  ir_arena_destroy(arena);
   return status;
 }
 
