@@ -3,7 +3,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build demo check check-asan clean
+.PHONY: all deps configure build demo check check-asan bench clean
 
 all: build
 
@@ -30,6 +30,12 @@ check-asan: deps
 	  -DDLCC_SANITIZE=ON -DDLCC_FUZZ=ON -DDLCC_PYTHON=$(abspath $(BUILD))/venv/bin/python >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Speed side by side with onnxruntime on the generated ResNet-18-shaped model (bench/README.md).
+bench: build
+	$(BUILD)/venv/bin/python tests/models/generate_all.py $(BUILD)/models >/dev/null
+	$(BUILD)/venv/bin/python bench/host_vs_onnxruntime.py $(BUILD)/tools/dlcc/dlcc \
+	  $(BUILD)/models/resnet18.onnx --repeat 5
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
