@@ -17,6 +17,9 @@ typedef struct dl_compile_options {
   int num_ptx_targets;
   bool host_twins; /* JIT the host lowering so the program runs on the host device */
   int opt_level;   /* LLVM optimization level of the kernels, 0..3 */
+  /* CPU of the host twins: NULL/"generic" for portable x86-64, "native" for this machine
+   * (JIT'd twins that run here and nowhere else: wider vectors, same results) */
+  const char *host_cpu;
 } dl_compile_options;
 
 /* What the compiler knows statically about the program (for --stats / --report). */

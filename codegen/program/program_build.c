@@ -254,7 +254,8 @@ dl_compiled *dl_compile_graph(const ir_graph *graph, const dl_compile_options *o
   int node_count = 0;
   for (ir_node *node = graph->body.first; node; node = node->next)
     node_count++;
-  kb_target_options host = {.kind = KB_TARGET_HOST, .opt_level = options->opt_level};
+  kb_target_options host = {
+      .kind = KB_TARGET_HOST, .opt_level = options->opt_level, .host_cpu = options->host_cpu};
   target_lowering lowering = {0};
   dl_buffer_plan plan = {0};
   int64_t *workspace = calloc((size_t)node_count + 1, sizeof(int64_t));

@@ -157,6 +157,7 @@ int cmd_run_main(int argc, char **argv) {
                                 .ptx_targets = targets,
                                 .num_ptx_targets = want_ptx ? 1 : 0,
                                 .host_twins = true,
+                                .host_cpu = "native", /* the twins run only here */
                                 .opt_level = options.opt_level};
   compiled = dl_compile_graph(graph, &compile, &diag);
   if (!compiled) {
