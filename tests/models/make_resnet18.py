@@ -8,23 +8,12 @@ activations stay near unit scale through the residual stages and the logits are 
 uncalibrated statistics the residual sums grow to O(100) and fp32 summation order alone moves
 near-zero logits by more than the fp32 tolerance (rtol 1e-4, atol 1e-5) — onnxruntime itself is
 then about as far from a float64 evaluation as dlcc is."""
-import pathlib
 
 import numpy as np
 import onnx
 import onnxruntime
 from onnx import TensorProto, helper, numpy_helper
-
-
-def save_with_reference(model, feeds, out_dir, stem):
-    """Checks and saves `model`, one input .npy and onnxruntime's output .npy."""
-    onnx.checker.check_model(model, full_check=True)
-    path = pathlib.Path(out_dir) / f"{stem}.onnx"
-    onnx.save_model(model, str(path))
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    outputs = session.run(None, feeds)
-    np.save(pathlib.Path(out_dir) / f"{stem}.input.npy", next(iter(feeds.values())))
-    np.save(pathlib.Path(out_dir) / f"{stem}.output.npy", outputs[0])
+from reference import save_with_reference
 
 
 class Builder:

@@ -7,21 +7,10 @@ import pathlib
 
 import numpy as np
 import onnx
-import onnxruntime
 from onnx import TensorProto, helper, numpy_helper
+from reference import save_with_reference
 
 VOCAB, MAX_LEN, SEQ, MODEL, HEADS, FFN = 100, 32, 16, 64, 4, 128
-
-
-def save_with_reference(model, feeds, out_dir, stem):
-    """Checks and saves `model`, one input .npy and onnxruntime's output .npy."""
-    onnx.checker.check_model(model, full_check=True)
-    path = pathlib.Path(out_dir) / f"{stem}.onnx"
-    onnx.save_model(model, str(path))
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    outputs = session.run(None, feeds)
-    np.save(pathlib.Path(out_dir) / f"{stem}.input.npy", next(iter(feeds.values())))
-    np.save(pathlib.Path(out_dir) / f"{stem}.output.npy", outputs[0])
 
 
 class Builder:
