@@ -4,19 +4,7 @@
 set -u
 : "${DLCC:?}" "${SOURCE_DIR:?}" "${WORK_DIR:?}"
 rm -rf "$WORK_DIR" && mkdir -p "$WORK_DIR"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect CODE PATTERN -- ARGS...: dlcc exits with CODE and its output matches PATTERN.
-expect() {
-  local code=$1 pattern=$2
-  shift 3
-  local output status
-  output=$("$DLCC" "$@" 2>&1)
-  status=$?
-  [ "$status" -eq "$code" ] || fail "dlcc $* exited $status, expected $code; output: $output"
-  grep -qE -- "$pattern" <<<"$output" || fail "dlcc $* printed '$output', expected /$pattern/"
-}
+source "$(dirname "$0")/expect.sh"
 
 model=$SOURCE_DIR/examples/mlp.dlir
 expect 0 '^usage: dlcc COMMAND' -- --help
@@ -66,5 +54,5 @@ fi
 errors=$("$DLCC" inspect "$model" 2>&1 >/dev/null)
 [ -z "$errors" ] || fail "inspect printed to stderr: $errors"
 
-[ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
+finish
 echo "all CLI basics passed"
