@@ -242,15 +242,17 @@ LLVMValueRef kb_pow(kernel_builder *kb, LLVMValueRef x, LLVMValueRef y) {
   }
   return user_math(kb, "dlcc.math.pow", pow_body, x, y);
 }
+/* llvm.sqrt is correctly rounded on both targets in f32 and f64 (sqrt.rn.f32/.f64 in PTX,
+ * sqrtss/sqrtsd on x86-64), so f64 needs no library of its own. */
 LLVMValueRef kb_sqrt(kernel_builder *kb, LLVMValueRef x) {
-  if (!x || LLVMTypeOf(x) != kb->f32) {
-    kb_fail(kb, "kb_sqrt takes an f32 value");
+  LLVMTypeRef type = x ? LLVMTypeOf(x) : NULL;
+  if (type != kb->f32 && type != kb->f64) {
+    kb_fail(kb, "kb_sqrt takes an f32 or f64 value");
     return kb_placeholder(kb, kb->f32);
   }
-  LLVMTypeRef overload = kb->f32;
-  return kb_intrinsic(kb, "llvm.sqrt", kb->f32, &overload, 1, &x, 1);
+  return kb_intrinsic(kb, "llvm.sqrt", type, &type, 1, &x, 1);
 }
 LLVMValueRef kb_rsqrt(kernel_builder *kb, LLVMValueRef x) {
   LLVMValueRef root = kb_sqrt(kb, x);
-  return LLVMBuildFDiv(kb->builder, kb_const_f32(kb, 1.0), root, "rsqrt");
+  return LLVMBuildFDiv(kb->builder, LLVMConstReal(LLVMTypeOf(root), 1.0), root, "rsqrt");
 }

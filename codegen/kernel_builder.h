@@ -139,6 +139,7 @@ LLVMValueRef kb_tanh(kernel_builder *kb, LLVMValueRef x);
 LLVMValueRef kb_erf(kernel_builder *kb, LLVMValueRef x);
 LLVMValueRef kb_sigmoid(kernel_builder *kb, LLVMValueRef x);
 LLVMValueRef kb_pow(kernel_builder *kb, LLVMValueRef x, LLVMValueRef y);
+/* sqrt and 1/sqrt also take f64 (IEEE-rounded llvm.sqrt on both targets). */
 LLVMValueRef kb_sqrt(kernel_builder *kb, LLVMValueRef x);
 LLVMValueRef kb_rsqrt(kernel_builder *kb, LLVMValueRef x);
 

@@ -1,6 +1,6 @@
 /* Lowerings of one-input elementwise ops: activations and math (lower_unary), Clip and
- * Cast. Floats compute in f32 (f16/bf16 converted on load/store; f64 arithmetic stays f64,
- * its transcendentals go through the f32 math); integers use integer instructions. */
+ * Cast. f16/bf16 compute in f32, f32 and f64 in their own type (f64 transcendentals are
+ * refused: the builder's math is f32); integers use integer instructions. */
 #include "codegen/ops/pointwise_util.h"
 
 #include "ir/infer.h"
@@ -14,11 +14,13 @@ static LLVMValueRef fabs_of(kernel_builder *kb, LLVMValueRef x) {
   return kb_intrinsic(kb, "llvm.fabs", type, &type, 1, &x, 1);
 }
 
-/* floor without libm: values of magnitude >= 2^23 (and NaN) are already integral; others
- * truncate through i32 and step down when truncation went up. The sign is copied back so
- * floor(-0.0) is -0.0. */
+/* floor without libm: values of magnitude >= 2^(mantissa bits) (2^23 for f32, 2^52 for
+ * f64), infinities and NaN are already integral; others truncate through i64 (exact below
+ * 2^52) and step down when truncation went up. The sign is copied back so floor(-0.0) is
+ * -0.0. */
 static LLVMValueRef floor_of(kernel_builder *kb, LLVMValueRef x, bool ceil) {
   LLVMTypeRef type = LLVMTypeOf(x);
+  double integral_from = type == pw_f32_type(kb) ? 0x1p23 : 0x1p52;
   LLVMValueRef truncated = LLVMBuildSIToFP(
       B, LLVMBuildFPToSI(B, x, LLVMInt64TypeInContext(kb_context(kb)), ""), type, "");
   LLVMValueRef overshoot = ceil ? LLVMBuildFCmp(B, LLVMRealOLT, truncated, x, "")
@@ -28,7 +30,8 @@ static LLVMValueRef floor_of(kernel_builder *kb, LLVMValueRef x, bool ceil) {
       LLVMBuildSelect(B, overshoot, LLVMBuildFAdd(B, truncated, step, ""), truncated, "");
   LLVMValueRef args[2] = {rounded, x};
   rounded = kb_intrinsic(kb, "llvm.copysign", type, &type, 1, args, 2);
-  LLVMValueRef integral = LLVMBuildFCmp(B, LLVMRealUGE, fabs_of(kb, x), real(type, 8388608.0), "");
+  LLVMValueRef integral =
+      LLVMBuildFCmp(B, LLVMRealUGE, fabs_of(kb, x), real(type, integral_from), "");
   return LLVMBuildSelect(B, integral, x, rounded, "");
 }
 
@@ -38,16 +41,6 @@ static LLVMValueRef clamp01(kernel_builder *kb, LLVMValueRef x) {
       LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOLT, x, real(type, 0), ""), real(type, 0), x, "");
   return LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOGT, low, real(type, 1), ""), real(type, 1),
                          low, "");
-}
-
-typedef LLVMValueRef (*math_fn)(kernel_builder *, LLVMValueRef);
-
-/* The f32 math of the builder, applied to an f32 or f64 value. */
-static LLVMValueRef through_f32(kernel_builder *kb, math_fn fn, LLVMValueRef x) {
-  LLVMTypeRef type = LLVMTypeOf(x), f32 = pw_f32_type(kb);
-  if (type == f32)
-    return fn(kb, x);
-  return LLVMBuildFPExt(B, fn(kb, LLVMBuildFPTrunc(B, x, f32, "")), type, "");
 }
 
 typedef struct unary_state {
@@ -69,17 +62,17 @@ static LLVMValueRef float_unary(kernel_builder *kb, ir_op op, LLVMValueRef x,
     return LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOLT, x, zero, ""),
                            LLVMBuildFMul(B, x, real(type, state->alpha), ""), x, "");
   case IR_OP_SIGMOID:
-    return through_f32(kb, kb_sigmoid, x);
+    return kb_sigmoid(kb, x);
   case IR_OP_TANH:
-    return through_f32(kb, kb_tanh, x);
+    return kb_tanh(kb, x);
   case IR_OP_ERF:
-    return through_f32(kb, kb_erf, x);
+    return kb_erf(kb, x);
   case IR_OP_EXP:
-    return through_f32(kb, kb_exp, x);
+    return kb_exp(kb, x);
   case IR_OP_LOG:
-    return through_f32(kb, kb_log, x);
+    return kb_log(kb, x);
   case IR_OP_SQRT:
-    return through_f32(kb, kb_sqrt, x);
+    return kb_sqrt(kb, x);
   case IR_OP_RECIPROCAL:
     return LLVMBuildFDiv(B, real(type, 1), x, "");
   case IR_OP_FLOOR:
@@ -129,6 +122,12 @@ static LLVMValueRef unary_element(kernel_builder *kb, const ir_node *node,
   return y ? pw_convert(kb, y, compute, dtype) : NULL;
 }
 
+/* Ops computed by the builder's f32 math library (kb_math.c): f16/bf16/f32 only. */
+static bool uses_f32_math(ir_op op) {
+  return op == IR_OP_EXP || op == IR_OP_LOG || op == IR_OP_TANH || op == IR_OP_ERF ||
+         op == IR_OP_SIGMOID;
+}
+
 /* Whether unary_element has code for `op` on `dtype` (checked before any kernel opens). */
 static bool unary_supported(ir_op op, ir_dtype dtype) {
   if (ir_dtype_is_float(dtype))
@@ -140,6 +139,12 @@ static bool unary_supported(ir_op op, ir_dtype dtype) {
 
 int lower_unary(lower_context *ctx, const ir_node *node, lower_result *out) {
   ir_dtype dtype = node->inputs[0]->type.dtype;
+  /* Rounding f64 to f32 and back would silently drop 29 bits: refuse instead. */
+  if (dtype == IR_DTYPE_F64 && uses_f32_math(node->op))
+    return ir_node_error(ctx->diag, node,
+                         "f64 %s is unsupported: dlcc's math library is f32 (Cast the input to "
+                         "f32 to compute it in f32)",
+                         ir_op_name(node->op));
   if (!unary_supported(node->op, dtype))
     return ir_node_error(ctx->diag, node, "no kernel for %s on %s", ir_op_name(node->op),
                          ir_dtype_name(dtype));

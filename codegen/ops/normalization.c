@@ -8,24 +8,23 @@
 #define B (kb_llvm_builder(kb))
 
 /* --- BatchNormalization ------------------------------------------------------------------- */
-static LLVMValueRef operand_f32(kernel_builder *kb, const ir_node *node, int input,
-                                LLVMValueRef value) {
-  return pw_convert(kb, value, node->inputs[input]->type.dtype, IR_DTYPE_F32);
-}
-
+/* Computed in X's compute type: f32 for f16/bf16/f32, f64 for f64 (exact sqrt and division
+ * in both). The parameters may have other float types (opset 15's T1, T2). */
 static LLVMValueRef batch_norm_element(kernel_builder *kb, const ir_node *node,
                                        const LLVMValueRef *operands, void *opaque) {
   float epsilon = *(const float *)opaque;
-  LLVMValueRef x = operand_f32(kb, node, 0, operands[0]);
-  LLVMValueRef scale = operand_f32(kb, node, 1, operands[1]);
-  LLVMValueRef bias = operand_f32(kb, node, 2, operands[2]);
-  LLVMValueRef mean = operand_f32(kb, node, 3, operands[3]);
-  LLVMValueRef variance = operand_f32(kb, node, 4, operands[4]);
-  LLVMValueRef deviation = kb_sqrt(kb, LLVMBuildFAdd(B, variance, pw_f32(kb, epsilon), ""));
+  ir_dtype compute = pw_compute_dtype(node->inputs[0]->type.dtype);
+  LLVMValueRef v[5];
+  for (int k = 0; k < 5; k++)
+    v[k] = pw_convert(kb, operands[k], node->inputs[k]->type.dtype, compute);
+  LLVMValueRef x = v[0], scale = v[1], bias = v[2], mean = v[3], variance = v[4];
+  LLVMTypeRef type = LLVMTypeOf(x);
+  LLVMValueRef deviation =
+      kb_sqrt(kb, LLVMBuildFAdd(B, variance, LLVMConstReal(type, epsilon), ""));
   LLVMValueRef factor = LLVMBuildFDiv(B, scale, deviation, "");
   LLVMValueRef y =
       LLVMBuildFAdd(B, LLVMBuildFMul(B, LLVMBuildFSub(B, x, mean, ""), factor, ""), bias, "");
-  return pw_convert(kb, y, IR_DTYPE_F32, node->outputs[0]->type.dtype);
+  return pw_convert(kb, y, compute, node->outputs[0]->type.dtype);
 }
 
 int lower_batch_normalization(lower_context *ctx, const ir_node *node, lower_result *out) {

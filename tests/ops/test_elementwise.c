@@ -121,6 +121,122 @@ static void test_floor_ceil_edges(void **state) {
   }
 }
 
+/* f64 Floor/Ceil: values between 2^23 and 2^52 still have fraction bits in f64 (an f32
+ * threshold would return them unchanged); past 2^52, and past i64's range, they are integral. */
+static void test_floor_ceil_f64(void **state) {
+  (void)state;
+  const double values[] = {
+      0x1p40 + 0.5, -0x1p33 + 0.25, 0x1p52 - 0.5, -0x1p52 + 0.5, 8388609.5, -8388609.5, 0x1p52 + 1,
+      -0x1p53 - 2,  1e19,           -1e300,       -0.0,          0.0,       -0.5,       0.5,
+      2.5,          -2.5,           1e-300,       -1e-300,       INFINITY,  -INFINITY,  NAN};
+  const int64_t n = sizeof values / sizeof values[0];
+  for (int ceil_mode = 0; ceil_mode < 2; ceil_mode++) {
+    ir_graph *graph = ir_graph_create("floor_f64");
+    ir_value *x = pt_input(graph, "x", IR_DTYPE_F64, 1, &n);
+    ir_node *node = pt_node(graph, ceil_mode ? IR_OP_CEIL : IR_OP_FLOOR, &x, 1, 1);
+    pt_infer(graph, node);
+    const void *inputs[1] = {values};
+    void *outputs[1];
+    pt_run(graph, node, inputs, outputs);
+    const double *y = outputs[0];
+    for (int64_t i = 0; i < n; i++) {
+      double want = ceil_mode ? ceil(values[i]) : floor(values[i]);
+      if (isnan(want))
+        assert_true(isnan(y[i]));
+      else if (memcmp(&y[i], &want, sizeof want) != 0)
+        fail_msg("%s of %.17g: got %.17g, want %.17g", ceil_mode ? "Ceil" : "Floor", values[i],
+                 y[i], want);
+    }
+    free(outputs[0]);
+    pt_check_ptx(graph, node);
+    ir_graph_destroy(graph);
+  }
+}
+
+/* f64 ops that are plain IEEE operations stay f64: checked against C in double on values
+ * with all 53 mantissa bits (an f32 detour would be off by ~1e-8 relative). One-operation
+ * ops must match bit for bit; HardSigmoid/HardSwish (a multiply, an add, clamps) within
+ * 1e-15 relative, whatever C's contraction of the reference. */
+static void test_exact_unary_f64(void **state) {
+  (void)state;
+  static const ir_op ops[] = {IR_OP_ABS,        IR_OP_NEG,          IR_OP_RELU,
+                              IR_OP_LEAKY_RELU, IR_OP_SQRT,         IR_OP_RECIPROCAL,
+                              IR_OP_FLOOR,      IR_OP_HARD_SIGMOID, IR_OP_HARD_SWISH};
+  enum { N = 231 };
+  const int64_t n = N;
+  double values[N];
+  uint64_t random = 12345;
+  for (int i = 0; i < N; i++) {
+    random = random * 6364136223846793005ull + 1442695040888963407ull;
+    values[i] = -7.5 + 15.0 * (double)(random >> 11) * 0x1p-53;
+  }
+  values[0] = 1.0 + 0x1p-40, values[1] = 1e300, values[2] = 2.0;
+  for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+    ir_op op = ops[k];
+    bool positive = op == IR_OP_SQRT || op == IR_OP_RECIPROCAL;
+    ir_graph *graph = ir_graph_create("unary_f64");
+    ir_value *x = pt_input(graph, "x", IR_DTYPE_F64, 1, &n);
+    ir_node *node = pt_node(graph, op, &x, 1, 1);
+    if (op == IR_OP_LEAKY_RELU)
+      ir_node_set_float(graph, node, "alpha", 0.2f);
+    if (op == IR_OP_HARD_SIGMOID) {
+      ir_node_set_float(graph, node, "alpha", 0.3f);
+      ir_node_set_float(graph, node, "beta", 0.4f);
+    }
+    pt_infer(graph, node);
+    double input[N];
+    for (int i = 0; i < N; i++)
+      input[i] = positive ? fabs(values[i]) : values[i];
+    const void *inputs[1] = {input};
+    void *outputs[1];
+    pt_run(graph, node, inputs, outputs);
+    const double *y = outputs[0];
+    bool exact = op != IR_OP_HARD_SIGMOID && op != IR_OP_HARD_SWISH;
+    for (int i = 0; i < N; i++) {
+      double v = input[i], want;
+      switch (op) {
+      case IR_OP_LEAKY_RELU: /* the attribute is a float: alpha is exactly (double)0.2f */
+        want = v < 0 ? v * (double)0.2f : v;
+        break;
+      case IR_OP_HARD_SIGMOID:
+        want = fmax(0, fmin(1, v * (double)0.3f + (double)0.4f));
+        break;
+      case IR_OP_HARD_SWISH:
+        want = v * fmax(0, fmin(1, v * (1.0 / 6.0) + 0.5));
+        break;
+      default:
+        want = reference_unary(op, v);
+      }
+      bool ok = exact ? memcmp(&y[i], &want, sizeof want) == 0
+                      : fabs(y[i] - want) <= 1e-15 * fabs(want) + 1e-300;
+      if (!ok)
+        fail_msg("f64 %s of %.17g: got %.17g, want %.17g", ir_op_name(op), v, y[i], want);
+    }
+    pt_check_ptx(graph, node);
+    free(outputs[0]);
+    ir_graph_destroy(graph);
+  }
+}
+
+/* The builder's transcendentals are f32: on f64 the lowering refuses (naming the node)
+ * rather than silently computing in f32. */
+static void test_f64_transcendentals_refused(void **state) {
+  (void)state;
+  static const ir_op ops[] = {IR_OP_EXP, IR_OP_LOG, IR_OP_TANH, IR_OP_ERF, IR_OP_SIGMOID};
+  const int64_t dims[1] = {8};
+  for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+    ir_graph *graph = ir_graph_create("f64_math");
+    ir_value *x = pt_input(graph, "x", IR_DTYPE_F64, 1, dims);
+    ir_node *node = pt_node(graph, ops[k], &x, 1, 1);
+    pt_infer(graph, node);
+    char expected[128];
+    snprintf(expected, sizeof expected, "(%s): f64 %s is unsupported: dlcc's math library is f32",
+             ir_op_name(ops[k]), ir_op_name(ops[k]));
+    pt_expect_lower_error(graph, node, expected);
+    ir_graph_destroy(graph);
+  }
+}
+
 static void test_integer_unary(void **state) {
   (void)state;
   const int32_t values[6] = {-5, 0, 7, -2147483647, 2147483647, -1};
@@ -358,6 +474,9 @@ int main(void) {
       cmocka_unit_test(test_exact_unary),
       cmocka_unit_test(test_transcendental_unary),
       cmocka_unit_test(test_floor_ceil_edges),
+      cmocka_unit_test(test_floor_ceil_f64),
+      cmocka_unit_test(test_exact_unary_f64),
+      cmocka_unit_test(test_f64_transcendentals_refused),
       cmocka_unit_test(test_integer_unary),
       cmocka_unit_test(test_not),
       cmocka_unit_test(test_clip),

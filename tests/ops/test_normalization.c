@@ -44,6 +44,44 @@ static void test_batch_normalization(void **state) {
   run_batch_norm(4, aligned, 1e-5f);
 }
 
+/* f64 BatchNormalization computes in f64 (an f32 detour would be off by ~1e-7). */
+static void test_batch_normalization_f64(void **state) {
+  (void)state;
+  const int64_t shapes[2][4] = {{2, 3, 5, 7}, {2, 3, 4, 6}}; /* scalar and 4-wide paths */
+  const float epsilon = 1e-5f;
+  for (int s = 0; s < 2; s++) {
+    const int64_t *dims = shapes[s], c = dims[1], n = pt_count(4, dims), inner = n / (dims[0] * c);
+    ir_graph *graph = ir_graph_create("batch_norm_f64");
+    double parameters[4][3], *x = malloc((size_t)n * sizeof(double));
+    for (int k = 0; k < 4; k++) /* scale, B, mean, var (var positive) */
+      for (int64_t i = 0; i < c; i++)
+        parameters[k][i] = k == 3 ? 0.1 + 0.37 * (double)(i + 1) / 3 : 1.0 / 3 - 0.71 * (double)i;
+    for (int64_t i = 0; i < n; i++)
+      x[i] = sin((double)i) * 4;
+    ir_value *in[5] = {pt_input(graph, "x", IR_DTYPE_F64, 4, dims)};
+    static const char *const NAMES[4] = {"scale", "B", "mean", "var"};
+    for (int k = 0; k < 4; k++)
+      in[1 + k] = pt_constant(graph, NAMES[k], IR_DTYPE_F64, 1, &c, parameters[k]);
+    ir_node *node = pt_node(graph, IR_OP_BATCH_NORMALIZATION, in, 5, 1);
+    ir_node_set_float(graph, node, "epsilon", epsilon);
+    pt_infer(graph, node);
+    const void *inputs[5] = {x};
+    void *outputs[1];
+    pt_run(graph, node, inputs, outputs);
+    const double *y = outputs[0];
+    for (int64_t i = 0; i < n; i++) {
+      int64_t ch = (i / inner) % c;
+      double factor = parameters[0][ch] / sqrt(parameters[3][ch] + (double)epsilon);
+      double want = (x[i] - parameters[2][ch]) * factor + parameters[1][ch];
+      if (fabs(y[i] - want) > 1e-14 * (fabs(want) + 1))
+        fail_msg("element %lld: got %.17g, want %.17g", (long long)i, y[i], want);
+    }
+    pt_check_ptx(graph, node);
+    free(outputs[0]), free(x);
+    ir_graph_destroy(graph);
+  }
+}
+
 typedef struct layer_norm_case {
   int rank;
   int64_t dims[4];
@@ -169,6 +207,7 @@ static void test_layer_normalization_half(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_batch_normalization),
+      cmocka_unit_test(test_batch_normalization_f64),
       cmocka_unit_test(test_layer_normalization),
       cmocka_unit_test(test_layer_normalization_half),
   };
