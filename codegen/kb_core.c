@@ -263,13 +263,16 @@ LLVMValueRef kb_param_value(kernel_builder *kb, int index) {
   return kb->k.param_values[index];
 }
 
-static int record_kernel(kernel_builder *kb) {
+static int record_kernel(kernel_builder *kb, const char *fingerprint) {
   kb_kernel_info *grown =
       kb_grow(kb, kb->kernels, &kb->kernel_capacity, kb->kernel_count + 1, sizeof *grown);
-  if (!grown)
+  const char **fingerprints = kb_grow(kb, kb->fingerprints, &kb->fingerprint_capacity,
+                                      kb->kernel_count + 1, sizeof *fingerprints);
+  if (!grown || !fingerprints)
     return kb_fail(kb, "out of memory");
   kb->kernels = grown;
-  kb->k.info.shared_bytes = kb->k.shared_bytes;
+  kb->fingerprints = fingerprints;
+  kb->fingerprints[kb->kernel_count] = fingerprint;
   kb->kernels[kb->kernel_count++] = kb->k.info;
   return 0;
 }
@@ -310,10 +313,17 @@ int kb_kernel_end(kernel_builder *kb) {
     status = kb_check_phases(kb);
   if (status == 0 && kb->kind == KB_TARGET_HOST)
     status = kb_host_lay_out_scratch(kb);
-  if (status == 0 && kb->kind == KB_TARGET_NVPTX)
-    kb_nvptx_annotate(kb);
-  if (status == 0)
-    status = record_kernel(kb);
+  k->info.shared_bytes = k->shared_bytes;
+  const char *fingerprint = NULL;
+  int twin = status == 0 && kb->merge_identical ? kb_merge_find_twin(kb, &fingerprint) : -1;
+  if (twin >= 0) {
+    status = kb_merge_into(kb, twin);
+  } else {
+    if (status == 0 && kb->kind == KB_TARGET_NVPTX)
+      kb_nvptx_annotate(kb);
+    if (status == 0)
+      status = record_kernel(kb, fingerprint);
+  }
   kb->in_kernel = 0;
   return status == 0 && kb->error_count == k->errors_at_begin ? 0 : -1;
 }
@@ -330,5 +340,8 @@ const kb_kernel_info *kb_kernel_info_find(const kernel_builder *kb, const char *
   for (int i = 0; i < kb->kernel_count; i++)
     if (strcmp(kb->kernels[i].name, name) == 0)
       return &kb->kernels[i];
+  for (int i = 0; i < kb->alias_count; i++)
+    if (strcmp(kb->aliases[i].name, name) == 0)
+      return &kb->kernels[kb->aliases[i].kernel];
   return NULL;
 }

@@ -83,6 +83,12 @@ typedef struct kb_kernel_state {
   size_t shared_bytes;
 } kb_kernel_state;
 
+/* A kernel name merged into an earlier identical kernel (kb_merge.c). */
+typedef struct kb_alias {
+  const char *name;
+  int kernel; /* index into kernel_builder.kernels */
+} kb_alias;
+
 struct kernel_builder {
   dl_diag *diag;
   ir_arena *arena;
@@ -102,6 +108,11 @@ struct kernel_builder {
   kb_kernel_state k;
   kb_kernel_info *kernels;
   int kernel_count, kernel_capacity;
+  int merge_identical;       /* kb_target_options.merge_identical */
+  const char **fingerprints; /* per kernel when merging (kb_merge.c) */
+  int fingerprint_capacity;
+  kb_alias *aliases;
+  int alias_count, alias_capacity;
 };
 
 /* kb_core.c */
@@ -119,6 +130,12 @@ int kb_check_uniform_point(kernel_builder *kb, const char *what);
 /* Emits `emit(kb, context)` at the end of the prologue, then restores the position. */
 LLVMValueRef kb_in_prologue(kernel_builder *kb, LLVMValueRef (*emit)(kernel_builder *, void *),
                             void *context);
+
+/* kb_merge.c: the index of an earlier kernel identical to the one being finished, or -1
+ * (its fingerprint in *out_fingerprint, to record with it); kb_merge_into deletes the kernel
+ * being finished and makes its name an alias of kernel `twin`. */
+int kb_merge_find_twin(kernel_builder *kb, const char **out_fingerprint);
+int kb_merge_into(kernel_builder *kb, int twin);
 
 /* kb_phase.c: the phase state machine shared by both lowerings. */
 int kb_open_phase(kernel_builder *kb);   /* enter per-thread code (no-op if open) */

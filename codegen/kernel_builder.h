@@ -4,6 +4,7 @@
 #define DLCC_CODEGEN_KERNEL_BUILDER_H
 
 #include <llvm-c/Core.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "dlrt/host_kernel.h"
@@ -19,6 +20,10 @@ typedef struct kb_target_options {
   const char *sm;       /* NVPTX: "sm_75".."sm_90"; NULL means "sm_80" */
   const char *host_cpu; /* host: NULL or "generic" for portable x86-64, "native" for this CPU */
   int opt_level;        /* 0..3; the LLVM pipeline default<On> (0 is treated as O0) */
+  /* A kernel identical to an earlier one (same IR but for its name, same launch info) is
+   * not emitted again: its name becomes an alias that kb_kernel_info_find resolves to the
+   * earlier kernel, and kb_kernel_count/kb_kernel_info_at list distinct kernels only. */
+  bool merge_identical;
 } kb_target_options;
 
 typedef enum kb_dim { KB_X = 0, KB_Y = 1, KB_Z = 2 } kb_dim;

@@ -52,12 +52,17 @@ static void target_lowering_deinit(target_lowering *lowering) {
   free(lowering->results);
 }
 
-static int same_launches(const lower_result *a, const lower_result *b) {
+/* Same launches, and each runs a kernel of the same name in both (after merging). */
+static int same_launches(const lower_result *a, kernel_builder *a_kb, const lower_result *b,
+                         kernel_builder *b_kb) {
   if (a->launch_count != b->launch_count || a->workspace_bytes != b->workspace_bytes)
     return 0;
   for (int i = 0; i < a->launch_count; i++) {
     const lower_launch *x = &a->launches[i], *y = &b->launches[i];
-    if (strcmp(x->kernel, y->kernel) != 0 || memcmp(x->grid, y->grid, sizeof(x->grid)) ||
+    const kb_kernel_info *x_kernel = kb_kernel_info_find(a_kb, x->kernel);
+    const kb_kernel_info *y_kernel = kb_kernel_info_find(b_kb, y->kernel);
+    if (strcmp(x->kernel, y->kernel) != 0 || !x_kernel || !y_kernel ||
+        strcmp(x_kernel->name, y_kernel->name) != 0 || memcmp(x->grid, y->grid, sizeof(x->grid)) ||
         memcmp(x->block, y->block, sizeof(x->block)) || x->arg_count != y->arg_count ||
         memcmp(x->args, y->args, sizeof(lower_arg) * (size_t)x->arg_count))
       return 0;
@@ -132,7 +137,12 @@ static int fill_kernels(dl_compiled *compiled, dl_diag *diag) {
   return 0;
 }
 
+/* The program's kernel that a launch of `name` runs (identical kernels were merged). */
 static int kernel_index(const dl_compiled *compiled, const char *name) {
+  const kb_kernel_info *info = kb_kernel_info_find(compiled->host_builder, name);
+  if (!info)
+    return -1;
+  name = info->name;
   for (uint32_t i = 0; i < compiled->program.kernel_count; i++)
     if (strcmp(compiled->kernels[i].name, name) == 0)
       return (int)i;
@@ -220,12 +230,14 @@ static int emit_ptx_targets(dl_compiled *compiled, const ir_graph *graph, int no
     return dl_error(diag, "out of memory");
   for (int t = 0; t < options->num_ptx_targets; t++) {
     const char *sm = options->ptx_targets[t];
-    kb_target_options target = {.kind = KB_TARGET_NVPTX, .sm = sm, .opt_level = options->opt_level};
+    kb_target_options target = {
+        .kind = KB_TARGET_NVPTX, .sm = sm, .opt_level = options->opt_level, .merge_identical = true};
     target_lowering lowering = {0};
     size_t size = 0;
     int status = lower_all(graph, node_count, &target, compiled->program.name, &lowering, diag);
     for (int i = 0; status == 0 && i < node_count; i++)
-      if (!same_launches(&host_results[i], &lowering.results[i]))
+      if (!same_launches(&host_results[i], compiled->host_builder, &lowering.results[i],
+                         lowering.kb))
         status = dl_error(diag, "compiler bug: %s and host lowerings launch differently", sm);
     if (status == 0)
       status = kb_emit_ptx(lowering.kb, &compiled->ptx[t], &size);
@@ -255,7 +267,10 @@ dl_compiled *dl_compile_graph(const ir_graph *graph, const dl_compile_options *o
   for (ir_node *node = graph->body.first; node; node = node->next)
     node_count++;
   kb_target_options host = {
-      .kind = KB_TARGET_HOST, .opt_level = options->opt_level, .host_cpu = options->host_cpu};
+      .kind = KB_TARGET_HOST,
+      .opt_level = options->opt_level,
+      .host_cpu = options->host_cpu,
+      .merge_identical = true};
   target_lowering lowering = {0};
   dl_buffer_plan plan = {0};
   int64_t *workspace = calloc((size_t)node_count + 1, sizeof(int64_t));

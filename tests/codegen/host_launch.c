@@ -6,8 +6,8 @@
 
 int host_launch(kb_jit *jit, const kernel_builder *kb, const char *name, void **params,
                 const unsigned grid[3], const unsigned block[3]) {
-  const kb_kernel_info *info = kb_kernel_info_find(kb, name);
-  dlrt_host_block_fn function = kb_jit_lookup(jit, name);
+  const kb_kernel_info *info = kb_kernel_info_find(kb, name); /* resolves merged names */
+  dlrt_host_block_fn function = info ? kb_jit_lookup(jit, info->name) : NULL;
   if (!info || !function || block[0] * block[1] * block[2] > info->max_threads)
     return -1;
   size_t shared_size = info->shared_bytes ? (info->shared_bytes + 15) / 16 * 16 : 16;
