@@ -18,5 +18,7 @@ int cmd_inspect_main(int argc, char **argv); /* argv[0] is "inspect" */
 void cmd_inspect_help(FILE *out);
 int cmd_run_main(int argc, char **argv); /* argv[0] is "run" */
 void cmd_run_help(FILE *out);
+int cmd_compile_main(int argc, char **argv); /* argv[0] is "compile" */
+void cmd_compile_help(FILE *out);
 
 #endif

@@ -1,19 +1,17 @@
 /* `dlcc inspect`: loads a model, runs a pass pipeline and writes the graph as text IR, DOT or
  * JSON. Exit codes: 1 for bad options or a bad model, 2 when the output cannot be written. */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ir/dot.h"
 #include "ir/json.h"
-#include "ir/print.h"
 #include "ir/verify.h"
 #include "passes/pass.h"
 #include "tools/dlcc/cli.h"
 #include "tools/dlcc/graph_stats.h"
 #include "tools/dlcc/inspect_options.h"
 #include "tools/dlcc/model_load.h"
+#include "tools/dlcc/text_ir_write.h"
 
 void cmd_inspect_help(FILE *out) {
   fputs("usage: dlcc inspect MODEL [options]\n"
@@ -60,33 +58,6 @@ static int build_pipeline(const inspect_options *options, dl_pipeline *pipeline,
   return CLI_EXIT_OK;
 }
 
-/* Text IR: to a file, large constants go to a side file FILE.bin referred to by its bare
- * name, so a dump folder can be moved as a whole. */
-static int write_text(const ir_graph *graph, FILE *out, const inspect_options *options,
-                      dl_diag *diag) {
-  ir_print_options print = {.elide_constants = options->elide_constants};
-  char *side_path = NULL;
-  if (options->output_path) {
-    size_t length = strlen(options->output_path);
-    side_path = malloc(length + sizeof(".bin"));
-    if (!side_path)
-      return dl_error(diag, "out of memory");
-    memcpy(side_path, options->output_path, length);
-    memcpy(side_path + length, ".bin", sizeof(".bin"));
-    /* A side file left by an earlier dump would mislead whoever reads this one. */
-    if (unlink(side_path) != 0 && errno != ENOENT)
-      dl_error(diag, "%s: cannot remove the old side file: %s", side_path, strerror(errno));
-    if (!options->elide_constants) {
-      const char *slash = strrchr(side_path, '/');
-      print.side_file_path = side_path;
-      print.side_file_ref = slash ? slash + 1 : side_path;
-    }
-  }
-  int status = dl_diag_has_errors(diag) ? -1 : ir_print_graph(graph, out, &print, diag);
-  free(side_path);
-  return status;
-}
-
 static int write_output(const ir_graph *graph, const inspect_options *options, dl_diag *diag) {
   FILE *out = stdout;
   if (options->output_path) {
@@ -104,7 +75,7 @@ static int write_output(const ir_graph *graph, const inspect_options *options, d
     status = ir_json_graph(graph, out, diag);
     break;
   default:
-    status = write_text(graph, out, options, diag);
+    status = cli_write_text_ir(graph, out, options->output_path, options->elide_constants, diag);
     break;
   }
   if (fflush(out) != 0 || ferror(out))

@@ -9,10 +9,8 @@
 
 #include "codegen/program/compile.h"
 #include "dlrt.h"
-#include "ir/verify.h"
-#include "passes/pass.h"
 #include "tools/dlcc/cli.h"
-#include "tools/dlcc/model_load.h"
+#include "tools/dlcc/model_prepare.h"
 #include "tools/dlcc/run_io.h"
 #include "tools/dlcc/run_options.h"
 
@@ -54,17 +52,6 @@ static int cuda_driver_present(void) {
   if (handle)
     dlclose(handle);
   return handle != NULL;
-}
-
-static int prepare_graph(const run_options *options, ir_graph *graph, dl_diag *diag) {
-  dl_pipeline pipeline;
-  if (dl_pipeline_for_level(options->opt_level, &pipeline, diag) != 0 ||
-      dl_pipeline_run(&pipeline, graph, NULL, diag) != 0)
-    return cli_fail(CLI_EXIT_BAD_INPUT, diag, "%s: optimization failed", options->model_path);
-  if (ir_verify_graph(graph, diag) != 0)
-    return cli_fail(CLI_EXIT_BAD_INPUT, diag, "%s: the graph does not verify",
-                    options->model_path);
-  return CLI_EXIT_OK;
 }
 
 static int execute(const run_options *options, const dl_compiled *compiled, double compile_time) {
@@ -141,14 +128,11 @@ int cmd_run_main(int argc, char **argv) {
   dl_diag diag;
   dl_diag_init(&diag);
   double started = seconds_now();
-  int exit_code = CLI_EXIT_BAD_INPUT;
   dl_compiled *compiled = NULL;
-  ir_graph *graph = cli_load_model(options.model_path, options.dims, options.num_dims, &diag);
-  if (!graph) {
-    exit_code = cli_fail(CLI_EXIT_BAD_INPUT, &diag, "cannot load '%s'", options.model_path);
-    goto done;
-  }
-  if ((exit_code = prepare_graph(&options, graph, &diag)) != CLI_EXIT_OK)
+  ir_graph *graph = NULL;
+  int exit_code = cli_prepare_model(options.model_path, options.dims, options.num_dims,
+                                    options.opt_level, &diag, &graph);
+  if (exit_code != CLI_EXIT_OK)
     goto done;
   int want_ptx = options.device == RUN_DEVICE_CUDA ||
                  (options.device == RUN_DEVICE_AUTO && cuda_driver_present());

@@ -5,7 +5,7 @@
 
 static const char *plural(int64_t count) { return count == 1 ? "" : "s"; }
 
-static void write_bytes(FILE *out, int64_t bytes) {
+void cli_write_bytes(FILE *out, int64_t bytes) {
   static const char *const UNITS[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double amount = (double)bytes;
   int unit = 0;
@@ -45,6 +45,6 @@ void cli_write_graph_stats(const ir_graph *graph, FILE *out) {
   if (nodes)
     fputc(')', out);
   fprintf(out, ", %d constant%s (", graph->num_constants, plural(graph->num_constants));
-  write_bytes(out, constant_bytes);
+  cli_write_bytes(out, constant_bytes);
   fputs(")\n", out);
 }

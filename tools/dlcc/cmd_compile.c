@@ -1,0 +1,154 @@
+/* `dlcc compile`: compiles a model ahead of time and writes one artifact (PTX, the kernels'
+ * LLVM IR, or the optimized graph as text IR), with --stats / --report figures. Bundles and
+ * cubins are not built yet. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/program/compile.h"
+#include "codegen/program/graph_lowering.h"
+#include "tools/dlcc/cli.h"
+#include "tools/dlcc/compile_options.h"
+#include "tools/dlcc/compile_stats.h"
+#include "tools/dlcc/model_prepare.h"
+#include "tools/dlcc/text_ir_write.h"
+
+void cmd_compile_help(FILE *out) {
+  fputs("usage: dlcc compile MODEL -o OUT --emit=ptx|llvm|ir [options]\n"
+        "\n"
+        "Compiles MODEL (.onnx or .dlir) ahead of time, optimized as `dlcc run` does, and\n"
+        "writes one artifact to OUT. Not implemented yet: --emit=bundle (NAME.o, NAME.h and\n"
+        "NAME.json to link into a C program) and --emit=cubin; until the bundle, the\n"
+        "future default, exists, --emit must be given.\n"
+        "\n"
+        "options:\n"
+        "  -o OUT                 the output file (-o - is stdout)\n"
+        "  --emit=ptx             the model's PTX module for --target\n"
+        "  --emit=llvm            the kernels' LLVM IR after LLVM's -O pipeline, for --target\n"
+        "                         (the host lowering with --target=host)\n"
+        "  --emit=ir              the optimized graph as .dlir text IR; constants over 64 bytes\n"
+        "                         go to the side file OUT.bin (elided on stdout)\n"
+        "  --target=sm_XX|host    GPU: sm_75, sm_80 (default), sm_86, sm_87, sm_89, sm_90;\n"
+        "                         host: portable x86-64\n"
+        "  --name=NAME            model name, prefix of kernel names (a C identifier;\n"
+        "                         default: the graph's name)\n"
+        "  -O0 .. -O3             optimization level of the graph and of LLVM (default -O2)\n"
+        "  --dim NAME=VALUE       fix a symbolic dimension of an ONNX model (repeatable)\n"
+        "  --stats                print kernels, launches, arena and weight bytes to stderr, and\n"
+        "                         for GPU targets ptxas's registers, spills and shared memory\n"
+        "                         per kernel (when ptxas is found; DLCC_PTXAS names one)\n"
+        "  --report=FILE.json     write the same figures as JSON\n"
+        "  -h, --help             show this help\n"
+        "\n"
+        "exit status: 0 ok, 1 bad options or model, or ptxas rejecting the PTX (a dlcc bug),\n"
+        "2 an output cannot be written\n",
+        out);
+}
+
+/* The program for the target: its PTX, the figures of --stats. No host twins are JIT'd. */
+static dl_compiled *compile_program(const compile_options *options, const ir_graph *graph,
+                                    const char *name, dl_diag *diag) {
+  const char *targets[1] = {options->target};
+  dl_compile_options compile = {.name = name,
+                                .ptx_targets = targets,
+                                .num_ptx_targets = options->target ? 1 : 0,
+                                .opt_level = options->opt_level};
+  return dl_compile_graph(graph, &compile, diag);
+}
+
+/* PTX or LLVM IR text, made before the output is opened so a failure leaves no file. */
+static int make_text(const compile_options *options, const ir_graph *graph, const char *name,
+                     const dl_compiled *compiled, char **out, dl_diag *diag) {
+  *out = NULL;
+  if (options->emit == COMPILE_EMIT_PTX) {
+    const char *ptx = dl_compiled_ptx(compiled, 0);
+    *out = ptx ? strdup(ptx) : NULL;
+    return *out ? 0 : dl_error(diag, "no PTX was emitted for %s", options->target);
+  }
+  dl_compile_options compile = {.name = name, .opt_level = options->opt_level};
+  size_t size = 0;
+  return dl_compile_llvm_ir(graph, &compile, options->target, out, &size, diag);
+}
+
+static int write_artifact(const compile_options *options, const ir_graph *graph, const char *text,
+                          dl_diag *diag) {
+  bool to_stdout = strcmp(options->output_path, "-") == 0;
+  FILE *out = to_stdout ? stdout : fopen(options->output_path, "w");
+  if (!out)
+    return cli_fail(CLI_EXIT_ENVIRONMENT, NULL, "cannot write '%s': %s", options->output_path,
+                    strerror(errno));
+  int status = 0;
+  if (text)
+    fputs(text, out);
+  else
+    status = cli_write_text_ir(graph, out, to_stdout ? NULL : options->output_path, false, diag);
+  if (fflush(out) != 0 || ferror(out))
+    status = -1;
+  if (!to_stdout && fclose(out) != 0)
+    status = -1;
+  if (status != 0)
+    return cli_fail(CLI_EXIT_ENVIRONMENT, diag, "cannot write '%s'", options->output_path);
+  return CLI_EXIT_OK;
+}
+
+static int report(const compile_options *options, const char *name, const dl_compiled *compiled,
+                  dl_diag *diag) {
+  compile_stats stats;
+  int exit_code = CLI_EXIT_OK;
+  if (compile_stats_collect(options, name, compiled, &stats, diag) != 0)
+    exit_code = cli_fail(CLI_EXIT_BAD_INPUT, diag,
+                         "%s: ptxas failed on the PTX dlcc emitted for %s (dlcc must only emit "
+                         "PTX that ptxas accepts: please report this with the model)",
+                         options->model_path, options->target);
+  if (exit_code == CLI_EXIT_OK && options->stats)
+    compile_stats_print(&stats, stderr);
+  if (exit_code == CLI_EXIT_OK && options->report_path &&
+      compile_stats_write_json(&stats, options->report_path, diag) != 0)
+    exit_code = cli_fail(CLI_EXIT_ENVIRONMENT, diag, "cannot write '%s'", options->report_path);
+  compile_stats_deinit(&stats);
+  return exit_code;
+}
+
+static int compile(const compile_options *options, const ir_graph *graph, dl_diag *diag) {
+  const char *name = options->name ? options->name : graph->name ? graph->name : "main";
+  bool wants_stats = options->stats || options->report_path;
+  dl_compiled *compiled = NULL;
+  char *text = NULL;
+  const char *target = options->target ? options->target : "host";
+  int exit_code = CLI_EXIT_OK;
+  if ((options->emit == COMPILE_EMIT_PTX || wants_stats) &&
+      !(compiled = compile_program(options, graph, name, diag)))
+    exit_code = cli_fail(CLI_EXIT_BAD_INPUT, diag, "%s: cannot compile for %s", options->model_path,
+                         target);
+  if (exit_code == CLI_EXIT_OK && options->emit != COMPILE_EMIT_IR &&
+      make_text(options, graph, name, compiled, &text, diag) != 0)
+    exit_code = cli_fail(CLI_EXIT_BAD_INPUT, diag, "%s: cannot compile for %s", options->model_path,
+                         target);
+  if (exit_code == CLI_EXIT_OK)
+    exit_code = write_artifact(options, graph, text, diag);
+  if (exit_code == CLI_EXIT_OK && wants_stats)
+    exit_code = report(options, name, compiled, diag);
+  free(text);
+  dl_compiled_destroy(compiled);
+  return exit_code;
+}
+
+int cmd_compile_main(int argc, char **argv) {
+  compile_options options;
+  if (compile_options_parse(argc, argv, &options) != 0)
+    return CLI_EXIT_BAD_INPUT;
+  if (options.help) {
+    cmd_compile_help(stdout);
+    return CLI_EXIT_OK;
+  }
+  dl_diag diag;
+  dl_diag_init(&diag);
+  ir_graph *graph = NULL;
+  int exit_code = cli_prepare_model(options.model_path, options.dims, options.num_dims,
+                                    options.opt_level, &diag, &graph);
+  if (exit_code == CLI_EXIT_OK)
+    exit_code = compile(&options, graph, &diag);
+  ir_graph_destroy(graph);
+  dl_diag_deinit(&diag);
+  return exit_code;
+}

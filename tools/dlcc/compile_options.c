@@ -1,0 +1,152 @@
+/* Parsing of `dlcc compile` options, and the checks of their combination. */
+#include "tools/dlcc/compile_options.h"
+
+#include <string.h>
+
+#include "tools/dlcc/cli_args.h"
+
+/* The GPU targets of the kernel builder (codegen/kb_target.c), checked here so that a typo
+ * fails before the model is loaded. */
+static const char *const TARGETS[] = {"sm_75", "sm_80", "sm_86", "sm_87", "sm_89", "sm_90"};
+
+static int bad(const char *format, const char *argument) {
+  return cli_bad_option("compile", format, argument);
+}
+
+static int long_value(const char *name, int argc, char **argv, int *index, const char **out) {
+  return cli_long_value("compile", name, argc, argv, index, out);
+}
+
+const char *compile_emit_name(compile_emit emit) {
+  switch (emit) {
+  case COMPILE_EMIT_PTX:
+    return "ptx";
+  case COMPILE_EMIT_LLVM:
+    return "llvm";
+  case COMPILE_EMIT_IR:
+    return "ir";
+  case COMPILE_EMIT_NONE:
+    break;
+  }
+  return "none";
+}
+
+static int parse_emit(const char *value, compile_emit *out) {
+  static const compile_emit KINDS[] = {COMPILE_EMIT_PTX, COMPILE_EMIT_LLVM, COMPILE_EMIT_IR};
+  for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++)
+    if (strcmp(value, compile_emit_name(KINDS[i])) == 0) {
+      *out = KINDS[i];
+      return 0;
+    }
+  if (strcmp(value, "bundle") == 0 || strcmp(value, "cubin") == 0)
+    return bad("--emit=%s is not implemented yet; use --emit=ptx, llvm or ir", value);
+  return bad("unknown --emit kind '%s' (known: ptx, llvm, ir; bundle and cubin are not "
+             "implemented yet)",
+             value);
+}
+
+static int parse_target(const char *value, const char **out) {
+  if (strcmp(value, "host") == 0) {
+    *out = NULL;
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof TARGETS / sizeof TARGETS[0]; i++)
+    if (strcmp(value, TARGETS[i]) == 0) {
+      *out = TARGETS[i];
+      return 0;
+    }
+  return bad("unknown target '%s' (known: sm_75, sm_80, sm_86, sm_87, sm_89, sm_90, host)", value);
+}
+
+/* NAME becomes C symbols of the bundle (NAME_create) and prefixes kernel names. */
+static int parse_name(const char *value, const char **out) {
+  int valid = (value[0] >= 'a' && value[0] <= 'z') || (value[0] >= 'A' && value[0] <= 'Z') ||
+              value[0] == '_';
+  for (const char *p = value; valid && *p; p++)
+    valid = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '_';
+  if (!valid)
+    return bad("--name needs a C identifier (letters, digits, '_'), got '%s'", value);
+  *out = value;
+  return 0;
+}
+
+static int parse_dim(const char *value, compile_options *out) {
+  if (!strchr(value, '=') || value[0] == '=')
+    return bad("--dim needs NAME=VALUE, got '%s'", value);
+  if (out->num_dims == COMPILE_MAX_DIMS)
+    return bad("too many --dim options (at most 64), at '%s'", value);
+  out->dims[out->num_dims++] = value;
+  return 0;
+}
+
+/* One option at argv[*index]; 0 when handled, -1 on error. */
+static int parse_option(int argc, char **argv, int *index, compile_options *out) {
+  const char *argument = argv[*index], *value = NULL;
+  int level = cli_opt_level(argument), match;
+  if (level >= 0) {
+    out->opt_level = level;
+    return 0;
+  }
+  if (!strcmp(argument, "--help") || !strcmp(argument, "-h")) {
+    out->help = true;
+    return 0;
+  }
+  if (!strcmp(argument, "--stats")) {
+    out->stats = true;
+    return 0;
+  }
+  if (argument[1] == 'o' && argument[2] && argument[2] != '=') { /* -oFILE */
+    out->output_path = argument + 2;
+    return 0;
+  }
+  if ((match = long_value("-o", argc, argv, index, &value)) != 0) {
+    out->output_path = value;
+    return match < 0 ? -1 : 0;
+  }
+  if ((match = long_value("--emit", argc, argv, index, &value)) != 0)
+    return match < 0 ? -1 : parse_emit(value, &out->emit);
+  if ((match = long_value("--target", argc, argv, index, &value)) != 0)
+    return match < 0 ? -1 : parse_target(value, &out->target);
+  if ((match = long_value("--name", argc, argv, index, &value)) != 0)
+    return match < 0 ? -1 : parse_name(value, &out->name);
+  if ((match = long_value("--dim", argc, argv, index, &value)) != 0)
+    return match < 0 ? -1 : parse_dim(value, out);
+  if ((match = long_value("--report", argc, argv, index, &value)) != 0) {
+    out->report_path = value;
+    return match < 0 ? -1 : 0;
+  }
+  return bad("unknown option '%s'", argument);
+}
+
+static int check_combination(const compile_options *options) {
+  if (!options->model_path)
+    return bad("%s", "no model given: dlcc compile MODEL -o OUT --emit=ptx|llvm|ir");
+  if (!options->output_path)
+    return bad("%s", "no output given: -o OUT is required");
+  if (options->emit == COMPILE_EMIT_NONE)
+    return bad("%s", "--emit is required while bundles (its future default) are not "
+                     "implemented: give --emit=ptx, llvm or ir");
+  if (options->emit == COMPILE_EMIT_PTX && !options->target)
+    return bad("%s", "--emit=ptx needs a GPU target (--target=sm_XX), not host");
+  return 0;
+}
+
+int compile_options_parse(int argc, char **argv, compile_options *out) {
+  *out = (compile_options){.opt_level = 2, .target = TARGETS[1]};
+  bool only_positional = false;
+  for (int i = 1; i < argc; i++) {
+    const char *argument = argv[i];
+    if (!only_positional && strcmp(argument, "--") == 0) {
+      only_positional = true;
+    } else if (!only_positional && argument[0] == '-' && argument[1]) {
+      if (parse_option(argc, argv, &i, out) != 0)
+        return -1;
+    } else if (out->model_path) {
+      return bad("more than one model given ('%s')", argument);
+    } else {
+      out->model_path = argument;
+    }
+  }
+  return out->help ? 0 : check_combination(out);
+}

@@ -1,0 +1,106 @@
+/* Collecting and printing `dlcc compile --stats`: compiler figures and ptxas's per-kernel
+ * resources. */
+#include "tools/dlcc/compile_stats.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tools/dlcc/graph_stats.h"
+
+/* Whether `program` can be run: a path with a slash as is, a bare name through $PATH (as
+ * posix_spawnp searches it). */
+static bool program_found(const char *program) {
+  if (strchr(program, '/'))
+    return access(program, X_OK) == 0;
+  const char *path = getenv("PATH");
+  for (const char *start = path && *path ? path : "/usr/bin:/bin"; start;) {
+    const char *end = strchr(start, ':');
+    int length = end ? (int)(end - start) : (int)strlen(start);
+    char candidate[4096];
+    int written =
+        snprintf(candidate, sizeof candidate, "%.*s/%s", length, length ? start : ".", program);
+    if (written > 0 && (size_t)written < sizeof candidate && access(candidate, X_OK) == 0)
+      return true;
+    start = end ? end + 1 : NULL;
+  }
+  return false;
+}
+
+int compile_stats_collect(const compile_options *options, const char *name,
+                          const dl_compiled *compiled, compile_stats *out, dl_diag *diag) {
+  *out = (compile_stats){.options = options, .name = name};
+  out->program = *dl_compiled_stats(compiled);
+  if (!options->target)
+    return 0;
+  out->ptxas_path = kb_ptxas_path(NULL);
+  if (!program_found(out->ptxas_path))
+    return 0;
+  const char *ptx = dl_compiled_ptx(compiled, 0);
+  if (!ptx)
+    return dl_error(diag, "no PTX was emitted for %s", options->target);
+  if (kb_ptxas_run(out->ptxas_path, ptx, strlen(ptx), options->target, &out->ptxas, diag) != 0)
+    return -1;
+  out->ptxas_ran = true;
+  return 0;
+}
+
+compile_ptxas_total compile_stats_ptxas_total(const compile_stats *stats) {
+  compile_ptxas_total total = {0};
+  for (int i = 0; i < stats->ptxas.kernel_count; i++) {
+    const kb_ptxas_kernel *kernel = &stats->ptxas.kernels[i];
+    if (kernel->registers > total.max_registers)
+      total.max_registers = kernel->registers;
+    if (kernel->shared_bytes > total.max_shared_bytes)
+      total.max_shared_bytes = kernel->shared_bytes;
+    total.stack_bytes += kernel->stack_bytes;
+    total.spill_store_bytes += kernel->spill_store_bytes;
+    total.spill_load_bytes += kernel->spill_load_bytes;
+  }
+  return total;
+}
+
+static void print_ptxas(const compile_stats *stats, FILE *out) {
+  if (!stats->ptxas_ran) {
+    fprintf(out,
+            "  ptxas: '%s' not found, so no registers or spills (install the CUDA toolkit or "
+            "set DLCC_PTXAS)\n",
+            stats->ptxas_path);
+    return;
+  }
+  fprintf(out, "  ptxas -arch=%s -v (%s), per kernel:\n", stats->options->target,
+          stats->ptxas_path);
+  fprintf(out, "    %9s %12s %11s %7s %8s  %s\n", "registers", "spill stores", "spill loads",
+          "stack", "shared", "kernel");
+  for (int i = 0; i < stats->ptxas.kernel_count; i++) {
+    const kb_ptxas_kernel *kernel = &stats->ptxas.kernels[i];
+    fprintf(out, "    %9d %10d B %9d B %5d B %6d B  %s\n", kernel->registers,
+            kernel->spill_store_bytes, kernel->spill_load_bytes, kernel->stack_bytes,
+            kernel->shared_bytes, kernel->name);
+  }
+  compile_ptxas_total total = compile_stats_ptxas_total(stats);
+  fprintf(out,
+          "  total: %d kernels, at most %d registers, %d B spill stores, %d B spill loads, "
+          "%d B stack, at most %d B shared\n",
+          stats->ptxas.kernel_count, total.max_registers, total.spill_store_bytes,
+          total.spill_load_bytes, total.stack_bytes, total.max_shared_bytes);
+}
+
+void compile_stats_print(const compile_stats *stats, FILE *out) {
+  const compile_options *options = stats->options;
+  const dl_compile_stats *program = &stats->program;
+  fprintf(out, "dlcc compile: %s as '%s' for %s (-O%d)\n", options->model_path, stats->name,
+          options->target ? options->target : "host", options->opt_level);
+  fprintf(out, "  %d kernels, %d launches, %d views; arena ", program->kernel_count,
+          program->launch_count, program->view_count);
+  cli_write_bytes(out, (int64_t)program->arena_bytes);
+  fputs(" (live lower bound ", out);
+  cli_write_bytes(out, (int64_t)program->live_lower_bound);
+  fputs("), weights ", out);
+  cli_write_bytes(out, (int64_t)program->weight_bytes);
+  fputc('\n', out);
+  if (options->target)
+    print_ptxas(stats, out);
+}
+
+void compile_stats_deinit(compile_stats *stats) { kb_ptxas_result_deinit(&stats->ptxas); }

@@ -1,0 +1,15 @@
+/* The graph that `dlcc run` and `dlcc compile` lower: a model loaded by its extension,
+ * optimized by the -O pipeline and verified. */
+#ifndef DLCC_TOOLS_MODEL_PREPARE_H
+#define DLCC_TOOLS_MODEL_PREPARE_H
+
+#include "ir/diag.h"
+#include "ir/graph.h"
+
+/* Loads `path` (cli_load_model, `dims` are "NAME=VALUE" bindings), runs the pipeline of
+ * -O`opt_level` and verifies the result. On failure reports it as "dlcc: error: ..." with
+ * every message of `diag` and returns CLI_EXIT_BAD_INPUT with *out NULL; else CLI_EXIT_OK. */
+int cli_prepare_model(const char *path, const char *const *dims, int num_dims, int opt_level,
+                      dl_diag *diag, ir_graph **out);
+
+#endif
