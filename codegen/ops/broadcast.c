@@ -42,9 +42,44 @@ static LLVMValueRef compare(kernel_builder *kb, ir_op op, LLVMValueRef a, LLVMVa
   return as_bool(kb, LLVMBuildICmp(B, p, a, b, ""));
 }
 
-/* Pow through the builder's f32 pow (the exponent may have any numeric type). */
+/* x^e for an integer base and exponent, exact in the base's type (wrapping like the other
+ * integer arithmetic): square-and-multiply over every bit of e, unrolled. A negative e gives
+ * 1 for x = 1, +-1 for x = -1 and 0 otherwise (the truncated quotient 1/x^|e|; x = 0 gives
+ * 0, never a trap, like integer Div by 0). */
+static LLVMValueRef integer_power(kernel_builder *kb, LLVMValueRef x, bool base_signed,
+                                  LLVMValueRef e, bool exponent_signed) {
+  LLVMTypeRef type = LLVMTypeOf(x), i1 = LLVMInt1TypeInContext(kb_context(kb));
+  LLVMValueRef one = LLVMConstInt(type, 1, 0), result = one, square = x, rest = e;
+  unsigned bits = LLVMGetIntTypeWidth(LLVMTypeOf(e));
+  for (unsigned k = 0; k < bits; k++) {
+    LLVMValueRef odd = LLVMBuildTrunc(B, rest, i1, "");
+    result = LLVMBuildSelect(B, odd, LLVMBuildMul(B, result, square, ""), result, "");
+    if (k + 1 < bits) {
+      square = LLVMBuildMul(B, square, square, "");
+      rest = LLVMBuildLShr(B, rest, LLVMConstInt(LLVMTypeOf(e), 1, 0), "");
+    }
+  }
+  if (!exponent_signed)
+    return result;
+  LLVMValueRef small =
+      LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntEQ, x, one, ""), one, LLVMConstNull(type), "");
+  if (base_signed) {
+    LLVMValueRef minus_one = LLVMConstAllOnes(type);
+    LLVMValueRef odd = LLVMBuildTrunc(B, e, i1, "");
+    small = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntEQ, x, minus_one, ""),
+                            LLVMBuildSelect(B, odd, minus_one, one, ""), small, "");
+  }
+  LLVMValueRef negative = LLVMBuildICmp(B, LLVMIntSLT, e, LLVMConstNull(LLVMTypeOf(e)), "");
+  return LLVMBuildSelect(B, negative, small, result, "");
+}
+
+/* Pow: integer ^ integer exactly; otherwise through the builder's f32 pow (f64 bases are
+ * refused in lower_binary), converted to the base's type. */
 static LLVMValueRef power(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
   ir_dtype base = node->inputs[0]->type.dtype, exponent = node->inputs[1]->type.dtype;
+  if (ir_dtype_is_integer(base) && ir_dtype_is_integer(exponent))
+    return integer_power(kb, operands[0], ir_dtype_is_signed(base), operands[1],
+                         ir_dtype_is_signed(exponent));
   LLVMValueRef x = pw_convert(kb, operands[0], base, IR_DTYPE_F32);
   LLVMValueRef y = pw_convert(kb, operands[1], exponent, IR_DTYPE_F32);
   return pw_convert(kb, kb_pow(kb, x, y), IR_DTYPE_F32, node->outputs[0]->type.dtype);
@@ -83,6 +118,11 @@ static LLVMValueRef binary_element(kernel_builder *kb, const ir_node *node,
 
 int lower_binary(lower_context *ctx, const ir_node *node, lower_result *out) {
   static const int both[] = {0, 1};
+  /* Rounding an f64 base to f32 and back would silently drop 29 bits: refuse instead. */
+  if (node->op == IR_OP_POW && node->inputs[0]->type.dtype == IR_DTYPE_F64)
+    return ir_node_error(ctx->diag, node,
+                         "f64 Pow is unsupported: dlcc's math library is f32 (Cast the base to "
+                         "f32 to compute it in f32)");
   return pw_lower_map(ctx, node, both, 2, binary_element, NULL, out);
 }
 

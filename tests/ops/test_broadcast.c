@@ -133,6 +133,111 @@ static void test_pow_negative_base(void **state) {
   }
 }
 
+/* Runs Pow elementwise on `n` bases and exponents of the given dtypes; returns the output. */
+static void *run_pow(ir_dtype base, ir_dtype exponent, const void *x, const void *y, int64_t n) {
+  ir_graph *graph = ir_graph_create("pow_int");
+  ir_value *in[2] = {pt_input(graph, "x", base, 1, &n), pt_input(graph, "y", exponent, 1, &n)};
+  ir_node *node = pt_node(graph, IR_OP_POW, in, 2, 1);
+  pt_infer(graph, node);
+  const void *inputs[2] = {x, y};
+  void *outputs[1];
+  pt_run(graph, node, inputs, outputs);
+  pt_check_ptx(graph, node);
+  ir_graph_destroy(graph);
+  return outputs[0];
+}
+
+/* x^e with wrapping 64-bit arithmetic (truncated to the base's type by the caller); negative
+ * e: 1 for x = 1, +-1 for x = -1, else 0. */
+static int64_t reference_integer_pow(int64_t x, int64_t e) {
+  if (e < 0)
+    return x == 1 ? 1 : x == -1 ? (e % 2 ? -1 : 1) : 0;
+  uint64_t result = 1;
+  for (int64_t k = 0; k < e; k++)
+    result *= (uint64_t)x;
+  return (int64_t)result;
+}
+
+/* Integer ^ integer is exact in the base's type (results beyond 2^24 and 2^53 included,
+ * wrapping past the type), whatever the exponent's integer type. */
+static void test_pow_integer(void **state) {
+  (void)state;
+  enum { N = 16 };
+  const int64_t x64[N] = {3, 7, -3, 2, 0, 5, 0, 1, -1, -1, 2, 0, -2, 3, 10, -5};
+  const int64_t e64[N] = {20, 22, 21, 62, 0, 0, 3, -5, -3, -4, -1, -1, 63, 40, 18, 27};
+  int64_t *y64 = run_pow(IR_DTYPE_I64, IR_DTYPE_I64, x64, e64, N);
+  int32_t x32[N], e32[N];
+  for (int i = 0; i < N; i++) {
+    if (y64[i] != reference_integer_pow(x64[i], e64[i]))
+      fail_msg("i64 %lld^%lld: got %lld", (long long)x64[i], (long long)e64[i], (long long)y64[i]);
+    x32[i] = (int32_t)x64[i], e32[i] = (int32_t)e64[i];
+  }
+  int32_t *y32 = run_pow(IR_DTYPE_I32, IR_DTYPE_I32, x32, e32, N);
+  for (int i = 0; i < N; i++) /* 3^20 wraps to -808182895 */
+    assert_int_equal(y32[i], (int32_t)reference_integer_pow(x32[i], e32[i]));
+  const uint8_t x8[6] = {3, 2, 255, 1, 255, 0}; /* u8 base, i32 exponent: 255 is not -1 */
+  const int32_t e8[6] = {5, 8, -1, -3, 2, 0};
+  uint8_t *y8 = run_pow(IR_DTYPE_U8, IR_DTYPE_I32, x8, e8, 6);
+  const uint8_t want8[6] = {243, 0, 0, 1, 1, 1};
+  assert_memory_equal(y8, want8, sizeof want8);
+  free(y64), free(y32), free(y8);
+}
+
+/* An integer base with a float exponent goes through the f32 pow and truncates toward 0. */
+static void test_pow_integer_base_float_exponent(void **state) {
+  (void)state;
+  const int32_t x[4] = {2, 3, -2, 10};
+  const float e[4] = {10, 2.5f, 3, 0.5f};
+  int32_t *y = run_pow(IR_DTYPE_I32, IR_DTYPE_F32, x, e, 4);
+  const int32_t want[4] = {1024, 15, -8, 3};
+  assert_memory_equal(y, want, sizeof want);
+  free(y);
+}
+
+/* The builder's pow is f32: an f64 base is refused rather than silently computed in f32. */
+static void test_pow_f64_refused(void **state) {
+  (void)state;
+  const int64_t dims[1] = {4};
+  ir_graph *graph = ir_graph_create("pow_f64");
+  ir_value *in[2] = {pt_input(graph, "x", IR_DTYPE_F64, 1, dims),
+                     pt_input(graph, "y", IR_DTYPE_F64, 1, dims)};
+  ir_node *node = pt_node(graph, IR_OP_POW, in, 2, 1);
+  pt_infer(graph, node);
+  pt_expect_lower_error(graph, node, "(Pow): f64 Pow is unsupported: dlcc's math library is f32");
+  ir_graph_destroy(graph);
+}
+
+/* f64 Add/Sub/Mul/Div stay f64: bit-exact against C in double on broadcast shapes. */
+static void test_f64_arithmetic(void **state) {
+  (void)state;
+  const int64_t dims[2] = {3, 8}, row[1] = {8};
+  double a[24], b[8];
+  for (int i = 0; i < 24; i++)
+    a[i] = 1.0 / 3 + (double)i * 0x1p-40 - (i % 5) * 7.25;
+  for (int i = 0; i < 8; i++)
+    b[i] = 0.1 * (double)(i + 1) - 0.45 + 0x1p-45;
+  static const ir_op ops[4] = {IR_OP_ADD, IR_OP_SUB, IR_OP_MUL, IR_OP_DIV};
+  for (int o = 0; o < 4; o++) {
+    ir_graph *graph = ir_graph_create("f64");
+    ir_value *in[2] = {pt_input(graph, "a", IR_DTYPE_F64, 2, dims),
+                       pt_input(graph, "b", IR_DTYPE_F64, 1, row)};
+    ir_node *node = pt_node(graph, ops[o], in, 2, 1);
+    pt_infer(graph, node);
+    const void *inputs[2] = {a, b};
+    void *outputs[1];
+    pt_run(graph, node, inputs, outputs);
+    const double *y = outputs[0];
+    for (int i = 0; i < 24; i++) {
+      double want = reference_binary(ops[o], a[i], b[i % 8]);
+      if (memcmp(&y[i], &want, sizeof want) != 0)
+        fail_msg("f64 %s element %d: got %.17g, want %.17g", ir_op_name(ops[o]), i, y[i], want);
+    }
+    pt_check_ptx(graph, node);
+    free(outputs[0]);
+    ir_graph_destroy(graph);
+  }
+}
+
 static void test_comparisons(void **state) {
   (void)state;
   const shape s = {2, {9, 33}}, row = {2, {1, 33}}, column = {2, {9, 1}};
@@ -354,6 +459,10 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_arithmetic_broadcasting),
       cmocka_unit_test(test_pow_negative_base),
+      cmocka_unit_test(test_pow_integer),
+      cmocka_unit_test(test_pow_integer_base_float_exponent),
+      cmocka_unit_test(test_pow_f64_refused),
+      cmocka_unit_test(test_f64_arithmetic),
       cmocka_unit_test(test_comparisons),
       cmocka_unit_test(test_many_blocks),
       cmocka_unit_test(test_integer_arithmetic),
