@@ -49,6 +49,9 @@ typedef struct dlrt_options {
    * program's own. Must be weights_size bytes long, the program's weights_size. */
   const void *weights;
   uint64_t weights_size;
+  /* Non-zero: time every launch (the device is synchronized after each one, so runs are
+   * slower and each time includes its launch overhead); see dlrt_model_launch_times. */
+  int profile;
 } dlrt_options;
 
 DLRT_API void dlrt_options_init(dlrt_options *options);
@@ -74,6 +77,12 @@ DLRT_API void dlrt_model_destroy(dlrt_model *model);
 DLRT_API const char *dlrt_model_device_name(const dlrt_model *model);
 /* Which device kind the model runs on (DLRT_DEVICE_AUTO only for a NULL model). */
 DLRT_API dlrt_device_kind dlrt_model_device_kind(const dlrt_model *model);
+
+/* With dlrt_options.profile: the wall time of every launch of the program, in the program's
+ * launch order (program->launch_count entries, nanoseconds summed over *out_runs runs).
+ * DLRT_STATUS_INVALID_ARGUMENT when the model was not created with profiling. */
+DLRT_API dlrt_status dlrt_model_launch_times(const dlrt_model *model, const uint64_t **out_ns,
+                                             uint64_t *out_runs);
 
 /* Bytes of one element of a dlrt_dtype; 0 for an unknown value. */
 DLRT_API uint32_t dlrt_dtype_size(uint32_t dtype);

@@ -86,7 +86,7 @@ static int register_host_twins(const dlrt_program *program) {
   return DLRT_STATUS_OK;
 }
 
-static int allocate_tables(dlrt_model *model) {
+static int allocate_tables(dlrt_model *model, int profile) {
   const dlrt_program *program = model->program;
   uint64_t arg_total = 0;
   for (uint32_t i = 0; i < program->launch_count; i++)
@@ -102,6 +102,8 @@ static int allocate_tables(dlrt_model *model) {
   model->arg_params = calloc(arg_total + 1, sizeof *model->arg_params);
   model->launch_first_arg = calloc(program->launch_count + 1, sizeof *model->launch_first_arg);
   model->launch_functions = calloc(program->launch_count + 1, sizeof *model->launch_functions);
+  if (profile && !(model->launch_ns = calloc(program->launch_count + 1, sizeof *model->launch_ns)))
+    return dlrt_error(DLRT_STATUS_OUT_OF_MEMORY, "dlrt_model_create: out of host memory");
   if (!model->input_buffers || !model->output_buffers || !model->input_bytes ||
       !model->output_bytes || !model->input_addresses || !model->output_addresses ||
       !model->arg_values || !model->arg_params || !model->launch_first_arg ||
@@ -190,7 +192,7 @@ dlrt_status dlrt_model_create(const dlrt_program *program, const dlrt_options *o
   }
   model->program = program;
   model->weight_source = options->weights ? options->weights : program->weights;
-  status = allocate_tables(model);
+  status = allocate_tables(model, options->profile);
   if (!status)
     status = create_device(options, staging_hint_of(program), &model->device);
   if (!status)
@@ -241,6 +243,7 @@ void dlrt_model_destroy(dlrt_model *model) {
   free(model->arg_params);
   free(model->launch_first_arg);
   free(model->launch_functions);
+  free(model->launch_ns);
   release_host_twins(model->program, model->program->kernel_count);
   free(model);
 }

@@ -24,6 +24,10 @@ struct dlrt_model {
   void **arg_params;
   uint32_t *launch_first_arg;
   dlrt_device_function **launch_functions;
+  /* dlrt_options.profile: wall nanoseconds of each launch summed over `profiled_runs`;
+   * NULL without profiling. */
+  uint64_t *launch_ns;
+  uint64_t profiled_runs;
 };
 
 /* Fills the parameter values of launches that refer to inputs or outputs and launches the

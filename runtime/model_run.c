@@ -2,9 +2,16 @@
  * (synchronous) or on device buffers (enqueued on the model's stream). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "runtime/error.h"
 #include "runtime/model.h"
+
+static uint64_t now_ns(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
 
 int dlrt_model_launch_all(dlrt_model *model) {
   const dlrt_program *program = model->program;
@@ -22,14 +29,33 @@ int dlrt_model_launch_all(dlrt_model *model) {
     dlrt_launch_geometry geometry;
     memcpy(geometry.grid, launch->grid, sizeof geometry.grid);
     memcpy(geometry.block, launch->block, sizeof geometry.block);
+    uint64_t started = model->launch_ns ? now_ns() : 0;
     int status = device->vtable->launch(device, model->launch_functions[l], &geometry,
                                         &model->arg_params[first]);
+    if (!status && model->launch_ns) {
+      status = device->vtable->synchronize(device);
+      model->launch_ns[l] += now_ns() - started;
+    }
     if (status) {
       dlrt_error_append(" (launch %u of program '%s', kernel '%s')", l,
                         program->name ? program->name : "?", program->kernels[launch->kernel].name);
       return status;
     }
   }
+  model->profiled_runs += model->launch_ns != NULL;
+  return DLRT_STATUS_OK;
+}
+
+dlrt_status dlrt_model_launch_times(const dlrt_model *model, const uint64_t **out_ns,
+                                    uint64_t *out_runs) {
+  if (!model || !out_ns || !out_runs)
+    return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT, "dlrt_model_launch_times: NULL argument");
+  if (!model->launch_ns)
+    return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT,
+                      "dlrt_model_launch_times: the model was created without "
+                      "dlrt_options.profile");
+  *out_ns = model->launch_ns;
+  *out_runs = model->profiled_runs;
   return DLRT_STATUS_OK;
 }
 

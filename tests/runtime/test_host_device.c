@@ -45,6 +45,37 @@ static void run_on_host(int threads) {
   dlrt_model_destroy(model);
 }
 
+/* dlrt_options.profile: same results, and a time for every launch of every run. */
+static void test_profile(void **state) {
+  static sample_buffers buffers;
+  sample_data(buffers.x, buffers.y, buffers.expected_sum, buffers.expected_partials);
+  const uint64_t *times = NULL;
+  uint64_t runs = 0;
+  dlrt_options options = {.device = DLRT_DEVICE_HOST, .host_threads = 2};
+  dlrt_model *model = NULL;
+  assert_int_equal(dlrt_model_create(sample_program(), &options, &model), DLRT_STATUS_OK);
+  assert_int_equal(dlrt_model_launch_times(model, &times, &runs), DLRT_STATUS_INVALID_ARGUMENT);
+  assert_non_null(strstr(dlrt_last_error(), "without dlrt_options.profile"));
+  dlrt_model_destroy(model);
+
+  options.profile = 1;
+  assert_int_equal(dlrt_model_create(sample_program(), &options, &model), DLRT_STATUS_OK);
+  assert_int_equal(dlrt_model_launch_times(model, &times, &runs), DLRT_STATUS_OK);
+  assert_int_equal(runs, 0);
+  const void *inputs[] = {buffers.x, buffers.y};
+  void *outputs[] = {buffers.sum, buffers.partials};
+  for (int repeat = 0; repeat < 3; repeat++) {
+    assert_int_equal(dlrt_model_run(model, inputs, outputs), DLRT_STATUS_OK);
+    check_outputs(&buffers);
+  }
+  assert_int_equal(dlrt_model_launch_times(model, &times, &runs), DLRT_STATUS_OK);
+  assert_int_equal(runs, 3);
+  for (uint32_t l = 0; l < sample_program()->launch_count; l++)
+    assert_true(times[l] > 0);
+  assert_int_equal(dlrt_model_launch_times(NULL, &times, &runs), DLRT_STATUS_INVALID_ARGUMENT);
+  dlrt_model_destroy(model);
+}
+
 static void test_host_one_thread(void **state) { run_on_host(1); }
 static void test_host_three_threads(void **state) { run_on_host(3); }
 static void test_host_default_threads(void **state) { run_on_host(0); }
@@ -354,6 +385,7 @@ int main(void) {
       cmocka_unit_test(test_grid_coverage),
       cmocka_unit_test(test_separate_weights),
       cmocka_unit_test(test_dependent_launch_chain),
+      cmocka_unit_test(test_profile),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
