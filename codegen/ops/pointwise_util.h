@@ -38,7 +38,9 @@ ir_dtype pw_compute_dtype(ir_dtype dtype);
 /* Whether lowerings in this family handle `dtype` (floats, integers, bool). */
 bool pw_dtype_supported(ir_dtype dtype);
 /* Error naming the node when a value has a dtype or shape the kernels cannot take:
- * symbolic dims, more than 2^31-1 elements, unsupported dtype. `what` names the value. */
+ * symbolic dims, more than 2^30 elements, unsupported dtype. `what` names the value. The
+ * limit leaves i32 headroom: a grid-stride index (< 2^30) plus its stride (<= 2^24) is a
+ * no-signed-wrap add compared signed (kb_for_begin), and must stay below 2^31. */
 int pw_check_value(lower_context *ctx, const ir_node *node, const ir_value *value, const char *what,
                    int64_t *out_count);
 

@@ -17,34 +17,6 @@
 #include "ir/infer.h"
 #include "op_harness.h"
 
-/* The weak placeholders in codegen/ops shadow real lowerings inside the static library
- * unless the program references the real ones first; this table does (see the report). */
-#define PT_LOWERING(FN) int FN(lower_context *ctx, const ir_node *node, lower_result *out);
-PT_LOWERING(lower_unary)
-PT_LOWERING(lower_clip) PT_LOWERING(lower_cast) PT_LOWERING(lower_binary)
-    PT_LOWERING(lower_variadic) PT_LOWERING(lower_where) PT_LOWERING(lower_reduce)
-        PT_LOWERING(lower_softmax) PT_LOWERING(lower_batch_normalization)
-            PT_LOWERING(lower_layer_normalization) PT_LOWERING(lower_pool)
-                PT_LOWERING(lower_global_pool)
-#undef PT_LOWERING
-    /* Members sorting after placeholder_lowerings.c also need a symbol only they define. */
-    __attribute__((used)) static const
-    void *const pt_linked_members[] = {(const void *)pw_lower_reduction,
-                                       (const void *)lower_softmax_uses_rows,
-                                       (const void *)lower_pool_supports};
-__attribute__((used)) static const lower_fn pt_linked_lowerings[] = {lower_unary,
-                                                                     lower_clip,
-                                                                     lower_cast,
-                                                                     lower_binary,
-                                                                     lower_variadic,
-                                                                     lower_where,
-                                                                     lower_reduce,
-                                                                     lower_softmax,
-                                                                     lower_batch_normalization,
-                                                                     lower_layer_normalization,
-                                                                     lower_pool,
-                                                                     lower_global_pool};
-
 /* Default fp32 tolerance of the op tests (exact-math ops meet it with margin). */
 #define PT_RTOL 1e-4
 #define PT_ATOL 1e-5
