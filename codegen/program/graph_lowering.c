@@ -33,7 +33,8 @@ int dl_compile_llvm_ir(const ir_graph *graph, const dl_compile_options *options,
   kb_target_options target = {.kind = sm ? KB_TARGET_NVPTX : KB_TARGET_HOST,
                               .sm = sm,
                               .host_cpu = options->host_cpu,
-                              .opt_level = options->opt_level};
+                              .opt_level = options->opt_level,
+                              .merge_identical = true}; /* as dl_compile_graph does */
   dl_graph_lowering lowering;
   const char *name = options->name ? options->name : "main";
   int status = dl_graph_lowering_build(graph, &target, name, &lowering, diag);
