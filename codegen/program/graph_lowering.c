@@ -3,6 +3,14 @@
 
 #include <stdlib.h>
 
+kb_target_options dl_graph_target(const dl_compile_options *options, const char *sm) {
+  return (kb_target_options){.kind = sm ? KB_TARGET_NVPTX : KB_TARGET_HOST,
+                             .sm = sm,
+                             .host_cpu = sm ? NULL : options->host_cpu,
+                             .opt_level = options->opt_level,
+                             .merge_identical = true};
+}
+
 int dl_graph_lowering_build(const ir_graph *graph, const kb_target_options *target,
                             const char *prefix, dl_graph_lowering *out, dl_diag *diag) {
   *out = (dl_graph_lowering){0};
@@ -30,11 +38,7 @@ void dl_graph_lowering_deinit(dl_graph_lowering *lowering) {
 int dl_compile_llvm_ir(const ir_graph *graph, const dl_compile_options *options, const char *sm,
                        char **out, size_t *out_size, dl_diag *diag) {
   *out = NULL;
-  kb_target_options target = {.kind = sm ? KB_TARGET_NVPTX : KB_TARGET_HOST,
-                              .sm = sm,
-                              .host_cpu = options->host_cpu,
-                              .opt_level = options->opt_level,
-                              .merge_identical = true}; /* as dl_compile_graph does */
+  kb_target_options target = dl_graph_target(options, sm);
   dl_graph_lowering lowering;
   const char *name = options->name ? options->name : "main";
   int status = dl_graph_lowering_build(graph, &target, name, &lowering, diag);

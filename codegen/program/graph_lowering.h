@@ -15,6 +15,10 @@ typedef struct dl_graph_lowering {
   int node_count;
 } dl_graph_lowering;
 
+/* The kernel builder options of a whole-graph compile: the NVPTX target `sm`, or with `sm`
+ * NULL the host (options->host_cpu); identical kernels merged. */
+kb_target_options dl_graph_target(const dl_compile_options *options, const char *sm);
+
 /* Lowers every node of the verified, static `graph` for `target`, kernel names prefixed by
  * `prefix`. Every node that cannot be lowered is reported; -1 then (deinit still needed). */
 int dl_graph_lowering_build(const ir_graph *graph, const kb_target_options *target,

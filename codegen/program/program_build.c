@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "codegen/kernel_builder.h"
-#include "codegen/ops/op_lowering.h"
 #include "codegen/program/buffer_plan.h"
+#include "codegen/program/graph_lowering.h"
 #include "ir/infer.h"
 
 struct dl_compiled {
@@ -26,31 +26,6 @@ struct dl_compiled {
   int64_t *dims; /* storage for the tensor descriptions' dims */
   void *weights;
 };
-
-/* The launches of every node, as lowered for one target. */
-typedef struct target_lowering {
-  kernel_builder *kb;
-  lower_result *results; /* one per body node */
-} target_lowering;
-
-static int lower_all(const ir_graph *graph, int node_count, const kb_target_options *target,
-                     const char *prefix, target_lowering *out, dl_diag *diag) {
-  out->kb = kb_create(target, prefix, diag);
-  out->results = calloc((size_t)node_count + 1, sizeof(lower_result));
-  if (!out->kb || !out->results)
-    return dl_error(diag, "cannot create a kernel builder");
-  lower_context context = {.kb = out->kb, .graph = graph, .kernel_prefix = prefix, .diag = diag};
-  int failed = 0, position = 0;
-  for (ir_node *node = graph->body.first; node; node = node->next, position++)
-    if (lower_node(&context, node, &out->results[position]) != 0)
-      failed = 1; /* keep going: report every node that cannot be lowered */
-  return failed || kb_failed(out->kb) ? -1 : 0;
-}
-
-static void target_lowering_deinit(target_lowering *lowering) {
-  kb_destroy(lowering->kb);
-  free(lowering->results);
-}
 
 /* Same launches, and each runs a kernel of the same name in both (after merging). */
 static int same_launches(const lower_result *a, kernel_builder *a_kb, const lower_result *b,
@@ -72,8 +47,8 @@ static int same_launches(const lower_result *a, kernel_builder *a_kb, const lowe
 
 static uint32_t dlrt_dtype_of(ir_dtype dtype) { return (uint32_t)dtype - 1; }
 
-static int describe_tensor(dl_compiled *compiled, const dl_buffer_plan *plan,
-                           const ir_value *value, dlrt_tensor_desc *out, int64_t *dims) {
+static int describe_tensor(dl_compiled *compiled, const dl_buffer_plan *plan, const ir_value *value,
+                           dlrt_tensor_desc *out, int64_t *dims) {
   memcpy(dims, value->type.dims, sizeof(int64_t) * (size_t)value->type.rank);
   *out = (dlrt_tensor_desc){.name = value->name,
                             .dtype = dlrt_dtype_of(value->type.dtype),
@@ -187,8 +162,8 @@ static int fill_launches(dl_compiled *compiled, const ir_graph *graph, const low
 
 static int fill_weights_and_io(dl_compiled *compiled, const ir_graph *graph,
                                const dl_buffer_plan *plan, dl_diag *diag) {
-  compiled->weights = aligned_alloc(DL_BUFFER_ALIGN, plan->weight_bytes ? plan->weight_bytes
-                                                                         : DL_BUFFER_ALIGN);
+  compiled->weights =
+      aligned_alloc(DL_BUFFER_ALIGN, plan->weight_bytes ? plan->weight_bytes : DL_BUFFER_ALIGN);
   int io_count = graph->body.num_params + graph->body.num_results;
   compiled->dims = calloc((size_t)io_count * IR_MAX_RANK + 1, sizeof(int64_t));
   compiled->inputs = calloc((size_t)graph->body.num_params + 1, sizeof(dlrt_tensor_desc));
@@ -221,8 +196,8 @@ static int fill_weights_and_io(dl_compiled *compiled, const ir_graph *graph,
   return 0;
 }
 
-static int emit_ptx_targets(dl_compiled *compiled, const ir_graph *graph, int node_count,
-                            const dl_compile_options *options, const lower_result *host_results,
+static int emit_ptx_targets(dl_compiled *compiled, const ir_graph *graph,
+                            const dl_compile_options *options, const dl_graph_lowering *host,
                             dl_diag *diag) {
   compiled->ptx = calloc((size_t)options->num_ptx_targets + 1, sizeof(char *));
   compiled->modules = calloc((size_t)options->num_ptx_targets + 1, sizeof(dlrt_ptx_module));
@@ -230,22 +205,20 @@ static int emit_ptx_targets(dl_compiled *compiled, const ir_graph *graph, int no
     return dl_error(diag, "out of memory");
   for (int t = 0; t < options->num_ptx_targets; t++) {
     const char *sm = options->ptx_targets[t];
-    kb_target_options target = {
-        .kind = KB_TARGET_NVPTX, .sm = sm, .opt_level = options->opt_level, .merge_identical = true};
-    target_lowering lowering = {0};
+    kb_target_options target = dl_graph_target(options, sm);
+    dl_graph_lowering lowering;
     size_t size = 0;
-    int status = lower_all(graph, node_count, &target, compiled->program.name, &lowering, diag);
-    for (int i = 0; status == 0 && i < node_count; i++)
-      if (!same_launches(&host_results[i], compiled->host_builder, &lowering.results[i],
-                         lowering.kb))
+    int status = dl_graph_lowering_build(graph, &target, compiled->program.name, &lowering, diag);
+    for (int i = 0; status == 0 && i < host->node_count; i++)
+      if (!same_launches(&host->results[i], host->kb, &lowering.results[i], lowering.kb))
         status = dl_error(diag, "compiler bug: %s and host lowerings launch differently", sm);
     if (status == 0)
       status = kb_emit_ptx(lowering.kb, &compiled->ptx[t], &size);
-    target_lowering_deinit(&lowering);
+    dl_graph_lowering_deinit(&lowering);
     if (status != 0)
       return -1;
-    compiled->modules[t] = (dlrt_ptx_module){.sm_version = (uint32_t)atoi(sm + 3),
-                                             .ptx = compiled->ptx[t]};
+    compiled->modules[t] =
+        (dlrt_ptx_module){.sm_version = (uint32_t)atoi(sm + 3), .ptx = compiled->ptx[t]};
     compiled->ptx_count = t + 1;
   }
   compiled->program.modules = compiled->modules;
@@ -263,27 +236,21 @@ dl_compiled *dl_compile_graph(const ir_graph *graph, const dl_compile_options *o
   const char *name = options->name ? options->name : "main";
   compiled->program.abi_version = DLRT_PROGRAM_ABI_VERSION;
   compiled->program.name = name;
-  int node_count = 0;
-  for (ir_node *node = graph->body.first; node; node = node->next)
-    node_count++;
-  kb_target_options host = {
-      .kind = KB_TARGET_HOST,
-      .opt_level = options->opt_level,
-      .host_cpu = options->host_cpu,
-      .merge_identical = true};
-  target_lowering lowering = {0};
+  kb_target_options host = dl_graph_target(options, NULL);
+  dl_graph_lowering lowering;
   dl_buffer_plan plan = {0};
-  int64_t *workspace = calloc((size_t)node_count + 1, sizeof(int64_t));
-  int status = workspace ? 0 : dl_error(diag, "out of memory");
-  if (status == 0)
-    status = lower_all(graph, node_count, &host, name, &lowering, diag);
-  for (int i = 0; status == 0 && i < node_count; i++)
+  int status = dl_graph_lowering_build(graph, &host, name, &lowering, diag);
+  compiled->host_builder = lowering.kb; /* owned by `compiled` from here on */
+  int64_t *workspace = calloc((size_t)lowering.node_count + 1, sizeof(int64_t));
+  if (status == 0 && !workspace)
+    status = dl_error(diag, "out of memory");
+  for (int i = 0; status == 0 && i < lowering.node_count; i++)
     workspace[i] = lowering.results[i].workspace_bytes;
   if (status == 0)
     status = dl_buffer_plan_build(graph, workspace, &plan, diag);
-  if (status == 0 && options->host_twins && !(compiled->jit = kb_jit_create(lowering.kb, diag)))
+  if (status == 0 && options->host_twins &&
+      !(compiled->jit = kb_jit_create(compiled->host_builder, diag)))
     status = -1;
-  compiled->host_builder = lowering.kb;
   if (status == 0)
     status = fill_kernels(compiled, diag);
   if (status == 0)
@@ -291,12 +258,12 @@ dl_compiled *dl_compile_graph(const ir_graph *graph, const dl_compile_options *o
   if (status == 0)
     status = fill_weights_and_io(compiled, graph, &plan, diag);
   if (status == 0)
-    status = emit_ptx_targets(compiled, graph, node_count, options, lowering.results, diag);
+    status = emit_ptx_targets(compiled, graph, options, &lowering, diag);
   compiled->stats.arena_bytes = compiled->program.arena_size;
   compiled->stats.live_lower_bound = plan.live_lower_bound;
   compiled->stats.weight_bytes = plan.weight_bytes;
   compiled->stats.view_count = plan.num_views;
-  free(lowering.results);
+  free(lowering.results); /* the builder is compiled->host_builder */
   free(workspace);
   dl_buffer_plan_deinit(&plan);
   if (status != 0) {
