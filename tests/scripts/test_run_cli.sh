@@ -41,6 +41,9 @@ same seed7a/probabilities.npy seed8/probabilities.npy && fail "seeds 7 and 8 gav
 expect 0 'output probabilities: f32\[4,10\] = \[' -- run "$model" --device=host
 expect 0 'run: [0-9.]+ ms \(mean\)' -- run "$model" --device=host --repeat 3
 expect 0 '^$' -- run "$model" --device=host -q
+expect 0 'profile \(2 runs, device synchronized after every launch\)' -- run "$model" --device=host --profile --repeat 2
+expect 0 ' 100\.0% +6  all launches' -- run "$model" --device=host --profile
+DLRT_LIBCUDA=$FAKECUDA expect 0 'all launches' -- run "$model" --device=cuda --profile
 
 # Device choice: auto says what it picked and why; cuda without a driver fails at once (2).
 DLRT_LIBCUDA=$WORK_DIR/no-such-libcuda.so expect 0 'on host .*\(auto: no CUDA driver\)' -- run "$model"

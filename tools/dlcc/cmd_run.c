@@ -12,6 +12,7 @@
 #include "tools/dlcc/cli.h"
 #include "tools/dlcc/model_prepare.h"
 #include "tools/dlcc/run_io.h"
+#include "tools/dlcc/run_profile.h"
 #include "tools/dlcc/run_options.h"
 
 void cmd_run_help(FILE *out) {
@@ -32,6 +33,8 @@ void cmd_run_help(FILE *out) {
         "  --dim NAME=VALUE         fix a symbolic dimension of an ONNX model (repeatable)\n"
         "  --threads N              worker threads of the host device (default: all cores)\n"
         "  --repeat N               run N times and report the mean time\n"
+        "  --profile                time every launch (synchronized) and print the\n"
+        "                           kernels that take the time\n"
         "  -q, --quiet              print nothing but errors\n"
         "  -h, --help               show this help\n"
         "\n"
@@ -62,6 +65,7 @@ static int execute(const run_options *options, const dl_compiled *compiled, doub
                            : options->device == RUN_DEVICE_CUDA ? DLRT_DEVICE_CUDA
                                                                 : DLRT_DEVICE_AUTO;
   runtime_options.host_threads = options->threads;
+  runtime_options.profile = options->profile;
   if (program->module_count == 0 && runtime_options.device == DLRT_DEVICE_AUTO)
     runtime_options.device = DLRT_DEVICE_HOST; /* no driver: no PTX was made */
   dlrt_model *model = NULL;
@@ -103,6 +107,8 @@ static int execute(const run_options *options, const dl_compiled *compiled, doub
   if (!options->quiet) {
     run_tensors_print_outputs(program, &tensors, stdout);
     printf("  run: %.2f ms%s\n", run_time * 1e3, options->repeat > 1 ? " (mean)" : "");
+    if (options->profile)
+      run_profile_print(program, model, stdout);
   }
   if (options->output_dir && run_tensors_write_outputs(program, &tensors, options->output_dir,
                                                        &diag) != 0) {

@@ -39,6 +39,10 @@ static int parse_option(int argc, char **argv, int *index, run_options *out) {
     out->help = true;
     return 0;
   }
+  if (!strcmp(argument, "--profile")) {
+    out->profile = true;
+    return 0;
+  }
   if (!strcmp(argument, "--quiet") || !strcmp(argument, "-q")) {
     out->quiet = true;
     return 0;

@@ -22,6 +22,7 @@ typedef struct run_options {
   int threads;      /* host device worker threads, 0: all cores */
   int repeat;       /* runs to time, default 1 */
   bool quiet;
+  bool profile; /* time every launch and print a per-kernel table */
   bool help;
 } run_options;
 
