@@ -1,6 +1,7 @@
 /* Option-parsing helpers shared by the commands (see cli_args.h). */
 #include "tools/dlcc/cli_args.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,4 +35,23 @@ int cli_opt_level(const char *argument) {
       !argument[3])
     return argument[2] - '0';
   return -1;
+}
+
+int cli_parse_arguments(const char *command, int argc, char **argv, cli_option_parser parse_option,
+                        void *options, const char **model_path) {
+  bool only_positional = false;
+  for (int i = 1; i < argc; i++) {
+    const char *argument = argv[i];
+    if (!only_positional && strcmp(argument, "--") == 0) {
+      only_positional = true;
+    } else if (!only_positional && argument[0] == '-' && argument[1]) {
+      if (parse_option(argc, argv, &i, options) != 0)
+        return -1;
+    } else if (*model_path) {
+      return cli_bad_option(command, "more than one model given ('%s')", argument);
+    } else {
+      *model_path = argument;
+    }
+  }
+  return 0;
 }

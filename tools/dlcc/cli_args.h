@@ -13,4 +13,13 @@ int cli_long_value(const char *command, const char *name, int argc, char **argv,
 /* "-O0".."-O3" → 0..3; -1 when `argument` is not an optimization flag. */
 int cli_opt_level(const char *argument);
 
+/* Handles the option at argv[*index] (consuming values by advancing *index): 0, or -1 after
+ * reporting an error. */
+typedef int (*cli_option_parser)(int argc, char **argv, int *index, void *options);
+/* Walks a command's arguments: each "-x"/"--x" goes to `parse_option` (until a lone "--",
+ * after which everything is positional); the one positional argument is the model, stored in
+ * *model_path ("more than one model given" otherwise). 0 ok, -1 after reporting. */
+int cli_parse_arguments(const char *command, int argc, char **argv, cli_option_parser parse_option,
+                        void *options, const char **model_path);
+
 #endif

@@ -81,7 +81,8 @@ static int parse_dim(const char *value, compile_options *out) {
 }
 
 /* One option at argv[*index]; 0 when handled, -1 on error. */
-static int parse_option(int argc, char **argv, int *index, compile_options *out) {
+static int parse_option(int argc, char **argv, int *index, void *options) {
+  compile_options *out = options;
   const char *argument = argv[*index], *value = NULL;
   int level = cli_opt_level(argument), match;
   if (level >= 0) {
@@ -134,19 +135,7 @@ static int check_combination(const compile_options *options) {
 
 int compile_options_parse(int argc, char **argv, compile_options *out) {
   *out = (compile_options){.opt_level = 2, .target = TARGETS[1]};
-  bool only_positional = false;
-  for (int i = 1; i < argc; i++) {
-    const char *argument = argv[i];
-    if (!only_positional && strcmp(argument, "--") == 0) {
-      only_positional = true;
-    } else if (!only_positional && argument[0] == '-' && argument[1]) {
-      if (parse_option(argc, argv, &i, out) != 0)
-        return -1;
-    } else if (out->model_path) {
-      return bad("more than one model given ('%s')", argument);
-    } else {
-      out->model_path = argument;
-    }
-  }
+  if (cli_parse_arguments("compile", argc, argv, parse_option, out, &out->model_path) != 0)
+    return -1;
   return out->help ? 0 : check_combination(out);
 }

@@ -48,7 +48,8 @@ static int parse_flag(const char *argument, inspect_options *out) {
 }
 
 /* One option at argv[*index]; 0 when handled, -1 on error. */
-static int parse_option(int argc, char **argv, int *index, inspect_options *out) {
+static int parse_option(int argc, char **argv, int *index, void *options) {
+  inspect_options *out = options;
   const char *argument = argv[*index], *value = NULL;
   int match;
   if (parse_flag(argument, out))
@@ -91,20 +92,8 @@ static int parse_option(int argc, char **argv, int *index, inspect_options *out)
 
 int inspect_options_parse(int argc, char **argv, inspect_options *out) {
   *out = (inspect_options){.format = INSPECT_FORMAT_TEXT};
-  bool only_positional = false;
-  for (int i = 1; i < argc; i++) {
-    const char *argument = argv[i];
-    if (!only_positional && strcmp(argument, "--") == 0) {
-      only_positional = true;
-    } else if (!only_positional && argument[0] == '-' && argument[1]) {
-      if (parse_option(argc, argv, &i, out) != 0)
-        return -1;
-    } else if (out->model_path) {
-      return bad_option("more than one model given ('%s')", argument);
-    } else {
-      out->model_path = argument;
-    }
-  }
+  if (cli_parse_arguments("inspect", argc, argv, parse_option, out, &out->model_path) != 0)
+    return -1;
   if (out->output_path && strcmp(out->output_path, "-") == 0)
     out->output_path = NULL; /* "-o -": standard output, as compilers do */
   if (!out->help && !out->model_path)

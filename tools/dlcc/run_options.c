@@ -28,7 +28,8 @@ static int add_binding(const char **list, int *count, const char *value, const c
   return 0;
 }
 
-static int parse_option(int argc, char **argv, int *index, run_options *out) {
+static int parse_option(int argc, char **argv, int *index, void *options) {
+  run_options *out = options;
   const char *argument = argv[*index], *value = NULL;
   int level = cli_opt_level(argument), match, number;
   if (level >= 0) {
@@ -73,9 +74,9 @@ static int parse_option(int argc, char **argv, int *index, run_options *out) {
                      : add_binding(out->inputs, &out->num_inputs, value,
                                    "--input needs NAME=FILE, got '%s'");
   if ((match = cli_long_value("run", "--dim", argc, argv, index, &value)) != 0)
-    return match < 0 ? -1
-                     : add_binding(out->dims, &out->num_dims, value,
-                                   "--dim needs NAME=VALUE, got '%s'");
+    return match < 0
+               ? -1
+               : add_binding(out->dims, &out->num_dims, value, "--dim needs NAME=VALUE, got '%s'");
   if ((match = cli_long_value("run", "--output-dir", argc, argv, index, &value)) != 0) {
     out->output_dir = value;
     return match < 0 ? -1 : 0;
@@ -95,17 +96,8 @@ static int parse_option(int argc, char **argv, int *index, run_options *out) {
 
 int run_options_parse(int argc, char **argv, run_options *out) {
   *out = (run_options){.opt_level = 2, .target = "sm_80", .repeat = 1};
-  for (int i = 1; i < argc; i++) {
-    const char *argument = argv[i];
-    if (argument[0] == '-' && argument[1]) {
-      if (parse_option(argc, argv, &i, out) != 0)
-        return -1;
-    } else if (out->model_path) {
-      return bad("more than one model given ('%s')", argument);
-    } else {
-      out->model_path = argument;
-    }
-  }
+  if (cli_parse_arguments("run", argc, argv, parse_option, out, &out->model_path) != 0)
+    return -1;
   if (!out->help && !out->model_path)
     return bad("%s", "no model given: dlcc run MODEL.onnx|MODEL.dlir");
   return 0;
