@@ -41,23 +41,30 @@ done
 section "Passes at work on ResNet-18 (--time-passes)"
 "$dlcc" inspect "$models/resnet18.onnx" -O2 --time-passes --verify-each -o "$out/resnet18.dlir"
 
-section "Running the ONNX MLP on the host device, checked against onnxruntime"
-run_dir=$out/run
-rm -rf "$run_dir"
-input_name=$("$python" -c 'import onnx, sys; print(onnx.load(sys.argv[1]).graph.input[0].name)' "$models/mlp.onnx")
-if "$dlcc" run "$models/mlp.onnx" --device=host --input "$input_name=$models/mlp.input.npy" \
-  --output-dir "$run_dir" 2>"$out/run.err"; then
-  "$python" - "$run_dir" "$models/mlp.output.npy" <<'PY'
+# run_and_compare STEM [dlcc run options]: runs build/models/STEM.onnx on the host device with
+# its saved input and prints the largest difference from onnxruntime's output.
+run_and_compare() {
+  local stem=$1
+  shift
+  local run_dir=$out/run/$stem input_name
+  rm -rf "$run_dir"
+  input_name=$("$python" -c 'import onnx, sys; print(onnx.load(sys.argv[1], load_external_data=False).graph.input[0].name)' "$models/$stem.onnx")
+  "$dlcc" run "$models/$stem.onnx" --device=host --input "$input_name=$models/$stem.input.npy" \
+    --output-dir "$run_dir" "$@" || { echo "demo: dlcc run failed on $stem.onnx"; exit 1; }
+  "$python" - "$run_dir" "$models/$stem.output.npy" <<'PY'
 import glob, sys
 import numpy as np
 produced = np.load(sorted(glob.glob(f"{sys.argv[1]}/*.npy"))[0])
 expected = np.load(sys.argv[2])
-print(f"max |dlcc - onnxruntime| = {np.max(np.abs(produced - expected)):.3g} over {expected.size} values")
+print(f"  max |dlcc - onnxruntime| = {np.max(np.abs(produced - expected)):.3g} over {expected.size} values")
 PY
-else
-  echo "dlcc run cannot run this model yet (work in progress); it said:"
-  head -n 4 "$out/run.err" | sed 's/^/  /'
-fi
+}
+
+section "Running the ONNX MLP on the host device, checked against onnxruntime"
+run_and_compare mlp
+
+section "ResNet-18 on the host device: where the time goes (--profile)"
+run_and_compare resnet18 --profile --repeat 3
 
 section "Pictures and dumps"
 "$dlcc" inspect "$models/resnet18.onnx" -O2 --format=dot -o "$out/resnet18.dot"

@@ -65,7 +65,10 @@ expect 1 "dlcc: error: .*--threads" -- run "$model" --threads=-1
 expect 1 "dlcc: error: .*--repeat" -- run "$model" --repeat=-1
 expect 1 "dlcc: error: .*--input" -- run "$model" --input x.npy
 
-# Outputs that cannot be written: exit 2 (environment), naming the place.
+# --output-dir makes missing folders; outputs that cannot be written: exit 2, naming the place.
+expect 0 'run:' -- run "$model" --device=host --output-dir nested/a/b
+[ -f nested/a/b/probabilities.npy ] || fail "--output-dir nested/a/b: no probabilities.npy"
 touch not-a-folder
 expect 2 "not-a-folder" -- run "$model" --device=host --output-dir not-a-folder
+expect 2 "not-a-folder: cannot create: a file is in the way" -- run "$model" --device=host --output-dir not-a-folder/x
 finish

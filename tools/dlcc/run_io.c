@@ -82,8 +82,7 @@ static int read_tensor(const char *path, ir_arena *arena, ir_type *type, const v
   return 0;
 }
 
-static int load_input(const dlrt_tensor_desc *tensor, const char *path, void *data,
-                      dl_diag *diag) {
+static int load_input(const dlrt_tensor_desc *tensor, const char *path, void *data, dl_diag *diag) {
   ir_arena *arena = ir_arena_create();
   if (!arena)
     return dl_error(diag, "out of memory");
@@ -105,8 +104,7 @@ static int load_input(const dlrt_tensor_desc *tensor, const char *path, void *da
   return status;
 }
 
-static int check_bindings(const dlrt_program *program, const run_options *options,
-                          dl_diag *diag) {
+static int check_bindings(const dlrt_program *program, const run_options *options, dl_diag *diag) {
   int status = 0;
   for (int i = 0; i < options->num_inputs; i++) {
     const char *binding = options->inputs[i];
@@ -116,14 +114,14 @@ static int check_bindings(const dlrt_program *program, const run_options *option
       known |= strlen(program->inputs[j].name) == length &&
                strncmp(program->inputs[j].name, binding, length) == 0;
     if (!known)
-      status = dl_error(diag, "--input %.*s: the model has no input of that name", (int)length,
-                        binding);
+      status =
+          dl_error(diag, "--input %.*s: the model has no input of that name", (int)length, binding);
   }
   return status;
 }
 
-int run_tensors_prepare(const dlrt_program *program, const run_options *options,
-                        run_tensors *out, dl_diag *diag) {
+int run_tensors_prepare(const dlrt_program *program, const run_options *options, run_tensors *out,
+                        dl_diag *diag) {
   memset(out, 0, sizeof(*out));
   out->input_count = (int)program->input_count;
   out->output_count = (int)program->output_count;
@@ -203,10 +201,34 @@ void run_tensors_print_outputs(const dlrt_program *program, const run_tensors *t
   }
 }
 
+/* mkdir -p: every missing folder of `directory`, as `dlcc run --output-dir a/b/c` expects. */
+static int make_directories(const char *directory, dl_diag *diag) {
+  char *path = strdup(directory);
+  if (!path)
+    return dl_error(diag, "out of memory");
+  int status = 0;
+  for (char *at = path + 1; status == 0; at++) {
+    char kept = *at;
+    if (kept != '/' && kept != '\0')
+      continue;
+    *at = '\0';
+    struct stat info;
+    if (mkdir(path, 0777) != 0 &&
+        !(errno == EEXIST && stat(path, &info) == 0 && S_ISDIR(info.st_mode)))
+      status = dl_error(diag, "%s: cannot create: %s", path,
+                        errno == EEXIST ? "a file is in the way" : strerror(errno));
+    *at = kept;
+    if (kept == '\0')
+      break;
+  }
+  free(path);
+  return status;
+}
+
 int run_tensors_write_outputs(const dlrt_program *program, const run_tensors *tensors,
                               const char *directory, dl_diag *diag) {
-  if (mkdir(directory, 0777) != 0 && errno != EEXIST)
-    return dl_error(diag, "%s: cannot create: %s", directory, strerror(errno));
+  if (make_directories(directory, diag) != 0)
+    return -1;
   for (uint32_t i = 0; i < program->output_count; i++) {
     const dlrt_tensor_desc *tensor = &program->outputs[i];
     size_t length = strlen(directory) + strlen(tensor->name) + 8;
