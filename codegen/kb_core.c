@@ -125,6 +125,8 @@ void kb_destroy(kernel_builder *kb) {
     LLVMDisposeBuilder(kb->builder);
   if (kb->module)
     LLVMDisposeModule(kb->module);
+  if (kb->metadata_module)
+    LLVMDisposeModule(kb->metadata_module);
   if (kb->machine)
     LLVMDisposeTargetMachine(kb->machine);
   if (kb->context)
@@ -321,6 +323,8 @@ int kb_kernel_end(kernel_builder *kb) {
   } else {
     if (status == 0 && kb->kind == KB_TARGET_NVPTX)
       kb_nvptx_annotate(kb);
+    if (status == 0 && kb->kind == KB_TARGET_HOST)
+      status = kb_host_mark_parallel(kb); /* after the fingerprint: loop IDs are unique */
     if (status == 0)
       status = record_kernel(kb, fingerprint);
   }

@@ -85,38 +85,44 @@ static LLVMValueRef start_loop(kernel_builder *kb, LLVMBasicBlockRef *out_body, 
 void kb_host_open_thread_loop(kernel_builder *kb) {
   kb_kernel_state *k = &kb->k;
   kb_thread_loop *loop = &k->loop;
+  LLVMBuilderRef b = kb->builder;
   loop->z = start_loop(kb, &loop->z_body, "thread.z");
   loop->y = start_loop(kb, &loop->y_body, "thread.y");
-  LLVMValueRef row =
-      LLVMBuildAdd(kb->builder, LLVMBuildMul(kb->builder, loop->z, k->block[1], ""), loop->y, "");
-  row = LLVMBuildMul(kb->builder, row, k->block[0], "row");
+  /* No wrap: the prologue returned unless block x * y * z <= max_threads. */
+  LLVMValueRef row = LLVMBuildNUWAdd(b, LLVMBuildNUWMul(b, loop->z, k->block[1], ""), loop->y, "");
+  row = LLVMBuildNUWMul(b, row, k->block[0], "row");
+  LLVMValueRef row_slot = LLVMBuildZExt(b, row, kb->i64, "");
   loop->x = start_loop(kb, &loop->x_body, "thread.x");
-  k->phases[k->phase].linear = LLVMBuildAdd(kb->builder, row, loop->x, "thread.linear");
+  kb_phase *phase = &k->phases[k->phase];
+  phase->linear = LLVMBuildNUWAdd(b, row, loop->x, "thread.linear");
+  /* In i64 from the x counter so that slot addresses are affine in it (vectorizable). */
+  phase->slot = LLVMBuildNUWAdd(b, row_slot, LLVMBuildZExt(b, loop->x, kb->i64, ""), "thread.slot");
 }
 
-static LLVMBasicBlockRef end_loop(kernel_builder *kb, LLVMValueRef index, LLVMBasicBlockRef body,
-                                  LLVMValueRef count, const char *exit_name, int exit_uniform,
-                                  LLVMValueRef *out_next) {
+/* Closes a loop; returns its back branch, *out_next the incremented counter. */
+static LLVMValueRef end_loop(kernel_builder *kb, LLVMValueRef index, LLVMBasicBlockRef body,
+                             LLVMValueRef count, const char *exit_name, int exit_uniform,
+                             LLVMValueRef *out_next) {
   LLVMBasicBlockRef latch = LLVMGetInsertBlock(kb->builder);
   LLVMValueRef next = LLVMBuildNUWAdd(kb->builder, index, kb_const_i32(kb, 1), "");
   LLVMValueRef again = LLVMBuildICmp(kb->builder, LLVMIntULT, next, count, "");
   if (exit_uniform)
     kb->k.phase = KB_UNIFORM;
   LLVMBasicBlockRef exit = kb_new_block(kb, exit_name);
-  LLVMBuildCondBr(kb->builder, again, body, exit);
+  LLVMValueRef branch = LLVMBuildCondBr(kb->builder, again, body, exit);
   LLVMAddIncoming(index, &next, &latch, 1);
   LLVMPositionBuilderAtEnd(kb->builder, exit);
   if (out_next)
     *out_next = next;
-  return exit;
+  return branch;
 }
 
 void kb_host_close_thread_loop(kernel_builder *kb) {
   kb_kernel_state *k = &kb->k;
   kb_thread_loop *loop = &k->loop;
-  LLVMValueRef next_x = NULL;
-  end_loop(kb, loop->x, loop->x_body, k->block[0], "thread.y.latch", 0, &next_x);
-  k->phases[k->phase].spill_at = next_x;
+  kb_phase *phase = &k->phases[k->phase];
+  phase->x_latch =
+      end_loop(kb, loop->x, loop->x_body, k->block[0], "thread.y.latch", 0, &phase->spill_at);
   end_loop(kb, loop->y, loop->y_body, k->block[1], "thread.z.latch", 0, NULL);
   end_loop(kb, loop->z, loop->z_body, k->block[2], "uniform", 1, NULL);
   memset(loop, 0, sizeof *loop);
@@ -132,10 +138,9 @@ LLVMValueRef kb_host_shuffle_slot(kernel_builder *kb, int buffer, LLVMValueRef t
 }
 
 static LLVMValueRef var_scratch_slot(kernel_builder *kb, kb_var *var, size_t region,
-                                     LLVMValueRef thread) {
+                                     LLVMValueRef slot) {
   LLVMValueRef base = byte_address(kb, kb->k.scratch, LLVMConstInt(kb->i64, region, 0));
-  LLVMValueRef index = LLVMBuildZExt(kb->builder, thread, kb->i64, "");
-  return LLVMBuildInBoundsGEP2(kb->builder, var->type, base, &index, 1, "");
+  return LLVMBuildInBoundsGEP2(kb->builder, var->type, base, &slot, 1, "");
 }
 
 static int var_needs_scratch(const kernel_builder *kb, const kb_var *var) {
@@ -152,13 +157,13 @@ static int var_needs_scratch(const kernel_builder *kb, const kb_var *var) {
 static void connect_var(kernel_builder *kb, kb_var *var, size_t region) {
   for (int i = 0; i < var->access_count; i++) {
     const kb_phase *phase = &kb->k.phases[var->accesses[i].phase];
-    LLVMPositionBuilderBefore(kb->builder, LLVMGetNextInstruction(phase->linear));
-    LLVMValueRef slot = var_scratch_slot(kb, var, region, phase->linear);
+    LLVMPositionBuilderBefore(kb->builder, LLVMGetNextInstruction(phase->slot));
+    LLVMValueRef slot = var_scratch_slot(kb, var, region, phase->slot);
     LLVMBuildStore(kb->builder, LLVMBuildLoad2(kb->builder, var->type, slot, ""), var->slot);
     if (!var->accesses[i].written)
       continue;
     LLVMPositionBuilderBefore(kb->builder, phase->spill_at);
-    slot = var_scratch_slot(kb, var, region, phase->linear);
+    slot = var_scratch_slot(kb, var, region, phase->slot);
     LLVMBuildStore(kb->builder, LLVMBuildLoad2(kb->builder, var->type, var->slot, ""), slot);
   }
 }

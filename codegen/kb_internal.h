@@ -15,7 +15,9 @@ enum { KB_UNIFORM = -1, KB_MAX_CONTROL_DEPTH = 64, KB_WARP = 32 };
 typedef struct kb_phase {
   int in_uniform_loop;   /* phase may run more than once per block */
   LLVMValueRef linear;   /* host: linear thread index (insert reloads after it) */
+  LLVMValueRef slot;     /* host: the same as i64, for scratch slot addresses */
   LLVMValueRef spill_at; /* host: first instruction of the closing latch */
+  LLVMValueRef x_latch;  /* host: branch back to the x loop's body (carries llvm.loop) */
 } kb_phase;
 
 typedef struct kb_var_access {
@@ -113,6 +115,8 @@ struct kernel_builder {
   int fingerprint_capacity;
   kb_alias *aliases;
   int alias_count, alias_capacity;
+  LLVMModuleRef metadata_module; /* host: holds access_group (kb_host_parallel.c) */
+  LLVMMetadataRef access_group;
 };
 
 /* kb_core.c */
@@ -153,6 +157,8 @@ void kb_host_open_thread_loop(kernel_builder *kb);
 void kb_host_close_thread_loop(kernel_builder *kb);
 void kb_host_prologue(kernel_builder *kb);
 int kb_host_lay_out_scratch(kernel_builder *kb);
+/* kb_host_parallel.c: marks every phase's x loop parallel (after the scratch layout). */
+int kb_host_mark_parallel(kernel_builder *kb);
 /* Shuffle scratch: value buffers 0 and 1 (8 bytes a thread), then lane buffer 2 (4 bytes). */
 LLVMValueRef kb_host_shuffle_slot(kernel_builder *kb, int buffer, LLVMValueRef thread);
 enum { KB_SHUFFLE_LANE_BUFFER = 2, KB_SHUFFLE_BYTES_PER_THREAD = 8 + 8 + 4 };

@@ -12,15 +12,18 @@
 typedef struct tile_shape {
   int m, n;           /* block tile */
   int log2_m, log2_n; /* of m and n */
-  int threads_x;      /* n / 4 threads along a row of micro-tiles */
+  int threads_x;      /* n / 4: the block is threads_x x (256 / threads_x) threads */
+  int log2_threads_x;
 } tile_shape;
 
-static const tile_shape WIDE = {TG_TILE_M, TG_TILE_N, 6, 6, TG_TILE_N / TG_MICRO};
-static const tile_shape THIN = {TG_THIN_TILE_M, TG_THIN_TILE_N, 4, 8, TG_THIN_TILE_N / TG_MICRO};
+static const tile_shape WIDE = {TG_TILE_M, TG_TILE_N, 6, 6, TG_TILE_N / TG_MICRO, 4};
+static const tile_shape THIN = {TG_THIN_TILE_M, TG_THIN_TILE_N, 4, 8, TG_THIN_TILE_N / TG_MICRO, 6};
+_Static_assert(TG_TILE_N / TG_MICRO == 1 << 4 && TG_THIN_TILE_N / TG_MICRO == 1 << 6, "log2");
 _Static_assert(TG_TILE_M *TG_TILE_N == TG_THREADS * TG_MICRO * TG_MICRO, "one micro-tile each");
 _Static_assert(TG_THIN_TILE_M *TG_THIN_TILE_N == TG_THREADS * TG_MICRO * TG_MICRO,
                "one micro-tile each");
 _Static_assert(TG_THIN_TILE_M *TG_TILE_K % TG_THREADS == 0, "whole loads per thread");
+_Static_assert(TG_TILE_K == 1 << 4, "split_element's log2 of the K step");
 
 static int stride_of(int tile) { return tile + 4; }
 
@@ -57,6 +60,28 @@ typedef struct tile_geometry {
   LLVMValueRef m0, n0, k0, batch;
 } tile_geometry;
 
+/* Element e = t + 256 r of a slice (t = threads_x ty + tx, the linear thread index) split
+ * into fast = e % 2^log2_fast and slow = e / 2^log2_fast, written with tx as a plain term:
+ * the host twin runs the tx threads in SIMD lanes, and fast = tx + constant there makes
+ * adjacent lanes touch adjacent words (a vector access instead of a gather or scatter). */
+static void split_element(kernel_builder *kb, const tile_shape *shape, int r, int log2_fast,
+                          LLVMValueRef *out_fast, LLVMValueRef *out_slow) {
+  LLVMValueRef tx = kb_thread_index(kb, KB_X);
+  int log2_x = shape->log2_threads_x;
+  /* the element's row of threads: e = tx + threads_x * row */
+  LLVMValueRef row =
+      LLVMBuildNUWAdd(B, kb_thread_index(kb, KB_Y), tg_i32(kb, r * (TG_THREADS >> log2_x)), "");
+  if (log2_fast >= log2_x) {
+    LLVMValueRef part = LLVMBuildAnd(B, row, tg_i32(kb, (1 << (log2_fast - log2_x)) - 1), "");
+    *out_fast = LLVMBuildNUWAdd(B, tx, LLVMBuildShl(B, part, tg_i32(kb, log2_x), ""), "");
+    *out_slow = LLVMBuildLShr(B, row, tg_i32(kb, log2_fast - log2_x), "");
+  } else {
+    *out_fast = LLVMBuildAnd(B, tx, tg_i32(kb, (1 << log2_fast) - 1), "");
+    *out_slow = LLVMBuildNUWAdd(B, LLVMBuildLShr(B, tx, tg_i32(kb, log2_fast), ""),
+                                LLVMBuildShl(B, row, tg_i32(kb, log2_x - log2_fast), ""), "");
+  }
+}
+
 /* One operand slice into shared memory: element e of the slice (e = t + 256 r) maps to
  * (outer, kk) so that adjacent threads read adjacent global words. */
 static void stage_slice(kernel_builder *kb, const tiled_gemm_desc *desc, const tile_shape *shape,
@@ -66,86 +91,76 @@ static void stage_slice(kernel_builder *kb, const tiled_gemm_desc *desc, const t
   int tile = is_a ? shape->m : shape->n, log2_tile = is_a ? shape->log2_m : shape->log2_n;
   LLVMValueRef outer0 = is_a ? g->m0 : g->n0;
   for (int r = 0; r < tile * TG_TILE_K / TG_THREADS; r++) {
-    LLVMValueRef e = LLVMBuildAdd(B, kb_linear_thread_index(kb), tg_i32(kb, r * TG_THREADS), "");
     LLVMValueRef kk, outer;
-    if (k_fast) {
-      kk = LLVMBuildAnd(B, e, tg_i32(kb, TG_TILE_K - 1), "kk");
-      outer = LLVMBuildLShr(B, e, tg_i32(kb, 4), "outer");
-    } else {
-      outer = LLVMBuildAnd(B, e, tg_i32(kb, tile - 1), "outer");
-      kk = LLVMBuildLShr(B, e, tg_i32(kb, log2_tile), "kk");
-    }
+    if (k_fast)
+      split_element(kb, shape, r, 4, &kk, &outer);
+    else
+      split_element(kb, shape, r, log2_tile, &outer, &kk);
     LLVMValueRef global_outer = LLVMBuildAdd(B, outer0, outer, "");
     LLVMValueRef global_k = LLVMBuildAdd(B, g->k0, kk, "");
-    LLVMValueRef inside =
-        LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSLT, global_outer, tg_i32(kb, outer_size), ""),
-                     LLVMBuildICmp(B, LLVMIntSLT, global_k, tg_i32(kb, desc->k), ""), "");
-    LLVMValueRef safe_outer = LLVMBuildSelect(B, inside, global_outer, tg_i32(kb, 0), "");
-    LLVMValueRef safe_k = LLVMBuildSelect(B, inside, global_k, tg_i32(kb, 0), "");
-    LLVMValueRef value = is_a ? desc->load_a(kb, desc->user, g->batch, safe_outer, safe_k)
-                              : desc->load_b(kb, desc->user, g->batch, safe_k, safe_outer);
-    value = LLVMBuildSelect(B, inside, value, tg_f32(kb, 0), "");
+    /* Sizes that are whole tiles need no bounds test: a select-free index keeps the host's
+     * load a vector load where it is contiguous. */
+    LLVMValueRef inside = NULL;
+    if (outer_size % tile != 0)
+      inside = LLVMBuildICmp(B, LLVMIntSLT, global_outer, tg_i32(kb, outer_size), "");
+    if (desc->k % TG_TILE_K != 0) {
+      LLVMValueRef k_inside = LLVMBuildICmp(B, LLVMIntSLT, global_k, tg_i32(kb, desc->k), "");
+      inside = inside ? LLVMBuildAnd(B, inside, k_inside, "") : k_inside;
+    }
+    if (inside) {
+      global_outer = LLVMBuildSelect(B, inside, global_outer, tg_i32(kb, 0), "");
+      global_k = LLVMBuildSelect(B, inside, global_k, tg_i32(kb, 0), "");
+    }
+    LLVMValueRef value = is_a ? desc->load_a(kb, desc->user, g->batch, global_outer, global_k)
+                              : desc->load_b(kb, desc->user, g->batch, global_k, global_outer);
+    if (inside)
+      value = LLVMBuildSelect(B, inside, value, tg_f32(kb, 0), "");
     LLVMValueRef slot =
         LLVMBuildAdd(B, LLVMBuildMul(B, kk, tg_i32(kb, stride_of(tile)), ""), outer, "");
     tg_store_f32(kb, shared, slot, value);
   }
 }
 
-static LLVMTypeRef vector4(kernel_builder *kb) {
-  return LLVMVectorType(LLVMFloatTypeInContext(kb_context(kb)), TG_MICRO);
+/* Thread (tx, ty) owns the 4x4 micro-tile at rows 4 ty + i and columns tx + threads_x j
+ * (i, j < 4): its rows are adjacent (one 4-vector of the A slice), its columns are spread so
+ * that the threads of a row of the block read adjacent words of the B slice (conflict-free
+ * on the GPU; on the host, where the tx threads run in SIMD lanes, one vector load). */
+static LLVMValueRef micro_tile_row(kernel_builder *kb, int i) {
+  return LLVMBuildNUWAdd(B, LLVMBuildShl(B, kb_thread_index(kb, KB_Y), tg_i32(kb, 2), ""),
+                         tg_i32(kb, i), "");
 }
 
-/* The 4 consecutive floats at shared[index] (16-byte aligned: one ld.shared.v4 on NVPTX,
- * one SSE load on the host). */
-static LLVMValueRef load_vector4(kernel_builder *kb, LLVMValueRef shared, LLVMValueRef index) {
-  LLVMValueRef wide = LLVMBuildSExt(B, index, LLVMInt64TypeInContext(kb_context(kb)), "");
-  LLVMValueRef at =
-      LLVMBuildInBoundsGEP2(B, LLVMFloatTypeInContext(kb_context(kb)), shared, &wide, 1, "");
-  LLVMValueRef value = LLVMBuildLoad2(B, vector4(kb), at, "");
-  LLVMSetAlignment(value, 16);
-  return value;
+static LLVMValueRef micro_tile_column(kernel_builder *kb, const tile_shape *shape, int j) {
+  return LLVMBuildNUWAdd(B, kb_thread_index(kb, KB_X), tg_i32(kb, j * shape->threads_x), "");
 }
 
-static LLVMValueRef splat(kernel_builder *kb, LLVMValueRef vector, int lane) {
-  LLVMValueRef lanes[TG_MICRO];
-  for (int i = 0; i < TG_MICRO; i++)
-    lanes[i] = tg_i32(kb, lane);
-  return LLVMBuildShuffleVector(B, vector, LLVMGetUndef(vector4(kb)),
-                                LLVMConstVector(lanes, TG_MICRO), "");
-}
-
-/* Row and column offsets (4 ty, 4 tx) of this thread's micro-tile in the block tile. */
-static void micro_tile_origin(kernel_builder *kb, const tile_shape *shape, LLVMValueRef *out_row,
-                              LLVMValueRef *out_col) {
-  LLVMValueRef t = kb_linear_thread_index(kb);
-  LLVMValueRef ty = LLVMBuildUDiv(B, t, tg_i32(kb, shape->threads_x), "ty");
-  LLVMValueRef tx = LLVMBuildURem(B, t, tg_i32(kb, shape->threads_x), "tx");
-  *out_row = LLVMBuildShl(B, ty, tg_i32(kb, 2), "");
-  *out_col = LLVMBuildShl(B, tx, tg_i32(kb, 2), "");
-}
-
-/* acc[i] (a row of 4 columns) += A[4 ty + i][kk] * B[kk][4 tx .. 4 tx + 3] over the 16
- * staged kk: two vector loads and four vector multiply-adds per kk. */
+/* acc[4 i + j] += A[row i][kk] * B[kk][column j] over the 16 staged kk, kk in order. Per kk:
+ * the 4 A values in one aligned 4-vector read (NVPTX merges the scalar loads into an
+ * ld.shared.v4; the host broadcasts them, being the same for the tx lanes), 4 B values,
+ * 16 multiply-adds. */
 static void multiply_slices(kernel_builder *kb, const tile_shape *shape, kb_var *const *acc,
                             LLVMValueRef shared_a, LLVMValueRef shared_b) {
-  LLVMValueRef ty4, tx4;
-  micro_tile_origin(kb, shape, &ty4, &tx4);
-  LLVMValueRef rows[TG_MICRO];
-  for (int i = 0; i < TG_MICRO; i++)
-    rows[i] = kb_var_load(kb, acc[i]);
-  LLVMTypeRef v4 = vector4(kb);
+  LLVMValueRef sums[TG_MICRO * TG_MICRO];
+  for (int i = 0; i < TG_MICRO * TG_MICRO; i++)
+    sums[i] = kb_var_load(kb, acc[i]);
+  LLVMValueRef row0 = micro_tile_row(kb, 0);
   for (int kk = 0; kk < TG_TILE_K; kk++) {
-    LLVMValueRef a =
-        load_vector4(kb, shared_a, LLVMBuildAdd(B, ty4, tg_i32(kb, kk * stride_of(shape->m)), ""));
-    LLVMValueRef b =
-        load_vector4(kb, shared_b, LLVMBuildAdd(B, tx4, tg_i32(kb, kk * stride_of(shape->n)), ""));
+    LLVMValueRef a[TG_MICRO], b[TG_MICRO];
     for (int i = 0; i < TG_MICRO; i++) {
-      LLVMValueRef args[3] = {splat(kb, a, i), b, rows[i]};
-      rows[i] = kb_intrinsic(kb, "llvm.fmuladd", v4, &v4, 1, args, 3);
+      LLVMValueRef index = LLVMBuildNUWAdd(B, row0, tg_i32(kb, kk * stride_of(shape->m) + i), "");
+      a[i] = tg_load_f32(kb, shared_a, index);
+      LLVMSetAlignment(a[i], i == 0 ? 16 : i == 2 ? 8 : 4);
     }
+    for (int j = 0; j < TG_MICRO; j++)
+      b[j] = tg_load_f32(kb, shared_b,
+                         LLVMBuildNUWAdd(B, micro_tile_column(kb, shape, j),
+                                         tg_i32(kb, kk * stride_of(shape->n)), ""));
+    for (int i = 0; i < TG_MICRO; i++)
+      for (int j = 0; j < TG_MICRO; j++)
+        sums[i * TG_MICRO + j] = tg_fmuladd(kb, a[i], b[j], sums[i * TG_MICRO + j]);
   }
-  for (int i = 0; i < TG_MICRO; i++)
-    kb_var_store(kb, acc[i], rows[i]);
+  for (int i = 0; i < TG_MICRO * TG_MICRO; i++)
+    kb_var_store(kb, acc[i], sums[i]);
 }
 
 /* Where a finished micro-tile element goes: store_c, or the split's partial sums. */
@@ -157,19 +172,14 @@ typedef struct tile_output {
 static void store_micro_tile(kernel_builder *kb, const tiled_gemm_desc *desc,
                              const tile_shape *shape, const tile_geometry *g,
                              const tile_output *output, kb_var *const *acc) {
-  LLVMValueRef ty4, tx4;
-  micro_tile_origin(kb, shape, &ty4, &tx4);
-  LLVMValueRef row0 = LLVMBuildAdd(B, g->m0, ty4, "row0");
-  LLVMValueRef col0 = LLVMBuildAdd(B, g->n0, tx4, "col0");
   for (int i = 0; i < TG_MICRO; i++) {
-    LLVMValueRef row = LLVMBuildAdd(B, row0, tg_i32(kb, i), "row");
-    LLVMValueRef sums = kb_var_load(kb, acc[i]);
+    LLVMValueRef row = LLVMBuildAdd(B, g->m0, micro_tile_row(kb, i), "row");
     for (int j = 0; j < TG_MICRO; j++) {
-      LLVMValueRef col = LLVMBuildAdd(B, col0, tg_i32(kb, j), "col");
+      LLVMValueRef col = LLVMBuildAdd(B, g->n0, micro_tile_column(kb, shape, j), "col");
       LLVMValueRef inside =
           LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSLT, row, tg_i32(kb, desc->m), ""),
                        LLVMBuildICmp(B, LLVMIntSLT, col, tg_i32(kb, desc->n), ""), "");
-      LLVMValueRef value = LLVMBuildExtractElement(B, sums, tg_i32(kb, j), "");
+      LLVMValueRef value = kb_var_load(kb, acc[i * TG_MICRO + j]);
       kb_if_begin(kb, inside);
       if (output->split > 1) {
         LLVMValueRef slot = LLVMBuildMul(B, output->split_index, tg_i32(kb, desc->m), "");
@@ -207,18 +217,19 @@ static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc, const 
       .n0 = LLVMBuildMul(B, kb_block_index(kb, KB_X), tg_i32(kb, shape->n), "n0"),
       .batch = split > 1 ? tg_i32(kb, 0) : kb_block_index(kb, KB_Z),
   };
-  kb_var *acc[TG_MICRO];
-  for (int i = 0; i < TG_MICRO; i++) {
-    acc[i] = kb_thread_var(kb, vector4(kb), "acc");
-    kb_var_store(kb, acc[i], LLVMConstNull(vector4(kb)));
+  kb_var *acc[TG_MICRO * TG_MICRO]; /* acc[4 i + j]: micro-tile row i, column j */
+  for (int i = 0; i < TG_MICRO * TG_MICRO; i++) {
+    acc[i] = kb_thread_var(kb, f32, "acc");
+    kb_var_store(kb, acc[i], tg_f32(kb, 0));
   }
   /* An empty C needs no loads (and an empty A or B has no element to clamp onto). */
   int64_t k_tiles = desc->m && desc->n ? (desc->k + TG_TILE_K - 1) / TG_TILE_K : 0;
   int64_t chunk = (k_tiles + split - 1) / split; /* K tiles of one split */
   if (desc->prepare_b_column && !desc->b_k_contiguous && k_tiles > 0) {
     /* stage_slice gives thread t column t % n of every B slice (n divides 256 or is 256) */
-    LLVMValueRef col = LLVMBuildAdd(
-        B, g.n0, LLVMBuildAnd(B, kb_linear_thread_index(kb), tg_i32(kb, shape->n - 1), ""), "");
+    LLVMValueRef outer, kk;
+    split_element(kb, shape, 0, shape->log2_n, &outer, &kk);
+    LLVMValueRef col = LLVMBuildAdd(B, g.n0, outer, "");
     LLVMValueRef inside = LLVMBuildICmp(B, LLVMIntSLT, col, tg_i32(kb, desc->n), "");
     desc->prepare_b_column(kb, desc->user, g.batch,
                            LLVMBuildSelect(B, inside, col, tg_i32(kb, 0), ""));
@@ -280,8 +291,8 @@ static int choose_split(const tiled_gemm_desc *desc, int64_t blocks) {
 
 static lower_launch *add_launch(lower_context *ctx, const ir_node *node,
                                 const tiled_gemm_desc *desc, lower_result *out, const char *name,
-                                uint32_t grid_x, int split) {
-  lower_launch *launch = lower_add_launch(out, name, grid_x, TG_THREADS);
+                                uint32_t grid_x, uint32_t block_x, int split) {
+  lower_launch *launch = lower_add_launch(out, name, grid_x, block_x);
   if (!launch) {
     ir_node_error(ctx->diag, node, "too many launches for one node");
     return NULL;
@@ -314,9 +325,11 @@ int tiled_gemm_lower(lower_context *ctx, const ir_node *node, const tiled_gemm_d
       (split > 1 && define_split_sum(ctx->kb, sum_name, desc, split) != 0) || kb_failed(ctx->kb))
     return ir_node_error(ctx->diag, node, "could not build the tiled GEMM kernel");
   lower_launch *launch =
-      add_launch(ctx, node, desc, out, desc->kernel_name, (uint32_t)(n_tiles ? n_tiles : 1), split);
+      add_launch(ctx, node, desc, out, desc->kernel_name, (uint32_t)(n_tiles ? n_tiles : 1),
+                 (uint32_t)shape->threads_x, split);
   if (!launch)
     return -1;
+  launch->block[1] = (uint32_t)(TG_THREADS / shape->threads_x);
   launch->grid[1] = (uint32_t)(m_tiles ? m_tiles : 1);
   launch->grid[2] = (uint32_t)(split > 1 ? split : desc->batch);
   if (split > 1) {
@@ -325,7 +338,7 @@ int tiled_gemm_lower(lower_context *ctx, const ir_node *node, const tiled_gemm_d
     if (out->workspace_bytes < bytes)
       out->workspace_bytes = bytes;
     if (!add_launch(ctx, node, desc, out, sum_name,
-                    (uint32_t)((elements + TG_THREADS - 1) / TG_THREADS), split))
+                    (uint32_t)((elements + TG_THREADS - 1) / TG_THREADS), TG_THREADS, split))
       return -1;
   }
   return 0;

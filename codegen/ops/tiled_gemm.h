@@ -10,9 +10,10 @@
 
 /* One block computes a 64x64 tile of C (16x256 when M <= 16 and that still makes at least
  * 32 blocks, e.g. a Conv with 16 output channels, so 3/4 of the block is not idle); the K loop
- * stages 16-deep slices of A and B in shared memory; each of the 256 threads (ty, tx) accumulates
- * the 4x4 register micro-tile at rows 4ty.., columns 4tx.., reading each staged row as one 4-wide
- * vector (a broadcast for A, a contiguous 256-byte run per half-warp for B). */
+ * stages 16-deep slices of A and B in shared memory; each of the 256 threads (tx, ty) of the
+ * 2-D block (16x16, or 64x4 for thin tiles) accumulates the 4x4 register micro-tile at rows
+ * 4ty + i, columns tx + 16j (64j), reading A as one 4-wide vector (a broadcast within a
+ * half-warp) and B as 4 words that adjacent threads read adjacently. */
 enum {
   TG_TILE_M = 64,
   TG_TILE_N = 64,
