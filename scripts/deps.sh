@@ -11,6 +11,7 @@ debian_packages=(
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev
   flex bison libcmocka-dev libcjson-dev uthash-dev
   graphviz python3-venv
+  python3-torch python3-torchvision  # test models only: torchvision exports, system python3
 )
 
 missing=()

@@ -75,5 +75,23 @@ boxes=$(grep -c '^  n[0-9]* \[label=' "$WORK_DIR/resnet.dot")
 nodes=$("$DLCC" inspect "$MODELS_DIR/resnet18.onnx" -O2 --stats 2>&1 >/dev/null | sed -E 's/.* ([0-9]+) nodes.*/\1/')
 [ "$boxes" -eq "$nodes" ] || fail "resnet18: $boxes boxes for $nodes nodes"
 
+# torchvision's ResNet-50 (exported by torch, BatchNorm folded into Conv): every op is one box
+# named after its module path, all 53 convolutions and 16 residual additions are drawn.
+resnet50=$MODELS_DIR/torchvision_resnet50.onnx
+render resnet50 "$resnet50" -O2
+svg=$WORK_DIR/resnet50.svg
+contains "$svg" '>f32[1,3,224,224]</text>'         # the input
+contains "$svg" '>W: f32[64,3,7,7]</text>'         # the stem
+contains "$svg" '>W: f32[2048,512,1,1]</text>'     # the last bottleneck's expansion
+contains "$svg" '>/layer4/layer4.2/Add</text>'     # the last residual addition, by name
+contains "$svg" '>f32[1,2048,7,7]</text>'          # an edge label
+contains "$svg" '>f32[1,1000]</text>'              # the logits
+boxes=$(grep -c '^  n[0-9]* \[label=' "$WORK_DIR/resnet50.dot")
+nodes=$("$DLCC" inspect "$resnet50" -O2 --stats 2>&1 >/dev/null | sed -E 's/.* ([0-9]+) nodes.*/\1/')
+[ "$boxes" -eq "$nodes" ] || fail "resnet50: $boxes boxes for $nodes nodes"
+convs=$(grep -c 'label="Conv\\n' "$WORK_DIR/resnet50.dot")
+adds=$(grep -c 'label="Add\\n' "$WORK_DIR/resnet50.dot")
+[ "$convs" -eq 53 ] && [ "$adds" -eq 16 ] || fail "resnet50: $convs Conv and $adds Add boxes, expected 53 and 16"
+
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "all DOT checks passed"
