@@ -284,6 +284,19 @@ static int record_kernel(kernel_builder *kb, const char *fingerprint) {
 static void guard_thread_count(kernel_builder *kb) {
   kb_kernel_state *k = &kb->k;
   LLVMBuilderRef b = kb->builder;
+  if (k->fixed_block[0]) { /* exactly the fixed block (kb_kernel_fix_block) */
+    LLVMValueRef fits = LLVMConstInt(kb->i1, 1, 0);
+    for (int d = 0; d < 3; d++)
+      fits = LLVMBuildAnd(
+          b, fits,
+          LLVMBuildICmp(b, LLVMIntEQ, k->launch_block[d], kb_const_i32(kb, k->fixed_block[d]), ""),
+          "");
+    LLVMBasicBlockRef reject = kb_new_block(kb, "wrong_block");
+    LLVMBuildCondBr(b, fits, k->first_body, reject);
+    LLVMPositionBuilderAtEnd(b, reject);
+    LLVMBuildRetVoid(b);
+    return;
+  }
   LLVMValueRef threads = LLVMBuildZExt(b, k->block[0], kb->i64, "");
   threads = LLVMBuildNUWMul(b, threads, LLVMBuildZExt(b, k->block[1], kb->i64, ""), "");
   threads = LLVMBuildNUWMul(b, threads, LLVMBuildZExt(b, k->block[2], kb->i64, ""), "");

@@ -71,7 +71,9 @@ typedef struct kb_kernel_state {
   LLVMValueRef *param_values;
   LLVMValueRef launch, scratch, shared_base; /* host */
   LLVMValueRef grid[3], block[3], block_index[3];
-  int phase; /* current phase or KB_UNIFORM */
+  LLVMValueRef launch_block[3]; /* host, with a fixed block: the launch's block (the guard) */
+  unsigned fixed_block[3];      /* kb_kernel_fix_block; 0 when not fixed */
+  int phase;                    /* current phase or KB_UNIFORM */
   kb_phase *phases;
   int phase_count, phase_capacity;
   kb_block_tag *tags;

@@ -67,6 +67,27 @@ static LLVMValueRef uniform_register(kernel_builder *kb, const LLVMValueRef *val
   return values[dim];
 }
 
+int kb_kernel_fix_block(kernel_builder *kb, unsigned x, unsigned y, unsigned z) {
+  if (kb_check_in_kernel(kb, "kb_kernel_fix_block") != 0)
+    return -1;
+  kb_kernel_state *k = &kb->k;
+  if (k->phase_count > 0)
+    return kb_fail(kb, "kb_kernel_fix_block after per-thread code in kernel '%s'", k->info.name);
+  unsigned long long threads = (unsigned long long)x * y * z;
+  if (threads == 0 || threads > k->info.max_threads)
+    return kb_fail(kb, "kernel '%s': fixed block %ux%ux%u is outside 1..max_threads (%u)",
+                   k->info.name, x, y, z, k->info.max_threads);
+  unsigned dims[3] = {x, y, z};
+  for (int d = 0; d < 3; d++) {
+    k->fixed_block[d] = dims[d];
+    if (kb->kind == KB_TARGET_HOST) {
+      k->launch_block[d] = k->block[d];
+      k->block[d] = kb_const_i32(kb, dims[d]);
+    }
+  }
+  return 0;
+}
+
 LLVMValueRef kb_block_index(kernel_builder *kb, kb_dim dim) {
   return uniform_register(kb, kb->k.block_index, dim, "kb_block_index");
 }

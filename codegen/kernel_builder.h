@@ -63,6 +63,11 @@ int kb_failed(const kernel_builder *kb);
 /* --- kernels --------------------------------------------------------------------------- */
 int kb_kernel_begin(kernel_builder *kb, const char *name, const kb_param *params, int param_count,
                     unsigned max_threads);
+/* Declares that every launch of the open kernel uses exactly this block (call before any
+ * per-thread code). The host twin then loops over constant thread counts, which LLVM
+ * vectorizes without remainder loops, and returns at once for any other block; the PTX is
+ * unchanged (its .maxntid bound stays). */
+int kb_kernel_fix_block(kernel_builder *kb, unsigned x, unsigned y, unsigned z);
 /* Value of parameter `index` (block-uniform). */
 LLVMValueRef kb_param_value(kernel_builder *kb, int index);
 /* Checks phases, lays out host scratch, closes the kernel. 0 ok, -1 error. */

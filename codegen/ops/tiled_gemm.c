@@ -206,7 +206,9 @@ static int begin_kernel(kernel_builder *kb, const char *name, const tiled_gemm_d
 
 static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc, const tile_shape *shape,
                          int split) {
-  if (begin_kernel(kb, desc->kernel_name, desc, split) != 0)
+  if (begin_kernel(kb, desc->kernel_name, desc, split) != 0 ||
+      kb_kernel_fix_block(kb, (unsigned)shape->threads_x, (unsigned)(TG_THREADS / shape->threads_x),
+                          1) != 0)
     return -1;
   LLVMTypeRef f32 = LLVMFloatTypeInContext(kb_context(kb));
   LLVMValueRef shared_a = kb_shared_array(kb, f32, (unsigned)(TG_TILE_K * stride_of(shape->m)));

@@ -204,6 +204,13 @@ static void test_api_misuse(void **state) {
   assert_true(mentions(&s.diag, "max_threads 0"));
   assert_non_null(kb_thread_index(kb, KB_X)); /* outside a kernel: error + placeholder */
   assert_true(mentions(&s.diag, "kb_thread_index called outside"));
+  assert_int_equal(kb_kernel_begin(kb, "fixed", in_out, 2, 64), 0);
+  assert_int_equal(kb_kernel_fix_block(kb, 16, 8, 1), -1);
+  assert_true(mentions(&s.diag, "fixed block 16x8x1 is outside 1..max_threads (64)"));
+  kb_thread_index(kb, KB_X);
+  assert_int_equal(kb_kernel_fix_block(kb, 8, 8, 1), -1);
+  assert_true(mentions(&s.diag, "kb_kernel_fix_block after per-thread code"));
+  assert_int_equal(kb_kernel_end(kb), -1);
   assert_int_equal(kb_kernel_begin(kb, "k", in_out, 2, 64), 0);
   assert_non_null(kb_param_value(kb, 7));
   assert_true(mentions(&s.diag, "kb_param_value(7)"));

@@ -312,6 +312,14 @@ static void test_matmul_tiled(void **state) {
         expected += (double)a[i * k + p] * b[p * n + j];
       assert_float_equal(c[i * n + j], expected, 1e-4);
     }
+  /* Its block is fixed (kb_kernel_fix_block): any other block runs nothing. */
+  memset(c, 0, (size_t)(m * n) * sizeof(float));
+  dlrt_host_block_fn matmul = kb_jit_lookup(f->jit, "matmul_tiled");
+  assert_non_null(matmul);
+  dlrt_host_launch launch = {.grid = {1, 1, 1}, .block = {TILE, TILE / 2, 1}};
+  matmul((void *const *)params, &launch);
+  for (int i = 0; i < m * n; i++)
+    assert_true(c[i] == 0.0f);
   free(a);
   free(b);
   free(c);

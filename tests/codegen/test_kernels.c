@@ -336,6 +336,7 @@ static int matmul_tiled(kernel_builder *kb) {
   static const kb_param params[] = {{"a", KB_PARAM_PTR}, {"b", KB_PARAM_PTR}, {"c", KB_PARAM_PTR},
                                     {"m", KB_PARAM_I32}, {"n", KB_PARAM_I32}, {"k", KB_PARAM_I32}};
   kb_kernel_begin(kb, "matmul_tiled", params, 6, TILE * TILE);
+  kb_kernel_fix_block(kb, TILE, TILE, 1); /* the host loops over constant thread counts */
   LLVMValueRef m = kb_param_value(kb, 3), n = kb_param_value(kb, 4), k = kb_param_value(kb, 5);
   LLVMValueRef tile_a = kb_shared_array(kb, F32, TILE * TILE);
   LLVMValueRef tile_b = kb_shared_array(kb, F32, TILE * TILE);
