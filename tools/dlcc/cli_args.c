@@ -37,6 +37,15 @@ int cli_opt_level(const char *argument) {
   return -1;
 }
 
+bool cli_set_flag(const char *argument, const cli_flag *flags, size_t count, void *options) {
+  for (size_t i = 0; i < count; i++)
+    if (strcmp(argument, flags[i].name) == 0) {
+      *(bool *)((char *)options + flags[i].offset) = true;
+      return true;
+    }
+  return false;
+}
+
 int cli_parse_arguments(const char *command, int argc, char **argv, cli_option_parser parse_option,
                         void *options, const char **model_path) {
   bool only_positional = false;

@@ -3,6 +3,9 @@
 #ifndef DLCC_TOOLS_CLI_ARGS_H
 #define DLCC_TOOLS_CLI_ARGS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 /* Writes "dlcc: error: <format with argument> (see dlcc COMMAND --help)"; returns -1. */
 int cli_bad_option(const char *command, const char *format, const char *argument);
 /* Matches argv[*index] against "--name=value" or "--name value" (consuming the next
@@ -12,6 +15,14 @@ int cli_long_value(const char *command, const char *name, int argc, char **argv,
                    const char **out_value);
 /* "-O0".."-O3" → 0..3; -1 when `argument` is not an optimization flag. */
 int cli_opt_level(const char *argument);
+
+/* A boolean option: its spelling and the offset of its `bool` in a command's options. */
+typedef struct cli_flag {
+  const char *name;
+  size_t offset;
+} cli_flag;
+/* Sets the flag of `flags` spelled `argument` in `options`; false when none matches. */
+bool cli_set_flag(const char *argument, const cli_flag *flags, size_t count, void *options);
 
 /* Handles the option at argv[*index] (consuming values by advancing *index): 0, or -1 after
  * reporting an error. */

@@ -80,6 +80,12 @@ static int parse_dim(const char *value, compile_options *out) {
   return 0;
 }
 
+static const cli_flag FLAGS[] = {
+    {"--help", offsetof(compile_options, help)},
+    {"-h", offsetof(compile_options, help)},
+    {"--stats", offsetof(compile_options, stats)},
+};
+
 /* One option at argv[*index]; 0 when handled, -1 on error. */
 static int parse_option(int argc, char **argv, int *index, void *options) {
   compile_options *out = options;
@@ -89,14 +95,8 @@ static int parse_option(int argc, char **argv, int *index, void *options) {
     out->opt_level = level;
     return 0;
   }
-  if (!strcmp(argument, "--help") || !strcmp(argument, "-h")) {
-    out->help = true;
+  if (cli_set_flag(argument, FLAGS, sizeof FLAGS / sizeof FLAGS[0], out))
     return 0;
-  }
-  if (!strcmp(argument, "--stats")) {
-    out->stats = true;
-    return 0;
-  }
   if (argument[1] == 'o' && argument[2] && argument[2] != '=') { /* -oFILE */
     out->output_path = argument + 2;
     return 0;

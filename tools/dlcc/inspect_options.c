@@ -27,32 +27,21 @@ static int parse_format(const char *text, inspect_format *out) {
   return 0;
 }
 
-static int parse_flag(const char *argument, inspect_options *out) {
-  static const struct {
-    const char *name;
-    size_t offset;
-  } FLAGS[] = {
-      {"--elide-constants", offsetof(inspect_options, elide_constants)},
-      {"--verify-each", offsetof(inspect_options, verify_each)},
-      {"--time-passes", offsetof(inspect_options, time_passes)},
-      {"--stats", offsetof(inspect_options, stats)},
-      {"--help", offsetof(inspect_options, help)},
-      {"-h", offsetof(inspect_options, help)},
-  };
-  for (size_t i = 0; i < sizeof(FLAGS) / sizeof(FLAGS[0]); i++)
-    if (strcmp(argument, FLAGS[i].name) == 0) {
-      *(bool *)((char *)out + FLAGS[i].offset) = true;
-      return 1;
-    }
-  return 0;
-}
+static const cli_flag FLAGS[] = {
+    {"--elide-constants", offsetof(inspect_options, elide_constants)},
+    {"--verify-each", offsetof(inspect_options, verify_each)},
+    {"--time-passes", offsetof(inspect_options, time_passes)},
+    {"--stats", offsetof(inspect_options, stats)},
+    {"--help", offsetof(inspect_options, help)},
+    {"-h", offsetof(inspect_options, help)},
+};
 
 /* One option at argv[*index]; 0 when handled, -1 on error. */
 static int parse_option(int argc, char **argv, int *index, void *options) {
   inspect_options *out = options;
   const char *argument = argv[*index], *value = NULL;
   int match;
-  if (parse_flag(argument, out))
+  if (cli_set_flag(argument, FLAGS, sizeof FLAGS / sizeof FLAGS[0], out))
     return 0;
   int level = cli_opt_level(argument);
   if (level >= 0) {

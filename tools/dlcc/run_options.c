@@ -28,6 +28,12 @@ static int add_binding(const char **list, int *count, const char *value, const c
   return 0;
 }
 
+static const cli_flag FLAGS[] = {
+    {"--help", offsetof(run_options, help)},       {"-h", offsetof(run_options, help)},
+    {"--profile", offsetof(run_options, profile)}, {"--quiet", offsetof(run_options, quiet)},
+    {"-q", offsetof(run_options, quiet)},
+};
+
 static int parse_option(int argc, char **argv, int *index, void *options) {
   run_options *out = options;
   const char *argument = argv[*index], *value = NULL;
@@ -36,18 +42,8 @@ static int parse_option(int argc, char **argv, int *index, void *options) {
     out->opt_level = level;
     return 0;
   }
-  if (!strcmp(argument, "--help") || !strcmp(argument, "-h")) {
-    out->help = true;
+  if (cli_set_flag(argument, FLAGS, sizeof FLAGS / sizeof FLAGS[0], out))
     return 0;
-  }
-  if (!strcmp(argument, "--profile")) {
-    out->profile = true;
-    return 0;
-  }
-  if (!strcmp(argument, "--quiet") || !strcmp(argument, "-q")) {
-    out->quiet = true;
-    return 0;
-  }
   if ((match = cli_long_value("run", "--device", argc, argv, index, &value)) != 0) {
     if (match < 0)
       return -1;
