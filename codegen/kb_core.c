@@ -212,7 +212,7 @@ int kb_kernel_begin(kernel_builder *kb, const char *name, const kb_param *params
   if (kb->in_kernel)
     return kb_fail(kb, "kb_kernel_begin('%s') while kernel '%s' is open", name ? name : "",
                    kb->k.info.name);
-  if (kb->finished)
+  if (kb->closed)
     return kb_fail(kb, "kb_kernel_begin after the module was finished");
   if (!name || !*name || param_count < 0 || (param_count > 0 && !params))
     return kb_fail(kb, "kb_kernel_begin needs a name and a parameter list");

@@ -18,8 +18,8 @@ static int verify(kernel_builder *kb) {
   return status;
 }
 
-int kb_finish(kernel_builder *kb) {
-  if (kb->finished)
+int kb_close_module(kernel_builder *kb) {
+  if (kb->closed)
     return kb->failed ? -1 : 0;
   if (kb->in_kernel)
     return kb_fail(kb, "kb_finish while kernel '%s' is still open", kb->k.info.name);
@@ -28,6 +28,11 @@ int kb_finish(kernel_builder *kb) {
   /* Verify before any pass or backend runs: invalid IR would make LLVM abort. */
   if (verify(kb) != 0)
     return -1;
+  kb->closed = 1;
+  return 0;
+}
+
+int kb_optimize_module(kernel_builder *kb) {
   char pipeline[32];
   snprintf(pipeline, sizeof pipeline, "default<O%d>", kb->opt_level);
   LLVMPassBuilderOptionsRef options = LLVMCreatePassBuilderOptions();
@@ -38,8 +43,16 @@ int kb_finish(kernel_builder *kb) {
   LLVMDisposePassBuilderOptions(options);
   if (kb_llvm_error(kb, error, "LLVM optimization pipeline") != 0)
     return -1;
-  kb->finished = 1;
   return kb->failed ? -1 : verify(kb);
+}
+
+int kb_finish(kernel_builder *kb) {
+  if (kb->finished)
+    return kb->failed ? -1 : 0;
+  if (kb_close_module(kb) != 0)
+    return -1;
+  kb->finished = 1;
+  return kb_optimize_module(kb);
 }
 
 static int copy_out(kernel_builder *kb, const char *data, size_t size, char **out,
@@ -65,8 +78,7 @@ int kb_emit_llvm_ir(kernel_builder *kb, char **out, size_t *out_size) {
   return status;
 }
 
-static int emit_in_this_process(kernel_builder *kb, void *context, char **out, size_t *out_size) {
-  LLVMCodeGenFileType type = *(LLVMCodeGenFileType *)context;
+static int emit_here(kernel_builder *kb, LLVMCodeGenFileType type, char **out, size_t *out_size) {
   char *message = NULL;
   LLVMMemoryBufferRef buffer = NULL;
   if (LLVMTargetMachineEmitToMemoryBuffer(kb->machine, kb->module, type, &message, &buffer)) {
@@ -79,6 +91,14 @@ static int emit_in_this_process(kernel_builder *kb, void *context, char **out, s
                                      out_size);
   LLVMDisposeMemoryBuffer(buffer);
   return status;
+}
+
+int kb_emit_object_here(kernel_builder *kb, char **out, size_t *out_size) {
+  return emit_here(kb, LLVMObjectFile, out, out_size);
+}
+
+static int emit_in_this_process(kernel_builder *kb, void *context, char **out, size_t *out_size) {
+  return emit_here(kb, *(LLVMCodeGenFileType *)context, out, out_size);
 }
 
 static int emit_file(kernel_builder *kb, LLVMCodeGenFileType type, char **out, size_t *out_size) {

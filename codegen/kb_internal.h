@@ -97,7 +97,9 @@ struct kernel_builder {
   dl_diag *diag;
   ir_arena *arena;
   int failed, finished;
-  int error_count; /* errors reported so far (kb_fail and LLVM diagnostics) */
+  int closed;             /* verified, no more kernels (kb_close_module) */
+  int host_codegen_parts; /* kb_target_options.host_codegen_parts */
+  int error_count;        /* errors reported so far (kb_fail and LLVM diagnostics) */
   kb_target_kind kind;
   const char *sm;
   unsigned ptx_version;
@@ -182,6 +184,27 @@ LLVMValueRef kb_math_pow_f32(kernel_builder *kb, LLVMBuilderRef b, LLVMValueRef 
 typedef int (*kb_isolated_work)(kernel_builder *kb, void *context, char **out, size_t *out_size);
 int kb_run_isolated(kernel_builder *kb, kb_isolated_work work, void *context, char **out,
                     size_t *out_size);
+/* Runs work(kb, contexts[i]) for every i, each in its own child, all at once (one after the
+ * other in process); on error every output is freed and NULL. */
+int kb_run_isolated_each(kernel_builder *kb, kb_isolated_work work, void **contexts, int count,
+                         char **outs, size_t *out_sizes);
+void kb_free_outputs(char **outs, int count);
+/* DLCC_CODEGEN_IN_PROCESS=1: LLVM's backend runs in this process (for a debugger). */
+int kb_codegen_in_process(void);
+
+/* kb_emit.c: kb_finish in two steps, for code generation that optimizes in a child:
+ * kb_close_module checks and verifies the module and takes no more kernels;
+ * kb_optimize_module runs the pipeline on kb->module and verifies the result. */
+int kb_close_module(kernel_builder *kb);
+int kb_optimize_module(kernel_builder *kb);
+/* The object file of kb->module as it is, emitted in this process. */
+int kb_emit_object_here(kernel_builder *kb, char **out, size_t *out_size);
+
+/* kb_parallel_emit.c: host objects of the module's kernels, split into parts that are
+ * optimized and compiled concurrently (kb_target_options.host_codegen_parts); *out_objects
+ * and *out_sizes are malloc'ed arrays of *out_count objects (free with kb_free_outputs). */
+int kb_emit_host_objects(kernel_builder *kb, char ***out_objects, size_t **out_sizes,
+                         int *out_count);
 
 /* kb_diagnostics.c */
 void kb_install_diagnostics(kernel_builder *kb);

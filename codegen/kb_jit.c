@@ -1,5 +1,5 @@
-/* In-process JIT of host twins with LLVM ORC (LLJIT): the host object, linked in memory, so
- * tests and `dlcc run` can call NAME__host directly. */
+/* In-process JIT of host twins with LLVM ORC (LLJIT): the host objects (one per code
+ * generation part), linked in memory, so tests and `dlcc run` can call NAME__host directly. */
 #include <llvm-c/LLJIT.h>
 #include <llvm-c/Orc.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 struct kb_jit {
   LLVMOrcLLJITRef jit;
   dl_diag *diag;
+  int object_count;
 };
 
 static int jit_error(dl_diag *diag, LLVMErrorRef error, const char *what) {
@@ -20,7 +21,7 @@ static int jit_error(dl_diag *diag, LLVMErrorRef error, const char *what) {
   return -1;
 }
 
-static int add_object(kb_jit *jit, const char *object, size_t size) {
+static int add_objects(kb_jit *jit, char **objects, const size_t *sizes, int count) {
   LLVMOrcJITDylibRef library = LLVMOrcLLJITGetMainJITDylib(jit->jit);
   LLVMOrcDefinitionGeneratorRef generator = NULL;
   /* Resolves what LLVM may call on its own (memset, memcpy) from this process. */
@@ -29,11 +30,14 @@ static int add_object(kb_jit *jit, const char *object, size_t size) {
   if (error)
     return jit_error(jit->diag, error, "process symbol generator");
   LLVMOrcJITDylibAddGenerator(library, generator);
-  LLVMMemoryBufferRef buffer =
-      LLVMCreateMemoryBufferWithMemoryRangeCopy(object, size, "dlcc-host-kernels");
-  error = LLVMOrcLLJITAddObjectFile(jit->jit, library, buffer);
-  if (error)
-    return jit_error(jit->diag, error, "adding the host object");
+  for (int i = 0; i < count; i++) {
+    LLVMMemoryBufferRef buffer =
+        LLVMCreateMemoryBufferWithMemoryRangeCopy(objects[i], sizes[i], "dlcc-host-kernels");
+    error = LLVMOrcLLJITAddObjectFile(jit->jit, library, buffer);
+    if (error) /* e.g. a symbol defined by two objects */
+      return jit_error(jit->diag, error, "adding a host object");
+    jit->object_count++;
+  }
   return 0;
 }
 
@@ -42,26 +46,30 @@ kb_jit *kb_jit_create(kernel_builder *kb, dl_diag *diag) {
     dl_error(diag, "kernel JIT: the builder targets NVPTX; JIT needs the host lowering");
     return NULL;
   }
-  char *object = NULL;
-  size_t size = 0;
-  if (kb_emit_object(kb, &object, &size) != 0)
+  char **objects = NULL;
+  size_t *sizes = NULL;
+  int count = 0;
+  if (kb_emit_host_objects(kb, &objects, &sizes, &count) != 0)
     return NULL;
   kb_jit *jit = calloc(1, sizeof *jit);
-  if (!jit) {
-    free(object);
-    dl_error(diag, "kernel JIT: out of memory");
-    return NULL;
+  int status = jit ? 0 : dl_error(diag, "kernel JIT: out of memory");
+  if (jit) {
+    jit->diag = diag;
+    LLVMErrorRef error = LLVMOrcCreateLLJIT(&jit->jit, LLVMOrcCreateLLJITBuilder());
+    status =
+        error ? jit_error(diag, error, "creating LLJIT") : add_objects(jit, objects, sizes, count);
   }
-  jit->diag = diag;
-  LLVMErrorRef error = LLVMOrcCreateLLJIT(&jit->jit, LLVMOrcCreateLLJITBuilder());
-  int status = error ? jit_error(diag, error, "creating LLJIT") : add_object(jit, object, size);
-  free(object);
+  kb_free_outputs(objects, count);
+  free(objects);
+  free(sizes);
   if (status != 0) {
     kb_jit_destroy(jit);
     return NULL;
   }
   return jit;
 }
+
+int kb_jit_object_count(const kb_jit *jit) { return jit->object_count; }
 
 dlrt_host_block_fn kb_jit_lookup(kb_jit *jit, const char *name) {
   char symbol[512];

@@ -96,6 +96,7 @@ int kb_target_init(kernel_builder *kb, const kb_target_options *options) {
     options = &defaults;
   kb->opt_level = options->opt_level < 0 ? 0 : options->opt_level > 3 ? 3 : options->opt_level;
   kb->merge_identical = options->merge_identical;
+  kb->host_codegen_parts = options->host_codegen_parts;
   if (options->kind == KB_TARGET_HOST)
     return init_host(kb, options->host_cpu);
   if (options->kind != KB_TARGET_NVPTX)

@@ -24,6 +24,10 @@ typedef struct kb_target_options {
    * not emitted again: its name becomes an alias that kb_kernel_info_find resolves to the
    * earlier kernel, and kb_kernel_count/kb_kernel_info_at list distinct kernels only. */
   bool merge_identical;
+  /* Host JIT (kb_jit_create): the kernels are split into this many parts, each optimized and
+   * compiled to its own object in its own forked child, all at once. 0: one part per online
+   * core (at most one per kernel; one for a module too small to gain from it). */
+  int host_codegen_parts;
 } kb_target_options;
 
 typedef enum kb_dim { KB_X = 0, KB_Y = 1, KB_Z = 2 } kb_dim;
@@ -163,8 +167,11 @@ int kb_emit_object(kernel_builder *kb, char **out, size_t *out_size);
 
 /* --- in-process JIT of the host lowering (LLVM ORC) ------------------------------------ */
 typedef struct kb_jit kb_jit;
-/* Emits the host object of `kb` and links it into a fresh JIT; NULL on error. */
+/* Emits the host objects of `kb` (kb_target_options.host_codegen_parts) and links them into
+ * a fresh JIT; NULL on error. */
 kb_jit *kb_jit_create(kernel_builder *kb, dl_diag *diag);
+/* How many objects (code generation parts) the JIT linked. */
+int kb_jit_object_count(const kb_jit *jit);
 /* The host twin of kernel `name` (NULL + diag error if missing). */
 dlrt_host_block_fn kb_jit_lookup(kb_jit *jit, const char *name);
 void kb_jit_destroy(kb_jit *jit);
