@@ -40,6 +40,8 @@ dl_compiled *dl_compile_graph(const ir_graph *graph, const dl_compile_options *o
 /* Valid while `compiled` lives. */
 const dlrt_program *dl_compiled_program(const dl_compiled *compiled);
 const dl_compile_stats *dl_compiled_stats(const dl_compiled *compiled);
+/* The name of the node each launch of the program belongs to, in launch order. */
+const char *const *dl_compiled_launch_nodes(const dl_compiled *compiled);
 /* PTX text of target `index` of the options (NULL if out of range). */
 const char *dl_compiled_ptx(const dl_compiled *compiled, int index);
 void dl_compiled_destroy(dl_compiled *compiled);

@@ -21,6 +21,7 @@ struct dl_compiled {
   dlrt_kernel *kernels;
   char **kernel_names;
   dlrt_launch *launches;
+  char **launch_nodes; /* the node each launch belongs to (for profiles) */
   dlrt_arg *args;
   dlrt_tensor_desc *inputs, *outputs;
   int64_t *dims; /* storage for the tensor descriptions' dims */
@@ -133,8 +134,9 @@ static int fill_launches(dl_compiled *compiled, const ir_graph *graph, const low
       arg_count += results[position].launches[l].arg_count;
   }
   compiled->launches = calloc((size_t)launch_count + 1, sizeof(dlrt_launch));
+  compiled->launch_nodes = calloc((size_t)launch_count + 1, sizeof(char *));
   compiled->args = calloc((size_t)arg_count + 1, sizeof(dlrt_arg));
-  if (!compiled->launches || !compiled->args)
+  if (!compiled->launches || !compiled->launch_nodes || !compiled->args)
     return dl_error(diag, "out of memory");
   int launch_at = 0, arg_at = 0;
   position = 0;
@@ -144,6 +146,9 @@ static int fill_launches(dl_compiled *compiled, const ir_graph *graph, const low
       int kernel = kernel_index(compiled, source->kernel);
       if (kernel < 0)
         return ir_node_error(diag, node, "launch of undefined kernel '%s'", source->kernel);
+      compiled->launch_nodes[launch_at] = strdup(node->name ? node->name : ir_op_name(node->op));
+      if (!compiled->launch_nodes[launch_at])
+        return dl_error(diag, "out of memory");
       dlrt_launch *launch = &compiled->launches[launch_at++];
       launch->kernel = (uint32_t)kernel;
       memcpy(launch->grid, source->grid, sizeof(launch->grid));
@@ -276,6 +281,10 @@ dl_compiled *dl_compile_graph(const ir_graph *graph, const dl_compile_options *o
 const dlrt_program *dl_compiled_program(const dl_compiled *compiled) { return &compiled->program; }
 const dl_compile_stats *dl_compiled_stats(const dl_compiled *compiled) { return &compiled->stats; }
 
+const char *const *dl_compiled_launch_nodes(const dl_compiled *compiled) {
+  return (const char *const *)compiled->launch_nodes;
+}
+
 const char *dl_compiled_ptx(const dl_compiled *compiled, int index) {
   return index >= 0 && index < compiled->ptx_count ? compiled->ptx[index] : NULL;
 }
@@ -294,6 +303,9 @@ void dl_compiled_destroy(dl_compiled *compiled) {
   free(compiled->kernel_names);
   free(compiled->modules);
   free(compiled->kernels);
+  for (uint32_t i = 0; compiled->launch_nodes && compiled->launch_nodes[i]; i++)
+    free(compiled->launch_nodes[i]);
+  free(compiled->launch_nodes);
   free(compiled->launches);
   free(compiled->args);
   free(compiled->inputs);

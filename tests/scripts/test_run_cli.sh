@@ -43,6 +43,7 @@ expect 0 'run: [0-9.]+ ms \(mean\)' -- run "$model" --device=host --repeat 3
 expect 0 '^$' -- run "$model" --device=host -q
 expect 0 'profile \(2 runs, device synchronized after every launch\)' -- run "$model" --device=host --profile --repeat 2
 expect 0 ' 100\.0% +6  all launches' -- run "$model" --device=host --profile
+expect 0 '  mlp_[0-9]+_[a-z_]+ \(relu0\)' -- run "$model" --device=host --profile
 DLRT_LIBCUDA=$FAKECUDA expect 0 'all launches' -- run "$model" --device=cuda --profile
 
 # Device choice: auto says what it picked and why; cuda without a driver fails at once (2).

@@ -108,7 +108,7 @@ static int execute(const run_options *options, const dl_compiled *compiled, doub
     run_tensors_print_outputs(program, &tensors, stdout);
     printf("  run: %.2f ms%s\n", run_time * 1e3, options->repeat > 1 ? " (mean)" : "");
     if (options->profile)
-      run_profile_print(program, model, stdout);
+      run_profile_print(program, model, dl_compiled_launch_nodes(compiled), stdout);
   }
   if (options->output_dir && run_tensors_write_outputs(program, &tensors, options->output_dir,
                                                        &diag) != 0) {
