@@ -42,18 +42,23 @@ static double reference_unary(ir_op op, double x) {
   }
 }
 
+/* The attributes the unary tests give LeakyRelu and HardSigmoid. */
+static void set_unary_attributes(ir_graph *graph, ir_node *node) {
+  if (node->op == IR_OP_LEAKY_RELU)
+    ir_node_set_float(graph, node, "alpha", 0.2f);
+  if (node->op == IR_OP_HARD_SIGMOID) {
+    ir_node_set_float(graph, node, "alpha", 0.3f);
+    ir_node_set_float(graph, node, "beta", 0.4f);
+  }
+}
+
 static void run_float_unary(ir_op op, float low, float high, double rtol, double atol) {
   const int64_t dims[2] = {3, 77}; /* 231 elements: not a multiple of the block */
   size_t n = 231;
   ir_graph *graph = ir_graph_create("unary");
   ir_value *x = pt_input(graph, "x", IR_DTYPE_F32, 2, dims);
   ir_node *node = pt_node(graph, op, &x, 1, 1);
-  if (op == IR_OP_LEAKY_RELU)
-    ir_node_set_float(graph, node, "alpha", 0.2f);
-  if (op == IR_OP_HARD_SIGMOID) {
-    ir_node_set_float(graph, node, "alpha", 0.3f);
-    ir_node_set_float(graph, node, "beta", 0.4f);
-  }
+  set_unary_attributes(graph, node);
   pt_infer(graph, node);
   float *input = pt_random_alloc(n, (uint32_t)op, low, high);
   input[0] = low, input[1] = high, input[2] = (low + high) / 2; /* the range's edges */
@@ -177,12 +182,7 @@ static void test_exact_unary_f64(void **state) {
     ir_graph *graph = ir_graph_create("unary_f64");
     ir_value *x = pt_input(graph, "x", IR_DTYPE_F64, 1, &n);
     ir_node *node = pt_node(graph, op, &x, 1, 1);
-    if (op == IR_OP_LEAKY_RELU)
-      ir_node_set_float(graph, node, "alpha", 0.2f);
-    if (op == IR_OP_HARD_SIGMOID) {
-      ir_node_set_float(graph, node, "alpha", 0.3f);
-      ir_node_set_float(graph, node, "beta", 0.4f);
-    }
+    set_unary_attributes(graph, node);
     pt_infer(graph, node);
     double input[N];
     for (int i = 0; i < N; i++)
