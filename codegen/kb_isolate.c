@@ -113,6 +113,7 @@ static int drain(isolated_child *children, int count) {
   free(fds);
   return status;
 }
+
 static int report_child(kernel_builder *kb, int status, growing_buffer *errors) {
   if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_DIAGNOSTICS) {
     for (size_t at = 0; errors->data && at < errors->size; at += strlen(errors->data + at) + 1) {
