@@ -21,12 +21,18 @@ alike — past the fp32 tolerance before dlcc adds anything. At 0.25 they differ
 import pathlib
 import sys
 
+import inspect
+
 import numpy as np
 import torch
 import torchvision
 
 OPSET = 17  # the newest torch 1.13 exports; dlcc imports it
 RESIDUAL_GAIN = 0.25
+# Newer torch exports through dynamo by default (a different graph, a newer opset); the
+# TorchScript exporter gives the same graph as Debian's torch on any machine.
+TORCHSCRIPT_EXPORTER = ({"dynamo": False}
+                        if "dynamo" in inspect.signature(torch.onnx.export).parameters else {})
 
 
 def damp_residual_branches(model):
@@ -56,7 +62,7 @@ def export(name, out_dir):
     calibrate_batch_norms(model, image)
     torch.onnx.export(model, image, str(out_dir / f"{name}.onnx"), opset_version=OPSET,
                       input_names=["input"], output_names=["logits"], do_constant_folding=True,
-                      training=torch.onnx.TrainingMode.EVAL)
+                      training=torch.onnx.TrainingMode.EVAL, **TORCHSCRIPT_EXPORTER)
     np.save(out_dir / f"{name}.input.npy", image.numpy())
 
 

@@ -9,6 +9,7 @@ python3-torch and python3-torchvision, installed by scripts/deps.sh) and writes 
 and inputs to a scratch folder; this script, in the venv, checks and saves each model with
 onnxruntime's reference. Without system torch it fails: a skipped model would hide failures.
 The outputs are kept while they are newer than these scripts (a torch export takes seconds)."""
+import os
 import pathlib
 import subprocess
 import tempfile
@@ -17,7 +18,9 @@ import numpy as np
 import onnx
 from reference import save_with_reference
 
-SYSTEM_PYTHON = "/usr/bin/python3"
+# The python3 with torch and torchvision: Debian's, or another where DLCC_TORCH_PYTHON says
+# (scripts/gpu-check on a machine whose own python3 has torch).
+SYSTEM_PYTHON = os.environ.get("DLCC_TORCH_PYTHON", "/usr/bin/python3")
 MODELS = ["resnet18", "mobilenet_v2", "resnet50"]
 HERE = pathlib.Path(__file__).parent
 SOURCES = [HERE / "make_torchvision.py", HERE / "export_torchvision.py", HERE / "reference.py"]
