@@ -1,8 +1,11 @@
 """Runs ONNX backend node tests through `dlcc run` and compares every output with the
 reference tensors of the onnx wheel (rtol 1e-4, atol 1e-5; exact shapes and dtypes).
 Usage: run_backend_nodes.py DLCC WORK_DIR MIN_PASSED REGEX [--device=host|cuda]
+DLCC_JOBS=N runs N cases at once; DLCC_ONNX_NODE_DATA=DIR reads the cases from DIR.
 A model fails to count only when dlcc reports it unsupported at import; any other error or
 mismatch fails the run, as does passing fewer than MIN_PASSED models."""
+import concurrent.futures
+import os
 import pathlib
 import re
 import subprocess
@@ -14,7 +17,9 @@ from onnx import numpy_helper
 
 dlcc, work, min_passed, pattern = sys.argv[1], pathlib.Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 extra = sys.argv[5:]
-data = pathlib.Path(onnx.__file__).parent / "backend/test/data/node"
+# The wheel's node cases, or a copy where DLCC_ONNX_NODE_DATA says (an onnx without its data).
+data = pathlib.Path(os.environ.get("DLCC_ONNX_NODE_DATA",
+                                   pathlib.Path(onnx.__file__).parent / "backend/test/data/node"))
 selected = [d for d in sorted(data.iterdir()) if re.match(pattern, d.name)]
 passed, unsupported, failures = [], [], []
 
@@ -25,7 +30,8 @@ def tensor(path):
     return numpy_helper.to_array(proto)
 
 
-for case in selected:
+def check(case):
+    """("passed" | "unsupported" | "failed", line) for one case."""
     model = onnx.load(str(case / "model.onnx"))
     data_set = case / "test_data_set_0"
     out_dir = work / case.name
@@ -40,8 +46,7 @@ for case in selected:
                          + extra + args, capture_output=True, text=True, timeout=300)
     message = (run.stderr or run.stdout).strip()
     if run.returncode != 0:
-        (unsupported if "unsupported" in message else failures).append(f"{case.name}: {message[-300:]}")
-        continue
+        return ("unsupported" if "unsupported" in message else "failed"), f"{case.name}: {message[-300:]}"
     problem = None
     for k, output in enumerate(model.graph.output):
         expected = tensor(data_set / f"output_{k}.pb")
@@ -60,7 +65,14 @@ for case in selected:
             worst = np.abs(actual.astype(np.float64) - expected.astype(np.float64)).max()
             problem = f"output '{output.name}' differs by up to {worst:g}"
             break
-    (failures if problem else passed).append(f"{case.name}: {problem}" if problem else case.name)
+    return ("failed", f"{case.name}: {problem}") if problem else ("passed", case.name)
+
+
+
+# Cases are independent processes: DLCC_JOBS runs that many at once (results keep case order).
+with concurrent.futures.ThreadPoolExecutor(max_workers=int(os.environ.get("DLCC_JOBS", "1"))) as pool:
+    for kind, line in pool.map(check, selected):
+        {"passed": passed, "unsupported": unsupported, "failed": failures}[kind].append(line)
 
 print(f"{len(selected)} models: {len(passed)} match, {len(unsupported)} unsupported at import, "
       f"{len(failures)} failed")
