@@ -1,14 +1,59 @@
-/* The op enumeration and its table (ops.def): arity and shape inference per op. */
+/* The op enumeration and its table (ops.def): arity, shape inference, category, flags and
+ * the inputs that decide output shapes, per op. */
 #ifndef DLCC_IR_OP_H
 #define DLCC_IR_OP_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 typedef enum ir_op {
   IR_OP_INVALID = 0,
-#define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER) IR_OP_##ENUM,
+#define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER, CATEGORY, FLAGS, SHAPE_INPUTS,     \
+           LOWER, EMIT)                                                                            \
+  IR_OP_##ENUM,
 #include "ir/ops.def"
 #undef OP
   IR_OP_COUNT
 } ir_op;
+
+/* What kind of computation an op is: decides how codegen and passes treat it. */
+typedef enum ir_op_category {
+  IR_OP_CATEGORY_INVALID = 0,
+  /* One output element from the same-index elements of the (broadcast) inputs: unary,
+   * binary, variadic and comparison ops, Where, Cast, Clip, Pow, and BatchNormalization
+   * (inference form: a per-channel scale and shift). */
+  IR_OP_CATEGORY_ELEMENTWISE,
+  /* Output 0 aliases input 0's bytes under another shape; no kernel runs. */
+  IR_OP_CATEGORY_VIEW,
+  /* Combines the elements along some axes into one: Reduce*, GlobalAverage/MaxPool. */
+  IR_OP_CATEGORY_REDUCTION,
+  /* A reduction over a row and an elementwise pass with its result: Softmax,
+   * LayerNormalization. */
+  IR_OP_CATEGORY_NORMALIZATION,
+  /* Sums of products over a shared axis: MatMul, Gemm, Conv. */
+  IR_OP_CATEGORY_CONTRACTION,
+  /* A reduction over a sliding window: MaxPool, AveragePool. */
+  IR_OP_CATEGORY_WINDOW,
+  /* Copies elements to new positions without arithmetic: Transpose, Slice, Concat, Split,
+   * Gather, Expand, Pad. */
+  IR_OP_CATEGORY_MOVEMENT,
+  /* Computes shapes or shape-derived tensors, folded at compile time: Shape,
+   * ConstantOfShape, Range. */
+  IR_OP_CATEGORY_SHAPE,
+  /* dl.group: a region of ops lowered together. */
+  IR_OP_CATEGORY_GROUP,
+} ir_op_category;
+
+/* Facts about an op that switches would otherwise repeat (the FLAGS column). */
+typedef enum ir_op_flag {
+  /* Defined on floating-point inputs only (ONNX restricts the type to floats). */
+  IR_OP_FLAG_FLOAT_ONLY = 1u << 0,
+  /* Computed by the kernel builder's f32 math library (kb_math.c): no f64 kernel. */
+  IR_OP_FLAG_F32_MATH = 1u << 1,
+} ir_op_flag;
+
+/* The SHAPE_INPUTS bit of input `index`. */
+#define IR_OP_INPUT(index) (1u << (index))
 
 struct ir_graph;
 struct ir_node;
@@ -23,10 +68,20 @@ typedef struct ir_op_info {
   int min_inputs, max_inputs;
   int min_outputs, max_outputs;
   ir_infer_fn infer;
+  ir_op_category category;
+  uint32_t flags;        /* ir_op_flag bits */
+  uint32_t shape_inputs; /* IR_OP_INPUT bits */
 } ir_op_info;
 
 const ir_op_info *ir_op_get(ir_op op); /* NULL for an invalid op */
 const char *ir_op_name(ir_op op);
 ir_op ir_op_from_name(const char *name); /* IR_OP_INVALID if unknown */
+/* The queries below answer IR_OP_CATEGORY_INVALID / false for an invalid op. */
+ir_op_category ir_op_category_of(ir_op op);
+const char *ir_op_category_name(ir_op_category category);
+bool ir_op_has_flag(ir_op op, ir_op_flag flag);
+/* Whether the value of input `index` decides an output's shape (so must be known when
+ * compiling). */
+bool ir_op_input_decides_shape(ir_op op, int index);
 
 #endif

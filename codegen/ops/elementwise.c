@@ -122,12 +122,6 @@ static LLVMValueRef unary_element(kernel_builder *kb, const ir_node *node,
   return y ? pw_convert(kb, y, compute, dtype) : NULL;
 }
 
-/* Ops computed by the builder's f32 math library (kb_math.c): f16/bf16/f32 only. */
-static bool uses_f32_math(ir_op op) {
-  return op == IR_OP_EXP || op == IR_OP_LOG || op == IR_OP_TANH || op == IR_OP_ERF ||
-         op == IR_OP_SIGMOID;
-}
-
 /* Whether unary_element has code for `op` on `dtype` (checked before any kernel opens). */
 static bool unary_supported(ir_op op, ir_dtype dtype) {
   if (ir_dtype_is_float(dtype))
@@ -140,7 +134,7 @@ static bool unary_supported(ir_op op, ir_dtype dtype) {
 int lower_unary(lower_context *ctx, const ir_node *node, lower_result *out) {
   ir_dtype dtype = node->inputs[0]->type.dtype;
   /* Rounding f64 to f32 and back would silently drop 29 bits: refuse instead. */
-  if (dtype == IR_DTYPE_F64 && uses_f32_math(node->op))
+  if (dtype == IR_DTYPE_F64 && ir_op_has_flag(node->op, IR_OP_FLAG_F32_MATH))
     return ir_node_error(ctx->diag, node,
                          "f64 %s is unsupported: dlcc's math library is f32 (Cast the input to "
                          "f32 to compute it in f32)",

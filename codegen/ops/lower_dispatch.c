@@ -1,4 +1,5 @@
-/* Op lowering dispatch (lowerings.def) and the helpers every lowering shares. */
+/* Op lowering dispatch (the LOWER column of ir/ops.def) and the helpers every lowering
+ * shares. */
 #include "codegen/ops/op_lowering.h"
 
 #include "ir/infer.h"
@@ -6,31 +7,38 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LOWER(ENUM, FN) int FN(lower_context *ctx, const ir_node *node, lower_result *out);
-#include "codegen/ops/lowerings.def"
-#undef LOWER
+#define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER, CATEGORY, FLAGS, SHAPE_INPUTS,     \
+           LOWER, EMIT)                                                                            \
+  int LOWER(lower_context *ctx, const ir_node *node, lower_result *out);
+#include "ir/ops.def"
+#undef OP
 
 static const lower_fn LOWERINGS[IR_OP_COUNT] = {
-#define LOWER(ENUM, FN) [IR_OP_##ENUM] = FN,
-#include "codegen/ops/lowerings.def"
-#undef LOWER
+#define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER, CATEGORY, FLAGS, SHAPE_INPUTS,     \
+           LOWER, EMIT)                                                                            \
+  [IR_OP_##ENUM] = LOWER,
+#include "ir/ops.def"
+#undef OP
 };
 
-bool lower_is_view(ir_op op) {
-  return op == IR_OP_RESHAPE || op == IR_OP_FLATTEN || op == IR_OP_SQUEEZE ||
-         op == IR_OP_UNSQUEEZE || op == IR_OP_IDENTITY || op == IR_OP_DROPOUT;
+/* The LOWER of ops without a kernel: views (which need none) and ops codegen lacks. */
+int lower_none(lower_context *ctx, const ir_node *node, lower_result *out) {
+  (void)out;
+  return ir_node_error(ctx->diag, node, "no GPU kernel for this op yet");
 }
 
+bool lower_is_view(ir_op op) { return ir_op_category_of(op) == IR_OP_CATEGORY_VIEW; }
+
 bool lower_is_supported(ir_op op) {
-  return lower_is_view(op) || (op > IR_OP_INVALID && op < IR_OP_COUNT && LOWERINGS[op]);
+  return lower_is_view(op) || (ir_op_get(op) && LOWERINGS[op] != lower_none);
 }
 
 int lower_node(lower_context *ctx, const ir_node *node, lower_result *out) {
   memset(out, 0, sizeof(*out));
   if (lower_is_view(node->op))
     return 0;
-  if (!lower_is_supported(node->op))
-    return ir_node_error(ctx->diag, node, "no GPU kernel for this op yet");
+  if (!ir_op_get(node->op))
+    return lower_none(ctx, node, out);
   return LOWERINGS[node->op](ctx, node, out);
 }
 

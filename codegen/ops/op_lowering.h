@@ -55,10 +55,10 @@ typedef struct lower_context {
  * Errors (unsupported dtype, symbolic shape, ...) name the node: ir_node_error(). */
 typedef int (*lower_fn)(lower_context *ctx, const ir_node *node, lower_result *out);
 
-/* Dispatch through the table in lowerings.def. Views return 0 with no launch. */
+/* Dispatch through the LOWER column of ir/ops.def. Views return 0 with no launch. */
 int lower_node(lower_context *ctx, const ir_node *node, lower_result *out);
-/* Ops that only reinterpret their input's bytes (Reshape, Flatten, Squeeze, Unsqueeze,
- * Identity, Dropout): their output aliases input 0 and no kernel runs. */
+/* Ops of category VIEW (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout): they
+ * only reinterpret their input's bytes, so their output aliases input 0 and no kernel runs. */
 bool lower_is_view(ir_op op);
 /* Whether the op has a lowering at all (for "unsupported op" errors before codegen). */
 bool lower_is_supported(ir_op op);

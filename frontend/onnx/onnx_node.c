@@ -9,18 +9,6 @@
 #include "ir/fold.h"
 #include "ir/infer.h"
 
-typedef struct constant_input {
-  const char *op;
-  int first, last; /* inputs that decide output shapes, so must be known at compile time */
-} constant_input;
-
-static const constant_input CONSTANT_INPUTS[] = {
-    {"Reshape", 1, 1},   {"Slice", 1, 4},           {"Squeeze", 1, 1},   {"Unsqueeze", 1, 1},
-    {"ReduceMax", 1, 1}, {"ReduceMean", 1, 1},      {"ReduceMin", 1, 1}, {"ReduceSum", 1, 1},
-    {"Split", 1, 1},     {"Expand", 1, 1},          {"Pad", 1, 1},       {"Pad", 3, 3},
-    {"Range", 0, 2},     {"ConstantOfShape", 0, 0},
-};
-
 /* Forwards the messages of a private diagnostics list, prefixed with the file name. */
 static void forward_messages(onnx_import *import, const dl_diag *local) {
   for (int i = 0; i < local->count; i++) {
@@ -44,27 +32,23 @@ int onnx_finish_node(onnx_import *import, ir_node *node) {
   return status;
 }
 
+/* Inputs whose values decide an output's shape (SHAPE_INPUTS in ir/ops.def) must be
+ * constants: dlcc compiles for static shapes. */
 static int check_constant_inputs(onnx_import *import, const Onnx__NodeProto *proto, int index,
                                  const ir_node *node) {
-  const char *op = onnx_text(proto->op_type);
-  for (size_t r = 0; r < sizeof(CONSTANT_INPUTS) / sizeof(CONSTANT_INPUTS[0]); r++) {
-    const constant_input *rule = &CONSTANT_INPUTS[r];
-    if (strcmp(rule->op, op) != 0)
+  for (int i = 0; i < node->num_inputs; i++) {
+    const ir_value *input = node->inputs[i];
+    if (!ir_op_input_decides_shape(node->op, i) || !input || input->kind == IR_VALUE_CONSTANT)
       continue;
-    for (int i = rule->first; i <= rule->last && i < node->num_inputs; i++) {
-      const ir_value *input = node->inputs[i];
-      if (input && input->kind != IR_VALUE_CONSTANT) {
-        /* With symbolic dims around, binding them is the usual way out. */
-        char hint[256] = "";
-        if (import->graph->num_symbols > 0)
-          snprintf(hint, sizeof(hint), "; give symbolic dimensions a size, e.g. --dim %s=1",
-                   import->graph->symbols[0]);
-        return onnx_node_error(import, proto, index,
-                               "unsupported: input %d '%s' decides the output shape but is "
-                               "computed at run time (dlcc needs it at compile time%s)",
-                               i, input->name, hint);
-      }
-    }
+    /* With symbolic dims around, binding them is the usual way out. */
+    char hint[256] = "";
+    if (import->graph->num_symbols > 0)
+      snprintf(hint, sizeof(hint), "; give symbolic dimensions a size, e.g. --dim %s=1",
+               import->graph->symbols[0]);
+    return onnx_node_error(import, proto, index,
+                           "unsupported: input %d '%s' decides the output shape but is "
+                           "computed at run time (dlcc needs it at compile time%s)",
+                           i, input->name, hint);
   }
   return 0;
 }

@@ -1,27 +1,6 @@
 /* Inference of one-input elementwise ops (output type = input type), Clip and Dropout. */
 #include "ir/infer.h"
 
-/* Ops computed on real numbers only (ONNX restricts them to float types). */
-static bool op_needs_float(ir_op op) {
-  switch (op) {
-  case IR_OP_CEIL:
-  case IR_OP_ERF:
-  case IR_OP_EXP:
-  case IR_OP_FLOOR:
-  case IR_OP_HARD_SIGMOID:
-  case IR_OP_HARD_SWISH:
-  case IR_OP_LEAKY_RELU:
-  case IR_OP_LOG:
-  case IR_OP_RECIPROCAL:
-  case IR_OP_SIGMOID:
-  case IR_OP_SQRT:
-  case IR_OP_TANH:
-    return true;
-  default:
-    return false;
-  }
-}
-
 /* The float attributes an op reads, checked for kind so a bad model fails here. */
 static int check_float_attributes(const ir_node *node, dl_diag *diag) {
   float value;
@@ -39,7 +18,7 @@ static int check_float_attributes(const ir_node *node, dl_diag *diag) {
 
 int ir_infer_unary(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *input = &node->inputs[0]->type;
-  if (op_needs_float(node->op) && ir_expect_float(graph, node, 0, diag) != 0)
+  if (ir_op_has_flag(node->op, IR_OP_FLAG_FLOAT_ONLY) && ir_expect_float(graph, node, 0, diag) != 0)
     return -1;
   if (node->op == IR_OP_NOT && input->dtype != IR_DTYPE_BOOL)
     return ir_input_error(graph, diag, node, 0, "Not needs bool");

@@ -128,6 +128,56 @@ def main(out):
     # Softmax at opset 11 over axis 1 of a 4-D input becomes Flatten → Softmax → Reshape.
     save(folder, "softmax_axis1", [helper.make_node("Softmax", ["x"], ["y"], name="softmax", axis=1)],
          [x], [y], opset=11)
+    save_shape_input_cases(folder, x)
+
+
+# Per op, its inputs whose values decide the output shape (SHAPE_INPUTS in ir/ops.def) and a
+# constant for every input but the data input "x": (op, inputs, shape input indices).
+SHAPE_INPUT_OPS = [
+    ("Reshape", ["x", "shape"], [1]),
+    ("Slice", ["x", "starts", "ends", "axes0", "steps"], [1, 2, 3, 4]),
+    ("Squeeze", ["x", "axes0"], [1]),
+    ("Unsqueeze", ["x", "axes0"], [1]),
+    ("ReduceMax", ["x", "axes1"], [1]),
+    ("ReduceMean", ["x", "axes1"], [1]),
+    ("ReduceMin", ["x", "axes1"], [1]),
+    ("ReduceSum", ["x", "axes1"], [1]),
+    ("Split", ["x", "split"], [1]),
+    ("Expand", ["x", "shape"], [1]),
+    ("Pad", ["x", "pads", "pad_value", "axes23"], [1, 3]),
+    ("Range", ["start", "limit", "delta"], [0, 1, 2]),
+    ("ConstantOfShape", ["shape"], [0]),
+]
+
+
+def save_shape_input_cases(folder, x):
+    """shape_inputs_constant: every op of SHAPE_INPUT_OPS with constant shape inputs and Pad's
+    value (not a shape input) fed by a graph input (imports); shape_inputs_runtime: one node
+    per shape input, that input fed by a graph input (each node fails, naming the input)."""
+    i64 = lambda name, values: numpy_helper.from_array(np.array(values, np.int64), name)
+    constants = [i64("shape", [1, 3, 8, 8]), i64("starts", [0]), i64("ends", [1]),
+                 i64("axes0", [0]), i64("steps", [1]), i64("axes1", [1]), i64("split", [1, 2]),
+                 i64("pads", [1, 1, 1, 1]), i64("axes23", [2, 3]), i64("start", 0),
+                 i64("limit", 4), i64("delta", 1)]
+    pad_value = helper.make_tensor_value_info("pad_value", F, [])
+    # Split along axis 1 with two outputs; every other op has one.
+    def node(op, inputs, name):
+        outputs = [f"{name}_a", f"{name}_b"] if op == "Split" else [f"{name}_y"]
+        extra = {"axis": 1} if op == "Split" else {}
+        return helper.make_node(op, inputs, outputs, name=name, **extra)
+    def outputs_of(nodes):
+        return [helper.make_tensor_value_info(o, TensorProto.UNDEFINED, None) for n in nodes for o in n.output]
+    nodes = [node(op, inputs, op.lower()) for op, inputs, _ in SHAPE_INPUT_OPS]
+    save(folder, "shape_inputs_constant", nodes, [x, pad_value], outputs_of(nodes), constants,
+         opset=18)
+    dynamic = helper.make_tensor_value_info("dyn", TensorProto.INT64, [4])
+    nodes = []
+    for op, inputs, shape_inputs in SHAPE_INPUT_OPS:
+        for index in shape_inputs:
+            fed = [("dyn" if i == index else name) for i, name in enumerate(inputs)]
+            nodes.append(node(op, fed, f"{op.lower()}_{index}"))
+    save(folder, "shape_inputs_runtime", nodes, [x, pad_value, dynamic], outputs_of(nodes),
+         constants, opset=18)
 
 
 if __name__ == "__main__":

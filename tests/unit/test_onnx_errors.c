@@ -157,6 +157,57 @@ static void test_runtime_shapes_are_all_listed(void **state) {
   dl_diag_deinit(&diag);
 }
 
+/* The inputs whose values decide output shapes (SHAPE_INPUTS in ir/ops.def) must be
+ * constants; every other input may be computed at run time. Node names are "<op>_<input>"
+ * (tests/models/make_import_cases.py). */
+static void test_shape_inputs_must_be_constant(void **state) {
+  (void)state;
+  static const struct {
+    const char *op, *node;
+    int input;
+  } SHAPE_INPUTS[] = {
+      {"Reshape", "reshape_1", 1},
+      {"Slice", "slice_1", 1},
+      {"Slice", "slice_2", 2},
+      {"Slice", "slice_3", 3},
+      {"Slice", "slice_4", 4},
+      {"Squeeze", "squeeze_1", 1},
+      {"Unsqueeze", "unsqueeze_1", 1},
+      {"ReduceMax", "reducemax_1", 1},
+      {"ReduceMean", "reducemean_1", 1},
+      {"ReduceMin", "reducemin_1", 1},
+      {"ReduceSum", "reducesum_1", 1},
+      {"Split", "split_1", 1},
+      {"Expand", "expand_1", 1},
+      {"Pad", "pad_1", 1},
+      {"Pad", "pad_3", 3},
+      {"Range", "range_0", 0},
+      {"Range", "range_1", 1},
+      {"Range", "range_2", 2},
+      {"ConstantOfShape", "constantofshape_0", 0},
+  };
+  enum { COUNT = sizeof(SHAPE_INPUTS) / sizeof(SHAPE_INPUTS[0]) };
+  dl_diag diag;
+  ir_graph *graph = expect_success(CASES "shape_inputs_constant.onnx", NULL, &diag);
+  ir_graph_destroy(graph);
+  dl_diag_deinit(&diag);
+
+  dl_diag_init(&diag);
+  assert_null(dl_onnx_import_file(CASES "shape_inputs_runtime.onnx", NULL, &diag));
+  for (int i = 0; i < COUNT; i++) {
+    char expected[256];
+    snprintf(expected, sizeof(expected),
+             "node '%s' (%s, opset 18): unsupported: input %d 'dyn' decides the output shape",
+             SHAPE_INPUTS[i].node, SHAPE_INPUTS[i].op, SHAPE_INPUTS[i].input);
+    if (!has_message(&diag, expected)) {
+      print_messages(&diag);
+      fail_msg("no message contains \"%s\"", expected);
+    }
+  }
+  assert_int_equal(diag.count, COUNT);
+  dl_diag_deinit(&diag);
+}
+
 static void test_graph_structure_errors(void **state) {
   (void)state;
   expect_failure(CASES "undefined_input.onnx", NULL, "node 'relu' (Relu, opset 17)",
@@ -343,6 +394,7 @@ int main(void) {
       cmocka_unit_test(test_external_data_from_memory_with_folder),
       cmocka_unit_test(test_every_unsupported_node_is_listed),
       cmocka_unit_test(test_runtime_shapes_are_all_listed),
+      cmocka_unit_test(test_shape_inputs_must_be_constant),
       cmocka_unit_test(test_graph_structure_errors),
       cmocka_unit_test(test_symbolic_dims_and_bindings),
       cmocka_unit_test(test_dynamic_batch_transformer),
