@@ -6,7 +6,7 @@
 
 #include "ir/diag.h"
 
-/* Exit codes of every command (DESIGN.md): bad input includes bad options. */
+/* Exit codes of every command (docs/design.md): bad input includes bad options. */
 enum { CLI_EXIT_OK = 0, CLI_EXIT_BAD_INPUT = 1, CLI_EXIT_ENVIRONMENT = 2 };
 
 /* Writes "dlcc: error: <message>" and then every message of `diag` (may be NULL) to stderr;
