@@ -8,7 +8,7 @@
 static void shape_range(const ir_node *shape, int *out_start, int *out_end) {
   int rank = shape->inputs[0]->type.rank;
   int64_t start = 0, end = rank;
-  ir_attr_int(shape, "start", 0, &start, NULL);
+  ir_attr_int_default(shape, "start", &start, NULL);
   ir_attr_int(shape, "end", rank, &end, NULL);
   start = start < 0 ? start + rank : start;
   end = end < 0 ? end + rank : end;

@@ -163,7 +163,7 @@ static int fold_cast(const ir_node *node, const ir_type *out_type, void *out) {
 static int fold_shape(const ir_node *node, const ir_type *out_type, void *out) {
   const ir_type *x = input_type(node, 0);
   int64_t start = 0;
-  ir_attr_int(node, "start", 0, &start, NULL);
+  ir_attr_int_default(node, "start", &start, NULL);
   start = start < 0 ? start + x->rank : start;
   start = start < 0 ? 0 : start > x->rank ? x->rank : start;
   for (int64_t i = 0; i < out_type->dims[0]; i++)
@@ -175,7 +175,7 @@ static int fold_gather(const ir_node *node, const ir_type *out_type, void *out, 
   const ir_value *data = node->inputs[0], *indices = node->inputs[1];
   int64_t axis_attr = 0;
   int axis = 0;
-  ir_attr_int(node, "axis", 0, &axis_attr, NULL);
+  ir_attr_int_default(node, "axis", &axis_attr, NULL);
   ir_normalize_axis(axis_attr, data->type.rank, &axis);
   int64_t coords[IR_MAX_RANK], source[IR_MAX_RANK];
   int q = indices->type.rank;
@@ -203,7 +203,7 @@ static int fold_gather(const ir_node *node, const ir_type *out_type, void *out, 
 static int fold_concat(const ir_node *node, const ir_type *out_type, void *out) {
   int64_t axis_attr = 0;
   int axis = 0;
-  ir_attr_int(node, "axis", 0, &axis_attr, NULL);
+  ir_attr_int_default(node, "axis", &axis_attr, NULL);
   ir_normalize_axis(axis_attr, out_type->rank, &axis);
   int64_t coords[IR_MAX_RANK];
   for (int64_t i = 0; i < element_count(out_type); i++) {

@@ -31,6 +31,20 @@ int ir_attr_floats(const ir_node *node, const char *name, const float **out, int
 int ir_attr_dtype(const ir_node *node, const char *name, ir_dtype fallback, ir_dtype *out,
                   dl_diag *diag);
 
+/* Scalar attribute reads whose default is the op's row in ir/op_attributes.def: present →
+ * its value (kind checked as above); absent → the default; absent with no default row →
+ * "attribute 'NAME' is required" and -1. */
+int ir_attr_int_default(const ir_node *node, const char *name, int64_t *out, dl_diag *diag);
+int ir_attr_float_default(const ir_node *node, const char *name, float *out, dl_diag *diag);
+int ir_attr_string_default(const ir_node *node, const char *name, const char **out, dl_diag *diag);
+/* The default of `op`'s attribute `name` (its op_attributes.def row), NULL if it has none. */
+const ir_attr *ir_op_attribute_default(ir_op op, const char *name);
+/* Every attribute of the node that its op has a default for has the default's kind (checked
+ * by ir_infer_node, so later reads of those attributes cannot fail). */
+int ir_check_attribute_kinds(const ir_node *node, dl_diag *diag);
+/* Row `index` of op_attributes.def and its op; NULL past the end (for tests and listings). */
+const ir_attr *ir_op_attribute_default_at(int index, ir_op *out_op);
+
 /* Input `index` (NULL-safe: absent optional inputs give NULL). */
 static inline ir_value *ir_node_input(const ir_node *node, int index) {
   return index < node->num_inputs ? node->inputs[index] : NULL;
@@ -73,8 +87,8 @@ int ir_expect_static_dims(const ir_graph *graph, const ir_node *node, int index,
                           const char *what, dl_diag *diag);
 
 /* The per-op inference functions of ops.def. */
-#define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER, CATEGORY, FLAGS, SHAPE_INPUTS,   \
-           LOWER, EMIT)                                                                          \
+#define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER, CATEGORY, FLAGS, SHAPE_INPUTS,     \
+           LOWER, EMIT)                                                                            \
   int INFER(ir_graph *graph, ir_node *node, dl_diag *diag);
 #include "ir/ops.def"
 #undef OP

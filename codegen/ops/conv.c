@@ -32,7 +32,7 @@ int conv_plan_read(const ir_node *node, conv_plan *plan, dl_diag *diag) {
   int64_t out_spatial[IR_MAX_RANK];
   if (ir_window_read(node, spatial, &w->dims[2], &window, diag) != 0 ||
       ir_window_output(node, &window, &x->dims[2], out_spatial, diag) != 0 ||
-      ir_attr_int(node, "group", 1, &plan->group, diag) != 0)
+      ir_attr_int_default(node, "group", &plan->group, diag) != 0)
     return -1;
   int h = spatial == 2 ? 0 : -1, wi = spatial - 1; /* axis of height (none for 1-D), width */
   plan->batch = x->dims[0];

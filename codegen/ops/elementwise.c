@@ -143,9 +143,11 @@ int lower_unary(lower_context *ctx, const ir_node *node, lower_result *out) {
     return ir_node_error(ctx->diag, node, "no kernel for %s on %s", ir_op_name(node->op),
                          ir_dtype_name(dtype));
   unary_state state = {0};
-  float alpha_default = node->op == IR_OP_LEAKY_RELU ? 0.01f : 0.2f;
-  if (ir_attr_float(node, "alpha", alpha_default, &state.alpha, ctx->diag) != 0 ||
-      ir_attr_float(node, "beta", 0.5f, &state.beta, ctx->diag) != 0)
+  /* LeakyRelu's alpha, HardSigmoid's alpha and beta: the ones the op has defaults for. */
+  if ((ir_op_attribute_default(node->op, "alpha") &&
+       ir_attr_float_default(node, "alpha", &state.alpha, ctx->diag) != 0) ||
+      (ir_op_attribute_default(node->op, "beta") &&
+       ir_attr_float_default(node, "beta", &state.beta, ctx->diag) != 0))
     return -1;
   static const int first_input[] = {0};
   return pw_lower_map(ctx, node, first_input, 1, unary_element, &state, out);

@@ -33,7 +33,7 @@ int lower_gather(lower_context *ctx, const ir_node *node, lower_result *out) {
   int64_t axis_attr;
   int axis;
   if (mv_check_sizes(node, 0, ctx->diag) != 0 || mv_check_sizes(node, 1, ctx->diag) != 0 ||
-      ir_attr_int(node, "axis", 0, &axis_attr, ctx->diag) != 0)
+      ir_attr_int_default(node, "axis", &axis_attr, ctx->diag) != 0)
     return -1;
   if (ir_normalize_axis(axis_attr, data->rank, &axis) != 0)
     return ir_node_error(ctx->diag, node, "axis %lld is out of range", (long long)axis_attr);

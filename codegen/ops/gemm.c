@@ -60,10 +60,10 @@ static int plan_gemm(const ir_node *node, gemm_plan *plan, dl_diag *diag) {
   const ir_value *c = ir_node_input(node, 2);
   int64_t trans_a, trans_b;
   *plan = (gemm_plan){0};
-  if (ir_attr_int(node, "transA", 0, &trans_a, diag) != 0 ||
-      ir_attr_int(node, "transB", 0, &trans_b, diag) != 0 ||
-      ir_attr_float(node, "alpha", 1.0f, &plan->alpha, diag) != 0 ||
-      ir_attr_float(node, "beta", 1.0f, &plan->beta, diag) != 0)
+  if (ir_attr_int_default(node, "transA", &trans_a, diag) != 0 ||
+      ir_attr_int_default(node, "transB", &trans_b, diag) != 0 ||
+      ir_attr_float_default(node, "alpha", &plan->alpha, diag) != 0 ||
+      ir_attr_float_default(node, "beta", &plan->beta, diag) != 0)
     return -1;
   if (a->dtype != IR_DTYPE_F32 || b->dtype != IR_DTYPE_F32 || (c && c->type.dtype != IR_DTYPE_F32))
     return ir_node_error(diag, node, "the GPU Gemm supports f32 only (got %s)",

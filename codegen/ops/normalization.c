@@ -29,7 +29,7 @@ static LLVMValueRef batch_norm_element(kernel_builder *kb, const ir_node *node,
 
 int lower_batch_normalization(lower_context *ctx, const ir_node *node, lower_result *out) {
   float epsilon;
-  if (ir_attr_float(node, "epsilon", 1e-5f, &epsilon, ctx->diag) != 0)
+  if (ir_attr_float_default(node, "epsilon", &epsilon, ctx->diag) != 0)
     return -1;
   const ir_type *x = &node->inputs[0]->type;
   /* Parameters of shape [C] line up with axis 1: view them as [C, 1, ..., 1]. */
@@ -152,8 +152,8 @@ int lower_layer_normalization(lower_context *ctx, const ir_node *node, lower_res
   int axis;
   layer_norm ln = {.dtype = x->dtype, .has_bias = ir_node_input(node, 2) != NULL};
   if (pw_check_value(ctx, node, node->inputs[0], "input", &count) != 0 ||
-      ir_attr_int(node, "axis", -1, &axis_attribute, ctx->diag) != 0 ||
-      ir_attr_float(node, "epsilon", 1e-5f, &ln.epsilon, ctx->diag) != 0)
+      ir_attr_int_default(node, "axis", &axis_attribute, ctx->diag) != 0 ||
+      ir_attr_float_default(node, "epsilon", &ln.epsilon, ctx->diag) != 0)
     return -1;
   if (ir_normalize_axis(axis_attribute, x->rank, &axis) != 0)
     return ir_node_error(ctx->diag, node, "axis %lld is out of range", (long long)axis_attribute);

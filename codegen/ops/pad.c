@@ -23,7 +23,7 @@ static int read_plan(const ir_node *node, pad_plan *plan, dl_diag *diag) {
   int64_t pads[2 * IR_MAX_RANK], axes[IR_MAX_RANK];
   int count = 0, axes_count = x->rank;
   *plan = (pad_plan){.rank = x->rank};
-  if (ir_attr_string(node, "mode", "constant", &mode, diag) != 0 ||
+  if (ir_attr_string_default(node, "mode", &mode, diag) != 0 ||
       ir_node_constant_ints(node, 1, pads, 2 * IR_MAX_RANK, &count, diag) != 0)
     return -1;
   plan->mode = strcmp(mode, "edge") == 0      ? PAD_EDGE

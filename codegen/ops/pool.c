@@ -123,8 +123,8 @@ int lower_pool(lower_context *ctx, const ir_node *node, lower_result *out) {
   if (ir_window_read(node, p.spatial, NULL, &p.window, ctx->diag) != 0 ||
       ir_window_output(node, &p.window, &x->dims[2], p.out, ctx->diag) != 0)
     return -1;
-  if (ir_attr_int(node, p.average ? "count_include_pad" : "storage_order", 0, &flag, ctx->diag) !=
-      0)
+  if (ir_attr_int_default(node, p.average ? "count_include_pad" : "storage_order", &flag,
+                          ctx->diag) != 0)
     return -1;
   if (!p.average && flag != 0)
     return ir_node_error(ctx->diag, node,

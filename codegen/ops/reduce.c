@@ -288,7 +288,7 @@ int lower_reduce(lower_context *ctx, const ir_node *node, lower_result *out) {
   const ir_type *x = &node->inputs[0]->type;
   int64_t noop_with_empty_axes, axes[IR_MAX_RANK];
   int count = 0;
-  if (ir_attr_int(node, "noop_with_empty_axes", 0, &noop_with_empty_axes, ctx->diag) != 0)
+  if (ir_attr_int_default(node, "noop_with_empty_axes", &noop_with_empty_axes, ctx->diag) != 0)
     return -1;
   if (ir_node_input(node, 1) &&
       ir_node_constant_ints(node, 1, axes, IR_MAX_RANK, &count, ctx->diag) != 0)

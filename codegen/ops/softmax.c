@@ -137,7 +137,7 @@ int lower_softmax(lower_context *ctx, const ir_node *node, lower_result *out) {
   int64_t axis_attribute;
   int axis;
   if (pw_check_value(ctx, node, node->inputs[0], "input", NULL) != 0 ||
-      ir_attr_int(node, "axis", -1, &axis_attribute, ctx->diag) != 0)
+      ir_attr_int_default(node, "axis", &axis_attribute, ctx->diag) != 0)
     return -1;
   if (ir_normalize_axis(axis_attribute, x->rank, &axis) != 0)
     return ir_node_error(ctx->diag, node, "axis %lld is out of range", (long long)axis_attribute);

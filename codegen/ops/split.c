@@ -5,7 +5,7 @@
 int lower_split(lower_context *ctx, const ir_node *node, lower_result *out) {
   int64_t axis;
   int normalized;
-  if (ir_attr_int(node, "axis", 0, &axis, ctx->diag) != 0)
+  if (ir_attr_int_default(node, "axis", &axis, ctx->diag) != 0)
     return -1;
   if (ir_normalize_axis(axis, node->inputs[0]->type.rank, &normalized) != 0)
     return ir_node_error(ctx->diag, node, "axis %lld is out of range", (long long)axis);

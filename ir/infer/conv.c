@@ -24,7 +24,7 @@ int ir_infer_conv(ir_graph *graph, ir_node *node, dl_diag *diag) {
       ir_expect_static_dims(graph, node, 1, 0, "Conv", diag) != 0)
     return -1;
   int64_t group;
-  if (ir_attr_int(node, "group", 1, &group, diag) != 0)
+  if (ir_attr_int_default(node, "group", &group, diag) != 0)
     return -1;
   int64_t out_channels = w->dims[0], in_channels = x->dims[1];
   if (group < 1 || group > in_channels)

@@ -1,21 +1,6 @@
 /* Inference of one-input elementwise ops (output type = input type), Clip and Dropout. */
 #include "ir/infer.h"
 
-/* The float attributes an op reads, checked for kind so a bad model fails here. */
-static int check_float_attributes(const ir_node *node, dl_diag *diag) {
-  float value;
-  switch (node->op) {
-  case IR_OP_LEAKY_RELU:
-    return ir_attr_float(node, "alpha", 0.01f, &value, diag);
-  case IR_OP_HARD_SIGMOID:
-    if (ir_attr_float(node, "alpha", 0.2f, &value, diag) != 0)
-      return -1;
-    return ir_attr_float(node, "beta", 0.5f, &value, diag);
-  default:
-    return 0;
-  }
-}
-
 int ir_infer_unary(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *input = &node->inputs[0]->type;
   if (ir_op_has_flag(node->op, IR_OP_FLAG_FLOAT_ONLY) && ir_expect_float(graph, node, 0, diag) != 0)
@@ -25,8 +10,6 @@ int ir_infer_unary(ir_graph *graph, ir_node *node, dl_diag *diag) {
   if ((node->op == IR_OP_NEG || node->op == IR_OP_ABS || node->op == IR_OP_RELU) &&
       input->dtype == IR_DTYPE_BOOL)
     return ir_input_error(graph, diag, node, 0, "%s needs a numeric type", ir_op_name(node->op));
-  if (check_float_attributes(node, diag) != 0)
-    return -1;
   return ir_set_output_type(node, 0, *input, diag);
 }
 

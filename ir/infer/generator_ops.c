@@ -8,7 +8,7 @@
 int ir_infer_shape(ir_graph *graph, ir_node *node, dl_diag *diag) {
   int rank = node->inputs[0]->type.rank;
   int64_t start, end;
-  if (ir_attr_int(node, "start", 0, &start, diag) != 0 ||
+  if (ir_attr_int_default(node, "start", &start, diag) != 0 ||
       ir_attr_int(node, "end", rank, &end, diag) != 0)
     return -1;
   /* Negative values count from the end; both are clamped to [0, rank]. */

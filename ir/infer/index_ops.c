@@ -4,13 +4,11 @@
 
 #include <string.h>
 
-/* Reads the required integer `axis` attribute (or `fallback`) normalized to `rank`. */
-static int read_axis(ir_graph *graph, const ir_node *node, bool required, int64_t fallback,
-                     int rank, int *out, dl_diag *diag) {
+/* Reads the `axis` attribute (its default from op_attributes.def; Concat has none, so it is
+ * required there) normalized to `rank`. */
+static int read_axis(ir_graph *graph, const ir_node *node, int rank, int *out, dl_diag *diag) {
   int64_t axis;
-  if (required && !ir_node_attr(node, "axis"))
-    return ir_node_error(diag, node, "attribute 'axis' is required");
-  if (ir_attr_int(node, "axis", fallback, &axis, diag) != 0)
+  if (ir_attr_int_default(node, "axis", &axis, diag) != 0)
     return -1;
   if (ir_normalize_axis(axis, rank, out) != 0)
     return ir_input_error(graph, diag, node, 0, "attribute 'axis' %lld is out of range",
@@ -23,7 +21,7 @@ int ir_infer_concat(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *first = &node->inputs[0]->type;
   int axis;
   if (ir_expect_rank(graph, node, 0, 1, IR_MAX_RANK, diag) != 0 ||
-      read_axis(graph, node, true, 0, first->rank, &axis, diag) != 0)
+      read_axis(graph, node, first->rank, &axis, diag) != 0)
     return -1;
   ir_type result = *first;
   for (int i = 1; i < node->num_inputs; i++) {
@@ -50,7 +48,7 @@ int ir_infer_split(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *x = &node->inputs[0]->type;
   int axis, outputs = node->num_outputs;
   if (ir_expect_rank(graph, node, 0, 1, IR_MAX_RANK, diag) != 0 ||
-      read_axis(graph, node, false, 0, x->rank, &axis, diag) != 0 ||
+      read_axis(graph, node, x->rank, &axis, diag) != 0 ||
       ir_expect_static_dims(graph, node, 0, axis, "Split", diag) != 0)
     return -1;
   int64_t dim = x->dims[axis], num_outputs;
@@ -163,7 +161,7 @@ int ir_infer_gather(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *data = &node->inputs[0]->type, *indices = &node->inputs[1]->type;
   int axis;
   if (ir_expect_rank(graph, node, 0, 1, IR_MAX_RANK, diag) != 0 ||
-      read_axis(graph, node, false, 0, data->rank, &axis, diag) != 0)
+      read_axis(graph, node, data->rank, &axis, diag) != 0)
     return -1;
   if (indices->dtype != IR_DTYPE_I64 && indices->dtype != IR_DTYPE_I32)
     return ir_input_error(graph, diag, node, 1, "Gather needs i64 or i32 indices");
@@ -193,7 +191,7 @@ static bool pad_mode_known(const char *mode) {
 int ir_infer_pad(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *x = &node->inputs[0]->type;
   const char *mode;
-  if (ir_attr_string(node, "mode", "constant", &mode, diag) != 0)
+  if (ir_attr_string_default(node, "mode", &mode, diag) != 0)
     return -1;
   if (!pad_mode_known(mode))
     return ir_node_error(diag, node,

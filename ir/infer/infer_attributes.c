@@ -88,6 +88,52 @@ int ir_attr_dtype(const ir_node *node, const char *name, ir_dtype fallback, ir_d
   return 0;
 }
 
+/* The node's attribute `name`, else the op's default; of kind `kind`. */
+static const ir_attr *attribute_or_default(const ir_node *node, const char *name, ir_attr_kind kind,
+                                           dl_diag *diag) {
+  const ir_attr *attr = ir_node_attr(node, name);
+  if (!attr)
+    attr = ir_op_attribute_default(node->op, name);
+  if (!attr) {
+    ir_node_error(diag, node, "attribute '%s' is required", name);
+    return NULL;
+  }
+  if (attr->kind != kind) {
+    attr_kind_error(node, attr, kind, diag);
+    return NULL;
+  }
+  return attr;
+}
+
+int ir_attr_int_default(const ir_node *node, const char *name, int64_t *out, dl_diag *diag) {
+  const ir_attr *attr = attribute_or_default(node, name, IR_ATTR_INT, diag);
+  *out = attr ? attr->as.i : 0;
+  return attr ? 0 : -1;
+}
+
+int ir_attr_float_default(const ir_node *node, const char *name, float *out, dl_diag *diag) {
+  const ir_attr *attr = attribute_or_default(node, name, IR_ATTR_FLOAT, diag);
+  *out = attr ? attr->as.f : 0.0f;
+  return attr ? 0 : -1;
+}
+
+int ir_attr_string_default(const ir_node *node, const char *name, const char **out, dl_diag *diag) {
+  const ir_attr *attr = attribute_or_default(node, name, IR_ATTR_STRING, diag);
+  *out = attr ? attr->as.s : "";
+  return attr ? 0 : -1;
+}
+
+int ir_check_attribute_kinds(const ir_node *node, dl_diag *diag) {
+  ir_op op;
+  const ir_attr *fallback;
+  for (int i = 0; (fallback = ir_op_attribute_default_at(i, &op)); i++) {
+    const ir_attr *attr = op == node->op ? ir_node_attr(node, fallback->name) : NULL;
+    if (attr && attr->kind != fallback->kind)
+      return attr_kind_error(node, attr, fallback->kind, diag);
+  }
+  return 0;
+}
+
 int ir_node_constant_ints(const ir_node *node, int input_index, int64_t *out, int capacity,
                           int *out_count, dl_diag *diag) {
   ir_value *input = ir_node_input(node, input_index);

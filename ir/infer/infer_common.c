@@ -143,7 +143,7 @@ int ir_infer_node(ir_graph *graph, ir_node *node, dl_diag *diag) {
     return ir_node_error(diag, node, "has %d outputs but %s gives %d to %d", node->num_outputs,
                          info->name, info->min_outputs, info->max_outputs);
   }
-  if (check_inputs_typed(node, info, diag) != 0)
+  if (check_inputs_typed(node, info, diag) != 0 || ir_check_attribute_kinds(node, diag) != 0)
     return -1;
   return info->infer(graph, node, diag);
 }

@@ -59,10 +59,10 @@ int ir_infer_gemm(ir_graph *graph, ir_node *node, dl_diag *diag) {
     return ir_input_error(graph, diag, node, 0, "Gemm needs a numeric type");
   int64_t trans_a, trans_b;
   float alpha, beta;
-  if (ir_attr_int(node, "transA", 0, &trans_a, diag) != 0 ||
-      ir_attr_int(node, "transB", 0, &trans_b, diag) != 0 ||
-      ir_attr_float(node, "alpha", 1.0f, &alpha, diag) != 0 ||
-      ir_attr_float(node, "beta", 1.0f, &beta, diag) != 0)
+  if (ir_attr_int_default(node, "transA", &trans_a, diag) != 0 ||
+      ir_attr_int_default(node, "transB", &trans_b, diag) != 0 ||
+      ir_attr_float_default(node, "alpha", &alpha, diag) != 0 ||
+      ir_attr_float_default(node, "beta", &beta, diag) != 0)
     return -1;
   int64_t m = trans_a ? a->dims[1] : a->dims[0], k_a = trans_a ? a->dims[0] : a->dims[1];
   int64_t k_b = trans_b ? b->dims[1] : b->dims[0], n = trans_b ? b->dims[0] : b->dims[1];

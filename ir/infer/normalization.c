@@ -9,9 +9,9 @@ int ir_infer_batch_normalization(ir_graph *graph, ir_node *node, dl_diag *diag) 
     return -1;
   int64_t training;
   float epsilon, momentum;
-  if (ir_attr_int(node, "training_mode", 0, &training, diag) != 0 ||
-      ir_attr_float(node, "epsilon", 1e-5f, &epsilon, diag) != 0 ||
-      ir_attr_float(node, "momentum", 0.9f, &momentum, diag) != 0)
+  if (ir_attr_int_default(node, "training_mode", &training, diag) != 0 ||
+      ir_attr_float_default(node, "epsilon", &epsilon, diag) != 0 ||
+      ir_attr_float_default(node, "momentum", &momentum, diag) != 0)
     return -1;
   if (training != 0)
     return ir_node_error(diag, node,
@@ -42,9 +42,9 @@ int ir_infer_layer_normalization(ir_graph *graph, ir_node *node, dl_diag *diag) 
   int64_t axis_attr, stash_type;
   float epsilon;
   int axis;
-  if (ir_attr_int(node, "axis", -1, &axis_attr, diag) != 0 ||
-      ir_attr_int(node, "stash_type", 1, &stash_type, diag) != 0 ||
-      ir_attr_float(node, "epsilon", 1e-5f, &epsilon, diag) != 0)
+  if (ir_attr_int_default(node, "axis", &axis_attr, diag) != 0 ||
+      ir_attr_int_default(node, "stash_type", &stash_type, diag) != 0 ||
+      ir_attr_float_default(node, "epsilon", &epsilon, diag) != 0)
     return -1;
   if (ir_normalize_axis(axis_attr, x->rank, &axis) != 0)
     return ir_input_error(graph, diag, node, 0, "attribute 'axis' %lld is out of range",
@@ -94,7 +94,7 @@ int ir_infer_softmax(ir_graph *graph, ir_node *node, dl_diag *diag) {
     return -1;
   int64_t axis_attr;
   int axis;
-  if (ir_attr_int(node, "axis", -1, &axis_attr, diag) != 0)
+  if (ir_attr_int_default(node, "axis", &axis_attr, diag) != 0)
     return -1;
   if (ir_normalize_axis(axis_attr, x->rank, &axis) != 0)
     return ir_input_error(graph, diag, node, 0, "attribute 'axis' %lld is out of range",

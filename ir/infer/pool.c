@@ -4,7 +4,7 @@
 /* An attribute that must be 0 or 1 when present. */
 static int check_flag(const ir_node *node, const char *name, dl_diag *diag) {
   int64_t value;
-  if (ir_attr_int(node, name, 0, &value, diag) != 0)
+  if (ir_attr_int_default(node, name, &value, diag) != 0)
     return -1;
   if (value != 0 && value != 1)
     return ir_node_error(diag, node, "attribute '%s' is %lld; it must be 0 or 1", name,

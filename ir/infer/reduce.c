@@ -7,8 +7,8 @@ int ir_infer_reduce(ir_graph *graph, ir_node *node, dl_diag *diag) {
   if (x->dtype == IR_DTYPE_BOOL)
     return ir_input_error(graph, diag, node, 0, "%s needs a numeric type", ir_op_name(node->op));
   int64_t keepdims, noop_with_empty_axes;
-  if (ir_attr_int(node, "keepdims", 1, &keepdims, diag) != 0 ||
-      ir_attr_int(node, "noop_with_empty_axes", 0, &noop_with_empty_axes, diag) != 0)
+  if (ir_attr_int_default(node, "keepdims", &keepdims, diag) != 0 ||
+      ir_attr_int_default(node, "noop_with_empty_axes", &noop_with_empty_axes, diag) != 0)
     return -1;
   if (ir_node_attr(node, "axes"))
     return ir_node_error(diag, node,

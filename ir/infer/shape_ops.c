@@ -53,7 +53,7 @@ int ir_infer_reshape(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *x = &node->inputs[0]->type;
   int64_t shape[IR_MAX_RANK], requested[IR_MAX_RANK], allowzero;
   int count, inferred = -1;
-  if (ir_attr_int(node, "allowzero", 0, &allowzero, diag) != 0 ||
+  if (ir_attr_int_default(node, "allowzero", &allowzero, diag) != 0 ||
       ir_node_constant_ints(node, 1, shape, IR_MAX_RANK, &count, diag) != 0)
     return -1;
   memcpy(requested, shape, sizeof(shape));
@@ -116,7 +116,7 @@ static bool collapse_dims(const ir_type *x, int first, int end, int64_t *out) {
 int ir_infer_flatten(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *x = &node->inputs[0]->type;
   int64_t axis;
-  if (ir_attr_int(node, "axis", 1, &axis, diag) != 0)
+  if (ir_attr_int_default(node, "axis", &axis, diag) != 0)
     return -1;
   if (axis < 0)
     axis += x->rank;

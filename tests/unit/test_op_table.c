@@ -1,14 +1,17 @@
 /* The op table's facts (ir/ops.def): categories, flags and shape inputs, checked against
- * the lists the switches they replaced held, and codegen's reading of the same rows. */
+ * the lists the switches they replaced held, and codegen's reading of the same rows; the
+ * attribute defaults (ir/op_attributes.def) and the reads that use them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "codegen/ops/op_lowering.h"
+#include "ir/infer.h"
 #include "ir/op.h"
 
 #define LENGTH(array) ((int)(sizeof(array) / sizeof((array)[0])))
@@ -101,12 +104,96 @@ static void test_shape_inputs(void **state) {
   assert_false(ir_op_input_decides_shape(IR_OP_INVALID, 1));
 }
 
+static void test_attribute_default_rows(void **state) {
+  (void)state;
+  ir_op op, other;
+  const ir_attr *row;
+  int rows = 0;
+  for (int i = 0; (row = ir_op_attribute_default_at(i, &op)); i++, rows++) {
+    assert_non_null(ir_op_get(op));
+    assert_true(row->kind == IR_ATTR_INT || row->kind == IR_ATTR_FLOAT ||
+                row->kind == IR_ATTR_STRING);
+    assert_ptr_equal(ir_op_attribute_default(op, row->name), row); /* no duplicate rows */
+    for (int j = 0; j < i; j++) {
+      const ir_attr *earlier = ir_op_attribute_default_at(j, &other);
+      if (other == op && strcmp(earlier->name, row->name) == 0)
+        fail_msg("%s '%s' has two defaults", ir_op_name(op), row->name);
+    }
+  }
+  assert_true(rows > 20);
+  assert_null(ir_op_attribute_default_at(rows, &op));
+  assert_null(ir_op_attribute_default_at(-1, &op));
+  assert_float_equal(ir_op_attribute_default(IR_OP_LEAKY_RELU, "alpha")->as.f, 0.01f, 0);
+  assert_float_equal(ir_op_attribute_default(IR_OP_HARD_SIGMOID, "beta")->as.f, 0.5f, 0);
+  assert_int_equal(ir_op_attribute_default(IR_OP_SOFTMAX, "axis")->as.i, -1);
+  assert_string_equal(ir_op_attribute_default(IR_OP_PAD, "mode")->as.s, "constant");
+  assert_null(ir_op_attribute_default(IR_OP_CONCAT, "axis")); /* required */
+  assert_null(ir_op_attribute_default(IR_OP_RELU, "alpha"));
+}
+
+/* A node of `op` reading `inputs` copies of a fresh scalar input. */
+static ir_node *node_of(ir_graph *graph, ir_op op, int inputs) {
+  char name[64];
+  snprintf(name, sizeof(name), "%s_input", ir_op_name(op));
+  ir_value *x = ir_graph_add_input(graph, name, ir_type_scalar(IR_DTYPE_F32));
+  assert_non_null(x);
+  ir_value *operands[2] = {x, x};
+  ir_node *node = ir_graph_add_node(graph, NULL, op, ir_op_name(op), operands, inputs, NULL, 1);
+  assert_non_null(node);
+  return node;
+}
+
+static bool has_message(const dl_diag *diag, const char *text) {
+  for (int i = 0; i < diag->count; i++)
+    if (strstr(dl_diag_message(diag, i), text))
+      return true;
+  return false;
+}
+
+/* Absent → the default; present → its value; wrong kind or absent without a default → an
+ * error naming the attribute. */
+static void test_attribute_reads(void **state) {
+  (void)state;
+  ir_graph *graph = ir_graph_create("attributes");
+  ir_node *leaky = node_of(graph, IR_OP_LEAKY_RELU, 1);
+  dl_diag diag;
+  dl_diag_init(&diag);
+  float alpha;
+  assert_int_equal(ir_attr_float_default(leaky, "alpha", &alpha, &diag), 0);
+  assert_float_equal(alpha, 0.01f, 0);
+  ir_node_set_float(graph, leaky, "alpha", 0.25f);
+  assert_int_equal(ir_attr_float_default(leaky, "alpha", &alpha, &diag), 0);
+  assert_float_equal(alpha, 0.25f, 0);
+  assert_int_equal(ir_check_attribute_kinds(leaky, &diag), 0);
+
+  ir_node *pad = node_of(graph, IR_OP_PAD, 2);
+  const char *mode;
+  assert_int_equal(ir_attr_string_default(pad, "mode", &mode, &diag), 0);
+  assert_string_equal(mode, "constant");
+  ir_node_set_int(graph, pad, "mode", 3);
+  assert_int_equal(ir_attr_string_default(pad, "mode", &mode, &diag), -1);
+  assert_true(has_message(&diag, "attribute 'mode' is int but must be string"));
+  assert_int_equal(ir_check_attribute_kinds(pad, &diag), -1);
+
+  ir_node *concat = node_of(graph, IR_OP_CONCAT, 2);
+  int64_t axis;
+  assert_int_equal(ir_attr_int_default(concat, "axis", &axis, &diag), -1);
+  assert_true(has_message(&diag, "node 'Concat' (Concat): attribute 'axis' is required"));
+  ir_node_set_int(graph, concat, "axis", 2);
+  assert_int_equal(ir_attr_int_default(concat, "axis", &axis, &diag), 0);
+  assert_int_equal(axis, 2);
+  dl_diag_deinit(&diag);
+  ir_graph_destroy(graph);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_op_has_a_category),
       cmocka_unit_test(test_views),
       cmocka_unit_test(test_flags),
       cmocka_unit_test(test_shape_inputs),
+      cmocka_unit_test(test_attribute_default_rows),
+      cmocka_unit_test(test_attribute_reads),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
