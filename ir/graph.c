@@ -73,8 +73,10 @@ ir_graph *ir_graph_create(const char *name) {
 }
 
 void ir_graph_destroy(ir_graph *graph) {
-  if (graph)
-    ir_arena_destroy(graph->arena);
+  if (!graph)
+    return;
+  dl_file_set_deinit(&graph->source_files);
+  ir_arena_destroy(graph->arena);
 }
 
 const char *ir_graph_unique_name(ir_graph *graph, const char *base) {

@@ -4,6 +4,7 @@
 #define DLCC_IR_GRAPH_H
 
 #include "ir/arena.h"
+#include "ir/input_file.h"
 #include "ir/op.h"
 #include "ir/type.h"
 
@@ -91,6 +92,7 @@ struct ir_graph {
   int num_symbols;
   int num_values; /* ids handed out */
   int num_nodes;
+  dl_file_set source_files; /* files the graph was read from; outputs never replace them */
   /* private */
   int constants_capacity;
   struct ir_name_table *names;

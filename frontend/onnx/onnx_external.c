@@ -4,14 +4,14 @@
 #include "onnx_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include "ir/input_file.h"
 
 typedef struct external_mapping {
   void *address;
@@ -83,23 +83,24 @@ static int resolve_location(onnx_import *import, const char *tensor_name, const 
 /* Maps [offset, offset + length) of the file read-only and adopts the mapping. */
 static int map_range(onnx_import *import, const char *tensor_name, const char *path, int64_t offset,
                      int64_t length, const void **out_data) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* Only the tensor's range is mapped, so the file's own size needs no limit. */
+  uint64_t file_size = 0;
+  dl_file_id id;
+  int fd = dl_input_open(path, UINT64_MAX, &file_size, &id, import->diag);
   if (fd < 0)
-    return onnx_error(import, "tensor '%s': cannot open external data '%s': %s", tensor_name, path,
-                      strerror(errno));
-  struct stat info;
-  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    return onnx_error(import, "tensor '%s': cannot read its external data", tensor_name);
+  if (dl_file_set_add(&import->graph->source_files, id) != 0) {
     close(fd);
-    return onnx_error(import, "tensor '%s': external data '%s' is not a regular file", tensor_name,
-                      path);
+    return onnx_error(import, "out of memory");
   }
-  if (offset > info.st_size || length > info.st_size - offset) {
+  int64_t size = (int64_t)file_size;
+  if (offset > size || length > size - offset) {
     close(fd);
     return onnx_error(import,
                       "tensor '%s': external data range [%lld, %lld) lies beyond "
                       "the end of '%s' (%lld bytes)",
                       tensor_name, (long long)offset, (long long)offset + length, path,
-                      (long long)info.st_size);
+                      (long long)size);
   }
   int64_t page = sysconf(_SC_PAGESIZE);
   int64_t aligned = offset - offset % page;

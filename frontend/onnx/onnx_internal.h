@@ -24,6 +24,13 @@ typedef struct onnx_import {
 
 /* Adds "<file>: <message>" and returns -1. */
 int onnx_error(onnx_import *import, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/* Checks serialized protobuf `data` against `descriptor` before protobuf-c decodes it:
+ * nesting depth, fields inside their messages, and the memory decoding would take. Returns 0,
+ * or -1 after a message naming `display_name` ("not a valid <what> ..."). */
+int onnx_wire_check(const void *data, size_t size, const ProtobufCMessageDescriptor *descriptor,
+                    const char *display_name, const char *what, dl_diag *diag);
+
 /* Display name of a node for messages: its name, or "<op>#<index>" when unnamed. */
 const char *onnx_node_display_name(onnx_import *import, const Onnx__NodeProto *node, int index);
 /* Adds "<file>: node 'N' (Op, opset V): <message>" and returns -1. */

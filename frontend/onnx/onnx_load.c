@@ -3,16 +3,15 @@
 #include "onnx_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ir/infer.h"
+#include "ir/limits.h"
 
 /* IR versions: 3 introduced opset_import; newer ones than this are refused. */
 enum { ONNX_MIN_IR_VERSION = 3, ONNX_MAX_IR_VERSION = 13 };
@@ -67,6 +66,10 @@ static int check_model(onnx_import *import, const Onnx__ModelProto *model) {
                       (long long)model->ir_version, ONNX_MAX_IR_VERSION);
   if (!model->graph)
     return onnx_error(import, "the model has no graph");
+  int64_t max_nodes = dl_limits_get()->max_nodes;
+  if ((uint64_t)model->graph->n_node > (uint64_t)max_nodes)
+    return onnx_error(import, "the graph has %zu nodes, more than the limit of %lld (--max-nodes "
+                      "raises it)", model->graph->n_node, (long long)max_nodes);
   return read_opset(import, model);
 }
 
@@ -217,6 +220,9 @@ ir_graph *dl_onnx_import_memory(const void *data, size_t size, const char *displ
       .base_dir = base_dir,
       .options = options,
   };
+  if (onnx_wire_check(data, size, &onnx__model_proto__descriptor, import.display_name,
+                      "ONNX model", diag) != 0)
+    return NULL;
   Onnx__ModelProto *model = onnx__model_proto__unpack(NULL, size, data);
   if (!model) {
     onnx_error(&import, "not a valid ONNX model (protobuf parse failed)");
@@ -236,20 +242,13 @@ static char *folder_of(const char *path) {
 }
 
 ir_graph *dl_onnx_import_file(const char *path, const dl_onnx_options *options, dl_diag *diag) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    dl_error(diag, "%s: cannot open: %s", path, strerror(errno));
+  uint64_t size = 0;
+  dl_file_id id;
+  int fd = dl_input_open(path, dl_limits_get()->max_file_bytes, &size, &id, diag);
+  if (fd < 0)
     return NULL;
-  }
-  struct stat info;
-  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    dl_error(diag, "%s: not a regular file", path);
-    close(fd);
-    return NULL;
-  }
-  size_t size = (size_t)info.st_size;
   /* mmap of an empty file fails; an empty buffer still gets the parse error. */
-  void *data = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : (void *)"";
+  void *data = size ? mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0) : (void *)"";
   close(fd);
   if (data == MAP_FAILED) {
     dl_error(diag, "%s: cannot read: %s", path, strerror(errno));
@@ -260,9 +259,14 @@ ir_graph *dl_onnx_import_file(const char *path, const dl_onnx_options *options, 
   if (!folder)
     dl_error(diag, "%s: out of memory", path);
   else
-    graph = dl_onnx_import_memory(data, size, path, folder, options, diag);
+    graph = dl_onnx_import_memory(data, (size_t)size, path, folder, options, diag);
   free(folder);
   if (size)
-    munmap(data, size);
+    munmap(data, (size_t)size);
+  if (graph && dl_file_set_add(&graph->source_files, id) != 0) {
+    dl_error(diag, "%s: out of memory", path);
+    ir_graph_destroy(graph);
+    return NULL;
+  }
   return graph;
 }

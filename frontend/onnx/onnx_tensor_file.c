@@ -2,52 +2,25 @@
  * memory, through the same checks as initializers. */
 #include "onnx_internal.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void release_tensor(void *tensor) { onnx__tensor_proto__free_unpacked(tensor, NULL); }
+#include "ir/input_file.h"
+#include "ir/limits.h"
 
-/* Reads a whole file into malloc'ed memory; NULL with a message on failure. */
-static unsigned char *read_whole_file(const char *path, size_t *out_size, dl_diag *diag) {
-  FILE *file = fopen(path, "rb");
-  if (!file) {
-    dl_error(diag, "%s: cannot open: %s", path, strerror(errno));
-    return NULL;
-  }
-  size_t capacity = 1 << 16, size = 0;
-  unsigned char *data = malloc(capacity);
-  while (data) {
-    size += fread(data + size, 1, capacity - size, file);
-    if (size < capacity)
-      break;
-    unsigned char *grown = capacity < ((size_t)1 << 40) ? realloc(data, capacity * 2) : NULL;
-    if (!grown) {
-      free(data);
-      data = NULL;
-      break;
-    }
-    data = grown;
-    capacity *= 2;
-  }
-  bool failed = ferror(file);
-  fclose(file);
-  if (!data || failed) {
-    free(data);
-    dl_error(diag, "%s: cannot read the file", path);
-    return NULL;
-  }
-  *out_size = size;
-  return data;
-}
+static void release_tensor(void *tensor) { onnx__tensor_proto__free_unpacked(tensor, NULL); }
 
 int dl_onnx_read_tensor_file(const char *path, ir_arena *arena, ir_type *out_type,
                              const void **out_data, dl_diag *diag) {
   size_t size = 0;
-  unsigned char *bytes = read_whole_file(path, &size, diag);
+  unsigned char *bytes = dl_input_read(path, dl_limits_get()->max_file_bytes, &size, NULL, diag);
   if (!bytes)
     return -1;
+  if (onnx_wire_check(bytes, size, &onnx__tensor_proto__descriptor, path, "ONNX tensor", diag) !=
+      0) {
+    free(bytes);
+    return -1;
+  }
   Onnx__TensorProto *tensor = onnx__tensor_proto__unpack(NULL, size, bytes);
   free(bytes);
   if (!tensor)

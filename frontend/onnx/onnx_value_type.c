@@ -26,9 +26,17 @@ int onnx_check_dim_bindings(onnx_import *import) {
   for (int i = 0; options && i < options->num_dim_bindings; i++) {
     size_t length;
     int64_t value;
-    if (!parse_binding(options->dim_bindings[i], &length, &value))
+    const char *binding = options->dim_bindings[i];
+    if (!parse_binding(binding, &length, &value)) {
       status = onnx_error(import, "dimension binding '%s' must read NAME=SIZE with SIZE >= 0",
-                          onnx_text(options->dim_bindings[i]));
+                          onnx_text(binding));
+      continue;
+    }
+    /* One name bound twice: refused rather than letting either win. */
+    for (int j = 0; j < i; j++)
+      if (strncmp(options->dim_bindings[j], binding, length + 1) == 0)
+        status = onnx_error(import, "dimension '%.*s' is bound twice: '%s' and '%s'", (int)length,
+                            binding, options->dim_bindings[j], binding);
   }
   return status;
 }

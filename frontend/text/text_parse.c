@@ -2,12 +2,13 @@
  * the graph. The scratch arena goes away in one call whatever happened. */
 #include "frontend/text/text_parse.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "frontend/text/text_build.h"
+#include "ir/input_file.h"
+#include "ir/limits.h"
 #include "parser.h"
 
 /* From the generated scanner (lexer.c). */
@@ -49,50 +50,20 @@ ir_graph *dl_text_parse_string(const char *text, size_t length, const char *disp
   if (status == 0 && parser.module)
     graph = text_build_graph(&parser, parser.module, base_dir);
   ir_arena_destroy(parser.arena);
+  int64_t max_nodes = dl_limits_get()->max_nodes;
+  if (graph && graph->num_nodes > max_nodes) {
+    dl_error(diag, "%s: the graph has %d nodes, more than the limit of %lld (--max-nodes raises it)",
+             parser.display_name, graph->num_nodes, (long long)max_nodes);
+    ir_graph_destroy(graph);
+    return NULL;
+  }
   return graph;
 }
 
-/* Reads a whole file into malloc'd memory; NULL after an error naming the path. */
-static char *read_file(const char *path, size_t *out_length, dl_diag *diag) {
-  FILE *file = fopen(path, "rb");
-  if (!file) {
-    dl_error(diag, "%s: cannot open: %s", path, strerror(errno));
-    return NULL;
-  }
-  char *data = NULL;
-  size_t length = 0, capacity = 0;
-  for (;;) {
-    if (length == capacity) {
-      size_t grown = capacity ? capacity * 2 : 65536;
-      char *bigger = grown > capacity ? realloc(data, grown) : NULL;
-      if (!bigger) {
-        dl_error(diag, "%s: out of memory while reading", path);
-        free(data);
-        fclose(file);
-        return NULL;
-      }
-      data = bigger;
-      capacity = grown;
-    }
-    size_t got = fread(data + length, 1, capacity - length, file);
-    length += got;
-    if (got == 0)
-      break;
-  }
-  int failed = ferror(file);
-  fclose(file);
-  if (failed) {
-    dl_error(diag, "%s: read error (is it a folder?)", path);
-    free(data);
-    return NULL;
-  }
-  *out_length = length;
-  return data;
-}
-
 ir_graph *dl_text_parse_file(const char *path, dl_diag *diag) {
-  size_t length;
-  char *text = read_file(path, &length, diag);
+  size_t length = 0;
+  dl_file_id id;
+  char *text = dl_input_read(path, dl_limits_get()->max_file_bytes, &length, &id, diag);
   if (!text)
     return NULL;
   /* Side files are named relative to the dump's own folder. */
@@ -105,5 +76,10 @@ ir_graph *dl_text_parse_file(const char *path, dl_diag *diag) {
     graph = dl_text_parse_string(text, length, path, base_dir, diag);
   free(base_dir);
   free(text);
+  if (graph && dl_file_set_add(&graph->source_files, id) != 0) {
+    dl_error(diag, "%s: out of memory", path);
+    ir_graph_destroy(graph);
+    return NULL;
+  }
   return graph;
 }

@@ -3,12 +3,12 @@
 #include "frontend/text/text_side_file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include "ir/input_file.h"
 
 struct text_side_file {
   const char *ref;
@@ -32,23 +32,27 @@ static void release_mapping(void *context) {
 /* Opens and maps `path`; on failure adds a message naming `ref` and the resolved path. */
 static int map_file(text_parser *parser, ir_graph *graph, text_side_file *file, const char *path,
                     text_location loc) {
-  /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is rejected just below). */
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0)
-    return text_error_at(parser, loc, "cannot open side file \"%s\" (looked at %s): %s", file->ref,
-                         path, strerror(errno));
-  struct stat info;
-  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    close(fd);
-    return text_error_at(parser, loc, "side file \"%s\" (%s) is not a regular file", file->ref,
-                         path);
+  /* Mapped, not read: constants take only their ranges, so the size needs no limit. */
+  dl_file_id id;
+  dl_diag opened;
+  dl_diag_init(&opened);
+  int fd = dl_input_open(path, UINT64_MAX, &file->size, &id, &opened);
+  if (fd < 0) { /* one message, located at the constant that names the file */
+    text_error_at(parser, loc, "side file \"%s\": %s", file->ref, dl_diag_message(&opened, 0));
+    dl_diag_deinit(&opened);
+    return -1;
   }
-  file->size = (uint64_t)info.st_size;
+  dl_diag_deinit(&opened);
+  if (dl_file_set_add(&graph->source_files, id) != 0) {
+    close(fd);
+    return text_error_at(parser, loc, "out of memory while opening side file \"%s\"", file->ref);
+  }
   if (file->size == 0) {
     close(fd);
     return 0;
   }
-  void *address = mmap(NULL, (size_t)info.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  size_t length = (size_t)file->size;
+  void *address = mmap(NULL, length, PROT_READ, MAP_PRIVATE, fd, 0);
   int map_errno = errno;
   close(fd);
   if (address == MAP_FAILED)
@@ -56,10 +60,10 @@ static int map_file(text_parser *parser, ir_graph *graph, text_side_file *file, 
                          strerror(map_errno));
   mapping *map = malloc(sizeof(mapping));
   if (!map) {
-    munmap(address, (size_t)info.st_size);
+    munmap(address, length);
     return text_error_at(parser, loc, "out of memory while mapping side file \"%s\"", file->ref);
   }
-  *map = (mapping){address, (size_t)info.st_size};
+  *map = (mapping){address, length};
   if (ir_arena_adopt(graph->arena, map, release_mapping) != 0) /* it released the map */
     return text_error_at(parser, loc, "out of memory while mapping side file \"%s\"", file->ref);
   file->bytes = address;

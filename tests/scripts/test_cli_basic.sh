@@ -44,7 +44,7 @@ expect 2 "^dlcc: error: cannot write '$WORK_DIR/no/such/dir/out.dlir'" -- \
   inspect "$model" -o "$WORK_DIR/no/such/dir/out.dlir"
 # The side file cannot be made (a folder has its name): exit 2, naming the side file.
 mkdir -p "$WORK_DIR/side/out.dlir.bin"
-expect 2 "out\.dlir\.bin: cannot remove the old side file" -- inspect "$model" -o "$WORK_DIR/side/out.dlir"
+expect 2 "out\.dlir\.bin: cannot write the side file there: it is not a regular file" -- inspect "$model" -o "$WORK_DIR/side/out.dlir"
 if [ -w /dev/full ]; then
   expect 2 "cannot write '/dev/full'" -- inspect "$model" --elide-constants -o /dev/full
   expect 2 "cannot write '/dev/full'" -- inspect "$model" --format=json -o /dev/full

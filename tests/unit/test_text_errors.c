@@ -63,8 +63,8 @@ static const bad_case CASES[] = {
     {HEAD "  symbol n\n  const %c: f32[n] = elided\n}\n",
      "t.dlir:4:9: constant %c needs a static shape (no dimension symbols)"},
     {HEAD "  const %c: f32[100] = file \"missing.bin\" offset 0 size 400\n}\n",
-     "t.dlir:3:9: cannot open side file \"missing.bin\" (looked at " WORK
-     "/missing.bin): No such file or directory"},
+     "t.dlir:3:9: side file \"missing.bin\": " WORK
+     "/missing.bin: cannot open: No such file or directory"},
     {HEAD "  const %c: f32[100] = file \"short.bin\" offset 64 size 400\n}\n",
      "t.dlir:3:9: side file \"short.bin\" is too short: it has 100 bytes, the constant needs "
      "bytes 64 to 464 (was the file cut or replaced?)"},
@@ -72,7 +72,7 @@ static const bad_case CASES[] = {
      "t.dlir:3:55: constant %c: offset 0 size 40 does not fit its type (400 bytes at a "
      "non-negative offset)"},
     {HEAD "  const %c: f32[100] = file \".\" offset 0 size 400\n}\n",
-     "t.dlir:3:9: side file \".\" (" WORK "/.) is not a regular file"},
+     "t.dlir:3:9: side file \".\": " WORK "/.: cannot read a folder (dlcc reads regular files only)"},
     {HEAD "  input %x: f32[2]\n  %y: f32[2] = Identity(%x) {s: string = \"open\n}\n",
      "t.dlir:4:42: unterminated string (a string must close on its line)"},
     {HEAD "  input %x: f32[2]\n  %y: f32[2] = Identity(%x) {s: string = \"\\q\"}\n}\n",

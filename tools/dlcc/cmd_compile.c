@@ -11,6 +11,7 @@
 #include "tools/dlcc/compile_options.h"
 #include "tools/dlcc/compile_stats.h"
 #include "tools/dlcc/model_prepare.h"
+#include "tools/dlcc/output_file.h"
 #include "tools/dlcc/text_ir_write.h"
 
 void cmd_compile_help(FILE *out) {
@@ -70,29 +71,30 @@ static int make_text(const compile_options *options, const ir_graph *graph, cons
   return dl_compile_llvm_ir(graph, &compile, options->target, out, &size, diag);
 }
 
-static int write_artifact(const compile_options *options, const ir_graph *graph, const char *text,
-                          dl_diag *diag) {
-  bool to_stdout = strcmp(options->output_path, "-") == 0;
-  FILE *out = to_stdout ? stdout : fopen(options->output_path, "w");
-  if (!out)
-    return cli_fail(CLI_EXIT_ENVIRONMENT, NULL, "cannot write '%s': %s", options->output_path,
-                    strerror(errno));
-  int status = 0;
-  if (text)
-    fputs(text, out);
-  else
-    status = cli_write_text_ir(graph, out, to_stdout ? NULL : options->output_path, false, diag);
-  if (fflush(out) != 0 || ferror(out))
-    status = -1;
-  if (!to_stdout && fclose(out) != 0)
-    status = -1;
-  if (status != 0)
-    return cli_fail(CLI_EXIT_ENVIRONMENT, diag, "cannot write '%s'", options->output_path);
-  return CLI_EXIT_OK;
+typedef struct compile_artifact {
+  const ir_graph *graph;
+  const char *text; /* PTX or LLVM IR; NULL: the graph as text IR */
+} compile_artifact;
+
+static int write_text(FILE *out, const char *path, void *context, dl_diag *diag) {
+  const compile_artifact *artifact = context;
+  if (!artifact->text)
+    return cli_write_text_ir(artifact->graph, out, path, false, diag);
+  return fputs(artifact->text, out) >= 0 ? CLI_EXIT_OK : CLI_EXIT_ENVIRONMENT;
 }
 
-static int report(const compile_options *options, const char *name, const dl_compiled *compiled,
-                  dl_diag *diag) {
+static int write_artifact(const compile_options *options, const ir_graph *graph, const char *text,
+                          dl_diag *diag) {
+  compile_artifact artifact = {graph, text};
+  return cli_write_output(options->output_path, &graph->source_files, write_text, &artifact, diag);
+}
+
+static int write_report(FILE *out, const char *path, void *context, dl_diag *diag) {
+  return compile_stats_write_json(context, out, diag) == 0 ? CLI_EXIT_OK : CLI_EXIT_ENVIRONMENT;
+}
+
+static int report(const compile_options *options, const ir_graph *graph, const char *name,
+                  const dl_compiled *compiled, dl_diag *diag) {
   compile_stats stats;
   int exit_code = CLI_EXIT_OK;
   if (compile_stats_collect(options, name, compiled, &stats, diag) != 0)
@@ -102,9 +104,9 @@ static int report(const compile_options *options, const char *name, const dl_com
                          options->model_path, options->target);
   if (exit_code == CLI_EXIT_OK && options->stats)
     compile_stats_print(&stats, stderr);
-  if (exit_code == CLI_EXIT_OK && options->report_path &&
-      compile_stats_write_json(&stats, options->report_path, diag) != 0)
-    exit_code = cli_fail(CLI_EXIT_ENVIRONMENT, diag, "cannot write '%s'", options->report_path);
+  if (exit_code == CLI_EXIT_OK && options->report_path)
+    exit_code =
+        cli_write_output(options->report_path, &graph->source_files, write_report, &stats, diag);
   compile_stats_deinit(&stats);
   return exit_code;
 }
@@ -127,7 +129,7 @@ static int compile(const compile_options *options, const ir_graph *graph, dl_dia
   if (exit_code == CLI_EXIT_OK)
     exit_code = write_artifact(options, graph, text, diag);
   if (exit_code == CLI_EXIT_OK && wants_stats)
-    exit_code = report(options, name, compiled, diag);
+    exit_code = report(options, graph, name, compiled, diag);
   free(text);
   dl_compiled_destroy(compiled);
   return exit_code;

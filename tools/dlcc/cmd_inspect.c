@@ -1,6 +1,5 @@
 /* `dlcc inspect`: loads a model, runs a pass pipeline and writes the graph as text IR, DOT or
  * JSON. Exit codes: 1 for bad options or a bad model, 2 when the output cannot be written. */
-#include <errno.h>
 #include <string.h>
 
 #include "ir/dot.h"
@@ -11,6 +10,7 @@
 #include "tools/dlcc/graph_stats.h"
 #include "tools/dlcc/inspect_options.h"
 #include "tools/dlcc/model_load.h"
+#include "tools/dlcc/output_file.h"
 #include "tools/dlcc/text_ir_write.h"
 
 void cmd_inspect_help(FILE *out) {
@@ -58,35 +58,26 @@ static int build_pipeline(const inspect_options *options, dl_pipeline *pipeline,
   return CLI_EXIT_OK;
 }
 
-static int write_output(const ir_graph *graph, const inspect_options *options, dl_diag *diag) {
-  FILE *out = stdout;
-  if (options->output_path) {
-    out = fopen(options->output_path, "w");
-    if (!out)
-      return cli_fail(CLI_EXIT_ENVIRONMENT, NULL, "cannot write '%s': %s", options->output_path,
-                      strerror(errno));
-  }
-  int status;
-  switch (options->format) {
+typedef struct inspect_output {
+  const ir_graph *graph;
+  const inspect_options *options;
+} inspect_output;
+
+static int write_graph(FILE *out, const char *path, void *context, dl_diag *diag) {
+  const inspect_output *what = context;
+  switch (what->options->format) {
   case INSPECT_FORMAT_DOT:
-    status = ir_dot_graph(graph, out, diag);
-    break;
+    return ir_dot_graph(what->graph, out, diag) == 0 ? CLI_EXIT_OK : CLI_EXIT_ENVIRONMENT;
   case INSPECT_FORMAT_JSON:
-    status = ir_json_graph(graph, out, diag);
-    break;
+    return ir_json_graph(what->graph, out, diag) == 0 ? CLI_EXIT_OK : CLI_EXIT_ENVIRONMENT;
   default:
-    status = cli_write_text_ir(graph, out, options->output_path, options->elide_constants, diag);
-    break;
+    return cli_write_text_ir(what->graph, out, path, what->options->elide_constants, diag);
   }
-  if (fflush(out) != 0 || ferror(out))
-    status = -1;
-  if (out != stdout && fclose(out) != 0)
-    status = -1;
-  if (status != 0) {
-    const char *where = options->output_path ? options->output_path : "standard output";
-    return cli_fail(CLI_EXIT_ENVIRONMENT, diag, "cannot write '%s'", where);
-  }
-  return CLI_EXIT_OK;
+}
+
+static int write_output(const ir_graph *graph, const inspect_options *options, dl_diag *diag) {
+  inspect_output what = {graph, options};
+  return cli_write_output(options->output_path, &graph->source_files, write_graph, &what, diag);
 }
 
 static int inspect(const inspect_options *options, dl_diag *diag) {

@@ -57,7 +57,8 @@ static int cuda_driver_present(void) {
   return handle != NULL;
 }
 
-static int execute(const run_options *options, const dl_compiled *compiled, double compile_time) {
+static int execute(const run_options *options, const dl_compiled *compiled, dl_file_set *inputs,
+                   double compile_time) {
   const dlrt_program *program = dl_compiled_program(compiled);
   dlrt_options runtime_options;
   dlrt_options_init(&runtime_options);
@@ -78,7 +79,7 @@ static int execute(const run_options *options, const dl_compiled *compiled, doub
   int exit_code = CLI_EXIT_BAD_INPUT;
   dl_diag diag;
   dl_diag_init(&diag);
-  if (run_tensors_prepare(program, options, &tensors, &diag) != 0) {
+  if (run_tensors_prepare(program, options, inputs, &tensors, &diag) != 0) {
     cli_fail(CLI_EXIT_BAD_INPUT, &diag, "%s: bad inputs", options->model_path);
     goto done;
   }
@@ -154,7 +155,7 @@ int cmd_run_main(int argc, char **argv) {
     exit_code = cli_fail(CLI_EXIT_BAD_INPUT, &diag, "%s: cannot compile", options.model_path);
     goto done;
   }
-  exit_code = execute(&options, compiled, seconds_now() - started);
+  exit_code = execute(&options, compiled, &graph->source_files, seconds_now() - started);
 done:
   dl_compiled_destroy(compiled);
   ir_graph_destroy(graph);

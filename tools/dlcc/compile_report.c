@@ -60,22 +60,13 @@ static cJSON *report_json(const compile_stats *stats) {
   return json;
 }
 
-int compile_stats_write_json(const compile_stats *stats, const char *path, dl_diag *diag) {
+int compile_stats_write_json(const compile_stats *stats, FILE *out, dl_diag *diag) {
   cJSON *json = report_json(stats);
   char *text = json ? cJSON_Print(json) : NULL;
   cJSON_Delete(json);
   if (!text)
     return dl_error(diag, "out of memory while writing the report");
-  FILE *out = fopen(path, "w");
-  int status = 0;
-  if (!out) {
-    status = dl_error(diag, "%s: %s", path, strerror(errno));
-  } else {
-    fputs(text, out);
-    fputc('\n', out);
-    if (ferror(out) | (fclose(out) != 0))
-      status = dl_error(diag, "%s: write failed (disk full?)", path);
-  }
+  int status = fputs(text, out) < 0 || fputc('\n', out) == EOF ? -1 : 0;
   cJSON_free(text);
   return status;
 }

@@ -35,8 +35,8 @@ int compile_stats_collect(const compile_options *options, const char *name,
 compile_ptxas_total compile_stats_ptxas_total(const compile_stats *stats);
 /* The human-readable summary (--stats). */
 void compile_stats_print(const compile_stats *stats, FILE *out);
-/* The same as JSON (--report); 0, or -1 with a message in `diag`. */
-int compile_stats_write_json(const compile_stats *stats, const char *path, dl_diag *diag);
+/* The same as JSON (--report) to `out`; 0, or -1 (out of memory: a message in `diag`). */
+int compile_stats_write_json(const compile_stats *stats, FILE *out, dl_diag *diag);
 void compile_stats_deinit(compile_stats *stats);
 
 #endif

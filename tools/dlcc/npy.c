@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/input_file.h"
+#include "ir/limits.h"
+
 static const char NPY_MAGIC[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
 enum { NPY_MAX_HEADER = 1 << 16 };
 
@@ -94,63 +97,55 @@ static int parse_header(const char *path, const char *header, ir_type *type, dl_
   return 0;
 }
 
-int npy_read(const char *path, npy_array *out, dl_diag *diag) {
+int npy_parse(const void *bytes, size_t size, const char *path, npy_array *out, dl_diag *diag) {
   memset(out, 0, sizeof(*out));
-  FILE *file = fopen(path, "rb");
-  if (!file)
-    return dl_error(diag, "%s: cannot open: %s", path, strerror(errno));
-  unsigned char prefix[12];
-  char *header = NULL;
-  int status = -1;
-  if (fread(prefix, 1, 10, file) != 10 || memcmp(prefix, NPY_MAGIC, 6) != 0) {
-    dl_error(diag, "%s: not a .npy file (bad magic)", path);
-    goto done;
-  }
-  unsigned major = prefix[6];
-  size_t header_length = prefix[8] | (size_t)prefix[9] << 8;
+  const unsigned char *file = bytes;
+  if (size < 10 || memcmp(file, NPY_MAGIC, 6) != 0)
+    return dl_error(diag, "%s: not a .npy file (bad magic)", path);
+  unsigned major = file[6];
+  size_t header_length = file[8] | (size_t)file[9] << 8, header_start = 10;
   if (major >= 2) {
-    if (fread(prefix + 10, 1, 2, file) != 2) {
-      dl_error(diag, "%s: truncated .npy header", path);
-      goto done;
-    }
-    header_length |= (size_t)prefix[10] << 16 | (size_t)prefix[11] << 24;
+    if (size < 12)
+      return dl_error(diag, "%s: truncated .npy header", path);
+    header_length |= (size_t)file[10] << 16 | (size_t)file[11] << 24;
+    header_start = 12;
   }
-  if (major < 1 || major > 3 || header_length > NPY_MAX_HEADER) {
-    dl_error(diag, "%s: unsupported .npy version %u or header size", path, major);
-    goto done;
-  }
-  header = calloc(1, header_length + 1);
-  if (!header || fread(header, 1, header_length, file) != header_length) {
-    dl_error(diag, "%s: truncated .npy header", path);
-    goto done;
-  }
-  if (parse_header(path, header, &out->type, diag) != 0)
-    goto done;
-  if (!ir_type_byte_size(&out->type, &out->bytes)) {
-    dl_error(diag, "%s: shape too large", path);
-    goto done;
-  }
-  out->data = malloc(out->bytes ? (size_t)out->bytes : 1);
-  if (!out->data || fread(out->data, 1, (size_t)out->bytes, file) != (size_t)out->bytes) {
-    dl_error(diag, "%s: holds fewer bytes than its shape needs (%lld)", path,
-             (long long)out->bytes);
-    goto done;
-  }
-  if (fgetc(file) != EOF) {
-    dl_error(diag, "%s: holds more bytes than its shape needs (%lld)", path,
-             (long long)out->bytes);
-    goto done;
-  }
-  status = 0;
-done:
+  if (major < 1 || major > 3 || header_length > NPY_MAX_HEADER)
+    return dl_error(diag, "%s: unsupported .npy version %u or header size", path, major);
+  if (header_length > size - header_start)
+    return dl_error(diag, "%s: truncated .npy header", path);
+  char *header = strndup((const char *)file + header_start, header_length);
+  if (!header)
+    return dl_error(diag, "%s: out of memory", path);
+  int status = parse_header(path, header, &out->type, diag);
   free(header);
-  fclose(file);
   if (status != 0)
-    npy_array_free(out);
+    return -1;
+  if (!ir_type_byte_size(&out->type, &out->bytes))
+    return dl_error(diag, "%s: shape too large", path);
+  size_t data_start = header_start + header_length, have = size - data_start;
+  if ((uint64_t)out->bytes != have)
+    return dl_error(diag, "%s: holds %s bytes than its shape needs (%lld)", path,
+                    have < (uint64_t)out->bytes ? "fewer" : "more", (long long)out->bytes);
+  out->data = malloc(have ? have : 1);
+  if (!out->data)
+    return dl_error(diag, "%s: out of memory", path);
+  memcpy(out->data, file + data_start, have);
+  return 0;
+}
+
+int npy_read(const char *path, npy_array *out, dl_diag *diag) {
+  size_t size = 0;
+  memset(out, 0, sizeof(*out));
+  void *bytes = dl_input_read(path, dl_limits_get()->max_file_bytes, &size, NULL, diag);
+  if (!bytes)
+    return -1;
+  int status = npy_parse(bytes, size, path, out, diag);
+  free(bytes);
   return status;
 }
 
-int npy_write(const char *path, const ir_type *type, const void *data, dl_diag *diag) {
+int npy_write(FILE *file, const char *path, const ir_type *type, const void *data, dl_diag *diag) {
   const char *descr = descr_of_dtype(type->dtype);
   int64_t bytes;
   if (!descr || !ir_type_byte_size(type, &bytes))
@@ -170,15 +165,11 @@ int npy_write(const char *path, const ir_type *type, const void *data, dl_diag *
   memset(header + length, ' ', (size_t)padding);
   length += padding;
   header[length++] = '\n';
-  FILE *file = fopen(path, "wb");
-  if (!file)
-    return dl_error(diag, "%s: cannot write: %s", path, strerror(errno));
   unsigned char prefix[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(length & 0xff),
                               (unsigned char)(length >> 8)};
   int ok = fwrite(prefix, 1, 10, file) == 10 &&
            fwrite(header, 1, (size_t)length, file) == (size_t)length &&
            fwrite(data, 1, (size_t)bytes, file) == (size_t)bytes;
-  ok = (fclose(file) == 0) && ok;
   return ok ? 0 : dl_error(diag, "%s: write failed: %s", path, strerror(errno));
 }
 

@@ -10,6 +10,7 @@
 #include "ir/arena.h"
 #include "ir/type.h"
 #include "tools/dlcc/npy.h"
+#include "tools/dlcc/output_file.h"
 
 static ir_type type_of(const dlrt_tensor_desc *tensor) {
   return ir_type_make((ir_dtype)(tensor->dtype + 1), (int)tensor->rank, tensor->dims);
@@ -120,8 +121,38 @@ static int check_bindings(const dlrt_program *program, const run_options *option
   return status;
 }
 
-int run_tensors_prepare(const dlrt_program *program, const run_options *options, run_tensors *out,
-                        dl_diag *diag) {
+/* The .npy file of each output: names can hold '/' and ':' (ONNX), so file names keep only
+ * plain characters; two outputs that would share a file are refused, naming both. */
+static int name_output_files(const dlrt_program *program, const char *directory,
+                             const dl_file_set *inputs, run_tensors *out, dl_diag *diag) {
+  if (!*directory)
+    return dl_error(diag, "--output-dir is empty: give the folder to write the outputs to");
+  out->output_files = calloc(program->output_count + 1, sizeof(char *));
+  if (!out->output_files)
+    return dl_error(diag, "out of memory");
+  int status = 0;
+  for (uint32_t i = 0; i < program->output_count; i++) {
+    const char *name = program->outputs[i].name;
+    size_t length = strlen(directory) + strlen(name) + 8;
+    char *path = out->output_files[i] = malloc(length);
+    if (!path)
+      return dl_error(diag, "out of memory");
+    int at = snprintf(path, length, "%s/", directory);
+    for (const char *c = name; *c; c++)
+      path[at++] = (*c == '/' || *c == '\\' || *c == ':' || *c == ' ') ? '_' : *c;
+    strcpy(path + at, ".npy");
+    for (uint32_t j = 0; j < i; j++)
+      if (strcmp(out->output_files[j], path) == 0)
+        status = dl_error(diag, "outputs '%s' and '%s' would both be written to %s",
+                          program->outputs[j].name, name, path);
+    if (cli_output_check(path, "an output", inputs, diag) != 0)
+      status = -1;
+  }
+  return status;
+}
+
+int run_tensors_prepare(const dlrt_program *program, const run_options *options,
+                        dl_file_set *inputs, run_tensors *out, dl_diag *diag) {
   memset(out, 0, sizeof(*out));
   out->input_count = (int)program->input_count;
   out->output_count = (int)program->output_count;
@@ -141,6 +172,9 @@ int run_tensors_prepare(const dlrt_program *program, const run_options *options,
       return dl_error(diag, "out of memory for input '%s'", tensor->name);
     const char *path = binding_for(options, tensor->name);
     char source[512];
+    dl_file_id id;
+    if (path && dl_file_id_of(path, &id) && dl_file_set_add(inputs, id) != 0)
+      return dl_error(diag, "out of memory");
     if (path) {
       status |= load_input(tensor, path, out->inputs[i], diag);
       snprintf(source, sizeof(source), "from %s", path);
@@ -155,6 +189,8 @@ int run_tensors_prepare(const dlrt_program *program, const run_options *options,
     if (!(out->outputs[i] = calloc(1, bytes ? (size_t)bytes : 1)))
       return dl_error(diag, "out of memory for output '%s'", program->outputs[i].name);
   }
+  if (options->output_dir && name_output_files(program, options->output_dir, inputs, out, diag))
+    return -1;
   return status;
 }
 
@@ -203,6 +239,8 @@ void run_tensors_print_outputs(const dlrt_program *program, const run_tensors *t
 
 /* mkdir -p: every missing folder of `directory`, as `dlcc run --output-dir a/b/c` expects. */
 static int make_directories(const char *directory, dl_diag *diag) {
+  if (!*directory) /* the walk below starts after the first character */
+    return dl_error(diag, "no folder given for the outputs");
   char *path = strdup(directory);
   if (!path)
     return dl_error(diag, "out of memory");
@@ -230,20 +268,16 @@ int run_tensors_write_outputs(const dlrt_program *program, const run_tensors *te
   if (make_directories(directory, diag) != 0)
     return -1;
   for (uint32_t i = 0; i < program->output_count; i++) {
-    const dlrt_tensor_desc *tensor = &program->outputs[i];
-    size_t length = strlen(directory) + strlen(tensor->name) + 8;
-    char *path = malloc(length);
-    if (!path)
-      return dl_error(diag, "out of memory");
-    int at = snprintf(path, length, "%s/", directory);
-    /* Output names can hold '/' and ':' (ONNX); keep file names plain. */
-    for (const char *c = tensor->name; *c; c++)
-      path[at++] = (*c == '/' || *c == '\\' || *c == ':' || *c == ' ') ? '_' : *c;
-    strcpy(path + at, ".npy");
-    ir_type type = type_of(tensor);
-    int status = npy_write(path, &type, tensors->outputs[i], diag);
-    free(path);
-    if (status != 0)
+    const char *path = tensors->output_files[i];
+    ir_type type = type_of(&program->outputs[i]);
+    cli_output output;
+    if (cli_output_open(&output, path, diag) != 0)
+      return -1;
+    if (npy_write(output.stream, path, &type, tensors->outputs[i], diag) != 0) {
+      cli_output_discard(&output);
+      return -1;
+    }
+    if (cli_output_commit(&output, diag) != 0)
       return -1;
   }
   return 0;
@@ -256,6 +290,9 @@ void run_tensors_free(run_tensors *tensors) {
     free(tensors->outputs[i]);
   for (int i = 0; tensors->input_sources && i < tensors->input_count; i++)
     free(tensors->input_sources[i]);
+  for (int i = 0; tensors->output_files && i < tensors->output_count; i++)
+    free(tensors->output_files[i]);
+  free(tensors->output_files);
   free(tensors->inputs);
   free(tensors->outputs);
   free(tensors->input_sources);

@@ -7,17 +7,21 @@
 
 #include "dlrt/program.h"
 #include "ir/diag.h"
+#include "ir/input_file.h"
 #include "tools/dlcc/run_options.h"
 
 typedef struct run_tensors {
   void **inputs;  /* one host buffer per program input */
   void **outputs; /* one host buffer per program output */
   char **input_sources; /* "file x.npy" or "random (seed 0)" */
+  char **output_files;  /* with --output-dir: the .npy file of each output */
   int input_count, output_count;
 } run_tensors;
 
+/* Reads the bound input files (adding them to `inputs`) and names the output files, refused
+ * when two outputs share one or one would replace a file of `inputs`. */
 int run_tensors_prepare(const dlrt_program *program, const run_options *options,
-                        run_tensors *out, dl_diag *diag);
+                        dl_file_set *inputs, run_tensors *out, dl_diag *diag);
 void run_tensors_print_inputs(const dlrt_program *program, const run_tensors *tensors,
                               const run_options *options, FILE *out);
 void run_tensors_print_outputs(const dlrt_program *program, const run_tensors *tensors, FILE *out);

@@ -1,6 +1,7 @@
 /* Parsing of `dlcc run` options. */
 #include "tools/dlcc/run_options.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,13 @@ static int add_binding(const char **list, int *count, const char *value, const c
     return bad(option, value);
   if (*count == RUN_MAX_BINDINGS)
     return bad("too many bindings (at most 64), at '%s'", value);
+  size_t name_length = (size_t)(strchr(value, '=') - value) + 1;
+  for (int i = 0; i < *count; i++)
+    if (strncmp(list[i], value, name_length) == 0) {
+      fprintf(stderr, "dlcc: error: '%s' and '%s' bind the same name (see dlcc run --help)\n",
+              list[i], value);
+      return -1;
+    }
   list[(*count)++] = value;
   return 0;
 }
@@ -74,8 +82,12 @@ static int parse_option(int argc, char **argv, int *index, void *options) {
                ? -1
                : add_binding(out->dims, &out->num_dims, value, "--dim needs NAME=VALUE, got '%s'");
   if ((match = cli_long_value("run", "--output-dir", argc, argv, index, &value)) != 0) {
+    if (match < 0)
+      return -1;
+    if (!*value)
+      return bad("%s", "--output-dir needs a folder name");
     out->output_dir = value;
-    return match < 0 ? -1 : 0;
+    return 0;
   }
   if ((match = cli_long_value("run", "--seed", argc, argv, index, &value)) != 0) {
     if (match < 0 || parse_count(value, "bad --seed '%s'", 0, &number))
