@@ -2,6 +2,7 @@
  * value checks, kernel parameters and launches, grid-stride loops, broadcast index maps. */
 #include "codegen/ops/pointwise_util.h"
 
+#include "ir/checked_math.h"
 #include "ir/infer.h"
 
 #include <string.h>
@@ -60,6 +61,12 @@ void pw_broadcast_plan(const ir_type *output, const ir_type *const *operands, in
                        pw_broadcast *out) {
   memset(out, 0, sizeof(*out));
   out->operand_count = count;
+  /* No elements: one empty dim. Strides of 0 x 2^62 x 2^62 would overflow, and none is used. */
+  int64_t elements = 0;
+  if (dl_checked_product(output->dims, output->rank, &elements) && elements == 0) {
+    out->rank = 1;
+    return;
+  }
   int64_t dims[IR_MAX_RANK];
   int64_t strides[PW_MAX_OPERANDS][IR_MAX_RANK];
   int rank = output->rank;

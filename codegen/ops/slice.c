@@ -48,7 +48,8 @@ int lower_slice(lower_context *ctx, const ir_node *node, lower_result *out) {
     if (y->dims[axis] == 0)
       continue;
     map.base += effective_start(starts[i], x->dims[axis], steps[i]) * strides[axis];
-    map.strides[axis] = steps[i] * strides[axis];
+    /* One element taken: the step (up to INT64_MAX) is never walked, nor multiplied. */
+    map.strides[axis] = y->dims[axis] == 1 ? 0 : steps[i] * strides[axis];
   }
   return mv_lower_strided_copy(ctx, node, &map, out);
 }

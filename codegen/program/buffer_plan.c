@@ -141,7 +141,9 @@ int dl_buffer_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
       goto done;
     }
     plan->values[constant->id].offset = plan->weight_bytes;
-    plan->weight_bytes += round_up(bytes);
+    /* An empty constant still gets a slot, as arena buffers do, so that its offset lies
+     * inside the weights like every other. */
+    plan->weight_bytes += round_up(bytes ? bytes : 1);
   }
 
   /* Arena buffers: every root value with a lifetime, plus node workspaces. */

@@ -4,6 +4,7 @@
 #include "onnx_internal.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 Onnx__AttributeProto__AttributeType onnx_attr_type(const Onnx__AttributeProto *attr) {
@@ -83,6 +84,29 @@ static int convert_attr(onnx_import *import, ir_node *node, const Onnx__Attribut
   default:
     return -2;
   }
+}
+
+static int compare_attr_names(const void *a, const void *b) {
+  return strcmp(onnx_text((*(const Onnx__AttributeProto *const *)a)->name),
+                onnx_text((*(const Onnx__AttributeProto *const *)b)->name));
+}
+
+int onnx_check_attr_names(onnx_import *import, const Onnx__NodeProto *proto, int index) {
+  if (proto->n_attribute < 2)
+    return 0;
+  /* Sorted, so that a node with many attributes costs n log n, not n^2. */
+  const Onnx__AttributeProto **sorted =
+      ir_arena_alloc_array(import->graph->arena, proto->n_attribute, sizeof(*sorted));
+  if (!sorted)
+    return onnx_error(import, "out of memory");
+  memcpy(sorted, proto->attribute, proto->n_attribute * sizeof(*sorted));
+  qsort(sorted, proto->n_attribute, sizeof(*sorted), compare_attr_names);
+  for (size_t i = 1; i < proto->n_attribute; i++)
+    if (compare_attr_names(&sorted[i - 1], &sorted[i]) == 0)
+      return onnx_node_error(import, proto, index,
+                             "attribute '%s' is given twice (ONNX allows each name once)",
+                             onnx_text(sorted[i]->name));
+  return 0;
 }
 
 int onnx_convert_attrs(onnx_import *import, const Onnx__NodeProto *proto, int index,

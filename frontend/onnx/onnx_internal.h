@@ -63,6 +63,8 @@ Onnx__AttributeProto__AttributeType onnx_attr_type(const Onnx__AttributeProto *a
 const Onnx__AttributeProto *onnx_find_attr(const Onnx__NodeProto *node, const char *name);
 /* Copies the attributes of `proto` onto `node`, skipping those the opset
  * normalization consumes. */
+/* Refuses a node that gives one attribute name twice (either could silently win). */
+int onnx_check_attr_names(onnx_import *import, const Onnx__NodeProto *proto, int index);
 int onnx_convert_attrs(onnx_import *import, const Onnx__NodeProto *proto, int index, ir_node *node);
 
 /* Support check (onnx_support.c): reports every node dlcc cannot import (op, domain,

@@ -53,6 +53,43 @@ static int check_constant_inputs(onnx_import *import, const Onnx__NodeProto *pro
   return 0;
 }
 
+/* Constant's value attributes and the kind each must have. */
+static const struct {
+  const char *name;
+  Onnx__AttributeProto__AttributeType type;
+} CONSTANT_VALUES[] = {
+    {"value", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR},
+    {"value_float", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT},
+    {"value_int", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT},
+    {"value_floats", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS},
+    {"value_ints", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS},
+};
+
+static const char *attr_type_name(Onnx__AttributeProto__AttributeType type) {
+  const ProtobufCEnumValue *value = protobuf_c_enum_descriptor_get_value(
+      &onnx__attribute_proto__attribute_type__descriptor, (int)type);
+  return value ? value->name : "unknown";
+}
+
+/* The value attribute must carry the kind its name promises: a value_float stored as ints
+ * would otherwise read as 0.0. */
+static int check_constant_kind(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                               const Onnx__AttributeProto *attr) {
+  const char *kind = onnx_text(attr->name);
+  for (size_t i = 0; i < sizeof(CONSTANT_VALUES) / sizeof(CONSTANT_VALUES[0]); i++)
+    if (strcmp(kind, CONSTANT_VALUES[i].name) == 0) {
+      Onnx__AttributeProto__AttributeType type = onnx_attr_type(attr);
+      if (type != CONSTANT_VALUES[i].type)
+        return onnx_node_error(import, proto, index,
+                               "attribute '%s' is of type %s, not %s as its name requires", kind,
+                               attr_type_name(type), attr_type_name(CONSTANT_VALUES[i].type));
+      if (type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR && !attr->t)
+        return onnx_node_error(import, proto, index, "attribute 'value' holds no tensor");
+      return 0;
+    }
+  return onnx_node_error(import, proto, index, "unsupported value attribute '%s'", kind);
+}
+
 static int import_constant(onnx_import *import, const Onnx__NodeProto *proto, int index) {
   if (proto->n_output != 1 || !*onnx_text(proto->output[0]))
     return onnx_node_error(import, proto, index, "needs exactly one named output");
@@ -61,10 +98,12 @@ static int import_constant(onnx_import *import, const Onnx__NodeProto *proto, in
   const Onnx__AttributeProto *attr = proto->attribute[0];
   const char *name = proto->output[0];
   const char *kind = onnx_text(attr->name);
+  if (check_constant_kind(import, proto, index, attr) != 0)
+    return -1;
   ir_graph *graph = import->graph;
   ir_value *value = NULL;
   int64_t count[1];
-  if (strcmp(kind, "value") == 0 && attr->t)
+  if (strcmp(kind, "value") == 0)
     return onnx_import_tensor(import, attr->t, name) ? 0 : -1;
   if (ir_graph_find_value(graph, name))
     return onnx_node_error(import, proto, index, "output '%s' is already defined", name);
@@ -141,7 +180,8 @@ static int import_node(onnx_import *import, const Onnx__NodeProto *proto, int in
   ir_value *inputs[1024];
   const char *names[1024];
   int num_inputs = 0, num_outputs = 0;
-  if (resolve_inputs(import, proto, index, inputs, &num_inputs) != 0 ||
+  if (onnx_check_attr_names(import, proto, index) != 0 ||
+      resolve_inputs(import, proto, index, inputs, &num_inputs) != 0 ||
       output_names(import, proto, index, names, &num_outputs) != 0)
     return -1;
   if (onnx_is_legacy_axis_broadcast(import, proto) &&

@@ -1,5 +1,6 @@
 /* Inference of ops that select or assemble parts of tensors along axes:
  * Concat, Split, Slice, Gather, Pad. */
+#include "ir/checked_math.h"
 #include "ir/infer.h"
 
 #include <string.h>
@@ -97,20 +98,24 @@ static int64_t clamp(int64_t value, int64_t low, int64_t high) {
   return value < low ? low : value > high ? high : value;
 }
 
-/* Length of one sliced axis after ONNX's clamping rules. */
+/* Length of one sliced axis after ONNX's clamping rules: ceil(span / |step|), computed as
+ * (span - 1) / |step| + 1 so that no step (INT64_MAX, INT64_MIN) overflows. */
 static int64_t slice_length(int64_t dim, int64_t start, int64_t end, int64_t step) {
-  if (start < 0)
+  if (start < 0) /* a negative index plus a size never overflows */
     start += dim;
   if (end < 0)
     end += dim;
+  int64_t span;
   if (step > 0) {
     start = clamp(start, 0, dim);
     end = clamp(end, 0, dim);
-    return end > start ? (end - start + step - 1) / step : 0;
+    span = end - start;
+  } else {
+    start = clamp(start, 0, dim - 1);
+    end = clamp(end, -1, dim - 1);
+    span = start - end;
   }
-  start = clamp(start, 0, dim - 1);
-  end = clamp(end, -1, dim - 1);
-  return start > end ? (start - end + (-step) - 1) / (-step) : 0;
+  return span > 0 ? (int64_t)((uint64_t)(span - 1) / dl_magnitude(step) + 1) : 0;
 }
 
 /* Slice(data, starts, ends, axes?, steps?): all given as constant inputs. */
