@@ -9,4 +9,8 @@ static dl_limits current = {
 
 const dl_limits *dl_limits_get(void) { return &current; }
 
+bool dl_limits_tensor_fits(int64_t bytes) {
+  return bytes >= 0 && (uint64_t)bytes <= current.max_tensor_bytes;
+}
+
 void dl_limits_set(const dl_limits *limits) { current = *limits; }

@@ -3,6 +3,7 @@
 #ifndef DLCC_IR_LIMITS_H
 #define DLCC_IR_LIMITS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct dl_limits {
@@ -18,6 +19,13 @@ typedef struct dl_limits {
 /* Protobuf messages nested deeper than this (graph → node → attribute → graph ...) are
  * refused before decoding; real models nest a handful of levels. Not a flag. */
 #define DL_MAX_MESSAGE_NESTING 64
+
+/* Whether one tensor of `bytes` bytes is within max_tensor_bytes. */
+bool dl_limits_tensor_fits(int64_t bytes);
+/* How messages about a tensor over the limit end: "<bytes> bytes, more than the limit ...". */
+#define DL_TENSOR_LIMIT_FORMAT "%lld bytes, more than the limit of %llu (--max-tensor-size raises it)"
+#define DL_TENSOR_LIMIT_ARGS(bytes)                                                              \
+  (long long)(bytes), (unsigned long long)dl_limits_get()->max_tensor_bytes
 
 /* The limits in force for this process (the defaults until dl_limits_set). */
 const dl_limits *dl_limits_get(void);

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "ir/limits.h"
+
 /* The tensor's type; -1 with a message naming the tensor if dtype or shape is bad. */
 static int tensor_type(onnx_import *import, const Onnx__TensorProto *tensor, const char *name,
                        ir_type *out) {
@@ -23,6 +25,9 @@ static int tensor_type(onnx_import *import, const Onnx__TensorProto *tensor, con
   int64_t bytes;
   if (!ir_type_byte_size(out, &bytes))
     return onnx_error(import, "tensor '%s': shape is too large (byte size overflows)", name);
+  if (!dl_limits_tensor_fits(bytes))
+    return onnx_error(import, "tensor '%s': " DL_TENSOR_LIMIT_FORMAT, name,
+                      DL_TENSOR_LIMIT_ARGS(bytes));
   return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "frontend/text/text_literal.h"
 #include "frontend/text/text_side_file.h"
 #include "frontend/text/text_verify.h"
+#include "ir/limits.h"
 
 typedef struct builder {
   text_parser *parser;
@@ -193,6 +194,9 @@ static int build_constant(builder *b, const text_item *item) {
   if (!ir_type_byte_size(&type, &bytes))
     return text_error_at(b->parser, text->loc,
                          "constant %%%s needs a static shape (no dimension symbols)", text->name);
+  if (!dl_limits_tensor_fits(bytes))
+    return text_error_at(b->parser, text->loc, "constant %%%s: " DL_TENSOR_LIMIT_FORMAT,
+                         text->name, DL_TENSOR_LIMIT_ARGS(bytes));
   const void *data;
   if (constant_data(b, item, &type, bytes, &data) != 0)
     return -1;

@@ -1,6 +1,7 @@
 /* Shape arithmetic shared by inference: broadcasting, axis normalization and the
  * overflow-checked setting of output types. */
 #include "ir/infer.h"
+#include "ir/limits.h"
 
 /* One broadcast dimension; false when the two cannot be broadcast together. A symbol
  * against 1 or itself stays the symbol; against a static N > 1 it must be N or 1 at run
@@ -69,6 +70,12 @@ int ir_set_output_type(const ir_node *node, int index, ir_type type, dl_diag *di
                            index, ir_format_type(NULL, &type, text, sizeof(text)));
     }
     bytes *= dim;
+  }
+  if (ir_type_is_static(&type) && !dl_limits_tensor_fits(bytes)) {
+    char text[160];
+    return ir_node_error(diag, node, "output %d of type %s: " DL_TENSOR_LIMIT_FORMAT, index,
+                         ir_format_type(NULL, &type, text, sizeof(text)),
+                         DL_TENSOR_LIMIT_ARGS(bytes));
   }
   for (int i = type.rank; i < IR_MAX_RANK; i++)
     type.dims[i] = 0; /* so equal types compare equal byte for byte */

@@ -1,9 +1,14 @@
 /* Option-parsing helpers shared by the commands (see cli_args.h). */
 #include "tools/dlcc/cli_args.h"
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "ir/limits.h"
 
 int cli_bad_option(const char *command, const char *format, const char *argument) {
   fputs("dlcc: error: ", stderr);
@@ -46,6 +51,48 @@ bool cli_set_flag(const char *argument, const cli_flag *flags, size_t count, voi
   return false;
 }
 
+/* A size: a number with an optional binary suffix K, M, G or T. */
+static bool parse_size(const char *text, uint64_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long value = strtoull(text, &end, 10);
+  if (end == text || errno || text[0] == '-')
+    return false;
+  int shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : *end == 'T' ? 40 : 0;
+  if (shift)
+    end++;
+  if (*end || value > (UINT64_MAX >> shift))
+    return false;
+  *out = (uint64_t)value << shift;
+  return true;
+}
+
+/* The resource-limit options every command takes (docs/security.md): 1 when argv[*index] was
+ * one, 0 when not, -1 after reporting a bad value. */
+static int limit_option(const char *command, int argc, char **argv, int *index) {
+  dl_limits limits = *dl_limits_get();
+  const char *value = NULL;
+  uint64_t size = 0;
+  int match;
+  if ((match = cli_long_value(command, "--max-file-size", argc, argv, index, &value)) != 0) {
+    if (match < 0 || !parse_size(value, &size) || size == 0)
+      return match < 0 ? -1 : cli_bad_option(command, "bad --max-file-size '%s'", value);
+    limits.max_file_bytes = size;
+  } else if ((match = cli_long_value(command, "--max-tensor-size", argc, argv, index, &value))) {
+    if (match < 0 || !parse_size(value, &size) || size == 0)
+      return match < 0 ? -1 : cli_bad_option(command, "bad --max-tensor-size '%s'", value);
+    limits.max_tensor_bytes = size;
+  } else if ((match = cli_long_value(command, "--max-nodes", argc, argv, index, &value)) != 0) {
+    if (match < 0 || !parse_size(value, &size) || size == 0 || size > INT32_MAX)
+      return match < 0 ? -1 : cli_bad_option(command, "bad --max-nodes '%s'", value);
+    limits.max_nodes = (int64_t)size;
+  } else {
+    return 0;
+  }
+  dl_limits_set(&limits);
+  return 1;
+}
+
 int cli_parse_arguments(const char *command, int argc, char **argv, cli_option_parser parse_option,
                         void *options, const char **model_path) {
   bool only_positional = false;
@@ -54,7 +101,8 @@ int cli_parse_arguments(const char *command, int argc, char **argv, cli_option_p
     if (!only_positional && strcmp(argument, "--") == 0) {
       only_positional = true;
     } else if (!only_positional && argument[0] == '-' && argument[1]) {
-      if (parse_option(argc, argv, &i, options) != 0)
+      int limit = limit_option(command, argc, argv, &i);
+      if (limit < 0 || (limit == 0 && parse_option(argc, argv, &i, options) != 0))
         return -1;
     } else if (*model_path) {
       return cli_bad_option(command, "more than one model given ('%s')", argument);

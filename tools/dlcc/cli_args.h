@@ -27,7 +27,9 @@ bool cli_set_flag(const char *argument, const cli_flag *flags, size_t count, voi
 /* Handles the option at argv[*index] (consuming values by advancing *index): 0, or -1 after
  * reporting an error. */
 typedef int (*cli_option_parser)(int argc, char **argv, int *index, void *options);
-/* Walks a command's arguments: each "-x"/"--x" goes to `parse_option` (until a lone "--",
+/* Walks a command's arguments: the resource limits --max-file-size, --max-tensor-size and
+ * --max-nodes (BYTES or COUNT, with an optional K/M/G/T suffix) are taken here for every
+ * command and set for the process; each other "-x"/"--x" goes to `parse_option` (until a lone "--",
  * after which everything is positional); the one positional argument is the model, stored in
  * *model_path ("more than one model given" otherwise). 0 ok, -1 after reporting. */
 int cli_parse_arguments(const char *command, int argc, char **argv, cli_option_parser parse_option,

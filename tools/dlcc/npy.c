@@ -123,6 +123,8 @@ int npy_parse(const void *bytes, size_t size, const char *path, npy_array *out, 
     return -1;
   if (!ir_type_byte_size(&out->type, &out->bytes))
     return dl_error(diag, "%s: shape too large", path);
+  if (!dl_limits_tensor_fits(out->bytes))
+    return dl_error(diag, "%s: " DL_TENSOR_LIMIT_FORMAT, path, DL_TENSOR_LIMIT_ARGS(out->bytes));
   size_t data_start = header_start + header_length, have = size - data_start;
   if ((uint64_t)out->bytes != have)
     return dl_error(diag, "%s: holds %s bytes than its shape needs (%lld)", path,
