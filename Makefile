@@ -3,7 +3,9 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build demo check check-asan bench clean
+FUZZ_SECONDS ?= 600
+
+.PHONY: all deps configure build demo check check-asan fuzz bench clean
 
 all: build
 
@@ -27,9 +29,19 @@ check: build
 # (clang-19, which also builds the libFuzzer targets that run for a bounded time).
 check-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_C_COMPILER=clang-19 -DCMAKE_BUILD_TYPE=Debug \
-	  -DDLCC_SANITIZE=ON -DDLCC_FUZZ=ON -DDLCC_PYTHON=$(abspath $(BUILD))/venv/bin/python >/dev/null
+	  -DDLCC_SANITIZE=ON -DDLCC_FUZZ=ON -DDLCC_FUZZ_SECONDS=25 \
+	  -DDLCC_PYTHON=$(abspath $(BUILD))/venv/bin/python >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Every fuzz target for FUZZ_SECONDS each (default 600), in the ASan+UBSan build; crashes are
+# written to $(ASAN_BUILD)/tests/fuzz/ and the corpora grow in $(ASAN_BUILD)/tests/fuzz/corpus/.
+fuzz: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_C_COMPILER=clang-19 -DCMAKE_BUILD_TYPE=Debug \
+	  -DDLCC_SANITIZE=ON -DDLCC_FUZZ=ON -DDLCC_FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	  -DDLCC_PYTHON=$(abspath $(BUILD))/venv/bin/python >/dev/null
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L fuzz
 
 # Speed side by side with onnxruntime on the generated ResNet-18-shaped model (bench/README.md).
 bench: build

@@ -30,5 +30,8 @@ ir_graph *dl_onnx_import_memory(const void *data, size_t size, const char *displ
  * 0, or -1 after adding a message naming the file. External data is refused. */
 int dl_onnx_read_tensor_file(const char *path, ir_arena *arena, ir_type *out_type,
                              const void **out_data, dl_diag *diag);
+/* The same from the serialized bytes in memory; `path` names them in messages. */
+int dl_onnx_read_tensor_memory(const void *bytes, size_t size, const char *path, ir_arena *arena,
+                               ir_type *out_type, const void **out_data, dl_diag *diag);
 
 #endif

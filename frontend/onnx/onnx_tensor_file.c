@@ -10,19 +10,12 @@
 
 static void release_tensor(void *tensor) { onnx__tensor_proto__free_unpacked(tensor, NULL); }
 
-int dl_onnx_read_tensor_file(const char *path, ir_arena *arena, ir_type *out_type,
-                             const void **out_data, dl_diag *diag) {
-  size_t size = 0;
-  unsigned char *bytes = dl_input_read(path, dl_limits_get()->max_file_bytes, &size, NULL, diag);
-  if (!bytes)
-    return -1;
+int dl_onnx_read_tensor_memory(const void *bytes, size_t size, const char *path, ir_arena *arena,
+                               ir_type *out_type, const void **out_data, dl_diag *diag) {
   if (onnx_wire_check(bytes, size, &onnx__tensor_proto__descriptor, path, "ONNX tensor", diag) !=
-      0) {
-    free(bytes);
+      0)
     return -1;
-  }
   Onnx__TensorProto *tensor = onnx__tensor_proto__unpack(NULL, size, bytes);
-  free(bytes);
   if (!tensor)
     return dl_error(diag, "%s: not a valid ONNX tensor (protobuf parse failed)", path);
   /* A scratch graph owns the conversions; the result is copied into the caller's arena. */
@@ -48,5 +41,16 @@ int dl_onnx_read_tensor_file(const char *path, ir_arena *arena, ir_type *out_typ
     *out_data = copy;
   }
   ir_graph_destroy(scratch);
+  return status;
+}
+
+int dl_onnx_read_tensor_file(const char *path, ir_arena *arena, ir_type *out_type,
+                             const void **out_data, dl_diag *diag) {
+  size_t size = 0;
+  void *bytes = dl_input_read(path, dl_limits_get()->max_file_bytes, &size, NULL, diag);
+  if (!bytes)
+    return -1;
+  int status = dl_onnx_read_tensor_memory(bytes, size, path, arena, out_type, out_data, diag);
+  free(bytes);
   return status;
 }

@@ -46,8 +46,9 @@ static int print_with_side_file(const ir_graph *graph, FILE *out, cli_output *si
   }
   if (stat(side->temp_path, &info) == 0 && info.st_size > 0)
     return cli_output_commit(side, diag) == 0 ? CLI_EXIT_OK : CLI_EXIT_ENVIRONMENT;
-  unlink(side->temp_path);
-  return remove_stale_side_file(side->path, diag);
+  int exit_code = remove_stale_side_file(side->path, diag);
+  cli_output_discard(side);
+  return exit_code;
 }
 
 int cli_write_text_ir(const ir_graph *graph, FILE *out, const char *path, bool elide_constants,
