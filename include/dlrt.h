@@ -56,6 +56,11 @@ typedef struct dlrt_options {
 
 DLRT_API void dlrt_options_init(dlrt_options *options);
 
+/* Checks that the CUDA driver loads and device `ordinal` answers, taking nothing (no context),
+ * so that a tool can refuse --device=cuda before it compiles anything. DLRT_STATUS_OK, or the
+ * failure's status with the reason in dlrt_last_error(). */
+DLRT_API dlrt_status dlrt_cuda_probe(int ordinal);
+
 typedef struct dlrt_model dlrt_model;
 
 /* Prepares `program` (which must outlive the model) on a device: loads kernels, allocates

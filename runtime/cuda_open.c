@@ -90,3 +90,21 @@ int dlrt_cuda_device_create(int ordinal, void *stream, uint64_t staging_hint,
   *out_device = &cuda->base;
   return DLRT_STATUS_OK;
 }
+
+dlrt_status dlrt_cuda_probe(int ordinal) {
+  cuda_device *cuda = calloc(1, sizeof *cuda);
+  if (!cuda)
+    return dlrt_error(DLRT_STATUS_OUT_OF_MEMORY, "cuda device: out of memory");
+  cuda->base.vtable = &dlrt_cuda_vtable;
+  cuda->base.kind = DLRT_DEVICE_CUDA;
+  cuda->ordinal = ordinal;
+  int status = dlrt_cuda_driver_open(&cuda->driver);
+  if (status == DLRT_STATUS_OK)
+    status = pick_device(cuda);
+  char message[4096];
+  snprintf(message, sizeof message, "%s", dlrt_last_error());
+  cuda->base.vtable->destroy(&cuda->base); /* releases the driver, nothing else was taken */
+  if (status)
+    dlrt_error(status, "%s", message);
+  return status;
+}

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *onnx_node_display_name(onnx_import *import, const Onnx__NodeProto *node, int index) {
@@ -31,16 +32,43 @@ static bool is_default_domain(const char *domain) {
   return !domain || strcmp(domain, "") == 0 || strcmp(domain, "ai.onnx") == 0;
 }
 
-/* True if `name` is read by a node after `index` or is a graph output. */
-static bool is_used_later(const Onnx__GraphProto *graph, int index, const char *name) {
-  for (size_t n = (size_t)index + 1; n < graph->n_node; n++)
+/* Every name the graph reads (node inputs and graph outputs), sorted, so a lookup costs
+ * log n; built on the first question. ONNX names are assigned once and read after, so "read
+ * anywhere" is "read after the node that makes it". */
+typedef struct read_names {
+  const char **names;
+  size_t count;
+  bool built;
+} read_names;
+
+static int compare_names(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool build_read_names(onnx_import *import, read_names *read) {
+  const Onnx__GraphProto *graph = import->graph_proto;
+  size_t count = graph->n_output;
+  for (size_t n = 0; n < graph->n_node; n++)
+    count += graph->node[n]->n_input;
+  read->names = ir_arena_alloc_array(import->graph->arena, count + 1, sizeof(char *));
+  if (!read->names)
+    return false;
+  for (size_t n = 0; n < graph->n_node; n++)
     for (size_t i = 0; i < graph->node[n]->n_input; i++)
-      if (strcmp(onnx_text(graph->node[n]->input[i]), name) == 0)
-        return true;
+      read->names[read->count++] = onnx_text(graph->node[n]->input[i]);
   for (size_t i = 0; i < graph->n_output; i++)
-    if (strcmp(onnx_text(graph->output[i]->name), name) == 0)
-      return true;
-  return false;
+    read->names[read->count++] = onnx_text(graph->output[i]->name);
+  qsort(read->names, read->count, sizeof(char *), compare_names);
+  read->built = true;
+  return true;
+}
+
+/* True if `name` is read by a node or is a graph output (also when memory ran out, which
+ * refuses the node rather than guessing). */
+static bool is_read(onnx_import *import, read_names *read, const char *name) {
+  if (!read->built && !build_read_names(import, read))
+    return true;
+  return bsearch(&name, read->names, read->count, sizeof(char *), compare_names) != NULL;
 }
 
 static int64_t int_attr(const Onnx__NodeProto *node, const char *name, int64_t fallback) {
@@ -80,7 +108,8 @@ static const char *attr_problem(const Onnx__NodeProto *node, const Onnx__Attribu
 }
 
 /* The reason the semantics of `node` at this opset cannot be imported, or NULL. */
-static const char *semantic_problem(onnx_import *import, const Onnx__NodeProto *node, int index) {
+static const char *semantic_problem(onnx_import *import, const Onnx__NodeProto *node,
+                                    read_names *read) {
   const char *op = onnx_text(node->op_type);
   if (strcmp(op, "BatchNormalization") == 0) {
     if (int_attr(node, "training_mode", 0) != 0)
@@ -88,7 +117,7 @@ static const char *semantic_problem(onnx_import *import, const Onnx__NodeProto *
     if (import->opset < 9 && int_attr(node, "spatial", 1) == 0)
       return "unsupported: non-spatial batch normalization (spatial=0)";
     for (size_t i = 1; i < node->n_output; i++)
-      if (*onnx_text(node->output[i]) && is_used_later(import->graph_proto, index, node->output[i]))
+      if (*onnx_text(node->output[i]) && is_read(import, read, node->output[i]))
         return "unsupported: training-mode outputs (running mean/variance) are used";
   }
   if (strcmp(op, "Constant") == 0 && onnx_find_attr(node, "sparse_value"))
@@ -96,8 +125,8 @@ static const char *semantic_problem(onnx_import *import, const Onnx__NodeProto *
   return NULL;
 }
 
-static const char *node_problem(onnx_import *import, const Onnx__NodeProto *node, int index,
-                                char *buffer, size_t size) {
+static const char *node_problem(onnx_import *import, const Onnx__NodeProto *node,
+                                read_names *read, char *buffer, size_t size) {
   const char *op = onnx_text(node->op_type);
   if (!is_default_domain(node->domain)) {
     snprintf(buffer, size, "unsupported op domain '%s'", node->domain);
@@ -113,15 +142,16 @@ static const char *node_problem(onnx_import *import, const Onnx__NodeProto *node
       return buffer;
     }
   }
-  return semantic_problem(import, node, index);
+  return semantic_problem(import, node, read);
 }
 
 int onnx_check_support(onnx_import *import) {
   const Onnx__GraphProto *graph = import->graph_proto;
   int unsupported = 0;
+  read_names read = {0};
   for (size_t i = 0; i < graph->n_node; i++) {
     char buffer[256];
-    const char *problem = node_problem(import, graph->node[i], (int)i, buffer, sizeof(buffer));
+    const char *problem = node_problem(import, graph->node[i], &read, buffer, sizeof(buffer));
     if (problem) {
       onnx_node_error(import, graph->node[i], (int)i, "%s", problem);
       unsupported++;

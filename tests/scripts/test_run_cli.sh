@@ -48,7 +48,12 @@ DLRT_LIBCUDA=$FAKECUDA expect 0 'all launches' -- run "$model" --device=cuda --p
 
 # Device choice: auto says what it picked and why; cuda without a driver fails at once (2).
 DLRT_LIBCUDA=$WORK_DIR/no-such-libcuda.so expect 0 'on host .*\(auto: no CUDA driver\)' -- run "$model"
-DLRT_LIBCUDA=$WORK_DIR/no-such-libcuda.so expect 2 "dlcc: error: .*mlp.onnx: cannot prepare the model: .*libcuda.*\(use --device=host\)" -- run "$model" --device=cuda
+DLRT_LIBCUDA=$WORK_DIR/no-such-libcuda.so expect 2 "dlcc: error: .*mlp.onnx: no CUDA device: .*libcuda.*\(use --device=host\)" -- run "$model" --device=cuda
+# ... before compiling: a model that cannot compile still gets the device's message.
+symbolic=$SOURCE_DIR/tests/lit/cli/Inputs/symbolic.dlir
+DLRT_LIBCUDA=$WORK_DIR/no-such-libcuda.so expect 2 "symbolic.dlir: no CUDA device: .*libcuda" -- run "$symbolic" --device=cuda
+DLRT_LIBCUDA=$FAKECUDA FAKECUDA_DEVICE_COUNT=0 expect 2 "symbolic.dlir: no CUDA device: cuInit failed: CUDA_ERROR_NO_DEVICE" -- run "$symbolic" --device=cuda
+DLRT_LIBCUDA=$FAKECUDA FAKECUDA_FAIL=cuInit:1 expect 2 "symbolic.dlir: no CUDA device: .*cuInit" -- run "$symbolic" --device=cuda
 DLRT_LIBCUDA=$FAKECUDA expect 0 'on cuda:0' -- run "$model" --input input=x.npy --output-dir auto_cuda
 same npy/probabilities.npy auto_cuda/probabilities.npy || fail "host and (fake) cuda outputs differ"
 

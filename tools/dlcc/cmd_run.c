@@ -132,6 +132,11 @@ int cmd_run_main(int argc, char **argv) {
     cmd_run_help(stdout);
     return CLI_EXIT_OK;
   }
+  /* --device=cuda without a driver or a device fails at once, not after compiling. */
+  int status = options.device == RUN_DEVICE_CUDA ? dlrt_cuda_probe(0) : DLRT_STATUS_OK;
+  if (status != DLRT_STATUS_OK)
+    return cli_fail(CLI_EXIT_ENVIRONMENT, NULL, "%s: no CUDA device: %s (use --device=host)",
+                    options.model_path, dlrt_last_error());
   dl_diag diag;
   dl_diag_init(&diag);
   double started = seconds_now();
