@@ -275,6 +275,10 @@ static int record_kernel(kernel_builder *kb, const char *fingerprint) {
   kb->kernels = grown;
   kb->fingerprints = fingerprints;
   kb->fingerprints[kb->kernel_count] = fingerprint;
+  if (kb_index_add(kb, &kb->names, kb->k.info.name, kb->kernel_count) != 0 ||
+      (fingerprint &&
+       kb_index_add(kb, &kb->fingerprint_index, fingerprint, kb->kernel_count) != 0))
+    return kb_fail(kb, "out of memory");
   kb->kernels[kb->kernel_count++] = kb->k.info;
   return 0;
 }
@@ -354,11 +358,6 @@ const kb_kernel_info *kb_kernel_info_at(const kernel_builder *kb, int index) {
 }
 
 const kb_kernel_info *kb_kernel_info_find(const kernel_builder *kb, const char *name) {
-  for (int i = 0; i < kb->kernel_count; i++)
-    if (strcmp(kb->kernels[i].name, name) == 0)
-      return &kb->kernels[i];
-  for (int i = 0; i < kb->alias_count; i++)
-    if (strcmp(kb->aliases[i].name, name) == 0)
-      return &kb->kernels[kb->aliases[i].kernel];
-  return NULL;
+  int cursor = 0, index = kb_index_next(&kb->names, name, &cursor);
+  return index >= 0 ? &kb->kernels[index] : NULL;
 }

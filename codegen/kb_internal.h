@@ -93,6 +93,23 @@ typedef struct kb_alias {
   int kernel; /* index into kernel_builder.kernels */
 } kb_alias;
 
+/* A string-keyed multimap to kernel indices (kb_name_index.c), memory from the arena. */
+typedef struct kb_index_slot {
+  const char *key; /* NULL: an empty slot */
+  uint64_t hash;
+  int value;
+} kb_index_slot;
+typedef struct kb_string_index {
+  kb_index_slot *slots; /* open addressing, capacity a power of two */
+  int capacity, count;
+  kb_index_slot *order; /* every entry in the order added (for rehashing) */
+  int order_capacity;
+} kb_string_index;
+/* Adds key → value (keys may repeat); 0, or -1 when out of memory. */
+int kb_index_add(kernel_builder *kb, kb_string_index *index, const char *key, int value);
+/* The next value under `key` after *cursor (start with 0), in the order added; -1 at the end. */
+int kb_index_next(const kb_string_index *index, const char *key, int *cursor);
+
 struct kernel_builder {
   dl_diag *diag;
   ir_arena *arena;
@@ -119,6 +136,8 @@ struct kernel_builder {
   int fingerprint_capacity;
   kb_alias *aliases;
   int alias_count, alias_capacity;
+  kb_string_index names;        /* kernel and alias names → index into kernels */
+  kb_string_index fingerprint_index; /* fingerprints → index into kernels */
   LLVMModuleRef metadata_module; /* host: holds access_group (kb_host_parallel.c) */
   LLVMMetadataRef access_group;
 };

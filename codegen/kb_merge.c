@@ -89,9 +89,9 @@ int kb_merge_find_twin(kernel_builder *kb, const char **out_fingerprint) {
   if (f.failed || !f.text)
     return kb_fail(kb, "out of memory"), -1;
   *out_fingerprint = f.text;
-  for (int i = 0; i < kb->kernel_count; i++)
-    if (kb->fingerprints[i] && strcmp(kb->fingerprints[i], f.text) == 0 &&
-        same_launch_info(&kb->kernels[i], &kb->k.info))
+  int cursor = 0;
+  for (int i; (i = kb_index_next(&kb->fingerprint_index, f.text, &cursor)) >= 0;)
+    if (same_launch_info(&kb->kernels[i], &kb->k.info))
       return i;
   return -1;
 }
@@ -111,5 +111,6 @@ int kb_merge_into(kernel_builder *kb, int twin) {
     return kb_fail(kb, "out of memory");
   kb->aliases = grown;
   kb->aliases[kb->alias_count++] = (kb_alias){.name = kb->k.info.name, .kernel = twin};
-  return 0;
+  return kb_index_add(kb, &kb->names, kb->k.info.name, twin) == 0 ? 0
+                                                                 : kb_fail(kb, "out of memory");
 }

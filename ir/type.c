@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ir/checked_math.h"
+
 typedef struct dtype_info {
   const char *name;
   size_t size;
@@ -82,17 +84,11 @@ bool ir_type_is_static(const ir_type *type) {
 }
 
 bool ir_type_element_count(const ir_type *type, int64_t *out_count) {
-  int64_t count = 1;
-  for (int i = 0; i < type->rank; i++) {
-    int64_t dim = type->dims[i];
-    if (!ir_dim_is_static(dim))
+  for (int i = 0; i < type->rank; i++)
+    if (!ir_dim_is_static(type->dims[i]))
       return false;
-    if (dim != 0 && count > INT64_MAX / dim)
-      return false;
-    count *= dim;
-  }
-  *out_count = count;
-  return true;
+  /* 0 x 2^62 x 2^62 holds no elements: a zero wins over an overflow. */
+  return dl_checked_product(type->dims, type->rank, out_count);
 }
 
 bool ir_type_byte_size(const ir_type *type, int64_t *out_bytes) {

@@ -69,42 +69,46 @@ static int open_device(cuda_device *cuda, void *stream, uint64_t staging_hint) {
   return dlrt_cuda_context_leave(cuda, make_stream_and_staging(cuda, stream, staging_hint));
 }
 
-int dlrt_cuda_device_create(int ordinal, void *stream, uint64_t staging_hint,
-                            dlrt_device **out_device) {
-  *out_device = NULL;
+static cuda_device *cuda_device_new(int ordinal) {
   cuda_device *cuda = calloc(1, sizeof *cuda);
   if (!cuda)
-    return dlrt_error(DLRT_STATUS_OUT_OF_MEMORY, "cuda device: out of memory");
+    return NULL;
   cuda->base.vtable = &dlrt_cuda_vtable;
   cuda->base.kind = DLRT_DEVICE_CUDA;
   cuda->ordinal = ordinal;
-  int status = open_device(cuda, stream, staging_hint);
-  if (status) {
-    /* destroy releases exactly what open_device got before failing; keep its message. */
-    char message[4096];
-    snprintf(message, sizeof message, "%s", dlrt_last_error());
-    cuda->base.vtable->destroy(&cuda->base);
+  return cuda;
+}
+
+/* Destroys `cuda` (which releases exactly what was taken so far), keeping the message of a
+ * failure `status` as the last error. Returns `status`. */
+static int cuda_device_release(cuda_device *cuda, int status) {
+  char message[4096];
+  snprintf(message, sizeof message, "%s", dlrt_last_error());
+  cuda->base.vtable->destroy(&cuda->base);
+  if (status)
     dlrt_error(status, "%s", message);
-    return status;
-  }
+  return status;
+}
+
+int dlrt_cuda_device_create(int ordinal, void *stream, uint64_t staging_hint,
+                            dlrt_device **out_device) {
+  *out_device = NULL;
+  cuda_device *cuda = cuda_device_new(ordinal);
+  if (!cuda)
+    return dlrt_error(DLRT_STATUS_OUT_OF_MEMORY, "cuda device: out of memory");
+  int status = open_device(cuda, stream, staging_hint);
+  if (status)
+    return cuda_device_release(cuda, status);
   *out_device = &cuda->base;
   return DLRT_STATUS_OK;
 }
 
 dlrt_status dlrt_cuda_probe(int ordinal) {
-  cuda_device *cuda = calloc(1, sizeof *cuda);
+  cuda_device *cuda = cuda_device_new(ordinal);
   if (!cuda)
     return dlrt_error(DLRT_STATUS_OUT_OF_MEMORY, "cuda device: out of memory");
-  cuda->base.vtable = &dlrt_cuda_vtable;
-  cuda->base.kind = DLRT_DEVICE_CUDA;
-  cuda->ordinal = ordinal;
   int status = dlrt_cuda_driver_open(&cuda->driver);
   if (status == DLRT_STATUS_OK)
     status = pick_device(cuda);
-  char message[4096];
-  snprintf(message, sizeof message, "%s", dlrt_last_error());
-  cuda->base.vtable->destroy(&cuda->base); /* releases the driver, nothing else was taken */
-  if (status)
-    dlrt_error(status, "%s", message);
-  return status;
+  return cuda_device_release(cuda, status); /* only the driver was taken */
 }

@@ -1,6 +1,8 @@
 /* Shape arithmetic shared by inference: broadcasting, axis normalization and the
  * overflow-checked setting of output types. */
 #include "ir/infer.h"
+
+#include "ir/checked_math.h"
 #include "ir/limits.h"
 
 /* One broadcast dimension; false when the two cannot be broadcast together. A symbol
@@ -58,18 +60,14 @@ int ir_set_output_type(const ir_node *node, int index, ir_type type, dl_diag *di
     return ir_node_error(diag, node, "output %d would have rank %d; at most %d is supported", index,
                          type.rank, IR_MAX_RANK);
   /* Static dims times the element size must fit in int64 (symbolic dims count as 1;
-   * the runtime checks their product against real sizes). */
-  int64_t bytes = (int64_t)ir_dtype_size(type.dtype);
-  for (int i = 0; i < type.rank; i++) {
-    int64_t dim = type.dims[i];
-    if (!ir_dim_is_static(dim))
-      continue;
-    if (dim != 0 && bytes > INT64_MAX / dim) {
-      char text[160];
-      return ir_node_error(diag, node, "output %d would have type %s whose byte size overflows",
-                           index, ir_format_type(NULL, &type, text, sizeof(text)));
-    }
-    bytes *= dim;
+   * the runtime checks their product against real sizes; a 0 makes any product 0). */
+  int64_t sizes[IR_MAX_RANK + 1] = {(int64_t)ir_dtype_size(type.dtype)}, bytes = 0;
+  for (int i = 0; i < type.rank; i++)
+    sizes[i + 1] = ir_dim_is_static(type.dims[i]) ? type.dims[i] : 1;
+  if (!dl_checked_product(sizes, type.rank + 1, &bytes)) {
+    char text[160];
+    return ir_node_error(diag, node, "output %d would have type %s whose byte size overflows",
+                         index, ir_format_type(NULL, &type, text, sizeof(text)));
   }
   if (ir_type_is_static(&type) && !dl_limits_tensor_fits(bytes)) {
     char text[160];

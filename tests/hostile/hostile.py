@@ -7,6 +7,7 @@ and the message. Every case must end in a clear message, never a crash, hang or 
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 
@@ -268,6 +269,16 @@ def special_files(c):
         c.add(f"folder_{suffix}", ["inspect", c.path(f"folder.{suffix}")], BAD,
               r"cannot read a folder")
     c.add("missing_model", ["inspect", c.path("nothere.onnx")], BAD, r"cannot open")
+    # Outputs that are not regular files are written into, never replaced or waited on.
+    model_path = c.write("small.onnx", base_model())
+    os.mkfifo(c.path("out_fifo.dlir"))
+    c.add("output_fifo_no_reader", ["inspect", model_path, "-o", c.path("out_fifo.dlir")], ENV,
+          r"out_fifo\.dlir: cannot write: a FIFO with no reader")
+    c.add("output_dev_null", ["inspect", model_path, "-o", "/dev/null"], OK, r"^$")
+    os.makedirs(c.path("fifo_out"), exist_ok=True)
+    os.mkfifo(c.path("fifo_out/y.npy"))
+    c.add("run_output_fifo", ["run", model_path, "--device=host", "-q", "--output-dir",
+                              c.path("fifo_out")], ENV, r"y\.npy: cannot write: a FIFO with no reader")
 
 
 def text_ir(c):
@@ -425,6 +436,9 @@ def run(dlcc, folder, cases):
             failures += 1
             print(f"FAIL {case['name']}: {'; '.join(problems)}\n  dlcc {' '.join(case['args'])}"
                   f"\n  {output.strip()[:2000]}")
+    if not os.path.exists("/dev/null") or not stat.S_ISCHR(os.stat("/dev/null").st_mode):
+        failures += 1
+        print("FAIL: /dev/null is no longer a device")
     print(f"{len(cases) - failures} of {len(cases)} hostile inputs handled as expected")
     return failures == 0
 

@@ -2,6 +2,7 @@
 #include "tools/dlcc/output_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,9 +59,17 @@ int cli_output_open(cli_output *out, const char *path, dl_diag *diag) {
     return -1;
   }
   if (direct) {
-    out->stream = fopen(out->path, "wb");
+    /* O_NONBLOCK: a FIFO with no reader is an error (ENXIO), not a wait. */
+    int fd = open(out->path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+                  0666);
+    if (fd >= 0)
+      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    out->stream = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!out->stream) {
-      dl_error(diag, "%s: cannot write: %s", path, strerror(errno));
+      dl_error(diag, "%s: cannot write: %s", path,
+               fd < 0 && errno == ENXIO ? "a FIFO with no reader" : strerror(errno));
+      if (fd >= 0)
+        close(fd);
       cli_output_discard(out);
       return -1;
     }
