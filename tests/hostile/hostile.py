@@ -173,6 +173,37 @@ def onnx_semantics(c):
                   r"%y: f32\[5\] = Slice" if name == "slice_start_min" else r"%y: f32\[1\] = Slice")
 
 
+def shape_overflow(c):
+    """Shape arithmetic at the int64 limits: a message, never signed overflow (UBSan aborts)."""
+    big, top, bottom = 2 ** 62, 2 ** 63 - 1, -2 ** 63
+
+    def ints(name, values):
+        return nh.from_array(np.array(values, np.int64), name)
+
+    cases = {
+        "concat": ([h.make_node("Concat", ["a", "b", "c"], ["y"], axis=0)],
+                   [vi(n, T.FLOAT, [big]) for n in "abc"], [], r"too large|overflow"),
+        "pad_max": ([h.make_node("Pad", ["x", "p"], ["y"])], [vi("x", T.FLOAT, [4])],
+                    [ints("p", [top, 5])], r"invalid size"),
+        "pad_min": ([h.make_node("Pad", ["x", "p"], ["y"])], [vi("x", T.FLOAT, [4])],
+                    [ints("p", [bottom, 0])], r"invalid size"),
+        "expand": ([h.make_node("Expand", ["x", "s"], ["y"])], [vi("x", T.FLOAT, [1, 1])],
+                   [ints("s", [big, big])], r"byte size overflows"),
+        "reshape": ([h.make_node("Reshape", ["x", "s"], ["y"])], [vi("x", T.FLOAT, [4])],
+                    [ints("s", [-1, top, 2])], r"cannot be reshaped"),
+        "range": ([h.make_node("Range", ["s", "l", "d"], ["y"])], [],
+                  [ints("s", bottom), ints("l", top), ints("d", 1)], r"too many elements"),
+        "split": ([h.make_node("Split", ["x", "s"], ["y", "z"])], [vi("x", T.FLOAT, [4])],
+                  [ints("s", [top, bottom + 5])], r"split size"),
+        "constant_of_shape": ([h.make_node("ConstantOfShape", ["s"], ["y"])], [],
+                              [ints("s", [big, big])], r"byte size overflows"),
+    }
+    for name, (nodes, inputs, inits, pattern) in cases.items():
+        outputs = [vi(o, T.FLOAT, None) for o in nodes[0].output]
+        c.inspect(f"overflow_{name}.onnx", model(nodes, inputs, outputs, inits), BAD, pattern,
+                  "-O2")
+
+
 def zero_size(c):
     """Valid models with tensors of no elements compile and run (they were refused)."""
     vi0 = vi("x", T.FLOAT, [0])
@@ -397,7 +428,7 @@ def npy_and_pb(c):
 def generate(folder):
     os.makedirs(folder, exist_ok=True)
     c = Cases(folder)
-    for make in (onnx_structure, onnx_semantics, zero_size, onnx_external, special_files, text_ir,
+    for make in (onnx_structure, onnx_semantics, shape_overflow, zero_size, onnx_external, special_files, text_ir,
                  npy_and_pb):
         make(c)
     return c.cases
