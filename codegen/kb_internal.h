@@ -147,8 +147,6 @@ int kb_fail(kernel_builder *kb, const char *format, ...) __attribute__((format(p
 int kb_check_in_kernel(kernel_builder *kb, const char *what);
 LLVMBasicBlockRef kb_new_block(kernel_builder *kb, const char *name);
 void *kb_grow(kernel_builder *kb, void *array, int *capacity, int needed, size_t element);
-LLVMValueRef kb_const_i32(kernel_builder *kb, long long value);
-LLVMValueRef kb_const_f32(kernel_builder *kb, double value);
 LLVMValueRef kb_placeholder(kernel_builder *kb, LLVMTypeRef type);
 /* An alloca at the end of the prologue (entry block). */
 LLVMValueRef kb_prologue_alloca(kernel_builder *kb, LLVMTypeRef type, const char *name);

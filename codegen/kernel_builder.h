@@ -59,6 +59,9 @@ LLVMContextRef kb_context(kernel_builder *kb);
 LLVMModuleRef kb_module(kernel_builder *kb);
 /* The builder that user code emits arithmetic with (LLVMBuild*). */
 LLVMBuilderRef kb_llvm_builder(kernel_builder *kb);
+/* i32 and f32 constants in the builder's context. */
+LLVMValueRef kb_const_i32(kernel_builder *kb, long long value);
+LLVMValueRef kb_const_f32(kernel_builder *kb, double value);
 kb_target_kind kb_target(const kernel_builder *kb);
 /* Nonzero once any builder error was reported (errors are sticky: later calls still
  * return well-typed placeholder values so that user code never crashes). */

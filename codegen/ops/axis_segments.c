@@ -3,9 +3,11 @@
 #include "codegen/ops/movement_util.h"
 #include "ir/infer.h"
 
-#define B (kb_llvm_builder(kb))
+#include "codegen/llvm_build.h"
 
-enum { PARTS_PER_LAUNCH = LOWER_MAX_ARGS - 1, MAX_PARTS = PARTS_PER_LAUNCH * LOWER_MAX_LAUNCHES };
+/* Every part is a branch of the kernel: parts beyond PARTS_PER_LAUNCH go to another launch
+ * so that no kernel grows without bound (an op has at most 1024 inputs or outputs). */
+enum { PARTS_PER_LAUNCH = 256, MAX_PARTS = PARTS_PER_LAUNCH * LOWER_MAX_LAUNCHES };
 
 typedef struct segment_layout {
   int64_t outer, inner, whole_axis;
@@ -17,7 +19,7 @@ typedef struct segment_layout {
 /* Emits the kernel for parts [first, first + count) of the layout. */
 static int define_kernel(kernel_builder *kb, const char *name, const segment_layout *layout,
                          int first, int count, bool concat, ir_dtype dtype) {
-  kb_param params[LOWER_MAX_ARGS];
+  kb_param params[PARTS_PER_LAUNCH + 1];
   for (int p = 0; p <= count; p++)
     params[p] = (kb_param){p == count ? "whole" : "part", KB_PARAM_PTR};
   int64_t range = 0;
@@ -26,21 +28,21 @@ static int define_kernel(kernel_builder *kb, const char *name, const segment_lay
   LLVMTypeRef type = mv_element_type(kb, dtype);
   LLVMValueRef i =
       mv_kernel_begin(kb, name, params, count + 1, layout->outer * range * layout->inner);
-  LLVMValueRef inner = LLVMBuildURem(B, i, mv_i32(kb, layout->inner), "inner");
-  LLVMValueRef rest = LLVMBuildUDiv(B, i, mv_i32(kb, layout->inner), "");
-  LLVMValueRef along = LLVMBuildURem(B, rest, mv_i32(kb, range), "along");
-  LLVMValueRef outer = LLVMBuildUDiv(B, rest, mv_i32(kb, range), "outer");
+  LLVMValueRef inner = LLVMBuildURem(B, i, kb_const_i32(kb, layout->inner), "inner");
+  LLVMValueRef rest = LLVMBuildUDiv(B, i, kb_const_i32(kb, layout->inner), "");
+  LLVMValueRef along = LLVMBuildURem(B, rest, kb_const_i32(kb, range), "along");
+  LLVMValueRef outer = LLVMBuildUDiv(B, rest, kb_const_i32(kb, range), "outer");
   int64_t cumulative = 0;
   for (int p = 0; p < count; p++) {
     int64_t size = layout->part_axis[first + p], offset = layout->part_offset[first + p];
-    LLVMValueRef local = LLVMBuildSub(B, along, mv_i32(kb, cumulative), "");
+    LLVMValueRef local = LLVMBuildSub(B, along, kb_const_i32(kb, cumulative), "");
     /* local in [0, size) — one unsigned compare */
-    kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntULT, local, mv_i32(kb, size), ""));
-    LLVMValueRef part = LLVMBuildAdd(B, LLVMBuildMul(B, outer, mv_i32(kb, size), ""), local, "");
-    part = LLVMBuildAdd(B, LLVMBuildMul(B, part, mv_i32(kb, layout->inner), ""), inner, "");
-    LLVMValueRef whole = LLVMBuildAdd(B, LLVMBuildMul(B, outer, mv_i32(kb, layout->whole_axis), ""),
-                                      LLVMBuildAdd(B, local, mv_i32(kb, offset), ""), "");
-    whole = LLVMBuildAdd(B, LLVMBuildMul(B, whole, mv_i32(kb, layout->inner), ""), inner, "");
+    kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntULT, local, kb_const_i32(kb, size), ""));
+    LLVMValueRef part = LLVMBuildAdd(B, LLVMBuildMul(B, outer, kb_const_i32(kb, size), ""), local, "");
+    part = LLVMBuildAdd(B, LLVMBuildMul(B, part, kb_const_i32(kb, layout->inner), ""), inner, "");
+    LLVMValueRef whole = LLVMBuildAdd(B, LLVMBuildMul(B, outer, kb_const_i32(kb, layout->whole_axis), ""),
+                                      LLVMBuildAdd(B, local, kb_const_i32(kb, offset), ""), "");
+    whole = LLVMBuildAdd(B, LLVMBuildMul(B, whole, kb_const_i32(kb, layout->inner), ""), inner, "");
     LLVMValueRef part_base = kb_param_value(kb, p), whole_base = kb_param_value(kb, count);
     if (concat)
       mv_store(kb, whole_base, whole, mv_load(kb, type, part_base, part));

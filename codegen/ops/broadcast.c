@@ -1,11 +1,12 @@
-/* Lowerings of ops that broadcast their inputs (ONNX multidirectional broadcasting):
- * arithmetic, Pow, comparisons (bool out), variadic Max/Min/Sum and Where. The shared
- * index map (pw_broadcast_plan) collapses contiguous dims so common cases need no div/mod. */
+/* Emitters of ops that broadcast their inputs (ONNX multidirectional broadcasting):
+ * arithmetic, Pow, comparisons (bool out), variadic Max/Min/Sum and Where. The pointwise map
+ * and the group evaluator do the broadcasting; these see one element of each input. */
+#include "codegen/ops/emit.h"
 #include "codegen/ops/pointwise_util.h"
 
 #include "ir/infer.h"
 
-#define B (kb_llvm_builder(kb))
+#include "codegen/llvm_build.h"
 
 /* Integer division as ONNX runtimes do it, but never trapping: x/0 is 0, x/-1 is -x. */
 static LLVMValueRef safe_divide(kernel_builder *kb, LLVMValueRef x, LLVMValueRef d,
@@ -85,45 +86,61 @@ static LLVMValueRef power(kernel_builder *kb, const ir_node *node, const LLVMVal
   return pw_convert(kb, kb_pow(kb, x, y), IR_DTYPE_F32, node->outputs[0]->type.dtype);
 }
 
-static LLVMValueRef binary_element(kernel_builder *kb, const ir_node *node,
-                                   const LLVMValueRef *operands, void *opaque) {
-  if (node->op == IR_OP_POW)
-    return power(kb, node, operands);
+/* A two-input op computed in input 0's compute type; `fn` gets both operands converted. */
+typedef LLVMValueRef (*binary_fn)(kernel_builder *kb, const ir_node *node, LLVMValueRef a,
+                                  LLVMValueRef b, ir_dtype compute);
+
+static LLVMValueRef binary(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands,
+                           binary_fn fn) {
   ir_dtype dtype = node->inputs[0]->type.dtype, compute = pw_compute_dtype(dtype);
   LLVMValueRef a = pw_convert(kb, operands[0], dtype, compute);
   LLVMValueRef b = pw_convert(kb, operands[1], dtype, compute);
-  if (node->op == IR_OP_EQUAL || node->op == IR_OP_GREATER || node->op == IR_OP_LESS)
-    return compare(kb, node->op, a, b, compute);
-  bool is_float = ir_dtype_is_float(compute);
-  LLVMValueRef result;
-  switch (node->op) {
-  case IR_OP_ADD:
-    result = is_float ? LLVMBuildFAdd(B, a, b, "") : LLVMBuildAdd(B, a, b, "");
-    break;
-  case IR_OP_SUB:
-    result = is_float ? LLVMBuildFSub(B, a, b, "") : LLVMBuildSub(B, a, b, "");
-    break;
-  case IR_OP_MUL:
-    result = is_float ? LLVMBuildFMul(B, a, b, "") : LLVMBuildMul(B, a, b, "");
-    break;
-  case IR_OP_DIV:
-    result =
-        is_float ? LLVMBuildFDiv(B, a, b, "") : safe_divide(kb, a, b, ir_dtype_is_signed(dtype));
-    break;
-  default:
-    return NULL;
-  }
-  return pw_convert(kb, result, compute, dtype);
+  LLVMValueRef result = fn(kb, node, a, b, compute);
+  /* arithmetic keeps the input's dtype; comparisons give their bool (i8) already */
+  return node->outputs[0]->type.dtype == dtype ? pw_convert(kb, result, compute, dtype) : result;
 }
 
-int lower_binary(lower_context *ctx, const ir_node *node, lower_result *out) {
-  static const int both[] = {0, 1};
-  /* Rounding an f64 base to f32 and back would silently drop 29 bits: refuse instead. */
-  if (node->op == IR_OP_POW && node->inputs[0]->type.dtype == IR_DTYPE_F64)
-    return ir_node_error(ctx->diag, node,
-                         "f64 Pow is unsupported: dlcc's math library is f32 (Cast the base to "
-                         "f32 to compute it in f32)");
-  return pw_lower_map(ctx, node, both, 2, binary_element, NULL, out);
+#define ARITHMETIC_EMITTER(NAME, FLOAT, INTEGER)                                                   \
+  static LLVMValueRef NAME##_of(kernel_builder *kb, const ir_node *node, LLVMValueRef a,           \
+                                LLVMValueRef b, ir_dtype compute) {                                \
+    (void)node;                                                                                    \
+    return ir_dtype_is_float(compute) ? FLOAT(B, a, b, "") : INTEGER(B, a, b, "");                 \
+  }                                                                                                \
+  LLVMValueRef emit_##NAME(kernel_builder *kb, const ir_node *node,                                \
+                           const LLVMValueRef *operands) {                                         \
+    return binary(kb, node, operands, NAME##_of);                                                  \
+  }
+ARITHMETIC_EMITTER(add, LLVMBuildFAdd, LLVMBuildAdd)
+ARITHMETIC_EMITTER(sub, LLVMBuildFSub, LLVMBuildSub)
+ARITHMETIC_EMITTER(mul, LLVMBuildFMul, LLVMBuildMul)
+#undef ARITHMETIC_EMITTER
+
+static LLVMValueRef div_of(kernel_builder *kb, const ir_node *node, LLVMValueRef a, LLVMValueRef b,
+                           ir_dtype compute) {
+  return ir_dtype_is_float(compute)
+             ? LLVMBuildFDiv(B, a, b, "")
+             : safe_divide(kb, a, b, ir_dtype_is_signed(node->inputs[0]->type.dtype));
+}
+LLVMValueRef emit_div(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return binary(kb, node, operands, div_of);
+}
+
+static LLVMValueRef compare_of(kernel_builder *kb, const ir_node *node, LLVMValueRef a,
+                               LLVMValueRef b, ir_dtype compute) {
+  return compare(kb, node->op, a, b, compute);
+}
+LLVMValueRef emit_equal(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return binary(kb, node, operands, compare_of);
+}
+LLVMValueRef emit_greater(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return binary(kb, node, operands, compare_of);
+}
+LLVMValueRef emit_less(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return binary(kb, node, operands, compare_of);
+}
+
+LLVMValueRef emit_pow(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return power(kb, node, operands);
 }
 
 /* --- Max, Min, Sum over any number of inputs ------------------------------------------------ */
@@ -143,8 +160,8 @@ static LLVMValueRef variadic_combine(kernel_builder *kb, ir_op op, ir_dtype comp
   return LLVMBuildSelect(B, LLVMBuildICmp(B, better, a, b, ""), a, b, "");
 }
 
-static LLVMValueRef variadic_element(kernel_builder *kb, const ir_node *node,
-                                     const LLVMValueRef *operands, void *opaque) {
+static LLVMValueRef variadic(kernel_builder *kb, const ir_node *node,
+                             const LLVMValueRef *operands) {
   ir_dtype dtype = node->inputs[0]->type.dtype, compute = pw_compute_dtype(dtype);
   LLVMValueRef result = pw_convert(kb, operands[0], dtype, compute);
   for (int k = 1; k < node->num_inputs; k++)
@@ -152,28 +169,20 @@ static LLVMValueRef variadic_element(kernel_builder *kb, const ir_node *node,
                               pw_convert(kb, operands[k], dtype, compute));
   return pw_convert(kb, result, compute, dtype);
 }
-
-int lower_variadic(lower_context *ctx, const ir_node *node, lower_result *out) {
-  int inputs[PW_MAX_OPERANDS];
-  if (node->num_inputs > PW_MAX_OPERANDS - 1)
-    return ir_node_error(ctx->diag, node, "%d inputs; kernels take at most %d", node->num_inputs,
-                         PW_MAX_OPERANDS - 1);
-  if (node->inputs[0]->type.dtype == IR_DTYPE_BOOL)
-    return ir_node_error(ctx->diag, node, "no kernel for %s on bool", ir_op_name(node->op));
-  for (int k = 0; k < node->num_inputs; k++)
-    inputs[k] = k;
-  return pw_lower_map(ctx, node, inputs, node->num_inputs, variadic_element, NULL, out);
+LLVMValueRef emit_max(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return variadic(kb, node, operands);
+}
+LLVMValueRef emit_min(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return variadic(kb, node, operands);
+}
+LLVMValueRef emit_sum(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return variadic(kb, node, operands);
 }
 
 /* --- Where --------------------------------------------------------------------------------- */
-static LLVMValueRef where_element(kernel_builder *kb, const ir_node *node,
-                                  const LLVMValueRef *operands, void *opaque) {
+LLVMValueRef emit_where(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  (void)node;
   LLVMValueRef condition =
       LLVMBuildICmp(B, LLVMIntNE, operands[0], LLVMConstNull(LLVMTypeOf(operands[0])), "");
   return LLVMBuildSelect(B, condition, operands[1], operands[2], "");
-}
-
-int lower_where(lower_context *ctx, const ir_node *node, lower_result *out) {
-  static const int all[] = {0, 1, 2};
-  return pw_lower_map(ctx, node, all, 3, where_element, NULL, out);
 }

@@ -3,13 +3,13 @@
  * the B loader computes the im2col address (with padding) instead of materializing it. */
 #include "codegen/ops/conv.h"
 
+#include "codegen/ops/group.h"
 #include "codegen/ops/tiled_gemm.h"
 #include "ir/infer.h"
 #include "ir/infer/window.h"
 
-#define B (kb_llvm_builder(kb))
+#include "codegen/llvm_build.h"
 
-enum { PARAM_X, PARAM_W, PARAM_BIAS };
 /* Below this many output channels per group a GEMM tile would be mostly idle. */
 enum { CONV_GEMM_MIN_CHANNELS = 16 };
 
@@ -53,7 +53,6 @@ int conv_plan_read(const ir_node *node, conv_plan *plan, dl_diag *diag) {
   plan->pad_top = h < 0 ? 0 : window.pads[h];
   plan->pad_left = window.pads[wi];
   plan->has_bias = bias != NULL;
-  plan->y_param = bias ? 3 : 2;
   int64_t elements = 0, weights = 0, outputs = 0;
   if (!ir_type_element_count(x, &elements) || !ir_type_element_count(w, &weights) ||
       !ir_type_element_count(y, &outputs) || elements > INT32_MAX || weights > INT32_MAX ||
@@ -66,17 +65,17 @@ LLVMValueRef conv_load_input(kernel_builder *kb, const conv_plan *plan, LLVMValu
                              LLVMValueRef c, LLVMValueRef ih, LLVMValueRef iw) {
   /* Unsigned compares reject negative rows/columns too. */
   LLVMValueRef inside =
-      LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntULT, ih, tg_i32(kb, plan->in_h), ""),
-                   LLVMBuildICmp(B, LLVMIntULT, iw, tg_i32(kb, plan->in_w), ""), "inside");
-  LLVMValueRef safe_h = LLVMBuildSelect(B, inside, ih, tg_i32(kb, 0), "");
-  LLVMValueRef safe_w = LLVMBuildSelect(B, inside, iw, tg_i32(kb, 0), "");
+      LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntULT, ih, kb_const_i32(kb, plan->in_h), ""),
+                   LLVMBuildICmp(B, LLVMIntULT, iw, kb_const_i32(kb, plan->in_w), ""), "inside");
+  LLVMValueRef safe_h = LLVMBuildSelect(B, inside, ih, kb_const_i32(kb, 0), "");
+  LLVMValueRef safe_w = LLVMBuildSelect(B, inside, iw, kb_const_i32(kb, 0), "");
   LLVMValueRef plane =
-      LLVMBuildAdd(B, LLVMBuildMul(B, b, tg_i32(kb, plan->in_channels), ""), c, "");
+      LLVMBuildAdd(B, LLVMBuildMul(B, b, kb_const_i32(kb, plan->in_channels), ""), c, "");
   LLVMValueRef index =
-      LLVMBuildAdd(B, LLVMBuildMul(B, plane, tg_i32(kb, plan->in_h), ""), safe_h, "");
-  index = LLVMBuildAdd(B, LLVMBuildMul(B, index, tg_i32(kb, plan->in_w), ""), safe_w, "");
-  LLVMValueRef value = tg_load_f32(kb, kb_param_value(kb, PARAM_X), index);
-  return LLVMBuildSelect(B, inside, value, tg_f32(kb, 0), "");
+      LLVMBuildAdd(B, LLVMBuildMul(B, plane, kb_const_i32(kb, plan->in_h), ""), safe_h, "");
+  index = LLVMBuildAdd(B, LLVMBuildMul(B, index, kb_const_i32(kb, plan->in_w), ""), safe_w, "");
+  LLVMValueRef value = lower_group_load(plan->ctx, 0, index);
+  return LLVMBuildSelect(B, inside, value, kb_const_f32(kb, 0), "");
 }
 
 /* A[m][k] = w[group * out_per_group + m][k] (weights are [M, C/g, kh, kw], row-major). */
@@ -85,9 +84,9 @@ static LLVMValueRef load_weight(kernel_builder *kb, const void *user, LLVMValueR
   const conv_plan *plan = user;
   int64_t k = plan->in_per_group * plan->kernel_h * plan->kernel_w;
   LLVMValueRef channel =
-      LLVMBuildAdd(B, LLVMBuildMul(B, group, tg_i32(kb, plan->out_per_group), ""), row, "");
-  LLVMValueRef index = LLVMBuildAdd(B, LLVMBuildMul(B, channel, tg_i32(kb, k), ""), col, "");
-  return tg_load_f32(kb, kb_param_value(kb, PARAM_W), index);
+      LLVMBuildAdd(B, LLVMBuildMul(B, group, kb_const_i32(kb, plan->out_per_group), ""), row, "");
+  LLVMValueRef index = LLVMBuildAdd(B, LLVMBuildMul(B, channel, kb_const_i32(kb, k), ""), col, "");
+  return lower_group_load(plan->ctx, 1, index);
 }
 
 /* The implicit GEMM's view of a Conv: the plan plus the column terms of the thread's
@@ -107,16 +106,16 @@ static void prepare_column(kernel_builder *kb, void *user, LLVMValueRef group, L
   gemm->left = kb_thread_var(kb, i32, "left");
   const conv_plan *plan = &gemm->plan;
   int64_t plane = plan->out_h * plan->out_w;
-  LLVMValueRef pixel = LLVMBuildURem(B, col, tg_i32(kb, plane), "");
-  LLVMValueRef oh = LLVMBuildUDiv(B, pixel, tg_i32(kb, plan->out_w), "oh");
-  LLVMValueRef ow = LLVMBuildURem(B, pixel, tg_i32(kb, plan->out_w), "ow");
-  kb_var_store(kb, gemm->image, LLVMBuildUDiv(B, col, tg_i32(kb, plane), "b"));
+  LLVMValueRef pixel = LLVMBuildURem(B, col, kb_const_i32(kb, plane), "");
+  LLVMValueRef oh = LLVMBuildUDiv(B, pixel, kb_const_i32(kb, plan->out_w), "oh");
+  LLVMValueRef ow = LLVMBuildURem(B, pixel, kb_const_i32(kb, plan->out_w), "ow");
+  kb_var_store(kb, gemm->image, LLVMBuildUDiv(B, col, kb_const_i32(kb, plane), "b"));
   kb_var_store(kb, gemm->top,
-               LLVMBuildSub(B, LLVMBuildMul(B, oh, tg_i32(kb, plan->stride_h), ""),
-                            tg_i32(kb, plan->pad_top), ""));
+               LLVMBuildSub(B, LLVMBuildMul(B, oh, kb_const_i32(kb, plan->stride_h), ""),
+                            kb_const_i32(kb, plan->pad_top), ""));
   kb_var_store(kb, gemm->left,
-               LLVMBuildSub(B, LLVMBuildMul(B, ow, tg_i32(kb, plan->stride_w), ""),
-                            tg_i32(kb, plan->pad_left), ""));
+               LLVMBuildSub(B, LLVMBuildMul(B, ow, kb_const_i32(kb, plan->stride_w), ""),
+                            kb_const_i32(kb, plan->pad_left), ""));
 }
 
 /* B[k][n] = x[b][group * in_per_group + c][top + r * dh][left + s * dw] with k = (c, r, s)
@@ -128,16 +127,16 @@ static LLVMValueRef load_patch(kernel_builder *kb, const void *user, LLVMValueRe
   const conv_gemm *gemm = user;
   const conv_plan *plan = &gemm->plan;
   int64_t window = plan->kernel_h * plan->kernel_w;
-  LLVMValueRef c = LLVMBuildUDiv(B, row, tg_i32(kb, window), "c");
-  LLVMValueRef tap = LLVMBuildURem(B, row, tg_i32(kb, window), "");
-  LLVMValueRef r = LLVMBuildUDiv(B, tap, tg_i32(kb, plan->kernel_w), "r");
-  LLVMValueRef s = LLVMBuildURem(B, tap, tg_i32(kb, plan->kernel_w), "s");
+  LLVMValueRef c = LLVMBuildUDiv(B, row, kb_const_i32(kb, window), "c");
+  LLVMValueRef tap = LLVMBuildURem(B, row, kb_const_i32(kb, window), "");
+  LLVMValueRef r = LLVMBuildUDiv(B, tap, kb_const_i32(kb, plan->kernel_w), "r");
+  LLVMValueRef s = LLVMBuildURem(B, tap, kb_const_i32(kb, plan->kernel_w), "s");
   LLVMValueRef ih = LLVMBuildAdd(B, kb_var_load(kb, gemm->top),
-                                 LLVMBuildMul(B, r, tg_i32(kb, plan->dilation_h), ""), "ih");
+                                 LLVMBuildMul(B, r, kb_const_i32(kb, plan->dilation_h), ""), "ih");
   LLVMValueRef iw = LLVMBuildAdd(B, kb_var_load(kb, gemm->left),
-                                 LLVMBuildMul(B, s, tg_i32(kb, plan->dilation_w), ""), "iw");
+                                 LLVMBuildMul(B, s, kb_const_i32(kb, plan->dilation_w), ""), "iw");
   LLVMValueRef channel =
-      LLVMBuildAdd(B, LLVMBuildMul(B, group, tg_i32(kb, plan->in_per_group), ""), c, "");
+      LLVMBuildAdd(B, LLVMBuildMul(B, group, kb_const_i32(kb, plan->in_per_group), ""), c, "");
   return conv_load_input(kb, plan, kb_var_load(kb, gemm->image), channel, ih, iw);
 }
 
@@ -146,40 +145,33 @@ static void store_output(kernel_builder *kb, const void *user, LLVMValueRef grou
   const conv_plan *plan = user;
   int64_t plane = plan->out_h * plan->out_w;
   LLVMValueRef channel =
-      LLVMBuildAdd(B, LLVMBuildMul(B, group, tg_i32(kb, plan->out_per_group), ""), row, "");
+      LLVMBuildAdd(B, LLVMBuildMul(B, group, kb_const_i32(kb, plan->out_per_group), ""), row, "");
   if (plan->has_bias)
-    value = LLVMBuildFAdd(B, value, tg_load_f32(kb, kb_param_value(kb, PARAM_BIAS), channel), "");
-  LLVMValueRef b = LLVMBuildUDiv(B, col, tg_i32(kb, plane), "");
-  LLVMValueRef pixel = LLVMBuildURem(B, col, tg_i32(kb, plane), "");
+    value = LLVMBuildFAdd(B, value, lower_group_load(plan->ctx, 2, channel), "");
+  LLVMValueRef b = LLVMBuildUDiv(B, col, kb_const_i32(kb, plane), "");
+  LLVMValueRef pixel = LLVMBuildURem(B, col, kb_const_i32(kb, plane), "");
   LLVMValueRef index =
-      LLVMBuildAdd(B, LLVMBuildMul(B, b, tg_i32(kb, plan->out_channels), ""), channel, "");
-  index = LLVMBuildAdd(B, LLVMBuildMul(B, index, tg_i32(kb, plane), ""), pixel, "");
-  tg_store_f32(kb, kb_param_value(kb, plan->y_param), index, value);
+      LLVMBuildAdd(B, LLVMBuildMul(B, b, kb_const_i32(kb, plan->out_channels), ""), channel, "");
+  index = LLVMBuildAdd(B, LLVMBuildMul(B, index, kb_const_i32(kb, plane), ""), pixel, "");
+  lower_group_store(plan->ctx, index, value);
 }
 
 int lower_conv(lower_context *ctx, const ir_node *node, lower_result *out) {
-  static const kb_param with_bias[] = {
-      {"x", KB_PARAM_PTR}, {"w", KB_PARAM_PTR}, {"bias", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
-  static const kb_param without_bias[] = {
-      {"x", KB_PARAM_PTR}, {"w", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
   conv_gemm gemm = {0};
   conv_plan plan;
   if (conv_plan_read(node, &plan, ctx->diag) != 0)
     return -1;
+  plan.ctx = ctx;
   if (plan.out_per_group < CONV_GEMM_MIN_CHANNELS)
     return conv_lower_direct(ctx, node, &plan, out);
   gemm.plan = plan;
-  static const lower_arg args_with_bias[] = {{LOWER_ARG_INPUT, 0, 0, 0},
-                                             {LOWER_ARG_INPUT, 1, 0, 0},
-                                             {LOWER_ARG_INPUT, 2, 0, 0},
-                                             {LOWER_ARG_OUTPUT, 0, 0, 0}};
-  static const lower_arg args_without_bias[] = {
-      {LOWER_ARG_INPUT, 0, 0, 0}, {LOWER_ARG_INPUT, 1, 0, 0}, {LOWER_ARG_OUTPUT, 0, 0, 0}};
+  int param_count = 0;
+  const kb_param *params = lower_group_params(ctx, &param_count);
   tiled_gemm_desc desc = {
       .kernel_name = lower_kernel_name(ctx, node, "conv"),
-      .params = plan.has_bias ? with_bias : without_bias,
-      .param_count = plan.has_bias ? 4 : 3,
-      .args = plan.has_bias ? args_with_bias : args_without_bias,
+      .params = params,
+      .param_count = param_count,
+      .args = lower_group_args(ctx),
       .m = plan.out_per_group,
       .n = plan.batch * plan.out_h * plan.out_w,
       .k = plan.in_per_group * plan.kernel_h * plan.kernel_w,

@@ -8,12 +8,12 @@
 #include "codegen/ops/op_lowering.h"
 
 typedef struct conv_plan {
+  lower_context *ctx; /* loads and stores go through its group's hooks */
   int64_t batch, in_channels, in_h, in_w;
   int64_t out_channels, out_h, out_w;
   int64_t group, in_per_group, out_per_group;
   int64_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
-  bool has_bias;
-  int y_param; /* kernel parameters: x, w, [bias], y */
+  bool has_bias; /* input 2: added before the group's epilogue */
 } conv_plan;
 
 /* Reads shapes and window attributes of a Conv node (f32, static, 1-D or 2-D). */

@@ -1,11 +1,13 @@
-/* Lowerings of one-input elementwise ops: activations and math (lower_unary), Clip and
- * Cast. f16/bf16 compute in f32, f32 and f64 in their own type (f64 transcendentals are
- * refused: the builder's math is f32); integers use integer instructions. */
+/* Emitters of one-input elementwise ops (activations and math), Clip and Cast, and the checks
+ * of what elementwise emitters support. f16/bf16 compute in f32, f32 and f64 in their own
+ * type (f64 transcendentals are refused: the builder's math is f32); integers use integer
+ * instructions. */
+#include "codegen/ops/emit.h"
 #include "codegen/ops/pointwise_util.h"
 
 #include "ir/infer.h"
 
-#define B (kb_llvm_builder(kb))
+#include "codegen/llvm_build.h"
 
 static LLVMValueRef real(LLVMTypeRef type, double value) { return LLVMConstReal(type, value); }
 
@@ -43,86 +45,152 @@ static LLVMValueRef clamp01(kernel_builder *kb, LLVMValueRef x) {
                          low, "");
 }
 
-typedef struct unary_state {
-  float alpha, beta;
-} unary_state;
+/* A one-input op computed in the input's compute type: `fn` gets x converted to it (f32,
+ * f64 or an integer type) and returns the result in the same type, or NULL if it has no
+ * code for that type. */
+typedef LLVMValueRef (*unary_fn)(kernel_builder *kb, const ir_node *node, LLVMValueRef x);
 
-static LLVMValueRef float_unary(kernel_builder *kb, ir_op op, LLVMValueRef x,
-                                const unary_state *state) {
-  LLVMTypeRef type = LLVMTypeOf(x);
-  LLVMValueRef zero = real(type, 0);
-  switch (op) {
-  case IR_OP_ABS:
-    return fabs_of(kb, x);
-  case IR_OP_NEG:
-    return LLVMBuildFNeg(B, x, "");
-  case IR_OP_RELU:
-    return LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOLT, x, zero, ""), zero, x, "");
-  case IR_OP_LEAKY_RELU:
-    return LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOLT, x, zero, ""),
-                           LLVMBuildFMul(B, x, real(type, state->alpha), ""), x, "");
-  case IR_OP_SIGMOID:
-    return kb_sigmoid(kb, x);
-  case IR_OP_TANH:
-    return kb_tanh(kb, x);
-  case IR_OP_ERF:
-    return kb_erf(kb, x);
-  case IR_OP_EXP:
-    return kb_exp(kb, x);
-  case IR_OP_LOG:
-    return kb_log(kb, x);
-  case IR_OP_SQRT:
-    return kb_sqrt(kb, x);
-  case IR_OP_RECIPROCAL:
-    return LLVMBuildFDiv(B, real(type, 1), x, "");
-  case IR_OP_FLOOR:
-    return floor_of(kb, x, false);
-  case IR_OP_CEIL:
-    return floor_of(kb, x, true);
-  case IR_OP_HARD_SIGMOID:
-    return clamp01(kb, LLVMBuildFAdd(B, LLVMBuildFMul(B, x, real(type, state->alpha), ""),
-                                     real(type, state->beta), ""));
-  case IR_OP_HARD_SWISH:
-    return LLVMBuildFMul(
-        B, x,
-        clamp01(kb, LLVMBuildFAdd(B, LLVMBuildFMul(B, x, real(type, 1.0 / 6.0), ""),
-                                  real(type, 0.5), "")),
-        "");
-  default:
-    return NULL;
-  }
-}
-
-static LLVMValueRef integer_unary(kernel_builder *kb, ir_op op, ir_dtype dtype, LLVMValueRef x) {
-  LLVMValueRef zero = LLVMConstNull(LLVMTypeOf(x));
-  bool is_signed = ir_dtype_is_signed(dtype);
-  LLVMValueRef negative = LLVMBuildICmp(B, LLVMIntSLT, x, zero, "");
-  switch (op) {
-  case IR_OP_ABS:
-    return is_signed ? LLVMBuildSelect(B, negative, LLVMBuildNeg(B, x, ""), x, "") : x;
-  case IR_OP_NEG:
-    return LLVMBuildNeg(B, x, "");
-  case IR_OP_RELU:
-    return is_signed ? LLVMBuildSelect(B, negative, zero, x, "") : x;
-  case IR_OP_NOT:
-    return dtype == IR_DTYPE_BOOL
-               ? LLVMBuildZExt(B, LLVMBuildICmp(B, LLVMIntEQ, x, zero, ""), LLVMTypeOf(x), "")
-               : NULL;
-  default:
-    return NULL;
-  }
-}
-
-static LLVMValueRef unary_element(kernel_builder *kb, const ir_node *node,
-                                  const LLVMValueRef *operands, void *opaque) {
+static LLVMValueRef unary(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands,
+                          unary_fn fn) {
   ir_dtype dtype = node->inputs[0]->type.dtype, compute = pw_compute_dtype(dtype);
-  LLVMValueRef x = pw_convert(kb, operands[0], dtype, compute);
-  LLVMValueRef y = ir_dtype_is_float(compute) ? float_unary(kb, node->op, x, opaque)
-                                              : integer_unary(kb, node->op, dtype, x);
+  LLVMValueRef y = fn(kb, node, pw_convert(kb, operands[0], dtype, compute));
   return y ? pw_convert(kb, y, compute, dtype) : NULL;
 }
 
-/* Whether unary_element has code for `op` on `dtype` (checked before any kernel opens). */
+static bool is_float_value(LLVMValueRef x) {
+  LLVMTypeKind kind = LLVMGetTypeKind(LLVMTypeOf(x));
+  return kind == LLVMFloatTypeKind || kind == LLVMDoubleTypeKind;
+}
+
+static LLVMValueRef is_negative(kernel_builder *kb, LLVMValueRef x) {
+  return LLVMBuildICmp(B, LLVMIntSLT, x, LLVMConstNull(LLVMTypeOf(x)), "");
+}
+
+static bool signed_input(const ir_node *node) { return ir_dtype_is_signed(node->inputs[0]->type.dtype); }
+
+/* An attribute with its default (ir/op_attributes.def); kinds were checked by inference. */
+static float attribute(const ir_node *node, const char *name) {
+  float value = 0;
+  ir_attr_float_default(node, name, &value, NULL);
+  return value;
+}
+
+static LLVMValueRef abs_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
+  if (is_float_value(x))
+    return fabs_of(kb, x);
+  return signed_input(node) ? LLVMBuildSelect(B, is_negative(kb, x), LLVMBuildNeg(B, x, ""), x, "")
+                            : x;
+}
+LLVMValueRef emit_abs(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return unary(kb, node, operands, abs_of);
+}
+
+static LLVMValueRef neg_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
+  (void)node;
+  return is_float_value(x) ? LLVMBuildFNeg(B, x, "") : LLVMBuildNeg(B, x, "");
+}
+LLVMValueRef emit_neg(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return unary(kb, node, operands, neg_of);
+}
+
+static LLVMValueRef relu_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
+  LLVMValueRef zero = LLVMConstNull(LLVMTypeOf(x));
+  if (is_float_value(x))
+    return LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOLT, x, zero, ""), zero, x, "");
+  return signed_input(node) ? LLVMBuildSelect(B, is_negative(kb, x), zero, x, "") : x;
+}
+LLVMValueRef emit_relu(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return unary(kb, node, operands, relu_of);
+}
+
+static LLVMValueRef not_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
+  (void)node;
+  return LLVMBuildZExt(B, LLVMBuildICmp(B, LLVMIntEQ, x, LLVMConstNull(LLVMTypeOf(x)), ""),
+                       LLVMTypeOf(x), "");
+}
+LLVMValueRef emit_not(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return unary(kb, node, operands, not_of);
+}
+
+static LLVMValueRef leaky_relu_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
+  LLVMTypeRef type = LLVMTypeOf(x);
+  return LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOLT, x, real(type, 0), ""),
+                         LLVMBuildFMul(B, x, real(type, attribute(node, "alpha")), ""), x,
+                         "");
+}
+LLVMValueRef emit_leaky_relu(kernel_builder *kb, const ir_node *node,
+                             const LLVMValueRef *operands) {
+  return unary(kb, node, operands, leaky_relu_of);
+}
+
+/* The builder's math functions as unary_fn. */
+#define MATH_EMITTER(NAME, MATH)                                                                   \
+  static LLVMValueRef NAME##_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {         \
+    (void)node;                                                                                    \
+    return MATH(kb, x);                                                                            \
+  }                                                                                                \
+  LLVMValueRef emit_##NAME(kernel_builder *kb, const ir_node *node,                                \
+                           const LLVMValueRef *operands) {                                         \
+    return unary(kb, node, operands, NAME##_of);                                                   \
+  }
+MATH_EMITTER(sigmoid, kb_sigmoid)
+MATH_EMITTER(tanh, kb_tanh)
+MATH_EMITTER(erf, kb_erf)
+MATH_EMITTER(exp, kb_exp)
+MATH_EMITTER(log, kb_log)
+MATH_EMITTER(sqrt, kb_sqrt)
+#undef MATH_EMITTER
+
+static LLVMValueRef reciprocal_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
+  (void)node;
+  return LLVMBuildFDiv(B, real(LLVMTypeOf(x), 1), x, "");
+}
+LLVMValueRef emit_reciprocal(kernel_builder *kb, const ir_node *node,
+                             const LLVMValueRef *operands) {
+  return unary(kb, node, operands, reciprocal_of);
+}
+
+static LLVMValueRef floor_fn(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
+  (void)node;
+  return floor_of(kb, x, false);
+}
+LLVMValueRef emit_floor(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return unary(kb, node, operands, floor_fn);
+}
+
+static LLVMValueRef ceil_fn(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
+  (void)node;
+  return floor_of(kb, x, true);
+}
+LLVMValueRef emit_ceil(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return unary(kb, node, operands, ceil_fn);
+}
+
+static LLVMValueRef hard_sigmoid_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
+  LLVMTypeRef type = LLVMTypeOf(x);
+  return clamp01(kb, LLVMBuildFAdd(B,
+                                   LLVMBuildFMul(B, x, real(type, attribute(node, "alpha")),
+                                                 ""),
+                                   real(type, attribute(node, "beta")), ""));
+}
+LLVMValueRef emit_hard_sigmoid(kernel_builder *kb, const ir_node *node,
+                               const LLVMValueRef *operands) {
+  return unary(kb, node, operands, hard_sigmoid_of);
+}
+
+static LLVMValueRef hard_swish_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
+  (void)node;
+  LLVMTypeRef type = LLVMTypeOf(x);
+  LLVMValueRef gate = clamp01(
+      kb, LLVMBuildFAdd(B, LLVMBuildFMul(B, x, real(type, 1.0 / 6.0), ""), real(type, 0.5), ""));
+  return LLVMBuildFMul(B, x, gate, "");
+}
+LLVMValueRef emit_hard_swish(kernel_builder *kb, const ir_node *node,
+                             const LLVMValueRef *operands) {
+  return unary(kb, node, operands, hard_swish_of);
+}
+
+/* Which one-input ops have integer or bool code (all have float code but Not). */
 static bool unary_supported(ir_op op, ir_dtype dtype) {
   if (ir_dtype_is_float(dtype))
     return op != IR_OP_NOT;
@@ -131,7 +199,7 @@ static bool unary_supported(ir_op op, ir_dtype dtype) {
   return op == IR_OP_ABS || op == IR_OP_NEG || op == IR_OP_RELU;
 }
 
-int lower_unary(lower_context *ctx, const ir_node *node, lower_result *out) {
+int lower_emit_check(lower_context *ctx, const ir_node *node) {
   ir_dtype dtype = node->inputs[0]->type.dtype;
   /* Rounding f64 to f32 and back would silently drop 29 bits: refuse instead. */
   if (dtype == IR_DTYPE_F64 && ir_op_has_flag(node->op, IR_OP_FLAG_F32_MATH))
@@ -139,48 +207,46 @@ int lower_unary(lower_context *ctx, const ir_node *node, lower_result *out) {
                          "f64 %s is unsupported: dlcc's math library is f32 (Cast the input to "
                          "f32 to compute it in f32)",
                          ir_op_name(node->op));
-  if (!unary_supported(node->op, dtype))
+  if (node->op == IR_OP_POW && dtype == IR_DTYPE_F64)
+    return ir_node_error(ctx->diag, node,
+                         "f64 Pow is unsupported: dlcc's math library is f32 (Cast the base to "
+                         "f32 to compute it in f32)");
+  if (ir_op_get(node->op)->max_inputs == 1 && node->op != IR_OP_CAST &&
+      !unary_supported(node->op, dtype))
     return ir_node_error(ctx->diag, node, "no kernel for %s on %s", ir_op_name(node->op),
                          ir_dtype_name(dtype));
-  unary_state state = {0};
-  /* LeakyRelu's alpha, HardSigmoid's alpha and beta: the ones the op has defaults for. */
-  if ((ir_op_attribute_default(node->op, "alpha") &&
-       ir_attr_float_default(node, "alpha", &state.alpha, ctx->diag) != 0) ||
-      (ir_op_attribute_default(node->op, "beta") &&
-       ir_attr_float_default(node, "beta", &state.beta, ctx->diag) != 0))
-    return -1;
-  static const int first_input[] = {0};
-  return pw_lower_map(ctx, node, first_input, 1, unary_element, &state, out);
+  if (dtype == IR_DTYPE_BOOL && (node->op == IR_OP_CLIP || node->op == IR_OP_MAX ||
+                                 node->op == IR_OP_MIN || node->op == IR_OP_SUM))
+    return ir_node_error(ctx->diag, node, "no kernel for %s on bool", ir_op_name(node->op));
+  return 0;
 }
 
 /* --- Clip -------------------------------------------------------------------------------- */
-typedef struct clip_state {
-  /* Per bound (0 min, 1 max): absent, a baked constant, or operand `operand`. */
-  bool present[2], constant[2];
-  double value[2];
-  int operand[2];
-} clip_state;
-
-static LLVMValueRef clip_bound(kernel_builder *kb, const clip_state *state, int which,
-                               const LLVMValueRef *operands, ir_dtype dtype, LLVMTypeRef type) {
-  if (!state->constant[which])
-    return pw_convert(kb, operands[state->operand[which]], dtype, pw_compute_dtype(dtype));
-  return ir_dtype_is_float(dtype)
-             ? LLVMConstReal(type, state->value[which])
-             : LLVMConstInt(type, (unsigned long long)(int64_t)state->value[which], 1);
+/* Bounds are inputs 1 and 2 (opset >= 11; scalar constants arrive as immediates) or the
+ * attributes min and max (opset < 11); either may be absent. */
+static LLVMValueRef clip_bound(kernel_builder *kb, const ir_node *node, int which,
+                               const LLVMValueRef *operands, LLVMTypeRef type) {
+  static const char *const ATTRIBUTES[2] = {"min", "max"};
+  ir_dtype dtype = node->inputs[0]->type.dtype;
+  const ir_value *input = ir_node_input(node, 1 + which);
+  if (input)
+    return pw_convert(kb, operands[1 + which], input->type.dtype, pw_compute_dtype(dtype));
+  if (!ir_node_attr(node, ATTRIBUTES[which]))
+    return NULL;
+  double value = attribute(node, ATTRIBUTES[which]);
+  return ir_dtype_is_float(dtype) ? LLVMConstReal(type, value)
+                                  : LLVMConstInt(type, (unsigned long long)(int64_t)value, 1);
 }
 
-static LLVMValueRef clip_element(kernel_builder *kb, const ir_node *node,
-                                 const LLVMValueRef *operands, void *opaque) {
-  const clip_state *state = opaque;
+LLVMValueRef emit_clip(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
   ir_dtype dtype = node->inputs[0]->type.dtype, compute = pw_compute_dtype(dtype);
   LLVMValueRef x = pw_convert(kb, operands[0], dtype, compute);
   LLVMTypeRef type = LLVMTypeOf(x);
   bool is_float = ir_dtype_is_float(dtype), is_signed = ir_dtype_is_signed(dtype);
   for (int which = 0; which < 2; which++) {
-    if (!state->present[which])
+    LLVMValueRef bound = clip_bound(kb, node, which, operands, type);
+    if (!bound)
       continue;
-    LLVMValueRef bound = clip_bound(kb, state, which, operands, dtype, type);
     /* Comparisons that are false for NaN, so NaN passes through like numpy.clip. */
     LLVMValueRef outside =
         is_float ? LLVMBuildFCmp(B, which == 0 ? LLVMRealOLT : LLVMRealOGT, x, bound, "")
@@ -193,39 +259,7 @@ static LLVMValueRef clip_element(kernel_builder *kb, const ir_node *node,
   return pw_convert(kb, x, compute, dtype);
 }
 
-int lower_clip(lower_context *ctx, const ir_node *node, lower_result *out) {
-  clip_state state = {0};
-  int inputs[3] = {0}, count = 1;
-  static const char *const ATTRIBUTES[2] = {"min", "max"}; /* opset < 11 */
-  for (int which = 0; which < 2; which++) {
-    const ir_value *bound = ir_node_input(node, 1 + which);
-    if (bound && bound->kind == IR_VALUE_CONSTANT && bound->data) {
-      state.present[which] = state.constant[which] = true;
-      state.value[which] = ir_element_get_float(bound->type.dtype, bound->data, 0);
-    } else if (bound) {
-      state.present[which] = true;
-      state.operand[which] = count;
-      inputs[count++] = 1 + which;
-    } else if (ir_node_attr(node, ATTRIBUTES[which])) {
-      float value;
-      if (ir_attr_float(node, ATTRIBUTES[which], 0, &value, ctx->diag) != 0)
-        return -1;
-      state.present[which] = state.constant[which] = true;
-      state.value[which] = value;
-    }
-  }
-  if (node->inputs[0]->type.dtype == IR_DTYPE_BOOL)
-    return ir_node_error(ctx->diag, node, "no kernel for Clip on bool");
-  return pw_lower_map(ctx, node, inputs, count, clip_element, &state, out);
-}
-
 /* --- Cast -------------------------------------------------------------------------------- */
-static LLVMValueRef cast_element(kernel_builder *kb, const ir_node *node,
-                                 const LLVMValueRef *operands, void *opaque) {
+LLVMValueRef emit_cast(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
   return pw_convert(kb, operands[0], node->inputs[0]->type.dtype, node->outputs[0]->type.dtype);
-}
-
-int lower_cast(lower_context *ctx, const ir_node *node, lower_result *out) {
-  static const int first_input[] = {0};
-  return pw_lower_map(ctx, node, first_input, 1, cast_element, NULL, out);
 }

@@ -4,7 +4,7 @@
 #include "codegen/ops/movement_util.h"
 #include "ir/infer.h"
 
-#define B (kb_llvm_builder(kb))
+#include "codegen/llvm_build.h"
 
 typedef struct gather_layout {
   int64_t outer, axis_size, index_count, inner;
@@ -51,14 +51,14 @@ int lower_gather(lower_context *ctx, const ir_node *node, lower_result *out) {
   kernel_builder *kb = ctx->kb;
   const char *name = lower_kernel_name(ctx, node, "gather");
   LLVMValueRef i = mv_kernel_begin(kb, name, params, 3, count);
-  LLVMValueRef inner = LLVMBuildURem(B, i, mv_i32(kb, layout.inner), "inner");
-  LLVMValueRef rest = LLVMBuildUDiv(B, i, mv_i32(kb, layout.inner), "");
-  LLVMValueRef j = LLVMBuildURem(B, rest, mv_i32(kb, layout.index_count), "j");
-  LLVMValueRef outer = LLVMBuildUDiv(B, rest, mv_i32(kb, layout.index_count), "outer");
+  LLVMValueRef inner = LLVMBuildURem(B, i, kb_const_i32(kb, layout.inner), "inner");
+  LLVMValueRef rest = LLVMBuildUDiv(B, i, kb_const_i32(kb, layout.inner), "");
+  LLVMValueRef j = LLVMBuildURem(B, rest, kb_const_i32(kb, layout.index_count), "j");
+  LLVMValueRef outer = LLVMBuildUDiv(B, rest, kb_const_i32(kb, layout.index_count), "outer");
   LLVMValueRef index = load_index(kb, indices->dtype, layout.axis_size, j);
   LLVMValueRef source =
-      LLVMBuildAdd(B, LLVMBuildMul(B, outer, mv_i32(kb, layout.axis_size), ""), index, "");
-  source = LLVMBuildAdd(B, LLVMBuildMul(B, source, mv_i32(kb, layout.inner), ""), inner, "");
+      LLVMBuildAdd(B, LLVMBuildMul(B, outer, kb_const_i32(kb, layout.axis_size), ""), index, "");
+  source = LLVMBuildAdd(B, LLVMBuildMul(B, source, kb_const_i32(kb, layout.inner), ""), inner, "");
   LLVMTypeRef type = mv_element_type(kb, data->dtype);
   mv_store(kb, kb_param_value(kb, 2), i, mv_load(kb, type, kb_param_value(kb, 0), source));
   if (mv_kernel_end(kb) != 0 || kb_failed(kb))

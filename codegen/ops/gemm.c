@@ -1,24 +1,23 @@
 /* Gemm → tiled GEMM: Y = alpha * op(A) op(B) + beta * C, with transA/transB read through
  * the loaders' strides and C broadcast to [M, N] in the epilogue. */
+#include "codegen/ops/group.h"
 #include "codegen/ops/tiled_gemm.h"
 #include "ir/infer.h"
 
-#define B (kb_llvm_builder(kb))
+#include "codegen/llvm_build.h"
 
 typedef struct gemm_plan {
+  lower_context *ctx; /* the loaders and the store go through its group's hooks */
   int64_t m, n, k;
   bool trans_a, trans_b;
   float alpha, beta;
   bool has_c;
   int64_t c_row_stride, c_col_stride; /* 0 along broadcast axes */
-  int y_param;
 } gemm_plan;
-
-enum { PARAM_A, PARAM_B, PARAM_C };
 
 static LLVMValueRef linear(kernel_builder *kb, LLVMValueRef major, int64_t stride,
                            LLVMValueRef minor) {
-  return LLVMBuildAdd(B, LLVMBuildMul(B, major, tg_i32(kb, stride), ""), minor, "");
+  return LLVMBuildAdd(B, LLVMBuildMul(B, major, kb_const_i32(kb, stride), ""), minor, "");
 }
 
 static LLVMValueRef load_a(kernel_builder *kb, const void *user, LLVMValueRef batch,
@@ -27,7 +26,7 @@ static LLVMValueRef load_a(kernel_builder *kb, const void *user, LLVMValueRef ba
   const gemm_plan *plan = user;
   LLVMValueRef index =
       plan->trans_a ? linear(kb, col, plan->m, row) : linear(kb, row, plan->k, col);
-  return tg_load_f32(kb, kb_param_value(kb, PARAM_A), index);
+  return lower_group_load(plan->ctx, 0, index);
 }
 
 static LLVMValueRef load_b(kernel_builder *kb, const void *user, LLVMValueRef batch,
@@ -36,7 +35,7 @@ static LLVMValueRef load_b(kernel_builder *kb, const void *user, LLVMValueRef ba
   const gemm_plan *plan = user;
   LLVMValueRef index =
       plan->trans_b ? linear(kb, col, plan->k, row) : linear(kb, row, plan->n, col);
-  return tg_load_f32(kb, kb_param_value(kb, PARAM_B), index);
+  return lower_group_load(plan->ctx, 1, index);
 }
 
 static void store_y(kernel_builder *kb, const void *user, LLVMValueRef batch, LLVMValueRef row,
@@ -44,15 +43,15 @@ static void store_y(kernel_builder *kb, const void *user, LLVMValueRef batch, LL
   (void)batch;
   const gemm_plan *plan = user;
   if (plan->alpha != 1.0f)
-    value = LLVMBuildFMul(B, value, tg_f32(kb, plan->alpha), "");
+    value = LLVMBuildFMul(B, value, kb_const_f32(kb, plan->alpha), "");
   if (plan->has_c && plan->beta != 0.0f) {
-    LLVMValueRef index = LLVMBuildAdd(B, LLVMBuildMul(B, row, tg_i32(kb, plan->c_row_stride), ""),
-                                      LLVMBuildMul(B, col, tg_i32(kb, plan->c_col_stride), ""), "");
-    LLVMValueRef c = tg_load_f32(kb, kb_param_value(kb, PARAM_C), index);
+    LLVMValueRef index = LLVMBuildAdd(B, LLVMBuildMul(B, row, kb_const_i32(kb, plan->c_row_stride), ""),
+                                      LLVMBuildMul(B, col, kb_const_i32(kb, plan->c_col_stride), ""), "");
+    LLVMValueRef c = lower_group_load(plan->ctx, 2, index);
     value = plan->beta == 1.0f ? LLVMBuildFAdd(B, value, c, "")
-                               : tg_fmuladd(kb, c, tg_f32(kb, plan->beta), value);
+                               : tg_fmuladd(kb, c, kb_const_f32(kb, plan->beta), value);
   }
-  tg_store_f32(kb, kb_param_value(kb, plan->y_param), linear(kb, row, plan->n, col), value);
+  lower_group_store(plan->ctx, linear(kb, row, plan->n, col), value);
 }
 
 static int plan_gemm(const ir_node *node, gemm_plan *plan, dl_diag *diag) {
@@ -76,7 +75,6 @@ static int plan_gemm(const ir_node *node, gemm_plan *plan, dl_diag *diag) {
   plan->k = a->dims[plan->trans_a ? 0 : 1];
   plan->n = b->dims[plan->trans_b ? 0 : 1];
   plan->has_c = c != NULL;
-  plan->y_param = c ? 3 : 2;
   if (c) {
     const ir_type *ct = &c->type;
     if (ct->rank > 2)
@@ -90,24 +88,17 @@ static int plan_gemm(const ir_node *node, gemm_plan *plan, dl_diag *diag) {
 }
 
 int lower_gemm(lower_context *ctx, const ir_node *node, lower_result *out) {
-  static const kb_param with_c[] = {
-      {"a", KB_PARAM_PTR}, {"b", KB_PARAM_PTR}, {"c", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
-  static const kb_param without_c[] = {
-      {"a", KB_PARAM_PTR}, {"b", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
   gemm_plan plan;
   if (plan_gemm(node, &plan, ctx->diag) != 0)
     return -1;
-  static const lower_arg args_with_c[] = {{LOWER_ARG_INPUT, 0, 0, 0},
-                                          {LOWER_ARG_INPUT, 1, 0, 0},
-                                          {LOWER_ARG_INPUT, 2, 0, 0},
-                                          {LOWER_ARG_OUTPUT, 0, 0, 0}};
-  static const lower_arg args_without_c[] = {
-      {LOWER_ARG_INPUT, 0, 0, 0}, {LOWER_ARG_INPUT, 1, 0, 0}, {LOWER_ARG_OUTPUT, 0, 0, 0}};
+  plan.ctx = ctx;
+  int param_count = 0;
+  const kb_param *params = lower_group_params(ctx, &param_count);
   tiled_gemm_desc desc = {
       .kernel_name = lower_kernel_name(ctx, node, "gemm"),
-      .params = plan.has_c ? with_c : without_c,
-      .param_count = plan.has_c ? 4 : 3,
-      .args = plan.has_c ? args_with_c : args_without_c,
+      .params = params,
+      .param_count = param_count,
+      .args = lower_group_args(ctx),
       .m = plan.m,
       .n = plan.n,
       .k = plan.k,

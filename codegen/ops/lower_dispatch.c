@@ -1,6 +1,10 @@
-/* Op lowering dispatch (the LOWER column of ir/ops.def) and the helpers every lowering
- * shares. */
+/* Lowering dispatch: a node or dl.group becomes a group (group.c) lowered by its root's
+ * function (the LOWER column of ir/ops.def) or as a pointwise map; and the helpers every
+ * lowering shares. */
 #include "codegen/ops/op_lowering.h"
+
+#include "codegen/ops/emit.h"
+#include "codegen/ops/group.h"
 
 #include "ir/infer.h"
 
@@ -21,6 +25,24 @@ static const lower_fn LOWERINGS[IR_OP_COUNT] = {
 #undef OP
 };
 
+static const lower_emit_fn EMITTERS[IR_OP_COUNT] = {
+#define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER, CATEGORY, FLAGS, SHAPE_INPUTS,     \
+           LOWER, EMIT)                                                                            \
+  [IR_OP_##ENUM] = EMIT,
+#include "ir/ops.def"
+#undef OP
+};
+
+/* The EMIT of ops that are not elementwise. */
+LLVMValueRef emit_none(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  (void)node, (void)operands;
+  return LLVMGetUndef(LLVMInt8TypeInContext(kb_context(kb)));
+}
+
+lower_emit_fn lower_emitter(ir_op op) {
+  return ir_op_get(op) && EMITTERS[op] != emit_none ? EMITTERS[op] : NULL;
+}
+
 /* The LOWER of ops without a kernel: views (which need none) and ops codegen lacks. */
 int lower_none(lower_context *ctx, const ir_node *node, lower_result *out) {
   (void)out;
@@ -30,16 +52,33 @@ int lower_none(lower_context *ctx, const ir_node *node, lower_result *out) {
 bool lower_is_view(ir_op op) { return ir_op_category_of(op) == IR_OP_CATEGORY_VIEW; }
 
 bool lower_is_supported(ir_op op) {
-  return lower_is_view(op) || (ir_op_get(op) && LOWERINGS[op] != lower_none);
+  return lower_is_view(op) || op == IR_OP_GROUP || (ir_op_get(op) && LOWERINGS[op] != lower_none);
+}
+
+/* The LOWER of elementwise ops: a group of elementwise nodes and views is a pointwise map. */
+int lower_pointwise(lower_context *ctx, const ir_node *node, lower_result *out) {
+  (void)node;
+  return pw_lower_group(ctx, out);
 }
 
 int lower_node(lower_context *ctx, const ir_node *node, lower_result *out) {
   memset(out, 0, sizeof(*out));
+  out->arena = ctx->graph->arena;
   if (lower_is_view(node->op))
     return 0;
-  if (!ir_op_get(node->op))
+  if (!ir_op_get(node->op) || (node->op == IR_OP_GROUP) != (node->body != NULL))
     return lower_none(ctx, node, out);
-  return LOWERINGS[node->op](ctx, node, out);
+  lower_group group;
+  struct lower_group *outer = ctx->group;
+  int status = lower_group_build(ctx, node, &group);
+  if (status == 0) {
+    ctx->group = &group;
+    status = group.root ? LOWERINGS[group.root->op](ctx, group.root, out)
+                        : lower_pointwise(ctx, node, out);
+    ctx->group = outer;
+  }
+  lower_group_deinit(&group);
+  return status;
 }
 
 lower_launch *lower_add_launch(lower_result *out, const char *kernel, uint32_t grid_x,
@@ -48,21 +87,46 @@ lower_launch *lower_add_launch(lower_result *out, const char *kernel, uint32_t g
     return NULL;
   lower_launch *launch = &out->launches[out->launch_count++];
   memset(launch, 0, sizeof(*launch));
+  launch->arena = out->arena;
   launch->kernel = kernel;
   launch->grid[0] = grid_x, launch->grid[1] = 1, launch->grid[2] = 1;
   launch->block[0] = block_x, launch->block[1] = 1, launch->block[2] = 1;
   return launch;
 }
 
+void lower_append_arg(lower_launch *launch, lower_arg arg) {
+  if (launch->arg_count == launch->arg_capacity) {
+    int capacity = launch->arg_capacity ? 2 * launch->arg_capacity : 8;
+    lower_arg *args = launch->arena ? ir_arena_alloc_array(launch->arena, (size_t)capacity,
+                                                           sizeof(*args))
+                                    : NULL;
+    if (!args)
+      return; /* out of memory: the kernel's parameter count then disagrees, and kb says so */
+    if (launch->arg_count)
+      memcpy(args, launch->args, sizeof(*args) * (size_t)launch->arg_count);
+    launch->args = args, launch->arg_capacity = capacity;
+  }
+  launch->args[launch->arg_count++] = arg;
+}
+
 void lower_add_arg(lower_launch *launch, lower_arg_kind kind, int index) {
-  if (launch->arg_count < LOWER_MAX_ARGS)
-    launch->args[launch->arg_count++] = (lower_arg){.kind = kind, .index = index};
+  lower_append_arg(launch, (lower_arg){.kind = kind, .index = index});
+}
+
+bool lower_args_equal(const lower_arg *a, const lower_arg *b) {
+  return a->kind == b->kind && a->index == b->index && a->scalar == b->scalar &&
+         memcmp(&a->f, &b->f, sizeof(a->f)) == 0 && a->value == b->value;
 }
 
 const char *lower_kernel_name(lower_context *ctx, const ir_node *node, const char *what) {
-  /* Kernel names live as long as the builder's module; the graph arena outlives it. */
-  char *name = ir_arena_printf(ctx->graph->arena, "%s_%d_%s",
-                               ctx->kernel_prefix ? ctx->kernel_prefix : "dl", node->id, what);
+  /* Kernel names live as long as the builder's module; the graph arena outlives it. A
+   * group's kernels carry its name (ids keep names unique; sanitizing keeps C identifiers). */
+  const char *prefix = ctx->kernel_prefix ? ctx->kernel_prefix : "dl";
+  const lower_group *group = ctx->group;
+  char *name = group && group->region && group->node->name
+                   ? ir_arena_printf(ctx->graph->arena, "%s_%d_%s_%s", prefix, group->node->id,
+                                     group->node->name, what)
+                   : ir_arena_printf(ctx->graph->arena, "%s_%d_%s", prefix, node->id, what);
   for (char *p = name; p && *p; p++)
     if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
       *p = '_';

@@ -1,28 +1,28 @@
 /* MatMul → tiled GEMM: numpy semantics (1-D operands, broadcast batch dimensions); a batch
  * that only A carries is folded into M so that every row shares one weight matrix. */
+#include "codegen/ops/group.h"
 #include "codegen/ops/tiled_gemm.h"
 #include "ir/infer.h"
 
-#define B (kb_llvm_builder(kb))
+#include "codegen/llvm_build.h"
 
 typedef struct matmul_plan {
+  lower_context *ctx; /* the loaders and the store go through its group's hooks */
   int64_t m, n, k;
   int batch_rank;
   int64_t batch_dims[IR_MAX_RANK];                                  /* of the output */
   int64_t a_batch_stride[IR_MAX_RANK], b_batch_stride[IR_MAX_RANK]; /* 0 where broadcast */
 } matmul_plan;
 
-enum { PARAM_A, PARAM_B, PARAM_Y };
-
 /* Element offset of the batch-th matrix of an operand with the given batch strides. */
 static LLVMValueRef batch_offset(kernel_builder *kb, const matmul_plan *plan,
                                  const int64_t *strides, LLVMValueRef batch) {
-  LLVMValueRef offset = tg_i32(kb, 0), rest = batch;
+  LLVMValueRef offset = kb_const_i32(kb, 0), rest = batch;
   for (int d = plan->batch_rank - 1; d >= 0; d--) {
-    LLVMValueRef dim = tg_i32(kb, plan->batch_dims[d]);
+    LLVMValueRef dim = kb_const_i32(kb, plan->batch_dims[d]);
     if (strides[d] != 0) {
       LLVMValueRef index = LLVMBuildURem(B, rest, dim, "");
-      offset = LLVMBuildAdd(B, offset, LLVMBuildMul(B, index, tg_i32(kb, strides[d]), ""), "");
+      offset = LLVMBuildAdd(B, offset, LLVMBuildMul(B, index, kb_const_i32(kb, strides[d]), ""), "");
     }
     rest = LLVMBuildUDiv(B, rest, dim, "");
   }
@@ -32,25 +32,25 @@ static LLVMValueRef batch_offset(kernel_builder *kb, const matmul_plan *plan,
 static LLVMValueRef load_a(kernel_builder *kb, const void *user, LLVMValueRef batch,
                            LLVMValueRef row, LLVMValueRef col) {
   const matmul_plan *plan = user;
-  LLVMValueRef index = LLVMBuildAdd(B, LLVMBuildMul(B, row, tg_i32(kb, plan->k), ""), col, "");
+  LLVMValueRef index = LLVMBuildAdd(B, LLVMBuildMul(B, row, kb_const_i32(kb, plan->k), ""), col, "");
   index = LLVMBuildAdd(B, index, batch_offset(kb, plan, plan->a_batch_stride, batch), "");
-  return tg_load_f32(kb, kb_param_value(kb, PARAM_A), index);
+  return lower_group_load(plan->ctx, 0, index);
 }
 
 static LLVMValueRef load_b(kernel_builder *kb, const void *user, LLVMValueRef batch,
                            LLVMValueRef row, LLVMValueRef col) {
   const matmul_plan *plan = user;
-  LLVMValueRef index = LLVMBuildAdd(B, LLVMBuildMul(B, row, tg_i32(kb, plan->n), ""), col, "");
+  LLVMValueRef index = LLVMBuildAdd(B, LLVMBuildMul(B, row, kb_const_i32(kb, plan->n), ""), col, "");
   index = LLVMBuildAdd(B, index, batch_offset(kb, plan, plan->b_batch_stride, batch), "");
-  return tg_load_f32(kb, kb_param_value(kb, PARAM_B), index);
+  return lower_group_load(plan->ctx, 1, index);
 }
 
 static void store_y(kernel_builder *kb, const void *user, LLVMValueRef batch, LLVMValueRef row,
                     LLVMValueRef col, LLVMValueRef value) {
   const matmul_plan *plan = user;
-  LLVMValueRef index = LLVMBuildMul(B, batch, tg_i32(kb, plan->m * plan->n), "");
-  index = LLVMBuildAdd(B, index, LLVMBuildMul(B, row, tg_i32(kb, plan->n), ""), "");
-  tg_store_f32(kb, kb_param_value(kb, PARAM_Y), LLVMBuildAdd(B, index, col, ""), value);
+  LLVMValueRef index = LLVMBuildMul(B, batch, kb_const_i32(kb, plan->m * plan->n), "");
+  index = LLVMBuildAdd(B, index, LLVMBuildMul(B, row, kb_const_i32(kb, plan->n), ""), "");
+  lower_group_store(plan->ctx, LLVMBuildAdd(B, index, col, ""), value);
 }
 
 /* Batch strides of an operand whose matrices are `matrix` elements, right-aligned
@@ -100,18 +100,18 @@ static int plan_matmul(const ir_node *node, matmul_plan *plan, int64_t *out_batc
 }
 
 int lower_matmul(lower_context *ctx, const ir_node *node, lower_result *out) {
-  static const kb_param params[] = {{"a", KB_PARAM_PTR}, {"b", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
   matmul_plan plan_storage, *plan = &plan_storage; /* read only while the kernel is built */
   int64_t batch = 1;
   if (plan_matmul(node, plan, &batch, ctx->diag) != 0)
     return -1;
-  static const lower_arg args[] = {
-      {LOWER_ARG_INPUT, 0, 0, 0}, {LOWER_ARG_INPUT, 1, 0, 0}, {LOWER_ARG_OUTPUT, 0, 0, 0}};
+  plan->ctx = ctx;
+  int param_count = 0;
+  const kb_param *params = lower_group_params(ctx, &param_count);
   tiled_gemm_desc desc = {
       .kernel_name = lower_kernel_name(ctx, node, "matmul"),
       .params = params,
-      .param_count = 3,
-      .args = args,
+      .param_count = param_count,
+      .args = lower_group_args(ctx),
       .m = plan->m,
       .n = plan->n,
       .k = plan->k,

@@ -3,11 +3,7 @@
 
 #include "ir/infer.h"
 
-#define B (kb_llvm_builder(kb))
-
-LLVMValueRef mv_i32(kernel_builder *kb, int64_t value) {
-  return LLVMConstInt(LLVMInt32TypeInContext(kb_context(kb)), (unsigned long long)value, 1);
-}
+#include "codegen/llvm_build.h"
 
 LLVMTypeRef mv_element_type(kernel_builder *kb, ir_dtype dtype) {
   return LLVMIntTypeInContext(kb_context(kb), (unsigned)(8 * ir_dtype_size(dtype)));
@@ -30,9 +26,9 @@ void mv_store(kernel_builder *kb, LLVMValueRef base, LLVMValueRef index, LLVMVal
 LLVMValueRef mv_kernel_begin(kernel_builder *kb, const char *name, const kb_param *params,
                              int param_count, int64_t count) {
   kb_kernel_begin(kb, name, params, param_count, MV_THREADS);
-  LLVMValueRef first = LLVMBuildMul(B, kb_block_index(kb, KB_X), mv_i32(kb, MV_THREADS), "");
+  LLVMValueRef first = LLVMBuildMul(B, kb_block_index(kb, KB_X), kb_const_i32(kb, MV_THREADS), "");
   LLVMValueRef i = LLVMBuildAdd(B, first, kb_linear_thread_index(kb), "i");
-  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntSLT, i, mv_i32(kb, count), ""));
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntSLT, i, kb_const_i32(kb, count), ""));
   return i;
 }
 
@@ -57,8 +53,8 @@ void mv_unravel(kernel_builder *kb, LLVMValueRef index, int rank, const int64_t 
       coords[d] = index;
       break;
     }
-    coords[d] = LLVMBuildURem(B, index, mv_i32(kb, dims[d]), "");
-    index = LLVMBuildUDiv(B, index, mv_i32(kb, dims[d]), "");
+    coords[d] = LLVMBuildURem(B, index, kb_const_i32(kb, dims[d]), "");
+    index = LLVMBuildUDiv(B, index, kb_const_i32(kb, dims[d]), "");
   }
 }
 
@@ -119,11 +115,11 @@ int mv_lower_strided_copy(lower_context *ctx, const ir_node *node, const movemen
   LLVMValueRef i = mv_kernel_begin(kb, name, params, 2, count);
   LLVMValueRef coords[IR_MAX_RANK];
   mv_unravel(kb, i, simple.rank, simple.out_dims, coords);
-  LLVMValueRef source = mv_i32(kb, simple.base);
+  LLVMValueRef source = kb_const_i32(kb, simple.base);
   for (int d = 0; d < simple.rank; d++)
     if (simple.strides[d] != 0)
       source = LLVMBuildAdd(B, source,
-                            LLVMBuildMul(B, coords[d], mv_i32(kb, simple.strides[d]), ""), "");
+                            LLVMBuildMul(B, coords[d], kb_const_i32(kb, simple.strides[d]), ""), "");
   mv_store(kb, kb_param_value(kb, 1), i, mv_load(kb, type, kb_param_value(kb, 0), source));
   if (mv_kernel_end(kb) != 0 || kb_failed(kb))
     return ir_node_error(ctx->diag, node, "could not build the copy kernel");

@@ -33,7 +33,6 @@ int mv_lower_axis_segments(lower_context *ctx, const ir_node *node, int axis, bo
                            lower_result *out);
 
 /* --- helpers for kernels with one thread per element -------------------------------------- */
-LLVMValueRef mv_i32(kernel_builder *kb, int64_t value);
 /* The integer type that moves one element of `dtype` (i8/i16/i32/i64). */
 LLVMTypeRef mv_element_type(kernel_builder *kb, ir_dtype dtype);
 LLVMValueRef mv_load(kernel_builder *kb, LLVMTypeRef type, LLVMValueRef base, LLVMValueRef index);

@@ -1,18 +1,21 @@
 /* BatchNormalization (inference form: per-channel scale and shift computed in the kernel
  * from scale, B, mean and var) and LayerNormalization (two-pass mean and variance over the
  * trailing axes, one thread group per row, optional Mean and InvStdDev outputs). */
+#include "codegen/ops/emit.h"
 #include "codegen/ops/pointwise_util.h"
 
 #include "ir/infer.h"
 
-#define B (kb_llvm_builder(kb))
+#include "codegen/llvm_build.h"
 
 /* --- BatchNormalization ------------------------------------------------------------------- */
 /* Computed in X's compute type: f32 for f16/bf16/f32, f64 for f64 (exact sqrt and division
- * in both). The parameters may have other float types (opset 15's T1, T2). */
-static LLVMValueRef batch_norm_element(kernel_builder *kb, const ir_node *node,
-                                       const LLVMValueRef *operands, void *opaque) {
-  float epsilon = *(const float *)opaque;
+ * in both). The parameters may have other float types (opset 15's T1, T2); their [C] shape
+ * lines up with axis 1 (group_operand_shape). */
+LLVMValueRef emit_batch_normalization(kernel_builder *kb, const ir_node *node,
+                                     const LLVMValueRef *operands) {
+  float epsilon = 0;
+  ir_attr_float_default(node, "epsilon", &epsilon, NULL); /* its kind was checked by inference */
   ir_dtype compute = pw_compute_dtype(node->inputs[0]->type.dtype);
   LLVMValueRef v[5];
   for (int k = 0; k < 5; k++)
@@ -25,21 +28,6 @@ static LLVMValueRef batch_norm_element(kernel_builder *kb, const ir_node *node,
   LLVMValueRef y =
       LLVMBuildFAdd(B, LLVMBuildFMul(B, LLVMBuildFSub(B, x, mean, ""), factor, ""), bias, "");
   return pw_convert(kb, y, compute, node->outputs[0]->type.dtype);
-}
-
-int lower_batch_normalization(lower_context *ctx, const ir_node *node, lower_result *out) {
-  float epsilon;
-  if (ir_attr_float_default(node, "epsilon", &epsilon, ctx->diag) != 0)
-    return -1;
-  const ir_type *x = &node->inputs[0]->type;
-  /* Parameters of shape [C] line up with axis 1: view them as [C, 1, ..., 1]. */
-  ir_type channel = {.dtype = x->dtype, .rank = x->rank - 1};
-  channel.dims[0] = x->dims[1];
-  for (int d = 1; d < channel.rank; d++)
-    channel.dims[d] = 1;
-  const ir_type *shapes[5] = {x, &channel, &channel, &channel, &channel};
-  static const int all[] = {0, 1, 2, 3, 4};
-  return pw_lower_map_as(ctx, node, all, shapes, 5, batch_norm_element, &epsilon, out);
 }
 
 /* --- LayerNormalization ------------------------------------------------------------------- */
@@ -92,7 +80,7 @@ static void normalize_step(kernel_builder *kb, LLVMValueRef position, LLVMValueR
   LLVMValueRef results[4];
   for (unsigned l = 0; l < ln->plan.width; l++) {
     LLVMValueRef offsets[2];
-    pw_broadcast_offsets(kb, &ln->parameters, LLVMBuildAdd(B, position, pw_i32(kb, l), ""),
+    pw_broadcast_offsets(kb, &ln->parameters, LLVMBuildAdd(B, position, kb_const_i32(kb, l), ""),
                          offsets);
     LLVMValueRef y = LLVMBuildFMul(B, LLVMBuildFSub(B, values[l], kb_var_load(kb, p->mean), ""),
                                    kb_var_load(kb, p->variance), "");
@@ -119,21 +107,21 @@ static int layer_norm_kernel(kernel_builder *kb, const ir_node *node, const laye
   layer_norm_pass p = {.node = node, .ln = ln, .output = ln->has_bias ? 3 : 2};
   p.mean = kb_thread_var(kb, pw_f32_type(kb), "mean");
   p.variance = kb_thread_var(kb, pw_f32_type(kb), "variance");
-  LLVMValueRef inverse_length = pw_f32(kb, 1.0 / (double)plan->length);
-  kb_var_store(kb, p.mean, pw_f32(kb, 0));
+  LLVMValueRef inverse_length = kb_const_f32(kb, 1.0 / (double)plan->length);
+  kb_var_store(kb, p.mean, kb_const_f32(kb, 0));
   pw_row_pass(kb, plan, cache, ln->dtype, x, sum_step, &p);
   pw_group_reduce(kb, plan, p.mean, PW_REDUCE_SUM, shared);
   kb_var_store(kb, p.mean, LLVMBuildFMul(B, kb_var_load(kb, p.mean), inverse_length, ""));
-  kb_var_store(kb, p.variance, pw_f32(kb, 0));
+  kb_var_store(kb, p.variance, kb_const_f32(kb, 0));
   pw_row_pass(kb, plan, cache, ln->dtype, x, deviation_step, &p);
   pw_group_reduce(kb, plan, p.variance, PW_REDUCE_SUM, shared);
   LLVMValueRef deviation = kb_sqrt(
       kb, LLVMBuildFAdd(B, LLVMBuildFMul(B, kb_var_load(kb, p.variance), inverse_length, ""),
-                        pw_f32(kb, ln->epsilon), ""));
-  kb_var_store(kb, p.variance, LLVMBuildFDiv(B, pw_f32(kb, 1), deviation, ""));
+                        kb_const_f32(kb, ln->epsilon), ""));
+  kb_var_store(kb, p.variance, LLVMBuildFDiv(B, kb_const_f32(kb, 1), deviation, ""));
   pw_row_pass(kb, plan, cache, ln->dtype, x, normalize_step, &p);
   if (ln->statistics > 0) {
-    LLVMValueRef first = LLVMBuildICmp(B, LLVMIntEQ, pw_rows_lane(kb, plan), pw_i32(kb, 0), "");
+    LLVMValueRef first = LLVMBuildICmp(B, LLVMIntEQ, pw_rows_lane(kb, plan), kb_const_i32(kb, 0), "");
     kb_if_begin(kb, LLVMBuildAnd(B, pw_rows_valid(kb, plan), first, ""));
     kb_var *statistics[2] = {p.mean, p.variance};
     for (int k = 0; k < ln->statistics; k++) {
@@ -177,7 +165,7 @@ int lower_layer_normalization(lower_context *ctx, const ir_node *node, lower_res
     lower_add_arg(launch, LOWER_ARG_INPUT, 2);
   for (int k = 0; k <= ln.statistics; k++)
     lower_add_arg(launch, LOWER_ARG_OUTPUT, k);
-  if (pw_kernel_begin(ctx->kb, launch) != 0)
-    return -1;
-  return layer_norm_kernel(ctx->kb, node, &ln);
+  int status = pw_kernel_begin(ctx->kb, launch) != 0 ? -1 : layer_norm_kernel(ctx->kb, node, &ln);
+  pw_broadcast_deinit(&ln.parameters);
+  return status;
 }

@@ -1,5 +1,6 @@
-/* How a graph node becomes kernels: the contract between the op lowerings (one file per
- * op family in codegen/ops/) and the program builder that schedules and binds them. */
+/* How a graph node or a fused group becomes kernels: the contract between the op lowerings
+ * (one file per op family in codegen/ops/) and the program builder that schedules and binds
+ * them. A node is lowered as a group of one (codegen/ops/group.h). */
 #ifndef DLCC_CODEGEN_OP_LOWERING_H
 #define DLCC_CODEGEN_OP_LOWERING_H
 
@@ -9,10 +10,11 @@
 #include "codegen/kernel_builder.h"
 #include "ir/graph.h"
 
-enum { LOWER_MAX_ARGS = 16, LOWER_MAX_LAUNCHES = 4 };
+enum { LOWER_MAX_LAUNCHES = 4 };
 
 typedef enum lower_arg_kind {
   LOWER_ARG_INPUT,     /* pointer to the node's input `index` (activation or weight) */
+  LOWER_ARG_VALUE,     /* pointer to `value`: read inside a group from outside it (not an input) */
   LOWER_ARG_OUTPUT,    /* pointer to the node's output `index` */
   LOWER_ARG_WORKSPACE, /* pointer to the node's workspace + `scalar` bytes */
   LOWER_ARG_I32,       /* scalar */
@@ -25,6 +27,7 @@ typedef struct lower_arg {
   int index;
   int64_t scalar;
   float f;
+  const ir_value *value;
 } lower_arg;
 
 /* One launch of a kernel the lowering defined in ctx->kb. Launches of a node run in order. */
@@ -33,10 +36,13 @@ typedef struct lower_launch {
   uint32_t grid[3];
   uint32_t block[3];
   int arg_count;
-  lower_arg args[LOWER_MAX_ARGS];
+  lower_arg *args; /* any number: grown in the arena by lower_add_arg */
+  int arg_capacity;
+  ir_arena *arena;
 } lower_launch;
 
 typedef struct lower_result {
+  ir_arena *arena; /* where launch arguments live (the graph's; set by lower_node) */
   int launch_count;
   lower_launch launches[LOWER_MAX_LAUNCHES];
   int64_t workspace_bytes; /* device scratch the node needs besides its outputs (e.g. partials) */
@@ -47,15 +53,19 @@ typedef struct lower_context {
   const ir_graph *graph;
   const char *kernel_prefix; /* make kernel names unique: "<prefix>_<node id>_<what>" */
   dl_diag *diag;
+  struct lower_group *group; /* the group being lowered (set by lower_node) */
 } lower_context;
 
-/* Every lowering has this shape. It defines the kernels the node needs (specialized to its
- * static shapes: shapes and strides are compile-time constants in the kernel) and says how
- * to launch them. It must behave identically for both targets (same kernels, same launches).
- * Errors (unsupported dtype, symbolic shape, ...) name the node: ir_node_error(). */
+/* Every lowering has this shape. `node` is the root of ctx->group: it defines the kernels the
+ * group needs (specialized to its static shapes: shapes and strides are compile-time
+ * constants in the kernel) and says how to launch them. It must behave identically for both
+ * targets (same kernels, same launches). Errors (unsupported dtype, symbolic shape, ...) name
+ * the node: ir_node_error(). Lowerings without prologue/epilogue hooks only ever get groups
+ * of one (group.c refuses others). */
 typedef int (*lower_fn)(lower_context *ctx, const ir_node *node, lower_result *out);
 
-/* Dispatch through the LOWER column of ir/ops.def. Views return 0 with no launch. */
+/* Lowers a top-level node: an op (a group of one) or a dl.group, through group.c. Views
+ * return 0 with no launch. */
 int lower_node(lower_context *ctx, const ir_node *node, lower_result *out);
 /* Ops of category VIEW (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout): they
  * only reinterpret their input's bytes, so their output aliases input 0 and no kernel runs. */
@@ -67,6 +77,8 @@ bool lower_is_supported(ir_op op);
 lower_launch *lower_add_launch(lower_result *out, const char *kernel, uint32_t grid_x,
                                uint32_t block_x);
 void lower_add_arg(lower_launch *launch, lower_arg_kind kind, int index);
+void lower_append_arg(lower_launch *launch, lower_arg arg);
+bool lower_args_equal(const lower_arg *a, const lower_arg *b);
 const char *lower_kernel_name(lower_context *ctx, const ir_node *node, const char *what);
 
 #endif

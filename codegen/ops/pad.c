@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#define B (kb_llvm_builder(kb))
+#include "codegen/llvm_build.h"
 
 typedef enum pad_mode { PAD_CONSTANT, PAD_EDGE, PAD_REFLECT, PAD_WRAP } pad_mode;
 
@@ -60,11 +60,11 @@ static int read_plan(const ir_node *node, pad_plan *plan, dl_diag *diag) {
 static LLVMValueRef source_coordinate(kernel_builder *kb, const pad_plan *plan, int d,
                                       LLVMValueRef c, LLVMValueRef *inside) {
   int64_t dim = plan->in_dims[d];
-  LLVMValueRef s = LLVMBuildSub(B, c, mv_i32(kb, plan->begin[d]), "");
-  LLVMValueRef zero = mv_i32(kb, 0), last = mv_i32(kb, dim - 1);
+  LLVMValueRef s = LLVMBuildSub(B, c, kb_const_i32(kb, plan->begin[d]), "");
+  LLVMValueRef zero = kb_const_i32(kb, 0), last = kb_const_i32(kb, dim - 1);
   switch (plan->mode) {
   case PAD_CONSTANT: {
-    LLVMValueRef ok = LLVMBuildICmp(B, LLVMIntULT, s, mv_i32(kb, dim), "");
+    LLVMValueRef ok = LLVMBuildICmp(B, LLVMIntULT, s, kb_const_i32(kb, dim), "");
     *inside = LLVMBuildAnd(B, *inside, ok, "");
     return LLVMBuildSelect(B, ok, s, zero, "");
   }
@@ -72,13 +72,13 @@ static LLVMValueRef source_coordinate(kernel_builder *kb, const pad_plan *plan, 
     LLVMValueRef below = LLVMBuildICmp(B, LLVMIntSLT, s, zero, "");
     s = LLVMBuildSelect(B, below, LLVMBuildNeg(B, s, ""), s, "");
     LLVMValueRef above = LLVMBuildICmp(B, LLVMIntSGT, s, last, "");
-    s = LLVMBuildSelect(B, above, LLVMBuildSub(B, mv_i32(kb, 2 * (dim - 1)), s, ""), s, "");
+    s = LLVMBuildSelect(B, above, LLVMBuildSub(B, kb_const_i32(kb, 2 * (dim - 1)), s, ""), s, "");
     break; /* pads beyond one mirror are clamped below */
   }
   case PAD_WRAP: {
-    LLVMValueRef r = LLVMBuildSRem(B, s, mv_i32(kb, dim), "");
+    LLVMValueRef r = LLVMBuildSRem(B, s, kb_const_i32(kb, dim), "");
     LLVMValueRef negative = LLVMBuildICmp(B, LLVMIntSLT, r, zero, "");
-    return LLVMBuildSelect(B, negative, LLVMBuildAdd(B, r, mv_i32(kb, dim), ""), r, "");
+    return LLVMBuildSelect(B, negative, LLVMBuildAdd(B, r, kb_const_i32(kb, dim), ""), r, "");
   }
   case PAD_EDGE:
     break;
@@ -105,12 +105,12 @@ int lower_pad(lower_context *ctx, const ir_node *node, lower_result *out) {
   LLVMValueRef coords[IR_MAX_RANK];
   mv_unravel(kb, i, plan.rank, plan.out_dims, coords);
   LLVMValueRef inside = LLVMConstInt(LLVMInt1TypeInContext(kb_context(kb)), 1, 0);
-  LLVMValueRef source = mv_i32(kb, 0);
+  LLVMValueRef source = kb_const_i32(kb, 0);
   for (int d = 0; d < plan.rank; d++) {
     LLVMValueRef s = source_coordinate(kb, &plan, d, coords[d], &inside);
-    source = LLVMBuildAdd(B, LLVMBuildMul(B, source, mv_i32(kb, plan.in_dims[d]), ""), s, "");
+    source = LLVMBuildAdd(B, LLVMBuildMul(B, source, kb_const_i32(kb, plan.in_dims[d]), ""), s, "");
   }
-  LLVMValueRef fill = plan.fill_is_input ? mv_load(kb, type, kb_param_value(kb, 1), mv_i32(kb, 0))
+  LLVMValueRef fill = plan.fill_is_input ? mv_load(kb, type, kb_param_value(kb, 1), kb_const_i32(kb, 0))
                                          : LLVMConstInt(type, plan.fill_bits, 0);
   LLVMValueRef y = kb_param_value(kb, plan.fill_is_input ? 2 : 1);
   if (plan.mode == PAD_CONSTANT) {

@@ -1,11 +1,15 @@
-/* The generic pointwise kernel (pw_lower_map): broadcast operands onto the output, one
- * element per thread in a grid-stride loop, or 4 consecutive elements per thread with
- * vector loads/stores where every operand is contiguous or constant along groups of 4. */
+/* The pointwise map root (pw_lower_group): a group whose nodes are all elementwise or views
+ * becomes one kernel writing every result element from the group's reads. Broadcast-only
+ * groups load each read once per element through a collapsed broadcast plan, 4 consecutive
+ * elements a thread with vector accesses where every read is contiguous or constant along
+ * groups of 4; groups with views or transposes evaluate each element by its coordinates. */
+#include "codegen/ops/group.h"
 #include "codegen/ops/pointwise_util.h"
 
-#include "ir/infer.h"
+#include <stdlib.h>
 
-#define B (kb_llvm_builder(kb))
+#include "codegen/llvm_build.h"
+#include "ir/infer.h"
 
 enum { VECTOR_WIDTH = 4 };
 
@@ -15,7 +19,7 @@ typedef enum vector_access { ACCESS_CONTIGUOUS, ACCESS_SPLAT } vector_access;
  * VECTOR_WIDTH consecutive, aligned elements (or one element) of every operand. Buffers
  * are 256-byte aligned (DL_BUFFER_ALIGN), so such groups are vector-aligned. */
 static bool vectorizable(const pw_broadcast *plan, int64_t count, vector_access *access) {
-  if (plan->rank == 0 || count % VECTOR_WIDTH != 0 ||
+  if (!plan->strides || plan->rank == 0 || count % VECTOR_WIDTH != 0 ||
       plan->dims[plan->rank - 1] % VECTOR_WIDTH != 0)
     return false;
   for (int k = 0; k < plan->operand_count; k++) {
@@ -32,101 +36,176 @@ static bool vectorizable(const pw_broadcast *plan, int64_t count, vector_access 
   return true;
 }
 
-static int map_body_vector(kernel_builder *kb, const ir_node *node, const int *inputs,
-                           int input_count, const pw_broadcast *plan, const vector_access *access,
-                           int64_t count, uint32_t grid, pw_map_fn fn, void *state) {
-  LLVMValueRef j = pw_grid_stride_begin(kb, count / VECTOR_WIDTH, grid);
-  LLVMValueRef first = LLVMBuildMul(B, j, pw_i32(kb, VECTOR_WIDTH), "first");
-  LLVMValueRef offsets[PW_MAX_OPERANDS], loaded[PW_MAX_OPERANDS];
-  pw_broadcast_offsets(kb, plan, first, offsets);
-  for (int k = 0; k < input_count; k++) {
-    ir_dtype dtype = node->inputs[inputs[k]]->type.dtype;
-    loaded[k] = access[k] == ACCESS_CONTIGUOUS
-                    ? pw_load_vector(kb, dtype, kb_param_value(kb, k), offsets[k], VECTOR_WIDTH)
-                    : pw_load(kb, dtype, kb_param_value(kb, k), offsets[k]);
+/* The element of read `read` this lane loaded (broadcast-only groups). */
+static LLVMValueRef loaded_read(kernel_builder *kb, const lower_group *group, int read,
+                                group_index *index, void *user) {
+  (void)kb, (void)group, (void)index;
+  return ((LLVMValueRef *)user)[read];
+}
+
+/* Every result's element from the read elements in `values`, one lane. */
+static void evaluate_results(lower_group *group, LLVMValueRef *values, group_index *index,
+                             LLVMValueRef *out) {
+  group_forget(group);
+  group->read = loaded_read;
+  group->read_user = values;
+  group->flat = true;
+  for (int r = 0; r < group->result_count; r++)
+    out[r] = group_evaluate(group, group->results[r], index);
+}
+
+typedef struct map_plan {
+  pw_broadcast broadcast;
+  vector_access *access;
+  LLVMValueRef *offsets, *loaded, *values, *results;
+  int64_t count;
+  uint32_t grid;
+} map_plan;
+
+static void map_body_vector(lower_group *group, map_plan *m) {
+  kernel_builder *kb = group->kb;
+  LLVMValueRef j = pw_grid_stride_begin(kb, m->count / VECTOR_WIDTH, m->grid);
+  LLVMValueRef first = LLVMBuildMul(B, j, kb_const_i32(kb, VECTOR_WIDTH), "first");
+  pw_broadcast_offsets(kb, &m->broadcast, first, m->offsets);
+  for (int k = 0; k < group->read_count; k++) {
+    ir_dtype dtype = group->reads[k]->type.dtype;
+    m->loaded[k] =
+        m->access[k] == ACCESS_CONTIGUOUS
+            ? pw_load_vector(kb, dtype, kb_param_value(kb, k), m->offsets[k], VECTOR_WIDTH)
+            : pw_load(kb, dtype, kb_param_value(kb, k), m->offsets[k]);
   }
-  ir_dtype out_dtype = node->outputs[0]->type.dtype;
-  LLVMValueRef result = LLVMGetUndef(LLVMVectorType(pw_storage_type(kb, out_dtype), VECTOR_WIDTH));
+  LLVMValueRef *vectors = m->results + group->result_count;
+  for (int r = 0; r < group->result_count; r++)
+    vectors[r] = LLVMGetUndef(
+        LLVMVectorType(pw_storage_type(kb, group->results[r]->type.dtype), VECTOR_WIDTH));
   for (int lane = 0; lane < VECTOR_WIDTH; lane++) {
-    LLVMValueRef values[PW_MAX_OPERANDS];
-    for (int k = 0; k < input_count; k++)
-      values[k] = access[k] == ACCESS_CONTIGUOUS
-                      ? LLVMBuildExtractElement(B, loaded[k], pw_i32(kb, lane), "")
-                      : loaded[k];
-    LLVMValueRef value = fn(kb, node, values, state);
-    if (!value)
-      return -1;
-    result = LLVMBuildInsertElement(B, result, value, pw_i32(kb, lane), "");
+    for (int k = 0; k < group->read_count; k++)
+      m->values[k] = m->access[k] == ACCESS_CONTIGUOUS
+                         ? LLVMBuildExtractElement(B, m->loaded[k], kb_const_i32(kb, lane), "")
+                         : m->loaded[k];
+    group_index index = group_index_linear(
+        &group->results[0]->type, LLVMBuildAdd(B, first, kb_const_i32(kb, lane), ""));
+    evaluate_results(group, m->values, &index, m->results);
+    for (int r = 0; r < group->result_count; r++)
+      vectors[r] = LLVMBuildInsertElement(B, vectors[r], m->results[r], kb_const_i32(kb, lane), "");
   }
-  pw_store_vector(kb, out_dtype, kb_param_value(kb, input_count), first, result);
+  for (int r = 0; r < group->result_count; r++)
+    pw_store_vector(kb, group->results[r]->type.dtype,
+                    kb_param_value(kb, group->read_count + r), first, vectors[r]);
   pw_grid_stride_end(kb);
-  return kb_kernel_end(kb);
 }
 
-static int map_body_scalar(kernel_builder *kb, const ir_node *node, const int *inputs,
-                           int input_count, const pw_broadcast *plan, int64_t count, uint32_t grid,
-                           pw_map_fn fn, void *state) {
-  LLVMValueRef i = pw_grid_stride_begin(kb, count, grid);
-  LLVMValueRef offsets[PW_MAX_OPERANDS], values[PW_MAX_OPERANDS];
-  pw_broadcast_offsets(kb, plan, i, offsets);
-  for (int k = 0; k < input_count; k++)
-    values[k] = pw_load(kb, node->inputs[inputs[k]]->type.dtype, kb_param_value(kb, k), offsets[k]);
-  LLVMValueRef result = fn(kb, node, values, state);
-  if (!result)
+static void map_body_scalar(lower_group *group, map_plan *m) {
+  kernel_builder *kb = group->kb;
+  LLVMValueRef i = pw_grid_stride_begin(kb, m->count, m->grid);
+  group_index index = group_index_linear(&group->results[0]->type, i);
+  if (group->indexed) { /* every read loaded at its own coordinates by the evaluator */
+    group_forget(group);
+    group->read = NULL;
+    group->flat = false;
+    for (int r = 0; r < group->result_count; r++)
+      m->results[r] = group_evaluate(group, group->results[r], &index);
+  } else {
+    pw_broadcast_offsets(kb, &m->broadcast, i, m->offsets);
+    for (int k = 0; k < group->read_count; k++)
+      m->values[k] =
+          pw_load(kb, group->reads[k]->type.dtype, kb_param_value(kb, k), m->offsets[k]);
+    evaluate_results(group, m->values, &index, m->results);
+  }
+  for (int r = 0; r < group->result_count; r++)
+    pw_store(kb, group->results[r]->type.dtype, kb_param_value(kb, group->read_count + r), i,
+             m->results[r]);
+  pw_grid_stride_end(kb);
+}
+
+/* How read k broadcasts onto the results: its own shape, or in a group of one the shape
+ * its node sees it as (BatchNormalization's [C] parameters as [C, 1, 1]). */
+static const ir_type *read_shape(const lower_group *group, int k, ir_type *storage) {
+  const ir_value *read = group->reads[k];
+  if (group->region || group->read_args[k].kind != LOWER_ARG_INPUT)
+    return &read->type;
+  group_operand_shape(group->node, group->read_args[k].index, storage);
+  return storage;
+}
+
+static int check_values(lower_context *ctx, const lower_group *group, int64_t *count) {
+  for (int r = 0; r < group->result_count; r++)
+    if (pw_check_value(ctx, group->node, group->results[r], "output", count) != 0)
+      return -1;
+  for (int k = 0; k < group->read_count; k++)
+    if (pw_check_value(ctx, group->node, group->reads[k], "input", NULL) != 0)
+      return -1;
+  return 0;
+}
+
+int pw_lower_group(lower_context *ctx, lower_result *out) {
+  lower_group *group = ctx->group;
+  int reads = group->read_count, results = group->result_count;
+  map_plan m = {0};
+  if (check_values(ctx, group, &m.count) != 0)
     return -1;
-  pw_store(kb, node->outputs[0]->type.dtype, kb_param_value(kb, input_count), i, result);
-  pw_grid_stride_end(kb);
-  return kb_kernel_end(kb);
-}
-
-int pw_lower_map(lower_context *ctx, const ir_node *node, const int *inputs, int input_count,
-                 pw_map_fn fn, void *state, lower_result *out) {
-  return pw_lower_map_as(ctx, node, inputs, NULL, input_count, fn, state, out);
+  const ir_type **shapes = calloc((size_t)reads + 1, sizeof(*shapes));
+  ir_type *storage = calloc((size_t)reads + 1, sizeof(*storage));
+  m.access = calloc((size_t)reads + 1, sizeof(*m.access));
+  m.offsets = calloc((size_t)reads + 1, sizeof(LLVMValueRef));
+  m.loaded = calloc((size_t)reads + 1, sizeof(LLVMValueRef));
+  m.values = calloc((size_t)reads + 1, sizeof(LLVMValueRef));
+  m.results = calloc(2 * (size_t)results + 1, sizeof(LLVMValueRef));
+  int status = -1;
+  if (!shapes || !storage || !m.access || !m.offsets || !m.loaded || !m.values || !m.results) {
+    dl_error(ctx->diag, "out of memory");
+    goto done;
+  }
+  for (int k = 0; k < reads; k++)
+    shapes[k] = read_shape(group, k, &storage[k]);
+  bool vector = false;
+  if (!group->indexed) {
+    if (pw_broadcast_plan(&group->results[0]->type, shapes, reads, &m.broadcast) != 0) {
+      dl_error(ctx->diag, "out of memory");
+      goto done;
+    }
+    vector = vectorizable(&m.broadcast, m.count, m.access);
+  }
+  m.grid = pw_grid_for(vector ? m.count / VECTOR_WIDTH : m.count);
+  lower_launch *launch =
+      lower_add_launch(out, lower_kernel_name(ctx, group->node, "map"), m.grid, PW_BLOCK);
+  lower_group_bind(group, launch);
+  if (pw_kernel_begin(ctx->kb, launch) != 0)
+    goto done;
+  if (vector)
+    map_body_vector(group, &m);
+  else
+    map_body_scalar(group, &m);
+  status = kb_kernel_end(ctx->kb);
+done:
+  pw_broadcast_deinit(&m.broadcast);
+  free(shapes);
+  free(storage);
+  free(m.access);
+  free(m.offsets);
+  free(m.loaded);
+  free(m.values);
+  free(m.results);
+  return status;
 }
 
 bool pw_map_is_vectorized(const ir_node *node, const int *inputs, const ir_type *const *shapes_as,
                           int input_count) {
-  const ir_type *shapes[PW_MAX_OPERANDS] = {0};
   int64_t count = 0;
-  if (input_count > PW_MAX_OPERANDS || !ir_type_element_count(&node->outputs[0]->type, &count))
+  if (!ir_type_element_count(&node->outputs[0]->type, &count))
     return false;
-  for (int k = 0; k < input_count; k++)
-    shapes[k] = shapes_as ? shapes_as[k] : &node->inputs[inputs[k]]->type;
-  pw_broadcast plan;
-  vector_access access[PW_MAX_OPERANDS];
-  pw_broadcast_plan(&node->outputs[0]->type, shapes, input_count, &plan);
-  return vectorizable(&plan, count, access);
-}
-
-int pw_lower_map_as(lower_context *ctx, const ir_node *node, const int *inputs,
-                    const ir_type *const *shapes_as, int input_count, pw_map_fn fn, void *state,
-                    lower_result *out) {
-  int64_t count;
-  if (input_count + 1 > LOWER_MAX_ARGS || input_count > PW_MAX_OPERANDS)
-    return ir_node_error(ctx->diag, node, "%d inputs; kernels take at most %d", input_count,
-                         LOWER_MAX_ARGS - 1);
-  if (pw_check_value(ctx, node, node->outputs[0], "output", &count) != 0)
-    return -1;
-  const ir_type *shapes[PW_MAX_OPERANDS] = {0};
-  for (int k = 0; k < input_count; k++) {
-    const ir_value *input = ir_node_input(node, inputs[k]);
-    if (pw_check_value(ctx, node, input, "input", NULL) != 0)
-      return -1;
-    shapes[k] = shapes_as ? shapes_as[k] : &input->type;
+  const ir_type **shapes = calloc((size_t)input_count + 1, sizeof(*shapes));
+  vector_access *access = calloc((size_t)input_count + 1, sizeof(*access));
+  pw_broadcast plan = {0};
+  bool vector = false;
+  if (shapes && access) {
+    for (int k = 0; k < input_count; k++)
+      shapes[k] = shapes_as ? shapes_as[k] : &node->inputs[inputs[k]]->type;
+    vector = pw_broadcast_plan(&node->outputs[0]->type, shapes, input_count, &plan) == 0 &&
+             vectorizable(&plan, count, access);
   }
-  pw_broadcast plan;
-  pw_broadcast_plan(&node->outputs[0]->type, shapes, input_count, &plan);
-  vector_access access[PW_MAX_OPERANDS];
-  bool vector = vectorizable(&plan, count, access);
-  uint32_t grid = pw_grid_for(vector ? count / VECTOR_WIDTH : count);
-  lower_launch *launch = lower_add_launch(out, lower_kernel_name(ctx, node, "map"), grid, PW_BLOCK);
-  for (int k = 0; k < input_count; k++)
-    lower_add_arg(launch, LOWER_ARG_INPUT, inputs[k]);
-  lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
-  if (pw_kernel_begin(ctx->kb, launch) != 0)
-    return -1;
-  return vector
-             ? map_body_vector(ctx->kb, node, inputs, input_count, &plan, access, count, grid, fn,
-                               state)
-             : map_body_scalar(ctx->kb, node, inputs, input_count, &plan, count, grid, fn, state);
+  pw_broadcast_deinit(&plan);
+  free(shapes);
+  free(access);
+  return vector;
 }

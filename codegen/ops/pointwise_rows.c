@@ -6,7 +6,7 @@
 #include <math.h>
 #include <string.h>
 
-#define B (kb_llvm_builder(kb))
+#include "codegen/llvm_build.h"
 #define CTX (kb_context(kb))
 #define I32 (LLVMInt32TypeInContext(CTX))
 
@@ -39,8 +39,8 @@ void pw_rows_plan_vector(int64_t rows, int64_t length, pw_rows *out) {
 LLVMValueRef pw_rows_loop_begin(kernel_builder *kb, const pw_rows *plan) {
   kb_if_begin(kb, pw_rows_valid(kb, plan));
   LLVMValueRef step = kb_for_begin(kb, pw_rows_lane(kb, plan),
-                                   pw_i32(kb, plan->length / plan->width), pw_i32(kb, plan->group));
-  return LLVMBuildMul(B, step, pw_i32(kb, plan->width), "position");
+                                   kb_const_i32(kb, plan->length / plan->width), kb_const_i32(kb, plan->group));
+  return LLVMBuildMul(B, step, kb_const_i32(kb, plan->width), "position");
 }
 
 void pw_rows_loop_end(kernel_builder *kb) {
@@ -49,7 +49,7 @@ void pw_rows_loop_end(kernel_builder *kb) {
 }
 
 LLVMValueRef pw_rows_offset(kernel_builder *kb, const pw_rows *plan, LLVMValueRef position) {
-  return LLVMBuildAdd(B, LLVMBuildMul(B, pw_rows_row(kb, plan), pw_i32(kb, plan->length), ""),
+  return LLVMBuildAdd(B, LLVMBuildMul(B, pw_rows_row(kb, plan), kb_const_i32(kb, plan->length), ""),
                       position, "");
 }
 
@@ -62,7 +62,7 @@ void pw_load_f32_run(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVM
   LLVMValueRef vector = pw_load_vector(kb, dtype, base, index, width);
   for (unsigned l = 0; l < width; l++)
     out[l] =
-        pw_convert(kb, LLVMBuildExtractElement(B, vector, pw_i32(kb, l), ""), dtype, IR_DTYPE_F32);
+        pw_convert(kb, LLVMBuildExtractElement(B, vector, kb_const_i32(kb, l), ""), dtype, IR_DTYPE_F32);
 }
 
 void pw_store_f32_run(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef index,
@@ -74,7 +74,7 @@ void pw_store_f32_run(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLV
   LLVMValueRef vector = LLVMGetUndef(LLVMVectorType(pw_storage_type(kb, dtype), width));
   for (unsigned l = 0; l < width; l++)
     vector = LLVMBuildInsertElement(B, vector, pw_convert(kb, values[l], IR_DTYPE_F32, dtype),
-                                    pw_i32(kb, l), "");
+                                    kb_const_i32(kb, l), "");
   pw_store_vector(kb, dtype, base, index, vector);
 }
 
@@ -105,10 +105,10 @@ void pw_row_pass(kernel_builder *kb, const pw_rows *plan, pw_row_cache *cache, i
   unsigned steps = (unsigned)((steps_per_row(plan) + plan->group - 1) / plan->group);
   for (unsigned s = 0; s < steps; s++) { /* unrolled: step s of this thread is lane + s*group */
     LLVMValueRef step =
-        LLVMBuildAdd(B, pw_rows_lane(kb, plan), pw_i32(kb, (int64_t)s * plan->group), "");
-    LLVMValueRef present = LLVMBuildICmp(B, LLVMIntSLT, step, pw_i32(kb, steps_per_row(plan)), "");
+        LLVMBuildAdd(B, pw_rows_lane(kb, plan), kb_const_i32(kb, (int64_t)s * plan->group), "");
+    LLVMValueRef present = LLVMBuildICmp(B, LLVMIntSLT, step, kb_const_i32(kb, steps_per_row(plan)), "");
     kb_if_begin(kb, LLVMBuildAnd(B, pw_rows_valid(kb, plan), present, ""));
-    LLVMValueRef position = LLVMBuildMul(B, step, pw_i32(kb, plan->width), "position");
+    LLVMValueRef position = LLVMBuildMul(B, step, kb_const_i32(kb, plan->width), "position");
     if (!cache->loaded)
       pw_load_f32_run(kb, dtype, source, pw_rows_offset(kb, plan, position), plan->width, values);
     else
@@ -124,17 +124,17 @@ void pw_row_pass(kernel_builder *kb, const pw_rows *plan, pw_row_cache *cache, i
 
 LLVMValueRef pw_rows_row(kernel_builder *kb, const pw_rows *plan) {
   LLVMValueRef first =
-      LLVMBuildMul(B, kb_block_index(kb, KB_X), pw_i32(kb, plan->rows_per_block), "");
-  LLVMValueRef within = LLVMBuildUDiv(B, kb_thread_index(kb, KB_X), pw_i32(kb, plan->group), "");
+      LLVMBuildMul(B, kb_block_index(kb, KB_X), kb_const_i32(kb, plan->rows_per_block), "");
+  LLVMValueRef within = LLVMBuildUDiv(B, kb_thread_index(kb, KB_X), kb_const_i32(kb, plan->group), "");
   return LLVMBuildAdd(B, first, within, "row");
 }
 
 LLVMValueRef pw_rows_lane(kernel_builder *kb, const pw_rows *plan) {
-  return LLVMBuildAnd(B, kb_thread_index(kb, KB_X), pw_i32(kb, plan->group - 1), "lane");
+  return LLVMBuildAnd(B, kb_thread_index(kb, KB_X), kb_const_i32(kb, plan->group - 1), "lane");
 }
 
 LLVMValueRef pw_rows_valid(kernel_builder *kb, const pw_rows *plan) {
-  return LLVMBuildICmp(B, LLVMIntSLT, pw_rows_row(kb, plan), pw_i32(kb, plan->rows), "");
+  return LLVMBuildICmp(B, LLVMIntSLT, pw_rows_row(kb, plan), kb_const_i32(kb, plan->rows), "");
 }
 
 LLVMValueRef pw_rows_shared(kernel_builder *kb) {
@@ -155,9 +155,9 @@ LLVMValueRef pw_reduce_identity_of(kernel_builder *kb, pw_reduce_op op, ir_dtype
            : op == PW_REDUCE_MAX ? LLVMConstInt(type, top, 0)
                                  : LLVMConstInt(type, top - 1, 0);
   }
-  return op == PW_REDUCE_SUM   ? pw_f32(kb, 0.0)
-         : op == PW_REDUCE_MAX ? pw_f32(kb, -INFINITY)
-                               : pw_f32(kb, INFINITY);
+  return op == PW_REDUCE_SUM   ? kb_const_f32(kb, 0.0)
+         : op == PW_REDUCE_MAX ? kb_const_f32(kb, -INFINITY)
+                               : kb_const_f32(kb, INFINITY);
 }
 
 LLVMValueRef pw_reduce_combine(kernel_builder *kb, pw_reduce_op op, LLVMValueRef a,
@@ -179,7 +179,7 @@ int pw_group_reduce(kernel_builder *kb, const pw_rows *plan, kb_var *value, pw_r
                     LLVMValueRef shared) {
   /* Butterfly within each warp: every lane ends with the warp's result. */
   for (int mask = PW_WARP / 2; mask > 0; mask /= 2) {
-    LLVMValueRef other = kb_shuffle_xor(kb, kb_var_load(kb, value), pw_i32(kb, mask));
+    LLVMValueRef other = kb_shuffle_xor(kb, kb_var_load(kb, value), kb_const_i32(kb, mask));
     kb_var_store(kb, value, pw_reduce_combine(kb, op, kb_var_load(kb, value), other));
   }
   if (plan->group <= PW_WARP)
@@ -187,19 +187,19 @@ int pw_group_reduce(kernel_builder *kb, const pw_rows *plan, kb_var *value, pw_r
   /* Warps of one group meet in shared memory; each thread combines its group's warps in
    * the same order, so all threads hold the same result. */
   LLVMTypeRef type = LLVMTypeOf(kb_var_load(kb, value));
-  LLVMValueRef warp = LLVMBuildUDiv(B, kb_thread_index(kb, KB_X), pw_i32(kb, PW_WARP), "");
-  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_lane_index(kb), pw_i32(kb, 0), ""));
+  LLVMValueRef warp = LLVMBuildUDiv(B, kb_thread_index(kb, KB_X), kb_const_i32(kb, PW_WARP), "");
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_lane_index(kb), kb_const_i32(kb, 0), ""));
   LLVMBuildStore(B, kb_var_load(kb, value), element_address(kb, type, shared, warp));
   kb_if_end(kb);
   kb_barrier(kb);
   unsigned warps = plan->group / PW_WARP;
   LLVMValueRef first =
-      LLVMBuildMul(B, LLVMBuildUDiv(B, kb_thread_index(kb, KB_X), pw_i32(kb, plan->group), ""),
-                   pw_i32(kb, warps), "");
+      LLVMBuildMul(B, LLVMBuildUDiv(B, kb_thread_index(kb, KB_X), kb_const_i32(kb, plan->group), ""),
+                   kb_const_i32(kb, warps), "");
   LLVMValueRef total = LLVMBuildLoad2(B, type, element_address(kb, type, shared, first), "");
   for (unsigned w = 1; w < warps; w++) {
     LLVMValueRef slot =
-        element_address(kb, type, shared, LLVMBuildAdd(B, first, pw_i32(kb, w), ""));
+        element_address(kb, type, shared, LLVMBuildAdd(B, first, kb_const_i32(kb, w), ""));
     total = pw_reduce_combine(kb, op, total, LLVMBuildLoad2(B, type, slot, ""));
   }
   kb_var_store(kb, value, total);

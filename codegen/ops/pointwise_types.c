@@ -2,17 +2,9 @@
  * ONNX Cast conversions (f16/bf16 by bit arithmetic, so both targets agree, no libcalls). */
 #include "codegen/ops/pointwise_util.h"
 
-#define B (kb_llvm_builder(kb))
+#include "codegen/llvm_build.h"
 #define CTX (kb_context(kb))
 #define I32 (LLVMInt32TypeInContext(CTX))
-
-LLVMValueRef pw_i32(kernel_builder *kb, int64_t value) {
-  return LLVMConstInt(I32, (unsigned long long)value, 1);
-}
-
-LLVMValueRef pw_f32(kernel_builder *kb, double value) {
-  return LLVMConstReal(LLVMFloatTypeInContext(CTX), value);
-}
 
 LLVMTypeRef pw_f32_type(kernel_builder *kb) { return LLVMFloatTypeInContext(CTX); }
 
@@ -108,7 +100,7 @@ static LLVMValueRef half_to_f32(kernel_builder *kb, LLVMValueRef h16) {
   /* Subnormals: mantissa * 2^-24 is exact in f32. */
   LLVMValueRef tiny =
       as_bits(kb, LLVMBuildFMul(B, LLVMBuildUIToFP(B, mantissa, pw_f32_type(kb), ""),
-                                pw_f32(kb, 1.0 / 16777216.0), ""));
+                                kb_const_f32(kb, 1.0 / 16777216.0), ""));
   LLVMValueRef magnitude =
       LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntEQ, exponent, u32(kb, 0), ""), tiny,
                       LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntEQ, exponent, u32(kb, 31), ""),
@@ -129,7 +121,7 @@ static LLVMValueRef f32_to_half(kernel_builder *kb, LLVMValueRef f) {
   LLVMValueRef normal = LLVMBuildLShr(
       B, LLVMBuildAdd(B, LLVMBuildAdd(B, rebiased, u32(kb, 0xfff), ""), odd, ""), u32(kb, 13), "");
   /* Subnormal range: adding 0.5 makes the FPU round at 2^-24, the half's last bit. */
-  LLVMValueRef sum = LLVMBuildFAdd(B, as_f32(kb, a), pw_f32(kb, 0.5), "");
+  LLVMValueRef sum = LLVMBuildFAdd(B, as_f32(kb, a), kb_const_f32(kb, 0.5), "");
   LLVMValueRef subnormal = LLVMBuildSub(B, as_bits(kb, sum), u32(kb, 0x3f000000), "");
   LLVMValueRef magnitude =
       LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntUGE, a, u32(kb, 0x477ff000), ""), special,

@@ -2,12 +2,14 @@
  * value checks, kernel parameters and launches, grid-stride loops, broadcast index maps. */
 #include "codegen/ops/pointwise_util.h"
 
+#include "codegen/ops/group.h"
 #include "ir/checked_math.h"
 #include "ir/infer.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-#define B (kb_llvm_builder(kb))
+#include "codegen/llvm_build.h"
 #define CTX (kb_context(kb))
 #define I32 (LLVMInt32TypeInContext(CTX))
 
@@ -32,14 +34,7 @@ int pw_check_value(lower_context *ctx, const ir_node *node, const ir_value *valu
 
 /* --- kernels and launches ------------------------------------------------------------------ */
 int pw_kernel_begin(kernel_builder *kb, const lower_launch *launch) {
-  static const char *const NAMES[LOWER_MAX_ARGS] = {"p0",  "p1",  "p2",  "p3", "p4",  "p5",
-                                                    "p6",  "p7",  "p8",  "p9", "p10", "p11",
-                                                    "p12", "p13", "p14", "p15"};
-  kb_param params[LOWER_MAX_ARGS];
-  for (int i = 0; i < launch->arg_count; i++)
-    params[i] = (kb_param){NAMES[i], KB_PARAM_PTR};
-  unsigned threads = launch->block[0] * launch->block[1] * launch->block[2];
-  return kb_kernel_begin(kb, launch->kernel, params, launch->arg_count, threads);
+  return lower_group_kernel_begin(kb, launch->arena, launch);
 }
 
 uint32_t pw_grid_for(int64_t work_items) {
@@ -49,26 +44,38 @@ uint32_t pw_grid_for(int64_t work_items) {
 
 LLVMValueRef pw_grid_stride_begin(kernel_builder *kb, int64_t count, uint32_t grid) {
   LLVMValueRef first =
-      LLVMBuildAdd(B, LLVMBuildMul(B, kb_block_index(kb, KB_X), pw_i32(kb, PW_BLOCK), ""),
+      LLVMBuildAdd(B, LLVMBuildMul(B, kb_block_index(kb, KB_X), kb_const_i32(kb, PW_BLOCK), ""),
                    kb_thread_index(kb, KB_X), "");
-  return kb_for_begin(kb, first, pw_i32(kb, count), pw_i32(kb, (int64_t)grid * PW_BLOCK));
+  return kb_for_begin(kb, first, kb_const_i32(kb, count), kb_const_i32(kb, (int64_t)grid * PW_BLOCK));
 }
 
 int pw_grid_stride_end(kernel_builder *kb) { return kb_for_end(kb); }
 
 /* --- broadcasting ---------------------------------------------------------------------------- */
-void pw_broadcast_plan(const ir_type *output, const ir_type *const *operands, int count,
-                       pw_broadcast *out) {
+void pw_broadcast_deinit(pw_broadcast *plan) {
+  free(plan->strides);
+  plan->strides = NULL;
+}
+
+int pw_broadcast_plan(const ir_type *output, const ir_type *const *operands, int count,
+                      pw_broadcast *out) {
   memset(out, 0, sizeof(*out));
   out->operand_count = count;
+  int64_t dims[IR_MAX_RANK];
+  int64_t(*strides)[IR_MAX_RANK] = calloc((size_t)count + 1, sizeof(*strides));
+  out->strides = calloc((size_t)count + 1, sizeof(*out->strides));
+  if (!strides || !out->strides) {
+    free(strides);
+    pw_broadcast_deinit(out);
+    return -1;
+  }
   /* No elements: one empty dim. Strides of 0 x 2^62 x 2^62 would overflow, and none is used. */
   int64_t elements = 0;
   if (dl_checked_product(output->dims, output->rank, &elements) && elements == 0) {
     out->rank = 1;
-    return;
+    free(strides);
+    return 0;
   }
-  int64_t dims[IR_MAX_RANK];
-  int64_t strides[PW_MAX_OPERANDS][IR_MAX_RANK];
   int rank = output->rank;
   for (int d = 0; d < rank; d++)
     dims[d] = output->dims[d];
@@ -102,17 +109,19 @@ void pw_broadcast_plan(const ir_type *output, const ir_type *const *operands, in
       out->strides[k][out->rank] = strides[k][d];
     out->rank++;
   }
+  free(strides);
+  return 0;
 }
 
 LLVMValueRef pw_decompose_offset(kernel_builder *kb, LLVMValueRef linear, int rank,
                                  const int64_t *dims, const int64_t *strides) {
-  LLVMValueRef offset = pw_i32(kb, 0), rest = linear;
+  LLVMValueRef offset = kb_const_i32(kb, 0), rest = linear;
   for (int d = rank - 1; d >= 0; d--) {
-    LLVMValueRef coordinate = d == 0 ? rest : LLVMBuildURem(B, rest, pw_i32(kb, dims[d]), "");
+    LLVMValueRef coordinate = d == 0 ? rest : LLVMBuildURem(B, rest, kb_const_i32(kb, dims[d]), "");
     if (strides[d] != 0)
-      offset = LLVMBuildAdd(B, offset, LLVMBuildMul(B, coordinate, pw_i32(kb, strides[d]), ""), "");
+      offset = LLVMBuildAdd(B, offset, LLVMBuildMul(B, coordinate, kb_const_i32(kb, strides[d]), ""), "");
     if (d > 0)
-      rest = LLVMBuildUDiv(B, rest, pw_i32(kb, dims[d]), "");
+      rest = LLVMBuildUDiv(B, rest, kb_const_i32(kb, dims[d]), "");
   }
   return offset;
 }
@@ -133,7 +142,7 @@ void pw_broadcast_offsets(kernel_builder *kb, const pw_broadcast *plan, LLVMValu
     }
     out_offsets[k] =
         same     ? linear
-        : scalar ? pw_i32(kb, 0)
+        : scalar ? kb_const_i32(kb, 0)
                  : pw_decompose_offset(kb, linear, plan->rank, plan->dims, plan->strides[k]);
   }
 }

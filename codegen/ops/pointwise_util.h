@@ -11,12 +11,9 @@ enum {
   PW_BLOCK = 256,      /* threads per block of every kernel in this family */
   PW_MAX_GRID = 65536, /* elementwise grids are capped; grid-stride loops cover the rest */
   PW_WARP = 32,
-  PW_MAX_OPERANDS = 16, /* broadcast operands of one kernel (LOWER_MAX_ARGS) */
 };
 
 /* --- constants and element types --------------------------------------------------------- */
-LLVMValueRef pw_i32(kernel_builder *kb, int64_t value);
-LLVMValueRef pw_f32(kernel_builder *kb, double value);
 LLVMTypeRef pw_f32_type(kernel_builder *kb);
 /* Storage type of `dtype` in kernels (bool is i8 holding 0/1); NULL if unsupported. */
 LLVMTypeRef pw_storage_type(kernel_builder *kb, ir_dtype dtype);
@@ -46,7 +43,7 @@ int pw_check_value(lower_context *ctx, const ir_node *node, const ir_value *valu
 
 /* --- kernels and launches ---------------------------------------------------------------- */
 /* Begins kernel `launch->kernel` with one pointer parameter per launch argument (all args
- * must be INPUT/OUTPUT/WORKSPACE); parameter k is launch argument k. */
+ * must be pointers); parameter k is launch argument k. */
 int pw_kernel_begin(kernel_builder *kb, const lower_launch *launch);
 /* Grid for `work_items` independent items of one thread each, capped at PW_MAX_GRID. */
 uint32_t pw_grid_for(int64_t work_items);
@@ -54,20 +51,9 @@ uint32_t pw_grid_for(int64_t work_items);
 LLVMValueRef pw_grid_stride_begin(kernel_builder *kb, int64_t count, uint32_t grid);
 int pw_grid_stride_end(kernel_builder *kb);
 
-/* A pointwise kernel: output 0 element i = fn(operand values at i), where operands are the
- * node inputs listed in `inputs` (loaded as stored, broadcast onto output 0). `fn` returns
- * the value in output 0's storage type. One launch, grid-stride, PW_BLOCK threads. */
-typedef LLVMValueRef (*pw_map_fn)(kernel_builder *kb, const ir_node *node,
-                                  const LLVMValueRef *operands, void *state);
-int pw_lower_map(lower_context *ctx, const ir_node *node, const int *inputs, int input_count,
-                 pw_map_fn fn, void *state, lower_result *out);
-/* The same with the shape each operand is broadcast as (same element count as the input,
- * e.g. BatchNormalization's [C] parameters viewed as [C, 1, 1]). */
-int pw_lower_map_as(lower_context *ctx, const ir_node *node, const int *inputs,
-                    const ir_type *const *shapes, int input_count, pw_map_fn fn, void *state,
-                    lower_result *out);
-/* Whether pw_lower_map_as gives this node 4 elements a thread with vector accesses: every
- * operand contiguous or constant over aligned groups of 4 outputs (shapes NULL: inputs'). */
+/* Whether the pointwise map (pw_lower_group) gives this node 4 elements a thread with vector
+ * accesses: every operand contiguous or constant over aligned groups of 4 outputs (shapes
+ * NULL: the inputs'). */
 bool pw_map_is_vectorized(const ir_node *node, const int *inputs, const ir_type *const *shapes,
                           int input_count);
 
@@ -78,13 +64,14 @@ typedef struct pw_broadcast {
   int rank;
   int64_t dims[IR_MAX_RANK];
   int operand_count;
-  int64_t strides[PW_MAX_OPERANDS][IR_MAX_RANK];
+  int64_t (*strides)[IR_MAX_RANK]; /* per operand (malloc'ed; NULL when out of memory) */
 } pw_broadcast;
 
 /* Plans how each of `count` operand shapes maps onto `output` (ONNX multidirectional
- * broadcasting: shapes aligned at the trailing dim). */
-void pw_broadcast_plan(const ir_type *output, const ir_type *const *operands, int count,
-                       pw_broadcast *out);
+ * broadcasting: shapes aligned at the trailing dim). -1 if out of memory. */
+int pw_broadcast_plan(const ir_type *output, const ir_type *const *operands, int count,
+                      pw_broadcast *out);
+void pw_broadcast_deinit(pw_broadcast *plan);
 /* Element offsets of every operand for output linear index `linear` (i32): the same index
  * for operands laid out like the output, 0 for scalars, div/mod by constants otherwise. */
 void pw_broadcast_offsets(kernel_builder *kb, const pw_broadcast *plan, LLVMValueRef linear,
@@ -163,6 +150,7 @@ typedef struct pw_reduction {
   int64_t outer_dims[IR_MAX_RANK], outer_strides[IR_MAX_RANK];
   int64_t reduced_dims[IR_MAX_RANK], reduced_strides[IR_MAX_RANK];
   double scale;
+  lower_context *ctx; /* set by pw_lower_reduction: loads and stores go through its group */
 } pw_reduction;
 int pw_lower_reduction(lower_context *ctx, const ir_node *node, const pw_reduction *spec,
                        lower_result *out);

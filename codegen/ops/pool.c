@@ -6,7 +6,7 @@
 #include "ir/infer.h"
 #include "ir/infer/window.h"
 
-#define B (kb_llvm_builder(kb))
+#include "codegen/llvm_build.h"
 
 typedef struct pool_shape {
   ir_window window;
@@ -26,10 +26,10 @@ static LLVMValueRef i64(kernel_builder *kb, int64_t value) {
 static LLVMValueRef input_coordinate(kernel_builder *kb, const pool_shape *p, int d,
                                      LLVMValueRef out_coordinate, LLVMValueRef kernel_coordinate) {
   LLVMValueRef start =
-      LLVMBuildSub(B, LLVMBuildMul(B, out_coordinate, pw_i32(kb, p->window.strides[d]), ""),
-                   pw_i32(kb, p->window.pads[d]), "");
+      LLVMBuildSub(B, LLVMBuildMul(B, out_coordinate, kb_const_i32(kb, p->window.strides[d]), ""),
+                   kb_const_i32(kb, p->window.pads[d]), "");
   return LLVMBuildAdd(
-      B, start, LLVMBuildMul(B, kernel_coordinate, pw_i32(kb, p->window.dilations[d]), ""), "");
+      B, start, LLVMBuildMul(B, kernel_coordinate, kb_const_i32(kb, p->window.dilations[d]), ""), "");
 }
 
 static int pool_kernel(kernel_builder *kb, const pool_shape *p, uint32_t grid) {
@@ -37,35 +37,35 @@ static int pool_kernel(kernel_builder *kb, const pool_shape *p, uint32_t grid) {
   kb_var *count = kb_thread_var(kb, pw_f32_type(kb), "count");
   kb_var *argmax = kb_thread_var(kb, LLVMInt64TypeInContext(kb_context(kb)), "argmax");
   LLVMValueRef o = pw_grid_stride_begin(kb, p->planes * p->out_plane, grid);
-  LLVMValueRef plane = LLVMBuildUDiv(B, o, pw_i32(kb, p->out_plane), "plane");
+  LLVMValueRef plane = LLVMBuildUDiv(B, o, kb_const_i32(kb, p->out_plane), "plane");
   LLVMValueRef out_coordinates[IR_MAX_RANK];
-  LLVMValueRef rest = LLVMBuildURem(B, o, pw_i32(kb, p->out_plane), "");
+  LLVMValueRef rest = LLVMBuildURem(B, o, kb_const_i32(kb, p->out_plane), "");
   for (int d = p->spatial - 1; d >= 0; d--) {
-    out_coordinates[d] = d == 0 ? rest : LLVMBuildURem(B, rest, pw_i32(kb, p->out[d]), "");
+    out_coordinates[d] = d == 0 ? rest : LLVMBuildURem(B, rest, kb_const_i32(kb, p->out[d]), "");
     if (d > 0)
-      rest = LLVMBuildUDiv(B, rest, pw_i32(kb, p->out[d]), "");
+      rest = LLVMBuildUDiv(B, rest, kb_const_i32(kb, p->out[d]), "");
   }
-  LLVMValueRef base = LLVMBuildMul(B, plane, pw_i32(kb, p->in_plane), "base");
-  kb_var_store(kb, accumulator, p->average ? pw_f32(kb, 0) : pw_reduce_identity(kb, PW_REDUCE_MAX));
-  kb_var_store(kb, count, pw_f32(kb, 0));
+  LLVMValueRef base = LLVMBuildMul(B, plane, kb_const_i32(kb, p->in_plane), "base");
+  kb_var_store(kb, accumulator, p->average ? kb_const_f32(kb, 0) : pw_reduce_identity(kb, PW_REDUCE_MAX));
+  kb_var_store(kb, count, kb_const_f32(kb, 0));
   kb_var_store(kb, argmax, i64(kb, -1));
-  LLVMValueRef k = kb_for_begin(kb, pw_i32(kb, 0), pw_i32(kb, p->window_size), pw_i32(kb, 1));
+  LLVMValueRef k = kb_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, p->window_size), kb_const_i32(kb, 1));
   LLVMValueRef inside = LLVMConstInt(LLVMInt1TypeInContext(kb_context(kb)), 1, 0);
   LLVMValueRef inside_padded = inside;
-  LLVMValueRef offset = pw_i32(kb, 0), k_rest = k;
+  LLVMValueRef offset = kb_const_i32(kb, 0), k_rest = k;
   int64_t in_stride = 1;
   for (int d = p->spatial - 1; d >= 0; d--) {
     int64_t extent = p->window.kernel[d];
-    LLVMValueRef kd = d == 0 ? k_rest : LLVMBuildURem(B, k_rest, pw_i32(kb, extent), "");
+    LLVMValueRef kd = d == 0 ? k_rest : LLVMBuildURem(B, k_rest, kb_const_i32(kb, extent), "");
     if (d > 0)
-      k_rest = LLVMBuildUDiv(B, k_rest, pw_i32(kb, extent), "");
+      k_rest = LLVMBuildUDiv(B, k_rest, kb_const_i32(kb, extent), "");
     LLVMValueRef c = input_coordinate(kb, p, d, out_coordinates[d], kd);
     /* Unsigned compare: negative coordinates are out of range too. */
-    inside = LLVMBuildAnd(B, inside, LLVMBuildICmp(B, LLVMIntULT, c, pw_i32(kb, p->in[d]), ""), "");
-    LLVMValueRef padded_end = pw_i32(kb, p->in[d] + p->window.pads[p->spatial + d]);
+    inside = LLVMBuildAnd(B, inside, LLVMBuildICmp(B, LLVMIntULT, c, kb_const_i32(kb, p->in[d]), ""), "");
+    LLVMValueRef padded_end = kb_const_i32(kb, p->in[d] + p->window.pads[p->spatial + d]);
     inside_padded =
         LLVMBuildAnd(B, inside_padded, LLVMBuildICmp(B, LLVMIntSLT, c, padded_end, ""), "");
-    offset = LLVMBuildAdd(B, offset, LLVMBuildMul(B, c, pw_i32(kb, in_stride), ""), "");
+    offset = LLVMBuildAdd(B, offset, LLVMBuildMul(B, c, kb_const_i32(kb, in_stride), ""), "");
     in_stride *= p->in[d];
   }
   LLVMValueRef counted = p->count_include_pad ? inside_padded : inside;

@@ -2,6 +2,7 @@
  * reduced elements are contiguous get a thread group each (warp shuffles + shared
  * memory); strided reductions get one thread per output (coalesced across outputs), or,
  * when outputs are few and ranges long, blocks over split ranges and a combining pass. */
+#include "codegen/ops/group.h"
 #include "codegen/ops/pointwise_util.h"
 
 #include "ir/infer.h"
@@ -9,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-#define B (kb_llvm_builder(kb))
+#include "codegen/llvm_build.h"
 
 /* Drops size-1 dims and merges neighbours that are contiguous in the input. */
 static void collapse(int *rank, int64_t *dims, int64_t *strides) {
@@ -44,26 +45,32 @@ static LLVMValueRef identity(kernel_builder *kb, const ir_node *node, const pw_r
   return pw_reduce_identity_of(kb, spec->op, accumulator_dtype(node));
 }
 
-/* Loads input element `offset` as the accumulator type. */
-static LLVMValueRef load_input(kernel_builder *kb, const ir_node *node, LLVMValueRef base,
+/* Loads input element `offset` (through the group's prologue) as the accumulator type. */
+static LLVMValueRef load_input(kernel_builder *kb, const ir_node *node, const pw_reduction *spec,
                                LLVMValueRef offset) {
   ir_dtype dtype = node->inputs[0]->type.dtype;
-  return pw_convert(kb, pw_load(kb, dtype, base, offset), dtype, accumulator_dtype(node));
+  return pw_convert(kb, lower_group_load(spec->ctx, 0, offset), dtype, accumulator_dtype(node));
 }
 
+/* Stores output element `index` through the group's epilogue. */
 static void store_result(kernel_builder *kb, const ir_node *node, const pw_reduction *spec,
                          LLVMValueRef index, LLVMValueRef value) {
   ir_dtype dtype = node->outputs[0]->type.dtype;
   if (spec->scale != 1.0)
-    value = LLVMBuildFMul(B, value, pw_f32(kb, spec->scale), "");
-  pw_store(kb, dtype, kb_param_value(kb, 1), index,
-           pw_convert(kb, value, accumulator_dtype(node), dtype));
+    value = LLVMBuildFMul(B, value, kb_const_f32(kb, spec->scale), "");
+  lower_group_store(spec->ctx, index, pw_convert(kb, value, accumulator_dtype(node), dtype));
+}
+
+/* The partial sums' parameter: after the group's reads and results. */
+static LLVMValueRef workspace(kernel_builder *kb, const pw_reduction *spec) {
+  return kb_param_value(kb, spec->ctx->group->read_count + spec->ctx->group->result_count);
 }
 
 /* Rows that are one contiguous run with 4-aligned starts can be read 4 elements a step
  * (float accumulators only: runs are converted to f32). */
 static bool vector_rows(const ir_node *node, const pw_reduction *spec, int64_t length) {
   if (accumulator_dtype(node) != IR_DTYPE_F32 || spec->reduced_rank != 1 ||
+      lower_group_plain_read(spec->ctx->group, 0) < 0 || /* a prologue computes elements */
       spec->reduced_strides[0] != 1 || length % 4 != 0)
     return false;
   for (int d = 0; d < spec->outer_rank; d++)
@@ -83,7 +90,8 @@ static int reduce_rows(kernel_builder *kb, const ir_node *node, const pw_reducti
                                           spec->outer_dims, spec->outer_strides);
   if (plan->width > 1) { /* one contiguous run of f32-accumulated values a step */
     LLVMValueRef values[4];
-    pw_load_f32_run(kb, node->inputs[0]->type.dtype, kb_param_value(kb, 0),
+    pw_load_f32_run(kb, node->inputs[0]->type.dtype,
+                    kb_param_value(kb, lower_group_plain_read(spec->ctx->group, 0)),
                     LLVMBuildAdd(B, base, position, ""), plan->width, values);
     for (unsigned l = 0; l < plan->width; l++)
       kb_var_store(kb, accumulator,
@@ -96,11 +104,11 @@ static int reduce_rows(kernel_builder *kb, const ir_node *node, const pw_reducti
                      "");
     kb_var_store(kb, accumulator,
                  pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator),
-                                   load_input(kb, node, kb_param_value(kb, 0), offset)));
+                                   load_input(kb, node, spec, offset)));
   }
   pw_rows_loop_end(kb);
   pw_group_reduce(kb, plan, accumulator, spec->op, shared);
-  LLVMValueRef first_lane = LLVMBuildICmp(B, LLVMIntEQ, pw_rows_lane(kb, plan), pw_i32(kb, 0), "");
+  LLVMValueRef first_lane = LLVMBuildICmp(B, LLVMIntEQ, pw_rows_lane(kb, plan), kb_const_i32(kb, 0), "");
   kb_if_begin(kb, LLVMBuildAnd(B, pw_rows_valid(kb, plan), first_lane, ""));
   store_result(kb, node, spec, pw_rows_row(kb, plan), kb_var_load(kb, accumulator));
   kb_if_end(kb);
@@ -115,14 +123,14 @@ static int reduce_columns(kernel_builder *kb, const ir_node *node, const pw_redu
   LLVMValueRef base =
       pw_decompose_offset(kb, o, spec->outer_rank, spec->outer_dims, spec->outer_strides);
   kb_var_store(kb, accumulator, identity(kb, node, spec));
-  LLVMValueRef r = kb_for_begin(kb, pw_i32(kb, 0), pw_i32(kb, length), pw_i32(kb, 1));
+  LLVMValueRef r = kb_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, length), kb_const_i32(kb, 1));
   LLVMValueRef offset = LLVMBuildAdd(
       B, base,
       pw_decompose_offset(kb, r, spec->reduced_rank, spec->reduced_dims, spec->reduced_strides),
       "");
   kb_var_store(kb, accumulator,
                pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator),
-                                 load_input(kb, node, kb_param_value(kb, 0), offset)));
+                                 load_input(kb, node, spec, offset)));
   kb_for_end(kb);
   store_result(kb, node, spec, o, kb_var_load(kb, accumulator));
   pw_grid_stride_end(kb);
@@ -144,9 +152,9 @@ static int64_t split_count(int64_t outputs, int64_t length) {
 }
 
 static LLVMValueRef split_output(kernel_builder *kb) {
-  LLVMValueRef first = LLVMBuildMul(B, kb_block_index(kb, KB_X), pw_i32(kb, SPLIT_OUTPUTS), "");
+  LLVMValueRef first = LLVMBuildMul(B, kb_block_index(kb, KB_X), kb_const_i32(kb, SPLIT_OUTPUTS), "");
   return LLVMBuildAdd(B, first,
-                      LLVMBuildAnd(B, kb_thread_index(kb, KB_X), pw_i32(kb, SPLIT_OUTPUTS - 1), ""),
+                      LLVMBuildAnd(B, kb_thread_index(kb, KB_X), kb_const_i32(kb, SPLIT_OUTPUTS - 1), ""),
                       "output");
 }
 
@@ -155,20 +163,20 @@ static int reduce_split_partials(kernel_builder *kb, const ir_node *node, const 
   LLVMValueRef shared = kb_shared_array(kb, accumulator_type(kb, node), PW_BLOCK);
   kb_var *accumulator = kb_thread_var(kb, accumulator_type(kb, node), "accumulator");
   kb_var_store(kb, accumulator, identity(kb, node, spec));
-  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntSLT, split_output(kb), pw_i32(kb, outputs), ""));
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntSLT, split_output(kb), kb_const_i32(kb, outputs), ""));
   LLVMValueRef base = pw_decompose_offset(kb, split_output(kb), spec->outer_rank, spec->outer_dims,
                                           spec->outer_strides);
-  LLVMValueRef lane = LLVMBuildUDiv(B, kb_thread_index(kb, KB_X), pw_i32(kb, SPLIT_OUTPUTS), "");
+  LLVMValueRef lane = LLVMBuildUDiv(B, kb_thread_index(kb, KB_X), kb_const_i32(kb, SPLIT_OUTPUTS), "");
   LLVMValueRef start = LLVMBuildAdd(
-      B, LLVMBuildMul(B, kb_block_index(kb, KB_Y), pw_i32(kb, SPLIT_LANES), ""), lane, "");
-  LLVMValueRef r = kb_for_begin(kb, start, pw_i32(kb, length), pw_i32(kb, SPLIT_LANES * splits));
+      B, LLVMBuildMul(B, kb_block_index(kb, KB_Y), kb_const_i32(kb, SPLIT_LANES), ""), lane, "");
+  LLVMValueRef r = kb_for_begin(kb, start, kb_const_i32(kb, length), kb_const_i32(kb, SPLIT_LANES * splits));
   LLVMValueRef offset = LLVMBuildAdd(
       B, base,
       pw_decompose_offset(kb, r, spec->reduced_rank, spec->reduced_dims, spec->reduced_strides),
       "");
   kb_var_store(kb, accumulator,
                pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator),
-                                 load_input(kb, node, kb_param_value(kb, 0), offset)));
+                                 load_input(kb, node, spec, offset)));
   kb_for_end(kb);
   kb_if_end(kb);
   pw_store(kb, accumulator_dtype(node), shared, kb_thread_index(kb, KB_X),
@@ -176,21 +184,21 @@ static int reduce_split_partials(kernel_builder *kb, const ir_node *node, const 
   kb_barrier(kb);
   LLVMValueRef t = kb_thread_index(kb, KB_X);
   LLVMValueRef mine =
-      LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntULT, t, pw_i32(kb, SPLIT_OUTPUTS), ""),
-                   LLVMBuildICmp(B, LLVMIntSLT, split_output(kb), pw_i32(kb, outputs), ""), "");
+      LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntULT, t, kb_const_i32(kb, SPLIT_OUTPUTS), ""),
+                   LLVMBuildICmp(B, LLVMIntSLT, split_output(kb), kb_const_i32(kb, outputs), ""), "");
   kb_if_begin(kb, mine);
   LLVMValueRef total = pw_load(kb, accumulator_dtype(node), shared, t);
   for (int l = 1; l < SPLIT_LANES; l++)
     total = pw_reduce_combine(kb, spec->op, total,
                               pw_load(kb, accumulator_dtype(node), shared,
-                                      LLVMBuildAdd(B, t, pw_i32(kb, l * SPLIT_OUTPUTS), "")));
+                                      LLVMBuildAdd(B, t, kb_const_i32(kb, l * SPLIT_OUTPUTS), "")));
   if (splits == 1) {
     store_result(kb, node, spec, split_output(kb), total);
   } else {
     LLVMValueRef slot =
-        LLVMBuildAdd(B, LLVMBuildMul(B, kb_block_index(kb, KB_Y), pw_i32(kb, outputs), ""),
+        LLVMBuildAdd(B, LLVMBuildMul(B, kb_block_index(kb, KB_Y), kb_const_i32(kb, outputs), ""),
                      split_output(kb), "");
-    pw_store(kb, accumulator_dtype(node), kb_param_value(kb, 1), slot, total);
+    pw_store(kb, accumulator_dtype(node), workspace(kb, spec), slot, total);
   }
   kb_if_end(kb);
   return kb_kernel_end(kb);
@@ -201,13 +209,13 @@ static int reduce_split_finish(kernel_builder *kb, const ir_node *node, const pw
                                int64_t outputs, int64_t splits, uint32_t grid) {
   kb_var *accumulator = kb_thread_var(kb, accumulator_type(kb, node), "accumulator");
   LLVMValueRef o = pw_grid_stride_begin(kb, outputs, grid);
-  kb_var_store(kb, accumulator, pw_load(kb, accumulator_dtype(node), kb_param_value(kb, 0), o));
-  LLVMValueRef s = kb_for_begin(kb, pw_i32(kb, 1), pw_i32(kb, splits), pw_i32(kb, 1));
-  LLVMValueRef slot = LLVMBuildAdd(B, LLVMBuildMul(B, s, pw_i32(kb, outputs), ""), o, "");
+  kb_var_store(kb, accumulator, pw_load(kb, accumulator_dtype(node), workspace(kb, spec), o));
+  LLVMValueRef s = kb_for_begin(kb, kb_const_i32(kb, 1), kb_const_i32(kb, splits), kb_const_i32(kb, 1));
+  LLVMValueRef slot = LLVMBuildAdd(B, LLVMBuildMul(B, s, kb_const_i32(kb, outputs), ""), o, "");
   kb_var_store(
       kb, accumulator,
       pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator),
-                        pw_load(kb, accumulator_dtype(node), kb_param_value(kb, 0), slot)));
+                        pw_load(kb, accumulator_dtype(node), workspace(kb, spec), slot)));
   kb_for_end(kb);
   store_result(kb, node, spec, o, kb_var_load(kb, accumulator));
   pw_grid_stride_end(kb);
@@ -221,9 +229,8 @@ static int lower_split_reduction(lower_context *ctx, const ir_node *node, const 
   lower_launch *partials =
       lower_add_launch(out, lower_kernel_name(ctx, node, "reduce_split"), chunks, PW_BLOCK);
   partials->grid[1] = (uint32_t)splits;
-  lower_add_arg(partials, LOWER_ARG_INPUT, 0);
+  lower_group_bind(ctx->group, partials);
   if (splits == 1) {
-    lower_add_arg(partials, LOWER_ARG_OUTPUT, 0);
     if (pw_kernel_begin(ctx->kb, partials) != 0)
       return -1;
     return reduce_split_partials(ctx->kb, node, spec, outputs, length, splits);
@@ -236,15 +243,17 @@ static int lower_split_reduction(lower_context *ctx, const ir_node *node, const 
   uint32_t grid = pw_grid_for(outputs);
   lower_launch *finish =
       lower_add_launch(out, lower_kernel_name(ctx, node, "reduce_finish"), grid, PW_BLOCK);
+  lower_group_bind(ctx->group, finish);
   lower_add_arg(finish, LOWER_ARG_WORKSPACE, 0);
-  lower_add_arg(finish, LOWER_ARG_OUTPUT, 0);
   if (pw_kernel_begin(ctx->kb, finish) != 0)
     return -1;
   return reduce_split_finish(ctx->kb, node, spec, outputs, splits, grid);
 }
 
-int pw_lower_reduction(lower_context *ctx, const ir_node *node, const pw_reduction *spec,
+int pw_lower_reduction(lower_context *ctx, const ir_node *node, const pw_reduction *given,
                        lower_result *out) {
+  pw_reduction with_context = *given, *spec = &with_context;
+  spec->ctx = ctx;
   int64_t outputs, length = 1;
   if (pw_check_value(ctx, node, node->inputs[0], "input", NULL) != 0 ||
       pw_check_value(ctx, node, node->outputs[0], "output", &outputs) != 0)
@@ -265,8 +274,7 @@ int pw_lower_reduction(lower_context *ctx, const ir_node *node, const pw_reducti
       pw_rows_plan(outputs, length, &plan);
     lower_launch *launch =
         lower_add_launch(out, lower_kernel_name(ctx, node, "reduce_rows"), plan.grid, PW_BLOCK);
-    lower_add_arg(launch, LOWER_ARG_INPUT, 0);
-    lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
+    lower_group_bind(ctx->group, launch);
     if (pw_kernel_begin(ctx->kb, launch) != 0)
       return -1;
     return reduce_rows(ctx->kb, node, spec, &plan);
@@ -277,8 +285,7 @@ int pw_lower_reduction(lower_context *ctx, const ir_node *node, const pw_reducti
   uint32_t grid = pw_grid_for(outputs);
   lower_launch *launch =
       lower_add_launch(out, lower_kernel_name(ctx, node, "reduce_columns"), grid, PW_BLOCK);
-  lower_add_arg(launch, LOWER_ARG_INPUT, 0);
-  lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
+  lower_group_bind(ctx->group, launch);
   if (pw_kernel_begin(ctx->kb, launch) != 0)
     return -1;
   return reduce_columns(ctx->kb, node, spec, outputs, length, grid);

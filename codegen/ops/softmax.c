@@ -5,7 +5,7 @@
 
 #include "ir/infer.h"
 
-#define B (kb_llvm_builder(kb))
+#include "codegen/llvm_build.h"
 
 typedef struct softmax_shape {
   int64_t outer, length, inner;
@@ -86,10 +86,10 @@ static int softmax_rows(kernel_builder *kb, const softmax_shape *s, const pw_row
   kb_var_store(kb, p.maximum, pw_reduce_identity(kb, PW_REDUCE_MAX));
   pw_row_pass(kb, plan, cache, s->dtype, x, max_step, &p);
   pw_group_reduce(kb, plan, p.maximum, PW_REDUCE_MAX, shared);
-  kb_var_store(kb, p.sum, pw_f32(kb, 0));
+  kb_var_store(kb, p.sum, kb_const_f32(kb, 0));
   pw_row_pass(kb, plan, cache, s->dtype, x, exp_step, &p);
   pw_group_reduce(kb, plan, p.sum, PW_REDUCE_SUM, shared);
-  kb_var_store(kb, p.sum, LLVMBuildFDiv(B, pw_f32(kb, 1), kb_var_load(kb, p.sum), "")); /* 1/sum */
+  kb_var_store(kb, p.sum, LLVMBuildFDiv(B, kb_const_f32(kb, 1), kb_var_load(kb, p.sum), "")); /* 1/sum */
   bool from_output = !cache && p.keep;
   pw_row_pass(kb, plan, cache, from_output ? IR_DTYPE_F32 : s->dtype, from_output ? y : x,
               scale_step, &p);
@@ -100,14 +100,14 @@ static int softmax_columns(kernel_builder *kb, const softmax_shape *s, uint32_t 
   kb_var *maximum = kb_thread_var(kb, pw_f32_type(kb), "maximum");
   kb_var *sum = kb_thread_var(kb, pw_f32_type(kb), "sum");
   LLVMValueRef t = pw_grid_stride_begin(kb, s->outer * s->inner, grid);
-  LLVMValueRef inner = pw_i32(kb, s->inner);
+  LLVMValueRef inner = kb_const_i32(kb, s->inner);
   LLVMValueRef base = LLVMBuildAdd(
-      B, LLVMBuildMul(B, LLVMBuildUDiv(B, t, inner, ""), pw_i32(kb, s->length * s->inner), ""),
+      B, LLVMBuildMul(B, LLVMBuildUDiv(B, t, inner, ""), kb_const_i32(kb, s->length * s->inner), ""),
       LLVMBuildURem(B, t, inner, ""), "");
   kb_var_store(kb, maximum, pw_reduce_identity(kb, PW_REDUCE_MAX));
-  kb_var_store(kb, sum, pw_f32(kb, 0));
+  kb_var_store(kb, sum, kb_const_f32(kb, 0));
   for (int pass = 0; pass < 3; pass++) {
-    LLVMValueRef r = kb_for_begin(kb, pw_i32(kb, 0), pw_i32(kb, s->length), pw_i32(kb, 1));
+    LLVMValueRef r = kb_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, s->length), kb_const_i32(kb, 1));
     LLVMValueRef at = LLVMBuildAdd(B, base, LLVMBuildMul(B, r, inner, ""), "");
     if (pass == 0)
       kb_var_store(

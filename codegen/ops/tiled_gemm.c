@@ -4,7 +4,9 @@
 
 #include "ir/infer.h"
 
-#define B (kb_llvm_builder(kb))
+#include <stdlib.h>
+
+#include "codegen/llvm_build.h"
 
 /* Block tile of C; rows of the staged slices ([k][m] for A, [k][n] for B) are padded by 4
  * words: row starts stay 16-byte aligned for the vector reads, and a warp staging 16 k-rows
@@ -26,14 +28,6 @@ _Static_assert(TG_THIN_TILE_M *TG_TILE_K % TG_THREADS == 0, "whole loads per thr
 _Static_assert(TG_TILE_K == 1 << 4, "split_element's log2 of the K step");
 
 static int stride_of(int tile) { return tile + 4; }
-
-LLVMValueRef tg_i32(kernel_builder *kb, int64_t value) {
-  return LLVMConstInt(LLVMInt32TypeInContext(kb_context(kb)), (unsigned long long)value, 1);
-}
-
-LLVMValueRef tg_f32(kernel_builder *kb, double value) {
-  return LLVMConstReal(LLVMFloatTypeInContext(kb_context(kb)), value);
-}
 
 static LLVMValueRef element_address(kernel_builder *kb, LLVMValueRef base, LLVMValueRef index) {
   LLVMTypeRef f32 = LLVMFloatTypeInContext(kb_context(kb));
@@ -70,15 +64,15 @@ static void split_element(kernel_builder *kb, const tile_shape *shape, int r, in
   int log2_x = shape->log2_threads_x;
   /* the element's row of threads: e = tx + threads_x * row */
   LLVMValueRef row =
-      LLVMBuildNUWAdd(B, kb_thread_index(kb, KB_Y), tg_i32(kb, r * (TG_THREADS >> log2_x)), "");
+      LLVMBuildNUWAdd(B, kb_thread_index(kb, KB_Y), kb_const_i32(kb, r * (TG_THREADS >> log2_x)), "");
   if (log2_fast >= log2_x) {
-    LLVMValueRef part = LLVMBuildAnd(B, row, tg_i32(kb, (1 << (log2_fast - log2_x)) - 1), "");
-    *out_fast = LLVMBuildNUWAdd(B, tx, LLVMBuildShl(B, part, tg_i32(kb, log2_x), ""), "");
-    *out_slow = LLVMBuildLShr(B, row, tg_i32(kb, log2_fast - log2_x), "");
+    LLVMValueRef part = LLVMBuildAnd(B, row, kb_const_i32(kb, (1 << (log2_fast - log2_x)) - 1), "");
+    *out_fast = LLVMBuildNUWAdd(B, tx, LLVMBuildShl(B, part, kb_const_i32(kb, log2_x), ""), "");
+    *out_slow = LLVMBuildLShr(B, row, kb_const_i32(kb, log2_fast - log2_x), "");
   } else {
-    *out_fast = LLVMBuildAnd(B, tx, tg_i32(kb, (1 << log2_fast) - 1), "");
-    *out_slow = LLVMBuildNUWAdd(B, LLVMBuildLShr(B, tx, tg_i32(kb, log2_fast), ""),
-                                LLVMBuildShl(B, row, tg_i32(kb, log2_x - log2_fast), ""), "");
+    *out_fast = LLVMBuildAnd(B, tx, kb_const_i32(kb, (1 << log2_fast) - 1), "");
+    *out_slow = LLVMBuildNUWAdd(B, LLVMBuildLShr(B, tx, kb_const_i32(kb, log2_fast), ""),
+                                LLVMBuildShl(B, row, kb_const_i32(kb, log2_x - log2_fast), ""), "");
   }
 }
 
@@ -102,21 +96,21 @@ static void stage_slice(kernel_builder *kb, const tiled_gemm_desc *desc, const t
      * load a vector load where it is contiguous. */
     LLVMValueRef inside = NULL;
     if (outer_size % tile != 0)
-      inside = LLVMBuildICmp(B, LLVMIntSLT, global_outer, tg_i32(kb, outer_size), "");
+      inside = LLVMBuildICmp(B, LLVMIntSLT, global_outer, kb_const_i32(kb, outer_size), "");
     if (desc->k % TG_TILE_K != 0) {
-      LLVMValueRef k_inside = LLVMBuildICmp(B, LLVMIntSLT, global_k, tg_i32(kb, desc->k), "");
+      LLVMValueRef k_inside = LLVMBuildICmp(B, LLVMIntSLT, global_k, kb_const_i32(kb, desc->k), "");
       inside = inside ? LLVMBuildAnd(B, inside, k_inside, "") : k_inside;
     }
     if (inside) {
-      global_outer = LLVMBuildSelect(B, inside, global_outer, tg_i32(kb, 0), "");
-      global_k = LLVMBuildSelect(B, inside, global_k, tg_i32(kb, 0), "");
+      global_outer = LLVMBuildSelect(B, inside, global_outer, kb_const_i32(kb, 0), "");
+      global_k = LLVMBuildSelect(B, inside, global_k, kb_const_i32(kb, 0), "");
     }
     LLVMValueRef value = is_a ? desc->load_a(kb, desc->user, g->batch, global_outer, global_k)
                               : desc->load_b(kb, desc->user, g->batch, global_k, global_outer);
     if (inside)
-      value = LLVMBuildSelect(B, inside, value, tg_f32(kb, 0), "");
+      value = LLVMBuildSelect(B, inside, value, kb_const_f32(kb, 0), "");
     LLVMValueRef slot =
-        LLVMBuildAdd(B, LLVMBuildMul(B, kk, tg_i32(kb, stride_of(tile)), ""), outer, "");
+        LLVMBuildAdd(B, LLVMBuildMul(B, kk, kb_const_i32(kb, stride_of(tile)), ""), outer, "");
     tg_store_f32(kb, shared, slot, value);
   }
 }
@@ -126,12 +120,12 @@ static void stage_slice(kernel_builder *kb, const tiled_gemm_desc *desc, const t
  * that the threads of a row of the block read adjacent words of the B slice (conflict-free
  * on the GPU; on the host, where the tx threads run in SIMD lanes, one vector load). */
 static LLVMValueRef micro_tile_row(kernel_builder *kb, int i) {
-  return LLVMBuildNUWAdd(B, LLVMBuildShl(B, kb_thread_index(kb, KB_Y), tg_i32(kb, 2), ""),
-                         tg_i32(kb, i), "");
+  return LLVMBuildNUWAdd(B, LLVMBuildShl(B, kb_thread_index(kb, KB_Y), kb_const_i32(kb, 2), ""),
+                         kb_const_i32(kb, i), "");
 }
 
 static LLVMValueRef micro_tile_column(kernel_builder *kb, const tile_shape *shape, int j) {
-  return LLVMBuildNUWAdd(B, kb_thread_index(kb, KB_X), tg_i32(kb, j * shape->threads_x), "");
+  return LLVMBuildNUWAdd(B, kb_thread_index(kb, KB_X), kb_const_i32(kb, j * shape->threads_x), "");
 }
 
 /* acc[4 i + j] += A[row i][kk] * B[kk][column j] over the 16 staged kk, kk in order. Per kk:
@@ -147,14 +141,14 @@ static void multiply_slices(kernel_builder *kb, const tile_shape *shape, kb_var 
   for (int kk = 0; kk < TG_TILE_K; kk++) {
     LLVMValueRef a[TG_MICRO], b[TG_MICRO];
     for (int i = 0; i < TG_MICRO; i++) {
-      LLVMValueRef index = LLVMBuildNUWAdd(B, row0, tg_i32(kb, kk * stride_of(shape->m) + i), "");
+      LLVMValueRef index = LLVMBuildNUWAdd(B, row0, kb_const_i32(kb, kk * stride_of(shape->m) + i), "");
       a[i] = tg_load_f32(kb, shared_a, index);
       LLVMSetAlignment(a[i], i == 0 ? 16 : i == 2 ? 8 : 4);
     }
     for (int j = 0; j < TG_MICRO; j++)
       b[j] = tg_load_f32(kb, shared_b,
                          LLVMBuildNUWAdd(B, micro_tile_column(kb, shape, j),
-                                         tg_i32(kb, kk * stride_of(shape->n)), ""));
+                                         kb_const_i32(kb, kk * stride_of(shape->n)), ""));
     for (int i = 0; i < TG_MICRO; i++)
       for (int j = 0; j < TG_MICRO; j++)
         sums[i * TG_MICRO + j] = tg_fmuladd(kb, a[i], b[j], sums[i * TG_MICRO + j]);
@@ -177,13 +171,13 @@ static void store_micro_tile(kernel_builder *kb, const tiled_gemm_desc *desc,
     for (int j = 0; j < TG_MICRO; j++) {
       LLVMValueRef col = LLVMBuildAdd(B, g->n0, micro_tile_column(kb, shape, j), "col");
       LLVMValueRef inside =
-          LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSLT, row, tg_i32(kb, desc->m), ""),
-                       LLVMBuildICmp(B, LLVMIntSLT, col, tg_i32(kb, desc->n), ""), "");
+          LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSLT, row, kb_const_i32(kb, desc->m), ""),
+                       LLVMBuildICmp(B, LLVMIntSLT, col, kb_const_i32(kb, desc->n), ""), "");
       LLVMValueRef value = kb_var_load(kb, acc[i * TG_MICRO + j]);
       kb_if_begin(kb, inside);
       if (output->split > 1) {
-        LLVMValueRef slot = LLVMBuildMul(B, output->split_index, tg_i32(kb, desc->m), "");
-        slot = LLVMBuildMul(B, LLVMBuildAdd(B, slot, row, ""), tg_i32(kb, desc->n), "");
+        LLVMValueRef slot = LLVMBuildMul(B, output->split_index, kb_const_i32(kb, desc->m), "");
+        slot = LLVMBuildMul(B, LLVMBuildAdd(B, slot, row, ""), kb_const_i32(kb, desc->n), "");
         tg_store_f32(kb, kb_param_value(kb, desc->param_count), LLVMBuildAdd(B, slot, col, ""),
                      value);
       } else {
@@ -197,11 +191,15 @@ static void store_micro_tile(kernel_builder *kb, const tiled_gemm_desc *desc,
 /* The caller's parameters, plus the partial-sum workspace when K is split. */
 static int begin_kernel(kernel_builder *kb, const char *name, const tiled_gemm_desc *desc,
                         int split) {
-  kb_param params[LOWER_MAX_ARGS + 1];
+  kb_param *params = calloc((size_t)desc->param_count + 1, sizeof(*params));
+  if (!params)
+    return -1;
   for (int i = 0; i < desc->param_count; i++)
     params[i] = desc->params[i];
   params[desc->param_count] = (kb_param){"partial", KB_PARAM_PTR}; /* used when split > 1 */
-  return kb_kernel_begin(kb, name, params, desc->param_count + (split > 1), TG_THREADS);
+  int status = kb_kernel_begin(kb, name, params, desc->param_count + (split > 1), TG_THREADS);
+  free(params);
+  return status;
 }
 
 static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc, const tile_shape *shape,
@@ -215,14 +213,14 @@ static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc, const 
   LLVMValueRef shared_b = kb_shared_array(kb, f32, (unsigned)(TG_TILE_K * stride_of(shape->n)));
   tile_output output = {.split = split, .split_index = kb_block_index(kb, KB_Z)};
   tile_geometry g = {
-      .m0 = LLVMBuildMul(B, kb_block_index(kb, KB_Y), tg_i32(kb, shape->m), "m0"),
-      .n0 = LLVMBuildMul(B, kb_block_index(kb, KB_X), tg_i32(kb, shape->n), "n0"),
-      .batch = split > 1 ? tg_i32(kb, 0) : kb_block_index(kb, KB_Z),
+      .m0 = LLVMBuildMul(B, kb_block_index(kb, KB_Y), kb_const_i32(kb, shape->m), "m0"),
+      .n0 = LLVMBuildMul(B, kb_block_index(kb, KB_X), kb_const_i32(kb, shape->n), "n0"),
+      .batch = split > 1 ? kb_const_i32(kb, 0) : kb_block_index(kb, KB_Z),
   };
   kb_var *acc[TG_MICRO * TG_MICRO]; /* acc[4 i + j]: micro-tile row i, column j */
   for (int i = 0; i < TG_MICRO * TG_MICRO; i++) {
     acc[i] = kb_thread_var(kb, f32, "acc");
-    kb_var_store(kb, acc[i], tg_f32(kb, 0));
+    kb_var_store(kb, acc[i], kb_const_f32(kb, 0));
   }
   /* An empty C needs no loads (and an empty A or B has no element to clamp onto). */
   int64_t k_tiles = desc->m && desc->n ? (desc->k + TG_TILE_K - 1) / TG_TILE_K : 0;
@@ -232,19 +230,19 @@ static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc, const 
     LLVMValueRef outer, kk;
     split_element(kb, shape, 0, shape->log2_n, &outer, &kk);
     LLVMValueRef col = LLVMBuildAdd(B, g.n0, outer, "");
-    LLVMValueRef inside = LLVMBuildICmp(B, LLVMIntSLT, col, tg_i32(kb, desc->n), "");
+    LLVMValueRef inside = LLVMBuildICmp(B, LLVMIntSLT, col, kb_const_i32(kb, desc->n), "");
     desc->prepare_b_column(kb, desc->user, g.batch,
-                           LLVMBuildSelect(B, inside, col, tg_i32(kb, 0), ""));
+                           LLVMBuildSelect(B, inside, col, kb_const_i32(kb, 0), ""));
   }
-  LLVMValueRef first = tg_i32(kb, 0), end = tg_i32(kb, k_tiles);
+  LLVMValueRef first = kb_const_i32(kb, 0), end = kb_const_i32(kb, k_tiles);
   if (split > 1) {
-    first = LLVMBuildMul(B, output.split_index, tg_i32(kb, chunk), "first");
-    end = LLVMBuildAdd(B, first, tg_i32(kb, chunk), "");
-    end = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, end, tg_i32(kb, k_tiles), ""), end,
-                          tg_i32(kb, k_tiles), "end");
+    first = LLVMBuildMul(B, output.split_index, kb_const_i32(kb, chunk), "first");
+    end = LLVMBuildAdd(B, first, kb_const_i32(kb, chunk), "");
+    end = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, end, kb_const_i32(kb, k_tiles), ""), end,
+                          kb_const_i32(kb, k_tiles), "end");
   }
-  LLVMValueRef kt = kb_uniform_for_begin(kb, first, end, tg_i32(kb, 1));
-  g.k0 = LLVMBuildMul(B, kt, tg_i32(kb, TG_TILE_K), "k0");
+  LLVMValueRef kt = kb_uniform_for_begin(kb, first, end, kb_const_i32(kb, 1));
+  g.k0 = LLVMBuildMul(B, kt, kb_const_i32(kb, TG_TILE_K), "k0");
   stage_slice(kb, desc, shape, &g, shared_a, 1);
   stage_slice(kb, desc, shape, &g, shared_b, 0);
   kb_barrier(kb);
@@ -261,18 +259,18 @@ static int define_split_sum(kernel_builder *kb, const char *name, const tiled_ge
                             int split) {
   if (begin_kernel(kb, name, desc, split) != 0)
     return -1;
-  LLVMValueRef first = LLVMBuildMul(B, kb_block_index(kb, KB_X), tg_i32(kb, TG_THREADS), "");
+  LLVMValueRef first = LLVMBuildMul(B, kb_block_index(kb, KB_X), kb_const_i32(kb, TG_THREADS), "");
   LLVMValueRef i = LLVMBuildAdd(B, first, kb_linear_thread_index(kb), "i");
-  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntSLT, i, tg_i32(kb, desc->m * desc->n), ""));
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntSLT, i, kb_const_i32(kb, desc->m * desc->n), ""));
   LLVMValueRef partial = kb_param_value(kb, desc->param_count);
   LLVMValueRef sum = tg_load_f32(kb, partial, i);
   for (int s = 1; s < split; s++)
     sum = LLVMBuildFAdd(
-        B, sum, tg_load_f32(kb, partial, LLVMBuildAdd(B, i, tg_i32(kb, s * desc->m * desc->n), "")),
+        B, sum, tg_load_f32(kb, partial, LLVMBuildAdd(B, i, kb_const_i32(kb, s * desc->m * desc->n), "")),
         "");
-  LLVMValueRef row = LLVMBuildUDiv(B, i, tg_i32(kb, desc->n), "row");
-  LLVMValueRef col = LLVMBuildURem(B, i, tg_i32(kb, desc->n), "col");
-  desc->store_c(kb, desc->user, tg_i32(kb, 0), row, col, sum);
+  LLVMValueRef row = LLVMBuildUDiv(B, i, kb_const_i32(kb, desc->n), "row");
+  LLVMValueRef col = LLVMBuildURem(B, i, kb_const_i32(kb, desc->n), "col");
+  desc->store_c(kb, desc->user, kb_const_i32(kb, 0), row, col, sum);
   kb_if_end(kb);
   return kb_kernel_end(kb);
 }
@@ -280,8 +278,7 @@ static int define_split_sum(kernel_builder *kb, const char *name, const tiled_ge
 /* Splits of K for a single GEMM whose output tiles alone would leave most of a GPU idle. */
 static int choose_split(const tiled_gemm_desc *desc, int64_t blocks) {
   int64_t k_tiles = (desc->k + TG_TILE_K - 1) / TG_TILE_K;
-  if (desc->batch != 1 || blocks >= TG_SPLIT_BELOW_BLOCKS || desc->m * desc->n == 0 ||
-      desc->param_count >= LOWER_MAX_ARGS)
+  if (desc->batch != 1 || blocks >= TG_SPLIT_BELOW_BLOCKS || desc->m * desc->n == 0)
     return 1;
   int64_t split = (2 * TG_SPLIT_BELOW_BLOCKS + blocks - 1) / blocks;
   if (split > k_tiles / TG_SPLIT_MIN_K_TILES)
@@ -300,7 +297,7 @@ static lower_launch *add_launch(lower_context *ctx, const ir_node *node,
     return NULL;
   }
   for (int a = 0; a < desc->param_count; a++)
-    launch->args[launch->arg_count++] = desc->args[a];
+    lower_append_arg(launch, desc->args[a]);
   if (split > 1)
     lower_add_arg(launch, LOWER_ARG_WORKSPACE, 0); /* scalar 0: offset 0 of the workspace */
   return launch;
@@ -316,8 +313,7 @@ int tiled_gemm_lower(lower_context *ctx, const ir_node *node, const tiled_gemm_d
   int64_t m_tiles = (desc->m + shape->m - 1) / shape->m;
   int64_t n_tiles = (desc->n + shape->n - 1) / shape->n;
   if (desc->m > INT32_MAX / 2 || desc->n > INT32_MAX / 2 || desc->k > INT32_MAX / 2 ||
-      m_tiles > TG_MAX_GRID_YZ || desc->batch > TG_MAX_GRID_YZ || desc->batch < 1 ||
-      desc->param_count > LOWER_MAX_ARGS)
+      m_tiles > TG_MAX_GRID_YZ || desc->batch > TG_MAX_GRID_YZ || desc->batch < 1)
     return ir_node_error(
         ctx->diag, node, "GEMM of %lld batches of %lldx%lldx%lld is too large for one launch",
         (long long)desc->batch, (long long)desc->m, (long long)desc->n, (long long)desc->k);

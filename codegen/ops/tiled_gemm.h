@@ -68,8 +68,6 @@ int tiled_gemm_lower(lower_context *ctx, const ir_node *node, const tiled_gemm_d
                      lower_result *out);
 
 /* Small IR helpers the GEMM-family lowerings share. */
-LLVMValueRef tg_i32(kernel_builder *kb, int64_t value);
-LLVMValueRef tg_f32(kernel_builder *kb, double value);
 /* base[index] as f32 (index i32, sign-extended). */
 LLVMValueRef tg_load_f32(kernel_builder *kb, LLVMValueRef base, LLVMValueRef index);
 void tg_store_f32(kernel_builder *kb, LLVMValueRef base, LLVMValueRef index, LLVMValueRef value);

@@ -1,6 +1,7 @@
 /* Buffer planning: views alias their input, constants go to the weights blob, everything
  * else gets an arena offset from a greedy by-size plan over lifetimes (no two buffers that
- * are live at the same step overlap). */
+ * are live at the same step overlap). A dl.group is one step: its outputs get buffers, the
+ * values inside it none, and what its nodes read from outside lives until it runs. */
 #include "codegen/program/buffer_plan.h"
 
 #include <stdlib.h>
@@ -59,6 +60,24 @@ static uint64_t place(plan_buffer *buffer, plan_buffer **placed, int placed_coun
   return offset;
 }
 
+/* Reads of `reader` (a top-level node, or a node inside the group `top`) that live outside
+ * `top`: constants a kernel reads become weights, other roots live until `position`. */
+static void note_reads(dl_buffer_plan *plan, const ir_node *top, const ir_node *reader,
+                       int position, int *last) {
+  for (int i = 0; i < reader->num_inputs; i++) {
+    const ir_value *root = dl_buffer_root(reader->inputs[i]);
+    if (!root || (reader != top && (root->region == top->body ||
+                                    (root->producer && root->producer->parent == top->body))))
+      continue; /* absent, or computed inside the group: no buffer */
+    if (root->kind == IR_VALUE_CONSTANT) {
+      if (!lower_is_view(reader->op) || reader != top) /* a group's views read as indexing */
+        plan->values[root->id].kind = DL_LOCATION_WEIGHT;
+    } else if (last[root->id] < position) {
+      last[root->id] = position;
+    }
+  }
+}
+
 static int value_bytes(const ir_value *value, uint64_t *out, dl_diag *diag) {
   int64_t bytes;
   if (!ir_type_byte_size(&value->type, &bytes))
@@ -96,21 +115,9 @@ int dl_buffer_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
     first[graph->body.params[i]->id] = last[graph->body.params[i]->id] = -1;
   int position = 0;
   for (ir_node *node = graph->body.first; node; node = node->next, position++) {
-    if (node->body) {
-      ir_node_error(diag, node, "fused groups cannot be compiled yet");
-      goto done;
-    }
-    for (int i = 0; i < node->num_inputs; i++) {
-      const ir_value *root = dl_buffer_root(node->inputs[i]);
-      if (!root)
-        continue;
-      if (root->kind == IR_VALUE_CONSTANT) {
-        if (!lower_is_view(node->op))
-          plan->values[root->id].kind = DL_LOCATION_WEIGHT;
-      } else if (last[root->id] < position) {
-        last[root->id] = position;
-      }
-    }
+    note_reads(plan, node, node, position, last);
+    for (const ir_node *inner = node->body ? node->body->first : NULL; inner; inner = inner->next)
+      note_reads(plan, node, inner, position, last);
     if (!lower_is_view(node->op))
       for (int i = 0; i < node->num_outputs; i++)
         first[node->outputs[i]->id] = last[node->outputs[i]->id] = position;

@@ -32,8 +32,8 @@ typedef struct dl_buffer_plan {
   int num_views;
 } dl_buffer_plan;
 
-/* `workspace_bytes[i]` is the workspace node i (body order) asks for. Nodes must be in the
- * graph body (no regions yet). */
+/* `workspace_bytes[i]` is the workspace node i (body order) asks for. A top-level dl.group
+ * is planned like a node (its outputs; values inside it need no buffer). */
 int dl_buffer_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
                          dl_buffer_plan *out_plan, dl_diag *diag);
 void dl_buffer_plan_deinit(dl_buffer_plan *plan);

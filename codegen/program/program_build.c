@@ -39,9 +39,11 @@ static int same_launches(const lower_result *a, kernel_builder *a_kb, const lowe
     const kb_kernel_info *y_kernel = kb_kernel_info_find(b_kb, y->kernel);
     if (strcmp(x->kernel, y->kernel) != 0 || !x_kernel || !y_kernel ||
         strcmp(x_kernel->name, y_kernel->name) != 0 || memcmp(x->grid, y->grid, sizeof(x->grid)) ||
-        memcmp(x->block, y->block, sizeof(x->block)) || x->arg_count != y->arg_count ||
-        memcmp(x->args, y->args, sizeof(lower_arg) * (size_t)x->arg_count))
+        memcmp(x->block, y->block, sizeof(x->block)) || x->arg_count != y->arg_count)
       return 0;
+    for (int a = 0; a < x->arg_count; a++)
+      if (!lower_args_equal(&x->args[a], &y->args[a]))
+        return 0;
   }
   return 1;
 }
@@ -70,6 +72,9 @@ static dlrt_arg bind_arg(const ir_node *node, const lower_arg *arg, const dl_buf
     break;
   case LOWER_ARG_OUTPUT:
     value = node->outputs[arg->index];
+    break;
+  case LOWER_ARG_VALUE:
+    value = arg->value;
     break;
   case LOWER_ARG_WORKSPACE:
     return (dlrt_arg){DLRT_ARG_ARENA, 0, workspace_offset + (uint64_t)arg->scalar};

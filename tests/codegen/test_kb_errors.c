@@ -10,7 +10,7 @@
 
 #include "test_kernels.h"
 
-#define B (kb_llvm_builder(kb))
+#include "codegen/llvm_build.h"
 #define I32 (LLVMInt32TypeInContext(kb_context(kb)))
 #define F32 (LLVMFloatTypeInContext(kb_context(kb)))
 
@@ -61,7 +61,7 @@ static void test_barrier_in_per_thread_if(void **state) {
     session s;
     kernel_builder *kb = open_session(&s, both[t]);
     kb_kernel_begin(kb, "k", in_out, 2, 128);
-    kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_thread_index(kb, KB_X), tk_i32(kb, 0), ""));
+    kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_thread_index(kb, KB_X), kb_const_i32(kb, 0), ""));
     assert_int_equal(kb_barrier(kb), -1);
     kb_if_end(kb);
     assert_int_equal(kb_kernel_end(kb), -1);
@@ -75,11 +75,11 @@ static void test_shuffle_and_uniform_loop_in_per_thread_loop(void **state) {
     session s;
     kernel_builder *kb = open_session(&s, both[t]);
     kb_kernel_begin(kb, "k", in_out, 2, 128);
-    kb_for_begin(kb, tk_i32(kb, 0), tk_i32(kb, 4), tk_i32(kb, 1));
-    LLVMValueRef value = kb_shuffle_xor(kb, tk_i32(kb, 5), tk_i32(kb, 1));
+    kb_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, 4), kb_const_i32(kb, 1));
+    LLVMValueRef value = kb_shuffle_xor(kb, kb_const_i32(kb, 5), kb_const_i32(kb, 1));
     assert_non_null(value); /* a placeholder keeps the caller's code going */
-    assert_non_null(kb_warp_reduce(kb, tk_i32(kb, 1), KB_REDUCE_MAX));
-    kb_uniform_for_begin(kb, tk_i32(kb, 0), tk_i32(kb, 4), tk_i32(kb, 1));
+    assert_non_null(kb_warp_reduce(kb, kb_const_i32(kb, 1), KB_REDUCE_MAX));
+    kb_uniform_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, 4), kb_const_i32(kb, 1));
     kb_for_end(kb);
     kb_kernel_end(kb);
     expect_error(&s, "kb_shuffle_xor inside per-thread control flow");
@@ -111,7 +111,7 @@ static void test_value_into_uniform_loop(void **state) {
     kernel_builder *kb = open_session(&s, both[t]);
     kb_kernel_begin(kb, "k", in_out, 2, 128);
     LLVMValueRef index = tk_global_index(kb);
-    kb_uniform_for_begin(kb, tk_i32(kb, 0), tk_i32(kb, 2), tk_i32(kb, 1));
+    kb_uniform_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, 2), kb_const_i32(kb, 1));
     tk_store(kb, kb_param_value(kb, 1), index, LLVMConstReal(F32, 1));
     kb_uniform_for_end(kb);
     assert_int_equal(kb_kernel_end(kb), -1);
@@ -128,7 +128,7 @@ static void test_unknown_intrinsic(void **state) {
       kb_intrinsic(kb, "llvm.nvvm.read.ptx.sreg.no_such_register", I32, NULL, 0, NULL, 0);
   assert_non_null(value);
   assert_int_equal(LLVMTypeOf(value), I32);
-  tk_store(kb, kb_param_value(kb, 1), tk_i32(kb, 0), value);
+  tk_store(kb, kb_param_value(kb, 1), kb_const_i32(kb, 0), value);
   assert_int_equal(kb_kernel_end(kb), -1);
   expect_error(&s, "unknown LLVM intrinsic 'llvm.nvvm.read.ptx.sreg.no_such_register'");
   char *ptx = NULL;
@@ -181,8 +181,8 @@ static void test_invalid_ir_is_verified(void **state) {
   kernel_builder *kb = open_session(&s, KB_TARGET_HOST);
   kb_kernel_begin(kb, "k", in_out, 2, 128);
   LLVMValueRef i = tk_global_index(kb);
-  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, i, tk_i32(kb, 0), ""));
-  LLVMValueRef inside = LLVMBuildAdd(B, i, tk_i32(kb, 1), "inside");
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, i, kb_const_i32(kb, 0), ""));
+  LLVMValueRef inside = LLVMBuildAdd(B, i, kb_const_i32(kb, 1), "inside");
   kb_if_end(kb);
   tk_store(kb, kb_param_value(kb, 1), i, inside); /* not dominated by its definition */
   assert_int_equal(kb_kernel_end(kb), 0);
@@ -195,7 +195,7 @@ static void test_api_misuse(void **state) {
   session s;
   kernel_builder *kb = open_session(&s, KB_TARGET_HOST);
   assert_int_equal(kb_kernel_begin(kb, "atomics", in_out, 2, 64), 0);
-  assert_non_null(kb_atomic_rmw(kb, LLVMAtomicRMWBinOpFAdd, kb_param_value(kb, 1), tk_i32(kb, 1)));
+  assert_non_null(kb_atomic_rmw(kb, LLVMAtomicRMWBinOpFAdd, kb_param_value(kb, 1), kb_const_i32(kb, 1)));
   assert_true(mentions(&s.diag, "kb_atomic_rmw: operation"));
   assert_int_equal(kb_kernel_end(kb), -1);
   assert_int_equal(kb_kernel_begin(kb, "bad-name.1", in_out, 2, 64), -1);

@@ -13,7 +13,7 @@
 #include "host_launch.h"
 #include "test_kernels.h"
 
-#define B kb_llvm_builder(kb)
+#include "codegen/llvm_build.h"
 #define F32 LLVMFloatTypeInContext(kb_context(kb))
 
 static const kb_param in_out[] = {{"in", KB_PARAM_PTR}, {"out", KB_PARAM_PTR}};
@@ -31,11 +31,11 @@ static int define(kernel_builder *kb, const char *name, double scale, float tabl
   tk_store(kb, shared, t, tk_load(kb, F32, kb_param_value(kb, 0), tk_global_index(kb)));
   kb_barrier(kb);
   t = kb_thread_index(kb, KB_X);
-  LLVMValueRef next = LLVMBuildURem(B, LLVMBuildAdd(B, t, tk_i32(kb, 1), ""), tk_i32(kb, 64), "");
+  LLVMValueRef next = LLVMBuildURem(B, LLVMBuildAdd(B, t, kb_const_i32(kb, 1), ""), kb_const_i32(kb, 64), "");
   LLVMValueRef value =
       LLVMBuildFMul(B, tk_load(kb, F32, shared, next), LLVMConstReal(F32, scale), "");
   value =
-      LLVMBuildFAdd(B, value, tk_load(kb, F32, table, LLVMBuildURem(B, t, tk_i32(kb, 4), "")), "");
+      LLVMBuildFAdd(B, value, tk_load(kb, F32, table, LLVMBuildURem(B, t, kb_const_i32(kb, 4), "")), "");
   tk_store(kb, kb_param_value(kb, 1), tk_global_index(kb), value);
   return kb_kernel_end(kb);
 }

@@ -17,7 +17,7 @@
 #include "host_launch.h"
 #include "test_kernels.h"
 
-#define B kb_llvm_builder(kb)
+#include "codegen/llvm_build.h"
 #define F32 LLVMFloatTypeInContext(kb_context(kb))
 
 enum { N = 4096, THREADS = 256 };
@@ -37,7 +37,7 @@ static int table_kernel(kernel_builder *kb, const char *name, float first) {
   tk_store(kb, shared, t, tk_load(kb, F32, kb_param_value(kb, 0), tk_global_index(kb)));
   kb_barrier(kb);
   t = kb_thread_index(kb, KB_X);
-  LLVMValueRef entry = tk_load(kb, F32, table, LLVMBuildURem(B, t, tk_i32(kb, 4), ""));
+  LLVMValueRef entry = tk_load(kb, F32, table, LLVMBuildURem(B, t, kb_const_i32(kb, 4), ""));
   tk_store(kb, kb_param_value(kb, 1), tk_global_index(kb),
            LLVMBuildFMul(B, tk_load(kb, F32, shared, t), entry, ""));
   return kb_kernel_end(kb);

@@ -3,13 +3,9 @@
 
 #include <stdio.h>
 
-#define B (kb_llvm_builder(kb))
+#include "codegen/llvm_build.h"
 #define F32 (LLVMFloatTypeInContext(kb_context(kb)))
 #define I32 (LLVMInt32TypeInContext(kb_context(kb)))
-
-LLVMValueRef tk_i32(kernel_builder *kb, int value) {
-  return LLVMConstInt(I32, (unsigned long long)(long long)value, 1);
-}
 
 LLVMValueRef tk_global_index(kernel_builder *kb) { return kb_global_index(kb, KB_X); }
 
@@ -54,10 +50,10 @@ static int block_sum_serial(kernel_builder *kb) {
   LLVMValueRef shared = kb_shared_array(kb, F32, REDUCE_THREADS);
   load_to_shared(kb, shared);
   kb_barrier(kb);
-  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_thread_index(kb, KB_X), tk_i32(kb, 0), ""));
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_thread_index(kb, KB_X), kb_const_i32(kb, 0), ""));
   kb_var *sum = kb_thread_var(kb, F32, "sum");
   kb_var_store(kb, sum, LLVMConstReal(F32, 0));
-  LLVMValueRef j = kb_for_begin(kb, tk_i32(kb, 0), kb_block_dim(kb, KB_X), tk_i32(kb, 1));
+  LLVMValueRef j = kb_for_begin(kb, kb_const_i32(kb, 0), kb_block_dim(kb, KB_X), kb_const_i32(kb, 1));
   kb_var_store(kb, sum, LLVMBuildFAdd(B, kb_var_load(kb, sum), tk_load(kb, F32, shared, j), ""));
   kb_for_end(kb);
   tk_store(kb, kb_param_value(kb, 1), kb_block_index(kb, KB_X), kb_var_load(kb, sum));
@@ -74,7 +70,7 @@ static int tree_sum(kernel_builder *kb) {
   load_to_shared(kb, shared);
   kb_barrier(kb);
   for (int step = 1; step <= 8; step++) {
-    LLVMValueRef stride = LLVMBuildLShr(B, kb_block_dim(kb, KB_X), tk_i32(kb, step), "stride");
+    LLVMValueRef stride = LLVMBuildLShr(B, kb_block_dim(kb, KB_X), kb_const_i32(kb, step), "stride");
     LLVMValueRef t = kb_thread_index(kb, KB_X);
     kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntULT, t, stride, ""));
     LLVMValueRef other = tk_load(kb, F32, shared, LLVMBuildAdd(B, t, stride, ""));
@@ -82,9 +78,9 @@ static int tree_sum(kernel_builder *kb) {
     kb_if_end(kb);
     kb_barrier(kb);
   }
-  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_thread_index(kb, KB_X), tk_i32(kb, 0), ""));
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_thread_index(kb, KB_X), kb_const_i32(kb, 0), ""));
   tk_store(kb, kb_param_value(kb, 1), kb_block_index(kb, KB_X),
-           tk_load(kb, F32, shared, tk_i32(kb, 0)));
+           tk_load(kb, F32, shared, kb_const_i32(kb, 0)));
   kb_if_end(kb);
   return kb_kernel_end(kb);
 }
@@ -95,7 +91,7 @@ static int tree_sum_loop(kernel_builder *kb) {
   LLVMValueRef shared = kb_shared_array(kb, F32, REDUCE_THREADS);
   load_to_shared(kb, shared);
   kb_barrier(kb);
-  LLVMValueRef step = kb_uniform_for_begin(kb, tk_i32(kb, 1), tk_i32(kb, 9), tk_i32(kb, 1));
+  LLVMValueRef step = kb_uniform_for_begin(kb, kb_const_i32(kb, 1), kb_const_i32(kb, 9), kb_const_i32(kb, 1));
   LLVMValueRef stride = LLVMBuildLShr(B, kb_block_dim(kb, KB_X), step, "stride");
   LLVMValueRef t = kb_thread_index(kb, KB_X);
   kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntULT, t, stride, ""));
@@ -104,9 +100,9 @@ static int tree_sum_loop(kernel_builder *kb) {
   kb_if_end(kb);
   kb_barrier(kb);
   kb_uniform_for_end(kb);
-  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_thread_index(kb, KB_X), tk_i32(kb, 0), ""));
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_thread_index(kb, KB_X), kb_const_i32(kb, 0), ""));
   tk_store(kb, kb_param_value(kb, 1), kb_block_index(kb, KB_X),
-           tk_load(kb, F32, shared, tk_i32(kb, 0)));
+           tk_load(kb, F32, shared, kb_const_i32(kb, 0)));
   kb_if_end(kb);
   return kb_kernel_end(kb);
 }
@@ -118,7 +114,7 @@ static int rotate_shared(kernel_builder *kb) {
   tk_store(kb, shared, kb_thread_index(kb, KB_X),
            tk_load(kb, F32, kb_param_value(kb, 0), tk_global_index(kb)));
   kb_barrier(kb);
-  LLVMValueRef next = LLVMBuildAdd(B, kb_thread_index(kb, KB_X), tk_i32(kb, 1), "");
+  LLVMValueRef next = LLVMBuildAdd(B, kb_thread_index(kb, KB_X), kb_const_i32(kb, 1), "");
   next = LLVMBuildURem(B, next, kb_block_dim(kb, KB_X), "");
   tk_store(kb, kb_param_value(kb, 1), tk_global_index(kb), tk_load(kb, F32, shared, next));
   return kb_kernel_end(kb);
@@ -130,12 +126,12 @@ static int warp_sum_down(kernel_builder *kb) {
   kb_var *sum = kb_thread_var(kb, F32, "sum");
   kb_var_store(kb, sum, tk_load(kb, F32, kb_param_value(kb, 0), tk_global_index(kb)));
   for (int offset = 16; offset > 0; offset /= 2) {
-    LLVMValueRef other = kb_shuffle_down(kb, kb_var_load(kb, sum), tk_i32(kb, offset));
+    LLVMValueRef other = kb_shuffle_down(kb, kb_var_load(kb, sum), kb_const_i32(kb, offset));
     kb_var_store(kb, sum, LLVMBuildFAdd(B, kb_var_load(kb, sum), other, ""));
   }
   LLVMValueRef i = tk_global_index(kb);
-  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_lane_index(kb), tk_i32(kb, 0), ""));
-  tk_store(kb, kb_param_value(kb, 1), LLVMBuildUDiv(B, i, tk_i32(kb, 32), ""),
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_lane_index(kb), kb_const_i32(kb, 0), ""));
+  tk_store(kb, kb_param_value(kb, 1), LLVMBuildUDiv(B, i, kb_const_i32(kb, 32), ""),
            kb_var_load(kb, sum));
   kb_if_end(kb);
   return kb_kernel_end(kb);
@@ -146,8 +142,8 @@ static int warp_sum_xor(kernel_builder *kb) {
   kb_kernel_begin(kb, "warp_sum_xor", in_out, 2, 1024);
   kb_var *sum = kb_thread_var(kb, I32, "sum");
   kb_var_store(kb, sum, tk_load(kb, I32, kb_param_value(kb, 0), tk_global_index(kb)));
-  LLVMValueRef mask = kb_uniform_for_begin(kb, tk_i32(kb, 0), tk_i32(kb, 5), tk_i32(kb, 1));
-  LLVMValueRef lane_mask = LLVMBuildShl(B, tk_i32(kb, 1), mask, "");
+  LLVMValueRef mask = kb_uniform_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, 5), kb_const_i32(kb, 1));
+  LLVMValueRef lane_mask = LLVMBuildShl(B, kb_const_i32(kb, 1), mask, "");
   LLVMValueRef other = kb_shuffle_xor(kb, kb_var_load(kb, sum), lane_mask);
   kb_var_store(kb, sum, LLVMBuildAdd(B, kb_var_load(kb, sum), other, ""));
   kb_uniform_for_end(kb);
@@ -160,7 +156,7 @@ static int warp_broadcast(kernel_builder *kb) {
   kb_kernel_begin(kb, "warp_broadcast", in_out, 2, 1024);
   LLVMTypeRef f64 = LLVMDoubleTypeInContext(kb_context(kb));
   LLVMValueRef mine = tk_load(kb, f64, kb_param_value(kb, 0), tk_global_index(kb));
-  LLVMValueRef lane3 = kb_shuffle_idx(kb, mine, tk_i32(kb, 3));
+  LLVMValueRef lane3 = kb_shuffle_idx(kb, mine, kb_const_i32(kb, 3));
   tk_store(kb, kb_param_value(kb, 1), tk_global_index(kb), lane3);
   return kb_kernel_end(kb);
 }
@@ -171,8 +167,8 @@ static int warp_scan(kernel_builder *kb) {
   kb_var *sum = kb_thread_var(kb, I32, "sum");
   kb_var_store(kb, sum, tk_load(kb, I32, kb_param_value(kb, 0), tk_global_index(kb)));
   for (int offset = 1; offset < 32; offset *= 2) {
-    LLVMValueRef lower = kb_shuffle_up(kb, kb_var_load(kb, sum), tk_i32(kb, offset));
-    kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntUGE, kb_lane_index(kb), tk_i32(kb, offset), ""));
+    LLVMValueRef lower = kb_shuffle_up(kb, kb_var_load(kb, sum), kb_const_i32(kb, offset));
+    kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntUGE, kb_lane_index(kb), kb_const_i32(kb, offset), ""));
     kb_var_store(kb, sum, LLVMBuildAdd(B, kb_var_load(kb, sum), lower, ""));
     kb_if_end(kb);
   }
@@ -197,8 +193,8 @@ static int warp_reductions(kernel_builder *kb) {
 /* out[i] = in[warp start + (lane * 5 + 1) % 32]: a per-thread source lane. */
 static int warp_gather(kernel_builder *kb) {
   kb_kernel_begin(kb, "warp_gather", in_out, 2, 1024);
-  LLVMValueRef lane = LLVMBuildMul(B, kb_lane_index(kb), tk_i32(kb, 5), "");
-  lane = LLVMBuildAnd(B, LLVMBuildAdd(B, lane, tk_i32(kb, 1), ""), tk_i32(kb, 31), "source");
+  LLVMValueRef lane = LLVMBuildMul(B, kb_lane_index(kb), kb_const_i32(kb, 5), "");
+  lane = LLVMBuildAnd(B, LLVMBuildAdd(B, lane, kb_const_i32(kb, 1), ""), kb_const_i32(kb, 31), "source");
   LLVMValueRef mine = tk_load(kb, I32, kb_param_value(kb, 0), tk_global_index(kb));
   /* The shuffle opens a new phase: take it before the index of the store (C leaves the
    * order of argument evaluation open, and clang and gcc differ). */
@@ -214,13 +210,13 @@ static int maybe_reverse(kernel_builder *kb) {
       {"in", KB_PARAM_PTR}, {"out", KB_PARAM_PTR}, {"flag", KB_PARAM_I32}};
   kb_kernel_begin(kb, "maybe_reverse", params, 3, REDUCE_THREADS);
   LLVMValueRef shared = kb_shared_array(kb, F32, REDUCE_THREADS);
-  LLVMValueRef flag = LLVMBuildICmp(B, LLVMIntNE, kb_param_value(kb, 2), tk_i32(kb, 0), "");
+  LLVMValueRef flag = LLVMBuildICmp(B, LLVMIntNE, kb_param_value(kb, 2), kb_const_i32(kb, 0), "");
   tk_store(kb, shared, kb_thread_index(kb, KB_X),
            tk_load(kb, F32, kb_param_value(kb, 0), tk_global_index(kb)));
   kb_barrier(kb);
   kb_uniform_if_begin(kb, flag);
   kb_var *mirrored = kb_thread_var(kb, F32, "mirrored");
-  LLVMValueRef last = LLVMBuildSub(B, kb_block_dim(kb, KB_X), tk_i32(kb, 1), "");
+  LLVMValueRef last = LLVMBuildSub(B, kb_block_dim(kb, KB_X), kb_const_i32(kb, 1), "");
   kb_var_store(kb, mirrored,
                tk_load(kb, F32, shared, LLVMBuildSub(B, last, kb_thread_index(kb, KB_X), "")));
   kb_barrier(kb);
@@ -240,7 +236,7 @@ static int constant_table(kernel_builder *kb) {
     entries[j] = LLVMConstReal(F32, 0.5 * j * j);
   LLVMValueRef table = kb_constant_array(kb, F32, entries, 8);
   LLVMValueRef i = tk_global_index(kb);
-  LLVMValueRef entry = tk_load(kb, F32, table, LLVMBuildURem(B, i, tk_i32(kb, 8), ""));
+  LLVMValueRef entry = tk_load(kb, F32, table, LLVMBuildURem(B, i, kb_const_i32(kb, 8), ""));
   tk_store(kb, kb_param_value(kb, 1), i,
            LLVMBuildFAdd(B, entry, tk_load(kb, F32, kb_param_value(kb, 0), i), ""));
   return kb_kernel_end(kb);
@@ -254,16 +250,16 @@ static int uniform_remat(kernel_builder *kb) {
   LLVMValueRef shared = kb_shared_array(kb, F32, REDUCE_THREADS);
   LLVMValueRef t = kb_thread_index(kb, KB_X);
   LLVMValueRef base = LLVMBuildMul(B, kb_block_index(kb, KB_X), kb_block_dim(kb, KB_X), "base");
-  LLVMValueRef rounds = LLVMBuildSDiv(B, kb_param_value(kb, 2), tk_i32(kb, 256), "rounds");
+  LLVMValueRef rounds = LLVMBuildSDiv(B, kb_param_value(kb, 2), kb_const_i32(kb, 256), "rounds");
   tk_store(kb, shared, t, tk_load(kb, F32, kb_param_value(kb, 0), LLVMBuildAdd(B, base, t, "")));
   kb_barrier(kb);
   t = kb_thread_index(kb, KB_X);
   LLVMValueRef mirror =
-      LLVMBuildSub(B, LLVMBuildSub(B, kb_block_dim(kb, KB_X), tk_i32(kb, 1), ""), t, "");
+      LLVMBuildSub(B, LLVMBuildSub(B, kb_block_dim(kb, KB_X), kb_const_i32(kb, 1), ""), t, "");
   tk_store(kb, kb_param_value(kb, 1), LLVMBuildAdd(B, base, t, ""),
            tk_load(kb, F32, shared, mirror));
-  kb_uniform_for_begin(kb, tk_i32(kb, 0), rounds, tk_i32(kb, 1));
-  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_thread_index(kb, KB_X), tk_i32(kb, 0), ""));
+  kb_uniform_for_begin(kb, kb_const_i32(kb, 0), rounds, kb_const_i32(kb, 1));
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_thread_index(kb, KB_X), kb_const_i32(kb, 0), ""));
   LLVMValueRef slot = LLVMBuildAdd(B, kb_param_value(kb, 2), kb_block_index(kb, KB_X), "");
   kb_atomic_add(kb, LLVMBuildInBoundsGEP2(B, F32, kb_param_value(kb, 1), &slot, 1, ""),
                 LLVMConstReal(F32, 1));
@@ -275,7 +271,7 @@ static int uniform_remat(kernel_builder *kb) {
 /* The first thread-index read happens inside a kb_if; later reads must not reuse it. */
 static int index_in_if(kernel_builder *kb) {
   kb_kernel_begin(kb, "index_in_if", in_out, 2, 1024);
-  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_block_index(kb, KB_X), tk_i32(kb, 0), ""));
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_block_index(kb, KB_X), kb_const_i32(kb, 0), ""));
   tk_store(kb, kb_param_value(kb, 1), kb_thread_index(kb, KB_X), LLVMConstReal(F32, 1));
   kb_if_end(kb);
   LLVMValueRef second = LLVMBuildAdd(B, kb_block_dim(kb, KB_X), kb_thread_index(kb, KB_X), "");
@@ -299,7 +295,7 @@ static int atomic_max(kernel_builder *kb) {
   kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntSLT, i, kb_param_value(kb, 2), ""));
   LLVMValueRef value = tk_load(kb, I32, kb_param_value(kb, 0), i);
   kb_atomic_rmw(kb, LLVMAtomicRMWBinOpMax, kb_param_value(kb, 1), value);
-  LLVMValueRef one = tk_i32(kb, 1);
+  LLVMValueRef one = kb_const_i32(kb, 1);
   LLVMValueRef second = LLVMBuildInBoundsGEP2(B, F32, kb_param_value(kb, 1), &one, 1, "");
   kb_atomic_rmw(kb, LLVMAtomicRMWBinOpFMax, second, LLVMBuildSIToFP(B, value, F32, ""));
   kb_if_end(kb);
@@ -309,9 +305,9 @@ static int atomic_max(kernel_builder *kb) {
 static int atomic_count(kernel_builder *kb) {
   static const kb_param out_only[] = {{"out", KB_PARAM_PTR}};
   kb_kernel_begin(kb, "atomic_count_i32", out_only, 1, 1024);
-  LLVMValueRef bucket = LLVMBuildURem(B, tk_global_index(kb), tk_i32(kb, 4), "");
+  LLVMValueRef bucket = LLVMBuildURem(B, tk_global_index(kb), kb_const_i32(kb, 4), "");
   LLVMValueRef slot = LLVMBuildInBoundsGEP2(B, I32, kb_param_value(kb, 0), &bucket, 1, "");
-  kb_atomic_add(kb, slot, tk_i32(kb, 1));
+  kb_atomic_add(kb, slot, kb_const_i32(kb, 1));
   return kb_kernel_end(kb);
 }
 
@@ -319,7 +315,7 @@ static int atomic_count(kernel_builder *kb) {
 static void load_tile(kernel_builder *kb, LLVMValueRef tile, LLVMValueRef src, LLVMValueRef row,
                       LLVMValueRef col, LLVMValueRef rows, LLVMValueRef cols) {
   LLVMValueRef slot =
-      LLVMBuildAdd(B, LLVMBuildMul(B, kb_thread_index(kb, KB_Y), tk_i32(kb, TILE), ""),
+      LLVMBuildAdd(B, LLVMBuildMul(B, kb_thread_index(kb, KB_Y), kb_const_i32(kb, TILE), ""),
                    kb_thread_index(kb, KB_X), "");
   LLVMValueRef inside = LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSLT, row, rows, ""),
                                      LLVMBuildICmp(B, LLVMIntSLT, col, cols, ""), "");
@@ -341,13 +337,13 @@ static int matmul_tiled(kernel_builder *kb) {
   LLVMValueRef tile_a = kb_shared_array(kb, F32, TILE * TILE);
   LLVMValueRef tile_b = kb_shared_array(kb, F32, TILE * TILE);
   LLVMValueRef tiles =
-      LLVMBuildSDiv(B, LLVMBuildAdd(B, k, tk_i32(kb, TILE - 1), ""), tk_i32(kb, TILE), "");
-  LLVMValueRef row0 = LLVMBuildMul(B, kb_block_index(kb, KB_Y), tk_i32(kb, TILE), "row0");
-  LLVMValueRef col0 = LLVMBuildMul(B, kb_block_index(kb, KB_X), tk_i32(kb, TILE), "col0");
+      LLVMBuildSDiv(B, LLVMBuildAdd(B, k, kb_const_i32(kb, TILE - 1), ""), kb_const_i32(kb, TILE), "");
+  LLVMValueRef row0 = LLVMBuildMul(B, kb_block_index(kb, KB_Y), kb_const_i32(kb, TILE), "row0");
+  LLVMValueRef col0 = LLVMBuildMul(B, kb_block_index(kb, KB_X), kb_const_i32(kb, TILE), "col0");
   kb_var *acc = kb_thread_var(kb, F32, "acc");
   kb_var_store(kb, acc, LLVMConstReal(F32, 0));
-  LLVMValueRef kt = kb_uniform_for_begin(kb, tk_i32(kb, 0), tiles, tk_i32(kb, 1));
-  LLVMValueRef k0 = LLVMBuildMul(B, kt, tk_i32(kb, TILE), "k0");
+  LLVMValueRef kt = kb_uniform_for_begin(kb, kb_const_i32(kb, 0), tiles, kb_const_i32(kb, 1));
+  LLVMValueRef k0 = LLVMBuildMul(B, kt, kb_const_i32(kb, TILE), "k0");
   LLVMValueRef row = LLVMBuildAdd(B, row0, kb_thread_index(kb, KB_Y), "");
   load_tile(kb, tile_a, kb_param_value(kb, 0), row,
             LLVMBuildAdd(B, k0, kb_thread_index(kb, KB_X), ""), m, k);
@@ -355,13 +351,13 @@ static int matmul_tiled(kernel_builder *kb) {
   load_tile(kb, tile_b, kb_param_value(kb, 1), b_row,
             LLVMBuildAdd(B, col0, kb_thread_index(kb, KB_X), ""), k, n);
   kb_barrier(kb);
-  LLVMValueRef kk = kb_for_begin(kb, tk_i32(kb, 0), tk_i32(kb, TILE), tk_i32(kb, 1));
+  LLVMValueRef kk = kb_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, TILE), kb_const_i32(kb, 1));
   LLVMValueRef a = tk_load(
       kb, F32, tile_a,
-      LLVMBuildAdd(B, LLVMBuildMul(B, kb_thread_index(kb, KB_Y), tk_i32(kb, TILE), ""), kk, ""));
+      LLVMBuildAdd(B, LLVMBuildMul(B, kb_thread_index(kb, KB_Y), kb_const_i32(kb, TILE), ""), kk, ""));
   LLVMValueRef b = tk_load(
       kb, F32, tile_b,
-      LLVMBuildAdd(B, LLVMBuildMul(B, kk, tk_i32(kb, TILE), ""), kb_thread_index(kb, KB_X), ""));
+      LLVMBuildAdd(B, LLVMBuildMul(B, kk, kb_const_i32(kb, TILE), ""), kb_thread_index(kb, KB_X), ""));
   kb_var_store(kb, acc, LLVMBuildFAdd(B, kb_var_load(kb, acc), LLVMBuildFMul(B, a, b, ""), ""));
   kb_for_end(kb);
   kb_barrier(kb);

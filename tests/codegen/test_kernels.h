@@ -15,7 +15,6 @@ int define_test_kernels(kernel_builder *kb);
 int define_math_kernels(kernel_builder *kb);
 
 /* Small emission helpers shared with the tests. */
-LLVMValueRef tk_i32(kernel_builder *kb, int value);
 LLVMValueRef tk_global_index(kernel_builder *kb); /* blockIdx.x * blockDim.x + threadIdx.x */
 LLVMValueRef tk_load(kernel_builder *kb, LLVMTypeRef type, LLVMValueRef base, LLVMValueRef index);
 void tk_store(kernel_builder *kb, LLVMValueRef base, LLVMValueRef index, LLVMValueRef value);

@@ -11,11 +11,13 @@
 #include "fake_internal.h"
 
 #define DEFAULT_SHARED_LIMIT (48u * 1024u)
+/* CUDA's kernel parameter space: a module whose entry needs more fails to load. */
+#define PARAM_SPACE_BYTES 4096u
 
 struct CUfunc_st {
   char name[128];
   uint32_t param_count;
-  uint32_t param_sizes[FAKECUDA_MAX_PARAMS];
+  uint32_t param_sizes[PARAM_SPACE_BYTES];
   dlrt_kernel twin; /* host_fn, shared and scratch sizes from the registry */
   int max_dynamic_shared;
 };
@@ -43,6 +45,7 @@ static uint32_t type_size(const char *type) {
 static int parse_params(const char *text, struct CUfunc_st *function) {
   const char *cursor = text;
   const char *end = strchr(cursor, ')');
+  uint32_t bytes = 0;
   if (!end)
     return -1;
   while ((cursor = strstr(cursor, ".param")) && cursor < end) {
@@ -54,7 +57,7 @@ static int parse_params(const char *text, struct CUfunc_st *function) {
       while (isspace((unsigned char)*cursor) || isdigit((unsigned char)*cursor))
         cursor++;
     }
-    if (*cursor != '.' || function->param_count == FAKECUDA_MAX_PARAMS)
+    if (*cursor != '.')
       return -1;
     uint32_t size = type_size(cursor + 1);
     while (*cursor && !isspace((unsigned char)*cursor))
@@ -63,7 +66,8 @@ static int parse_params(const char *text, struct CUfunc_st *function) {
     const char *bracket = strchr(cursor, '[');
     if (bracket && bracket < next)
       size *= (uint32_t)atoi(bracket + 1);
-    if (size == 0)
+    bytes += size;
+    if (size == 0 || bytes > PARAM_SPACE_BYTES)
       return -1;
     function->param_sizes[function->param_count++] = size;
   }
@@ -220,7 +224,7 @@ static void record(const struct CUfunc_st *function, const unsigned grid[3],
   snprintf(launch.name, sizeof launch.name, "%s", function->name);
   memcpy(launch.grid, grid, sizeof launch.grid);
   memcpy(launch.block, block, sizeof launch.block);
-  for (uint32_t i = 0; i < function->param_count; i++) {
+  for (uint32_t i = 0; i < function->param_count && i < FAKECUDA_RECORDED_PARAMS; i++) {
     uint32_t size = function->param_sizes[i] < 8 ? function->param_sizes[i] : 8;
     memcpy(&launch.params[i], params[i], size);
   }

@@ -5,15 +5,17 @@
 
 #include <stdint.h>
 
-#define FAKECUDA_MAX_PARAMS 32
+/* Parameters a launch record keeps (a kernel may have more: CUDA's 4 KiB of parameter space
+ * holds 512 pointers). */
+#define FAKECUDA_RECORDED_PARAMS 32
 
 typedef struct fakecuda_launch {
   char name[128];
   uint32_t grid[3];
   uint32_t block[3];
   uint32_t shared_bytes;                /* cuLaunchKernel's sharedMemBytes */
-  uint32_t param_count;                 /* from the PTX .entry signature */
-  uint64_t params[FAKECUDA_MAX_PARAMS]; /* each parameter's value, zero-extended */
+  uint32_t param_count;                      /* from the PTX .entry signature */
+  uint64_t params[FAKECUDA_RECORDED_PARAMS]; /* the first ones' values, zero-extended */
 } fakecuda_launch;
 
 typedef struct fakecuda_copies {

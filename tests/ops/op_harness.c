@@ -26,20 +26,24 @@ static void *aligned_zeroed(size_t bytes) {
 
 /* Runs one launch: every block of the grid, in order. */
 static int run_launch(kb_jit *jit, const kb_kernel_info *info, const lower_launch *launch,
-                      void *const *pointers, void *workspace, dl_diag *diag) {
+                      void *const *pointers, int input_count, void *workspace, dl_diag *diag) {
   dlrt_host_block_fn fn = kb_jit_lookup(jit, launch->kernel);
-  if (!fn)
+  uint64_t *storage = calloc((size_t)launch->arg_count + 1, sizeof(*storage));
+  void **params = calloc((size_t)launch->arg_count + 1, sizeof(*params));
+  if (!fn || !storage || !params) {
+    free(storage);
+    free(params);
     return -1;
-  uint64_t storage[LOWER_MAX_ARGS];
-  void *params[LOWER_MAX_ARGS];
+  }
   for (int i = 0; i < launch->arg_count; i++) {
     const lower_arg *arg = &launch->args[i];
     switch (arg->kind) {
     case LOWER_ARG_INPUT:
     case LOWER_ARG_OUTPUT:
-      memcpy(&storage[i], &pointers[(arg->kind == LOWER_ARG_OUTPUT ? LOWER_MAX_ARGS : 0) +
-                                    arg->index],
+      memcpy(&storage[i], &pointers[(arg->kind == LOWER_ARG_OUTPUT ? input_count : 0) + arg->index],
              sizeof(void *));
+      break;
+    case LOWER_ARG_VALUE: /* single nodes read only their inputs */
       break;
     case LOWER_ARG_WORKSPACE: {
       char *at = (char *)workspace + arg->scalar;
@@ -65,6 +69,8 @@ static int run_launch(kb_jit *jit, const kb_kernel_info *info, const lower_launc
   if (!shared || !scratch) {
     free(shared);
     free(scratch);
+    free(storage);
+    free(params);
     return dl_error(diag, "out of memory");
   }
   dlrt_host_launch host = {.shared_memory = shared, .scratch = scratch};
@@ -78,6 +84,8 @@ static int run_launch(kb_jit *jit, const kb_kernel_info *info, const lower_launc
       }
   free(shared);
   free(scratch);
+  free(storage);
+  free(params);
   return 0;
 }
 
@@ -91,6 +99,7 @@ int op_harness_run(const ir_graph *graph, const ir_node *node, const void *const
   lower_result result;
   kb_jit *jit = NULL;
   void *workspace = NULL;
+  void **pointers = NULL;
   int status = -1;
   for (int i = 0; i < node->num_outputs; i++)
     outputs[i] = NULL;
@@ -102,12 +111,16 @@ int op_harness_run(const ir_graph *graph, const ir_node *node, const void *const
   }
   if (!(jit = kb_jit_create(kb, diag)))
     goto done;
-  void *pointers[2 * LOWER_MAX_ARGS] = {0};
-  for (int i = 0; i < node->num_inputs && i < LOWER_MAX_ARGS; i++) {
+  pointers = calloc((size_t)(node->num_inputs + node->num_outputs) + 1, sizeof(*pointers));
+  if (!pointers) {
+    dl_error(diag, "out of memory");
+    goto done;
+  }
+  for (int i = 0; i < node->num_inputs; i++) {
     const ir_value *input = node->inputs[i];
     pointers[i] = (void *)(inputs && inputs[i] ? inputs[i] : input ? input->data : NULL);
   }
-  for (int i = 0; i < node->num_outputs && i < LOWER_MAX_ARGS; i++) {
+  for (int i = 0; i < node->num_outputs; i++) {
     int64_t bytes = value_bytes(node->outputs[i]);
     if (bytes < 0 || !(outputs[i] = aligned_zeroed((size_t)bytes))) {
       dl_error(diag, "cannot allocate output %d of node '%s'", i, node->name);
@@ -115,7 +128,7 @@ int op_harness_run(const ir_graph *graph, const ir_node *node, const void *const
     }
     /* Poison outputs so a kernel that skips elements is caught. */
     memset(outputs[i], 0xff, (size_t)bytes);
-    pointers[LOWER_MAX_ARGS + i] = outputs[i];
+    pointers[node->num_inputs + i] = outputs[i];
   }
   workspace = aligned_zeroed((size_t)result.workspace_bytes);
   for (int l = 0; l < result.launch_count; l++) {
@@ -124,12 +137,13 @@ int op_harness_run(const ir_graph *graph, const ir_node *node, const void *const
       dl_error(diag, "launch of unknown kernel '%s'", result.launches[l].kernel);
       goto done;
     }
-    if (run_launch(jit, info, &result.launches[l], pointers, workspace, diag) != 0)
+    if (run_launch(jit, info, &result.launches[l], pointers, node->num_inputs, workspace, diag) != 0)
       goto done;
   }
   status = 0;
 done:
   free(workspace);
+  free(pointers);
   if (jit)
     kb_jit_destroy(jit);
   kb_destroy(kb);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# dlcc compile --emit=ptx on every generated test model for sm_75, sm_80 and sm_90: ptxas
-# accepts the PTX, every kernel stays within the budget of docs/kernels.md (no spills), and
-# no PTX calls an .extern .func (check_compile_report.py). Also: --emit=llvm defines the same
+# dlcc compile --emit=ptx on every generated test model and hand-written group for sm_75,
+# sm_80 and sm_90: ptxas accepts the PTX, every kernel stays within the budget of
+# docs/kernels.md (no spills), and no PTX calls an .extern .func (check_compile_report.py). Also: --emit=llvm defines the same
 # kernels the PTX has (identical kernels merged the same way). Without ptxas the PTX is
 # still checked and the test says it could not assemble it.
 set -u
@@ -11,9 +11,15 @@ checker=$SOURCE_DIR/tests/scripts/check_compile_report.py
 passed=0 failed=0 unassembled=0
 started=$SECONDS
 
-for model in "$MODELS_DIR"/*.onnx; do
-  [ -f "${model%.onnx}.output.npy" ] || continue # only the models with reference outputs
-  name=$(basename "$model" .onnx)
+# The models with reference outputs, and the hand-written dl.groups of tests/ops/groups (each
+# one fused kernel: a root with its prologue and epilogue).
+for model in "$MODELS_DIR"/*.onnx "$SOURCE_DIR"/tests/ops/groups/*.dlir; do
+  case $model in
+  *.flat.dlir) continue ;;
+  *.dlir) name=group.$(basename "$model" .dlir) ;;
+  *) [ -f "${model%.onnx}.output.npy" ] || continue
+     name=$(basename "$model" .onnx) ;;
+  esac
   for target in sm_75 sm_80 sm_90; do
     stem=$WORK_DIR/$name.$target
     if ! "$DLCC" compile "$model" --emit=ptx --target=$target --stats --report="$stem.json" \

@@ -1,0 +1,281 @@
+/* Groups as lowering units: which node is the root, what the kernel reads and writes, the
+ * refusals (a shape no root takes), and the load/store hooks roots call. */
+#include "codegen/ops/group.h"
+
+#include "codegen/ops/emit.h"
+#include "codegen/ops/pointwise_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir/infer.h"
+
+/* Roots whose kernels load their inputs and store their output through the group hooks. */
+static bool root_has_hooks(ir_op op) {
+  ir_op_category category = ir_op_category_of(op);
+  return category == IR_OP_CATEGORY_CONTRACTION || category == IR_OP_CATEGORY_REDUCTION;
+}
+
+static bool same_shape(const ir_type *a, const ir_type *b) {
+  return a->rank == b->rank && !memcmp(a->dims, b->dims, sizeof(int64_t) * (size_t)a->rank);
+}
+
+static bool in_group(const lower_group *group, const ir_node *node) {
+  return node && (group->region ? node->parent == group->region : node == group->node);
+}
+
+typedef struct read_walk {
+  lower_context *ctx;
+  lower_group *group;
+  bool *visited; /* by value id */
+  int capacity;
+} read_walk;
+
+static int add_read(read_walk *walk, const ir_value *value) {
+  lower_group *group = walk->group;
+  if (group->read_count == walk->capacity) {
+    int capacity = walk->capacity ? 2 * walk->capacity : 8;
+    const ir_value **reads =
+        ir_arena_alloc_array(walk->ctx->graph->arena, (size_t)capacity, sizeof(*reads));
+    lower_arg *args =
+        ir_arena_alloc_array(walk->ctx->graph->arena, (size_t)capacity, sizeof(*args));
+    if (!reads || !args)
+      return dl_error(walk->ctx->diag, "out of memory");
+    if (group->read_count) {
+      memcpy(reads, group->reads, sizeof(*reads) * (size_t)group->read_count);
+      memcpy(args, group->read_args, sizeof(*args) * (size_t)group->read_count);
+    }
+    group->reads = reads, group->read_args = args, walk->capacity = capacity;
+  }
+  lower_arg arg = {.kind = LOWER_ARG_VALUE, .value = value};
+  const ir_node *node = group->node;
+  if (group->region) {
+    for (int k = 0; k < group->region->num_params; k++)
+      if (group->region->params[k] == value)
+        arg = (lower_arg){.kind = LOWER_ARG_INPUT, .index = k};
+  } else {
+    for (int k = node->num_inputs - 1; k >= 0; k--)
+      if (node->inputs[k] == value)
+        arg = (lower_arg){.kind = LOWER_ARG_INPUT, .index = k};
+  }
+  group->reads[group->read_count] = value;
+  group->read_args[group->read_count++] = arg;
+  return 0;
+}
+
+/* Collects the values the kernel reads: everything outside the group that `value` is
+ * computed from (one-element constants become immediates and are not read). */
+static int visit(read_walk *walk, const ir_value *value) {
+  if (walk->visited[value->id])
+    return 0;
+  walk->visited[value->id] = true;
+  const ir_node *node = value->producer;
+  int64_t count = 0;
+  if (!in_group(walk->group, node)) {
+    if (value->kind == IR_VALUE_CONSTANT && value->data &&
+        ir_type_element_count(&value->type, &count) && count == 1)
+      return 0;
+    return add_read(walk, value);
+  }
+  if (node != walk->group->root && !group_evaluates(node->op))
+    return 0; /* refused before the walk */
+  for (int k = 0; k < node->num_inputs; k++)
+    if (node->inputs[k] && group_input_is_data(node->op, k) && visit(walk, node->inputs[k]) != 0)
+      return -1;
+  return 0;
+}
+
+static const char *group_name(const ir_node *node) {
+  return node->name ? node->name : ir_op_name(node->op);
+}
+
+/* The root of a dl.group: its only node the evaluator cannot compute. */
+static int choose_root(lower_context *ctx, lower_group *group) {
+  for (const ir_node *node = group->region->first; node; node = node->next) {
+    if (group_evaluates(node->op))
+      continue;
+    if (group->root)
+      return ir_node_error(ctx->diag, group->node,
+                           "group '%s' has two roots, %s '%s' and %s '%s': a group lowers to "
+                           "one kernel around one root (the other nodes must be elementwise or "
+                           "views)",
+                           group_name(group->node), ir_op_name(group->root->op),
+                           group->root->name ? group->root->name : "", ir_op_name(node->op),
+                           node->name ? node->name : "");
+    group->root = node;
+  }
+  if (group->root && !root_has_hooks(group->root->op))
+    return ir_node_error(ctx->diag, group->node,
+                         "group '%s': its root %s '%s' has no prologue/epilogue hooks, so it "
+                         "can only be a group of one (roots with hooks: MatMul, Gemm, Conv, "
+                         "Reduce*, GlobalAveragePool, GlobalMaxPool, or elementwise ops)",
+                         group_name(group->node), ir_op_name(group->root->op),
+                         group->root->name ? group->root->name : "");
+  return 0;
+}
+
+/* Every result is written at the root's output elements (or, without a root, at the
+ * elements of one shape): a result of another shape has no element to come from. */
+static int check_results(lower_context *ctx, lower_group *group) {
+  const ir_type *shape =
+      group->root ? &group->root->outputs[0]->type : &group->results[0]->type;
+  for (int r = 0; r < group->result_count; r++) {
+    const ir_value *result = group->results[r];
+    if (!in_group(group, result->producer))
+      return ir_node_error(ctx->diag, group->node,
+                           "group '%s' yields '%s', which it does not compute (yield only values "
+                           "of its nodes)",
+                           group_name(group->node), result->name);
+    if (!same_shape(&result->type, shape))
+      return ir_node_error(ctx->diag, group->node,
+                           "group '%s' yields '%s' of another shape than its %s: a group's "
+                           "kernel writes every result at the same elements",
+                           group_name(group->node), result->name,
+                           group->root ? "root's output" : "first result");
+  }
+  return 0;
+}
+
+static int check_nodes(lower_context *ctx, lower_group *group) {
+  const ir_node *first = group->region ? group->region->first : group->node;
+  for (const ir_node *node = first; node; node = group->region ? node->next : NULL) {
+    if (node == group->root)
+      continue;
+    if (ir_op_category_of(node->op) != IR_OP_CATEGORY_ELEMENTWISE)
+      group->indexed = true;
+    else if (lower_emit_check(ctx, node) != 0)
+      return -1;
+    for (int k = 0; k < node->num_inputs && !group->indexed; k++) {
+      ir_type shape;
+      if (node->inputs[k] && group_input_is_data(node->op, k)) {
+        group_operand_shape(node, k, &shape);
+        group->indexed = !same_shape(&shape, &node->inputs[k]->type) && group->region;
+      }
+    }
+  }
+  return 0;
+}
+
+int lower_group_build(lower_context *ctx, const ir_node *node, lower_group *out) {
+  memset(out, 0, sizeof(*out));
+  out->node = node;
+  out->kb = ctx->kb;
+  out->region = node->body;
+  if (out->region) {
+    out->results = (const ir_value **)out->region->results;
+    out->result_count = out->region->num_results;
+    if (out->result_count == 0)
+      return ir_node_error(ctx->diag, node, "group '%s' yields nothing", group_name(node));
+    if (choose_root(ctx, out) != 0)
+      return -1;
+  } else {
+    out->results = (const ir_value **)node->outputs;
+    out->result_count = node->num_outputs;
+    out->root = ir_op_category_of(node->op) == IR_OP_CATEGORY_ELEMENTWISE ? NULL : node;
+    if (out->root && !root_has_hooks(node->op))
+      return 0; /* its own lowering binds what it reads */
+  }
+  if (check_nodes(ctx, out) != 0 || check_results(ctx, out) != 0)
+    return -1;
+  read_walk walk = {.ctx = ctx, .group = out};
+  walk.visited = calloc((size_t)ctx->graph->num_values + 1, sizeof(bool));
+  if (!walk.visited)
+    return dl_error(ctx->diag, "out of memory");
+  int status = 0;
+  if (out->root)
+    for (int k = 0; status == 0 && k < out->root->num_inputs; k++)
+      if (out->root->inputs[k] && group_input_is_data(out->root->op, k))
+        status = visit(&walk, out->root->inputs[k]);
+  for (int r = 0; status == 0 && r < out->result_count; r++)
+    status = visit(&walk, out->results[r]);
+  free(walk.visited);
+  /* CUDA's 4 KiB of kernel parameters hold 512 pointers; a root may add a workspace. */
+  if (status == 0 && out->read_count + out->result_count > 511)
+    return ir_node_error(ctx->diag, node,
+                         "'%s' reads %d values and writes %d: a kernel takes at most 511 "
+                         "(CUDA's 4 KiB of parameters)",
+                         group_name(node), out->read_count, out->result_count);
+  return status;
+}
+
+void lower_group_deinit(lower_group *group) {
+  free(group->memo);
+  group->memo = NULL;
+  group->memo_count = group->memo_capacity = 0;
+}
+
+/* --- launches and parameters ---------------------------------------------------------------- */
+void lower_group_bind(const lower_group *group, lower_launch *launch) {
+  for (int k = 0; k < group->read_count; k++)
+    lower_append_arg(launch, group->read_args[k]);
+  for (int r = 0; r < group->result_count; r++)
+    lower_add_arg(launch, LOWER_ARG_OUTPUT, r);
+}
+
+const lower_arg *lower_group_args(lower_context *ctx) {
+  const lower_group *group = ctx->group;
+  int count = group->read_count + group->result_count;
+  lower_arg *args = ir_arena_alloc_array(ctx->graph->arena, (size_t)count + 1, sizeof(*args));
+  if (!args)
+    return NULL;
+  if (group->read_count)
+    memcpy(args, group->read_args, sizeof(*args) * (size_t)group->read_count);
+  for (int r = 0; r < group->result_count; r++)
+    args[group->read_count + r] = (lower_arg){.kind = LOWER_ARG_OUTPUT, .index = r};
+  return args;
+}
+
+static const char *param_name(ir_arena *arena, int index) {
+  return ir_arena_printf(arena, "p%d", index);
+}
+
+const kb_param *lower_group_params(lower_context *ctx, int *count) {
+  const lower_group *group = ctx->group;
+  *count = group->read_count + group->result_count;
+  kb_param *params =
+      ir_arena_alloc_array(ctx->graph->arena, (size_t)*count + 1, sizeof(*params));
+  for (int i = 0; params && i < *count; i++)
+    params[i] = (kb_param){param_name(ctx->graph->arena, i), KB_PARAM_PTR};
+  return params;
+}
+
+int lower_group_kernel_begin(kernel_builder *kb, ir_arena *arena, const lower_launch *launch) {
+  kb_param *params = ir_arena_alloc_array(arena, (size_t)launch->arg_count + 1, sizeof(*params));
+  if (!params)
+    return -1;
+  for (int i = 0; i < launch->arg_count; i++)
+    params[i] = (kb_param){param_name(arena, i), KB_PARAM_PTR};
+  unsigned threads = launch->block[0] * launch->block[1] * launch->block[2];
+  return kb_kernel_begin(kb, launch->kernel, params, launch->arg_count, threads);
+}
+
+/* --- hooks ------------------------------------------------------------------------------------ */
+LLVMValueRef lower_group_load(lower_context *ctx, int input, LLVMValueRef linear) {
+  lower_group *group = ctx->group;
+  const ir_value *value = group->root->inputs[input];
+  group_forget(group);
+  group_index index = group_index_linear(&value->type, linear);
+  return group_evaluate(group, value, &index);
+}
+
+void lower_group_store(lower_context *ctx, LLVMValueRef linear, LLVMValueRef value) {
+  lower_group *group = ctx->group;
+  kernel_builder *kb = ctx->kb;
+  group_forget(group);
+  group->root_element = value;
+  group_index index = group_index_linear(&group->root->outputs[0]->type, linear);
+  for (int r = 0; r < group->result_count; r++) {
+    const ir_value *result = group->results[r];
+    pw_store(kb, result->type.dtype, kb_param_value(kb, group->read_count + r), linear,
+             group_evaluate(group, result, &index));
+  }
+  group->root_element = NULL;
+}
+
+int lower_group_plain_read(const lower_group *group, int input) {
+  const ir_value *value = group->root->inputs[input];
+  for (int k = 0; k < group->read_count; k++)
+    if (group->reads[k] == value)
+      return k;
+  return -1;
+}
