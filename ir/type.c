@@ -1,4 +1,4 @@
-/* Element type table (from dtype.def) and tensor type helpers. */
+/* Element type table (from dlrt/dtypes.def) and tensor type helpers. */
 #include "ir/type.h"
 
 #include <stdio.h>
@@ -6,17 +6,21 @@
 
 #include "ir/checked_math.h"
 
+typedef enum dtype_kind { KIND_NONE, KIND_FLOAT, KIND_SIGNED, KIND_UNSIGNED, KIND_BOOL } dtype_kind;
+
 typedef struct dtype_info {
   const char *name;
-  size_t size;
+  int bits;
   int onnx_code;
+  dtype_kind kind;
 } dtype_info;
 
 static const dtype_info DTYPES[IR_DTYPE_COUNT] = {
-    [IR_DTYPE_INVALID] = {"invalid", 0, 0},
-#define DTYPE(ENUM, NAME, SIZE, ONNX) [IR_DTYPE_##ENUM] = {NAME, SIZE, ONNX},
-#include "ir/dtype.def"
-#undef DTYPE
+    [IR_DTYPE_INVALID] = {"invalid", 0, 0, KIND_NONE},
+#define DLRT_DTYPE_ROW(ENUM, NAME, BITS, ONNX, KIND)                                               \
+  [IR_DTYPE_##ENUM] = {NAME, BITS, ONNX, KIND_##KIND},
+#include "dlrt/dtypes.def"
+#undef DLRT_DTYPE_ROW
 };
 
 static bool dtype_valid(ir_dtype dtype) { return dtype > IR_DTYPE_INVALID && dtype < IR_DTYPE_COUNT; }
@@ -32,7 +36,9 @@ ir_dtype ir_dtype_from_name(const char *name) {
   return IR_DTYPE_INVALID;
 }
 
-size_t ir_dtype_size(ir_dtype dtype) { return dtype_valid(dtype) ? DTYPES[dtype].size : 0; }
+size_t ir_dtype_size(ir_dtype dtype) {
+  return dtype_valid(dtype) ? (size_t)DTYPES[dtype].bits / 8 : 0;
+}
 
 ir_dtype ir_dtype_from_onnx(int onnx_code) {
   for (int d = 1; d < IR_DTYPE_COUNT; d++)
@@ -43,19 +49,16 @@ ir_dtype ir_dtype_from_onnx(int onnx_code) {
 
 int ir_dtype_to_onnx(ir_dtype dtype) { return dtype_valid(dtype) ? DTYPES[dtype].onnx_code : 0; }
 
-bool ir_dtype_is_float(ir_dtype dtype) {
-  return dtype == IR_DTYPE_F32 || dtype == IR_DTYPE_F16 || dtype == IR_DTYPE_BF16 ||
-         dtype == IR_DTYPE_F64;
+static dtype_kind kind_of(ir_dtype dtype) {
+  return dtype_valid(dtype) ? DTYPES[dtype].kind : KIND_NONE;
 }
 
-bool ir_dtype_is_signed(ir_dtype dtype) {
-  return dtype == IR_DTYPE_I8 || dtype == IR_DTYPE_I16 || dtype == IR_DTYPE_I32 ||
-         dtype == IR_DTYPE_I64;
-}
+bool ir_dtype_is_float(ir_dtype dtype) { return kind_of(dtype) == KIND_FLOAT; }
+
+bool ir_dtype_is_signed(ir_dtype dtype) { return kind_of(dtype) == KIND_SIGNED; }
 
 bool ir_dtype_is_integer(ir_dtype dtype) {
-  return ir_dtype_is_signed(dtype) || dtype == IR_DTYPE_U8 || dtype == IR_DTYPE_U16 ||
-         dtype == IR_DTYPE_U32 || dtype == IR_DTYPE_U64;
+  return kind_of(dtype) == KIND_SIGNED || kind_of(dtype) == KIND_UNSIGNED;
 }
 
 ir_type ir_type_make(ir_dtype dtype, int rank, const int64_t *dims) {

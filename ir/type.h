@@ -6,11 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The rows of dlrt/dtypes.def (shared with the runtime), after IR_DTYPE_INVALID = 0 so a
+ * zeroed type is invalid: ir_dtype = dlrt_dtype + 1 (codegen/program/dlrt_dtype.h). */
 typedef enum ir_dtype {
   IR_DTYPE_INVALID = 0,
-#define DTYPE(ENUM, NAME, SIZE, ONNX) IR_DTYPE_##ENUM,
-#include "ir/dtype.def"
-#undef DTYPE
+#define DLRT_DTYPE_ROW(ENUM, NAME, BITS, ONNX, KIND) IR_DTYPE_##ENUM,
+#include "dlrt/dtypes.def"
+#undef DLRT_DTYPE_ROW
   IR_DTYPE_COUNT
 } ir_dtype;
 

@@ -9,10 +9,9 @@
 #define MAX_THREADS_PER_BLOCK 1024u
 
 static const uint8_t dtype_sizes[DLRT_DTYPE_COUNT] = {
-    [DLRT_DTYPE_F32] = 4,  [DLRT_DTYPE_F16] = 2, [DLRT_DTYPE_BF16] = 2, [DLRT_DTYPE_F64] = 8,
-    [DLRT_DTYPE_I8] = 1,   [DLRT_DTYPE_U8] = 1,  [DLRT_DTYPE_I16] = 2,  [DLRT_DTYPE_U16] = 2,
-    [DLRT_DTYPE_I32] = 4,  [DLRT_DTYPE_U32] = 4, [DLRT_DTYPE_I64] = 8,  [DLRT_DTYPE_U64] = 8,
-    [DLRT_DTYPE_BOOL] = 1,
+#define DLRT_DTYPE_ROW(ENUM, NAME, BITS, ONNX, KIND) [DLRT_DTYPE_##ENUM] = (BITS) / 8,
+#include "dlrt/dtypes.def"
+#undef DLRT_DTYPE_ROW
 };
 
 uint32_t dlrt_dtype_size(uint32_t dtype) {

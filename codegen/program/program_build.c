@@ -7,6 +7,7 @@
 
 #include "codegen/kernel_builder.h"
 #include "codegen/program/buffer_plan.h"
+#include "codegen/program/dlrt_dtype.h"
 #include "codegen/program/graph_lowering.h"
 #include "ir/infer.h"
 
@@ -48,13 +49,11 @@ static int same_launches(const lower_result *a, kernel_builder *a_kb, const lowe
   return 1;
 }
 
-static uint32_t dlrt_dtype_of(ir_dtype dtype) { return (uint32_t)dtype - 1; }
-
 static int describe_tensor(dl_compiled *compiled, const dl_buffer_plan *plan, const ir_value *value,
                            dlrt_tensor_desc *out, int64_t *dims) {
   memcpy(dims, value->type.dims, sizeof(int64_t) * (size_t)value->type.rank);
   *out = (dlrt_tensor_desc){.name = value->name,
-                            .dtype = dlrt_dtype_of(value->type.dtype),
+                            .dtype = dl_dlrt_dtype(value->type.dtype),
                             .rank = (uint32_t)value->type.rank,
                             .dims = dims,
                             .arena_offset = plan->values[value->id].offset};

@@ -13,21 +13,11 @@
 /* Marks a tensor that does not live in the arena: kernels get the caller's buffer itself. */
 #define DLRT_BINDING UINT64_MAX
 
-/* Element types (same order and sizes as the compiler's ir/dtype.def). */
+/* Element types: the rows of dlrt/dtypes.def, numbered from 0 in table order. */
 typedef enum dlrt_dtype {
-  DLRT_DTYPE_F32 = 0,
-  DLRT_DTYPE_F16,
-  DLRT_DTYPE_BF16,
-  DLRT_DTYPE_F64,
-  DLRT_DTYPE_I8,
-  DLRT_DTYPE_U8,
-  DLRT_DTYPE_I16,
-  DLRT_DTYPE_U16,
-  DLRT_DTYPE_I32,
-  DLRT_DTYPE_U32,
-  DLRT_DTYPE_I64,
-  DLRT_DTYPE_U64,
-  DLRT_DTYPE_BOOL,
+#define DLRT_DTYPE_ROW(ENUM, NAME, BITS, ONNX, KIND) DLRT_DTYPE_##ENUM,
+#include "dlrt/dtypes.def"
+#undef DLRT_DTYPE_ROW
   DLRT_DTYPE_COUNT
 } dlrt_dtype;
 
