@@ -1,6 +1,8 @@
 /* Diagnostics list: grows on demand, keeps the first `limit` messages. */
 #include "ir/diag.h"
 
+#include "ir/array.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,18 +25,8 @@ static void diag_store(dl_diag *diag, char *message) {
     diag->count++;
     return;
   }
-  if (diag->stored == diag->capacity) {
-    int capacity = diag->capacity ? diag->capacity * 2 : 8;
-    char **grown = realloc(diag->messages, (size_t)capacity * sizeof(char *));
-    if (!grown) {
-      free(message);
-      diag->count++;
-      return;
-    }
-    diag->messages = grown;
-    diag->capacity = capacity;
-  }
-  diag->messages[diag->stored++] = message;
+  if (IR_ARRAY_APPEND(NULL, diag->messages, diag->stored, diag->capacity, message) != 0)
+    free(message); /* out of memory: counted, not kept */
   diag->count++;
 }
 

@@ -8,7 +8,7 @@
 typedef struct dl_diag {
   char **messages;
   int count;
-  int capacity;
+  size_t capacity;
   int limit;  /* stop storing after this many (0: 1000) */
   int stored; /* messages actually kept (count also counts dropped ones) */
 } dl_diag;

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ir/array.h"
+
 /* Open-addressing table from value name to value; grows at 50% load. */
 typedef struct ir_name_table {
   ir_value **slots;
@@ -91,31 +93,13 @@ const char *ir_graph_unique_name(ir_graph *graph, const char *base) {
   }
 }
 
-/* Grows an arena array of pointers by one slot (arrays are small; copies are cheap). */
-static int push_pointer(ir_arena *arena, void ***items, int *count, int *capacity,
-                        void *item) {
-  if (*count == *capacity) {
-    int grown = *capacity ? *capacity * 2 : 4;
-    void **copy = ir_arena_alloc_array(arena, (size_t)grown, sizeof(void *));
-    if (!copy)
-      return -1;
-    if (*count)
-      memcpy(copy, *items, (size_t)*count * sizeof(void *));
-    *items = copy;
-    *capacity = grown;
-  }
-  (*items)[(*count)++] = item;
-  return 0;
-}
-
-static int append_pointer(ir_arena *arena, void ***items, int *count, void *item) {
-  /* Capacity is implied: arrays grown here always have power-of-two capacity >= 4. */
-  int capacity = *count <= 4 ? 4 : 1;
-  while (capacity < *count)
-    capacity *= 2;
-  if (*count == 0)
-    capacity = 0;
-  return push_pointer(arena, items, count, &capacity, item);
+/* Appends to a region's params or results. An array someone replaced without setting its
+ * capacity (left below the count) is taken as exactly full, so it is copied, not overrun. */
+static int append_to_region(ir_arena *arena, ir_value ***items, int *count, size_t *capacity,
+                            ir_value *value) {
+  if (*capacity < (size_t)*count)
+    *capacity = (size_t)*count;
+  return IR_ARRAY_APPEND(arena, *items, *count, *capacity, value);
 }
 
 static ir_value *new_value(ir_graph *graph, const char *name, ir_type type,
@@ -140,13 +124,15 @@ ir_value *ir_region_add_param(ir_graph *graph, ir_region *region, const char *na
   if (!value)
     return NULL;
   value->region = region;
-  if (append_pointer(graph->arena, (void ***)&region->params, &region->num_params, value))
+  if (append_to_region(graph->arena, &region->params, &region->num_params,
+                       &region->params_capacity, value))
     return NULL;
   return value;
 }
 
 int ir_region_add_result(ir_graph *graph, ir_region *region, ir_value *value) {
-  return append_pointer(graph->arena, (void ***)&region->results, &region->num_results, value);
+  return append_to_region(graph->arena, &region->results, &region->num_results,
+                          &region->results_capacity, value);
 }
 
 ir_value *ir_graph_add_input(ir_graph *graph, const char *name, ir_type type) {
@@ -163,8 +149,8 @@ ir_value *ir_graph_add_constant(ir_graph *graph, const char *name, ir_type type,
   if (!value)
     return NULL;
   value->data = data;
-  if (push_pointer(graph->arena, (void ***)&graph->constants, &graph->num_constants,
-                   &graph->constants_capacity, value))
+  if (IR_ARRAY_APPEND(graph->arena, graph->constants, graph->num_constants,
+                      graph->constants_capacity, value))
     return NULL;
   return value;
 }
@@ -187,8 +173,8 @@ int ir_graph_symbol(ir_graph *graph, const char *name) {
     if (strcmp(graph->symbols[i], name) == 0)
       return i;
   const char *copy = ir_arena_strdup(graph->arena, name);
-  if (!copy || append_pointer(graph->arena, (void ***)&graph->symbols, &graph->num_symbols,
-                              (void *)copy))
+  if (!copy || IR_ARRAY_APPEND(graph->arena, graph->symbols, graph->num_symbols,
+                               graph->symbols_capacity, copy))
     return -1;
   return graph->num_symbols - 1;
 }
@@ -419,8 +405,8 @@ int ir_value_use_count(const ir_graph *graph, const ir_value *value) {
 }
 
 int ir_value_make_constant(ir_graph *graph, ir_value *value, const void *data) {
-  if (push_pointer(graph->arena, (void ***)&graph->constants, &graph->num_constants,
-                   &graph->constants_capacity, value))
+  if (IR_ARRAY_APPEND(graph->arena, graph->constants, graph->num_constants,
+                      graph->constants_capacity, value))
     return -1;
   value->kind = IR_VALUE_CONSTANT;
   value->data = data;

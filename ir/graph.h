@@ -65,6 +65,9 @@ struct ir_region {
   ir_value **results; /* values yielded (graph outputs for the body) */
   int num_results;
   ir_node *owner; /* node whose body this is; NULL for the graph body */
+  /* Room in params/results, grown by ir_region_add_param/result. Code that replaces an
+   * array sets these too (or leaves them 0: the array is then taken as full). */
+  size_t params_capacity, results_capacity;
 };
 
 struct ir_node {
@@ -94,7 +97,7 @@ struct ir_graph {
   int num_nodes;
   dl_file_set source_files; /* files the graph was read from; outputs never replace them */
   /* private */
-  int constants_capacity;
+  size_t constants_capacity, symbols_capacity;
   struct ir_name_table *names;
 };
 

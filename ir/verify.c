@@ -2,6 +2,7 @@
  * inference per node; a second pass over every value checks types and names. */
 #include "ir/verify.h"
 
+#include "ir/array.h"
 #include "ir/infer.h"
 
 #include <stdlib.h>
@@ -206,21 +207,13 @@ static void verify_region(verifier *v, ir_region *region) {
 
 /* Every value of the graph once: graph inputs, constants, node outputs, body params. */
 typedef struct value_list {
-  const ir_value **items;
-  int count, capacity;
+  const ir_value **items; /* heap */
+  int count;
+  size_t capacity;
 } value_list;
 
 static int list_push(value_list *list, const ir_value *value) {
-  if (list->count == list->capacity) {
-    int capacity = list->capacity ? list->capacity * 2 : 256;
-    const ir_value **grown = realloc(list->items, (size_t)capacity * sizeof(*grown));
-    if (!grown)
-      return -1;
-    list->items = grown;
-    list->capacity = capacity;
-  }
-  list->items[list->count++] = value;
-  return 0;
+  return IR_ARRAY_APPEND(NULL, list->items, list->count, list->capacity, value);
 }
 
 static int collect_values(const ir_graph *graph, value_list *list) {

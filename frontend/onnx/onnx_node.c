@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/array.h"
 #include "ir/fold.h"
 #include "ir/infer.h"
 
@@ -223,17 +224,10 @@ static bool reads_skipped(const skipped_values *skipped, const Onnx__NodeProto *
 }
 
 static int skip_outputs(skipped_values *skipped, const Onnx__NodeProto *proto) {
-  for (size_t i = 0; i < proto->n_output; i++) {
-    if (skipped->count == skipped->capacity) {
-      size_t capacity = skipped->capacity ? skipped->capacity * 2 : 16;
-      const char **grown = realloc(skipped->names, capacity * sizeof(char *));
-      if (!grown)
-        return -1;
-      skipped->names = grown;
-      skipped->capacity = capacity;
-    }
-    skipped->names[skipped->count++] = onnx_text(proto->output[i]);
-  }
+  for (size_t i = 0; i < proto->n_output; i++)
+    if (IR_ARRAY_APPEND(NULL, skipped->names, skipped->count, skipped->capacity,
+                        onnx_text(proto->output[i])) != 0)
+      return -1;
   return 0;
 }
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/array.h"
+
 int text_error_at(text_parser *parser, text_location loc, const char *format, ...) {
   char message[512];
   va_list args;
@@ -25,18 +27,7 @@ _Noreturn void text_scanner_fatal(text_parser *parser, const char *message) {
 int text_list_push(ir_arena *arena, text_list *list, void *item) {
   if (!item)
     return -1;
-  if (list->count == list->capacity) {
-    int grown = list->capacity ? list->capacity * 2 : 4;
-    void **items = ir_arena_alloc_array(arena, (size_t)grown, sizeof(void *));
-    if (!items)
-      return -1;
-    if (list->count)
-      memcpy(items, list->items, (size_t)list->count * sizeof(void *));
-    list->items = items;
-    list->capacity = grown;
-  }
-  list->items[list->count++] = item;
-  return 0;
+  return IR_ARRAY_APPEND(arena, list->items, list->count, list->capacity, item);
 }
 
 static int hex_digit(char c) {

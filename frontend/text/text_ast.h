@@ -15,7 +15,8 @@ typedef struct text_location {
 
 typedef struct text_list {
   void **items;
-  int count, capacity;
+  int count;
+  size_t capacity;
 } text_list;
 
 typedef struct text_dim {

@@ -8,6 +8,7 @@
 #include "frontend/text/text_literal.h"
 #include "frontend/text/text_side_file.h"
 #include "frontend/text/text_verify.h"
+#include "ir/array.h"
 #include "ir/limits.h"
 
 typedef struct builder {
@@ -17,32 +18,19 @@ typedef struct builder {
   /* Indexed by value id: where the value was defined, and whether its region has ended. */
   text_location *value_locs;
   bool *hidden;
-  int value_capacity;
+  size_t value_locs_capacity, hidden_capacity;
   text_location *node_locs; /* indexed by node id */
-  int node_capacity;
+  size_t node_locs_capacity;
 } builder;
 
-/* Grows the per-id tables (in the scratch arena) so that `id` is a valid index. */
-static int grow(builder *b, void **table, int *capacity, int id, size_t size) {
-  if (id < *capacity)
-    return 0;
-  int grown = *capacity ? *capacity : 64;
-  while (grown <= id)
-    grown *= 2;
-  void *copy = ir_arena_alloc_array(b->parser->arena, (size_t)grown, size);
-  if (!copy)
-    return -1;
-  if (*capacity)
-    memcpy(copy, *table, (size_t)*capacity * size);
-  *table = copy;
-  *capacity = grown;
-  return 0;
-}
+/* Grows a per-id table (in the scratch arena, zero-filled) so that `id` is a valid index. */
+#define GROW_FOR_ID(b, table, capacity, id)                                                        \
+  ((table) = ir_array_reserve((b)->parser->arena, (table), &(capacity), (size_t)(id) + 1,         \
+                              sizeof *(table)))
 
 static int record_value(builder *b, const ir_value *value, text_location loc) {
-  int capacity = b->value_capacity;
-  if (grow(b, (void **)&b->value_locs, &capacity, value->id, sizeof(text_location)) != 0 ||
-      grow(b, (void **)&b->hidden, &b->value_capacity, value->id, sizeof(bool)) != 0)
+  if (!GROW_FOR_ID(b, b->value_locs, b->value_locs_capacity, value->id) ||
+      !GROW_FOR_ID(b, b->hidden, b->hidden_capacity, value->id))
     return text_error_at(b->parser, loc, "out of memory");
   b->value_locs[value->id] = loc;
   return 0;
@@ -301,7 +289,7 @@ static int build_node(builder *b, const text_node *text, ir_region *region) {
     return text_error_at(b->parser, text->loc, "out of memory");
   if (text->name && !*text->name) /* an explicit empty name, unlike the default */
     node->name = ir_arena_strdup(b->graph->arena, "");
-  if (grow(b, (void **)&b->node_locs, &b->node_capacity, node->id, sizeof(text_location)))
+  if (!GROW_FOR_ID(b, b->node_locs, b->node_locs_capacity, node->id))
     return text_error_at(b->parser, text->loc, "out of memory");
   b->node_locs[node->id] = text->loc;
   for (int i = 0; i < node->num_outputs; i++) {
