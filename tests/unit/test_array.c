@@ -53,18 +53,24 @@ static void test_overflowing_sizes_fail_cleanly(void **state) {
   assert_int_equal(capacity, 0);
 }
 
+/* Appends `count` params named PREFIX0.. to `region`, each also yielded as a result. */
+static void add_params_and_results(ir_graph *graph, ir_region *region, const char *prefix,
+                                   int count) {
+  for (int i = 0; i < count; i++) {
+    char name[32];
+    snprintf(name, sizeof(name), "%s%d", prefix, i);
+    ir_value *param = ir_region_add_param(graph, region, name, ir_type_scalar(IR_DTYPE_F32));
+    assert_non_null(param);
+    assert_int_equal(ir_region_add_result(graph, region, param), 0);
+  }
+}
+
 /* A region grows its params and results however they were set before. */
 static void test_region_growth(void **state) {
   (void)state;
   ir_graph *graph = ir_graph_create("regions");
   ir_region *body = &graph->body;
-  for (int i = 0; i < 200; i++) {
-    char name[32];
-    snprintf(name, sizeof(name), "p%d", i);
-    ir_value *param = ir_region_add_param(graph, body, name, ir_type_scalar(IR_DTYPE_F32));
-    assert_non_null(param);
-    assert_int_equal(ir_region_add_result(graph, body, param), 0);
-  }
+  add_params_and_results(graph, body, "p", 200);
   assert_int_equal(body->num_params, 200);
   assert_int_equal(body->num_results, 200);
   for (int i = 0; i < 200; i++)
@@ -77,13 +83,7 @@ static void test_region_growth(void **state) {
     params[i] = results[i] = body->params[i];
   body->params = params, body->num_params = 3, body->params_capacity = 0;
   body->results = results, body->num_results = 3, body->results_capacity = 0;
-  for (int i = 0; i < 40; i++) {
-    char name[32];
-    snprintf(name, sizeof(name), "q%d", i);
-    ir_value *param = ir_region_add_param(graph, body, name, ir_type_scalar(IR_DTYPE_I64));
-    assert_non_null(param);
-    assert_int_equal(ir_region_add_result(graph, body, param), 0);
-  }
+  add_params_and_results(graph, body, "q", 40);
   assert_int_equal(body->num_params, 43);
   assert_string_equal(body->params[2]->name, "p2");
   assert_string_equal(body->params[3]->name, "q0");
