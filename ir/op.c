@@ -64,3 +64,16 @@ bool ir_op_input_decides_shape(ir_op op, int index) {
   const ir_op_info *info = ir_op_get(op);
   return info && index >= 0 && index < 32 && (info->shape_inputs & IR_OP_INPUT(index)) != 0;
 }
+
+bool ir_op_is_index_map(ir_op op) {
+  return ir_op_category_of(op) == IR_OP_CATEGORY_VIEW || ir_op_has_flag(op, IR_OP_FLAG_INDEX_MAP);
+}
+
+bool ir_op_is_element_map(ir_op op) {
+  return ir_op_category_of(op) == IR_OP_CATEGORY_ELEMENTWISE || ir_op_is_index_map(op);
+}
+
+bool ir_op_can_root_group(ir_op op) {
+  ir_op_category category = ir_op_category_of(op);
+  return category == IR_OP_CATEGORY_CONTRACTION || category == IR_OP_CATEGORY_REDUCTION;
+}

@@ -50,6 +50,9 @@ typedef enum ir_op_flag {
   IR_OP_FLAG_FLOAT_ONLY = 1u << 0,
   /* Computed by the kernel builder's f32 math library (kb_math.c): no f64 kernel. */
   IR_OP_FLAG_F32_MATH = 1u << 1,
+  /* Each output element is one input element at a mapped index (Transpose, Expand; views
+   * are so by category): evaluated inside a kernel group by indexing alone. */
+  IR_OP_FLAG_INDEX_MAP = 1u << 2,
 } ir_op_flag;
 
 /* The SHAPE_INPUTS bit of input `index`. */
@@ -83,5 +86,13 @@ bool ir_op_has_flag(ir_op op, ir_op_flag flag);
 /* Whether the value of input `index` decides an output's shape (so must be known when
  * compiling). */
 bool ir_op_input_decides_shape(ir_op op, int index);
+
+/* Kernel groups (docs/kernels.md): index maps (views and IR_OP_FLAG_INDEX_MAP ops) and
+ * element maps (index maps and elementwise ops) are computed element by element inside a
+ * group; a group root (GEMM/Conv contractions, reductions) takes them as its prologue and
+ * epilogue. */
+bool ir_op_is_index_map(ir_op op);
+bool ir_op_is_element_map(ir_op op);
+bool ir_op_can_root_group(ir_op op);
 
 #endif

@@ -12,8 +12,8 @@
 static const char *const LEVEL_PIPELINES[DL_OPT_LEVEL_MAX + 1] = {
     "",
     "fold-constants,eliminate-identity,dce",
-    "fold-constants,eliminate-identity,dce",
-    "fold-constants,eliminate-identity,dce",
+    "fold-constants,eliminate-identity,dce,fuse",
+    "fold-constants,eliminate-identity,dce,fuse",
 };
 
 int dl_pipeline_for_level(int level, dl_pipeline *out, dl_diag *diag) {

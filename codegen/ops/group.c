@@ -11,10 +11,7 @@
 #include "ir/infer.h"
 
 /* Roots whose kernels load their inputs and store their output through the group hooks. */
-static bool root_has_hooks(ir_op op) {
-  ir_op_category category = ir_op_category_of(op);
-  return category == IR_OP_CATEGORY_CONTRACTION || category == IR_OP_CATEGORY_REDUCTION;
-}
+static bool root_has_hooks(ir_op op) { return ir_op_can_root_group(op); }
 
 static bool same_shape(const ir_type *a, const ir_type *b) {
   return a->rank == b->rank && !memcmp(a->dims, b->dims, sizeof(int64_t) * (size_t)a->rank);

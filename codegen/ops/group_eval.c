@@ -48,11 +48,7 @@ const LLVMValueRef *group_index_get_coordinates(kernel_builder *kb, group_index 
   return index->coordinates;
 }
 
-bool group_evaluates(ir_op op) {
-  ir_op_category category = ir_op_category_of(op);
-  return category == IR_OP_CATEGORY_ELEMENTWISE || category == IR_OP_CATEGORY_VIEW ||
-         op == IR_OP_TRANSPOSE || op == IR_OP_EXPAND;
-}
+bool group_evaluates(ir_op op) { return ir_op_is_element_map(op); }
 
 bool group_input_is_data(ir_op op, int input) {
   if (ir_op_input_decides_shape(op, input))

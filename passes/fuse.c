@@ -1,0 +1,200 @@
+/* Pass fuse: decides the kernel groups and outlines each into a dl.group, so that a chain of
+ * a GEMM/Conv/reduction and the elementwise ops around it runs as one kernel.
+ *
+ * 1. Rooted groups, in body order: a root (an op whose kernel has prologue/epilogue hooks:
+ *    MatMul, Gemm, Conv, Reduce*, global pools) takes as prologue the element maps that only
+ *    it reads (for a GEMM/Conv root only index maps and casts, which cost nothing per load;
+ *    arithmetic would be recomputed once per output tile), and as epilogue every following
+ *    element map of its output's shape that reads a group value, until a node outside the
+ *    group reads one (bias, BatchNormalization, activations, a residual Add, a Cast).
+ * 2. Pointwise groups: an elementwise node not yet in a group starts one that takes the
+ *    following element maps of its shape in the same way, and the element maps before it
+ *    that only the group reads (evaluated once per element of the group: a broadcast
+ *    operand's producer is recomputed, which costs less than a launch and a round trip).
+ * A value read outside its group stays materialized (the group yields it): it is never
+ * recomputed in two kernels, so no work is done twice and fusion never adds memory traffic.
+ * Groups of one node are left as they are (the same kernel). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir/array.h"
+#include "passes/outline.h"
+#include "passes/pass.h"
+#include "passes/rewrite.h"
+
+typedef struct fusion {
+  ir_graph *graph;
+  int *uses;       /* by value id: uses before any outlining */
+  int *group_of;   /* by node id: group number, 0 when in none */
+  int node_count;  /* nodes before the pass: later ids are dl.groups it made */
+  int group_count;
+  ir_node **members; /* of the group being grown, in body order */
+  int member_count;
+  size_t member_capacity;
+} fusion;
+
+static bool data_input(const ir_node *node, int input) {
+  return node->inputs[input] && !ir_op_input_decides_shape(node->op, input);
+}
+
+static bool same_shape(const ir_type *a, const ir_type *b) {
+  return ir_type_equal(a, b);
+}
+
+static bool yielded_by_graph(const ir_graph *graph, const ir_value *value) {
+  return dl_region_yields(&graph->body, value);
+}
+
+/* The group a node is in: 0 for none, -1 for a dl.group the pass made. */
+static int group_number(const fusion *f, const ir_node *node) {
+  return node->id < f->node_count ? f->group_of[node->id] : -1;
+}
+
+static bool grouped(const fusion *f, const ir_node *node) { return group_number(f, node) != 0; }
+
+static bool is_member(const fusion *f, const ir_node *node) {
+  return node && group_number(f, node) == f->group_count;
+}
+
+static int add_member(fusion *f, ir_node *node) {
+  f->group_of[node->id] = f->group_count;
+  return IR_ARRAY_APPEND(NULL, f->members, f->member_count, f->member_capacity, node);
+}
+
+/* A producer that only `consumer` reads, in the body, not in a group, an element map. */
+static ir_node *private_producer(const fusion *f, const ir_value *value) {
+  ir_node *producer = value ? value->producer : NULL;
+  if (!producer || producer->parent != &f->graph->body || grouped(f, producer) ||
+      !ir_op_is_element_map(producer->op) || producer->num_outputs != 1 ||
+      f->uses[value->id] != 1 || yielded_by_graph(f->graph, value))
+    return NULL;
+  return producer;
+}
+
+/* Prologue: the element maps feeding `node` that nothing else reads, recursively. */
+static int absorb_producers(fusion *f, ir_node *node, bool index_maps_only) {
+  for (int k = 0; k < node->num_inputs; k++) {
+    if (!data_input(node, k))
+      continue;
+    ir_node *producer = private_producer(f, node->inputs[k]);
+    if (!producer || (index_maps_only && !ir_op_is_index_map(producer->op) &&
+                      producer->op != IR_OP_CAST))
+      continue;
+    if (add_member(f, producer) != 0 || absorb_producers(f, producer, index_maps_only) != 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* Uses of member values that nodes after `node` (or the graph's outputs) still make. */
+static int pending_uses(const fusion *f) {
+  int pending = 0;
+  for (int m = 0; m < f->member_count; m++)
+    for (int j = 0; j < f->members[m]->num_outputs; j++)
+      pending += f->uses[f->members[m]->outputs[j]->id];
+  for (int m = 0; m < f->member_count; m++)
+    for (int k = 0; k < f->members[m]->num_inputs; k++)
+      if (f->members[m]->inputs[k] && is_member(f, f->members[m]->inputs[k]->producer))
+        pending--;
+  return pending;
+}
+
+static bool reads_member(const fusion *f, const ir_node *node) {
+  for (int k = 0; k < node->num_inputs; k++)
+    if (node->inputs[k] && is_member(f, node->inputs[k]->producer))
+      return true;
+  return false;
+}
+
+/* Epilogue: following element maps of `shape` that read group values, until a node outside
+ * the group reads one or no use of a group value is left. */
+static int absorb_consumers(fusion *f, ir_node *start, const ir_type *shape) {
+  int pending = pending_uses(f);
+  for (ir_node *node = start->next; node && pending > 0; node = node->next) {
+    if (!reads_member(f, node))
+      continue;
+    bool fits = !grouped(f, node) && ir_op_is_element_map(node->op) && node->num_outputs == 1 &&
+                same_shape(&node->outputs[0]->type, shape);
+    if (!fits)
+      return 0; /* an outside reader: the group must end before it */
+    if (add_member(f, node) != 0)
+      return -1;
+    pending = pending_uses(f);
+  }
+  return 0;
+}
+
+/* Members into body order (groups are small: insertion sort). */
+static void sort_by_position(ir_node **members, int count, const int *positions) {
+  for (int i = 1; i < count; i++) {
+    ir_node *node = members[i];
+    int j = i;
+    for (; j > 0 && positions[members[j - 1]->id] > positions[node->id]; j--)
+      members[j] = members[j - 1];
+    members[j] = node;
+  }
+}
+
+/* Outlines the grown group if it has more than one node. */
+static int close_group(fusion *f, const int *positions, const ir_node *named, dl_diag *diag) {
+  int count = f->member_count;
+  f->member_count = 0;
+  if (count < 2) {
+    if (count == 1)
+      f->group_of[f->members[0]->id] = 0;
+    return 0;
+  }
+  sort_by_position(f->members, count, positions);
+  const char *name = ir_graph_unique_name(f->graph, named->name ? named->name : "fused");
+  return dl_outline_group(f->graph, f->members, count, name, f->uses, diag) ? 0 : -1;
+}
+
+static bool is_root(const ir_node *node) {
+  ir_op_category category = ir_op_category_of(node->op);
+  return ir_op_can_root_group(node->op) && node->num_outputs == 1 &&
+         (category == IR_OP_CATEGORY_CONTRACTION || category == IR_OP_CATEGORY_REDUCTION);
+}
+
+static int grow_group(fusion *f, ir_node *seed, const int *positions, dl_diag *diag) {
+  f->group_count++;
+  bool contraction = ir_op_category_of(seed->op) == IR_OP_CATEGORY_CONTRACTION;
+  if (add_member(f, seed) != 0 || absorb_producers(f, seed, contraction) != 0 ||
+      absorb_consumers(f, seed, &seed->outputs[0]->type) != 0)
+    return dl_error(diag, "fuse: out of memory");
+  if (!is_root(seed)) /* a pointwise group: producers of every member, once it has grown */
+    for (int m = 1; m < f->member_count; m++)
+      if (absorb_producers(f, f->members[m], false) != 0)
+        return dl_error(diag, "fuse: out of memory");
+  return close_group(f, positions, seed, diag);
+}
+
+int dl_pass_fuse(ir_graph *graph, dl_diag *diag) {
+  int node_count = graph->num_nodes;
+  fusion f = {.graph = graph, .node_count = node_count};
+  f.uses = dl_count_uses(graph);
+  f.group_of = calloc((size_t)node_count + 1, sizeof(int));
+  int *positions = calloc((size_t)node_count + 1, sizeof(int));
+  ir_node **order = calloc((size_t)node_count + 1, sizeof(ir_node *));
+  int status = f.uses && f.group_of && positions && order ? 0 : dl_error(diag, "fuse: out of memory");
+  int count = 0;
+  for (ir_node *node = graph->body.first; status == 0 && node; node = node->next) {
+    positions[node->id] = count;
+    order[count++] = node;
+  }
+  /* Rooted groups first, so that pointwise groups do not take a root's epilogue. The body
+   * list changes as groups are outlined: walk the order recorded before. */
+  for (int i = 0; status == 0 && i < count; i++)
+    if (!order[i]->body && is_root(order[i]) && !grouped(&f, order[i]))
+      status = grow_group(&f, order[i], positions, diag);
+  for (int i = 0; status == 0 && i < count; i++)
+    if (!order[i]->body && order[i]->parent == &graph->body && !grouped(&f, order[i]) &&
+        ir_op_category_of(order[i]->op) == IR_OP_CATEGORY_ELEMENTWISE &&
+        order[i]->num_outputs == 1)
+      status = grow_group(&f, order[i], positions, diag);
+  free(f.uses);
+  free(f.group_of);
+  free(f.members);
+  free(positions);
+  free(order);
+  return status;
+}
