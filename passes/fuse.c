@@ -14,6 +14,7 @@
  * A value read outside its group stays materialized (the group yields it): it is never
  * recomputed in two kernels, so no work is done twice and fusion never adds memory traffic.
  * Groups of one node are left as they are (the same kernel). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,6 +136,17 @@ static void sort_by_position(ir_node **members, int count, const int *positions)
   }
 }
 
+/* "seed+Op+Op": the seed's name and the ops it was fused with, for profiles and dumps. */
+static const char *group_name(fusion *f, const ir_node *seed, int count) {
+  char name[96];
+  int length = snprintf(name, sizeof name, "%s", seed->name ? seed->name : ir_op_name(seed->op));
+  for (int m = 0; m < count && length < (int)sizeof name; m++)
+    if (f->members[m] != seed)
+      length += snprintf(name + length, sizeof name - (size_t)length, "+%s",
+                         ir_op_name(f->members[m]->op));
+  return ir_arena_strdup(f->graph->arena, name);
+}
+
 /* Outlines the grown group if it has more than one node. */
 static int close_group(fusion *f, const int *positions, const ir_node *named, dl_diag *diag) {
   int count = f->member_count;
@@ -145,7 +157,9 @@ static int close_group(fusion *f, const int *positions, const ir_node *named, dl
     return 0;
   }
   sort_by_position(f->members, count, positions);
-  const char *name = ir_graph_unique_name(f->graph, named->name ? named->name : "fused");
+  const char *name = group_name(f, named, count);
+  if (!name)
+    return dl_error(diag, "fuse: out of memory");
   return dl_outline_group(f->graph, f->members, count, name, f->uses, diag) ? 0 : -1;
 }
 
