@@ -13,7 +13,7 @@ PYTHON=$PYTHON bash "$SOURCE_DIR/scripts/demo.sh" "$BUILD_DIR" "$WORK_DIR/demo" 
 log=$WORK_DIR/demo.log
 contains "$log" '^dlir 1$'
 contains "$log" '%probs: f32\[1,3\] = Softmax\(%logits\)'
-contains "$log" "^graph 'mlp': 1 input, 1 output, 4 nodes \(Gemm 2, Relu 1, Softmax 1\)"
+contains "$log" "^graph 'mlp': 1 input, 1 output, 5 nodes \(Gemm 2, Relu 1, Softmax 1, dl.group 1\)"
 contains "$log" "^graph 'resnet18': 1 input, 1 output, [0-9]+ nodes \(.*Conv 20"
 contains "$log" '%  dce$'
 contains "$log" 'max \|dlcc - onnxruntime\||dlcc run cannot run this model yet'

@@ -42,14 +42,26 @@ transformer = json.load(open(f"{work}/transformer.json"))
 stats = open(f"{work}/transformer.stats").read()
 nodes = int(re.search(r"(\d+) nodes", stats).group(1))
 constants = int(re.search(r"(\d+) constants", stats).group(1))
-assert len(transformer["nodes"]) == nodes, (len(transformer["nodes"]), nodes)
+# --stats counts every node, those in fused groups' bodies too.
+def count(nodes):
+    return sum(1 + count(n["body"]["nodes"]) if "body" in n else 1 for n in nodes)
+assert count(transformer["nodes"]) == nodes, (count(transformer["nodes"]), nodes)
+assert any("body" in n for n in transformer["nodes"]), "-O2 fuses the transformer's layers"
 assert len(transformer["constants"]) == constants
-# Every node input names a graph input, a constant or an earlier node's output.
+# Every node input names a graph input, a constant or an earlier node's output (in a body:
+# a param of that body, a constant or an earlier node's output there).
+def check_scope(nodes, known):
+    for node in nodes:
+        for name in node["inputs"]:
+            assert name is None or name in known, (node["name"], name)
+        if "body" in node:
+            inner = known | {p["name"] for p in node["body"]["params"]}
+            inner = check_scope(node["body"]["nodes"], inner)
+            assert all(r in inner for r in node["body"]["results"]), node["name"]
+        known = known | {o["name"] for o in node["outputs"]}
+    return known
 known = {v["name"] for v in transformer["inputs"]} | {c["name"] for c in transformer["constants"]}
-for node in transformer["nodes"]:
-    for name in node["inputs"]:
-        assert name is None or name in known, (node["name"], name)
-    known |= {o["name"] for o in node["outputs"]}
+known = check_scope(transformer["nodes"], known)
 assert all(o["name"] in known for o in transformer["outputs"])
 
 group = json.load(open(f"{work}/group.json"))

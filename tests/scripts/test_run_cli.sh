@@ -42,8 +42,10 @@ expect 0 'output probabilities: f32\[4,10\] = \[' -- run "$model" --device=host
 expect 0 'run: [0-9.]+ ms \(mean\)' -- run "$model" --device=host --repeat 3
 expect 0 '^$' -- run "$model" --device=host -q
 expect 0 'profile \(2 runs, device synchronized after every launch\)' -- run "$model" --device=host --profile --repeat 2
-expect 0 ' 100\.0% +6  all launches' -- run "$model" --device=host --profile
-expect 0 '  mlp_[0-9]+_[a-z_]+ \(relu0\)' -- run "$model" --device=host --profile
+# -O2 fuses each hidden Gemm with its Relu: 4 launches, and a kernel named for its group.
+expect 0 ' 100\.0% +4  all launches' -- run "$model" --device=host --profile
+expect 0 '  mlp_[0-9]+_[A-Za-z0-9_]+ \(fc0\+Relu\)' -- run "$model" --device=host --profile
+expect 0 ' 100\.0% +6  all launches' -- run "$model" --device=host --profile -O1
 DLRT_LIBCUDA=$FAKECUDA expect 0 'all launches' -- run "$model" --device=cuda --profile
 
 # Device choice: auto says what it picked and why; cuda without a driver fails at once (2).
