@@ -48,6 +48,7 @@ bench: build
 	$(BUILD)/venv/bin/python tests/models/generate_all.py $(BUILD)/models >/dev/null
 	$(BUILD)/venv/bin/python bench/host_vs_onnxruntime.py $(BUILD)/tools/dlcc/dlcc \
 	  $(BUILD)/models/resnet18.onnx --repeat 5
+	$(BUILD)/venv/bin/python bench/launches.py $(BUILD)/tools/dlcc/dlcc $(BUILD)/models
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
