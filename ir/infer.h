@@ -93,4 +93,10 @@ int ir_expect_static_dims(const ir_graph *graph, const ir_node *node, int index,
 #include "ir/ops.def"
 #undef OP
 
+/* Whether a Dropout drops nothing: training_mode absent or a constant false (inference), or a
+ * constant ratio of 0. Its output is then its input and its mask all true. */
+bool ir_dropout_keeps_everything(const ir_node *node);
+/* ... and its mask output is unused: a view of its input. */
+bool ir_dropout_is_identity(const ir_graph *graph, const ir_node *node);
+
 #endif

@@ -1,21 +1,18 @@
 /* Pass eliminate-identity: removes Identity and inference-mode Dropout, whose first output
- * equals their input, by rewiring uses. Graph outputs keep their names. */
+ * equals their input, by rewiring uses; a used mask of such a Dropout (all true) becomes an
+ * Expand of a true constant first. Graph outputs keep their names. */
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "ir/infer.h"
 #include "passes/pass.h"
 #include "passes/rewrite.h"
 
-/* Dropout is an identity unless training_mode is given and not a constant false, or its
- * mask output is used (`uses`: counted once for the whole pass). */
+/* A Dropout is an identity when it drops nothing and its mask output is unused (`uses`:
+ * counted once for the whole pass). */
 static bool is_inference_dropout(const ir_node *node, const int *uses) {
-  if (node->num_inputs > 2 && node->inputs[2]) {
-    const ir_value *training = node->inputs[2];
-    if (training->kind != IR_VALUE_CONSTANT || !training->data ||
-        *(const uint8_t *)training->data != 0)
-      return false;
-  }
-  return node->num_outputs < 2 || uses[node->outputs[1]->id] == 0;
+  return ir_dropout_keeps_everything(node) &&
+         (node->num_outputs < 2 || uses[node->outputs[1]->id] == 0);
 }
 
 static bool is_identity(const ir_node *node, const int *uses) {
@@ -42,6 +39,40 @@ static bool adopt_yielded_output(ir_graph *graph, ir_node *node) {
   output->producer_index = input->producer_index;
   input->producer = NULL;
   return true;
+}
+
+/* The all-true mask of a Dropout that drops nothing, computed by an Expand of a true scalar
+ * placed before it; the mask value (and its name) moves to the Expand, and the Dropout's
+ * mask output becomes a fresh unused value. */
+static int materialize_mask(ir_graph *graph, ir_node *dropout, dl_diag *diag) {
+  ir_value *mask = dropout->outputs[1];
+  const uint8_t yes = 1;
+  int64_t dims[IR_MAX_RANK];
+  for (int d = 0; d < mask->type.rank; d++)
+    dims[d] = mask->type.dims[d];
+  ir_value *inputs[2] = {
+      ir_graph_add_constant_copy(graph, ir_graph_unique_name(graph, "true"),
+                                 ir_type_scalar(IR_DTYPE_BOOL), &yes),
+      ir_graph_add_constant_copy(graph, ir_graph_unique_name(graph, "mask_shape"),
+                                 ir_type_make(IR_DTYPE_I64, 1, (int64_t[]){mask->type.rank}), dims)};
+  const char *name = ir_graph_unique_name(graph, "mask");
+  ir_node *expand = inputs[0] && inputs[1]
+                        ? ir_graph_add_node(graph, dropout->parent, IR_OP_EXPAND, name, inputs, 2,
+                                            (const char *const[]){NULL}, 1)
+                        : NULL;
+  if (!expand)
+    return ir_node_error(diag, dropout, "eliminate-identity: out of memory");
+  ir_region_remove(dropout->parent, expand);
+  ir_region_insert_before(dropout->parent, dropout, expand);
+  ir_value *unused = expand->outputs[0];
+  expand->outputs[0] = mask;
+  mask->producer = expand;
+  mask->producer_index = 0;
+  dropout->outputs[1] = unused;
+  unused->producer = dropout;
+  unused->producer_index = 1;
+  unused->type = mask->type;
+  return ir_infer_node(graph, expand, diag);
 }
 
 /* What a value stands for once the identities before it are gone (forwarding chains are
@@ -79,7 +110,19 @@ int dl_pass_eliminate_identity(ir_graph *graph, dl_diag *diag) {
     ir_node *next = ir_graph_next_node(graph, node);
     for (int i = 0; i < node->num_inputs; i++)
       node->inputs[i] = resolve(forward, node->inputs[i]);
-    if (is_identity(node, uses)) {
+    /* A used mask moves to an Expand (its new values have ids past `uses` and `forward`,
+     * and nothing visited later refers to them); the Dropout is then an identity. */
+    bool mask_moved = false;
+    if (node->op == IR_OP_DROPOUT && node->num_outputs > 1 && ir_dropout_keeps_everything(node) &&
+        uses[node->outputs[1]->id] > 0) {
+      if (materialize_mask(graph, node, diag) != 0) {
+        free(uses);
+        free(forward);
+        return -1;
+      }
+      mask_moved = true;
+    }
+    if (mask_moved || is_identity(node, uses)) {
       ir_value *input = node->inputs[0], *output = node->outputs[0];
       bool removable = true;
       if (!uses[output->id]) {

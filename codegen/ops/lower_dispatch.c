@@ -64,6 +64,10 @@ int lower_pointwise(lower_context *ctx, const ir_node *node, lower_result *out) 
 int lower_node(lower_context *ctx, const ir_node *node, lower_result *out) {
   memset(out, 0, sizeof(*out));
   out->arena = ctx->graph->arena;
+  if (node->op == IR_OP_DROPOUT && !ir_dropout_is_identity(ctx->graph, node))
+    return ir_node_error(ctx->diag, node,
+                         "unsupported: Dropout in training mode (training_mode not a constant "
+                         "false) or with its mask used; dlcc compiles inference");
   if (lower_is_view(node->op))
     return 0;
   if (!ir_op_get(node->op) || (node->op == IR_OP_GROUP) != (node->body != NULL))

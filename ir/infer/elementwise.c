@@ -1,6 +1,8 @@
 /* Inference of one-input elementwise ops (output type = input type), Clip and Dropout. */
 #include "ir/infer.h"
 
+#include <stdint.h>
+
 int ir_infer_unary(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *input = &node->inputs[0]->type;
   if (ir_op_has_flag(node->op, IR_OP_FLAG_FLOAT_ONLY) && ir_expect_float(graph, node, 0, diag) != 0)
@@ -33,6 +35,22 @@ int ir_infer_clip(ir_graph *graph, ir_node *node, dl_diag *diag) {
 }
 
 /* Dropout (inference): output = input; optional mask output is bool of the same shape. */
+/* Whether `value` is a constant whose first element is zero (false, 0.0). */
+static bool constant_zero(const ir_value *value) {
+  return value && value->kind == IR_VALUE_CONSTANT && value->data &&
+         ir_element_get_float(value->type.dtype, value->data, 0) == 0.0;
+}
+
+bool ir_dropout_keeps_everything(const ir_node *node) {
+  const ir_value *training = ir_node_input(node, 2);
+  return !training || constant_zero(training) || constant_zero(ir_node_input(node, 1));
+}
+
+bool ir_dropout_is_identity(const ir_graph *graph, const ir_node *node) {
+  return ir_dropout_keeps_everything(node) &&
+         (node->num_outputs < 2 || ir_value_use_count(graph, node->outputs[1]) == 0);
+}
+
 int ir_infer_dropout(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *input = &node->inputs[0]->type;
   if (ir_expect_float(graph, node, 0, diag) != 0)
