@@ -104,12 +104,19 @@ static void dropout_in_inference_mode_goes(void **state) {
   ir_node *with_mask = node_of(graph, IR_OP_DROPOUT, 2, 1, training->outputs[0]);
   ir_node *relu = node_of(graph, IR_OP_RELU, 1, 1, with_mask->outputs[0]);
   ir_graph_add_output(graph, relu->outputs[0]);
-  ir_graph_add_output(graph, with_mask->outputs[1]); /* the mask is used: it stays */
+  ir_value *mask = with_mask->outputs[1];
+  ir_graph_add_output(graph, mask); /* the mask is used: an Expand computes it */
   infer_all(graph);
   run_pass(graph, "eliminate-identity");
-  assert_int_equal(count_op(graph, IR_OP_DROPOUT), 2);
+  assert_int_equal(count_op(graph, IR_OP_DROPOUT), 1); /* only the training one stays */
   assert_ptr_equal(training->inputs[0], x);
-  assert_ptr_equal(with_mask->inputs[0], training->outputs[0]);
+  assert_ptr_equal(relu->inputs[0], training->outputs[0]);
+  assert_int_equal(count_op(graph, IR_OP_EXPAND), 1);
+  assert_ptr_equal(graph->body.results[1], mask); /* same value, same name */
+  assert_int_equal(mask->producer->op, IR_OP_EXPAND);
+  const ir_value *fill = mask->producer->inputs[0];
+  assert_int_equal(fill->type.dtype, IR_DTYPE_BOOL);
+  assert_int_equal(*(const uint8_t *)fill->data, 1);
 }
 
 static ir_node *relu_group(ir_graph *graph, ir_value *input, bool with_identity) {
