@@ -73,6 +73,7 @@ def short(message, case):
     """What is wrong, without this machine's paths: the lines that name nodes, else the
     error line."""
     text = message.replace(str(case.dir / "model.onnx") + ": ", "").replace(str(case.dir) + "/", "")
+    text = re.sub(r"\S*/(test_data_set_\d+/)", r"\1", text)  # this run's work folder
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     named = [line for line in lines if line.startswith("node '")]
     return re.sub(r"dlcc: error: ", "", "; ".join(dict.fromkeys(named or lines[:2])))[:240]
