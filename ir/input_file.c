@@ -1,6 +1,8 @@
 /* Opening and reading input files safely (see input_file.h). */
 #include "ir/input_file.h"
 
+#include "ir/array.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -96,16 +98,7 @@ bool dl_file_id_of(const char *path, dl_file_id *out_id) {
 int dl_file_set_add(dl_file_set *set, dl_file_id id) {
   if (dl_file_set_contains(set, id))
     return 0;
-  if (set->count == set->capacity) {
-    int capacity = set->capacity ? set->capacity * 2 : 8;
-    dl_file_id *grown = realloc(set->ids, (size_t)capacity * sizeof(dl_file_id));
-    if (!grown)
-      return -1;
-    set->ids = grown;
-    set->capacity = capacity;
-  }
-  set->ids[set->count++] = id;
-  return 0;
+  return IR_ARRAY_APPEND(NULL, set->ids, set->count, set->capacity, id);
 }
 
 bool dl_file_set_contains(const dl_file_set *set, dl_file_id id) {

@@ -18,7 +18,8 @@ typedef struct dl_file_id {
 /* Files a model was read from (the model, its side files, external data, --input files). */
 typedef struct dl_file_set {
   dl_file_id *ids;
-  int count, capacity;
+  int count;
+  size_t capacity;
 } dl_file_set;
 
 /* Opens `path` read-only. Returns a file descriptor, or -1 after a message naming `path`

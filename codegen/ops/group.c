@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/array.h"
 #include "ir/infer.h"
 
 /* Roots whose kernels load their inputs and store their output through the group hooks. */
@@ -25,25 +26,23 @@ typedef struct read_walk {
   lower_context *ctx;
   lower_group *group;
   bool *visited; /* by value id */
-  int capacity;
+  size_t reads_capacity, args_capacity;
 } read_walk;
 
 static int add_read(read_walk *walk, const ir_value *value) {
   lower_group *group = walk->group;
-  if (group->read_count == walk->capacity) {
-    int capacity = walk->capacity ? 2 * walk->capacity : 8;
-    const ir_value **reads =
-        ir_arena_alloc_array(walk->ctx->graph->arena, (size_t)capacity, sizeof(*reads));
-    lower_arg *args =
-        ir_arena_alloc_array(walk->ctx->graph->arena, (size_t)capacity, sizeof(*args));
-    if (!reads || !args)
-      return dl_error(walk->ctx->diag, "out of memory");
-    if (group->read_count) {
-      memcpy(reads, group->reads, sizeof(*reads) * (size_t)group->read_count);
-      memcpy(args, group->read_args, sizeof(*args) * (size_t)group->read_count);
-    }
-    group->reads = reads, group->read_args = args, walk->capacity = capacity;
-  }
+  ir_arena *arena = walk->ctx->graph->arena;
+  size_t needed = (size_t)group->read_count + 1;
+  const ir_value **reads =
+      ir_array_reserve(arena, group->reads, &walk->reads_capacity, needed, sizeof(*reads));
+  if (reads)
+    group->reads = reads;
+  lower_arg *args =
+      ir_array_reserve(arena, group->read_args, &walk->args_capacity, needed, sizeof(*args));
+  if (args)
+    group->read_args = args;
+  if (!reads || !args)
+    return dl_error(walk->ctx->diag, "out of memory");
   lower_arg arg = {.kind = LOWER_ARG_VALUE, .value = value};
   const ir_node *node = group->node;
   if (group->region) {
@@ -198,7 +197,7 @@ int lower_group_build(lower_context *ctx, const ir_node *node, lower_group *out)
 void lower_group_deinit(lower_group *group) {
   free(group->memo);
   group->memo = NULL;
-  group->memo_count = group->memo_capacity = 0;
+  group->memo_count = 0, group->memo_capacity = 0;
 }
 
 /* --- launches and parameters ---------------------------------------------------------------- */

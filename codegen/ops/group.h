@@ -46,7 +46,8 @@ struct lower_group {
   bool flat;                 /* `read` gives each read's one element: indices are not mapped */
   void *read_user;
   group_memo_entry *memo;
-  int memo_count, memo_capacity;
+  int memo_count;
+  size_t memo_capacity;
 };
 
 /* Builds the group for a top-level node, refusing (an error naming the group and why)

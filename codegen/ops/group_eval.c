@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "codegen/llvm_build.h"
+#include "ir/array.h"
 #include "ir/infer.h"
 
 group_index group_index_linear(const ir_type *shape, LLVMValueRef linear) {
@@ -153,14 +154,9 @@ void group_forget(lower_group *group) { group->memo_count = 0; }
 
 static void remember(lower_group *group, const ir_value *value, const group_index *index,
                      LLVMValueRef element) {
-  if (group->memo_count == group->memo_capacity) {
-    int capacity = group->memo_capacity ? 2 * group->memo_capacity : 32;
-    group_memo_entry *grown = realloc(group->memo, sizeof(*grown) * (size_t)capacity);
-    if (!grown)
-      return; /* then it is computed again: slower, still right */
-    group->memo = grown, group->memo_capacity = capacity;
-  }
-  group->memo[group->memo_count++] = (group_memo_entry){value, *index, element};
+  /* Out of memory: then it is computed again, slower, still right. */
+  group_memo_entry entry = {value, *index, element};
+  (void)IR_ARRAY_APPEND(NULL, group->memo, group->memo_count, group->memo_capacity, entry);
 }
 
 static LLVMValueRef load_read(lower_group *group, const ir_value *value, group_index *index) {

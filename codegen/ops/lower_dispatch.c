@@ -6,6 +6,7 @@
 #include "codegen/ops/emit.h"
 #include "codegen/ops/group.h"
 
+#include "ir/array.h"
 #include "ir/infer.h"
 
 #include <stdio.h>
@@ -99,18 +100,10 @@ lower_launch *lower_add_launch(lower_result *out, const char *kernel, uint32_t g
 }
 
 void lower_append_arg(lower_launch *launch, lower_arg arg) {
-  if (launch->arg_count == launch->arg_capacity) {
-    int capacity = launch->arg_capacity ? 2 * launch->arg_capacity : 8;
-    lower_arg *args = launch->arena ? ir_arena_alloc_array(launch->arena, (size_t)capacity,
-                                                           sizeof(*args))
-                                    : NULL;
-    if (!args)
-      return; /* out of memory: the kernel's parameter count then disagrees, and kb says so */
-    if (launch->arg_count)
-      memcpy(args, launch->args, sizeof(*args) * (size_t)launch->arg_count);
-    launch->args = args, launch->arg_capacity = capacity;
-  }
-  launch->args[launch->arg_count++] = arg;
+  /* Out of memory: the kernel's parameter count then disagrees, and kb says so. */
+  if (launch->arena)
+    (void)IR_ARRAY_APPEND(launch->arena, launch->args, launch->arg_count, launch->arg_capacity,
+                          arg);
 }
 
 void lower_add_arg(lower_launch *launch, lower_arg_kind kind, int index) {

@@ -37,7 +37,7 @@ typedef struct lower_launch {
   uint32_t block[3];
   int arg_count;
   lower_arg *args; /* any number: grown in the arena by lower_add_arg */
-  int arg_capacity;
+  size_t arg_capacity;
   ir_arena *arena;
 } lower_launch;
 
