@@ -202,7 +202,7 @@ def main():
     data = os.environ.get("DLCC_ONNX_NODE_DATA")
     found = load_model_tests(data_dir=str(pathlib.Path(data).parent), kind="node") if data \
         else load_model_tests(kind="node")
-    tests = [t for t in found
+    tests = [t for t in found if t.model_dir  # (newer loaders also list cases without data)
              if not options.filter or re.search(options.filter, t.name)]
     cases = [Case(t) for t in sorted(tests, key=lambda t: t.name)]
     options.work.mkdir(parents=True, exist_ok=True)
