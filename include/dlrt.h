@@ -34,14 +34,19 @@ DLRT_API const char *dlrt_status_string(int status);
 DLRT_API const char *dlrt_last_error(void);
 
 typedef enum dlrt_device_kind {
-  DLRT_DEVICE_AUTO = 0, /* cuda if a driver and a GPU answer, else host */
+  /* The first device the program supports that is present: cuda when it has PTX and a driver
+   * and a GPU answer, else host when it has host twins. */
+  DLRT_DEVICE_AUTO = 0,
   DLRT_DEVICE_HOST = 1, /* host twins on a pool of CPU threads */
   DLRT_DEVICE_CUDA = 2  /* the CUDA Driver API */
 } dlrt_device_kind;
 
-/* All-zero options are the defaults. */
+/* All-zero options are the defaults; dlrt_options_init gives the same with struct_size set. */
 typedef struct dlrt_options {
-  int device;         /* dlrt_device_kind */
+  /* sizeof(dlrt_options) of the header the application was built with (dlrt_options_init
+   * sets it), so that later libdlrt versions can add members; 0: this header's struct. */
+  uint32_t struct_size;
+  int device;         /* dlrt_device_kind; DLRT_DEVICE_AUTO honours $DLRT_DEVICE=host|cuda */
   int device_ordinal; /* CUDA device number */
   void *stream;       /* CUstream to run on; NULL: the model makes its own */
   int host_threads;   /* worker threads of the host device; 0: number of online cores */
@@ -52,9 +57,21 @@ typedef struct dlrt_options {
   /* Non-zero: time every launch (the device is synchronized after each one, so runs are
    * slower and each time includes its launch overhead); see dlrt_model_launch_times. */
   int profile;
+  /* A weights file (dlcc compile --weights=separate) to load when `weights` is NULL; checked
+   * against the program (model name, size, checksum) before use. */
+  const char *weights_path;
+  /* New members go here, at the end, so struct_size tells which ones a caller knows. */
 } dlrt_options;
 
-DLRT_API void dlrt_options_init(dlrt_options *options);
+/* Defaults, with struct_size of the caller's header (inline, so that an application built
+ * against an older header never gets a newer, larger struct written over its own). */
+static inline void dlrt_options_init(dlrt_options *options) {
+  if (options) {
+    dlrt_options defaults = {0};
+    defaults.struct_size = (uint32_t)sizeof defaults;
+    *options = defaults;
+  }
+}
 
 /* Checks that the CUDA driver loads and device `ordinal` answers, taking nothing (no context),
  * so that a tool can refuse --device=cuda before it compiles anything. DLRT_STATUS_OK, or the
@@ -88,6 +105,10 @@ DLRT_API dlrt_device_kind dlrt_model_device_kind(const dlrt_model *model);
  * DLRT_STATUS_INVALID_ARGUMENT when the model was not created with profiling. */
 DLRT_API dlrt_status dlrt_model_launch_times(const dlrt_model *model, const uint64_t **out_ns,
                                              uint64_t *out_runs);
+
+/* The checksum of dlrt_program.weights_checksum: FNV-1a (64-bit) over the little-endian
+ * 64-bit words of the data, then over its trailing bytes. */
+DLRT_API uint64_t dlrt_weights_checksum(const void *data, uint64_t size);
 
 /* Bytes of one element of a dlrt_dtype; 0 for an unknown value. */
 DLRT_API uint32_t dlrt_dtype_size(uint32_t dtype);

@@ -1,5 +1,6 @@
 /* dlrt_model creation and destruction: check the program, pick the device, load kernels,
  * allocate the arena, upload the weights and prepare every launch's parameters. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,10 +9,58 @@
 #include "runtime/model.h"
 #include "runtime/program_check.h"
 #include "runtime/registry.h"
+#include "runtime/weights.h"
 
-void dlrt_options_init(dlrt_options *options) {
-  if (options)
-    memset(options, 0, sizeof *options);
+/* The caller's options as this libdlrt's struct: members past its struct_size (an older
+ * header) keep their defaults; members this libdlrt does not know must be zero. */
+static int read_options(const dlrt_options *options, dlrt_options *out) {
+  memset(out, 0, sizeof *out);
+  if (!options)
+    return DLRT_STATUS_OK;
+  size_t size = options->struct_size ? options->struct_size : sizeof *out;
+  if (size < offsetof(dlrt_options, device) + sizeof(int))
+    return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT,
+                      "dlrt_options.struct_size is %zu; initialize options with dlrt_options_init",
+                      size);
+  memcpy(out, options, size < sizeof *out ? size : sizeof *out);
+  for (size_t i = sizeof *out; i < size; i++)
+    if (((const unsigned char *)options)[i])
+      return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT,
+                        "dlrt_options: a member this libdlrt does not know (struct of %zu bytes, "
+                        "this libdlrt's has %zu) is set; use a newer libdlrt",
+                        size, sizeof *out);
+  return DLRT_STATUS_OK;
+}
+
+/* Every kernel has host code: its own twin, or one registered under its name. */
+static int has_host_code(const dlrt_program *program) {
+  for (uint32_t i = 0; i < program->kernel_count; i++)
+    if (!program->kernels[i].host_fn && !dlrt_host_kernel_lookup(program->kernels[i].name))
+      return 0;
+  return 1;
+}
+
+/* DLRT_DEVICE_AUTO: $DLRT_DEVICE, else the devices the program can run on, cuda first. */
+static int resolve_auto(const dlrt_program *program, int *out_device) {
+  const char *forced = getenv("DLRT_DEVICE");
+  if (forced && *forced && strcmp(forced, "auto") != 0) {
+    if (strcmp(forced, "host") == 0)
+      *out_device = DLRT_DEVICE_HOST;
+    else if (strcmp(forced, "cuda") == 0)
+      *out_device = DLRT_DEVICE_CUDA;
+    else
+      return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT,
+                        "DLRT_DEVICE is '%s'; use host, cuda or auto", forced);
+    return DLRT_STATUS_OK;
+  }
+  int host = has_host_code(program);
+  int cuda = program->module_count > 0 || program->kernel_count == 0;
+  *out_device = cuda && host ? DLRT_DEVICE_AUTO : cuda ? DLRT_DEVICE_CUDA : DLRT_DEVICE_HOST;
+  if (!cuda && !host)
+    return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
+                      "program '%s' has neither PTX nor host twins for all its kernels",
+                      program->name ? program->name : "?");
+  return DLRT_STATUS_OK;
 }
 
 static int create_device(const dlrt_options *options, uint64_t staging_hint,
@@ -44,27 +93,6 @@ static uint64_t staging_hint_of(const dlrt_program *program) {
   for (uint32_t i = 0; i < program->output_count; i++)
     out += (dlrt_tensor_bytes(&program->outputs[i]) + 255) & ~(uint64_t)255;
   return in > out ? in : out;
-}
-
-/* Separately shipped weights must be exactly the ones the program was compiled for. */
-static int check_weight_override(const dlrt_program *program, const dlrt_options *options) {
-  if (!options->weights && !options->weights_size) {
-    if (program->weights_size && !program->weights)
-      return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT,
-                        "program '%s' was compiled with separate weights: pass its %llu bytes "
-                        "in dlrt_options.weights",
-                        program->name ? program->name : "?",
-                        (unsigned long long)program->weights_size);
-    return DLRT_STATUS_OK;
-  }
-  if (!options->weights || options->weights_size != program->weights_size)
-    return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT,
-                      "dlrt_options.weights: program '%s' needs %llu bytes of weights, got %llu "
-                      "bytes at %p",
-                      program->name ? program->name : "?",
-                      (unsigned long long)program->weights_size,
-                      (unsigned long long)options->weights_size, options->weights);
-  return DLRT_STATUS_OK;
 }
 
 static void release_host_twins(const dlrt_program *program, uint32_t count) {
@@ -169,36 +197,43 @@ static int load_kernels(dlrt_model *model) {
   return status;
 }
 
-dlrt_status dlrt_model_create(const dlrt_program *program, const dlrt_options *options,
+dlrt_status dlrt_model_create(const dlrt_program *program, const dlrt_options *caller_options,
                               dlrt_model **out_model) {
   if (!out_model)
     return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT, "dlrt_model_create: out_model is NULL");
   *out_model = NULL;
-  dlrt_options defaults;
-  dlrt_options_init(&defaults);
-  if (!options)
-    options = &defaults;
-  int status = dlrt_program_check(program);
+  dlrt_options options;
+  const void *weights = NULL;
+  void *owned_weights = NULL; /* read from options.weights_path; freed once uploaded */
+  int status = read_options(caller_options, &options);
   if (status == DLRT_STATUS_OK)
-    status = check_weight_override(program, options);
+    status = dlrt_program_check(program);
+  if (status == DLRT_STATUS_OK)
+    status = dlrt_weights_resolve(program, &options, &weights, &owned_weights);
   if (status == DLRT_STATUS_OK)
     status = register_host_twins(program);
+  if (status == DLRT_STATUS_OK && options.device == DLRT_DEVICE_AUTO &&
+      (status = resolve_auto(program, &options.device)) != DLRT_STATUS_OK)
+    release_host_twins(program, program->kernel_count);
   if (status)
     return status;
   dlrt_model *model = calloc(1, sizeof *model);
   if (!model) {
+    free(owned_weights);
     release_host_twins(program, program->kernel_count);
     return dlrt_error(DLRT_STATUS_OUT_OF_MEMORY, "dlrt_model_create: out of host memory");
   }
   model->program = program;
-  model->weight_source = options->weights ? options->weights : program->weights;
-  status = allocate_tables(model, options->profile);
+  model->weight_source = weights;
+  status = allocate_tables(model, options.profile);
   if (!status)
-    status = create_device(options, staging_hint_of(program), &model->device);
+    status = create_device(&options, staging_hint_of(program), &model->device);
   if (!status)
     status = load_kernels(model);
   if (!status)
     status = allocate_memory(model);
+  free(owned_weights);
+  model->weight_source = NULL;
   if (status) {
     /* Cleanup must not replace the message of the failure being reported. */
     char *message = strdup(dlrt_last_error());

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "codegen/kernel_builder.h"
+#include "dlrt.h"
 #include "codegen/program/buffer_plan.h"
 #include "codegen/program/dlrt_dtype.h"
 #include "codegen/program/graph_lowering.h"
@@ -197,6 +198,7 @@ static int fill_weights_and_io(dl_compiled *compiled, const ir_graph *graph,
   dlrt_program *program = &compiled->program;
   program->weights = compiled->weights;
   program->weights_size = plan->weight_bytes;
+  program->weights_checksum = dlrt_weights_checksum(compiled->weights, plan->weight_bytes);
   program->arena_size = plan->arena_bytes ? plan->arena_bytes : DL_BUFFER_ALIGN;
   program->inputs = compiled->inputs;
   program->input_count = (uint32_t)graph->body.num_params;

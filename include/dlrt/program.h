@@ -8,7 +8,7 @@
 #include "dlrt/host_kernel.h"
 
 /* Bumped whenever a struct below changes layout; dlrt_model_create rejects other values. */
-#define DLRT_PROGRAM_ABI_VERSION 1u
+#define DLRT_PROGRAM_ABI_VERSION 2u
 
 /* Marks a tensor that does not live in the arena: kernels get the caller's buffer itself. */
 #define DLRT_BINDING UINT64_MAX
@@ -87,11 +87,28 @@ typedef struct dlrt_program {
   const dlrt_launch *launches;
   const void *weights; /* uploaded once per model; NULL: shipped separately (dlrt_options) */
   uint64_t weights_size;
+  /* dlrt_weights_checksum of the weights; libdlrt checks weights given by the application
+   * (dlrt_options.weights or .weights_path) against it. 0: not recorded, not checked. */
+  uint64_t weights_checksum;
   uint64_t arena_size; /* activations and workspace, one allocation per model */
   uint32_t input_count;
   const dlrt_tensor_desc *inputs;
   uint32_t output_count;
   const dlrt_tensor_desc *outputs;
 } dlrt_program;
+
+/* A weights file (`dlcc compile --weights=separate` writes NAME.weights): this header, then
+ * weights_size bytes at offset header_bytes. Integers are little-endian. */
+#define DLRT_WEIGHTS_MAGIC "DLCCWGT\0"
+#define DLRT_WEIGHTS_FORMAT_VERSION 1u
+#define DLRT_WEIGHTS_HEADER_BYTES 256u
+typedef struct dlrt_weights_file_header {
+  char magic[8];           /* DLRT_WEIGHTS_MAGIC */
+  uint32_t format_version; /* DLRT_WEIGHTS_FORMAT_VERSION */
+  uint32_t header_bytes;   /* DLRT_WEIGHTS_HEADER_BYTES: the weights start there */
+  uint64_t weights_size;   /* the program's weights_size */
+  uint64_t checksum;       /* the program's weights_checksum */
+  char model_name[64];     /* the program's name, NUL-padded (truncated past 63 bytes) */
+} dlrt_weights_file_header;
 
 #endif
