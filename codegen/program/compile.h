@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "codegen/kernel_builder.h"
 #include "dlrt/program.h"
 #include "ir/diag.h"
 #include "ir/graph.h"
@@ -44,6 +45,9 @@ const dl_compile_stats *dl_compiled_stats(const dl_compiled *compiled);
 const char *const *dl_compiled_launch_nodes(const dl_compiled *compiled);
 /* PTX text of target `index` of the options (NULL if out of range). */
 const char *dl_compiled_ptx(const dl_compiled *compiled, int index);
+/* The host lowering's kernel builder (kernels NAME__host), still open for more IR unless host
+ * twins were JIT'd; owned by `compiled`. Bundles add their data to its module. */
+kernel_builder *dl_compiled_host_builder(dl_compiled *compiled);
 void dl_compiled_destroy(dl_compiled *compiled);
 
 #endif

@@ -295,6 +295,8 @@ const char *dl_compiled_ptx(const dl_compiled *compiled, int index) {
   return index >= 0 && index < compiled->ptx_count ? compiled->ptx[index] : NULL;
 }
 
+kernel_builder *dl_compiled_host_builder(dl_compiled *compiled) { return compiled->host_builder; }
+
 void dl_compiled_destroy(dl_compiled *compiled) {
   if (!compiled)
     return;

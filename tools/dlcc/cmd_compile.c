@@ -1,12 +1,14 @@
-/* `dlcc compile`: compiles a model ahead of time and writes one artifact (PTX, the kernels'
- * LLVM IR, or the optimized graph as text IR), with --stats / --report figures. Bundles and
- * cubins are not built yet. */
+/* `dlcc compile`: compiles a model ahead of time into a bundle (an object file, a C header,
+ * JSON and maybe a weights file) or one artifact (PTX, the kernels' LLVM IR, or the optimized
+ * graph as text IR), with --stats / --report figures. Cubins are not built yet. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "codegen/program/compile.h"
 #include "codegen/program/graph_lowering.h"
+#include "codegen/bundle/bundle.h"
+#include "tools/dlcc/bundle_output.h"
 #include "tools/dlcc/cli.h"
 #include "tools/dlcc/compile_options.h"
 #include "tools/dlcc/compile_stats.h"
@@ -15,24 +17,31 @@
 #include "tools/dlcc/text_ir_write.h"
 
 void cmd_compile_help(FILE *out) {
-  fputs("usage: dlcc compile MODEL -o OUT --emit=ptx|llvm|ir [options]\n"
+  fputs("usage: dlcc compile MODEL -o OUT [--emit=bundle|ptx|llvm|ir] [options]\n"
         "\n"
-        "Compiles MODEL (.onnx or .dlir) ahead of time, optimized as `dlcc run` does, and\n"
-        "writes one artifact to OUT. Not implemented yet: --emit=bundle (NAME.o, NAME.h and\n"
-        "NAME.json to link into a C program) and --emit=cubin; until the bundle, the\n"
-        "future default, exists, --emit must be given.\n"
+        "Compiles MODEL (.onnx or .dlir) ahead of time, optimized as `dlcc run` does. By\n"
+        "default into a bundle that a C program links (docs/bundles.md): OUT.o (kernels,\n"
+        "schedule and weights), OUT.h (its API), OUT.json (its description) and with\n"
+        "--weights=separate OUT.weights. Other --emit kinds write one artifact to OUT.\n"
         "\n"
         "options:\n"
-        "  -o OUT                 the output file (-o - is stdout)\n"
+        "  -o OUT                 bundles: the path and name of its files (OUT.o, ...);\n"
+        "                         else the output file (-o - is stdout)\n"
+        "  --emit=bundle          the default: OUT.o, OUT.h, OUT.json, written all or nothing\n"
         "  --emit=ptx             the model's PTX module for --target\n"
         "  --emit=llvm            the kernels' LLVM IR after LLVM's -O pipeline, for --target\n"
         "                         (the host lowering with --target=host)\n"
         "  --emit=ir              the optimized graph as .dlir text IR; constants over 64 bytes\n"
         "                         go to the side file OUT.bin (elided on stdout)\n"
-        "  --target=sm_XX|host    GPU: sm_75, sm_80 (default), sm_86, sm_87, sm_89, sm_90;\n"
-        "                         host: portable x86-64\n"
-        "  --name=NAME            model name, prefix of kernel names (a C identifier;\n"
-        "                         default: the graph's name)\n"
+        "  --target=T[,T...]      GPU: sm_75, sm_80, sm_86, sm_87, sm_89, sm_90; host:\n"
+        "                         portable x86-64. Several for bundles (default sm_80,host;\n"
+        "                         else sm_80): a GPU picks the newest PTX it can run\n"
+        "  --name=NAME            model name, prefix of every symbol and kernel name (a C\n"
+        "                         identifier; default: bundles the file name of OUT, else\n"
+        "                         the graph's name)\n"
+        "  --weights=embedded|separate  bundles: weights inside OUT.o (default), or in\n"
+        "                         OUT.weights, loaded at run time and checked\n"
+        "  --cubin                not implemented yet (refused): bundles carry PTX\n"
         "  -O0 .. -O3             optimization level of the graph and of LLVM (default -O2)\n"
         "  --dim NAME=VALUE       fix a symbolic dimension of an ONNX model (repeatable)\n"
         "  --stats                print kernels, launches, arena and weight bytes to stderr, and\n"
@@ -111,8 +120,60 @@ static int report(const compile_options *options, const ir_graph *graph, const c
   return exit_code;
 }
 
+/* A bundle's name: --name, else the file name of OUT, which must then be a C identifier. */
+static const char *bundle_name(const compile_options *options) {
+  if (options->name)
+    return options->name;
+  const char *slash = strrchr(options->output_path, '/');
+  const char *base = slash ? slash + 1 : options->output_path;
+  int valid = (*base >= 'a' && *base <= 'z') || (*base >= 'A' && *base <= 'Z') || *base == '_';
+  for (const char *p = base; valid && *p; p++)
+    valid = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '_';
+  return valid ? base : NULL;
+}
+
+static int compile_bundle(const compile_options *options, const ir_graph *graph, const char *name,
+                          dl_compiled **out_compiled, dl_diag *diag) {
+  dl_compile_options compile = {.name = name,
+                                .ptx_targets = options->gpu_targets,
+                                .num_ptx_targets = options->num_gpu_targets,
+                                .opt_level = options->opt_level,
+                                .host_cpu = "generic"};
+  if (!(*out_compiled = dl_compile_graph(graph, &compile, diag)))
+    return cli_fail(CLI_EXIT_BAD_INPUT, diag, "%s: cannot compile", options->model_path);
+  dl_bundle_options bundle = {.name = name,
+                              .host = options->host_target,
+                              .separate_weights = options->separate_weights,
+                              .targets = options->target_names,
+                              .num_targets = options->num_targets,
+                              .opt_level = options->opt_level};
+  dl_bundle_files files;
+  if (dl_bundle_build(*out_compiled, &bundle, &files, diag) != 0)
+    return cli_fail(CLI_EXIT_BAD_INPUT, diag, "%s: cannot build the bundle", options->model_path);
+  int exit_code = CLI_EXIT_OK;
+  if (cli_write_bundle(options->output_path, &files, &graph->source_files, diag) != 0)
+    exit_code = cli_fail(CLI_EXIT_ENVIRONMENT, diag, "cannot write the bundle %s",
+                         options->output_path);
+  dl_bundle_files_deinit(&files);
+  return exit_code;
+}
+
 static int compile(const compile_options *options, const ir_graph *graph, dl_diag *diag) {
   const char *name = options->name ? options->name : graph->name ? graph->name : "main";
+  if (options->emit == COMPILE_EMIT_BUNDLE) {
+    if (!(name = bundle_name(options)))
+      return cli_fail(CLI_EXIT_BAD_INPUT, NULL,
+                      "the bundle's name comes from -o %s, whose file name is not a C "
+                      "identifier: give --name=NAME",
+                      options->output_path);
+    dl_compiled *compiled = NULL;
+    int exit_code = compile_bundle(options, graph, name, &compiled, diag);
+    if (exit_code == CLI_EXIT_OK && (options->stats || options->report_path))
+      exit_code = report(options, graph, name, compiled, diag);
+    dl_compiled_destroy(compiled);
+    return exit_code;
+  }
   bool wants_stats = options->stats || options->report_path;
   dl_compiled *compiled = NULL;
   char *text = NULL;

@@ -8,6 +8,7 @@
 /* The GPU targets of the kernel builder (codegen/kb_target.c), checked here so that a typo
  * fails before the model is loaded. */
 static const char *const TARGETS[] = {"sm_75", "sm_80", "sm_86", "sm_87", "sm_89", "sm_90"};
+static const char HOST[] = "host";
 
 static int bad(const char *format, const char *argument) {
   return cli_bad_option("compile", format, argument);
@@ -25,37 +26,71 @@ const char *compile_emit_name(compile_emit emit) {
     return "llvm";
   case COMPILE_EMIT_IR:
     return "ir";
-  case COMPILE_EMIT_NONE:
+  case COMPILE_EMIT_BUNDLE:
     break;
   }
-  return "none";
+  return "bundle";
 }
 
 static int parse_emit(const char *value, compile_emit *out) {
-  static const compile_emit KINDS[] = {COMPILE_EMIT_PTX, COMPILE_EMIT_LLVM, COMPILE_EMIT_IR};
+  static const compile_emit KINDS[] = {COMPILE_EMIT_BUNDLE, COMPILE_EMIT_PTX, COMPILE_EMIT_LLVM,
+                                       COMPILE_EMIT_IR};
   for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++)
     if (strcmp(value, compile_emit_name(KINDS[i])) == 0) {
       *out = KINDS[i];
       return 0;
     }
-  if (strcmp(value, "bundle") == 0 || strcmp(value, "cubin") == 0)
-    return bad("--emit=%s is not implemented yet; use --emit=ptx, llvm or ir", value);
-  return bad("unknown --emit kind '%s' (known: ptx, llvm, ir; bundle and cubin are not "
-             "implemented yet)",
-             value);
+  if (strcmp(value, "cubin") == 0)
+    return bad("--emit=%s is not implemented yet; bundles carry PTX (--emit=bundle)", value);
+  return bad("unknown --emit kind '%s' (known: bundle, ptx, llvm, ir)", value);
 }
 
-static int parse_target(const char *value, const char **out) {
-  if (strcmp(value, "host") == 0) {
-    *out = NULL;
-    return 0;
+/* One target of a --target list. */
+static int add_target(const char *value, size_t length, compile_options *out) {
+  if (out->num_targets == COMPILE_MAX_TARGETS)
+    return bad("too many targets in --target (at most 8), at '%s'", value);
+  const char *name = NULL;
+  if (length == strlen(HOST) && strncmp(value, HOST, length) == 0)
+    name = HOST;
+  for (size_t i = 0; !name && i < sizeof TARGETS / sizeof TARGETS[0]; i++)
+    if (strlen(TARGETS[i]) == length && strncmp(value, TARGETS[i], length) == 0)
+      name = TARGETS[i];
+  if (!name)
+    return bad("unknown target in '%s' (known: sm_75, sm_80, sm_86, sm_87, sm_89, sm_90, host)",
+               value);
+  for (int i = 0; i < out->num_targets; i++)
+    if (out->target_names[i] == name)
+      return bad("a target is given twice in --target=%s", value);
+  out->target_names[out->num_targets++] = name;
+  if (name == HOST)
+    out->host_target = true;
+  else
+    out->gpu_targets[out->num_gpu_targets++] = name;
+  return 0;
+}
+
+/* --target=sm_80,sm_90,host: a comma-separated list (several only for bundles). */
+static int parse_targets(const char *value, compile_options *out) {
+  out->num_targets = out->num_gpu_targets = 0;
+  out->host_target = false;
+  for (const char *at = value;; at++) {
+    const char *comma = strchr(at, ',');
+    size_t length = comma ? (size_t)(comma - at) : strlen(at);
+    if (add_target(at, length, out) != 0)
+      return -1;
+    if (!comma)
+      break;
+    at = comma;
   }
-  for (size_t i = 0; i < sizeof TARGETS / sizeof TARGETS[0]; i++)
-    if (strcmp(value, TARGETS[i]) == 0) {
-      *out = TARGETS[i];
-      return 0;
-    }
-  return bad("unknown target '%s' (known: sm_75, sm_80, sm_86, sm_87, sm_89, sm_90, host)", value);
+  out->target = out->target_names[0] == HOST ? NULL : out->target_names[0];
+  return 0;
+}
+
+static int parse_weights(const char *value, bool *out_separate) {
+  if (strcmp(value, "embedded") != 0 && strcmp(value, "separate") != 0)
+    return bad("--weights needs 'embedded' or 'separate', got '%s'", value);
+  *out_separate = strcmp(value, "separate") == 0;
+  return 0;
 }
 
 /* NAME becomes C symbols of the bundle (NAME_create) and prefixes kernel names. */
@@ -84,6 +119,7 @@ static const cli_flag FLAGS[] = {
     {"--help", offsetof(compile_options, help)},
     {"-h", offsetof(compile_options, help)},
     {"--stats", offsetof(compile_options, stats)},
+    {"--cubin", offsetof(compile_options, cubin)},
 };
 
 /* One option at argv[*index]; 0 when handled, -1 on error. */
@@ -108,7 +144,9 @@ static int parse_option(int argc, char **argv, int *index, void *options) {
   if ((match = long_value("--emit", argc, argv, index, &value)) != 0)
     return match < 0 ? -1 : parse_emit(value, &out->emit);
   if ((match = long_value("--target", argc, argv, index, &value)) != 0)
-    return match < 0 ? -1 : parse_target(value, &out->target);
+    return match < 0 ? -1 : parse_targets(value, out);
+  if ((match = long_value("--weights", argc, argv, index, &value)) != 0)
+    return match < 0 ? -1 : parse_weights(value, &out->separate_weights);
   if ((match = long_value("--name", argc, argv, index, &value)) != 0)
     return match < 0 ? -1 : parse_name(value, &out->name);
   if ((match = long_value("--dim", argc, argv, index, &value)) != 0)
@@ -122,12 +160,19 @@ static int parse_option(int argc, char **argv, int *index, void *options) {
 
 static int check_combination(const compile_options *options) {
   if (!options->model_path)
-    return bad("%s", "no model given: dlcc compile MODEL -o OUT --emit=ptx|llvm|ir");
+    return bad("%s", "no model given: dlcc compile MODEL -o OUT [--emit=bundle|ptx|llvm|ir]");
   if (!options->output_path)
     return bad("%s", "no output given: -o OUT is required");
-  if (options->emit == COMPILE_EMIT_NONE)
-    return bad("%s", "--emit is required while bundles (its future default) are not "
-                     "implemented: give --emit=ptx, llvm or ir");
+  if (options->cubin)
+    return bad("%s", "--cubin is not implemented yet: bundles carry PTX, which the driver "
+                     "compiles when the model is created");
+  if (options->emit != COMPILE_EMIT_BUNDLE && options->num_targets > 1)
+    return bad("--emit=%s takes one --target; several are for bundles",
+               compile_emit_name(options->emit));
+  if (options->emit != COMPILE_EMIT_BUNDLE && options->separate_weights)
+    return bad("--weights=separate is for bundles, not --emit=%s", compile_emit_name(options->emit));
+  if (options->emit == COMPILE_EMIT_BUNDLE && strcmp(options->output_path, "-") == 0)
+    return bad("%s", "a bundle is several files: -o DIR/NAME, not standard output");
   if (options->emit == COMPILE_EMIT_PTX && !options->target)
     return bad("%s", "--emit=ptx needs a GPU target (--target=sm_XX), not host");
   return 0;
@@ -136,6 +181,10 @@ static int check_combination(const compile_options *options) {
 int compile_options_parse(int argc, char **argv, compile_options *out) {
   *out = (compile_options){.opt_level = 2, .target = TARGETS[1]};
   if (cli_parse_arguments("compile", argc, argv, parse_option, out, &out->model_path) != 0)
+    return -1;
+  /* Without --target: sm_80 PTX (which later GPUs JIT), and for bundles host twins too. */
+  if (out->num_targets == 0 &&
+      parse_targets(out->emit == COMPILE_EMIT_BUNDLE ? "sm_80,host" : "sm_80", out) != 0)
     return -1;
   return out->help ? 0 : check_combination(out);
 }

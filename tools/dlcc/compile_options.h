@@ -4,12 +4,11 @@
 
 #include <stdbool.h>
 
-enum { COMPILE_MAX_DIMS = 64 };
+enum { COMPILE_MAX_DIMS = 64, COMPILE_MAX_TARGETS = 8 };
 
-/* What --emit writes. Bundles and cubins are parsed so that asking for them gets a clear
- * "not implemented yet" rather than "unknown". */
+/* What --emit writes. */
 typedef enum compile_emit {
-  COMPILE_EMIT_NONE, /* not given: an error while the bundle, the natural default, is missing */
+  COMPILE_EMIT_BUNDLE, /* the default: OUT.o, OUT.h, OUT.json (and OUT.weights) */
   COMPILE_EMIT_PTX,
   COMPILE_EMIT_LLVM,
   COMPILE_EMIT_IR,
@@ -19,12 +18,21 @@ typedef struct compile_options {
   const char *model_path;
   const char *output_path; /* "-": standard output */
   compile_emit emit;
-  const char *target;                 /* "sm_75".."sm_90", or NULL for the host (portable x86-64) */
+  /* The first target: "sm_75".."sm_90", or NULL for the host (portable x86-64). */
+  const char *target;
+  /* Every --target (a comma-separated list, bundles only): the GPU ones, and host. */
+  const char *gpu_targets[COMPILE_MAX_TARGETS];
+  int num_gpu_targets;
+  bool host_target;
+  const char *target_names[COMPILE_MAX_TARGETS + 1]; /* as given, in order */
+  int num_targets;
+  bool separate_weights; /* --weights=separate */
   const char *name;                   /* NULL: the graph's name */
   int opt_level;                      /* default 2 */
   const char *dims[COMPILE_MAX_DIMS]; /* NAME=VALUE */
   int num_dims;
   bool stats;
+  bool cubin; /* --cubin: refused until cubins are built */
   const char *report_path; /* --report=FILE.json */
   bool help;
 } compile_options;
