@@ -1,0 +1,72 @@
+/* Runs one bundle from the command line, the way an application would: compiled with
+ * -DBUNDLE=NAME -DBUNDLE_HEADER='"NAME.h"' and linked with NAME.o and libdlrt.
+ * usage: run_bundle INPUTS.bin OUTPUTS.bin [WEIGHTS_FILE]
+ * INPUTS.bin holds every input's bytes in order; OUTPUTS.bin gets every output's. Prints the
+ * device that ran it; on failure the status and libdlrt's error text, exit 1. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include BUNDLE_HEADER
+
+#define PASTE2(a, b) a##b
+#define PASTE(a, b) PASTE2(a, b)
+#define API(suffix) PASTE(BUNDLE, suffix)
+
+static int fail(int status) {
+  fprintf(stderr, "run_bundle: %s: %s\n", dlrt_status_string(status), dlrt_last_error());
+  return 1;
+}
+
+static uint64_t bytes_of(const dlrt_tensor_desc *tensor) {
+  uint64_t bytes = dlrt_dtype_size(tensor->dtype);
+  for (uint32_t d = 0; d < tensor->rank; d++)
+    bytes *= (uint64_t)tensor->dims[d];
+  return bytes;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3)
+    return fprintf(stderr, "usage: run_bundle INPUTS.bin OUTPUTS.bin [WEIGHTS_FILE]\n"), 2;
+  const dlrt_program *program = &API(_program);
+  void *inputs[API(_INPUT_COUNT) + 1], *outputs[API(_OUTPUT_COUNT) + 1];
+  FILE *in = fopen(argv[1], "rb");
+  if (!in)
+    return perror(argv[1]), 2;
+  for (uint32_t i = 0; i < program->input_count; i++) {
+    uint64_t bytes = bytes_of(&program->inputs[i]);
+    inputs[i] = malloc(bytes + 1);
+    if (fread(inputs[i], 1, bytes, in) != bytes)
+      return fprintf(stderr, "run_bundle: %s is short\n", argv[1]), 2;
+  }
+  fclose(in);
+  for (uint32_t i = 0; i < program->output_count; i++)
+    outputs[i] = calloc(1, bytes_of(&program->outputs[i]) + 1);
+  struct API(_inputs) named_inputs;
+  struct API(_outputs) named_outputs;
+  memcpy(&named_inputs, inputs, sizeof named_inputs);
+  memcpy(&named_outputs, outputs, sizeof named_outputs);
+
+  dlrt_options options;
+  dlrt_options_init(&options);
+  options.weights_path = argc > 3 ? argv[3] : NULL;
+  API(_model) *model = NULL;
+  int status = API(_create)(&model, &options);
+  if (status)
+    return fail(status);
+  if ((status = API(_run)(model, &named_inputs, &named_outputs)) != 0)
+    return fail(status);
+  printf("run_bundle: %s ran on %s\n", program->name, API(_device_name)(model));
+  API(_destroy)(model);
+
+  FILE *out = fopen(argv[2], "wb");
+  if (!out)
+    return perror(argv[2]), 2;
+  for (uint32_t i = 0; i < program->output_count; i++)
+    fwrite(outputs[i], 1, bytes_of(&program->outputs[i]), out);
+  for (uint32_t i = 0; i < program->input_count; i++)
+    free(inputs[i]);
+  for (uint32_t i = 0; i < program->output_count; i++)
+    free(outputs[i]);
+  return fclose(out) != 0;
+}
