@@ -67,7 +67,11 @@ typedef struct dlrt_options {
  * against an older header never gets a newer, larger struct written over its own). */
 static inline void dlrt_options_init(dlrt_options *options) {
   if (options) {
+#ifdef __cplusplus
+    dlrt_options defaults = dlrt_options();
+#else
     dlrt_options defaults = {0};
+#endif
     defaults.struct_size = (uint32_t)sizeof defaults;
     *options = defaults;
   }

@@ -49,7 +49,7 @@ int main(int argc, char **argv) {
 
   dlrt_options options;
   dlrt_options_init(&options);
-  options.weights_path = argc > 3 ? argv[3] : NULL;
+  options.weights_path = argc > 3 && argv[3][0] ? argv[3] : NULL; /* "": none */
   API(_model) *model = NULL;
   int status = API(_create)(&model, &options);
   if (status)

@@ -21,7 +21,7 @@ typedef struct command {
 static const command COMMANDS[] = {
     {"inspect", "load a model, optimize it and print its graph (text IR, DOT or JSON)",
      cmd_inspect_main, cmd_inspect_help},
-    {"compile", "compile a model ahead of time to PTX, LLVM IR or text IR (bundles: not yet)",
+    {"compile", "compile a model ahead of time into a bundle for C programs, PTX, LLVM IR or text IR",
      cmd_compile_main, cmd_compile_help},
     {"run", "compile a model in process and run it on the host or a GPU", cmd_run_main,
      cmd_run_help},
