@@ -1,5 +1,5 @@
-# Shared by the bundle tests: the environment they run in and helpers to compile a bundle,
-# build a C program against it and compare its outputs. Sourced, not run.
+# Shared by the bundle tests (tests/scripts/test_bundle_*.sh): their environment, and helpers
+# to build a C program against a bundle and compare its outputs. Sourced, not run.
 # Environment: DLCC, CC, CC_FLAGS (sanitizer flags of the build), SOURCE_DIR, BUILD_DIR,
 # PYTHON, MODELS_DIR, FAKECUDA, WORK_DIR.
 set -euo pipefail

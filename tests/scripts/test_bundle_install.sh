@@ -2,7 +2,7 @@
 # From the installed tree only, as a user would: `cmake --install` to a scratch prefix, then
 # the examples configured with find_package(dlcc) + dlcc_add_model, built and run on the host
 # device (outputs compared with onnxruntime), and a bundle linked with pkg-config.
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/../bundle/common.sh"
 prefix=$WORK_DIR/prefix
 cmake --install "$BUILD_DIR" --prefix "$prefix" >/dev/null
 [ -x "$prefix/bin/dlcc" ] || fail "dlcc is not installed"

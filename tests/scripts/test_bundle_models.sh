@@ -2,7 +2,7 @@
 # Bundles of the test models linked into a C program: run on the host device and through the
 # fake libcuda (the PTX path, the module picked by the device's compute capability), outputs
 # compared with onnxruntime's references.
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/../bundle/common.sh"
 for model in mlp small_cnn resnet18 transformer_encoder; do
   "$DLCC" compile "$MODELS_DIR/$model.onnx" -o "$model" --target=sm_75,sm_90,host
   build_runner "$model" .

@@ -2,7 +2,7 @@
 # What a bundle promises beyond running: its header is C99 and C++, odd tensor names become C
 # names (a clash is refused naming both), the same model compiles to the same bytes, bundles
 # link side by side, libdlrt links statically, and separate weights are checked.
-source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/../bundle/common.sh"
 input_bin mlp
 input_bin small_cnn
 
