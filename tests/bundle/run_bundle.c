@@ -2,10 +2,13 @@
  * -DBUNDLE=NAME -DBUNDLE_HEADER='"NAME.h"' and linked with NAME.o and libdlrt.
  * usage: run_bundle INPUTS.bin OUTPUTS.bin [WEIGHTS_FILE]
  * INPUTS.bin holds every input's bytes in order; OUTPUTS.bin gets every output's. Prints the
- * device that ran it; on failure the status and libdlrt's error text, exit 1. */
+ * device that ran it and how long creation (kernel load, uploads) and the first run took
+ * (reported, never checked); on failure the status and libdlrt's error text, exit 1. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime under -std=c99 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include BUNDLE_HEADER
 
@@ -16,6 +19,12 @@
 static int fail(int status) {
   fprintf(stderr, "run_bundle: %s: %s\n", dlrt_status_string(status), dlrt_last_error());
   return 1;
+}
+
+static double now_ms(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)now.tv_sec * 1e3 + (double)now.tv_nsec / 1e6;
 }
 
 static uint64_t bytes_of(const dlrt_tensor_desc *tensor) {
@@ -51,12 +60,15 @@ int main(int argc, char **argv) {
   dlrt_options_init(&options);
   options.weights_path = argc > 3 && argv[3][0] ? argv[3] : NULL; /* "": none */
   API(_model) *model = NULL;
+  double started = now_ms();
   int status = API(_create)(&model, &options);
   if (status)
     return fail(status);
+  double created = now_ms();
   if ((status = API(_run)(model, &named_inputs, &named_outputs)) != 0)
     return fail(status);
-  printf("run_bundle: %s ran on %s\n", program->name, API(_device_name)(model));
+  printf("run_bundle: %s ran on %s (created in %.1f ms, first run %.1f ms)\n", program->name,
+         API(_device_name)(model), created - started, now_ms() - created);
   API(_destroy)(model);
 
   FILE *out = fopen(argv[2], "wb");
