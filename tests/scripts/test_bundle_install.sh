@@ -6,7 +6,7 @@ source "$(dirname "$0")/../bundle/common.sh"
 prefix=$WORK_DIR/prefix
 cmake --install "$BUILD_DIR" --prefix "$prefix" >/dev/null
 [ -x "$prefix/bin/dlcc" ] || fail "dlcc is not installed"
-for file in include/dlrt.h include/dlrt/program.h include/dlrt/host_kernel.h lib/libdlrt.a \
+for file in include/dlrt.h include/dlrt/program.h include/dlrt/host_kernel.h include/dlrt/dtypes.def lib/libdlrt.a \
   lib/pkgconfig/dlrt.pc lib/cmake/dlcc/dlccConfig.cmake; do
   [ -e "$prefix/$file" ] || fail "$file is not installed"
 done
