@@ -7,27 +7,26 @@
 
 #include "codegen/bundle/bundle_internal.h"
 
+/* A C type for each row of dlrt/dtypes.def, from its kind and width: f16 and bf16 travel as
+ * their bits, bool as a byte. */
+#define C_TYPE_FLOAT(BITS) (BITS == 32 ? "float" : BITS == 64 ? "double" : "uint16_t")
+#define C_TYPE_SIGNED(BITS)                                                                        \
+  (BITS == 8 ? "int8_t" : BITS == 16 ? "int16_t" : BITS == 32 ? "int32_t" : "int64_t")
+#define C_TYPE_UNSIGNED(BITS)                                                                      \
+  (BITS == 8 ? "uint8_t" : BITS == 16 ? "uint16_t" : BITS == 32 ? "uint32_t" : "uint64_t")
+#define C_TYPE_BOOL(BITS) "uint8_t"
+
 typedef struct dtype_info {
   const char *name;
   const char *c_type;
   const char *enumerator;
 } dtype_info;
 
-/* Indexed by dlrt_dtype; f16 and bf16 travel as their bits. */
 static const dtype_info DTYPES[DLRT_DTYPE_COUNT] = {
-    [DLRT_DTYPE_F32] = {"f32", "float", "DLRT_DTYPE_F32"},
-    [DLRT_DTYPE_F16] = {"f16", "uint16_t", "DLRT_DTYPE_F16"},
-    [DLRT_DTYPE_BF16] = {"bf16", "uint16_t", "DLRT_DTYPE_BF16"},
-    [DLRT_DTYPE_F64] = {"f64", "double", "DLRT_DTYPE_F64"},
-    [DLRT_DTYPE_I8] = {"i8", "int8_t", "DLRT_DTYPE_I8"},
-    [DLRT_DTYPE_U8] = {"u8", "uint8_t", "DLRT_DTYPE_U8"},
-    [DLRT_DTYPE_I16] = {"i16", "int16_t", "DLRT_DTYPE_I16"},
-    [DLRT_DTYPE_U16] = {"u16", "uint16_t", "DLRT_DTYPE_U16"},
-    [DLRT_DTYPE_I32] = {"i32", "int32_t", "DLRT_DTYPE_I32"},
-    [DLRT_DTYPE_U32] = {"u32", "uint32_t", "DLRT_DTYPE_U32"},
-    [DLRT_DTYPE_I64] = {"i64", "int64_t", "DLRT_DTYPE_I64"},
-    [DLRT_DTYPE_U64] = {"u64", "uint64_t", "DLRT_DTYPE_U64"},
-    [DLRT_DTYPE_BOOL] = {"bool", "uint8_t", "DLRT_DTYPE_BOOL"},
+#define DLRT_DTYPE_ROW(ENUM, NAME, BITS, ONNX, KIND)                                               \
+  [DLRT_DTYPE_##ENUM] = {NAME, C_TYPE_##KIND(BITS), "DLRT_DTYPE_" #ENUM},
+#include "dlrt/dtypes.def"
+#undef DLRT_DTYPE_ROW
 };
 
 const char *dl_bundle_c_type(uint32_t dtype) {
