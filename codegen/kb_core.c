@@ -137,7 +137,7 @@ void kb_destroy(kernel_builder *kb) {
 
 LLVMContextRef kb_context(kernel_builder *kb) { return kb->context; }
 LLVMModuleRef kb_module(kernel_builder *kb) { return kb->module; }
-LLVMBuilderRef kb_llvm_builder(kernel_builder *kb) { return kb->builder; }
+LLVMBuilderRef(kb_llvm_builder)(kernel_builder *kb) { return kb->builder; }
 kb_target_kind kb_target(const kernel_builder *kb) { return kb->kind; }
 int kb_failed(const kernel_builder *kb) { return kb->failed; }
 
@@ -332,7 +332,11 @@ int kb_kernel_end(kernel_builder *kb) {
     status = kb_check_phases(kb);
   if (status == 0 && kb->kind == KB_TARGET_HOST)
     status = kb_host_lay_out_scratch(kb);
+  if (status == 0 && kb->sanitize)
+    status = kb_sanitize_instrument(kb);
+  kb_site_clear(kb); /* before the fingerprint: sites live in debug locations */
   k->info.shared_bytes = k->shared_bytes;
+  k->info.barrier_count = k->barrier_count;
   const char *fingerprint = NULL;
   int twin = status == 0 && kb->merge_identical ? kb_merge_find_twin(kb, &fingerprint) : -1;
   if (twin >= 0) {
@@ -340,8 +344,10 @@ int kb_kernel_end(kernel_builder *kb) {
   } else {
     if (status == 0 && kb->kind == KB_TARGET_NVPTX)
       kb_nvptx_annotate(kb);
-    if (status == 0 && kb->kind == KB_TARGET_HOST)
-      status = kb_host_mark_parallel(kb); /* after the fingerprint: loop IDs are unique */
+    /* After the fingerprint: loop IDs are unique. Checked twins keep their loops serial:
+     * the sanitizer's calls must see the threads one by one. */
+    if (status == 0 && kb->kind == KB_TARGET_HOST && !kb->sanitize)
+      status = kb_host_mark_parallel(kb);
     if (status == 0)
       status = record_kernel(kb, fingerprint);
   }

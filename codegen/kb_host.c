@@ -82,10 +82,32 @@ static LLVMValueRef start_loop(kernel_builder *kb, LLVMBasicBlockRef *out_body, 
   return index;
 }
 
+/* Checked twins: one loop over positions; the sanitizer's order maps each position to a
+ * linear thread, which gives x, y and z. */
+static void open_ordered_thread_loop(kernel_builder *kb) {
+  kb_kernel_state *k = &kb->k;
+  kb_thread_loop *loop = &k->loop;
+  LLVMBuilderRef b = kb->builder;
+  LLVMValueRef position = start_loop(kb, &loop->x_body, "thread.position");
+  loop->position = position;
+  LLVMValueRef linear = kb_sanitize_thread_order(kb, position);
+  LLVMValueRef plane = LLVMBuildNUWMul(b, k->block[0], k->block[1], "");
+  loop->x = LLVMBuildURem(b, linear, k->block[0], "thread.x");
+  loop->y = LLVMBuildURem(b, LLVMBuildUDiv(b, linear, k->block[0], ""), k->block[1], "thread.y");
+  loop->z = LLVMBuildUDiv(b, linear, plane, "thread.z");
+  kb_phase *phase = &k->phases[k->phase];
+  phase->linear = linear;
+  phase->slot = LLVMBuildZExt(b, linear, kb->i64, "thread.slot");
+}
+
 void kb_host_open_thread_loop(kernel_builder *kb) {
   kb_kernel_state *k = &kb->k;
   kb_thread_loop *loop = &k->loop;
   LLVMBuilderRef b = kb->builder;
+  if (kb->sanitize) {
+    open_ordered_thread_loop(kb);
+    return;
+  }
   loop->z = start_loop(kb, &loop->z_body, "thread.z");
   loop->y = start_loop(kb, &loop->y_body, "thread.y");
   /* No wrap: the prologue returned unless block x * y * z <= max_threads. */
@@ -121,6 +143,15 @@ void kb_host_close_thread_loop(kernel_builder *kb) {
   kb_kernel_state *k = &kb->k;
   kb_thread_loop *loop = &k->loop;
   kb_phase *phase = &k->phases[k->phase];
+  if (kb->sanitize) {
+    LLVMBuilderRef b = kb->builder;
+    LLVMValueRef threads = LLVMBuildNUWMul(b, LLVMBuildNUWMul(b, k->block[0], k->block[1], ""),
+                                           k->block[2], "threads");
+    phase->x_latch =
+        end_loop(kb, loop->position, loop->x_body, threads, "uniform", 1, &phase->spill_at);
+    memset(loop, 0, sizeof *loop);
+    return;
+  }
   phase->x_latch =
       end_loop(kb, loop->x, loop->x_body, k->block[0], "thread.y.latch", 0, &phase->spill_at);
   end_loop(kb, loop->y, loop->y_body, k->block[1], "thread.z.latch", 0, NULL);

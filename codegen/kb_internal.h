@@ -58,8 +58,38 @@ typedef struct kb_block_tag {
 /* The open host thread loop nest (z, y, x) of the current phase. */
 typedef struct kb_thread_loop {
   LLVMValueRef x, y, z;
+  LLVMValueRef position; /* checked twins: the loop counter (x, y, z follow its order) */
   LLVMBasicBlockRef x_body, y_body, z_body;
 } kb_thread_loop;
+
+/* A kb_shared_array of the open kernel (the checked lowering names and bounds it). */
+typedef struct kb_shared_record {
+  LLVMValueRef pointer; /* host: shared_base + offset, built in the prologue */
+  size_t offset, bytes;
+} kb_shared_record;
+
+/* A position in the source of a lowering. */
+typedef struct kb_position {
+  const char *file, *function;
+  int line;
+} kb_position;
+
+/* A function of the lowering that is building: its stack frame and its last position. */
+enum { KB_MAX_FRAMES = 16 };
+typedef struct kb_frame {
+  const void *frame;
+  kb_position position;
+} kb_frame;
+
+/* Where a lowering built something (kb_llvm_builder / KB_SOURCE; kb_site.c): the position
+ * and the positions of its callers, innermost first (which of a builder call and a helper
+ * computing one of its arguments runs last depends on the C compiler). */
+enum { KB_SITE_DEPTH = 3 };
+typedef struct kb_site {
+  kb_position chain[KB_SITE_DEPTH];
+  LLVMMetadataRef location; /* its debug location: line = site number (1-based) */
+  LLVMValueRef text;        /* "file:line (function)" as a global string, made on demand */
+} kb_site;
 
 typedef struct kb_kernel_state {
   kb_kernel_info info;
@@ -85,6 +115,10 @@ typedef struct kb_kernel_state {
   kb_var *vars;
   int shuffle_count;
   size_t shared_bytes;
+  kb_shared_record *shared_arrays;
+  int shared_count, shared_capacity;
+  int barrier_count; /* kb_barrier calls so far (test_drop_barrier) */
+  int site_records;  /* checked lowering: access records made for this kernel */
 } kb_kernel_state;
 
 /* A kernel name merged into an earlier identical kernel (kb_merge.c). */
@@ -140,6 +174,13 @@ struct kernel_builder {
   kb_string_index fingerprint_index; /* fingerprints → index into kernels */
   LLVMModuleRef metadata_module; /* host: holds access_group (kb_host_parallel.c) */
   LLVMMetadataRef access_group;
+  int sanitize;          /* kb_target_options.sanitize (host only) */
+  int test_drop_barrier; /* kb_target_options.test_drop_barrier */
+  kb_site *sites;        /* sanitize: every source position that built kernel code */
+  int site_count, site_capacity, last_site;
+  kb_frame frames[KB_MAX_FRAMES]; /* the functions that noted positions, outermost first */
+  int frame_depth;
+  LLVMMetadataRef site_scope; /* the debug scope of the site locations */
 };
 
 /* kb_core.c */
@@ -222,6 +263,19 @@ int kb_emit_object_here(kernel_builder *kb, char **out, size_t *out_size);
  * and *out_sizes are malloc'ed arrays of *out_count objects (free with kb_free_outputs). */
 int kb_emit_host_objects(kernel_builder *kb, char ***out_objects, size_t **out_sizes,
                          int *out_count);
+
+/* kb_site.c: source positions of the checked lowering. Instructions carry the site that
+ * built them as a debug location while a kernel is built; kb_site_of reads it back and
+ * kb_site_clear removes them all from the kernel before it is checked and emitted. */
+void kb_note_source(kernel_builder *kb, kb_source source); /* the current position */
+int kb_site_of(LLVMValueRef instruction);           /* 0: unknown */
+LLVMValueRef kb_site_text(kernel_builder *kb, int site); /* a global C string */
+void kb_site_clear(kernel_builder *kb);
+
+/* kb_sanitize.c: the checked lowering (kb_target_options.sanitize). */
+void kb_sanitize_event(kernel_builder *kb, int event); /* dlrt_host_event, at a uniform point */
+LLVMValueRef kb_sanitize_thread_order(kernel_builder *kb, LLVMValueRef position);
+int kb_sanitize_instrument(kernel_builder *kb);       /* at kb_kernel_end, before merging */
 
 /* kb_diagnostics.c */
 void kb_install_diagnostics(kernel_builder *kb);

@@ -25,15 +25,19 @@ static int check_access(kernel_builder *kb, LLVMValueRef base, LLVMValueRef inde
   return 0;
 }
 
-LLVMValueRef kb_load_element(kernel_builder *kb, LLVMTypeRef type, LLVMValueRef base,
-                             LLVMValueRef index) {
+/* The position is noted after the arguments were built (a C compiler may evaluate the
+ * KB_SOURCE argument before or after them). */
+LLVMValueRef kb_load_element_from(kernel_builder *kb, kb_source source, LLVMTypeRef type,
+                                  LLVMValueRef base, LLVMValueRef index) {
+  kb_note_source(kb, source);
   if (check_access(kb, base, index, "kb_load_element") != 0 || !type)
     return kb_placeholder(kb, type);
   return LLVMBuildLoad2(kb->builder, type, element_address(kb, type, base, index), "");
 }
 
-int kb_store_element(kernel_builder *kb, LLVMValueRef base, LLVMValueRef index,
-                     LLVMValueRef value) {
+int kb_store_element_from(kernel_builder *kb, kb_source source, LLVMValueRef base,
+                          LLVMValueRef index, LLVMValueRef value) {
+  kb_note_source(kb, source);
   if (check_access(kb, base, index, "kb_store_element") != 0)
     return -1;
   if (!value)

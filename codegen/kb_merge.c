@@ -97,14 +97,21 @@ int kb_merge_find_twin(kernel_builder *kb, const char **out_fingerprint) {
 }
 
 int kb_merge_into(kernel_builder *kb, int twin) {
-  LLVMValueRef next;
-  for (LLVMValueRef g = LLVMGetFirstGlobal(kb->module); g; g = next) {
-    next = LLVMGetNextGlobal(g);
-    if (owned_global(kb, g))
-      LLVMDeleteGlobal(g);
-  }
+  /* The function first, then globals once nothing uses them (the checked lowering's access
+   * records refer to the kernel's strings). */
   LLVMDeleteFunction(kb->k.function);
   kb->k.function = NULL;
+  for (int deleted = 1; deleted;) {
+    deleted = 0;
+    LLVMValueRef next;
+    for (LLVMValueRef g = LLVMGetFirstGlobal(kb->module); g; g = next) {
+      next = LLVMGetNextGlobal(g);
+      if (owned_global(kb, g) && !LLVMGetFirstUse(g)) {
+        LLVMDeleteGlobal(g);
+        deleted = 1;
+      }
+    }
+  }
   kb_alias *grown =
       kb_grow(kb, kb->aliases, &kb->alias_capacity, kb->alias_count + 1, sizeof *grown);
   if (!grown)

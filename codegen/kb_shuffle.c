@@ -56,6 +56,7 @@ static LLVMValueRef shuffle(kernel_builder *kb, shuffle_mode mode, LLVMValueRef 
       LLVMBuildStore(kb->builder, lane_argument,
                      kb_host_shuffle_slot(kb, KB_SHUFFLE_LANE_BUFFER, linear));
     kb_close_phase(kb);
+    kb_sanitize_event(kb, DLRT_EVENT_SHUFFLE); /* not a barrier: shared memory stays unordered */
     kb_open_phase(kb);
     if (lane_per_thread)
       lane_argument = LLVMBuildLoad2(

@@ -114,8 +114,18 @@ LLVMValueRef kb_shared_array(kernel_builder *kb, LLVMTypeRef element, unsigned c
     return kb_placeholder(kb, LLVMPointerTypeInContext(kb->context, kb->shared_as));
   }
   k->shared_bytes = offset + element_size * count;
-  if (kb->kind == KB_TARGET_HOST)
-    return kb_in_prologue(kb, emit_host_shared, &offset);
+  if (kb->kind == KB_TARGET_HOST) {
+    LLVMValueRef pointer = kb_in_prologue(kb, emit_host_shared, &offset);
+    kb_shared_record *arrays = kb_grow(kb, k->shared_arrays, &k->shared_capacity,
+                                       k->shared_count + 1, sizeof *arrays);
+    if (!arrays) {
+      kb_fail(kb, "out of memory");
+      return pointer;
+    }
+    k->shared_arrays = arrays;
+    arrays[k->shared_count++] = (kb_shared_record){pointer, offset, element_size * count};
+    return pointer;
+  }
   char name[256];
   snprintf(name, sizeof name, "%s.shared.%zu", k->info.name, offset);
   LLVMValueRef global =
@@ -165,13 +175,18 @@ int kb_barrier(kernel_builder *kb) {
   int errors = kb->error_count;
   if (kb_check_uniform_point(kb, "kb_barrier") != 0)
     return -1;
+  if (++kb->k.barrier_count == kb->test_drop_barrier)
+    return 0; /* a mutation test: the kernel's author forgot this barrier */
   if (kb->kind == KB_TARGET_NVPTX)
     kb_intrinsic(kb, "llvm.nvvm.barrier0", kb->void_type, NULL, 0, NULL, 0);
   kb_close_phase(kb);
+  kb_sanitize_event(kb, DLRT_EVENT_BARRIER);
   return kb->error_count == errors ? 0 : -1;
 }
 
-LLVMValueRef kb_atomic_add(kernel_builder *kb, LLVMValueRef pointer, LLVMValueRef value) {
+LLVMValueRef kb_atomic_add_from(kernel_builder *kb, kb_source source, LLVMValueRef pointer,
+                                LLVMValueRef value) {
+  kb_note_source(kb, source);
   LLVMTypeRef type = value ? LLVMTypeOf(value) : kb->i32;
   if (kb_check_in_kernel(kb, "kb_atomic_add") != 0 || !pointer)
     return kb_placeholder(kb, type);
@@ -186,8 +201,9 @@ LLVMValueRef kb_atomic_add(kernel_builder *kb, LLVMValueRef pointer, LLVMValueRe
   return LLVMBuildAtomicRMW(kb->builder, op, pointer, value, LLVMAtomicOrderingMonotonic, 0);
 }
 
-LLVMValueRef kb_atomic_rmw(kernel_builder *kb, LLVMAtomicRMWBinOp op, LLVMValueRef pointer,
-                           LLVMValueRef value) {
+LLVMValueRef kb_atomic_rmw_from(kernel_builder *kb, kb_source source, LLVMAtomicRMWBinOp op,
+                                LLVMValueRef pointer, LLVMValueRef value) {
+  kb_note_source(kb, source);
   LLVMTypeRef type = value ? LLVMTypeOf(value) : kb->i32;
   if (kb_check_in_kernel(kb, "kb_atomic_rmw") != 0 || !pointer)
     return kb_placeholder(kb, type);

@@ -3,6 +3,7 @@
 #include <llvm-c/Target.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "codegen/kb_internal.h"
@@ -97,6 +98,11 @@ int kb_target_init(kernel_builder *kb, const kb_target_options *options) {
   kb->opt_level = options->opt_level < 0 ? 0 : options->opt_level > 3 ? 3 : options->opt_level;
   kb->merge_identical = options->merge_identical;
   kb->host_codegen_parts = options->host_codegen_parts;
+  kb->sanitize = options->sanitize && options->kind == KB_TARGET_HOST;
+  kb->test_drop_barrier = options->test_drop_barrier;
+  const char *drop = getenv("DLCC_TEST_DROP_BARRIER"); /* the CLI's sanitizer tests only */
+  if (!kb->test_drop_barrier && drop && *drop)
+    kb->test_drop_barrier = atoi(drop);
   if (options->kind == KB_TARGET_HOST)
     return init_host(kb, options->host_cpu);
   if (options->kind != KB_TARGET_NVPTX)

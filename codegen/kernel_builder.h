@@ -28,6 +28,13 @@ typedef struct kb_target_options {
    * compiled to its own object in its own forked child, all at once. 0: one part per online
    * core (at most one per kernel; one for a module too small to gain from it). */
   int host_codegen_parts;
+  /* Host: the checked lowering (docs/sanitizer.md). Every shared and global memory access of
+   * the kernels, every barrier and every shuffle reports to dlrt_host_launch.sanitizer, and
+   * the threads of each phase run in the order it gives. */
+  bool sanitize;
+  /* For the sanitizer's mutation tests only: the N-th kb_barrier (1-based) of every kernel
+   * is dropped as if the kernel's author had forgotten it. 0: none. */
+  int test_drop_barrier;
 } kb_target_options;
 
 typedef enum kb_dim { KB_X = 0, KB_Y = 1, KB_Z = 2 } kb_dim;
@@ -49,6 +56,7 @@ typedef struct kb_kernel_info {
   size_t shared_bytes;       /* static shared memory of one block */
   size_t host_scratch_bytes; /* dlrt_host_launch.scratch size (host lowering; 0 on NVPTX) */
   unsigned max_threads;      /* launch bound: threads per block must not exceed it */
+  int barrier_count;         /* kb_barrier calls (the sanitizer's mutation tests drop each) */
 } kb_kernel_info;
 
 /* --- builder lifetime ------------------------------------------------------------------ */
@@ -62,6 +70,17 @@ LLVMBuilderRef kb_llvm_builder(kernel_builder *kb);
 /* i32 and f32 constants in the builder's context. */
 LLVMValueRef kb_const_i32(kernel_builder *kb, long long value);
 LLVMValueRef kb_const_f32(kernel_builder *kb, double value);
+/* kb_llvm_builder and the memory-access calls below are macros that pass the caller's
+ * source position, so that a checked kernel's report names where each access was built. */
+typedef struct kb_source {
+  const char *file;
+  int line;
+  const char *function;
+  const void *frame; /* the caller's stack frame: tells its callers and callees apart */
+} kb_source;
+#define KB_SOURCE ((kb_source){__FILE__, __LINE__, __func__, __builtin_frame_address(0)})
+LLVMBuilderRef kb_llvm_builder_from(kernel_builder *kb, kb_source source);
+#define kb_llvm_builder(kb) kb_llvm_builder_from((kb), KB_SOURCE)
 kb_target_kind kb_target(const kernel_builder *kb);
 /* Nonzero once any builder error was reported (errors are sticky: later calls still
  * return well-typed placeholder values so that user code never crashes). */
@@ -96,6 +115,12 @@ LLVMValueRef kb_global_index(kernel_builder *kb, kb_dim dim);
 LLVMValueRef kb_load_element(kernel_builder *kb, LLVMTypeRef type, LLVMValueRef base,
                              LLVMValueRef index);
 int kb_store_element(kernel_builder *kb, LLVMValueRef base, LLVMValueRef index, LLVMValueRef value);
+LLVMValueRef kb_load_element_from(kernel_builder *kb, kb_source source, LLVMTypeRef type,
+                                  LLVMValueRef base, LLVMValueRef index);
+int kb_store_element_from(kernel_builder *kb, kb_source source, LLVMValueRef base,
+                          LLVMValueRef index, LLVMValueRef value);
+#define kb_load_element(kb, ...) kb_load_element_from((kb), KB_SOURCE, __VA_ARGS__)
+#define kb_store_element(kb, ...) kb_store_element_from((kb), KB_SOURCE, __VA_ARGS__)
 /* Static shared memory: a pointer (addrspace 3 on NVPTX) to `count` elements, 16-aligned. */
 LLVMValueRef kb_shared_array(kernel_builder *kb, LLVMTypeRef element, unsigned count);
 /* Read-only table in constant memory (addrspace 4 on NVPTX): `count` constants. */
@@ -119,6 +144,12 @@ LLVMValueRef kb_atomic_add(kernel_builder *kb, LLVMValueRef pointer, LLVMValueRe
  * old value. Float max/min become compare-and-swap loops where the GPU lacks them. */
 LLVMValueRef kb_atomic_rmw(kernel_builder *kb, LLVMAtomicRMWBinOp op, LLVMValueRef pointer,
                            LLVMValueRef value);
+LLVMValueRef kb_atomic_add_from(kernel_builder *kb, kb_source source, LLVMValueRef pointer,
+                                LLVMValueRef value);
+LLVMValueRef kb_atomic_rmw_from(kernel_builder *kb, kb_source source, LLVMAtomicRMWBinOp op,
+                                LLVMValueRef pointer, LLVMValueRef value);
+#define kb_atomic_add(kb, ...) kb_atomic_add_from((kb), KB_SOURCE, __VA_ARGS__)
+#define kb_atomic_rmw(kb, ...) kb_atomic_rmw_from((kb), KB_SOURCE, __VA_ARGS__)
 /* Calls an LLVM intrinsic by name (e.g. "llvm.nvvm.read.ptx.sreg.laneid"); an unknown name
  * is reported through dl_diag and yields undef of `return_type`. */
 LLVMValueRef kb_intrinsic(kernel_builder *kb, const char *name, LLVMTypeRef return_type,

@@ -60,6 +60,11 @@ typedef struct dlrt_options {
   /* A weights file (dlcc compile --weights=separate) to load when `weights` is NULL; checked
    * against the program (model name, size, checksum) before use. */
   const char *weights_path;
+  /* Non-zero (or $DLRT_SANITIZE=1): run on the host device under the sanitizer: every launch
+   * runs its blocks one by one with shadow state, and races, out-of-bounds accesses and
+   * reads of unwritten memory are printed to stderr (docs/sanitizer.md). Every kernel must
+   * have a checked host twin (DLRT_KERNEL_CHECKED); see dlrt_model_sanitizer_reports. */
+  int sanitize;
   /* New members go here, at the end, so struct_size tells which ones a caller knows. */
 } dlrt_options;
 
@@ -113,6 +118,9 @@ DLRT_API dlrt_status dlrt_model_launch_times(const dlrt_model *model, const uint
 /* The checksum of dlrt_program.weights_checksum: FNV-1a (64-bit) over the little-endian
  * 64-bit words of the data, then over its trailing bytes. */
 DLRT_API uint64_t dlrt_weights_checksum(const void *data, uint64_t size);
+/* With the sanitizer: the distinct problems it reported so far (0 when it found none or the
+ * model runs without it). */
+DLRT_API uint64_t dlrt_model_sanitizer_reports(const dlrt_model *model);
 
 /* Bytes of one element of a dlrt_dtype; 0 for an unknown value. */
 DLRT_API uint32_t dlrt_dtype_size(uint32_t dtype);

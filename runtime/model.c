@@ -206,6 +206,13 @@ dlrt_status dlrt_model_create(const dlrt_program *program, const dlrt_options *c
   const void *weights = NULL;
   void *owned_weights = NULL; /* read from options.weights_path; freed once uploaded */
   int status = read_options(caller_options, &options);
+  int sanitize = status == DLRT_STATUS_OK && dlrt_model_sanitize_requested(&options);
+  if (sanitize && options.device == DLRT_DEVICE_AUTO)
+    options.device = DLRT_DEVICE_HOST; /* the sanitizer runs host twins */
+  if (sanitize && options.device != DLRT_DEVICE_HOST)
+    status = dlrt_error(DLRT_STATUS_INVALID_ARGUMENT,
+                        "the sanitizer (dlrt_options.sanitize, $DLRT_SANITIZE) runs on the host "
+                        "device only");
   if (status == DLRT_STATUS_OK)
     status = dlrt_program_check(program);
   if (status == DLRT_STATUS_OK)
@@ -234,6 +241,8 @@ dlrt_status dlrt_model_create(const dlrt_program *program, const dlrt_options *c
     status = allocate_memory(model);
   free(owned_weights);
   model->weight_source = NULL;
+  if (!status && sanitize)
+    status = dlrt_model_sanitize_create(model);
   if (status) {
     /* Cleanup must not replace the message of the failure being reported. */
     char *message = strdup(dlrt_last_error());
@@ -279,6 +288,8 @@ void dlrt_model_destroy(dlrt_model *model) {
   free(model->launch_first_arg);
   free(model->launch_functions);
   free(model->launch_ns);
+  dlrt_sanitizer_destroy(model->sanitizer);
+  free(model->sanitizer_args);
   release_host_twins(model->program, model->program->kernel_count);
   free(model);
 }

@@ -2,6 +2,7 @@
 #ifndef DLRT_RUNTIME_MODEL_H
 #define DLRT_RUNTIME_MODEL_H
 
+#include "dlrt/sanitizer.h"
 #include "runtime/device.h"
 
 struct dlrt_model {
@@ -28,10 +29,20 @@ struct dlrt_model {
    * NULL without profiling. */
   uint64_t *launch_ns;
   uint64_t profiled_runs;
+  /* Under the sanitizer (model_sanitize.c): launches run through it; NULL otherwise. */
+  dlrt_sanitizer *sanitizer;
+  dlrt_sanitizer_buffer *sanitizer_args; /* per argument, flat like arg_values */
 };
 
 /* Fills the parameter values of launches that refer to inputs or outputs and launches the
  * whole schedule in order. */
 int dlrt_model_launch_all(dlrt_model *model);
+
+/* model_sanitize.c */
+int dlrt_model_sanitize_requested(const dlrt_options *options);
+int dlrt_model_sanitize_create(dlrt_model *model); /* after the arena and weights exist */
+int dlrt_model_sanitize_begin_run(dlrt_model *model); /* after the inputs are in place */
+void dlrt_model_sanitize_end_run(dlrt_model *model);
+int dlrt_model_sanitize_launch(dlrt_model *model, uint32_t index);
 
 #endif

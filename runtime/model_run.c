@@ -30,8 +30,9 @@ int dlrt_model_launch_all(dlrt_model *model) {
     memcpy(geometry.grid, launch->grid, sizeof geometry.grid);
     memcpy(geometry.block, launch->block, sizeof geometry.block);
     uint64_t started = model->launch_ns ? now_ns() : 0;
-    int status = device->vtable->launch(device, model->launch_functions[l], &geometry,
-                                        &model->arg_params[first]);
+    int status = model->sanitizer ? dlrt_model_sanitize_launch(model, l)
+                                  : device->vtable->launch(device, model->launch_functions[l],
+                                                           &geometry, &model->arg_params[first]);
     if (!status && model->launch_ns) {
       status = device->vtable->synchronize(device);
       model->launch_ns[l] += now_ns() - started;
@@ -148,8 +149,12 @@ dlrt_status dlrt_model_run(dlrt_model *model, const void *const *inputs, void *c
   status = place_outputs(model, outputs);
   if (!status)
     status = upload_inputs(model, inputs);
+  if (!status && model->sanitizer)
+    status = dlrt_model_sanitize_begin_run(model);
   if (!status)
     status = dlrt_model_launch_all(model);
+  if (model->sanitizer)
+    dlrt_model_sanitize_end_run(model);
   if (!status)
     status = download_outputs(model, outputs);
   if (status)
@@ -186,8 +191,12 @@ dlrt_status dlrt_model_run_device(dlrt_model *model, const uint64_t *inputs,
     model->output_addresses[i] =
         tensor->arena_offset != DLRT_BINDING ? model->arena + tensor->arena_offset : outputs[i];
   }
+  if (!status && model->sanitizer)
+    status = dlrt_model_sanitize_begin_run(model);
   if (!status)
     status = dlrt_model_launch_all(model);
+  if (model->sanitizer)
+    dlrt_model_sanitize_end_run(model);
   for (uint32_t i = 0; !status && i < program->output_count; i++)
     if (program->outputs[i].arena_offset != DLRT_BINDING && model->output_bytes[i])
       status = device->vtable->copy_d2d(device, outputs[i], model->output_addresses[i],

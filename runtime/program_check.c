@@ -61,10 +61,14 @@ static int check_arg(const dlrt_program *program, uint32_t launch_index, const c
   case DLRT_ARG_ARENA:
     if (arg->value >= program->arena_size)
       problem = "an arena offset past the arena";
+    else if (arg->bytes > program->arena_size - arg->value)
+      problem = "a tensor that ends past the arena";
     break;
   case DLRT_ARG_WEIGHT:
     if (arg->value >= program->weights_size)
       problem = "a weight offset past the weights";
+    else if (arg->bytes > program->weights_size - arg->value)
+      problem = "a tensor that ends past the weights";
     break;
   case DLRT_ARG_INPUT:
     if (arg->index >= program->input_count)

@@ -11,9 +11,13 @@
 
 /* The layouts the LLVM structs below reproduce. */
 _Static_assert(sizeof(void *) == 8, "bundles are emitted for 64-bit hosts");
-_Static_assert(offsetof(dlrt_kernel, param_count) == 16 && sizeof(dlrt_kernel) == 32, "kernel");
+_Static_assert(offsetof(dlrt_kernel, param_count) == 16 && offsetof(dlrt_kernel, flags) == 32 &&
+                   sizeof(dlrt_kernel) == 40,
+               "kernel");
 _Static_assert(offsetof(dlrt_ptx_module, ptx) == 8 && sizeof(dlrt_ptx_module) == 16, "module");
-_Static_assert(offsetof(dlrt_arg, value) == 8 && sizeof(dlrt_arg) == 16, "arg");
+_Static_assert(offsetof(dlrt_arg, value) == 8 && offsetof(dlrt_arg, bytes) == 16 &&
+                   sizeof(dlrt_arg) == 24,
+               "arg");
 _Static_assert(offsetof(dlrt_launch, block) == 16 && offsetof(dlrt_launch, arg_count) == 28 &&
                    offsetof(dlrt_launch, args) == 32 && sizeof(dlrt_launch) == 40,
                "launch");
@@ -43,9 +47,10 @@ static void init_types(data_emitter *e, LLVMModuleRef module) {
   e->i64 = LLVMInt64TypeInContext(e->context);
   e->ptr = LLVMPointerTypeInContext(e->context, 0);
   LLVMTypeRef triple = LLVMArrayType2(e->i32, 3);
-  e->kernel = struct_type(e, (LLVMTypeRef[]){e->ptr, e->ptr, e->i32, e->i32, e->i32, e->i32}, 6);
+  e->kernel =
+      struct_type(e, (LLVMTypeRef[]){e->ptr, e->ptr, e->i32, e->i32, e->i32, e->i32, e->i32}, 7);
   e->ptx_module = struct_type(e, (LLVMTypeRef[]){e->i32, e->ptr}, 2);
-  e->arg = struct_type(e, (LLVMTypeRef[]){e->i32, e->i32, e->i64}, 3);
+  e->arg = struct_type(e, (LLVMTypeRef[]){e->i32, e->i32, e->i64, e->i64}, 4);
   e->launch = struct_type(e, (LLVMTypeRef[]){e->i32, triple, triple, e->i32, e->ptr}, 5);
   e->tensor = struct_type(e, (LLVMTypeRef[]){e->ptr, e->i32, e->i32, e->ptr, e->i64}, 5);
 }
@@ -105,8 +110,8 @@ static LLVMValueRef kernels(data_emitter *e, const dlrt_program *program, bool h
     }
     LLVMValueRef fields[] = {string(e, kernel->name), host_fn, u32(e, kernel->param_count),
                              u32(e, kernel->shared_bytes), u32(e, kernel->dynamic_shared_bytes),
-                             u32(e, kernel->scratch_bytes)};
-    values[i] = struct_value(e, e->kernel, fields, 6);
+                             u32(e, kernel->scratch_bytes), u32(e, kernel->flags)};
+    values[i] = struct_value(e, e->kernel, fields, 7);
   }
   if (values)
     table = array(e, "bundle.kernels", e->kernel, values, program->kernel_count);
@@ -143,8 +148,9 @@ static LLVMValueRef launches(data_emitter *e, const dlrt_program *program, dl_di
   for (uint32_t l = 0; l < program->launch_count; l++)
     for (uint32_t a = 0; a < program->launches[l].arg_count; a++) {
       const dlrt_arg *arg = &program->launches[l].args[a];
-      LLVMValueRef fields[] = {u32(e, arg->kind), u32(e, arg->index), u64(e, arg->value)};
-      args[next++] = struct_value(e, e->arg, fields, 3);
+      LLVMValueRef fields[] = {u32(e, arg->kind), u32(e, arg->index), u64(e, arg->value),
+                               u64(e, arg->bytes)};
+      args[next++] = struct_value(e, e->arg, fields, 4);
     }
   LLVMValueRef all_args = array(e, "bundle.args", e->arg, args, arg_total);
   LLVMTypeRef args_type = LLVMArrayType2(e->arg, arg_total);

@@ -21,6 +21,9 @@ typedef struct dl_compile_options {
   /* CPU of the host twins: NULL/"generic" for portable x86-64, "native" for this machine
    * (JIT'd twins that run here and nowhere else: wider vectors, same results) */
   const char *host_cpu;
+  /* The host twins are the checked lowering (DLRT_KERNEL_CHECKED): run them with
+   * dlrt_options.sanitize or $DLRT_SANITIZE=1 (docs/sanitizer.md). */
+  bool sanitize;
 } dl_compile_options;
 
 /* What the compiler knows statically about the program (for --stats / --report). */

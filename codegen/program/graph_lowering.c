@@ -8,7 +8,8 @@ kb_target_options dl_graph_target(const dl_compile_options *options, const char 
                              .sm = sm,
                              .host_cpu = sm ? NULL : options->host_cpu,
                              .opt_level = options->opt_level,
-                             .merge_identical = true};
+                             .merge_identical = true,
+                             .sanitize = !sm && options->sanitize};
 }
 
 int dl_graph_lowering_build(const ir_graph *graph, const kb_target_options *target,

@@ -64,7 +64,7 @@ static int describe_tensor(dl_compiled *compiled, const dl_buffer_plan *plan, co
 
 /* Turns a lowering's argument into a runtime argument bound to the planned buffers. */
 static dlrt_arg bind_arg(const ir_node *node, const lower_arg *arg, const dl_buffer_plan *plan,
-                         uint64_t workspace_offset) {
+                         uint64_t workspace_offset, int64_t workspace_bytes) {
   const ir_value *value = NULL;
   switch (arg->kind) {
   case LOWER_ARG_INPUT:
@@ -77,23 +77,26 @@ static dlrt_arg bind_arg(const ir_node *node, const lower_arg *arg, const dl_buf
     value = arg->value;
     break;
   case LOWER_ARG_WORKSPACE:
-    return (dlrt_arg){DLRT_ARG_ARENA, 0, workspace_offset + (uint64_t)arg->scalar};
+    return (dlrt_arg){DLRT_ARG_ARENA, 0, workspace_offset + (uint64_t)arg->scalar,
+                      (uint64_t)(workspace_bytes - arg->scalar)};
   case LOWER_ARG_I32:
-    return (dlrt_arg){DLRT_ARG_I32, 0, (uint64_t)(uint32_t)arg->scalar};
+    return (dlrt_arg){DLRT_ARG_I32, 0, (uint64_t)(uint32_t)arg->scalar, 0};
   case LOWER_ARG_I64:
-    return (dlrt_arg){DLRT_ARG_I64, 0, (uint64_t)arg->scalar};
+    return (dlrt_arg){DLRT_ARG_I64, 0, (uint64_t)arg->scalar, 0};
   case LOWER_ARG_F32: {
     uint32_t bits;
     memcpy(&bits, &arg->f, sizeof(bits));
-    return (dlrt_arg){DLRT_ARG_F32, 0, bits};
+    return (dlrt_arg){DLRT_ARG_F32, 0, bits, 0};
   }
   }
   const dl_location *location = &plan->values[value->id];
+  int64_t bytes = 0; /* the tensor's extent, for the sanitizer's bounds */
+  ir_type_byte_size(&value->type, &bytes);
   return (dlrt_arg){location->kind == DL_LOCATION_WEIGHT ? DLRT_ARG_WEIGHT : DLRT_ARG_ARENA, 0,
-                    location->offset};
+                    location->offset, (uint64_t)bytes};
 }
 
-static int fill_kernels(dl_compiled *compiled, dl_diag *diag) {
+static int fill_kernels(dl_compiled *compiled, bool sanitize, dl_diag *diag) {
   kernel_builder *kb = compiled->host_builder;
   int count = kb_kernel_count(kb);
   compiled->kernels = calloc((size_t)count + 1, sizeof(dlrt_kernel));
@@ -110,7 +113,8 @@ static int fill_kernels(dl_compiled *compiled, dl_diag *diag) {
                                          .host_fn = fn,
                                          .param_count = (uint32_t)info->param_count,
                                          .shared_bytes = (uint32_t)info->shared_bytes,
-                                         .scratch_bytes = (uint32_t)info->host_scratch_bytes};
+                                         .scratch_bytes = (uint32_t)info->host_scratch_bytes,
+                                         .flags = sanitize ? DLRT_KERNEL_CHECKED : 0};
   }
   compiled->program.kernels = compiled->kernels;
   compiled->program.kernel_count = (uint32_t)count;
@@ -162,7 +166,8 @@ static int fill_launches(dl_compiled *compiled, const ir_graph *graph, const low
       launch->args = &compiled->args[arg_at];
       for (int a = 0; a < source->arg_count; a++)
         compiled->args[arg_at++] =
-            bind_arg(node, &source->args[a], plan, plan->workspace_offsets[position]);
+            bind_arg(node, &source->args[a], plan, plan->workspace_offsets[position],
+                     results[position].workspace_bytes);
     }
   compiled->program.launches = compiled->launches;
   compiled->program.launch_count = (uint32_t)launch_count;
@@ -263,7 +268,7 @@ dl_compiled *dl_compile_graph(const ir_graph *graph, const dl_compile_options *o
       !(compiled->jit = kb_jit_create(compiled->host_builder, diag)))
     status = -1;
   if (status == 0)
-    status = fill_kernels(compiled, diag);
+    status = fill_kernels(compiled, options->sanitize, diag);
   if (status == 0)
     status = fill_launches(compiled, graph, lowering.results, &plan, diag);
   if (status == 0)

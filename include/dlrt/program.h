@@ -8,7 +8,7 @@
 #include "dlrt/host_kernel.h"
 
 /* Bumped whenever a struct below changes layout; dlrt_model_create rejects other values. */
-#define DLRT_PROGRAM_ABI_VERSION 2u
+#define DLRT_PROGRAM_ABI_VERSION 3u
 
 /* Marks a tensor that does not live in the arena: kernels get the caller's buffer itself. */
 #define DLRT_BINDING UINT64_MAX
@@ -29,7 +29,14 @@ typedef struct dlrt_kernel {
   uint32_t shared_bytes;         /* shared memory per block the host twin gets (static+dynamic) */
   uint32_t dynamic_shared_bytes; /* passed as cuLaunchKernel's sharedMemBytes (0: static only) */
   uint32_t scratch_bytes;        /* host twin scratch per block (values live across barriers) */
+  uint32_t flags;                /* dlrt_kernel_flags */
 } dlrt_kernel;
+
+typedef enum dlrt_kernel_flags {
+  /* host_fn is a checked twin: it reports its memory accesses to the sanitizer
+   * (dlrt_options.sanitize, $DLRT_SANITIZE) and runs unchecked without one */
+  DLRT_KERNEL_CHECKED = 1u
+} dlrt_kernel_flags;
 
 /* The PTX of all kernels for one target; the cuda device loads the best match. */
 typedef struct dlrt_ptx_module {
@@ -54,6 +61,9 @@ typedef struct dlrt_arg {
   uint32_t kind;  /* dlrt_arg_kind */
   uint32_t index; /* input/output index for DLRT_ARG_INPUT/OUTPUT, else 0 */
   uint64_t value; /* byte offset or scalar bits, see dlrt_arg_kind */
+  /* Pointer arguments: bytes of the tensor it addresses, from the pointer on (the
+   * sanitizer's bounds); 0: not recorded (up to the end of the arena, weights or buffer). */
+  uint64_t bytes;
 } dlrt_arg;
 
 /* One kernel launch of the schedule; launches run in order on one stream. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dlrt/sanitizer.h"
 #include "ir/infer.h"
 
 static int64_t value_bytes(const ir_value *value) {
@@ -25,8 +26,51 @@ static void *aligned_zeroed(size_t bytes) {
 }
 
 /* Runs one launch: every block of the grid, in order. */
+/* What each pointer argument of a launch addresses (for the sanitizer's bounds). */
+static uint64_t arg_bytes(const ir_node *node, const lower_arg *arg, int64_t workspace_bytes) {
+  int64_t bytes = arg->kind == LOWER_ARG_INPUT      ? value_bytes(node->inputs[arg->index])
+                  : arg->kind == LOWER_ARG_OUTPUT    ? value_bytes(node->outputs[arg->index])
+                  : arg->kind == LOWER_ARG_WORKSPACE ? workspace_bytes - arg->scalar
+                                                     : 0;
+  return bytes > 0 ? (uint64_t)bytes : 0;
+}
+
+static int run_checked(dlrt_sanitizer *sanitizer, dlrt_host_block_fn fn, const kb_kernel_info *info,
+                       const ir_node *node, const lower_launch *launch, void **params,
+                       const uint64_t *storage, int64_t workspace_bytes, dl_diag *diag) {
+  dlrt_sanitizer_buffer *args = calloc((size_t)launch->arg_count + 1, sizeof *args);
+  if (!args)
+    return dl_error(diag, "out of memory");
+  for (int i = 0; i < launch->arg_count; i++) {
+    uint64_t bytes = arg_bytes(node, &launch->args[i], workspace_bytes);
+    args[i] = (dlrt_sanitizer_buffer){bytes ? (const void *)(uintptr_t)storage[i] : NULL, bytes};
+  }
+  dlrt_sanitizer_launch checked = {.kernel = launch->kernel,
+                                   .fn = fn,
+                                   .params = params,
+                                   .param_count = (uint32_t)launch->arg_count,
+                                   .args = args,
+                                   .shared_bytes = (uint32_t)info->shared_bytes,
+                                   .scratch_bytes = (uint32_t)info->host_scratch_bytes};
+  memcpy(checked.grid, launch->grid, sizeof checked.grid);
+  memcpy(checked.block, launch->block, sizeof checked.block);
+  int reports = dlrt_sanitizer_run(sanitizer, &checked);
+  free(args);
+  if (reports != 0)
+    return dl_error(diag,
+                    "sanitizer: %d reports for kernel '%s' of node '%s' (races %llu, sync %llu, "
+                    "memory %llu, initialization %llu)",
+                    reports, launch->kernel, node->name,
+                    (unsigned long long)dlrt_sanitizer_report_count(sanitizer, DLRT_CHECK_RACE),
+                    (unsigned long long)dlrt_sanitizer_report_count(sanitizer, DLRT_CHECK_SYNC),
+                    (unsigned long long)dlrt_sanitizer_report_count(sanitizer, DLRT_CHECK_MEMORY),
+                    (unsigned long long)dlrt_sanitizer_report_count(sanitizer, DLRT_CHECK_INIT));
+  return 0;
+}
+
 static int run_launch(kb_jit *jit, const kb_kernel_info *info, const lower_launch *launch,
-                      void *const *pointers, int input_count, void *workspace, dl_diag *diag) {
+                      void *const *pointers, void *workspace, dlrt_sanitizer *sanitizer,
+                      const ir_node *node, int64_t workspace_bytes, dl_diag *diag) {
   dlrt_host_block_fn fn = kb_jit_lookup(jit, launch->kernel);
   uint64_t *storage = calloc((size_t)launch->arg_count + 1, sizeof(*storage));
   void **params = calloc((size_t)launch->arg_count + 1, sizeof(*params));
@@ -40,7 +84,8 @@ static int run_launch(kb_jit *jit, const kb_kernel_info *info, const lower_launc
     switch (arg->kind) {
     case LOWER_ARG_INPUT:
     case LOWER_ARG_OUTPUT:
-      memcpy(&storage[i], &pointers[(arg->kind == LOWER_ARG_OUTPUT ? input_count : 0) + arg->index],
+      memcpy(&storage[i],
+             &pointers[(arg->kind == LOWER_ARG_OUTPUT ? node->num_inputs : 0) + arg->index],
              sizeof(void *));
       break;
     case LOWER_ARG_VALUE: /* single nodes read only their inputs */
@@ -63,6 +108,13 @@ static int run_launch(kb_jit *jit, const kb_kernel_info *info, const lower_launc
       break;
     }
     params[i] = &storage[i];
+  }
+  if (sanitizer) {
+    int status = run_checked(sanitizer, fn, info, node, launch, params, storage, workspace_bytes,
+                             diag);
+    free(storage);
+    free(params);
+    return status;
   }
   void *shared = aligned_zeroed(info->shared_bytes);
   void *scratch = aligned_zeroed(info->host_scratch_bytes);
@@ -89,9 +141,40 @@ static int run_launch(kb_jit *jit, const kb_kernel_info *info, const lower_launc
   return 0;
 }
 
+/* The inputs count as written; outputs and the workspace do not. */
+static int track_buffers(dlrt_sanitizer *sanitizer, const ir_node *node, void *const *pointers,
+                         void *workspace, int64_t workspace_bytes) {
+  int status = 0;
+  for (int i = 0; i < node->num_inputs; i++)
+    if (pointers[i])
+      status |= dlrt_sanitizer_track(sanitizer, pointers[i], (uint64_t)value_bytes(node->inputs[i]),
+                                     "an input", 1, 0);
+  for (int i = 0; i < node->num_outputs; i++)
+    status |= dlrt_sanitizer_track(sanitizer, pointers[node->num_inputs + i],
+                                   (uint64_t)value_bytes(node->outputs[i]), "an output", 0, 0);
+  if (workspace_bytes)
+    status |= dlrt_sanitizer_track(sanitizer, workspace, (uint64_t)workspace_bytes, "the workspace",
+                                   0, 0);
+  return status;
+}
+
+int op_harness_sanitizing(void) {
+  const char *flag = getenv("DLCC_OP_SANITIZE");
+  return flag && *flag && strcmp(flag, "0") != 0;
+}
+
 int op_harness_run(const ir_graph *graph, const ir_node *node, const void *const *inputs,
                    void **outputs, dl_diag *diag) {
-  kb_target_options target = {.kind = KB_TARGET_HOST, .opt_level = 2};
+  return op_harness_run_mutated(graph, node, inputs, outputs, op_harness_sanitizing(), 0, diag);
+}
+
+int op_harness_run_mutated(const ir_graph *graph, const ir_node *node, const void *const *inputs,
+                           void **outputs, int sanitize, int drop_barrier, dl_diag *diag) {
+  kb_target_options target = {.kind = KB_TARGET_HOST,
+                              .opt_level = 2,
+                              .sanitize = sanitize != 0,
+                              .test_drop_barrier = drop_barrier};
+  dlrt_sanitizer *sanitizer = NULL;
   kernel_builder *kb = kb_create(&target, "op_harness", diag);
   if (!kb)
     return -1;
@@ -131,17 +214,27 @@ int op_harness_run(const ir_graph *graph, const ir_node *node, const void *const
     pointers[node->num_inputs + i] = outputs[i];
   }
   workspace = aligned_zeroed((size_t)result.workspace_bytes);
+  if (sanitize) {
+    dlrt_sanitizer_options options = {.max_printed = 4};
+    if (!(sanitizer = dlrt_sanitizer_create(&options)) ||
+        track_buffers(sanitizer, node, pointers, workspace, result.workspace_bytes) != 0) {
+      dl_error(diag, "out of memory");
+      goto done;
+    }
+  }
   for (int l = 0; l < result.launch_count; l++) {
     const kb_kernel_info *info = kb_kernel_info_find(kb, result.launches[l].kernel);
     if (!info) {
       dl_error(diag, "launch of unknown kernel '%s'", result.launches[l].kernel);
       goto done;
     }
-    if (run_launch(jit, info, &result.launches[l], pointers, node->num_inputs, workspace, diag) != 0)
+    if (run_launch(jit, info, &result.launches[l], pointers, workspace, sanitizer, node,
+                   result.workspace_bytes, diag) != 0)
       goto done;
   }
   status = 0;
 done:
+  dlrt_sanitizer_destroy(sanitizer);
   free(workspace);
   free(pointers);
   if (jit)
@@ -153,6 +246,24 @@ done:
       outputs[i] = NULL;
     }
   return status;
+}
+
+int op_harness_max_barriers(const ir_graph *graph, const ir_node *node, dl_diag *diag) {
+  kb_target_options target = {.kind = KB_TARGET_HOST};
+  kernel_builder *kb = kb_create(&target, "op_harness", diag);
+  if (!kb)
+    return -1;
+  lower_context ctx = {.kb = kb, .graph = graph, .kernel_prefix = "t", .diag = diag};
+  lower_result result;
+  int most = -1;
+  if (lower_node(&ctx, node, &result) == 0 && !kb_failed(kb)) {
+    most = 0;
+    for (int i = 0; i < kb_kernel_count(kb); i++)
+      if (kb_kernel_info_at(kb, i)->barrier_count > most)
+        most = kb_kernel_info_at(kb, i)->barrier_count;
+  }
+  kb_destroy(kb);
+  return most;
 }
 
 static int run_ptxas(const char *ptx, size_t size, const char *sm, dl_diag *diag) {
@@ -177,6 +288,8 @@ static int run_ptxas(const char *ptx, size_t size, const char *sm, dl_diag *diag
 }
 
 int op_harness_check_ptx(const ir_graph *graph, const ir_node *node, dl_diag *diag) {
+  if (op_harness_sanitizing())
+    return 0; /* the same test's plain run checks the PTX */
   static const char *const ARCHES[] = {"sm_75", "sm_80", "sm_90"};
   for (size_t a = 0; a < sizeof(ARCHES) / sizeof(ARCHES[0]); a++) {
     kb_target_options target = {.kind = KB_TARGET_NVPTX, .sm = ARCHES[a], .opt_level = 3};

@@ -94,15 +94,15 @@ static int setup(void **state) {
                                   .scratch_bytes = (uint32_t)info->host_scratch_bytes};
   }
   f->module = (dlrt_ptx_module){.sm_version = 80, .ptx = f->ptx};
-  f->sum_args[0] = (dlrt_arg){DLRT_ARG_INPUT, 0, 0};
-  f->sum_args[1] = (dlrt_arg){DLRT_ARG_ARENA, 0, 8192};
-  f->sum_args[2] = (dlrt_arg){DLRT_ARG_I32, 0, N};
-  f->matmul_args[0] = (dlrt_arg){DLRT_ARG_ARENA, 0, 0}; /* input a lives there */
-  f->matmul_args[1] = (dlrt_arg){DLRT_ARG_WEIGHT, 0, 0};
-  f->matmul_args[2] = (dlrt_arg){DLRT_ARG_OUTPUT, 1, 0};
-  f->matmul_args[3] = (dlrt_arg){DLRT_ARG_I32, 0, M};
-  f->matmul_args[4] = (dlrt_arg){DLRT_ARG_I32, 0, P};
-  f->matmul_args[5] = (dlrt_arg){DLRT_ARG_I32, 0, K};
+  f->sum_args[0] = (dlrt_arg){DLRT_ARG_INPUT, 0, 0, 0};
+  f->sum_args[1] = (dlrt_arg){DLRT_ARG_ARENA, 0, 8192, 0};
+  f->sum_args[2] = (dlrt_arg){DLRT_ARG_I32, 0, N, 0};
+  f->matmul_args[0] = (dlrt_arg){DLRT_ARG_ARENA, 0, 0, 0}; /* input a lives there */
+  f->matmul_args[1] = (dlrt_arg){DLRT_ARG_WEIGHT, 0, 0, 0};
+  f->matmul_args[2] = (dlrt_arg){DLRT_ARG_OUTPUT, 1, 0, 0};
+  f->matmul_args[3] = (dlrt_arg){DLRT_ARG_I32, 0, M, 0};
+  f->matmul_args[4] = (dlrt_arg){DLRT_ARG_I32, 0, P, 0};
+  f->matmul_args[5] = (dlrt_arg){DLRT_ARG_I32, 0, K, 0};
   f->launches[0] = (dlrt_launch){.kernel = 0,
                                  .grid = {SUM_BLOCKS, 1, 1},
                                  .block = {REDUCE_THREADS, 1, 1},
@@ -188,10 +188,79 @@ static void test_fake_cuda_device(void **state) {
   unsetenv("DLRT_LIBCUDA");
 }
 
+/* The fixture's program with checked twins of the builder's kernels (N-th barrier dropped
+ * when drop > 0) in *program; the caller destroys the returned builder and JIT. */
+static kernel_builder *checked_program(fixture *f, int drop, dlrt_kernel *kernels,
+                                       dlrt_program *program, kb_jit **out_jit) {
+  kb_target_options options = {.kind = KB_TARGET_HOST,
+                               .host_cpu = "native",
+                               .opt_level = 2,
+                               .sanitize = true,
+                               .test_drop_barrier = drop};
+  kernel_builder *kb = kb_create(&options, "dlrt_checked", &f->diag);
+  assert_non_null(kb);
+  assert_int_equal(define_test_kernels(kb), 0);
+  *out_jit = kb_jit_create(kb, &f->diag);
+  assert_non_null(*out_jit);
+  for (int i = 0; i < 2; i++) {
+    kernels[i] = f->kernels[i];
+    kernels[i].host_fn = kb_jit_lookup(*out_jit, f->kernels[i].name);
+    kernels[i].flags = DLRT_KERNEL_CHECKED;
+  }
+  *program = f->program;
+  program->kernels = kernels;
+  return kb;
+}
+
+static uint64_t sanitized_run(const dlrt_program *program) {
+  dlrt_options options = {.device = DLRT_DEVICE_AUTO, .sanitize = 1}; /* auto: host */
+  dlrt_model *model = NULL;
+  int status = dlrt_model_create(program, &options, &model);
+  if (status)
+    fail_msg("%s: %s", dlrt_status_string(status), dlrt_last_error());
+  assert_int_equal(dlrt_model_device_kind(model), DLRT_DEVICE_HOST);
+  const void *in[] = {x, a};
+  void *out[] = {partials, c};
+  assert_int_equal(dlrt_model_run(model, in, out), DLRT_STATUS_OK);
+  uint64_t reports = dlrt_model_sanitizer_reports(model);
+  dlrt_model_destroy(model);
+  return reports;
+}
+
+/* The same program with checked twins under the sanitizer: no report and the same results;
+ * with each kernel's second barrier dropped, reports; plain twins are refused. */
+static void test_sanitizer(void **state) {
+  fixture *f = *state;
+  dlrt_kernel kernels[2];
+  dlrt_program program;
+  kb_jit *jit;
+  kernel_builder *kb = checked_program(f, 0, kernels, &program, &jit);
+  dlrt_options options = {.device = DLRT_DEVICE_HOST, .sanitize = 1};
+  run_and_check(&program, &options);
+  assert_int_equal(sanitized_run(&program), 0);
+  kb_jit_destroy(jit);
+  kb_destroy(kb);
+
+  kb = checked_program(f, 2, kernels, &program, &jit);
+  assert_true(sanitized_run(&program) > 0);
+  kb_jit_destroy(jit);
+  kb_destroy(kb);
+
+  dlrt_model *model = NULL;
+  setenv("DLRT_SANITIZE", "1", 1);
+  dlrt_options plain = {.device = DLRT_DEVICE_HOST};
+  assert_int_equal(dlrt_model_create(&f->program, &plain, &model), DLRT_STATUS_INVALID_PROGRAM);
+  assert_non_null(strstr(dlrt_last_error(), "has no checked host twin"));
+  unsetenv("DLRT_SANITIZE");
+  dlrt_options cuda = {.device = DLRT_DEVICE_CUDA, .sanitize = 1};
+  assert_int_equal(dlrt_model_create(&f->program, &cuda, &model), DLRT_STATUS_INVALID_ARGUMENT);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_host_device),
       cmocka_unit_test(test_fake_cuda_device),
+      cmocka_unit_test(test_sanitizer),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -209,11 +209,11 @@ static void test_staging_chunks(void **state) {
   float half = 0.5f;
   uint32_t half_bits;
   memcpy(&half_bits, &half, sizeof half_bits);
-  const dlrt_arg args[] = {{DLRT_ARG_WEIGHT, 0, 0},
-                           {DLRT_ARG_WEIGHT, 0, N * sizeof(float)},
-                           {DLRT_ARG_OUTPUT, 0, 0},
-                           {DLRT_ARG_F32, 0, half_bits},
-                           {DLRT_ARG_I32, 0, N}};
+  const dlrt_arg args[] = {{DLRT_ARG_WEIGHT, 0, 0, 0},
+                           {DLRT_ARG_WEIGHT, 0, N * sizeof(float), 0},
+                           {DLRT_ARG_OUTPUT, 0, 0, 0},
+                           {DLRT_ARG_F32, 0, half_bits, 0},
+                           {DLRT_ARG_I32, 0, N, 0}};
   const dlrt_launch launch = {
       .kernel = 0, .grid = {BLOCKS, 1, 1}, .block = {256, 1, 1}, .arg_count = 5, .args = args};
   dlrt_program program = *sample_program();

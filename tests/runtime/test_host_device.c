@@ -248,7 +248,7 @@ static void test_grid_coverage(void **state) {
                                               .rank = 1,
                                               .dims = dims,
                                               .arena_offset = DLRT_BINDING}};
-  const dlrt_arg args[] = {{DLRT_ARG_OUTPUT, 0, 0}, {DLRT_ARG_I32, 0, 7}};
+  const dlrt_arg args[] = {{DLRT_ARG_OUTPUT, 0, 0, 0}, {DLRT_ARG_I32, 0, 7, 0}};
   const dlrt_launch launches[] = {
       {.kernel = 0, .grid = {37, 5, 3}, .block = {8, 4, 2}, .arg_count = 2, .args = args},
       {.kernel = 0, .grid = {37, 5, 3}, .block = {8, 4, 2}, .arg_count = 2, .args = args}};
@@ -333,12 +333,12 @@ static void test_dependent_launch_chain(void **state) {
   }
   for (int k = 0; k < LAUNCHES; k++) {
     uint64_t from = (k % 2) * 4096, to = ((k + 1) % 2) * 4096;
-    args[k][0] = (dlrt_arg){DLRT_ARG_ARENA, 0, from};
-    args[k][1] = (dlrt_arg){DLRT_ARG_WEIGHT, 0, 0};
+    args[k][0] = (dlrt_arg){DLRT_ARG_ARENA, 0, from, 0};
+    args[k][1] = (dlrt_arg){DLRT_ARG_WEIGHT, 0, 0, 0};
     args[k][2] =
-        k == LAUNCHES - 1 ? (dlrt_arg){DLRT_ARG_OUTPUT, 0, 0} : (dlrt_arg){DLRT_ARG_ARENA, 0, to};
-    args[k][3] = (dlrt_arg){DLRT_ARG_F32, 0, one_bits};
-    args[k][4] = (dlrt_arg){DLRT_ARG_I32, 0, SAMPLE_N};
+        k == LAUNCHES - 1 ? (dlrt_arg){DLRT_ARG_OUTPUT, 0, 0, 0} : (dlrt_arg){DLRT_ARG_ARENA, 0, to, 0};
+    args[k][3] = (dlrt_arg){DLRT_ARG_F32, 0, one_bits, 0};
+    args[k][4] = (dlrt_arg){DLRT_ARG_I32, 0, SAMPLE_N, 0};
     launches[k] = (dlrt_launch){.kernel = 0,
                                 .grid = {SAMPLE_BLOCKS, 1, 1},
                                 .block = {SAMPLE_BLOCK, 1, 1},

@@ -8,6 +8,8 @@
 
 /* Exit codes of every command (docs/design.md): bad input includes bad options. */
 enum { CLI_EXIT_OK = 0, CLI_EXIT_BAD_INPUT = 1, CLI_EXIT_ENVIRONMENT = 2 };
+/* `dlcc run --sanitize`: the run finished, and the sanitizer reported a kernel bug. */
+enum { CLI_EXIT_SANITIZER = 3 };
 
 /* Writes "dlcc: error: <message>" and then every message of `diag` (may be NULL) to stderr;
  * returns `exit_code` so a command can `return cli_fail(...)`. */

@@ -35,10 +35,15 @@ void cmd_run_help(FILE *out) {
         "  --repeat N               run N times and report the mean time\n"
         "  --profile                time every launch (synchronized) and print the\n"
         "                           kernels that take the time\n"
+        "  --sanitize               run checked kernels on the host device under the\n"
+        "                           sanitizer: data races and missing barriers, out-of-\n"
+        "                           bounds and misaligned accesses, reads of unwritten\n"
+        "                           memory (also $DLRT_SANITIZE=1)\n"
         "  -q, --quiet              print nothing but errors\n"
         "  -h, --help               show this help\n"
         "\n"
-        "exit status: 0 ok, 1 bad options, model or inputs, 2 no device or a device error\n",
+        "exit status: 0 ok, 1 bad options, model or inputs, 2 no device or a device error,\n"
+        "3 the sanitizer reported a problem\n",
         out);
 }
 
@@ -67,6 +72,7 @@ static int execute(const run_options *options, const dl_compiled *compiled, dl_f
                                                                 : DLRT_DEVICE_AUTO;
   runtime_options.host_threads = options->threads;
   runtime_options.profile = options->profile;
+  runtime_options.sanitize = options->sanitize;
   if (program->module_count == 0 && runtime_options.device == DLRT_DEVICE_AUTO)
     runtime_options.device = DLRT_DEVICE_HOST; /* no driver: no PTX was made */
   dlrt_model *model = NULL;
@@ -110,6 +116,9 @@ static int execute(const run_options *options, const dl_compiled *compiled, dl_f
     printf("  run: %.2f ms%s\n", run_time * 1e3, options->repeat > 1 ? " (mean)" : "");
     if (options->profile)
       run_profile_print(program, model, dl_compiled_launch_nodes(compiled), stdout);
+    if (options->sanitize)
+      printf("  sanitizer: %llu reports\n",
+             (unsigned long long)dlrt_model_sanitizer_reports(model));
   }
   if (options->output_dir && run_tensors_write_outputs(program, &tensors, options->output_dir,
                                                        &diag) != 0) {
@@ -117,6 +126,11 @@ static int execute(const run_options *options, const dl_compiled *compiled, dl_f
     goto done;
   }
   exit_code = CLI_EXIT_OK;
+  if (dlrt_model_sanitizer_reports(model))
+    exit_code = cli_fail(CLI_EXIT_SANITIZER, NULL,
+                         "%s: the sanitizer reported %llu kernel problems (above)",
+                         options->model_path,
+                         (unsigned long long)dlrt_model_sanitizer_reports(model));
 done:
   run_tensors_free(&tensors);
   dl_diag_deinit(&diag);
@@ -132,6 +146,14 @@ int cmd_run_main(int argc, char **argv) {
     cmd_run_help(stdout);
     return CLI_EXIT_OK;
   }
+  const char *sanitize_flag = getenv("DLRT_SANITIZE");
+  if (sanitize_flag && *sanitize_flag && strcmp(sanitize_flag, "0") != 0)
+    options.sanitize = true; /* libdlrt would sanitize anyway: it needs checked twins */
+  if (options.sanitize && options.device == RUN_DEVICE_CUDA)
+    return cli_fail(CLI_EXIT_BAD_INPUT, NULL,
+                    "--sanitize runs checked kernels on the host device: drop --device=cuda");
+  if (options.sanitize)
+    options.device = RUN_DEVICE_HOST;
   /* --device=cuda without a driver or a device fails at once, not after compiling. */
   int status = options.device == RUN_DEVICE_CUDA ? dlrt_cuda_probe(0) : DLRT_STATUS_OK;
   if (status != DLRT_STATUS_OK)
@@ -154,7 +176,8 @@ int cmd_run_main(int argc, char **argv) {
                                 .num_ptx_targets = want_ptx ? 1 : 0,
                                 .host_twins = true,
                                 .host_cpu = "native", /* the twins run only here */
-                                .opt_level = options.opt_level};
+                                .opt_level = options.opt_level,
+                                .sanitize = options.sanitize};
   compiled = dl_compile_graph(graph, &compile, &diag);
   if (!compiled) {
     exit_code = cli_fail(CLI_EXIT_BAD_INPUT, &diag, "%s: cannot compile", options.model_path);

@@ -39,7 +39,7 @@ static int add_binding(const char **list, int *count, const char *value, const c
 static const cli_flag FLAGS[] = {
     {"--help", offsetof(run_options, help)},       {"-h", offsetof(run_options, help)},
     {"--profile", offsetof(run_options, profile)}, {"--quiet", offsetof(run_options, quiet)},
-    {"-q", offsetof(run_options, quiet)},
+    {"-q", offsetof(run_options, quiet)},          {"--sanitize", offsetof(run_options, sanitize)},
 };
 
 static int parse_option(int argc, char **argv, int *index, void *options) {

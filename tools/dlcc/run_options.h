@@ -23,6 +23,7 @@ typedef struct run_options {
   int repeat;       /* runs to time, default 1 */
   bool quiet;
   bool profile; /* time every launch and print a per-kernel table */
+  bool sanitize; /* checked host twins under libdlrt's sanitizer */
   bool help;
 } run_options;
 
