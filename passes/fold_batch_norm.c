@@ -17,7 +17,7 @@ static bool f32_constant(const ir_value *value) {
 }
 
 /* The Conv a BatchNormalization can fold into, or NULL. */
-static ir_node *foldable_conv(const ir_graph *graph, const ir_node *norm, const int *uses) {
+static ir_node *foldable_conv(const ir_node *norm, const int *uses) {
   const ir_value *x = norm->inputs[0];
   ir_node *conv = x->producer;
   if (!conv || conv->op != IR_OP_CONV || conv->parent != norm->parent || uses[x->id] != 1 ||
@@ -31,7 +31,6 @@ static ir_node *foldable_conv(const ir_graph *graph, const ir_node *norm, const 
     if (uses[norm->outputs[j]->id] != 0)
       return NULL;
   const ir_attr *training = ir_node_attr(norm, "training_mode");
-  (void)graph;
   return training && training->as.i != 0 ? NULL : conv;
 }
 
@@ -93,7 +92,7 @@ int dl_pass_fold_batch_norm(ir_graph *graph, dl_diag *diag) {
   ir_node *node = ir_graph_next_node(graph, NULL);
   while (node && status == 0) {
     ir_node *next = ir_graph_next_node(graph, node);
-    ir_node *conv = node->op == IR_OP_BATCH_NORMALIZATION ? foldable_conv(graph, node, uses) : NULL;
+    ir_node *conv = node->op == IR_OP_BATCH_NORMALIZATION ? foldable_conv(node, uses) : NULL;
     float epsilon;
     if (conv && ir_attr_float_default(node, "epsilon", &epsilon, diag) == 0) {
       if (fold(graph, conv, node, epsilon) != 0) {

@@ -38,10 +38,6 @@ static bool data_input(const ir_node *node, int input) {
   return node->inputs[input] && !ir_op_input_decides_shape(node->op, input);
 }
 
-static bool same_shape(const ir_type *a, const ir_type *b) {
-  return ir_type_equal(a, b);
-}
-
 static bool yielded_by_graph(const ir_graph *graph, const ir_value *value) {
   return dl_region_yields(&graph->body, value);
 }
@@ -115,7 +111,7 @@ static int absorb_consumers(fusion *f, ir_node *start, const ir_type *shape) {
     if (!reads_member(f, node))
       continue;
     bool fits = !grouped(f, node) && ir_op_is_element_map(node->op) && node->num_outputs == 1 &&
-                same_shape(&node->outputs[0]->type, shape);
+                ir_type_equal(&node->outputs[0]->type, shape);
     if (!fits)
       return 0; /* an outside reader: the group must end before it */
     if (add_member(f, node) != 0)
