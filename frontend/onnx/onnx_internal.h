@@ -75,6 +75,11 @@ int onnx_check_support(onnx_import *import);
  * the latest-opset inputs/attributes after `node` was created from `proto`. */
 int onnx_normalize_node(onnx_import *import, const Onnx__NodeProto *proto, int index,
                         ir_node *node);
+/* The IR op an ONNX op imports as: its own row of ir/ops.def, or the op it is a form of
+ * (CastLike is a Cast to the element type of its second input). IR_OP_INVALID if none. */
+ir_op onnx_ir_op(const char *onnx_op);
+/* How many of the node's inputs the IR op keeps (CastLike's second input only gives a type). */
+int onnx_kept_inputs(const Onnx__NodeProto *proto, int num_inputs);
 /* True if the normalization consumes attribute `attr` of `proto` (so the generic
  * attribute conversion skips it). */
 bool onnx_attr_is_normalized(onnx_import *import, const Onnx__NodeProto *proto, const char *attr);

@@ -190,9 +190,9 @@ static int import_node(onnx_import *import, const Onnx__NodeProto *proto, int in
     return -1;
   if (onnx_softmax_needs_expansion(import, proto, num_inputs ? inputs[0] : NULL))
     return onnx_expand_softmax(import, proto, index, inputs[0]);
-  ir_node *node = ir_graph_add_node(import->graph, NULL, ir_op_from_name(op_name),
+  ir_node *node = ir_graph_add_node(import->graph, NULL, onnx_ir_op(op_name),
                                     onnx_node_display_name(import, proto, index), inputs,
-                                    num_inputs, names, num_outputs);
+                                    onnx_kept_inputs(proto, num_inputs), names, num_outputs);
   if (!node)
     return onnx_error(import, "out of memory");
   if (onnx_convert_attrs(import, proto, index, node) != 0 ||

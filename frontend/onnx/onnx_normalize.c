@@ -126,6 +126,30 @@ static int normalize_cast(onnx_import *import, const Onnx__NodeProto *proto, int
              : onnx_error(import, "out of memory");
 }
 
+ir_op onnx_ir_op(const char *onnx_op) {
+  if (strcmp(onnx_op, "CastLike") == 0)
+    return IR_OP_CAST;
+  return strncmp(onnx_op, "dl.", 3) == 0 ? IR_OP_INVALID : ir_op_from_name(onnx_op);
+}
+
+int onnx_kept_inputs(const Onnx__NodeProto *proto, int num_inputs) {
+  return strcmp(onnx_text(proto->op_type), "CastLike") == 0 && num_inputs > 1 ? 1 : num_inputs;
+}
+
+/* CastLike(x, like) is Cast(x) with `to` the element type of `like` (and the same
+ * `saturate`); `like`'s values are never read. */
+static int normalize_cast_like(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                               ir_node *node) {
+  const ir_value *like =
+      proto->n_input == 2 ? ir_graph_find_value(import->graph, onnx_text(proto->input[1])) : NULL;
+  if (!like)
+    return onnx_node_error(import, proto, index,
+                           "needs two inputs: the data and a tensor of the target type");
+  return ir_node_set_dtype(import->graph, node, "to", like->type.dtype) == 0
+             ? 0
+             : onnx_error(import, "out of memory");
+}
+
 /* ConstantOfShape's one-element `value` tensor becomes attributes `dtype` (the
  * output element type) and `value` (float for float types, int otherwise). */
 static int normalize_constant_of_shape(onnx_import *import, const Onnx__NodeProto *proto, int index,
@@ -169,6 +193,8 @@ int onnx_normalize_node(onnx_import *import, const Onnx__NodeProto *proto, int i
   int status = 0;
   if (strcmp(op, "Cast") == 0)
     return normalize_cast(import, proto, index, node);
+  if (strcmp(op, "CastLike") == 0)
+    return normalize_cast_like(import, proto, index, node);
   if (strcmp(op, "ConstantOfShape") == 0)
     return normalize_constant_of_shape(import, proto, index, node);
   if (strcmp(op, "Concat") == 0 && !onnx_find_attr(proto, "axis") && import->opset < 4)

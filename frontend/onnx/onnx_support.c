@@ -132,8 +132,7 @@ static const char *node_problem(onnx_import *import, const Onnx__NodeProto *node
     snprintf(buffer, size, "unsupported op domain '%s'", node->domain);
     return buffer;
   }
-  ir_op ir = ir_op_from_name(op);
-  if (strcmp(op, "Constant") != 0 && (ir == IR_OP_INVALID || strncmp(op, "dl.", 3) == 0))
+  if (strcmp(op, "Constant") != 0 && onnx_ir_op(op) == IR_OP_INVALID)
     return "unsupported op";
   for (size_t i = 0; i < node->n_attribute; i++) {
     const char *problem = attr_problem(node, node->attribute[i]);

@@ -108,6 +108,13 @@ def main(out):
     save(folder, "cast_string_to", [helper.make_node("Cast", ["x"], ["y"], name="cast", to="DOUBLE")],
          [helper.make_tensor_value_info("x", F, [2])],
          [helper.make_tensor_value_info("y", TensorProto.DOUBLE, [2])], opset=1)
+    # CastLike: a Cast to the element type of its second input, whose values are never read;
+    # and one without that input.
+    save(folder, "cast_like", [helper.make_node("CastLike", ["x", "like"], ["y"], name="cast_like", saturate=0)],
+         [helper.make_tensor_value_info("x", F, [2]), helper.make_tensor_value_info("like", TensorProto.INT16, [5])],
+         [helper.make_tensor_value_info("y", TensorProto.INT16, [2])], opset=19)
+    save(folder, "cast_like_one_input", [helper.make_node("CastLike", ["x"], ["y"], name="cast_like")],
+         [helper.make_tensor_value_info("x", F, [2])], [y], opset=19)
     # An output declared with another element type and shape than the node computes.
     save(folder, "wrong_output_type", [helper.make_node("Relu", ["x"], ["y"], name="relu")], [x],
          [helper.make_tensor_value_info("y", TensorProto.INT64, [1, 3, 8, 8])])

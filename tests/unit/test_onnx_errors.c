@@ -277,6 +277,17 @@ static void test_legacy_forms(void **state) {
   ir_graph_destroy(graph);
   dl_diag_deinit(&diag);
 
+  graph = expect_success(CASES "cast_like.onnx", NULL, &diag);
+  ir_node *cast = graph->body.last;
+  assert_int_equal(cast->op, IR_OP_CAST);
+  assert_int_equal(cast->num_inputs, 1);
+  assert_int_equal(graph->body.results[0]->type.dtype, IR_DTYPE_I16);
+  assert_int_equal(ir_node_attr(cast, "saturate")->as.i, 0);
+  ir_graph_destroy(graph);
+  dl_diag_deinit(&diag);
+  expect_failure(CASES "cast_like_one_input.onnx", NULL, "node 'cast_like' (CastLike, opset 19)",
+                 "needs two inputs", NULL);
+
   graph = expect_success(CASES "int8_typed.onnx", NULL, &diag);
   const int8_t *w = ir_graph_find_value(graph, "w")->data;
   assert_true(w[0] == -1 && w[1] == 2 && w[2] == 127);
