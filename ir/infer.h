@@ -79,6 +79,9 @@ int ir_expect_rank(const ir_graph *graph, const ir_node *node, int index, int mi
                    int max_rank, dl_diag *diag);
 /* Input `index` must be present with a floating-point dtype. */
 int ir_expect_float(const ir_graph *graph, const ir_node *node, int index, dl_diag *diag);
+/* Input `index` must have a dtype the op's FLOAT_ONLY, BOOL_ONLY or INTEGER_ONLY flag allows
+ * (any dtype for ops without one of them). */
+int ir_expect_op_dtype(const ir_graph *graph, const ir_node *node, int index, dl_diag *diag);
 /* Input `index` must be present with the same dtype as input `reference`. */
 int ir_expect_same_dtype(const ir_graph *graph, const ir_node *node, int index, int reference,
                          dl_diag *diag);

@@ -53,6 +53,10 @@ typedef enum ir_op_flag {
   /* Each output element is one input element at a mapped index (Transpose, Expand; views
    * are so by category): evaluated inside a kernel group by indexing alone. */
   IR_OP_FLAG_INDEX_MAP = 1u << 2,
+  /* Defined on bool inputs only (And, Or, Xor, Not). */
+  IR_OP_FLAG_BOOL_ONLY = 1u << 3,
+  /* Defined on integer inputs only (the Bitwise ops, BitShift). */
+  IR_OP_FLAG_INTEGER_ONLY = 1u << 4,
 } ir_op_flag;
 
 /* The SHAPE_INPUTS bit of input `index`. */

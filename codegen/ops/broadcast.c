@@ -1,10 +1,14 @@
 /* Emitters of ops that broadcast their inputs (ONNX multidirectional broadcasting):
- * arithmetic, Pow, comparisons (bool out), variadic Max/Min/Sum and Where. The pointwise map
+ * arithmetic, Mod, Pow, logic and bit ops, comparisons (bool out), variadic Max/Min/Sum and
+ * Where. The pointwise map
  * and the group evaluator do the broadcasting; these see one element of each input. */
 #include "codegen/ops/emit.h"
 #include "codegen/ops/pointwise_util.h"
 
 #include "ir/infer.h"
+
+#include <math.h>
+#include <string.h>
 
 #include "codegen/llvm_build.h"
 
@@ -31,15 +35,19 @@ static LLVMValueRef as_bool(kernel_builder *kb, LLVMValueRef condition) {
 static LLVMValueRef compare(kernel_builder *kb, ir_op op, LLVMValueRef a, LLVMValueRef b,
                             ir_dtype compute) {
   if (ir_dtype_is_float(compute)) {
-    LLVMRealPredicate p = op == IR_OP_EQUAL     ? LLVMRealOEQ
-                          : op == IR_OP_GREATER ? LLVMRealOGT
-                                                : LLVMRealOLT;
+    LLVMRealPredicate p = op == IR_OP_EQUAL              ? LLVMRealOEQ
+                          : op == IR_OP_GREATER          ? LLVMRealOGT
+                          : op == IR_OP_GREATER_OR_EQUAL ? LLVMRealOGE
+                          : op == IR_OP_LESS_OR_EQUAL    ? LLVMRealOLE
+                                                         : LLVMRealOLT;
     return as_bool(kb, LLVMBuildFCmp(B, p, a, b, ""));
   }
   bool is_signed = ir_dtype_is_signed(compute) && compute != IR_DTYPE_BOOL;
-  LLVMIntPredicate p = op == IR_OP_EQUAL     ? LLVMIntEQ
-                       : op == IR_OP_GREATER ? (is_signed ? LLVMIntSGT : LLVMIntUGT)
-                                             : (is_signed ? LLVMIntSLT : LLVMIntULT);
+  LLVMIntPredicate p = op == IR_OP_EQUAL              ? LLVMIntEQ
+                       : op == IR_OP_GREATER          ? (is_signed ? LLVMIntSGT : LLVMIntUGT)
+                       : op == IR_OP_GREATER_OR_EQUAL ? (is_signed ? LLVMIntSGE : LLVMIntUGE)
+                       : op == IR_OP_LESS_OR_EQUAL    ? (is_signed ? LLVMIntSLE : LLVMIntULE)
+                                                      : (is_signed ? LLVMIntSLT : LLVMIntULT);
   return as_bool(kb, LLVMBuildICmp(B, p, a, b, ""));
 }
 
@@ -115,6 +123,97 @@ ARITHMETIC_EMITTER(sub, LLVMBuildFSub, LLVMBuildSub)
 ARITHMETIC_EMITTER(mul, LLVMBuildFMul, LLVMBuildMul)
 #undef ARITHMETIC_EMITTER
 
+/* And, Or, Xor on bool bytes (0/1) and the Bitwise ops on integers are the same instruction. */
+#define BITS_EMITTER(NAME, BUILD)                                                                  \
+  static LLVMValueRef NAME##_of(kernel_builder *kb, const ir_node *node, LLVMValueRef a,           \
+                                LLVMValueRef b, ir_dtype compute) {                                \
+    (void)node, (void)compute;                                                                     \
+    return BUILD(B, a, b, "");                                                                     \
+  }                                                                                                \
+  LLVMValueRef emit_##NAME(kernel_builder *kb, const ir_node *node,                                \
+                           const LLVMValueRef *operands) {                                         \
+    return binary(kb, node, operands, NAME##_of);                                                  \
+  }                                                                                                \
+  LLVMValueRef emit_bitwise_##NAME(kernel_builder *kb, const ir_node *node,                        \
+                                   const LLVMValueRef *operands) {                                 \
+    return binary(kb, node, operands, NAME##_of);                                                  \
+  }
+BITS_EMITTER(and, LLVMBuildAnd)
+BITS_EMITTER(or, LLVMBuildOr)
+BITS_EMITTER(xor, LLVMBuildXor)
+#undef BITS_EMITTER
+
+/* BitShift: shifts by the bit width or more give 0 (numpy's result, not LLVM's poison). */
+static LLVMValueRef bit_shift_of(kernel_builder *kb, const ir_node *node, LLVMValueRef a,
+                                 LLVMValueRef b, ir_dtype compute) {
+  (void)compute;
+  LLVMTypeRef type = LLVMTypeOf(a);
+  const char *direction = "";
+  ir_attr_string_default(node, "direction", &direction, NULL);
+  LLVMValueRef width = LLVMConstInt(type, LLVMGetIntTypeWidth(type), 0);
+  LLVMValueRef in_range = LLVMBuildICmp(B, LLVMIntULT, b, width, "");
+  LLVMValueRef amount = LLVMBuildSelect(B, in_range, b, LLVMConstNull(type), "");
+  LLVMValueRef shifted = strcmp(direction, "LEFT") == 0 ? LLVMBuildShl(B, a, amount, "")
+                                                        : LLVMBuildLShr(B, a, amount, "");
+  return LLVMBuildSelect(B, in_range, shifted, LLVMConstNull(type), "");
+}
+LLVMValueRef emit_bit_shift(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return binary(kb, node, operands, bit_shift_of);
+}
+
+/* C's fmod: a - n*b with n = trunc(a/b), computed in f64. For f32 (and f16/bf16) operands n*b
+ * is exact while |n| < 2^29, and so is the result; for f64 it is rounded once. A quotient
+ * rounded across an integer is corrected by one b; fmod(a, +-inf) = a for finite a. */
+static LLVMValueRef float_remainder(kernel_builder *kb, LLVMValueRef a, LLVMValueRef b) {
+  LLVMTypeRef type = LLVMTypeOf(a), f64 = LLVMDoubleTypeInContext(kb_context(kb));
+  LLVMValueRef x = LLVMBuildFPExt(B, a, f64, ""), y = LLVMBuildFPExt(B, b, f64, "");
+  LLVMValueRef n = pw_trunc(kb, LLVMBuildFDiv(B, x, y, ""));
+  LLVMValueRef r = LLVMBuildFSub(B, x, LLVMBuildFMul(B, n, y, ""), "");
+  LLVMValueRef args[2] = {pw_fabs(kb, y), x};
+  LLVMValueRef step = kb_intrinsic(kb, "llvm.copysign", f64, &f64, 1, args, 2); /* |b|, a's sign */
+  LLVMValueRef zero = LLVMConstReal(f64, 0);
+  LLVMValueRef overshot =
+      LLVMBuildFCmp(B, LLVMRealOLT, LLVMBuildFMul(B, r, x, ""), zero, ""); /* r's sign is not a's */
+  r = LLVMBuildSelect(B, overshot, LLVMBuildFAdd(B, r, step, ""), r, "");
+  LLVMValueRef short_by = LLVMBuildFCmp(B, LLVMRealOGE, pw_fabs(kb, r), pw_fabs(kb, y), "");
+  r = LLVMBuildSelect(B, short_by, LLVMBuildFSub(B, r, step, ""), r, "");
+  LLVMValueRef signed_args[2] = {r, x}; /* a zero result keeps a's sign: fmod(-3, 3) = -0 */
+  r = kb_intrinsic(kb, "llvm.copysign", f64, &f64, 1, signed_args, 2);
+  LLVMValueRef infinite_b = LLVMBuildAnd(
+      B, LLVMBuildFCmp(B, LLVMRealOEQ, pw_fabs(kb, y), LLVMConstReal(f64, INFINITY), ""),
+      LLVMBuildFCmp(B, LLVMRealOLT, pw_fabs(kb, x), LLVMConstReal(f64, INFINITY), ""), "");
+  r = LLVMBuildSelect(B, infinite_b, x, r, "");
+  return LLVMBuildFPTrunc(B, r, type, "");
+}
+
+/* Mod: floats as fmod (inference requires fmod=1 for them); integers as the truncated
+ * remainder with fmod=1, else floored (the divisor's sign, like Python). A divisor of 0 gives
+ * 0 (no trap, like Div); -1 always gives 0 (INT_MIN % -1 would trap). */
+static LLVMValueRef mod_of(kernel_builder *kb, const ir_node *node, LLVMValueRef a, LLVMValueRef b,
+                           ir_dtype compute) {
+  if (ir_dtype_is_float(compute))
+    return float_remainder(kb, a, b);
+  LLVMTypeRef type = LLVMTypeOf(a);
+  LLVMValueRef zero = LLVMConstNull(type), one = LLVMConstInt(type, 1, 0);
+  if (!ir_dtype_is_signed(compute))
+    return LLVMBuildURem(
+        B, a, LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntEQ, b, zero, ""), one, b, ""), "");
+  LLVMValueRef trivial =
+      LLVMBuildOr(B, LLVMBuildICmp(B, LLVMIntEQ, b, zero, ""),
+                  LLVMBuildICmp(B, LLVMIntEQ, b, LLVMConstAllOnes(type), ""), "");
+  LLVMValueRef r = LLVMBuildSRem(B, a, LLVMBuildSelect(B, trivial, one, b, ""), "");
+  int64_t fmod = 0;
+  ir_attr_int_default(node, "fmod", &fmod, NULL);
+  if (fmod)
+    return r;
+  LLVMValueRef signs_differ = LLVMBuildICmp(B, LLVMIntSLT, LLVMBuildXor(B, r, b, ""), zero, "");
+  LLVMValueRef adjust = LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntNE, r, zero, ""), signs_differ, "");
+  return LLVMBuildSelect(B, adjust, LLVMBuildAdd(B, r, b, ""), r, "");
+}
+LLVMValueRef emit_mod(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return binary(kb, node, operands, mod_of);
+}
+
 static LLVMValueRef div_of(kernel_builder *kb, const ir_node *node, LLVMValueRef a, LLVMValueRef b,
                            ir_dtype compute) {
   return ir_dtype_is_float(compute)
@@ -136,6 +235,14 @@ LLVMValueRef emit_greater(kernel_builder *kb, const ir_node *node, const LLVMVal
   return binary(kb, node, operands, compare_of);
 }
 LLVMValueRef emit_less(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return binary(kb, node, operands, compare_of);
+}
+LLVMValueRef emit_greater_or_equal(kernel_builder *kb, const ir_node *node,
+                                   const LLVMValueRef *operands) {
+  return binary(kb, node, operands, compare_of);
+}
+LLVMValueRef emit_less_or_equal(kernel_builder *kb, const ir_node *node,
+                                const LLVMValueRef *operands) {
   return binary(kb, node, operands, compare_of);
 }
 

@@ -7,35 +7,11 @@
 
 #include "ir/infer.h"
 
+#include <math.h>
+
 #include "codegen/llvm_build.h"
 
 static LLVMValueRef real(LLVMTypeRef type, double value) { return LLVMConstReal(type, value); }
-
-static LLVMValueRef fabs_of(kernel_builder *kb, LLVMValueRef x) {
-  LLVMTypeRef type = LLVMTypeOf(x);
-  return kb_intrinsic(kb, "llvm.fabs", type, &type, 1, &x, 1);
-}
-
-/* floor without libm: values of magnitude >= 2^(mantissa bits) (2^23 for f32, 2^52 for
- * f64), infinities and NaN are already integral; others truncate through i64 (exact below
- * 2^52) and step down when truncation went up. The sign is copied back so floor(-0.0) is
- * -0.0. */
-static LLVMValueRef floor_of(kernel_builder *kb, LLVMValueRef x, bool ceil) {
-  LLVMTypeRef type = LLVMTypeOf(x);
-  double integral_from = type == pw_f32_type(kb) ? 0x1p23 : 0x1p52;
-  LLVMValueRef truncated = LLVMBuildSIToFP(
-      B, LLVMBuildFPToSI(B, x, LLVMInt64TypeInContext(kb_context(kb)), ""), type, "");
-  LLVMValueRef overshoot = ceil ? LLVMBuildFCmp(B, LLVMRealOLT, truncated, x, "")
-                                : LLVMBuildFCmp(B, LLVMRealOGT, truncated, x, "");
-  LLVMValueRef step = real(type, ceil ? 1.0 : -1.0);
-  LLVMValueRef rounded =
-      LLVMBuildSelect(B, overshoot, LLVMBuildFAdd(B, truncated, step, ""), truncated, "");
-  LLVMValueRef args[2] = {rounded, x};
-  rounded = kb_intrinsic(kb, "llvm.copysign", type, &type, 1, args, 2);
-  LLVMValueRef integral =
-      LLVMBuildFCmp(B, LLVMRealUGE, fabs_of(kb, x), real(type, integral_from), "");
-  return LLVMBuildSelect(B, integral, x, rounded, "");
-}
 
 static LLVMValueRef clamp01(kernel_builder *kb, LLVMValueRef x) {
   LLVMTypeRef type = LLVMTypeOf(x);
@@ -45,16 +21,15 @@ static LLVMValueRef clamp01(kernel_builder *kb, LLVMValueRef x) {
                          low, "");
 }
 
-/* A one-input op computed in the input's compute type: `fn` gets x converted to it (f32,
- * f64 or an integer type) and returns the result in the same type, or NULL if it has no
- * code for that type. */
-typedef LLVMValueRef (*unary_fn)(kernel_builder *kb, const ir_node *node, LLVMValueRef x);
-
-static LLVMValueRef unary(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands,
-                          unary_fn fn) {
+LLVMValueRef lower_emit_unary(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands,
+                              lower_unary_fn fn) {
   ir_dtype dtype = node->inputs[0]->type.dtype, compute = pw_compute_dtype(dtype);
   LLVMValueRef y = fn(kb, node, pw_convert(kb, operands[0], dtype, compute));
-  return y ? pw_convert(kb, y, compute, dtype) : NULL;
+  if (!y)
+    return NULL;
+  if (LLVMTypeOf(y) == LLVMInt1TypeInContext(kb_context(kb)))
+    return LLVMBuildZExt(B, y, pw_storage_type(kb, IR_DTYPE_BOOL), "");
+  return pw_convert(kb, y, compute, node->outputs[0]->type.dtype);
 }
 
 static bool is_float_value(LLVMValueRef x) {
@@ -66,23 +41,24 @@ static LLVMValueRef is_negative(kernel_builder *kb, LLVMValueRef x) {
   return LLVMBuildICmp(B, LLVMIntSLT, x, LLVMConstNull(LLVMTypeOf(x)), "");
 }
 
-static bool signed_input(const ir_node *node) { return ir_dtype_is_signed(node->inputs[0]->type.dtype); }
+static bool signed_input(const ir_node *node) {
+  return ir_dtype_is_signed(node->inputs[0]->type.dtype);
+}
 
-/* An attribute with its default (ir/op_attributes.def); kinds were checked by inference. */
-static float attribute(const ir_node *node, const char *name) {
+float lower_float_attribute(const ir_node *node, const char *name) {
   float value = 0;
-  ir_attr_float_default(node, name, &value, NULL);
+  ir_attr_float_default(node, name, &value, NULL); /* kinds were checked by inference */
   return value;
 }
 
 static LLVMValueRef abs_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
   if (is_float_value(x))
-    return fabs_of(kb, x);
+    return pw_fabs(kb, x);
   return signed_input(node) ? LLVMBuildSelect(B, is_negative(kb, x), LLVMBuildNeg(B, x, ""), x, "")
                             : x;
 }
 LLVMValueRef emit_abs(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
-  return unary(kb, node, operands, abs_of);
+  return lower_emit_unary(kb, node, operands, abs_of);
 }
 
 static LLVMValueRef neg_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
@@ -90,7 +66,7 @@ static LLVMValueRef neg_of(kernel_builder *kb, const ir_node *node, LLVMValueRef
   return is_float_value(x) ? LLVMBuildFNeg(B, x, "") : LLVMBuildNeg(B, x, "");
 }
 LLVMValueRef emit_neg(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
-  return unary(kb, node, operands, neg_of);
+  return lower_emit_unary(kb, node, operands, neg_of);
 }
 
 static LLVMValueRef relu_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
@@ -100,7 +76,7 @@ static LLVMValueRef relu_of(kernel_builder *kb, const ir_node *node, LLVMValueRe
   return signed_input(node) ? LLVMBuildSelect(B, is_negative(kb, x), zero, x, "") : x;
 }
 LLVMValueRef emit_relu(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
-  return unary(kb, node, operands, relu_of);
+  return lower_emit_unary(kb, node, operands, relu_of);
 }
 
 static LLVMValueRef not_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
@@ -109,21 +85,21 @@ static LLVMValueRef not_of(kernel_builder *kb, const ir_node *node, LLVMValueRef
                        LLVMTypeOf(x), "");
 }
 LLVMValueRef emit_not(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
-  return unary(kb, node, operands, not_of);
+  return lower_emit_unary(kb, node, operands, not_of);
 }
 
 static LLVMValueRef leaky_relu_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
   LLVMTypeRef type = LLVMTypeOf(x);
   return LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOLT, x, real(type, 0), ""),
-                         LLVMBuildFMul(B, x, real(type, attribute(node, "alpha")), ""), x,
-                         "");
+                         LLVMBuildFMul(B, x, real(type, lower_float_attribute(node, "alpha")), ""),
+                         x, "");
 }
 LLVMValueRef emit_leaky_relu(kernel_builder *kb, const ir_node *node,
                              const LLVMValueRef *operands) {
-  return unary(kb, node, operands, leaky_relu_of);
+  return lower_emit_unary(kb, node, operands, leaky_relu_of);
 }
 
-/* The builder's math functions as unary_fn. */
+/* The builder's math functions as lower_unary_fn. */
 #define MATH_EMITTER(NAME, MATH)                                                                   \
   static LLVMValueRef NAME##_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {         \
     (void)node;                                                                                    \
@@ -131,7 +107,7 @@ LLVMValueRef emit_leaky_relu(kernel_builder *kb, const ir_node *node,
   }                                                                                                \
   LLVMValueRef emit_##NAME(kernel_builder *kb, const ir_node *node,                                \
                            const LLVMValueRef *operands) {                                         \
-    return unary(kb, node, operands, NAME##_of);                                                   \
+    return lower_emit_unary(kb, node, operands, NAME##_of);                                        \
   }
 MATH_EMITTER(sigmoid, kb_sigmoid)
 MATH_EMITTER(tanh, kb_tanh)
@@ -147,35 +123,35 @@ static LLVMValueRef reciprocal_of(kernel_builder *kb, const ir_node *node, LLVMV
 }
 LLVMValueRef emit_reciprocal(kernel_builder *kb, const ir_node *node,
                              const LLVMValueRef *operands) {
-  return unary(kb, node, operands, reciprocal_of);
+  return lower_emit_unary(kb, node, operands, reciprocal_of);
 }
 
 static LLVMValueRef floor_fn(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
   (void)node;
-  return floor_of(kb, x, false);
+  return pw_floor(kb, x, false);
 }
 LLVMValueRef emit_floor(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
-  return unary(kb, node, operands, floor_fn);
+  return lower_emit_unary(kb, node, operands, floor_fn);
 }
 
 static LLVMValueRef ceil_fn(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
   (void)node;
-  return floor_of(kb, x, true);
+  return pw_floor(kb, x, true);
 }
 LLVMValueRef emit_ceil(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
-  return unary(kb, node, operands, ceil_fn);
+  return lower_emit_unary(kb, node, operands, ceil_fn);
 }
 
 static LLVMValueRef hard_sigmoid_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
   LLVMTypeRef type = LLVMTypeOf(x);
-  return clamp01(kb, LLVMBuildFAdd(B,
-                                   LLVMBuildFMul(B, x, real(type, attribute(node, "alpha")),
-                                                 ""),
-                                   real(type, attribute(node, "beta")), ""));
+  return clamp01(
+      kb,
+      LLVMBuildFAdd(B, LLVMBuildFMul(B, x, real(type, lower_float_attribute(node, "alpha")), ""),
+                    real(type, lower_float_attribute(node, "beta")), ""));
 }
 LLVMValueRef emit_hard_sigmoid(kernel_builder *kb, const ir_node *node,
                                const LLVMValueRef *operands) {
-  return unary(kb, node, operands, hard_sigmoid_of);
+  return lower_emit_unary(kb, node, operands, hard_sigmoid_of);
 }
 
 static LLVMValueRef hard_swish_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
@@ -187,16 +163,79 @@ static LLVMValueRef hard_swish_of(kernel_builder *kb, const ir_node *node, LLVMV
 }
 LLVMValueRef emit_hard_swish(kernel_builder *kb, const ir_node *node,
                              const LLVMValueRef *operands) {
-  return unary(kb, node, operands, hard_swish_of);
+  return lower_emit_unary(kb, node, operands, hard_swish_of);
 }
 
-/* Which one-input ops have integer or bool code (all have float code but Not). */
+static LLVMValueRef round_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
+  (void)node;
+  return pw_round_half_even(kb, x);
+}
+LLVMValueRef emit_round(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return lower_emit_unary(kb, node, operands, round_of);
+}
+
+/* 1, -1 or x itself (zeros, NaN); unsigned integers 0 or 1. */
+static LLVMValueRef sign_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
+  LLVMTypeRef type = LLVMTypeOf(x);
+  if (is_float_value(x)) {
+    LLVMValueRef negative = LLVMBuildFCmp(B, LLVMRealOLT, x, real(type, 0), "");
+    LLVMValueRef positive = LLVMBuildFCmp(B, LLVMRealOGT, x, real(type, 0), "");
+    return LLVMBuildSelect(B, positive, real(type, 1),
+                           LLVMBuildSelect(B, negative, real(type, -1), x, ""), "");
+  }
+  LLVMValueRef zero = LLVMConstNull(type);
+  LLVMValueRef nonzero = LLVMBuildZExt(B, LLVMBuildICmp(B, LLVMIntNE, x, zero, ""), type, "");
+  return signed_input(node)
+             ? LLVMBuildSelect(B, is_negative(kb, x), LLVMConstAllOnes(type), nonzero, "")
+             : nonzero;
+}
+LLVMValueRef emit_sign(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return lower_emit_unary(kb, node, operands, sign_of);
+}
+
+static LLVMValueRef bitwise_not_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
+  (void)node;
+  return LLVMBuildNot(B, x, "");
+}
+LLVMValueRef emit_bitwise_not(kernel_builder *kb, const ir_node *node,
+                              const LLVMValueRef *operands) {
+  return lower_emit_unary(kb, node, operands, bitwise_not_of);
+}
+
+/* IsInf with detect_negative / detect_positive; IsNaN. */
+static LLVMValueRef is_inf_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
+  LLVMTypeRef type = LLVMTypeOf(x);
+  int64_t negative = 1, positive = 1;
+  ir_attr_int_default(node, "detect_negative", &negative, NULL);
+  ir_attr_int_default(node, "detect_positive", &positive, NULL);
+  LLVMValueRef i1_false = LLVMConstNull(LLVMInt1TypeInContext(kb_context(kb)));
+  LLVMValueRef plus = LLVMBuildFCmp(B, LLVMRealOEQ, x, real(type, INFINITY), "");
+  LLVMValueRef minus = LLVMBuildFCmp(B, LLVMRealOEQ, x, real(type, -INFINITY), "");
+  return LLVMBuildOr(B, positive ? plus : i1_false, negative ? minus : i1_false, "");
+}
+LLVMValueRef emit_is_inf(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return lower_emit_unary(kb, node, operands, is_inf_of);
+}
+
+static LLVMValueRef is_nan_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
+  (void)node;
+  return LLVMBuildFCmp(B, LLVMRealUNO, x, x, "");
+}
+LLVMValueRef emit_is_nan(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return lower_emit_unary(kb, node, operands, is_nan_of);
+}
+
+/* Which one-input ops have code for `dtype`: the op's dtype flag decides, else every float
+ * and the numeric ops below on integers. */
 static bool unary_supported(ir_op op, ir_dtype dtype) {
+  if (ir_op_has_flag(op, IR_OP_FLAG_BOOL_ONLY))
+    return dtype == IR_DTYPE_BOOL;
+  if (ir_op_has_flag(op, IR_OP_FLAG_INTEGER_ONLY))
+    return ir_dtype_is_integer(dtype);
   if (ir_dtype_is_float(dtype))
-    return op != IR_OP_NOT;
-  if (dtype == IR_DTYPE_BOOL)
-    return op == IR_OP_NOT;
-  return op == IR_OP_ABS || op == IR_OP_NEG || op == IR_OP_RELU;
+    return true;
+  return ir_dtype_is_integer(dtype) && (op == IR_OP_ABS || op == IR_OP_NEG || op == IR_OP_RELU ||
+                                        op == IR_OP_SIGN || op == IR_OP_SHRINK);
 }
 
 int lower_emit_check(lower_context *ctx, const ir_node *node) {
@@ -233,7 +272,7 @@ static LLVMValueRef clip_bound(kernel_builder *kb, const ir_node *node, int whic
     return pw_convert(kb, operands[1 + which], input->type.dtype, pw_compute_dtype(dtype));
   if (!ir_node_attr(node, ATTRIBUTES[which]))
     return NULL;
-  double value = attribute(node, ATTRIBUTES[which]);
+  double value = lower_float_attribute(node, ATTRIBUTES[which]);
   return ir_dtype_is_float(dtype) ? LLVMConstReal(type, value)
                                   : LLVMConstInt(type, (unsigned long long)(int64_t)value, 1);
 }

@@ -18,6 +18,15 @@ typedef LLVMValueRef (*lower_emit_fn)(kernel_builder *kb, const ir_node *node,
 #include "ir/ops.def"
 #undef OP
 
+/* A one-input op computed in its input's compute type (pw_compute_dtype): `fn` gets x
+ * converted to it (f32, f64 or an integer type) and returns the result in the same type, or
+ * an i1 for a bool output. lower_emit_unary converts the result to the output's dtype. */
+typedef LLVMValueRef (*lower_unary_fn)(kernel_builder *kb, const ir_node *node, LLVMValueRef x);
+LLVMValueRef lower_emit_unary(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands,
+                              lower_unary_fn fn);
+/* A float attribute of the node, its op_attributes.def default when absent. */
+float lower_float_attribute(const ir_node *node, const char *name);
+
 /* The op's emitter; NULL where the table says emit_none. */
 lower_emit_fn lower_emitter(ir_op op);
 /* Refuses, naming the node, what the emitters have no code for (checked before any kernel

@@ -41,6 +41,12 @@ bool pw_dtype_supported(ir_dtype dtype);
 int pw_check_value(lower_context *ctx, const ir_node *node, const ir_value *value, const char *what,
                    int64_t *out_count);
 
+/* --- float rounding without libm (float_rounding.c; f32 or f64 values) --------------------- */
+LLVMValueRef pw_fabs(kernel_builder *kb, LLVMValueRef x);
+LLVMValueRef pw_trunc(kernel_builder *kb, LLVMValueRef x);
+LLVMValueRef pw_floor(kernel_builder *kb, LLVMValueRef x, bool ceil); /* ceil when `ceil` */
+LLVMValueRef pw_round_half_even(kernel_builder *kb, LLVMValueRef x);
+
 /* --- kernels and launches ---------------------------------------------------------------- */
 /* Begins kernel `launch->kernel` with one pointer parameter per launch argument (all args
  * must be pointers); parameter k is launch argument k. */

@@ -2,6 +2,8 @@
  * Pow, Where and the variadic Max/Min/Sum. */
 #include "ir/infer.h"
 
+#include <string.h>
+
 /* Broadcasts the shapes of inputs [first, num_inputs) into `out` (dtype of `first`). */
 static int broadcast_inputs(ir_graph *graph, ir_node *node, int first, ir_type *out,
                             dl_diag *diag) {
@@ -27,9 +29,13 @@ static int expect_all_same_dtype(ir_graph *graph, ir_node *node, int first, dl_d
   return 0;
 }
 
-/* Add, Sub, Mul, Div: same element type, numeric. */
+/* Add, Sub, Mul, Div, Mod, the Bitwise ops, BitShift (numeric) and And, Or, Xor (bool): same
+ * element type in and out. */
 int ir_infer_broadcast_binary(ir_graph *graph, ir_node *node, dl_diag *diag) {
-  if (node->inputs[0]->type.dtype == IR_DTYPE_BOOL)
+  if (ir_expect_op_dtype(graph, node, 0, diag) != 0)
+    return -1;
+  if (node->inputs[0]->type.dtype == IR_DTYPE_BOOL &&
+      !ir_op_has_flag(node->op, IR_OP_FLAG_BOOL_ONLY))
     return ir_input_error(graph, diag, node, 0, "%s needs a numeric type", ir_op_name(node->op));
   ir_type result;
   if (expect_all_same_dtype(graph, node, 0, diag) != 0 ||
@@ -38,12 +44,32 @@ int ir_infer_broadcast_binary(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_set_output_type(node, 0, result, diag);
 }
 
+/* Mod: fmod=0 (the divisor's sign) is defined for integers only. */
+int ir_infer_mod(ir_graph *graph, ir_node *node, dl_diag *diag) {
+  int64_t fmod;
+  if (ir_attr_int_default(node, "fmod", &fmod, diag) != 0)
+    return -1;
+  if (fmod == 0 && ir_dtype_is_float(node->inputs[0]->type.dtype))
+    return ir_input_error(graph, diag, node, 0, "Mod on floats needs fmod=1");
+  return ir_infer_broadcast_binary(graph, node, diag);
+}
+
+/* BitShift: direction LEFT or RIGHT (required). */
+int ir_infer_bit_shift(ir_graph *graph, ir_node *node, dl_diag *diag) {
+  const char *direction;
+  if (ir_attr_string_default(node, "direction", &direction, diag) != 0)
+    return -1;
+  if (strcmp(direction, "LEFT") != 0 && strcmp(direction, "RIGHT") != 0)
+    return ir_node_error(diag, node, "direction '%s' must be LEFT or RIGHT", direction);
+  return ir_infer_broadcast_binary(graph, node, diag);
+}
+
 /* Max, Min, Sum over any number of inputs. */
 int ir_infer_variadic_broadcast(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_infer_broadcast_binary(graph, node, diag);
 }
 
-/* Equal, Greater, Less: same element type in, bool out. */
+/* Equal, Greater, Less, GreaterOrEqual, LessOrEqual: same element type in, bool out. */
 int ir_infer_compare(ir_graph *graph, ir_node *node, dl_diag *diag) {
   if (node->op != IR_OP_EQUAL && node->inputs[0]->type.dtype == IR_DTYPE_BOOL)
     return ir_input_error(graph, diag, node, 0, "%s needs a numeric type", ir_op_name(node->op));

@@ -1,18 +1,38 @@
-/* Inference of one-input elementwise ops (output type = input type), Clip and Dropout. */
+/* Inference of one-input elementwise ops (output type = input type, or bool for IsInf and
+ * IsNaN), Clip and Dropout. */
 #include "ir/infer.h"
 
 #include <stdint.h>
+#include <string.h>
 
 int ir_infer_unary(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *input = &node->inputs[0]->type;
-  if (ir_op_has_flag(node->op, IR_OP_FLAG_FLOAT_ONLY) && ir_expect_float(graph, node, 0, diag) != 0)
+  if (ir_expect_op_dtype(graph, node, 0, diag) != 0)
     return -1;
-  if (node->op == IR_OP_NOT && input->dtype != IR_DTYPE_BOOL)
-    return ir_input_error(graph, diag, node, 0, "Not needs bool");
-  if ((node->op == IR_OP_NEG || node->op == IR_OP_ABS || node->op == IR_OP_RELU) &&
+  if ((node->op == IR_OP_NEG || node->op == IR_OP_ABS || node->op == IR_OP_RELU ||
+       node->op == IR_OP_SIGN || node->op == IR_OP_SHRINK) &&
       input->dtype == IR_DTYPE_BOOL)
     return ir_input_error(graph, diag, node, 0, "%s needs a numeric type", ir_op_name(node->op));
   return ir_set_output_type(node, 0, *input, diag);
+}
+
+/* Gelu: approximate "none" or "tanh". */
+int ir_infer_gelu(ir_graph *graph, ir_node *node, dl_diag *diag) {
+  const char *approximate;
+  if (ir_attr_string_default(node, "approximate", &approximate, diag) != 0)
+    return -1;
+  if (strcmp(approximate, "none") != 0 && strcmp(approximate, "tanh") != 0)
+    return ir_node_error(diag, node, "approximate '%s' must be none or tanh", approximate);
+  return ir_infer_unary(graph, node, diag);
+}
+
+/* IsInf, IsNaN: a float in, a bool of its shape out. */
+int ir_infer_float_class(ir_graph *graph, ir_node *node, dl_diag *diag) {
+  if (ir_expect_float(graph, node, 0, diag) != 0)
+    return -1;
+  ir_type result = node->inputs[0]->type;
+  result.dtype = IR_DTYPE_BOOL;
+  return ir_set_output_type(node, 0, result, diag);
 }
 
 /* Clip's optional min and max inputs are scalars of the input's element type. */

@@ -80,6 +80,20 @@ int ir_expect_float(const ir_graph *graph, const ir_node *node, int index, dl_di
                         ir_op_name(node->op));
 }
 
+int ir_expect_op_dtype(const ir_graph *graph, const ir_node *node, int index, dl_diag *diag) {
+  if (ir_op_has_flag(node->op, IR_OP_FLAG_FLOAT_ONLY))
+    return ir_expect_float(graph, node, index, diag);
+  ir_value *input = ir_node_input(node, index);
+  if (!input)
+    return ir_node_error(diag, node, "input %d is missing", index);
+  if (ir_op_has_flag(node->op, IR_OP_FLAG_BOOL_ONLY) && input->type.dtype != IR_DTYPE_BOOL)
+    return ir_input_error(graph, diag, node, index, "%s needs bool", ir_op_name(node->op));
+  if (ir_op_has_flag(node->op, IR_OP_FLAG_INTEGER_ONLY) && !ir_dtype_is_integer(input->type.dtype))
+    return ir_input_error(graph, diag, node, index, "%s needs an integer type",
+                          ir_op_name(node->op));
+  return 0;
+}
+
 int ir_expect_same_dtype(const ir_graph *graph, const ir_node *node, int index, int reference,
                          dl_diag *diag) {
   ir_value *input = ir_node_input(node, index);

@@ -62,16 +62,44 @@ static void test_views(void **state) {
 
 static void test_flags(void **state) {
   (void)state;
-  static const ir_op FLOAT_ONLY[] = {IR_OP_CEIL,  IR_OP_ERF,          IR_OP_EXP,
-                                     IR_OP_FLOOR, IR_OP_HARD_SIGMOID, IR_OP_HARD_SWISH,
-                                     IR_OP_LOG,   IR_OP_LEAKY_RELU,   IR_OP_SIGMOID,
-                                     IR_OP_SQRT,  IR_OP_RECIPROCAL,   IR_OP_TANH};
-  static const ir_op F32_MATH[] = {IR_OP_EXP, IR_OP_LOG, IR_OP_TANH, IR_OP_ERF, IR_OP_SIGMOID};
+  static const ir_op FLOAT_ONLY[] = {IR_OP_CEIL,
+                                     IR_OP_ERF,
+                                     IR_OP_EXP,
+                                     IR_OP_FLOOR,
+                                     IR_OP_HARD_SIGMOID,
+                                     IR_OP_HARD_SWISH,
+                                     IR_OP_LOG,
+                                     IR_OP_LEAKY_RELU,
+                                     IR_OP_SIGMOID,
+                                     IR_OP_SQRT,
+                                     IR_OP_RECIPROCAL,
+                                     IR_OP_TANH,
+                                     IR_OP_CELU,
+                                     IR_OP_ELU,
+                                     IR_OP_GELU,
+                                     IR_OP_IS_INF,
+                                     IR_OP_IS_NAN,
+                                     IR_OP_MISH,
+                                     IR_OP_ROUND,
+                                     IR_OP_SELU,
+                                     IR_OP_SOFTPLUS,
+                                     IR_OP_SOFTSIGN,
+                                     IR_OP_THRESHOLDED_RELU};
+  static const ir_op F32_MATH[] = {IR_OP_EXP,     IR_OP_LOG,  IR_OP_TANH,    IR_OP_ERF,
+                                   IR_OP_SIGMOID, IR_OP_CELU, IR_OP_ELU,     IR_OP_GELU,
+                                   IR_OP_MISH,    IR_OP_SELU, IR_OP_SOFTPLUS};
+  static const ir_op BOOL_ONLY[] = {IR_OP_AND, IR_OP_OR, IR_OP_XOR, IR_OP_NOT};
+  static const ir_op INTEGER_ONLY[] = {IR_OP_BITWISE_AND, IR_OP_BITWISE_OR, IR_OP_BITWISE_XOR,
+                                       IR_OP_BITWISE_NOT, IR_OP_BIT_SHIFT};
   for (int op = IR_OP_INVALID + 1; op < IR_OP_COUNT; op++) {
     assert_int_equal(ir_op_has_flag((ir_op)op, IR_OP_FLAG_FLOAT_ONLY),
                      listed((ir_op)op, FLOAT_ONLY, LENGTH(FLOAT_ONLY)));
     assert_int_equal(ir_op_has_flag((ir_op)op, IR_OP_FLAG_F32_MATH),
                      listed((ir_op)op, F32_MATH, LENGTH(F32_MATH)));
+    assert_int_equal(ir_op_has_flag((ir_op)op, IR_OP_FLAG_BOOL_ONLY),
+                     listed((ir_op)op, BOOL_ONLY, LENGTH(BOOL_ONLY)));
+    assert_int_equal(ir_op_has_flag((ir_op)op, IR_OP_FLAG_INTEGER_ONLY),
+                     listed((ir_op)op, INTEGER_ONLY, LENGTH(INTEGER_ONLY)));
   }
   assert_false(ir_op_has_flag(IR_OP_INVALID, IR_OP_FLAG_FLOAT_ONLY));
 }
