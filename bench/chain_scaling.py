@@ -3,8 +3,11 @@ the ratio (about 10 when linear, 100 when quadratic).
 
     python bench/chain_scaling.py DLCC [--sizes 10000,100000] [--keep DIR]
 
-Three chains, each on what it stresses:
-  run       Relu/Neg alternating, `dlcc run --device=host`: import, passes, lowering, runtime setup
+Four chains, each on what it stresses:
+  run       Relu/Neg alternating, `dlcc run --device=host`: import, passes, fusion (groups of at
+            most 64 nodes), lowering, runtime setup
+  unfused   the same chain at -O1: one kernel per node (lowering, kernel merging, buffer
+            planning and the launch list at their largest)
   identity  Identity chain, `dlcc inspect -O2`: the eliminate-identity pass
   batchnorm opset-9 BatchNormalization chain, `dlcc inspect`: the importer's support check
 """
@@ -27,7 +30,7 @@ def chain(kind, n):
     opset = 17
     for i in range(n):
         x, y = f"v{i}", f"v{i + 1}"
-        if kind == "run":
+        if kind in ("run", "unfused"):
             nodes.append(h.make_node("Relu" if i % 2 == 0 else "Neg", [x], [y]))
         elif kind == "identity":
             nodes.append(h.make_node("Identity", [x], [y]))
@@ -43,6 +46,7 @@ def chain(kind, n):
 
 COMMANDS = {
     "run": lambda path: ["run", path, "--device=host", "-q", "--max-nodes=10M"],
+    "unfused": lambda path: ["run", path, "--device=host", "-q", "--max-nodes=10M", "-O1"],
     "identity": lambda path: ["inspect", path, "-O2", "-o", os.devnull, "--max-nodes=10M"],
     "batchnorm": lambda path: ["inspect", path, "-o", os.devnull, "--max-nodes=10M"],
 }
@@ -52,7 +56,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("dlcc")
     parser.add_argument("--sizes", default="10000,100000")
-    parser.add_argument("--kinds", default="run,identity,batchnorm")
+    parser.add_argument("--kinds", default="run,unfused,identity,batchnorm")
     parser.add_argument("--keep")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]

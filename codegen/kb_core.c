@@ -363,7 +363,12 @@ const kb_kernel_info *kb_kernel_info_at(const kernel_builder *kb, int index) {
   return &kb->kernels[index];
 }
 
+int kb_kernel_index(const kernel_builder *kb, const char *name) {
+  int cursor = 0;
+  return kb_index_next(&kb->names, name, &cursor);
+}
+
 const kb_kernel_info *kb_kernel_info_find(const kernel_builder *kb, const char *name) {
-  int cursor = 0, index = kb_index_next(&kb->names, name, &cursor);
+  int index = kb_kernel_index(kb, name);
   return index >= 0 ? &kb->kernels[index] : NULL;
 }

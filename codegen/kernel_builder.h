@@ -101,6 +101,8 @@ int kb_kernel_end(kernel_builder *kb);
 int kb_kernel_count(const kernel_builder *kb);
 const kb_kernel_info *kb_kernel_info_at(const kernel_builder *kb, int index);
 const kb_kernel_info *kb_kernel_info_find(const kernel_builder *kb, const char *name);
+/* The index (for kb_kernel_info_at) of the kernel that `name` runs, or -1. */
+int kb_kernel_index(const kernel_builder *kb, const char *name);
 
 /* --- SIMT primitives (all i32) ---------------------------------------------------------- */
 LLVMValueRef kb_thread_index(kernel_builder *kb, kb_dim dim); /* per-thread */

@@ -13,7 +13,9 @@
  *    operand's producer is recomputed, which costs less than a launch and a round trip).
  * A value read outside its group stays materialized (the group yields it): it is never
  * recomputed in two kernels, so no work is done twice and fusion never adds memory traffic.
- * Groups of one node are left as they are (the same kernel). */
+ * Groups of one node are left as they are (the same kernel). A group stops growing at
+ * FUSE_MAX_MEMBERS nodes: the kernel of a longer chain gains nothing more from fusion, while
+ * its size (the evaluator's recursion, LLVM's time) would grow with the chain. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,8 @@
 #include "passes/outline.h"
 #include "passes/pass.h"
 #include "passes/rewrite.h"
+
+enum { FUSE_MAX_MEMBERS = 64 };
 
 typedef struct fusion {
   ir_graph *graph;
@@ -53,6 +57,8 @@ static bool is_member(const fusion *f, const ir_node *node) {
   return node && group_number(f, node) == f->group_count;
 }
 
+static bool full(const fusion *f) { return f->member_count >= FUSE_MAX_MEMBERS; }
+
 static int add_member(fusion *f, ir_node *node) {
   f->group_of[node->id] = f->group_count;
   return IR_ARRAY_APPEND(NULL, f->members, f->member_count, f->member_capacity, node);
@@ -74,7 +80,7 @@ static int absorb_producers(fusion *f, ir_node *node, bool index_maps_only) {
     if (!data_input(node, k))
       continue;
     ir_node *producer = private_producer(f, node->inputs[k]);
-    if (!producer || (index_maps_only && !ir_op_is_index_map(producer->op) &&
+    if (!producer || full(f) || (index_maps_only && !ir_op_is_index_map(producer->op) &&
                       producer->op != IR_OP_CAST))
       continue;
     if (add_member(f, producer) != 0 || absorb_producers(f, producer, index_maps_only) != 0)
@@ -112,8 +118,8 @@ static int absorb_consumers(fusion *f, ir_node *start, const ir_type *shape) {
       continue;
     bool fits = !grouped(f, node) && ir_op_is_element_map(node->op) && node->num_outputs == 1 &&
                 ir_type_equal(&node->outputs[0]->type, shape);
-    if (!fits)
-      return 0; /* an outside reader: the group must end before it */
+    if (!fits || full(f))
+      return 0; /* an outside reader (or a full group): the group must end before it */
     if (add_member(f, node) != 0)
       return -1;
     pending = pending_uses(f);

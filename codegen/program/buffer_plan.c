@@ -4,6 +4,7 @@
  * values inside it none, and what its nodes read from outside lives until it runs. */
 #include "codegen/program/buffer_plan.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@ typedef struct plan_buffer {
   uint64_t bytes;        /* rounded up to DL_BUFFER_ALIGN */
   int first, last;       /* live steps, inclusive; graph inputs start at -1 */
   uint64_t offset;
+  int sorted_position; /* in placed_index.by_first */
 } plan_buffer;
 
 const ir_value *dl_buffer_root(const ir_value *value) {
@@ -41,13 +43,85 @@ static int compare_offsets(const void *a, const void *b) {
   return (*x)->offset < (*y)->offset ? -1 : (*x)->offset > (*y)->offset;
 }
 
+static int compare_by_first(const void *a, const void *b) {
+  const plan_buffer *const *x = a, *const *y = b;
+  if ((*x)->first != (*y)->first)
+    return (*x)->first < (*y)->first ? -1 : 1;
+  return (*x)->last - (*y)->last;
+}
+
+/* The placed buffers, found by lifetime: every buffer sorted by first step, under a max tree
+ * holding the latest last step among the placed ones of each range, so that the placed
+ * buffers live during [first, last] are found in O((conflicts + 1) log n) — a scan of all of
+ * them made planning quadratic in the node count. */
+typedef struct placed_index {
+  plan_buffer **by_first;
+  int count, leaves; /* leaves: count rounded up to a power of two */
+  int *latest_last;  /* tree nodes, 1-based heap order; INT_MIN where none is placed */
+} placed_index;
+
+static int placed_index_init(placed_index *index, plan_buffer *buffers, int count) {
+  index->count = count;
+  index->leaves = 1;
+  while (index->leaves < count)
+    index->leaves *= 2;
+  index->by_first = malloc(((size_t)count + 1) * sizeof(plan_buffer *));
+  index->latest_last = malloc(2 * (size_t)index->leaves * sizeof(int));
+  if (!index->by_first || !index->latest_last)
+    return -1;
+  for (int i = 0; i < count; i++)
+    index->by_first[i] = &buffers[i];
+  qsort(index->by_first, (size_t)count, sizeof(plan_buffer *), compare_by_first);
+  for (int i = 0; i < count; i++)
+    index->by_first[i]->sorted_position = i;
+  for (int i = 0; i < 2 * index->leaves; i++)
+    index->latest_last[i] = INT_MIN;
+  return 0;
+}
+
+static void placed_index_deinit(placed_index *index) {
+  free(index->by_first);
+  free(index->latest_last);
+}
+
+static void placed_index_add(placed_index *index, const plan_buffer *buffer) {
+  int node = index->leaves + buffer->sorted_position;
+  index->latest_last[node] = buffer->last;
+  for (node /= 2; node >= 1; node /= 2) {
+    int left = index->latest_last[2 * node], right = index->latest_last[2 * node + 1];
+    index->latest_last[node] = left > right ? left : right;
+  }
+}
+
+/* Appends to `out` the placed buffers among sorted positions [0, end) of tree node `node`
+ * (covering [low, high)) whose last step is at least `first`. */
+static void collect_live(const placed_index *index, int node, int low, int high, int end,
+                         int first, plan_buffer **out, int *out_count) {
+  if (low >= end || index->latest_last[node] < first)
+    return;
+  if (high - low == 1) {
+    out[(*out_count)++] = index->by_first[low];
+    return;
+  }
+  int middle = low + (high - low) / 2;
+  collect_live(index, 2 * node, low, middle, end, first, out, out_count);
+  collect_live(index, 2 * node + 1, middle, high, end, first, out, out_count);
+}
+
 /* Lowest offset where `buffer` fits beside the placed buffers whose lifetimes overlap. */
-static uint64_t place(plan_buffer *buffer, plan_buffer **placed, int placed_count,
+static uint64_t place(const plan_buffer *buffer, const placed_index *index,
                       plan_buffer **scratch) {
+  /* Overlap: placed first <= buffer->last (a prefix of the sorted order) and last >= first. */
+  int low = 0, high = index->count;
+  while (low < high) {
+    int middle = low + (high - low) / 2;
+    if (index->by_first[middle]->first <= buffer->last)
+      low = middle + 1;
+    else
+      high = middle;
+  }
   int conflicts = 0;
-  for (int i = 0; i < placed_count; i++)
-    if (placed[i]->first <= buffer->last && buffer->first <= placed[i]->last)
-      scratch[conflicts++] = placed[i];
+  collect_live(index, 1, 0, index->leaves, low, buffer->first, scratch, &conflicts);
   qsort(scratch, (size_t)conflicts, sizeof(*scratch), compare_offsets);
   uint64_t offset = 0;
   for (int i = 0; i < conflicts; i++) {
@@ -58,6 +132,29 @@ static uint64_t place(plan_buffer *buffer, plan_buffer **placed, int placed_coun
       offset = end;
   }
   return offset;
+}
+
+/* The most bytes live at any one step (steps -1 .. node_count): a sweep over the steps where
+ * lifetimes begin and end. */
+static int live_lower_bound(const plan_buffer *buffers, int count, int node_count,
+                            uint64_t *out) {
+  /* change[s + 1]: bytes that become live at step s minus those that died after step s - 1 */
+  int64_t *change = calloc((size_t)node_count + 3, sizeof(int64_t));
+  if (!change)
+    return -1;
+  for (int i = 0; i < count; i++) {
+    change[buffers[i].first + 1] += (int64_t)buffers[i].bytes;
+    change[buffers[i].last + 2] -= (int64_t)buffers[i].bytes;
+  }
+  int64_t live = 0;
+  *out = 0;
+  for (int step = 0; step <= node_count + 1; step++) {
+    live += change[step];
+    if ((uint64_t)live > *out)
+      *out = (uint64_t)live;
+  }
+  free(change);
+  return 0;
 }
 
 /* Reads of `reader` (a top-level node, or a node inside the group `top`) that live outside
@@ -99,11 +196,10 @@ int dl_buffer_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
   int *first = malloc(((size_t)graph->num_values + 1) * sizeof(int));
   int *last = malloc(((size_t)graph->num_values + 1) * sizeof(int));
   plan_buffer *buffers = calloc((size_t)(graph->num_values + node_count) + 1, sizeof(plan_buffer));
-  plan_buffer **placed = calloc((size_t)(graph->num_values + node_count) + 1, sizeof(void *));
   plan_buffer **scratch = calloc((size_t)(graph->num_values + node_count) + 1, sizeof(void *));
+  placed_index index = {0};
   int status = -1, count = 0;
-  if (!plan->values || !plan->workspace_offsets || !first || !last || !buffers || !placed ||
-      !scratch) {
+  if (!plan->values || !plan->workspace_offsets || !first || !last || !buffers || !scratch) {
     dl_error(diag, "out of memory planning buffers");
     goto done;
   }
@@ -181,20 +277,19 @@ int dl_buffer_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
       buffers[i].bytes = round_up(bytes ? bytes : 1);
     }
 
-  /* Lower bound: the most bytes live at any one step. */
-  for (int step = -1; step <= node_count; step++) {
-    uint64_t live = 0;
-    for (int i = 0; i < count; i++)
-      if (buffers[i].first <= step && step <= buffers[i].last)
-        live += buffers[i].bytes;
-    if (live > plan->live_lower_bound)
-      plan->live_lower_bound = live;
+  if (live_lower_bound(buffers, count, node_count, &plan->live_lower_bound) != 0) {
+    dl_error(diag, "out of memory planning buffers");
+    goto done;
   }
 
   qsort(buffers, (size_t)count, sizeof(plan_buffer), compare_by_size);
+  if (placed_index_init(&index, buffers, count) != 0) {
+    dl_error(diag, "out of memory planning buffers");
+    goto done;
+  }
   for (int i = 0; i < count; i++) {
-    buffers[i].offset = place(&buffers[i], placed, i, scratch);
-    placed[i] = &buffers[i];
+    buffers[i].offset = place(&buffers[i], &index, scratch);
+    placed_index_add(&index, &buffers[i]);
     if (buffers[i].offset + buffers[i].bytes > plan->arena_bytes)
       plan->arena_bytes = buffers[i].offset + buffers[i].bytes;
     if (buffers[i].value)
@@ -213,7 +308,7 @@ done:
   free(first);
   free(last);
   free(buffers);
-  free(placed);
+  placed_index_deinit(&index);
   free(scratch);
   if (status != 0)
     dl_buffer_plan_deinit(plan);

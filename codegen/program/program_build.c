@@ -122,18 +122,6 @@ static int fill_kernels(dl_compiled *compiled, bool sanitize, dl_diag *diag) {
   return 0;
 }
 
-/* The program's kernel that a launch of `name` runs (identical kernels were merged). */
-static int kernel_index(const dl_compiled *compiled, const char *name) {
-  const kb_kernel_info *info = kb_kernel_info_find(compiled->host_builder, name);
-  if (!info)
-    return -1;
-  name = info->name;
-  for (uint32_t i = 0; i < compiled->program.kernel_count; i++)
-    if (strcmp(compiled->kernels[i].name, name) == 0)
-      return (int)i;
-  return -1;
-}
-
 static int fill_launches(dl_compiled *compiled, const ir_graph *graph, const lower_result *results,
                          const dl_buffer_plan *plan, dl_diag *diag) {
   int launch_count = 0, arg_count = 0, position = 0;
@@ -152,7 +140,7 @@ static int fill_launches(dl_compiled *compiled, const ir_graph *graph, const low
   for (ir_node *node = graph->body.first; node; node = node->next, position++)
     for (int l = 0; l < results[position].launch_count; l++) {
       const lower_launch *source = &results[position].launches[l];
-      int kernel = kernel_index(compiled, source->kernel);
+      int kernel = kb_kernel_index(compiled->host_builder, source->kernel);
       if (kernel < 0)
         return ir_node_error(diag, node, "launch of undefined kernel '%s'", source->kernel);
       compiled->launch_nodes[launch_at] = strdup(node->name ? node->name : ir_op_name(node->op));
