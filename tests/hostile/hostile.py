@@ -231,6 +231,17 @@ def zero_size(c):
               r"^$")
 
 
+def long_chain(c):
+    """A 30k-node elementwise chain: fusion once made it one group whose evaluator recursed
+    once per node (a stack overflow)."""
+    n = 30000
+    nodes = [h.make_node("Relu" if i % 2 == 0 else "Neg", [f"v{i}"], [f"v{i + 1}"])
+             for i in range(n)]
+    m = model(nodes, [vi("v0", T.FLOAT, [1, 4])], [vi(f"v{n}", T.FLOAT, [1, 4])])
+    c.add("chain_30k.onnx", ["run", c.write("chain_30k.onnx", m), "--device=host", "-q", "-O2"],
+          OK, r"^$")
+
+
 def onnx_external(c):
     os.makedirs(c.path("ext"), exist_ok=True)
     weights = np.arange(6, dtype=np.float32).reshape(2, 3)
@@ -428,7 +439,7 @@ def npy_and_pb(c):
 def generate(folder):
     os.makedirs(folder, exist_ok=True)
     c = Cases(folder)
-    for make in (onnx_structure, onnx_semantics, shape_overflow, zero_size, onnx_external, special_files, text_ir,
+    for make in (onnx_structure, onnx_semantics, shape_overflow, zero_size, long_chain, onnx_external, special_files, text_ir,
                  npy_and_pb):
         make(c)
     return c.cases

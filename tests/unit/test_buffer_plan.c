@@ -97,11 +97,82 @@ static void test_constant_output_is_an_error(void **state) {
   ir_graph_destroy(graph);
 }
 
+static unsigned next_random(unsigned *seed) {
+  *seed = *seed * 1103515245u + 12345u;
+  return *seed >> 16;
+}
+
+/* Random DAGs: every pair of buffers live at one step is disjoint, and the lower
+ * bound is the most bytes live at one step, both computed here by brute force. */
+static void test_random_graphs_never_overlap(void **state) {
+  (void)state;
+  enum { NODES = 120, VALUES = NODES + 2 };
+  unsigned seed = 12345;
+  for (int round = 0; round < 20; round++) {
+    ir_graph *graph = ir_graph_create("random");
+    ir_value *values[VALUES];
+    int first[VALUES], last[VALUES], count = 0;
+    for (int i = 0; i < 2; i++) {
+      int64_t dims[1] = {1 + (next_random(&seed) % 300)};
+      char name[3] = {'x', (char)('0' + i), 0};
+      values[count] = ir_graph_add_input(graph, name, ir_type_make(IR_DTYPE_F32, 1, dims));
+      first[count] = last[count] = -1;
+      count++;
+    }
+    for (int step = 0; step < NODES; step++) {
+      /* One or two inputs, favouring recent values, sometimes reaching far back (long
+       * lifetimes); the planner reads only types, so each output gets a size of its own. */
+      ir_value *inputs[2];
+      int input_count = 1 + (int)(next_random(&seed) % 2);
+      for (int k = 0; k < input_count; k++) {
+        int reach = next_random(&seed) % 4 == 0 ? count : (count < 3 ? count : 3);
+        int a = count - 1 - (int)(next_random(&seed) % (unsigned)reach);
+        inputs[k] = values[a];
+        last[a] = step;
+      }
+      ir_node *node = ir_graph_add_node(graph, NULL, IR_OP_RELU, NULL, inputs, input_count, NULL, 1);
+      assert_non_null(node);
+      int64_t dims[1] = {1 + (next_random(&seed) % 2000)};
+      node->outputs[0]->type = ir_type_make(IR_DTYPE_F32, 1, dims);
+      values[count] = node->outputs[0];
+      first[count] = last[count] = step;
+      count++;
+    }
+    assert_int_equal(ir_graph_add_output(graph, values[count - 1]), 0);
+    last[count - 1] = NODES;
+    dl_buffer_plan plan;
+    assert_int_equal(dl_buffer_plan_build(graph, NULL, &plan, NULL), 0);
+    uint64_t bytes[VALUES], lower_bound = 0;
+    for (int i = 0; i < count; i++)
+      bytes[i] = ((uint64_t)values[i]->type.dims[0] * 4 + 255) / 256 * 256;
+    for (int step = -1; step <= NODES; step++) {
+      uint64_t live = 0;
+      for (int i = 0; i < count; i++)
+        live += first[i] <= step && step <= last[i] ? bytes[i] : 0;
+      lower_bound = live > lower_bound ? live : lower_bound;
+    }
+    assert_int_equal(plan.live_lower_bound, lower_bound);
+    for (int i = 0; i < count; i++) {
+      uint64_t at = plan.values[values[i]->id].offset;
+      assert_true(at + bytes[i] <= plan.arena_bytes);
+      for (int j = 0; j < i; j++) {
+        if (first[i] > last[j] || first[j] > last[i])
+          continue;
+        uint64_t other = plan.values[values[j]->id].offset;
+        assert_true(at + bytes[i] <= other || other + bytes[j] <= at);
+      }
+    }
+    dl_buffer_plan_deinit(&plan);
+    ir_graph_destroy(graph);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_views_alias_and_lifetimes_share),
       cmocka_unit_test(test_workspace_lives_only_at_its_node),
       cmocka_unit_test(test_constant_output_is_an_error),
+      cmocka_unit_test(test_random_graphs_never_overlap),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -221,8 +221,38 @@ static void fold_constants_turns_constant_arithmetic_into_constants(void **state
   assert_int_equal(ir_element_get_int(IR_DTYPE_I64, output->data, 1), 23);
 }
 
+/* fuse: a chain of 130 elementwise nodes becomes groups of at most 64 nodes (one group of
+ * the whole chain made its kernel, and the evaluator's recursion, grow with the chain). */
+static void test_fuse_bounds_group_size(void **state) {
+  (void)state;
+  ir_graph *graph = ir_graph_create("chain");
+  int64_t dims[2] = {2, 3};
+  ir_value *value = ir_graph_add_input(graph, "x", ir_type_make(IR_DTYPE_F32, 2, dims));
+  for (int i = 0; i < 130; i++)
+    value = ir_graph_add_node(graph, NULL, i % 2 ? IR_OP_NEG : IR_OP_RELU, NULL, &value, 1, NULL,
+                              1)
+                ->outputs[0];
+  assert_int_equal(ir_graph_add_output(graph, value), 0);
+  infer_all(graph);
+  run_pass(graph, "fuse");
+  int groups = 0, members = 0;
+  for (ir_node *node = graph->body.first; node; node = node->next) {
+    assert_int_equal(node->op, IR_OP_GROUP);
+    int count = 0;
+    for (ir_node *inner = node->body->first; inner; inner = inner->next)
+      count++;
+    assert_true(count <= 64);
+    groups++;
+    members += count;
+  }
+  assert_int_equal(groups, 3);
+  assert_int_equal(members, 130);
+  ir_graph_destroy(graph);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fuse_bounds_group_size),
       GRAPH_TEST(identity_uses_are_rewired),
       GRAPH_TEST(identity_output_keeps_its_name),
       GRAPH_TEST(identity_of_an_input_stays_when_yielded),
