@@ -124,6 +124,8 @@ DLRT_API uint64_t dlrt_model_sanitizer_reports(const dlrt_model *model);
 
 /* Bytes of one element of a dlrt_dtype; 0 for an unknown value. */
 DLRT_API uint32_t dlrt_dtype_size(uint32_t dtype);
+/* Bytes of a tensor's data: dtype size * product of dims. */
+DLRT_API uint64_t dlrt_tensor_bytes(const dlrt_tensor_desc *tensor);
 
 /* Host-twin registry: lets a driver without a GPU (the test fake) find the host code of a
  * PTX kernel by its entry name. dlrt_model_create registers the kernels of its program that

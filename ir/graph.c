@@ -415,3 +415,33 @@ int ir_value_make_constant(ir_graph *graph, ir_value *value, const void *data) {
   value->region = NULL;
   return 0;
 }
+
+static bool is_graph_input(const ir_graph *graph, const ir_value *value) {
+  for (int i = 0; i < graph->body.num_params; i++)
+    if (graph->body.params[i] == value)
+      return true;
+  return false;
+}
+
+int ir_graph_bind_input(ir_graph *graph, ir_value *input, ir_value *value) {
+  if (!input || !value || value->kind != IR_VALUE_CONSTANT || !is_graph_input(graph, input) ||
+      ir_graph_bound_value(graph, input) || !ir_type_equal(&input->type, &value->type))
+    return -1;
+  ir_bound_input bound = {.input = input, .value = value};
+  if (IR_ARRAY_APPEND(graph->arena, graph->bound_inputs, graph->num_bound_inputs,
+                      graph->bound_inputs_capacity, bound))
+    return -1;
+  for (ir_node *node = ir_graph_next_node(graph, NULL); node;
+       node = ir_graph_next_node(graph, node))
+    for (int i = 0; i < node->num_inputs; i++)
+      if (node->inputs[i] == input)
+        node->inputs[i] = value;
+  return 0;
+}
+
+const ir_value *ir_graph_bound_value(const ir_graph *graph, const ir_value *input) {
+  for (int i = 0; i < graph->num_bound_inputs; i++)
+    if (graph->bound_inputs[i].input == input)
+      return graph->bound_inputs[i].value;
+  return NULL;
+}

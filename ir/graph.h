@@ -85,6 +85,15 @@ struct ir_node {
   ir_node *prev, *next;
 };
 
+/* A graph input whose value was fixed at compile time (`dlcc compile --bind`, or `dlcc run`
+ * binding an input that decides shapes from the data it was given): nodes read `value`, a
+ * constant, while `input` stays a graph input, and the compiled model checks that every run
+ * gives it exactly that value. */
+typedef struct ir_bound_input {
+  ir_value *input; /* a graph input (a parameter of the graph body) */
+  ir_value *value; /* the constant its readers use, of the same type */
+} ir_bound_input;
+
 struct ir_graph {
   ir_arena *arena;
   const char *name;
@@ -93,11 +102,13 @@ struct ir_graph {
   int num_constants;
   const char **symbols; /* names of symbolic dimensions */
   int num_symbols;
+  ir_bound_input *bound_inputs; /* in the order bound */
+  int num_bound_inputs;
   int num_values; /* ids handed out */
   int num_nodes;
   dl_file_set source_files; /* files the graph was read from; outputs never replace them */
   /* private */
-  size_t constants_capacity, symbols_capacity;
+  size_t constants_capacity, symbols_capacity, bound_inputs_capacity;
   struct ir_name_table *names;
 };
 
@@ -123,6 +134,13 @@ int ir_graph_symbol(ir_graph *graph, const char *name);
  * name stay valid: kind becomes IR_VALUE_CONSTANT, producer NULL, data `data` (borrowed,
  * usually arena memory), and it joins graph->constants. The caller removes the node. */
 int ir_value_make_constant(ir_graph *graph, ir_value *value, const void *data);
+
+/* Binds graph input `input` to constant `value` (same type): every node that reads the input
+ * reads the constant from now on, and the binding is recorded (ir_bound_input). -1 if
+ * `input` is not a graph input or already bound, the types differ, or memory ran out. */
+int ir_graph_bind_input(ir_graph *graph, ir_value *input, ir_value *value);
+/* The constant bound to graph input `input`, or NULL. */
+const ir_value *ir_graph_bound_value(const ir_graph *graph, const ir_value *input);
 
 /* Nodes. Outputs are created with the given names (NULL entries → fresh names) and
  * an invalid type; shape inference (ir_infer_node) fills the types. The node is

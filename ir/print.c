@@ -30,7 +30,7 @@ typedef struct printer {
 /* Words the lexer reads as keywords; a name spelled like one must be quoted. */
 static const char *const KEYWORDS[] = {"dlir", "graph",  "symbol", "input",  "const", "output",
                                        "file", "offset", "size",   "elided", "name",  "yield",
-                                       "true", "false",  "inf",    "nan",    "_"};
+                                       "true", "false",  "inf",    "nan",    "bind",   "_"};
 
 static bool is_ident_start(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
@@ -426,6 +426,13 @@ int ir_print_graph(const ir_graph *graph, FILE *out, const ir_print_options *opt
   }
   for (int i = 0; i < graph->num_constants; i++)
     print_constant(&p, graph->constants[i]);
+  for (int i = 0; i < graph->num_bound_inputs; i++) {
+    fputs("  bind ", out);
+    print_value_ref(out, graph->bound_inputs[i].input);
+    fputs(" = ", out);
+    print_value_ref(out, graph->bound_inputs[i].value);
+    fputc('\n', out);
+  }
   for (const ir_node *node = graph->body.first; node; node = node->next)
     print_node(&p, node, 1);
   for (int i = 0; i < graph->body.num_results; i++) {

@@ -235,6 +235,31 @@ static int collect_values(const ir_graph *graph, value_list *list) {
   return 0;
 }
 
+/* A bound input is a graph input, bound once, to a constant of the graph of its type. */
+static void verify_bound_inputs(verifier *v) {
+  const ir_graph *graph = v->graph;
+  for (int i = 0; i < graph->num_bound_inputs; i++) {
+    const ir_bound_input *bound = &graph->bound_inputs[i];
+    bool is_input = false, is_constant = false, first = true;
+    for (int j = 0; j < graph->body.num_params; j++)
+      is_input |= graph->body.params[j] == bound->input;
+    for (int j = 0; j < graph->num_constants; j++)
+      is_constant |= graph->constants[j] == bound->value;
+    for (int j = 0; j < i; j++)
+      first &= graph->bound_inputs[j].input != bound->input;
+    if (!is_input)
+      VERIFY_ERROR(v, "bound value '%s' is not a graph input", bound->input->name);
+    else if (!first)
+      VERIFY_ERROR(v, "graph input '%s' is bound twice", bound->input->name);
+    else if (!is_constant)
+      VERIFY_ERROR(v, "graph input '%s' is bound to '%s', which is not a constant of the graph",
+                   bound->input->name, bound->value->name);
+    else if (!ir_type_equal(&bound->input->type, &bound->value->type))
+      VERIFY_ERROR(v, "graph input '%s' and the constant '%s' bound to it differ in type",
+                   bound->input->name, bound->value->name);
+  }
+}
+
 static int compare_names(const void *a, const void *b) {
   return strcmp((*(const ir_value *const *)a)->name, (*(const ir_value *const *)b)->name);
 }
@@ -298,6 +323,7 @@ int ir_verify_graph(const ir_graph *graph, dl_diag *diag) {
     else if (constant)
       set_scope(&v, constant, true);
   }
+  verify_bound_inputs(&v);
   verify_region(&v, &v.graph->body);
   /* Inference may have rewritten output types; put the recorded ones back. */
   for (int i = 0; i < values.count; i++)

@@ -48,5 +48,9 @@ int *dl_count_uses(const ir_graph *graph) {
       count_region_results(node->body, uses, num_values);
   }
   count_region_results(&graph->body, uses, num_values);
+  /* A bound input's constant stays: the compiled model checks runs against it. */
+  for (int i = 0; i < graph->num_bound_inputs; i++)
+    if (graph->bound_inputs[i].value->id < num_values)
+      uses[graph->bound_inputs[i].value->id]++;
   return uses;
 }

@@ -78,6 +78,37 @@ static int null_buffer(const dlrt_model *model, const char *call, const char *ro
                     tensor->name, model->program->name ? model->program->name : "?");
 }
 
+/* An input bound at compile time must hold that value in every run: the shapes it decided
+ * are built into the program. `data` is the input's bytes in host memory. */
+static int check_bound_value(const dlrt_model *model, uint32_t index, const void *data) {
+  const dlrt_tensor_desc *tensor = &model->program->inputs[index];
+  if (!tensor->bound_value || !model->input_bytes[index] ||
+      memcmp(data, tensor->bound_value, model->input_bytes[index]) == 0)
+    return DLRT_STATUS_OK;
+  return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT,
+                    "input '%s' of program '%s' was bound to a value at compile time (the "
+                    "shapes it decides are built in) and this run gives another value; "
+                    "compile the model again with the new value",
+                    tensor->name, model->program->name ? model->program->name : "?");
+}
+
+/* The same for an input in device memory: its bytes are copied back to compare them. */
+static int check_bound_device_value(dlrt_model *model, uint32_t index, dlrt_device_ptr data) {
+  if (!model->program->inputs[index].bound_value || !model->input_bytes[index])
+    return DLRT_STATUS_OK;
+  void *copy = malloc(model->input_bytes[index]);
+  if (!copy)
+    return dlrt_error(DLRT_STATUS_OUT_OF_MEMORY, "out of host memory checking a bound input");
+  int status =
+      model->device->vtable->copy_d2h(model->device, copy, data, model->input_bytes[index]);
+  if (!status)
+    status = model->device->vtable->synchronize(model->device);
+  if (!status)
+    status = check_bound_value(model, index, copy);
+  free(copy);
+  return status;
+}
+
 /* Waits for work already enqueued so staging state is clean, keeping the first error. */
 static int drain_after_error(dlrt_model *model, int status) {
   char *message = strdup(dlrt_last_error());
@@ -95,6 +126,9 @@ static int upload_inputs(dlrt_model *model, const void *const *inputs) {
     const dlrt_tensor_desc *tensor = &program->inputs[i];
     if (!inputs[i] && model->input_bytes[i])
       return null_buffer(model, "dlrt_model_run", "input", tensor);
+    int bound = check_bound_value(model, i, inputs[i]);
+    if (bound)
+      return bound;
     dlrt_device_ptr address;
     if (tensor->arena_offset != DLRT_BINDING)
       address = model->arena + tensor->arena_offset;
@@ -176,6 +210,9 @@ dlrt_status dlrt_model_run_device(dlrt_model *model, const uint64_t *inputs,
     const dlrt_tensor_desc *tensor = &program->inputs[i];
     if (!inputs[i] && model->input_bytes[i])
       return null_buffer(model, "dlrt_model_run_device", "input", tensor);
+    status = check_bound_device_value(model, i, inputs[i]);
+    if (status)
+      return status;
     model->input_addresses[i] = inputs[i];
     if (tensor->arena_offset != DLRT_BINDING) {
       model->input_addresses[i] = model->arena + tensor->arena_offset;

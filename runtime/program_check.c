@@ -2,6 +2,7 @@
 #include "runtime/program_check.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "runtime/error.h"
 
@@ -42,6 +43,9 @@ static int check_tensor(const dlrt_program *program, const dlrt_tensor_desc *ten
     if (tensor->dims[i] < 0)
       return dlrt_error(DLRT_STATUS_INVALID_PROGRAM, "program '%s': %s '%s' has dim %u = %lld",
                         program_name(program), role, name, i, (long long)tensor->dims[i]);
+  if (tensor->bound_value && strcmp(role, "input") != 0)
+    return dlrt_error(DLRT_STATUS_INVALID_PROGRAM, "program '%s': %s '%s' has a bound value",
+                      program_name(program), role, name);
   uint64_t bytes = dlrt_tensor_bytes(tensor);
   if (tensor->arena_offset != DLRT_BINDING && (tensor->arena_offset > program->arena_size ||
                                                bytes > program->arena_size - tensor->arena_offset))

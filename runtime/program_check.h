@@ -6,7 +6,5 @@
 #include "dlrt.h"
 
 int dlrt_program_check(const dlrt_program *program);
-/* Bytes of a tensor (dtype size * product of dims); the program must have passed the check. */
-uint64_t dlrt_tensor_bytes(const dlrt_tensor_desc *tensor);
 
 #endif

@@ -21,7 +21,9 @@ _Static_assert(offsetof(dlrt_arg, value) == 8 && offsetof(dlrt_arg, bytes) == 16
 _Static_assert(offsetof(dlrt_launch, block) == 16 && offsetof(dlrt_launch, arg_count) == 28 &&
                    offsetof(dlrt_launch, args) == 32 && sizeof(dlrt_launch) == 40,
                "launch");
-_Static_assert(offsetof(dlrt_tensor_desc, dims) == 16 && sizeof(dlrt_tensor_desc) == 32, "tensor");
+_Static_assert(offsetof(dlrt_tensor_desc, dims) == 16 && offsetof(dlrt_tensor_desc, bound_value) == 32 &&
+                   sizeof(dlrt_tensor_desc) == 40,
+               "tensor");
 _Static_assert(offsetof(dlrt_program, weights) == 64 && offsetof(dlrt_program, arena_size) == 88 &&
                    offsetof(dlrt_program, outputs) == 120 && sizeof(dlrt_program) == 128,
                "program");
@@ -52,7 +54,7 @@ static void init_types(data_emitter *e, LLVMModuleRef module) {
   e->ptx_module = struct_type(e, (LLVMTypeRef[]){e->i32, e->ptr}, 2);
   e->arg = struct_type(e, (LLVMTypeRef[]){e->i32, e->i32, e->i64, e->i64}, 4);
   e->launch = struct_type(e, (LLVMTypeRef[]){e->i32, triple, triple, e->i32, e->ptr}, 5);
-  e->tensor = struct_type(e, (LLVMTypeRef[]){e->ptr, e->i32, e->i32, e->ptr, e->i64}, 5);
+  e->tensor = struct_type(e, (LLVMTypeRef[]){e->ptr, e->i32, e->i32, e->ptr, e->i64, e->ptr}, 6);
 }
 
 static LLVMValueRef constant_global(data_emitter *e, const char *name, LLVMValueRef value,
@@ -183,10 +185,19 @@ static LLVMValueRef tensors(data_emitter *e, const char *name, const dlrt_tensor
     const dlrt_tensor_desc *tensor = &tensors[i];
     for (uint32_t d = 0; d < tensor->rank && d < 16; d++)
       dims[d] = u64(e, (uint64_t)tensor->dims[d]);
-    LLVMValueRef fields[] = {string(e, tensor->name), u32(e, tensor->dtype), u32(e, tensor->rank),
+    LLVMValueRef bound = LLVMConstNull(e->ptr);
+    if (tensor->bound_value)
+      bound = constant_global(e, "bundle.bound_value",
+                              LLVMConstStringInContext2(e->context, tensor->bound_value,
+                                                        dlrt_tensor_bytes(tensor), 1),
+                              DL_BUFFER_ALIGN);
+    LLVMValueRef fields[] = {string(e, tensor->name),
+                             u32(e, tensor->dtype),
+                             u32(e, tensor->rank),
                              array(e, "bundle.dims", e->i64, dims, tensor->rank),
-                             u64(e, tensor->arena_offset)};
-    values[i] = struct_value(e, e->tensor, fields, 5);
+                             u64(e, tensor->arena_offset),
+                             bound};
+    values[i] = struct_value(e, e->tensor, fields, 6);
   }
   return array(e, name, e->tensor, values, count);
 }

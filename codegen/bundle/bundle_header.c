@@ -75,7 +75,7 @@ static void put_tensor_macros(FILE *out, const char *name, const char *role, uin
   fprintf(out, "#define %s_%s_%s_COUNT %lluull\n", name, upper, c_name,
           (unsigned long long)element_count(tensor));
   fprintf(out, "#define %s_%s_%s_BYTES %lluull\n", name, upper, c_name,
-          (unsigned long long)(element_count(tensor) * dlrt_dtype_size(tensor->dtype)));
+          (unsigned long long)dlrt_tensor_bytes(tensor));
 }
 
 static void put_struct(FILE *out, const char *name, const char *role, const char *qualifier,

@@ -13,12 +13,11 @@ static cJSON *tensor_json(const dlrt_tensor_desc *tensor, const char *c_name) {
   cJSON_AddStringToObject(json, "c_name", c_name);
   cJSON_AddStringToObject(json, "dtype", dl_bundle_dtype_name(tensor->dtype));
   cJSON *shape = cJSON_AddArrayToObject(json, "shape");
-  uint64_t bytes = dlrt_dtype_size(tensor->dtype);
-  for (uint32_t d = 0; d < tensor->rank; d++) {
+  for (uint32_t d = 0; d < tensor->rank; d++)
     cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)tensor->dims[d]));
-    bytes *= (uint64_t)tensor->dims[d];
-  }
-  cJSON_AddNumberToObject(json, "bytes", (double)bytes);
+  cJSON_AddNumberToObject(json, "bytes", (double)dlrt_tensor_bytes(tensor));
+  if (tensor->bound_value)
+    cJSON_AddBoolToObject(json, "bound", 1);
   return json;
 }
 

@@ -57,6 +57,13 @@ static LLVMValueRef abs_of(kernel_builder *kb, const ir_node *node, LLVMValueRef
   return signed_input(node) ? LLVMBuildSelect(B, is_negative(kb, x), LLVMBuildNeg(B, x, ""), x, "")
                             : x;
 }
+/* dl.copy: the value itself (it gives a graph output that is a constant its own buffer). */
+LLVMValueRef emit_copy(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  (void)kb;
+  (void)node;
+  return operands[0];
+}
+
 LLVMValueRef emit_abs(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
   return lower_emit_unary(kb, node, operands, abs_of);
 }
@@ -228,6 +235,8 @@ LLVMValueRef emit_is_nan(kernel_builder *kb, const ir_node *node, const LLVMValu
 /* Which one-input ops have code for `dtype`: the op's dtype flag decides, else every float
  * and the numeric ops below on integers. */
 static bool unary_supported(ir_op op, ir_dtype dtype) {
+  if (op == IR_OP_COPY)
+    return true;
   if (ir_op_has_flag(op, IR_OP_FLAG_BOOL_ONLY))
     return dtype == IR_DTYPE_BOOL;
   if (ir_op_has_flag(op, IR_OP_FLAG_INTEGER_ONLY))

@@ -50,16 +50,17 @@ static int same_launches(const lower_result *a, kernel_builder *a_kb, const lowe
   return 1;
 }
 
-static int describe_tensor(dl_compiled *compiled, const dl_buffer_plan *plan, const ir_value *value,
-                           dlrt_tensor_desc *out, int64_t *dims) {
+/* Names and bound values are the graph's: the program lives no longer than the graph. */
+static void describe_tensor(const ir_graph *graph, const dl_buffer_plan *plan,
+                            const ir_value *value, dlrt_tensor_desc *out, int64_t *dims) {
   memcpy(dims, value->type.dims, sizeof(int64_t) * (size_t)value->type.rank);
+  const ir_value *bound = ir_graph_bound_value(graph, value);
   *out = (dlrt_tensor_desc){.name = value->name,
                             .dtype = dl_dlrt_dtype(value->type.dtype),
                             .rank = (uint32_t)value->type.rank,
                             .dims = dims,
-                            .arena_offset = plan->values[value->id].offset};
-  (void)compiled;
-  return 0;
+                            .arena_offset = plan->values[value->id].offset,
+                            .bound_value = bound ? bound->data : NULL};
 }
 
 /* Turns a lowering's argument into a runtime argument bound to the planned buffers. */
@@ -185,9 +186,9 @@ static int fill_weights_and_io(dl_compiled *compiled, const ir_graph *graph,
   }
   int64_t *dims = compiled->dims;
   for (int i = 0; i < graph->body.num_params; i++, dims += IR_MAX_RANK)
-    describe_tensor(compiled, plan, graph->body.params[i], &compiled->inputs[i], dims);
+    describe_tensor(graph, plan, graph->body.params[i], &compiled->inputs[i], dims);
   for (int i = 0; i < graph->body.num_results; i++, dims += IR_MAX_RANK)
-    describe_tensor(compiled, plan, graph->body.results[i], &compiled->outputs[i], dims);
+    describe_tensor(graph, plan, graph->body.results[i], &compiled->outputs[i], dims);
   dlrt_program *program = &compiled->program;
   program->weights = compiled->weights;
   program->weights_size = plan->weight_bytes;

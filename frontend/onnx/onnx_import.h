@@ -8,9 +8,31 @@
 #include "ir/diag.h"
 #include "ir/graph.h"
 
+/* The value a graph input is fixed to at compile time (ir_bound_input): `dlcc compile
+ * --bind NAME=FILE`, or the data `dlcc run` was given for an input that decides shapes. */
+typedef struct dl_onnx_input_value {
+  const char *name; /* the graph input */
+  ir_type type;     /* must be the input's declared type */
+  const void *data; /* little-endian elements; copied into the graph */
+} dl_onnx_input_value;
+
+/* Names of graph inputs, malloc'ed (dl_onnx_names_free). */
+typedef struct dl_onnx_names {
+  char **names;
+  int count;
+  size_t capacity;
+} dl_onnx_names;
+void dl_onnx_names_free(dl_onnx_names *names);
+
 typedef struct dl_onnx_options {
   const char *const *dim_bindings; /* "name=value" strings fixing symbolic dims (dim_param) */
   int num_dim_bindings;
+  const dl_onnx_input_value *input_values; /* graph inputs to bind, each named at most once */
+  int num_input_values;
+  /* Not NULL: collects the graph inputs whose values decide a shape the import needs (an
+   * input computed from them at run time decides an output's shape). The import still
+   * fails; a caller that has their values binds them and imports again. */
+  dl_onnx_names *shape_deciding_inputs;
 } dl_onnx_options;
 
 /* Imports the model at `path` (external data resolved against its folder). `options`

@@ -110,6 +110,16 @@ ir_value *onnx_float_scalar_constant(onnx_import *import, const char *base, ir_d
 /* Sets input `index` of `node` (growing the input list). */
 int onnx_set_node_input(onnx_import *import, ir_node *node, int index, ir_value *value);
 
+/* Bound inputs (onnx_bind.c). Binds graph input `input` when the options give its value. */
+int onnx_bind_input(onnx_import *import, ir_value *input);
+/* Every value the options give names a graph input of the model. */
+int onnx_check_input_values(onnx_import *import);
+/* The value a node reads for `name`: the bound constant for a bound graph input. */
+ir_value *onnx_lookup_value(onnx_import *import, const char *name);
+/* Adds the graph inputs `value` is computed from to options->shape_deciding_inputs (when
+ * asked for). Returns how many graph inputs it is computed from, -1 out of memory. */
+int onnx_note_shape_deciding(onnx_import *import, const ir_value *value);
+
 /* Nodes (onnx_node.c): imports every node of the graph in order. */
 int onnx_import_nodes(onnx_import *import);
 

@@ -116,10 +116,13 @@ static int import_inputs(onnx_import *import) {
       status = -1;
       continue;
     }
-    if (!ir_graph_add_input(import->graph, name, type))
+    ir_value *input = ir_graph_add_input(import->graph, name, type);
+    if (!input)
       status = onnx_error(import, "graph input '%s' is defined twice", name);
+    else if (onnx_bind_input(import, input) != 0)
+      status = -1;
   }
-  return status;
+  return status == 0 ? onnx_check_input_values(import) : status;
 }
 
 /* The type the model declares for a value (`role`: "graph output", "value") must agree

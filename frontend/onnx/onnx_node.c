@@ -34,24 +34,38 @@ int onnx_finish_node(onnx_import *import, ir_node *node) {
 }
 
 /* Inputs whose values decide an output's shape (SHAPE_INPUTS in ir/ops.def) must be
- * constants: dlcc compiles for static shapes. */
+ * constants: dlcc compiles for static shapes. Every such input is reported to the caller that
+ * collects them (so one retry binds them all); the first is the error. */
 static int check_constant_inputs(onnx_import *import, const Onnx__NodeProto *proto, int index,
                                  const ir_node *node) {
+  int first = -1, from_inputs = 0;
   for (int i = 0; i < node->num_inputs; i++) {
     const ir_value *input = node->inputs[i];
     if (!ir_op_input_decides_shape(node->op, i) || !input || input->kind == IR_VALUE_CONSTANT)
       continue;
-    /* With symbolic dims around, binding them is the usual way out. */
-    char hint[256] = "";
-    if (import->graph->num_symbols > 0)
-      snprintf(hint, sizeof(hint), "; give symbolic dimensions a size, e.g. --dim %s=1",
-               import->graph->symbols[0]);
-    return onnx_node_error(import, proto, index,
-                           "unsupported: input %d '%s' decides the output shape but is "
-                           "computed at run time (dlcc needs it at compile time%s)",
-                           i, input->name, hint);
+    int found = onnx_note_shape_deciding(import, input);
+    if (found < 0)
+      return onnx_error(import, "out of memory");
+    if (first < 0) {
+      first = i;
+      from_inputs = found;
+    }
   }
-  return 0;
+  if (first < 0)
+    return 0;
+  /* Computed from graph inputs only: binding their values is the way out; with symbolic
+   * dims around, binding those is the usual one. */
+  char hint[256] = "";
+  if (import->graph->num_symbols > 0)
+    snprintf(hint, sizeof(hint), "; give symbolic dimensions a size, e.g. --dim %s=1",
+             import->graph->symbols[0]);
+  else if (from_inputs > 0)
+    snprintf(hint, sizeof(hint),
+             "; fix the graph inputs it is computed from with --bind NAME=FILE");
+  return onnx_node_error(import, proto, index,
+                         "unsupported: input %d '%s' decides the output shape but is "
+                         "computed at run time (dlcc needs it at compile time%s)",
+                         first, node->inputs[first]->name, hint);
 }
 
 /* Constant's value attributes and the kind each must have. */
@@ -136,7 +150,7 @@ static int resolve_inputs(onnx_import *import, const Onnx__NodeProto *proto, int
     count--;
   for (int i = 0; i < count; i++) {
     const char *name = onnx_text(proto->input[i]);
-    inputs[i] = *name ? ir_graph_find_value(import->graph, name) : NULL;
+    inputs[i] = *name ? onnx_lookup_value(import, name) : NULL;
     if (*name && !inputs[i])
       return onnx_node_error(import, proto, index,
                              "input '%s' is not defined before this node (ONNX graphs must "

@@ -68,7 +68,7 @@ static text_literal *make_literal(text_parser *state, text_location loc,
 }
 
 %token KW_DLIR "dlir" KW_GRAPH "graph" KW_SYMBOL "symbol" KW_INPUT "input" KW_CONST "const"
-%token KW_OUTPUT "output" KW_FILE "file" KW_OFFSET "offset" KW_SIZE "size" KW_ELIDED "elided"
+%token KW_OUTPUT "output" KW_BIND "bind" KW_FILE "file" KW_OFFSET "offset" KW_SIZE "size" KW_ELIDED "elided"
 %token KW_NAME "name" KW_YIELD "yield" KW_TRUE "true" KW_FALSE "false" ABSENT "_"
 %token <text> IDENT "identifier" STRING "string" VALUE "value (%name)" NUMBER "number"
 
@@ -141,6 +141,10 @@ item:
   | "output" operand {
       NEW($$, text_item);
       *$$ = (text_item){.kind = TEXT_ITEM_OUTPUT, .loc = LOC(@2), .output = $2};
+    }
+  | "bind" operand '=' operand {
+      NEW($$, text_item);
+      *$$ = (text_item){.kind = TEXT_ITEM_BIND, .loc = LOC(@2), .output = $2, .bound = $4};
     }
   ;
 

@@ -98,6 +98,7 @@ typedef enum text_item_kind {
   TEXT_ITEM_CONST,
   TEXT_ITEM_NODE,
   TEXT_ITEM_OUTPUT,
+  TEXT_ITEM_BIND,
 } text_item_kind;
 
 typedef enum text_const_kind {
@@ -116,7 +117,8 @@ typedef struct text_item { /* one line of the graph body */
   const char *file;   /* CONST file */
   text_literal *offset, *size;
   text_node *node;      /* NODE */
-  text_operand *output; /* OUTPUT */
+  text_operand *output; /* OUTPUT; BIND: the graph input */
+  text_operand *bound;  /* BIND: the constant it is bound to */
 } text_item;
 
 typedef struct text_module {

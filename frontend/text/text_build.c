@@ -311,6 +311,23 @@ static int build_nodes(builder *b, const text_list *nodes, ir_region *region) {
   return 0;
 }
 
+/* `bind %input = %constant`: a graph input whose value was fixed at compile time. */
+static int build_binding(builder *b, const text_item *item) {
+  ir_value *input = lookup(b, item->output), *value = input ? lookup(b, item->bound) : NULL;
+  if (!value)
+    return -1;
+  if (value->kind != IR_VALUE_CONSTANT)
+    return text_error_at(b->parser, item->bound->loc, "'%s' is not a constant", value->name);
+  if (ir_graph_bound_value(b->graph, input))
+    return text_error_at(b->parser, item->loc, "input '%s' is bound twice", input->name);
+  if (ir_graph_bind_input(b->graph, input, value) != 0)
+    return text_error_at(b->parser, item->loc,
+                         "'%s' cannot be bound to '%s': it must be a graph input of the "
+                         "constant's type",
+                         input->name, value->name);
+  return 0;
+}
+
 static int build_item(builder *b, const text_item *item) {
   switch (item->kind) {
   case TEXT_ITEM_SYMBOL:
@@ -329,6 +346,8 @@ static int build_item(builder *b, const text_item *item) {
       return text_error_at(b->parser, item->loc, "out of memory");
     return 0;
   }
+  case TEXT_ITEM_BIND:
+    return build_binding(b, item);
   }
   return -1;
 }

@@ -8,7 +8,7 @@
 #include "dlrt/host_kernel.h"
 
 /* Bumped whenever a struct below changes layout; dlrt_model_create rejects other values. */
-#define DLRT_PROGRAM_ABI_VERSION 3u
+#define DLRT_PROGRAM_ABI_VERSION 4u
 
 /* Marks a tensor that does not live in the arena: kernels get the caller's buffer itself. */
 #define DLRT_BINDING UINT64_MAX
@@ -84,6 +84,10 @@ typedef struct dlrt_tensor_desc {
   /* Byte offset of the tensor in the arena (the runtime copies it in/out around the
    * launches), or DLRT_BINDING: kernels address it through DLRT_ARG_INPUT/OUTPUT. */
   uint64_t arena_offset;
+  /* Inputs only: the value the input was bound to at compile time (`dlcc compile --bind`:
+   * the shapes it decides were fixed with it), dtype size * product of dims bytes; every
+   * run must give exactly these bytes. NULL: any value. */
+  const void *bound_value;
 } dlrt_tensor_desc;
 
 typedef struct dlrt_program {

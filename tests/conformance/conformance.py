@@ -42,6 +42,8 @@ HERE = pathlib.Path(__file__).parent
 EXPECTED = HERE / "expected_failures.tsv"
 OPS_DOC = HERE.parent.parent / "docs" / "ops.md"
 PTX_TARGET = "sm_80"
+# `dlcc run` saying it bound an input that decides shapes to the data it was given
+BOUND_NOTE = re.compile(r"note: input '(.+?)' decides shapes: compiling for its value in (\S+)")
 CASE_TIMEOUT = 300  # seconds per dlcc process; a hang fails the case, never the run
 
 
@@ -126,12 +128,13 @@ def dlcc_process(command, case):
     return True, run.stdout + run.stderr
 
 
-def check_ptx(dlcc, case, work, options):
+def check_ptx(dlcc, case, work, options, binds):
     if options.no_ptx:
         return None
     ptx = work / "model.ptx"
     ok, message = dlcc_process([dlcc, "compile", str(case.dir / "model.onnx"), "--emit=ptx",
-                                f"--target={PTX_TARGET}", "-o", str(ptx), "--stats"], case)
+                                f"--target={PTX_TARGET}", "-o", str(ptx), "--stats"] + binds,
+                               case)
     if not ok:
         return f"PTX: {message}"
     total = re.search(r"total: .*?(\d+) B spill stores, (\d+) B spill loads", message)
@@ -151,6 +154,7 @@ def run_case(dlcc, work_root, case, options):
     weights = {i.name for i in case.model.graph.initializer}
     inputs = [i.name for i in case.model.graph.input if i.name not in weights]
     data_sets = sorted(case.dir.glob("test_data_set_*"))
+    binds = []
     case.reason = "no data set" if not data_sets else ""
     for data_set in data_sets:
         out_dir = work / data_set.name
@@ -158,17 +162,19 @@ def run_case(dlcc, work_root, case, options):
         for k, name in enumerate(inputs):
             if (data_set / f"input_{k}.pb").exists():
                 args += ["--input", f"{name}={data_set}/input_{k}.pb"]
-        ok, message = dlcc_process([dlcc, "run", str(case.dir / "model.onnx"), "-q", "-O2",
+        ok, message = dlcc_process([dlcc, "run", str(case.dir / "model.onnx"), "-O2",
                                     f"--device={options.device}", f"--target={options.target}",
                                     "--output-dir", str(out_dir)] + args
                                    + (["--sanitize"] if options.sanitize else []), case)
         problem = None if ok else message
+        if ok and not binds:  # what the run bound, the PTX is compiled for too
+            binds = [f"--bind={name}={file}" for name, file in BOUND_NOTE.findall(message)]
         problem = problem or compare(case, data_set, out_dir)
         if problem:
             case.reason = problem if len(data_sets) == 1 else f"{data_set.name}: {problem}"
             break
     if data_sets and not case.reason:
-        case.reason = check_ptx(dlcc, case, work, options) or ""
+        case.reason = check_ptx(dlcc, case, work, options, binds) or ""
     case.passed = not case.reason
     case.seconds = time.monotonic() - start
     return case

@@ -10,7 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   dl_diag_init(&diag);
   diag.limit = 64;
   const char *bindings[] = {"batch=2"};
-  dl_onnx_options options = {bindings, 1};
+  dl_onnx_options options = {.dim_bindings = bindings, .num_dim_bindings = 1};
   ir_graph *graph = dl_onnx_import_memory(data, size, "fuzz.onnx", NULL, &options, &diag);
   if (!graph && diag.count == 0)
     __builtin_trap(); /* a failure must always say why */

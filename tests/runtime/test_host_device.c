@@ -95,6 +95,46 @@ static void test_host_run_device(void **state) {
   dlrt_model_destroy(model);
 }
 
+/* An input bound at compile time: runs giving it that value work (host memory and device
+ * pointers), another value is refused naming the input, and outputs cannot be bound. */
+static void test_bound_input(void **state) {
+  (void)state;
+  static sample_buffers buffers;
+  sample_data(buffers.x, buffers.y, buffers.expected_sum, buffers.expected_partials);
+  dlrt_program program = *sample_program();
+  dlrt_tensor_desc inputs_desc[2];
+  memcpy(inputs_desc, program.inputs, sizeof inputs_desc);
+  static float bound_y[SAMPLE_N];
+  memcpy(bound_y, buffers.y, sizeof bound_y);
+  inputs_desc[1].bound_value = bound_y;
+  program.inputs = inputs_desc;
+  dlrt_options options = {.device = DLRT_DEVICE_HOST, .host_threads = 2};
+  dlrt_model *model = NULL;
+  assert_int_equal(dlrt_model_create(&program, &options, &model), DLRT_STATUS_OK);
+  const void *inputs[] = {buffers.x, buffers.y};
+  void *outputs[] = {buffers.sum, buffers.partials};
+  assert_int_equal(dlrt_model_run(model, inputs, outputs), DLRT_STATUS_OK);
+  check_outputs(&buffers);
+  uint64_t device_inputs[] = {(uintptr_t)buffers.x, (uintptr_t)buffers.y};
+  uint64_t device_outputs[] = {(uintptr_t)buffers.sum, (uintptr_t)buffers.partials};
+  assert_int_equal(dlrt_model_run_device(model, device_inputs, device_outputs), DLRT_STATUS_OK);
+  buffers.y[SAMPLE_N - 1] += 1.0f;
+  assert_int_equal(dlrt_model_run(model, inputs, outputs), DLRT_STATUS_INVALID_ARGUMENT);
+  assert_non_null(strstr(dlrt_last_error(), "input 'y' of program 'sample' was bound"));
+  assert_int_equal(dlrt_model_run_device(model, device_inputs, device_outputs),
+                   DLRT_STATUS_INVALID_ARGUMENT);
+  dlrt_model_destroy(model);
+
+  dlrt_tensor_desc outputs_desc[2];
+  memcpy(outputs_desc, sample_program()->outputs, sizeof outputs_desc);
+  outputs_desc[0].bound_value = bound_y;
+  program = *sample_program();
+  program.outputs = outputs_desc;
+  model = NULL;
+  assert_int_equal(dlrt_model_create(&program, &options, &model), DLRT_STATUS_INVALID_PROGRAM);
+  assert_non_null(strstr(dlrt_last_error(), "output 'sum' has a bound value"));
+}
+
 static void expect_invalid(const dlrt_program *program, const char *needle) {
   dlrt_options options = {.device = DLRT_DEVICE_HOST, .host_threads = 1};
   dlrt_model *model = (dlrt_model *)1;
@@ -377,6 +417,7 @@ int main(void) {
       cmocka_unit_test(test_host_three_threads),
       cmocka_unit_test(test_host_default_threads),
       cmocka_unit_test(test_host_run_device),
+      cmocka_unit_test(test_bound_input),
       cmocka_unit_test(test_program_validation),
       cmocka_unit_test(test_bad_arguments),
       cmocka_unit_test(test_missing_host_twin),

@@ -62,12 +62,12 @@ contains "$WORK_DIR/identity_only.out" 'dead_exp'
 # Unknown pass names: exit 1, naming the pass and listing the known ones.
 inspect unknown 1 "$model" --passes=dce,frobnicate
 contains "$WORK_DIR/unknown.err" "^dlcc: error: bad --passes list"
-contains "$WORK_DIR/unknown.err" "unknown pass 'frobnicate' \(known passes: fold-constants, eliminate-identity, fold-batchnorm, dce, fuse\)"
+contains "$WORK_DIR/unknown.err" "unknown pass 'frobnicate' \(known passes: fold-constants, eliminate-identity, fold-batchnorm, dce, fuse, materialize-outputs\)"
 inspect empty 1 "$model" --passes=dce,,dce
 contains "$WORK_DIR/empty.err" "empty or overlong pass name"
 inspect bad_after 1 "$model" --print-ir-after=nope
 contains "$WORK_DIR/bad_after.err" "^dlcc: error: bad --print-ir-after list"
-contains "$WORK_DIR/bad_after.err" "unknown pass 'nope' \(known passes: fold-constants, eliminate-identity, fold-batchnorm, dce, fuse\)"
+contains "$WORK_DIR/bad_after.err" "unknown pass 'nope' \(known passes: fold-constants, eliminate-identity, fold-batchnorm, dce, fuse, materialize-outputs\)"
 
 # --print-ir-after=P prints the text IR to stderr after P only; stdout still has the result.
 inspect after_one 0 "$model" -O2 --print-ir-after=eliminate-identity

@@ -238,7 +238,7 @@ static void test_symbolic_dims_and_bindings(void **state) {
   dl_diag_deinit(&diag);
 
   const char *bindings[] = {"batch=3"};
-  dl_onnx_options options = {bindings, 1};
+  dl_onnx_options options = {.dim_bindings = bindings, .num_dim_bindings = 1};
   graph = expect_success(CASES "symbolic_batch.onnx", &options, &diag);
   ir_value *y = graph->body.results[0];
   assert_int_equal(y->type.rank, 2);
@@ -248,7 +248,7 @@ static void test_symbolic_dims_and_bindings(void **state) {
   dl_diag_deinit(&diag);
 
   const char *bad[] = {"batch"};
-  dl_onnx_options bad_options = {bad, 1};
+  dl_onnx_options bad_options = {.dim_bindings = bad, .num_dim_bindings = 1};
   expect_failure(CASES "symbolic_batch.onnx", &bad_options, "binding 'batch' must read NAME=SIZE",
                  NULL);
 }
@@ -259,7 +259,7 @@ static void test_dynamic_batch_transformer(void **state) {
   expect_failure(CASES "transformer_dynamic_batch.onnx", NULL, "(Reshape, opset 18): unsupported",
                  NULL);
   const char *bindings[] = {"batch=2"};
-  dl_onnx_options options = {bindings, 1};
+  dl_onnx_options options = {.dim_bindings = bindings, .num_dim_bindings = 1};
   dl_diag diag;
   ir_graph *graph = expect_success(CASES "transformer_dynamic_batch.onnx", &options, &diag);
   ir_value *out = graph->body.results[0];

@@ -35,6 +35,29 @@ int cli_long_value(const char *command, const char *name, int argc, char **argv,
   return 1;
 }
 
+int cli_add_name_value(const char *command, const char *option, const char **list, int *count,
+                       int max, const char *value) {
+  if (!strchr(value, '=') || value[0] == '=') {
+    fprintf(stderr, "dlcc: error: %s needs NAME=VALUE, got '%s' (see dlcc %s --help)\n", option,
+            value, command);
+    return -1;
+  }
+  if (*count == max) {
+    fprintf(stderr, "dlcc: error: too many %s options (at most %d), at '%s'\n", option, max,
+            value);
+    return -1;
+  }
+  size_t name_length = (size_t)(strchr(value, '=') - value) + 1;
+  for (int i = 0; i < *count; i++)
+    if (strncmp(list[i], value, name_length) == 0) {
+      fprintf(stderr, "dlcc: error: %s '%s' and '%s' name the same %.*s (see dlcc %s --help)\n",
+              option, list[i], value, (int)name_length - 1, value, command);
+      return -1;
+    }
+  list[(*count)++] = value;
+  return 0;
+}
+
 int cli_opt_level(const char *argument) {
   if (argument[0] == '-' && argument[1] == 'O' && argument[2] >= '0' && argument[2] <= '3' &&
       !argument[3])

@@ -13,6 +13,11 @@ int cli_bad_option(const char *command, const char *format, const char *argument
  * missing (after reporting it). */
 int cli_long_value(const char *command, const char *name, int argc, char **argv, int *index,
                    const char **out_value);
+/* Appends "NAME=VALUE" option `value` of `option` ("--dim") to `list` (room for `max`):
+ * refused when it is not NAME=..., when the list is full, or when another entry names the
+ * same NAME (saying both). 0, or -1 after reporting. */
+int cli_add_name_value(const char *command, const char *option, const char **list, int *count,
+                       int max, const char *value);
 /* "-O0".."-O3" → 0..3; -1 when `argument` is not an optimization flag. */
 int cli_opt_level(const char *argument);
 

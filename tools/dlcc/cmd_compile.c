@@ -44,6 +44,9 @@ void cmd_compile_help(FILE *out) {
         "  --cubin                not implemented yet (refused): bundles carry PTX\n"
         "  -O0 .. -O3             optimization level of the graph and of LLVM (default -O2)\n"
         "  --dim NAME=VALUE       fix a symbolic dimension of an ONNX model (repeatable)\n"
+        "  --bind NAME=FILE       fix input NAME to the value in FILE (.npy or .pb) at\n"
+        "                         compile time, so the shapes it decides are known; the\n"
+        "                         model refuses runs that give it another (repeatable)\n"
         "  --stats                print kernels, launches, arena and weight bytes to stderr, and\n"
         "                         for GPU targets ptxas's registers, spills and shared memory\n"
         "                         per kernel (when ptxas is found; DLCC_PTXAS names one)\n"
@@ -207,8 +210,8 @@ int cmd_compile_main(int argc, char **argv) {
   dl_diag diag;
   dl_diag_init(&diag);
   ir_graph *graph = NULL;
-  int exit_code = cli_prepare_model(options.model_path, options.dims, options.num_dims,
-                                    options.opt_level, &diag, &graph);
+  int exit_code =
+      cli_prepare_model(options.model_path, &options.source, options.opt_level, &diag, &graph);
   if (exit_code == CLI_EXIT_OK)
     exit_code = compile(&options, graph, &diag);
   ir_graph_destroy(graph);

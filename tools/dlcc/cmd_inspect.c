@@ -34,6 +34,9 @@ void cmd_inspect_help(FILE *out) {
         "  --time-passes           print a table of pass times to stderr\n"
         "  --stats                 print a one-line summary of the result to stderr\n"
         "  --dim NAME=VALUE        fix a symbolic dimension of an ONNX model (repeatable)\n"
+        "  --bind NAME=FILE        fix input NAME to the value in FILE (.npy or .pb) at\n"
+        "                          compile time, so the shapes it decides are known; the\n"
+        "                          model refuses runs that give it another (repeatable)\n"
         "  -h, --help              show this help\n"
         "\n"
         "passes:\n",
@@ -85,7 +88,7 @@ static int inspect(const inspect_options *options, dl_diag *diag) {
   int exit_code = build_pipeline(options, &pipeline, diag);
   if (exit_code != CLI_EXIT_OK)
     return exit_code;
-  ir_graph *graph = cli_load_model(options->model_path, options->dims, options->num_dims, diag);
+  ir_graph *graph = cli_load_model(options->model_path, &options->source, diag);
   if (!graph)
     return cli_fail(CLI_EXIT_BAD_INPUT, diag, "cannot load model '%s'", options->model_path);
   dl_pipeline_options run = {.print_ir_after = options->print_ir_after,

@@ -31,6 +31,9 @@ void cmd_run_help(FILE *out) {
         "  --seed N                 seed of the random inputs (default 0)\n"
         "  --output-dir DIR         write every output to DIR/<output>.npy\n"
         "  --dim NAME=VALUE         fix a symbolic dimension of an ONNX model (repeatable)\n"
+        "  --bind NAME=FILE         fix input NAME to the value in FILE (.npy or .pb) at\n"
+        "                           compile time (inputs that decide shapes and have\n"
+        "                           --input data are bound by themselves; repeatable)\n"
         "  --threads N              worker threads of the host device (default: all cores)\n"
         "  --repeat N               run N times and report the mean time\n"
         "  --profile                time every launch (synchronized) and print the\n"
@@ -104,9 +107,10 @@ static int execute(const run_options *options, const dl_compiled *compiled, dl_f
   for (int i = 0; i < options->repeat; i++) {
     status = dlrt_model_run(model, (const void *const *)tensors.inputs, tensors.outputs);
     if (status != DLRT_STATUS_OK) {
-      cli_fail(CLI_EXIT_ENVIRONMENT, NULL, "%s: run failed: %s", options->model_path,
-               dlrt_last_error());
-      exit_code = CLI_EXIT_ENVIRONMENT;
+      /* A refused argument is the input's fault (a bound input given another value). */
+      exit_code = status == DLRT_STATUS_INVALID_ARGUMENT ? CLI_EXIT_BAD_INPUT
+                                                         : CLI_EXIT_ENVIRONMENT;
+      cli_fail(exit_code, NULL, "%s: run failed: %s", options->model_path, dlrt_last_error());
       goto done;
     }
   }
@@ -164,8 +168,8 @@ int cmd_run_main(int argc, char **argv) {
   double started = seconds_now();
   dl_compiled *compiled = NULL;
   ir_graph *graph = NULL;
-  int exit_code = cli_prepare_model(options.model_path, options.dims, options.num_dims,
-                                    options.opt_level, &diag, &graph);
+  int exit_code =
+      cli_prepare_model(options.model_path, &options.source, options.opt_level, &diag, &graph);
   if (exit_code != CLI_EXIT_OK)
     goto done;
   int want_ptx = options.device == RUN_DEVICE_CUDA ||

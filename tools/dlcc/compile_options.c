@@ -106,15 +106,6 @@ static int parse_name(const char *value, const char **out) {
   return 0;
 }
 
-static int parse_dim(const char *value, compile_options *out) {
-  if (!strchr(value, '=') || value[0] == '=')
-    return bad("--dim needs NAME=VALUE, got '%s'", value);
-  if (out->num_dims == COMPILE_MAX_DIMS)
-    return bad("too many --dim options (at most 64), at '%s'", value);
-  out->dims[out->num_dims++] = value;
-  return 0;
-}
-
 static const cli_flag FLAGS[] = {
     {"--help", offsetof(compile_options, help)},
     {"-h", offsetof(compile_options, help)},
@@ -149,8 +140,8 @@ static int parse_option(int argc, char **argv, int *index, void *options) {
     return match < 0 ? -1 : parse_weights(value, &out->separate_weights);
   if ((match = long_value("--name", argc, argv, index, &value)) != 0)
     return match < 0 ? -1 : parse_name(value, &out->name);
-  if ((match = long_value("--dim", argc, argv, index, &value)) != 0)
-    return match < 0 ? -1 : parse_dim(value, out);
+  if ((match = cli_model_source_option("compile", argc, argv, index, &out->source)) != 0)
+    return match < 0 ? -1 : 0;
   if ((match = long_value("--report", argc, argv, index, &value)) != 0) {
     out->report_path = value;
     return match < 0 ? -1 : 0;

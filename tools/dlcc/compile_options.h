@@ -4,7 +4,9 @@
 
 #include <stdbool.h>
 
-enum { COMPILE_MAX_DIMS = 64, COMPILE_MAX_TARGETS = 8 };
+#include "tools/dlcc/model_source.h"
+
+enum { COMPILE_MAX_TARGETS = 8 };
 
 /* What --emit writes. */
 typedef enum compile_emit {
@@ -29,8 +31,7 @@ typedef struct compile_options {
   bool separate_weights; /* --weights=separate */
   const char *name;                   /* NULL: the graph's name */
   int opt_level;                      /* default 2 */
-  const char *dims[COMPILE_MAX_DIMS]; /* NAME=VALUE */
-  int num_dims;
+  cli_model_source source; /* --dim, --bind */
   bool stats;
   bool cubin; /* --cubin: refused until cubins are built */
   const char *report_path; /* --report=FILE.json */

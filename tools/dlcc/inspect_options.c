@@ -66,16 +66,8 @@ static int parse_option(int argc, char **argv, int *index, void *options) {
     out->print_ir_after = value;
     return match < 0 ? -1 : 0;
   }
-  if ((match = long_value("--dim", argc, argv, index, &value)) != 0) {
-    if (match < 0)
-      return -1;
-    if (!strchr(value, '=') || value[0] == '=')
-      return bad_option("--dim needs NAME=VALUE, got '%s'", value);
-    if (out->num_dims == INSPECT_MAX_DIMS)
-      return bad_option("too many --dim options (at most 64), at '%s'", value);
-    out->dims[out->num_dims++] = value;
-    return 0;
-  }
+  if ((match = cli_model_source_option("inspect", argc, argv, index, &out->source)) != 0)
+    return match < 0 ? -1 : 0;
   return bad_option("unknown option '%s'", argument);
 }
 

@@ -4,7 +4,8 @@
 
 #include <stdbool.h>
 
-enum { INSPECT_MAX_DIMS = 64 };
+#include "tools/dlcc/model_source.h"
+
 
 typedef enum inspect_format {
   INSPECT_FORMAT_TEXT,
@@ -24,8 +25,7 @@ typedef struct inspect_options {
   bool time_passes;
   bool stats;
   bool help;
-  const char *dims[INSPECT_MAX_DIMS]; /* --dim NAME=VALUE, in order */
-  int num_dims;
+  cli_model_source source; /* --dim, --bind */
 } inspect_options;
 
 /* Parses argv[1..argc) (argv[0] is the command name). On a bad option writes the error

@@ -5,9 +5,12 @@
 
 #include "ir/diag.h"
 #include "ir/graph.h"
+#include "tools/dlcc/model_source.h"
 
-/* `dims` are "NAME=VALUE" bindings of symbolic dimensions (ONNX models only). Returns NULL
- * after adding messages to `diag` (an unknown extension is an error too). */
-ir_graph *cli_load_model(const char *path, const char *const *dims, int num_dims, dl_diag *diag);
+/* Loads `path` with the dims and bound inputs of `source` (ONNX models only; NULL: none).
+ * With source->run_inputs, graph inputs that decide shapes are bound to their run data and
+ * the model imported again. Returns NULL after adding messages to `diag` (an unknown
+ * extension is an error too). */
+ir_graph *cli_load_model(const char *path, const cli_model_source *source, dl_diag *diag);
 
 #endif

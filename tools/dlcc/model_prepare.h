@@ -5,11 +5,12 @@
 
 #include "ir/diag.h"
 #include "ir/graph.h"
+#include "tools/dlcc/model_source.h"
 
-/* Loads `path` (cli_load_model, `dims` are "NAME=VALUE" bindings), runs the pipeline of
+/* Loads `path` (cli_load_model with `source`), runs the pipeline of
  * -O`opt_level` and verifies the result. On failure reports it as "dlcc: error: ..." with
  * every message of `diag` and returns CLI_EXIT_BAD_INPUT with *out NULL; else CLI_EXIT_OK. */
-int cli_prepare_model(const char *path, const char *const *dims, int num_dims, int opt_level,
+int cli_prepare_model(const char *path, const cli_model_source *source, int opt_level,
                       dl_diag *diag, ir_graph **out);
 
 #endif

@@ -11,6 +11,7 @@
 #include "ir/type.h"
 #include "tools/dlcc/npy.h"
 #include "tools/dlcc/output_file.h"
+#include "tools/dlcc/tensor_file.h"
 
 static ir_type type_of(const dlrt_tensor_desc *tensor) {
   return ir_type_make((ir_dtype)(tensor->dtype + 1), (int)tensor->rank, tensor->dims);
@@ -62,27 +63,6 @@ static const char *binding_for(const run_options *options, const char *name) {
   return NULL;
 }
 
-/* Reads a .pb (serialized ONNX TensorProto) or, for any other name, a .npy file. */
-static int read_tensor(const char *path, ir_arena *arena, ir_type *type, const void **data,
-                       int64_t *bytes, dl_diag *diag) {
-  size_t length = strlen(path);
-  if (length > 3 && strcmp(path + length - 3, ".pb") == 0) {
-    if (dl_onnx_read_tensor_file(path, arena, type, data, diag) != 0)
-      return -1;
-  } else {
-    npy_array array;
-    if (npy_read(path, &array, diag) != 0)
-      return -1;
-    *type = array.type;
-    *data = array.data;
-    if (ir_arena_adopt(arena, array.data, free) != 0) /* releases the data on failure */
-      return dl_error(diag, "out of memory");
-  }
-  if (!ir_type_byte_size(type, bytes))
-    return dl_error(diag, "%s: tensor too large", path);
-  return 0;
-}
-
 static int load_input(const dlrt_tensor_desc *tensor, const char *path, void *data, dl_diag *diag) {
   ir_arena *arena = ir_arena_create();
   if (!arena)
@@ -90,7 +70,7 @@ static int load_input(const dlrt_tensor_desc *tensor, const char *path, void *da
   ir_type have_type;
   const void *have_data = NULL;
   int64_t bytes = 0;
-  int status = read_tensor(path, arena, &have_type, &have_data, &bytes, diag);
+  int status = cli_read_tensor_file(path, arena, &have_type, &have_data, &bytes, diag);
   ir_type expected = type_of(tensor);
   if (status == 0 && !ir_type_equal(&have_type, &expected)) {
     char have[128], want[128];
@@ -178,6 +158,9 @@ int run_tensors_prepare(const dlrt_program *program, const run_options *options,
     if (path) {
       status |= load_input(tensor, path, out->inputs[i], diag);
       snprintf(source, sizeof(source), "from %s", path);
+    } else if (tensor->bound_value) { /* random data would not be the bound value */
+      memcpy(out->inputs[i], tensor->bound_value, (size_t)bytes);
+      snprintf(source, sizeof(source), "its value bound at compile time");
     } else {
       fill_random(tensor, out->inputs[i], options->seed, (int)i);
       snprintf(source, sizeof(source), "random (seed %u)", options->seed);

@@ -20,22 +20,6 @@ static int parse_count(const char *text, const char *what, int minimum, int *out
   return 0;
 }
 
-static int add_binding(const char **list, int *count, const char *value, const char *option) {
-  if (!strchr(value, '=') || value[0] == '=')
-    return bad(option, value);
-  if (*count == RUN_MAX_BINDINGS)
-    return bad("too many bindings (at most 64), at '%s'", value);
-  size_t name_length = (size_t)(strchr(value, '=') - value) + 1;
-  for (int i = 0; i < *count; i++)
-    if (strncmp(list[i], value, name_length) == 0) {
-      fprintf(stderr, "dlcc: error: '%s' and '%s' bind the same name (see dlcc run --help)\n",
-              list[i], value);
-      return -1;
-    }
-  list[(*count)++] = value;
-  return 0;
-}
-
 static const cli_flag FLAGS[] = {
     {"--help", offsetof(run_options, help)},       {"-h", offsetof(run_options, help)},
     {"--profile", offsetof(run_options, profile)}, {"--quiet", offsetof(run_options, quiet)},
@@ -75,12 +59,10 @@ static int parse_option(int argc, char **argv, int *index, void *options) {
   }
   if ((match = cli_long_value("run", "--input", argc, argv, index, &value)) != 0)
     return match < 0 ? -1
-                     : add_binding(out->inputs, &out->num_inputs, value,
-                                   "--input needs NAME=FILE, got '%s'");
-  if ((match = cli_long_value("run", "--dim", argc, argv, index, &value)) != 0)
-    return match < 0
-               ? -1
-               : add_binding(out->dims, &out->num_dims, value, "--dim needs NAME=VALUE, got '%s'");
+                     : cli_add_name_value("run", "--input", out->inputs, &out->num_inputs,
+                                          RUN_MAX_BINDINGS, value);
+  if ((match = cli_model_source_option("run", argc, argv, index, &out->source)) != 0)
+    return match < 0 ? -1 : 0;
   if ((match = cli_long_value("run", "--output-dir", argc, argv, index, &value)) != 0) {
     if (match < 0)
       return -1;
@@ -108,5 +90,8 @@ int run_options_parse(int argc, char **argv, run_options *out) {
     return -1;
   if (!out->help && !out->model_path)
     return bad("%s", "no model given: dlcc run MODEL.onnx|MODEL.dlir");
+  out->source.run_inputs = out->inputs;
+  out->source.num_run_inputs = out->num_inputs;
+  out->source.quiet = out->quiet;
   return 0;
 }

@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+#include "tools/dlcc/model_source.h"
+
 enum { RUN_MAX_BINDINGS = 64 };
 
 typedef enum run_device { RUN_DEVICE_AUTO, RUN_DEVICE_HOST, RUN_DEVICE_CUDA } run_device;
@@ -16,8 +18,7 @@ typedef struct run_options {
   const char *output_dir;    /* NULL: outputs are summarized, not written */
   const char *inputs[RUN_MAX_BINDINGS]; /* NAME=FILE */
   int num_inputs;
-  const char *dims[RUN_MAX_BINDINGS]; /* NAME=VALUE */
-  int num_dims;
+  cli_model_source source; /* --dim, --bind; its run_inputs are `inputs` */
   unsigned seed;    /* random inputs */
   int threads;      /* host device worker threads, 0: all cores */
   int repeat;       /* runs to time, default 1 */
