@@ -1,6 +1,7 @@
 /* Element computations of constant folding: each output element is computed from its
  * coordinates (outputs are small, so clarity wins over speed). */
 #include "ir/fold_ops.h"
+#include "ir/infer.h"
 
 #include <math.h>
 #include <string.h>
@@ -47,10 +48,19 @@ static const ir_type *input_type(const ir_node *node, int index) {
   return &node->inputs[index]->type;
 }
 
+/* Mod's integer remainder: the sign of the divisor (fmod 0, Python's %) or of the dividend
+ * (fmod 1, C's %). */
+static int64_t int_mod(int64_t a, int64_t b, bool c_style) {
+  int64_t r = a % b;
+  if (!c_style && r != 0 && ((r < 0) != (b < 0)))
+    r += b;
+  return r;
+}
+
 /* Integer arithmetic wraps (through uint64_t) instead of overflowing. Returns false
- * for a division that cannot be folded. */
-static bool apply_int(ir_op op, int64_t a, int64_t b, int64_t *out) {
-  switch (op) {
+ * for a division that cannot be folded. Bools are the integers 0 and 1. */
+static bool apply_int(const ir_node *node, int64_t a, int64_t b, int64_t *out) {
+  switch (node->op) {
   case IR_OP_ADD:
     *out = (int64_t)((uint64_t)a + (uint64_t)b);
     return true;
@@ -61,9 +71,63 @@ static bool apply_int(ir_op op, int64_t a, int64_t b, int64_t *out) {
     *out = (int64_t)((uint64_t)a * (uint64_t)b);
     return true;
   case IR_OP_DIV:
+  case IR_OP_MOD: {
     if (b == 0 || (a == INT64_MIN && b == -1))
       return false;
-    *out = a / b; /* truncation, as C and onnxruntime do */
+    int64_t fmod = 0;
+    if (node->op == IR_OP_MOD && ir_attr_int_default(node, "fmod", &fmod, NULL) != 0)
+      return false;
+    *out = node->op == IR_OP_DIV ? a / b /* truncation, as C and onnxruntime do */
+                                 : int_mod(a, b, fmod != 0);
+    return true;
+  }
+  case IR_OP_EQUAL:
+    *out = a == b;
+    return true;
+  case IR_OP_GREATER:
+    *out = a > b;
+    return true;
+  case IR_OP_LESS:
+    *out = a < b;
+    return true;
+  case IR_OP_MAX:
+    *out = a > b ? a : b;
+    return true;
+  case IR_OP_MIN:
+    *out = a < b ? a : b;
+    return true;
+  case IR_OP_AND:
+    *out = a && b;
+    return true;
+  case IR_OP_OR:
+    *out = a || b;
+    return true;
+  case IR_OP_XOR:
+    *out = !a != !b;
+    return true;
+  case IR_OP_NOT:
+    *out = !a;
+    return true;
+  default:
+    return false;
+  }
+}
+
+/* Float arithmetic in double, rounded to the output type by the store. Returns false for an
+ * op that has no float fold here. */
+static bool apply_float(ir_op op, double a, double b, double *out) {
+  switch (op) {
+  case IR_OP_ADD:
+    *out = a + b;
+    return true;
+  case IR_OP_SUB:
+    *out = a - b;
+    return true;
+  case IR_OP_MUL:
+    *out = a * b;
+    return true;
+  case IR_OP_DIV:
+    *out = a / b;
     return true;
   case IR_OP_EQUAL:
     *out = a == b;
@@ -75,48 +139,39 @@ static bool apply_int(ir_op op, int64_t a, int64_t b, int64_t *out) {
     *out = a < b;
     return true;
   default:
-    return false;
+    return false; /* Max/Min's NaN rules and Mod stay with the kernels */
   }
 }
 
-static double apply_float(ir_op op, double a, double b) {
-  switch (op) {
-  case IR_OP_ADD:
-    return a + b;
-  case IR_OP_SUB:
-    return a - b;
-  case IR_OP_MUL:
-    return a * b;
-  case IR_OP_DIV:
-    return a / b;
-  case IR_OP_EQUAL:
-    return a == b;
-  case IR_OP_GREATER:
-    return a > b;
-  default:
-    return a < b; /* IR_OP_LESS */
-  }
-}
-
-static int fold_binary(const ir_node *node, const ir_type *out_type, void *out) {
-  const ir_value *a = node->inputs[0], *b = node->inputs[1];
-  bool is_float = ir_dtype_is_float(a->type.dtype);
+/* An elementwise op over broadcast inputs, folded left to right (Max and Min take any number
+ * of inputs, Not one). Comparisons read their inputs' type, not the bool output's. */
+static int fold_elementwise(const ir_node *node, const ir_type *out_type, void *out) {
+  const ir_value *first = node->inputs[0];
+  bool is_float = ir_dtype_is_float(first->type.dtype);
   int64_t coords[IR_MAX_RANK];
   for (int64_t i = 0; i < element_count(out_type); i++) {
     unravel(out_type, i, coords);
-    int64_t at_a = broadcast_index(&a->type, out_type, coords);
-    int64_t at_b = broadcast_index(&b->type, out_type, coords);
-    if (is_float) {
-      double value = apply_float(node->op, ir_element_get_float(a->type.dtype, a->data, at_a),
-                                 ir_element_get_float(b->type.dtype, b->data, at_b));
-      ir_element_set_float(out_type->dtype, out, i, value);
-    } else {
-      int64_t value;
-      if (!apply_int(node->op, ir_element_get_int(a->type.dtype, a->data, at_a),
-                     ir_element_get_int(b->type.dtype, b->data, at_b), &value))
+    int64_t at = broadcast_index(&first->type, out_type, coords);
+    double float_value = is_float ? ir_element_get_float(first->type.dtype, first->data, at) : 0;
+    int64_t int_value = is_float ? 0 : ir_element_get_int(first->type.dtype, first->data, at);
+    if (node->num_inputs == 1 && node->op == IR_OP_NOT)
+      int_value = !int_value;
+    for (int k = 1; k < node->num_inputs; k++) {
+      const ir_value *next = node->inputs[k];
+      at = broadcast_index(&next->type, out_type, coords);
+      if (is_float ? !apply_float(node->op, float_value,
+                                  ir_element_get_float(next->type.dtype, next->data, at),
+                                  &float_value)
+                   : !apply_int(node, int_value, ir_element_get_int(next->type.dtype, next->data, at),
+                                &int_value))
         return 0;
-      ir_element_set_int(out_type->dtype, out, i, value);
     }
+    if (is_float && !ir_dtype_is_float(out_type->dtype))
+      ir_element_set_int(out_type->dtype, out, i, float_value != 0);
+    else if (is_float)
+      ir_element_set_float(out_type->dtype, out, i, float_value);
+    else
+      ir_element_set_int(out_type->dtype, out, i, int_value);
   }
   return 1;
 }
@@ -301,6 +356,13 @@ bool ir_fold_supports(ir_op op) {
   case IR_OP_EQUAL:
   case IR_OP_GREATER:
   case IR_OP_LESS:
+  case IR_OP_MOD:
+  case IR_OP_MAX:
+  case IR_OP_MIN:
+  case IR_OP_AND:
+  case IR_OP_OR:
+  case IR_OP_XOR:
+  case IR_OP_NOT:
   case IR_OP_WHERE:
   case IR_OP_SHAPE:
   case IR_OP_GATHER:
@@ -348,7 +410,7 @@ int ir_fold_compute(const ir_graph *graph, const ir_node *node, int index, void 
     return fold_constant_of_shape(node, out_type, out);
   default:
     if (ir_fold_supports(node->op))
-      return fold_binary(node, out_type, out);
+      return fold_elementwise(node, out_type, out);
     return 0;
   }
 }

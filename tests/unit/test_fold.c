@@ -99,6 +99,42 @@ static void test_expand_constant_of_shape_squeeze(void **state) {
   expect_ints(squeeze->outputs[0], (const int64_t[]){7, 7, 7}, 3);
 }
 
+/* The integer and bool ops exporters' shape arithmetic uses (attention's head counts):
+ * Mod with both sign rules, variadic Max/Min, and the logic ops on comparisons. */
+static void test_fold_mod_max_min_logic(void **state) {
+  ir_graph *g = *state;
+  ir_node *mod =
+      node_of(g, IR_OP_MOD, 1, 2, INTS(g, NULL, 7, -7, 7, -7), INTS(g, NULL, 3, 3, -3, -3));
+  ir_node *fmod =
+      node_of(g, IR_OP_MOD, 1, 2, INTS(g, NULL, 7, -7, 7, -7), INTS(g, NULL, 3, 3, -3, -3));
+  ir_node_set_int(g, fmod, "fmod", 1);
+  ir_node *max =
+      node_of(g, IR_OP_MAX, 1, 3, INTS(g, NULL, 1, 9), INTS(g, NULL, 5), INTS(g, NULL, 2, 3));
+  ir_node *min =
+      node_of(g, IR_OP_MIN, 1, 3, INTS(g, NULL, 1, 9), INTS(g, NULL, 5), INTS(g, NULL, 2, 3));
+  ir_node *odd = node_of(g, IR_OP_EQUAL, 1, 2, mod->outputs[0], INTS(g, NULL, 1, 2, -2, -1));
+  ir_node *big = node_of(g, IR_OP_GREATER, 1, 2, INTS(g, NULL, 1, 2, 3, 4), INTS(g, NULL, 2));
+  ir_node *both = node_of(g, IR_OP_AND, 1, 2, odd->outputs[0], big->outputs[0]);
+  ir_node *either = node_of(g, IR_OP_OR, 1, 2, odd->outputs[0], big->outputs[0]);
+  ir_node *one = node_of(g, IR_OP_XOR, 1, 2, odd->outputs[0], big->outputs[0]);
+  ir_node *neither = node_of(g, IR_OP_NOT, 1, 1, either->outputs[0]);
+  dl_diag diag;
+  dl_diag_init(&diag);
+  assert_int_equal(ir_infer_graph(g, &diag), 0);
+  assert_int_equal(ir_fold_graph(g, &diag), 0);
+  assert_null(g->body.first);
+  expect_ints(mod->outputs[0], (const int64_t[]){1, 2, -2, -1}, 4);  /* sign of the divisor */
+  expect_ints(fmod->outputs[0], (const int64_t[]){1, -1, 1, -1}, 4); /* sign of the dividend */
+  expect_ints(max->outputs[0], (const int64_t[]){5, 9}, 2);
+  expect_ints(min->outputs[0], (const int64_t[]){1, 3}, 2);
+  /* odd (equal to the expected remainders): 1 1 1 1; big: 0 0 1 1 */
+  expect_ints(both->outputs[0], (const int64_t[]){0, 0, 1, 1}, 4);
+  expect_ints(either->outputs[0], (const int64_t[]){1, 1, 1, 1}, 4);
+  expect_ints(one->outputs[0], (const int64_t[]){1, 1, 0, 0}, 4);
+  expect_ints(neither->outputs[0], (const int64_t[]){0, 0, 0, 0}, 4);
+  dl_diag_deinit(&diag);
+}
+
 static void test_what_is_not_folded(void **state) {
   ir_graph *g = *state;
   /* Division by zero is left for run time, not an error. */
@@ -161,6 +197,7 @@ int main(void) {
       GRAPH_TEST(test_shape_chain_folds_into_reshape_constant),
       GRAPH_TEST(test_fold_graph_arithmetic),
       GRAPH_TEST(test_expand_constant_of_shape_squeeze),
+      GRAPH_TEST(test_fold_mod_max_min_logic),
       GRAPH_TEST(test_what_is_not_folded),
       GRAPH_TEST(test_gather_index_out_of_range),
       GRAPH_TEST(test_static_parts_of_a_symbolic_shape),
