@@ -71,6 +71,7 @@ ir_graph *ir_graph_create(const char *name) {
   graph->arena = arena;
   graph->names = names;
   graph->name = ir_arena_strdup(arena, name && *name ? name : "main");
+  graph->source_nodes = -1;
   return graph;
 }
 

@@ -102,6 +102,7 @@ struct ir_graph {
   int num_constants;
   const char **symbols; /* names of symbolic dimensions */
   int num_symbols;
+  int64_t source_nodes; /* nodes of the model file it was imported from; -1: not imported */
   ir_bound_input *bound_inputs; /* in the order bound */
   int num_bound_inputs;
   int num_values; /* ids handed out */

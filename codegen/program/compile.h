@@ -46,6 +46,8 @@ const dlrt_program *dl_compiled_program(const dl_compiled *compiled);
 const dl_compile_stats *dl_compiled_stats(const dl_compiled *compiled);
 /* The name of the node each launch of the program belongs to, in launch order. */
 const char *const *dl_compiled_launch_nodes(const dl_compiled *compiled);
+/* The same nodes themselves (the compiled graph's: valid while it lives). */
+const ir_node *const *dl_compiled_launch_ir_nodes(const dl_compiled *compiled);
 /* PTX text of target `index` of the options (NULL if out of range). */
 const char *dl_compiled_ptx(const dl_compiled *compiled, int index);
 /* The host lowering's kernel builder (kernels NAME__host), still open for more IR unless host

@@ -24,6 +24,7 @@ struct dl_compiled {
   char **kernel_names;
   dlrt_launch *launches;
   char **launch_nodes; /* the node each launch belongs to (for profiles) */
+  const ir_node **launch_ir_nodes; /* the same nodes, the graph's */
   dlrt_arg *args;
   dlrt_tensor_desc *inputs, *outputs;
   int64_t *dims; /* storage for the tensor descriptions' dims */
@@ -133,8 +134,10 @@ static int fill_launches(dl_compiled *compiled, const ir_graph *graph, const low
   }
   compiled->launches = calloc((size_t)launch_count + 1, sizeof(dlrt_launch));
   compiled->launch_nodes = calloc((size_t)launch_count + 1, sizeof(char *));
+  compiled->launch_ir_nodes = calloc((size_t)launch_count + 1, sizeof(ir_node *));
   compiled->args = calloc((size_t)arg_count + 1, sizeof(dlrt_arg));
-  if (!compiled->launches || !compiled->launch_nodes || !compiled->args)
+  if (!compiled->launches || !compiled->launch_nodes || !compiled->launch_ir_nodes ||
+      !compiled->args)
     return dl_error(diag, "out of memory");
   int launch_at = 0, arg_at = 0;
   position = 0;
@@ -147,6 +150,7 @@ static int fill_launches(dl_compiled *compiled, const ir_graph *graph, const low
       compiled->launch_nodes[launch_at] = strdup(node->name ? node->name : ir_op_name(node->op));
       if (!compiled->launch_nodes[launch_at])
         return dl_error(diag, "out of memory");
+      compiled->launch_ir_nodes[launch_at] = node;
       dlrt_launch *launch = &compiled->launches[launch_at++];
       launch->kernel = (uint32_t)kernel;
       memcpy(launch->grid, source->grid, sizeof(launch->grid));
@@ -285,6 +289,10 @@ const char *const *dl_compiled_launch_nodes(const dl_compiled *compiled) {
   return (const char *const *)compiled->launch_nodes;
 }
 
+const ir_node *const *dl_compiled_launch_ir_nodes(const dl_compiled *compiled) {
+  return compiled->launch_ir_nodes;
+}
+
 const char *dl_compiled_ptx(const dl_compiled *compiled, int index) {
   return index >= 0 && index < compiled->ptx_count ? compiled->ptx[index] : NULL;
 }
@@ -308,6 +316,7 @@ void dl_compiled_destroy(dl_compiled *compiled) {
   for (uint32_t i = 0; compiled->launch_nodes && compiled->launch_nodes[i]; i++)
     free(compiled->launch_nodes[i]);
   free(compiled->launch_nodes);
+  free(compiled->launch_ir_nodes);
   free(compiled->launches);
   free(compiled->args);
   free(compiled->inputs);

@@ -204,6 +204,7 @@ static ir_graph *import_model(onnx_import *import, Onnx__ModelProto *model) {
   }
   import->graph = graph;
   import->graph_proto = model->graph;
+  graph->source_nodes = (int64_t)model->graph->n_node;
   if (onnx_check_dim_bindings(import) != 0 || onnx_check_support(import) != 0 ||
       check_default_opset(import) != 0 || import_initializers(import) != 0 ||
       import_inputs(import) != 0 || onnx_import_nodes(import) != 0 ||

@@ -105,11 +105,11 @@ static int write_report(FILE *out, const char *path, void *context, dl_diag *dia
   return compile_stats_write_json(context, out, diag) == 0 ? CLI_EXIT_OK : CLI_EXIT_ENVIRONMENT;
 }
 
-static int report(const compile_options *options, const ir_graph *graph, const char *name,
-                  const dl_compiled *compiled, dl_diag *diag) {
+static int report(const compile_options *options, const ir_graph *graph, const cli_stages *stages,
+                  const char *name, const dl_compiled *compiled, dl_diag *diag) {
   compile_stats stats;
   int exit_code = CLI_EXIT_OK;
-  if (compile_stats_collect(options, name, compiled, &stats, diag) != 0)
+  if (compile_stats_collect(options, name, graph, stages, compiled, &stats, diag) != 0)
     exit_code = cli_fail(CLI_EXIT_BAD_INPUT, diag,
                          "%s: ptxas failed on the PTX dlcc emitted for %s (dlcc must only emit "
                          "PTX that ptxas accepts: please report this with the model)",
@@ -162,7 +162,8 @@ static int compile_bundle(const compile_options *options, const ir_graph *graph,
   return exit_code;
 }
 
-static int compile(const compile_options *options, const ir_graph *graph, dl_diag *diag) {
+static int compile(const compile_options *options, const ir_graph *graph, const cli_stages *stages,
+                   dl_diag *diag) {
   const char *name = options->name ? options->name : graph->name ? graph->name : "main";
   if (options->emit == COMPILE_EMIT_BUNDLE) {
     if (!(name = bundle_name(options)))
@@ -173,7 +174,7 @@ static int compile(const compile_options *options, const ir_graph *graph, dl_dia
     dl_compiled *compiled = NULL;
     int exit_code = compile_bundle(options, graph, name, &compiled, diag);
     if (exit_code == CLI_EXIT_OK && (options->stats || options->report_path))
-      exit_code = report(options, graph, name, compiled, diag);
+      exit_code = report(options, graph, stages, name, compiled, diag);
     dl_compiled_destroy(compiled);
     return exit_code;
   }
@@ -193,7 +194,7 @@ static int compile(const compile_options *options, const ir_graph *graph, dl_dia
   if (exit_code == CLI_EXIT_OK)
     exit_code = write_artifact(options, graph, text, diag);
   if (exit_code == CLI_EXIT_OK && wants_stats)
-    exit_code = report(options, graph, name, compiled, diag);
+    exit_code = report(options, graph, stages, name, compiled, diag);
   free(text);
   dl_compiled_destroy(compiled);
   return exit_code;
@@ -210,10 +211,11 @@ int cmd_compile_main(int argc, char **argv) {
   dl_diag diag;
   dl_diag_init(&diag);
   ir_graph *graph = NULL;
-  int exit_code =
-      cli_prepare_model(options.model_path, &options.source, options.opt_level, &diag, &graph);
+  cli_stages stages = {0};
+  int exit_code = cli_prepare_model(options.model_path, &options.source, options.opt_level,
+                                    &stages, &diag, &graph);
   if (exit_code == CLI_EXIT_OK)
-    exit_code = compile(&options, graph, &diag);
+    exit_code = compile(&options, graph, &stages, &diag);
   ir_graph_destroy(graph);
   dl_diag_deinit(&diag);
   return exit_code;

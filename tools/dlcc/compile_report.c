@@ -40,6 +40,68 @@ static cJSON *ptxas_json(const compile_stats *stats) {
   return json;
 }
 
+static cJSON *triple_json(const uint32_t *values) {
+  cJSON *json = cJSON_CreateArray();
+  for (int i = 0; json && i < 3; i++)
+    cJSON_AddItemToArray(json, cJSON_CreateNumber(values[i]));
+  return json;
+}
+
+/* The ONNX nodes a launch computes: a group's body, else the node itself. */
+static cJSON *covered_nodes_json(const ir_node *node) {
+  cJSON *json = cJSON_CreateArray();
+  if (!node->body)
+    cJSON_AddItemToArray(json, cJSON_CreateString(node->name ? node->name : ""));
+  for (const ir_node *inner = node->body ? node->body->first : NULL; inner; inner = inner->next)
+    cJSON_AddItemToArray(json, cJSON_CreateString(inner->name ? inner->name : ""));
+  return json;
+}
+
+static const kb_ptxas_kernel *ptxas_kernel(const compile_stats *stats, const char *name) {
+  for (int i = 0; stats->ptxas_ran && i < stats->ptxas.kernel_count; i++)
+    if (strcmp(stats->ptxas.kernels[i].name, name) == 0)
+      return &stats->ptxas.kernels[i];
+  return NULL;
+}
+
+/* One entry per launch, in schedule order: what it runs, on what, and its modeled cost. */
+static cJSON *per_kernel_json(const compile_stats *stats) {
+  const dlrt_program *program = dl_compiled_program(stats->compiled);
+  const ir_node *const *nodes = dl_compiled_launch_ir_nodes(stats->compiled);
+  cJSON *json = cJSON_CreateArray();
+  for (uint32_t i = 0; json && i < program->launch_count; i++) {
+    const dlrt_launch *launch = &program->launches[i];
+    const char *name = program->kernels[launch->kernel].name;
+    cJSON *entry = cJSON_CreateObject();
+    cJSON_AddStringToObject(entry, "name", name);
+    cJSON_AddItemToObject(entry, "nodes", covered_nodes_json(nodes[i]));
+    cJSON_AddItemToObject(entry, "grid", triple_json(launch->grid));
+    cJSON_AddItemToObject(entry, "block", triple_json(launch->block));
+    cJSON_AddNumberToObject(entry, "bytes", (double)stats->launch_bytes[i]);
+    cJSON_AddNumberToObject(entry, "flops", (double)stats->launch_flops[i]);
+    const kb_ptxas_kernel *ptxas = ptxas_kernel(stats, name);
+    if (ptxas) {
+      cJSON_AddNumberToObject(entry, "registers", ptxas->registers);
+      cJSON_AddNumberToObject(entry, "spill_store_bytes", ptxas->spill_store_bytes);
+      cJSON_AddNumberToObject(entry, "spill_load_bytes", ptxas->spill_load_bytes);
+      cJSON_AddNumberToObject(entry, "shared_bytes", ptxas->shared_bytes);
+    }
+    cJSON_AddItemToArray(json, entry);
+  }
+  return json;
+}
+
+static cJSON *stages_json(const cli_stages *stages) {
+  cJSON *json = cJSON_CreateArray();
+  for (int i = 0; json && stages && i < stages->count; i++) {
+    cJSON *stage = cJSON_CreateObject();
+    cJSON_AddStringToObject(stage, "stage", stages->names[i]);
+    cJSON_AddNumberToObject(stage, "nodes", stages->nodes[i]);
+    cJSON_AddItemToArray(json, stage);
+  }
+  return json;
+}
+
 static cJSON *report_json(const compile_stats *stats) {
   const compile_options *options = stats->options;
   const dl_compile_stats *program = &stats->program;
@@ -56,6 +118,14 @@ static cJSON *report_json(const compile_stats *stats) {
   cJSON_AddNumberToObject(json, "arena_bytes", (double)program->arena_bytes);
   cJSON_AddNumberToObject(json, "live_lower_bound_bytes", (double)program->live_lower_bound);
   cJSON_AddNumberToObject(json, "weight_bytes", (double)program->weight_bytes);
+  if (stats->graph->source_nodes >= 0)
+    cJSON_AddNumberToObject(json, "onnx_nodes", (double)stats->graph->source_nodes);
+  else
+    cJSON_AddNullToObject(json, "onnx_nodes");
+  cJSON_AddItemToObject(json, "stages", stages_json(stats->stages));
+  cJSON_AddNumberToObject(json, "dram_bytes", (double)stats->dram_bytes);
+  cJSON_AddNumberToObject(json, "flops", (double)stats->flops);
+  cJSON_AddItemToObject(json, "per_kernel", per_kernel_json(stats));
   cJSON_AddItemToObject(json, "ptxas", ptxas_json(stats));
   return json;
 }

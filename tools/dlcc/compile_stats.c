@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ir/cost.h"
 #include "tools/dlcc/graph_stats.h"
 
 /* Whether `program` can be run: a path with a slash as is, a bare name through $PATH (as
@@ -27,10 +28,40 @@ static bool program_found(const char *program) {
   return false;
 }
 
+static bool is_pointer(uint32_t kind) {
+  return kind == DLRT_ARG_ARENA || kind == DLRT_ARG_WEIGHT || kind == DLRT_ARG_INPUT ||
+         kind == DLRT_ARG_OUTPUT;
+}
+
+/* The modeled figures of every launch (see compile_stats). */
+static int model_launches(compile_stats *out, dl_diag *diag) {
+  const dlrt_program *program = dl_compiled_program(out->compiled);
+  const ir_node *const *nodes = dl_compiled_launch_ir_nodes(out->compiled);
+  out->launch_bytes = calloc(program->launch_count + 1, sizeof(int64_t));
+  out->launch_flops = calloc(program->launch_count + 1, sizeof(int64_t));
+  if (!out->launch_bytes || !out->launch_flops)
+    return dl_error(diag, "out of memory");
+  for (uint32_t i = 0; i < program->launch_count; i++) {
+    const dlrt_launch *launch = &program->launches[i];
+    for (uint32_t a = 0; a < launch->arg_count; a++)
+      if (is_pointer(launch->args[a].kind))
+        out->launch_bytes[i] += (int64_t)launch->args[a].bytes;
+    if (i == 0 || nodes[i] != nodes[i - 1])
+      out->launch_flops[i] = ir_node_flops(nodes[i]);
+    out->dram_bytes += out->launch_bytes[i];
+    out->flops += out->launch_flops[i];
+  }
+  return 0;
+}
+
 int compile_stats_collect(const compile_options *options, const char *name,
+                          const ir_graph *graph, const cli_stages *stages,
                           const dl_compiled *compiled, compile_stats *out, dl_diag *diag) {
-  *out = (compile_stats){.options = options, .name = name};
+  *out = (compile_stats){
+      .options = options, .name = name, .graph = graph, .stages = stages, .compiled = compiled};
   out->program = *dl_compiled_stats(compiled);
+  if (model_launches(out, diag) != 0)
+    return -1;
   if (!options->target)
     return 0;
   out->ptxas_path = kb_ptxas_path(NULL);
@@ -99,8 +130,22 @@ void compile_stats_print(const compile_stats *stats, FILE *out) {
   fputs("), weights ", out);
   cli_write_bytes(out, (int64_t)program->weight_bytes);
   fputc('\n', out);
+  fputs("  modeled per inference: ", out);
+  cli_write_bytes(out, stats->dram_bytes);
+  double flops = (double)stats->flops;
+  if (flops >= 1e9)
+    fprintf(out, " of DRAM traffic, %.2f GFLOP", flops * 1e-9);
+  else
+    fprintf(out, " of DRAM traffic, %.2f MFLOP", flops * 1e-6);
+  if (stats->graph->source_nodes >= 0)
+    fprintf(out, "; %lld ONNX nodes", (long long)stats->graph->source_nodes);
+  fputc('\n', out);
   if (options->target)
     print_ptxas(stats, out);
 }
 
-void compile_stats_deinit(compile_stats *stats) { kb_ptxas_result_deinit(&stats->ptxas); }
+void compile_stats_deinit(compile_stats *stats) {
+  kb_ptxas_result_deinit(&stats->ptxas);
+  free(stats->launch_bytes);
+  free(stats->launch_flops);
+}

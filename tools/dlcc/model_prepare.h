@@ -5,12 +5,21 @@
 
 #include "ir/diag.h"
 #include "ir/graph.h"
+#include "passes/pass.h"
 #include "tools/dlcc/model_source.h"
 
 /* Loads `path` (cli_load_model with `source`), runs the pipeline of
  * -O`opt_level` and verifies the result. On failure reports it as "dlcc: error: ..." with
  * every message of `diag` and returns CLI_EXIT_BAD_INPUT with *out NULL; else CLI_EXIT_OK. */
+/* The graph's nodes (top level: a group counts once) after each stage of the preparation. */
+typedef struct cli_stages {
+  int count;
+  const char *names[DL_PIPELINE_MAX_PASSES + 2]; /* "import", each pass, "materialize-outputs" */
+  int nodes[DL_PIPELINE_MAX_PASSES + 2];
+} cli_stages;
+
+/* `stages` (may be NULL) gets the node count after each stage. */
 int cli_prepare_model(const char *path, const cli_model_source *source, int opt_level,
-                      dl_diag *diag, ir_graph **out);
+                      cli_stages *stages, dl_diag *diag, ir_graph **out);
 
 #endif
