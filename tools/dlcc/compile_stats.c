@@ -135,8 +135,10 @@ void compile_stats_print(const compile_stats *stats, FILE *out) {
   double flops = (double)stats->flops;
   if (flops >= 1e9)
     fprintf(out, " of DRAM traffic, %.2f GFLOP", flops * 1e-9);
-  else
+  else if (flops >= 1e6)
     fprintf(out, " of DRAM traffic, %.2f MFLOP", flops * 1e-6);
+  else
+    fprintf(out, " of DRAM traffic, %lld FLOP", (long long)stats->flops);
   if (stats->graph->source_nodes >= 0)
     fprintf(out, "; %lld ONNX nodes", (long long)stats->graph->source_nodes);
   fputc('\n', out);
