@@ -1,11 +1,13 @@
 """Kernel launches per inference at -O0 and -O2, as the compiler counts them (`dlcc compile
 --stats`), beside the issue's targets and the launches of other compilers measured on the
 same torchvision exports (IREE CUDA dispatches, TVM CUDA launches, onnxruntime's nodes after
-its fusions; numbers from the fusion issue, not measured here). Static figures: no timing.
+its fusions; numbers from the fusion issue, not measured here); then the compiler's modeled
+DRAM traffic per inference at both levels and their ratio (target <= 0.5 on ResNet-50 and
+the encoder). Static figures: no timing.
 
 usage: launches.py DLCC MODELS_DIR"""
+import json
 import pathlib
-import re
 import subprocess
 import sys
 import tempfile
@@ -22,30 +24,37 @@ PEERS = {"ResNet-18": "IREE 32, TVM 23, onnxruntime 25",
          "MobileNetV2": "IREE 55, TVM 54, onnxruntime 56"}
 
 
-def launches(dlcc, model, level, scratch):
+def figures(dlcc, model, level, scratch):
+    """(launches, modeled DRAM bytes) of one compile."""
+    report = scratch / "report.json"
     result = subprocess.run([dlcc, "compile", str(model), "--emit=ir", "--target=host",
-                             "-o", str(scratch / "model.dlir"), "--stats", f"-O{level}"],
-                            capture_output=True, text=True)
+                             "-o", str(scratch / "model.dlir"), f"--report={report}",
+                             f"-O{level}"], capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"dlcc compile {model} -O{level} failed: {result.stderr.strip()}")
-    found = re.search(r"(\d+) kernels, (\d+) launches", result.stderr)
-    return int(found.group(1)), int(found.group(2))
+    figures = json.loads(report.read_text())
+    return figures["launches"], figures["dram_bytes"]
 
 
 def main():
     dlcc, models = sys.argv[1], pathlib.Path(sys.argv[2])
-    print(f"{'model':38} {'-O0':>5} {'-O2':>5} {'ratio':>6} {'target':>7}  peers (launches)")
+    rows = []
     with tempfile.TemporaryDirectory() as scratch:
         for stem, (label, target) in MODELS.items():
             path = models / f"{stem}.onnx"
             if not path.exists():
                 print(f"{label:38} (no {path.name}: run make check or tests/models/generate_all.py)")
                 continue
-            _, before = launches(dlcc, path, 0, pathlib.Path(scratch))
-            kernels, after = launches(dlcc, path, 2, pathlib.Path(scratch))
-            goal = f"<= {target}" if target else "-"
-            print(f"{label:38} {before:5} {after:5} {after / before:6.2f} {goal:>7}  "
-                  f"{PEERS.get(label, '')}")
+            rows.append((label, target, figures(dlcc, path, 0, pathlib.Path(scratch)),
+                         figures(dlcc, path, 2, pathlib.Path(scratch))))
+    print(f"{'model':38} {'-O0':>5} {'-O2':>5} {'ratio':>6} {'target':>7}  peers (launches)")
+    for label, target, (before, _), (after, _) in rows:
+        goal = f"<= {target}" if target else "-"
+        print(f"{label:38} {before:5} {after:5} {after / before:6.2f} {goal:>7}  "
+              f"{PEERS.get(label, '')}")
+    print(f"\n{'modeled DRAM traffic per inference':38} {'-O0 MiB':>8} {'-O2 MiB':>8} {'ratio':>6}")
+    for label, _, (_, before), (_, after) in rows:
+        print(f"{label:38} {before / 2**20:8.1f} {after / 2**20:8.1f} {after / before:6.2f}")
 
 
 if __name__ == "__main__":
