@@ -122,9 +122,12 @@ DLRT_API uint64_t dlrt_weights_checksum(const void *data, uint64_t size);
  * model runs without it). */
 DLRT_API uint64_t dlrt_model_sanitizer_reports(const dlrt_model *model);
 
-/* Bytes of one element of a dlrt_dtype; 0 for an unknown value. */
+/* Bytes of one element of a dlrt_dtype; 0 for an unknown value and for the packed 4- and
+ * 2-bit types, which hold several elements a byte (dlrt/dtypes.def). */
 DLRT_API uint32_t dlrt_dtype_size(uint32_t dtype);
-/* Bytes of a tensor's data: dtype size * product of dims. */
+/* Bits of one element of a dlrt_dtype (64 ... 2); 0 for an unknown value. */
+DLRT_API uint32_t dlrt_dtype_bits(uint32_t dtype);
+/* Bytes of a tensor: its element count times the element's bits, rounded up to a byte. */
 DLRT_API uint64_t dlrt_tensor_bytes(const dlrt_tensor_desc *tensor);
 
 /* Host-twin registry: lets a driver without a GPU (the test fake) find the host code of a

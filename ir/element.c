@@ -1,4 +1,5 @@
-/* Reading and writing single tensor elements of any dtype, and f16/bf16 conversion. */
+/* Reading and writing single tensor elements of any dtype (packed ones in place), and
+ * f16/bf16 conversion. */
 #include "ir/type.h"
 
 #include <math.h>
@@ -65,6 +66,35 @@ static int64_t double_to_int(double value) {
   return (int64_t)value;
 }
 
+uint32_t ir_element_packed_get(ir_dtype dtype, const void *data, int64_t index) {
+  int bits = ir_dtype_bits(dtype), per_byte = 8 / bits;
+  uint8_t byte = ((const uint8_t *)data)[index / per_byte];
+  return (byte >> (index % per_byte * bits)) & ((1u << bits) - 1);
+}
+
+void ir_element_packed_set(ir_dtype dtype, void *data, int64_t index, uint32_t value) {
+  int bits = ir_dtype_bits(dtype), per_byte = 8 / bits, shift = (int)(index % per_byte) * bits;
+  uint8_t *byte = (uint8_t *)data + index / per_byte, mask = (uint8_t)((1u << bits) - 1);
+  *byte = (uint8_t)((*byte & ~(mask << shift)) | ((value & mask) << shift));
+}
+
+/* The code of an 8- or 4-bit float element. */
+static uint32_t small_float_get(ir_dtype dtype, const void *data, int64_t index) {
+  return ir_dtype_is_packed(dtype) ? ir_element_packed_get(dtype, data, index)
+                                   : ((const uint8_t *)data)[index];
+}
+
+void ir_element_copy(ir_dtype dtype, void *out, int64_t out_index, const void *in,
+                     int64_t in_index) {
+  if (ir_dtype_is_packed(dtype)) {
+    ir_element_packed_set(dtype, out, out_index, ir_element_packed_get(dtype, in, in_index));
+    return;
+  }
+  size_t size = ir_dtype_size(dtype);
+  memcpy((char *)out + out_index * (int64_t)size, (const char *)in + in_index * (int64_t)size,
+         size);
+}
+
 #define LOAD(TYPE)                                                                                 \
   TYPE value;                                                                                      \
   memcpy(&value, (const char *)data + index * (int64_t)sizeof(TYPE), sizeof(TYPE))
@@ -107,6 +137,15 @@ int64_t ir_element_get_int(ir_dtype dtype, const void *data, int64_t index) {
     LOAD(uint64_t);
     return (int64_t)value;
   }
+  case IR_DTYPE_U4:
+  case IR_DTYPE_U2:
+    return ir_element_packed_get(dtype, data, index);
+  case IR_DTYPE_I4:
+  case IR_DTYPE_I2: {
+    int bits = ir_dtype_bits(dtype);
+    int64_t value = ir_element_packed_get(dtype, data, index);
+    return value >= (1 << (bits - 1)) ? value - (1 << bits) : value; /* sign-extended */
+  }
   default:
     return double_to_int(ir_element_get_float(dtype, data, index));
   }
@@ -134,6 +173,12 @@ double ir_element_get_float(ir_dtype dtype, const void *data, int64_t index) {
     LOAD(uint64_t);
     return (double)value;
   }
+  case IR_DTYPE_F8E4M3FN:
+  case IR_DTYPE_F8E4M3FNUZ:
+  case IR_DTYPE_F8E5M2:
+  case IR_DTYPE_F8E5M2FNUZ:
+  case IR_DTYPE_F4E2M1:
+    return ir_small_float_to_f32(dtype, small_float_get(dtype, data, index));
   default:
     return (double)ir_element_get_int(dtype, data, index);
   }
@@ -171,6 +216,12 @@ void ir_element_set_int(ir_dtype dtype, void *data, int64_t index, int64_t value
   case IR_DTYPE_U64:
     STORE(uint64_t, bits);
     break;
+  case IR_DTYPE_I4:
+  case IR_DTYPE_U4:
+  case IR_DTYPE_I2:
+  case IR_DTYPE_U2:
+    ir_element_packed_set(dtype, data, index, (uint32_t)bits); /* wraps to the low bits */
+    break;
   default:
     ir_element_set_float(dtype, data, index, (double)value);
     break;
@@ -178,7 +229,21 @@ void ir_element_set_int(ir_dtype dtype, void *data, int64_t index, int64_t value
 }
 
 void ir_element_set_float(ir_dtype dtype, void *data, int64_t index, double value) {
+  ir_element_set_float_cast(dtype, data, index, value, true);
+}
+
+void ir_element_set_float_cast(ir_dtype dtype, void *data, int64_t index, double value,
+                               bool saturate) {
   switch (dtype) {
+  case IR_DTYPE_F8E4M3FN:
+  case IR_DTYPE_F8E4M3FNUZ:
+  case IR_DTYPE_F8E5M2:
+  case IR_DTYPE_F8E5M2FNUZ:
+    STORE(uint8_t, ir_small_float_from_double(dtype, value, saturate));
+    break;
+  case IR_DTYPE_F4E2M1:
+    ir_element_packed_set(dtype, data, index, ir_small_float_from_double(dtype, value, saturate));
+    break;
   case IR_DTYPE_F32:
     STORE(float, value);
     break;

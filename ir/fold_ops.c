@@ -33,9 +33,7 @@ static int64_t broadcast_index(const ir_type *source, const ir_type *out, const 
 
 static void copy_element(ir_dtype dtype, void *out, int64_t out_index, const void *in,
                          int64_t in_index) {
-  size_t size = ir_dtype_size(dtype);
-  memcpy((char *)out + out_index * (int64_t)size, (const char *)in + in_index * (int64_t)size,
-         size);
+  ir_element_copy(dtype, out, out_index, in, in_index);
 }
 
 static int64_t element_count(const ir_type *type) {
@@ -202,10 +200,12 @@ static int fold_expand(const ir_node *node, const ir_type *out_type, void *out) 
 
 static int fold_cast(const ir_node *node, const ir_type *out_type, void *out) {
   const ir_value *x = node->inputs[0];
+  int64_t saturate = 1;
+  ir_attr_int_default(node, "saturate", &saturate, NULL);
   for (int64_t i = 0; i < element_count(out_type); i++) {
     if (ir_dtype_is_float(x->type.dtype))
-      ir_element_set_float(out_type->dtype, out, i,
-                           ir_element_get_float(x->type.dtype, x->data, i));
+      ir_element_set_float_cast(out_type->dtype, out, i,
+                                ir_element_get_float(x->type.dtype, x->data, i), saturate != 0);
     else if (x->type.dtype == IR_DTYPE_U64 && ir_dtype_is_float(out_type->dtype))
       ir_element_set_float(out_type->dtype, out, i,
                            ir_element_get_float(x->type.dtype, x->data, i));

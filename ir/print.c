@@ -165,8 +165,18 @@ static float bfloat_to_float(uint16_t bits) {
   return value;
 }
 
-/* One element of little-endian constant data in its type's natural spelling. */
-static void print_element(FILE *out, ir_dtype dtype, const unsigned char *at) {
+/* Element `index` of little-endian constant data in its type's natural spelling. */
+static void print_element(FILE *out, ir_dtype dtype, const void *data, int64_t index) {
+  ir_small_float format;
+  if (ir_small_float_format(dtype, &format)) { /* 8- and 4-bit floats: exact in 9 digits */
+    print_real(out, ir_element_get_float(dtype, data, index), 9);
+    return;
+  }
+  if (ir_dtype_is_packed(dtype)) {
+    fprintf(out, "%" PRId64, ir_element_get_int(dtype, data, index));
+    return;
+  }
+  const unsigned char *at = (const unsigned char *)data + index * (int64_t)ir_dtype_size(dtype);
   union {
     float f32;
     double f64;
@@ -266,13 +276,11 @@ static void print_constant(printer *p, const ir_value *value) {
     return;
   }
   if ((uint64_t)bytes <= p->inline_limit) {
-    size_t element_size = ir_dtype_size(value->type.dtype);
     fputc('[', out);
     for (int64_t i = 0; i < count; i++) {
       if (i)
         fputs(", ", out);
-      print_element(out, value->type.dtype,
-                    (const unsigned char *)value->data + i * (int64_t)element_size);
+      print_element(out, value->type.dtype, value->data, i);
     }
     fputs("]\n", out);
     return;

@@ -40,6 +40,12 @@ size_t ir_dtype_size(ir_dtype dtype) {
   return dtype_valid(dtype) ? (size_t)DTYPES[dtype].bits / 8 : 0;
 }
 
+int ir_dtype_bits(ir_dtype dtype) { return dtype_valid(dtype) ? DTYPES[dtype].bits : 0; }
+
+bool ir_dtype_is_packed(ir_dtype dtype) {
+  return dtype_valid(dtype) && DTYPES[dtype].bits < 8;
+}
+
 ir_dtype ir_dtype_from_onnx(int onnx_code) {
   for (int d = 1; d < IR_DTYPE_COUNT; d++)
     if (DTYPES[d].onnx_code == onnx_code)
@@ -96,12 +102,12 @@ bool ir_type_element_count(const ir_type *type, int64_t *out_count) {
 
 bool ir_type_byte_size(const ir_type *type, int64_t *out_bytes) {
   int64_t count;
-  int64_t element = (int64_t)ir_dtype_size(type->dtype);
-  if (!ir_type_element_count(type, &count) || element == 0)
+  int64_t bits = ir_dtype_bits(type->dtype);
+  if (!ir_type_element_count(type, &count) || bits == 0)
     return false;
-  if (count > INT64_MAX / element)
+  if (count > (INT64_MAX - 7) / bits)
     return false;
-  *out_bytes = count * element;
+  *out_bytes = (count * bits + 7) / 8; /* packed types round up to a whole byte */
   return true;
 }
 

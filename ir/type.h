@@ -18,7 +18,10 @@ typedef enum ir_dtype {
 
 const char *ir_dtype_name(ir_dtype dtype);            /* "f32"; "invalid" */
 ir_dtype ir_dtype_from_name(const char *name);        /* IR_DTYPE_INVALID if unknown */
-size_t ir_dtype_size(ir_dtype dtype);                 /* bytes per element */
+size_t ir_dtype_size(ir_dtype dtype); /* bytes per element; 0 for packed types (below) */
+int ir_dtype_bits(ir_dtype dtype);    /* bits per element: 64 ... 2 */
+/* 4- and 2-bit types, packed several to a byte (dlrt/dtypes.def says how). */
+bool ir_dtype_is_packed(ir_dtype dtype);
 ir_dtype ir_dtype_from_onnx(int onnx_code);           /* IR_DTYPE_INVALID if unsupported */
 int ir_dtype_to_onnx(ir_dtype dtype);
 bool ir_dtype_is_float(ir_dtype dtype);
@@ -53,13 +56,48 @@ bool ir_type_byte_size(const ir_type *type, int64_t *out_bytes);
 int ir_type_format(const ir_type *type, const char *const *symbol_names, char *buffer,
                    size_t size);
 
-/* Element access on little-endian tensor data (constants, folding). Integer reads of
- * float data truncate toward zero (saturating); float reads of integers convert. */
+/* The 8- and 4-bit float formats: exponent and mantissa widths, exponent bias and which
+ * special values the format has. */
+typedef enum ir_float_specials {
+  IR_SPECIALS_IEEE, /* all-ones exponent: infinities and NaNs (e5m2) */
+  IR_SPECIALS_FN,   /* no infinities; all-ones exponent and mantissa is NaN (e4m3fn) */
+  IR_SPECIALS_FNUZ, /* no infinities, no negative zero; the negative-zero code is NaN */
+  IR_SPECIALS_NONE  /* no infinities, no NaN (e2m1) */
+} ir_float_specials;
+typedef struct ir_small_float {
+  int exponent_bits, mantissa_bits, bias;
+  ir_float_specials specials;
+} ir_small_float;
+/* The format of an 8- or 4-bit float dtype; false for any other dtype. */
+bool ir_small_float_format(ir_dtype dtype, ir_small_float *out);
+/* Codes of a format's magnitudes and special values (the sign bit is 1 << (E + M)). */
+uint32_t ir_small_float_max_code(const ir_small_float *format); /* largest finite magnitude */
+uint32_t ir_small_float_nan_code(const ir_small_float *format, uint32_t sign);
+/* What a value beyond the largest finite one (or an infinity) becomes: with `saturate` (and
+ * always in formats without NaN) the largest finite value, else infinity or NaN. */
+uint32_t ir_small_float_overflow_code(const ir_small_float *format, uint32_t sign, bool saturate);
+/* Exact conversions as ONNX Cast does them: to the nearest, ties to even; NaN stays NaN (in
+ * e2m1, which has none, it becomes a zero of the opposite sign, as ml_dtypes does). */
+float ir_small_float_to_f32(ir_dtype dtype, uint32_t code);
+uint32_t ir_small_float_from_double(ir_dtype dtype, double value, bool saturate);
+
+/* Element access on little-endian tensor data (constants, folding); packed types read and
+ * write their bits in place. Integer reads of float data truncate toward zero (saturating);
+ * float reads of integers convert. Stores into 8- and 4-bit floats saturate (Cast's default;
+ * ir_element_set_float_cast chooses). */
 int64_t ir_element_get_int(ir_dtype dtype, const void *data, int64_t index);
 double ir_element_get_float(ir_dtype dtype, const void *data, int64_t index);
 /* Stores `value` converted to `dtype` (wrapping for integers, rounding for f16/bf16). */
 void ir_element_set_int(ir_dtype dtype, void *data, int64_t index, int64_t value);
 void ir_element_set_float(ir_dtype dtype, void *data, int64_t index, double value);
+void ir_element_set_float_cast(ir_dtype dtype, void *data, int64_t index, double value,
+                               bool saturate);
+/* The bits of element `index` of a packed (4- or 2-bit) tensor, and a store of them. */
+uint32_t ir_element_packed_get(ir_dtype dtype, const void *data, int64_t index);
+void ir_element_packed_set(ir_dtype dtype, void *data, int64_t index, uint32_t bits);
+/* Copies element `in_index` of `in` to element `out_index` of `out` (same dtype). */
+void ir_element_copy(ir_dtype dtype, void *out, int64_t out_index, const void *in,
+                     int64_t in_index);
 /* IEEE half and bfloat16 conversions (round to nearest even). */
 float ir_f16_to_f32(uint16_t bits);
 uint16_t ir_f32_to_f16(float value);

@@ -9,21 +9,23 @@
 #define MAX_RANK 16
 #define MAX_THREADS_PER_BLOCK 1024u
 
-static const uint8_t dtype_sizes[DLRT_DTYPE_COUNT] = {
-#define DLRT_DTYPE_ROW(ENUM, NAME, BITS, ONNX, KIND) [DLRT_DTYPE_##ENUM] = (BITS) / 8,
+static const uint8_t dtype_bits[DLRT_DTYPE_COUNT] = {
+#define DLRT_DTYPE_ROW(ENUM, NAME, BITS, ONNX, KIND) [DLRT_DTYPE_##ENUM] = (BITS),
 #include "dlrt/dtypes.def"
 #undef DLRT_DTYPE_ROW
 };
 
-uint32_t dlrt_dtype_size(uint32_t dtype) {
-  return dtype < DLRT_DTYPE_COUNT ? dtype_sizes[dtype] : 0;
+uint32_t dlrt_dtype_bits(uint32_t dtype) {
+  return dtype < DLRT_DTYPE_COUNT ? dtype_bits[dtype] : 0;
 }
 
+uint32_t dlrt_dtype_size(uint32_t dtype) { return dlrt_dtype_bits(dtype) / 8; }
+
 uint64_t dlrt_tensor_bytes(const dlrt_tensor_desc *tensor) {
-  uint64_t bytes = dlrt_dtype_size(tensor->dtype);
+  uint64_t elements = 1;
   for (uint32_t i = 0; i < tensor->rank; i++)
-    bytes *= (uint64_t)tensor->dims[i];
-  return bytes;
+    elements *= (uint64_t)tensor->dims[i];
+  return (elements * dlrt_dtype_bits(tensor->dtype) + 7) / 8; /* packed types: whole bytes */
 }
 
 static const char *program_name(const dlrt_program *program) {
@@ -33,7 +35,7 @@ static const char *program_name(const dlrt_program *program) {
 static int check_tensor(const dlrt_program *program, const dlrt_tensor_desc *tensor,
                         const char *role, uint32_t index) {
   const char *name = tensor->name ? tensor->name : "(unnamed)";
-  if (!tensor->name || dlrt_dtype_size(tensor->dtype) == 0 || tensor->rank > MAX_RANK ||
+  if (!tensor->name || dlrt_dtype_bits(tensor->dtype) == 0 || tensor->rank > MAX_RANK ||
       (tensor->rank && !tensor->dims))
     return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
                       "program '%s': %s %u '%s' needs a name, a known dtype (got %u) and at "

@@ -7,13 +7,15 @@
 
 #include "codegen/bundle/bundle_internal.h"
 
-/* A C type for each row of dlrt/dtypes.def, from its kind and width: f16 and bf16 travel as
- * their bits, bool as a byte. */
-#define C_TYPE_FLOAT(BITS) (BITS == 32 ? "float" : BITS == 64 ? "double" : "uint16_t")
+/* A C type for each row of dlrt/dtypes.def, from its kind and width: f16, bf16 and the 8-bit
+ * floats travel as their bits, bool as a byte, the packed 4- and 2-bit types as their bytes. */
+#define C_TYPE_FLOAT(BITS)                                                                         \
+  (BITS == 32 ? "float" : BITS == 64 ? "double" : BITS == 16 ? "uint16_t" : "uint8_t")
 #define C_TYPE_SIGNED(BITS)                                                                        \
-  (BITS == 8 ? "int8_t" : BITS == 16 ? "int16_t" : BITS == 32 ? "int32_t" : "int64_t")
+  (BITS <= 8 ? (BITS == 8 ? "int8_t" : "uint8_t")                                                  \
+             : BITS == 16 ? "int16_t" : BITS == 32 ? "int32_t" : "int64_t")
 #define C_TYPE_UNSIGNED(BITS)                                                                      \
-  (BITS == 8 ? "uint8_t" : BITS == 16 ? "uint16_t" : BITS == 32 ? "uint32_t" : "uint64_t")
+  (BITS <= 8 ? "uint8_t" : BITS == 16 ? "uint16_t" : BITS == 32 ? "uint32_t" : "uint64_t")
 #define C_TYPE_BOOL(BITS) "uint8_t"
 
 typedef struct dtype_info {

@@ -309,5 +309,8 @@ LLVMValueRef emit_clip(kernel_builder *kb, const ir_node *node, const LLVMValueR
 
 /* --- Cast -------------------------------------------------------------------------------- */
 LLVMValueRef emit_cast(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
-  return pw_convert(kb, operands[0], node->inputs[0]->type.dtype, node->outputs[0]->type.dtype);
+  int64_t saturate = 1;
+  ir_attr_int_default(node, "saturate", &saturate, NULL); /* checked by inference */
+  return pw_convert_cast(kb, operands[0], node->inputs[0]->type.dtype,
+                         node->outputs[0]->type.dtype, saturate != 0);
 }

@@ -127,6 +127,8 @@ static LLVMValueRef constant_element(kernel_builder *kb, const ir_value *value) 
   if (dtype == IR_DTYPE_F32 || dtype == IR_DTYPE_F64)
     return LLVMConstReal(type, ir_element_get_float(dtype, value->data, 0));
   uint64_t bits = 0; /* little-endian: the low bytes */
+  if (ir_dtype_is_packed(dtype)) /* as a load gives it: sign-extended or zero-extended */
+    return LLVMConstInt(type, (uint64_t)ir_element_get_int(dtype, value->data, 0), 1);
   memcpy(&bits, value->data, ir_dtype_size(dtype));
   return LLVMConstInt(type, bits, 0);
 }

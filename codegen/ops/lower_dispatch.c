@@ -62,6 +62,22 @@ int lower_pointwise(lower_context *ctx, const ir_node *node, lower_result *out) 
   return pw_lower_group(ctx, out);
 }
 
+/* The 4- and 2-bit types and the 8- and 4-bit floats are read and written by the pointwise
+ * map only (packed results a byte a thread, small floats converted on the way); a group with
+ * another root that touches one is refused, naming the type. */
+static int check_root_dtypes(lower_context *ctx, const lower_group *group) {
+  for (int k = 0; group->root && k < group->read_count + group->result_count; k++) {
+    const ir_value *value =
+        k < group->read_count ? group->reads[k] : group->results[k - group->read_count];
+    ir_small_float format;
+    if (ir_dtype_is_packed(value->type.dtype) || ir_small_float_format(value->type.dtype, &format))
+      return ir_node_error(ctx->diag, group->root,
+                           "no kernel for %s on %s yet (elementwise ops and Cast take it)",
+                           ir_op_name(group->root->op), ir_dtype_name(value->type.dtype));
+  }
+  return 0;
+}
+
 int lower_node(lower_context *ctx, const ir_node *node, lower_result *out) {
   memset(out, 0, sizeof(*out));
   out->arena = ctx->graph->arena;
@@ -76,6 +92,8 @@ int lower_node(lower_context *ctx, const ir_node *node, lower_result *out) {
   lower_group group;
   struct lower_group *outer = ctx->group;
   int status = lower_group_build(ctx, node, &group);
+  if (status == 0)
+    status = check_root_dtypes(ctx, &group);
   if (status == 0) {
     ctx->group = &group;
     status = group.root ? LOWERINGS[group.root->op](ctx, group.root, out)

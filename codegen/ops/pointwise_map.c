@@ -2,7 +2,8 @@
  * becomes one kernel writing every result element from the group's reads. Broadcast-only
  * groups load each read once per element through a collapsed broadcast plan, 4 consecutive
  * elements a thread with vector accesses where every read is contiguous or constant along
- * groups of 4; groups with views or transposes evaluate each element by its coordinates. */
+ * groups of 4; groups with views or transposes evaluate each element by its coordinates;
+ * packed (4- and 2-bit) results are written a whole byte a thread. */
 #include "codegen/ops/group.h"
 #include "codegen/ops/pointwise_util.h"
 
@@ -95,9 +96,9 @@ static void map_body_vector(lower_group *group, map_plan *m) {
   pw_grid_stride_end(kb);
 }
 
-static void map_body_scalar(lower_group *group, map_plan *m) {
+/* Every result's element `i` into m->results. */
+static void evaluate_element(lower_group *group, map_plan *m, LLVMValueRef i) {
   kernel_builder *kb = group->kb;
-  LLVMValueRef i = pw_grid_stride_begin(kb, m->count, m->grid);
   group_index index = group_index_linear(&group->results[0]->type, i);
   if (group->indexed) { /* every read loaded at its own coordinates by the evaluator */
     group_forget(group);
@@ -112,9 +113,65 @@ static void map_body_scalar(lower_group *group, map_plan *m) {
           pw_load(kb, group->reads[k]->type.dtype, kb_param_value(kb, k), m->offsets[k]);
     evaluate_results(group, m->values, &index, m->results);
   }
+}
+
+static void map_body_scalar(lower_group *group, map_plan *m) {
+  kernel_builder *kb = group->kb;
+  LLVMValueRef i = pw_grid_stride_begin(kb, m->count, m->grid);
+  evaluate_element(group, m, i);
   for (int r = 0; r < group->result_count; r++)
     pw_store(kb, group->results[r]->type.dtype, kb_param_value(kb, group->read_count + r), i,
              m->results[r]);
+  pw_grid_stride_end(kb);
+}
+
+/* The most elements of one result that share a byte (1 when no result is packed). */
+static int packed_items(const lower_group *group) {
+  int most = 1;
+  for (int r = 0; r < group->result_count; r++) {
+    ir_dtype dtype = group->results[r]->type.dtype;
+    if (ir_dtype_is_packed(dtype) && 8 / ir_dtype_bits(dtype) > most)
+      most = 8 / ir_dtype_bits(dtype);
+  }
+  return most;
+}
+
+/* Packed results: a thread computes `items` consecutive elements (the past-the-end ones of
+ * the last item at the last element, then dropped) and writes whole bytes, so no two threads
+ * write one byte. Results that are not packed are stored element by element. */
+static void map_body_packed(lower_group *group, map_plan *m, int items) {
+  kernel_builder *kb = group->kb;
+  LLVMValueRef j = pw_grid_stride_begin(kb, (m->count + items - 1) / items, m->grid);
+  LLVMValueRef first = LLVMBuildMul(B, j, kb_const_i32(kb, items), "first");
+  LLVMValueRef *bytes = m->results + group->result_count;
+  LLVMValueRef last = kb_const_i32(kb, m->count - 1);
+  for (int lane = 0; lane < items; lane++) {
+    LLVMValueRef i = LLVMBuildAdd(B, first, kb_const_i32(kb, lane), "");
+    LLVMValueRef inside = LLVMBuildICmp(B, LLVMIntSLE, i, last, "");
+    evaluate_element(group, m, LLVMBuildSelect(B, inside, i, last, ""));
+    for (int r = 0; r < group->result_count; r++) {
+      ir_dtype dtype = group->results[r]->type.dtype;
+      LLVMValueRef base = kb_param_value(kb, group->read_count + r);
+      if (!ir_dtype_is_packed(dtype)) {
+        kb_if_begin(kb, inside);
+        pw_store(kb, dtype, base, i, m->results[r]);
+        kb_if_end(kb);
+        continue;
+      }
+      int per_byte = 8 / ir_dtype_bits(dtype), slot = lane % per_byte;
+      LLVMValueRef bits = LLVMBuildSelect(B, inside, pw_pack_element(kb, dtype, m->results[r], slot),
+                                          LLVMConstInt(LLVMInt8TypeInContext(kb_context(kb)), 0, 0), "");
+      bytes[r] = slot == 0 ? bits : LLVMBuildOr(B, bytes[r], bits, "");
+      if (slot != per_byte - 1)
+        continue;
+      /* The byte's first element decides whether the byte is part of the result. */
+      LLVMValueRef start = LLVMBuildAdd(B, first, kb_const_i32(kb, lane - slot), "");
+      kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntSLE, start, last, ""));
+      pw_store_packed_byte(kb, base, LLVMBuildUDiv(B, start, kb_const_i32(kb, per_byte), ""),
+                           bytes[r]);
+      kb_if_end(kb);
+    }
+  }
   pw_grid_stride_end(kb);
 }
 
@@ -126,6 +183,14 @@ static const ir_type *read_shape(const lower_group *group, int k, ir_type *stora
     return &read->type;
   group_operand_shape(group->node, group->read_args[k].index, storage);
   return storage;
+}
+
+/* Packed values are read and written by element, never as vectors. */
+static bool has_packed_value(const lower_group *group) {
+  for (int k = 0; k < group->read_count; k++)
+    if (ir_dtype_is_packed(group->reads[k]->type.dtype))
+      return true;
+  return packed_items(group) > 1;
 }
 
 static int check_values(lower_context *ctx, const lower_group *group, int64_t *count) {
@@ -164,9 +229,10 @@ int pw_lower_group(lower_context *ctx, lower_result *out) {
       dl_error(ctx->diag, "out of memory");
       goto done;
     }
-    vector = vectorizable(&m.broadcast, m.count, m.access);
+    vector = !has_packed_value(group) && vectorizable(&m.broadcast, m.count, m.access);
   }
-  m.grid = pw_grid_for(vector ? m.count / VECTOR_WIDTH : m.count);
+  int items = packed_items(group);
+  m.grid = pw_grid_for(vector ? m.count / VECTOR_WIDTH : (m.count + items - 1) / items);
   lower_launch *launch =
       lower_add_launch(out, lower_kernel_name(ctx, group->node, "map"), m.grid, PW_BLOCK);
   lower_group_bind(group, launch);
@@ -174,6 +240,8 @@ int pw_lower_group(lower_context *ctx, lower_result *out) {
     goto done;
   if (vector)
     map_body_vector(group, &m);
+  else if (items > 1)
+    map_body_packed(group, &m, items);
   else
     map_body_scalar(group, &m);
   status = kb_kernel_end(ctx->kb);
@@ -201,7 +269,10 @@ bool pw_map_is_vectorized(const ir_node *node, const int *inputs, const ir_type 
   if (shapes && access) {
     for (int k = 0; k < input_count; k++)
       shapes[k] = shapes_as ? shapes_as[k] : &node->inputs[inputs[k]]->type;
-    vector = pw_broadcast_plan(&node->outputs[0]->type, shapes, input_count, &plan) == 0 &&
+    bool packed = ir_dtype_is_packed(node->outputs[0]->type.dtype);
+    for (int k = 0; k < input_count; k++)
+      packed |= ir_dtype_is_packed(shapes[k]->dtype);
+    vector = !packed && pw_broadcast_plan(&node->outputs[0]->type, shapes, input_count, &plan) == 0 &&
              vectorizable(&plan, count, access);
   }
   pw_broadcast_deinit(&plan);

@@ -1,5 +1,6 @@
-/* Element types in kernels: constants, storage types, scalar and vector loads/stores, and
- * ONNX Cast conversions (f16/bf16 by bit arithmetic, so both targets agree, no libcalls). */
+/* Element types in kernels: constants, storage types, scalar, packed and vector loads/stores,
+ * and ONNX Cast conversions (f16/bf16 by bit arithmetic, so both targets agree, no libcalls;
+ * the 8- and 4-bit floats in small_float.c). */
 #include "codegen/ops/pointwise_util.h"
 
 #include "codegen/llvm_build.h"
@@ -22,6 +23,15 @@ LLVMTypeRef pw_storage_type(kernel_builder *kb, ir_dtype dtype) {
   case IR_DTYPE_I8:
   case IR_DTYPE_U8:
   case IR_DTYPE_BOOL:
+  case IR_DTYPE_F8E4M3FN:
+  case IR_DTYPE_F8E4M3FNUZ:
+  case IR_DTYPE_F8E5M2:
+  case IR_DTYPE_F8E5M2FNUZ:
+  case IR_DTYPE_F4E2M1:
+  case IR_DTYPE_I4:
+  case IR_DTYPE_U4:
+  case IR_DTYPE_I2:
+  case IR_DTYPE_U2:
     return LLVMInt8TypeInContext(CTX);
   case IR_DTYPE_I32:
   case IR_DTYPE_U32:
@@ -38,8 +48,14 @@ bool pw_dtype_supported(ir_dtype dtype) {
   return dtype > IR_DTYPE_INVALID && dtype < IR_DTYPE_COUNT;
 }
 
+static bool is_small_float(ir_dtype dtype) {
+  ir_small_float format;
+  return ir_small_float_format(dtype, &format);
+}
+
 ir_dtype pw_compute_dtype(ir_dtype dtype) {
-  return dtype == IR_DTYPE_F16 || dtype == IR_DTYPE_BF16 ? IR_DTYPE_F32 : dtype;
+  return dtype == IR_DTYPE_F16 || dtype == IR_DTYPE_BF16 || is_small_float(dtype) ? IR_DTYPE_F32
+                                                                                  : dtype;
 }
 
 static LLVMValueRef element_address(kernel_builder *kb, LLVMTypeRef type, LLVMValueRef base,
@@ -47,7 +63,27 @@ static LLVMValueRef element_address(kernel_builder *kb, LLVMTypeRef type, LLVMVa
   return LLVMBuildInBoundsGEP2(B, type, base, &index, 1, "");
 }
 
+/* Packed types: element i is in byte i / (8 / bits), at bit (i % (8 / bits)) * bits. */
+static LLVMValueRef load_packed(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base,
+                                LLVMValueRef index) {
+  LLVMTypeRef i8 = LLVMInt8TypeInContext(CTX), type = LLVMTypeOf(index);
+  unsigned bits = (unsigned)ir_dtype_bits(dtype), per_byte = 8 / bits;
+  LLVMValueRef byte_index =
+      LLVMBuildLShr(B, index, LLVMConstInt(type, per_byte == 2 ? 1 : 2, 0), "");
+  LLVMValueRef byte = LLVMBuildLoad2(B, i8, element_address(kb, i8, base, byte_index), "");
+  LLVMValueRef slot = LLVMBuildAnd(B, index, LLVMConstInt(type, per_byte - 1, 0), "");
+  LLVMValueRef shift =
+      LLVMBuildTrunc(B, LLVMBuildMul(B, slot, LLVMConstInt(type, bits, 0), ""), i8, "");
+  /* The element's bits to the top, then back down: sign- or zero-extended as its kind is. */
+  LLVMValueRef top =
+      LLVMBuildShl(B, LLVMBuildLShr(B, byte, shift, ""), LLVMConstInt(i8, 8 - bits, 0), "");
+  return ir_dtype_is_signed(dtype) ? LLVMBuildAShr(B, top, LLVMConstInt(i8, 8 - bits, 0), "")
+                                   : LLVMBuildLShr(B, top, LLVMConstInt(i8, 8 - bits, 0), "");
+}
+
 LLVMValueRef pw_load(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef index) {
+  if (ir_dtype_is_packed(dtype))
+    return load_packed(kb, dtype, base, index);
   LLVMTypeRef type = pw_storage_type(kb, dtype);
   return LLVMBuildLoad2(B, type, element_address(kb, type, base, index), "");
 }
@@ -55,6 +91,18 @@ LLVMValueRef pw_load(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVM
 void pw_store(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef index,
               LLVMValueRef value) {
   LLVMBuildStore(B, value, element_address(kb, pw_storage_type(kb, dtype), base, index));
+}
+
+LLVMValueRef pw_pack_element(kernel_builder *kb, ir_dtype dtype, LLVMValueRef value, int slot) {
+  unsigned bits = (unsigned)ir_dtype_bits(dtype);
+  LLVMTypeRef i8 = LLVMInt8TypeInContext(CTX);
+  LLVMValueRef low = LLVMBuildAnd(B, value, LLVMConstInt(i8, (1u << bits) - 1, 0), "");
+  return LLVMBuildShl(B, low, LLVMConstInt(i8, (unsigned)slot * bits, 0), "");
+}
+
+void pw_store_packed_byte(kernel_builder *kb, LLVMValueRef base, LLVMValueRef byte_index,
+                          LLVMValueRef byte) {
+  LLVMBuildStore(B, byte, element_address(kb, LLVMInt8TypeInContext(CTX), base, byte_index));
 }
 
 static unsigned vector_alignment(ir_dtype dtype, unsigned width) {
@@ -151,9 +199,34 @@ static LLVMValueRef f32_to_bf16(kernel_builder *kb, LLVMValueRef f) {
 static bool is_half(ir_dtype dtype) { return dtype == IR_DTYPE_F16 || dtype == IR_DTYPE_BF16; }
 static bool is_real(ir_dtype dtype) { return dtype == IR_DTYPE_F32 || dtype == IR_DTYPE_F64; }
 
+/* An i8 holding a value of a 4- or 2-bit integer type, wrapped into its range. */
+static LLVMValueRef wrap_packed(kernel_builder *kb, LLVMValueRef value, ir_dtype to) {
+  LLVMTypeRef i8 = LLVMInt8TypeInContext(CTX);
+  LLVMValueRef unused = LLVMConstInt(i8, 8u - (unsigned)ir_dtype_bits(to), 0);
+  LLVMValueRef top = LLVMBuildShl(B, value, unused, "");
+  return ir_dtype_is_signed(to) ? LLVMBuildAShr(B, top, unused, "")
+                                : LLVMBuildLShr(B, top, unused, "");
+}
+
 LLVMValueRef pw_convert(kernel_builder *kb, LLVMValueRef value, ir_dtype from, ir_dtype to) {
+  return pw_convert_cast(kb, value, from, to, true);
+}
+
+LLVMValueRef pw_convert_cast(kernel_builder *kb, LLVMValueRef value, ir_dtype from, ir_dtype to,
+                             bool saturate) {
   if (from == to)
     return value;
+  if (is_small_float(from))
+    return pw_convert(kb, pw_small_float_to_f32(kb, value, from), IR_DTYPE_F32, to);
+  if (is_small_float(to)) {
+    ir_dtype real = from == IR_DTYPE_F64 ? IR_DTYPE_F64 : IR_DTYPE_F32; /* f64 rounds once */
+    return pw_small_float_from_real(kb, pw_convert(kb, value, from, real), to, saturate);
+  }
+  if (ir_dtype_is_packed(to)) /* through the 8-bit integer of the same kind */
+    return wrap_packed(
+        kb, pw_convert(kb, value, from, ir_dtype_is_signed(to) ? IR_DTYPE_I8 : IR_DTYPE_U8), to);
+  if (ir_dtype_is_packed(from)) /* held sign- or zero-extended in an i8 */
+    return pw_convert(kb, value, ir_dtype_is_signed(from) ? IR_DTYPE_I8 : IR_DTYPE_U8, to);
   if (is_half(from)) {
     value = from == IR_DTYPE_F16 ? half_to_f32(kb, value) : bf16_to_f32(kb, value);
     return pw_convert(kb, value, IR_DTYPE_F32, to);

@@ -15,12 +15,21 @@ enum {
 
 /* --- constants and element types --------------------------------------------------------- */
 LLVMTypeRef pw_f32_type(kernel_builder *kb);
-/* Storage type of `dtype` in kernels (bool is i8 holding 0/1); NULL if unsupported. */
+/* Storage type of `dtype` in kernels (bool is i8 holding 0/1; the 8- and 4-bit floats are
+ * i8 codes; 4- and 2-bit integers an i8 holding the value); NULL if unsupported. */
 LLVMTypeRef pw_storage_type(kernel_builder *kb, ir_dtype dtype);
-/* Element `index` (i32) of `base` as stored. */
+/* Element `index` (i32) of `base` as stored; a packed element is taken out of its byte. */
 LLVMValueRef pw_load(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef index);
+/* Stores one element. Not for packed types: threads writing neighbouring elements of one
+ * byte would race, so the pointwise map writes packed results a byte at a time
+ * (pw_store_packed_byte) and lower_node refuses them to every other root. */
 void pw_store(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef index,
               LLVMValueRef value);
+/* Packed types: `value`'s bits moved to element `slot` of a byte, and the store of a byte
+ * (its `byte_index`, i32) of packed elements. */
+LLVMValueRef pw_pack_element(kernel_builder *kb, ir_dtype dtype, LLVMValueRef value, int slot);
+void pw_store_packed_byte(kernel_builder *kb, LLVMValueRef base, LLVMValueRef byte_index,
+                          LLVMValueRef byte);
 /* `width` consecutive elements at `index` as one vector access, aligned to the vector's
  * size (callers guarantee `index` is a multiple of `width`; buffers are 256-byte aligned). */
 LLVMValueRef pw_load_vector(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base,
@@ -28,9 +37,19 @@ LLVMValueRef pw_load_vector(kernel_builder *kb, ir_dtype dtype, LLVMValueRef bas
 void pw_store_vector(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef index,
                      LLVMValueRef value);
 /* ONNX Cast semantics between any two supported dtypes (float→int truncates, anything→bool
- * is "!= 0", NaN→bool is true). f16/bf16 go through f32 with bit arithmetic (no libcalls). */
+ * is "!= 0", NaN→bool is true, integers wrap into 4- and 2-bit types). f16/bf16 and the 8-
+ * and 4-bit floats go through f32 with bit arithmetic (no libcalls); the latter saturate. */
 LLVMValueRef pw_convert(kernel_builder *kb, LLVMValueRef value, ir_dtype from, ir_dtype to);
-/* The type arithmetic runs in: f32 for f16/bf16/f32, else the storage type. */
+/* The same with Cast's `saturate` for the 8-bit float targets (without it, values beyond the
+ * range become infinity or NaN). */
+LLVMValueRef pw_convert_cast(kernel_builder *kb, LLVMValueRef value, ir_dtype from, ir_dtype to,
+                             bool saturate);
+/* 8- and 4-bit floats (small_float.c): a code (i8) to f32, and an f32 or f64 rounded to one. */
+LLVMValueRef pw_small_float_to_f32(kernel_builder *kb, LLVMValueRef code, ir_dtype dtype);
+LLVMValueRef pw_small_float_from_real(kernel_builder *kb, LLVMValueRef value, ir_dtype dtype,
+                                      bool saturate);
+/* The type arithmetic runs in: f32 for f16/bf16/f32 and the 8- and 4-bit floats, else the
+ * storage type. */
 ir_dtype pw_compute_dtype(ir_dtype dtype);
 /* Whether lowerings in this family handle `dtype` (floats, integers, bool). */
 bool pw_dtype_supported(ir_dtype dtype);

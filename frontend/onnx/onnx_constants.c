@@ -107,68 +107,8 @@ int onnx_set_node_input(onnx_import *import, ir_node *node, int index, ir_value 
   return 0;
 }
 
-static float half_to_float(uint16_t half) {
-  uint32_t sign = (uint32_t)(half & 0x8000u) << 16;
-  uint32_t exponent = (half >> 10) & 0x1fu;
-  uint32_t mantissa = half & 0x3ffu;
-  float magnitude;
-  if (exponent == 0)
-    magnitude = ldexpf((float)mantissa, -24);
-  else if (exponent == 31)
-    magnitude = mantissa ? NAN : INFINITY;
-  else
-    magnitude = ldexpf((float)(mantissa | 0x400u), (int)exponent - 25);
-  return sign ? -magnitude : magnitude;
-}
-
 double onnx_scalar_as_double(ir_dtype dtype, const void *data) {
-  union {
-    float f32;
-    double f64;
-    int8_t i8;
-    uint8_t u8;
-    int16_t i16;
-    uint16_t u16;
-    int32_t i32;
-    uint32_t u32;
-    int64_t i64;
-    uint64_t u64;
-  } value;
-  memcpy(&value, data, ir_dtype_size(dtype));
-  switch (dtype) {
-  case IR_DTYPE_F32:
-    return value.f32;
-  case IR_DTYPE_F64:
-    return value.f64;
-  case IR_DTYPE_F16:
-    return half_to_float(value.u16);
-  case IR_DTYPE_BF16: {
-    uint32_t bits = (uint32_t)value.u16 << 16;
-    float single;
-    memcpy(&single, &bits, 4);
-    return single;
-  }
-  case IR_DTYPE_I8:
-    return value.i8;
-  case IR_DTYPE_U8:
-    return value.u8;
-  case IR_DTYPE_BOOL:
-    return value.u8 != 0;
-  case IR_DTYPE_I16:
-    return value.i16;
-  case IR_DTYPE_U16:
-    return value.u16;
-  case IR_DTYPE_I32:
-    return value.i32;
-  case IR_DTYPE_U32:
-    return value.u32;
-  case IR_DTYPE_I64:
-    return (double)value.i64;
-  case IR_DTYPE_U64:
-    return (double)value.u64;
-  default:
-    return 0;
-  }
+  return ir_element_get_float(dtype, data, 0);
 }
 
 int64_t onnx_scalar_as_int64(ir_dtype dtype, const void *data) {

@@ -1,6 +1,7 @@
 /* Tensors and initializers: TensorProto → IR constant. Raw and wide typed data are
  * used in place (the unpacked ModelProto is adopted by the graph arena); narrow typed
- * data (int32_data holding i8/u8/i16/u16/bool/f16/bf16 values) is converted. */
+ * data (int32_data holding i8/u8/i16/u16/bool/f16/bf16/8-bit float values, or the bytes of
+ * packed 4- and 2-bit types, already packed as raw data is) is converted. */
 #include "onnx_internal.h"
 
 #include <string.h>
@@ -65,7 +66,7 @@ static const void *convert_typed(onnx_import *import, ir_dtype dtype, const void
   if (dtype == IR_DTYPE_F32 || dtype == IR_DTYPE_F64 || dtype == IR_DTYPE_I64 ||
       dtype == IR_DTYPE_U64 || dtype == IR_DTYPE_I32)
     return values; /* same layout: used in place */
-  size_t element = ir_dtype_size(dtype);
+  size_t element = ir_dtype_is_packed(dtype) ? 1 : ir_dtype_size(dtype); /* a packed byte */
   unsigned char *out = ir_arena_alloc_array(import->graph->arena, (size_t)count, element);
   if (!out)
     return NULL;
@@ -106,6 +107,8 @@ static int tensor_data(onnx_import *import, const Onnx__TensorProto *tensor, con
   } else {
     const void *values = NULL;
     size_t stored = typed_count(tensor, type->dtype, &values);
+    if (ir_dtype_is_packed(type->dtype))
+      count = bytes; /* one int32 per byte of packed elements */
     if (stored != total_typed_count(tensor))
       return onnx_error(import,
                         "tensor '%s': data is stored in a field that does not match "

@@ -164,10 +164,9 @@ static int constant_data(builder *b, const text_item *item, const ir_type *type,
   unsigned char *data = ir_arena_alloc(b->graph->arena, bytes ? (size_t)bytes : 1);
   if (!data)
     return text_error_at(b->parser, text->loc, "out of memory");
-  size_t element_size = ir_dtype_size(type->dtype);
+  memset(data, 0, bytes ? (size_t)bytes : 1); /* the unused bits of a packed last byte */
   for (int i = 0; i < item->elements.count; i++)
-    if (text_literal_element(b->parser, item->elements.items[i], type->dtype,
-                             data + (size_t)i * element_size) != 0)
+    if (text_literal_element(b->parser, item->elements.items[i], type->dtype, data, i) != 0)
       return -1;
   *out = data;
   return 0;

@@ -157,8 +157,41 @@ static int store_integer(text_parser *parser, const text_literal *literal, ir_dt
   return 0;
 }
 
+/* 8- and 4-bit floats: rounded to the format; a finite value beyond its range is refused. */
+static int store_small_float(text_parser *parser, const text_literal *literal, ir_dtype dtype,
+                             void *data, int64_t index) {
+  float value = 0;
+  if (text_literal_float(parser, literal, &value) != 0)
+    return -1;
+  ir_element_set_float_cast(dtype, data, index, value, false);
+  if (isfinite(value) && !isfinite(ir_element_get_float(dtype, data, index)))
+    return text_error_at(parser, literal->loc, "%s is out of range for %s", literal->text,
+                         ir_dtype_name(dtype));
+  return 0;
+}
+
+/* 4- and 2-bit integers, written into their bits of the packed byte. */
+static int store_packed_integer(text_parser *parser, const text_literal *literal, ir_dtype dtype,
+                                void *data, int64_t index) {
+  int64_t value = 0, bits = ir_dtype_bits(dtype);
+  int64_t low = ir_dtype_is_signed(dtype) ? -(1 << (bits - 1)) : 0, high = low + (1 << bits) - 1;
+  if (text_literal_int64(parser, literal, &value) != 0)
+    return -1;
+  if (value < low || value > high)
+    return text_error_at(parser, literal->loc, "%s is out of range for %s", literal->text,
+                         ir_dtype_name(dtype));
+  ir_element_set_int(dtype, data, index, value);
+  return 0;
+}
+
 int text_literal_element(text_parser *parser, const text_literal *literal, ir_dtype dtype,
-                         void *out) {
+                         void *data, int64_t index) {
+  ir_small_float format;
+  if (ir_small_float_format(dtype, &format))
+    return store_small_float(parser, literal, dtype, data, index);
+  if (ir_dtype_is_packed(dtype))
+    return store_packed_integer(parser, literal, dtype, data, index);
+  void *out = (char *)data + index * (int64_t)ir_dtype_size(dtype);
   switch (dtype) {
   case IR_DTYPE_BOOL: {
     if (literal->kind != TEXT_LITERAL_BOOL)

@@ -12,8 +12,8 @@
 int text_literal_int64(text_parser *parser, const text_literal *literal, int64_t *out);
 /* A binary32 value (inf, -inf and nan included), read exactly with strtof. */
 int text_literal_float(text_parser *parser, const text_literal *literal, float *out);
-/* Writes one little-endian element of `dtype` (ir_dtype_size bytes) to `out`. */
+/* Writes element `index` (little-endian; packed types into their bits) of `data`. */
 int text_literal_element(text_parser *parser, const text_literal *literal, ir_dtype dtype,
-                         void *out);
+                         void *data, int64_t index);
 
 #endif

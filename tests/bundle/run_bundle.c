@@ -27,12 +27,7 @@ static double now_ms(void) {
   return (double)now.tv_sec * 1e3 + (double)now.tv_nsec / 1e6;
 }
 
-static uint64_t bytes_of(const dlrt_tensor_desc *tensor) {
-  uint64_t bytes = dlrt_dtype_size(tensor->dtype);
-  for (uint32_t d = 0; d < tensor->rank; d++)
-    bytes *= (uint64_t)tensor->dims[d];
-  return bytes;
-}
+static uint64_t bytes_of(const dlrt_tensor_desc *tensor) { return dlrt_tensor_bytes(tensor); }
 
 int main(int argc, char **argv) {
   if (argc < 3)

@@ -45,6 +45,9 @@ PTX_TARGET = "sm_80"
 # `dlcc run` saying it bound an input that decides shapes to the data it was given
 BOUND_NOTE = re.compile(r"note: input '(.+?)' decides shapes: compiling for its value in (\S+)")
 CASE_TIMEOUT = 300  # seconds per dlcc process; a hang fails the case, never the run
+# ml_dtypes' float types (exact in f32), which numpy compares only bit by bit (NaN != NaN).
+ML_DTYPES_FLOATS = {"bfloat16", "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2",
+                    "float8_e5m2fnuz", "float4_e2m1fn", "float8_e8m0fnu"}
 
 
 class Case:
@@ -101,10 +104,12 @@ def compare(case, data_set, out_dir):
         written = output_file(out_dir, output.name)
         if not written.exists():
             return f"no .npy written for output '{output.name}'"
-        actual = np.load(written)
+        actual = np.load(written)  # bf16, 8- and 4-bit floats, int4...: ml_dtypes names
         if actual.shape != expected.shape or actual.dtype != expected.dtype:
             return (f"output '{output.name}' is {actual.dtype}{list(actual.shape)}, "
                     f"expected {expected.dtype}{list(expected.shape)}")
+        if expected.dtype.name in ML_DTYPES_FLOATS:  # numpy sees kind 'V': compare as f32
+            actual, expected = actual.astype(np.float32), expected.astype(np.float32)
         if expected.dtype.kind in "fc":
             close = np.isclose(actual, expected, rtol=case.rtol, atol=case.atol, equal_nan=True)
         else:

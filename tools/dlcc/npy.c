@@ -1,4 +1,7 @@
-/* .npy reading and writing: a small header (a Python dict literal) and raw data. */
+/* .npy reading and writing: a small header (a Python dict literal) and raw data. numpy has
+ * no bfloat16, 8- or 4-bit floats or 4- and 2-bit integers; their descr is the ml_dtypes
+ * name (numpy.load reads it once ml_dtypes is imported) with ml_dtypes' layout: the 4- and
+ * 2-bit types one element a byte, in its low bits, unpacked from and into dlcc's packing. */
 #include "tools/dlcc/npy.h"
 
 #include <errno.h>
@@ -23,7 +26,19 @@ static const npy_descr DESCRS[] = {
     {"u4", IR_DTYPE_U32}, {"i8", IR_DTYPE_I64}, {"u8", IR_DTYPE_U64}, {"b1", IR_DTYPE_BOOL},
 };
 
+/* ml_dtypes' names (its numpy dtypes' names) for the types numpy lacks. */
+static const npy_descr ML_DTYPES[] = {
+    {"bfloat16", IR_DTYPE_BF16},         {"float8_e4m3fn", IR_DTYPE_F8E4M3FN},
+    {"float8_e4m3fnuz", IR_DTYPE_F8E4M3FNUZ}, {"float8_e5m2", IR_DTYPE_F8E5M2},
+    {"float8_e5m2fnuz", IR_DTYPE_F8E5M2FNUZ}, {"float4_e2m1fn", IR_DTYPE_F4E2M1},
+    {"int4", IR_DTYPE_I4},               {"uint4", IR_DTYPE_U4},
+    {"int2", IR_DTYPE_I2},               {"uint2", IR_DTYPE_U2},
+};
+
 static ir_dtype dtype_of_descr(const char *descr) {
+  for (size_t i = 0; i < sizeof(ML_DTYPES) / sizeof(ML_DTYPES[0]); i++)
+    if (strcmp(descr, ML_DTYPES[i].code) == 0)
+      return ML_DTYPES[i].dtype;
   if (descr[0] != '<' && descr[0] != '|' && descr[0] != '=')
     return IR_DTYPE_INVALID; /* big-endian or odd */
   for (size_t i = 0; i < sizeof(DESCRS) / sizeof(DESCRS[0]); i++)
@@ -34,12 +49,22 @@ static ir_dtype dtype_of_descr(const char *descr) {
 
 static const char *descr_of_dtype(ir_dtype dtype) {
   static char text[4];
+  for (size_t i = 0; i < sizeof(ML_DTYPES) / sizeof(ML_DTYPES[0]); i++)
+    if (ML_DTYPES[i].dtype == dtype)
+      return ML_DTYPES[i].code;
   for (size_t i = 0; i < sizeof(DESCRS) / sizeof(DESCRS[0]); i++)
     if (DESCRS[i].dtype == dtype) {
       snprintf(text, sizeof(text), "%c%s", ir_dtype_size(dtype) == 1 ? '|' : '<', DESCRS[i].code);
       return text;
     }
   return NULL;
+}
+
+/* Bytes of the file's data: one byte an element for packed types. */
+static bool file_bytes(const ir_type *type, int64_t *out) {
+  if (!ir_dtype_is_packed(type->dtype))
+    return ir_type_byte_size(type, out);
+  return ir_type_element_count(type, out);
 }
 
 /* Finds `'key':` in the header dict and returns what follows it (spaces skipped). */
@@ -65,14 +90,14 @@ static int parse_header(const char *path, const char *header, ir_type *type, dl_
   const char *shape = header_value(header, "shape");
   if (!descr || !fortran || !shape || *descr != '\'' || *shape != '(')
     return dl_error(diag, "%s: malformed .npy header", path);
-  char code[16] = "";
+  char code[32] = "";
   const char *end = strchr(descr + 1, '\'');
   if (!end || end - descr - 1 >= (long)sizeof(code))
     return dl_error(diag, "%s: malformed dtype in .npy header", path);
   memcpy(code, descr + 1, (size_t)(end - descr - 1));
   type->dtype = dtype_of_descr(code);
   if (type->dtype == IR_DTYPE_INVALID)
-    return dl_error(diag, "%s: unsupported .npy dtype '%s' (little-endian numbers and bool only)",
+    return dl_error(diag, "%s: unsupported .npy dtype '%s' (little-endian numbers, bool and the ml_dtypes names)",
                     path, code);
   if (strncmp(fortran, "False", 5) != 0)
     return dl_error(diag, "%s: Fortran-order arrays are not supported; save with "
@@ -121,18 +146,24 @@ int npy_parse(const void *bytes, size_t size, const char *path, npy_array *out, 
   free(header);
   if (status != 0)
     return -1;
-  if (!ir_type_byte_size(&out->type, &out->bytes))
+  int64_t stored = 0;
+  if (!ir_type_byte_size(&out->type, &out->bytes) || !file_bytes(&out->type, &stored))
     return dl_error(diag, "%s: shape too large", path);
-  if (!dl_limits_tensor_fits(out->bytes))
-    return dl_error(diag, "%s: " DL_TENSOR_LIMIT_FORMAT, path, DL_TENSOR_LIMIT_ARGS(out->bytes));
+  if (!dl_limits_tensor_fits(stored))
+    return dl_error(diag, "%s: " DL_TENSOR_LIMIT_FORMAT, path, DL_TENSOR_LIMIT_ARGS(stored));
   size_t data_start = header_start + header_length, have = size - data_start;
-  if ((uint64_t)out->bytes != have)
+  if ((uint64_t)stored != have)
     return dl_error(diag, "%s: holds %s bytes than its shape needs (%lld)", path,
-                    have < (uint64_t)out->bytes ? "fewer" : "more", (long long)out->bytes);
-  out->data = malloc(have ? have : 1);
+                    have < (uint64_t)stored ? "fewer" : "more", (long long)stored);
+  out->data = calloc(1, out->bytes ? (size_t)out->bytes : 1);
   if (!out->data)
     return dl_error(diag, "%s: out of memory", path);
-  memcpy(out->data, file + data_start, have);
+  if (!ir_dtype_is_packed(out->type.dtype)) {
+    memcpy(out->data, file + data_start, have);
+    return 0;
+  }
+  for (int64_t i = 0; i < stored; i++) /* the low bits of each byte, packed */
+    ir_element_packed_set(out->type.dtype, out->data, i, file[data_start + (size_t)i]);
   return 0;
 }
 
@@ -150,7 +181,7 @@ int npy_read(const char *path, npy_array *out, dl_diag *diag) {
 int npy_write(FILE *file, const char *path, const ir_type *type, const void *data, dl_diag *diag) {
   const char *descr = descr_of_dtype(type->dtype);
   int64_t bytes;
-  if (!descr || !ir_type_byte_size(type, &bytes))
+  if (!descr || !file_bytes(type, &bytes))
     return dl_error(diag, "%s: cannot write dtype %s as .npy", path, ir_dtype_name(type->dtype));
   char header[512];
   int length = snprintf(header, sizeof(header), "{'descr': '%s', 'fortran_order': False, 'shape': (",
@@ -170,8 +201,13 @@ int npy_write(FILE *file, const char *path, const ir_type *type, const void *dat
   unsigned char prefix[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(length & 0xff),
                               (unsigned char)(length >> 8)};
   int ok = fwrite(prefix, 1, 10, file) == 10 &&
-           fwrite(header, 1, (size_t)length, file) == (size_t)length &&
-           fwrite(data, 1, (size_t)bytes, file) == (size_t)bytes;
+           fwrite(header, 1, (size_t)length, file) == (size_t)length;
+  if (ir_dtype_is_packed(type->dtype)) {
+    for (int64_t i = 0; ok && i < bytes; i++) /* unpacked: each element's bits in a byte */
+      ok = fputc((int)ir_element_packed_get(type->dtype, data, i), file) != EOF;
+  } else {
+    ok = ok && fwrite(data, 1, (size_t)bytes, file) == (size_t)bytes;
+  }
   return ok ? 0 : dl_error(diag, "%s: write failed: %s", path, strerror(errno));
 }
 

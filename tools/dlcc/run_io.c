@@ -39,6 +39,8 @@ static void fill_random(const dlrt_tensor_desc *tensor, void *data, unsigned see
   int64_t count = 0;
   ir_type_element_count(&type, &count);
   size_t size = ir_dtype_size(type.dtype);
+  if (ir_dtype_is_packed(type.dtype)) /* small integers in every packed byte */
+    ir_type_byte_size(&type, &count), size = 1;
   for (int64_t i = 0; i < count; i++) {
     uint64_t bits = next_random(&state);
     char *at = (char *)data + (size_t)i * size;
