@@ -78,6 +78,11 @@ int onnx_normalize_node(onnx_import *import, const Onnx__NodeProto *proto, int i
 /* The IR op an ONNX op imports as: its own row of ir/ops.def, or the op it is a form of
  * (CastLike is a Cast to the element type of its second input). IR_OP_INVALID if none. */
 ir_op onnx_ir_op(const char *onnx_op);
+/* QuantizeLinear and DequantizeLinear (onnx_quantize.c) are built from Cast, Sub, Mul, Div,
+ * Round, Add, Clip and views; the last node takes the node's output name. */
+bool onnx_is_quantize_op(const char *onnx_op);
+int onnx_expand_quantize(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                         ir_value **inputs, int num_inputs);
 /* How many of the node's inputs the IR op keeps (CastLike's second input only gives a type). */
 int onnx_kept_inputs(const Onnx__NodeProto *proto, int num_inputs);
 /* True if the normalization consumes attribute `attr` of `proto` (so the generic

@@ -132,7 +132,7 @@ static const char *node_problem(onnx_import *import, const Onnx__NodeProto *node
     snprintf(buffer, size, "unsupported op domain '%s'", node->domain);
     return buffer;
   }
-  if (strcmp(op, "Constant") != 0 && onnx_ir_op(op) == IR_OP_INVALID)
+  if (strcmp(op, "Constant") != 0 && onnx_ir_op(op) == IR_OP_INVALID && !onnx_is_quantize_op(op))
     return "unsupported op";
   for (size_t i = 0; i < node->n_attribute; i++) {
     const char *problem = attr_problem(node, node->attribute[i]);

@@ -115,6 +115,14 @@ def main(out):
          [helper.make_tensor_value_info("y", TensorProto.INT16, [2])], opset=19)
     save(folder, "cast_like_one_input", [helper.make_node("CastLike", ["x"], ["y"], name="cast_like")],
          [helper.make_tensor_value_info("x", F, [2])], [y], opset=19)
+    # QuantizeLinear to int4 with a per-axis scale: Div, Round, Add, Clip and Cast; and a scale
+    # of the wrong length for its axis.
+    q_inputs = [helper.make_tensor_value_info("x", F, [3, 4]), helper.make_tensor_value_info("s", F, [3]),
+                helper.make_tensor_value_info("z", TensorProto.INT4, [3])]
+    save(folder, "quantize_int4", [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["y"], name="q", axis=0)],
+         q_inputs, [helper.make_tensor_value_info("y", TensorProto.INT4, [3, 4])], opset=21)
+    save(folder, "quantize_bad_axis", [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["y"], name="q", axis=1)],
+         q_inputs, [helper.make_tensor_value_info("y", TensorProto.INT4, [3, 4])], opset=21)
     # An output declared with another element type and shape than the node computes.
     save(folder, "wrong_output_type", [helper.make_node("Relu", ["x"], ["y"], name="relu")], [x],
          [helper.make_tensor_value_info("y", TensorProto.INT64, [1, 3, 8, 8])])

@@ -288,6 +288,19 @@ static void test_legacy_forms(void **state) {
   expect_failure(CASES "cast_like_one_input.onnx", NULL, "node 'cast_like' (CastLike, opset 19)",
                  "needs two inputs", NULL);
 
+  /* QuantizeLinear: x / scale (reshaped to [3,1]), rounded, plus the zero point, clipped to
+   * [-8, 7] and cast to i4. */
+  graph = expect_success(CASES "quantize_int4.onnx", NULL, &diag);
+  ir_node *last = graph->body.last;
+  assert_int_equal(last->op, IR_OP_CAST);
+  assert_int_equal(graph->body.results[0]->type.dtype, IR_DTYPE_I4);
+  assert_int_equal(last->inputs[0]->producer->op, IR_OP_CLIP);
+  assert_int_equal(last->inputs[0]->producer->inputs[0]->producer->op, IR_OP_ADD);
+  ir_graph_destroy(graph);
+  dl_diag_deinit(&diag);
+  expect_failure(CASES "quantize_bad_axis.onnx", NULL, "node 'q' (QuantizeLinear, opset 21)",
+                 "must be 1-D with x's dim 1 (4)", NULL);
+
   graph = expect_success(CASES "int8_typed.onnx", NULL, &diag);
   const int8_t *w = ir_graph_find_value(graph, "w")->data;
   assert_true(w[0] == -1 && w[1] == 2 && w[2] == 127);
