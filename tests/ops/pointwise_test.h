@@ -80,6 +80,26 @@ static inline void pt_check_ptx(ir_graph *graph, ir_node *node) {
   assert_int_equal(status, 0);
 }
 
+/* Runs Cast(to) on `n` elements of `from` (with `saturate` unless it is -1) and returns the
+ * output (caller frees); assembles the PTX too when `check_ptx`. */
+static inline void *pt_run_cast(ir_dtype from, ir_dtype to, int saturate, const void *data,
+                                int64_t n, bool check_ptx) {
+  ir_graph *graph = ir_graph_create("cast");
+  ir_value *x = pt_input(graph, "x", from, 1, &n);
+  ir_node *node = pt_node(graph, IR_OP_CAST, &x, 1, 1);
+  ir_node_set_dtype(graph, node, "to", to);
+  if (saturate >= 0)
+    ir_node_set_int(graph, node, "saturate", saturate);
+  pt_infer(graph, node);
+  const void *inputs[1] = {data};
+  void *outputs[1];
+  pt_run(graph, node, inputs, outputs);
+  if (check_ptx)
+    pt_check_ptx(graph, node);
+  ir_graph_destroy(graph);
+  return outputs[0];
+}
+
 /* Lowering must fail with a message containing `needle`. */
 static inline void pt_expect_lower_error(ir_graph *graph, ir_node *node, const char *needle) {
   dl_diag diag;

@@ -11,25 +11,6 @@ static const ir_dtype SMALL_FLOATS[] = {IR_DTYPE_F8E4M3FN, IR_DTYPE_F8E4M3FNUZ, 
                                         IR_DTYPE_F8E5M2FNUZ, IR_DTYPE_F4E2M1};
 static const ir_dtype PACKED_INTEGERS[] = {IR_DTYPE_I4, IR_DTYPE_U4, IR_DTYPE_I2, IR_DTYPE_U2};
 
-/* Runs Cast(to, saturate) on `n` elements of `from`; returns the output (caller frees). */
-static void *run_cast(ir_dtype from, ir_dtype to, int saturate, const void *data, int64_t n,
-                      bool check_ptx) {
-  ir_graph *graph = ir_graph_create("cast");
-  ir_value *x = pt_input(graph, "x", from, 1, &n);
-  ir_node *node = pt_node(graph, IR_OP_CAST, &x, 1, 1);
-  ir_node_set_dtype(graph, node, "to", to);
-  if (saturate >= 0)
-    ir_node_set_int(graph, node, "saturate", saturate);
-  pt_infer(graph, node);
-  const void *inputs[1] = {data};
-  void *outputs[1];
-  pt_run(graph, node, inputs, outputs);
-  if (check_ptx)
-    pt_check_ptx(graph, node);
-  ir_graph_destroy(graph);
-  return outputs[0];
-}
-
 /* Every f16 value, each format's codes and the midpoints between neighbours, one f32 ulp
  * either side of those, specials and random bits. */
 static float *encode_inputs(ir_dtype dtype, int64_t *out_count) {
@@ -70,7 +51,7 @@ static void test_small_floats_from_f32(void **state) {
     int64_t n;
     float *values = encode_inputs(dtype, &n);
     for (int saturate = 0; saturate <= 1; saturate++) {
-      uint8_t *codes = run_cast(IR_DTYPE_F32, dtype, saturate, values, n, saturate == 0);
+      uint8_t *codes = pt_run_cast(IR_DTYPE_F32, dtype, saturate, values, n, saturate == 0);
       for (int64_t i = 0; i < n; i++) {
         uint32_t want = ir_small_float_from_double(dtype, values[i], saturate),
                  have =
@@ -99,7 +80,7 @@ static void test_small_floats_from_f64(void **state) {
   int64_t n = sizeof(values) / sizeof(values[0]);
   for (size_t f = 0; f < sizeof(SMALL_FLOATS) / sizeof(SMALL_FLOATS[0]); f++) {
     ir_dtype dtype = SMALL_FLOATS[f];
-    uint8_t *codes = run_cast(IR_DTYPE_F64, dtype, 0, values, n, f == 0);
+    uint8_t *codes = pt_run_cast(IR_DTYPE_F64, dtype, 0, values, n, f == 0);
     for (int64_t i = 0; i < n; i++) {
       uint32_t want = ir_small_float_from_double(dtype, values[i], false),
                have = ir_dtype_is_packed(dtype) ? ir_element_packed_get(dtype, codes, i) : codes[i];
@@ -123,8 +104,8 @@ static void test_small_floats_decoded(void **state) {
     if (ir_dtype_is_packed(dtype))
       for (int64_t c = 0; c < n; c++)
         ir_element_packed_set(dtype, data, c, (uint32_t)c);
-    float *values = run_cast(dtype, IR_DTYPE_F32, -1, data, n, true);
-    uint16_t *halves = run_cast(dtype, IR_DTYPE_F16, -1, data, n, false);
+    float *values = pt_run_cast(dtype, IR_DTYPE_F32, -1, data, n, true);
+    uint16_t *halves = pt_run_cast(dtype, IR_DTYPE_F16, -1, data, n, false);
     for (int64_t c = 0; c < n; c++) {
       float want = ir_small_float_to_f32(dtype, (uint32_t)c);
       if (isnan(want) ? !isnan(values[c]) : memcmp(&want, &values[c], 4) != 0)
@@ -148,7 +129,7 @@ static void test_packed_integers(void **state) {
   for (size_t t = 0; t < sizeof(PACKED_INTEGERS) / sizeof(PACKED_INTEGERS[0]); t++) {
     ir_dtype dtype = PACKED_INTEGERS[t];
     for (int64_t n = 1; n <= 9; n++) {
-      uint8_t *packed = run_cast(IR_DTYPE_F32, dtype, -1, values, n, n == 9);
+      uint8_t *packed = pt_run_cast(IR_DTYPE_F32, dtype, -1, values, n, n == 9);
       uint8_t want[5] = {0};
       for (int64_t i = 0; i < n; i++)
         ir_element_set_float(dtype, want, i, values[i]);
@@ -157,8 +138,8 @@ static void test_packed_integers(void **state) {
         if (packed[b] != want[b])
           fail_msg("Cast f32 to %s, %lld elements: byte %lld is 0x%x, expected 0x%x",
                    ir_dtype_name(dtype), (long long)n, (long long)b, packed[b], want[b]);
-      float *back = run_cast(dtype, IR_DTYPE_F32, -1, packed, n, n == 9);
-      int8_t *bytes_back = run_cast(dtype, IR_DTYPE_I8, -1, packed, n, false);
+      float *back = pt_run_cast(dtype, IR_DTYPE_F32, -1, packed, n, n == 9);
+      int8_t *bytes_back = pt_run_cast(dtype, IR_DTYPE_I8, -1, packed, n, false);
       for (int64_t i = 0; i < n; i++) {
         assert_true(back[i] == (float)ir_element_get_int(dtype, want, i));
         assert_int_equal(bytes_back[i], ir_element_get_int(dtype, want, i));
@@ -178,7 +159,7 @@ static void test_packed_many(void **state) {
   assert_non_null(values);
   for (int64_t i = 0; i < n; i++)
     values[i] = (int32_t)(i * 7 - 1000);
-  uint8_t *packed = run_cast(IR_DTYPE_I32, IR_DTYPE_I2, -1, values, n, false);
+  uint8_t *packed = pt_run_cast(IR_DTYPE_I32, IR_DTYPE_I2, -1, values, n, false);
   for (int64_t i = 0; i < n; i++)
     if (ir_element_get_int(IR_DTYPE_I2, packed, i) != ((((i * 7 - 1000) & 3) ^ 2) - 2))
       fail_msg("element %lld", (long long)i);

@@ -342,22 +342,6 @@ static void test_clip_int32(void **state) {
   ir_graph_destroy(graph);
 }
 
-/* Runs Cast(to) on `n` elements of `from` and returns the output (caller frees). */
-static void *run_cast(ir_dtype from, ir_dtype to, const void *data, int64_t n, bool check_ptx) {
-  ir_graph *graph = ir_graph_create("cast");
-  ir_value *x = pt_input(graph, "x", from, 1, &n);
-  ir_node *node = pt_node(graph, IR_OP_CAST, &x, 1, 1);
-  ir_node_set_dtype(graph, node, "to", to);
-  pt_infer(graph, node);
-  const void *inputs[1] = {data};
-  void *outputs[1];
-  pt_run(graph, node, inputs, outputs);
-  if (check_ptx)
-    pt_check_ptx(graph, node);
-  ir_graph_destroy(graph);
-  return outputs[0];
-}
-
 /* f32 → f16/bf16 must round to nearest even exactly like ir_f32_to_f16 (subnormals,
  * overflow to inf, NaN), and back again exactly. */
 static void test_cast_half(void **state) {
@@ -372,7 +356,7 @@ static void test_cast_half(void **state) {
   memcpy(values, edges, sizeof(edges));
   for (int half = 0; half < 2; half++) {
     ir_dtype dtype = half == 0 ? IR_DTYPE_F16 : IR_DTYPE_BF16;
-    uint16_t *bits = run_cast(IR_DTYPE_F32, dtype, values, N, half == 0);
+    uint16_t *bits = pt_run_cast(IR_DTYPE_F32, dtype, -1, values, N, half == 0);
     for (int i = 0; i < N; i++) {
       uint16_t want = half == 0 ? ir_f32_to_f16(values[i]) : ir_f32_to_bf16(values[i]);
       if (isnan(values[i]))
@@ -381,7 +365,7 @@ static void test_cast_half(void **state) {
         fail_msg("%s of %.9g: got 0x%04x, want 0x%04x", ir_dtype_name(dtype), values[i], bits[i],
                  want);
     }
-    float *back = run_cast(dtype, IR_DTYPE_F32, bits, N, half == 0);
+    float *back = pt_run_cast(dtype, IR_DTYPE_F32, -1, bits, N, half == 0);
     for (int i = 0; i < N; i++) {
       float want = half == 0 ? ir_f16_to_f32(bits[i]) : ir_bf16_to_f32(bits[i]);
       if (isnan(want))
@@ -398,35 +382,35 @@ static void test_cast_half(void **state) {
 static void test_cast_integers_and_bool(void **state) {
   (void)state;
   const float floats[6] = {-2.7f, -0.0f, 0.4f, 3.9f, 250.0f, NAN};
-  int32_t *i32 = run_cast(IR_DTYPE_F32, IR_DTYPE_I32, floats, 5, true);
+  int32_t *i32 = pt_run_cast(IR_DTYPE_F32, IR_DTYPE_I32, -1, floats, 5, true);
   const int32_t want_i32[5] = {-2, 0, 0, 3, 250}; /* truncation toward zero */
   assert_memory_equal(i32, want_i32, sizeof(want_i32));
-  uint8_t *flags = run_cast(IR_DTYPE_F32, IR_DTYPE_BOOL, floats, 6, true);
+  uint8_t *flags = pt_run_cast(IR_DTYPE_F32, IR_DTYPE_BOOL, -1, floats, 6, true);
   const uint8_t want_flags[6] = {1, 0, 1, 1, 1, 1}; /* NaN is true */
   assert_memory_equal(flags, want_flags, sizeof(want_flags));
-  float *from_bool = run_cast(IR_DTYPE_BOOL, IR_DTYPE_F32, want_flags, 6, true);
+  float *from_bool = pt_run_cast(IR_DTYPE_BOOL, IR_DTYPE_F32, -1, want_flags, 6, true);
   for (int i = 0; i < 6; i++)
     assert_true(from_bool[i] == (float)want_flags[i]);
-  uint8_t *u8 = run_cast(IR_DTYPE_F32, IR_DTYPE_U8, floats + 2, 3, true);
+  uint8_t *u8 = pt_run_cast(IR_DTYPE_F32, IR_DTYPE_U8, -1, floats + 2, 3, true);
   assert_int_equal(u8[0], 0), assert_int_equal(u8[1], 3), assert_int_equal(u8[2], 250);
   const int64_t wide[3] = {-5000000000LL, -1, 1LL << 40};
-  float *from_i64 = run_cast(IR_DTYPE_I64, IR_DTYPE_F32, wide, 3, true);
+  float *from_i64 = pt_run_cast(IR_DTYPE_I64, IR_DTYPE_F32, -1, wide, 3, true);
   for (int i = 0; i < 3; i++)
     assert_true(from_i64[i] == (float)wide[i]);
-  int64_t *widened = run_cast(IR_DTYPE_I32, IR_DTYPE_I64, want_i32, 5, true);
+  int64_t *widened = pt_run_cast(IR_DTYPE_I32, IR_DTYPE_I64, -1, want_i32, 5, true);
   for (int i = 0; i < 5; i++)
     assert_true(widened[i] == want_i32[i]);
   const uint8_t bytes[3] = {0, 200, 255};
-  int32_t *from_u8 = run_cast(IR_DTYPE_U8, IR_DTYPE_I32, bytes, 3, true);
+  int32_t *from_u8 = pt_run_cast(IR_DTYPE_U8, IR_DTYPE_I32, -1, bytes, 3, true);
   assert_int_equal(from_u8[1], 200), assert_int_equal(from_u8[2], 255); /* zero-extended */
   const double doubles[4] = {1e-40, -3.5, 1e39, 0.1};
-  float *narrowed = run_cast(IR_DTYPE_F64, IR_DTYPE_F32, doubles, 4, true);
+  float *narrowed = pt_run_cast(IR_DTYPE_F64, IR_DTYPE_F32, -1, doubles, 4, true);
   for (int i = 0; i < 4; i++) /* round to nearest; 1e39 overflows to inf */
     assert_true(narrowed[i] == (float)doubles[i]);
   const int16_t shorts[3] = {-32768, -1, 32767};
-  uint16_t *as_unsigned = run_cast(IR_DTYPE_I16, IR_DTYPE_U16, shorts, 3, true);
+  uint16_t *as_unsigned = pt_run_cast(IR_DTYPE_I16, IR_DTYPE_U16, -1, shorts, 3, true);
   assert_int_equal(as_unsigned[0], 32768), assert_int_equal(as_unsigned[1], 65535);
-  double *widened_float = run_cast(IR_DTYPE_I16, IR_DTYPE_F64, shorts, 3, true);
+  double *widened_float = pt_run_cast(IR_DTYPE_I16, IR_DTYPE_F64, -1, shorts, 3, true);
   assert_true(widened_float[0] == -32768.0 && widened_float[2] == 32767.0);
   free(i32), free(flags), free(from_bool), free(u8), free(from_i64), free(widened), free(from_u8);
   free(narrowed), free(as_unsigned), free(widened_float);

@@ -62,26 +62,11 @@ static void check_format(ir_dtype dtype) {
   free(oracle);
 }
 
-static void test_f8e4m3fn(void **state) {
-  (void)state;
-  check_format(IR_DTYPE_F8E4M3FN);
-}
-static void test_f8e4m3fnuz(void **state) {
-  (void)state;
-  check_format(IR_DTYPE_F8E4M3FNUZ);
-}
-static void test_f8e5m2(void **state) {
-  (void)state;
-  check_format(IR_DTYPE_F8E5M2);
-}
-static void test_f8e5m2fnuz(void **state) {
-  (void)state;
-  check_format(IR_DTYPE_F8E5M2FNUZ);
-}
-static void test_f4e2m1(void **state) {
-  (void)state;
-  check_format(IR_DTYPE_F4E2M1);
-}
+/* One format (the test's state points at its dtype). */
+static void test_format(void **state) { check_format(*(const ir_dtype *)*state); }
+
+static const ir_dtype FORMATS[] = {IR_DTYPE_F8E4M3FN, IR_DTYPE_F8E4M3FNUZ, IR_DTYPE_F8E5M2,
+                                   IR_DTYPE_F8E5M2FNUZ, IR_DTYPE_F4E2M1};
 
 /* The largest finite values and what overflow gives, written out from the formats' specs. */
 static void test_format_limits(void **state) {
@@ -142,9 +127,12 @@ static void test_packed_elements(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_f8e4m3fn),        cmocka_unit_test(test_f8e4m3fnuz),
-      cmocka_unit_test(test_f8e5m2),          cmocka_unit_test(test_f8e5m2fnuz),
-      cmocka_unit_test(test_f4e2m1),          cmocka_unit_test(test_format_limits),
+      cmocka_unit_test_prestate(test_format, (void *)&FORMATS[0]),
+      cmocka_unit_test_prestate(test_format, (void *)&FORMATS[1]),
+      cmocka_unit_test_prestate(test_format, (void *)&FORMATS[2]),
+      cmocka_unit_test_prestate(test_format, (void *)&FORMATS[3]),
+      cmocka_unit_test_prestate(test_format, (void *)&FORMATS[4]),
+      cmocka_unit_test(test_format_limits),
       cmocka_unit_test(test_packed_elements),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
