@@ -159,8 +159,9 @@ static void map_body_packed(lower_group *group, map_plan *m, int items) {
         continue;
       }
       int per_byte = 8 / ir_dtype_bits(dtype), slot = lane % per_byte;
-      LLVMValueRef bits = LLVMBuildSelect(B, inside, pw_pack_element(kb, dtype, m->results[r], slot),
-                                          LLVMConstInt(LLVMInt8TypeInContext(kb_context(kb)), 0, 0), "");
+      LLVMValueRef none = LLVMConstInt(LLVMInt8TypeInContext(kb_context(kb)), 0, 0);
+      LLVMValueRef bits =
+          LLVMBuildSelect(B, inside, pw_pack_element(kb, dtype, m->results[r], slot), none, "");
       bytes[r] = slot == 0 ? bits : LLVMBuildOr(B, bytes[r], bits, "");
       if (slot != per_byte - 1)
         continue;
@@ -272,7 +273,8 @@ bool pw_map_is_vectorized(const ir_node *node, const int *inputs, const ir_type 
     bool packed = ir_dtype_is_packed(node->outputs[0]->type.dtype);
     for (int k = 0; k < input_count; k++)
       packed |= ir_dtype_is_packed(shapes[k]->dtype);
-    vector = !packed && pw_broadcast_plan(&node->outputs[0]->type, shapes, input_count, &plan) == 0 &&
+    vector = !packed &&
+             pw_broadcast_plan(&node->outputs[0]->type, shapes, input_count, &plan) == 0 &&
              vectorizable(&plan, count, access);
   }
   pw_broadcast_deinit(&plan);

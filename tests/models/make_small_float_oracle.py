@@ -50,7 +50,8 @@ def main(out):
         values = inputs_for(dtype, bits)
         header = np.array([1 << bits, values.size], np.uint32)
         body = [header, decoded.view(np.uint32), values.view(np.uint32),
-                encode(values, dtype, False).astype(np.uint32), encode(values, dtype, True).astype(np.uint32)]
+                encode(values, dtype, False).astype(np.uint32),
+                encode(values, dtype, True).astype(np.uint32)]
         (folder / f"{name}.bin").write_bytes(b"".join(part.tobytes() for part in body))
 
 

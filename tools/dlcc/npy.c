@@ -97,7 +97,9 @@ static int parse_header(const char *path, const char *header, ir_type *type, dl_
   memcpy(code, descr + 1, (size_t)(end - descr - 1));
   type->dtype = dtype_of_descr(code);
   if (type->dtype == IR_DTYPE_INVALID)
-    return dl_error(diag, "%s: unsupported .npy dtype '%s' (little-endian numbers, bool and the ml_dtypes names)",
+    return dl_error(diag,
+                    "%s: unsupported .npy dtype '%s' (little-endian numbers, bool and the "
+                    "ml_dtypes names)",
                     path, code);
   if (strncmp(fortran, "False", 5) != 0)
     return dl_error(diag, "%s: Fortran-order arrays are not supported; save with "
