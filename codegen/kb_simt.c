@@ -221,3 +221,20 @@ LLVMValueRef kb_atomic_rmw_from(kernel_builder *kb, kb_source source, LLVMAtomic
   kb_open_phase(kb);
   return LLVMBuildAtomicRMW(kb->builder, op, pointer, value, LLVMAtomicOrderingMonotonic, 0);
 }
+
+LLVMValueRef kb_atomic_cas(kernel_builder *kb, LLVMValueRef pointer, LLVMValueRef expected,
+                           LLVMValueRef desired) {
+  LLVMTypeRef type = desired ? LLVMTypeOf(desired) : kb->i32;
+  if (kb_check_in_kernel(kb, "kb_atomic_cas") != 0 || !pointer || !expected)
+    return kb_placeholder(kb, type);
+  if (LLVMGetTypeKind(type) != LLVMIntegerTypeKind || LLVMTypeOf(expected) != type ||
+      (LLVMGetIntTypeWidth(type) != 32 && LLVMGetIntTypeWidth(type) != 64)) {
+    kb_fail(kb, "kb_atomic_cas supports i32 and i64 values of one type");
+    return kb_placeholder(kb, type);
+  }
+  kb_open_phase(kb);
+  LLVMValueRef pair = LLVMBuildAtomicCmpXchg(kb->builder, pointer, expected, desired,
+                                             LLVMAtomicOrderingMonotonic,
+                                             LLVMAtomicOrderingMonotonic, 0);
+  return LLVMBuildExtractValue(kb->builder, pair, 0, "");
+}

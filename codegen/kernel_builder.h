@@ -146,6 +146,10 @@ LLVMValueRef kb_atomic_add(kernel_builder *kb, LLVMValueRef pointer, LLVMValueRe
  * old value. Float max/min become compare-and-swap loops where the GPU lacks them. */
 LLVMValueRef kb_atomic_rmw(kernel_builder *kb, LLVMAtomicRMWBinOp op, LLVMValueRef pointer,
                            LLVMValueRef value);
+/* atomicCAS on an i32/i64 in global or shared memory: stores `desired` where the value is
+ * `expected`; returns the old value. */
+LLVMValueRef kb_atomic_cas(kernel_builder *kb, LLVMValueRef pointer, LLVMValueRef expected,
+                           LLVMValueRef desired);
 LLVMValueRef kb_atomic_add_from(kernel_builder *kb, kb_source source, LLVMValueRef pointer,
                                 LLVMValueRef value);
 LLVMValueRef kb_atomic_rmw_from(kernel_builder *kb, kb_source source, LLVMAtomicRMWBinOp op,

@@ -23,7 +23,10 @@ typedef enum dlrt_status_code {
   DLRT_STATUS_OUT_OF_MEMORY = 4,    /* host or device allocation failed */
   DLRT_STATUS_MODULE_LOAD = 5,      /* the driver rejected the PTX (JIT log in the error) */
   DLRT_STATUS_DEVICE_ERROR = 6,     /* another driver call failed */
-  DLRT_STATUS_INTERNAL = 7          /* e.g. a worker thread could not be started */
+  DLRT_STATUS_INTERNAL = 7,         /* e.g. a worker thread could not be started */
+  /* a kernel met an index out of range (programs compiled with dlcc --check-indices); the
+   * run completed with the index clamped, and the error names the node */
+  DLRT_STATUS_INDEX_OUT_OF_RANGE = 8
 } dlrt_status_code;
 typedef int dlrt_status;
 

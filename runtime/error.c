@@ -26,6 +26,8 @@ const char *dlrt_status_string(int status) {
     return "DLRT_STATUS_DEVICE_ERROR";
   case DLRT_STATUS_INTERNAL:
     return "DLRT_STATUS_INTERNAL";
+  case DLRT_STATUS_INDEX_OUT_OF_RANGE:
+    return "DLRT_STATUS_INDEX_OUT_OF_RANGE";
   default:
     return "DLRT_STATUS_UNKNOWN";
   }

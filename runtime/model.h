@@ -32,11 +32,19 @@ struct dlrt_model {
   /* Under the sanitizer (model_sanitize.c): launches run through it; NULL otherwise. */
   dlrt_sanitizer *sanitizer;
   dlrt_sanitizer_buffer *sanitizer_args; /* per argument, flat like arg_values */
+  /* The index error word as fetched after the last run (programs with index checks). */
+  uint32_t index_error;
 };
 
 /* Fills the parameter values of launches that refer to inputs or outputs and launches the
  * whole schedule in order. */
 int dlrt_model_launch_all(dlrt_model *model);
+
+/* model_index_check.c: clear the error word before the launches, fetch it after them (an
+ * asynchronous copy), and after a synchronize turn a recorded site into the run's error. */
+int dlrt_model_index_check_begin(dlrt_model *model);
+int dlrt_model_index_check_fetch(dlrt_model *model);
+int dlrt_model_index_check_result(dlrt_model *model);
 
 /* model_sanitize.c */
 int dlrt_model_sanitize_requested(const dlrt_options *options);

@@ -130,6 +130,25 @@ static int check_launch(const dlrt_program *program, uint32_t index) {
   return DLRT_STATUS_OK;
 }
 
+/* The index error word (a u32) lies inside the arena and every site has a name. */
+static int check_index_sites(const dlrt_program *program) {
+  if (!program->index_check_count)
+    return DLRT_STATUS_OK;
+  if (!program->index_check_sites || program->arena_size < sizeof(uint32_t) ||
+      program->index_check_offset > program->arena_size - sizeof(uint32_t) ||
+      program->index_check_offset % sizeof(uint32_t))
+    return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
+                      "program '%s': the index error word (arena offset %llu) is not an aligned "
+                      "u32 inside the %llu-byte arena, or its sites are missing",
+                      program_name(program), (unsigned long long)program->index_check_offset,
+                      (unsigned long long)program->arena_size);
+  for (uint32_t i = 0; i < program->index_check_count; i++)
+    if (!program->index_check_sites[i])
+      return dlrt_error(DLRT_STATUS_INVALID_PROGRAM, "program '%s': index check site %u has no name",
+                        program_name(program), i + 1);
+  return DLRT_STATUS_OK;
+}
+
 int dlrt_program_check(const dlrt_program *program) {
   if (!program)
     return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT, "dlrt_model_create: program is NULL");
@@ -168,5 +187,5 @@ int dlrt_program_check(const dlrt_program *program) {
     if (status)
       return status;
   }
-  return DLRT_STATUS_OK;
+  return check_index_sites(program);
 }

@@ -25,7 +25,9 @@ _Static_assert(offsetof(dlrt_tensor_desc, dims) == 16 && offsetof(dlrt_tensor_de
                    sizeof(dlrt_tensor_desc) == 40,
                "tensor");
 _Static_assert(offsetof(dlrt_program, weights) == 64 && offsetof(dlrt_program, arena_size) == 88 &&
-                   offsetof(dlrt_program, outputs) == 120 && sizeof(dlrt_program) == 128,
+                   offsetof(dlrt_program, outputs) == 120 &&
+                   offsetof(dlrt_program, index_check_count) == 136 &&
+                   offsetof(dlrt_program, index_check_sites) == 144 && sizeof(dlrt_program) == 152,
                "program");
 
 typedef struct data_emitter {
@@ -202,6 +204,19 @@ static LLVMValueRef tensors(data_emitter *e, const char *name, const dlrt_tensor
   return array(e, name, e->tensor, values, count);
 }
 
+/* The names of the index check sites (dlcc --check-indices); NULL when there are none. */
+static LLVMValueRef index_check_sites(data_emitter *e, const dlrt_program *program) {
+  LLVMValueRef *values = calloc(program->index_check_count + 1, sizeof *values);
+  if (!values)
+    return NULL;
+  for (uint32_t i = 0; i < program->index_check_count; i++)
+    values[i] = string(e, program->index_check_sites[i]);
+  LLVMValueRef table =
+      array(e, "bundle.index_check_sites", e->ptr, values, program->index_check_count);
+  free(values);
+  return table;
+}
+
 static LLVMValueRef weights(data_emitter *e, const dlrt_program *program, bool separate) {
   if (separate || !program->weights_size)
     return LLVMConstNull(e->ptr);
@@ -220,7 +235,10 @@ LLVMValueRef dl_bundle_emit_program(LLVMModuleRef module, const dlrt_program *pr
   }
   LLVMValueRef kernel_table = kernels(&e, program, options->host, diag);
   LLVMValueRef launch_table = kernel_table ? launches(&e, program, diag) : NULL;
-  if (!launch_table)
+  LLVMValueRef site_table = launch_table ? index_check_sites(&e, program) : NULL;
+  if (launch_table && !site_table)
+    dl_error(diag, "out of memory");
+  if (!site_table)
     return NULL;
   LLVMValueRef fields[] = {u32(&e, program->abi_version),
                            string(&e, options->name),
@@ -237,8 +255,12 @@ LLVMValueRef dl_bundle_emit_program(LLVMModuleRef module, const dlrt_program *pr
                            u32(&e, program->input_count),
                            tensors(&e, "bundle.inputs", program->inputs, program->input_count),
                            u32(&e, program->output_count),
-                           tensors(&e, "bundle.outputs", program->outputs, program->output_count)};
-  LLVMValueRef value = LLVMConstStructInContext(e.context, fields, 16, 0);
+                           tensors(&e, "bundle.outputs", program->outputs, program->output_count),
+                           u64(&e, program->index_check_offset),
+                           u32(&e, program->index_check_count),
+                           site_table};
+  LLVMValueRef value =
+      LLVMConstStructInContext(e.context, fields, sizeof fields / sizeof *fields, 0);
   char symbol[256];
   snprintf(symbol, sizeof symbol, "%s_program", options->name);
   LLVMValueRef global = LLVMAddGlobal(module, LLVMTypeOf(value), symbol);

@@ -60,6 +60,8 @@ char *dl_bundle_json(const dl_compiled *compiled, const dl_bundle_names *names,
   snprintf(checksum, sizeof checksum, "%016llx", (unsigned long long)program->weights_checksum);
   cJSON_AddStringToObject(json, "weights_checksum", checksum);
   cJSON_AddNumberToObject(json, "launches", program->launch_count);
+  /* Nodes whose kernels check their indices (dlcc compile --check-indices). */
+  cJSON_AddNumberToObject(json, "index_checks", program->index_check_count);
   add_kernels(json, program);
   char *text = cJSON_Print(json);
   cJSON_Delete(json);

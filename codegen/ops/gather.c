@@ -1,6 +1,7 @@
 /* Gather → one thread per output element reading data[outer][index][inner], the index
  * loaded from the indices tensor (negative counts from the end; clamped into range so a
- * bad index cannot read outside the tensor). */
+ * bad index cannot read outside the tensor; recorded too with --check-indices). */
+#include "codegen/ops/index_check.h"
 #include "codegen/ops/movement_util.h"
 #include "ir/infer.h"
 
@@ -10,25 +11,31 @@ typedef struct gather_layout {
   int64_t outer, axis_size, index_count, inner;
 } gather_layout;
 
-/* indices[j] as an i32 in [0, axis_size). */
-static LLVMValueRef load_index(kernel_builder *kb, ir_dtype dtype, int64_t axis_size,
+enum { GATHER_PARAMS = 3 }; /* data, indices, y; the index check's come after */
+
+/* indices[j] as an i32 in [0, axis_size); one outside [-axis_size, axis_size) is recorded
+ * under --check-indices. */
+static LLVMValueRef load_index(const lower_context *ctx, ir_dtype dtype, int64_t axis_size,
                                LLVMValueRef j) {
+  kernel_builder *kb = ctx->kb;
   LLVMTypeRef type = mv_element_type(kb, dtype);
   LLVMValueRef index = mv_load(kb, type, kb_param_value(kb, 1), j);
   LLVMValueRef size = LLVMConstInt(type, (unsigned long long)axis_size, 1);
   LLVMValueRef negative = LLVMBuildICmp(B, LLVMIntSLT, index, LLVMConstInt(type, 0, 1), "");
   index = LLVMBuildSelect(B, negative, LLVMBuildAdd(B, index, size, ""), index, "");
   LLVMValueRef low = LLVMBuildICmp(B, LLVMIntSLT, index, LLVMConstInt(type, 0, 1), "");
-  index = LLVMBuildSelect(B, low, LLVMConstInt(type, 0, 1), index, "");
   LLVMValueRef high = LLVMBuildICmp(B, LLVMIntSGE, index, size, "");
+  index_check_record(ctx, GATHER_PARAMS, LLVMBuildOr(B, low, high, "out_of_range"));
+  index = LLVMBuildSelect(B, low, LLVMConstInt(type, 0, 1), index, "");
   index = LLVMBuildSelect(B, high, LLVMConstInt(type, (unsigned long long)(axis_size - 1), 1),
                           index, "");
   return LLVMBuildTrunc(B, index, LLVMInt32TypeInContext(kb_context(kb)), "index");
 }
 
 int lower_gather(lower_context *ctx, const ir_node *node, lower_result *out) {
-  static const kb_param params[] = {
+  kb_param params[GATHER_PARAMS + INDEX_CHECK_PARAM_COUNT] = {
       {"data", KB_PARAM_PTR}, {"indices", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
+  int param_count = index_check_params(ctx, params, GATHER_PARAMS);
   const ir_type *data = &node->inputs[0]->type, *indices = &node->inputs[1]->type;
   int64_t axis_attr;
   int axis;
@@ -50,12 +57,12 @@ int lower_gather(lower_context *ctx, const ir_node *node, lower_result *out) {
     return ir_node_error(ctx->diag, node, "gathers from an empty axis");
   kernel_builder *kb = ctx->kb;
   const char *name = lower_kernel_name(ctx, node, "gather");
-  LLVMValueRef i = mv_kernel_begin(kb, name, params, 3, count);
+  LLVMValueRef i = mv_kernel_begin(kb, name, params, param_count, count);
   LLVMValueRef inner = LLVMBuildURem(B, i, kb_const_i32(kb, layout.inner), "inner");
   LLVMValueRef rest = LLVMBuildUDiv(B, i, kb_const_i32(kb, layout.inner), "");
   LLVMValueRef j = LLVMBuildURem(B, rest, kb_const_i32(kb, layout.index_count), "j");
   LLVMValueRef outer = LLVMBuildUDiv(B, rest, kb_const_i32(kb, layout.index_count), "outer");
-  LLVMValueRef index = load_index(kb, indices->dtype, layout.axis_size, j);
+  LLVMValueRef index = load_index(ctx, indices->dtype, layout.axis_size, j);
   LLVMValueRef source =
       LLVMBuildAdd(B, LLVMBuildMul(B, outer, kb_const_i32(kb, layout.axis_size), ""), index, "");
   source = LLVMBuildAdd(B, LLVMBuildMul(B, source, kb_const_i32(kb, layout.inner), ""), inner, "");
@@ -69,5 +76,6 @@ int lower_gather(lower_context *ctx, const ir_node *node, lower_result *out) {
   lower_add_arg(launch, LOWER_ARG_INPUT, 0);
   lower_add_arg(launch, LOWER_ARG_INPUT, 1);
   lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
+  index_check_args(ctx, launch);
   return 0;
 }

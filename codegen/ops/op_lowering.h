@@ -20,6 +20,10 @@ typedef enum lower_arg_kind {
   LOWER_ARG_I32,       /* scalar */
   LOWER_ARG_I64,       /* scalar */
   LOWER_ARG_F32,       /* scalar `f` */
+  /* --check-indices (lower_context.check_indices): the run's index error word, and this
+   * node's site number to record in it (codegen/ops/index_check.h) */
+  LOWER_ARG_INDEX_ERROR_WORD,
+  LOWER_ARG_INDEX_SITE,
 } lower_arg_kind;
 
 typedef struct lower_arg {
@@ -54,6 +58,9 @@ typedef struct lower_context {
   const char *kernel_prefix; /* make kernel names unique: "<prefix>_<node id>_<what>" */
   dl_diag *diag;
   struct lower_group *group; /* the group being lowered (set by lower_node) */
+  /* Kernels that read indices record an out-of-range one (dlcc --check-indices) instead of
+   * only clamping it: codegen/ops/index_check.h. */
+  bool check_indices;
 } lower_context;
 
 /* Every lowering has this shape. `node` is the root of ctx->group: it defines the kernels the

@@ -24,6 +24,10 @@ typedef struct dl_compile_options {
   /* The host twins are the checked lowering (DLRT_KERNEL_CHECKED): run them with
    * dlrt_options.sanitize or $DLRT_SANITIZE=1 (docs/sanitizer.md). */
   bool sanitize;
+  /* Kernels that read indices (Gather) record the first out-of-range index of a run, which
+   * libdlrt returns as DLRT_STATUS_INDEX_OUT_OF_RANGE naming the node; without it such an
+   * index is clamped into range silently (docs/runtime.md). */
+  bool check_indices;
 } dl_compile_options;
 
 /* What the compiler knows statically about the program (for --stats / --report). */

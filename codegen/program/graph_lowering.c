@@ -12,16 +12,22 @@ kb_target_options dl_graph_target(const dl_compile_options *options, const char 
                              .sanitize = !sm && options->sanitize};
 }
 
-int dl_graph_lowering_build(const ir_graph *graph, const kb_target_options *target,
-                            const char *prefix, dl_graph_lowering *out, dl_diag *diag) {
+int dl_graph_lowering_build(const ir_graph *graph, const dl_compile_options *options,
+                            const char *sm, dl_graph_lowering *out, dl_diag *diag) {
   *out = (dl_graph_lowering){0};
   for (ir_node *node = graph->body.first; node; node = node->next)
     out->node_count++;
-  out->kb = kb_create(target, prefix, diag);
+  kb_target_options target = dl_graph_target(options, sm);
+  const char *prefix = options->name ? options->name : "main";
+  out->kb = kb_create(&target, prefix, diag);
   out->results = calloc((size_t)out->node_count + 1, sizeof(lower_result));
   if (!out->kb || !out->results)
     return dl_error(diag, "cannot create a kernel builder");
-  lower_context context = {.kb = out->kb, .graph = graph, .kernel_prefix = prefix, .diag = diag};
+  lower_context context = {.kb = out->kb,
+                           .graph = graph,
+                           .kernel_prefix = prefix,
+                           .diag = diag,
+                           .check_indices = options->check_indices};
   int failed = 0, position = 0;
   for (ir_node *node = graph->body.first; node; node = node->next, position++)
     if (lower_node(&context, node, &out->results[position]) != 0)
@@ -39,10 +45,8 @@ void dl_graph_lowering_deinit(dl_graph_lowering *lowering) {
 int dl_compile_llvm_ir(const ir_graph *graph, const dl_compile_options *options, const char *sm,
                        char **out, size_t *out_size, dl_diag *diag) {
   *out = NULL;
-  kb_target_options target = dl_graph_target(options, sm);
   dl_graph_lowering lowering;
-  const char *name = options->name ? options->name : "main";
-  int status = dl_graph_lowering_build(graph, &target, name, &lowering, diag);
+  int status = dl_graph_lowering_build(graph, options, sm, &lowering, diag);
   if (status == 0)
     status = kb_emit_llvm_ir(lowering.kb, out, out_size);
   dl_graph_lowering_deinit(&lowering);

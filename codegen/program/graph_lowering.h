@@ -19,10 +19,11 @@ typedef struct dl_graph_lowering {
  * NULL the host (options->host_cpu); identical kernels merged. */
 kb_target_options dl_graph_target(const dl_compile_options *options, const char *sm);
 
-/* Lowers every node of the verified, static `graph` for `target`, kernel names prefixed by
- * `prefix`. Every node that cannot be lowered is reported; -1 then (deinit still needed). */
-int dl_graph_lowering_build(const ir_graph *graph, const kb_target_options *target,
-                            const char *prefix, dl_graph_lowering *out, dl_diag *diag);
+/* Lowers every node of the verified, static `graph` for the NVPTX target `sm` (the host when
+ * NULL) as `options` say, kernel names prefixed by the model name. Every node that cannot
+ * be lowered is reported; -1 then (deinit still needed). */
+int dl_graph_lowering_build(const ir_graph *graph, const dl_compile_options *options,
+                            const char *sm, dl_graph_lowering *out, dl_diag *diag);
 void dl_graph_lowering_deinit(dl_graph_lowering *lowering);
 
 /* The kernels' LLVM IR after the builder's optimization pipeline (options->opt_level): for

@@ -2,6 +2,7 @@
  * lowering calls, checks both give the same launches, and fills a dlrt_program. */
 #include "codegen/program/compile.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,7 @@ struct dl_compiled {
   dlrt_tensor_desc *inputs, *outputs;
   int64_t *dims; /* storage for the tensor descriptions' dims */
   void *weights;
+  char **index_check_sites; /* "node 'NAME' (Op)" of each index check site */
 };
 
 /* Same launches, and each runs a kernel of the same name in both (after merging). */
@@ -65,8 +67,17 @@ static void describe_tensor(const ir_graph *graph, const dl_buffer_plan *plan,
 }
 
 /* Turns a lowering's argument into a runtime argument bound to the planned buffers. */
+/* Where a node's launch arguments point: its workspace and, with index checks, the error word
+ * and the node's site number (0 when it has none). */
+typedef struct node_binding {
+  uint64_t workspace_offset;
+  int64_t workspace_bytes;
+  uint64_t index_error_offset;
+  uint32_t index_site;
+} node_binding;
+
 static dlrt_arg bind_arg(const ir_node *node, const lower_arg *arg, const dl_buffer_plan *plan,
-                         uint64_t workspace_offset, int64_t workspace_bytes) {
+                         const node_binding *binding) {
   const ir_value *value = NULL;
   switch (arg->kind) {
   case LOWER_ARG_INPUT:
@@ -79,8 +90,12 @@ static dlrt_arg bind_arg(const ir_node *node, const lower_arg *arg, const dl_buf
     value = arg->value;
     break;
   case LOWER_ARG_WORKSPACE:
-    return (dlrt_arg){DLRT_ARG_ARENA, 0, workspace_offset + (uint64_t)arg->scalar,
-                      (uint64_t)(workspace_bytes - arg->scalar)};
+    return (dlrt_arg){DLRT_ARG_ARENA, 0, binding->workspace_offset + (uint64_t)arg->scalar,
+                      (uint64_t)(binding->workspace_bytes - arg->scalar)};
+  case LOWER_ARG_INDEX_ERROR_WORD:
+    return (dlrt_arg){DLRT_ARG_ARENA, 0, binding->index_error_offset, sizeof(uint32_t)};
+  case LOWER_ARG_INDEX_SITE:
+    return (dlrt_arg){DLRT_ARG_I32, 0, binding->index_site, 0};
   case LOWER_ARG_I32:
     return (dlrt_arg){DLRT_ARG_I32, 0, (uint64_t)(uint32_t)arg->scalar, 0};
   case LOWER_ARG_I64:
@@ -124,8 +139,50 @@ static int fill_kernels(dl_compiled *compiled, bool sanitize, dl_diag *diag) {
   return 0;
 }
 
+static bool checks_indices(const lower_result *result) {
+  for (int l = 0; l < result->launch_count; l++)
+    for (int a = 0; a < result->launches[l].arg_count; a++)
+      if (result->launches[l].args[a].kind == LOWER_ARG_INDEX_SITE)
+        return true;
+  return false;
+}
+
+/* Numbers the nodes whose kernels check indices (sites 1, 2, ... in schedule order, so the
+ * first failing launch's site is the one recorded), names them, and puts the error word
+ * after everything else in the arena (it lives through the whole run). */
+static int fill_index_sites(dl_compiled *compiled, const ir_graph *graph,
+                            const lower_result *results, uint32_t *sites, dl_diag *diag) {
+  uint32_t count = 0;
+  int position = 0;
+  for (ir_node *node = graph->body.first; node; node = node->next, position++)
+    sites[position] = checks_indices(&results[position]) ? ++count : 0;
+  if (!count)
+    return 0;
+  compiled->index_check_sites = calloc((size_t)count + 1, sizeof(char *));
+  if (!compiled->index_check_sites)
+    return dl_error(diag, "out of memory");
+  dlrt_program *program = &compiled->program;
+  program->index_check_count = count;
+  program->index_check_sites = (const char *const *)compiled->index_check_sites;
+  position = 0;
+  for (ir_node *node = graph->body.first; node; node = node->next, position++) {
+    if (!sites[position])
+      continue;
+    const char *op = ir_op_name(node->op);
+    size_t size = strlen(op) + (node->name ? strlen(node->name) : 0) + 16;
+    char *site = malloc(size);
+    if (!site)
+      return dl_error(diag, "out of memory");
+    snprintf(site, size, "node '%s' (%s)", node->name ? node->name : op, op);
+    compiled->index_check_sites[sites[position] - 1] = site;
+  }
+  program->index_check_offset = program->arena_size;
+  program->arena_size += DL_BUFFER_ALIGN;
+  return 0;
+}
+
 static int fill_launches(dl_compiled *compiled, const ir_graph *graph, const lower_result *results,
-                         const dl_buffer_plan *plan, dl_diag *diag) {
+                         const dl_buffer_plan *plan, const uint32_t *sites, dl_diag *diag) {
   int launch_count = 0, arg_count = 0, position = 0;
   for (ir_node *node = graph->body.first; node; node = node->next, position++) {
     launch_count += results[position].launch_count;
@@ -157,10 +214,12 @@ static int fill_launches(dl_compiled *compiled, const ir_graph *graph, const low
       memcpy(launch->block, source->block, sizeof(launch->block));
       launch->arg_count = (uint32_t)source->arg_count;
       launch->args = &compiled->args[arg_at];
+      node_binding binding = {.workspace_offset = plan->workspace_offsets[position],
+                              .workspace_bytes = results[position].workspace_bytes,
+                              .index_error_offset = compiled->program.index_check_offset,
+                              .index_site = sites[position]};
       for (int a = 0; a < source->arg_count; a++)
-        compiled->args[arg_at++] =
-            bind_arg(node, &source->args[a], plan, plan->workspace_offsets[position],
-                     results[position].workspace_bytes);
+        compiled->args[arg_at++] = bind_arg(node, &source->args[a], plan, &binding);
     }
   compiled->program.launches = compiled->launches;
   compiled->program.launch_count = (uint32_t)launch_count;
@@ -214,10 +273,9 @@ static int emit_ptx_targets(dl_compiled *compiled, const ir_graph *graph,
     return dl_error(diag, "out of memory");
   for (int t = 0; t < options->num_ptx_targets; t++) {
     const char *sm = options->ptx_targets[t];
-    kb_target_options target = dl_graph_target(options, sm);
     dl_graph_lowering lowering;
     size_t size = 0;
-    int status = dl_graph_lowering_build(graph, &target, compiled->program.name, &lowering, diag);
+    int status = dl_graph_lowering_build(graph, options, sm, &lowering, diag);
     for (int i = 0; status == 0 && i < host->node_count; i++)
       if (!same_launches(&host->results[i], host->kb, &lowering.results[i], lowering.kb))
         status = dl_error(diag, "compiler bug: %s and host lowerings launch differently", sm);
@@ -245,13 +303,13 @@ dl_compiled *dl_compile_graph(const ir_graph *graph, const dl_compile_options *o
   const char *name = options->name ? options->name : "main";
   compiled->program.abi_version = DLRT_PROGRAM_ABI_VERSION;
   compiled->program.name = name;
-  kb_target_options host = dl_graph_target(options, NULL);
   dl_graph_lowering lowering;
   dl_buffer_plan plan = {0};
-  int status = dl_graph_lowering_build(graph, &host, name, &lowering, diag);
+  int status = dl_graph_lowering_build(graph, options, NULL, &lowering, diag);
   compiled->host_builder = lowering.kb; /* owned by `compiled` from here on */
   int64_t *workspace = calloc((size_t)lowering.node_count + 1, sizeof(int64_t));
-  if (status == 0 && !workspace)
+  uint32_t *sites = calloc((size_t)lowering.node_count + 1, sizeof(uint32_t));
+  if (status == 0 && (!workspace || !sites))
     status = dl_error(diag, "out of memory");
   for (int i = 0; status == 0 && i < lowering.node_count; i++)
     workspace[i] = lowering.results[i].workspace_bytes;
@@ -263,17 +321,21 @@ dl_compiled *dl_compile_graph(const ir_graph *graph, const dl_compile_options *o
   if (status == 0)
     status = fill_kernels(compiled, options->sanitize, diag);
   if (status == 0)
-    status = fill_launches(compiled, graph, lowering.results, &plan, diag);
-  if (status == 0)
     status = fill_weights_and_io(compiled, graph, &plan, diag);
+  if (status == 0)
+    status = fill_index_sites(compiled, graph, lowering.results, sites, diag);
+  if (status == 0)
+    status = fill_launches(compiled, graph, lowering.results, &plan, sites, diag);
   if (status == 0)
     status = emit_ptx_targets(compiled, graph, options, &lowering, diag);
   compiled->stats.arena_bytes = compiled->program.arena_size;
-  compiled->stats.live_lower_bound = plan.live_lower_bound;
+  compiled->stats.live_lower_bound =
+      plan.live_lower_bound + (compiled->program.index_check_count ? DL_BUFFER_ALIGN : 0);
   compiled->stats.weight_bytes = plan.weight_bytes;
   compiled->stats.view_count = plan.num_views;
   free(lowering.results); /* the builder is compiled->host_builder */
   free(workspace);
+  free(sites);
   dl_buffer_plan_deinit(&plan);
   if (status != 0) {
     dl_compiled_destroy(compiled);
@@ -323,5 +385,8 @@ void dl_compiled_destroy(dl_compiled *compiled) {
   free(compiled->outputs);
   free(compiled->dims);
   free(compiled->weights);
+  for (uint32_t i = 0; compiled->index_check_sites && i < compiled->program.index_check_count; i++)
+    free(compiled->index_check_sites[i]);
+  free(compiled->index_check_sites);
   free(compiled);
 }

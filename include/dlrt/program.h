@@ -8,7 +8,7 @@
 #include "dlrt/host_kernel.h"
 
 /* Bumped whenever a struct below changes layout; dlrt_model_create rejects other values. */
-#define DLRT_PROGRAM_ABI_VERSION 4u
+#define DLRT_PROGRAM_ABI_VERSION 5u
 
 /* Marks a tensor that does not live in the arena: kernels get the caller's buffer itself. */
 #define DLRT_BINDING UINT64_MAX
@@ -109,6 +109,15 @@ typedef struct dlrt_program {
   const dlrt_tensor_desc *inputs;
   uint32_t output_count;
   const dlrt_tensor_desc *outputs;
+  /* Index checks (dlcc --check-indices): kernels that read indices store the site number
+   * (1-based) of the first out-of-range index of a run in the u32 at this arena offset, which
+   * libdlrt clears before the launches and reads after them; the run then fails with
+   * DLRT_STATUS_INDEX_OUT_OF_RANGE naming index_check_sites[site - 1], the node (e.g.
+   * "node 'gather1' (Gather)"). index_check_count 0: no checks (out-of-range indices are
+   * clamped into range, silently). */
+  uint64_t index_check_offset;
+  uint32_t index_check_count;
+  const char *const *index_check_sites;
 } dlrt_program;
 
 /* A weights file (`dlcc compile --weights=separate` writes NAME.weights): this header, then

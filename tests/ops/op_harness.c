@@ -89,6 +89,8 @@ static int run_launch(kb_jit *jit, const kb_kernel_info *info, const lower_launc
              sizeof(void *));
       break;
     case LOWER_ARG_VALUE: /* single nodes read only their inputs */
+    case LOWER_ARG_INDEX_ERROR_WORD: /* the harness lowers without index checks */
+    case LOWER_ARG_INDEX_SITE:
       break;
     case LOWER_ARG_WORKSPACE: {
       char *at = (char *)workspace + arg->scalar;

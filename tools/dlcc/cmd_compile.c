@@ -43,6 +43,9 @@ void cmd_compile_help(FILE *out) {
         "                         OUT.weights, loaded at run time and checked\n"
         "  --cubin                not implemented yet (refused): bundles carry PTX\n"
         "  -O0 .. -O3             optimization level of the graph and of LLVM (default -O2)\n"
+        "  --check-indices        kernels that read indices (Gather) report an out-of-range\n"
+        "                         index: the run fails naming the node (default: clamped\n"
+        "                         into range, silently)\n"
         "  --dim NAME=VALUE       fix a symbolic dimension of an ONNX model (repeatable)\n"
         "  --bind NAME=FILE       fix input NAME to the value in FILE (.npy or .pb) at\n"
         "                         compile time, so the shapes it decides are known; the\n"
@@ -65,7 +68,8 @@ static dl_compiled *compile_program(const compile_options *options, const ir_gra
   dl_compile_options compile = {.name = name,
                                 .ptx_targets = targets,
                                 .num_ptx_targets = options->target ? 1 : 0,
-                                .opt_level = options->opt_level};
+                                .opt_level = options->opt_level,
+                                .check_indices = options->check_indices};
   return dl_compile_graph(graph, &compile, diag);
 }
 
@@ -78,7 +82,8 @@ static int make_text(const compile_options *options, const ir_graph *graph, cons
     *out = ptx ? strdup(ptx) : NULL;
     return *out ? 0 : dl_error(diag, "no PTX was emitted for %s", options->target);
   }
-  dl_compile_options compile = {.name = name, .opt_level = options->opt_level};
+  dl_compile_options compile = {
+      .name = name, .opt_level = options->opt_level, .check_indices = options->check_indices};
   size_t size = 0;
   return dl_compile_llvm_ir(graph, &compile, options->target, out, &size, diag);
 }
@@ -142,7 +147,8 @@ static int compile_bundle(const compile_options *options, const ir_graph *graph,
                                 .ptx_targets = options->gpu_targets,
                                 .num_ptx_targets = options->num_gpu_targets,
                                 .opt_level = options->opt_level,
-                                .host_cpu = "generic"};
+                                .host_cpu = "generic",
+                                .check_indices = options->check_indices};
   if (!(*out_compiled = dl_compile_graph(graph, &compile, diag)))
     return cli_fail(CLI_EXIT_BAD_INPUT, diag, "%s: cannot compile", options->model_path);
   dl_bundle_options bundle = {.name = name,

@@ -42,10 +42,14 @@ void cmd_run_help(FILE *out) {
         "                           sanitizer: data races and missing barriers, out-of-\n"
         "                           bounds and misaligned accesses, reads of unwritten\n"
         "                           memory (also $DLRT_SANITIZE=1)\n"
+        "  --check-indices          kernels that read indices (Gather) report an out-of-\n"
+        "                           range index: the run fails naming the node (exit 1;\n"
+        "                           default: clamped into range, silently)\n"
         "  -q, --quiet              print nothing but errors\n"
         "  -h, --help               show this help\n"
         "\n"
-        "exit status: 0 ok, 1 bad options, model or inputs, 2 no device or a device error,\n"
+        "exit status: 0 ok, 1 bad options, model or inputs (an index out of range with\n"
+        "--check-indices), 2 no device or a device error,\n"
         "3 the sanitizer reported a problem\n",
         out);
 }
@@ -106,6 +110,11 @@ static int execute(const run_options *options, const dl_compiled *compiled, dl_f
   double started = seconds_now();
   for (int i = 0; i < options->repeat; i++) {
     status = dlrt_model_run(model, (const void *const *)tensors.inputs, tensors.outputs);
+    if (status == DLRT_STATUS_INDEX_OUT_OF_RANGE) { /* the data's fault, not the device's */
+      exit_code = cli_fail(CLI_EXIT_BAD_INPUT, NULL, "%s: run failed: %s", options->model_path,
+                           dlrt_last_error());
+      goto done;
+    }
     if (status != DLRT_STATUS_OK) {
       /* A refused argument is the input's fault (a bound input given another value). */
       exit_code = status == DLRT_STATUS_INVALID_ARGUMENT ? CLI_EXIT_BAD_INPUT
@@ -182,7 +191,8 @@ int cmd_run_main(int argc, char **argv) {
                                 .host_twins = true,
                                 .host_cpu = "native", /* the twins run only here */
                                 .opt_level = options.opt_level,
-                                .sanitize = options.sanitize};
+                                .sanitize = options.sanitize,
+                                .check_indices = options.check_indices};
   compiled = dl_compile_graph(graph, &compile, &diag);
   if (!compiled) {
     exit_code = cli_fail(CLI_EXIT_BAD_INPUT, &diag, "%s: cannot compile", options.model_path);

@@ -111,6 +111,7 @@ static const cli_flag FLAGS[] = {
     {"-h", offsetof(compile_options, help)},
     {"--stats", offsetof(compile_options, stats)},
     {"--cubin", offsetof(compile_options, cubin)},
+    {"--check-indices", offsetof(compile_options, check_indices)},
 };
 
 /* One option at argv[*index]; 0 when handled, -1 on error. */

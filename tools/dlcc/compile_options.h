@@ -34,6 +34,7 @@ typedef struct compile_options {
   cli_model_source source; /* --dim, --bind */
   bool stats;
   bool cubin; /* --cubin: refused until cubins are built */
+  bool check_indices; /* --check-indices: out-of-range indices fail the run */
   const char *report_path; /* --report=FILE.json */
   bool help;
 } compile_options;

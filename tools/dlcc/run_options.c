@@ -24,6 +24,7 @@ static const cli_flag FLAGS[] = {
     {"--help", offsetof(run_options, help)},       {"-h", offsetof(run_options, help)},
     {"--profile", offsetof(run_options, profile)}, {"--quiet", offsetof(run_options, quiet)},
     {"-q", offsetof(run_options, quiet)},          {"--sanitize", offsetof(run_options, sanitize)},
+    {"--check-indices", offsetof(run_options, check_indices)},
 };
 
 static int parse_option(int argc, char **argv, int *index, void *options) {

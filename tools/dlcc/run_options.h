@@ -25,6 +25,7 @@ typedef struct run_options {
   bool quiet;
   bool profile; /* time every launch and print a per-kernel table */
   bool sanitize; /* checked host twins under libdlrt's sanitizer */
+  bool check_indices; /* out-of-range indices fail the run, naming the node */
   bool help;
 } run_options;
 
