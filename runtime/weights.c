@@ -74,8 +74,7 @@ static int check_header(const dlrt_program *program, const dlrt_weights_file_hea
 }
 
 /* Reads the header and the weights; a short read means a truncated file. */
-static int read_weights_file(const dlrt_program *program, const char *path, FILE *file,
-                             void *weights) {
+int dlrt_weights_read(const dlrt_program *program, const char *path, FILE *file, void *weights) {
   dlrt_weights_file_header header;
   if (fread(&header, sizeof header, 1, file) != 1)
     return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT,
@@ -101,7 +100,7 @@ static int load_weights_file(const dlrt_program *program, const char *path, void
     return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT, "dlrt_options.weights_path: cannot open '%s': %s",
                       path, strerror(errno));
   void *weights = malloc(program->weights_size ? program->weights_size : 1);
-  int status = weights ? read_weights_file(program, path, file, weights)
+  int status = weights ? dlrt_weights_read(program, path, file, weights)
                        : dlrt_error(DLRT_STATUS_OUT_OF_MEMORY,
                                     "%s: no memory for %llu bytes of weights", path,
                                     (unsigned long long)program->weights_size);
