@@ -159,7 +159,7 @@ def onnx_semantics(c):
     bad("attribute_twice.onnx", twice, r"node 'leaky'.*attribute 'alpha' is given twice")
     symbolic = model([h.make_node("Relu", ["x"], ["y"])], [vi("x", T.FLOAT, ["N"])],
                      [vi("y", T.FLOAT, ["N"])])
-    bad("dim_bound_twice.onnx", symbolic, r"dimension 'N' is bound twice: 'N=2' and 'N=3'",
+    bad("dim_bound_twice.onnx", symbolic, r"--dim 'N=2' and 'N=3' name the same N",
         "--dim", "N=2", "--dim", "N=3")
     # Slice with extreme steps: ONNX gives one element, not zero (signed overflow before).
     for name, start, end, step in (("slice_step_max", 0, 2 ** 62, 2 ** 63 - 1),
@@ -417,7 +417,7 @@ def npy_and_pb(c):
     # Options and outputs of run.
     run = ["run", model_path, "--device=host", "-q"]
     c.add("input_twice", run + ["--input", "x=a.npy", "--input", "x=b.npy"], BAD,
-          r"'x=a\.npy' and 'x=b\.npy' bind the same name")
+          r"--input 'x=a\.npy' and 'x=b\.npy' name the same x")
     c.add("output_dir_empty", run + ["--output-dir="], BAD, r"--output-dir needs a folder name")
     os.makedirs(c.path("renamed"), exist_ok=True)
     c.write("renamed/y.npy", npy(header))  # the output file is named after the output 'y'
