@@ -127,5 +127,11 @@ int onnx_note_shape_deciding(onnx_import *import, const ir_value *value);
 
 /* Nodes (onnx_node.c): imports every node of the graph in order. */
 int onnx_import_nodes(onnx_import *import);
+/* Imports one node (`index`: its position, for unnamed nodes' display names). */
+int onnx_import_node(onnx_import *import, const Onnx__NodeProto *proto, int index);
+
+/* Control flow (onnx_control.c): If, Loop and Scan, inlined and unrolled at import. */
+bool onnx_is_inlined_control_flow(const char *op);
+int onnx_import_control_flow(onnx_import *import, const Onnx__NodeProto *proto, int index);
 
 #endif

@@ -185,10 +185,12 @@ static int output_names(onnx_import *import, const Onnx__NodeProto *proto, int i
   return 0;
 }
 
-static int import_node(onnx_import *import, const Onnx__NodeProto *proto, int index) {
+int onnx_import_node(onnx_import *import, const Onnx__NodeProto *proto, int index) {
   const char *op_name = onnx_text(proto->op_type);
   if (strcmp(op_name, "Constant") == 0)
     return import_constant(import, proto, index);
+  if (onnx_is_inlined_control_flow(op_name))
+    return onnx_import_control_flow(import, proto, index);
   if (proto->n_input > 1024 || proto->n_output > 1024 || proto->n_output == 0)
     return onnx_node_error(import, proto, index, "has %zu inputs and %zu outputs", proto->n_input,
                            proto->n_output);
@@ -269,7 +271,7 @@ int onnx_import_nodes(onnx_import *import) {
       continue;
     }
     int first_message = import->diag ? import->diag->count : 0;
-    if (import_node(import, proto, (int)i) == 0)
+    if (onnx_import_node(import, proto, (int)i) == 0)
       continue;
     if (!import->diag || !reported_unsupported(import->diag, first_message))
       status = -1;

@@ -127,14 +127,28 @@ static const char *semantic_problem(onnx_import *import, const Onnx__NodeProto *
 
 static const char *node_problem(onnx_import *import, const Onnx__NodeProto *node,
                                 read_names *read, char *buffer, size_t size) {
+  if (!node)
+    return "empty node";
   const char *op = onnx_text(node->op_type);
   if (!is_default_domain(node->domain)) {
     snprintf(buffer, size, "unsupported op domain '%s'", node->domain);
     return buffer;
   }
-  if (strcmp(op, "Constant") != 0 && onnx_ir_op(op) == IR_OP_INVALID && !onnx_is_quantize_op(op))
+  bool inlined = onnx_is_inlined_control_flow(op);
+  if (strcmp(op, "Constant") != 0 && !inlined && onnx_ir_op(op) == IR_OP_INVALID &&
+      !onnx_is_quantize_op(op))
     return "unsupported op";
   for (size_t i = 0; i < node->n_attribute; i++) {
+    const Onnx__AttributeProto *attr = node->attribute[i];
+    if (inlined && onnx_attr_type(attr) == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH) {
+      /* The body is imported like the graph: each of its nodes must be supported. */
+      for (size_t n = 0; attr->g && n < attr->g->n_node; n++) {
+        const char *problem = node_problem(import, attr->g->node[n], read, buffer, size);
+        if (problem)
+          return problem;
+      }
+      continue;
+    }
     const char *problem = attr_problem(node, node->attribute[i]);
     if (problem) {
       snprintf(buffer, size, "%s ('%s')", problem, onnx_text(node->attribute[i]->name));

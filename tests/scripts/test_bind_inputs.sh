@@ -2,7 +2,8 @@
 # Inputs that decide shapes, and outputs known at compile time: `dlcc compile --bind` fixes an
 # input's value (in the text IR as `bind`), `dlcc run` binds such inputs from their data by
 # itself and says so, a compiled model refuses runs that give a bound input another value,
-# and an output that is a constant (Shape) is written like any other.
+# and an output that is a constant (Shape) is written like any other. An If's condition is
+# bound the same way: the branch it picks is inlined.
 set -u
 : "${DLCC:?}" "${PYTHON:?}" "${WORK_DIR:?}"
 rm -rf "$WORK_DIR" && mkdir -p "$WORK_DIR"
@@ -31,6 +32,23 @@ np.save("shape43.npy", np.array([4, 3], np.int64))
 open("shape34.pb", "wb").write(numpy_helper.from_array(np.array([3, 4], np.int64), "shape").SerializeToString())
 np.save("shape_i32.npy", np.array([3, 4], np.int32))
 np.save("expected_y.npy", np.maximum(x.reshape(3, 4), 0))
+# z = If(c) then x + 1 else x * 2
+one = helper.make_tensor("one", F, [], [1.0])
+two = helper.make_tensor("two", F, [], [2.0])
+then_branch = helper.make_graph([helper.make_node("Add", ["x", "one"], ["t"])], "then", [],
+                                [helper.make_tensor_value_info("t", F, [2, 6])], [one])
+else_branch = helper.make_graph([helper.make_node("Mul", ["x", "two"], ["e"])], "else", [],
+                                [helper.make_tensor_value_info("e", F, [2, 6])], [two])
+graph = helper.make_graph([helper.make_node("If", ["c"], ["z"], name="choose",
+                                            then_branch=then_branch, else_branch=else_branch)],
+    "branch", [helper.make_tensor_value_info("x", F, [2, 6]),
+               helper.make_tensor_value_info("c", TensorProto.BOOL, [])],
+    [helper.make_tensor_value_info("z", F, [2, 6])])
+onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), "if.onnx")
+np.save("true.npy", np.array(True))
+np.save("false.npy", np.array(False))
+np.save("expected_then.npy", x + 1)
+np.save("expected_else.npy", x * 2)
 PY
 same() { # same FILE_A FILE_B: the two .npy files hold identical arrays of one dtype
   "$PYTHON" -c "import numpy as np,sys; a,b=(np.load(p) for p in sys.argv[1:]); sys.exit(0 if a.dtype==b.dtype and a.shape==b.shape and (a==b).all() else 1)" "$1" "$2"
@@ -61,4 +79,10 @@ expect 1 "--bind 'shape=shape34.npy' and 'shape=shape43.npy' name the same shape
 expect 1 "--bind applies to ONNX models only" -- run bound.dlir --bind shape=shape34.npy
 expect 1 "no-such.npy" -- compile model.onnx --bind shape=no-such.npy --emit=ir -o -
 expect 1 "--bind needs NAME=VALUE, got 'shape'" -- compile model.onnx --bind shape
+# If: the condition picks the branch at compile time.
+expect 1 "node 'choose' \(If, opset 17\): unsupported: the condition 'c' is computed at run time .*--bind NAME=FILE" -- run if.onnx --device=host
+expect 0 "note: input 'c' decides shapes" -- run if.onnx --device=host --input x=x.npy --input c=true.npy --output-dir then
+same then/z.npy expected_then.npy || fail "If(true) is not x + 1"
+expect 0 "" -- run if.onnx --device=host --input x=x.npy --bind c=false.npy --output-dir else
+same else/z.npy expected_else.npy || fail "If(false) is not x * 2"
 finish
