@@ -109,6 +109,10 @@ DLRT_API dlrt_status dlrt_model_synchronize(dlrt_model *model);
 DLRT_API void dlrt_model_destroy(dlrt_model *model);
 /* Which device runs the model, e.g. "host (2 threads)" or "cuda:0 NVIDIA H100 (sm_90)". */
 DLRT_API const char *dlrt_model_device_name(const dlrt_model *model);
+/* How the model's kernels were loaded and are launched, e.g. "sm_90 cubin; one CUDA graph of
+ * 81 launches per run", "sm_80 PTX; 81 kernel launches per run (no CUDA graph: profiling
+ * times each launch)" or "host twins; 81 launches per run". */
+DLRT_API const char *dlrt_model_launch_info(const dlrt_model *model);
 /* Which device kind the model runs on (DLRT_DEVICE_AUTO only for a NULL model). */
 DLRT_API dlrt_device_kind dlrt_model_device_kind(const dlrt_model *model);
 

@@ -57,6 +57,7 @@ static void cuda_destroy(dlrt_device *device) {
   cuda_device *cuda = (cuda_device *)device;
   /* Errors here cannot be returned; they still land in the last-error text. */
   if (cuda->context && dlrt_cuda_context_enter(cuda) == DLRT_STATUS_OK) {
+    dlrt_cuda_graph_destroy(cuda);
     if (cuda->module) {
       CUresult result = cuda->driver.cuModuleUnload(cuda->module);
       if (result != CUDA_SUCCESS)
@@ -242,4 +243,6 @@ const dlrt_device_vtable dlrt_cuda_vtable = {
     .function_lookup = cuda_function_lookup,
     .launch = cuda_launch,
     .synchronize = cuda_synchronize,
+    .graph_capture = dlrt_cuda_graph_capture,
+    .graph_launch = dlrt_cuda_graph_launch,
 };

@@ -29,6 +29,7 @@ typedef struct cuda_device {
   CUstream stream;
   int owns_stream;
   CUmodule module;
+  CUgraphExec graph; /* the captured launch list; NULL: none */
   dlrt_device_function *functions;
   uint32_t function_count;
   unsigned char *staging; /* pinned */
@@ -53,6 +54,11 @@ const char *dlrt_cuda_call_name(const char *call_text);
 int dlrt_cuda_context_enter(cuda_device *cuda);
 int dlrt_cuda_context_leave(cuda_device *cuda, int status);
 int dlrt_cuda_module_load(dlrt_device *device, const dlrt_program *program);
+/* cuda_graph.c */
+int dlrt_cuda_graph_capture(dlrt_device *device, int (*enqueue)(void *context), void *context,
+                            int *out_captured, char *reason, size_t reason_size);
+int dlrt_cuda_graph_launch(dlrt_device *device);
+void dlrt_cuda_graph_destroy(cuda_device *cuda); /* in the device's context */
 extern const dlrt_device_vtable dlrt_cuda_vtable;
 
 #endif

@@ -30,6 +30,10 @@ int dlrt_cuda_driver_open(dlrt_cuda_driver *driver) {
                       "%s has no entry point %s: the NVIDIA driver is too old (need CUDA 11+)",    \
                       path, #name);                                                                \
   }
+#define CUDA_GRAPH_SYMBOL(name)                                                                    \
+  *(void **)&driver->name = dlsym(driver->library, #name);                                         \
+  if (!driver->name && !driver->missing_graph_symbol)                                              \
+    driver->missing_graph_symbol = #name;
 #include "runtime/cuda_symbols.def"
 #undef CUDA_SYMBOL
   return DLRT_STATUS_OK;

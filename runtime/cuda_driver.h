@@ -10,9 +10,12 @@ typedef struct dlrt_cuda_driver {
 #define CUDA_SYMBOL(name) __typeof__(name) *name;
 #include "runtime/cuda_symbols.def"
 #undef CUDA_SYMBOL
+  /* The first CUDA graph entry point the driver lacks; NULL: it has them all. */
+  const char *missing_graph_symbol;
 } dlrt_cuda_driver;
 
-/* Opens the driver and resolves every entry point; DLRT_STATUS_NO_DEVICE without one. */
+/* Opens the driver and resolves every entry point (graph ones may be missing);
+ * DLRT_STATUS_NO_DEVICE without a driver or one that lacks a required entry point. */
 int dlrt_cuda_driver_open(dlrt_cuda_driver *driver);
 void dlrt_cuda_driver_close(dlrt_cuda_driver *driver);
 /* For a failed `call` (its name, e.g. "cuMemAlloc_v2"): sets the last error to

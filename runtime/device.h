@@ -3,6 +3,7 @@
 #ifndef DLRT_RUNTIME_DEVICE_H
 #define DLRT_RUNTIME_DEVICE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dlrt.h"
@@ -36,6 +37,12 @@ typedef struct dlrt_device_vtable {
   int (*launch)(dlrt_device *device, dlrt_device_function *function,
                 const dlrt_launch_geometry *geometry, void **params);
   int (*synchronize)(dlrt_device *device);
+  /* Devices with graphs (cuda; NULL elsewhere): records every launch `enqueue` makes into
+   * one graph, which graph_launch then replays on the device's stream. When the device cannot
+   * make graphs, returns DLRT_STATUS_OK with *out_captured 0 and the reason in `reason`. */
+  int (*graph_capture)(dlrt_device *device, int (*enqueue)(void *context), void *context,
+                       int *out_captured, char *reason, size_t reason_size);
+  int (*graph_launch)(dlrt_device *device);
 } dlrt_device_vtable;
 
 struct dlrt_device {
@@ -44,6 +51,9 @@ struct dlrt_device {
   /* Host pointers are device pointers (the host device): no staging copies needed. */
   int host_addressable;
   char name[160];
+  /* What module_load loaded: "sm_90 cubin", "sm_80 PTX" (JIT-compiled by the driver) or
+   * "host twins". */
+  char kernel_source[192];
 };
 
 /* Host device: `threads` workers (0: number of online cores). */

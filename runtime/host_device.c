@@ -60,6 +60,7 @@ static int host_copy_d2d(dlrt_device *device, dlrt_device_ptr dst, dlrt_device_p
 
 static int host_module_load(dlrt_device *device, const dlrt_program *program) {
   host_device *host = (host_device *)device;
+  snprintf(device->kernel_source, sizeof device->kernel_source, "host twins");
   dlrt_device_function *functions = calloc(program->kernel_count + 1, sizeof *functions);
   if (!functions)
     return dlrt_error(DLRT_STATUS_OUT_OF_MEMORY, "host device: out of memory for %u kernels",

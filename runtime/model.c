@@ -1,5 +1,6 @@
 /* dlrt_model creation and destruction: check the program, pick the device, load kernels,
- * allocate the arena, upload the weights and prepare every launch's parameters. */
+ * allocate the arena, upload the weights, prepare every launch's parameters and capture them
+ * into a graph where the device has graphs. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,6 +244,10 @@ dlrt_status dlrt_model_create(const dlrt_program *program, const dlrt_options *c
   model->weight_source = NULL;
   if (!status && sanitize)
     status = dlrt_model_sanitize_create(model);
+  if (!status) {
+    prepare_params(model);
+    status = dlrt_model_graph_create(model);
+  }
   if (status) {
     /* Cleanup must not replace the message of the failure being reported. */
     char *message = strdup(dlrt_last_error());
@@ -251,7 +256,6 @@ dlrt_status dlrt_model_create(const dlrt_program *program, const dlrt_options *c
     free(message);
     return status;
   }
-  prepare_params(model);
   dlrt_error_clear();
   *out_model = model;
   return DLRT_STATUS_OK;
@@ -288,6 +292,8 @@ void dlrt_model_destroy(dlrt_model *model) {
   free(model->launch_first_arg);
   free(model->launch_functions);
   free(model->launch_ns);
+  free(model->graph_inputs);
+  free(model->graph_outputs);
   dlrt_sanitizer_destroy(model->sanitizer);
   free(model->sanitizer_args);
   release_host_twins(model->program, model->program->kernel_count);
@@ -296,6 +302,10 @@ void dlrt_model_destroy(dlrt_model *model) {
 
 const char *dlrt_model_device_name(const dlrt_model *model) {
   return model && model->device ? model->device->name : "(no model)";
+}
+
+const char *dlrt_model_launch_info(const dlrt_model *model) {
+  return model ? model->launch_info : "(no model)";
 }
 
 dlrt_device_kind dlrt_model_device_kind(const dlrt_model *model) {

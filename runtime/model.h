@@ -34,11 +34,25 @@ struct dlrt_model {
   dlrt_sanitizer_buffer *sanitizer_args; /* per argument, flat like arg_values */
   /* The index error word as fetched after the last run (programs with index checks). */
   uint32_t index_error;
+  /* The launch list captured into a device graph (model_graph.c): graph_inputs/outputs are
+   * the input and output addresses its arguments hold. graph 0: launched one by one. */
+  int graph;
+  dlrt_device_ptr *graph_inputs;
+  dlrt_device_ptr *graph_outputs;
+  char launch_info[448]; /* dlrt_model_launch_info */
 };
 
-/* Fills the parameter values of launches that refer to inputs or outputs and launches the
- * whole schedule in order. */
+/* Runs the schedule: one graph launch when the inputs and outputs are where the graph has
+ * them, else dlrt_model_launch_each. */
 int dlrt_model_launch_all(dlrt_model *model);
+/* Fills the parameter values of launches that refer to inputs or outputs and launches the
+ * whole schedule in order, one launch at a time. */
+int dlrt_model_launch_each(dlrt_model *model);
+
+/* model_graph.c: at the end of creation, captures the launches into a graph where the device
+ * can (not while profiling) and writes launch_info; whether a run can replay it. */
+int dlrt_model_graph_create(dlrt_model *model);
+int dlrt_model_graph_usable(const dlrt_model *model);
 
 /* model_index_check.c: clear the error word before the launches, fetch it after them (an
  * asynchronous copy), and after a synchronize turn a recorded site into the run's error. */

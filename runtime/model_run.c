@@ -14,6 +14,16 @@ static uint64_t now_ns(void) {
 }
 
 int dlrt_model_launch_all(dlrt_model *model) {
+  if (!dlrt_model_graph_usable(model))
+    return dlrt_model_launch_each(model);
+  int status = model->device->vtable->graph_launch(model->device);
+  if (status)
+    dlrt_error_append(" (the graph of program '%s')",
+                      model->program->name ? model->program->name : "?");
+  return status;
+}
+
+int dlrt_model_launch_each(dlrt_model *model) {
   const dlrt_program *program = model->program;
   dlrt_device *device = model->device;
   for (uint32_t l = 0; l < program->launch_count; l++) {

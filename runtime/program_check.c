@@ -168,10 +168,18 @@ int dlrt_program_check(const dlrt_program *program) {
     if (!program->kernels[i].name)
       return dlrt_error(DLRT_STATUS_INVALID_PROGRAM, "program '%s': kernel %u has no name",
                         program_name(program), i);
-  for (uint32_t i = 0; i < program->module_count; i++)
-    if (!program->modules[i].ptx)
+  for (uint32_t i = 0; i < program->module_count; i++) {
+    const dlrt_ptx_module *module = &program->modules[i];
+    if (!module->ptx)
       return dlrt_error(DLRT_STATUS_INVALID_PROGRAM, "program '%s': PTX module %u is NULL",
                         program_name(program), i);
+    if (!module->cubin != !module->cubin_size)
+      return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
+                        "program '%s': the sm_%u module has a cubin pointer and size that "
+                        "disagree (%s, %llu bytes)",
+                        program_name(program), module->sm_version, module->cubin ? "set" : "NULL",
+                        (unsigned long long)module->cubin_size);
+  }
   for (uint32_t i = 0; i < program->input_count; i++) {
     int status = check_tensor(program, &program->inputs[i], "input", i);
     if (status)

@@ -13,6 +13,7 @@ typedef struct dl_bundle_options {
   const char *name;      /* a C identifier: prefix of every symbol and macro */
   bool host;             /* the host twins go into the object (host is a target) */
   bool separate_weights; /* NAME.weights instead of weights inside the object */
+  bool cubin;            /* a cubin by ptxas beside each GPU target's PTX (--cubin) */
   const char *const *targets; /* as given on the command line, for NAME.json */
   int num_targets;
   int opt_level; /* of the object's own code when there is no host target */
@@ -28,7 +29,8 @@ typedef struct dl_bundle_files {
 } dl_bundle_files;
 
 /* Builds every file of the bundle of `compiled` (compiled without JIT-ed twins; its host
- * builder is consumed). Errors (a tensor name clash, LLVM failures) go to diag; -1 then. */
+ * builder is consumed). Errors (a tensor name clash, LLVM or ptxas failures) go to diag; -1
+ * then. */
 int dl_bundle_build(dl_compiled *compiled, const dl_bundle_options *options, dl_bundle_files *out,
                     dl_diag *diag);
 void dl_bundle_files_deinit(dl_bundle_files *files);

@@ -27,6 +27,7 @@ static const forward FORWARDS[] = {
     {"synchronize", "dlrt_model_synchronize", INT, 1, 1, {0}},
     {"destroy", "dlrt_model_destroy", VOID, 1, 1, {0}},
     {"device_name", "dlrt_model_device_name", POINTER, 1, 1, {0}},
+    {"launch_info", "dlrt_model_launch_info", POINTER, 1, 1, {0}},
 };
 enum { FORWARD_COUNT = sizeof FORWARDS / sizeof FORWARDS[0] };
 

@@ -14,7 +14,9 @@ _Static_assert(sizeof(void *) == 8, "bundles are emitted for 64-bit hosts");
 _Static_assert(offsetof(dlrt_kernel, param_count) == 16 && offsetof(dlrt_kernel, flags) == 32 &&
                    sizeof(dlrt_kernel) == 40,
                "kernel");
-_Static_assert(offsetof(dlrt_ptx_module, ptx) == 8 && sizeof(dlrt_ptx_module) == 16, "module");
+_Static_assert(offsetof(dlrt_ptx_module, ptx) == 8 && offsetof(dlrt_ptx_module, cubin) == 16 &&
+                   sizeof(dlrt_ptx_module) == 32,
+               "module");
 _Static_assert(offsetof(dlrt_arg, value) == 8 && offsetof(dlrt_arg, bytes) == 16 &&
                    sizeof(dlrt_arg) == 24,
                "arg");
@@ -53,7 +55,7 @@ static void init_types(data_emitter *e, LLVMModuleRef module) {
   LLVMTypeRef triple = LLVMArrayType2(e->i32, 3);
   e->kernel =
       struct_type(e, (LLVMTypeRef[]){e->ptr, e->ptr, e->i32, e->i32, e->i32, e->i32, e->i32}, 7);
-  e->ptx_module = struct_type(e, (LLVMTypeRef[]){e->i32, e->ptr}, 2);
+  e->ptx_module = struct_type(e, (LLVMTypeRef[]){e->i32, e->ptr, e->ptr, e->i64}, 4);
   e->arg = struct_type(e, (LLVMTypeRef[]){e->i32, e->i32, e->i64, e->i64}, 4);
   e->launch = struct_type(e, (LLVMTypeRef[]){e->i32, triple, triple, e->i32, e->ptr}, 5);
   e->tensor = struct_type(e, (LLVMTypeRef[]){e->ptr, e->i32, e->i32, e->ptr, e->i64, e->ptr}, 6);
@@ -125,13 +127,22 @@ static LLVMValueRef kernels(data_emitter *e, const dlrt_program *program, bool h
   return table;
 }
 
+/* A cubin: an ELF image, aligned as ELF64 headers want it. */
+static LLVMValueRef cubin(data_emitter *e, const dlrt_ptx_module *module) {
+  if (!module->cubin)
+    return LLVMConstNull(e->ptr);
+  LLVMValueRef bytes = LLVMConstStringInContext2(e->context, module->cubin, module->cubin_size, 1);
+  return constant_global(e, "bundle.cubin", bytes, 64);
+}
+
 static LLVMValueRef modules(data_emitter *e, const dlrt_program *program) {
   LLVMValueRef values[64];
   uint32_t count = program->module_count < 64 ? program->module_count : 64;
   for (uint32_t i = 0; i < count; i++) {
-    LLVMValueRef fields[] = {u32(e, program->modules[i].sm_version),
-                             string(e, program->modules[i].ptx)};
-    values[i] = struct_value(e, e->ptx_module, fields, 2);
+    const dlrt_ptx_module *module = &program->modules[i];
+    LLVMValueRef fields[] = {u32(e, module->sm_version), string(e, module->ptx), cubin(e, module),
+                             u64(e, module->cubin_size)};
+    values[i] = struct_value(e, e->ptx_module, fields, 4);
   }
   return array(e, "bundle.modules", e->ptx_module, values, count);
 }

@@ -125,7 +125,10 @@ static const char API[] =
     "/* NULL is allowed. */\n"
     "void @_destroy(@_model *model);\n"
     "/* Which device runs the model, e.g. \"host (2 threads)\" or \"cuda:0 ... (sm_90)\". */\n"
-    "const char *@_device_name(const @_model *model);\n";
+    "const char *@_device_name(const @_model *model);\n"
+    "/* How its kernels were loaded and are launched, e.g. \"sm_90 cubin; one CUDA graph of\n"
+    " * 81 launches per run\" or \"sm_80 PTX; ...\" (JIT-compiled by the driver). */\n"
+    "const char *@_launch_info(const @_model *model);\n";
 
 static void put_api(FILE *out, const char *name) {
   for (const char *p = API; *p; p++)

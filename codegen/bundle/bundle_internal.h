@@ -31,10 +31,16 @@ LLVMValueRef dl_bundle_emit_program(LLVMModuleRef module, const dlrt_program *pr
 int dl_bundle_emit_api(LLVMModuleRef module, LLVMValueRef program, const char *name,
                        dl_diag *diag);
 
+/* The program's modules, each with the cubin ptxas makes of its PTX (bundle_cubin.c); NULL
+ * with an error in diag when ptxas cannot be run or refuses one. */
+dlrt_ptx_module *dl_bundle_cubins_build(const dlrt_program *program, dl_diag *diag);
+void dl_bundle_cubins_free(dlrt_ptx_module *modules, uint32_t count);
+
 char *dl_bundle_header(const dlrt_program *program, const dl_bundle_names *names,
                        const dl_bundle_options *options);
-char *dl_bundle_json(const dl_compiled *compiled, const dl_bundle_names *names,
-                     const dl_bundle_options *options);
+/* `program`: the compiled program, or a copy of it with cubins in its modules. */
+char *dl_bundle_json(const dl_compiled *compiled, const dlrt_program *program,
+                     const dl_bundle_names *names, const dl_bundle_options *options);
 /* The NAME.weights file: header and the program's weights. */
 char *dl_bundle_weights_file(const dlrt_program *program, size_t *out_size);
 

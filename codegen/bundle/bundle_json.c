@@ -1,5 +1,6 @@
-/* NAME.json: what a bundle holds, for scripts and build systems — targets, every input and
- * output (ONNX name, C name, dtype, shape, bytes), memory sizes and the kernel list. */
+/* NAME.json: what a bundle holds, for scripts and build systems — targets, PTX and cubin
+ * sizes, every input and output (ONNX name, C name, dtype, shape, bytes), memory sizes and
+ * the kernel list. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,9 +41,23 @@ static void add_kernels(cJSON *json, const dlrt_program *program) {
   }
 }
 
-char *dl_bundle_json(const dl_compiled *compiled, const dl_bundle_names *names,
-                     const dl_bundle_options *options) {
-  const dlrt_program *program = dl_compiled_program(compiled);
+/* Per GPU target, what the bundle carries for it: PTX bytes and cubin bytes (0: none). */
+static void add_modules(cJSON *json, const dlrt_program *program) {
+  cJSON *list = cJSON_AddArrayToObject(json, "gpu_modules");
+  for (uint32_t i = 0; i < program->module_count; i++) {
+    const dlrt_ptx_module *module = &program->modules[i];
+    char target[16];
+    snprintf(target, sizeof target, "sm_%u", module->sm_version);
+    cJSON *item = cJSON_CreateObject();
+    cJSON_AddStringToObject(item, "target", target);
+    cJSON_AddNumberToObject(item, "ptx_bytes", (double)strlen(module->ptx));
+    cJSON_AddNumberToObject(item, "cubin_bytes", (double)module->cubin_size);
+    cJSON_AddItemToArray(list, item);
+  }
+}
+
+char *dl_bundle_json(const dl_compiled *compiled, const dlrt_program *program,
+                     const dl_bundle_names *names, const dl_bundle_options *options) {
   const dl_compile_stats *stats = dl_compiled_stats(compiled);
   cJSON *json = cJSON_CreateObject();
   cJSON_AddStringToObject(json, "name", options->name);
@@ -50,6 +65,7 @@ char *dl_bundle_json(const dl_compiled *compiled, const dl_bundle_names *names,
   cJSON *targets = cJSON_AddArrayToObject(json, "targets");
   for (int i = 0; i < options->num_targets; i++)
     cJSON_AddItemToArray(targets, cJSON_CreateString(options->targets[i]));
+  add_modules(json, program);
   cJSON_AddStringToObject(json, "weights", options->separate_weights ? "separate" : "embedded");
   add_tensors(json, "inputs", program->inputs, program->input_count, names->inputs);
   add_tensors(json, "outputs", program->outputs, program->output_count, names->outputs);

@@ -8,7 +8,7 @@
 #include "dlrt/host_kernel.h"
 
 /* Bumped whenever a struct below changes layout; dlrt_model_create rejects other values. */
-#define DLRT_PROGRAM_ABI_VERSION 5u
+#define DLRT_PROGRAM_ABI_VERSION 6u
 
 /* Marks a tensor that does not live in the arena: kernels get the caller's buffer itself. */
 #define DLRT_BINDING UINT64_MAX
@@ -38,10 +38,14 @@ typedef enum dlrt_kernel_flags {
   DLRT_KERNEL_CHECKED = 1u
 } dlrt_kernel_flags;
 
-/* The PTX of all kernels for one target; the cuda device loads the best match. */
+/* All kernels for one GPU target: PTX, and optionally the cubin ptxas made of it. The cuda
+ * device loads a cubin its compute capability runs (same major, minor at or below its own),
+ * else JIT-compiles the newest PTX at or below it. */
 typedef struct dlrt_ptx_module {
-  uint32_t sm_version; /* e.g. 80 for sm_80: loaded on devices of compute capability >= 8.0 */
+  uint32_t sm_version; /* e.g. 80 for sm_80: PTX loads on devices of compute capability >= 8.0 */
   const char *ptx;     /* NUL-terminated PTX text */
+  const void *cubin;   /* ELF image from `ptxas -arch=sm_XX` of `ptx`; NULL: none (ABI 6) */
+  uint64_t cubin_size; /* bytes of `cubin` */
 } dlrt_ptx_module;
 
 typedef enum dlrt_arg_kind {

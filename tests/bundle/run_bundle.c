@@ -1,8 +1,9 @@
 /* Runs one bundle from the command line, the way an application would: compiled with
  * -DBUNDLE=NAME -DBUNDLE_HEADER='"NAME.h"' and linked with NAME.o and libdlrt.
- * usage: run_bundle INPUTS.bin OUTPUTS.bin [WEIGHTS_FILE]
- * INPUTS.bin holds every input's bytes in order; OUTPUTS.bin gets every output's. Prints the
- * device that ran it and how long creation (kernel load, uploads) and the first run took
+ * usage: run_bundle INPUTS.bin OUTPUTS.bin [WEIGHTS_FILE [RUNS]]
+ * INPUTS.bin holds every input's bytes in order; OUTPUTS.bin gets every output's (of the last
+ * of RUNS runs, default 1). Prints the device that ran it, how its kernels were loaded and
+ * launched, and how long creation (kernel load, uploads, graph capture) and the first run took
  * (reported, never checked); on failure the status and libdlrt's error text, exit 1. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime under -std=c99 */
 #include <stdio.h>
@@ -31,7 +32,7 @@ static uint64_t bytes_of(const dlrt_tensor_desc *tensor) { return dlrt_tensor_by
 
 int main(int argc, char **argv) {
   if (argc < 3)
-    return fprintf(stderr, "usage: run_bundle INPUTS.bin OUTPUTS.bin [WEIGHTS_FILE]\n"), 2;
+    return fprintf(stderr, "usage: run_bundle INPUTS.bin OUTPUTS.bin [WEIGHTS_FILE [RUNS]]\n"), 2;
   const dlrt_program *program = &API(_program);
   void *inputs[API(_INPUT_COUNT) + 1], *outputs[API(_OUTPUT_COUNT) + 1];
   FILE *in = fopen(argv[1], "rb");
@@ -64,6 +65,10 @@ int main(int argc, char **argv) {
     return fail(status);
   printf("run_bundle: %s ran on %s (created in %.1f ms, first run %.1f ms)\n", program->name,
          API(_device_name)(model), created - started, now_ms() - created);
+  printf("run_bundle: kernels: %s\n", API(_launch_info)(model));
+  for (int run = 1, runs = argc > 4 ? atoi(argv[4]) : 1; run < runs; run++)
+    if ((status = API(_run)(model, &named_inputs, &named_outputs)) != 0)
+      return fail(status);
   API(_destroy)(model);
 
   FILE *out = fopen(argv[2], "wb");

@@ -1,4 +1,5 @@
-/* Fake driver: initialization, error names, devices, primary contexts and streams. */
+/* Fake driver: initialization, error names, devices, primary contexts and streams (their
+ * capture state is fake_graph.c's). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +11,6 @@
 struct CUctx_st {
   int device;
   int retains;
-};
-struct CUstream_st {
-  int magic;
 };
 
 static struct CUctx_st primary_contexts[8];
@@ -33,7 +31,7 @@ static int devices(void) {
   return device_count > 8 ? 8 : device_count;
 }
 
-static int sm(void) {
+int fake_sm_version(void) {
   if (sm_version < 0) {
     const char *text = getenv("FAKECUDA_SM");
     sm_version = text ? atoi(text) : 80;
@@ -76,12 +74,18 @@ static const struct {
     {CUDA_ERROR_INVALID_DEVICE, "CUDA_ERROR_INVALID_DEVICE", "invalid device ordinal"},
     {CUDA_ERROR_INVALID_CONTEXT, "CUDA_ERROR_INVALID_CONTEXT", "invalid device context"},
     {CUDA_ERROR_INVALID_PTX, "CUDA_ERROR_INVALID_PTX", "a PTX JIT compilation failed"},
+    {CUDA_ERROR_INVALID_IMAGE, "CUDA_ERROR_INVALID_IMAGE", "device kernel image is invalid"},
+    {CUDA_ERROR_NO_BINARY_FOR_GPU, "CUDA_ERROR_NO_BINARY_FOR_GPU",
+     "no kernel image is available for execution on the device"},
     {CUDA_ERROR_NOT_FOUND, "CUDA_ERROR_NOT_FOUND", "named symbol not found"},
     {CUDA_ERROR_INVALID_HANDLE, "CUDA_ERROR_INVALID_HANDLE", "invalid resource handle"},
     {CUDA_ERROR_ILLEGAL_ADDRESS, "CUDA_ERROR_ILLEGAL_ADDRESS",
      "an illegal memory access was encountered"},
     {CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES, "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES",
      "too many resources requested for launch"},
+    {CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED",
+     "operation not permitted when stream is capturing"},
+    {CUDA_ERROR_ILLEGAL_STATE, "CUDA_ERROR_ILLEGAL_STATE", "the operation is not permitted"},
 };
 
 static int error_index(CUresult code) {
@@ -138,10 +142,10 @@ FAKE_EXPORT CUresult cuDeviceGetAttribute(int *value, CUdevice_attribute attribu
     return CUDA_ERROR_INVALID_DEVICE;
   switch (attribute) {
   case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR:
-    *value = sm() / 10;
+    *value = fake_sm_version() / 10;
     break;
   case CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR:
-    *value = sm() % 10;
+    *value = fake_sm_version() % 10;
     break;
   default:
     return CUDA_ERROR_INVALID_VALUE;
@@ -201,16 +205,21 @@ FAKE_EXPORT CUresult cuCtxPopCurrent_v2(CUcontext *out_context) {
 /* For the other files: calls that need a current context. */
 int fake_has_context(void) { return context_depth > 0; }
 
+static void free_stream(void *handle) {
+  struct CUstream_st *stream = handle;
+  fake_graph_free(stream->capture); /* destroyed while capturing: the capture is lost */
+  free(stream);
+}
+
 FAKE_EXPORT CUresult cuStreamCreate(CUstream *stream, unsigned int flags) {
   ENTER("cuStreamCreate");
   NEED_INIT();
   if (!fake_has_context())
     return CUDA_ERROR_INVALID_CONTEXT;
-  struct CUstream_st *created = malloc(sizeof *created);
+  struct CUstream_st *created = calloc(1, sizeof *created);
   if (!created)
     return CUDA_ERROR_OUT_OF_MEMORY;
-  created->magic = 0x5757;
-  fake_object_add(created, free);
+  fake_object_add(created, free_stream);
   *stream = created;
   return CUDA_SUCCESS;
 }
@@ -219,7 +228,7 @@ FAKE_EXPORT CUresult cuStreamDestroy_v2(CUstream stream) {
   CUresult result = fake_enter("cuStreamDestroy_v2");
   if (!stream || !fake_object_remove(stream))
     return CUDA_ERROR_INVALID_HANDLE;
-  free(stream);
+  free_stream(stream);
   return result;
 }
 
@@ -231,5 +240,7 @@ FAKE_EXPORT CUresult cuStreamSynchronize(CUstream stream) {
     return CUDA_ERROR_INVALID_HANDLE;
   if (!fake_has_context())
     return CUDA_ERROR_INVALID_CONTEXT;
+  if (fake_stream_capture(stream))
+    return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
   return CUDA_SUCCESS;
 }

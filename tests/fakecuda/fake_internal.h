@@ -4,6 +4,9 @@
 
 #include <cuda.h>
 #include <pthread.h>
+#include <stddef.h>
+
+#include "dlrt.h"
 
 #include "fakecuda.h"
 
@@ -29,8 +32,59 @@ void fake_count_retains(int delta);
 int fake_reclaim_context_resources(void);
 int fake_memory_reclaim(void);
 
-/* Whether this thread has a current context (fake_device.c). */
+/* Whether this thread has a current context, and the device's compute capability as
+ * 10 * major + minor (fake_device.c). */
 int fake_has_context(void);
+int fake_sm_version(void);
+
+/* CUDA's kernel parameter space: a module whose entry needs more fails to load. */
+#define PARAM_SPACE_BYTES 4096u
+
+/* A kernel entry of a loaded module, bound to libdlrt's host twin of the same name. */
+struct CUfunc_st {
+  char name[128];
+  uint32_t param_count;
+  uint32_t param_sizes[PARAM_SPACE_BYTES];
+  dlrt_kernel twin; /* host_fn, shared and scratch sizes from the registry */
+  int max_dynamic_shared;
+};
+
+struct CUmod_st {
+  int function_count;
+  struct CUfunc_st *functions;
+};
+
+/* A stream; `capture` is the graph being recorded between cuStreamBeginCapture and
+ * cuStreamEndCapture (NULL otherwise). */
+struct CUstream_st {
+  struct CUgraph_st *capture;
+};
+
+/* Launches (fake_module.c): the checks cuLaunchKernel makes, and running one launch (recorded,
+ * then the twin over the grid) as cuLaunchKernel and a graph replay both do. */
+CUresult fake_launch_check(const struct CUfunc_st *function, const unsigned grid[3],
+                           const unsigned block[3], unsigned shared_bytes, void **params);
+CUresult fake_launch_run(const struct CUfunc_st *function, const unsigned grid[3],
+                         const unsigned block[3], unsigned shared_bytes, void **params);
+
+/* Graphs (fake_graph.c): the graph `stream` is capturing into (NULL: not capturing, or not a
+ * stream of the fake), adding a launch to it (parameter values copied, as the driver does),
+ * and freeing one. */
+struct CUgraph_st *fake_stream_capture(CUstream stream);
+CUresult fake_graph_add_launch(struct CUgraph_st *graph, struct CUfunc_st *function,
+                               const unsigned grid[3], const unsigned block[3],
+                               unsigned shared_bytes, void **params);
+void fake_graph_free(struct CUgraph_st *graph);
+
+/* A module from a cubin (fake_cubin.c): whether `image` starts like an ELF file, and its
+ * entries and parameter sizes read from it; on failure a message goes to `log`. */
+int fake_cubin_is_elf(const void *image);
+CUresult fake_cubin_parse(const unsigned char *image, struct CUmod_st *module, int *out_sm_version,
+                          char *log, size_t log_size);
+
+/* Appends a line to $FAKECUDA_TRACE when it names a file (fake_state.c). */
+void fake_trace(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void fake_record_module_load(const fakecuda_module_load *load);
 
 /* Memory tracking (fake_memory.c): whether [address, address+size) lies in one live
  * allocation of the kind asked (device or pinned). */

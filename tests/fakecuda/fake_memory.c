@@ -139,6 +139,8 @@ static CUresult copy_checks(const char *name, CUstream stream) {
     return result;
   if (!fake_has_context())
     return CUDA_ERROR_INVALID_CONTEXT;
+  if (fake_stream_capture(stream)) /* the fake captures kernel launches only */
+    return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
   return CUDA_SUCCESS;
 }
 

@@ -1,6 +1,7 @@
-/* Fake driver modules and launches: `.entry NAME(params)` is parsed out of the PTX, an
- * entry is bound to libdlrt's registered host twin when cuModuleGetFunction asks for it, and
- * a launch runs that twin over the grid (block by block) after recording what was launched. */
+/* Fake driver modules and launches: `.entry NAME(params)` is parsed out of the PTX (a
+ * cubin's entries are read by fake_cubin.c), an entry is bound to libdlrt's registered host
+ * twin when cuModuleGetFunction asks for it, and a launch runs that twin over the grid (block
+ * by block) after recording what was launched. */
 #include <ctype.h>
 #include <dlfcn.h>
 #include <stdio.h>
@@ -11,21 +12,6 @@
 #include "fake_internal.h"
 
 #define DEFAULT_SHARED_LIMIT (48u * 1024u)
-/* CUDA's kernel parameter space: a module whose entry needs more fails to load. */
-#define PARAM_SPACE_BYTES 4096u
-
-struct CUfunc_st {
-  char name[128];
-  uint32_t param_count;
-  uint32_t param_sizes[PARAM_SPACE_BYTES];
-  dlrt_kernel twin; /* host_fn, shared and scratch sizes from the registry */
-  int max_dynamic_shared;
-};
-
-struct CUmod_st {
-  int function_count;
-  struct CUfunc_st *functions;
-};
 
 static void write_log(char *log, size_t capacity, const char *text) {
   if (log && capacity)
@@ -93,10 +79,14 @@ static int find_twin(struct CUfunc_st *function) {
 }
 
 /* Fills module from the PTX text; on failure writes a ptxas-like message to `log`. */
-static CUresult parse_module(const char *ptx, struct CUmod_st *module, char *log, size_t size) {
+static CUresult parse_module(const char *ptx, struct CUmod_st *module, int *out_sm_version,
+                             char *log, size_t size) {
   int capacity = count_entries(ptx);
-  if (!strstr(ptx, ".version") || !strstr(ptx, ".target") || capacity == 0) {
-    write_log(log, size, "ptxas fatal   : (fakecuda) PTX without .version, .target or .entry");
+  const char *target = strstr(ptx, ".target");
+  if (!strstr(ptx, ".version") || !target || capacity == 0 ||
+      sscanf(target, ".target sm_%d", out_sm_version) != 1) {
+    write_log(log, size,
+              "ptxas fatal   : (fakecuda) PTX without .version, .target sm_XX or .entry");
     return CUDA_ERROR_INVALID_PTX;
   }
   module->functions = calloc((size_t)capacity, sizeof *module->functions);
@@ -127,6 +117,27 @@ static CUresult parse_module(const char *ptx, struct CUmod_st *module, char *log
     }
     cursor += consumed;
     module->function_count++;
+  }
+  return CUDA_SUCCESS;
+}
+
+/* What the driver refuses: PTX for a newer GPU than the device, a cubin of another major
+ * version or a newer minor one (CUDA's binary compatibility). */
+static CUresult check_architecture(const fakecuda_module_load *load, char *log, size_t size) {
+  int device = fake_sm_version();
+  char message[192];
+  if (!load->cubin && load->sm_version > device) {
+    snprintf(message, sizeof message,
+             "ptxas fatal   : (fakecuda) .target sm_%d is newer than the device's sm_%d",
+             load->sm_version, device);
+    write_log(log, size, message);
+    return CUDA_ERROR_INVALID_PTX;
+  }
+  if (load->cubin && (load->sm_version / 10 != device / 10 || load->sm_version > device)) {
+    snprintf(message, sizeof message, "(fakecuda) a cubin for sm_%d does not run on sm_%d",
+             load->sm_version, device);
+    write_log(log, size, message);
+    return CUDA_ERROR_NO_BINARY_FOR_GPU;
   }
   return CUDA_SUCCESS;
 }
@@ -164,15 +175,21 @@ FAKE_EXPORT CUresult cuModuleLoadDataEx(CUmodule *out_module, const void *image,
   struct CUmod_st *module = calloc(1, sizeof *module);
   if (!module)
     return CUDA_ERROR_OUT_OF_MEMORY;
-  result = parse_module(image, module, error_log, error_size);
+  fakecuda_module_load load = {.cubin = fake_cubin_is_elf(image)};
+  result = load.cubin ? fake_cubin_parse(image, module, &load.sm_version, error_log, error_size)
+                      : parse_module(image, module, &load.sm_version, error_log, error_size);
+  if (result == CUDA_SUCCESS)
+    result = check_architecture(&load, error_log, error_size);
   if (result != CUDA_SUCCESS) {
     free(module->functions);
     free(module);
     return result;
   }
+  load.entry_count = module->function_count;
+  fake_record_module_load(&load);
   char info[160];
-  snprintf(info, sizeof info, "ptxas info    : (fakecuda) %d entries parsed",
-           module->function_count);
+  snprintf(info, sizeof info, "%s info    : (fakecuda) %d entries parsed",
+           load.cubin ? "cubin" : "ptxas", module->function_count);
   write_log(info_log, info_size, info);
   fake_object_add(module, free_module);
   *out_module = module;
@@ -259,6 +276,25 @@ static CUresult run_blocks(const struct CUfunc_st *function, const unsigned grid
   return CUDA_SUCCESS;
 }
 
+CUresult fake_launch_check(const struct CUfunc_st *function, const unsigned grid[3],
+                           const unsigned block[3], unsigned shared_bytes, void **params) {
+  unsigned long long threads = (unsigned long long)block[0] * block[1] * block[2];
+  unsigned limit = function->max_dynamic_shared > (int)DEFAULT_SHARED_LIMIT
+                       ? (unsigned)function->max_dynamic_shared
+                       : DEFAULT_SHARED_LIMIT;
+  if (!grid[0] || !grid[1] || !grid[2] || threads == 0 || threads > 1024 || shared_bytes > limit ||
+      (function->param_count && !params))
+    return CUDA_ERROR_INVALID_VALUE;
+  return CUDA_SUCCESS;
+}
+
+CUresult fake_launch_run(const struct CUfunc_st *function, const unsigned grid[3],
+                         const unsigned block[3], unsigned shared_bytes, void **params) {
+  record(function, grid, block, shared_bytes, params);
+  return run_blocks(function, grid, block, shared_bytes, params);
+}
+
+/* Runs at once (the fake has no queue), or is added to the graph its stream captures. */
 FAKE_EXPORT CUresult cuLaunchKernel(CUfunction function, unsigned grid_x, unsigned grid_y,
                                     unsigned grid_z, unsigned block_x, unsigned block_y,
                                     unsigned block_z, unsigned shared_bytes, CUstream stream,
@@ -271,13 +307,12 @@ FAKE_EXPORT CUresult cuLaunchKernel(CUfunction function, unsigned grid_x, unsign
   if (!function)
     return CUDA_ERROR_INVALID_HANDLE;
   unsigned grid[3] = {grid_x, grid_y, grid_z}, block[3] = {block_x, block_y, block_z};
-  unsigned long long threads = (unsigned long long)block_x * block_y * block_z;
-  unsigned limit = function->max_dynamic_shared > (int)DEFAULT_SHARED_LIMIT
-                       ? (unsigned)function->max_dynamic_shared
-                       : DEFAULT_SHARED_LIMIT;
-  if (!grid_x || !grid_y || !grid_z || threads == 0 || threads > 1024 || shared_bytes > limit ||
-      extra || (function->param_count && !params))
-    return CUDA_ERROR_INVALID_VALUE;
-  record(function, grid, block, shared_bytes, params);
-  return run_blocks(function, grid, block, shared_bytes, params);
+  result = extra ? CUDA_ERROR_INVALID_VALUE
+                 : fake_launch_check(function, grid, block, shared_bytes, params);
+  if (result != CUDA_SUCCESS)
+    return result;
+  struct CUgraph_st *capture = fake_stream_capture(stream);
+  if (capture)
+    return fake_graph_add_launch(capture, function, grid, block, shared_bytes, params);
+  return fake_launch_run(function, grid, block, shared_bytes, params);
 }

@@ -1,5 +1,6 @@
 /* The fake driver's bookkeeping: per-entry-point call counts, injected failures (each with
  * the error a real driver gives for that call), launch records and copy statistics. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #define MAX_ENTRY_POINTS 64
 #define MAX_FAILURES 16
 #define MAX_LAUNCHES 4096
+#define MAX_MODULE_LOADS 64
 
 pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -32,6 +34,8 @@ static int initialized;
 static fakecuda_launch launches[MAX_LAUNCHES];
 static int launch_total;
 static fakecuda_copies copies;
+static fakecuda_module_load module_loads[MAX_MODULE_LOADS];
+static int module_load_total;
 static int live_retains;
 static int reclaimed;
 
@@ -99,7 +103,21 @@ static call_counter *counter_locked(const char *name) {
   return counter;
 }
 
+void fake_trace(const char *format, ...) {
+  const char *path = getenv("FAKECUDA_TRACE");
+  FILE *file = path && *path ? fopen(path, "a") : NULL;
+  if (!file)
+    return;
+  va_list arguments;
+  va_start(arguments, format);
+  vfprintf(file, format, arguments);
+  va_end(arguments);
+  fputc('\n', file);
+  fclose(file);
+}
+
 CUresult fake_enter(const char *entry_point) {
+  fake_trace("%s", entry_point);
   CUresult result = CUDA_SUCCESS;
   pthread_mutex_lock(&fake_lock);
   if (!environment_read)
@@ -123,6 +141,16 @@ void fake_record_launch(const fakecuda_launch *launch) {
   if (launch_total < MAX_LAUNCHES)
     launches[launch_total] = *launch;
   launch_total++;
+  pthread_mutex_unlock(&fake_lock);
+}
+
+void fake_record_module_load(const fakecuda_module_load *load) {
+  fake_trace("  image: %s sm_%d, %d entries", load->cubin ? "cubin" : "PTX", load->sm_version,
+             load->entry_count);
+  pthread_mutex_lock(&fake_lock);
+  if (module_load_total < MAX_MODULE_LOADS)
+    module_loads[module_load_total] = *load;
+  module_load_total++;
   pthread_mutex_unlock(&fake_lock);
 }
 
@@ -210,6 +238,7 @@ FAKE_EXPORT void fakecuda_reset(void) {
   failure_count = 0;
   injected_failures = 0;
   launch_total = 0;
+  module_load_total = 0;
   reclaimed = 0;
   memset(&copies, 0, sizeof copies);
   pthread_mutex_unlock(&fake_lock);
@@ -239,6 +268,13 @@ FAKE_EXPORT int fakecuda_launch_count(void) { return launch_total; }
 
 FAKE_EXPORT const fakecuda_launch *fakecuda_launch_record(int index) {
   return index >= 0 && index < launch_total && index < MAX_LAUNCHES ? &launches[index] : NULL;
+}
+
+FAKE_EXPORT int fakecuda_module_load_count(void) { return module_load_total; }
+
+FAKE_EXPORT const fakecuda_module_load *fakecuda_module_load_record(int index) {
+  return index >= 0 && index < module_load_total && index < MAX_MODULE_LOADS ? &module_loads[index]
+                                                                             : NULL;
 }
 
 FAKE_EXPORT void fakecuda_copy_stats(fakecuda_copies *out) {

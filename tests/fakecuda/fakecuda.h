@@ -18,6 +18,13 @@ typedef struct fakecuda_launch {
   uint64_t params[FAKECUDA_RECORDED_PARAMS]; /* the first ones' values, zero-extended */
 } fakecuda_launch;
 
+/* One cuModuleLoadDataEx that succeeded: which kind of image, for which architecture. */
+typedef struct fakecuda_module_load {
+  int cubin;      /* 1: an ELF cubin, 0: PTX text (JIT) */
+  int sm_version; /* the cubin's architecture, or the PTX's .target */
+  int entry_count;
+} fakecuda_module_load;
+
 typedef struct fakecuda_copies {
   int h2d_count, d2h_count, d2d_count;
   uint64_t h2d_bytes, d2h_bytes, d2d_bytes;
@@ -38,6 +45,12 @@ int fakecuda_injected_failures(void);
  * ($FAKECUDA_SM, default 80). */
 void fakecuda_set_device_count(int count);
 void fakecuda_set_sm_version(int sm_version);
+
+/* Module loads since the reset. $FAKECUDA_TRACE=FILE also appends every driver call to FILE,
+ * one line each, module loads with their image ("cuModuleLoadDataEx cubin sm_90 3 entries"),
+ * for tests that run a program rather than link the fake. */
+int fakecuda_module_load_count(void);
+const fakecuda_module_load *fakecuda_module_load_record(int index); /* NULL past the end */
 
 int fakecuda_launch_count(void);
 const fakecuda_launch *fakecuda_launch_record(int index); /* NULL past the end */

@@ -1,5 +1,6 @@
 /* The fake driver itself: $FAKECUDA_FAIL parsing, PTX entry and parameter parsing, launch
- * records, copy range checks and context rules, so runtime tests can trust what it reports. */
+ * records, copy range checks, context rules and graph capture and replay, so runtime tests can
+ * trust what it reports. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -109,7 +110,11 @@ static void test_bad_ptx_log(void **state) {
   assert_int_equal(cuModuleUnload(module), CUDA_SUCCESS);
   assert_int_equal(cuModuleLoadDataEx(&module, "garbage", 2, options, values),
                    CUDA_ERROR_INVALID_PTX);
-  assert_non_null(strstr(log, "PTX without .version, .target or .entry"));
+  assert_non_null(strstr(log, "PTX without .version, .target sm_XX or .entry"));
+  static const char newer[] = ".version 7.8\n.target sm_90\n"
+                              ".entry fake_newer(.param .u32 n)\n{ ret; }\n";
+  assert_int_equal(cuModuleLoadDataEx(&module, newer, 2, options, values), CUDA_ERROR_INVALID_PTX);
+  assert_non_null(strstr(log, ".target sm_90 is newer than the device's sm_80"));
   /* a leaked allocation is reclaimed (and counted) when the last retain goes */
   CUdeviceptr leaked;
   assert_int_equal(cuMemAlloc_v2(&leaked, 16), CUDA_SUCCESS);
@@ -119,11 +124,71 @@ static void test_bad_ptx_log(void **state) {
   assert_int_equal(fakecuda_live_allocations(), 0);
 }
 
+/* Capture records launches without running them, with their parameter values as they were;
+ * the graph replays them on every launch; a capturing stream takes nothing but launches. */
+static void test_graph_capture_and_replay(void **state) {
+  fakecuda_reset();
+  assert_int_equal(dlrt_host_kernel_register("fake_twin", twin), DLRT_STATUS_OK);
+  CUcontext context;
+  CUmodule module;
+  CUfunction function;
+  CUstream stream;
+  assert_int_equal(cuDevicePrimaryCtxRetain(&context, 0), CUDA_SUCCESS);
+  assert_int_equal(cuCtxPushCurrent_v2(context), CUDA_SUCCESS);
+  assert_int_equal(cuModuleLoadDataEx(&module, ptx, 0, NULL, NULL), CUDA_SUCCESS);
+  assert_int_equal(cuModuleGetFunction(&function, module, "fake_twin"), CUDA_SUCCESS);
+  assert_int_equal(cuStreamCreate(&stream, 0), CUDA_SUCCESS);
+  CUdeviceptr hits;
+  assert_int_equal(cuMemAlloc_v2(&hits, 2 * sizeof(int)), CUDA_SUCCESS);
+  memset((void *)(uintptr_t)hits, 0, 2 * sizeof(int));
+  char blob[16] = {0};
+  int64_t add = 3;
+  void *params[] = {&hits, blob, &add};
+  assert_int_equal(cuStreamBeginCapture_v2(NULL, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
+                   CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED); /* the legacy stream */
+  assert_int_equal(cuStreamBeginCapture_v2(stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
+                   CUDA_SUCCESS);
+  assert_int_equal(cuLaunchKernel(function, 2, 1, 1, 32, 1, 1, 0, stream, params, NULL),
+                   CUDA_SUCCESS);
+  add = 100; /* captured already: the graph keeps 3 */
+  assert_int_equal(fakecuda_launch_count(), 0);
+  assert_int_equal(((int *)(uintptr_t)hits)[0], 0);
+  assert_int_equal(cuStreamSynchronize(stream), CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED);
+  assert_int_equal(cuMemcpyHtoDAsync_v2(hits, blob, 4, stream),
+                   CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED);
+  CUgraph graph;
+  CUgraphExec exec;
+  assert_int_equal(cuStreamEndCapture(stream, &graph), CUDA_SUCCESS);
+  assert_int_equal(cuGraphInstantiateWithFlags(&exec, graph, 0), CUDA_SUCCESS);
+  assert_int_equal(cuGraphDestroy(graph), CUDA_SUCCESS);
+  assert_int_equal(cuGraphLaunch(exec, stream), CUDA_SUCCESS);
+  assert_int_equal(cuGraphLaunch(exec, stream), CUDA_SUCCESS);
+  assert_int_equal(((int *)(uintptr_t)hits)[0], 6);
+  assert_int_equal(((int *)(uintptr_t)hits)[1], 6);
+  assert_int_equal(fakecuda_launch_count(), 2); /* each replayed kernel is recorded */
+  assert_int_equal(fakecuda_launch_record(1)->params[2], 3);
+  assert_int_equal(fakecuda_call_count("cuLaunchKernel"), 1);
+  assert_int_equal(fakecuda_call_count("cuGraphLaunch"), 2);
+  assert_int_equal(cuGraphExecDestroy(exec), CUDA_SUCCESS);
+  assert_int_equal(cuGraphExecDestroy(exec), CUDA_ERROR_INVALID_VALUE);
+  /* a stream destroyed while capturing takes its capture with it */
+  assert_int_equal(cuStreamBeginCapture_v2(stream, CU_STREAM_CAPTURE_MODE_GLOBAL), CUDA_SUCCESS);
+  assert_int_equal(cuStreamDestroy_v2(stream), CUDA_SUCCESS);
+  assert_int_equal(cuMemFree_v2(hits), CUDA_SUCCESS);
+  assert_int_equal(cuModuleUnload(module), CUDA_SUCCESS);
+  assert_int_equal(cuCtxPopCurrent_v2(&context), CUDA_SUCCESS);
+  assert_int_equal(cuDevicePrimaryCtxRelease_v2(0), CUDA_SUCCESS);
+  assert_int_equal(fakecuda_live_allocations(), 0);
+  assert_int_equal(fakecuda_live_objects(), 0);
+  assert_int_equal(fakecuda_reclaimed(), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_environment_failures),
       cmocka_unit_test(test_module_and_launch),
       cmocka_unit_test(test_bad_ptx_log),
+      cmocka_unit_test(test_graph_capture_and_replay),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* libdlrt's cuda device against the fake libcuda.so.1: results, launch geometry and
  * parameters, copies through pinned staging, module selection, JIT logs and missing kernels in
- * errors, device choice, application streams. Fault injection is in test_cuda_faults.c. */
+ * errors, device choice, application streams, the CUDA graph each run launches (host calls per
+ * run counted) and when there is none. Fault injection is in test_cuda_faults.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,12 +24,21 @@ static void test_cuda_results_and_launches(void **state) {
   fakecuda_copies copies;
   fakecuda_copy_stats(&copies);
   assert_int_equal(copies.h2d_bytes, SAMPLE_N * sizeof(float)); /* weights, once */
+  /* the launch list went into a CUDA graph at creation: launched once, while capturing */
+  assert_int_equal(fakecuda_call_count("cuLaunchKernel"), 3);
+  assert_int_equal(fakecuda_call_count("cuGraphInstantiateWithFlags"), 1);
+  assert_int_equal(fakecuda_launch_count(), 0); /* nothing ran yet */
+  assert_string_equal(dlrt_model_launch_info(model), "sm_70 PTX; one CUDA graph of 3 launches "
+                                                     "per run");
 
   fakecuda_reset();
   const void *inputs[] = {buffers.x, buffers.y};
   void *outputs[] = {buffers.sum, buffers.partials};
   assert_int_equal(dlrt_model_run(model, inputs, outputs), DLRT_STATUS_OK);
   assert_true(outputs_match());
+  /* a run: its copies and one graph launch, which ran all three kernels */
+  assert_int_equal(fakecuda_call_count("cuGraphLaunch"), 1);
+  assert_int_equal(fakecuda_call_count("cuLaunchKernel"), 0);
 
   assert_int_equal(fakecuda_launch_count(), 3);
   const fakecuda_launch *add = fakecuda_launch_record(0);
@@ -86,6 +96,10 @@ static void test_cuda_run_device(void **state) {
   memcpy(buffers.partials, (void *)(uintptr_t)partials, sizeof buffers.partials);
   assert_true(outputs_match());
   assert_int_equal(fakecuda_launch_record(0)->params[0], x); /* bound input used in place */
+  /* the graph holds the model's own buffers for the bound input and output, so these
+   * application buffers are launched kernel by kernel */
+  assert_int_equal(fakecuda_call_count("cuGraphLaunch"), 0);
+  assert_int_equal(fakecuda_call_count("cuLaunchKernel"), 3);
   fakecuda_copies copies;
   fakecuda_copy_stats(&copies);
   assert_int_equal(copies.h2d_count + copies.d2h_count, 0);
@@ -105,7 +119,8 @@ static void test_cuda_module_selection(void **state) {
   const dlrt_ptx_module *sample = sample_program()->modules;
   /* sm_90 PTX cannot run on the sm_80 device: the sm_70 one is taken */
   static const char broken[] = ".version 7.8\n.target sm_90\n.address_size 64\n";
-  dlrt_ptx_module modules[] = {{90, broken}, {70, sample[0].ptx}};
+  dlrt_ptx_module modules[] = {{.sm_version = 90, .ptx = broken},
+                               {.sm_version = 70, .ptx = sample[0].ptx}};
   dlrt_program program = sample_program_with_modules(modules, 2);
   dlrt_model *model = NULL;
   assert_int_equal(dlrt_model_create(&program, &cuda_options, &model), DLRT_STATUS_OK);
@@ -117,7 +132,8 @@ static void test_cuda_module_selection(void **state) {
   assert_no_leaks();
 
   /* the newest PTX at or below the device wins, so the broken sm_80 one is chosen */
-  dlrt_ptx_module newer[] = {{70, sample[0].ptx}, {80, broken}};
+  dlrt_ptx_module newer[] = {{.sm_version = 70, .ptx = sample[0].ptx},
+                             {.sm_version = 80, .ptx = broken}};
   program = sample_program_with_modules(newer, 2);
   assert_int_equal(dlrt_model_create(&program, &cuda_options, &model), DLRT_STATUS_MODULE_LOAD);
   assert_non_null(strstr(dlrt_last_error(), "cuModuleLoadDataEx failed: CUDA_ERROR_INVALID_PTX"));
@@ -129,7 +145,7 @@ static void test_cuda_module_selection(void **state) {
 static void test_cuda_kernel_missing(void **state) {
   static const char ptx[] = ".version 7.0\n.target sm_80\n.address_size 64\n"
                             ".visible .entry dlrt_test_unknown(.param .u64 p)\n{ ret; }\n";
-  dlrt_ptx_module modules[] = {{80, ptx}};
+  dlrt_ptx_module modules[] = {{.sm_version = 80, .ptx = ptx}};
   dlrt_program program = sample_program_with_modules(modules, 1);
   dlrt_model *model = NULL;
   assert_int_equal(dlrt_model_create(&program, &cuda_options, &model), DLRT_STATUS_MODULE_LOAD);
@@ -171,13 +187,15 @@ static void test_cuda_user_stream(void **state) {
   dlrt_options options = {.device = DLRT_DEVICE_CUDA, .stream = stream};
   dlrt_model *model = NULL;
   assert_int_equal(dlrt_model_create(sample_program(), &options, &model), DLRT_STATUS_OK);
-  assert_int_equal(fakecuda_call_count("cuStreamCreate"), 1); /* only ours */
+  /* the application's and the private one the launches were captured on */
+  assert_int_equal(fakecuda_call_count("cuStreamCreate"), 2);
   const void *inputs[] = {buffers.x, buffers.y};
   void *outputs[] = {buffers.sum, buffers.partials};
   assert_int_equal(dlrt_model_run(model, inputs, outputs), DLRT_STATUS_OK);
   assert_true(outputs_match());
+  assert_int_equal(fakecuda_call_count("cuGraphLaunch"), 1);
   dlrt_model_destroy(model);
-  assert_int_equal(fakecuda_call_count("cuStreamDestroy_v2"), 0);
+  assert_int_equal(fakecuda_call_count("cuStreamDestroy_v2"), 1); /* the capture stream */
   assert_int_equal(cuStreamDestroy_v2(stream), CUDA_SUCCESS);
   assert_int_equal(cuCtxPopCurrent_v2(&context), CUDA_SUCCESS);
   assert_int_equal(cuDevicePrimaryCtxRelease_v2(0), CUDA_SUCCESS);
@@ -246,6 +264,68 @@ static void test_staging_chunks(void **state) {
   assert_no_leaks();
 }
 
+/* Every run after creation: the input copies, one graph launch, the output copies. */
+static void test_cuda_graph_calls_per_run(void **state) {
+  dlrt_model *model = NULL;
+  assert_int_equal(dlrt_model_create(sample_program(), &cuda_options, &model), DLRT_STATUS_OK);
+  const void *inputs[] = {buffers.x, buffers.y};
+  void *outputs[] = {buffers.sum, buffers.partials};
+  enum { RUNS = 3 };
+  fakecuda_reset();
+  for (int run = 0; run < RUNS; run++) {
+    memset(buffers.sum, 0, sizeof buffers.sum);
+    assert_int_equal(dlrt_model_run(model, inputs, outputs), DLRT_STATUS_OK);
+    assert_true(outputs_match());
+  }
+  assert_int_equal(fakecuda_call_count("cuGraphLaunch"), RUNS);
+  assert_int_equal(fakecuda_call_count("cuLaunchKernel"), 0);
+  assert_int_equal(fakecuda_call_count("cuStreamBeginCapture_v2"), 0);
+  assert_int_equal(fakecuda_call_count("cuStreamSynchronize"), RUNS);
+  fakecuda_copies copies;
+  fakecuda_copy_stats(&copies);
+  assert_int_equal(copies.h2d_count, 2 * RUNS); /* x and y */
+  assert_int_equal(copies.d2h_count, 2 * RUNS); /* sum and partials */
+  assert_int_equal(copies.d2d_count, 0);
+  assert_int_equal(fakecuda_launch_count(), 3 * RUNS); /* kernels the graph ran */
+  dlrt_model_destroy(model);
+  assert_int_equal(fakecuda_call_count("cuGraphExecDestroy"), 1);
+  assert_no_leaks();
+}
+
+/* Profiling times each launch, so it launches them one by one and says why. */
+static void test_cuda_profile_without_graph(void **state) {
+  dlrt_options options = {.device = DLRT_DEVICE_CUDA, .profile = 1};
+  dlrt_model *model = NULL;
+  assert_int_equal(dlrt_model_create(sample_program(), &options, &model), DLRT_STATUS_OK);
+  assert_string_equal(dlrt_model_launch_info(model),
+                      "sm_70 PTX; 3 kernel launches per run (no CUDA graph: profiling times each "
+                      "launch)");
+  fakecuda_reset();
+  const void *inputs[] = {buffers.x, buffers.y};
+  void *outputs[] = {buffers.sum, buffers.partials};
+  assert_int_equal(dlrt_model_run(model, inputs, outputs), DLRT_STATUS_OK);
+  assert_true(outputs_match());
+  assert_int_equal(fakecuda_call_count("cuLaunchKernel"), 3);
+  assert_int_equal(fakecuda_call_count("cuGraphLaunch"), 0);
+  dlrt_model_destroy(model);
+  assert_no_leaks();
+}
+
+/* A driver without the graph entry points (before CUDA 11.4) runs launch by launch. */
+static void test_cuda_driver_without_graphs(void **state) {
+  setenv("DLRT_LIBCUDA", FAKECUDA_WITHOUT_GRAPHS_PATH, 1);
+  dlrt_model *model = NULL;
+  assert_int_equal(dlrt_model_create(sample_program(), &cuda_options, &model), DLRT_STATUS_OK);
+  assert_string_equal(dlrt_model_launch_info(model),
+                      "sm_70 PTX; 3 kernel launches per run (no CUDA graph: the CUDA driver has "
+                      "no cuStreamBeginCapture_v2)");
+  const void *inputs[] = {buffers.x, buffers.y};
+  void *outputs[] = {buffers.sum, buffers.partials};
+  assert_int_equal(dlrt_model_run(model, inputs, outputs), DLRT_STATUS_OK);
+  assert_true(outputs_match());
+  dlrt_model_destroy(model);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_cuda_results_and_launches, fake_fixture_setup),
@@ -256,6 +336,9 @@ int main(void) {
       cmocka_unit_test_setup(test_staging_chunks, fake_fixture_setup),
       cmocka_unit_test_setup(test_cuda_user_stream, fake_fixture_setup),
       cmocka_unit_test_setup(test_not_a_driver, fake_fixture_setup),
+      cmocka_unit_test_setup(test_cuda_graph_calls_per_run, fake_fixture_setup),
+      cmocka_unit_test_setup(test_cuda_profile_without_graph, fake_fixture_setup),
+      cmocka_unit_test_setup(test_cuda_driver_without_graphs, fake_fixture_setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bundles of the test models linked into a C program: run on the host device and through the
-# fake libcuda (the PTX path, the module picked by the device's compute capability), outputs
-# compared with onnxruntime's references.
+# fake libcuda (the PTX path, the module picked by the device's compute capability; each run
+# one CUDA graph launch, driver calls counted from the fake's trace), outputs compared with
+# onnxruntime's references. Cubins: test_bundle_cubin.sh.
 source "$(dirname "$0")/../bundle/common.sh"
 for model in mlp small_cnn resnet18 transformer_encoder; do
   "$DLCC" compile "$MODELS_DIR/$model.onnx" -o "$model" --target=sm_75,sm_90,host
@@ -17,6 +18,18 @@ for model in mlp small_cnn resnet18 transformer_encoder; do
     grep -q "ran on cuda:0 .*(sm_$sm)" run.log || fail "$model: auto with a GPU did not pick cuda"
     check_output "$model.cuda.bin" "$model"
   done
+  grep -q "kernels: sm_90 PTX; one CUDA graph of " run.log || fail "$model: no CUDA graph"
+  # Three runs: the launches are captured once at creation, then each run is one graph launch.
+  launches=$(sed -n 's/^\t"launches":\t\([0-9]*\),$/\1/p' "$model.json")
+  rm -f trace.txt
+  DLRT_LIBCUDA=$FAKECUDA FAKECUDA_TRACE=trace.txt "./run_$model" "$model.input.bin" \
+    "$model.cuda.bin" "" 3 >/dev/null
+  check_output "$model.cuda.bin" "$model"
+  calls() { grep -c "^$1\$" trace.txt || true; }
+  [ "$(calls cuGraphLaunch)" = 3 ] && [ "$(calls cuLaunchKernel)" = "$launches" ] &&
+    [ "$(calls cuStreamBeginCapture_v2)" = 1 ] ||
+    fail "$model: $(calls cuGraphLaunch) graph launches and $(calls cuLaunchKernel) kernel" \
+      "launches for 3 runs of $launches launches (expected 3 and $launches, at capture)"
 done
 # Below the lowest target there is no PTX to load: a clear error, no crash.
 if DLRT_LIBCUDA=$FAKECUDA FAKECUDA_SM=70 ./run_mlp mlp.input.bin x.bin 2>err.log; then

@@ -1,6 +1,6 @@
 /* `dlcc compile`: compiles a model ahead of time into a bundle (an object file, a C header,
  * JSON and maybe a weights file) or one artifact (PTX, the kernels' LLVM IR, or the optimized
- * graph as text IR), with --stats / --report figures. Cubins are not built yet. */
+ * graph as text IR), with --stats / --report figures. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +41,9 @@ void cmd_compile_help(FILE *out) {
         "                         the graph's name)\n"
         "  --weights=embedded|separate  bundles: weights inside OUT.o (default), or in\n"
         "                         OUT.weights, loaded at run time and checked\n"
-        "  --cubin                not implemented yet (refused): bundles carry PTX\n"
+        "  --cubin                bundles: also a cubin of each GPU target, made by ptxas\n"
+        "                         (DLCC_PTXAS names one), loaded without JIT by GPUs of a\n"
+        "                         compatible compute capability; PTX stays as the fallback\n"
         "  -O0 .. -O3             optimization level of the graph and of LLVM (default -O2)\n"
         "  --check-indices        kernels that read indices (Gather) report an out-of-range\n"
         "                         index: the run fails naming the node (default: clamped\n"
@@ -154,6 +156,7 @@ static int compile_bundle(const compile_options *options, const ir_graph *graph,
   dl_bundle_options bundle = {.name = name,
                               .host = options->host_target,
                               .separate_weights = options->separate_weights,
+                              .cubin = options->cubin,
                               .targets = options->target_names,
                               .num_targets = options->num_targets,
                               .opt_level = options->opt_level};

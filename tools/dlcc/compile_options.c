@@ -41,7 +41,8 @@ static int parse_emit(const char *value, compile_emit *out) {
       return 0;
     }
   if (strcmp(value, "cubin") == 0)
-    return bad("--emit=%s is not implemented yet; bundles carry PTX (--emit=bundle)", value);
+    return bad("--emit=%s is not implemented; a bundle carries cubins with --emit=bundle --cubin",
+               value);
   return bad("unknown --emit kind '%s' (known: bundle, ptx, llvm, ir)", value);
 }
 
@@ -155,9 +156,11 @@ static int check_combination(const compile_options *options) {
     return bad("%s", "no model given: dlcc compile MODEL -o OUT [--emit=bundle|ptx|llvm|ir]");
   if (!options->output_path)
     return bad("%s", "no output given: -o OUT is required");
-  if (options->cubin)
-    return bad("%s", "--cubin is not implemented yet: bundles carry PTX, which the driver "
-                     "compiles when the model is created");
+  if (options->cubin && options->emit != COMPILE_EMIT_BUNDLE)
+    return bad("--cubin puts cubins into bundles, not into --emit=%s",
+               compile_emit_name(options->emit));
+  if (options->cubin && options->num_gpu_targets == 0)
+    return bad("%s", "--cubin needs a GPU target (--target=sm_XX,...): host twins have no cubin");
   if (options->emit != COMPILE_EMIT_BUNDLE && options->num_targets > 1)
     return bad("--emit=%s takes one --target; several are for bundles",
                compile_emit_name(options->emit));

@@ -33,7 +33,7 @@ typedef struct compile_options {
   int opt_level;                      /* default 2 */
   cli_model_source source; /* --dim, --bind */
   bool stats;
-  bool cubin; /* --cubin: refused until cubins are built */
+  bool cubin; /* --cubin: bundles carry ptxas's cubin of each GPU target beside its PTX */
   bool check_indices; /* --check-indices: out-of-range indices fail the run */
   const char *report_path; /* --report=FILE.json */
   bool help;
