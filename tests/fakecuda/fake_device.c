@@ -205,6 +205,13 @@ FAKE_EXPORT CUresult cuCtxPopCurrent_v2(CUcontext *out_context) {
 /* For the other files: calls that need a current context. */
 int fake_has_context(void) { return context_depth > 0; }
 
+CUresult fake_enter_in_context(const char *entry_point) {
+  CUresult result = fake_enter(entry_point);
+  if (result == CUDA_SUCCESS && !fake_has_context())
+    return CUDA_ERROR_INVALID_CONTEXT;
+  return result;
+}
+
 static void free_stream(void *handle) {
   struct CUstream_st *stream = handle;
   fake_graph_free(stream->capture); /* destroyed while capturing: the capture is lost */
@@ -225,11 +232,7 @@ FAKE_EXPORT CUresult cuStreamCreate(CUstream *stream, unsigned int flags) {
 }
 
 FAKE_EXPORT CUresult cuStreamDestroy_v2(CUstream stream) {
-  CUresult result = fake_enter("cuStreamDestroy_v2");
-  if (!stream || !fake_object_remove(stream))
-    return CUDA_ERROR_INVALID_HANDLE;
-  free_stream(stream);
-  return result;
+  return fake_object_destroy("cuStreamDestroy_v2", stream, free_stream, CUDA_ERROR_INVALID_HANDLE);
 }
 
 /* Work runs at enqueue time in the fake, so synchronizing only checks the handle. */

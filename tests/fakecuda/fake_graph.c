@@ -106,11 +106,9 @@ CUresult fake_graph_add_launch(struct CUgraph_st *graph, struct CUfunc_st *funct
 static int live_stream(CUstream stream) { return stream && fake_object_is_live(stream); }
 
 GRAPH_EXPORT CUresult cuStreamBeginCapture_v2(CUstream stream, CUstreamCaptureMode mode) {
-  CUresult result = fake_enter("cuStreamBeginCapture_v2");
+  CUresult result = fake_enter_in_context("cuStreamBeginCapture_v2");
   if (result != CUDA_SUCCESS)
     return result;
-  if (!fake_has_context())
-    return CUDA_ERROR_INVALID_CONTEXT;
   if (!live_stream(stream)) /* the legacy stream cannot be captured */
     return stream ? CUDA_ERROR_INVALID_HANDLE : CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
   if (mode != CU_STREAM_CAPTURE_MODE_GLOBAL && mode != CU_STREAM_CAPTURE_MODE_THREAD_LOCAL &&
@@ -164,11 +162,9 @@ GRAPH_EXPORT CUresult cuGraphInstantiateWithFlags(CUgraphExec *out_exec, CUgraph
 }
 
 GRAPH_EXPORT CUresult cuGraphLaunch(CUgraphExec exec, CUstream stream) {
-  CUresult result = fake_enter("cuGraphLaunch");
+  CUresult result = fake_enter_in_context("cuGraphLaunch");
   if (result != CUDA_SUCCESS)
     return result;
-  if (!fake_has_context())
-    return CUDA_ERROR_INVALID_CONTEXT;
   if (!exec || !fake_object_is_live(exec) || (stream && !fake_object_is_live(stream)))
     return CUDA_ERROR_INVALID_HANDLE;
   if (fake_stream_capture(stream))
@@ -181,19 +177,10 @@ GRAPH_EXPORT CUresult cuGraphLaunch(CUgraphExec exec, CUstream stream) {
   return result;
 }
 
-/* Destroy calls free even when a failure is injected, so leak counts stay meaningful. */
 GRAPH_EXPORT CUresult cuGraphExecDestroy(CUgraphExec exec) {
-  CUresult result = fake_enter("cuGraphExecDestroy");
-  if (!exec || !fake_object_remove(exec))
-    return CUDA_ERROR_INVALID_VALUE;
-  free_exec(exec);
-  return result;
+  return fake_object_destroy("cuGraphExecDestroy", exec, free_exec, CUDA_ERROR_INVALID_VALUE);
 }
 
 GRAPH_EXPORT CUresult cuGraphDestroy(CUgraph graph) {
-  CUresult result = fake_enter("cuGraphDestroy");
-  if (!graph || !fake_object_remove(graph))
-    return CUDA_ERROR_INVALID_VALUE;
-  free_graph(graph);
-  return result;
+  return fake_object_destroy("cuGraphDestroy", graph, free_graph, CUDA_ERROR_INVALID_VALUE);
 }

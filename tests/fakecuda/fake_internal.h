@@ -25,6 +25,10 @@ void fake_count_copy(int direction, uint64_t bytes, int pageable); /* 0 h2d, 1 d
  * last release of the primary context can reclaim them as the real driver does. */
 void fake_object_add(void *handle, void (*destroy)(void *));
 int fake_object_remove(void *handle); /* 1 when it was live */
+/* The destroy entry points: counted, then the object is freed even when a failure is injected
+ * (so leak counts stay meaningful) and that failure returned; `unknown` for a dead handle. */
+CUresult fake_object_destroy(const char *entry_point, void *handle, void (*destroy)(void *),
+                             CUresult unknown);
 int fake_object_is_live(const void *handle);
 /* Context retains count as live objects too. */
 void fake_count_retains(int delta);
@@ -36,6 +40,8 @@ int fake_memory_reclaim(void);
  * 10 * major + minor (fake_device.c). */
 int fake_has_context(void);
 int fake_sm_version(void);
+/* fake_enter, then CUDA_ERROR_INVALID_CONTEXT without a current context. */
+CUresult fake_enter_in_context(const char *entry_point);
 
 /* CUDA's kernel parameter space: a module whose entry needs more fails to load. */
 #define PARAM_SPACE_BYTES 4096u

@@ -134,11 +134,9 @@ FAKE_EXPORT CUresult cuMemFreeHost(void *ptr) {
 }
 
 static CUresult copy_checks(const char *name, CUstream stream) {
-  CUresult result = fake_enter(name);
+  CUresult result = fake_enter_in_context(name);
   if (result != CUDA_SUCCESS)
     return result;
-  if (!fake_has_context())
-    return CUDA_ERROR_INVALID_CONTEXT;
   if (fake_stream_capture(stream)) /* the fake captures kernel launches only */
     return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
   return CUDA_SUCCESS;

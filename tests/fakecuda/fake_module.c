@@ -197,11 +197,7 @@ FAKE_EXPORT CUresult cuModuleLoadDataEx(CUmodule *out_module, const void *image,
 }
 
 FAKE_EXPORT CUresult cuModuleUnload(CUmodule module) {
-  CUresult result = fake_enter("cuModuleUnload");
-  if (!module || !fake_object_remove(module))
-    return CUDA_ERROR_INVALID_HANDLE;
-  free_module(module);
-  return result;
+  return fake_object_destroy("cuModuleUnload", module, free_module, CUDA_ERROR_INVALID_HANDLE);
 }
 
 FAKE_EXPORT CUresult cuModuleGetFunction(CUfunction *out_function, CUmodule module,
@@ -299,11 +295,9 @@ FAKE_EXPORT CUresult cuLaunchKernel(CUfunction function, unsigned grid_x, unsign
                                     unsigned grid_z, unsigned block_x, unsigned block_y,
                                     unsigned block_z, unsigned shared_bytes, CUstream stream,
                                     void **params, void **extra) {
-  CUresult result = fake_enter("cuLaunchKernel");
+  CUresult result = fake_enter_in_context("cuLaunchKernel");
   if (result != CUDA_SUCCESS)
     return result;
-  if (!fake_has_context())
-    return CUDA_ERROR_INVALID_CONTEXT;
   if (!function)
     return CUDA_ERROR_INVALID_HANDLE;
   unsigned grid[3] = {grid_x, grid_y, grid_z}, block[3] = {block_x, block_y, block_z};

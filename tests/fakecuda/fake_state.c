@@ -202,6 +202,15 @@ int fake_object_remove(void *handle) {
   return 0;
 }
 
+CUresult fake_object_destroy(const char *entry_point, void *handle, void (*destroy)(void *),
+                             CUresult unknown) {
+  CUresult result = fake_enter(entry_point);
+  if (!handle || !fake_object_remove(handle))
+    return unknown;
+  destroy(handle);
+  return result;
+}
+
 int fake_object_is_live(const void *handle) {
   pthread_mutex_lock(&fake_lock);
   int found = 0;

@@ -39,20 +39,37 @@ static void test_environment_failures(void **state) {
   assert_string_equal(name, "CUDA_ERROR_NO_DEVICE");
 }
 
+/* Makes the primary context current and loads `ptx`; returns its fake_twin entry. */
+static CUfunction enter_and_load(CUcontext *context, CUmodule *module) {
+  CUfunction function;
+  assert_int_equal(dlrt_host_kernel_register("fake_twin", twin), DLRT_STATUS_OK);
+  assert_int_equal(cuDevicePrimaryCtxRetain(context, 0), CUDA_SUCCESS);
+  assert_int_equal(cuCtxPushCurrent_v2(*context), CUDA_SUCCESS);
+  assert_int_equal(cuModuleLoadDataEx(module, ptx, 0, NULL, NULL), CUDA_SUCCESS);
+  assert_int_equal(cuModuleGetFunction(&function, *module, "fake_twin"), CUDA_SUCCESS);
+  return function;
+}
+
+/* Undoes enter_and_load and checks that nothing is left. */
+static void unload_and_leave(CUcontext context, CUmodule module) {
+  assert_int_equal(cuModuleUnload(module), CUDA_SUCCESS);
+  assert_int_equal(cuCtxPopCurrent_v2(&context), CUDA_SUCCESS);
+  assert_int_equal(cuDevicePrimaryCtxRelease_v2(0), CUDA_SUCCESS);
+  assert_int_equal(fakecuda_live_allocations(), 0);
+  assert_int_equal(fakecuda_live_objects(), 0);
+  assert_int_equal(fakecuda_reclaimed(), 0);
+}
+
 static void test_module_and_launch(void **state) {
   fakecuda_reset();
-  assert_int_equal(dlrt_host_kernel_register("fake_twin", twin), DLRT_STATUS_OK);
   CUcontext context;
   CUmodule module;
-  CUfunction function;
   assert_int_equal(cuInit(0), CUDA_SUCCESS);
   /* no current context yet */
   assert_int_equal(cuModuleLoadDataEx(&module, ptx, 0, NULL, NULL), CUDA_ERROR_INVALID_CONTEXT);
-  assert_int_equal(cuDevicePrimaryCtxRetain(&context, 0), CUDA_SUCCESS);
-  assert_int_equal(cuCtxPushCurrent_v2(context), CUDA_SUCCESS);
-  assert_int_equal(cuModuleLoadDataEx(&module, ptx, 0, NULL, NULL), CUDA_SUCCESS);
-  assert_int_equal(cuModuleGetFunction(&function, module, "missing"), CUDA_ERROR_NOT_FOUND);
-  assert_int_equal(cuModuleGetFunction(&function, module, "fake_twin"), CUDA_SUCCESS);
+  CUfunction function = enter_and_load(&context, &module);
+  CUfunction missing;
+  assert_int_equal(cuModuleGetFunction(&missing, module, "missing"), CUDA_ERROR_NOT_FOUND);
 
   CUdeviceptr hits;
   assert_int_equal(cuMemAlloc_v2(&hits, 6 * sizeof(int)), CUDA_SUCCESS);
@@ -84,12 +101,7 @@ static void test_module_and_launch(void **state) {
   assert_int_equal(copies.pageable_count, 1); /* `host` is not pinned */
   assert_int_equal(cuMemFree_v2(hits), CUDA_SUCCESS);
   assert_int_equal(cuMemFree_v2(hits), CUDA_ERROR_INVALID_VALUE); /* double free caught */
-  assert_int_equal(cuModuleUnload(module), CUDA_SUCCESS);
-  assert_int_equal(cuCtxPopCurrent_v2(&context), CUDA_SUCCESS);
-  assert_int_equal(cuDevicePrimaryCtxRelease_v2(0), CUDA_SUCCESS);
-  assert_int_equal(fakecuda_live_allocations(), 0);
-  assert_int_equal(fakecuda_live_objects(), 0);
-  assert_int_equal(fakecuda_reclaimed(), 0);
+  unload_and_leave(context, module);
 }
 
 static void test_bad_ptx_log(void **state) {
@@ -128,15 +140,10 @@ static void test_bad_ptx_log(void **state) {
  * the graph replays them on every launch; a capturing stream takes nothing but launches. */
 static void test_graph_capture_and_replay(void **state) {
   fakecuda_reset();
-  assert_int_equal(dlrt_host_kernel_register("fake_twin", twin), DLRT_STATUS_OK);
   CUcontext context;
   CUmodule module;
-  CUfunction function;
   CUstream stream;
-  assert_int_equal(cuDevicePrimaryCtxRetain(&context, 0), CUDA_SUCCESS);
-  assert_int_equal(cuCtxPushCurrent_v2(context), CUDA_SUCCESS);
-  assert_int_equal(cuModuleLoadDataEx(&module, ptx, 0, NULL, NULL), CUDA_SUCCESS);
-  assert_int_equal(cuModuleGetFunction(&function, module, "fake_twin"), CUDA_SUCCESS);
+  CUfunction function = enter_and_load(&context, &module);
   assert_int_equal(cuStreamCreate(&stream, 0), CUDA_SUCCESS);
   CUdeviceptr hits;
   assert_int_equal(cuMemAlloc_v2(&hits, 2 * sizeof(int)), CUDA_SUCCESS);
@@ -175,12 +182,7 @@ static void test_graph_capture_and_replay(void **state) {
   assert_int_equal(cuStreamBeginCapture_v2(stream, CU_STREAM_CAPTURE_MODE_GLOBAL), CUDA_SUCCESS);
   assert_int_equal(cuStreamDestroy_v2(stream), CUDA_SUCCESS);
   assert_int_equal(cuMemFree_v2(hits), CUDA_SUCCESS);
-  assert_int_equal(cuModuleUnload(module), CUDA_SUCCESS);
-  assert_int_equal(cuCtxPopCurrent_v2(&context), CUDA_SUCCESS);
-  assert_int_equal(cuDevicePrimaryCtxRelease_v2(0), CUDA_SUCCESS);
-  assert_int_equal(fakecuda_live_allocations(), 0);
-  assert_int_equal(fakecuda_live_objects(), 0);
-  assert_int_equal(fakecuda_reclaimed(), 0);
+  unload_and_leave(context, module);
 }
 
 int main(void) {

@@ -15,6 +15,15 @@
 #include "fake_fixture.h"
 #include "fakecuda.h"
 
+/* One dlrt_model_run of the sample on host buffers, checked. */
+static void run_sample(dlrt_model *model) {
+  const void *inputs[] = {buffers.x, buffers.y};
+  void *outputs[] = {buffers.sum, buffers.partials};
+  memset(buffers.sum, 0, sizeof buffers.sum);
+  assert_int_equal(dlrt_model_run(model, inputs, outputs), DLRT_STATUS_OK);
+  assert_true(outputs_match());
+}
+
 static void test_cuda_results_and_launches(void **state) {
   dlrt_model *model = NULL;
   assert_int_equal(dlrt_model_create(sample_program(), &cuda_options, &model), DLRT_STATUS_OK);
@@ -268,15 +277,10 @@ static void test_staging_chunks(void **state) {
 static void test_cuda_graph_calls_per_run(void **state) {
   dlrt_model *model = NULL;
   assert_int_equal(dlrt_model_create(sample_program(), &cuda_options, &model), DLRT_STATUS_OK);
-  const void *inputs[] = {buffers.x, buffers.y};
-  void *outputs[] = {buffers.sum, buffers.partials};
   enum { RUNS = 3 };
   fakecuda_reset();
-  for (int run = 0; run < RUNS; run++) {
-    memset(buffers.sum, 0, sizeof buffers.sum);
-    assert_int_equal(dlrt_model_run(model, inputs, outputs), DLRT_STATUS_OK);
-    assert_true(outputs_match());
-  }
+  for (int run = 0; run < RUNS; run++)
+    run_sample(model);
   assert_int_equal(fakecuda_call_count("cuGraphLaunch"), RUNS);
   assert_int_equal(fakecuda_call_count("cuLaunchKernel"), 0);
   assert_int_equal(fakecuda_call_count("cuStreamBeginCapture_v2"), 0);
@@ -301,10 +305,7 @@ static void test_cuda_profile_without_graph(void **state) {
                       "sm_70 PTX; 3 kernel launches per run (no CUDA graph: profiling times each "
                       "launch)");
   fakecuda_reset();
-  const void *inputs[] = {buffers.x, buffers.y};
-  void *outputs[] = {buffers.sum, buffers.partials};
-  assert_int_equal(dlrt_model_run(model, inputs, outputs), DLRT_STATUS_OK);
-  assert_true(outputs_match());
+  run_sample(model);
   assert_int_equal(fakecuda_call_count("cuLaunchKernel"), 3);
   assert_int_equal(fakecuda_call_count("cuGraphLaunch"), 0);
   dlrt_model_destroy(model);
@@ -319,10 +320,7 @@ static void test_cuda_driver_without_graphs(void **state) {
   assert_string_equal(dlrt_model_launch_info(model),
                       "sm_70 PTX; 3 kernel launches per run (no CUDA graph: the CUDA driver has "
                       "no cuStreamBeginCapture_v2)");
-  const void *inputs[] = {buffers.x, buffers.y};
-  void *outputs[] = {buffers.sum, buffers.partials};
-  assert_int_equal(dlrt_model_run(model, inputs, outputs), DLRT_STATUS_OK);
-  assert_true(outputs_match());
+  run_sample(model);
   dlrt_model_destroy(model);
 }
 
