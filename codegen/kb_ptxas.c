@@ -1,4 +1,4 @@
-/* Runs the CUDA toolkit's ptxas on emitted PTX: a cubin for --emit=cubin and the per-kernel
+/* Runs the CUDA toolkit's ptxas on emitted PTX: a cubin for bundles (--cubin) and the per-kernel
  * registers / spills / shared memory of `ptxas -v` for --stats and tests. */
 #include "codegen/kb_ptxas.h"
 
