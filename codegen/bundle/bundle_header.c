@@ -103,6 +103,18 @@ static void put_struct(FILE *out, const char *name, const char *role, const char
           name, role, name, role, count ? count : 1);
 }
 
+uint64_t dl_bundle_host_workspace_bytes(const dlrt_program *program,
+                                        const dl_bundle_options *options) {
+  uint64_t shared = 0, scratch = 0;
+  for (uint32_t i = 0; options->host && i < program->kernel_count; i++) {
+    uint64_t kernel_shared = (program->kernels[i].shared_bytes + 15ull) & ~15ull;
+    uint64_t kernel_scratch = (program->kernels[i].scratch_bytes + 15ull) & ~15ull;
+    shared = kernel_shared > shared ? kernel_shared : shared;
+    scratch = kernel_scratch > scratch ? kernel_scratch : scratch;
+  }
+  return shared + scratch;
+}
+
 static const char API[] =
     "/* The opaque model: the program prepared on a device (kernels loaded, arena and weights\n"
     " * allocated). */\n"
@@ -158,6 +170,10 @@ char *dl_bundle_header(const dlrt_program *program, const dl_bundle_names *names
   fprintf(out, "#define %s_ARENA_BYTES %lluull\n", name, (unsigned long long)program->arena_size);
   fprintf(out, "#define %s_WEIGHT_BYTES %lluull\n", name,
           (unsigned long long)program->weights_size);
+  fprintf(out, "/* Per worker thread of the host device: shared memory and scratch of the largest\n"
+               " * kernel (0 without host twins). */\n");
+  fprintf(out, "#define %s_HOST_WORKSPACE_BYTES %lluull\n", name,
+          (unsigned long long)dl_bundle_host_workspace_bytes(program, options));
   fprintf(out, "/* 0: load %s.weights (dlrt_options.weights_path or .weights) */\n", name);
   fprintf(out, "#define %s_WEIGHTS_EMBEDDED %d\n", name, options->separate_weights ? 0 : 1);
   fprintf(out, "#define %s_INPUT_COUNT %u\n#define %s_OUTPUT_COUNT %u\n\n", name,

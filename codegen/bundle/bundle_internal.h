@@ -36,6 +36,11 @@ int dl_bundle_emit_api(LLVMModuleRef module, LLVMValueRef program, const char *n
 dlrt_ptx_module *dl_bundle_cubins_build(const dlrt_program *program, dl_diag *diag);
 void dl_bundle_cubins_free(dlrt_ptx_module *modules, uint32_t count);
 
+/* What each host worker thread allocates for the largest kernel: its shared memory and
+ * scratch, each 16-aligned, as runtime/host_pool.c grows them (bundle_header.c). */
+uint64_t dl_bundle_host_workspace_bytes(const dlrt_program *program,
+                                        const dl_bundle_options *options);
+
 char *dl_bundle_header(const dlrt_program *program, const dl_bundle_names *names,
                        const dl_bundle_options *options);
 /* `program`: the compiled program, or a copy of it with cubins in its modules. */

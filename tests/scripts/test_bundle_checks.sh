@@ -12,6 +12,9 @@ for member in "const float \*t_int; /\* 'int'" "const float \*t1st;" "const floa
   "float \*out_put; /\* 'out put'"; do
   grep -q "$member" names.h || fail "names.h lacks '$member'"
 done
+# The host workspace per worker thread: the same figure in the header and the JSON.
+workspace=$(sed -n 's/^#define names_HOST_WORKSPACE_BYTES \([0-9]*\)ull$/\1/p' names.h)
+grep -q "\"host_workspace_bytes\":	$workspace," names.json || fail "names: workspace $workspace"
 printf '#include "names.h"\nint main(void) { return names_INPUT_t_int_RANK - 1; }\n' >use_names.c
 # shellcheck disable=SC2086
 "$CC" -std=c99 -pedantic -Wall -Wextra -Werror $CC_FLAGS -I. -I"$SOURCE_DIR/include" use_names.c \

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Bundles with cubins (--cubin, the CUDA toolkit's ptxas) through the fake libcuda: the device's
-# compute capability picks a cubin it runs (same major version, minor at or below its own),
-# else the newest PTX at or below it is JIT-compiled; the fake's trace shows which image was
-# loaded, and outputs match onnxruntime either way. Cubins are byte-identical across compiles.
+# Bundles of the test models with cubins (--cubin, the CUDA toolkit's ptxas) through the fake
+# libcuda: the device's compute capability picks a cubin it runs (same major version, minor at
+# or below its own), else the newest PTX at or below it is JIT-compiled; the fake's trace shows
+# which image was loaded, and outputs match onnxruntime either way. A refused cubin falls back
+# to the PTX. Cubins are byte-identical across compiles.
 # Without ptxas there are no cubins to test: skipped (exit 77), saying so.
 source "$(dirname "$0")/../bundle/common.sh"
 ptxas=${DLCC_PTXAS:-/usr/local/cuda/bin/ptxas}
@@ -38,6 +39,14 @@ for model in mlp small_cnn; do
   expect_image "$model" "$model" 87 "cubin sm_86" # same major, newer minor
   expect_image "$model" "$model" 89 "cubin sm_86"
   expect_image "$model" "$model" 90 "PTX sm_86" # no sm_9x cubin: the newest PTX, JIT
+done
+# The larger test models: a cubin and the PTX fallback each.
+for model in resnet18 transformer_encoder; do
+  "$DLCC" compile "$MODELS_DIR/$model.onnx" -o "$model" --target=sm_80,sm_86,host --cubin
+  build_runner "$model" .
+  input_bin "$model"
+  expect_image "$model" "$model" 89 "cubin sm_86"
+  expect_image "$model" "$model" 90 "PTX sm_86"
 done
 # Below every target nothing loads: the same clear error as without cubins.
 if DLRT_LIBCUDA=$FAKECUDA FAKECUDA_SM=75 ./run_mlp mlp.input.bin x.bin 2>err.log; then
