@@ -17,7 +17,8 @@ static int cubin_runs_on(const dlrt_ptx_module *module, int sm_version) {
          (int)module->sm_version % 10 <= sm_version % 10;
 }
 
-/* The newest module that satisfies `usable` (PTX runs on its target and every later one). */
+/* The newest module whose cubin (cubin 1) or PTX (cubin 0) the device runs; PTX runs on its
+ * target and every later one. */
 static const dlrt_ptx_module *newest(const dlrt_program *program, int sm_version, int cubin) {
   const dlrt_ptx_module *best = NULL;
   for (uint32_t i = 0; i < program->module_count; i++) {
@@ -58,8 +59,9 @@ static int load_image(cuda_device *cuda, const dlrt_program *program, const dlrt
   return status;
 }
 
-/* A cubin the device runs, else the newest PTX at or below it; a refused cubin falls back to
- * the PTX (a driver older than the ptxas that made it), saying so in kernel_source. */
+/* A cubin the device runs, else the newest PTX at or below it; a cubin the driver refuses as
+ * an image (say, from a ptxas newer than the driver) falls back to the PTX, saying so in
+ * kernel_source. */
 static int load_best(cuda_device *cuda, const dlrt_program *program) {
   const dlrt_ptx_module *cubin = newest(program, cuda->sm_version, 1);
   const dlrt_ptx_module *ptx = newest(program, cuda->sm_version, 0);
@@ -67,7 +69,7 @@ static int load_best(cuda_device *cuda, const dlrt_program *program) {
   CUresult result = CUDA_SUCCESS;
   if (cubin) {
     int status = load_image(cuda, program, cubin, 1, &result);
-    if (status == DLRT_STATUS_OK || !ptx) {
+    if (status != DLRT_STATUS_MODULE_LOAD || !ptx) { /* loaded, or a failure PTX would share */
       snprintf(cuda->base.kernel_source, sizeof cuda->base.kernel_source, "sm_%u cubin",
                cubin->sm_version);
       return status;
