@@ -147,29 +147,31 @@ LLVMValueRef pw_reduce_identity(kernel_builder *kb, pw_reduce_op op) {
 }
 
 LLVMValueRef pw_reduce_identity_of(kernel_builder *kb, pw_reduce_op op, ir_dtype dtype) {
+  LLVMTypeRef type = pw_storage_type(kb, dtype);
   if (dtype == IR_DTYPE_I32 || dtype == IR_DTYPE_I64) {
-    LLVMTypeRef type = pw_storage_type(kb, dtype);
     unsigned bits = LLVMGetIntTypeWidth(type);
     unsigned long long top = 1ull << (bits - 1); /* the most negative value's bits */
-    return op == PW_REDUCE_SUM   ? LLVMConstNull(type)
-           : op == PW_REDUCE_MAX ? LLVMConstInt(type, top, 0)
-                                 : LLVMConstInt(type, top - 1, 0);
+    return op == PW_REDUCE_SUM    ? LLVMConstNull(type)
+           : op == PW_REDUCE_PROD ? LLVMConstInt(type, 1, 0)
+           : op == PW_REDUCE_MAX  ? LLVMConstInt(type, top, 0)
+                                  : LLVMConstInt(type, top - 1, 0);
   }
-  return op == PW_REDUCE_SUM   ? kb_const_f32(kb, 0.0)
-         : op == PW_REDUCE_MAX ? kb_const_f32(kb, -INFINITY)
-                               : kb_const_f32(kb, INFINITY);
+  return LLVMConstReal(type, op == PW_REDUCE_SUM    ? 0.0
+                             : op == PW_REDUCE_PROD ? 1.0
+                             : op == PW_REDUCE_MAX  ? -INFINITY
+                                                    : INFINITY);
 }
 
 LLVMValueRef pw_reduce_combine(kernel_builder *kb, pw_reduce_op op, LLVMValueRef a,
                                LLVMValueRef b) {
   if (LLVMGetTypeKind(LLVMTypeOf(a)) == LLVMIntegerTypeKind) { /* signed integers */
-    if (op == PW_REDUCE_SUM)
-      return LLVMBuildAdd(B, a, b, "");
+    if (op == PW_REDUCE_SUM || op == PW_REDUCE_PROD)
+      return op == PW_REDUCE_SUM ? LLVMBuildAdd(B, a, b, "") : LLVMBuildMul(B, a, b, "");
     LLVMIntPredicate better = op == PW_REDUCE_MAX ? LLVMIntSGT : LLVMIntSLT;
     return LLVMBuildSelect(B, LLVMBuildICmp(B, better, a, b, ""), a, b, "");
   }
-  if (op == PW_REDUCE_SUM)
-    return LLVMBuildFAdd(B, a, b, "");
+  if (op == PW_REDUCE_SUM || op == PW_REDUCE_PROD)
+    return op == PW_REDUCE_SUM ? LLVMBuildFAdd(B, a, b, "") : LLVMBuildFMul(B, a, b, "");
   LLVMRealPredicate better = op == PW_REDUCE_MAX ? LLVMRealOGT : LLVMRealOLT;
   LLVMValueRef chosen = LLVMBuildSelect(B, LLVMBuildFCmp(B, better, a, b, ""), a, b, "");
   return LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealUNO, a, a, ""), a, chosen, "");

@@ -103,7 +103,7 @@ void pw_broadcast_offsets(kernel_builder *kb, const pw_broadcast *plan, LLVMValu
                           LLVMValueRef *out_offsets);
 
 /* --- row reductions ------------------------------------------------------------------------ */
-typedef enum pw_reduce_op { PW_REDUCE_SUM, PW_REDUCE_MAX, PW_REDUCE_MIN } pw_reduce_op;
+typedef enum pw_reduce_op { PW_REDUCE_SUM, PW_REDUCE_MAX, PW_REDUCE_MIN, PW_REDUCE_PROD } pw_reduce_op;
 
 /* `rows` rows of `length` elements: a group of `group` threads (a power of two, 32..256)
  * per row, PW_BLOCK / group rows per block. Threads step through a row `width` elements
@@ -159,11 +159,17 @@ LLVMValueRef pw_rows_shared(kernel_builder *kb);
  * result in `value`. Call at a block-uniform point. */
 int pw_group_reduce(kernel_builder *kb, const pw_rows *plan, kb_var *value, pw_reduce_op op,
                     LLVMValueRef shared);
-/* Identity and combination: f32 (max/min propagate NaN like numpy), or signed i32/i64
+/* Identity and combination: f32 or f64 (max/min propagate NaN like numpy), or signed i32/i64
  * (combine picks by the operands' LLVM type). Shared slots of pw_rows_shared hold any. */
 LLVMValueRef pw_reduce_identity(kernel_builder *kb, pw_reduce_op op); /* f32 */
 LLVMValueRef pw_reduce_identity_of(kernel_builder *kb, pw_reduce_op op, ir_dtype dtype);
 LLVMValueRef pw_reduce_combine(kernel_builder *kb, pw_reduce_op op, LLVMValueRef a, LLVMValueRef b);
+
+/* What a reduction does to each element before combining it (ReduceL1: |x|; ReduceL2 and
+ * ReduceSumSquare: x^2; ReduceLogSumExp: exp x) and to the combined value before storing it
+ * (ReduceL2: its square root; ReduceLogSum and ReduceLogSumExp: its log). */
+typedef enum pw_reduce_map { PW_MAP_NONE, PW_MAP_ABS, PW_MAP_SQUARE, PW_MAP_EXP } pw_reduce_map;
+typedef enum pw_reduce_finish { PW_FINISH_NONE, PW_FINISH_SQRT, PW_FINISH_LOG } pw_reduce_finish;
 
 /* Reduction of `in` to `out` where input element (o, r) sits at offset
  * outer_offset(o) + reduced_offset(r): both given as dims/strides lists (row-major
@@ -171,6 +177,8 @@ LLVMValueRef pw_reduce_combine(kernel_builder *kb, pw_reduce_op op, LLVMValueRef
  * global pools. `scale` multiplies the result (1/R for means). Defined in reduce.c. */
 typedef struct pw_reduction {
   pw_reduce_op op;
+  pw_reduce_map map;
+  pw_reduce_finish finish;
   int outer_rank, reduced_rank;
   int64_t outer_dims[IR_MAX_RANK], outer_strides[IR_MAX_RANK];
   int64_t reduced_dims[IR_MAX_RANK], reduced_strides[IR_MAX_RANK];

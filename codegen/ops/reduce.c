@@ -1,6 +1,7 @@
-/* ReduceSum/Mean/Max/Min, and the reduction kernels the global pools share: rows whose
- * reduced elements are contiguous get a thread group each (warp shuffles + shared
- * memory); strided reductions get one thread per output (coalesced across outputs), or,
+/* Reduce* (Sum, Mean, Max, Min, Prod, L1, L2, SumSquare, LogSum, LogSumExp: a combine, an
+ * element map and a finish each, from one table), and the reduction kernels the global pools
+ * share: rows whose reduced elements are contiguous get a thread group each (warp shuffles +
+ * shared memory); strided reductions get one thread per output (coalesced across outputs), or,
  * when outputs are few and ranges long, blocks over split ranges and a combining pass. */
 #include "codegen/ops/group.h"
 #include "codegen/ops/pointwise_util.h"
@@ -29,12 +30,33 @@ static void collapse(int *rank, int64_t *dims, int64_t *strides) {
   *rank = kept;
 }
 
-/* The accumulator's type: f32 for floats, the input's own for i32/i64; INVALID if none. */
+/* The accumulator's type: f32 for f16/bf16/f32, the input's own for f64, i32 and i64;
+ * INVALID if none. */
 static ir_dtype accumulator_dtype(const ir_node *node) {
   ir_dtype dtype = node->inputs[0]->type.dtype;
   if (dtype == IR_DTYPE_F32 || dtype == IR_DTYPE_F16 || dtype == IR_DTYPE_BF16)
     return IR_DTYPE_F32;
-  return dtype == IR_DTYPE_I32 || dtype == IR_DTYPE_I64 ? dtype : IR_DTYPE_INVALID;
+  return dtype == IR_DTYPE_F64 || dtype == IR_DTYPE_I32 || dtype == IR_DTYPE_I64
+             ? dtype
+             : IR_DTYPE_INVALID;
+}
+
+/* The element map before combining (pw_reduce_map), in the accumulator's type. */
+static LLVMValueRef map_element(kernel_builder *kb, const pw_reduction *spec, LLVMValueRef x) {
+  bool is_float = LLVMGetTypeKind(LLVMTypeOf(x)) != LLVMIntegerTypeKind;
+  switch (spec->map) {
+  case PW_MAP_ABS:
+    if (is_float)
+      return pw_fabs(kb, x);
+    return LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, x, LLVMConstNull(LLVMTypeOf(x)), ""),
+                           LLVMBuildNeg(B, x, ""), x, "");
+  case PW_MAP_SQUARE:
+    return is_float ? LLVMBuildFMul(B, x, x, "") : LLVMBuildMul(B, x, x, "");
+  case PW_MAP_EXP:
+    return kb_exp(kb, x);
+  default:
+    return x;
+  }
 }
 
 static LLVMTypeRef accumulator_type(kernel_builder *kb, const ir_node *node) {
@@ -49,7 +71,8 @@ static LLVMValueRef identity(kernel_builder *kb, const ir_node *node, const pw_r
 static LLVMValueRef load_input(kernel_builder *kb, const ir_node *node, const pw_reduction *spec,
                                LLVMValueRef offset) {
   ir_dtype dtype = node->inputs[0]->type.dtype;
-  return pw_convert(kb, lower_group_load(spec->ctx, 0, offset), dtype, accumulator_dtype(node));
+  LLVMValueRef x = lower_group_load(spec->ctx, 0, offset);
+  return map_element(kb, spec, pw_convert(kb, x, dtype, accumulator_dtype(node)));
 }
 
 /* Stores output element `index` through the group's epilogue. */
@@ -57,7 +80,11 @@ static void store_result(kernel_builder *kb, const ir_node *node, const pw_reduc
                          LLVMValueRef index, LLVMValueRef value) {
   ir_dtype dtype = node->outputs[0]->type.dtype;
   if (spec->scale != 1.0)
-    value = LLVMBuildFMul(B, value, kb_const_f32(kb, spec->scale), "");
+    value = LLVMBuildFMul(B, value, LLVMConstReal(LLVMTypeOf(value), spec->scale), "");
+  if (spec->finish == PW_FINISH_SQRT)
+    value = kb_sqrt(kb, value);
+  if (spec->finish == PW_FINISH_LOG)
+    value = kb_log(kb, value);
   lower_group_store(spec->ctx, index, pw_convert(kb, value, accumulator_dtype(node), dtype));
 }
 
@@ -95,7 +122,8 @@ static int reduce_rows(kernel_builder *kb, const ir_node *node, const pw_reducti
                     LLVMBuildAdd(B, base, position, ""), plan->width, values);
     for (unsigned l = 0; l < plan->width; l++)
       kb_var_store(kb, accumulator,
-                   pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator), values[l]));
+                   pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator),
+                                     map_element(kb, spec, values[l])));
   } else {
     LLVMValueRef offset =
         LLVMBuildAdd(B, base,
@@ -259,7 +287,11 @@ int pw_lower_reduction(lower_context *ctx, const ir_node *node, const pw_reducti
       pw_check_value(ctx, node, node->outputs[0], "output", &outputs) != 0)
     return -1;
   ir_dtype accumulator = accumulator_dtype(node);
-  if (accumulator == IR_DTYPE_INVALID || (accumulator != IR_DTYPE_F32 && spec->scale != 1.0))
+  /* means and square roots need a float accumulator; exp and log an f32 one (kb_math.c) */
+  bool float_math = spec->scale != 1.0 || spec->finish != PW_FINISH_NONE;
+  bool f32_math = spec->map == PW_MAP_EXP || spec->finish == PW_FINISH_LOG;
+  if (accumulator == IR_DTYPE_INVALID || (float_math && !ir_dtype_is_float(accumulator)) ||
+      (f32_math && accumulator != IR_DTYPE_F32))
     return ir_node_error(ctx->diag, node, "no kernel for %s on %s yet", ir_op_name(node->op),
                          ir_dtype_name(node->inputs[0]->type.dtype));
   for (int d = 0; d < spec->reduced_rank; d++)
@@ -291,6 +323,25 @@ int pw_lower_reduction(lower_context *ctx, const ir_node *node, const pw_reducti
   return reduce_columns(ctx->kb, node, spec, outputs, length, grid);
 }
 
+/* What each Reduce* op is made of (ReduceMean also scales by 1/R). */
+static const struct {
+  ir_op op;
+  pw_reduce_op combine;
+  pw_reduce_map map;
+  pw_reduce_finish finish;
+} REDUCTIONS[] = {
+    {IR_OP_REDUCE_SUM, PW_REDUCE_SUM, PW_MAP_NONE, PW_FINISH_NONE},
+    {IR_OP_REDUCE_MEAN, PW_REDUCE_SUM, PW_MAP_NONE, PW_FINISH_NONE},
+    {IR_OP_REDUCE_MAX, PW_REDUCE_MAX, PW_MAP_NONE, PW_FINISH_NONE},
+    {IR_OP_REDUCE_MIN, PW_REDUCE_MIN, PW_MAP_NONE, PW_FINISH_NONE},
+    {IR_OP_REDUCE_PROD, PW_REDUCE_PROD, PW_MAP_NONE, PW_FINISH_NONE},
+    {IR_OP_REDUCE_L1, PW_REDUCE_SUM, PW_MAP_ABS, PW_FINISH_NONE},
+    {IR_OP_REDUCE_L2, PW_REDUCE_SUM, PW_MAP_SQUARE, PW_FINISH_SQRT},
+    {IR_OP_REDUCE_SUM_SQUARE, PW_REDUCE_SUM, PW_MAP_SQUARE, PW_FINISH_NONE},
+    {IR_OP_REDUCE_LOG_SUM, PW_REDUCE_SUM, PW_MAP_NONE, PW_FINISH_LOG},
+    {IR_OP_REDUCE_LOG_SUM_EXP, PW_REDUCE_SUM, PW_MAP_EXP, PW_FINISH_LOG},
+};
+
 int lower_reduce(lower_context *ctx, const ir_node *node, lower_result *out) {
   const ir_type *x = &node->inputs[0]->type;
   int64_t noop_with_empty_axes, axes[IR_MAX_RANK];
@@ -306,9 +357,10 @@ int lower_reduce(lower_context *ctx, const ir_node *node, lower_result *out) {
   for (int i = 0; i < count; i++)
     reduced[axes[i]] = true;
   pw_reduction spec = {.scale = 1.0};
-  spec.op = node->op == IR_OP_REDUCE_MAX   ? PW_REDUCE_MAX
-            : node->op == IR_OP_REDUCE_MIN ? PW_REDUCE_MIN
-                                           : PW_REDUCE_SUM;
+  for (size_t i = 0; i < sizeof REDUCTIONS / sizeof REDUCTIONS[0]; i++)
+    if (REDUCTIONS[i].op == node->op)
+      spec.op = REDUCTIONS[i].combine, spec.map = REDUCTIONS[i].map,
+      spec.finish = REDUCTIONS[i].finish;
   int64_t length = 1;
   for (int d = 0; d < x->rank && count == 0 && !noop_with_empty_axes; d++)
     reduced[d] = true; /* no axes: every axis */

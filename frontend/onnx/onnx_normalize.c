@@ -18,10 +18,15 @@ enum { ONNX_MAX_CONVERTED_INTS = 4096 };
 
 /* Integer-list attributes that became constant i64 inputs. */
 static const attr_to_input INT_LIST_INPUTS[] = {
-    {"Slice", "starts", 1, 10},   {"Slice", "ends", 2, 10},      {"Slice", "axes", 3, 10},
-    {"ReduceMax", "axes", 1, 18}, {"ReduceMean", "axes", 1, 18}, {"ReduceMin", "axes", 1, 18},
-    {"ReduceSum", "axes", 1, 13}, {"Squeeze", "axes", 1, 13},    {"Unsqueeze", "axes", 1, 13},
-    {"Split", "split", 1, 13},    {"Reshape", "shape", 1, 5},    {"Pad", "pads", 1, 11},
+    {"Slice", "starts", 1, 10},         {"Slice", "ends", 2, 10},
+    {"Slice", "axes", 3, 10},           {"ReduceMax", "axes", 1, 18},
+    {"ReduceMean", "axes", 1, 18},      {"ReduceMin", "axes", 1, 18},
+    {"ReduceSum", "axes", 1, 13},       {"ReduceL1", "axes", 1, 18},
+    {"ReduceL2", "axes", 1, 18},        {"ReduceLogSum", "axes", 1, 18},
+    {"ReduceLogSumExp", "axes", 1, 18}, {"ReduceProd", "axes", 1, 18},
+    {"ReduceSumSquare", "axes", 1, 18}, {"Squeeze", "axes", 1, 13},
+    {"Unsqueeze", "axes", 1, 13},       {"Split", "split", 1, 13},
+    {"Reshape", "shape", 1, 5},         {"Pad", "pads", 1, 11},
     {"Pad", "paddings", 1, 2},
 };
 

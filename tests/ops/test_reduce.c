@@ -1,4 +1,4 @@
-/* ReduceSum/Mean/Max/Min and the global pools on the host twin against a C reference:
+/* Reduce* (Sum, Mean, Max, Min, Prod, L1, L2, SumSquare, LogSum, LogSumExp) and the global pools on the host twin against a C reference:
  * contiguous rows (thread groups of 32..256, rows longer than a block, several rows per
  * block), non-adjacent axes, strided (column) reductions, all axes, noop_with_empty_axes. */
 #include <math.h>
@@ -11,7 +11,10 @@
 static void reference_reduce(ir_op op, const float *x, int rank, const int64_t *dims,
                              const bool *reduced, double *out, int64_t out_count) {
   for (int64_t o = 0; o < out_count; o++)
-    out[o] = op == IR_OP_REDUCE_MAX ? -INFINITY : op == IR_OP_REDUCE_MIN ? INFINITY : 0;
+    out[o] = op == IR_OP_REDUCE_MAX    ? -INFINITY
+             : op == IR_OP_REDUCE_MIN  ? INFINITY
+             : op == IR_OP_REDUCE_PROD ? 1
+                                       : 0;
   int64_t n = pt_count(rank, dims), length = n / (out_count ? out_count : 1);
   for (int64_t i = 0; i < n; i++) {
     int64_t rest = i, o = 0, scale = 1;
@@ -22,13 +25,25 @@ static void reference_reduce(ir_op op, const float *x, int rank, const int64_t *
         o += c * scale, scale *= dims[d];
     }
     double v = x[i];
-    out[o] = op == IR_OP_REDUCE_MAX   ? fmax(out[o], v)
-             : op == IR_OP_REDUCE_MIN ? fmin(out[o], v)
-                                      : out[o] + v;
+    if (op == IR_OP_REDUCE_L1)
+      v = fabs(v);
+    if (op == IR_OP_REDUCE_L2 || op == IR_OP_REDUCE_SUM_SQUARE)
+      v = v * v;
+    if (op == IR_OP_REDUCE_LOG_SUM_EXP)
+      v = exp(v);
+    out[o] = op == IR_OP_REDUCE_MAX    ? fmax(out[o], v)
+             : op == IR_OP_REDUCE_MIN  ? fmin(out[o], v)
+             : op == IR_OP_REDUCE_PROD ? out[o] * v
+                                       : out[o] + v;
   }
-  if (op == IR_OP_REDUCE_MEAN)
-    for (int64_t o = 0; o < out_count; o++)
+  for (int64_t o = 0; o < out_count; o++) {
+    if (op == IR_OP_REDUCE_MEAN)
       out[o] /= (double)length;
+    if (op == IR_OP_REDUCE_L2)
+      out[o] = sqrt(out[o]);
+    if (op == IR_OP_REDUCE_LOG_SUM || op == IR_OP_REDUCE_LOG_SUM_EXP)
+      out[o] = log(out[o]);
+  }
 }
 
 static void run_reduce(ir_op op, int rank, const int64_t *dims, const int64_t *axes, int count,
@@ -45,8 +60,11 @@ static void run_reduce(ir_op op, int rank, const int64_t *dims, const int64_t *a
   pt_infer(graph, node);
   int64_t n = pt_count(rank, dims);
   int64_t out_count = pt_count(node->outputs[0]->type.rank, node->outputs[0]->type.dims);
-  bool sums = op == IR_OP_REDUCE_SUM || op == IR_OP_REDUCE_MEAN;
-  float *x = pt_random_alloc((size_t)n, (uint32_t)(n + op), sums ? 0 : -1, 1);
+  /* sums of positive terms (LogSum's too); products of terms near 1, so long ones stay finite */
+  bool sums = op == IR_OP_REDUCE_SUM || op == IR_OP_REDUCE_MEAN || op == IR_OP_REDUCE_LOG_SUM;
+  bool product = op == IR_OP_REDUCE_PROD;
+  float *x = pt_random_alloc((size_t)n, (uint32_t)(n + op), sums ? 0 : product ? 0.999f : -1,
+                             product ? 1.001f : 1);
   bool reduced[IR_MAX_RANK] = {false};
   for (int d = 0; d < rank; d++)
     reduced[d] = count == 0 && !noop;
@@ -222,6 +240,84 @@ static void test_integer_reductions(void **state) {
   }
 }
 
+/* The reductions made of a map, a combine and a finish, on each kernel shape: rows (4-wide and
+ * scalar), columns, split. */
+static void test_mapped_reductions(void **state) {
+  (void)state;
+  static const ir_op ops[] = {IR_OP_REDUCE_PROD, IR_OP_REDUCE_L1,      IR_OP_REDUCE_L2,
+                              IR_OP_REDUCE_SUM_SQUARE, IR_OP_REDUCE_LOG_SUM,
+                              IR_OP_REDUCE_LOG_SUM_EXP};
+  const int64_t rows[2] = {5, 1000}, odd_rows[2] = {37, 21}, columns[3] = {9, 20, 3};
+  const int64_t split[2] = {3000, 5}, last[1] = {-1}, first[1] = {0}, middle[1] = {1};
+  for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+    run_reduce(ops[k], 2, rows, last, 1, 1, 0);
+    run_reduce(ops[k], 2, odd_rows, last, 1, 0, 0);
+    run_reduce(ops[k], 3, columns, middle, 1, 1, 0);
+    run_reduce(ops[k], 2, split, first, 1, 0, 0);
+    run_reduce(ops[k], 3, columns, NULL, 0, 1, 0); /* every axis */
+  }
+}
+
+/* An empty reduced set gives each op's value of nothing: 0, 1 for Prod, -inf for the logs. */
+static void test_empty_set(void **state) {
+  (void)state;
+  static const ir_op ops[] = {IR_OP_REDUCE_SUM, IR_OP_REDUCE_PROD, IR_OP_REDUCE_L1,
+                              IR_OP_REDUCE_L2, IR_OP_REDUCE_SUM_SQUARE, IR_OP_REDUCE_LOG_SUM,
+                              IR_OP_REDUCE_LOG_SUM_EXP};
+  static const float want[] = {0, 1, 0, 0, 0, -INFINITY, -INFINITY};
+  const int64_t dims[3] = {2, 0, 4}, axes[1] = {1}, axes_dims[1] = {1};
+  for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+    ir_graph *graph = ir_graph_create("empty");
+    ir_value *in[2] = {pt_input(graph, "x", IR_DTYPE_F32, 3, dims),
+                       pt_constant(graph, "axes", IR_DTYPE_I64, 1, axes_dims, axes)};
+    ir_node *node = pt_node(graph, ops[k], in, 2, 1);
+    pt_infer(graph, node);
+    float x = 0;
+    const void *inputs[2] = {&x, NULL};
+    void *outputs[1];
+    pt_run(graph, node, inputs, outputs);
+    for (int o = 0; o < 8; o++)
+      if (((float *)outputs[0])[o] != want[k])
+        fail_msg("%s of nothing gave %g", ir_op_name(ops[k]), (double)((float *)outputs[0])[o]);
+    pt_check_ptx(graph, node);
+    free(outputs[0]);
+    ir_graph_destroy(graph);
+  }
+}
+
+/* f64 sums accumulate in f64 (1e-10 terms survive next to 1, as in f32 they would not), in
+ * order; Prod and L1 of i64 exactly (Prod wrapping like numpy). */
+static void test_f64_and_integer_products(void **state) {
+  (void)state;
+  const int64_t dims[2] = {2, 3};
+  const double x[6] = {1, 1e-10, 1e-10, 2, 3e-10, -1e-10};
+  ir_graph *graph = ir_graph_create("f64");
+  ir_value *in = pt_input(graph, "x", IR_DTYPE_F64, 2, dims);
+  ir_node *node = pt_node(graph, IR_OP_REDUCE_SUM, &in, 1, 1);
+  ir_node_set_int(graph, node, "keepdims", 0);
+  pt_infer(graph, node);
+  const void *inputs[1] = {x};
+  void *outputs[1];
+  pt_run(graph, node, inputs, outputs);
+  double want = ((((1 + 1e-10) + 1e-10) + 2) + 3e-10) - 1e-10;
+  assert_true(((double *)outputs[0])[0] == want && want != 3);
+  pt_check_ptx(graph, node);
+  free(outputs[0]);
+  const int64_t ix[6] = {3, -5, 7, 1 << 20, 1 << 20, -(1 << 20)};
+  ir_value *ints = pt_input(graph, "ints", IR_DTYPE_I64, 2, dims);
+  ir_node *prod = pt_node(graph, IR_OP_REDUCE_PROD, &ints, 1, 1);
+  ir_node *l1 = pt_node(graph, IR_OP_REDUCE_L1, &ints, 1, 1);
+  pt_infer(graph, prod), pt_infer(graph, l1);
+  inputs[0] = ix;
+  pt_run(graph, prod, inputs, outputs);
+  assert_true(((int64_t *)outputs[0])[0] == (int64_t)((uint64_t)105 << 60)); /* wrapped */
+  free(outputs[0]);
+  pt_run(graph, l1, inputs, outputs);
+  assert_true(((int64_t *)outputs[0])[0] == 15 + 3 * (1 << 20));
+  free(outputs[0]);
+  ir_graph_destroy(graph);
+}
+
 /* Unsupported cases fail with a message naming the node and op, not a crash. */
 static void test_unsupported_is_an_error(void **state) {
   (void)state;
@@ -236,6 +332,9 @@ static void test_unsupported_is_an_error(void **state) {
   ir_node *max = pt_node(graph, IR_OP_REDUCE_MAX, &bytes, 1, 1);
   pt_infer(graph, max);
   pt_expect_lower_error(graph, max, "no kernel for ReduceMax on u8");
+  ir_node *l2 = pt_node(graph, IR_OP_REDUCE_L2, &x, 1, 1); /* a square root of an integer */
+  pt_infer(graph, l2);
+  pt_expect_lower_error(graph, l2, "no kernel for ReduceL2 on i32");
   ir_graph_destroy(graph);
 }
 
@@ -248,6 +347,9 @@ int main(void) {
       cmocka_unit_test(test_global_pools),
       cmocka_unit_test(test_max_propagates_nan),
       cmocka_unit_test(test_integer_reductions),
+      cmocka_unit_test(test_mapped_reductions),
+      cmocka_unit_test(test_empty_set),
+      cmocka_unit_test(test_f64_and_integer_products),
       cmocka_unit_test(test_unsupported_is_an_error),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -84,7 +84,9 @@ static void test_flags(void **state) {
                                      IR_OP_SELU,
                                      IR_OP_SOFTPLUS,
                                      IR_OP_SOFTSIGN,
-                                     IR_OP_THRESHOLDED_RELU};
+                                     IR_OP_THRESHOLDED_RELU,
+                                     IR_OP_HARDMAX,
+                                     IR_OP_LP_NORMALIZATION};
   static const ir_op F32_MATH[] = {IR_OP_EXP,     IR_OP_LOG,  IR_OP_TANH,    IR_OP_ERF,
                                    IR_OP_SIGMOID, IR_OP_CELU, IR_OP_ELU,     IR_OP_GELU,
                                    IR_OP_MISH,    IR_OP_SELU, IR_OP_SOFTPLUS};
@@ -111,10 +113,17 @@ static void test_shape_inputs(void **state) {
     const char *op;
     int first, last;
   } RULES[] = {
-      {"Reshape", 1, 1},   {"Slice", 1, 4},           {"Squeeze", 1, 1},   {"Unsqueeze", 1, 1},
-      {"ReduceMax", 1, 1}, {"ReduceMean", 1, 1},      {"ReduceMin", 1, 1}, {"ReduceSum", 1, 1},
-      {"Split", 1, 1},     {"Expand", 1, 1},          {"Pad", 1, 1},       {"Pad", 3, 3},
-      {"Range", 0, 2},     {"ConstantOfShape", 0, 0},
+      {"Reshape", 1, 1},      {"Slice", 1, 4},
+      {"Squeeze", 1, 1},      {"Unsqueeze", 1, 1},
+      {"ReduceMax", 1, 1},    {"ReduceMean", 1, 1},
+      {"ReduceMin", 1, 1},    {"ReduceSum", 1, 1},
+      {"Split", 1, 1},        {"Expand", 1, 1},
+      {"Pad", 1, 1},          {"Pad", 3, 3},
+      {"Range", 0, 2},        {"ConstantOfShape", 0, 0},
+      {"ReduceL1", 1, 1},     {"ReduceL2", 1, 1},
+      {"ReduceLogSum", 1, 1}, {"ReduceLogSumExp", 1, 1},
+      {"ReduceProd", 1, 1},   {"ReduceSumSquare", 1, 1},
+      {"CumSum", 1, 1},       {"CumProd", 1, 1},
   };
   for (int op = IR_OP_INVALID + 1; op < IR_OP_COUNT; op++) {
     for (int input = 0; input < 32; input++) {
