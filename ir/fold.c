@@ -4,10 +4,15 @@
 
 #include "ir/fold_ops.h"
 
-/* The dims [start, end) that a Shape node reports, clamped like its inference. */
+/* The dims [start, end) of input 0 that a READS_DIMS node reads: a Shape node's, clamped like
+ * its inference; all of them for the others (Size). */
 static void shape_range(const ir_node *shape, int *out_start, int *out_end) {
   int rank = shape->inputs[0]->type.rank;
   int64_t start = 0, end = rank;
+  if (shape->op != IR_OP_SHAPE) {
+    *out_start = 0, *out_end = rank;
+    return;
+  }
   ir_attr_int_default(shape, "start", &start, NULL);
   ir_attr_int(shape, "end", rank, &end, NULL);
   start = start < 0 ? start + rank : start;
@@ -16,13 +21,13 @@ static void shape_range(const ir_node *shape, int *out_start, int *out_end) {
   *out_end = (int)(end < *out_start ? *out_start : end > rank ? rank : end);
 }
 
-/* Every input is a constant with data; Shape needs only the dims it reports static. */
+/* Every input is a constant with data; a READS_DIMS op needs only the dims it reads static. */
 static bool inputs_known(const ir_node *node) {
   for (int i = 0; i < node->num_inputs; i++) {
     const ir_value *input = node->inputs[i];
     if (!input)
       continue;
-    if (node->op == IR_OP_SHAPE && i == 0) {
+    if (ir_op_has_flag(node->op, IR_OP_FLAG_READS_DIMS) && i == 0) {
       int start, end;
       if (input->type.dtype == IR_DTYPE_INVALID)
         return false;

@@ -226,6 +226,25 @@ static int fold_shape(const ir_node *node, const ir_type *out_type, void *out) {
   return 1;
 }
 
+/* Neg: integers wrap (through uint64_t), like the kernels. */
+static int fold_neg(const ir_node *node, const ir_type *out_type, void *out) {
+  const ir_value *x = node->inputs[0];
+  for (int64_t i = 0; i < element_count(out_type); i++) {
+    if (ir_dtype_is_float(x->type.dtype))
+      ir_element_set_float(out_type->dtype, out, i, -ir_element_get_float(x->type.dtype, x->data, i));
+    else
+      ir_element_set_int(out_type->dtype, out, i,
+                         (int64_t)(0 - (uint64_t)ir_element_get_int(x->type.dtype, x->data, i)));
+  }
+  return 1;
+}
+
+static int fold_size(const ir_node *node, void *out) {
+  int64_t count = element_count(input_type(node, 0));
+  ir_element_set_int(IR_DTYPE_I64, out, 0, count);
+  return 1;
+}
+
 static int fold_gather(const ir_node *node, const ir_type *out_type, void *out, dl_diag *diag) {
   const ir_value *data = node->inputs[0], *indices = node->inputs[1];
   int64_t axis_attr = 0;
@@ -365,6 +384,8 @@ bool ir_fold_supports(ir_op op) {
   case IR_OP_NOT:
   case IR_OP_WHERE:
   case IR_OP_SHAPE:
+  case IR_OP_SIZE:
+  case IR_OP_NEG:
   case IR_OP_GATHER:
   case IR_OP_CONCAT:
   case IR_OP_SLICE:
@@ -398,6 +419,10 @@ int ir_fold_compute(const ir_graph *graph, const ir_node *node, int index, void 
     return fold_where(node, out_type, out);
   case IR_OP_SHAPE:
     return fold_shape(node, out_type, out);
+  case IR_OP_SIZE:
+    return fold_size(node, out);
+  case IR_OP_NEG:
+    return fold_neg(node, out_type, out);
   case IR_OP_GATHER:
     return fold_gather(node, out_type, out, diag);
   case IR_OP_CONCAT:

@@ -25,19 +25,20 @@ typedef enum ir_op_category {
   IR_OP_CATEGORY_ELEMENTWISE,
   /* Output 0 aliases input 0's bytes under another shape; no kernel runs. */
   IR_OP_CATEGORY_VIEW,
-  /* Combines the elements along some axes into one: Reduce*, GlobalAverage/MaxPool. */
+  /* Combines the elements along some axes into one: Reduce*, ArgMax/ArgMin,
+   * GlobalAverage/MaxPool. */
   IR_OP_CATEGORY_REDUCTION,
-  /* A reduction over a row and an elementwise pass with its result: Softmax,
-   * LayerNormalization. */
+  /* A reduction (or a running total) over a row and an elementwise pass with its result:
+   * Softmax, LayerNormalization, Hardmax, LpNormalization, CumSum/CumProd. */
   IR_OP_CATEGORY_NORMALIZATION,
   /* Sums of products over a shared axis: MatMul, Gemm, Conv. */
   IR_OP_CATEGORY_CONTRACTION,
   /* A reduction over a sliding window: MaxPool, AveragePool. */
   IR_OP_CATEGORY_WINDOW,
   /* Copies elements to new positions without arithmetic: Transpose, Slice, Concat, Split,
-   * Gather, Expand, Pad. */
+   * Gather, Expand, Pad, Trilu (which keeps or zeroes them). */
   IR_OP_CATEGORY_MOVEMENT,
-  /* Computes shapes or shape-derived tensors, folded at compile time: Shape,
+  /* Computes shapes or shape-derived tensors, folded at compile time: Shape, Size,
    * ConstantOfShape, Range. */
   IR_OP_CATEGORY_SHAPE,
   /* dl.group: a region of ops lowered together. */
@@ -57,6 +58,9 @@ typedef enum ir_op_flag {
   IR_OP_FLAG_BOOL_ONLY = 1u << 3,
   /* Defined on integer inputs only (the Bitwise ops, BitShift). */
   IR_OP_FLAG_INTEGER_ONLY = 1u << 4,
+  /* Reads only input 0's dims, never its elements (Shape, Size): folds to a constant as soon
+   * as the dims it reads are static, whatever computes the input. */
+  IR_OP_FLAG_READS_DIMS = 1u << 5,
 } ir_op_flag;
 
 /* The SHAPE_INPUTS bit of input `index`. */

@@ -1,8 +1,7 @@
 /* Emitters of the exponential-family activations (Elu, Celu, Selu, Softplus, Mish, Gelu) and
  * the piecewise ones (ThresholdedRelu, Softsign, Shrink). Computed in f32 for f16/bf16/f32
  * with the builder's math (f64 is refused for the ones that need it, IR_OP_FLAG_F32_MATH);
- * expm1 and log1p are formed from kb_exp/kb_log with Kahan's correction, so results near 0
- * keep their relative accuracy. */
+ * expm1 and log1p (composed_math.c) keep results near 0 accurate. */
 #include "codegen/ops/emit.h"
 #include "codegen/ops/pointwise_util.h"
 
@@ -18,27 +17,6 @@ static LLVMValueRef less(kernel_builder *kb, LLVMValueRef a, LLVMValueRef b) {
   return LLVMBuildFCmp(B, LLVMRealOLT, a, b, "");
 }
 
-/* exp(x) - 1: for |x| < 0.5, (u - 1) * x / log(u) with u = exp(x) (the rounding of u cancels:
- * Kahan), or x itself where u rounds to 1; else u - 1. */
-static LLVMValueRef expm1_of(kernel_builder *kb, LLVMValueRef x) {
-  LLVMTypeRef type = LLVMTypeOf(x);
-  LLVMValueRef u = kb_exp(kb, x), one = real(type, 1);
-  LLVMValueRef u_minus_1 = LLVMBuildFSub(B, u, one, "");
-  LLVMValueRef corrected = LLVMBuildFDiv(B, LLVMBuildFMul(B, u_minus_1, x, ""), kb_log(kb, u), "");
-  corrected = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOEQ, u, one, ""), x, corrected, "");
-  return LLVMBuildSelect(B, less(kb, pw_fabs(kb, x), real(type, 0.5)), corrected, u_minus_1, "");
-}
-
-/* log(1 + v) for v >= 0: w = 1 + v; log(w) * v / (w - 1) (Kahan), or v where w rounds to 1. */
-static LLVMValueRef log1p_of(kernel_builder *kb, LLVMValueRef v) {
-  LLVMTypeRef type = LLVMTypeOf(v);
-  LLVMValueRef w = LLVMBuildFAdd(B, real(type, 1), v, "");
-  LLVMValueRef w_minus_1 = LLVMBuildFSub(B, w, real(type, 1), "");
-  LLVMValueRef corrected = LLVMBuildFDiv(B, LLVMBuildFMul(B, kb_log(kb, w), v, ""), w_minus_1, "");
-  return LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOEQ, w_minus_1, real(type, 0), ""), v,
-                         corrected, "");
-}
-
 static LLVMValueRef max_zero(kernel_builder *kb, LLVMValueRef x) {
   LLVMValueRef zero = real(LLVMTypeOf(x), 0);
   return LLVMBuildSelect(B, less(kb, x, zero), zero, x, "");
@@ -46,14 +24,14 @@ static LLVMValueRef max_zero(kernel_builder *kb, LLVMValueRef x) {
 
 /* log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)): no overflow for large x. */
 static LLVMValueRef softplus_value(kernel_builder *kb, LLVMValueRef x) {
-  LLVMValueRef tail = log1p_of(kb, kb_exp(kb, LLVMBuildFNeg(B, pw_fabs(kb, x), "")));
+  LLVMValueRef tail = pw_log1p(kb, kb_exp(kb, LLVMBuildFNeg(B, pw_fabs(kb, x), "")));
   return LLVMBuildFAdd(B, max_zero(kb, x), tail, "");
 }
 
 static LLVMValueRef elu_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
   LLVMTypeRef type = LLVMTypeOf(x);
   LLVMValueRef below =
-      LLVMBuildFMul(B, real(type, lower_float_attribute(node, "alpha")), expm1_of(kb, x), "");
+      LLVMBuildFMul(B, real(type, lower_float_attribute(node, "alpha")), pw_expm1(kb, x), "");
   return LLVMBuildSelect(B, less(kb, x, real(type, 0)), below, x, "");
 }
 LLVMValueRef emit_elu(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
@@ -64,7 +42,7 @@ LLVMValueRef emit_elu(kernel_builder *kb, const ir_node *node, const LLVMValueRe
 static LLVMValueRef celu_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
   LLVMTypeRef type = LLVMTypeOf(x);
   LLVMValueRef alpha = real(type, lower_float_attribute(node, "alpha"));
-  LLVMValueRef below = LLVMBuildFMul(B, alpha, expm1_of(kb, LLVMBuildFDiv(B, x, alpha, "")), "");
+  LLVMValueRef below = LLVMBuildFMul(B, alpha, pw_expm1(kb, LLVMBuildFDiv(B, x, alpha, "")), "");
   return LLVMBuildSelect(B, less(kb, x, real(type, 0)), below, x, "");
 }
 LLVMValueRef emit_celu(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
@@ -75,7 +53,7 @@ LLVMValueRef emit_celu(kernel_builder *kb, const ir_node *node, const LLVMValueR
 static LLVMValueRef selu_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
   LLVMTypeRef type = LLVMTypeOf(x);
   double alpha = lower_float_attribute(node, "alpha"), gamma = lower_float_attribute(node, "gamma");
-  LLVMValueRef below = LLVMBuildFMul(B, real(type, alpha * gamma), expm1_of(kb, x), "");
+  LLVMValueRef below = LLVMBuildFMul(B, real(type, alpha * gamma), pw_expm1(kb, x), "");
   LLVMValueRef above = LLVMBuildFMul(B, real(type, gamma), x, "");
   return LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOGT, x, real(type, 0), ""), above,
                          LLVMBuildSelect(B, less(kb, x, real(type, 0)), below, above, ""), "");

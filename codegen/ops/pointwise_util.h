@@ -66,6 +66,17 @@ LLVMValueRef pw_trunc(kernel_builder *kb, LLVMValueRef x);
 LLVMValueRef pw_floor(kernel_builder *kb, LLVMValueRef x, bool ceil); /* ceil when `ceil` */
 LLVMValueRef pw_round_half_even(kernel_builder *kb, LLVMValueRef x);
 
+/* --- math composed from the builder's (composed_math.c) ------------------------------------ */
+/* exp(x) - 1 and log(1 + x) on f32 with Kahan's corrections: relative accuracy near 0. */
+LLVMValueRef pw_expm1(kernel_builder *kb, LLVMValueRef x);
+LLVMValueRef pw_log1p(kernel_builder *kb, LLVMValueRef x);
+/* sin, cos and atan of an f64 value, in f64 without libm: Cody-Waite reduction by pi/2 and
+ * Taylor polynomials (about 1e-16 relative for |x| < 2^20 pi/2; the reduction loses bits
+ * beyond). */
+LLVMValueRef pw_sin_f64(kernel_builder *kb, LLVMValueRef x);
+LLVMValueRef pw_cos_f64(kernel_builder *kb, LLVMValueRef x);
+LLVMValueRef pw_atan_f64(kernel_builder *kb, LLVMValueRef x);
+
 /* --- kernels and launches ---------------------------------------------------------------- */
 /* Begins kernel `launch->kernel` with one pointer parameter per launch argument (all args
  * must be pointers); parameter k is launch argument k. */

@@ -1,5 +1,5 @@
 /* Inference of ops whose output shape comes from constants or from another tensor's
- * shape: Shape, Range, ConstantOfShape. */
+ * shape: Shape, Size, Range, ConstantOfShape. */
 #include "ir/infer.h"
 
 #include <math.h>
@@ -18,6 +18,12 @@ int ir_infer_shape(ir_graph *graph, ir_node *node, dl_diag *diag) {
   end = end < 0 ? 0 : end > rank ? rank : end;
   int64_t length = end > start ? end - start : 0;
   return ir_set_output_type(node, 0, ir_type_make(IR_DTYPE_I64, 1, &length), diag);
+}
+
+/* Size(data): the element count as an i64 scalar. */
+int ir_infer_size(ir_graph *graph, ir_node *node, dl_diag *diag) {
+  (void)graph;
+  return ir_set_output_type(node, 0, ir_type_scalar(IR_DTYPE_I64), diag);
 }
 
 /* Reads a one-element constant input (Range's start, limit, delta). */

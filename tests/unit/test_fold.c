@@ -148,7 +148,7 @@ static void test_what_is_not_folded(void **state) {
   ir_value *x = input_of(g, "x", "f32[N,3]");
   assert_false(infer_and_fold(g, node_of(g, IR_OP_SHAPE, 1, 1, x)));
   /* Not a shape-arithmetic op. */
-  assert_false(infer_and_fold(g, node_of(g, IR_OP_NEG, 1, 1, INTS(g, NULL, 1))));
+  assert_false(infer_and_fold(g, node_of(g, IR_OP_RELU, 1, 1, INTS(g, NULL, 1))));
 }
 
 static void test_gather_index_out_of_range(void **state) {
@@ -192,6 +192,23 @@ static void test_static_parts_of_a_symbolic_shape(void **state) {
   dl_diag_deinit(&diag);
 }
 
+/* Size folds from static dims whatever computes its input, and not from symbolic ones. */
+static void test_size(void **state) {
+  ir_graph *g = *state;
+  ir_node *size = node_of(g, IR_OP_SIZE, 1, 1, input_of(g, "x", "f32[2,3,4]"));
+  assert_true(infer_and_fold(g, size));
+  expect_ints(size->outputs[0], (const int64_t[]){24}, 1);
+  assert_int_equal(size->outputs[0]->type.rank, 0);
+  ir_node *empty = node_of(g, IR_OP_SIZE, 1, 1, input_of(g, "e", "f32[3,0]"));
+  assert_true(infer_and_fold(g, empty));
+  expect_ints(empty->outputs[0], (const int64_t[]){0}, 1);
+  assert_false(infer_and_fold(g, node_of(g, IR_OP_SIZE, 1, 1, input_of(g, "s", "f32[N,3]"))));
+  /* Neg of a constant folds too (LayerNormalization's expansion negates its axis) */
+  ir_node *neg = node_of(g, IR_OP_NEG, 1, 1, INTS(g, NULL, 2, INT64_MIN));
+  assert_true(infer_and_fold(g, neg));
+  expect_ints(neg->outputs[0], (const int64_t[]){-2, INT64_MIN}, 2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       GRAPH_TEST(test_shape_chain_folds_into_reshape_constant),
@@ -201,6 +218,7 @@ int main(void) {
       GRAPH_TEST(test_what_is_not_folded),
       GRAPH_TEST(test_gather_index_out_of_range),
       GRAPH_TEST(test_static_parts_of_a_symbolic_shape),
+      GRAPH_TEST(test_size),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

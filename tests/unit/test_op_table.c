@@ -86,11 +86,24 @@ static void test_flags(void **state) {
                                      IR_OP_SOFTSIGN,
                                      IR_OP_THRESHOLDED_RELU,
                                      IR_OP_HARDMAX,
-                                     IR_OP_LP_NORMALIZATION};
+                                     IR_OP_LP_NORMALIZATION,
+                                     IR_OP_ACOS,
+                                     IR_OP_ACOSH,
+                                     IR_OP_ASIN,
+                                     IR_OP_ASINH,
+                                     IR_OP_ATAN,
+                                     IR_OP_ATANH,
+                                     IR_OP_COS,
+                                     IR_OP_COSH,
+                                     IR_OP_SIN,
+                                     IR_OP_SINH,
+                                     IR_OP_TAN};
   static const ir_op F32_MATH[] = {IR_OP_EXP,     IR_OP_LOG,  IR_OP_TANH,    IR_OP_ERF,
                                    IR_OP_SIGMOID, IR_OP_CELU, IR_OP_ELU,     IR_OP_GELU,
-                                   IR_OP_MISH,    IR_OP_SELU, IR_OP_SOFTPLUS};
+                                   IR_OP_MISH,    IR_OP_SELU, IR_OP_SOFTPLUS, IR_OP_ACOSH,
+                                   IR_OP_ASINH,   IR_OP_ATANH, IR_OP_COSH,   IR_OP_SINH};
   static const ir_op BOOL_ONLY[] = {IR_OP_AND, IR_OP_OR, IR_OP_XOR, IR_OP_NOT};
+  static const ir_op READS_DIMS[] = {IR_OP_SHAPE, IR_OP_SIZE};
   static const ir_op INTEGER_ONLY[] = {IR_OP_BITWISE_AND, IR_OP_BITWISE_OR, IR_OP_BITWISE_XOR,
                                        IR_OP_BITWISE_NOT, IR_OP_BIT_SHIFT};
   for (int op = IR_OP_INVALID + 1; op < IR_OP_COUNT; op++) {
@@ -102,6 +115,8 @@ static void test_flags(void **state) {
                      listed((ir_op)op, BOOL_ONLY, LENGTH(BOOL_ONLY)));
     assert_int_equal(ir_op_has_flag((ir_op)op, IR_OP_FLAG_INTEGER_ONLY),
                      listed((ir_op)op, INTEGER_ONLY, LENGTH(INTEGER_ONLY)));
+    assert_int_equal(ir_op_has_flag((ir_op)op, IR_OP_FLAG_READS_DIMS),
+                     listed((ir_op)op, READS_DIMS, LENGTH(READS_DIMS)));
   }
   assert_false(ir_op_has_flag(IR_OP_INVALID, IR_OP_FLAG_FLOAT_ONLY));
 }
