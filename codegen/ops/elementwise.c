@@ -106,23 +106,13 @@ LLVMValueRef emit_leaky_relu(kernel_builder *kb, const ir_node *node,
   return lower_emit_unary(kb, node, operands, leaky_relu_of);
 }
 
-/* The builder's math functions as lower_unary_fn. */
-#define MATH_EMITTER(NAME, MATH)                                                                   \
-  static LLVMValueRef NAME##_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {         \
-    (void)node;                                                                                    \
-    return MATH(kb, x);                                                                            \
-  }                                                                                                \
-  LLVMValueRef emit_##NAME(kernel_builder *kb, const ir_node *node,                                \
-                           const LLVMValueRef *operands) {                                         \
-    return lower_emit_unary(kb, node, operands, NAME##_of);                                        \
-  }
-MATH_EMITTER(sigmoid, kb_sigmoid)
-MATH_EMITTER(tanh, kb_tanh)
-MATH_EMITTER(erf, kb_erf)
-MATH_EMITTER(exp, kb_exp)
-MATH_EMITTER(log, kb_log)
-MATH_EMITTER(sqrt, kb_sqrt)
-#undef MATH_EMITTER
+/* The builder's math functions. */
+LOWER_MATH_EMITTER(sigmoid, kb_sigmoid)
+LOWER_MATH_EMITTER(tanh, kb_tanh)
+LOWER_MATH_EMITTER(erf, kb_erf)
+LOWER_MATH_EMITTER(exp, kb_exp)
+LOWER_MATH_EMITTER(log, kb_log)
+LOWER_MATH_EMITTER(sqrt, kb_sqrt)
 
 static LLVMValueRef reciprocal_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
   (void)node;

@@ -24,6 +24,16 @@ typedef LLVMValueRef (*lower_emit_fn)(kernel_builder *kb, const ir_node *node,
 typedef LLVMValueRef (*lower_unary_fn)(kernel_builder *kb, const ir_node *node, LLVMValueRef x);
 LLVMValueRef lower_emit_unary(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands,
                               lower_unary_fn fn);
+/* Defines emit_NAME for a one-input op that is MATH(kb, x) of x in its compute type. */
+#define LOWER_MATH_EMITTER(NAME, MATH)                                                             \
+  static LLVMValueRef NAME##_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {         \
+    (void)node;                                                                                    \
+    return MATH(kb, x);                                                                            \
+  }                                                                                                \
+  LLVMValueRef emit_##NAME(kernel_builder *kb, const ir_node *node,                                \
+                           const LLVMValueRef *operands) {                                         \
+    return lower_emit_unary(kb, node, operands, NAME##_of);                                        \
+  }
 /* A float attribute of the node, its op_attributes.def default when absent. */
 float lower_float_attribute(const ir_node *node, const char *name);
 

@@ -39,22 +39,18 @@ static LLVMValueRef acos_f64(kernel_builder *kb, LLVMValueRef x) {
   return LLVMBuildFMul(B, real(f64, 2), pw_atan_f64(kb, kb_sqrt(kb, ratio)), "");
 }
 
-#define F64_EMITTER(NAME, FUNCTION)                                                                \
-  static LLVMValueRef NAME##_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {         \
-    (void)node;                                                                                    \
+#define F64_FUNCTION(NAME, FUNCTION)                                                               \
+  static LLVMValueRef NAME##_value(kernel_builder *kb, LLVMValueRef x) {                           \
     return in_f64(kb, x, FUNCTION);                                                                \
   }                                                                                                \
-  LLVMValueRef emit_##NAME(kernel_builder *kb, const ir_node *node,                                \
-                           const LLVMValueRef *operands) {                                         \
-    return lower_emit_unary(kb, node, operands, NAME##_of);                                        \
-  }
-F64_EMITTER(sin, pw_sin_f64)
-F64_EMITTER(cos, pw_cos_f64)
-F64_EMITTER(tan, tan_f64)
-F64_EMITTER(asin, asin_f64)
-F64_EMITTER(acos, acos_f64)
-F64_EMITTER(atan, pw_atan_f64)
-#undef F64_EMITTER
+  LOWER_MATH_EMITTER(NAME, NAME##_value)
+F64_FUNCTION(sin, pw_sin_f64)
+F64_FUNCTION(cos, pw_cos_f64)
+F64_FUNCTION(tan, tan_f64)
+F64_FUNCTION(asin, asin_f64)
+F64_FUNCTION(acos, acos_f64)
+F64_FUNCTION(atan, pw_atan_f64)
+#undef F64_FUNCTION
 
 /* sinh and cosh from h = exp(|x|/2): (h/2) h -+ (1/2h)/h stays finite up to sinh's own
  * overflow; sinh of |x| < 1 by its Taylor series (x + x^3/3! + ... + x^13/13!: below 1e-11
@@ -78,21 +74,10 @@ static LLVMValueRef hyperbolic(kernel_builder *kb, LLVMValueRef x, bool sine) {
   return kb_intrinsic(kb, "llvm.copysign", type, &type, 1, args, 2);
 }
 
-static LLVMValueRef sinh_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
-  (void)node;
-  return hyperbolic(kb, x, true);
-}
-LLVMValueRef emit_sinh(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
-  return lower_emit_unary(kb, node, operands, sinh_of);
-}
-
-static LLVMValueRef cosh_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
-  (void)node;
-  return hyperbolic(kb, x, false);
-}
-LLVMValueRef emit_cosh(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
-  return lower_emit_unary(kb, node, operands, cosh_of);
-}
+static LLVMValueRef sinh_value(kernel_builder *kb, LLVMValueRef x) { return hyperbolic(kb, x, true); }
+static LLVMValueRef cosh_value(kernel_builder *kb, LLVMValueRef x) { return hyperbolic(kb, x, false); }
+LOWER_MATH_EMITTER(sinh, sinh_value)
+LOWER_MATH_EMITTER(cosh, cosh_value)
 
 /* log(a) + log 2 for a past 2^28, where a^2 would overflow and the other term is lost. */
 static LLVMValueRef log_twice(kernel_builder *kb, LLVMValueRef a) {
@@ -100,8 +85,7 @@ static LLVMValueRef log_twice(kernel_builder *kb, LLVMValueRef a) {
 }
 
 /* asinh |x| = log1p(a + a^2 / (1 + sqrt(1 + a^2))), the sign copied. */
-static LLVMValueRef asinh_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
-  (void)node;
+static LLVMValueRef asinh_value(kernel_builder *kb, LLVMValueRef x) {
   LLVMTypeRef type = LLVMTypeOf(x);
   LLVMValueRef a = pw_fabs(kb, x), a2 = LLVMBuildFMul(B, a, a, ""), one = real(type, 1);
   LLVMValueRef root = kb_sqrt(kb, LLVMBuildFAdd(B, one, a2, ""));
@@ -111,26 +95,20 @@ static LLVMValueRef asinh_of(kernel_builder *kb, const ir_node *node, LLVMValueR
   LLVMValueRef args[2] = {value, x};
   return kb_intrinsic(kb, "llvm.copysign", type, &type, 1, args, 2);
 }
-LLVMValueRef emit_asinh(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
-  return lower_emit_unary(kb, node, operands, asinh_of);
-}
+LOWER_MATH_EMITTER(asinh, asinh_value)
 
 /* acosh x = log1p(t + sqrt(t (t + 2))) with t = x - 1 (exact near 1); NaN below 1. */
-static LLVMValueRef acosh_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
-  (void)node;
+static LLVMValueRef acosh_value(kernel_builder *kb, LLVMValueRef x) {
   LLVMTypeRef type = LLVMTypeOf(x);
   LLVMValueRef t = LLVMBuildFSub(B, x, real(type, 1), "");
   LLVMValueRef root = kb_sqrt(kb, LLVMBuildFMul(B, t, LLVMBuildFAdd(B, t, real(type, 2), ""), ""));
   LLVMValueRef large = LLVMBuildFCmp(B, LLVMRealOGT, x, real(type, 0x1p28), "");
   return LLVMBuildSelect(B, large, log_twice(kb, x), pw_log1p(kb, LLVMBuildFAdd(B, t, root, "")), "");
 }
-LLVMValueRef emit_acosh(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
-  return lower_emit_unary(kb, node, operands, acosh_of);
-}
+LOWER_MATH_EMITTER(acosh, acosh_value)
 
 /* atanh x = log1p(2a / (1 - a)) / 2, the sign copied: inf at 1, NaN beyond. */
-static LLVMValueRef atanh_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
-  (void)node;
+static LLVMValueRef atanh_value(kernel_builder *kb, LLVMValueRef x) {
   LLVMTypeRef type = LLVMTypeOf(x);
   LLVMValueRef a = pw_fabs(kb, x);
   LLVMValueRef v = LLVMBuildFDiv(B, LLVMBuildFMul(B, real(type, 2), a, ""),
@@ -139,6 +117,4 @@ static LLVMValueRef atanh_of(kernel_builder *kb, const ir_node *node, LLVMValueR
   LLVMValueRef args[2] = {value, x};
   return kb_intrinsic(kb, "llvm.copysign", type, &type, 1, args, 2);
 }
-LLVMValueRef emit_atanh(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
-  return lower_emit_unary(kb, node, operands, atanh_of);
-}
+LOWER_MATH_EMITTER(atanh, atanh_value)

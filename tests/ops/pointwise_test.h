@@ -70,6 +70,19 @@ static inline void pt_run(ir_graph *graph, ir_node *node, const void *const *inp
   assert_int_equal(status, 0);
 }
 
+static inline void pt_check_ptx(ir_graph *graph, ir_node *node);
+
+/* Infers `node`, runs it on `inputs`, assembles its PTX and destroys the graph; returns output
+ * 0 (caller frees). */
+static inline void *pt_run_once(ir_graph *graph, ir_node *node, const void *const *inputs) {
+  pt_infer(graph, node);
+  void *outputs[1];
+  pt_run(graph, node, inputs, outputs);
+  pt_check_ptx(graph, node);
+  ir_graph_destroy(graph);
+  return outputs[0];
+}
+
 static inline void pt_check_ptx(ir_graph *graph, ir_node *node) {
   dl_diag diag;
   dl_diag_init(&diag);

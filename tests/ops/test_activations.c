@@ -59,13 +59,8 @@ static void *run_unary(ir_op op, ir_dtype dtype, const void *x, int64_t n,
   ir_node *node = pt_node(graph, op, &input, 1, 1);
   if (attributes)
     attributes(graph, node);
-  pt_infer(graph, node);
   const void *inputs[1] = {x};
-  void *outputs[1];
-  pt_run(graph, node, inputs, outputs);
-  pt_check_ptx(graph, node);
-  ir_graph_destroy(graph);
-  return outputs[0];
+  return pt_run_once(graph, node, inputs);
 }
 
 /* 231 values across [-9, 9] with the small ones where expm1/log1p matter: rtol 1e-4 (atol

@@ -15,13 +15,8 @@ static void *run_axis_op(ir_op op, const float *x, int64_t axis, const char *fla
   ir_node_set_int(graph, node, "axis", axis);
   if (flag)
     ir_node_set_int(graph, node, flag, flag_value);
-  pt_infer(graph, node);
   const void *inputs[1] = {x};
-  void *outputs[1];
-  pt_run(graph, node, inputs, outputs);
-  pt_check_ptx(graph, node);
-  ir_graph_destroy(graph);
-  return outputs[0];
+  return pt_run_once(graph, node, inputs);
 }
 
 /* Index of the first (or last) extreme of x[o][.][i] along axis 1 of [2, 3, 4], NaN winning. */

@@ -16,13 +16,8 @@ static void *run_pair(ir_op op, ir_dtype dtype, const void *a, const void *b, in
     ir_node_set_string(graph, node, string_attribute, value);
   if (fmod)
     ir_node_set_int(graph, node, "fmod", fmod);
-  pt_infer(graph, node);
   const void *inputs[2] = {a, b};
-  void *outputs[1];
-  pt_run(graph, node, inputs, outputs);
-  pt_check_ptx(graph, node);
-  ir_graph_destroy(graph);
-  return outputs[0];
+  return pt_run_once(graph, node, inputs);
 }
 
 /* And, Or, Xor over every pair of bools, one operand broadcast too. */

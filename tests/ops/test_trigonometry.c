@@ -46,13 +46,8 @@ static void *run(ir_op op, ir_dtype dtype, const void *x, int64_t n) {
   ir_graph *graph = ir_graph_create("trigonometry");
   ir_value *input = pt_input(graph, "x", dtype, 1, &n);
   ir_node *node = pt_node(graph, op, &input, 1, 1);
-  pt_infer(graph, node);
   const void *inputs[1] = {x};
-  void *outputs[1];
-  pt_run(graph, node, inputs, outputs);
-  pt_check_ptx(graph, node);
-  ir_graph_destroy(graph);
-  return outputs[0];
+  return pt_run_once(graph, node, inputs);
 }
 
 /* `n` values in [low, high) plus `edges`; every result within `max_ulps` of libm's, rounded. */
