@@ -1,6 +1,7 @@
 /* Math functions composed in codegen/ops from plain IEEE operations and the builder's f32
- * math (kb_math.c): expm1 and log1p for the activations and inverse hyperbolics, and sin, cos
- * and atan computed in f64 for the trigonometric ops. No libm calls on either target. */
+ * math (kb_math.c): expm1 and log1p for the activations and inverse hyperbolics, sin, cos and
+ * atan computed in f64 for the trigonometric ops, and exp and log of f64 values (Exp, Log and
+ * the reductions on f64). No libm calls on either target. */
 #include "codegen/ops/pointwise_util.h"
 
 #include <math.h>
@@ -108,4 +109,86 @@ LLVMValueRef pw_atan_f64(kernel_builder *kb, LLVMValueRef x) {
   angle = LLVMBuildSelect(B, inverted, LLVMBuildFSub(B, real(f64, M_PI_2), angle, ""), angle, "");
   LLVMValueRef args[2] = {angle, x};
   return kb_intrinsic(kb, "llvm.copysign", f64, &f64, 1, args, 2);
+}
+
+enum { EXP_TERMS = 14, LOG_TERMS = 12 }; /* exp: |r| <= ln2/2, r^14/14! < 5e-18; log below */
+
+/* 2^n for an i64 n in [-1100, 1100] as two f64 factors (each a normal number), so results
+ * down into the subnormals and up to overflow come out of one rounding each. */
+static LLVMValueRef scale_by_power_of_two(kernel_builder *kb, LLVMValueRef value, LLVMValueRef n) {
+  LLVMTypeRef f64 = LLVMTypeOf(value), i64 = LLVMTypeOf(n);
+  LLVMValueRef half = LLVMBuildAShr(B, n, LLVMConstInt(i64, 1, 0), "");
+  LLVMValueRef parts[2] = {half, LLVMBuildSub(B, n, half, "")};
+  for (int k = 0; k < 2; k++) {
+    LLVMValueRef bits = LLVMBuildShl(B, LLVMBuildAdd(B, parts[k], LLVMConstInt(i64, 1023, 0), ""),
+                                     LLVMConstInt(i64, 52, 0), "");
+    value = LLVMBuildFMul(B, value, LLVMBuildBitCast(B, bits, f64, ""), "");
+  }
+  return value;
+}
+
+/* exp x = 2^n e^r with n = round(x / ln2) and r = x - n ln2 (ln2 in two parts, fdlibm's:
+ * n ln2_hi is exact), e^r by its Taylor polynomial; x clamped to [-746, 710] first, where the
+ * result has already underflowed to 0 or overflowed to inf. */
+LLVMValueRef pw_exp_f64(kernel_builder *kb, LLVMValueRef x) {
+  LLVMTypeRef f64 = LLVMTypeOf(x), i64 = LLVMInt64TypeInContext(kb_context(kb));
+  LLVMValueRef nan = LLVMBuildFCmp(B, LLVMRealUNO, x, x, "");
+  LLVMValueRef clamped = LLVMBuildSelect(B, nan, real(f64, 0), x, "");
+  clamped = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOLT, clamped, real(f64, -746), ""),
+                            real(f64, -746), clamped, "");
+  clamped = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOGT, clamped, real(f64, 710), ""),
+                            real(f64, 710), clamped, "");
+  LLVMValueRef n = pw_round_half_even(kb, LLVMBuildFMul(B, clamped, real(f64, 1 / M_LN2), ""));
+  LLVMValueRef r = LLVMBuildFSub(B, clamped, LLVMBuildFMul(B, n, real(f64, 6.93147180369123816490e-01), ""), "");
+  r = LLVMBuildFSub(B, r, LLVMBuildFMul(B, n, real(f64, 1.90821492927058770002e-10), ""), "");
+  double c[EXP_TERMS];
+  c[0] = 1;
+  for (int k = 1; k < EXP_TERMS; k++)
+    c[k] = c[k - 1] / k;
+  LLVMValueRef value = scale_by_power_of_two(kb, horner(kb, r, c, EXP_TERMS),
+                                             LLVMBuildFPToSI(B, n, i64, ""));
+  return LLVMBuildSelect(B, nan, x, value, "");
+}
+
+/* log x = k ln2 + log m with x = m 2^k, m in [sqrt(1/2), sqrt 2) (subnormals pre-scaled by
+ * 2^54), log m = 2 atanh s = 2 (s + s^3/3 + ...) with s = (m - 1)/(m + 1), |s| < 0.172; 0 gives
+ * -inf, negatives NaN, inf and NaN themselves. */
+LLVMValueRef pw_log_f64(kernel_builder *kb, LLVMValueRef x) {
+  LLVMTypeRef f64 = LLVMTypeOf(x), i64 = LLVMInt64TypeInContext(kb_context(kb));
+  LLVMValueRef tiny = LLVMBuildFCmp(B, LLVMRealOLT, x, real(f64, 0x1p-1022), "");
+  LLVMValueRef scaled = LLVMBuildSelect(B, tiny, LLVMBuildFMul(B, x, real(f64, 0x1p54), ""), x, "");
+  LLVMValueRef bits = LLVMBuildBitCast(B, scaled, i64, "");
+  LLVMValueRef exponent = LLVMBuildAnd(B, LLVMBuildLShr(B, bits, LLVMConstInt(i64, 52, 0), ""),
+                                       LLVMConstInt(i64, 0x7ff, 0), "");
+  LLVMValueRef mantissa_bits = LLVMBuildOr(
+      B, LLVMBuildAnd(B, bits, LLVMConstInt(i64, (1ull << 52) - 1, 0), ""),
+      LLVMConstInt(i64, 1023ull << 52, 0), "");
+  LLVMValueRef m = LLVMBuildBitCast(B, mantissa_bits, f64, ""); /* [1, 2) */
+  LLVMValueRef high = LLVMBuildFCmp(B, LLVMRealOGT, m, real(f64, M_SQRT2), "");
+  m = LLVMBuildSelect(B, high, LLVMBuildFMul(B, m, real(f64, 0.5), ""), m, "");
+  LLVMValueRef k = LLVMBuildSub(B, exponent, LLVMConstInt(i64, 1023, 0), "");
+  k = LLVMBuildAdd(B, k, LLVMBuildZExt(B, high, i64, ""), "");
+  k = LLVMBuildSub(B, k, LLVMBuildSelect(B, tiny, LLVMConstInt(i64, 54, 0), LLVMConstNull(i64), ""), "");
+  LLVMValueRef s = LLVMBuildFDiv(B, LLVMBuildFSub(B, m, real(f64, 1), ""),
+                                 LLVMBuildFAdd(B, m, real(f64, 1), ""), "");
+  double c[LOG_TERMS];
+  for (int j = 0; j < LOG_TERMS; j++)
+    c[j] = 2.0 / (2 * j + 1);
+  LLVMValueRef log_m = LLVMBuildFMul(B, s, horner(kb, LLVMBuildFMul(B, s, s, ""), c, LOG_TERMS), "");
+  LLVMValueRef kf = LLVMBuildSIToFP(B, k, f64, "");
+  LLVMValueRef value = LLVMBuildFAdd(
+      B, LLVMBuildFMul(B, kf, real(f64, 6.93147180369123816490e-01), ""),
+      LLVMBuildFAdd(B, log_m, LLVMBuildFMul(B, kf, real(f64, 1.90821492927058770002e-10), ""), ""), "");
+  value = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOEQ, x, real(f64, 0), ""), real(f64, -INFINITY), value, "");
+  value = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOLT, x, real(f64, 0), ""), real(f64, NAN), value, "");
+  /* inf and NaN are their own log */
+  return LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealUGE, x, real(f64, INFINITY), ""), x, value, "");
+}
+
+LLVMValueRef pw_exp(kernel_builder *kb, LLVMValueRef x) {
+  return LLVMGetTypeKind(LLVMTypeOf(x)) == LLVMDoubleTypeKind ? pw_exp_f64(kb, x) : kb_exp(kb, x);
+}
+
+LLVMValueRef pw_log(kernel_builder *kb, LLVMValueRef x) {
+  return LLVMGetTypeKind(LLVMTypeOf(x)) == LLVMDoubleTypeKind ? pw_log_f64(kb, x) : kb_log(kb, x);
 }

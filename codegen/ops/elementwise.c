@@ -110,8 +110,8 @@ LLVMValueRef emit_leaky_relu(kernel_builder *kb, const ir_node *node,
 LOWER_MATH_EMITTER(sigmoid, kb_sigmoid)
 LOWER_MATH_EMITTER(tanh, kb_tanh)
 LOWER_MATH_EMITTER(erf, kb_erf)
-LOWER_MATH_EMITTER(exp, kb_exp)
-LOWER_MATH_EMITTER(log, kb_log)
+LOWER_MATH_EMITTER(exp, pw_exp)
+LOWER_MATH_EMITTER(log, pw_log)
 LOWER_MATH_EMITTER(sqrt, kb_sqrt)
 
 static LLVMValueRef reciprocal_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {

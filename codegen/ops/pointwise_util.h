@@ -76,6 +76,12 @@ LLVMValueRef pw_log1p(kernel_builder *kb, LLVMValueRef x);
 LLVMValueRef pw_sin_f64(kernel_builder *kb, LLVMValueRef x);
 LLVMValueRef pw_cos_f64(kernel_builder *kb, LLVMValueRef x);
 LLVMValueRef pw_atan_f64(kernel_builder *kb, LLVMValueRef x);
+/* exp and log of f64 values in f64 (Taylor/atanh series after reduction by powers of 2:
+ * within 2 ulps of libm in the tests); pw_exp/pw_log take f32 (kb_exp/kb_log) or f64. */
+LLVMValueRef pw_exp_f64(kernel_builder *kb, LLVMValueRef x);
+LLVMValueRef pw_log_f64(kernel_builder *kb, LLVMValueRef x);
+LLVMValueRef pw_exp(kernel_builder *kb, LLVMValueRef x);
+LLVMValueRef pw_log(kernel_builder *kb, LLVMValueRef x);
 
 /* --- kernels and launches ---------------------------------------------------------------- */
 /* Begins kernel `launch->kernel` with one pointer parameter per launch argument (all args

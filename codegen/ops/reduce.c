@@ -53,7 +53,7 @@ static LLVMValueRef map_element(kernel_builder *kb, const pw_reduction *spec, LL
   case PW_MAP_SQUARE:
     return is_float ? LLVMBuildFMul(B, x, x, "") : LLVMBuildMul(B, x, x, "");
   case PW_MAP_EXP:
-    return kb_exp(kb, x);
+    return pw_exp(kb, x);
   default:
     return x;
   }
@@ -84,7 +84,7 @@ static void store_result(kernel_builder *kb, const ir_node *node, const pw_reduc
   if (spec->finish == PW_FINISH_SQRT)
     value = kb_sqrt(kb, value);
   if (spec->finish == PW_FINISH_LOG)
-    value = kb_log(kb, value);
+    value = pw_log(kb, value);
   lower_group_store(spec->ctx, index, pw_convert(kb, value, accumulator_dtype(node), dtype));
 }
 
@@ -287,11 +287,9 @@ int pw_lower_reduction(lower_context *ctx, const ir_node *node, const pw_reducti
       pw_check_value(ctx, node, node->outputs[0], "output", &outputs) != 0)
     return -1;
   ir_dtype accumulator = accumulator_dtype(node);
-  /* means and square roots need a float accumulator; exp and log an f32 one (kb_math.c) */
-  bool float_math = spec->scale != 1.0 || spec->finish != PW_FINISH_NONE;
-  bool f32_math = spec->map == PW_MAP_EXP || spec->finish == PW_FINISH_LOG;
-  if (accumulator == IR_DTYPE_INVALID || (float_math && !ir_dtype_is_float(accumulator)) ||
-      (f32_math && accumulator != IR_DTYPE_F32))
+  /* means, square roots, exp and log need a float accumulator */
+  bool float_math = spec->scale != 1.0 || spec->finish != PW_FINISH_NONE || spec->map == PW_MAP_EXP;
+  if (accumulator == IR_DTYPE_INVALID || (float_math && !ir_dtype_is_float(accumulator)))
     return ir_node_error(ctx->diag, node, "no kernel for %s on %s yet", ir_op_name(node->op),
                          ir_dtype_name(node->inputs[0]->type.dtype));
   for (int d = 0; d < spec->reduced_rank; d++)
