@@ -1,6 +1,6 @@
 /* LpNormalization: one thread per line along the axis sums |x| (p = 1) or x^2 (p = 2, then the
- * square root) in f32 (f64 for f64 input), then writes x / norm; a zero line gives NaN, as the
- * ONNX reference's division does. */
+ * square root) in f32 (f64 for f64 input), then writes x / norm; a line of zeros stays zeros
+ * (the ONNX reference's 0 for 0/0). */
 #include "codegen/ops/axis_lines.h"
 
 #include "ir/infer.h"
@@ -31,8 +31,9 @@ int lower_lp_normalization(lower_context *ctx, const ir_node *node, lower_result
   kb_var_store(kb, norm, p == 1 ? kb_var_load(kb, sum) : kb_sqrt(kb, kb_var_load(kb, sum)));
   r = kb_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, plan.length), kb_const_i32(kb, 1));
   LLVMValueRef offset = axis_lines_offset(kb, &plan, first, r);
-  LLVMValueRef y =
-      LLVMBuildFDiv(B, axis_lines_load(ctx, node, false, offset), kb_var_load(kb, norm), "");
+  LLVMValueRef norm_value = kb_var_load(kb, norm), zero = LLVMConstNull(LLVMTypeOf(norm_value));
+  LLVMValueRef y = LLVMBuildFDiv(B, axis_lines_load(ctx, node, false, offset), norm_value, "");
+  y = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOEQ, norm_value, zero, ""), zero, y, "");
   pw_store(kb, dtype, kb_param_value(kb, 1), offset, pw_convert(kb, y, compute, dtype));
   kb_for_end(kb);
   return axis_lines_end(ctx, node);
