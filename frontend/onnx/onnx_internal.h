@@ -88,11 +88,11 @@ int onnx_kept_inputs(const Onnx__NodeProto *proto, int num_inputs);
 /* True if the normalization consumes attribute `attr` of `proto` (so the generic
  * attribute conversion skips it). */
 bool onnx_attr_is_normalized(onnx_import *import, const Onnx__NodeProto *proto, const char *attr);
-/* Softmax before opset 13 coerced its input to 2-D around `axis`. True if that differs
- * from the latest semantics for this input (axis not the last one). */
+/* Softmax and LogSoftmax before opset 13 coerced their input to 2-D around `axis`. True
+ * if that differs from the latest semantics for this input (axis not the last one). */
 bool onnx_softmax_needs_expansion(onnx_import *import, const Onnx__NodeProto *proto,
                                   const ir_value *input);
-/* Builds Flatten → Softmax(axis=1) → Reshape for such a Softmax; the Reshape output
+/* Builds Flatten → op(axis=1) → Reshape for such a node; the Reshape output
  * takes the node's output name. */
 int onnx_expand_softmax(onnx_import *import, const Onnx__NodeProto *proto, int index,
                         ir_value *input);

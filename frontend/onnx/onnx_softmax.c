@@ -1,6 +1,6 @@
-/* Softmax before opset 13 coerced its input to 2-D at `axis` and normalized over the
- * flattened trailing dims. Where that differs from the latest semantics (axis not the
- * last one) it is built as Flatten → Softmax(axis=1) → Reshape back. */
+/* Softmax and LogSoftmax before opset 13 coerced their input to 2-D at `axis` and
+ * normalized over the flattened trailing dims. Where that differs from the latest semantics
+ * (axis not the last one) the op is built as Flatten → op(axis=1) → Reshape back. */
 #include "onnx_internal.h"
 
 #include <stdio.h>
@@ -11,9 +11,13 @@ static int64_t legacy_axis(const Onnx__NodeProto *proto) {
   return axis ? axis->i : 1; /* the default before opset 13 */
 }
 
+static bool is_softmax_kind(const char *op_name) {
+  return strcmp(op_name, "Softmax") == 0 || strcmp(op_name, "LogSoftmax") == 0;
+}
+
 bool onnx_softmax_needs_expansion(onnx_import *import, const Onnx__NodeProto *proto,
                                   const ir_value *input) {
-  if (strcmp(onnx_text(proto->op_type), "Softmax") != 0 || import->opset >= 13 || !input)
+  if (!is_softmax_kind(onnx_text(proto->op_type)) || import->opset >= 13 || !input)
     return false;
   int rank = input->type.rank;
   int64_t axis = legacy_axis(proto);
@@ -37,8 +41,9 @@ int onnx_expand_softmax(onnx_import *import, const Onnx__NodeProto *proto, int i
   const char *name = onnx_node_display_name(import, proto, index);
   if (!ir_type_is_static(&input->type))
     return onnx_node_error(import, proto, index,
-                           "unsupported: Softmax before opset 13 over a non-last axis of a "
-                           "tensor with symbolic dimensions");
+                           "unsupported: %s before opset 13 over a non-last axis of a "
+                           "tensor with symbolic dimensions",
+                           onnx_text(proto->op_type));
   char part[512];
   snprintf(part, sizeof(part), "%s/flatten", name);
   char value_name[512];
@@ -49,7 +54,7 @@ int onnx_expand_softmax(onnx_import *import, const Onnx__NodeProto *proto, int i
       onnx_finish_node(import, flatten) != 0)
     return -1;
   snprintf(value_name, sizeof(value_name), "%s.softmax_2d", proto->output[0]);
-  ir_node *softmax = add_node(import, IR_OP_SOFTMAX, name, flatten->outputs, 1,
+  ir_node *softmax = add_node(import, ir_op_from_name(onnx_text(proto->op_type)), name, flatten->outputs, 1,
                               ir_graph_unique_name(import->graph, value_name));
   if (!softmax || ir_node_set_int(import->graph, softmax, "axis", 1) != 0 ||
       onnx_finish_node(import, softmax) != 0)

@@ -1,4 +1,5 @@
-/* Inference of BatchNormalization (inference form), LayerNormalization and Softmax. */
+/* Inference of BatchNormalization (inference form), LayerNormalization, Softmax and
+ * LogSoftmax. */
 #include "ir/infer.h"
 
 /* BatchNormalization(X, scale, B, mean, var): each parameter has shape [C]. */
@@ -85,7 +86,7 @@ int ir_infer_layer_normalization(ir_graph *graph, ir_node *node, dl_diag *diag) 
   return 0;
 }
 
-/* Softmax over one axis (opset 13+): same type; the axis must be static to be reduced
+/* Softmax and LogSoftmax over one axis (opset 13+): same type; the axis must be static to be reduced
  * by a fixed-size kernel, other dims may be symbolic. */
 int ir_infer_softmax(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *x = &node->inputs[0]->type;
@@ -100,6 +101,7 @@ int ir_infer_softmax(ir_graph *graph, ir_node *node, dl_diag *diag) {
     return ir_input_error(graph, diag, node, 0, "attribute 'axis' %lld is out of range",
                           (long long)axis_attr);
   if (!ir_dim_is_static(x->dims[axis]))
-    return ir_input_error(graph, diag, node, 0, "Softmax needs axis %d static", axis);
+    return ir_input_error(graph, diag, node, 0, "%s needs axis %d static", ir_op_name(node->op),
+                          axis);
   return ir_set_output_type(node, 0, *x, diag);
 }
