@@ -1,6 +1,7 @@
 /* BatchNormalization (inference form: per-channel scale and shift computed in the kernel
- * from scale, B, mean and var) and LayerNormalization (two-pass mean and variance over the
- * trailing axes, one thread group per row, optional Mean and InvStdDev outputs). */
+ * from scale, B, mean and var), LayerNormalization (two-pass mean and variance over the
+ * trailing axes, one thread group per row, optional Mean and InvStdDev outputs) and
+ * RMSNormalization (the same kernel without centring: the mean square, no bias). */
 #include "codegen/ops/emit.h"
 #include "codegen/ops/pointwise_util.h"
 
@@ -36,6 +37,7 @@ typedef struct layer_norm {
   pw_broadcast parameters; /* scale (operand 0) and bias (operand 1) over one row */
   float epsilon;
   bool has_bias;
+  bool centred; /* LayerNormalization subtracts the mean; RMSNormalization does not */
   int statistics; /* optional outputs written: 0, 1 (Mean) or 2 (Mean, InvStdDev) */
   ir_dtype dtype;
 } layer_norm;
@@ -109,9 +111,11 @@ static int layer_norm_kernel(kernel_builder *kb, const ir_node *node, const laye
   p.variance = kb_thread_var(kb, pw_f32_type(kb), "variance");
   LLVMValueRef inverse_length = kb_const_f32(kb, 1.0 / (double)plan->length);
   kb_var_store(kb, p.mean, kb_const_f32(kb, 0));
-  pw_row_pass(kb, plan, cache, ln->dtype, x, sum_step, &p);
-  pw_group_reduce(kb, plan, p.mean, PW_REDUCE_SUM, shared);
-  kb_var_store(kb, p.mean, LLVMBuildFMul(B, kb_var_load(kb, p.mean), inverse_length, ""));
+  if (ln->centred) {
+    pw_row_pass(kb, plan, cache, ln->dtype, x, sum_step, &p);
+    pw_group_reduce(kb, plan, p.mean, PW_REDUCE_SUM, shared);
+    kb_var_store(kb, p.mean, LLVMBuildFMul(B, kb_var_load(kb, p.mean), inverse_length, ""));
+  }
   kb_var_store(kb, p.variance, kb_const_f32(kb, 0));
   pw_row_pass(kb, plan, cache, ln->dtype, x, deviation_step, &p);
   pw_group_reduce(kb, plan, p.variance, PW_REDUCE_SUM, shared);
@@ -138,7 +142,9 @@ int lower_layer_normalization(lower_context *ctx, const ir_node *node, lower_res
   const ir_type *x = &node->inputs[0]->type;
   int64_t axis_attribute, count;
   int axis;
-  layer_norm ln = {.dtype = x->dtype, .has_bias = ir_node_input(node, 2) != NULL};
+  layer_norm ln = {.dtype = x->dtype,
+                   .has_bias = ir_node_input(node, 2) != NULL,
+                   .centred = node->op == IR_OP_LAYER_NORMALIZATION};
   if (pw_check_value(ctx, node, node->inputs[0], "input", &count) != 0 ||
       ir_attr_int_default(node, "axis", &axis_attribute, ctx->diag) != 0 ||
       ir_attr_float_default(node, "epsilon", &ln.epsilon, ctx->diag) != 0)
@@ -146,7 +152,7 @@ int lower_layer_normalization(lower_context *ctx, const ir_node *node, lower_res
   if (ir_normalize_axis(axis_attribute, x->rank, &axis) != 0)
     return ir_node_error(ctx->diag, node, "axis %lld is out of range", (long long)axis_attribute);
   if (!ir_dtype_is_float(x->dtype) || x->dtype == IR_DTYPE_F64)
-    return ir_node_error(ctx->diag, node, "no kernel for LayerNormalization on %s yet",
+    return ir_node_error(ctx->diag, node, "no kernel for %s on %s yet", ir_op_name(node->op),
                          ir_dtype_name(x->dtype));
   ir_type row = {.dtype = x->dtype, .rank = x->rank - axis};
   int64_t length = 1;
@@ -158,7 +164,7 @@ int lower_layer_normalization(lower_context *ctx, const ir_node *node, lower_res
   pw_rows_plan_vector(length > 0 ? count / length : 0, length, &ln.plan);
   ln.statistics = node->num_outputs > 3 ? 2 : node->num_outputs - 1;
   lower_launch *launch =
-      lower_add_launch(out, lower_kernel_name(ctx, node, "layer_norm"), ln.plan.grid, PW_BLOCK);
+      lower_add_launch(out, lower_kernel_name(ctx, node, ln.centred ? "layer_norm" : "rms_norm"), ln.plan.grid, PW_BLOCK);
   lower_add_arg(launch, LOWER_ARG_INPUT, 0);
   lower_add_arg(launch, LOWER_ARG_INPUT, 1);
   if (ln.has_bias)

@@ -34,7 +34,8 @@ int ir_infer_batch_normalization(ir_graph *graph, ir_node *node, dl_diag *diag) 
 }
 
 /* LayerNormalization(X, Scale, B?) normalizes over axes [axis, rank); the optional Mean
- * and InvStdDev outputs keep those axes as 1 and have the stash_type element type. */
+ * and InvStdDev outputs keep those axes as 1 and have the stash_type element type.
+ * RMSNormalization(X, Scale) has the same inputs and attributes and only the first output. */
 int ir_infer_layer_normalization(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *x = &node->inputs[0]->type;
   if (ir_expect_rank(graph, node, 0, 1, IR_MAX_RANK, diag) != 0 ||
@@ -54,7 +55,7 @@ int ir_infer_layer_normalization(ir_graph *graph, ir_node *node, dl_diag *diag) 
   if (stash_type != (int)stash_type || !ir_dtype_is_float(stash))
     return ir_node_error(diag, node, "attribute 'stash_type' %lld is not a float type code",
                          (long long)stash_type);
-  if (ir_expect_static_dims(graph, node, 0, axis, "LayerNormalization", diag) != 0)
+  if (ir_expect_static_dims(graph, node, 0, axis, ir_op_name(node->op), diag) != 0)
     return -1;
   ir_type normalized = {.dtype = x->dtype, .rank = x->rank - axis};
   for (int i = axis; i < x->rank; i++)
@@ -70,7 +71,8 @@ int ir_infer_layer_normalization(ir_graph *graph, ir_node *node, dl_diag *diag) 
         ir_broadcast_shapes(&normalized, &parameter->type, &broadcast) != 0 ||
         !ir_type_equal(&broadcast, &normalized)) {
       char text[160];
-      return ir_input_error(graph, diag, node, i, "LayerNormalization needs it to broadcast to %s",
+      return ir_input_error(graph, diag, node, i, "%s needs it to broadcast to %s",
+                            ir_op_name(node->op),
                             ir_format_type(graph, &normalized, text, sizeof(text)));
     }
   }

@@ -91,6 +91,7 @@ typedef struct layer_norm_case {
   int bias_rank; /* 0: no bias input */
   int64_t bias_dims[4];
   int outputs; /* 1..3: with Mean and InvStdDev */
+  bool rms;    /* RMSNormalization: no centring, no bias, one output */
 } layer_norm_case;
 
 static void run_layer_norm(const layer_norm_case *t) {
@@ -108,7 +109,8 @@ static void run_layer_norm(const layer_norm_case *t) {
       pt_constant(graph, "scale", IR_DTYPE_F32, t->scale_rank, t->scale_dims, scale),
       t->bias_rank ? pt_constant(graph, "bias", IR_DTYPE_F32, t->bias_rank, t->bias_dims, bias)
                    : NULL};
-  ir_node *node = pt_node(graph, IR_OP_LAYER_NORMALIZATION, in, t->bias_rank ? 3 : 2, t->outputs);
+  ir_op op = t->rms ? IR_OP_RMS_NORMALIZATION : IR_OP_LAYER_NORMALIZATION;
+  ir_node *node = pt_node(graph, op, in, t->bias_rank ? 3 : 2, t->outputs);
   ir_node_set_int(graph, node, "axis", t->axis);
   pt_infer(graph, node);
   float *x = pt_random_alloc((size_t)n, 33, -3, 5), *expected = malloc((size_t)n * sizeof(float));
@@ -117,7 +119,7 @@ static void run_layer_norm(const layer_norm_case *t) {
   for (int64_t row = 0; row < rows; row++) {
     const float *v = x + row * length;
     double mean = 0, variance = 0;
-    for (int64_t r = 0; r < length; r++)
+    for (int64_t r = 0; r < length && !t->rms; r++)
       mean += v[r];
     mean /= (double)length;
     for (int64_t r = 0; r < length; r++)
@@ -135,7 +137,7 @@ static void run_layer_norm(const layer_norm_case *t) {
   const void *inputs[3] = {x};
   void *outputs[3];
   pt_run(graph, node, inputs, outputs);
-  print_message("LayerNormalization rows %lld length %lld outputs %d\n", (long long)rows,
+  print_message("%s rows %lld length %lld outputs %d\n", ir_op_name(op), (long long)rows,
                 (long long)length, t->outputs);
   pt_expect_close(outputs[0], expected, (size_t)n, PT_RTOL, PT_ATOL);
   if (t->outputs > 1)
@@ -152,12 +154,25 @@ static void run_layer_norm(const layer_norm_case *t) {
 static void test_layer_normalization(void **state) {
   (void)state;
   const layer_norm_case cases[] = {
-      {2, {5, 300}, -1, 1, {300}, 1, {300}, 1},   /* rows longer than a block */
-      {3, {3, 4, 50}, 1, 2, {4, 50}, 1, {50}, 3}, /* two axes; bias broadcast */
-      {3, {7, 3, 10}, 2, 1, {10}, 0, {0}, 2},     /* short rows, no bias */
-      {2, {2, 768}, 1, 1, {1}, 1, {768}, 1},      /* scalar-like scale */
-      {2, {2, 5000}, 1, 1, {5000}, 1, {5000}, 3}, /* streamed, 4 a step */
-      {2, {3, 1031}, 1, 1, {1031}, 0, {0}, 1},    /* streamed, 1 a step */
+      {2, {5, 300}, -1, 1, {300}, 1, {300}, 1, false},   /* rows longer than a block */
+      {3, {3, 4, 50}, 1, 2, {4, 50}, 1, {50}, 3, false}, /* two axes; bias broadcast */
+      {3, {7, 3, 10}, 2, 1, {10}, 0, {0}, 2, false},     /* short rows, no bias */
+      {2, {2, 768}, 1, 1, {1}, 1, {768}, 1, false},      /* scalar-like scale */
+      {2, {2, 5000}, 1, 1, {5000}, 1, {5000}, 3, false}, /* streamed, 4 a step */
+      {2, {3, 1031}, 1, 1, {1031}, 0, {0}, 1, false},    /* streamed, 1 a step */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    run_layer_norm(&cases[i]);
+}
+
+/* RMSNormalization: x / sqrt(mean(x^2) + epsilon) * scale, through the same kernel. */
+static void test_rms_normalization(void **state) {
+  (void)state;
+  const layer_norm_case cases[] = {
+      {2, {5, 300}, -1, 1, {300}, 0, {0}, 1, true},     /* rows longer than a block */
+      {3, {3, 4, 50}, 1, 2, {4, 50}, 0, {0}, 1, true},  /* two axes */
+      {4, {2, 3, 4, 5}, 0, 1, {5}, 0, {0}, 1, true},    /* the whole tensor; scale broadcast */
+      {2, {2, 5000}, 1, 1, {5000}, 0, {0}, 1, true},    /* streamed */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     run_layer_norm(&cases[i]);
@@ -209,6 +224,7 @@ int main(void) {
       cmocka_unit_test(test_batch_normalization),
       cmocka_unit_test(test_batch_normalization_f64),
       cmocka_unit_test(test_layer_normalization),
+      cmocka_unit_test(test_rms_normalization),
       cmocka_unit_test(test_layer_normalization_half),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
