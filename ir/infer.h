@@ -96,6 +96,10 @@ int ir_expect_static_dims(const ir_graph *graph, const ir_node *node, int index,
 #include "ir/ops.def"
 #undef OP
 
+/* A loss's `reduction` attribute: false for "none", true for "sum" and "mean"; an error
+ * naming the node for anything else. */
+int ir_loss_reduction(const ir_node *node, bool *out_reduced, dl_diag *diag);
+
 /* Whether a Dropout drops nothing: training_mode absent or a constant false (inference), or a
  * constant ratio of 0. Its output is then its input and its mask all true. */
 bool ir_dropout_keeps_everything(const ir_node *node);

@@ -29,12 +29,15 @@ typedef enum ir_op_category {
    * GlobalAverage/MaxPool. */
   IR_OP_CATEGORY_REDUCTION,
   /* A reduction (or a running total) over a row and an elementwise pass with its result:
-   * Softmax, LayerNormalization, Hardmax, LpNormalization, CumSum/CumProd. */
+   * Softmax, LogSoftmax, LayerNormalization, RMSNormalization, Hardmax, LpNormalization,
+   * CumSum/CumProd. */
   IR_OP_CATEGORY_NORMALIZATION,
   /* Sums of products over a shared axis: MatMul, Gemm, Conv. */
   IR_OP_CATEGORY_CONTRACTION,
   /* A reduction over a sliding window: MaxPool, AveragePool. */
   IR_OP_CATEGORY_WINDOW,
+  /* Scores predictions against targets, per target or summed: NegativeLogLikelihoodLoss. */
+  IR_OP_CATEGORY_LOSS,
   /* Copies elements to new positions without arithmetic: Transpose, Slice, Concat, Split,
    * Gather, Expand, Pad, Trilu (which keeps or zeroes them). */
   IR_OP_CATEGORY_MOVEMENT,

@@ -80,7 +80,6 @@ int onnx_normalize_node(onnx_import *import, const Onnx__NodeProto *proto, int i
 ir_op onnx_ir_op(const char *onnx_op);
 /* QuantizeLinear and DequantizeLinear (onnx_quantize.c) are built from Cast, Sub, Mul, Div,
  * Round, Add, Clip and views; the last node takes the node's output name. */
-bool onnx_is_quantize_op(const char *onnx_op);
 int onnx_expand_quantize(onnx_import *import, const Onnx__NodeProto *proto, int index,
                          ir_value **inputs, int num_inputs);
 /* How many of the node's inputs the IR op keeps (CastLike's second input only gives a type). */
@@ -88,14 +87,37 @@ int onnx_kept_inputs(const Onnx__NodeProto *proto, int num_inputs);
 /* True if the normalization consumes attribute `attr` of `proto` (so the generic
  * attribute conversion skips it). */
 bool onnx_attr_is_normalized(onnx_import *import, const Onnx__NodeProto *proto, const char *attr);
+/* Expansions (onnx_expand.c): a node built as several IR nodes. `needed` (NULL: always)
+ * says whether this node needs it; `expand` builds the nodes from the node's resolved inputs
+ * and output names, the last node's outputs taking those names. */
+typedef struct onnx_expansion {
+  const char *op;
+  bool (*needed)(onnx_import *import, const Onnx__NodeProto *proto, ir_value *const *inputs,
+                 int num_inputs);
+  int (*expand)(onnx_import *import, const Onnx__NodeProto *proto, int index, ir_value **inputs,
+                int num_inputs, const char **names, int num_outputs);
+} onnx_expansion;
+/* The expansion `proto` needs, or NULL (built as its own IR op). */
+const onnx_expansion *onnx_find_expansion(onnx_import *import, const Onnx__NodeProto *proto,
+                                          ir_value *const *inputs, int num_inputs);
+/* Whether `op` has no IR op and is always expanded (so the support check accepts it). */
+bool onnx_op_is_expanded_always(const char *op);
+/* ir_graph_add_node for an expansion's parts; reports running out of memory. */
+ir_node *onnx_add_expansion_node(onnx_import *import, ir_op op, const char *name,
+                                 ir_value **inputs, int num_inputs, const char **output_names,
+                                 int num_outputs);
 /* Softmax and LogSoftmax before opset 13 coerced their input to 2-D around `axis`. True
  * if that differs from the latest semantics for this input (axis not the last one). */
 bool onnx_softmax_needs_expansion(onnx_import *import, const Onnx__NodeProto *proto,
-                                  const ir_value *input);
+                                  ir_value *const *inputs, int num_inputs);
 /* Builds Flatten → op(axis=1) → Reshape for such a node; the Reshape output
  * takes the node's output name. */
 int onnx_expand_softmax(onnx_import *import, const Onnx__NodeProto *proto, int index,
-                        ir_value *input);
+                        ir_value **inputs, int num_inputs, const char **names, int num_outputs);
+/* SoftmaxCrossEntropyLoss as LogSoftmax(axis 1) → NegativeLogLikelihoodLoss (onnx_loss.c). */
+int onnx_expand_softmax_cross_entropy_loss(onnx_import *import, const Onnx__NodeProto *proto,
+                                           int index, ir_value **inputs, int num_inputs,
+                                           const char **names, int num_outputs);
 /* Binary ops before opset 7 with broadcast=1 and an `axis` (onnx_broadcast.c). */
 bool onnx_is_legacy_axis_broadcast(onnx_import *import, const Onnx__NodeProto *proto);
 /* Unsqueezes input 1 so numpy broadcasting matches it at `axis`; replaces inputs[1]. */

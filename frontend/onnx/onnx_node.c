@@ -204,10 +204,9 @@ int onnx_import_node(onnx_import *import, const Onnx__NodeProto *proto, int inde
   if (onnx_is_legacy_axis_broadcast(import, proto) &&
       onnx_align_legacy_broadcast(import, proto, index, inputs, num_inputs) != 0)
     return -1;
-  if (onnx_softmax_needs_expansion(import, proto, num_inputs ? inputs[0] : NULL))
-    return onnx_expand_softmax(import, proto, index, inputs[0]);
-  if (onnx_is_quantize_op(op_name))
-    return onnx_expand_quantize(import, proto, index, inputs, num_inputs);
+  const onnx_expansion *expansion = onnx_find_expansion(import, proto, inputs, num_inputs);
+  if (expansion)
+    return expansion->expand(import, proto, index, inputs, num_inputs, names, num_outputs);
   ir_node *node = ir_graph_add_node(import->graph, NULL, onnx_ir_op(op_name),
                                     onnx_node_display_name(import, proto, index), inputs,
                                     onnx_kept_inputs(proto, num_inputs), names, num_outputs);

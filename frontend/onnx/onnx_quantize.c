@@ -15,10 +15,6 @@
 
 #include "ir/infer.h"
 
-bool onnx_is_quantize_op(const char *op) {
-  return strcmp(op, "QuantizeLinear") == 0 || strcmp(op, "DequantizeLinear") == 0;
-}
-
 typedef struct quantize {
   onnx_import *import;
   const Onnx__NodeProto *proto;

@@ -16,7 +16,8 @@ static bool is_softmax_kind(const char *op_name) {
 }
 
 bool onnx_softmax_needs_expansion(onnx_import *import, const Onnx__NodeProto *proto,
-                                  const ir_value *input) {
+                                  ir_value *const *inputs, int num_inputs) {
+  const ir_value *input = num_inputs ? inputs[0] : NULL;
   if (!is_softmax_kind(onnx_text(proto->op_type)) || import->opset >= 13 || !input)
     return false;
   int rank = input->type.rank;
@@ -29,15 +30,13 @@ bool onnx_softmax_needs_expansion(onnx_import *import, const Onnx__NodeProto *pr
 
 static ir_node *add_node(onnx_import *import, ir_op op, const char *name, ir_value **inputs,
                          int num_inputs, const char *output_name) {
-  ir_node *node =
-      ir_graph_add_node(import->graph, NULL, op, name, inputs, num_inputs, &output_name, 1);
-  if (!node)
-    onnx_error(import, "out of memory");
-  return node;
+  return onnx_add_expansion_node(import, op, name, inputs, num_inputs, &output_name, 1);
 }
 
 int onnx_expand_softmax(onnx_import *import, const Onnx__NodeProto *proto, int index,
-                        ir_value *input) {
+                        ir_value **inputs, int num_inputs, const char **names, int num_outputs) {
+  (void)num_inputs, (void)names, (void)num_outputs; /* one input and one output, checked */
+  ir_value *input = inputs[0];
   const char *name = onnx_node_display_name(import, proto, index);
   if (!ir_type_is_static(&input->type))
     return onnx_node_error(import, proto, index,

@@ -135,8 +135,8 @@ static const char *node_problem(onnx_import *import, const Onnx__NodeProto *node
     return buffer;
   }
   bool inlined = onnx_is_inlined_control_flow(op);
-  if (strcmp(op, "Constant") != 0 && !inlined && onnx_ir_op(op) == IR_OP_INVALID &&
-      !onnx_is_quantize_op(op))
+  if (strcmp(op, "Constant") != 0 && !inlined && !onnx_op_is_expanded_always(op) &&
+      onnx_ir_op(op) == IR_OP_INVALID)
     return "unsupported op";
   for (size_t i = 0; i < node->n_attribute; i++) {
     const Onnx__AttributeProto *attr = node->attribute[i];
