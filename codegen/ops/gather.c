@@ -13,25 +13,6 @@ typedef struct gather_layout {
 
 enum { GATHER_PARAMS = 3 }; /* data, indices, y; the index check's come after */
 
-/* indices[j] as an i32 in [0, axis_size); one outside [-axis_size, axis_size) is recorded
- * under --check-indices. */
-static LLVMValueRef load_index(const lower_context *ctx, ir_dtype dtype, int64_t axis_size,
-                               LLVMValueRef j) {
-  kernel_builder *kb = ctx->kb;
-  LLVMTypeRef type = mv_element_type(kb, dtype);
-  LLVMValueRef index = mv_load(kb, type, kb_param_value(kb, 1), j);
-  LLVMValueRef size = LLVMConstInt(type, (unsigned long long)axis_size, 1);
-  LLVMValueRef negative = LLVMBuildICmp(B, LLVMIntSLT, index, LLVMConstInt(type, 0, 1), "");
-  index = LLVMBuildSelect(B, negative, LLVMBuildAdd(B, index, size, ""), index, "");
-  LLVMValueRef low = LLVMBuildICmp(B, LLVMIntSLT, index, LLVMConstInt(type, 0, 1), "");
-  LLVMValueRef high = LLVMBuildICmp(B, LLVMIntSGE, index, size, "");
-  index_check_record(ctx, GATHER_PARAMS, LLVMBuildOr(B, low, high, "out_of_range"));
-  index = LLVMBuildSelect(B, low, LLVMConstInt(type, 0, 1), index, "");
-  index = LLVMBuildSelect(B, high, LLVMConstInt(type, (unsigned long long)(axis_size - 1), 1),
-                          index, "");
-  return LLVMBuildTrunc(B, index, LLVMInt32TypeInContext(kb_context(kb)), "index");
-}
-
 int lower_gather(lower_context *ctx, const ir_node *node, lower_result *out) {
   kb_param params[GATHER_PARAMS + INDEX_CHECK_PARAM_COUNT] = {
       {"data", KB_PARAM_PTR}, {"indices", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
@@ -62,7 +43,10 @@ int lower_gather(lower_context *ctx, const ir_node *node, lower_result *out) {
   LLVMValueRef rest = LLVMBuildUDiv(B, i, kb_const_i32(kb, layout.inner), "");
   LLVMValueRef j = LLVMBuildURem(B, rest, kb_const_i32(kb, layout.index_count), "j");
   LLVMValueRef outer = LLVMBuildUDiv(B, rest, kb_const_i32(kb, layout.index_count), "outer");
-  LLVMValueRef index = load_index(ctx, indices->dtype, layout.axis_size, j);
+  LLVMValueRef out_of_range;
+  LLVMValueRef index = mv_load_index(kb, indices->dtype, kb_param_value(kb, 1), j,
+                                     layout.axis_size, &out_of_range);
+  index_check_record(ctx, GATHER_PARAMS, out_of_range);
   LLVMValueRef source =
       LLVMBuildAdd(B, LLVMBuildMul(B, outer, kb_const_i32(kb, layout.axis_size), ""), index, "");
   source = LLVMBuildAdd(B, LLVMBuildMul(B, source, kb_const_i32(kb, layout.inner), ""), inner, "");

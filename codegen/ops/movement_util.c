@@ -58,6 +58,23 @@ void mv_unravel(kernel_builder *kb, LLVMValueRef index, int rank, const int64_t 
   }
 }
 
+LLVMValueRef mv_load_index(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef j,
+                           int64_t axis_size, LLVMValueRef *out_of_range) {
+  LLVMTypeRef type = mv_element_type(kb, dtype);
+  LLVMValueRef index = mv_load(kb, type, base, j);
+  LLVMValueRef size = LLVMConstInt(type, (unsigned long long)axis_size, 1);
+  LLVMValueRef negative = LLVMBuildICmp(B, LLVMIntSLT, index, LLVMConstInt(type, 0, 1), "");
+  index = LLVMBuildSelect(B, negative, LLVMBuildAdd(B, index, size, ""), index, "");
+  LLVMValueRef low = LLVMBuildICmp(B, LLVMIntSLT, index, LLVMConstInt(type, 0, 1), "");
+  LLVMValueRef high = LLVMBuildICmp(B, LLVMIntSGE, index, size, "");
+  if (out_of_range)
+    *out_of_range = LLVMBuildOr(B, low, high, "out_of_range");
+  index = LLVMBuildSelect(B, low, LLVMConstInt(type, 0, 1), index, "");
+  index = LLVMBuildSelect(B, high, LLVMConstInt(type, (unsigned long long)(axis_size - 1), 1),
+                          index, "");
+  return LLVMBuildTrunc(B, index, LLVMInt32TypeInContext(kb_context(kb)), "index");
+}
+
 void mv_contiguous_strides(const ir_type *type, int64_t *strides) {
   int64_t stride = 1;
   for (int d = type->rank - 1; d >= 0; d--) {

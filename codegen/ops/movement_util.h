@@ -45,6 +45,12 @@ int mv_kernel_end(kernel_builder *kb);
 /* Appends the launch of a kernel of mv_kernel_begin over `count` elements. */
 lower_launch *mv_add_launch(lower_context *ctx, const ir_node *node, lower_result *out,
                             const char *name, int64_t count);
+/* Element `j` of the index tensor at `base` (i32 or i64 `dtype`) as an i32 in [0, axis_size):
+ * negative indices count from the end, then the index is clamped into the axis, so an
+ * invalid index cannot address outside the tensor (Gather, GatherElements, Scatter*).
+ * `out_of_range` (may be NULL) gets whether it was outside [-axis_size, axis_size). */
+LLVMValueRef mv_load_index(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVMValueRef j,
+                           int64_t axis_size, LLVMValueRef *out_of_range);
 /* Coordinates of row-major index `index` in `dims` (i32, non-negative). */
 void mv_unravel(kernel_builder *kb, LLVMValueRef index, int rank, const int64_t *dims,
                 LLVMValueRef *coords);

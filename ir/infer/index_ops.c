@@ -1,5 +1,5 @@
 /* Inference of ops that select or assemble parts of tensors along axes:
- * Concat, Split, Slice, Gather, Pad. */
+ * Concat, Split, Slice, Gather, GatherElements, ScatterElements, ScatterND, Pad. */
 #include "ir/checked_math.h"
 #include "ir/infer.h"
 
@@ -185,6 +185,88 @@ int ir_infer_gather(ir_graph *graph, ir_node *node, dl_diag *diag) {
   for (int i = axis + 1; i < data->rank; i++)
     result.dims[at++] = data->dims[i];
   return ir_set_output_type(node, 0, result, diag);
+}
+
+/* GatherElements(data, indices): indices of data's rank, at most data's size on every axis
+ * but `axis`; the output has the indices' shape and data's type. */
+int ir_infer_gather_elements(ir_graph *graph, ir_node *node, dl_diag *diag) {
+  const ir_type *data = &node->inputs[0]->type, *indices = &node->inputs[1]->type;
+  int axis;
+  if (ir_expect_rank(graph, node, 0, 1, IR_MAX_RANK, diag) != 0 ||
+      ir_expect_rank(graph, node, 1, data->rank, data->rank, diag) != 0 ||
+      read_axis(graph, node, data->rank, &axis, diag) != 0)
+    return -1;
+  if (indices->dtype != IR_DTYPE_I64 && indices->dtype != IR_DTYPE_I32)
+    return ir_input_error(graph, diag, node, 1, "%s needs i64 or i32 indices",
+                          ir_op_name(node->op));
+  for (int d = 0; d < data->rank; d++)
+    if (d != axis && ir_dim_is_static(indices->dims[d]) && ir_dim_is_static(data->dims[d]) &&
+        indices->dims[d] > data->dims[d]) {
+      char text[160];
+      return ir_input_error(graph, diag, node, 1, "%s needs it no larger than data %s off axis %d",
+                            ir_op_name(node->op), ir_format_type(graph, data, text, sizeof(text)),
+                            axis);
+    }
+  ir_type result = *indices;
+  result.dtype = data->dtype;
+  return ir_set_output_type(node, 0, result, diag);
+}
+
+static int expect_indices(ir_graph *graph, const ir_node *node, int index, dl_diag *diag) {
+  ir_dtype dtype = node->inputs[index]->type.dtype;
+  if (dtype != IR_DTYPE_I64 && dtype != IR_DTYPE_I32)
+    return ir_input_error(graph, diag, node, index, "%s needs i64 or i32 indices",
+                          ir_op_name(node->op));
+  return 0;
+}
+
+/* ScatterElements(data, indices, updates): indices and updates of one shape and data's rank;
+ * the output is data with the updates written (or combined) in. */
+int ir_infer_scatter_elements(ir_graph *graph, ir_node *node, dl_diag *diag) {
+  const ir_type *data = &node->inputs[0]->type;
+  int axis;
+  if (ir_expect_rank(graph, node, 0, 1, IR_MAX_RANK, diag) != 0 ||
+      ir_expect_rank(graph, node, 1, data->rank, data->rank, diag) != 0 ||
+      read_axis(graph, node, data->rank, &axis, diag) != 0 ||
+      expect_indices(graph, node, 1, diag) != 0 || ir_expect_same_dtype(graph, node, 2, 0, diag) != 0)
+    return -1;
+  ir_type indices = node->inputs[1]->type;
+  indices.dtype = data->dtype;
+  if (!ir_type_equal(&indices, &node->inputs[2]->type)) {
+    char text[160];
+    return ir_input_error(graph, diag, node, 2, "%s needs the indices' shape %s",
+                          ir_op_name(node->op), ir_format_type(graph, &indices, text, sizeof(text)));
+  }
+  return ir_set_output_type(node, 0, *data, diag);
+}
+
+/* ScatterND(data, indices [..., k], updates [..., data dims k..]): each index tuple names a
+ * slice of data that the matching slice of updates replaces (or is combined into). */
+int ir_infer_scatter_nd(ir_graph *graph, ir_node *node, dl_diag *diag) {
+  const ir_type *data = &node->inputs[0]->type, *indices = &node->inputs[1]->type;
+  if (ir_expect_rank(graph, node, 0, 1, IR_MAX_RANK, diag) != 0 ||
+      ir_expect_rank(graph, node, 1, 1, IR_MAX_RANK, diag) != 0 ||
+      expect_indices(graph, node, 1, diag) != 0 || ir_expect_same_dtype(graph, node, 2, 0, diag) != 0 ||
+      ir_expect_static_dims(graph, node, 1, 0, ir_op_name(node->op), diag) != 0)
+    return -1;
+  int64_t depth = indices->dims[indices->rank - 1];
+  if (depth < 1 || depth > data->rank)
+    return ir_input_error(graph, diag, node, 1, "%s needs index tuples of 1 to %d values",
+                          ir_op_name(node->op), data->rank);
+  ir_type updates = {.dtype = data->dtype, .rank = indices->rank - 1 + data->rank - (int)depth};
+  if (updates.rank > IR_MAX_RANK)
+    return ir_input_error(graph, diag, node, 1, "%s would need updates of rank %d", ir_op_name(node->op),
+                          updates.rank);
+  for (int d = 0; d < indices->rank - 1; d++)
+    updates.dims[d] = indices->dims[d];
+  for (int d = (int)depth; d < data->rank; d++)
+    updates.dims[indices->rank - 1 + d - depth] = data->dims[d];
+  if (!ir_type_equal(&updates, &node->inputs[2]->type)) {
+    char text[160];
+    return ir_input_error(graph, diag, node, 2, "%s needs updates of shape %s", ir_op_name(node->op),
+                          ir_format_type(graph, &updates, text, sizeof(text)));
+  }
+  return ir_set_output_type(node, 0, *data, diag);
 }
 
 static bool pad_mode_known(const char *mode) {
