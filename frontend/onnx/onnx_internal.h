@@ -76,7 +76,7 @@ int onnx_check_support(onnx_import *import);
 int onnx_normalize_node(onnx_import *import, const Onnx__NodeProto *proto, int index,
                         ir_node *node);
 /* The IR op an ONNX op imports as: its own row of ir/ops.def, or the op it is a form of
- * (CastLike is a Cast to the element type of its second input). IR_OP_INVALID if none. */
+ * (CastLike is a Cast to the element type of its second input; Scatter is ScatterElements). IR_OP_INVALID if none. */
 ir_op onnx_ir_op(const char *onnx_op);
 /* QuantizeLinear and DequantizeLinear (onnx_quantize.c) are built from Cast, Sub, Mul, Div,
  * Round, Add, Clip and views; the last node takes the node's output name. */

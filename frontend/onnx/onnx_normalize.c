@@ -134,6 +134,8 @@ static int normalize_cast(onnx_import *import, const Onnx__NodeProto *proto, int
 ir_op onnx_ir_op(const char *onnx_op) {
   if (strcmp(onnx_op, "CastLike") == 0)
     return IR_OP_CAST;
+  if (strcmp(onnx_op, "Scatter") == 0) /* opsets 9 and 10: ScatterElements under its old name */
+    return IR_OP_SCATTER_ELEMENTS;
   return strncmp(onnx_op, "dl.", 3) == 0 ? IR_OP_INVALID : ir_op_from_name(onnx_op);
 }
 
