@@ -48,6 +48,7 @@ const char *ir_op_category_name(ir_op_category category) {
       [IR_OP_CATEGORY_CONTRACTION] = "contraction",
       [IR_OP_CATEGORY_WINDOW] = "window",
       [IR_OP_CATEGORY_LOSS] = "loss",
+      [IR_OP_CATEGORY_ATTENTION] = "attention",
       [IR_OP_CATEGORY_MOVEMENT] = "movement",
       [IR_OP_CATEGORY_SHAPE] = "shape",
       [IR_OP_CATEGORY_GROUP] = "group",

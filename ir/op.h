@@ -38,6 +38,8 @@ typedef enum ir_op_category {
   IR_OP_CATEGORY_WINDOW,
   /* Scores predictions against targets, per target or summed: NegativeLogLikelihoodLoss. */
   IR_OP_CATEGORY_LOSS,
+  /* Scaled dot-product attention (two contractions around a softmax) in one kernel. */
+  IR_OP_CATEGORY_ATTENTION,
   /* Copies elements to new positions without arithmetic: Transpose, Slice, Concat, Split,
    * Gather, Expand, Pad, Trilu (which keeps or zeroes them). */
   IR_OP_CATEGORY_MOVEMENT,
