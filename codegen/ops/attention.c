@@ -53,20 +53,23 @@ static LLVMValueRef load_f32(kernel_builder *kb, ir_dtype dtype, LLVMValueRef ba
 }
 
 /* Element t of key (value: `value`) j of KV head h: from the cache for j < past, else from
- * K/V at j - past. Pointer and offset are selected, so only one load is made. */
+ * K/V at j - past. Both are read at positions clamped into their tensors and one is picked
+ * (every access stays a plain parameter access, which the checked lowering follows). */
 static LLVMValueRef load_key_value(kernel_builder *kb, const attention_plan *p, bool value,
                                    LLVMValueRef b, LLVMValueRef h, LLVMValueRef j, LLVMValueRef t) {
   LLVMValueRef current = kb_param_value(kb, p->param[value ? IN_V : IN_K]);
   const attention_layout *layout = value ? &p->v : &p->k;
   if (p->s.past_sequence == 0)
     return load_f32(kb, p->dtype, current, offset_of(kb, layout, b, h, j, t));
-  LLVMValueRef in_past = LLVMBuildICmp(B, LLVMIntSLT, j, c32(kb, p->s.past_sequence), "in_past");
-  LLVMValueRef past_offset = offset_of(kb, value ? &p->past_v : &p->past_k, b, h, j, t);
-  LLVMValueRef new_offset =
-      offset_of(kb, layout, b, h, LLVMBuildSub(B, j, c32(kb, p->s.past_sequence), ""), t);
-  LLVMValueRef base = LLVMBuildSelect(
-      B, in_past, kb_param_value(kb, p->param[value ? IN_PAST_VALUE : IN_PAST_KEY]), current, "");
-  return load_f32(kb, p->dtype, base, LLVMBuildSelect(B, in_past, past_offset, new_offset, ""));
+  LLVMValueRef past = c32(kb, p->s.past_sequence);
+  LLVMValueRef in_past = LLVMBuildICmp(B, LLVMIntSLT, j, past, "in_past");
+  LLVMValueRef past_j = LLVMBuildSelect(B, in_past, j, c32(kb, 0), "");
+  LLVMValueRef new_j = LLVMBuildSelect(B, in_past, c32(kb, 0), LLVMBuildSub(B, j, past, ""), "");
+  LLVMValueRef from_past =
+      load_f32(kb, p->dtype, kb_param_value(kb, p->param[value ? IN_PAST_VALUE : IN_PAST_KEY]),
+               offset_of(kb, value ? &p->past_v : &p->past_k, b, h, past_j, t));
+  LLVMValueRef from_new = load_f32(kb, p->dtype, current, offset_of(kb, layout, b, h, new_j, t));
+  return LLVMBuildSelect(B, in_past, from_past, from_new, "");
 }
 
 static LLVMValueRef negative_infinity(kernel_builder *kb) { return kb_const_f32(kb, -INFINITY); }
