@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ir/graph.h"
 #include "ir/diag.h"
+#include "ir/graph.h"
 
 typedef struct ir_attention_shape {
   bool three_d; /* Q, K, V and Y as [batch, sequence, heads * head size] */
@@ -17,7 +17,6 @@ typedef struct ir_attention_shape {
 } ir_attention_shape;
 
 /* Reads and checks an Attention node's inputs and attributes; errors name the node. */
-int ir_attention_read(ir_graph *graph, const ir_node *node, ir_attention_shape *out,
-                      dl_diag *diag);
+int ir_attention_read(ir_graph *graph, const ir_node *node, ir_attention_shape *out, dl_diag *diag);
 
 #endif

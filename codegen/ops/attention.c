@@ -32,8 +32,10 @@ typedef struct attention_plan {
 
 static attention_layout layout_of(bool three_d, int64_t heads, int64_t sequence, int64_t size) {
   if (three_d)
-    return (attention_layout){.batch = sequence * heads * size, .head = size, .sequence = heads * size};
-  return (attention_layout){.batch = heads * sequence * size, .head = sequence * size, .sequence = size};
+    return (attention_layout){
+        .batch = sequence * heads * size, .head = size, .sequence = heads * size};
+  return (attention_layout){
+      .batch = heads * sequence * size, .head = sequence * size, .sequence = size};
 }
 
 static LLVMValueRef c32(kernel_builder *kb, int64_t value) { return kb_const_i32(kb, value); }
@@ -81,8 +83,9 @@ static LLVMValueRef bias_of(kernel_builder *kb, const attention_plan *p, LLVMVal
   LLVMValueRef zero = kb_const_f32(kb, 0), bias = zero, blocked = NULL;
   LLVMValueRef nonpad = NULL;
   if (p->param[IN_NONPAD] >= 0)
-    nonpad = LLVMBuildTrunc(B, pw_load(kb, IR_DTYPE_I64, kb_param_value(kb, p->param[IN_NONPAD]), b),
-                            LLVMInt32TypeInContext(kb_context(kb)), "nonpad");
+    nonpad =
+        LLVMBuildTrunc(B, pw_load(kb, IR_DTYPE_I64, kb_param_value(kb, p->param[IN_NONPAD]), b),
+                       LLVMInt32TypeInContext(kb_context(kb)), "nonpad");
   if (p->param[IN_MASK] >= 0) {
     LLVMValueRef inside = LLVMBuildICmp(B, LLVMIntSLT, j, c32(kb, p->mask_length), "");
     LLVMValueRef column = LLVMBuildSelect(B, inside, j, c32(kb, 0), "");
@@ -122,8 +125,8 @@ static void score_of(kernel_builder *kb, const attention_plan *p, kb_var *dot, L
   LLVMValueRef q_row = offset_of(kb, &p->q, b, h, i, c32(kb, 0));
   kb_var_store(kb, dot, kb_const_f32(kb, 0));
   LLVMValueRef t = kb_for_begin(kb, c32(kb, 0), c32(kb, p->s.head_size), c32(kb, 1));
-  LLVMValueRef q = load_f32(kb, p->dtype, kb_param_value(kb, p->param[IN_Q]),
-                            LLVMBuildAdd(B, q_row, t, ""));
+  LLVMValueRef q =
+      load_f32(kb, p->dtype, kb_param_value(kb, p->param[IN_Q]), LLVMBuildAdd(B, q_row, t, ""));
   LLVMValueRef k = load_key_value(kb, p, false, b, kv_head, j, t);
   kb_var_store(kb, dot, LLVMBuildFAdd(B, kb_var_load(kb, dot), LLVMBuildFMul(B, q, k, ""), ""));
   kb_for_end(kb);
@@ -153,12 +156,13 @@ static void online_add(kernel_builder *kb, online_softmax *o, LLVMValueRef s, LL
   LLVMValueRef m = kb_var_load(kb, o->maximum), minus_infinity = negative_infinity(kb);
   LLVMValueRef m_new = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOGT, s, m, ""), s, m, "");
   LLVMValueRef zero = kb_const_f32(kb, 0);
-  LLVMValueRef alpha = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOEQ, m, minus_infinity, ""), zero,
-                                       kb_exp(kb, LLVMBuildFSub(B, m, m_new, "")), "alpha");
-  LLVMValueRef weight = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOEQ, s, minus_infinity, ""), zero,
-                                        kb_exp(kb, LLVMBuildFSub(B, s, m_new, "")), "weight");
+  LLVMValueRef alpha = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOEQ, m, minus_infinity, ""),
+                                       zero, kb_exp(kb, LLVMBuildFSub(B, m, m_new, "")), "alpha");
+  LLVMValueRef weight = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOEQ, s, minus_infinity, ""),
+                                        zero, kb_exp(kb, LLVMBuildFSub(B, s, m_new, "")), "weight");
   kb_var_store(kb, o->maximum, m_new);
-  kb_var_store(kb, o->sum, LLVMBuildFAdd(B, LLVMBuildFMul(B, kb_var_load(kb, o->sum), alpha, ""), weight, ""));
+  kb_var_store(kb, o->sum,
+               LLVMBuildFAdd(B, LLVMBuildFMul(B, kb_var_load(kb, o->sum), alpha, ""), weight, ""));
   if (v)
     kb_var_store(kb, o->weighted,
                  LLVMBuildFAdd(B, LLVMBuildFMul(B, kb_var_load(kb, o->weighted), alpha, ""),
@@ -180,53 +184,67 @@ static void split4(kernel_builder *kb, LLVMValueRef e, const int64_t *dims, LLVM
   out[0] = e;
 }
 
-/* Y[b, h, i, d] = sum_j softmax_j(score(i, j)) V[j, d]. */
-static int output_kernel(kernel_builder *kb, const attention_plan *p, int64_t count, uint32_t grid) {
-  kb_var *dot = kb_thread_var(kb, pw_f32_type(kb), "dot");
-  online_softmax o = online_vars(kb);
-  LLVMValueRef e = pw_grid_stride_begin(kb, count, grid);
-  const int64_t dims[4] = {p->s.batch, p->s.q_heads, p->s.q_sequence, p->s.v_head_size};
-  LLVMValueRef c[4];
-  split4(kb, e, dims, c);
-  LLVMValueRef kv_head = LLVMBuildUDiv(B, c[1], c32(kb, p->s.q_heads / p->s.kv_heads), "");
-  online_init(kb, &o);
+/* What a thread of the output and score kernels holds: its element's [b, h, i, last]
+ * coordinates, a dot-product scratch and its row's online softmax. */
+typedef struct row_thread {
+  LLVMValueRef e, c[4];
+  kb_var *dot;
+  online_softmax o;
+} row_thread;
+
+static void row_thread_begin(kernel_builder *kb, const attention_plan *p, int64_t last,
+                             int64_t count, uint32_t grid, row_thread *r) {
+  r->dot = kb_thread_var(kb, pw_f32_type(kb), "dot");
+  r->o = online_vars(kb);
+  r->e = pw_grid_stride_begin(kb, count, grid);
+  const int64_t dims[4] = {p->s.batch, p->s.q_heads, p->s.q_sequence, last};
+  split4(kb, r->e, dims, r->c);
+}
+
+/* The online softmax over the thread's row; with `weighted`, of V's column c[3] too. */
+static void row_softmax(kernel_builder *kb, const attention_plan *p, row_thread *r, bool weighted) {
+  LLVMValueRef kv_head = LLVMBuildUDiv(B, r->c[1], c32(kb, p->s.q_heads / p->s.kv_heads), "");
+  online_init(kb, &r->o);
   LLVMValueRef j = kb_for_begin(kb, c32(kb, 0), c32(kb, p->s.total_sequence), c32(kb, 1));
   LLVMValueRef raw, biased;
-  score_of(kb, p, dot, c[0], c[1], c[2], j, &raw, &biased);
-  online_add(kb, &o, biased, load_key_value(kb, p, true, c[0], kv_head, j, c[3]));
+  score_of(kb, p, r->dot, r->c[0], r->c[1], r->c[2], j, &raw, &biased);
+  online_add(kb, &r->o, biased,
+             weighted ? load_key_value(kb, p, true, r->c[0], kv_head, j, r->c[3]) : NULL);
   kb_for_end(kb);
-  LLVMValueRef y = LLVMBuildFDiv(B, kb_var_load(kb, o.weighted), kb_var_load(kb, o.sum), "");
-  pw_store(kb, p->dtype, kb_param_value(kb, p->output_param), offset_of(kb, &p->y, c[0], c[1], c[2], c[3]),
-           pw_convert(kb, y, IR_DTYPE_F32, p->dtype));
+}
+
+static int row_thread_end(kernel_builder *kb, const attention_plan *p, LLVMValueRef at,
+                          LLVMValueRef value) {
+  pw_store(kb, p->dtype, kb_param_value(kb, p->output_param), at,
+           pw_convert(kb, value, IR_DTYPE_F32, p->dtype));
   pw_grid_stride_end(kb);
   return kb_kernel_end(kb);
 }
 
+/* Y[b, h, i, d] = sum_j softmax_j(score(i, j)) V[j, d]. */
+static int output_kernel(kernel_builder *kb, const attention_plan *p, int64_t count,
+                         uint32_t grid) {
+  row_thread r;
+  row_thread_begin(kb, p, p->s.v_head_size, count, grid, &r);
+  row_softmax(kb, p, &r, true);
+  LLVMValueRef y = LLVMBuildFDiv(B, kb_var_load(kb, r.o.weighted), kb_var_load(kb, r.o.sum), "");
+  return row_thread_end(kb, p, offset_of(kb, &p->y, r.c[0], r.c[1], r.c[2], r.c[3]), y);
+}
+
 /* The QK output [b, h, i, j]: the (softcapped) scores, the masked scores, or the softmax. */
-static int scores_kernel(kernel_builder *kb, const attention_plan *p, int64_t count, uint32_t grid) {
-  kb_var *dot = kb_thread_var(kb, pw_f32_type(kb), "dot");
-  online_softmax o = online_vars(kb);
-  LLVMValueRef e = pw_grid_stride_begin(kb, count, grid);
-  const int64_t dims[4] = {p->s.batch, p->s.q_heads, p->s.q_sequence, p->s.total_sequence};
-  LLVMValueRef c[4];
-  split4(kb, e, dims, c);
-  if (p->s.qk_mode == 3) {
-    online_init(kb, &o);
-    LLVMValueRef j = kb_for_begin(kb, c32(kb, 0), c32(kb, p->s.total_sequence), c32(kb, 1));
-    LLVMValueRef raw, biased;
-    score_of(kb, p, dot, c[0], c[1], c[2], j, &raw, &biased);
-    online_add(kb, &o, biased, NULL);
-    kb_for_end(kb);
-  }
+static int scores_kernel(kernel_builder *kb, const attention_plan *p, int64_t count,
+                         uint32_t grid) {
+  row_thread r;
+  row_thread_begin(kb, p, p->s.total_sequence, count, grid, &r);
+  if (p->s.qk_mode == 3)
+    row_softmax(kb, p, &r, false);
   LLVMValueRef raw, biased;
-  score_of(kb, p, dot, c[0], c[1], c[2], c[3], &raw, &biased);
+  score_of(kb, p, r.dot, r.c[0], r.c[1], r.c[2], r.c[3], &raw, &biased);
   LLVMValueRef value = p->s.qk_mode == 2 ? biased : raw;
   if (p->s.qk_mode == 3)
-    value = LLVMBuildFDiv(
-        B, kb_exp(kb, LLVMBuildFSub(B, biased, kb_var_load(kb, o.maximum), "")), kb_var_load(kb, o.sum), "");
-  pw_store(kb, p->dtype, kb_param_value(kb, p->output_param), e, pw_convert(kb, value, IR_DTYPE_F32, p->dtype));
-  pw_grid_stride_end(kb);
-  return kb_kernel_end(kb);
+    value = LLVMBuildFDiv(B, kb_exp(kb, LLVMBuildFSub(B, biased, kb_var_load(kb, r.o.maximum), "")),
+                          kb_var_load(kb, r.o.sum), "");
+  return row_thread_end(kb, p, r.e, value);
 }
 
 /* present_key / present_value [b, kv head, j, t]: the cache, then K / V. */
@@ -239,15 +257,16 @@ static int present_kernel(kernel_builder *kb, const attention_plan *p, int outpu
   LLVMValueRef c[4];
   split4(kb, e, dims, c);
   LLVMValueRef x = load_key_value(kb, p, value, c[0], c[1], c[2], c[3]);
-  pw_store(kb, p->dtype, kb_param_value(kb, p->output_param), e, pw_convert(kb, x, IR_DTYPE_F32, p->dtype));
+  pw_store(kb, p->dtype, kb_param_value(kb, p->output_param), e,
+           pw_convert(kb, x, IR_DTYPE_F32, p->dtype));
   pw_grid_stride_end(kb);
   return kb_kernel_end(kb);
 }
 
 /* Adds a launch over `count` elements writing output `output`; its parameters are every
  * input present, then that output. */
-static int add_launch(lower_context *ctx, const ir_node *node, lower_result *out,
-                      attention_plan *p, int output, const char *what) {
+static int add_launch(lower_context *ctx, const ir_node *node, lower_result *out, attention_plan *p,
+                      int output, const char *what) {
   int64_t count = 0;
   ir_type_element_count(&node->outputs[output]->type, &count);
   uint32_t grid = pw_grid_for(count);
@@ -277,7 +296,8 @@ int lower_attention(lower_context *ctx, const ir_node *node, lower_result *out) 
     if (ir_node_input(node, i) && pw_check_value(ctx, node, node->inputs[i], "input", NULL) != 0)
       return -1;
   if (p.dtype != IR_DTYPE_F32 && p.dtype != IR_DTYPE_F16 && p.dtype != IR_DTYPE_BF16)
-    return ir_node_error(ctx->diag, node, "no kernel for Attention on %s yet", ir_dtype_name(p.dtype));
+    return ir_node_error(ctx->diag, node, "no kernel for Attention on %s yet",
+                         ir_dtype_name(p.dtype));
   const ir_attention_shape *s = &p.s;
   p.q = layout_of(s->three_d, s->q_heads, s->q_sequence, s->head_size);
   p.k = layout_of(s->three_d, s->kv_heads, s->kv_sequence, s->head_size);

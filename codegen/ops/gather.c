@@ -72,8 +72,8 @@ int lower_gather(lower_context *ctx, const ir_node *node, lower_result *out) {
   LLVMValueRef j = LLVMBuildURem(B, rest, kb_const_i32(kb, layout.index_count), "j");
   LLVMValueRef outer = LLVMBuildUDiv(B, rest, kb_const_i32(kb, layout.index_count), "outer");
   LLVMValueRef out_of_range;
-  LLVMValueRef index = mv_load_index(kb, indices->dtype, kb_param_value(kb, 1), j,
-                                     layout.axis_size, &out_of_range);
+  LLVMValueRef index =
+      mv_load_index(kb, indices->dtype, kb_param_value(kb, 1), j, layout.axis_size, &out_of_range);
   index_check_record(ctx, GATHER_PARAMS, out_of_range);
   LLVMValueRef source =
       LLVMBuildAdd(B, LLVMBuildMul(B, outer, kb_const_i32(kb, layout.axis_size), ""), index, "");

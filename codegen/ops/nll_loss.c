@@ -23,11 +23,12 @@ static void element_loss(kernel_builder *kb, const nll_loss *s, LLVMValueRef e,
                          LLVMValueRef *out_loss, LLVMValueRef *out_weight) {
   LLVMValueRef target = pw_load(kb, s->target_dtype, kb_param_value(kb, 1), e);
   LLVMTypeRef target_type = LLVMTypeOf(target);
-  LLVMValueRef ignored = s->has_ignore ? LLVMBuildICmp(B, LLVMIntEQ, target,
-                                                       LLVMConstInt(target_type,
-                                                                    (unsigned long long)s->ignore_index, 1),
-                                                       "ignored")
-                                       : LLVMConstInt(LLVMInt1TypeInContext(kb_context(kb)), 0, 0);
+  LLVMValueRef ignored =
+      s->has_ignore
+          ? LLVMBuildICmp(B, LLVMIntEQ, target,
+                          LLVMConstInt(target_type, (unsigned long long)s->ignore_index, 1),
+                          "ignored")
+          : LLVMConstInt(LLVMInt1TypeInContext(kb_context(kb)), 0, 0);
   LLVMValueRef zero = LLVMConstInt(target_type, 0, 1);
   LLVMValueRef last = LLVMConstInt(target_type, (unsigned long long)(s->classes - 1), 1);
   target = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, target, zero, ""), zero, target, "");
@@ -37,12 +38,12 @@ static void element_loss(kernel_builder *kb, const nll_loss *s, LLVMValueRef e,
   LLVMValueRef n = LLVMBuildUDiv(B, e, inner, ""), d = LLVMBuildURem(B, e, inner, "");
   LLVMValueRef at = LLVMBuildAdd(B, LLVMBuildMul(B, n, kb_const_i32(kb, s->classes), ""), c, "");
   at = LLVMBuildAdd(B, LLVMBuildMul(B, at, inner, ""), d, "");
-  LLVMValueRef x = pw_convert(kb, pw_load(kb, s->dtype, kb_param_value(kb, 0), at), s->dtype,
-                              IR_DTYPE_F32);
+  LLVMValueRef x =
+      pw_convert(kb, pw_load(kb, s->dtype, kb_param_value(kb, 0), at), s->dtype, IR_DTYPE_F32);
   LLVMValueRef weight = kb_const_f32(kb, 1);
   if (s->has_weight)
-    weight = pw_convert(kb, pw_load(kb, s->dtype, kb_param_value(kb, 2), c), s->dtype,
-                        IR_DTYPE_F32);
+    weight =
+        pw_convert(kb, pw_load(kb, s->dtype, kb_param_value(kb, 2), c), s->dtype, IR_DTYPE_F32);
   *out_weight = LLVMBuildSelect(B, ignored, kb_const_f32(kb, 0), weight, "weight");
   *out_loss = LLVMBuildFNeg(B, LLVMBuildFMul(B, x, *out_weight, ""), "loss");
 }
@@ -84,8 +85,7 @@ static int reduced_kernel(kernel_builder *kb, const nll_loss *s, const pw_rows *
   return kb_kernel_end(kb);
 }
 
-int lower_negative_log_likelihood_loss(lower_context *ctx, const ir_node *node,
-                                       lower_result *out) {
+int lower_negative_log_likelihood_loss(lower_context *ctx, const ir_node *node, lower_result *out) {
   const ir_type *input = &node->inputs[0]->type;
   int64_t count;
   const char *reduction;
@@ -120,5 +120,6 @@ int lower_negative_log_likelihood_loss(lower_context *ctx, const ir_node *node,
   lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
   if (pw_kernel_begin(ctx->kb, launch) != 0)
     return -1;
-  return reduced ? reduced_kernel(ctx->kb, &s, &plan) : per_element_kernel(ctx->kb, &s, count, grid);
+  return reduced ? reduced_kernel(ctx->kb, &s, &plan)
+                 : per_element_kernel(ctx->kb, &s, count, grid);
 }

@@ -14,7 +14,7 @@
  * in both). The parameters may have other float types (opset 15's T1, T2); their [C] shape
  * lines up with axis 1 (group_operand_shape). */
 LLVMValueRef emit_batch_normalization(kernel_builder *kb, const ir_node *node,
-                                     const LLVMValueRef *operands) {
+                                      const LLVMValueRef *operands) {
   float epsilon = 0;
   ir_attr_float_default(node, "epsilon", &epsilon, NULL); /* its kind was checked by inference */
   ir_dtype compute = pw_compute_dtype(node->inputs[0]->type.dtype);
@@ -37,7 +37,7 @@ typedef struct layer_norm {
   pw_broadcast parameters; /* scale (operand 0) and bias (operand 1) over one row */
   float epsilon;
   bool has_bias;
-  bool centred; /* LayerNormalization subtracts the mean; RMSNormalization does not */
+  bool centred;   /* LayerNormalization subtracts the mean; RMSNormalization does not */
   int statistics; /* optional outputs written: 0, 1 (Mean) or 2 (Mean, InvStdDev) */
   ir_dtype dtype;
 } layer_norm;
@@ -125,7 +125,8 @@ static int layer_norm_kernel(kernel_builder *kb, const ir_node *node, const laye
   kb_var_store(kb, p.variance, LLVMBuildFDiv(B, kb_const_f32(kb, 1), deviation, ""));
   pw_row_pass(kb, plan, cache, ln->dtype, x, normalize_step, &p);
   if (ln->statistics > 0) {
-    LLVMValueRef first = LLVMBuildICmp(B, LLVMIntEQ, pw_rows_lane(kb, plan), kb_const_i32(kb, 0), "");
+    LLVMValueRef first =
+        LLVMBuildICmp(B, LLVMIntEQ, pw_rows_lane(kb, plan), kb_const_i32(kb, 0), "");
     kb_if_begin(kb, LLVMBuildAnd(B, pw_rows_valid(kb, plan), first, ""));
     kb_var *statistics[2] = {p.mean, p.variance};
     for (int k = 0; k < ln->statistics; k++) {
@@ -164,7 +165,8 @@ int lower_layer_normalization(lower_context *ctx, const ir_node *node, lower_res
   pw_rows_plan_vector(length > 0 ? count / length : 0, length, &ln.plan);
   ln.statistics = node->num_outputs > 3 ? 2 : node->num_outputs - 1;
   lower_launch *launch =
-      lower_add_launch(out, lower_kernel_name(ctx, node, ln.centred ? "layer_norm" : "rms_norm"), ln.plan.grid, PW_BLOCK);
+      lower_add_launch(out, lower_kernel_name(ctx, node, ln.centred ? "layer_norm" : "rms_norm"),
+                       ln.plan.grid, PW_BLOCK);
   lower_add_arg(launch, LOWER_ARG_INPUT, 0);
   lower_add_arg(launch, LOWER_ARG_INPUT, 1);
   if (ln.has_bias)

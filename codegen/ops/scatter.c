@@ -12,7 +12,13 @@
 
 #include <string.h>
 
-typedef enum scatter_reduction { SCATTER_NONE, SCATTER_ADD, SCATTER_MUL, SCATTER_MAX, SCATTER_MIN } scatter_reduction;
+typedef enum scatter_reduction {
+  SCATTER_NONE,
+  SCATTER_ADD,
+  SCATTER_MUL,
+  SCATTER_MAX,
+  SCATTER_MIN
+} scatter_reduction;
 
 static int read_reduction(lower_context *ctx, const ir_node *node, scatter_reduction *out) {
   static const char *const NAMES[] = {"none", "add", "mul", "max", "min"};
@@ -44,8 +50,8 @@ static void apply_update(kernel_builder *kb, ir_dtype dtype, scatter_reduction r
   }
   ir_dtype compute = pw_compute_dtype(dtype);
   LLVMValueRef a = pw_convert(kb, pw_load(kb, dtype, out, at), dtype, compute);
-  LLVMValueRef b = pw_convert(kb, pw_load(kb, dtype, kb_param_value(kb, 2), update_at), dtype,
-                              compute);
+  LLVMValueRef b =
+      pw_convert(kb, pw_load(kb, dtype, kb_param_value(kb, 2), update_at), dtype, compute);
   bool is_float = ir_dtype_is_float(compute), is_signed = ir_dtype_is_signed(compute);
   LLVMValueRef result;
   if (reduction == SCATTER_ADD)
@@ -54,9 +60,9 @@ static void apply_update(kernel_builder *kb, ir_dtype dtype, scatter_reduction r
     result = is_float ? LLVMBuildFMul(B, a, b, "") : LLVMBuildMul(B, a, b, "");
   else {
     bool max = reduction == SCATTER_MAX;
-    LLVMValueRef greater =
-        is_float ? LLVMBuildFCmp(B, LLVMRealOGT, b, a, "")
-                 : LLVMBuildICmp(B, is_signed ? LLVMIntSGT : LLVMIntUGT, b, a, "");
+    LLVMValueRef greater = is_float
+                               ? LLVMBuildFCmp(B, LLVMRealOGT, b, a, "")
+                               : LLVMBuildICmp(B, is_signed ? LLVMIntSGT : LLVMIntUGT, b, a, "");
     LLVMValueRef less = is_float ? LLVMBuildFCmp(B, LLVMRealOLT, b, a, "")
                                  : LLVMBuildICmp(B, is_signed ? LLVMIntSLT : LLVMIntULT, b, a, "");
     result = LLVMBuildSelect(B, max ? greater : less, b, a, "");
@@ -128,12 +134,17 @@ int lower_scatter_elements(lower_context *ctx, const ir_node *node, lower_result
   mv_unravel(kb, t, indices->rank, line_dims, coords);
   LLVMValueRef line = kb_const_i32(kb, 0), target = kb_const_i32(kb, 0);
   for (int d = 0; d < indices->rank; d++) {
-    line = LLVMBuildAdd(B, line, LLVMBuildMul(B, coords[d], kb_const_i32(kb, index_strides[d]), ""), "");
-    target = LLVMBuildAdd(B, target, LLVMBuildMul(B, coords[d], kb_const_i32(kb, data_strides[d]), ""), "");
+    line = LLVMBuildAdd(B, line, LLVMBuildMul(B, coords[d], kb_const_i32(kb, index_strides[d]), ""),
+                        "");
+    target = LLVMBuildAdd(B, target,
+                          LLVMBuildMul(B, coords[d], kb_const_i32(kb, data_strides[d]), ""), "");
   }
-  LLVMValueRef k = kb_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, length), kb_const_i32(kb, 1));
-  LLVMValueRef j = LLVMBuildAdd(B, line, LLVMBuildMul(B, k, kb_const_i32(kb, index_strides[axis]), ""), "");
-  LLVMValueRef index = mv_load_index(kb, indices->dtype, kb_param_value(kb, 1), j, data->dims[axis], NULL);
+  LLVMValueRef k =
+      kb_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, length), kb_const_i32(kb, 1));
+  LLVMValueRef j =
+      LLVMBuildAdd(B, line, LLVMBuildMul(B, k, kb_const_i32(kb, index_strides[axis]), ""), "");
+  LLVMValueRef index =
+      mv_load_index(kb, indices->dtype, kb_param_value(kb, 1), j, data->dims[axis], NULL);
   LLVMValueRef at =
       LLVMBuildAdd(B, target, LLVMBuildMul(B, index, kb_const_i32(kb, data_strides[axis]), ""), "");
   apply_update(kb, data->dtype, reduction, at, j);
@@ -146,7 +157,8 @@ int lower_scatter_nd(lower_context *ctx, const ir_node *node, lower_result *out)
   scatter_reduction reduction;
   if (check(ctx, node, &reduction) != 0)
     return -1;
-  int depth = (int)indices->dims[indices->rank - 1]; /* k: how many leading data axes a tuple names */
+  int depth =
+      (int)indices->dims[indices->rank - 1]; /* k: how many leading data axes a tuple names */
   int64_t tuples = 1, slice = 1, data_strides[IR_MAX_RANK];
   for (int d = 0; d < indices->rank - 1; d++)
     tuples *= indices->dims[d];
@@ -163,12 +175,14 @@ int lower_scatter_nd(lower_context *ctx, const ir_node *node, lower_result *out)
   kernel_builder *kb = ctx->kb;
   const char *name = lower_kernel_name(ctx, node, "scatter_nd");
   LLVMValueRef s = mv_kernel_begin(kb, name, PARAMS, 4, slice);
-  LLVMValueRef j = kb_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, tuples), kb_const_i32(kb, 1));
+  LLVMValueRef j =
+      kb_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, tuples), kb_const_i32(kb, 1));
   LLVMValueRef at = s;
   for (int d = 0; d < depth; d++) {
-    LLVMValueRef position = LLVMBuildAdd(B, LLVMBuildMul(B, j, kb_const_i32(kb, depth), ""),
-                                         kb_const_i32(kb, d), "");
-    LLVMValueRef index = mv_load_index(kb, indices->dtype, kb_param_value(kb, 1), position, data->dims[d], NULL);
+    LLVMValueRef position =
+        LLVMBuildAdd(B, LLVMBuildMul(B, j, kb_const_i32(kb, depth), ""), kb_const_i32(kb, d), "");
+    LLVMValueRef index =
+        mv_load_index(kb, indices->dtype, kb_param_value(kb, 1), position, data->dims[d], NULL);
     at = LLVMBuildAdd(B, at, LLVMBuildMul(B, index, kb_const_i32(kb, data_strides[d]), ""), "");
   }
   apply_update(kb, data->dtype, reduction, at,

@@ -97,8 +97,10 @@ static int softmax_rows(kernel_builder *kb, const softmax_shape *s, const pw_row
     pw_row_cache_init(kb, plan, &storage);
     cache = &storage;
   }
-  softmax_pass p = {
-      .shape = s, .plan = plan, .cached = cache != NULL, .keep = s->dtype == IR_DTYPE_F32 && !s->log};
+  softmax_pass p = {.shape = s,
+                    .plan = plan,
+                    .cached = cache != NULL,
+                    .keep = s->dtype == IR_DTYPE_F32 && !s->log};
   p.maximum = kb_thread_var(kb, pw_f32_type(kb), "maximum");
   p.sum = kb_thread_var(kb, pw_f32_type(kb), "sum");
   kb_var_store(kb, p.maximum, pw_reduce_identity(kb, PW_REDUCE_MAX));
@@ -120,14 +122,16 @@ static int softmax_columns(kernel_builder *kb, const softmax_shape *s, uint32_t 
   LLVMValueRef t = pw_grid_stride_begin(kb, s->outer * s->inner, grid);
   LLVMValueRef inner = kb_const_i32(kb, s->inner);
   LLVMValueRef base = LLVMBuildAdd(
-      B, LLVMBuildMul(B, LLVMBuildUDiv(B, t, inner, ""), kb_const_i32(kb, s->length * s->inner), ""),
+      B,
+      LLVMBuildMul(B, LLVMBuildUDiv(B, t, inner, ""), kb_const_i32(kb, s->length * s->inner), ""),
       LLVMBuildURem(B, t, inner, ""), "");
   kb_var_store(kb, maximum, pw_reduce_identity(kb, PW_REDUCE_MAX));
   kb_var_store(kb, sum, kb_const_f32(kb, 0));
   for (int pass = 0; pass < 3; pass++) {
     if (pass == 2)
       kb_var_store(kb, sum, final_factor(kb, s, kb_var_load(kb, sum)));
-    LLVMValueRef r = kb_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, s->length), kb_const_i32(kb, 1));
+    LLVMValueRef r =
+        kb_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, s->length), kb_const_i32(kb, 1));
     LLVMValueRef at = LLVMBuildAdd(B, base, LLVMBuildMul(B, r, inner, ""), "");
     if (pass == 0)
       kb_var_store(
@@ -179,8 +183,9 @@ int lower_softmax(lower_context *ctx, const ir_node *node, lower_result *out) {
   if (lower_softmax_uses_rows(x, axis)) {
     pw_rows plan;
     pw_rows_plan_vector(s.outer, s.length, &plan);
-    lower_launch *launch =
-        lower_add_launch(out, lower_kernel_name(ctx, node, s.log ? "log_softmax_rows" : "softmax_rows"), plan.grid, PW_BLOCK);
+    lower_launch *launch = lower_add_launch(
+        out, lower_kernel_name(ctx, node, s.log ? "log_softmax_rows" : "softmax_rows"), plan.grid,
+        PW_BLOCK);
     lower_add_arg(launch, LOWER_ARG_INPUT, 0);
     lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
     if (pw_kernel_begin(ctx->kb, launch) != 0)
@@ -188,8 +193,9 @@ int lower_softmax(lower_context *ctx, const ir_node *node, lower_result *out) {
     return softmax_rows(ctx->kb, &s, &plan);
   }
   uint32_t grid = pw_grid_for(s.outer * s.inner);
-  lower_launch *launch =
-      lower_add_launch(out, lower_kernel_name(ctx, node, s.log ? "log_softmax_columns" : "softmax_columns"), grid, PW_BLOCK);
+  lower_launch *launch = lower_add_launch(
+      out, lower_kernel_name(ctx, node, s.log ? "log_softmax_columns" : "softmax_columns"), grid,
+      PW_BLOCK);
   lower_add_arg(launch, LOWER_ARG_INPUT, 0);
   lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
   if (pw_kernel_begin(ctx->kb, launch) != 0)

@@ -1,6 +1,7 @@
-/* Expansions: ONNX nodes the importer builds from several IR nodes, either always (ops with
- * no IR op of their own) or where their semantics at the model's opset differ from the IR
- * op's. One table row per op; the support check and the node builder both read it. */
+/* Expansions: ONNX nodes the importer builds from other IR nodes, either always (ops with
+ * no IR op of their own: SoftmaxCrossEntropyLoss, QuantizeLinear, DequantizeLinear) or where
+ * their semantics at the model's opset differ from the IR op's. One table row per op; the
+ * support check and the node builder both read it. */
 #include "onnx_internal.h"
 
 #include <string.h>
@@ -40,11 +41,10 @@ const onnx_expansion *onnx_find_expansion(onnx_import *import, const Onnx__NodeP
   return expansion;
 }
 
-ir_node *onnx_add_expansion_node(onnx_import *import, ir_op op, const char *name,
-                                 ir_value **inputs, int num_inputs, const char **output_names,
-                                 int num_outputs) {
-  ir_node *node = ir_graph_add_node(import->graph, NULL, op, name, inputs, num_inputs,
-                                    output_names, num_outputs);
+ir_node *onnx_add_expansion_node(onnx_import *import, ir_op op, const char *name, ir_value **inputs,
+                                 int num_inputs, const char **output_names, int num_outputs) {
+  ir_node *node = ir_graph_add_node(import->graph, NULL, op, name, inputs, num_inputs, output_names,
+                                    num_outputs);
   if (!node)
     onnx_error(import, "out of memory");
   return node;

@@ -53,8 +53,8 @@ int onnx_expand_softmax(onnx_import *import, const Onnx__NodeProto *proto, int i
       onnx_finish_node(import, flatten) != 0)
     return -1;
   snprintf(value_name, sizeof(value_name), "%s.softmax_2d", proto->output[0]);
-  ir_node *softmax = add_node(import, ir_op_from_name(onnx_text(proto->op_type)), name, flatten->outputs, 1,
-                              ir_graph_unique_name(import->graph, value_name));
+  ir_node *softmax = add_node(import, ir_op_from_name(onnx_text(proto->op_type)), name,
+                              flatten->outputs, 1, ir_graph_unique_name(import->graph, value_name));
   if (!softmax || ir_node_set_int(import->graph, softmax, "axis", 1) != 0 ||
       onnx_finish_node(import, softmax) != 0)
     return -1;

@@ -47,10 +47,11 @@ int ir_attention_read(ir_graph *graph, const ir_node *node, ir_attention_shape *
       return -1;
     if (node->inputs[i]->type.rank != node->inputs[0]->type.rank ||
         node->inputs[i]->type.dims[0] != s.batch)
-      return ir_input_error(graph, diag, node, i, "Attention needs Q, K and V of one rank and batch");
+      return ir_input_error(graph, diag, node, i,
+                            "Attention needs Q, K and V of one rank and batch");
   }
-  if (k_size != s.head_size || v_heads != k_heads || v_sequence != s.kv_sequence ||
-      k_heads <= 0 || s.q_heads % k_heads != 0)
+  if (k_size != s.head_size || v_heads != k_heads || v_sequence != s.kv_sequence || k_heads <= 0 ||
+      s.q_heads % k_heads != 0)
     return ir_node_error(diag, node,
                          "Attention needs K's head size to be Q's, K and V to have one head count "
                          "and sequence, and kv heads to divide q heads");
@@ -80,16 +81,18 @@ int ir_attention_read(ir_graph *graph, const ir_node *node, ir_attention_shape *
     if (m->rank < 2 || m->rank > 4 || !ir_type_is_static(m) ||
         (m->dtype != IR_DTYPE_BOOL && m->dtype != node->inputs[0]->type.dtype) ||
         m->dims[m->rank - 1] > s.total_sequence)
-      return ir_input_error(graph, diag, node, 3,
-                            "Attention needs a bool or Q-typed mask of rank 2 to 4 whose last dim is "
-                            "at most the total sequence %lld",
-                            (long long)s.total_sequence);
+      return ir_input_error(
+          graph, diag, node, 3,
+          "Attention needs a bool or Q-typed mask of rank 2 to 4 whose last dim is "
+          "at most the total sequence %lld",
+          (long long)s.total_sequence);
     const int64_t full[4] = {s.batch, s.q_heads, s.q_sequence, s.total_sequence};
     for (int d = 0; d < m->rank - 1; d++) {
       int64_t against = full[4 - m->rank + d];
       if (m->dims[d] != 1 && m->dims[d] != against)
-        return ir_input_error(graph, diag, node, 3, "Attention's mask does not broadcast to "
-                                                    "[batch, q heads, q sequence, total sequence]");
+        return ir_input_error(graph, diag, node, 3,
+                              "Attention's mask does not broadcast to "
+                              "[batch, q heads, q sequence, total sequence]");
     }
   }
   const ir_value *nonpad = ir_node_input(node, 6);
@@ -105,9 +108,11 @@ int ir_infer_attention(ir_graph *graph, ir_node *node, dl_diag *diag) {
   if (ir_expect_float(graph, node, 0, diag) != 0 || ir_attention_read(graph, node, &s, diag) != 0)
     return -1;
   ir_dtype dtype = node->inputs[0]->type.dtype;
-  ir_type y = s.three_d ? (ir_type){.dtype = dtype, .rank = 3,
+  ir_type y = s.three_d ? (ir_type){.dtype = dtype,
+                                    .rank = 3,
                                     .dims = {s.batch, s.q_sequence, s.q_heads * s.v_head_size}}
-                        : (ir_type){.dtype = dtype, .rank = 4,
+                        : (ir_type){.dtype = dtype,
+                                    .rank = 4,
                                     .dims = {s.batch, s.q_heads, s.q_sequence, s.v_head_size}};
   ir_type outputs[4] = {
       y,

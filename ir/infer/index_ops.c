@@ -228,14 +228,16 @@ int ir_infer_scatter_elements(ir_graph *graph, ir_node *node, dl_diag *diag) {
   if (ir_expect_rank(graph, node, 0, 1, IR_MAX_RANK, diag) != 0 ||
       ir_expect_rank(graph, node, 1, data->rank, data->rank, diag) != 0 ||
       read_axis(graph, node, data->rank, &axis, diag) != 0 ||
-      expect_indices(graph, node, 1, diag) != 0 || ir_expect_same_dtype(graph, node, 2, 0, diag) != 0)
+      expect_indices(graph, node, 1, diag) != 0 ||
+      ir_expect_same_dtype(graph, node, 2, 0, diag) != 0)
     return -1;
   ir_type indices = node->inputs[1]->type;
   indices.dtype = data->dtype;
   if (!ir_type_equal(&indices, &node->inputs[2]->type)) {
     char text[160];
     return ir_input_error(graph, diag, node, 2, "%s needs the indices' shape %s",
-                          ir_op_name(node->op), ir_format_type(graph, &indices, text, sizeof(text)));
+                          ir_op_name(node->op),
+                          ir_format_type(graph, &indices, text, sizeof(text)));
   }
   return ir_set_output_type(node, 0, *data, diag);
 }
@@ -246,7 +248,8 @@ int ir_infer_scatter_nd(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *data = &node->inputs[0]->type, *indices = &node->inputs[1]->type;
   if (ir_expect_rank(graph, node, 0, 1, IR_MAX_RANK, diag) != 0 ||
       ir_expect_rank(graph, node, 1, 1, IR_MAX_RANK, diag) != 0 ||
-      expect_indices(graph, node, 1, diag) != 0 || ir_expect_same_dtype(graph, node, 2, 0, diag) != 0 ||
+      expect_indices(graph, node, 1, diag) != 0 ||
+      ir_expect_same_dtype(graph, node, 2, 0, diag) != 0 ||
       ir_expect_static_dims(graph, node, 1, 0, ir_op_name(node->op), diag) != 0)
     return -1;
   int64_t depth = indices->dims[indices->rank - 1];
@@ -255,15 +258,16 @@ int ir_infer_scatter_nd(ir_graph *graph, ir_node *node, dl_diag *diag) {
                           ir_op_name(node->op), data->rank);
   ir_type updates = {.dtype = data->dtype, .rank = indices->rank - 1 + data->rank - (int)depth};
   if (updates.rank > IR_MAX_RANK)
-    return ir_input_error(graph, diag, node, 1, "%s would need updates of rank %d", ir_op_name(node->op),
-                          updates.rank);
+    return ir_input_error(graph, diag, node, 1, "%s would need updates of rank %d",
+                          ir_op_name(node->op), updates.rank);
   for (int d = 0; d < indices->rank - 1; d++)
     updates.dims[d] = indices->dims[d];
   for (int d = (int)depth; d < data->rank; d++)
     updates.dims[indices->rank - 1 + d - depth] = data->dims[d];
   if (!ir_type_equal(&updates, &node->inputs[2]->type)) {
     char text[160];
-    return ir_input_error(graph, diag, node, 2, "%s needs updates of shape %s", ir_op_name(node->op),
+    return ir_input_error(graph, diag, node, 2, "%s needs updates of shape %s",
+                          ir_op_name(node->op),
                           ir_format_type(graph, &updates, text, sizeof(text)));
   }
   return ir_set_output_type(node, 0, *data, diag);

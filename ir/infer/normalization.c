@@ -88,8 +88,8 @@ int ir_infer_layer_normalization(ir_graph *graph, ir_node *node, dl_diag *diag) 
   return 0;
 }
 
-/* Softmax and LogSoftmax over one axis (opset 13+): same type; the axis must be static to be reduced
- * by a fixed-size kernel, other dims may be symbolic. */
+/* Softmax and LogSoftmax over one axis (opset 13+): same type; the axis must be static to be
+ * reduced by a fixed-size kernel, other dims may be symbolic. */
 int ir_infer_softmax(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *x = &node->inputs[0]->type;
   if (ir_expect_rank(graph, node, 0, 1, IR_MAX_RANK, diag) != 0 ||

@@ -51,8 +51,8 @@ static void run_loss(const loss_case *t) {
   const void *inputs[3] = {input, t->target_dtype == IR_DTYPE_I64 ? (void *)targets64 : targets32};
   void *outputs[1];
   pt_run(graph, node, inputs, outputs);
-  print_message("NegativeLogLikelihoodLoss %lld targets, %s%s%s\n", (long long)count,
-                t->reduction, t->weighted ? ", weighted" : "", t->ignore ? ", ignore_index" : "");
+  print_message("NegativeLogLikelihoodLoss %lld targets, %s%s%s\n", (long long)count, t->reduction,
+                t->weighted ? ", weighted" : "", t->ignore ? ", ignore_index" : "");
   pt_expect_close(outputs[0], expected, reduced ? 1 : (size_t)count, PT_RTOL, PT_ATOL);
   pt_check_ptx(graph, node);
   free(outputs[0]), free(input), free(targets64), free(targets32), free(expected), free(weights);

@@ -169,10 +169,10 @@ static void test_layer_normalization(void **state) {
 static void test_rms_normalization(void **state) {
   (void)state;
   const layer_norm_case cases[] = {
-      {2, {5, 300}, -1, 1, {300}, 0, {0}, 1, true},     /* rows longer than a block */
-      {3, {3, 4, 50}, 1, 2, {4, 50}, 0, {0}, 1, true},  /* two axes */
-      {4, {2, 3, 4, 5}, 0, 1, {5}, 0, {0}, 1, true},    /* the whole tensor; scale broadcast */
-      {2, {2, 5000}, 1, 1, {5000}, 0, {0}, 1, true},    /* streamed */
+      {2, {5, 300}, -1, 1, {300}, 0, {0}, 1, true},    /* rows longer than a block */
+      {3, {3, 4, 50}, 1, 2, {4, 50}, 0, {0}, 1, true}, /* two axes */
+      {4, {2, 3, 4, 5}, 0, 1, {5}, 0, {0}, 1, true},   /* the whole tensor; scale broadcast */
+      {2, {2, 5000}, 1, 1, {5000}, 0, {0}, 1, true},   /* streamed */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     run_layer_norm(&cases[i]);

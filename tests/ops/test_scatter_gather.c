@@ -28,7 +28,8 @@ static void run_gather_elements(int axis, ir_dtype index_dtype) {
   ir_node *node = pt_node(graph, IR_OP_GATHER_ELEMENTS, in, 2, 1);
   ir_node_set_int(graph, node, "axis", axis - 3); /* negative axis */
   pt_infer(graph, node);
-  float *data = pt_random_alloc(60, DATA_SEED, -1, 1), *expected = malloc((size_t)count * sizeof(float));
+  float *data = pt_random_alloc(60, DATA_SEED, -1, 1),
+        *expected = malloc((size_t)count * sizeof(float));
   int64_t *indices = malloc((size_t)count * sizeof(int64_t));
   int32_t *indices32 = malloc((size_t)count * sizeof(int32_t));
   make_indices(indices, count, data_dims[axis], 3);
@@ -81,7 +82,8 @@ static void run_scatter_elements(int axis, const char *reduction) {
   ir_node_set_int(graph, node, "axis", axis);
   ir_node_set_string(graph, node, "reduction", reduction);
   pt_infer(graph, node);
-  float *data = pt_random_alloc(24, DATA_SEED, 0.5f, 2), *updates = pt_random_alloc((size_t)count, 9, 0.5f, 2);
+  float *data = pt_random_alloc(24, DATA_SEED, 0.5f, 2),
+        *updates = pt_random_alloc((size_t)count, 9, 0.5f, 2);
   float expected[24];
   memcpy(expected, data, sizeof(expected));
   int64_t *indices = malloc((size_t)count * sizeof(int64_t));

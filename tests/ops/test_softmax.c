@@ -6,8 +6,8 @@
 
 #include "pointwise_test.h"
 
-static void reference_softmax(const float *x, int rank, const int64_t *dims, int axis, bool log_form,
-                              float *y) {
+static void reference_softmax(const float *x, int rank, const int64_t *dims, int axis,
+                              bool log_form, float *y) {
   int64_t outer = 1, inner = 1, length = dims[axis];
   for (int d = 0; d < axis; d++)
     outer *= dims[d];
@@ -136,10 +136,8 @@ static void test_log_softmax(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_log_softmax),
-      cmocka_unit_test(test_rows),
-      cmocka_unit_test(test_columns),
-      cmocka_unit_test(test_large_logits_stay_finite),
+      cmocka_unit_test(test_log_softmax), cmocka_unit_test(test_rows),
+      cmocka_unit_test(test_columns),     cmocka_unit_test(test_large_logits_stay_finite),
       cmocka_unit_test(test_half),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
