@@ -1,5 +1,5 @@
 /* Inference of ops that select or assemble parts of tensors along axes:
- * Concat, Split, Slice, Gather, GatherElements, ScatterElements, ScatterND, Pad. */
+ * Concat, Split, Slice, Gather, GatherElements, ScatterElements, ScatterND, Pad, TopK. */
 #include "ir/checked_math.h"
 #include "ir/infer.h"
 
@@ -323,4 +323,26 @@ int ir_infer_pad(ir_graph *graph, ir_node *node, dl_diag *diag) {
     result.dims[axes[i]] = padded;
   }
   return ir_set_output_type(node, 0, result, diag);
+}
+
+/* TopK(X, K): the K largest (or smallest) elements along `axis` and their i64 indices. K is
+ * a one-element constant (a shape-deciding input). */
+int ir_infer_top_k(ir_graph *graph, ir_node *node, dl_diag *diag) {
+  const ir_type *x = &node->inputs[0]->type;
+  int axis, count = 0;
+  int64_t k;
+  if (ir_expect_rank(graph, node, 0, 1, IR_MAX_RANK, diag) != 0 ||
+      read_axis(graph, node, x->rank, &axis, diag) != 0 ||
+      ir_node_constant_ints(node, 1, &k, 1, &count, diag) != 0)
+    return -1;
+  if (count != 1 || k < 0 || (ir_dim_is_static(x->dims[axis]) && k > x->dims[axis]))
+    return ir_input_error(graph, diag, node, 1, "%s needs one K in [0, %lld]", ir_op_name(node->op),
+                          (long long)x->dims[axis]);
+  ir_type values = *x;
+  values.dims[axis] = k;
+  ir_type indices = values;
+  indices.dtype = IR_DTYPE_I64;
+  if (ir_set_output_type(node, 0, values, diag) != 0)
+    return -1;
+  return node->num_outputs > 1 ? ir_set_output_type(node, 1, indices, diag) : 0;
 }
