@@ -38,7 +38,8 @@ typedef enum ir_op_category {
   IR_OP_CATEGORY_WINDOW,
   /* Scores predictions against targets, per target or summed: NegativeLogLikelihoodLoss. */
   IR_OP_CATEGORY_LOSS,
-  /* Scaled dot-product attention (two contractions around a softmax) in one kernel. */
+  /* Transformer ops with kernels of their own: Attention (two contractions around a softmax
+   * in one kernel), RotaryEmbedding (position-dependent rotations of element pairs). */
   IR_OP_CATEGORY_ATTENTION,
   /* Copies elements to new positions without arithmetic: Transpose, Slice, Concat, Split,
    * Gather, Expand, Pad, Trilu (which keeps or zeroes them). */

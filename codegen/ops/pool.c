@@ -1,4 +1,4 @@
-/* MaxPool (with its optional Indices output) and AveragePool over 1-6 spatial dims, one
+/* MaxPool (with its optional Indices output), AveragePool and LpPool over 1-6 spatial dims, one
  * thread per output element, window geometry from ir/infer/window.h (pads, strides,
  * dilations, ceil_mode, auto_pad); GlobalAveragePool/GlobalMaxPool as row reductions. */
 #include "codegen/ops/pointwise_util.h"
@@ -15,8 +15,29 @@ typedef struct pool_shape {
   int64_t in[IR_MAX_RANK], out[IR_MAX_RANK];
   int64_t in_plane, out_plane, window_size;
   bool average, count_include_pad, indices;
+  bool lp;       /* LpPool: (sum |x|^p)^(1/p), padding adds 0 */
+  int64_t power; /* its p */
   ir_dtype dtype;
 } pool_shape;
+
+/* |x|^p of LpPool: exact products for p = 1 and 2, kb_pow otherwise. */
+static LLVMValueRef lp_term(kernel_builder *kb, const pool_shape *p, LLVMValueRef x) {
+  LLVMValueRef magnitude = pw_fabs(kb, x);
+  if (p->power == 1)
+    return magnitude;
+  if (p->power == 2)
+    return LLVMBuildFMul(B, x, x, "");
+  return kb_pow(kb, magnitude, kb_const_f32(kb, (double)p->power));
+}
+
+/* (sum)^(1/p). */
+static LLVMValueRef lp_root(kernel_builder *kb, const pool_shape *p, LLVMValueRef sum) {
+  if (p->power == 1)
+    return sum;
+  if (p->power == 2)
+    return kb_sqrt(kb, sum);
+  return kb_pow(kb, sum, kb_const_f32(kb, 1.0 / (double)p->power));
+}
 
 static LLVMValueRef i64(kernel_builder *kb, int64_t value) {
   return LLVMConstInt(LLVMInt64TypeInContext(kb_context(kb)), (unsigned long long)value, 1);
@@ -29,7 +50,8 @@ static LLVMValueRef input_coordinate(kernel_builder *kb, const pool_shape *p, in
       LLVMBuildSub(B, LLVMBuildMul(B, out_coordinate, kb_const_i32(kb, p->window.strides[d]), ""),
                    kb_const_i32(kb, p->window.pads[d]), "");
   return LLVMBuildAdd(
-      B, start, LLVMBuildMul(B, kernel_coordinate, kb_const_i32(kb, p->window.dilations[d]), ""), "");
+      B, start, LLVMBuildMul(B, kernel_coordinate, kb_const_i32(kb, p->window.dilations[d]), ""),
+      "");
 }
 
 static int pool_kernel(kernel_builder *kb, const pool_shape *p, uint32_t grid) {
@@ -46,10 +68,12 @@ static int pool_kernel(kernel_builder *kb, const pool_shape *p, uint32_t grid) {
       rest = LLVMBuildUDiv(B, rest, kb_const_i32(kb, p->out[d]), "");
   }
   LLVMValueRef base = LLVMBuildMul(B, plane, kb_const_i32(kb, p->in_plane), "base");
-  kb_var_store(kb, accumulator, p->average ? kb_const_f32(kb, 0) : pw_reduce_identity(kb, PW_REDUCE_MAX));
+  kb_var_store(kb, accumulator,
+               p->average || p->lp ? kb_const_f32(kb, 0) : pw_reduce_identity(kb, PW_REDUCE_MAX));
   kb_var_store(kb, count, kb_const_f32(kb, 0));
   kb_var_store(kb, argmax, i64(kb, -1));
-  LLVMValueRef k = kb_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, p->window_size), kb_const_i32(kb, 1));
+  LLVMValueRef k =
+      kb_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, p->window_size), kb_const_i32(kb, 1));
   LLVMValueRef inside = LLVMConstInt(LLVMInt1TypeInContext(kb_context(kb)), 1, 0);
   LLVMValueRef inside_padded = inside;
   LLVMValueRef offset = kb_const_i32(kb, 0), k_rest = k;
@@ -61,7 +85,8 @@ static int pool_kernel(kernel_builder *kb, const pool_shape *p, uint32_t grid) {
       k_rest = LLVMBuildUDiv(B, k_rest, kb_const_i32(kb, extent), "");
     LLVMValueRef c = input_coordinate(kb, p, d, out_coordinates[d], kd);
     /* Unsigned compare: negative coordinates are out of range too. */
-    inside = LLVMBuildAnd(B, inside, LLVMBuildICmp(B, LLVMIntULT, c, kb_const_i32(kb, p->in[d]), ""), "");
+    inside = LLVMBuildAnd(B, inside,
+                          LLVMBuildICmp(B, LLVMIntULT, c, kb_const_i32(kb, p->in[d]), ""), "");
     LLVMValueRef padded_end = kb_const_i32(kb, p->in[d] + p->window.pads[p->spatial + d]);
     inside_padded =
         LLVMBuildAnd(B, inside_padded, LLVMBuildICmp(B, LLVMIntSLT, c, padded_end, ""), "");
@@ -77,8 +102,8 @@ static int pool_kernel(kernel_builder *kb, const pool_shape *p, uint32_t grid) {
   LLVMValueRef x =
       pw_convert(kb, pw_load(kb, p->dtype, kb_param_value(kb, 0), at), p->dtype, IR_DTYPE_F32);
   LLVMValueRef old = kb_var_load(kb, accumulator);
-  if (p->average) {
-    kb_var_store(kb, accumulator, LLVMBuildFAdd(B, old, x, ""));
+  if (p->average || p->lp) {
+    kb_var_store(kb, accumulator, LLVMBuildFAdd(B, old, p->lp ? lp_term(kb, p, x) : x, ""));
   } else {
     LLVMValueRef better =
         LLVMBuildOr(B, LLVMBuildFCmp(B, LLVMRealOGT, x, old, ""),
@@ -94,6 +119,8 @@ static int pool_kernel(kernel_builder *kb, const pool_shape *p, uint32_t grid) {
   LLVMValueRef result = kb_var_load(kb, accumulator);
   if (p->average)
     result = LLVMBuildFDiv(B, result, kb_var_load(kb, count), "");
+  if (p->lp)
+    result = lp_root(kb, p, result);
   pw_store(kb, p->dtype, kb_param_value(kb, 1), o, pw_convert(kb, result, IR_DTYPE_F32, p->dtype));
   if (p->indices)
     pw_store(kb, IR_DTYPE_I64, kb_param_value(kb, 2), o, kb_var_load(kb, argmax));
@@ -106,14 +133,17 @@ bool lower_pool_supports(ir_op op, ir_dtype dtype) {
   /* 8-bit integers (quantized models) are exact in the f32 accumulator; only the maximum
    * is defined for them. */
   bool byte = dtype == IR_DTYPE_I8 || dtype == IR_DTYPE_U8;
-  return (op == IR_OP_MAX_POOL && (real || byte)) || (op == IR_OP_AVERAGE_POOL && real);
+  return (op == IR_OP_MAX_POOL && (real || byte)) ||
+         ((op == IR_OP_AVERAGE_POOL || op == IR_OP_LP_POOL) && real);
 }
 
 int lower_pool(lower_context *ctx, const ir_node *node, lower_result *out) {
   const ir_type *x = &node->inputs[0]->type, *y = &node->outputs[0]->type;
   int64_t outputs, flag = 0;
-  pool_shape p = {
-      .spatial = x->rank - 2, .dtype = x->dtype, .average = node->op == IR_OP_AVERAGE_POOL};
+  pool_shape p = {.spatial = x->rank - 2,
+                  .dtype = x->dtype,
+                  .average = node->op == IR_OP_AVERAGE_POOL,
+                  .lp = node->op == IR_OP_LP_POOL};
   if (pw_check_value(ctx, node, node->inputs[0], "input", NULL) != 0 ||
       pw_check_value(ctx, node, node->outputs[0], "output", &outputs) != 0)
     return -1;
@@ -123,14 +153,21 @@ int lower_pool(lower_context *ctx, const ir_node *node, lower_result *out) {
   if (ir_window_read(node, p.spatial, NULL, &p.window, ctx->diag) != 0 ||
       ir_window_output(node, &p.window, &x->dims[2], p.out, ctx->diag) != 0)
     return -1;
-  if (ir_attr_int_default(node, p.average ? "count_include_pad" : "storage_order", &flag,
-                          ctx->diag) != 0)
+  if (ir_attr_int_default(node,
+                          p.lp        ? "p"
+                          : p.average ? "count_include_pad"
+                                      : "storage_order",
+                          &flag, ctx->diag) != 0)
     return -1;
-  if (!p.average && flag != 0)
+  p.power = flag;
+  if (p.lp && p.power < 1)
+    return ir_node_error(ctx->diag, node, "attribute 'p' is %lld; it must be at least 1",
+                         (long long)p.power);
+  if (node->op == IR_OP_MAX_POOL && flag != 0)
     return ir_node_error(ctx->diag, node,
                          "storage_order=1 (column-major indices) has no kernel yet");
   p.count_include_pad = p.average && flag != 0;
-  p.indices = !p.average && node->num_outputs > 1;
+  p.indices = node->op == IR_OP_MAX_POOL && node->num_outputs > 1;
   p.planes = x->dims[0] * x->dims[1];
   p.in_plane = p.out_plane = p.window_size = 1;
   for (int d = 0; d < p.spatial; d++) {

@@ -1,7 +1,7 @@
-/* Inference of Attention (opsets 23, 24): Q, K, V as [batch, heads, sequence, head size] or
- * 3-D [batch, sequence, heads * head size] (q_num_heads / kv_num_heads then say how many
- * heads); optional attn_mask, past_key, past_value and nonpad_kv_seqlen; outputs Y, and
- * optionally present_key, present_value and the QK scores. */
+/* Inference of RotaryEmbedding (opset 23, at the end) and Attention (opsets 23, 24): Q, K, V as
+ * [batch, heads, sequence, head size] or 3-D [batch, sequence, heads * head size] (q_num_heads /
+ * kv_num_heads then say how many heads); optional attn_mask, past_key, past_value and
+ * nonpad_kv_seqlen; outputs Y, and optionally present_key, present_value and the QK scores. */
 #include "ir/attention.h"
 
 #include "ir/infer.h"
@@ -123,4 +123,54 @@ int ir_infer_attention(ir_graph *graph, ir_node *node, dl_diag *diag) {
     if (ir_set_output_type(node, i, outputs[i], diag) != 0)
       return -1;
   return 0;
+}
+
+/* RotaryEmbedding(X, cos_cache, sin_cache, position_ids?): X as [batch, heads, sequence, head
+ * size] or 3-D [batch, sequence, heads * head size] (num_heads given); caches [positions,
+ * rotary dim / 2] indexed by position_ids [batch, sequence], or [batch, sequence, rotary dim
+ * / 2] without them. The output has X's type. */
+int ir_infer_rotary_embedding(ir_graph *graph, ir_node *node, dl_diag *diag) {
+  const ir_type *x = &node->inputs[0]->type;
+  int64_t heads, rotary_dim, interleaved;
+  if (ir_expect_rank(graph, node, 0, 3, 4, diag) != 0 ||
+      ir_expect_float(graph, node, 0, diag) != 0 ||
+      ir_expect_static_dims(graph, node, 0, 0, "RotaryEmbedding", diag) != 0 ||
+      ir_attr_int_default(node, "num_heads", &heads, diag) != 0 ||
+      ir_attr_int_default(node, "rotary_embedding_dim", &rotary_dim, diag) != 0 ||
+      ir_attr_int_default(node, "interleaved", &interleaved, diag) != 0)
+    return -1;
+  if (x->rank == 3 && (heads <= 0 || x->dims[2] % heads != 0))
+    return ir_input_error(graph, diag, node, 0,
+                          "a 3-D RotaryEmbedding input needs num_heads dividing its last dim");
+  int64_t sequence = x->rank == 3 ? x->dims[1] : x->dims[2];
+  int64_t head_size = x->rank == 3 ? x->dims[2] / heads : x->dims[3];
+  if (rotary_dim == 0)
+    rotary_dim = head_size;
+  if (rotary_dim < 0 || rotary_dim > head_size || rotary_dim % 2 != 0)
+    return ir_node_error(diag, node,
+                         "attribute 'rotary_embedding_dim' is %lld; it must be even and at most "
+                         "the head size %lld",
+                         (long long)rotary_dim, (long long)head_size);
+  const ir_value *positions = ir_node_input(node, 3);
+  for (int i = 1; i < 3; i++) {
+    const ir_type *cache = &node->inputs[i]->type;
+    if (ir_expect_same_dtype(graph, node, i, 0, diag) != 0)
+      return -1;
+    bool fits = positions
+                    ? cache->rank == 2 && cache->dims[0] > 0 && cache->dims[1] == rotary_dim / 2
+                    : cache->rank == 3 && cache->dims[0] == x->dims[0] &&
+                          cache->dims[1] == sequence && cache->dims[2] == rotary_dim / 2;
+    if (!fits)
+      return ir_input_error(graph, diag, node, i,
+                            positions ? "RotaryEmbedding needs a cache [positions, rotary dim / 2]"
+                                      : "RotaryEmbedding needs a cache [batch, sequence, rotary "
+                                        "dim / 2] without position_ids");
+  }
+  if (positions &&
+      (positions->type.rank != 2 || positions->type.dims[0] != x->dims[0] ||
+       positions->type.dims[1] != sequence ||
+       (positions->type.dtype != IR_DTYPE_I64 && positions->type.dtype != IR_DTYPE_I32)))
+    return ir_input_error(graph, diag, node, 3,
+                          "RotaryEmbedding needs position_ids of i64 [batch, sequence]");
+  return ir_set_output_type(node, 0, *x, diag);
 }

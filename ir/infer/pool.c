@@ -1,4 +1,5 @@
-/* Inference of AveragePool, MaxPool (with its optional Indices output) and the global pools. */
+/* Inference of AveragePool, LpPool, MaxPool (with its optional Indices output) and the
+ * global pools. */
 #include "ir/infer/window.h"
 
 /* An attribute that must be 0 or 1 when present. */
@@ -26,11 +27,14 @@ int ir_infer_pool(ir_graph *graph, ir_node *node, dl_diag *diag) {
       check_pool_dtype(graph, node, diag) != 0 ||
       ir_expect_static_dims(graph, node, 0, 2, ir_op_name(node->op), diag) != 0)
     return -1;
-  const char *flag = node->op == IR_OP_MAX_POOL ? "storage_order" : "count_include_pad";
-  if (check_flag(node, flag, diag) != 0)
+  const char *flag = node->op == IR_OP_MAX_POOL       ? "storage_order"
+                     : node->op == IR_OP_AVERAGE_POOL ? "count_include_pad"
+                                                      : NULL;
+  if (flag && check_flag(node, flag, diag) != 0)
     return -1;
-  if (node->op == IR_OP_AVERAGE_POOL && node->num_outputs != 1)
-    return ir_node_error(diag, node, "AveragePool has one output, not %d", node->num_outputs);
+  if (node->op != IR_OP_MAX_POOL && node->num_outputs != 1)
+    return ir_node_error(diag, node, "%s has one output, not %d", ir_op_name(node->op),
+                         node->num_outputs);
   ir_window window;
   if (ir_window_read(node, x->rank - 2, NULL, &window, diag) != 0)
     return -1;

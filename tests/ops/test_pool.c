@@ -1,4 +1,4 @@
-/* MaxPool/AveragePool on the host twin against a C reference written from the ONNX
+/* MaxPool/AveragePool/LpPool on the host twin against a C reference written from the ONNX
  * definition (window sizes for count_include_pad as onnxruntime computes them): pads,
  * strides, dilations, ceil_mode, auto_pad, 1-3 spatial dims, MaxPool's Indices output. */
 #include <math.h>
@@ -10,7 +10,7 @@ typedef struct pool_case {
   int rank;
   int64_t dims[5];
   int64_t kernel[3], strides[3], pads[6], dilations[3];
-  int ceil_mode, count_include_pad, with_indices;
+  int ceil_mode, count_include_pad /* LpPool: its p */, with_indices;
   const char *auto_pad;
 } pool_case;
 
@@ -27,7 +27,7 @@ static void reference_pool(const pool_case *t, const int64_t *out_dims, const in
       int64_t oc[3], rest = o;
       for (int d = spatial - 1; d >= 0; d--)
         oc[d] = rest % out_dims[2 + d], rest /= out_dims[2 + d];
-      double best = -INFINITY, sum = 0;
+      double best = -INFINITY, sum = 0, lp_sum = 0;
       int64_t best_index = -1, valid = 0, size = 1;
       for (int d = 0; d < spatial; d++) { /* onnxruntime: end clipped to the padded extent */
         int64_t start = oc[d] * t->strides[d] - pads[d];
@@ -49,13 +49,16 @@ static void reference_pool(const pool_case *t, const int64_t *out_dims, const in
         if (!inside)
           continue;
         double v = x[p * in_plane + offset];
-        valid++, sum += v;
+        valid++, sum += v, lp_sum += pow(fabs(v), t->count_include_pad);
         if (v > best)
           best = v, best_index = p * in_plane + offset;
       }
-      y[p * out_plane + o] = t->op == IR_OP_MAX_POOL
-                                 ? (float)best
-                                 : (float)(sum / (double)(t->count_include_pad ? size : valid));
+      if (t->op == IR_OP_LP_POOL)
+        y[p * out_plane + o] = (float)pow(lp_sum, 1.0 / t->count_include_pad);
+      else
+        y[p * out_plane + o] = t->op == IR_OP_MAX_POOL
+                                   ? (float)best
+                                   : (float)(sum / (double)(t->count_include_pad ? size : valid));
       if (indices)
         indices[p * out_plane + o] = best_index;
     }
@@ -76,6 +79,8 @@ static void run_pool(const pool_case *t) {
   ir_node_set_int(graph, node, "ceil_mode", t->ceil_mode);
   if (t->op == IR_OP_AVERAGE_POOL)
     ir_node_set_int(graph, node, "count_include_pad", t->count_include_pad);
+  if (t->op == IR_OP_LP_POOL)
+    ir_node_set_int(graph, node, "p", t->count_include_pad);
   pt_infer(graph, node);
   /* SAME_UPPER pads for stride s: total = max((out-1)*s + (k-1)*dil + 1 - in, 0), more at the end.
    */
@@ -137,6 +142,18 @@ static void test_average_pool(void **state) {
       {IR_OP_AVERAGE_POOL, 4, {2, 3, 7, 7}, {2, 2}, {2, 2}, {0}, {1, 1}, 1, 0, 0, NULL},
       {IR_OP_AVERAGE_POOL, 3, {2, 3, 20}, {4}, {3}, {2, 1}, {1}, 0, 1, 0, NULL},
       {IR_OP_AVERAGE_POOL, 4, {1, 4, 224, 224}, {2, 2}, {2, 2}, {0}, {1, 1}, 0, 0, 0, NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    run_pool(&cases[i]);
+}
+
+/* LpPool: p = 1, 2 (exact products) and 3 (kb_pow), padding adding nothing. */
+static void test_lp_pool(void **state) {
+  (void)state;
+  const pool_case cases[] = {
+      {IR_OP_LP_POOL, 4, {1, 2, 6, 5}, {3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 0, 2, 0, NULL},
+      {IR_OP_LP_POOL, 4, {2, 3, 7, 7}, {2, 2}, {2, 2}, {0}, {1, 1}, 0, 1, 0, NULL},
+      {IR_OP_LP_POOL, 3, {2, 3, 20}, {4}, {3}, {2, 1}, {2}, 0, 3, 0, NULL},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     run_pool(&cases[i]);
@@ -234,11 +251,9 @@ static void test_max_pool_bytes(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_max_pool),
-      cmocka_unit_test(test_average_pool),
-      cmocka_unit_test(test_unsupported_is_an_error),
-      cmocka_unit_test(test_max_pool_bytes),
-      cmocka_unit_test(test_average_pool_half),
+      cmocka_unit_test(test_max_pool),       cmocka_unit_test(test_average_pool),
+      cmocka_unit_test(test_lp_pool),        cmocka_unit_test(test_unsupported_is_an_error),
+      cmocka_unit_test(test_max_pool_bytes), cmocka_unit_test(test_average_pool_half),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
