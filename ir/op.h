@@ -34,7 +34,7 @@ typedef enum ir_op_category {
   IR_OP_CATEGORY_NORMALIZATION,
   /* Sums of products over a shared axis: MatMul, Gemm, Conv. */
   IR_OP_CATEGORY_CONTRACTION,
-  /* A reduction over a sliding window: MaxPool, AveragePool. */
+  /* A reduction over a sliding window: MaxPool, AveragePool, LpPool. */
   IR_OP_CATEGORY_WINDOW,
   /* Scores predictions against targets, per target or summed: NegativeLogLikelihoodLoss. */
   IR_OP_CATEGORY_LOSS,
@@ -42,7 +42,8 @@ typedef enum ir_op_category {
    * in one kernel), RotaryEmbedding (position-dependent rotations of element pairs). */
   IR_OP_CATEGORY_ATTENTION,
   /* Copies elements to new positions without arithmetic: Transpose, Slice, Concat, Split,
-   * Gather, Expand, Pad, Trilu (which keeps or zeroes them). */
+   * Gather, GatherElements, Expand, Pad, Trilu (which keeps or zeroes them); ScatterElements
+   * and ScatterND (which may combine them with data), TopK (which compares them). */
   IR_OP_CATEGORY_MOVEMENT,
   /* Computes shapes or shape-derived tensors, folded at compile time: Shape, Size,
    * ConstantOfShape, Range. */
