@@ -112,13 +112,7 @@ int lower_negative_log_likelihood_loss(lower_context *ctx, const ir_node *node, 
   pw_rows plan;
   pw_rows_plan(1, count, &plan);
   uint32_t grid = reduced ? plan.grid : pw_grid_for(count);
-  lower_launch *launch = lower_add_launch(
-      out, lower_kernel_name(ctx, node, reduced ? "nll_loss_sum" : "nll_loss"), grid, PW_BLOCK);
-  for (int i = 0; i < node->num_inputs; i++)
-    if (ir_node_input(node, i))
-      lower_add_arg(launch, LOWER_ARG_INPUT, i);
-  lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
-  if (pw_kernel_begin(ctx->kb, launch) != 0)
+  if (pw_launch_present_inputs(ctx, node, out, reduced ? "nll_loss_sum" : "nll_loss", grid, 0) != 0)
     return -1;
   return reduced ? reduced_kernel(ctx->kb, &s, &plan)
                  : per_element_kernel(ctx->kb, &s, count, grid);

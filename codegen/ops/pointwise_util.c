@@ -37,6 +37,16 @@ int pw_kernel_begin(kernel_builder *kb, const lower_launch *launch) {
   return lower_group_kernel_begin(kb, launch->arena, launch);
 }
 
+int pw_launch_present_inputs(lower_context *ctx, const ir_node *node, lower_result *out,
+                             const char *what, uint32_t grid, int output) {
+  lower_launch *launch = lower_add_launch(out, lower_kernel_name(ctx, node, what), grid, PW_BLOCK);
+  for (int i = 0; i < node->num_inputs; i++)
+    if (ir_node_input(node, i))
+      lower_add_arg(launch, LOWER_ARG_INPUT, i);
+  lower_add_arg(launch, LOWER_ARG_OUTPUT, output);
+  return pw_kernel_begin(ctx->kb, launch);
+}
+
 uint32_t pw_grid_for(int64_t work_items) {
   int64_t grid = (work_items + PW_BLOCK - 1) / PW_BLOCK;
   return (uint32_t)(grid < 1 ? 1 : grid > PW_MAX_GRID ? PW_MAX_GRID : grid);

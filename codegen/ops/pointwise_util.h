@@ -87,6 +87,10 @@ LLVMValueRef pw_log(kernel_builder *kb, LLVMValueRef x);
 /* Begins kernel `launch->kernel` with one pointer parameter per launch argument (all args
  * must be pointers); parameter k is launch argument k. */
 int pw_kernel_begin(kernel_builder *kb, const lower_launch *launch);
+/* Adds launch `what` of the node with every input it has (absent optional ones skipped), then
+ * output `output`, and begins its kernel (parameters in that order). -1 on failure. */
+int pw_launch_present_inputs(lower_context *ctx, const ir_node *node, lower_result *out,
+                             const char *what, uint32_t grid, int output);
 /* Grid for `work_items` independent items of one thread each, capped at PW_MAX_GRID. */
 uint32_t pw_grid_for(int64_t work_items);
 /* Per-thread loop i = global thread id; i < count; i += grid * PW_BLOCK. Returns i (i32). */

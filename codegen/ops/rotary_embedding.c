@@ -102,13 +102,7 @@ int lower_rotary_embedding(lower_context *ctx, const ir_node *node, lower_result
   if (r.positions)
     r.position_dtype = node->inputs[3]->type.dtype, r.cache_rows = node->inputs[1]->type.dims[0];
   uint32_t grid = pw_grid_for(count);
-  lower_launch *launch =
-      lower_add_launch(out, lower_kernel_name(ctx, node, "rotary_embedding"), grid, PW_BLOCK);
-  for (int i = 0; i < node->num_inputs; i++)
-    if (ir_node_input(node, i))
-      lower_add_arg(launch, LOWER_ARG_INPUT, i);
-  lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
-  if (pw_kernel_begin(ctx->kb, launch) != 0)
+  if (pw_launch_present_inputs(ctx, node, out, "rotary_embedding", grid, 0) != 0)
     return -1;
   return rotary_kernel(ctx->kb, &r, count, grid);
 }
