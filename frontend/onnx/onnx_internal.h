@@ -152,6 +152,11 @@ int onnx_import_nodes(onnx_import *import);
 /* Imports one node (`index`: its position, for unnamed nodes' display names). */
 int onnx_import_node(onnx_import *import, const Onnx__NodeProto *proto, int index);
 
+/* BatchNormalization with training_mode=1 (onnx_batch_norm_training.c), expanded. */
+int onnx_import_batch_norm_training(onnx_import *import, const Onnx__NodeProto *proto, int index);
+/* Whether `proto` is a BatchNormalization in training mode. */
+bool onnx_is_batch_norm_training(const Onnx__NodeProto *proto);
+
 /* Control flow (onnx_control.c): If, Loop and Scan, inlined and unrolled at import. */
 bool onnx_is_inlined_control_flow(const char *op);
 int onnx_import_control_flow(onnx_import *import, const Onnx__NodeProto *proto, int index);

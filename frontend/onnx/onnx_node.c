@@ -191,6 +191,8 @@ int onnx_import_node(onnx_import *import, const Onnx__NodeProto *proto, int inde
     return import_constant(import, proto, index);
   if (onnx_is_inlined_control_flow(op_name))
     return onnx_import_control_flow(import, proto, index);
+  if (onnx_is_batch_norm_training(proto))
+    return onnx_import_batch_norm_training(import, proto, index);
   if (proto->n_input > 1024 || proto->n_output > 1024 || proto->n_output == 0)
     return onnx_node_error(import, proto, index, "has %zu inputs and %zu outputs", proto->n_input,
                            proto->n_output);

@@ -113,7 +113,7 @@ static const char *semantic_problem(onnx_import *import, const Onnx__NodeProto *
   const char *op = onnx_text(node->op_type);
   if (strcmp(op, "BatchNormalization") == 0) {
     if (int_attr(node, "training_mode", 0) != 0)
-      return "unsupported: training mode";
+      return import->opset >= 14 ? NULL : "unsupported: training mode before opset 14";
     if (import->opset < 9 && int_attr(node, "spatial", 1) == 0)
       return "unsupported: non-spatial batch normalization (spatial=0)";
     for (size_t i = 1; i < node->n_output; i++)
