@@ -69,10 +69,11 @@ def main(out):
     relu_model(escape, "past_end", external("w", "inside.bin", offset=8))
     relu_model(escape, "inside", external("w", "inside.bin"))
 
-    # Four unsupported nodes (an op dlcc lacks, a foreign domain, control flow, a legacy
-    # BatchNormalization whose running statistics are used), all to be listed at once.
-    then_graph = helper.make_graph([helper.make_node("Identity", ["x"], ["t"])], "then", [],
-                                   [helper.make_tensor_value_info("t", F, None)])
+    # Four unsupported nodes (an op dlcc lacks, a foreign domain, control flow whose body holds
+    # an op of a foreign domain, a sequence op), all listed at once; the BatchNormalization in
+    # training mode is supported (expanded at import) and not listed.
+    then_graph = helper.make_graph([helper.make_node("Bar", ["x"], ["t"], domain="com.example")],
+                                   "then", [], [helper.make_tensor_value_info("t", F, None)])
     scale = numpy_helper.from_array(np.ones(3, np.float32), "scale")
     cond = numpy_helper.from_array(np.array(True), "cond")
     save(folder, "unsupported_ops", [
@@ -82,6 +83,7 @@ def main(out):
                          else_branch=then_graph),
         helper.make_node("BatchNormalization", ["x", "scale", "scale", "scale", "scale"],
                          ["bn", "running_mean", "running_var"], name="bn", training_mode=1),
+        helper.make_node("SequenceEmpty", [], ["seq"], name="seq"),
         helper.make_node("Relu", ["x"], ["y"], name="relu"),
     ], [x], [y], [scale, cond, numpy_helper.from_array(np.array([1, 3, 4, 4], np.int64), "sizes")])
 
