@@ -177,6 +177,7 @@ double ir_element_get_float(ir_dtype dtype, const void *data, int64_t index) {
   case IR_DTYPE_F8E4M3FNUZ:
   case IR_DTYPE_F8E5M2:
   case IR_DTYPE_F8E5M2FNUZ:
+  case IR_DTYPE_F8E8M0:
   case IR_DTYPE_F4E2M1:
     return ir_small_float_to_f32(dtype, small_float_get(dtype, data, index));
   default:
@@ -239,6 +240,7 @@ void ir_element_set_float_cast(ir_dtype dtype, void *data, int64_t index, double
   case IR_DTYPE_F8E4M3FNUZ:
   case IR_DTYPE_F8E5M2:
   case IR_DTYPE_F8E5M2FNUZ:
+  case IR_DTYPE_F8E8M0:
     STORE(uint8_t, ir_small_float_from_double(dtype, value, saturate));
     break;
   case IR_DTYPE_F4E2M1:

@@ -201,9 +201,16 @@ static int fold_expand(const ir_node *node, const ir_type *out_type, void *out) 
 static int fold_cast(const ir_node *node, const ir_type *out_type, void *out) {
   const ir_value *x = node->inputs[0];
   int64_t saturate = 1;
+  const char *round = "up";
+  ir_round_mode mode = IR_ROUND_UP;
   ir_attr_int_default(node, "saturate", &saturate, NULL);
+  ir_attr_string_default(node, "round_mode", &round, NULL); /* checked by inference */
+  ir_round_mode_from_name(round, &mode);
   for (int64_t i = 0; i < element_count(out_type); i++) {
-    if (ir_dtype_is_float(x->type.dtype))
+    if (out_type->dtype == IR_DTYPE_F8E8M0) /* rounds as round_mode says, from f32 */
+      ((uint8_t *)out)[i] = (uint8_t)ir_e8m0_from_f32(
+          (float)ir_element_get_float(x->type.dtype, x->data, i), saturate != 0, mode);
+    else if (ir_dtype_is_float(x->type.dtype))
       ir_element_set_float_cast(out_type->dtype, out, i,
                                 ir_element_get_float(x->type.dtype, x->data, i), saturate != 0);
     else if (x->type.dtype == IR_DTYPE_U64 && ir_dtype_is_float(out_type->dtype))

@@ -22,6 +22,9 @@ bool ir_small_float_format(ir_dtype dtype, ir_small_float *out) {
   case IR_DTYPE_F4E2M1:
     *out = (ir_small_float){2, 1, 1, IR_SPECIALS_NONE};
     return true;
+  case IR_DTYPE_F8E8M0:
+    *out = (ir_small_float){8, 0, 127, IR_SPECIALS_E8M0};
+    return true;
   default:
     return false;
   }
@@ -69,6 +72,8 @@ float ir_small_float_to_f32(ir_dtype dtype, uint32_t code) {
   ir_small_float f;
   if (!ir_small_float_format(dtype, &f))
     return NAN;
+  if (f.specials == IR_SPECIALS_E8M0)
+    return code == 0xff ? NAN : ldexpf(1.0f, (int)code - 127); /* 0: 2^-127, an f32 subnormal */
   uint32_t sign = code & sign_bit(&f), magnitude = code & (sign_bit(&f) - 1);
   uint32_t exponent = magnitude >> f.mantissa_bits,
            mantissa = magnitude & ((1u << f.mantissa_bits) - 1);
@@ -95,10 +100,39 @@ static uint64_t shift_to_nearest_even(uint64_t value, int shift) {
   return (value + half - 1 + ((value >> shift) & 1)) >> shift;
 }
 
+bool ir_round_mode_from_name(const char *name, ir_round_mode *out) {
+  static const char *const NAMES[] = {"up", "down", "nearest"};
+  for (int mode = 0; mode < 3; mode++)
+    if (strcmp(name, NAMES[mode]) == 0) {
+      *out = (ir_round_mode)mode;
+      return true;
+    }
+  return false;
+}
+
+uint32_t ir_e8m0_from_f32(float value, bool saturate, ir_round_mode mode) {
+  uint32_t bits;
+  memcpy(&bits, &value, sizeof(bits));
+  uint32_t exponent = (bits >> 23) & 0xff, mantissa = bits & 0x7fffff;
+  if (exponent == 0xff) /* infinities and NaN */
+    return 0xff;
+  bool up = false;
+  if (mode == IR_ROUND_UP)
+    up = mantissa != 0;
+  else if (mode ==
+           IR_ROUND_NEAREST) /* the reference's rule: guard and (round, sticky or exponent) */
+    up = (bits & 0x400000) && ((bits & 0x200000) || (bits & 0x1fffff) || exponent > 0);
+  if (saturate && exponent == 0xfe)
+    up = false;
+  return exponent + (up ? 1 : 0);
+}
+
 uint32_t ir_small_float_from_double(ir_dtype dtype, double value, bool saturate) {
   ir_small_float f;
   if (!ir_small_float_format(dtype, &f))
     return 0;
+  if (f.specials == IR_SPECIALS_E8M0)
+    return ir_e8m0_from_f32((float)value, saturate, IR_ROUND_UP);
   uint64_t bits;
   memcpy(&bits, &value, sizeof(bits));
   uint32_t sign = bits >> 63 ? sign_bit(&f) : 0;

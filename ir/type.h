@@ -62,8 +62,11 @@ typedef enum ir_float_specials {
   IR_SPECIALS_IEEE, /* all-ones exponent: infinities and NaNs (e5m2) */
   IR_SPECIALS_FN,   /* no infinities; all-ones exponent and mantissa is NaN (e4m3fn) */
   IR_SPECIALS_FNUZ, /* no infinities, no negative zero; the negative-zero code is NaN */
-  IR_SPECIALS_NONE  /* no infinities, no NaN (e2m1) */
+  IR_SPECIALS_NONE, /* no infinities, no NaN (e2m1) */
+  IR_SPECIALS_E8M0  /* exponent only: no sign, no zero, NaN 0xff (its own conversions) */
 } ir_float_specials;
+/* How Cast rounds to f8e8m0 (its `round_mode`): up (the default), down, to nearest. */
+typedef enum ir_round_mode { IR_ROUND_UP, IR_ROUND_DOWN, IR_ROUND_NEAREST } ir_round_mode;
 typedef struct ir_small_float {
   int exponent_bits, mantissa_bits, bias;
   ir_float_specials specials;
@@ -80,6 +83,11 @@ uint32_t ir_small_float_overflow_code(const ir_small_float *format, uint32_t sig
  * e2m1, which has none, it becomes a zero of the opposite sign, as ml_dtypes does). */
 float ir_small_float_to_f32(ir_dtype dtype, uint32_t code);
 uint32_t ir_small_float_from_double(ir_dtype dtype, double value, bool saturate);
+/* f8e8m0 from an f32 as ONNX's reference rounds it (the sign is dropped; with `saturate` the
+ * largest power, 2^127, never rounds up to NaN). ir_small_float_from_double rounds up. */
+uint32_t ir_e8m0_from_f32(float value, bool saturate, ir_round_mode mode);
+/* Cast's round_mode attribute value ("up", "down", "nearest"); false if unknown. */
+bool ir_round_mode_from_name(const char *name, ir_round_mode *out);
 
 /* Element access on little-endian tensor data (constants, folding); packed types read and
  * write their bits in place. Integer reads of float data truncate toward zero (saturating);

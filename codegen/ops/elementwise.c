@@ -300,7 +300,11 @@ LLVMValueRef emit_clip(kernel_builder *kb, const ir_node *node, const LLVMValueR
 /* --- Cast -------------------------------------------------------------------------------- */
 LLVMValueRef emit_cast(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
   int64_t saturate = 1;
+  const char *round = "up";
+  ir_round_mode mode = IR_ROUND_UP;
   ir_attr_int_default(node, "saturate", &saturate, NULL); /* checked by inference */
+  ir_attr_string_default(node, "round_mode", &round, NULL);
+  ir_round_mode_from_name(round, &mode);
   return pw_convert_cast(kb, operands[0], node->inputs[0]->type.dtype,
-                         node->outputs[0]->type.dtype, saturate != 0);
+                         node->outputs[0]->type.dtype, saturate != 0, mode);
 }

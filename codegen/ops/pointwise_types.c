@@ -28,6 +28,7 @@ LLVMTypeRef pw_storage_type(kernel_builder *kb, ir_dtype dtype) {
   case IR_DTYPE_F8E5M2:
   case IR_DTYPE_F8E5M2FNUZ:
   case IR_DTYPE_F4E2M1:
+  case IR_DTYPE_F8E8M0:
   case IR_DTYPE_I4:
   case IR_DTYPE_U4:
   case IR_DTYPE_I2:
@@ -209,18 +210,18 @@ static LLVMValueRef wrap_packed(kernel_builder *kb, LLVMValueRef value, ir_dtype
 }
 
 LLVMValueRef pw_convert(kernel_builder *kb, LLVMValueRef value, ir_dtype from, ir_dtype to) {
-  return pw_convert_cast(kb, value, from, to, true);
+  return pw_convert_cast(kb, value, from, to, true, IR_ROUND_UP);
 }
 
 LLVMValueRef pw_convert_cast(kernel_builder *kb, LLVMValueRef value, ir_dtype from, ir_dtype to,
-                             bool saturate) {
+                             bool saturate, ir_round_mode mode) {
   if (from == to)
     return value;
   if (is_small_float(from))
     return pw_convert(kb, pw_small_float_to_f32(kb, value, from), IR_DTYPE_F32, to);
   if (is_small_float(to)) {
     ir_dtype real = from == IR_DTYPE_F64 ? IR_DTYPE_F64 : IR_DTYPE_F32; /* f64 rounds once */
-    return pw_small_float_from_real(kb, pw_convert(kb, value, from, real), to, saturate);
+    return pw_small_float_from_real(kb, pw_convert(kb, value, from, real), to, saturate, mode);
   }
   if (ir_dtype_is_packed(to)) /* through the 8-bit integer of the same kind */
     return wrap_packed(

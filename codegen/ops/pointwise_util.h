@@ -41,13 +41,13 @@ void pw_store_vector(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base, LLVM
  * and 4-bit floats go through f32 with bit arithmetic (no libcalls); the latter saturate. */
 LLVMValueRef pw_convert(kernel_builder *kb, LLVMValueRef value, ir_dtype from, ir_dtype to);
 /* The same with Cast's `saturate` for the 8-bit float targets (without it, values beyond the
- * range become infinity or NaN). */
+ * range become infinity or NaN) and its `round_mode` for f8e8m0. */
 LLVMValueRef pw_convert_cast(kernel_builder *kb, LLVMValueRef value, ir_dtype from, ir_dtype to,
-                             bool saturate);
+                             bool saturate, ir_round_mode mode);
 /* 8- and 4-bit floats (small_float.c): a code (i8) to f32, and an f32 or f64 rounded to one. */
 LLVMValueRef pw_small_float_to_f32(kernel_builder *kb, LLVMValueRef code, ir_dtype dtype);
 LLVMValueRef pw_small_float_from_real(kernel_builder *kb, LLVMValueRef value, ir_dtype dtype,
-                                      bool saturate);
+                                      bool saturate, ir_round_mode mode);
 /* The type arithmetic runs in: f32 for f16/bf16/f32 and the 8- and 4-bit floats, else the
  * storage type. */
 ir_dtype pw_compute_dtype(ir_dtype dtype);

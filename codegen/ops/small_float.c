@@ -18,9 +18,51 @@ static LLVMValueRef select_code(kernel_builder *kb, LLVMValueRef negative, uint3
   return LLVMBuildSelect(B, negative, constant(i32, if_negative), constant(i32, if_positive), "");
 }
 
+/* f8e8m0 is 2^(code - 127): the code is f32's exponent field (0: 2^-127, f32's 0x00400000). */
+static LLVMValueRef e8m0_to_f32(kernel_builder *kb, LLVMValueRef code) {
+  LLVMTypeRef i32 = LLVMInt32TypeInContext(CTX);
+  LLVMValueRef c = LLVMBuildZExt(B, code, i32, "");
+  LLVMValueRef bits = LLVMBuildShl(B, c, constant(i32, 23), "");
+  bits = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntEQ, c, constant(i32, 0), ""),
+                         constant(i32, 0x00400000), bits, "");
+  bits = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntEQ, c, constant(i32, 0xff), ""),
+                         constant(i32, 0x7fc00000), bits, "");
+  return LLVMBuildBitCast(B, bits, pw_f32_type(kb), "");
+}
+
+/* f32 to f8e8m0 as ir_e8m0_from_f32 rounds it. */
+static LLVMValueRef e8m0_from_f32(kernel_builder *kb, LLVMValueRef value, bool saturate,
+                                  ir_round_mode mode) {
+  LLVMTypeRef i32 = LLVMInt32TypeInContext(CTX), i1 = LLVMInt1TypeInContext(CTX);
+  LLVMValueRef bits = LLVMBuildBitCast(B, value, i32, "");
+  LLVMValueRef exponent =
+      LLVMBuildAnd(B, LLVMBuildLShr(B, bits, constant(i32, 23), ""), constant(i32, 0xff), "");
+  LLVMValueRef up = LLVMConstInt(i1, 0, 0);
+  if (mode == IR_ROUND_UP) {
+    up = LLVMBuildICmp(B, LLVMIntNE, LLVMBuildAnd(B, bits, constant(i32, 0x7fffff), ""),
+                       constant(i32, 0), "");
+  } else if (mode == IR_ROUND_NEAREST) {
+    LLVMValueRef guard = LLVMBuildICmp(
+        B, LLVMIntNE, LLVMBuildAnd(B, bits, constant(i32, 0x400000), ""), constant(i32, 0), "");
+    LLVMValueRef rest =
+        LLVMBuildICmp(B, LLVMIntNE, LLVMBuildAnd(B, bits, constant(i32, 0x3fffff), ""),
+                      constant(i32, 0), ""); /* round or sticky bits */
+    LLVMValueRef odd = LLVMBuildICmp(B, LLVMIntNE, exponent, constant(i32, 0), "");
+    up = LLVMBuildAnd(B, guard, LLVMBuildOr(B, rest, odd, ""), "");
+  }
+  if (saturate) /* 2^127 never rounds up into NaN */
+    up = LLVMBuildAnd(B, up, LLVMBuildICmp(B, LLVMIntNE, exponent, constant(i32, 0xfe), ""), "");
+  LLVMValueRef code = LLVMBuildAdd(B, exponent, LLVMBuildZExt(B, up, i32, ""), "");
+  code = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntEQ, exponent, constant(i32, 0xff), ""),
+                         constant(i32, 0xff), code, "");
+  return LLVMBuildTrunc(B, code, LLVMInt8TypeInContext(CTX), "");
+}
+
 LLVMValueRef pw_small_float_to_f32(kernel_builder *kb, LLVMValueRef code, ir_dtype dtype) {
   ir_small_float f;
   ir_small_float_format(dtype, &f);
+  if (f.specials == IR_SPECIALS_E8M0)
+    return e8m0_to_f32(kb, code);
   LLVMTypeRef i32 = LLVMInt32TypeInContext(CTX);
   uint32_t sign_bit = 1u << (f.exponent_bits + f.mantissa_bits), all_ones = sign_bit - 1;
   uint32_t exponent_max = (1u << f.exponent_bits) - 1;
@@ -73,9 +115,11 @@ static LLVMValueRef shift_to_nearest_even(kernel_builder *kb, LLVMValueRef value
 }
 
 LLVMValueRef pw_small_float_from_real(kernel_builder *kb, LLVMValueRef value, ir_dtype dtype,
-                                      bool saturate) {
+                                      bool saturate, ir_round_mode mode) {
   ir_small_float f;
   ir_small_float_format(dtype, &f);
+  if (f.specials == IR_SPECIALS_E8M0) /* from f32, as ONNX's reference does */
+    return e8m0_from_f32(kb, LLVMBuildFPTrunc(B, value, pw_f32_type(kb), ""), saturate, mode);
   bool wide = LLVMGetTypeKind(LLVMTypeOf(value)) == LLVMDoubleTypeKind;
   /* The source format: f64 (52 mantissa bits, bias 1023) or f32 (23, 127). */
   int source_mantissa = wide ? 52 : 23, source_bias = wide ? 1023 : 127;

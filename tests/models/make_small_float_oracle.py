@@ -8,6 +8,7 @@ import pathlib
 
 import ml_dtypes
 import numpy as np
+import onnx.numpy_helper
 
 FORMATS = {"f8e4m3fn": ml_dtypes.float8_e4m3fn, "f8e4m3fnuz": ml_dtypes.float8_e4m3fnuz,
            "f8e5m2": ml_dtypes.float8_e5m2, "f8e5m2fnuz": ml_dtypes.float8_e5m2fnuz,
@@ -53,6 +54,20 @@ def main(out):
                 encode(values, dtype, False).astype(np.uint32),
                 encode(values, dtype, True).astype(np.uint32)]
         (folder / f"{name}.bin").write_bytes(b"".join(part.tobytes() for part in body))
+    # f8e8m0: ONNX's own rounding (onnx.numpy_helper.to_float8e8m0), every round mode with
+    # saturate 0 and 1, on every f32 exponent with mantissas that round each way.
+    decoded = np.arange(256, dtype=np.uint8).view(ml_dtypes.float8_e8m0fnu).astype(np.float32)
+    bits = np.arange(256, dtype=np.uint32) << 23
+    tails = np.array([0, 1, 0x1fffff, 0x200000, 0x3fffff, 0x400000, 0x400001, 0x600000, 0x7fffff],
+                     np.uint32)
+    values = (bits[:, None] | tails[None, :]).ravel()
+    values = np.concatenate([values, values | 0x80000000]).view(np.float32)
+    body = [np.array([256, values.size], np.uint32), decoded.view(np.uint32), values.view(np.uint32)]
+    for mode in ("up", "down", "nearest"):
+        for saturate in (False, True):
+            codes = onnx.numpy_helper.to_float8e8m0(values, saturate, mode)
+            body.append(codes.view(np.uint8).astype(np.uint32))
+    (folder / "f8e8m0.bin").write_bytes(b"".join(part.tobytes() for part in body))
 
 
 if __name__ == "__main__":

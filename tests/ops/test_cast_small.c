@@ -7,8 +7,8 @@
 
 #include "pointwise_test.h"
 
-static const ir_dtype SMALL_FLOATS[] = {IR_DTYPE_F8E4M3FN, IR_DTYPE_F8E4M3FNUZ, IR_DTYPE_F8E5M2,
-                                        IR_DTYPE_F8E5M2FNUZ, IR_DTYPE_F4E2M1};
+static const ir_dtype SMALL_FLOATS[] = {IR_DTYPE_F8E4M3FN,   IR_DTYPE_F8E4M3FNUZ, IR_DTYPE_F8E5M2,
+                                        IR_DTYPE_F8E5M2FNUZ, IR_DTYPE_F4E2M1,     IR_DTYPE_F8E8M0};
 static const ir_dtype PACKED_INTEGERS[] = {IR_DTYPE_I4, IR_DTYPE_U4, IR_DTYPE_I2, IR_DTYPE_U2};
 
 /* Every f16 value, each format's codes and the midpoints between neighbours, one f32 ulp
@@ -92,7 +92,7 @@ static void test_small_floats_from_f64(void **state) {
   }
 }
 
-/* Every code to f32 and to f16, bit-exact (NaN as any NaN). */
+/* Every code to f32 and to f16 (rounded from that f32), bit-exact (NaN as any NaN). */
 static void test_small_floats_decoded(void **state) {
   (void)state;
   for (size_t f = 0; f < sizeof(SMALL_FLOATS) / sizeof(SMALL_FLOATS[0]); f++) {
@@ -111,14 +111,44 @@ static void test_small_floats_decoded(void **state) {
       if (isnan(want) ? !isnan(values[c]) : memcmp(&want, &values[c], 4) != 0)
         fail_msg("Cast %s 0x%x to f32: %g, expected %g", ir_dtype_name(dtype), (unsigned)c,
                  (double)values[c], (double)want);
-      float half = ir_f16_to_f32(halves[c]);
-      if (isnan(want) ? !isnan(half) : half != want)
+      float half = ir_f16_to_f32(halves[c]), want_half = ir_f16_to_f32(ir_f32_to_f16(want));
+      if (isnan(want) ? !isnan(half) : half != want_half) /* e8m0 spans more than f16 */
         fail_msg("Cast %s 0x%x to f16: %g, expected %g", ir_dtype_name(dtype), (unsigned)c,
-                 (double)half, (double)want);
+                 (double)half, (double)want_half);
     }
     free(values);
     free(halves);
   }
+}
+
+/* f32 → f8e8m0 in every round mode, with and without saturate, like ir_e8m0_from_f32. */
+static void test_e8m0_round_modes(void **state) {
+  (void)state;
+  static const char *const MODES[] = {"up", "down", "nearest"};
+  int64_t n;
+  float *values = encode_inputs(IR_DTYPE_F8E8M0, &n);
+  for (int k = 0; k < 6; k++) {
+    ir_graph *graph = ir_graph_create("cast");
+    ir_value *x = pt_input(graph, "x", IR_DTYPE_F32, 1, &n);
+    ir_node *node = pt_node(graph, IR_OP_CAST, &x, 1, 1);
+    ir_node_set_dtype(graph, node, "to", IR_DTYPE_F8E8M0);
+    ir_node_set_int(graph, node, "saturate", k % 2);
+    ir_node_set_string(graph, node, "round_mode", MODES[k / 2]);
+    pt_infer(graph, node);
+    const void *inputs[1] = {values};
+    void *outputs[1];
+    pt_run(graph, node, inputs, outputs);
+    if (k == 5)
+      pt_check_ptx(graph, node);
+    const uint8_t *codes = outputs[0];
+    for (int64_t i = 0; i < n; i++)
+      if (codes[i] != ir_e8m0_from_f32(values[i], k % 2, (ir_round_mode)(k / 2)))
+        fail_msg("Cast %a to f8e8m0 (%s, saturate %d): 0x%x", (double)values[i], MODES[k / 2],
+                 k % 2, codes[i]);
+    free(outputs[0]);
+    ir_graph_destroy(graph);
+  }
+  free(values);
 }
 
 /* f32 → 4- and 2-bit integers truncate and wrap like ir_element_set_float; every length from
@@ -170,8 +200,8 @@ static void test_packed_many(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_small_floats_from_f32), cmocka_unit_test(test_small_floats_from_f64),
-      cmocka_unit_test(test_small_floats_decoded),  cmocka_unit_test(test_packed_integers),
-      cmocka_unit_test(test_packed_many),
+      cmocka_unit_test(test_small_floats_decoded),  cmocka_unit_test(test_e8m0_round_modes),
+      cmocka_unit_test(test_packed_integers),       cmocka_unit_test(test_packed_many),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

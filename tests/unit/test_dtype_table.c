@@ -43,6 +43,7 @@ static const struct {
     {IR_DTYPE_F4E2M1, DLRT_DTYPE_F4E2M1, "f4e2m1", 4, 23, FLOAT},
     {IR_DTYPE_U2, DLRT_DTYPE_U2, "u2", 2, 25, UNSIGNED},
     {IR_DTYPE_I2, DLRT_DTYPE_I2, "i2", 2, 26, SIGNED},
+    {IR_DTYPE_F8E8M0, DLRT_DTYPE_F8E8M0, "f8e8m0", 8, 24, FLOAT},
 };
 enum { ROWS = sizeof(EXPECTED) / sizeof(EXPECTED[0]) };
 

@@ -68,6 +68,30 @@ static void test_format(void **state) { check_format(*(const ir_dtype *)*state);
 static const ir_dtype FORMATS[] = {IR_DTYPE_F8E4M3FN, IR_DTYPE_F8E4M3FNUZ, IR_DTYPE_F8E5M2,
                                    IR_DTYPE_F8E5M2FNUZ, IR_DTYPE_F4E2M1};
 
+/* f8e8m0 against ONNX's reference rounding: every code decoded; every f32 exponent with
+ * mantissas around each rounding point, both signs, in every round mode with and without
+ * saturate. */
+static void test_e8m0(void **state) {
+  (void)state;
+  size_t words;
+  uint32_t *oracle = read_oracle("f8e8m0", &words);
+  uint32_t codes = oracle[0], count = oracle[1];
+  assert_int_equal(words, 2 + codes + 7 * (size_t)count);
+  const uint32_t *decoded = oracle + 2, *inputs = decoded + codes, *rounded = inputs + count;
+  for (uint32_t code = 0; code < codes; code++) {
+    float want = as_float(decoded[code]), have = ir_small_float_to_f32(IR_DTYPE_F8E8M0, code);
+    assert_true(isnan(want) ? isnan(have) : memcmp(&want, &have, 4) == 0);
+  }
+  for (int k = 0; k < 6; k++)
+    for (uint32_t i = 0; i < count; i++) {
+      uint32_t have = ir_e8m0_from_f32(as_float(inputs[i]), k % 2, (ir_round_mode)(k / 2));
+      if (have != rounded[(size_t)k * count + i])
+        fail_msg("f8e8m0 of %a (mode %d, saturate %d): 0x%x, expected 0x%x",
+                 (double)as_float(inputs[i]), k / 2, k % 2, have, rounded[(size_t)k * count + i]);
+    }
+  free(oracle);
+}
+
 /* The largest finite values and what overflow gives, written out from the formats' specs. */
 static void test_format_limits(void **state) {
   (void)state;
@@ -132,6 +156,7 @@ int main(void) {
       cmocka_unit_test_prestate(test_format, (void *)&FORMATS[2]),
       cmocka_unit_test_prestate(test_format, (void *)&FORMATS[3]),
       cmocka_unit_test_prestate(test_format, (void *)&FORMATS[4]),
+      cmocka_unit_test(test_e8m0),
       cmocka_unit_test(test_format_limits),
       cmocka_unit_test(test_packed_elements),
   };

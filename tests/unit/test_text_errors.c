@@ -32,7 +32,8 @@ static const bad_case CASES[] = {
      "t.dlir:4:16: unknown op 'Frobnicate'"},
     {HEAD "  input %x: f31[2]\n}\n",
      "t.dlir:3:13: unknown dtype 'f31' (known: f32, f16, bf16, f64, i8, u8, i16, u16, i32, "
-     "u32, i64, u64, bool, f8e4m3fn, f8e4m3fnuz, f8e5m2, f8e5m2fnuz, u4, i4, f4e2m1, u2, i2)"},
+     "u32, i64, u64, bool, f8e4m3fn, f8e4m3fnuz, f8e5m2, f8e5m2fnuz, u4, i4, f4e2m1, u2, i2, "
+     "f8e8m0)"},
     {HEAD "  input %x: f32[n]\n}\n",
      "t.dlir:3:17: unknown dimension symbol 'n' (declare it first: symbol n)"},
     {HEAD "  symbol n\n  symbol n\n}\n", "t.dlir:4:10: duplicate dimension symbol 'n'"},

@@ -33,6 +33,7 @@ static const npy_descr ML_DTYPES[] = {
     {"float8_e5m2fnuz", IR_DTYPE_F8E5M2FNUZ}, {"float4_e2m1fn", IR_DTYPE_F4E2M1},
     {"int4", IR_DTYPE_I4},               {"uint4", IR_DTYPE_U4},
     {"int2", IR_DTYPE_I2},               {"uint2", IR_DTYPE_U2},
+    {"float8_e8m0fnu", IR_DTYPE_F8E8M0},
 };
 
 static ir_dtype dtype_of_descr(const char *descr) {
