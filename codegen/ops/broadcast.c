@@ -1,5 +1,5 @@
 /* Emitters of ops that broadcast their inputs (ONNX multidirectional broadcasting):
- * arithmetic, Mod, Pow, logic and bit ops, comparisons (bool out), variadic Max/Min/Sum and
+ * arithmetic, PRelu, Mod, Pow, logic and bit ops, comparisons (bool out), variadic Max/Min/Sum and
  * Where. The pointwise map
  * and the group evaluator do the broadcasting; these see one element of each input. */
 #include "codegen/ops/emit.h"
@@ -122,6 +122,25 @@ ARITHMETIC_EMITTER(add, LLVMBuildFAdd, LLVMBuildAdd)
 ARITHMETIC_EMITTER(sub, LLVMBuildFSub, LLVMBuildSub)
 ARITHMETIC_EMITTER(mul, LLVMBuildFMul, LLVMBuildMul)
 #undef ARITHMETIC_EMITTER
+
+/* PRelu: x where it is not negative, slope * x where it is (unsigned x is never negative). */
+static LLVMValueRef prelu_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x,
+                             LLVMValueRef slope, ir_dtype compute) {
+  (void)node;
+  LLVMValueRef zero = LLVMConstNull(LLVMTypeOf(x)), negative;
+  if (ir_dtype_is_float(compute))
+    negative = LLVMBuildFCmp(B, LLVMRealOLT, x, zero, "");
+  else if (ir_dtype_is_signed(compute))
+    negative = LLVMBuildICmp(B, LLVMIntSLT, x, zero, "");
+  else
+    return x;
+  LLVMValueRef scaled = ir_dtype_is_float(compute) ? LLVMBuildFMul(B, x, slope, "")
+                                                   : LLVMBuildMul(B, x, slope, "");
+  return LLVMBuildSelect(B, negative, scaled, x, "");
+}
+LLVMValueRef emit_prelu(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return binary(kb, node, operands, prelu_of);
+}
 
 /* And, Or, Xor on bool bytes (0/1) and the Bitwise ops on integers are the same instruction. */
 #define BITS_EMITTER(NAME, BUILD)                                                                  \

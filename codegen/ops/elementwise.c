@@ -114,6 +114,15 @@ LOWER_MATH_EMITTER(exp, pw_exp)
 LOWER_MATH_EMITTER(log, pw_log)
 LOWER_MATH_EMITTER(sqrt, kb_sqrt)
 
+/* Swish: x * sigmoid(alpha * x). */
+static LLVMValueRef swish_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
+  LLVMValueRef alpha = real(LLVMTypeOf(x), lower_float_attribute(node, "alpha"));
+  return LLVMBuildFMul(B, x, kb_sigmoid(kb, LLVMBuildFMul(B, alpha, x, "")), "");
+}
+LLVMValueRef emit_swish(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return lower_emit_unary(kb, node, operands, swish_of);
+}
+
 static LLVMValueRef reciprocal_of(kernel_builder *kb, const ir_node *node, LLVMValueRef x) {
   (void)node;
   return LLVMBuildFDiv(B, real(LLVMTypeOf(x), 1), x, "");

@@ -1,5 +1,5 @@
 /* The activations and float tests added to the unary ops (Elu, Celu, Selu, ThresholdedRelu,
- * Softplus, Softsign, Mish, Gelu, Shrink, Round, Sign, IsInf, IsNaN) on the host twin against
+ * Softplus, Softsign, Mish, Gelu, Swish, Shrink, Round, Sign, IsInf, IsNaN) on the host twin against
  * C references in double; PTX checked with ptxas. */
 #include <math.h>
 
@@ -26,6 +26,8 @@ static double reference(ir_op op, double x) {
     return x * tanh(softplus(x));
   case IR_OP_GELU:
     return 0.5 * x * (1 + erf(x / sqrt(2.0)));
+  case IR_OP_SWISH:
+    return x / (1 + exp(-0.25 * x));
   case IR_OP_SHRINK:
     return x < -1.5 ? x + 0.5 : x > 1.5 ? x - 0.5 : 0;
   case IR_OP_ROUND:
@@ -44,6 +46,8 @@ static void set_attributes(ir_graph *graph, ir_node *node) {
     ir_node_set_float(graph, node, "alpha", 2.0f);
   if (node->op == IR_OP_THRESHOLDED_RELU)
     ir_node_set_float(graph, node, "alpha", 1.5f);
+  if (node->op == IR_OP_SWISH)
+    ir_node_set_float(graph, node, "alpha", 0.25f);
   if (node->op == IR_OP_SHRINK) {
     ir_node_set_float(graph, node, "lambd", 1.5f);
     ir_node_set_float(graph, node, "bias", 0.5f);
@@ -69,7 +73,7 @@ static void test_activations(void **state) {
   (void)state;
   static const ir_op ops[] = {IR_OP_ELU,      IR_OP_CELU,     IR_OP_SELU, IR_OP_THRESHOLDED_RELU,
                               IR_OP_SOFTPLUS, IR_OP_SOFTSIGN, IR_OP_MISH, IR_OP_GELU,
-                              IR_OP_SHRINK,   IR_OP_SIGN};
+                              IR_OP_SHRINK,   IR_OP_SIGN,     IR_OP_SWISH};
   enum { N = 231 };
   float *x = pt_random_alloc(N, 7, -9, 9);
   const float special[] = {0,     -0.0f,  1e-6f, -1e-6f, 3e-4f, -3e-4f,

@@ -1,4 +1,4 @@
-/* Broadcasting ops (arithmetic, Pow, comparisons, Max/Min/Sum, Where) on the host twin
+/* Broadcasting ops (arithmetic, PRelu, Pow, comparisons, Max/Min/Sum, Where) on the host twin
  * against a C reference with its own broadcast indexing; PTX checked with ptxas. */
 #include <math.h>
 
@@ -43,6 +43,8 @@ static double reference_binary(ir_op op, double a, double b) {
     return a / b;
   case IR_OP_POW:
     return pow(a, b);
+  case IR_OP_PRELU:
+    return a < 0 ? a * b : a;
   case IR_OP_EQUAL:
     return a == b;
   case IR_OP_GREATER:
@@ -102,6 +104,7 @@ static void test_arithmetic_broadcasting(void **state) {
   run_binary(IR_OP_DIV, s7x300, s1);
   run_binary(IR_OP_MUL, s3x1, s1x300); /* outer product */
   run_binary(IR_OP_POW, s2345, s5);
+  run_binary(IR_OP_PRELU, s2345, s5); /* a slope per channel of the last axis */
 }
 
 /* Negative bases with integral exponents (Pow(x - mean, 2) in decomposed LayerNorms), a

@@ -97,10 +97,12 @@ static void test_flags(void **state) {
                                      IR_OP_COSH,
                                      IR_OP_SIN,
                                      IR_OP_SINH,
-                                     IR_OP_TAN};
+                                     IR_OP_TAN,
+                                     IR_OP_SWISH};
   static const ir_op F32_MATH[] = {
       IR_OP_TANH, IR_OP_ERF,      IR_OP_SIGMOID, IR_OP_CELU,  IR_OP_ELU,   IR_OP_GELU, IR_OP_MISH,
-      IR_OP_SELU, IR_OP_SOFTPLUS, IR_OP_ACOSH,   IR_OP_ASINH, IR_OP_ATANH, IR_OP_COSH, IR_OP_SINH};
+      IR_OP_SELU, IR_OP_SOFTPLUS, IR_OP_ACOSH,   IR_OP_ASINH, IR_OP_ATANH, IR_OP_COSH, IR_OP_SINH,
+      IR_OP_SWISH};
   static const ir_op BOOL_ONLY[] = {IR_OP_AND, IR_OP_OR, IR_OP_XOR, IR_OP_NOT};
   static const ir_op READS_DIMS[] = {IR_OP_SHAPE, IR_OP_SIZE};
   static const ir_op INTEGER_ONLY[] = {IR_OP_BITWISE_AND, IR_OP_BITWISE_OR, IR_OP_BITWISE_XOR,
