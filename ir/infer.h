@@ -53,6 +53,9 @@ static inline ir_value *ir_node_input(const ir_node *node, int index) {
  * `capacity` values). Non-constant, elided or wrong dtype → error naming the input. */
 int ir_node_constant_ints(const ir_node *node, int input_index, int64_t *out, int capacity,
                           int *out_count, dl_diag *diag);
+/* The same for a constant floating-point tensor (any float dtype), read as doubles. */
+int ir_node_constant_floats(const ir_node *node, int input_index, double *out, int capacity,
+                            int *out_count, dl_diag *diag);
 
 /* Multidirectional (numpy) broadcasting of two shapes. */
 int ir_broadcast_shapes(const ir_type *a, const ir_type *b, ir_type *out);

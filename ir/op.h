@@ -43,7 +43,8 @@ typedef enum ir_op_category {
   IR_OP_CATEGORY_ATTENTION,
   /* Copies elements to new positions without arithmetic: Transpose, Slice, Concat, Split,
    * Gather, GatherElements, Expand, Pad, Trilu (which keeps or zeroes them); ScatterElements
-   * and ScatterND (which may combine them with data), TopK (which compares them). */
+   * and ScatterND (which may combine them with data), TopK (which compares them), Resize
+   * (which interpolates between neighbours). */
   IR_OP_CATEGORY_MOVEMENT,
   /* Computes shapes or shape-derived tensors, folded at compile time: Shape, Size,
    * ConstantOfShape, Range. */

@@ -64,6 +64,8 @@ bool onnx_attr_is_normalized(onnx_import *import, const Onnx__NodeProto *proto, 
     return true;
   if (strcmp(op, "ConstantOfShape") == 0 && strcmp(attr, "value") == 0)
     return true;
+  if (strcmp(op, "Upsample") == 0 && strcmp(attr, "scales") == 0)
+    return true; /* opset 7: becomes input 2 */
   return false;
 }
 
@@ -136,6 +138,8 @@ ir_op onnx_ir_op(const char *onnx_op) {
     return IR_OP_CAST;
   if (strcmp(onnx_op, "Scatter") == 0) /* opsets 9 and 10: ScatterElements under its old name */
     return IR_OP_SCATTER_ELEMENTS;
+  if (strcmp(onnx_op, "Upsample") == 0) /* Resize's predecessor (normalize_legacy_resize) */
+    return IR_OP_RESIZE;
   return strncmp(onnx_op, "dl.", 3) == 0 ? IR_OP_INVALID : ir_op_from_name(onnx_op);
 }
 
@@ -191,6 +195,39 @@ static int normalize_constant_of_shape(onnx_import *import, const Onnx__NodeProt
   return status == 0 ? 0 : onnx_error(import, "out of memory");
 }
 
+/* Upsample (opsets 7-9) and Resize-10 are Resize with scales, asymmetric coordinates and
+ * nearest rounding down: scales (input 1, or Upsample-7's attribute) move to input 2. */
+static bool is_legacy_resize(onnx_import *import, const char *op) {
+  return strcmp(op, "Upsample") == 0 || (strcmp(op, "Resize") == 0 && import->opset < 11);
+}
+
+static int normalize_legacy_resize(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                                   ir_node *node) {
+  const Onnx__AttributeProto *attr = onnx_find_attr(proto, "scales");
+  ir_value *scales = node->num_inputs > 1 ? node->inputs[1] : NULL;
+  if (attr) {
+    char base[256];
+    int64_t count = (int64_t)attr->n_floats;
+    snprintf(base, sizeof(base), "%s.scales", node->name);
+    scales = ir_graph_add_constant_copy(import->graph, ir_graph_unique_name(import->graph, base),
+                                        ir_type_make(IR_DTYPE_F32, 1, &count), attr->floats);
+    if (!scales || count == 0)
+      return onnx_node_error(import, proto, index, "attribute 'scales' must hold the scales");
+  }
+  if (!scales)
+    return onnx_node_error(import, proto, index, "needs scales");
+  if (onnx_set_node_input(import, node, 2, scales) != 0)
+    return -1;
+  node->inputs[1] = NULL;
+  ir_graph *graph = import->graph;
+  const ir_attr *mode = ir_node_attr(node, "mode");
+  int status = ir_node_set_string(graph, node, "coordinate_transformation_mode", "asymmetric") |
+               ir_node_set_string(graph, node, "nearest_mode", "floor");
+  if (mode && mode->kind == IR_ATTR_STRING && strcmp(mode->as.s, "bilinear") == 0)
+    status |= ir_node_set_string(graph, node, "mode", "linear");
+  return status == 0 ? 0 : onnx_error(import, "out of memory");
+}
+
 int onnx_normalize_node(onnx_import *import, const Onnx__NodeProto *proto, int index,
                         ir_node *node) {
   if (convert_attr_inputs(import, proto, index, node) != 0)
@@ -204,6 +241,8 @@ int onnx_normalize_node(onnx_import *import, const Onnx__NodeProto *proto, int i
     return normalize_cast_like(import, proto, index, node);
   if (strcmp(op, "ConstantOfShape") == 0)
     return normalize_constant_of_shape(import, proto, index, node);
+  if (is_legacy_resize(import, op))
+    return normalize_legacy_resize(import, proto, index, node);
   if (strcmp(op, "Concat") == 0 && !onnx_find_attr(proto, "axis") && import->opset < 4)
     status = ir_node_set_int(graph, node, "axis", 1); /* the default before opset 4 */
   if (strcmp(op, "Softmax") == 0 && import->opset < 13)

@@ -134,10 +134,11 @@ int ir_check_attribute_kinds(const ir_node *node, dl_diag *diag) {
   return 0;
 }
 
-int ir_node_constant_ints(const ir_node *node, int input_index, int64_t *out, int capacity,
-                          int *out_count, dl_diag *diag) {
+/* The checks both constant readers share: present, constant, with data, rank <= 1, at most
+ * `capacity` values; `*out_count` gets the count. */
+static int check_constant_list(const ir_node *node, int input_index, int capacity, int *out_count,
+                               const ir_value **out_input, dl_diag *diag) {
   ir_value *input = ir_node_input(node, input_index);
-  *out_count = 0;
   if (!input)
     return ir_node_error(diag, node, "input %d is missing but must be a constant", input_index);
   if (input->kind != IR_VALUE_CONSTANT)
@@ -148,10 +149,6 @@ int ir_node_constant_ints(const ir_node *node, int input_index, int64_t *out, in
   if (!input->data)
     return ir_node_error(diag, node, "input %d '%s' is a constant whose data was elided",
                          input_index, input->name);
-  ir_dtype dtype = input->type.dtype;
-  if (dtype != IR_DTYPE_I64 && dtype != IR_DTYPE_I32)
-    return ir_node_error(diag, node, "input %d '%s' has element type %s but must be i64 or i32",
-                         input_index, input->name, ir_dtype_name(dtype));
   if (input->type.rank > 1)
     return ir_node_error(diag, node, "input %d '%s' has rank %d but must be a scalar or 1-D",
                          input_index, input->name, input->type.rank);
@@ -162,7 +159,23 @@ int ir_node_constant_ints(const ir_node *node, int input_index, int64_t *out, in
   if (count > capacity)
     return ir_node_error(diag, node, "input %d '%s' has %lld values; at most %d are supported",
                          input_index, input->name, (long long)count, capacity);
-  for (int64_t i = 0; i < count; i++) {
+  *out_count = (int)count;
+  *out_input = input;
+  return 0;
+}
+
+int ir_node_constant_ints(const ir_node *node, int input_index, int64_t *out, int capacity,
+                          int *out_count, dl_diag *diag) {
+  const ir_value *input = NULL;
+  int count = 0;
+  *out_count = 0;
+  if (check_constant_list(node, input_index, capacity, &count, &input, diag) != 0)
+    return -1;
+  ir_dtype dtype = input->type.dtype;
+  if (dtype != IR_DTYPE_I64 && dtype != IR_DTYPE_I32)
+    return ir_node_error(diag, node, "input %d '%s' has element type %s but must be i64 or i32",
+                         input_index, input->name, ir_dtype_name(dtype));
+  for (int i = 0; i < count; i++) {
     if (dtype == IR_DTYPE_I64) {
       int64_t value;
       memcpy(&value, (const char *)input->data + i * 8, 8);
@@ -173,6 +186,22 @@ int ir_node_constant_ints(const ir_node *node, int input_index, int64_t *out, in
       out[i] = value;
     }
   }
-  *out_count = (int)count;
+  *out_count = count;
+  return 0;
+}
+
+int ir_node_constant_floats(const ir_node *node, int input_index, double *out, int capacity,
+                            int *out_count, dl_diag *diag) {
+  const ir_value *input = NULL;
+  int count = 0;
+  *out_count = 0;
+  if (check_constant_list(node, input_index, capacity, &count, &input, diag) != 0)
+    return -1;
+  if (!ir_dtype_is_float(input->type.dtype))
+    return ir_node_error(diag, node, "input %d '%s' has element type %s but must be a float",
+                         input_index, input->name, ir_dtype_name(input->type.dtype));
+  for (int i = 0; i < count; i++)
+    out[i] = ir_element_get_float(input->type.dtype, input->data, i);
+  *out_count = count;
   return 0;
 }

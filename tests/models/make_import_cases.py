@@ -77,7 +77,7 @@ def main(out):
     scale = numpy_helper.from_array(np.ones(3, np.float32), "scale")
     cond = numpy_helper.from_array(np.array(True), "cond")
     save(folder, "unsupported_ops", [
-        helper.make_node("Resize", ["x", "", "", "sizes"], ["resized"], name="Resize_12"),
+        helper.make_node("TfIdfVectorizer", ["x"], ["tfidf"], name="tfidf_12"),
         helper.make_node("Foo", ["x"], ["foo"], name="custom", domain="com.example"),
         helper.make_node("If", ["cond"], ["branch"], name="branch", then_branch=then_graph,
                          else_branch=then_graph),
@@ -85,7 +85,7 @@ def main(out):
                          ["bn", "running_mean", "running_var"], name="bn", training_mode=1),
         helper.make_node("SequenceEmpty", [], ["seq"], name="seq"),
         helper.make_node("Relu", ["x"], ["y"], name="relu"),
-    ], [x], [y], [scale, cond, numpy_helper.from_array(np.array([1, 3, 4, 4], np.int64), "sizes")])
+    ], [x], [y], [scale, cond])
 
     # Two independent Reshapes whose shapes are graph inputs (known only at run time), and
     # a Relu of the first one's output: both Reshapes are reported, the Relu is skipped.
