@@ -6,30 +6,6 @@
 
 #include <string.h>
 
-static ir_value *add(onnx_import *import, ir_op op, const char *base, ir_value *a, ir_value *b,
-                     const char *output) {
-  ir_value *inputs[2] = {a, b};
-  const char *name = output && *output ? output
-                                       : ir_graph_unique_name(import->graph, base);
-  ir_node *node = name ? ir_graph_add_node(import->graph, NULL, op, name, inputs, b ? 2 : 1,
-                                           &name, 1)
-                       : NULL;
-  return node && onnx_finish_node(import, node) == 0 ? node->outputs[0] : NULL;
-}
-
-/* The mean over `axes` of `x`, keeping them as size-1 dims. */
-static ir_value *mean(onnx_import *import, const char *base, ir_value *x, ir_value *axes) {
-  ir_value *inputs[2] = {x, axes};
-  const char *name = ir_graph_unique_name(import->graph, base);
-  ir_node *node = name ? ir_graph_add_node(import->graph, NULL, IR_OP_REDUCE_MEAN, name, inputs, 2,
-                                           &name, 1)
-                       : NULL;
-  if (!node || ir_node_set_int(import->graph, node, "keepdims", 1) != 0 ||
-      onnx_finish_node(import, node) != 0)
-    return NULL;
-  return node->outputs[0];
-}
-
 bool onnx_is_batch_norm_training(const Onnx__NodeProto *proto) {
   const Onnx__AttributeProto *mode = onnx_find_attr(proto, "training_mode");
   return strcmp(onnx_text(proto->op_type), "BatchNormalization") == 0 && mode && mode->i != 0;
@@ -54,14 +30,12 @@ int onnx_import_batch_norm_training(onnx_import *import, const Onnx__NodeProto *
     if (d != 1)
       axes[count++] = d;
   const char *base = ir_arena_printf(arena, "%s/batch", node);
-  ir_value *axes_value = onnx_ints_constant(import, base, axes, (int)count);
-  ir_value *channel_shape = onnx_ints_constant(import, base, &channels, 1);
-  ir_value *mean4 = axes_value ? mean(import, base, in[0], axes_value) : NULL;
-  ir_value *centered = mean4 ? add(import, IR_OP_SUB, base, in[0], mean4, NULL) : NULL;
-  ir_value *squares = centered ? add(import, IR_OP_MUL, base, centered, centered, NULL) : NULL;
-  ir_value *var4 = squares ? mean(import, base, squares, axes_value) : NULL;
-  ir_value *batch_mean = mean4 && channel_shape ? add(import, IR_OP_RESHAPE, base, mean4, channel_shape, NULL) : NULL;
-  ir_value *batch_var = var4 ? add(import, IR_OP_RESHAPE, base, var4, channel_shape, NULL) : NULL;
+  ir_value *mean4 = onnx_build_reduce_mean(import, base, in[0], axes, (int)count);
+  ir_value *centered = onnx_build(import, IR_OP_SUB, base, in[0], mean4, NULL);
+  ir_value *squares = onnx_build(import, IR_OP_MUL, base, centered, centered, NULL);
+  ir_value *var4 = onnx_build_reduce_mean(import, base, squares, axes, (int)count);
+  ir_value *batch_mean = onnx_build_reshape(import, base, mean4, &channels, 1, NULL);
+  ir_value *batch_var = onnx_build_reshape(import, base, var4, &channels, 1, NULL);
   if (!batch_mean || !batch_var)
     return -1;
   /* Y: the inference op with the batch's statistics. */
@@ -79,9 +53,9 @@ int onnx_import_batch_norm_training(onnx_import *import, const Onnx__NodeProto *
     const char *output = onnx_text(proto->output[k]);
     if (!*output)
       continue;
-    ir_value *old = add(import, IR_OP_MUL, base, in[2 + k], kept, NULL);
-    ir_value *now = old ? add(import, IR_OP_MUL, base, k == 1 ? batch_mean : batch_var, taken, NULL) : NULL;
-    if (!now || !add(import, IR_OP_ADD, base, old, now, output))
+    ir_value *old = onnx_build(import, IR_OP_MUL, base, in[2 + k], kept, NULL);
+    ir_value *now = onnx_build(import, IR_OP_MUL, base, k == 1 ? batch_mean : batch_var, taken, NULL);
+    if (!onnx_build(import, IR_OP_ADD, base, old, now, output))
       return -1;
   }
   return 0;

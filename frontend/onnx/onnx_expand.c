@@ -1,5 +1,6 @@
 /* Expansions: ONNX nodes the importer builds from other IR nodes, either always (ops with
- * no IR op of their own: SoftmaxCrossEntropyLoss, QuantizeLinear, DequantizeLinear) or where
+ * no IR op of their own: SoftmaxCrossEntropyLoss, QuantizeLinear, DequantizeLinear, the
+ * channel normalizations) or where
  * their semantics at the model's opset differ from the IR op's. One table row per op; the
  * support check and the node builder both read it. */
 #include "onnx_internal.h"
@@ -19,6 +20,9 @@ static const onnx_expansion EXPANSIONS[] = {
     {"Softmax", onnx_softmax_needs_expansion, onnx_expand_softmax},
     {"LogSoftmax", onnx_softmax_needs_expansion, onnx_expand_softmax},
     {"SoftmaxCrossEntropyLoss", NULL, onnx_expand_softmax_cross_entropy_loss},
+    {"InstanceNormalization", NULL, onnx_expand_instance_normalization},
+    {"GroupNormalization", NULL, onnx_expand_group_normalization},
+    {"MeanVarianceNormalization", NULL, onnx_expand_mean_variance_normalization},
 };
 
 static const onnx_expansion *find(const char *op) {

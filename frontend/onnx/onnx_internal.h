@@ -106,6 +106,23 @@ bool onnx_op_is_expanded_always(const char *op);
 ir_node *onnx_add_expansion_node(onnx_import *import, ir_op op, const char *name,
                                  ir_value **inputs, int num_inputs, const char **output_names,
                                  int num_outputs);
+/* Building blocks of expansions (onnx_build.c). Each adds one node whose output is named
+ * `output` (NULL or "": a fresh name from `base`), runs inference and folding on it and
+ * returns that output; a NULL input (an earlier failure) gives NULL, as does any error. */
+ir_node *onnx_build_start(onnx_import *import, ir_op op, const char *base, ir_value **inputs,
+                          int num_inputs, const char *output); /* attributes go on it next */
+ir_value *onnx_build_finish(onnx_import *import, ir_node *node);
+/* `op` of a, or of a and b (b NULL: one input). */
+ir_value *onnx_build(onnx_import *import, ir_op op, const char *base, ir_value *a, ir_value *b,
+                     const char *output);
+ir_value *onnx_build_reshape(onnx_import *import, const char *base, ir_value *x,
+                             const int64_t *dims, int rank, const char *output);
+/* ReduceMean over `axes`, kept as size-1 dims. */
+ir_value *onnx_build_reduce_mean(onnx_import *import, const char *base, ir_value *x,
+                                 const int64_t *axes, int count);
+/* A per-channel vector [C] reshaped to [C, 1, ...] so it broadcasts over axis 1 of a rank
+ * `rank` tensor; any other shape is returned as it is. */
+ir_value *onnx_build_per_channel(onnx_import *import, const char *base, ir_value *v, int rank);
 /* Softmax and LogSoftmax before opset 13 coerced their input to 2-D around `axis`. True
  * if that differs from the latest semantics for this input (axis not the last one). */
 bool onnx_softmax_needs_expansion(onnx_import *import, const Onnx__NodeProto *proto,
@@ -118,6 +135,17 @@ int onnx_expand_softmax(onnx_import *import, const Onnx__NodeProto *proto, int i
 int onnx_expand_softmax_cross_entropy_loss(onnx_import *import, const Onnx__NodeProto *proto,
                                            int index, ir_value **inputs, int num_inputs,
                                            const char **names, int num_outputs);
+/* InstanceNormalization, GroupNormalization and MeanVarianceNormalization
+ * (onnx_channel_norms.c), built from LayerNormalization or ReduceMean and arithmetic. */
+int onnx_expand_instance_normalization(onnx_import *import, const Onnx__NodeProto *proto,
+                                       int index, ir_value **inputs, int num_inputs,
+                                       const char **names, int num_outputs);
+int onnx_expand_group_normalization(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                                    ir_value **inputs, int num_inputs, const char **names,
+                                    int num_outputs);
+int onnx_expand_mean_variance_normalization(onnx_import *import, const Onnx__NodeProto *proto,
+                                            int index, ir_value **inputs, int num_inputs,
+                                            const char **names, int num_outputs);
 /* Binary ops before opset 7 with broadcast=1 and an `axis` (onnx_broadcast.c). */
 bool onnx_is_legacy_axis_broadcast(onnx_import *import, const Onnx__NodeProto *proto);
 /* Unsqueezes input 1 so numpy broadcasting matches it at `axis`; replaces inputs[1]. */

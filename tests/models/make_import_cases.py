@@ -125,6 +125,14 @@ def main(out):
          q_inputs, [helper.make_tensor_value_info("y", TensorProto.INT4, [3, 4])], opset=21)
     save(folder, "quantize_bad_axis", [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["y"], name="q", axis=1)],
          q_inputs, [helper.make_tensor_value_info("y", TensorProto.INT4, [3, 4])], opset=21)
+    # GroupNormalization: groups that do not divide the channels; opset 18's per-group scale.
+    g_inputs = [helper.make_tensor_value_info("x", F, [2, 4, 3]), helper.make_tensor_value_info("s", F, [4])]
+    save(folder, "group_norm_bad_groups", [helper.make_node("GroupNormalization", ["x", "s", "s"], ["y"],
+                                                            name="gn", num_groups=3)],
+         g_inputs, [helper.make_tensor_value_info("y", F, [2, 4, 3])], opset=21)
+    save(folder, "group_norm_opset18", [helper.make_node("GroupNormalization", ["x", "s", "s"], ["y"],
+                                                         name="gn", num_groups=2)],
+         g_inputs, [helper.make_tensor_value_info("y", F, [2, 4, 3])], opset=18)
     # An output declared with another element type and shape than the node computes.
     save(folder, "wrong_output_type", [helper.make_node("Relu", ["x"], ["y"], name="relu")], [x],
          [helper.make_tensor_value_info("y", TensorProto.INT64, [1, 3, 8, 8])])

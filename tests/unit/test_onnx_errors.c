@@ -301,6 +301,10 @@ static void test_legacy_forms(void **state) {
   dl_diag_deinit(&diag);
   expect_failure(CASES "quantize_bad_axis.onnx", NULL, "node 'q' (QuantizeLinear, opset 21)",
                  "must be 1-D with x's dim 1 (4)", NULL);
+  expect_failure(CASES "group_norm_bad_groups.onnx", NULL, "node 'gn' (GroupNormalization, opset 21)",
+                 "num_groups 3 must be positive and divide the 4 channels", NULL);
+  expect_failure(CASES "group_norm_opset18.onnx", NULL, "node 'gn' (GroupNormalization, opset 18)",
+                 "per-group scale and bias", NULL);
 
   graph = expect_success(CASES "int8_typed.onnx", NULL, &diag);
   const int8_t *w = ir_graph_find_value(graph, "w")->data;

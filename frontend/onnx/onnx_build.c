@@ -1,0 +1,59 @@
+/* Building blocks of expansions: one IR node at a time, named after an ONNX output or given a
+ * fresh name from a base, with inference and folding run on it at once. Every builder takes
+ * NULL inputs as an earlier failure and returns NULL, so an expansion chains them and checks
+ * the last result only. */
+#include "onnx_internal.h"
+
+ir_node *onnx_build_start(onnx_import *import, ir_op op, const char *base, ir_value **inputs,
+                          int num_inputs, const char *output) {
+  for (int i = 0; i < num_inputs; i++)
+    if (!inputs[i])
+      return NULL;
+  const char *name = output && *output ? output : ir_graph_unique_name(import->graph, base);
+  if (!name) {
+    onnx_error(import, "out of memory");
+    return NULL;
+  }
+  return onnx_add_expansion_node(import, op, name, inputs, num_inputs, &name, 1);
+}
+
+ir_value *onnx_build_finish(onnx_import *import, ir_node *node) {
+  return node && onnx_finish_node(import, node) == 0 ? node->outputs[0] : NULL;
+}
+
+ir_value *onnx_build(onnx_import *import, ir_op op, const char *base, ir_value *a, ir_value *b,
+                     const char *output) {
+  ir_value *inputs[2] = {a, b};
+  if (!a)
+    return NULL;
+  return onnx_build_finish(import, onnx_build_start(import, op, base, inputs, b ? 2 : 1, output));
+}
+
+ir_value *onnx_build_reshape(onnx_import *import, const char *base, ir_value *x,
+                             const int64_t *dims, int rank, const char *output) {
+  if (!x)
+    return NULL;
+  return onnx_build(import, IR_OP_RESHAPE, base, x, onnx_ints_constant(import, base, dims, rank),
+                    output);
+}
+
+ir_value *onnx_build_reduce_mean(onnx_import *import, const char *base, ir_value *x,
+                                 const int64_t *axes, int count) {
+  ir_value *inputs[2] = {x, x ? onnx_ints_constant(import, base, axes, count) : NULL};
+  ir_node *node = onnx_build_start(import, IR_OP_REDUCE_MEAN, base, inputs, 2, NULL);
+  if (node && ir_node_set_int(import->graph, node, "keepdims", 1) != 0) {
+    onnx_error(import, "out of memory");
+    return NULL;
+  }
+  return onnx_build_finish(import, node);
+}
+
+ir_value *onnx_build_per_channel(onnx_import *import, const char *base, ir_value *v, int rank) {
+  if (!v || v->type.rank != 1)
+    return v;
+  int64_t dims[IR_MAX_RANK];
+  dims[0] = v->type.dims[0];
+  for (int d = 1; d + 1 < rank; d++)
+    dims[d] = 1;
+  return onnx_build_reshape(import, base, v, dims, rank - 1, NULL);
+}
