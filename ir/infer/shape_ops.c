@@ -1,5 +1,6 @@
 /* Inference of ops that rearrange a tensor's shape without touching its data order
- * beyond a permutation: Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Expand. */
+ * beyond a permutation: Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Expand, Tile. */
+#include "ir/checked_math.h"
 #include "ir/infer.h"
 
 #include <stdio.h>
@@ -222,6 +223,29 @@ int ir_infer_expand(ir_graph *graph, ir_node *node, dl_diag *diag) {
     char text[160];
     return ir_input_error(graph, diag, node, 0, "it cannot be expanded to %s",
                           ir_format_type(graph, &target, text, sizeof(text)));
+  }
+  return ir_set_output_type(node, 0, result, diag);
+}
+
+/* Tile: dim d of the output is dim d of x times repeats[d] (one non-negative repeat per
+ * axis). */
+int ir_infer_tile(ir_graph *graph, ir_node *node, dl_diag *diag) {
+  const ir_type *x = &node->inputs[0]->type;
+  int64_t repeats[IR_MAX_RANK];
+  int count;
+  if (ir_node_constant_ints(node, 1, repeats, IR_MAX_RANK, &count, diag) != 0)
+    return -1;
+  if (count != x->rank)
+    return ir_input_error(graph, diag, node, 1, "has %d repeats for a rank-%d input", count,
+                          x->rank);
+  ir_type result = *x;
+  for (int d = 0; d < x->rank; d++) {
+    if (repeats[d] < 0)
+      return ir_node_error(diag, node, "repeat %d is %lld", d, (long long)repeats[d]);
+    if (!ir_dim_is_static(x->dims[d]))
+      return ir_input_error(graph, diag, node, 0, "dim %d must be known at compile time", d);
+    if (!dl_checked_mul(x->dims[d], repeats[d], &result.dims[d]))
+      return ir_node_error(diag, node, "dim %d overflows when tiled", d);
   }
   return ir_set_output_type(node, 0, result, diag);
 }

@@ -138,6 +138,23 @@ static void test_expand(void **state) {
   ir_graph_destroy(graph);
 }
 
+/* Tile of x [2, 3, 1] by repeats [2, 1, 4]: out[i, j, k] = x[i % 2, j, 0]. */
+static void test_tile(void **state) {
+  (void)state;
+  int64_t dims[3] = {2, 3, 1}, repeats[3] = {2, 1, 4};
+  ir_graph *graph = ir_graph_create("tile");
+  float x[6] = {1, 2, 3, 4, 5, 6}, expected[48];
+  for (int i = 0; i < 4; i++)
+    for (int j = 0; j < 3; j++)
+      for (int k = 0; k < 4; k++)
+        expected[(i * 3 + j) * 4 + k] = x[(i % 2) * 3 + j];
+  ir_value *inputs[2] = {ir_graph_add_input(graph, "x", ir_type_make(IR_DTYPE_F32, 3, dims)),
+                         ints_constant(graph, "repeats", repeats, 3)};
+  run_and_compare(graph, ir_graph_add_node(graph, NULL, IR_OP_TILE, "t", inputs, 2, NULL, 1), x,
+                  expected, 4);
+  ir_graph_destroy(graph);
+}
+
 /* Concat of `count` f32 parts of [2, sizes[i], 3] along axis 1 (given as -2). */
 static void check_concat(int count, const int64_t *sizes) {
   ir_graph *graph = ir_graph_create("concat");
@@ -410,6 +427,7 @@ int main(void) {
       cmocka_unit_test(test_transpose),
       cmocka_unit_test(test_slice_steps),
       cmocka_unit_test(test_expand),
+      cmocka_unit_test(test_tile),
       cmocka_unit_test(test_concat),
       cmocka_unit_test(test_split),
       cmocka_unit_test(test_gather),
