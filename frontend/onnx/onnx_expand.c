@@ -1,6 +1,6 @@
 /* Expansions: ONNX nodes the importer builds from other IR nodes, either always (ops with
  * no IR op of their own: SoftmaxCrossEntropyLoss, QuantizeLinear, DequantizeLinear, the
- * channel normalizations) or where
+ * channel normalizations, the optimizers of the training domain) or where
  * their semantics at the model's opset differ from the IR op's. One table row per op; the
  * support check and the node builder both read it. */
 #include "onnx_internal.h"
@@ -14,32 +14,39 @@ static int expand_quantize(onnx_import *import, const Onnx__NodeProto *proto, in
   return onnx_expand_quantize(import, proto, index, inputs, num_inputs);
 }
 
+#define TRAINING_DOMAIN "ai.onnx.preview.training"
+
 static const onnx_expansion EXPANSIONS[] = {
-    {"QuantizeLinear", NULL, expand_quantize},
-    {"DequantizeLinear", NULL, expand_quantize},
-    {"Softmax", onnx_softmax_needs_expansion, onnx_expand_softmax},
-    {"LogSoftmax", onnx_softmax_needs_expansion, onnx_expand_softmax},
-    {"SoftmaxCrossEntropyLoss", NULL, onnx_expand_softmax_cross_entropy_loss},
-    {"InstanceNormalization", NULL, onnx_expand_instance_normalization},
-    {"GroupNormalization", NULL, onnx_expand_group_normalization},
-    {"MeanVarianceNormalization", NULL, onnx_expand_mean_variance_normalization},
+    {"QuantizeLinear", NULL, expand_quantize, NULL},
+    {"DequantizeLinear", NULL, expand_quantize, NULL},
+    {"Softmax", onnx_softmax_needs_expansion, onnx_expand_softmax, NULL},
+    {"LogSoftmax", onnx_softmax_needs_expansion, onnx_expand_softmax, NULL},
+    {"SoftmaxCrossEntropyLoss", NULL, onnx_expand_softmax_cross_entropy_loss, NULL},
+    {"InstanceNormalization", NULL, onnx_expand_instance_normalization, NULL},
+    {"GroupNormalization", NULL, onnx_expand_group_normalization, NULL},
+    {"MeanVarianceNormalization", NULL, onnx_expand_mean_variance_normalization, NULL},
+    {"Adagrad", NULL, onnx_expand_optimizer, TRAINING_DOMAIN},
+    {"Momentum", NULL, onnx_expand_optimizer, TRAINING_DOMAIN},
+    {"Adam", NULL, onnx_expand_optimizer, TRAINING_DOMAIN},
 };
 
-static const onnx_expansion *find(const char *op) {
+static const onnx_expansion *find(const char *op, const char *domain) {
   for (size_t i = 0; i < sizeof EXPANSIONS / sizeof EXPANSIONS[0]; i++)
-    if (strcmp(EXPANSIONS[i].op, op) == 0)
+    if (strcmp(EXPANSIONS[i].op, op) == 0 &&
+        (EXPANSIONS[i].domain ? domain && strcmp(EXPANSIONS[i].domain, domain) == 0
+                              : onnx_is_default_domain(domain)))
       return &EXPANSIONS[i];
   return NULL;
 }
 
-bool onnx_op_is_expanded_always(const char *op) {
-  const onnx_expansion *expansion = find(op);
+bool onnx_op_is_expanded_always(const char *op, const char *domain) {
+  const onnx_expansion *expansion = find(op, domain);
   return expansion && !expansion->needed;
 }
 
 const onnx_expansion *onnx_find_expansion(onnx_import *import, const Onnx__NodeProto *proto,
                                           ir_value *const *inputs, int num_inputs) {
-  const onnx_expansion *expansion = find(onnx_text(proto->op_type));
+  const onnx_expansion *expansion = find(onnx_text(proto->op_type), proto->domain);
   if (!expansion || (expansion->needed && !expansion->needed(import, proto, inputs, num_inputs)))
     return NULL;
   return expansion;

@@ -96,12 +96,16 @@ typedef struct onnx_expansion {
                  int num_inputs);
   int (*expand)(onnx_import *import, const Onnx__NodeProto *proto, int index, ir_value **inputs,
                 int num_inputs, const char **names, int num_outputs);
+  const char *domain; /* NULL: the default domain */
 } onnx_expansion;
 /* The expansion `proto` needs, or NULL (built as its own IR op). */
 const onnx_expansion *onnx_find_expansion(onnx_import *import, const Onnx__NodeProto *proto,
                                           ir_value *const *inputs, int num_inputs);
-/* Whether `op` has no IR op and is always expanded (so the support check accepts it). */
-bool onnx_op_is_expanded_always(const char *op);
+/* Whether `op` of `domain` has no IR op and is always expanded (so the support check
+ * accepts it). */
+bool onnx_op_is_expanded_always(const char *op, const char *domain);
+/* "", "ai.onnx" or absent. */
+bool onnx_is_default_domain(const char *domain);
 /* ir_graph_add_node for an expansion's parts; reports running out of memory. */
 ir_node *onnx_add_expansion_node(onnx_import *import, ir_op op, const char *name,
                                  ir_value **inputs, int num_inputs, const char **output_names,
@@ -146,6 +150,10 @@ int onnx_expand_group_normalization(onnx_import *import, const Onnx__NodeProto *
 int onnx_expand_mean_variance_normalization(onnx_import *import, const Onnx__NodeProto *proto,
                                             int index, ir_value **inputs, int num_inputs,
                                             const char **names, int num_outputs);
+/* Adagrad, Momentum and Adam of ai.onnx.preview.training (onnx_optimizers.c), built from
+ * arithmetic on each updated tensor. */
+int onnx_expand_optimizer(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                          ir_value **inputs, int num_inputs, const char **names, int num_outputs);
 /* Binary ops before opset 7 with broadcast=1 and an `axis` (onnx_broadcast.c). */
 bool onnx_is_legacy_axis_broadcast(onnx_import *import, const Onnx__NodeProto *proto);
 /* Unsqueezes input 1 so numpy broadcasting matches it at `axis`; replaces inputs[1]. */

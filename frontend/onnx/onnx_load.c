@@ -48,7 +48,10 @@ static int read_opset(onnx_import *import, const Onnx__ModelProto *model) {
 /* Nodes of the default domain need its opset (checked after the support check, which
  * reports the nodes of other domains). */
 static int check_default_opset(onnx_import *import) {
-  if (import->opset == 0 && import->graph_proto->n_node > 0)
+  bool uses_default = false;
+  for (size_t i = 0; i < import->graph_proto->n_node; i++)
+    uses_default |= onnx_is_default_domain(import->graph_proto->node[i]->domain);
+  if (import->opset == 0 && uses_default)
     return onnx_error(import, "the model imports no version of the default ONNX opset "
                               "(opset_import has no entry for domain \"\")");
   return 0;

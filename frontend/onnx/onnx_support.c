@@ -28,7 +28,7 @@ int onnx_node_error(onnx_import *import, const Onnx__NodeProto *node, int index,
                     (long long)import->opset, message);
 }
 
-static bool is_default_domain(const char *domain) {
+bool onnx_is_default_domain(const char *domain) {
   return !domain || strcmp(domain, "") == 0 || strcmp(domain, "ai.onnx") == 0;
 }
 
@@ -130,12 +130,12 @@ static const char *node_problem(onnx_import *import, const Onnx__NodeProto *node
   if (!node)
     return "empty node";
   const char *op = onnx_text(node->op_type);
-  if (!is_default_domain(node->domain)) {
+  if (!onnx_is_default_domain(node->domain) && !onnx_op_is_expanded_always(op, node->domain)) {
     snprintf(buffer, size, "unsupported op domain '%s'", node->domain);
     return buffer;
   }
   bool inlined = onnx_is_inlined_control_flow(op);
-  if (strcmp(op, "Constant") != 0 && !inlined && !onnx_op_is_expanded_always(op) &&
+  if (strcmp(op, "Constant") != 0 && !inlined && !onnx_op_is_expanded_always(op, node->domain) &&
       onnx_ir_op(op) == IR_OP_INVALID)
     return "unsupported op";
   for (size_t i = 0; i < node->n_attribute; i++) {
