@@ -29,6 +29,13 @@ static int64_t reduced_extent(const ir_node *node) {
       extent = times(extent, b->dims[d]);
     return extent;
   }
+  case IR_OP_CONV_TRANSPOSE: { /* weight [Cin, Cout/group, k...]: Cin/group * k... taps */
+    int64_t extent = 1, group = 1;
+    ir_attr_int_default(node, "group", &group, NULL);
+    for (int d = 2; d < b->rank; d++)
+      extent = times(extent, b->dims[d]);
+    return times(extent, b->rank ? b->dims[0] / (group > 0 ? group : 1) : 0);
+  }
   case IR_OP_GEMM: {
     int64_t trans_a = 0;
     ir_attr_int_default(node, "transA", &trans_a, NULL);

@@ -27,6 +27,7 @@ static const char *input_role(ir_op op, int index) {
   static const char *const LAYER_NORM[] = {"X", "scale", "B"};
   switch (op) {
   case IR_OP_CONV:
+  case IR_OP_CONV_TRANSPOSE:
     return index < 3 ? CONV[index] : NULL;
   case IR_OP_GEMM:
     return index < 3 ? GEMM[index] : NULL;

@@ -32,7 +32,7 @@ typedef enum ir_op_category {
    * Softmax, LogSoftmax, LayerNormalization, RMSNormalization, Hardmax, LpNormalization,
    * CumSum/CumProd. */
   IR_OP_CATEGORY_NORMALIZATION,
-  /* Sums of products over a shared axis: MatMul, Gemm, Conv. */
+  /* Sums of products over a shared axis: MatMul, Gemm, Conv, ConvTranspose. */
   IR_OP_CATEGORY_CONTRACTION,
   /* A reduction over a sliding window: MaxPool, AveragePool, LpPool. */
   IR_OP_CATEGORY_WINDOW,

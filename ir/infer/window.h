@@ -1,4 +1,4 @@
-/* Sliding-window geometry shared by Conv and the pools: reads kernel, strides,
+/* Sliding-window geometry shared by Conv, ConvTranspose and the pools: reads kernel, strides,
  * dilations, pads and auto_pad, and computes output sizes with the resolved pads. */
 #ifndef DLCC_IR_INFER_WINDOW_H
 #define DLCC_IR_INFER_WINDOW_H
@@ -25,5 +25,9 @@ int ir_window_read(const ir_node *node, int spatial_rank, const int64_t *kernel,
  * fills window->pads for SAME_* auto_pad. */
 int ir_window_output(const ir_node *node, ir_window *window, const int64_t *input, int64_t *out,
                      dl_diag *diag);
+
+/* ConvTranspose's window (pads resolved for auto_pad and output_shape) and spatial output
+ * sizes, for its input 0 and weights (static). */
+int ir_conv_transpose_geometry(const ir_node *node, ir_window *window, int64_t *out, dl_diag *diag);
 
 #endif
