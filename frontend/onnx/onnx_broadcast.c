@@ -1,6 +1,7 @@
-/* Legacy broadcasting (binary ops before opset 7 with broadcast=1 and `axis`): B's shape
- * is matched against A's starting at `axis`. Unsqueezing B with trailing unit dims turns
- * that into numpy broadcasting, the only kind the latest opsets have. */
+/* Legacy broadcasting before opset 7: binary ops with broadcast=1 and `axis` match B's shape
+ * against A's starting at `axis`, and PRelu's slope vector applies along the channel axis
+ * (1). Unsqueezing B with trailing unit dims turns that into numpy broadcasting, the only
+ * kind the latest opsets have. */
 #include "onnx_internal.h"
 
 #include <stdio.h>
@@ -9,12 +10,21 @@
 static const char *const LEGACY_BROADCAST_OPS[] = {"Add",   "Sub",     "Mul",  "Div", "Pow",
                                                    "Equal", "Greater", "Less", NULL};
 
-bool onnx_is_legacy_axis_broadcast(onnx_import *import, const Onnx__NodeProto *proto) {
+bool onnx_legacy_broadcast_axis(onnx_import *import, const Onnx__NodeProto *proto,
+                                ir_value *const *inputs, int num_inputs, int64_t *axis) {
   if (import->opset >= 7)
     return false;
+  if (strcmp(onnx_text(proto->op_type), "PRelu") == 0) {
+    const ir_value *slope = num_inputs == 2 ? inputs[1] : NULL;
+    *axis = 1;
+    return slope && inputs[0] && inputs[0]->type.rank >= 2 && slope->type.rank == 1 &&
+           slope->type.dims[0] != 1;
+  }
   const Onnx__AttributeProto *broadcast = onnx_find_attr(proto, "broadcast");
-  if (!broadcast || broadcast->i == 0 || !onnx_find_attr(proto, "axis"))
+  const Onnx__AttributeProto *axis_attr = onnx_find_attr(proto, "axis");
+  if (!broadcast || broadcast->i == 0 || !axis_attr)
     return false;
+  *axis = axis_attr->i;
   for (const char *const *op = LEGACY_BROADCAST_OPS; *op; op++)
     if (strcmp(*op, onnx_text(proto->op_type)) == 0)
       return true;
@@ -22,11 +32,10 @@ bool onnx_is_legacy_axis_broadcast(onnx_import *import, const Onnx__NodeProto *p
 }
 
 int onnx_align_legacy_broadcast(onnx_import *import, const Onnx__NodeProto *proto, int index,
-                                ir_value **inputs, int num_inputs) {
+                                ir_value **inputs, int num_inputs, int64_t axis) {
   if (num_inputs != 2 || !inputs[0] || !inputs[1])
     return onnx_node_error(import, proto, index, "needs two inputs");
   int rank_a = inputs[0]->type.rank, rank_b = inputs[1]->type.rank;
-  int64_t axis = onnx_find_attr(proto, "axis")->i;
   if (axis < 0)
     axis += rank_a;
   if (axis < 0 || axis + rank_b > rank_a)

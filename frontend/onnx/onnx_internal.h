@@ -154,11 +154,13 @@ int onnx_expand_mean_variance_normalization(onnx_import *import, const Onnx__Nod
  * arithmetic on each updated tensor. */
 int onnx_expand_optimizer(onnx_import *import, const Onnx__NodeProto *proto, int index,
                           ir_value **inputs, int num_inputs, const char **names, int num_outputs);
-/* Binary ops before opset 7 with broadcast=1 and an `axis` (onnx_broadcast.c). */
-bool onnx_is_legacy_axis_broadcast(onnx_import *import, const Onnx__NodeProto *proto);
+/* Legacy broadcasting before opset 7 (onnx_broadcast.c): binary ops with broadcast=1 and an
+ * `axis`, PRelu with a slope per channel. True, with the axis input 1 aligns to, if so. */
+bool onnx_legacy_broadcast_axis(onnx_import *import, const Onnx__NodeProto *proto,
+                                ir_value *const *inputs, int num_inputs, int64_t *axis);
 /* Unsqueezes input 1 so numpy broadcasting matches it at `axis`; replaces inputs[1]. */
 int onnx_align_legacy_broadcast(onnx_import *import, const Onnx__NodeProto *proto, int index,
-                                ir_value **inputs, int num_inputs);
+                                ir_value **inputs, int num_inputs, int64_t axis);
 /* Runs shape inference and constant folding on a node just built. */
 int onnx_finish_node(onnx_import *import, ir_node *node);
 /* Value of a one-element constant as a double. */

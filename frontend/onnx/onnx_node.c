@@ -203,8 +203,9 @@ int onnx_import_node(onnx_import *import, const Onnx__NodeProto *proto, int inde
       resolve_inputs(import, proto, index, inputs, &num_inputs) != 0 ||
       output_names(import, proto, index, names, &num_outputs) != 0)
     return -1;
-  if (onnx_is_legacy_axis_broadcast(import, proto) &&
-      onnx_align_legacy_broadcast(import, proto, index, inputs, num_inputs) != 0)
+  int64_t legacy_axis;
+  if (onnx_legacy_broadcast_axis(import, proto, inputs, num_inputs, &legacy_axis) &&
+      onnx_align_legacy_broadcast(import, proto, index, inputs, num_inputs, legacy_axis) != 0)
     return -1;
   const onnx_expansion *expansion = onnx_find_expansion(import, proto, inputs, num_inputs);
   if (expansion)
