@@ -1,7 +1,9 @@
 /* ConvTranspose → one thread per output element (any spatial rank): y[n, m, o] = B[m] + the
  * sum over the input channels of m's group and the kernel taps k of x[n, c, i] * W[c, m', k]
  * for the taps where o + pad = i * stride + k * dilation has an integer i inside the input.
- * Computed in f32 (f64 for f64 data). */
+ * Computed in f32 (f64 for f64 data). A group root: inputs load through the group's
+ * prologue and outputs store through its epilogue (a fused Relu, say). */
+#include "codegen/ops/group.h"
 #include "codegen/ops/movement_util.h"
 #include "codegen/ops/pointwise_util.h"
 #include "ir/infer/window.h"
@@ -9,6 +11,7 @@
 #include "codegen/llvm_build.h"
 
 typedef struct conv_transpose {
+  lower_context *ctx;
   ir_dtype dtype, compute;
   int spatial;
   int64_t channels, group_channels, group_outputs; /* C, C / group, M / group */
@@ -75,8 +78,7 @@ static int conv_transpose_kernel(kernel_builder *kb, conv_transpose *t, const ir
       LLVMBuildAdd(B, LLVMBuildMul(B, c, c32(kb, t->group_outputs), ""), within, "");
   sum_taps(kb, t, 0, image, filter, LLVMConstInt(LLVMInt1TypeInContext(kb_context(kb)), 1, 0));
   kb_for_end(kb);
-  pw_store(kb, t->dtype, kb_param_value(kb, t->has_bias ? 3 : 2), e,
-           pw_convert(kb, kb_var_load(kb, t->sum), t->compute, t->dtype));
+  lower_group_store(t->ctx, e, pw_convert(kb, kb_var_load(kb, t->sum), t->compute, t->dtype));
   pw_grid_stride_end(kb);
   return kb_kernel_end(kb);
 }
@@ -86,7 +88,7 @@ int lower_conv_transpose(lower_context *ctx, const ir_node *node, lower_result *
   const ir_type *y = &node->outputs[0]->type;
   int64_t count, group, in_count, w_count;
   int64_t spatial_out[IR_MAX_RANK];
-  conv_transpose t = {.dtype = x->dtype, .spatial = x->rank - 2};
+  conv_transpose t = {.ctx = ctx, .dtype = x->dtype, .spatial = x->rank - 2};
   if (pw_check_value(ctx, node, node->inputs[0], "input", &in_count) != 0 ||
       pw_check_value(ctx, node, node->inputs[1], "weights", &w_count) != 0 ||
       pw_check_value(ctx, node, node->outputs[0], "output", &count) != 0 ||
@@ -106,7 +108,12 @@ int lower_conv_transpose(lower_context *ctx, const ir_node *node, lower_result *
   if (count == 0)
     return 0;
   uint32_t grid = pw_grid_for(count);
-  if (pw_launch_present_inputs(ctx, node, out, "conv_transpose", grid, 0) != 0)
-    return -1;
+  int param_count = 0;
+  const char *name = lower_kernel_name(ctx, node, "conv_transpose");
+  const kb_param *params = lower_group_params(ctx, &param_count);
+  lower_launch *launch = lower_add_launch(out, name, grid, PW_BLOCK);
+  if (!params || !launch || kb_kernel_begin(ctx->kb, name, params, param_count, PW_BLOCK) != 0)
+    return ir_node_error(ctx->diag, node, "could not begin the ConvTranspose kernel");
+  lower_group_bind(ctx->group, launch);
   return conv_transpose_kernel(ctx->kb, &t, y, count, grid);
 }
