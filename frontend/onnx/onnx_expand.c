@@ -1,6 +1,7 @@
 /* Expansions: ONNX nodes the importer builds from other IR nodes, either always (ops with
  * no IR op of their own: SoftmaxCrossEntropyLoss, QuantizeLinear, DequantizeLinear, the
- * channel normalizations, the optimizers of the training domain) or where
+ * channel normalizations, Bernoulli, the optimizers of the training domain) or where
+ * the node's inputs call for it (Dropout in training mode) or where
  * their semantics at the model's opset differ from the IR op's. One table row per op; the
  * support check and the node builder both read it. */
 #include "onnx_internal.h"
@@ -25,6 +26,8 @@ static const onnx_expansion EXPANSIONS[] = {
     {"InstanceNormalization", NULL, onnx_expand_instance_normalization, NULL},
     {"GroupNormalization", NULL, onnx_expand_group_normalization, NULL},
     {"MeanVarianceNormalization", NULL, onnx_expand_mean_variance_normalization, NULL},
+    {"Bernoulli", NULL, onnx_expand_bernoulli, NULL},
+    {"Dropout", onnx_dropout_is_training, onnx_expand_training_dropout, NULL},
     {"Adagrad", NULL, onnx_expand_optimizer, TRAINING_DOMAIN},
     {"Momentum", NULL, onnx_expand_optimizer, TRAINING_DOMAIN},
     {"Adam", NULL, onnx_expand_optimizer, TRAINING_DOMAIN},

@@ -154,6 +154,14 @@ int onnx_expand_mean_variance_normalization(onnx_import *import, const Onnx__Nod
  * arithmetic on each updated tensor. */
 int onnx_expand_optimizer(onnx_import *import, const Onnx__NodeProto *proto, int index,
                           ir_value **inputs, int num_inputs, const char **names, int num_outputs);
+/* Bernoulli and Dropout in training mode (onnx_random.c), built on RandomUniformLike. */
+int onnx_expand_bernoulli(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                          ir_value **inputs, int num_inputs, const char **names, int num_outputs);
+bool onnx_dropout_is_training(onnx_import *import, const Onnx__NodeProto *proto,
+                              ir_value *const *inputs, int num_inputs);
+int onnx_expand_training_dropout(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                                 ir_value **inputs, int num_inputs, const char **names,
+                                 int num_outputs);
 /* Legacy broadcasting before opset 7 (onnx_broadcast.c): binary ops with broadcast=1 and an
  * `axis`, PRelu with a slope per channel. True, with the axis input 1 aligns to, if so. */
 bool onnx_legacy_broadcast_axis(onnx_import *import, const Onnx__NodeProto *proto,

@@ -107,28 +107,33 @@ static int convert_attr_inputs(onnx_import *import, const Onnx__NodeProto *proto
   return 0;
 }
 
-/* Cast's `to` is an ONNX data type code (a type name string before opset 6). */
-static int normalize_cast(onnx_import *import, const Onnx__NodeProto *proto, int index,
-                          ir_node *node) {
-  const Onnx__AttributeProto *to = onnx_find_attr(proto, "to");
-  if (!to)
-    return 0; /* inference reports the missing attribute */
-  int code = (int)to->i;
-  if (onnx_attr_type(to) == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING) {
+/* Attributes holding an ONNX data type code (a type name string for Cast before opset 6),
+ * converted to the IR's element type. */
+static const struct {
+  const char *op, *attr;
+} DTYPE_ATTRS[] = {{"Cast", "to"}, {"RandomUniformLike", "dtype"}};
+
+static int normalize_dtype_attr(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                                ir_node *node, const char *attr_name) {
+  const Onnx__AttributeProto *attr = onnx_find_attr(proto, attr_name);
+  if (!attr)
+    return 0; /* inference reports a missing required attribute */
+  int code = (int)attr->i;
+  if (onnx_attr_type(attr) == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING) {
     char name[64];
-    snprintf(name, sizeof(name), "%.*s", to->s.data ? (int)to->s.len : 0,
-             to->s.data ? (const char *)to->s.data : "");
+    snprintf(name, sizeof(name), "%.*s", attr->s.data ? (int)attr->s.len : 0,
+             attr->s.data ? (const char *)attr->s.data : "");
     const ProtobufCEnumValue *value = protobuf_c_enum_descriptor_get_value_by_name(
         &onnx__tensor_proto__data_type__descriptor, name);
     code = value ? value->value : 0;
-  } else if (onnx_attr_type(to) != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT) {
+  } else if (onnx_attr_type(attr) != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT) {
     return 0; /* left as is: inference reports the wrong attribute kind */
   }
   ir_dtype dtype = ir_dtype_from_onnx(code);
   if (dtype == IR_DTYPE_INVALID)
     return onnx_node_error(import, proto, index,
                            "unsupported target element type (ONNX data type %d)", code);
-  return ir_node_set_dtype(import->graph, node, "to", dtype) == 0
+  return ir_node_set_dtype(import->graph, node, attr_name, dtype) == 0
              ? 0
              : onnx_error(import, "out of memory");
 }
@@ -235,8 +240,9 @@ int onnx_normalize_node(onnx_import *import, const Onnx__NodeProto *proto, int i
   ir_graph *graph = import->graph;
   const char *op = onnx_text(proto->op_type);
   int status = 0;
-  if (strcmp(op, "Cast") == 0)
-    return normalize_cast(import, proto, index, node);
+  for (size_t i = 0; i < sizeof DTYPE_ATTRS / sizeof DTYPE_ATTRS[0]; i++)
+    if (strcmp(op, DTYPE_ATTRS[i].op) == 0)
+      return normalize_dtype_attr(import, proto, index, node, DTYPE_ATTRS[i].attr);
   if (strcmp(op, "CastLike") == 0)
     return normalize_cast_like(import, proto, index, node);
   if (strcmp(op, "ConstantOfShape") == 0)

@@ -3,7 +3,7 @@
 Each case is imported and compiled at -O2 for the host device and every data set is run with
 `dlcc run` (one process per case and data set, so a crash fails that case, naming it); outputs
 are compared with the suite's references at the suite's tolerances (rtol 1e-3, atol 1e-7;
-exact dtypes and shapes). A case that passes also gets its PTX for sm_80 through ptxas
+exact dtypes and shapes; random draws by what they must satisfy, random_cases.py). A case that passes also gets its PTX for sm_80 through ptxas
 (`dlcc compile --emit=ptx --stats`): no spills, no `.extern .func`.
 
 Cases that do not pass are data: expected_failures.tsv beside this file lists each with its
@@ -37,6 +37,7 @@ from onnx import numpy_helper
 from onnx.backend.test.loader import load_model_tests
 
 import ops_doc
+import random_cases
 
 HERE = pathlib.Path(__file__).parent
 EXPECTED = HERE / "expected_failures.tsv"
@@ -94,6 +95,17 @@ def output_file(out_dir, name):
     return written
 
 
+def compare_random(case, data_set, out_dir):
+    """random_cases' verdict on a case of random draws; None when compared by value."""
+    outputs = [output_file(out_dir, output.name) for output in case.model.graph.output]
+    if not all(path.exists() for path in outputs):
+        return None  # compare() names the missing output
+    inputs = [tensor(path) for path in sorted(data_set.glob("input_*.pb"),
+                                              key=lambda path: int(path.stem.split("_")[1]))]
+    verdict = random_cases.check(case.name, inputs, [np.load(path) for path in outputs])
+    return None if verdict == "by value" else verdict
+
+
 def compare(case, data_set, out_dir):
     """None when every output matches, else what differs."""
     for k, output in enumerate(case.model.graph.output):
@@ -108,6 +120,9 @@ def compare(case, data_set, out_dir):
         if actual.shape != expected.shape or actual.dtype != expected.dtype:
             return (f"output '{output.name}' is {actual.dtype}{list(actual.shape)}, "
                     f"expected {expected.dtype}{list(expected.shape)}")
+        random = compare_random(case, data_set, out_dir)
+        if random is not None:
+            return random or None
         if expected.dtype.name in ML_DTYPES_FLOATS:  # numpy sees kind 'V': compare as f32
             actual, expected = actual.astype(np.float32), expected.astype(np.float32)
         if expected.dtype.kind in "fc":

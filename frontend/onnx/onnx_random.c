@@ -1,0 +1,103 @@
+/* Random ops built on RandomUniformLike (codegen/ops/random.c: counter-based, seeded by the
+ * `seed` attribute or the node's name), expanded at import:
+ * - Bernoulli: Cast(u < p) to `dtype` (default p's type), u drawn like p;
+ * - Dropout in training mode (training_mode not a constant false, ratio not a constant 0):
+ *   keep = u >= ratio or not training_mode; y = keep ? x * scale : 0 with scale = 1 / (1 -
+ *   ratio) in training mode, else 1; the mask output is keep. training_mode and ratio may be
+ *   computed at run time. */
+#include "onnx_internal.h"
+
+#include <string.h>
+
+static const char *base_of(onnx_import *import, const Onnx__NodeProto *proto, int index) {
+  return onnx_node_display_name(import, proto, index);
+}
+
+/* RandomUniformLike of `like`'s shape and type, with the node's seed when it has one. */
+static ir_value *uniform_like(onnx_import *import, const Onnx__NodeProto *proto, const char *base,
+                              ir_value *like) {
+  ir_node *node = onnx_build_start(import, IR_OP_RANDOM_UNIFORM_LIKE, base, &like, 1, NULL);
+  const Onnx__AttributeProto *seed = onnx_find_attr(proto, "seed");
+  if (node && seed && ir_node_set_float(import->graph, node, "seed", seed->f) != 0) {
+    onnx_error(import, "out of memory");
+    return NULL;
+  }
+  return onnx_build_finish(import, node);
+}
+
+static ir_value *cast(onnx_import *import, const char *base, ir_value *value, ir_dtype to,
+                      const char *output) {
+  ir_node *node = onnx_build_start(import, IR_OP_CAST, base, &value, 1, output);
+  if (node && ir_node_set_dtype(import->graph, node, "to", to) != 0) {
+    onnx_error(import, "out of memory");
+    return NULL;
+  }
+  return onnx_build_finish(import, node);
+}
+
+static ir_value *where(onnx_import *import, const char *base, ir_value *condition, ir_value *a,
+                       ir_value *b) {
+  ir_value *inputs[3] = {condition, a, b};
+  return onnx_build_finish(import, onnx_build_start(import, IR_OP_WHERE, base, inputs, 3, NULL));
+}
+
+int onnx_expand_bernoulli(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                          ir_value **inputs, int num_inputs, const char **names,
+                          int num_outputs) {
+  (void)num_outputs;
+  if (num_inputs < 1 || !inputs[0] || !ir_dtype_is_float(inputs[0]->type.dtype))
+    return onnx_node_error(import, proto, index, "needs a float input of probabilities");
+  ir_dtype to = inputs[0]->type.dtype;
+  const Onnx__AttributeProto *dtype = onnx_find_attr(proto, "dtype");
+  if (dtype && (to = ir_dtype_from_onnx((int)dtype->i)) == IR_DTYPE_INVALID)
+    return onnx_node_error(import, proto, index, "unsupported 'dtype' (ONNX data type %lld)",
+                           (long long)dtype->i);
+  const char *base = base_of(import, proto, index);
+  ir_value *drawn = uniform_like(import, proto, base, inputs[0]);
+  ir_value *success = onnx_build(import, IR_OP_LESS, base, drawn, inputs[0], NULL);
+  return cast(import, base, success, to, names[0]) ? 0 : -1;
+}
+
+bool onnx_dropout_is_training(onnx_import *import, const Onnx__NodeProto *proto,
+                              ir_value *const *inputs, int num_inputs) {
+  (void)import, (void)proto;
+  const ir_value *ratio = num_inputs > 1 ? inputs[1] : NULL;
+  const ir_value *training = num_inputs > 2 ? inputs[2] : NULL;
+  bool constant_zero_ratio = ratio && ratio->kind == IR_VALUE_CONSTANT && ratio->data &&
+                             ir_element_get_float(ratio->type.dtype, ratio->data, 0) == 0.0;
+  bool constant_false = training && training->kind == IR_VALUE_CONSTANT && training->data &&
+                        ir_element_get_float(training->type.dtype, training->data, 0) == 0.0;
+  return training && !constant_false && !constant_zero_ratio;
+}
+
+int onnx_expand_training_dropout(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                                 ir_value **inputs, int num_inputs, const char **names,
+                                 int num_outputs) {
+  ir_value *x = inputs[0], *training = inputs[2];
+  if (!x || !ir_dtype_is_float(x->type.dtype) || training->type.dtype != IR_DTYPE_BOOL ||
+      training->type.rank != 0 || (inputs[1] && !ir_dtype_is_float(inputs[1]->type.dtype)))
+    return onnx_node_error(import, proto, index,
+                           "needs a float x, a float ratio and a bool training_mode");
+  (void)num_inputs;
+  ir_dtype dtype = x->type.dtype;
+  const char *base = base_of(import, proto, index);
+  ir_value *ratio = inputs[1] ? cast(import, base, inputs[1], dtype, NULL)
+                              : onnx_float_scalar_constant(import, base, dtype, 0.5);
+  ir_value *one = onnx_float_scalar_constant(import, base, dtype, 1.0);
+  ir_value *drawn = uniform_like(import, proto, base, x);
+  ir_value *kept = onnx_build(import, IR_OP_GREATER_OR_EQUAL, base, drawn, ratio, NULL);
+  const char *mask = num_outputs > 1 ? names[1] : NULL;
+  ir_value *keep = onnx_build(import, IR_OP_OR, base, kept,
+                              onnx_build(import, IR_OP_NOT, base, training, NULL, NULL), mask);
+  ir_value *scale = where(import, base, training,
+                          onnx_build(import, IR_OP_DIV, base, one,
+                                     onnx_build(import, IR_OP_SUB, base, one, ratio, NULL), NULL),
+                          one);
+  ir_value *scaled = onnx_build(import, IR_OP_MUL, base, x, scale, NULL);
+  ir_value *zero = onnx_float_scalar_constant(import, base, dtype, 0.0);
+  ir_value *inputs3[3] = {keep, scaled, zero};
+  return onnx_build_finish(import, onnx_build_start(import, IR_OP_WHERE, base, inputs3, 3,
+                                                    names[0]))
+             ? 0
+             : -1;
+}
