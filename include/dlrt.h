@@ -116,6 +116,15 @@ DLRT_API const char *dlrt_model_launch_info(const dlrt_model *model);
 /* Which device kind the model runs on (DLRT_DEVICE_AUTO only for a NULL model). */
 DLRT_API dlrt_device_kind dlrt_model_device_kind(const dlrt_model *model);
 
+/* The dims of output `index` after the last run: *out_dims points at *out_rank values owned
+ * by the model, valid until the next run. An output whose size depends on the data
+ * (dlrt_tensor_desc.flags has DLRT_TENSOR_DATA_DEPENDENT: NonZero, Compress, Unique,
+ * NonMaxSuppression) fills its buffer, allocated at the program's dims (upper bounds), with
+ * the tensor of these dims, row-major from the buffer's start; every other output always has
+ * the program's dims. After dlrt_model_run_device, call dlrt_model_synchronize first. */
+DLRT_API dlrt_status dlrt_model_output_dims(const dlrt_model *model, uint32_t index,
+                                            const int64_t **out_dims, uint32_t *out_rank);
+
 /* With dlrt_options.profile: the wall time of every launch of the program, in the program's
  * launch order (program->launch_count entries, nanoseconds summed over *out_runs runs).
  * DLRT_STATUS_INVALID_ARGUMENT when the model was not created with profiling. */

@@ -44,7 +44,8 @@ typedef enum ir_op_category {
   /* Copies elements to new positions without arithmetic: Transpose, Slice, Concat, Split,
    * Gather, GatherElements, Expand, Pad, Trilu (which keeps or zeroes them); ScatterElements
    * and ScatterND (which may combine them with data), TopK (which compares them), Resize
-   * (which interpolates between neighbours). */
+   * (which interpolates between neighbours); NonZero, Compress, Unique, NonMaxSuppression
+   * (which select them, IR_OP_FLAG_DATA_DEPENDENT). */
   IR_OP_CATEGORY_MOVEMENT,
   /* Computes shapes or shape-derived tensors, folded at compile time: Shape, Size,
    * ConstantOfShape, Range. */
@@ -69,6 +70,10 @@ typedef enum ir_op_flag {
   /* Reads only input 0's dims, never its elements (Shape, Size): folds to a constant as soon
    * as the dims it reads are static, whatever computes the input. */
   IR_OP_FLAG_READS_DIMS = 1u << 5,
+  /* Output sizes depend on input values (NonZero, Compress, Unique, NonMaxSuppression): the
+   * outputs are typed at an upper bound and the kernels write each output's actual dims into
+   * a record the runtime reads back (docs/runtime.md). Only graph outputs may read them. */
+  IR_OP_FLAG_DATA_DEPENDENT = 1u << 6,
 } ir_op_flag;
 
 /* The SHAPE_INPUTS bit of input `index`. */

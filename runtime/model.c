@@ -235,6 +235,8 @@ dlrt_status dlrt_model_create(const dlrt_program *program, const dlrt_options *c
   model->weight_source = weights;
   status = allocate_tables(model, options.profile);
   if (!status)
+    status = dlrt_model_output_dims_create(model);
+  if (!status)
     status = create_device(&options, staging_hint_of(program), &model->device);
   if (!status)
     status = load_kernels(model);
@@ -292,6 +294,8 @@ void dlrt_model_destroy(dlrt_model *model) {
   free(model->launch_first_arg);
   free(model->launch_functions);
   free(model->launch_ns);
+  free(model->output_dims);
+  free(model->output_dims_at);
   free(model->graph_inputs);
   free(model->graph_outputs);
   dlrt_sanitizer_destroy(model->sanitizer);

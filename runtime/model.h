@@ -34,6 +34,10 @@ struct dlrt_model {
   dlrt_sanitizer_buffer *sanitizer_args; /* per argument, flat like arg_values */
   /* The index error word as fetched after the last run (programs with index checks). */
   uint32_t index_error;
+  /* Each output's dims after the last run (model_output_dims.c): output i's are at
+   * output_dims[output_dims_at[i]]; the program's dims until a run fetched actual ones. */
+  int64_t *output_dims;
+  uint64_t *output_dims_at;
   /* The launch list captured into a device graph (model_graph.c): graph_inputs/outputs are
    * the input and output addresses its arguments hold. graph 0: launched one by one. */
   int graph;
@@ -59,6 +63,12 @@ int dlrt_model_graph_usable(const dlrt_model *model);
 int dlrt_model_index_check_begin(dlrt_model *model);
 int dlrt_model_index_check_fetch(dlrt_model *model);
 int dlrt_model_index_check_result(dlrt_model *model);
+
+/* model_output_dims.c: the dims table (at creation), the copy of the data-dependent outputs'
+ * dims records after the launches (asynchronous), and their check after a synchronize. */
+int dlrt_model_output_dims_create(dlrt_model *model);
+int dlrt_model_output_dims_fetch(dlrt_model *model);
+int dlrt_model_output_dims_result(dlrt_model *model);
 
 /* model_sanitize.c */
 int dlrt_model_sanitize_requested(const dlrt_options *options);

@@ -204,12 +204,16 @@ dlrt_status dlrt_model_run(dlrt_model *model, const void *const *inputs, void *c
   if (!status)
     status = dlrt_model_index_check_fetch(model);
   if (!status)
+    status = dlrt_model_output_dims_fetch(model);
+  if (!status)
     status = download_outputs(model, outputs);
   if (status)
     return drain_after_error(model, status);
   status = model->device->vtable->synchronize(model->device);
   if (!status)
     status = dlrt_model_index_check_result(model);
+  if (!status)
+    status = dlrt_model_output_dims_result(model);
   if (!status)
     dlrt_error_clear();
   return status;
@@ -254,6 +258,8 @@ dlrt_status dlrt_model_run_device(dlrt_model *model, const uint64_t *inputs,
     dlrt_model_sanitize_end_run(model);
   if (!status)
     status = dlrt_model_index_check_fetch(model);
+  if (!status)
+    status = dlrt_model_output_dims_fetch(model);
   for (uint32_t i = 0; !status && i < program->output_count; i++)
     if (program->outputs[i].arena_offset != DLRT_BINDING && model->output_bytes[i])
       status = device->vtable->copy_d2d(device, outputs[i], model->output_addresses[i],
@@ -265,5 +271,7 @@ dlrt_status dlrt_model_synchronize(dlrt_model *model) {
   if (!model)
     return dlrt_error(DLRT_STATUS_INVALID_ARGUMENT, "dlrt_model_synchronize: model is NULL");
   int status = model->device->vtable->synchronize(model->device);
-  return status ? status : dlrt_model_index_check_result(model);
+  if (!status)
+    status = dlrt_model_index_check_result(model);
+  return status ? status : dlrt_model_output_dims_result(model);
 }

@@ -48,6 +48,18 @@ static int check_tensor(const dlrt_program *program, const dlrt_tensor_desc *ten
   if (tensor->bound_value && strcmp(role, "input") != 0)
     return dlrt_error(DLRT_STATUS_INVALID_PROGRAM, "program '%s': %s '%s' has a bound value",
                       program_name(program), role, name);
+  if (tensor->flags & ~(uint32_t)DLRT_TENSOR_DATA_DEPENDENT ||
+      ((tensor->flags & DLRT_TENSOR_DATA_DEPENDENT) &&
+       (strcmp(role, "output") != 0 || tensor->dims_offset % sizeof(int64_t) ||
+        tensor->dims_offset > program->arena_size ||
+        tensor->rank * sizeof(int64_t) > program->arena_size - tensor->dims_offset)))
+    return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
+                      "program '%s': %s '%s' has flags 0x%x and a dims record at arena offset "
+                      "%llu (only outputs are data-dependent, with an aligned record of %u dims "
+                      "inside the %llu-byte arena)",
+                      program_name(program), role, name, tensor->flags,
+                      (unsigned long long)tensor->dims_offset, tensor->rank,
+                      (unsigned long long)program->arena_size);
   uint64_t bytes = dlrt_tensor_bytes(tensor);
   if (tensor->arena_offset != DLRT_BINDING && (tensor->arena_offset > program->arena_size ||
                                                bytes > program->arena_size - tensor->arena_offset))

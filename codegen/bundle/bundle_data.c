@@ -24,7 +24,8 @@ _Static_assert(offsetof(dlrt_launch, block) == 16 && offsetof(dlrt_launch, arg_c
                    offsetof(dlrt_launch, args) == 32 && sizeof(dlrt_launch) == 40,
                "launch");
 _Static_assert(offsetof(dlrt_tensor_desc, dims) == 16 && offsetof(dlrt_tensor_desc, bound_value) == 32 &&
-                   sizeof(dlrt_tensor_desc) == 40,
+                   offsetof(dlrt_tensor_desc, dims_offset) == 40 &&
+                   offsetof(dlrt_tensor_desc, flags) == 48 && sizeof(dlrt_tensor_desc) == 56,
                "tensor");
 _Static_assert(offsetof(dlrt_program, weights) == 64 && offsetof(dlrt_program, arena_size) == 88 &&
                    offsetof(dlrt_program, outputs) == 120 &&
@@ -58,7 +59,8 @@ static void init_types(data_emitter *e, LLVMModuleRef module) {
   e->ptx_module = struct_type(e, (LLVMTypeRef[]){e->i32, e->ptr, e->ptr, e->i64}, 4);
   e->arg = struct_type(e, (LLVMTypeRef[]){e->i32, e->i32, e->i64, e->i64}, 4);
   e->launch = struct_type(e, (LLVMTypeRef[]){e->i32, triple, triple, e->i32, e->ptr}, 5);
-  e->tensor = struct_type(e, (LLVMTypeRef[]){e->ptr, e->i32, e->i32, e->ptr, e->i64, e->ptr}, 6);
+  e->tensor = struct_type(
+      e, (LLVMTypeRef[]){e->ptr, e->i32, e->i32, e->ptr, e->i64, e->ptr, e->i64, e->i32}, 8);
 }
 
 static LLVMValueRef constant_global(data_emitter *e, const char *name, LLVMValueRef value,
@@ -209,8 +211,10 @@ static LLVMValueRef tensors(data_emitter *e, const char *name, const dlrt_tensor
                              u32(e, tensor->rank),
                              array(e, "bundle.dims", e->i64, dims, tensor->rank),
                              u64(e, tensor->arena_offset),
-                             bound};
-    values[i] = struct_value(e, e->tensor, fields, 6);
+                             bound,
+                             u64(e, tensor->dims_offset),
+                             u32(e, tensor->flags)};
+    values[i] = struct_value(e, e->tensor, fields, 8);
   }
   return array(e, name, e->tensor, values, count);
 }

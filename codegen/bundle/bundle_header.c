@@ -78,6 +78,13 @@ static void put_tensor_macros(FILE *out, const char *name, const char *role, uin
           (unsigned long long)element_count(tensor));
   fprintf(out, "#define %s_%s_%s_BYTES %lluull\n", name, upper, c_name,
           (unsigned long long)dlrt_tensor_bytes(tensor));
+  if (tensor->flags & DLRT_TENSOR_DATA_DEPENDENT)
+    fprintf(out,
+            "/* Its size depends on the data: DIMS, COUNT and BYTES are upper bounds; after a\n"
+            " * run, dlrt_model_output_dims((const dlrt_model *)model, %u, ...) gives the actual\n"
+            " * dims of the tensor at the buffer's start. */\n"
+            "#define %s_%s_%s_DATA_DEPENDENT 1\n",
+            index, name, upper, c_name);
 }
 
 static void put_struct(FILE *out, const char *name, const char *role, const char *qualifier,

@@ -24,6 +24,9 @@ typedef enum lower_arg_kind {
    * node's site number to record in it (codegen/ops/index_check.h) */
   LOWER_ARG_INDEX_ERROR_WORD,
   LOWER_ARG_INDEX_SITE,
+  /* Ops with IR_OP_FLAG_DATA_DEPENDENT: the dims record (rank i64 values) of output `index`,
+   * where its kernel writes the run's actual dims */
+  LOWER_ARG_OUTPUT_DIMS,
 } lower_arg_kind;
 
 typedef struct lower_arg {

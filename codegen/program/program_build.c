@@ -11,6 +11,7 @@
 #include "codegen/program/buffer_plan.h"
 #include "codegen/program/dlrt_dtype.h"
 #include "codegen/program/graph_lowering.h"
+#include "codegen/program/output_dims.h"
 #include "ir/infer.h"
 
 struct dl_compiled {
@@ -31,6 +32,7 @@ struct dl_compiled {
   int64_t *dims; /* storage for the tensor descriptions' dims */
   void *weights;
   char **index_check_sites; /* "node 'NAME' (Op)" of each index check site */
+  int64_t *dims_records;     /* per value id: its dims record's arena offset (output_dims.h) */
 };
 
 /* Same launches, and each runs a kernel of the same name in both (after merging). */
@@ -74,6 +76,7 @@ typedef struct node_binding {
   int64_t workspace_bytes;
   uint64_t index_error_offset;
   uint32_t index_site;
+  const int64_t *dims_records;
 } node_binding;
 
 static dlrt_arg bind_arg(const ir_node *node, const lower_arg *arg, const dl_buffer_plan *plan,
@@ -96,6 +99,10 @@ static dlrt_arg bind_arg(const ir_node *node, const lower_arg *arg, const dl_buf
     return (dlrt_arg){DLRT_ARG_ARENA, 0, binding->index_error_offset, sizeof(uint32_t)};
   case LOWER_ARG_INDEX_SITE:
     return (dlrt_arg){DLRT_ARG_I32, 0, binding->index_site, 0};
+  case LOWER_ARG_OUTPUT_DIMS:
+    return (dlrt_arg){DLRT_ARG_ARENA, 0,
+                      (uint64_t)binding->dims_records[node->outputs[arg->index]->id],
+                      (uint64_t)node->outputs[arg->index]->type.rank * sizeof(int64_t)};
   case LOWER_ARG_I32:
     return (dlrt_arg){DLRT_ARG_I32, 0, (uint64_t)(uint32_t)arg->scalar, 0};
   case LOWER_ARG_I64:
@@ -181,6 +188,16 @@ static int fill_index_sites(dl_compiled *compiled, const ir_graph *graph,
   return 0;
 }
 
+/* Dims records of data-dependent outputs after the index word, marked in the outputs. */
+static int fill_output_dims(dl_compiled *compiled, const ir_graph *graph, dl_diag *diag) {
+  compiled->dims_records = calloc((size_t)graph->num_values + 1, sizeof(int64_t));
+  if (!compiled->dims_records)
+    return dl_error(diag, "out of memory");
+  dl_output_dims_place(graph, compiled->dims_records, &compiled->program.arena_size);
+  dl_output_dims_describe(graph, compiled->dims_records, compiled->outputs);
+  return 0;
+}
+
 static int fill_launches(dl_compiled *compiled, const ir_graph *graph, const lower_result *results,
                          const dl_buffer_plan *plan, const uint32_t *sites, dl_diag *diag) {
   int launch_count = 0, arg_count = 0, position = 0;
@@ -217,7 +234,8 @@ static int fill_launches(dl_compiled *compiled, const ir_graph *graph, const low
       node_binding binding = {.workspace_offset = plan->workspace_offsets[position],
                               .workspace_bytes = results[position].workspace_bytes,
                               .index_error_offset = compiled->program.index_check_offset,
-                              .index_site = sites[position]};
+                              .index_site = sites[position],
+                              .dims_records = compiled->dims_records};
       for (int a = 0; a < source->arg_count; a++)
         compiled->args[arg_at++] = bind_arg(node, &source->args[a], plan, &binding);
     }
@@ -305,7 +323,11 @@ dl_compiled *dl_compile_graph(const ir_graph *graph, const dl_compile_options *o
   compiled->program.name = name;
   dl_graph_lowering lowering;
   dl_buffer_plan plan = {0};
-  int status = dl_graph_lowering_build(graph, options, NULL, &lowering, diag);
+  int status = dl_output_dims_check(graph, diag);
+  if (status == 0)
+    status = dl_graph_lowering_build(graph, options, NULL, &lowering, diag);
+  else
+    lowering = (dl_graph_lowering){0};
   compiled->host_builder = lowering.kb; /* owned by `compiled` from here on */
   int64_t *workspace = calloc((size_t)lowering.node_count + 1, sizeof(int64_t));
   uint32_t *sites = calloc((size_t)lowering.node_count + 1, sizeof(uint32_t));
@@ -324,6 +346,8 @@ dl_compiled *dl_compile_graph(const ir_graph *graph, const dl_compile_options *o
     status = fill_weights_and_io(compiled, graph, &plan, diag);
   if (status == 0)
     status = fill_index_sites(compiled, graph, lowering.results, sites, diag);
+  if (status == 0)
+    status = fill_output_dims(compiled, graph, diag);
   if (status == 0)
     status = fill_launches(compiled, graph, lowering.results, &plan, sites, diag);
   if (status == 0)
@@ -388,5 +412,6 @@ void dl_compiled_destroy(dl_compiled *compiled) {
   for (uint32_t i = 0; compiled->index_check_sites && i < compiled->program.index_check_count; i++)
     free(compiled->index_check_sites[i]);
   free(compiled->index_check_sites);
+  free(compiled->dims_records);
   free(compiled);
 }

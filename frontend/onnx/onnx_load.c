@@ -129,7 +129,9 @@ static int import_inputs(onnx_import *import) {
 }
 
 /* The type the model declares for a value (`role`: "graph output", "value") must agree
- * with the inferred one: element type always, each dimension where both are numbers. */
+ * with the inferred one: element type always, each dimension where both are numbers. An
+ * output of a data-dependent op (NonZero, ...) is typed at its upper bound: a declared
+ * dimension (the size of the case at hand) may be smaller. */
 static int check_declared_type(onnx_import *import, const char *role,
                                const Onnx__ValueInfoProto *info, const ir_value *value) {
   const Onnx__TypeProto *type = info->type;
@@ -145,10 +147,12 @@ static int check_declared_type(onnx_import *import, const char *role,
   if (!tensor->shape)
     return 0;
   bool agrees = (int)tensor->shape->n_dim == value->type.rank;
+  bool bound = value->producer && ir_op_has_flag(value->producer->op, IR_OP_FLAG_DATA_DEPENDENT);
   for (size_t i = 0; agrees && i < tensor->shape->n_dim; i++) {
     const Onnx__TensorShapeProto__Dimension *dim = tensor->shape->dim[i];
     if (dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
-        ir_dim_is_static(value->type.dims[i]) && dim->dim_value != value->type.dims[i])
+        ir_dim_is_static(value->type.dims[i]) && dim->dim_value != value->type.dims[i] &&
+        !(bound && dim->dim_value >= 0 && dim->dim_value <= value->type.dims[i]))
       agrees = false;
   }
   if (!agrees)

@@ -8,7 +8,7 @@
 #include "dlrt/host_kernel.h"
 
 /* Bumped whenever a struct below changes layout; dlrt_model_create rejects other values. */
-#define DLRT_PROGRAM_ABI_VERSION 6u
+#define DLRT_PROGRAM_ABI_VERSION 7u
 
 /* Marks a tensor that does not live in the arena: kernels get the caller's buffer itself. */
 #define DLRT_BINDING UINT64_MAX
@@ -92,7 +92,20 @@ typedef struct dlrt_tensor_desc {
    * the shapes it decides were fixed with it), dtype size * product of dims bytes; every
    * run must give exactly these bytes. NULL: any value. */
   const void *bound_value;
+  /* Outputs only, with DLRT_TENSOR_DATA_DEPENDENT in `flags` (ABI 7): `dims` are upper
+   * bounds, the buffer is allocated at them, and the kernels write the run's actual dims
+   * (`rank` int64 values, each at most its bound) at this arena byte offset; the tensor is
+   * row-major under the actual dims from the buffer's start. libdlrt fetches them after
+   * every run: dlrt_model_output_dims. */
+  uint64_t dims_offset;
+  uint32_t flags; /* dlrt_tensor_flags */
 } dlrt_tensor_desc;
+
+typedef enum dlrt_tensor_flags {
+  /* The output's size depends on the data (NonZero, Compress, Unique, NonMaxSuppression):
+   * its actual dims are in the arena at dims_offset after a run. */
+  DLRT_TENSOR_DATA_DEPENDENT = 1u
+} dlrt_tensor_flags;
 
 typedef struct dlrt_program {
   uint32_t abi_version; /* DLRT_PROGRAM_ABI_VERSION */

@@ -59,12 +59,15 @@ int ir_set_output_type(const ir_node *node, int index, ir_type type, dl_diag *di
   if (type.rank < 0 || type.rank > IR_MAX_RANK)
     return ir_node_error(diag, node, "output %d would have rank %d; at most %d is supported", index,
                          type.rank, IR_MAX_RANK);
-  /* Static dims times the element size must fit in int64 (symbolic dims count as 1;
-   * the runtime checks their product against real sizes; a 0 makes any product 0). */
-  int64_t sizes[IR_MAX_RANK + 1] = {(int64_t)ir_dtype_size(type.dtype)}, bytes = 0;
+  /* Static dims times the element's bits must fit in int64 (symbolic dims count as 1;
+   * the runtime checks their product against real sizes; a 0 makes any product 0). Bits, not
+   * bytes: packed 4- and 2-bit types have no whole-byte size to multiply by. */
+  int64_t sizes[IR_MAX_RANK + 1] = {(int64_t)ir_dtype_bits(type.dtype)}, bits = 0;
   for (int i = 0; i < type.rank; i++)
     sizes[i + 1] = ir_dim_is_static(type.dims[i]) ? type.dims[i] : 1;
-  if (!dl_checked_product(sizes, type.rank + 1, &bytes)) {
+  bool fits = dl_checked_product(sizes, type.rank + 1, &bits) && bits <= INT64_MAX - 7;
+  int64_t bytes = (bits + 7) / 8;
+  if (!fits) {
     char text[160];
     return ir_node_error(diag, node, "output %d would have type %s whose byte size overflows",
                          index, ir_format_type(NULL, &type, text, sizeof(text)));

@@ -10,6 +10,8 @@
 #include "dlrt/sanitizer.h"
 #include "ir/infer.h"
 
+int64_t op_harness_dims[OP_HARNESS_MAX_OUTPUTS][IR_MAX_RANK];
+
 static int64_t value_bytes(const ir_value *value) {
   int64_t bytes = 0;
   if (!value || !ir_type_byte_size(&value->type, &bytes))
@@ -31,7 +33,9 @@ static uint64_t arg_bytes(const ir_node *node, const lower_arg *arg, int64_t wor
   int64_t bytes = arg->kind == LOWER_ARG_INPUT      ? value_bytes(node->inputs[arg->index])
                   : arg->kind == LOWER_ARG_OUTPUT    ? value_bytes(node->outputs[arg->index])
                   : arg->kind == LOWER_ARG_WORKSPACE ? workspace_bytes - arg->scalar
-                                                     : 0;
+                  : arg->kind == LOWER_ARG_OUTPUT_DIMS
+                      ? node->outputs[arg->index]->type.rank * (int64_t)sizeof(int64_t)
+                      : 0;
   return bytes > 0 ? (uint64_t)bytes : 0;
 }
 
@@ -92,6 +96,11 @@ static int run_launch(kb_jit *jit, const kb_kernel_info *info, const lower_launc
     case LOWER_ARG_INDEX_ERROR_WORD: /* the harness lowers without index checks */
     case LOWER_ARG_INDEX_SITE:
       break;
+    case LOWER_ARG_OUTPUT_DIMS: {
+      int64_t *at = op_harness_dims[arg->index];
+      memcpy(&storage[i], &at, sizeof(void *));
+      break;
+    }
     case LOWER_ARG_WORKSPACE: {
       char *at = (char *)workspace + arg->scalar;
       memcpy(&storage[i], &at, sizeof(void *));
@@ -157,6 +166,11 @@ static int track_buffers(dlrt_sanitizer *sanitizer, const ir_node *node, void *c
   if (workspace_bytes)
     status |= dlrt_sanitizer_track(sanitizer, workspace, (uint64_t)workspace_bytes, "the workspace",
                                    0, 0);
+  for (int i = 0; i < node->num_outputs && i < OP_HARNESS_MAX_OUTPUTS; i++)
+    if (ir_op_has_flag(node->op, IR_OP_FLAG_DATA_DEPENDENT))
+      status |= dlrt_sanitizer_track(sanitizer, op_harness_dims[i],
+                                     sizeof(int64_t) * (uint64_t)node->outputs[i]->type.rank,
+                                     "a dims record", 0, 0);
   return status;
 }
 
@@ -188,6 +202,7 @@ int op_harness_run_mutated(const ir_graph *graph, const ir_node *node, const voi
   int status = -1;
   for (int i = 0; i < node->num_outputs; i++)
     outputs[i] = NULL;
+  memset(op_harness_dims, 0xff, sizeof op_harness_dims); /* poisoned like the outputs */
   if (lower_node(&ctx, node, &result) != 0 || kb_failed(kb))
     goto done;
   if (result.launch_count == 0) {

@@ -13,6 +13,11 @@
 int op_harness_run(const ir_graph *graph, const ir_node *node, const void *const *inputs,
                    void **outputs, dl_diag *diag);
 
+/* Data-dependent ops (IR_OP_FLAG_DATA_DEPENDENT): the dims each output's kernels wrote in
+ * the last op_harness_run (its actual dims; outputs are allocated at their types' bounds). */
+enum { OP_HARNESS_MAX_OUTPUTS = 8 };
+extern int64_t op_harness_dims[OP_HARNESS_MAX_OUTPUTS][IR_MAX_RANK];
+
 /* The same with the checked lowering run under libdlrt's sanitizer when `sanitize` is set
  * (any report fails the run, the reports go to stderr), and the N-th kb_barrier of every
  * kernel dropped when drop_barrier is N > 0 (the sanitizer's mutation tests). op_harness_run

@@ -101,8 +101,8 @@ static void check_one(ir_graph *g, ir_node *node) {
       int64_t bytes;
       assert_true(type->dtype > IR_DTYPE_INVALID && type->dtype < IR_DTYPE_COUNT);
       assert_true(type->rank >= 0 && type->rank <= IR_MAX_RANK);
-      if (ir_type_is_static(type))
-        assert_true(ir_type_byte_size(type, &bytes));
+      if (ir_type_is_static(type) && !ir_type_byte_size(type, &bytes))
+        fail_msg("%s output %d", ir_op_name(node->op), i);
     }
     bool folded;
     int fold_status = ir_fold_node(g, node, &folded, &diag);

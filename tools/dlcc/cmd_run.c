@@ -125,7 +125,7 @@ static int execute(const run_options *options, const dl_compiled *compiled, dl_f
   }
   double run_time = (seconds_now() - started) / options->repeat;
   if (!options->quiet) {
-    run_tensors_print_outputs(program, &tensors, stdout);
+    run_tensors_print_outputs(model, program, &tensors, stdout);
     printf("  run: %.2f ms%s\n", run_time * 1e3, options->repeat > 1 ? " (mean)" : "");
     if (options->profile)
       run_profile_print(program, model, dl_compiled_launch_nodes(compiled), stdout);
@@ -133,7 +133,7 @@ static int execute(const run_options *options, const dl_compiled *compiled, dl_f
       printf("  sanitizer: %llu reports\n",
              (unsigned long long)dlrt_model_sanitizer_reports(model));
   }
-  if (options->output_dir && run_tensors_write_outputs(program, &tensors, options->output_dir,
+  if (options->output_dir && run_tensors_write_outputs(model, program, &tensors, options->output_dir,
                                                        &diag) != 0) {
     exit_code = cli_fail(CLI_EXIT_ENVIRONMENT, &diag, "cannot write the outputs");
     goto done;

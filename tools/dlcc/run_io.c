@@ -17,6 +17,15 @@ static ir_type type_of(const dlrt_tensor_desc *tensor) {
   return ir_type_make((ir_dtype)(tensor->dtype + 1), (int)tensor->rank, tensor->dims);
 }
 
+/* Output `index` with the dims of the last run (actual ones for data-dependent outputs). */
+static ir_type output_type(const dlrt_model *model, const dlrt_program *program, uint32_t index) {
+  const int64_t *dims = NULL;
+  uint32_t rank = 0;
+  if (dlrt_model_output_dims(model, index, &dims, &rank) != DLRT_STATUS_OK)
+    return type_of(&program->outputs[index]);
+  return ir_type_make((ir_dtype)(program->outputs[index].dtype + 1), (int)rank, dims);
+}
+
 static int64_t bytes_of(const dlrt_tensor_desc *tensor) {
   ir_type type = type_of(tensor);
   int64_t bytes = 0;
@@ -197,14 +206,16 @@ void run_tensors_print_inputs(const dlrt_program *program, const run_tensors *te
 }
 
 /* The first few values, and min/max of float outputs. */
-void run_tensors_print_outputs(const dlrt_program *program, const run_tensors *tensors, FILE *out) {
+void run_tensors_print_outputs(const dlrt_model *model, const dlrt_program *program,
+                               const run_tensors *tensors, FILE *out) {
   for (uint32_t i = 0; i < program->output_count; i++) {
     const dlrt_tensor_desc *tensor = &program->outputs[i];
-    ir_type type = type_of(tensor);
+    ir_type type = output_type(model, program, i);
     int64_t count = 0;
     ir_type_element_count(&type, &count);
-    fprintf(out, "  output %s: ", tensor->name);
-    print_type(tensor, out);
+    char text[128];
+    ir_type_format(&type, NULL, text, sizeof(text));
+    fprintf(out, "  output %s: %s", tensor->name, text);
     if (type.dtype != IR_DTYPE_F32) {
       fputc('\n', out);
       continue;
@@ -248,13 +259,13 @@ static int make_directories(const char *directory, dl_diag *diag) {
   return status;
 }
 
-int run_tensors_write_outputs(const dlrt_program *program, const run_tensors *tensors,
-                              const char *directory, dl_diag *diag) {
+int run_tensors_write_outputs(const dlrt_model *model, const dlrt_program *program,
+                              const run_tensors *tensors, const char *directory, dl_diag *diag) {
   if (make_directories(directory, diag) != 0)
     return -1;
   for (uint32_t i = 0; i < program->output_count; i++) {
     const char *path = tensors->output_files[i];
-    ir_type type = type_of(&program->outputs[i]);
+    ir_type type = output_type(model, program, i);
     cli_output output;
     if (cli_output_open(&output, path, diag) != 0)
       return -1;

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "dlrt/program.h"
+#include "dlrt.h"
 #include "ir/diag.h"
 #include "ir/input_file.h"
 #include "tools/dlcc/run_options.h"
@@ -24,9 +24,12 @@ int run_tensors_prepare(const dlrt_program *program, const run_options *options,
                         dl_file_set *inputs, run_tensors *out, dl_diag *diag);
 void run_tensors_print_inputs(const dlrt_program *program, const run_tensors *tensors,
                               const run_options *options, FILE *out);
-void run_tensors_print_outputs(const dlrt_program *program, const run_tensors *tensors, FILE *out);
-int run_tensors_write_outputs(const dlrt_program *program, const run_tensors *tensors,
-                              const char *directory, dl_diag *diag);
+/* Outputs have the dims `model`'s last run gave them (dlrt_model_output_dims): the actual
+ * ones of data-dependent outputs. */
+void run_tensors_print_outputs(const dlrt_model *model, const dlrt_program *program,
+                               const run_tensors *tensors, FILE *out);
+int run_tensors_write_outputs(const dlrt_model *model, const dlrt_program *program,
+                              const run_tensors *tensors, const char *directory, dl_diag *diag);
 void run_tensors_free(run_tensors *tensors);
 
 #endif
