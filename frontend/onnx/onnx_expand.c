@@ -18,6 +18,7 @@ static int expand_quantize(onnx_import *import, const Onnx__NodeProto *proto, in
 #define TRAINING_DOMAIN "ai.onnx.preview.training"
 
 static const onnx_expansion EXPANSIONS[] = {
+    {"CausalConvWithState", NULL, onnx_expand_causal_conv_with_state, NULL},
     {"QuantizeLinear", NULL, expand_quantize, NULL},
     {"DequantizeLinear", NULL, expand_quantize, NULL},
     {"Softmax", onnx_softmax_needs_expansion, onnx_expand_softmax, NULL},
@@ -62,4 +63,56 @@ ir_node *onnx_add_expansion_node(onnx_import *import, ir_op op, const char *name
   if (!node)
     onnx_error(import, "out of memory");
   return node;
+}
+
+ir_node *onnx_part(onnx_import *import, ir_op op, const char *base, ir_value **inputs,
+                   int num_inputs, const char *output) {
+  const char *name = ir_graph_unique_name(import->graph, base);
+  const char *output_name = output ? output : name;
+  if (!name) {
+    onnx_error(import, "out of memory");
+    return NULL;
+  }
+  return onnx_add_expansion_node(import, op, name, inputs, num_inputs, &output_name, 1);
+}
+
+ir_value *onnx_part_done(onnx_import *import, ir_node *node) {
+  return node && onnx_finish_node(import, node) == 0 ? node->outputs[0] : NULL;
+}
+
+ir_value *onnx_part_value(onnx_import *import, ir_op op, const char *base, ir_value **inputs,
+                          int num_inputs, const char *output) {
+  return onnx_part_done(import, onnx_part(import, op, base, inputs, num_inputs, output));
+}
+
+ir_value *onnx_binary_part(onnx_import *import, ir_op op, const char *base, ir_value *a,
+                           ir_value *b, const char *output) {
+  ir_value *inputs[2] = {a, b};
+  return a && b ? onnx_part_value(import, op, base, inputs, 2, output) : NULL;
+}
+
+ir_value *onnx_cast_part(onnx_import *import, const char *base, ir_value *x, ir_dtype to,
+                         const char *output) {
+  if (!x || (x->type.dtype == to && !output))
+    return x;
+  ir_node *node = onnx_part(import, IR_OP_CAST, base, &x, 1, output);
+  if (!node || ir_node_set_dtype(import->graph, node, "to", to) != 0)
+    return NULL;
+  return onnx_part_done(import, node);
+}
+
+ir_value *onnx_zeros_constant(onnx_import *import, const char *base, ir_dtype dtype, int rank,
+                              const int64_t *dims) {
+  ir_type type = ir_type_make(dtype, rank, dims);
+  int64_t count = 0;
+  if (!ir_type_element_count(&type, &count) || ir_dtype_size(dtype) == 0) {
+    onnx_error(import, "'%s': no zero constant of this type", base);
+    return NULL;
+  }
+  void *data = ir_arena_alloc(import->graph->arena, (size_t)count * ir_dtype_size(dtype) + 1);
+  const char *name = ir_graph_unique_name(import->graph, base);
+  ir_value *value = data && name ? ir_graph_add_constant(import->graph, name, type, data) : NULL;
+  if (!value)
+    onnx_error(import, "out of memory");
+  return value;
 }
