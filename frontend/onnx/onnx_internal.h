@@ -148,6 +148,10 @@ ir_value *onnx_zeros_constant(onnx_import *import, const char *base, ir_dtype dt
 int onnx_expand_causal_conv_with_state(onnx_import *import, const Onnx__NodeProto *proto,
                                        int index, ir_value **inputs, int num_inputs,
                                        const char **names, int num_outputs);
+/* LinearAttention (onnx_linear_attention.c): the IR op in f32, with casts around it. */
+int onnx_expand_linear_attention(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                                 ir_value **inputs, int num_inputs, const char **names,
+                                 int num_outputs);
 /* Softmax and LogSoftmax before opset 13 coerced their input to 2-D around `axis`. True
  * if that differs from the latest semantics for this input (axis not the last one). */
 bool onnx_softmax_needs_expansion(onnx_import *import, const Onnx__NodeProto *proto,
