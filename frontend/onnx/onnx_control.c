@@ -46,10 +46,8 @@ static const char *copy_prefix(onnx_import *import, const Onnx__NodeProto *proto
                        : ir_arena_printf(import->graph->arena, "%s/%s%d", node, what, iteration);
 }
 
-/* Imports one copy of `body` with its inputs bound to `inputs` (graph values); `outputs`
- * receives the values of its outputs. */
-static int inline_body(onnx_import *import, const Onnx__GraphProto *body, const char *prefix,
-                       ir_value *const *inputs, int num_inputs, ir_value **outputs) {
+int onnx_inline_body(onnx_import *import, const Onnx__GraphProto *body, const char *prefix,
+                     ir_value *const *inputs, int num_inputs, ir_value **outputs) {
   ir_arena *arena = import->graph->arena;
   body_scope *scope = calloc(1, sizeof(body_scope));
   if (!scope)
@@ -170,7 +168,7 @@ static int import_if(onnx_import *import, const Onnx__NodeProto *proto, int inde
                                                  "one value per output",
                            taken ? "then" : "else");
   ir_value **outputs = calloc(branch->n_output + 1, sizeof(ir_value *));
-  int status = outputs ? inline_body(import, branch, copy_prefix(import, proto, index,
+  int status = outputs ? onnx_inline_body(import, branch, copy_prefix(import, proto, index,
                                                                   taken ? "then" : "else", -1),
                                      NULL, 0, outputs)
                        : onnx_error(import, "out of memory");
@@ -255,7 +253,7 @@ static int import_loop(onnx_import *import, const Onnx__NodeProto *proto, int in
       status = onnx_error(import, "out of memory");
       break;
     }
-    status = inline_body(import, body, prefix, state, carried + 2, outputs);
+    status = onnx_inline_body(import, body, prefix, state, carried + 2, outputs);
     if (status != 0)
       break;
     condition = outputs[0];
@@ -353,7 +351,7 @@ static int import_scan(onnx_import *import, const Onnx__NodeProto *proto, int in
         step[states + j] = gather->outputs[0];
     }
     if (status == 0)
-      status = inline_body(import, body, prefix, step, (int)proto->n_input, outputs);
+      status = onnx_inline_body(import, body, prefix, step, (int)proto->n_input, outputs);
     if (status != 0)
       break;
     for (int i = 0; i < states; i++)

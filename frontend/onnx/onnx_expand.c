@@ -20,6 +20,7 @@ static int expand_quantize(onnx_import *import, const Onnx__NodeProto *proto, in
 static const onnx_expansion EXPANSIONS[] = {
     {"CausalConvWithState", NULL, onnx_expand_causal_conv_with_state, NULL},
     {"LinearAttention", NULL, onnx_expand_linear_attention, NULL},
+    {"FlexAttention", NULL, onnx_expand_flex_attention, "ai.onnx.preview"},
     {"QuantizeLinear", NULL, expand_quantize, NULL},
     {"DequantizeLinear", NULL, expand_quantize, NULL},
     {"Softmax", onnx_softmax_needs_expansion, onnx_expand_softmax, NULL},

@@ -231,5 +231,17 @@ bool onnx_is_batch_norm_training(const Onnx__NodeProto *proto);
 /* Control flow (onnx_control.c): If, Loop and Scan, inlined and unrolled at import. */
 bool onnx_is_inlined_control_flow(const char *op);
 int onnx_import_control_flow(onnx_import *import, const Onnx__NodeProto *proto, int index);
+/* Imports one copy of `body` (its nodes named "<prefix>/<node>") with its inputs bound to
+ * `inputs` (graph values); `outputs` receives the values of its outputs. */
+int onnx_inline_body(onnx_import *import, const Onnx__GraphProto *body, const char *prefix,
+                     ir_value *const *inputs, int num_inputs, ir_value **outputs);
+/* Ops whose graph attributes are bodies dlcc inlines (If, Loop, Scan, FlexAttention's
+ * modifiers): the support check checks their nodes like the graph's. */
+bool onnx_op_has_inlined_bodies(const char *op);
+/* FlexAttention (onnx_flex_attention.c, domain ai.onnx.preview): Attention without
+ * modifiers, else MatMul, score_mod, Softmax, prob_mod, MatMul. */
+int onnx_expand_flex_attention(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                               ir_value **inputs, int num_inputs, const char **names,
+                               int num_outputs);
 
 #endif

@@ -32,6 +32,10 @@ bool onnx_is_default_domain(const char *domain) {
   return !domain || strcmp(domain, "") == 0 || strcmp(domain, "ai.onnx") == 0;
 }
 
+bool onnx_op_has_inlined_bodies(const char *op) {
+  return onnx_is_inlined_control_flow(op) || strcmp(op, "FlexAttention") == 0;
+}
+
 /* Every name the graph reads (node inputs and graph outputs), sorted, so a lookup costs
  * log n; built on the first question. ONNX names are assigned once and read after, so "read
  * anywhere" is "read after the node that makes it". */
@@ -134,7 +138,7 @@ static const char *node_problem(onnx_import *import, const Onnx__NodeProto *node
     snprintf(buffer, size, "unsupported op domain '%s'", node->domain);
     return buffer;
   }
-  bool inlined = onnx_is_inlined_control_flow(op);
+  bool inlined = onnx_op_has_inlined_bodies(op);
   if (strcmp(op, "Constant") != 0 && !inlined && !onnx_op_is_expanded_always(op, node->domain) &&
       onnx_ir_op(op) == IR_OP_INVALID)
     return "unsupported op";
