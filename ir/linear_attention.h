@@ -10,9 +10,9 @@
 
 typedef struct ir_linear_attention_shape {
   int64_t batch, sequence, q_heads, kv_heads, key_size, value_size;
-  bool gated, delta;       /* update_rule: gated, delta, gated_delta or linear */
-  bool decay_per_head;     /* decay [batch, sequence, kv heads], else [.., kv heads * key size] */
-  bool beta_shared;        /* beta [batch, sequence, 1], else [.., kv heads] */
+  bool gated, delta;   /* update_rule: gated, delta, gated_delta or linear */
+  bool decay_per_head; /* decay [batch, sequence, kv heads], else [.., kv heads * key size] */
+  bool beta_shared;    /* beta [batch, sequence, 1], else [.., kv heads] */
   float scale;
 } ir_linear_attention_shape;
 

@@ -54,11 +54,12 @@ static void step(kernel_builder *kb, const linear_plan *p, kb_var *sum, LLVMValu
   const ir_linear_attention_shape *s = &p->s;
   LLVMValueRef state = kb_param_value(kb, p->state_param);
   LLVMValueRef token = mul_add(kb, b, s->sequence, t); /* b * sequence + t */
-  LLVMValueRef k_row = LLVMBuildMul(B, mul_add(kb, token, s->kv_heads, h), c32(kb, s->key_size), "");
+  LLVMValueRef k_row =
+      LLVMBuildMul(B, mul_add(kb, token, s->kv_heads, h), c32(kb, s->key_size), "");
   if (s->gated) {
     LLVMValueRef d = kb_for_begin(kb, c32(kb, 0), c32(kb, s->key_size), c32(kb, 1));
-    LLVMValueRef g_at = s->decay_per_head ? mul_add(kb, token, s->kv_heads, h)
-                                          : LLVMBuildAdd(B, k_row, d, "");
+    LLVMValueRef g_at =
+        s->decay_per_head ? mul_add(kb, token, s->kv_heads, h) : LLVMBuildAdd(B, k_row, d, "");
     LLVMValueRef at = state_at(kb, p, column, d);
     LLVMValueRef decayed = LLVMBuildFMul(B, pw_load(kb, IR_DTYPE_F32, state, at),
                                          kb_exp(kb, load(kb, p, IN_DECAY, g_at)), "");
@@ -82,7 +83,8 @@ static void step(kernel_builder *kb, const linear_plan *p, kb_var *sum, LLVMValu
   int64_t group = s->q_heads / s->kv_heads;
   LLVMValueRef g = kb_for_begin(kb, c32(kb, 0), c32(kb, group), c32(kb, 1));
   LLVMValueRef q_head = mul_add(kb, h, group, g);
-  LLVMValueRef q_row = LLVMBuildMul(B, mul_add(kb, token, s->q_heads, q_head), c32(kb, s->key_size), "");
+  LLVMValueRef q_row =
+      LLVMBuildMul(B, mul_add(kb, token, s->q_heads, q_head), c32(kb, s->key_size), "");
   LLVMValueRef y = LLVMBuildFMul(B, column_dot(kb, p, sum, column, IN_QUERY, q_row),
                                  kb_const_f32(kb, s->scale), "");
   LLVMValueRef y_at = mul_add(kb, mul_add(kb, token, s->q_heads, q_head), s->value_size, j);
@@ -99,8 +101,8 @@ static int linear_kernel(kernel_builder *kb, const linear_plan *p, int64_t count
   LLVMValueRef h = LLVMBuildURem(B, rest, c32(kb, s->kv_heads), "h");
   LLVMValueRef b = LLVMBuildUDiv(B, rest, c32(kb, s->kv_heads), "b");
   /* Element (b, h, 0, j) of the state; row d is value size further per d. */
-  LLVMValueRef column = mul_add(kb, LLVMBuildMul(B, rest, c32(kb, s->key_size), ""),
-                                s->value_size, j);
+  LLVMValueRef column =
+      mul_add(kb, LLVMBuildMul(B, rest, c32(kb, s->key_size), ""), s->value_size, j);
   LLVMValueRef state = kb_param_value(kb, p->state_param);
   LLVMValueRef d = kb_for_begin(kb, c32(kb, 0), c32(kb, s->key_size), c32(kb, 1));
   LLVMValueRef at = state_at(kb, p, column, d);

@@ -57,3 +57,15 @@ ir_value *onnx_build_per_channel(onnx_import *import, const char *base, ir_value
     dims[d] = 1;
   return onnx_build_reshape(import, base, v, dims, rank - 1, NULL);
 }
+
+ir_value *onnx_build_cast(onnx_import *import, const char *base, ir_value *x, ir_dtype to,
+                          const char *output) {
+  if (!x || (x->type.dtype == to && !output))
+    return x;
+  ir_node *node = onnx_build_start(import, IR_OP_CAST, base, &x, 1, output);
+  if (node && ir_node_set_dtype(import->graph, node, "to", to) != 0) {
+    onnx_error(import, "out of memory");
+    return NULL;
+  }
+  return onnx_build_finish(import, node);
+}

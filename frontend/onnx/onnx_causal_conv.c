@@ -16,9 +16,9 @@ static bool activation_is(const Onnx__AttributeProto *attr, const char *name) {
   return attr->s.len == length && memcmp(attr->s.data, name, length) == 0;
 }
 
-int onnx_expand_causal_conv_with_state(onnx_import *import, const Onnx__NodeProto *proto,
-                                       int index, ir_value **inputs, int num_inputs,
-                                       const char **names, int num_outputs) {
+int onnx_expand_causal_conv_with_state(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                                       ir_value **inputs, int num_inputs, const char **names,
+                                       int num_outputs) {
   const char *node = onnx_node_display_name(import, proto, index);
   ir_value *in[4] = {0};
   for (int i = 0; i < num_inputs && i < 4; i++)
@@ -62,30 +62,30 @@ int onnx_expand_causal_conv_with_state(onnx_import *import, const Onnx__NodeProt
     if (!past && !(past = onnx_zeros_constant(import, base, dtype, 3, state_dims)))
       return -1;
     ir_value *parts[2] = {past, in[IN_X]};
-    ir_node *concat = onnx_part(import, IR_OP_CONCAT, base, parts, 2, NULL);
+    ir_node *concat = onnx_build_start(import, IR_OP_CONCAT, base, parts, 2, NULL);
     if (!concat || ir_node_set_int(import->graph, concat, "axis", 2) != 0 ||
-        !(padded = onnx_part_done(import, concat)))
+        !(padded = onnx_build_finish(import, concat)))
       return -1;
   }
   /* The depthwise convolution, in f32 for the narrow float types. */
   ir_dtype conv_dtype = dtype == IR_DTYPE_F16 || dtype == IR_DTYPE_BF16 ? IR_DTYPE_F32 : dtype;
   bool last = !silu && conv_dtype == dtype;
-  ir_value *conv_in[3] = {onnx_cast_part(import, base, padded, conv_dtype, NULL),
-                          onnx_cast_part(import, base, in[IN_WEIGHT], conv_dtype, NULL),
-                          onnx_cast_part(import, base, in[IN_BIAS], conv_dtype, NULL)};
+  ir_value *conv_in[3] = {onnx_build_cast(import, base, padded, conv_dtype, NULL),
+                          onnx_build_cast(import, base, in[IN_WEIGHT], conv_dtype, NULL),
+                          onnx_build_cast(import, base, in[IN_BIAS], conv_dtype, NULL)};
   if (!conv_in[0] || !conv_in[1] || (in[IN_BIAS] && !conv_in[2]))
     return -1;
-  ir_node *conv = onnx_part(import, IR_OP_CONV, node, conv_in, in[IN_BIAS] ? 3 : 2,
-                            last ? names[0] : NULL);
+  ir_node *conv = onnx_build_start(import, IR_OP_CONV, node, conv_in, in[IN_BIAS] ? 3 : 2,
+                                   last ? names[0] : NULL);
   ir_value *y = NULL;
   if (!conv || ir_node_set_int(import->graph, conv, "group", channels) != 0 ||
-      !(y = onnx_part_done(import, conv)))
+      !(y = onnx_build_finish(import, conv)))
     return -1;
-  if (conv_dtype != dtype && !(y = onnx_cast_part(import, base, y, dtype, silu ? NULL : names[0])))
+  if (conv_dtype != dtype && !(y = onnx_build_cast(import, base, y, dtype, silu ? NULL : names[0])))
     return -1;
   if (silu) {
-    ir_value *gate = onnx_part_value(import, IR_OP_SIGMOID, base, &y, 1, NULL);
-    if (!onnx_binary_part(import, IR_OP_MUL, base, y, gate, names[0]))
+    ir_value *gate = onnx_build(import, IR_OP_SIGMOID, base, y, NULL, NULL);
+    if (!onnx_build(import, IR_OP_MUL, base, y, gate, names[0]))
       return -1;
   }
   if (num_outputs < 2)
@@ -97,5 +97,8 @@ int onnx_expand_causal_conv_with_state(onnx_import *import, const Onnx__NodeProt
                            onnx_ints_constant(import, base, &axis, 1)};
   if (!slice_in[1] || !slice_in[2] || !slice_in[3])
     return -1;
-  return onnx_part_value(import, IR_OP_SLICE, base, slice_in, 4, names[1]) ? 0 : -1;
+  return onnx_build_finish(import,
+                           onnx_build_start(import, IR_OP_SLICE, base, slice_in, 4, names[1]))
+             ? 0
+             : -1;
 }

@@ -119,3 +119,19 @@ int64_t onnx_scalar_as_int64(ir_dtype dtype, const void *data) {
   }
   return (int64_t)onnx_scalar_as_double(dtype, data);
 }
+
+ir_value *onnx_zeros_constant(onnx_import *import, const char *base, ir_dtype dtype, int rank,
+                              const int64_t *dims) {
+  ir_type type = ir_type_make(dtype, rank, dims);
+  int64_t count = 0;
+  if (!ir_type_element_count(&type, &count) || ir_dtype_size(dtype) == 0) {
+    onnx_error(import, "'%s': no zero constant of this type", base);
+    return NULL;
+  }
+  void *data = ir_arena_alloc(import->graph->arena, (size_t)count * ir_dtype_size(dtype) + 1);
+  const char *name = ir_graph_unique_name(import->graph, base);
+  ir_value *value = data && name ? ir_graph_add_constant(import->graph, name, type, data) : NULL;
+  if (!value)
+    onnx_error(import, "out of memory");
+  return value;
+}

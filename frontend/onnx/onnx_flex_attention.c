@@ -13,7 +13,7 @@
 static const Onnx__GraphProto *modifier(const Onnx__NodeProto *proto, const char *name) {
   const Onnx__AttributeProto *attr = onnx_find_attr(proto, name);
   return attr && onnx_attr_type(attr) == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH ? attr->g
-                                                                                       : NULL;
+                                                                                      : NULL;
 }
 
 /* x [B, Hkv, S, D] with each head repeated `group` times: [B, Hkv * group, S, D]. */
@@ -23,12 +23,10 @@ static ir_value *repeat_heads(onnx_import *import, const char *base, ir_value *x
   const int64_t *d = x->type.dims;
   int64_t split[5] = {d[0], d[1], 1, d[2], d[3]}, wide[5] = {d[0], d[1], group, d[2], d[3]};
   int64_t merged[4] = {d[0], d[1] * group, d[2], d[3]};
-  ir_value *five = onnx_binary_part(import, IR_OP_RESHAPE, base, x,
-                                    onnx_ints_constant(import, base, split, 5), NULL);
-  ir_value *expanded = onnx_binary_part(import, IR_OP_EXPAND, base, five,
-                                        onnx_ints_constant(import, base, wide, 5), NULL);
-  return onnx_binary_part(import, IR_OP_RESHAPE, base, expanded,
-                          onnx_ints_constant(import, base, merged, 4), NULL);
+  ir_value *five = onnx_build_reshape(import, base, x, split, 5, NULL);
+  ir_value *expanded = onnx_build(import, IR_OP_EXPAND, base, five,
+                                  five ? onnx_ints_constant(import, base, wide, 5) : NULL, NULL);
+  return onnx_build_reshape(import, base, expanded, merged, 4, NULL);
 }
 
 /* Inlines modifier `body` on `x`; `x` itself when there is none. */
@@ -45,8 +43,10 @@ static ir_value *apply_modifier(onnx_import *import, const char *node, const cha
     return NULL;
   if (out->type.rank != 4 || memcmp(out->type.dims, x->type.dims, sizeof(int64_t) * 4) != 0 ||
       out->type.dtype != x->type.dtype)
-    return onnx_error(import, "node '%s' (FlexAttention): %s must keep its input's shape and "
-                      "element type", node, what),
+    return onnx_error(import,
+                      "node '%s' (FlexAttention): %s must keep its input's shape and "
+                      "element type",
+                      node, what),
            NULL;
   return out;
 }
@@ -56,23 +56,24 @@ static ir_value *modified(onnx_import *import, const Onnx__NodeProto *proto, con
   int64_t group = qkv[0]->type.dims[1] / qkv[1]->type.dims[1];
   ir_value *k = repeat_heads(import, base, qkv[1], group);
   ir_value *v = repeat_heads(import, base, qkv[2], group);
-  ir_node *transpose = k ? onnx_part(import, IR_OP_TRANSPOSE, base, &k, 1, NULL) : NULL;
+  ir_node *transpose = k ? onnx_build_start(import, IR_OP_TRANSPOSE, base, &k, 1, NULL) : NULL;
   const int64_t perm[4] = {0, 1, 3, 2};
   ir_value *kt = NULL;
   if (!transpose || ir_node_set_ints(import->graph, transpose, "perm", perm, 4) != 0 ||
-      !(kt = onnx_part_done(import, transpose)))
+      !(kt = onnx_build_finish(import, transpose)))
     return NULL;
-  ir_value *scores = onnx_binary_part(import, IR_OP_MATMUL, base, qkv[0], kt, NULL);
-  scores = onnx_binary_part(import, IR_OP_MUL, base, scores,
-                            onnx_float_scalar_constant(import, base, IR_DTYPE_F32, scale), NULL);
+  ir_value *scores = onnx_build(import, IR_OP_MATMUL, base, qkv[0], kt, NULL);
+  scores = onnx_build(import, IR_OP_MUL, base, scores,
+                      onnx_float_scalar_constant(import, base, IR_DTYPE_F32, scale), NULL);
   scores = apply_modifier(import, node, "score_mod", modifier(proto, "score_mod"), scores);
-  ir_node *softmax = scores ? onnx_part(import, IR_OP_SOFTMAX, base, &scores, 1, NULL) : NULL;
+  ir_node *softmax =
+      scores ? onnx_build_start(import, IR_OP_SOFTMAX, base, &scores, 1, NULL) : NULL;
   ir_value *probs = NULL;
   if (!softmax || ir_node_set_int(import->graph, softmax, "axis", -1) != 0 ||
-      !(probs = onnx_part_done(import, softmax)))
+      !(probs = onnx_build_finish(import, softmax)))
     return NULL;
   probs = apply_modifier(import, node, "prob_mod", modifier(proto, "prob_mod"), probs);
-  return onnx_binary_part(import, IR_OP_MATMUL, base, probs, v, NULL);
+  return onnx_build(import, IR_OP_MATMUL, base, probs, v, NULL);
 }
 
 int onnx_expand_flex_attention(onnx_import *import, const Onnx__NodeProto *proto, int index,
@@ -111,19 +112,19 @@ int onnx_expand_flex_attention(onnx_import *import, const Onnx__NodeProto *proto
   ir_dtype compute = narrow && !mods ? dtype : IR_DTYPE_F32;
   ir_value *qkv[3];
   for (int i = 0; i < 3; i++)
-    if (!(qkv[i] = onnx_cast_part(import, base, inputs[i], compute, NULL)))
+    if (!(qkv[i] = onnx_build_cast(import, base, inputs[i], compute, NULL)))
       return -1;
   ir_value *y;
   if (mods) {
     y = modified(import, proto, node, qkv, scale, base);
   } else {
-    ir_node *attention = onnx_part(import, IR_OP_ATTENTION, node, qkv, 3,
-                                   compute == dtype ? names[0] : NULL);
+    ir_node *attention =
+        onnx_build_start(import, IR_OP_ATTENTION, node, qkv, 3, compute == dtype ? names[0] : NULL);
     if (!attention || ir_node_set_float(import->graph, attention, "scale", scale) != 0)
       return -1;
-    y = onnx_part_done(import, attention);
+    y = onnx_build_finish(import, attention);
     if (y && compute == dtype)
       return 0;
   }
-  return onnx_cast_part(import, base, y, dtype, names[0]) ? 0 : -1;
+  return onnx_build_cast(import, base, y, dtype, names[0]) ? 0 : -1;
 }

@@ -127,20 +127,9 @@ ir_value *onnx_build_reduce_mean(onnx_import *import, const char *base, ir_value
 /* A per-channel vector [C] reshaped to [C, 1, ...] so it broadcasts over axis 1 of a rank
  * `rank` tensor; any other shape is returned as it is. */
 ir_value *onnx_build_per_channel(onnx_import *import, const char *base, ir_value *v, int rank);
-/* Parts of an expansion. onnx_part adds node `op` named after `base` (made unique) with one
- * output, named `output` (NULL: the node's name); set its attributes, then onnx_part_done runs
- * inference and returns the output. onnx_part_value does both for a node without attributes.
- * All return NULL after a message (a NULL input passes through as NULL). */
-ir_node *onnx_part(onnx_import *import, ir_op op, const char *base, ir_value **inputs,
-                   int num_inputs, const char *output);
-ir_value *onnx_part_done(onnx_import *import, ir_node *node);
-ir_value *onnx_part_value(onnx_import *import, ir_op op, const char *base, ir_value **inputs,
-                          int num_inputs, const char *output);
-ir_value *onnx_binary_part(onnx_import *import, ir_op op, const char *base, ir_value *a,
-                           ir_value *b, const char *output);
 /* Cast of `x` to `to`; `x` itself when it already is `to` and no output name is asked for. */
-ir_value *onnx_cast_part(onnx_import *import, const char *base, ir_value *x, ir_dtype to,
-                         const char *output);
+ir_value *onnx_build_cast(onnx_import *import, const char *base, ir_value *x, ir_dtype to,
+                          const char *output);
 /* A constant of zeros of the given type. */
 ir_value *onnx_zeros_constant(onnx_import *import, const char *base, ir_dtype dtype, int rank,
                               const int64_t *dims);

@@ -20,7 +20,7 @@ int onnx_expand_linear_attention(onnx_import *import, const Onnx__NodeProto *pro
     if (inputs[i] && !ir_dtype_is_float(inputs[i]->type.dtype))
       return onnx_node_error(import, proto, index, "input %d must be a float tensor (got %s)", i,
                              ir_dtype_name(inputs[i]->type.dtype));
-    if (inputs[i] && !(f32[i] = onnx_cast_part(import, base, inputs[i], IR_DTYPE_F32, NULL)))
+    if (inputs[i] && !(f32[i] = onnx_build_cast(import, base, inputs[i], IR_DTYPE_F32, NULL)))
       return -1;
   }
   const char *outputs[2];
@@ -43,7 +43,7 @@ int onnx_expand_linear_attention(onnx_import *import, const Onnx__NodeProto *pro
   for (int k = 0; k < 2 && k < num_outputs; k++) {
     ir_dtype want = k == 0 ? dtype : state_dtype;
     if (want != IR_DTYPE_F32 &&
-        !onnx_cast_part(import, base, attention->outputs[k], want, names[k]))
+        !onnx_build_cast(import, base, attention->outputs[k], want, names[k]))
       return -1;
   }
   return 0;

@@ -60,11 +60,14 @@ int ir_linear_attention_read(ir_graph *graph, const ir_node *node, ir_linear_att
       packed_input(graph, node, IN_VALUE, &s, &v_last, diag) != 0)
     return -1;
   if (s.q_heads <= 0 || s.kv_heads <= 0 || s.q_heads % s.kv_heads != 0)
-    return ir_node_error(diag, node, "q_num_heads %lld must be a positive multiple of "
-                         "kv_num_heads %lld", (long long)s.q_heads, (long long)s.kv_heads);
+    return ir_node_error(diag, node,
+                         "q_num_heads %lld must be a positive multiple of "
+                         "kv_num_heads %lld",
+                         (long long)s.q_heads, (long long)s.kv_heads);
   if (q_last % s.q_heads != 0 || v_last % s.kv_heads != 0 ||
       k_last != q_last / s.q_heads * s.kv_heads)
-    return ir_node_error(diag, node, "query's, key's and value's last dims (%lld, %lld, %lld) "
+    return ir_node_error(diag, node,
+                         "query's, key's and value's last dims (%lld, %lld, %lld) "
                          "do not split into %lld query and %lld key/value heads of one key size",
                          (long long)q_last, (long long)k_last, (long long)v_last,
                          (long long)s.q_heads, (long long)s.kv_heads);
@@ -84,8 +87,9 @@ int ir_linear_attention_read(ir_graph *graph, const ir_node *node, ir_linear_att
     if (packed_input(graph, node, IN_DECAY, &s, &last, diag) != 0)
       return -1;
     if (last != s.kv_heads && last != s.kv_heads * s.key_size)
-      return ir_input_error(graph, diag, node, IN_DECAY,
-                            "LinearAttention's decay needs last dim kv heads or kv heads * key size");
+      return ir_input_error(
+          graph, diag, node, IN_DECAY,
+          "LinearAttention's decay needs last dim kv heads or kv heads * key size");
     s.decay_per_head = last == s.kv_heads && s.key_size != 1;
   }
   if (s.delta) {
@@ -108,12 +112,10 @@ int ir_infer_linear_attention(ir_graph *graph, ir_node *node, dl_diag *diag) {
   ir_linear_attention_shape s;
   if (ir_linear_attention_read(graph, node, &s, diag) != 0)
     return -1;
-  ir_type output = {.dtype = IR_DTYPE_F32,
-                    .rank = 3,
-                    .dims = {s.batch, s.sequence, s.q_heads * s.value_size}};
-  ir_type state = {.dtype = IR_DTYPE_F32,
-                   .rank = 4,
-                   .dims = {s.batch, s.kv_heads, s.key_size, s.value_size}};
+  ir_type output = {
+      .dtype = IR_DTYPE_F32, .rank = 3, .dims = {s.batch, s.sequence, s.q_heads * s.value_size}};
+  ir_type state = {
+      .dtype = IR_DTYPE_F32, .rank = 4, .dims = {s.batch, s.kv_heads, s.key_size, s.value_size}};
   if (ir_set_output_type(node, 0, output, diag) != 0)
     return -1;
   return ir_set_output_type(node, 1, state, diag);

@@ -18,8 +18,8 @@ typedef struct linear_case {
 static void reference(const linear_case *c, const float *q, const float *k, const float *v,
                       const float *past, const float *decay, const float *beta, float *y,
                       float *state_out) {
-  int64_t T = c->sequence, Hq = c->q_heads, Hk = c->kv_heads, dk = c->key_size,
-          dv = c->value_size, group = Hq / Hk;
+  int64_t T = c->sequence, Hq = c->q_heads, Hk = c->kv_heads, dk = c->key_size, dv = c->value_size,
+          group = Hq / Hk;
   bool gated = strncmp(c->rule, "gated", 5) == 0, delta = strstr(c->rule, "delta") != NULL;
   double scale = c->scale != 0 ? c->scale : 1.0 / sqrt((double)dk);
   double *S = calloc((size_t)(dk * dv), sizeof(double)), *u = calloc((size_t)dv, sizeof(double));
@@ -98,8 +98,8 @@ static void run_linear(const linear_case *c) {
   float *decay = pt_random_alloc(ng, 5, -0.5f, 0), *beta = pt_random_alloc(nb, 6, 0, 1);
   float *y = malloc(ny * sizeof(float)), *state = malloc(ns * sizeof(float));
   reference(c, q, k, v, c->past ? past : NULL, decay, beta, y, state);
-  const void *inputs[6] = {q, k, v, c->past ? past : NULL, gated ? decay : NULL,
-                           delta ? beta : NULL};
+  const void *inputs[6] = {
+      q, k, v, c->past ? past : NULL, gated ? decay : NULL, delta ? beta : NULL};
   void *outputs[2];
   pt_run(graph, node, inputs, outputs);
   pt_expect_close(outputs[0], y, ny, 1e-4, 1e-5);
@@ -113,11 +113,11 @@ static void run_linear(const linear_case *c) {
 static void test_linear_attention(void **state) {
   (void)state;
   const linear_case cases[] = {
-      {"gated_delta", 2, 9, 4, 2, 8, 6, true, false, false, 0},  /* grouped heads, a past */
-      {"linear", 1, 5, 1, 1, 16, 3, false, false, false, 0},     /* plain sum of k v^T */
+      {"gated_delta", 2, 9, 4, 2, 8, 6, true, false, false, 0},   /* grouped heads, a past */
+      {"linear", 1, 5, 1, 1, 16, 3, false, false, false, 0},      /* plain sum of k v^T */
       {"gated_delta", 1, 7, 2, 2, 4, 5, false, true, true, 0.5f}, /* per-head decay, shared beta */
-      {"delta", 2, 3, 3, 1, 5, 4, true, false, false, 0},        /* multi-query */
-      {"gated", 1, 40, 2, 1, 8, 8, false, false, false, 0},      /* a longer prefill */
+      {"delta", 2, 3, 3, 1, 5, 4, true, false, false, 0},         /* multi-query */
+      {"gated", 1, 40, 2, 1, 8, 8, false, false, false, 0},       /* a longer prefill */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     run_linear(&cases[i]);
