@@ -128,17 +128,18 @@ static LLVMValueRef micro_tile_column(kernel_builder *kb, const tile_shape *shap
   return LLVMBuildNUWAdd(B, kb_thread_index(kb, KB_X), kb_const_i32(kb, j * shape->threads_x), "");
 }
 
-/* acc[4 i + j] += A[row i][kk] * B[kk][column j] over the 16 staged kk, kk in order. Per kk:
+/* acc[4 i + j] += A[row i][kk] * B[kk][column j] over the first `steps` staged kk (16, or K
+ * when K is smaller: the rest of the slice is zero padding), kk in order. Per kk:
  * the 4 A values in one aligned 4-vector read (NVPTX merges the scalar loads into an
  * ld.shared.v4; the host broadcasts them, being the same for the tx lanes), 4 B values,
  * 16 multiply-adds. */
-static void multiply_slices(kernel_builder *kb, const tile_shape *shape, kb_var *const *acc,
-                            LLVMValueRef shared_a, LLVMValueRef shared_b) {
+static void multiply_slices(kernel_builder *kb, const tile_shape *shape, int steps,
+                            kb_var *const *acc, LLVMValueRef shared_a, LLVMValueRef shared_b) {
   LLVMValueRef sums[TG_MICRO * TG_MICRO];
   for (int i = 0; i < TG_MICRO * TG_MICRO; i++)
     sums[i] = kb_var_load(kb, acc[i]);
   LLVMValueRef row0 = micro_tile_row(kb, 0);
-  for (int kk = 0; kk < TG_TILE_K; kk++) {
+  for (int kk = 0; kk < steps; kk++) {
     LLVMValueRef a[TG_MICRO], b[TG_MICRO];
     for (int i = 0; i < TG_MICRO; i++) {
       LLVMValueRef index = LLVMBuildNUWAdd(B, row0, kb_const_i32(kb, kk * stride_of(shape->m) + i), "");
@@ -246,7 +247,8 @@ static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc, const 
   stage_slice(kb, desc, shape, &g, shared_a, 1);
   stage_slice(kb, desc, shape, &g, shared_b, 0);
   kb_barrier(kb);
-  multiply_slices(kb, shape, acc, shared_a, shared_b);
+  multiply_slices(kb, shape, desc->k < TG_TILE_K ? (int)desc->k : TG_TILE_K, acc, shared_a,
+                  shared_b);
   kb_barrier(kb); /* the next slices overwrite what this step read */
   kb_uniform_for_end(kb);
   store_micro_tile(kb, desc, shape, &g, &output, acc);
