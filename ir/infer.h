@@ -99,6 +99,10 @@ int ir_expect_static_dims(const ir_graph *graph, const ir_node *node, int index,
 #include "ir/ops.def"
 #undef OP
 
+/* GridSample's mode as 0 nearest, 1 linear, 2 cubic (opset 16's names too); padding_mode
+ * checked (ir/infer/sampling.c). */
+int ir_grid_sample_mode(const ir_node *node, int *out_mode, dl_diag *diag);
+
 /* A loss's `reduction` attribute: false for "none", true for "sum" and "mean"; an error
  * naming the node for anything else. */
 int ir_loss_reduction(const ir_node *node, bool *out_reduced, dl_diag *diag);
