@@ -36,6 +36,8 @@ static ir_dtype accumulator_dtype(const ir_node *node) {
   ir_dtype dtype = node->inputs[0]->type.dtype;
   if (dtype == IR_DTYPE_F32 || dtype == IR_DTYPE_F16 || dtype == IR_DTYPE_BF16)
     return IR_DTYPE_F32;
+  if (dtype == IR_DTYPE_BOOL) /* ReduceMax/Min only (inference): Or/And of 0 and 1 */
+    return IR_DTYPE_I32;
   return dtype == IR_DTYPE_F64 || dtype == IR_DTYPE_I32 || dtype == IR_DTYPE_I64
              ? dtype
              : IR_DTYPE_INVALID;

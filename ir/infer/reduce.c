@@ -4,7 +4,8 @@
 
 int ir_infer_reduce(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *x = &node->inputs[0]->type;
-  if (x->dtype == IR_DTYPE_BOOL)
+  bool bool_ok = node->op == IR_OP_REDUCE_MAX || node->op == IR_OP_REDUCE_MIN; /* Or, And */
+  if (x->dtype == IR_DTYPE_BOOL && !bool_ok)
     return ir_input_error(graph, diag, node, 0, "%s needs a numeric type", ir_op_name(node->op));
   int64_t keepdims, noop_with_empty_axes;
   if (ir_attr_int_default(node, "keepdims", &keepdims, diag) != 0 ||
