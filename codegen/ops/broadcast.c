@@ -269,14 +269,14 @@ LLVMValueRef emit_pow(kernel_builder *kb, const ir_node *node, const LLVMValueRe
   return power(kb, node, operands);
 }
 
-/* --- Max, Min, Sum over any number of inputs ------------------------------------------------ */
+/* --- Max, Min, Sum, Mean over any number of inputs ----------------------------------------- */
 static LLVMValueRef variadic_combine(kernel_builder *kb, ir_op op, ir_dtype compute, LLVMValueRef a,
                                      LLVMValueRef b) {
   if (ir_dtype_is_float(compute))
     return pw_reduce_combine(kb,
-                             op == IR_OP_SUM   ? PW_REDUCE_SUM
-                             : op == IR_OP_MAX ? PW_REDUCE_MAX
-                                               : PW_REDUCE_MIN,
+                             op == IR_OP_SUM || op == IR_OP_MEAN ? PW_REDUCE_SUM
+                             : op == IR_OP_MAX                   ? PW_REDUCE_MAX
+                                                                 : PW_REDUCE_MIN,
                              a, b);
   if (op == IR_OP_SUM)
     return LLVMBuildAdd(B, a, b, "");
@@ -293,6 +293,8 @@ static LLVMValueRef variadic(kernel_builder *kb, const ir_node *node,
   for (int k = 1; k < node->num_inputs; k++)
     result = variadic_combine(kb, node->op, compute, result,
                               pw_convert(kb, operands[k], dtype, compute));
+  if (node->op == IR_OP_MEAN) /* the sum over the count, as numpy's mean of the stack */
+    result = LLVMBuildFDiv(B, result, LLVMConstReal(LLVMTypeOf(result), node->num_inputs), "");
   return pw_convert(kb, result, compute, dtype);
 }
 LLVMValueRef emit_max(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
@@ -302,6 +304,9 @@ LLVMValueRef emit_min(kernel_builder *kb, const ir_node *node, const LLVMValueRe
   return variadic(kb, node, operands);
 }
 LLVMValueRef emit_sum(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
+  return variadic(kb, node, operands);
+}
+LLVMValueRef emit_mean(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands) {
   return variadic(kb, node, operands);
 }
 

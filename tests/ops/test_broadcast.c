@@ -331,12 +331,12 @@ static void test_half_add(void **state) {
 static void test_variadic(void **state) {
   (void)state;
   const shape shapes[3] = {{2, {4, 1}}, {1, {37}}, {2, {4, 37}}}, out = {2, {4, 37}};
-  static const ir_op ops[3] = {IR_OP_MAX, IR_OP_MIN, IR_OP_SUM};
+  static const ir_op ops[4] = {IR_OP_MAX, IR_OP_MIN, IR_OP_SUM, IR_OP_MEAN};
   float *data[3];
   for (int k = 0; k < 3; k++)
     data[k] = pt_random_alloc((size_t)pt_count(shapes[k].rank, shapes[k].dims), 10 + k, -5, 5);
   data[2][5] = NAN; /* Max/Min propagate NaN like numpy */
-  for (int o = 0; o < 3; o++) {
+  for (int o = 0; o < 4; o++) {
     ir_graph *graph = ir_graph_create("variadic");
     ir_value *in[3];
     for (int k = 0; k < 3; k++)
@@ -355,12 +355,12 @@ static void test_variadic(void **state) {
       double r = data[0][broadcast_offset(&out, &shapes[0], i)];
       for (int k = 1; k < 3; k++) {
         double v = data[k][broadcast_offset(&out, &shapes[k], i)];
-        r = ops[o] == IR_OP_SUM    ? r + v
-            : isnan(r) || isnan(v) ? NAN
+        r = ops[o] == IR_OP_SUM || ops[o] == IR_OP_MEAN ? r + v
+            : isnan(r) || isnan(v)                      ? NAN
             : ops[o] == IR_OP_MAX  ? fmax(r, v)
                                    : fmin(r, v);
       }
-      expected[i] = (float)r;
+      expected[i] = (float)(ops[o] == IR_OP_MEAN ? r / 3 : r);
     }
     pt_expect_close(outputs[0], expected, 148, PT_RTOL, PT_ATOL);
     pt_check_ptx(graph, node);
