@@ -23,7 +23,8 @@ typedef enum ir_op_category {
    * binary, variadic and comparison ops, Where, Cast, Clip, Pow, and BatchNormalization
    * (inference form: a per-channel scale and shift). */
   IR_OP_CATEGORY_ELEMENTWISE,
-  /* Output 0 aliases input 0's bytes under another shape; no kernel runs. */
+  /* Output 0 aliases input 0's bytes under another shape (BitCast: another type of the same
+   * size); no kernel runs. */
   IR_OP_CATEGORY_VIEW,
   /* Combines the elements along some axes into one: Reduce*, ArgMax/ArgMin,
    * GlobalAverage/MaxPool. */

@@ -185,7 +185,10 @@ static LLVMValueRef evaluate_node(lower_group *group, const ir_node *node, group
                              ? *index
                              : group_index_linear(&x->type, group_index_get_linear(kb, index));
     mapped.shape = &x->type;
-    return group_evaluate(group, x, &mapped);
+    LLVMValueRef element = group_evaluate(group, x, &mapped);
+    LLVMTypeRef type = pw_storage_type(kb, node->outputs[0]->type.dtype);
+    /* BitCast: the same bits as another type of the same size */
+    return LLVMTypeOf(element) == type ? element : LLVMBuildBitCast(B, element, type, "");
   }
   if (node->op == IR_OP_EXPAND) {
     group_index mapped = operand_index(group, node, 0, index);

@@ -77,7 +77,7 @@ typedef int (*lower_fn)(lower_context *ctx, const ir_node *node, lower_result *o
 /* Lowers a top-level node: an op (a group of one) or a dl.group, through group.c. Views
  * return 0 with no launch. */
 int lower_node(lower_context *ctx, const ir_node *node, lower_result *out);
-/* Ops of category VIEW (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout): they
+/* Ops of category VIEW (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout, BitCast): they
  * only reinterpret their input's bytes, so their output aliases input 0 and no kernel runs. */
 bool lower_is_view(ir_op op);
 /* Whether the op has a lowering at all (for "unsupported op" errors before codegen). */
