@@ -43,8 +43,8 @@ static void test_every_op_has_a_category(void **state) {
 /* Views are the ops codegen gives no kernel because their output aliases input 0. */
 static void test_views(void **state) {
   (void)state;
-  static const ir_op VIEWS[] = {IR_OP_RESHAPE,   IR_OP_FLATTEN,  IR_OP_SQUEEZE,
-                                IR_OP_UNSQUEEZE, IR_OP_IDENTITY, IR_OP_DROPOUT};
+  static const ir_op VIEWS[] = {IR_OP_RESHAPE,  IR_OP_FLATTEN, IR_OP_SQUEEZE, IR_OP_UNSQUEEZE,
+                                IR_OP_IDENTITY, IR_OP_DROPOUT, IR_OP_BIT_CAST};
   for (int op = IR_OP_INVALID + 1; op < IR_OP_COUNT; op++) {
     bool view = listed((ir_op)op, VIEWS, LENGTH(VIEWS));
     assert_int_equal(ir_op_category_of((ir_op)op) == IR_OP_CATEGORY_VIEW, view);
@@ -98,13 +98,16 @@ static void test_flags(void **state) {
                                      IR_OP_SIN,
                                      IR_OP_SINH,
                                      IR_OP_TAN,
-                                     IR_OP_SWISH};
+                                     IR_OP_SWISH,
+                                     IR_OP_MEAN};
   static const ir_op F32_MATH[] = {
       IR_OP_TANH, IR_OP_ERF,      IR_OP_SIGMOID, IR_OP_CELU,  IR_OP_ELU,   IR_OP_GELU, IR_OP_MISH,
       IR_OP_SELU, IR_OP_SOFTPLUS, IR_OP_ACOSH,   IR_OP_ASINH, IR_OP_ATANH, IR_OP_COSH, IR_OP_SINH,
       IR_OP_SWISH};
   static const ir_op BOOL_ONLY[] = {IR_OP_AND, IR_OP_OR, IR_OP_XOR, IR_OP_NOT};
   static const ir_op READS_DIMS[] = {IR_OP_SHAPE, IR_OP_SIZE};
+  static const ir_op DATA_DEPENDENT[] = {IR_OP_NON_ZERO, IR_OP_COMPRESS, IR_OP_UNIQUE,
+                                         IR_OP_NON_MAX_SUPPRESSION};
   static const ir_op INTEGER_ONLY[] = {IR_OP_BITWISE_AND, IR_OP_BITWISE_OR, IR_OP_BITWISE_XOR,
                                        IR_OP_BITWISE_NOT, IR_OP_BIT_SHIFT};
   for (int op = IR_OP_INVALID + 1; op < IR_OP_COUNT; op++) {
@@ -118,6 +121,8 @@ static void test_flags(void **state) {
                      listed((ir_op)op, INTEGER_ONLY, LENGTH(INTEGER_ONLY)));
     assert_int_equal(ir_op_has_flag((ir_op)op, IR_OP_FLAG_READS_DIMS),
                      listed((ir_op)op, READS_DIMS, LENGTH(READS_DIMS)));
+    assert_int_equal(ir_op_has_flag((ir_op)op, IR_OP_FLAG_DATA_DEPENDENT),
+                     listed((ir_op)op, DATA_DEPENDENT, LENGTH(DATA_DEPENDENT)));
   }
   assert_false(ir_op_has_flag(IR_OP_INVALID, IR_OP_FLAG_FLOAT_ONLY));
 }
