@@ -103,6 +103,10 @@ int ir_expect_static_dims(const ir_graph *graph, const ir_node *node, int index,
  * checked (ir/infer/sampling.c). */
 int ir_grid_sample_mode(const ir_node *node, int *out_mode, dl_diag *diag);
 
+/* CenterCropPad's input offset of every output axis (output coordinate + shift is the input
+ * one: positive where cropped, negative where padded) and output dims (ir/infer/block_ops.c). */
+int ir_center_crop_pad_shift(const ir_node *node, int64_t *shift, int64_t *out_dims, dl_diag *diag);
+
 /* A loss's `reduction` attribute: false for "none", true for "sum" and "mean"; an error
  * naming the node for anything else. */
 int ir_loss_reduction(const ir_node *node, bool *out_reduced, dl_diag *diag);

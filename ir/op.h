@@ -43,7 +43,8 @@ typedef enum ir_op_category {
    * in one kernel), RotaryEmbedding (position-dependent rotations of element pairs). */
   IR_OP_CATEGORY_ATTENTION,
   /* Copies elements to new positions without arithmetic: Transpose, Slice, Concat, Split,
-   * Gather, GatherElements, Expand, Pad, Trilu (which keeps or zeroes them); ScatterElements
+   * Gather, GatherElements, Expand, Pad, CenterCropPad, DepthToSpace, SpaceToDepth, Trilu
+   * (which keeps or zeroes them); ScatterElements
    * and ScatterND (which may combine them with data), TopK (which compares them), Resize and
    * GridSample (which interpolate between neighbours), AffineGrid (which makes a sampling
    * grid); NonZero, Compress, Unique, NonMaxSuppression (which select them,

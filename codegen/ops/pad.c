@@ -1,5 +1,6 @@
 /* Pad → one thread per output element mapping each axis back to the input: constant mode
- * fills outside positions with the constant, edge clamps, reflect mirrors, wrap wraps. */
+ * fills outside positions with the constant, edge clamps, reflect mirrors, wrap wraps.
+ * CenterCropPad is a constant Pad by 0 whose pads center the input (negative pads crop). */
 #include "codegen/ops/movement_util.h"
 #include "ir/infer.h"
 
@@ -87,13 +88,11 @@ static LLVMValueRef source_coordinate(kernel_builder *kb, const pad_plan *plan, 
   return LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSGT, s, last, ""), last, s, "");
 }
 
-int lower_pad(lower_context *ctx, const ir_node *node, lower_result *out) {
+static int lower_plan(lower_context *ctx, const ir_node *node, const pad_plan plan,
+                      lower_result *out) {
   static const kb_param with_fill[] = {
       {"x", KB_PARAM_PTR}, {"fill", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
   static const kb_param without_fill[] = {{"x", KB_PARAM_PTR}, {"y", KB_PARAM_PTR}};
-  pad_plan plan;
-  if (mv_check_sizes(node, 0, ctx->diag) != 0 || read_plan(node, &plan, ctx->diag) != 0)
-    return -1;
   int64_t count = 1;
   for (int d = 0; d < plan.rank; d++)
     count *= plan.out_dims[d];
@@ -110,8 +109,9 @@ int lower_pad(lower_context *ctx, const ir_node *node, lower_result *out) {
     LLVMValueRef s = source_coordinate(kb, &plan, d, coords[d], &inside);
     source = LLVMBuildAdd(B, LLVMBuildMul(B, source, kb_const_i32(kb, plan.in_dims[d]), ""), s, "");
   }
-  LLVMValueRef fill = plan.fill_is_input ? mv_load(kb, type, kb_param_value(kb, 1), kb_const_i32(kb, 0))
-                                         : LLVMConstInt(type, plan.fill_bits, 0);
+  LLVMValueRef fill = plan.fill_is_input
+                          ? mv_load(kb, type, kb_param_value(kb, 1), kb_const_i32(kb, 0))
+                          : LLVMConstInt(type, plan.fill_bits, 0);
   LLVMValueRef y = kb_param_value(kb, plan.fill_is_input ? 2 : 1);
   if (plan.mode == PAD_CONSTANT) {
     /* Positions outside read nothing: an empty input has no element to clamp onto. */
@@ -133,4 +133,23 @@ int lower_pad(lower_context *ctx, const ir_node *node, lower_result *out) {
     lower_add_arg(launch, LOWER_ARG_INPUT, 2);
   lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
   return 0;
+}
+
+int lower_pad(lower_context *ctx, const ir_node *node, lower_result *out) {
+  pad_plan plan;
+  if (mv_check_sizes(node, 0, ctx->diag) != 0 || read_plan(node, &plan, ctx->diag) != 0)
+    return -1;
+  return lower_plan(ctx, node, plan, out);
+}
+
+int lower_center_crop_pad(lower_context *ctx, const ir_node *node, lower_result *out) {
+  const ir_type *x = &node->inputs[0]->type;
+  int64_t shift[IR_MAX_RANK];
+  pad_plan plan = {.mode = PAD_CONSTANT, .rank = x->rank};
+  if (mv_check_sizes(node, 0, ctx->diag) != 0 ||
+      ir_center_crop_pad_shift(node, shift, plan.out_dims, ctx->diag) != 0)
+    return -1;
+  for (int d = 0; d < x->rank; d++)
+    plan.in_dims[d] = x->dims[d], plan.begin[d] = -shift[d];
+  return lower_plan(ctx, node, plan, out);
 }

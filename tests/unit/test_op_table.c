@@ -146,7 +146,8 @@ static void test_shape_inputs(void **state) {
       {"ReduceProd", 1, 1},   {"ReduceSumSquare", 1, 1},
       {"CumSum", 1, 1},       {"CumProd", 1, 1},
       {"TopK", 1, 1},         {"Resize", 1, 3},
-      {"AffineGrid", 1, 1},   {"Tile", 1, 1},
+      {"AffineGrid", 1, 1},   {"CenterCropPad", 1, 1},
+      {"Tile", 1, 1},
   };
   for (int op = IR_OP_INVALID + 1; op < IR_OP_COUNT; op++) {
     for (int input = 0; input < 32; input++) {
