@@ -15,6 +15,7 @@ typedef struct pool_shape {
   int64_t in[IR_MAX_RANK], out[IR_MAX_RANK];
   int64_t in_plane, out_plane, window_size;
   bool average, count_include_pad, indices;
+  bool column_major; /* MaxPool's storage_order=1: indices count the spatial dims first-fastest */
   bool lp;       /* LpPool: (sum |x|^p)^(1/p), padding adds 0 */
   int64_t power; /* its p */
   ir_dtype dtype;
@@ -76,7 +77,7 @@ static int pool_kernel(kernel_builder *kb, const pool_shape *p, uint32_t grid) {
       kb_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, p->window_size), kb_const_i32(kb, 1));
   LLVMValueRef inside = LLVMConstInt(LLVMInt1TypeInContext(kb_context(kb)), 1, 0);
   LLVMValueRef inside_padded = inside;
-  LLVMValueRef offset = kb_const_i32(kb, 0), k_rest = k;
+  LLVMValueRef offset = kb_const_i32(kb, 0), column_offset = offset, k_rest = k;
   int64_t in_stride = 1;
   for (int d = p->spatial - 1; d >= 0; d--) {
     int64_t extent = p->window.kernel[d];
@@ -92,6 +93,13 @@ static int pool_kernel(kernel_builder *kb, const pool_shape *p, uint32_t grid) {
         LLVMBuildAnd(B, inside_padded, LLVMBuildICmp(B, LLVMIntSLT, c, padded_end, ""), "");
     offset = LLVMBuildAdd(B, offset, LLVMBuildMul(B, c, kb_const_i32(kb, in_stride), ""), "");
     in_stride *= p->in[d];
+    if (p->column_major) {
+      int64_t column_stride = 1;
+      for (int e = 0; e < d; e++)
+        column_stride *= p->in[e];
+      column_offset = LLVMBuildAdd(
+          B, column_offset, LLVMBuildMul(B, c, kb_const_i32(kb, column_stride), ""), "");
+    }
   }
   LLVMValueRef counted = p->count_include_pad ? inside_padded : inside;
   kb_var_store(kb, count,
@@ -110,7 +118,11 @@ static int pool_kernel(kernel_builder *kb, const pool_shape *p, uint32_t grid) {
                     LLVMBuildICmp(B, LLVMIntSLT, kb_var_load(kb, argmax), i64(kb, 0), ""), "");
     kb_var_store(kb, argmax,
                  LLVMBuildSelect(B, better,
-                                 LLVMBuildSExt(B, at, LLVMInt64TypeInContext(kb_context(kb)), ""),
+                                 LLVMBuildSExt(B,
+                                               p->column_major
+                                                   ? LLVMBuildAdd(B, base, column_offset, "")
+                                                   : at,
+                                               LLVMInt64TypeInContext(kb_context(kb)), ""),
                                  kb_var_load(kb, argmax), ""));
     kb_var_store(kb, accumulator, pw_reduce_combine(kb, PW_REDUCE_MAX, old, x));
   }
@@ -163,9 +175,7 @@ int lower_pool(lower_context *ctx, const ir_node *node, lower_result *out) {
   if (p.lp && p.power < 1)
     return ir_node_error(ctx->diag, node, "attribute 'p' is %lld; it must be at least 1",
                          (long long)p.power);
-  if (node->op == IR_OP_MAX_POOL && flag != 0)
-    return ir_node_error(ctx->diag, node,
-                         "storage_order=1 (column-major indices) has no kernel yet");
+  p.column_major = node->op == IR_OP_MAX_POOL && flag != 0;
   p.count_include_pad = p.average && flag != 0;
   p.indices = node->op == IR_OP_MAX_POOL && node->num_outputs > 1;
   p.planes = x->dims[0] * x->dims[1];
