@@ -18,6 +18,9 @@ static int expand_quantize(onnx_import *import, const Onnx__NodeProto *proto, in
 #define TRAINING_DOMAIN "ai.onnx.preview.training"
 
 static const onnx_expansion EXPANSIONS[] = {
+    {"RNN", NULL, onnx_expand_recurrent, NULL},
+    {"GRU", NULL, onnx_expand_recurrent, NULL},
+    {"LSTM", NULL, onnx_expand_recurrent, NULL},
     {"CausalConvWithState", NULL, onnx_expand_causal_conv_with_state, NULL},
     {"LinearAttention", NULL, onnx_expand_linear_attention, NULL},
     {"FlexAttention", NULL, onnx_expand_flex_attention, "ai.onnx.preview"},

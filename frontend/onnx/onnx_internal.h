@@ -141,6 +141,10 @@ int onnx_expand_causal_conv_with_state(onnx_import *import, const Onnx__NodeProt
 int onnx_expand_linear_attention(onnx_import *import, const Onnx__NodeProto *proto, int index,
                                  ir_value **inputs, int num_inputs, const char **names,
                                  int num_outputs);
+/* RNN, GRU and LSTM (onnx_recurrent.c): unrolled over the time steps. */
+int onnx_expand_recurrent(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                          ir_value **inputs, int num_inputs, const char **names,
+                          int num_outputs);
 /* Softmax and LogSoftmax before opset 13 coerced their input to 2-D around `axis`. True
  * if that differs from the latest semantics for this input (axis not the last one). */
 bool onnx_softmax_needs_expansion(onnx_import *import, const Onnx__NodeProto *proto,
