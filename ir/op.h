@@ -46,8 +46,9 @@ typedef enum ir_op_category {
    * Gather, GatherElements, Expand, Pad, CenterCropPad, DepthToSpace, SpaceToDepth, Trilu
    * (which keeps or zeroes them); ScatterElements and ScatterND (which may combine them
    * with data), TopK (which compares them), Resize and GridSample (which interpolate between
-   * neighbours), AffineGrid (which makes a sampling grid); NonZero, Compress, Unique, NonMaxSuppression (which select them,
-   * IR_OP_FLAG_DATA_DEPENDENT). */
+   * neighbours), AffineGrid (which makes a sampling grid), Col2Im (which sums overlapping
+   * blocks), MaxUnpool (which scatters them); NonZero, Compress, Unique, NonMaxSuppression (which
+   * select them, IR_OP_FLAG_DATA_DEPENDENT). */
   IR_OP_CATEGORY_MOVEMENT,
   /* Computes shapes or shape-derived tensors, folded at compile time: Shape, Size,
    * ConstantOfShape, Range. */

@@ -30,4 +30,12 @@ int ir_window_output(const ir_node *node, ir_window *window, const int64_t *inpu
  * sizes, for its input 0 and weights (static). */
 int ir_conv_transpose_geometry(const ir_node *node, ir_window *window, int64_t *out, dl_diag *diag);
 
+/* Col2Im's image and block sizes (its shape inputs), dilations, pads (begins, then ends),
+ * strides and blocks a spatial axis; `*out_rank` spatial axes. */
+int ir_col2im_read(const ir_node *node, int64_t *image, int64_t *block, int64_t *dilations,
+                   int64_t *pads, int64_t *strides, int64_t *blocks, int *out_rank, dl_diag *diag);
+/* MaxUnpool's unpooled shape (what MaxPool's window came from: the indices' space) and its
+ * output shape (output_shape, input 2, at least as large; else the same). */
+int ir_max_unpool_shape(const ir_node *node, int64_t *inferred, int64_t *out, dl_diag *diag);
+
 #endif

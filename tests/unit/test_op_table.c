@@ -147,6 +147,7 @@ static void test_shape_inputs(void **state) {
       {"CumSum", 1, 1},       {"CumProd", 1, 1},
       {"TopK", 1, 1},         {"Resize", 1, 3},
       {"AffineGrid", 1, 1},   {"CenterCropPad", 1, 1},
+      {"Col2Im", 1, 2},       {"MaxUnpool", 2, 2},
       {"Tile", 1, 1},
   };
   for (int op = IR_OP_INVALID + 1; op < IR_OP_COUNT; op++) {
