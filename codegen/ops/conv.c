@@ -18,9 +18,9 @@ int conv_plan_read(const ir_node *node, conv_plan *plan, dl_diag *diag) {
   const ir_type *y = &node->outputs[0]->type;
   const ir_value *bias = ir_node_input(node, 2);
   *plan = (conv_plan){0};
-  if (x->dtype != IR_DTYPE_F32 || w->dtype != IR_DTYPE_F32 ||
-      (bias && bias->type.dtype != IR_DTYPE_F32))
-    return ir_node_error(diag, node, "the GPU Conv supports f32 only (got %s)",
+  if (!lower_contraction_dtype(x->dtype) || w->dtype != x->dtype ||
+      (bias && bias->type.dtype != x->dtype))
+    return ir_node_error(diag, node, "the GPU Conv supports f32, f16 and bf16 (got %s)",
                          ir_dtype_name(x->dtype));
   if (!ir_type_is_static(x) || !ir_type_is_static(w) || !ir_type_is_static(y))
     return ir_node_error(diag, node, "the GPU Conv needs static shapes");
@@ -74,7 +74,7 @@ LLVMValueRef conv_load_input(kernel_builder *kb, const conv_plan *plan, LLVMValu
   LLVMValueRef index =
       LLVMBuildAdd(B, LLVMBuildMul(B, plane, kb_const_i32(kb, plan->in_h), ""), safe_h, "");
   index = LLVMBuildAdd(B, LLVMBuildMul(B, index, kb_const_i32(kb, plan->in_w), ""), safe_w, "");
-  LLVMValueRef value = lower_group_load(plan->ctx, 0, index);
+  LLVMValueRef value = lower_group_load_f32(plan->ctx, 0, index);
   return LLVMBuildSelect(B, inside, value, kb_const_f32(kb, 0), "");
 }
 
@@ -86,7 +86,7 @@ static LLVMValueRef load_weight(kernel_builder *kb, const void *user, LLVMValueR
   LLVMValueRef channel =
       LLVMBuildAdd(B, LLVMBuildMul(B, group, kb_const_i32(kb, plan->out_per_group), ""), row, "");
   LLVMValueRef index = LLVMBuildAdd(B, LLVMBuildMul(B, channel, kb_const_i32(kb, k), ""), col, "");
-  return lower_group_load(plan->ctx, 1, index);
+  return lower_group_load_f32(plan->ctx, 1, index);
 }
 
 /* The implicit GEMM's view of a Conv: the plan plus the column terms of the thread's
@@ -147,13 +147,13 @@ static void store_output(kernel_builder *kb, const void *user, LLVMValueRef grou
   LLVMValueRef channel =
       LLVMBuildAdd(B, LLVMBuildMul(B, group, kb_const_i32(kb, plan->out_per_group), ""), row, "");
   if (plan->has_bias)
-    value = LLVMBuildFAdd(B, value, lower_group_load(plan->ctx, 2, channel), "");
+    value = LLVMBuildFAdd(B, value, lower_group_load_f32(plan->ctx, 2, channel), "");
   LLVMValueRef b = LLVMBuildUDiv(B, col, kb_const_i32(kb, plane), "");
   LLVMValueRef pixel = LLVMBuildURem(B, col, kb_const_i32(kb, plane), "");
   LLVMValueRef index =
       LLVMBuildAdd(B, LLVMBuildMul(B, b, kb_const_i32(kb, plan->out_channels), ""), channel, "");
   index = LLVMBuildAdd(B, LLVMBuildMul(B, index, kb_const_i32(kb, plane), ""), pixel, "");
-  lower_group_store(plan->ctx, index, value);
+  lower_group_store_f32(plan->ctx, index, value);
 }
 
 int lower_conv(lower_context *ctx, const ir_node *node, lower_result *out) {

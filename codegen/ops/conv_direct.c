@@ -35,7 +35,7 @@ static void accumulate_window(kernel_builder *kb, const conv_plan *plan, kb_var 
       LLVMBuildAdd(B, LLVMBuildMul(B, channel, kb_const_i32(kb, plan->in_per_group), ""), c, "");
   w_index = LLVMBuildAdd(B, LLVMBuildMul(B, w_index, kb_const_i32(kb, plan->kernel_h), ""), r, "");
   w_index = LLVMBuildAdd(B, LLVMBuildMul(B, w_index, kb_const_i32(kb, plan->kernel_w), ""), s, "");
-  LLVMValueRef w = lower_group_load(plan->ctx, 1, w_index);
+  LLVMValueRef w = lower_group_load_f32(plan->ctx, 1, w_index);
   kb_var_store(kb, sum, tg_fmuladd(kb, x, w, kb_var_load(kb, sum)));
   kb_for_end(kb);
   kb_for_end(kb);
@@ -59,9 +59,9 @@ static int define_kernel(kernel_builder *kb, const char *name, const conv_plan *
   LLVMValueRef b = LLVMBuildUDiv(B, rest, kb_const_i32(kb, plan->out_channels), "b");
   kb_var *sum = kb_thread_var(kb, LLVMFloatTypeInContext(kb_context(kb)), "sum");
   kb_var_store(kb, sum,
-               plan->has_bias ? lower_group_load(plan->ctx, 2, channel) : kb_const_f32(kb, 0));
+               plan->has_bias ? lower_group_load_f32(plan->ctx, 2, channel) : kb_const_f32(kb, 0));
   accumulate_window(kb, plan, sum, b, channel, oh, ow);
-  lower_group_store(plan->ctx, i, kb_var_load(kb, sum));
+  lower_group_store_f32(plan->ctx, i, kb_var_load(kb, sum));
   kb_if_end(kb);
   return kb_kernel_end(kb);
 }

@@ -26,7 +26,7 @@ static LLVMValueRef load_a(kernel_builder *kb, const void *user, LLVMValueRef ba
   const gemm_plan *plan = user;
   LLVMValueRef index =
       plan->trans_a ? linear(kb, col, plan->m, row) : linear(kb, row, plan->k, col);
-  return lower_group_load(plan->ctx, 0, index);
+  return lower_group_load_f32(plan->ctx, 0, index);
 }
 
 static LLVMValueRef load_b(kernel_builder *kb, const void *user, LLVMValueRef batch,
@@ -35,7 +35,7 @@ static LLVMValueRef load_b(kernel_builder *kb, const void *user, LLVMValueRef ba
   const gemm_plan *plan = user;
   LLVMValueRef index =
       plan->trans_b ? linear(kb, col, plan->k, row) : linear(kb, row, plan->n, col);
-  return lower_group_load(plan->ctx, 1, index);
+  return lower_group_load_f32(plan->ctx, 1, index);
 }
 
 static void store_y(kernel_builder *kb, const void *user, LLVMValueRef batch, LLVMValueRef row,
@@ -47,11 +47,11 @@ static void store_y(kernel_builder *kb, const void *user, LLVMValueRef batch, LL
   if (plan->has_c && plan->beta != 0.0f) {
     LLVMValueRef index = LLVMBuildAdd(B, LLVMBuildMul(B, row, kb_const_i32(kb, plan->c_row_stride), ""),
                                       LLVMBuildMul(B, col, kb_const_i32(kb, plan->c_col_stride), ""), "");
-    LLVMValueRef c = lower_group_load(plan->ctx, 2, index);
+    LLVMValueRef c = lower_group_load_f32(plan->ctx, 2, index);
     value = plan->beta == 1.0f ? LLVMBuildFAdd(B, value, c, "")
                                : tg_fmuladd(kb, c, kb_const_f32(kb, plan->beta), value);
   }
-  lower_group_store(plan->ctx, linear(kb, row, plan->n, col), value);
+  lower_group_store_f32(plan->ctx, linear(kb, row, plan->n, col), value);
 }
 
 static int plan_gemm(const ir_node *node, gemm_plan *plan, dl_diag *diag) {
@@ -64,8 +64,9 @@ static int plan_gemm(const ir_node *node, gemm_plan *plan, dl_diag *diag) {
       ir_attr_float_default(node, "alpha", &plan->alpha, diag) != 0 ||
       ir_attr_float_default(node, "beta", &plan->beta, diag) != 0)
     return -1;
-  if (a->dtype != IR_DTYPE_F32 || b->dtype != IR_DTYPE_F32 || (c && c->type.dtype != IR_DTYPE_F32))
-    return ir_node_error(diag, node, "the GPU Gemm supports f32 only (got %s)",
+  if (!lower_contraction_dtype(a->dtype) || b->dtype != a->dtype ||
+      (c && c->type.dtype != a->dtype))
+    return ir_node_error(diag, node, "the GPU Gemm supports f32, f16 and bf16 (got %s)",
                          ir_dtype_name(a->dtype));
   if (a->rank != 2 || b->rank != 2 || !ir_type_is_static(a) || !ir_type_is_static(b) ||
       (c && !ir_type_is_static(&c->type)))

@@ -268,6 +268,20 @@ void lower_group_store(lower_context *ctx, LLVMValueRef linear, LLVMValueRef val
   group->root_element = NULL;
 }
 
+LLVMValueRef lower_group_load_f32(lower_context *ctx, int input, LLVMValueRef linear) {
+  ir_dtype dtype = ctx->group->root->inputs[input]->type.dtype;
+  return pw_convert(ctx->kb, lower_group_load(ctx, input, linear), dtype, IR_DTYPE_F32);
+}
+
+void lower_group_store_f32(lower_context *ctx, LLVMValueRef linear, LLVMValueRef value) {
+  ir_dtype dtype = ctx->group->root->outputs[0]->type.dtype;
+  lower_group_store(ctx, linear, pw_convert(ctx->kb, value, IR_DTYPE_F32, dtype));
+}
+
+bool lower_contraction_dtype(ir_dtype dtype) {
+  return dtype == IR_DTYPE_F32 || dtype == IR_DTYPE_F16 || dtype == IR_DTYPE_BF16;
+}
+
 int lower_group_plain_read(const lower_group *group, int input) {
   const ir_value *value = group->root->inputs[input];
   for (int k = 0; k < group->read_count; k++)

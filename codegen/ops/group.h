@@ -71,6 +71,13 @@ LLVMValueRef lower_group_load(lower_context *ctx, int input, LLVMValueRef linear
 /* Writes element `linear` of the root's output (`value` in its storage type) to every
  * result, through the epilogue. */
 void lower_group_store(lower_context *ctx, LLVMValueRef linear, LLVMValueRef value);
+/* The same for roots that compute in f32 (the contractions): the element widened from the
+ * input's float type, and an f32 result rounded to the output's. */
+LLVMValueRef lower_group_load_f32(lower_context *ctx, int input, LLVMValueRef linear);
+void lower_group_store_f32(lower_context *ctx, LLVMValueRef linear, LLVMValueRef value);
+/* The element types the f32-computing contractions take: f32, f16 and bf16 (f16/bf16
+ * operands widen exactly; the sums accumulate in f32 and round once into the output). */
+bool lower_contraction_dtype(ir_dtype dtype);
 /* Whether the root's input `input` is read straight from a kernel parameter (no prologue),
  * and which: roots may then use wider accesses. -1 if not. */
 int lower_group_plain_read(const lower_group *group, int input);

@@ -34,7 +34,7 @@ static LLVMValueRef load_a(kernel_builder *kb, const void *user, LLVMValueRef ba
   const matmul_plan *plan = user;
   LLVMValueRef index = LLVMBuildAdd(B, LLVMBuildMul(B, row, kb_const_i32(kb, plan->k), ""), col, "");
   index = LLVMBuildAdd(B, index, batch_offset(kb, plan, plan->a_batch_stride, batch), "");
-  return lower_group_load(plan->ctx, 0, index);
+  return lower_group_load_f32(plan->ctx, 0, index);
 }
 
 static LLVMValueRef load_b(kernel_builder *kb, const void *user, LLVMValueRef batch,
@@ -42,7 +42,7 @@ static LLVMValueRef load_b(kernel_builder *kb, const void *user, LLVMValueRef ba
   const matmul_plan *plan = user;
   LLVMValueRef index = LLVMBuildAdd(B, LLVMBuildMul(B, row, kb_const_i32(kb, plan->n), ""), col, "");
   index = LLVMBuildAdd(B, index, batch_offset(kb, plan, plan->b_batch_stride, batch), "");
-  return lower_group_load(plan->ctx, 1, index);
+  return lower_group_load_f32(plan->ctx, 1, index);
 }
 
 static void store_y(kernel_builder *kb, const void *user, LLVMValueRef batch, LLVMValueRef row,
@@ -50,7 +50,7 @@ static void store_y(kernel_builder *kb, const void *user, LLVMValueRef batch, LL
   const matmul_plan *plan = user;
   LLVMValueRef index = LLVMBuildMul(B, batch, kb_const_i32(kb, plan->m * plan->n), "");
   index = LLVMBuildAdd(B, index, LLVMBuildMul(B, row, kb_const_i32(kb, plan->n), ""), "");
-  lower_group_store(plan->ctx, LLVMBuildAdd(B, index, col, ""), value);
+  lower_group_store_f32(plan->ctx, LLVMBuildAdd(B, index, col, ""), value);
 }
 
 /* Batch strides of an operand whose matrices are `matrix` elements, right-aligned
@@ -73,8 +73,8 @@ static void operand_strides(const ir_type *type, int matrix_rank, int64_t matrix
 static int plan_matmul(const ir_node *node, matmul_plan *plan, int64_t *out_batch, dl_diag *diag) {
   const ir_type *a = &node->inputs[0]->type, *b = &node->inputs[1]->type;
   const ir_type *y = &node->outputs[0]->type;
-  if (a->dtype != IR_DTYPE_F32 || b->dtype != IR_DTYPE_F32)
-    return ir_node_error(diag, node, "the GPU MatMul supports f32 only (got %s)",
+  if (!lower_contraction_dtype(a->dtype) || b->dtype != a->dtype)
+    return ir_node_error(diag, node, "the GPU MatMul supports f32, f16 and bf16 (got %s)",
                          ir_dtype_name(a->dtype));
   if (!ir_type_is_static(a) || !ir_type_is_static(b) || !ir_type_is_static(y))
     return ir_node_error(diag, node, "the GPU MatMul needs static shapes");

@@ -1,6 +1,8 @@
-/* MatMul lowering (tiled GEMM) on the host twin against a C reference, and through ptxas. */
+/* MatMul lowering (tiled GEMM) on the host twin against a C reference (f32, f16, bf16), and
+ * through ptxas. */
 #include "dense_test_util.h"
 
+#include <math.h>
 #include <string.h>
 
 /* Offset of a right-aligned broadcast operand's matrix for output batch index `batch`. */
@@ -218,6 +220,51 @@ static void test_random_shapes(void **state) {
   }
 }
 
+/* f16 and bf16 MatMul: operands widened exactly, sums in f32, one rounding into the output:
+ * each element within half an ulp of the output type (plus the f32 sum's error) of the
+ * double-precision product of the rounded operands. 40x70 @ 70x33 (ragged tiles, 5 K slices). */
+static void check_half_matmul(ir_dtype dtype) {
+  int64_t a_dims[2] = {40, 70}, b_dims[2] = {70, 33};
+  ir_graph *graph = ir_graph_create("matmul_half");
+  ir_type a_type = dense_type(dtype, 2, a_dims), b_type = dense_type(dtype, 2, b_dims);
+  float *a = dense_random_array(40 * 70, 5), *b = dense_random_array(70 * 33, 6);
+  uint16_t a_bits[40 * 70], b_bits[70 * 33];
+  bool half = dtype == IR_DTYPE_F16;
+  for (int i = 0; i < 40 * 70; i++) {
+    a_bits[i] = half ? ir_f32_to_f16(a[i]) : ir_f32_to_bf16(a[i]);
+    a[i] = half ? ir_f16_to_f32(a_bits[i]) : ir_bf16_to_f32(a_bits[i]);
+  }
+  for (int i = 0; i < 70 * 33; i++) {
+    b_bits[i] = half ? ir_f32_to_f16(b[i]) : ir_f32_to_bf16(b[i]);
+    b[i] = half ? ir_f16_to_f32(b_bits[i]) : ir_bf16_to_f32(b_bits[i]);
+  }
+  ir_value *inputs[2] = {ir_graph_add_input(graph, "a", a_type),
+                         ir_graph_add_constant(graph, "b", b_type, b_bits)};
+  ir_node *node = ir_graph_add_node(graph, NULL, IR_OP_MATMUL, "mm", inputs, 2, NULL, 1);
+  dense_infer(graph, node);
+  assert_int_equal(node->outputs[0]->type.dtype, dtype);
+  const void *data[2] = {a_bits, NULL};
+  void *outputs[1] = {NULL};
+  dense_run(graph, node, data, outputs, "half");
+  float expected[40 * 33];
+  reference_matmul(&a_type, a, &b_type, b, &node->outputs[0]->type, expected);
+  const uint16_t *y = outputs[0];
+  double ulp = half ? 1.0 / 1024 : 1.0 / 128;
+  for (int i = 0; i < 40 * 33; i++) {
+    double actual = half ? ir_f16_to_f32(y[i]) : ir_bf16_to_f32(y[i]);
+    assert_true(fabs(actual - expected[i]) <= fabs(expected[i]) * ulp * 0.5 + 1e-4);
+  }
+  dense_check_ptx(graph, node);
+  free(outputs[0]), free(a), free(b);
+  ir_graph_destroy(graph);
+}
+
+static void test_half_types(void **state) {
+  (void)state;
+  check_half_matmul(IR_DTYPE_F16);
+  check_half_matmul(IR_DTYPE_BF16);
+}
+
 static void test_rejects_integer(void **state) {
   (void)state;
   ir_graph *graph = ir_graph_create("matmul_i32");
@@ -247,6 +294,7 @@ int main(void) {
       cmocka_unit_test(test_vectors),
       cmocka_unit_test(test_transformer_sized),
       cmocka_unit_test(test_random_shapes),
+      cmocka_unit_test(test_half_types),
       cmocka_unit_test(test_rejects_integer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
