@@ -49,6 +49,7 @@ const char *ir_op_category_name(ir_op_category category) {
       [IR_OP_CATEGORY_WINDOW] = "window",
       [IR_OP_CATEGORY_LOSS] = "loss",
       [IR_OP_CATEGORY_ATTENTION] = "attention",
+      [IR_OP_CATEGORY_LINEAR_ALGEBRA] = "linear_algebra",
       [IR_OP_CATEGORY_MOVEMENT] = "movement",
       [IR_OP_CATEGORY_SHAPE] = "shape",
       [IR_OP_CATEGORY_GROUP] = "group",

@@ -31,7 +31,7 @@ typedef enum ir_op_category {
   IR_OP_CATEGORY_REDUCTION,
   /* A reduction (or a running total) over a row and an elementwise pass with its result:
    * Softmax, LogSoftmax, LayerNormalization, RMSNormalization, Hardmax, LpNormalization,
-   * CumSum/CumProd. */
+   * CumSum/CumProd; LRN (a sum of squares over a channel window). */
   IR_OP_CATEGORY_NORMALIZATION,
   /* Sums of products over a shared axis: MatMul, Gemm, Conv, ConvTranspose. */
   IR_OP_CATEGORY_CONTRACTION,
@@ -42,6 +42,9 @@ typedef enum ir_op_category {
   /* Transformer ops with kernels of their own: Attention (two contractions around a softmax
    * in one kernel), RotaryEmbedding (position-dependent rotations of element pairs). */
   IR_OP_CATEGORY_ATTENTION,
+  /* Linear algebra with kernels of their own that do not root kernel groups: Einsum (sums of
+   * products by an equation, one thread per output element), Det (an elimination a matrix). */
+  IR_OP_CATEGORY_LINEAR_ALGEBRA,
   /* Copies elements to new positions without arithmetic: Transpose, Slice, Concat, Split,
    * Gather, GatherElements, Expand, Pad, CenterCropPad, DepthToSpace, SpaceToDepth, Trilu
    * (which keeps or zeroes them); ScatterElements and ScatterND (which may combine them
@@ -49,6 +52,8 @@ typedef enum ir_op_category {
    * neighbours), AffineGrid (which makes a sampling grid), Col2Im (which sums overlapping
    * blocks), MaxUnpool (which scatters them); NonZero, Compress, Unique, NonMaxSuppression (which
    * select them, IR_OP_FLAG_DATA_DEPENDENT). */
+  /* (MOVEMENT also holds the index-driven GatherND, OneHot, ReverseSequence, TensorScatter,
+   * and EyeLike, which writes a diagonal of ones.) */
   IR_OP_CATEGORY_MOVEMENT,
   /* Computes shapes or shape-derived tensors, folded at compile time: Shape, Size,
    * ConstantOfShape, Range. */

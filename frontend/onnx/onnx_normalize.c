@@ -111,7 +111,8 @@ static int convert_attr_inputs(onnx_import *import, const Onnx__NodeProto *proto
  * converted to the IR's element type. */
 static const struct {
   const char *op, *attr;
-} DTYPE_ATTRS[] = {{"Cast", "to"}, {"RandomUniformLike", "dtype"}, {"BitCast", "to"}};
+} DTYPE_ATTRS[] = {
+    {"Cast", "to"}, {"RandomUniformLike", "dtype"}, {"BitCast", "to"}, {"EyeLike", "dtype"}};
 
 static int normalize_dtype_attr(onnx_import *import, const Onnx__NodeProto *proto, int index,
                                 ir_node *node, const char *attr_name) {

@@ -99,7 +99,9 @@ static void test_flags(void **state) {
                                      IR_OP_SINH,
                                      IR_OP_TAN,
                                      IR_OP_SWISH,
-                                     IR_OP_MEAN};
+                                     IR_OP_MEAN,
+                                     IR_OP_DET,
+                                     IR_OP_LRN};
   static const ir_op F32_MATH[] = {
       IR_OP_TANH, IR_OP_ERF,      IR_OP_SIGMOID, IR_OP_CELU,  IR_OP_ELU,   IR_OP_GELU, IR_OP_MISH,
       IR_OP_SELU, IR_OP_SOFTPLUS, IR_OP_ACOSH,   IR_OP_ASINH, IR_OP_ATANH, IR_OP_COSH, IR_OP_SINH,
@@ -134,6 +136,7 @@ static void test_shape_inputs(void **state) {
     const char *op;
     int first, last;
   } RULES[] = {
+      {"OneHot", 1, 1}, /* depth */
       {"Reshape", 1, 1},      {"Slice", 1, 4},
       {"Squeeze", 1, 1},      {"Unsqueeze", 1, 1},
       {"ReduceMax", 1, 1},    {"ReduceMean", 1, 1},
