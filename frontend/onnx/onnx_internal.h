@@ -180,6 +180,12 @@ bool onnx_dropout_is_training(onnx_import *import, const Onnx__NodeProto *proto,
 int onnx_expand_training_dropout(onnx_import *import, const Onnx__NodeProto *proto, int index,
                                  ir_value **inputs, int num_inputs, const char **names,
                                  int num_outputs);
+/* Binarizer and ArrayFeatureExtractor of ai.onnx.ml (onnx_ml_ops.c). */
+int onnx_expand_binarizer(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                          ir_value **inputs, int num_inputs, const char **names, int num_outputs);
+int onnx_expand_array_feature_extractor(onnx_import *import, const Onnx__NodeProto *proto,
+                                        int index, ir_value **inputs, int num_inputs,
+                                        const char **names, int num_outputs);
 /* Legacy broadcasting before opset 7 (onnx_broadcast.c): binary ops with broadcast=1 and an
  * `axis`, PRelu with a slope per channel. True, with the axis input 1 aligns to, if so. */
 bool onnx_legacy_broadcast_axis(onnx_import *import, const Onnx__NodeProto *proto,
