@@ -20,6 +20,10 @@ static int expand_quantize(onnx_import *import, const Onnx__NodeProto *proto, in
 #define ML_DOMAIN "ai.onnx.ml"
 
 static const onnx_expansion EXPANSIONS[] = {
+    {"HannWindow", NULL, onnx_expand_window, NULL},
+    {"HammingWindow", NULL, onnx_expand_window, NULL},
+    {"BlackmanWindow", NULL, onnx_expand_window, NULL},
+    {"MelWeightMatrix", NULL, onnx_expand_window, NULL},
     {"RNN", NULL, onnx_expand_recurrent, NULL},
     {"GRU", NULL, onnx_expand_recurrent, NULL},
     {"LSTM", NULL, onnx_expand_recurrent, NULL},

@@ -127,6 +127,10 @@ ir_value *onnx_build_reduce_mean(onnx_import *import, const char *base, ir_value
 /* A per-channel vector [C] reshaped to [C, 1, ...] so it broadcasts over axis 1 of a rank
  * `rank` tensor; any other shape is returned as it is. */
 ir_value *onnx_build_per_channel(onnx_import *import, const char *base, ir_value *v, int rank);
+/* The value of a one-element input that must be known at compile time (a constant, folded, or
+ * a graph input bound by --bind / `dlcc run`, which this notes as deciding shapes). */
+int onnx_constant_scalar(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                         const ir_value *value, const char *what, double *out);
 /* Cast of `x` to `to`; `x` itself when it already is `to` and no output name is asked for. */
 ir_value *onnx_build_cast(onnx_import *import, const char *base, ir_value *x, ir_dtype to,
                           const char *output);
@@ -145,6 +149,10 @@ int onnx_expand_linear_attention(onnx_import *import, const Onnx__NodeProto *pro
 int onnx_expand_recurrent(onnx_import *import, const Onnx__NodeProto *proto, int index,
                           ir_value **inputs, int num_inputs, const char **names,
                           int num_outputs);
+/* HannWindow, HammingWindow, BlackmanWindow, MelWeightMatrix (onnx_windows.c): constants
+ * computed at import from their compile-time scalar inputs. */
+int onnx_expand_window(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                       ir_value **inputs, int num_inputs, const char **names, int num_outputs);
 /* Softmax and LogSoftmax before opset 13 coerced their input to 2-D around `axis`. True
  * if that differs from the latest semantics for this input (axis not the last one). */
 bool onnx_softmax_needs_expansion(onnx_import *import, const Onnx__NodeProto *proto,
