@@ -234,14 +234,50 @@ static int fold_shape(const ir_node *node, const ir_type *out_type, void *out) {
 }
 
 /* Neg: integers wrap (through uint64_t), like the kernels. */
-static int fold_neg(const ir_node *node, const ir_type *out_type, void *out) {
+/* One-input arithmetic: Neg, Abs, Relu, Ceil, Floor (integers: the last two keep x). */
+static double unary_float(ir_op op, double x) {
+  switch (op) {
+  case IR_OP_NEG:
+    return -x;
+  case IR_OP_ABS:
+    return fabs(x);
+  case IR_OP_RELU:
+    return x < 0 ? 0.0 : x; /* NaN passes */
+  case IR_OP_CEIL:
+    return ceil(x);
+  default:
+    return floor(x);
+  }
+}
+
+static int64_t unary_int(ir_op op, int64_t x, bool is_signed) {
+  uint64_t negated = 0 - (uint64_t)x; /* wraps like the kernels: -INT64_MIN is INT64_MIN */
+  if (!is_signed && op != IR_OP_NEG)
+    return x; /* never negative */
+  switch (op) {
+  case IR_OP_NEG:
+    return (int64_t)negated;
+  case IR_OP_ABS:
+    return x < 0 ? (int64_t)negated : x;
+  case IR_OP_RELU:
+    return x < 0 ? 0 : x;
+  default:
+    return x;
+  }
+}
+
+static int fold_unary(const ir_node *node, const ir_type *out_type, void *out) {
   const ir_value *x = node->inputs[0];
+  bool is_float = ir_dtype_is_float(x->type.dtype);
+  bool is_signed = ir_dtype_is_signed(x->type.dtype);
   for (int64_t i = 0; i < element_count(out_type); i++) {
-    if (ir_dtype_is_float(x->type.dtype))
-      ir_element_set_float(out_type->dtype, out, i, -ir_element_get_float(x->type.dtype, x->data, i));
+    if (is_float)
+      ir_element_set_float(out_type->dtype, out, i,
+                           unary_float(node->op, ir_element_get_float(x->type.dtype, x->data, i)));
     else
       ir_element_set_int(out_type->dtype, out, i,
-                         (int64_t)(0 - (uint64_t)ir_element_get_int(x->type.dtype, x->data, i)));
+                         unary_int(node->op, ir_element_get_int(x->type.dtype, x->data, i),
+                                   is_signed));
   }
   return 1;
 }
@@ -393,6 +429,10 @@ bool ir_fold_supports(ir_op op) {
   case IR_OP_SHAPE:
   case IR_OP_SIZE:
   case IR_OP_NEG:
+  case IR_OP_ABS:
+  case IR_OP_RELU:
+  case IR_OP_CEIL:
+  case IR_OP_FLOOR:
   case IR_OP_GATHER:
   case IR_OP_CONCAT:
   case IR_OP_SLICE:
@@ -429,7 +469,11 @@ int ir_fold_compute(const ir_graph *graph, const ir_node *node, int index, void 
   case IR_OP_SIZE:
     return fold_size(node, out);
   case IR_OP_NEG:
-    return fold_neg(node, out_type, out);
+  case IR_OP_ABS:
+  case IR_OP_RELU:
+  case IR_OP_CEIL:
+  case IR_OP_FLOOR:
+    return fold_unary(node, out_type, out);
   case IR_OP_GATHER:
     return fold_gather(node, out_type, out, diag);
   case IR_OP_CONCAT:

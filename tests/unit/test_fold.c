@@ -148,7 +148,9 @@ static void test_what_is_not_folded(void **state) {
   ir_value *x = input_of(g, "x", "f32[N,3]");
   assert_false(infer_and_fold(g, node_of(g, IR_OP_SHAPE, 1, 1, x)));
   /* Not a shape-arithmetic op. */
-  assert_false(infer_and_fold(g, node_of(g, IR_OP_RELU, 1, 1, INTS(g, NULL, 1))));
+  const float one = 1.0f;
+  ir_value *c = ir_graph_add_constant_copy(g, "c", ir_type_scalar(IR_DTYPE_F32), &one);
+  assert_false(infer_and_fold(g, node_of(g, IR_OP_SIGMOID, 1, 1, c)));
 }
 
 static void test_gather_index_out_of_range(void **state) {
@@ -209,6 +211,29 @@ static void test_size(void **state) {
   expect_ints(neg->outputs[0], (const int64_t[]){-2, INT64_MIN}, 2);
 }
 
+/* Abs, Relu, Ceil and Floor fold on floats and integers (Range's expanded form computes its
+ * trip count with Ceil and Relu). */
+static void test_unary_rounding(void **state) {
+  ir_graph *g = *state;
+  int64_t four = 4;
+  const float values[4] = {-2.5f, -0.5f, 0.25f, 3.0f};
+  ir_value *x = ir_graph_add_constant_copy(g, "x", ir_type_make(IR_DTYPE_F32, 1, &four), values);
+  const ir_op ops[4] = {IR_OP_ABS, IR_OP_RELU, IR_OP_CEIL, IR_OP_FLOOR};
+  const float expected[4][4] = {
+      {2.5f, 0.5f, 0.25f, 3.0f}, {0, 0, 0.25f, 3.0f}, {-2, -0.0f, 1, 3}, {-3, -1, 0, 3}};
+  for (int k = 0; k < 4; k++) {
+    ir_node *node = node_of(g, ops[k], 1, 1, x);
+    assert_true(infer_and_fold(g, node));
+    for (int i = 0; i < 4; i++)
+      assert_true(ir_element_get_float(IR_DTYPE_F32, node->outputs[0]->data, i) == expected[k][i]);
+  }
+  ir_node *abs = node_of(g, IR_OP_ABS, 1, 1, INTS(g, NULL, -3, 4, INT64_MIN));
+  ir_node *relu = node_of(g, IR_OP_RELU, 1, 1, INTS(g, NULL, -3, 4, INT64_MIN));
+  assert_true(infer_and_fold(g, abs) && infer_and_fold(g, relu));
+  expect_ints(abs->outputs[0], (const int64_t[]){3, 4, INT64_MIN}, 3); /* wraps like kernels */
+  expect_ints(relu->outputs[0], (const int64_t[]){0, 4, 0}, 3);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       GRAPH_TEST(test_shape_chain_folds_into_reshape_constant),
@@ -219,6 +244,7 @@ int main(void) {
       GRAPH_TEST(test_gather_index_out_of_range),
       GRAPH_TEST(test_static_parts_of_a_symbolic_shape),
       GRAPH_TEST(test_size),
+      GRAPH_TEST(test_unary_rounding),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
