@@ -35,7 +35,8 @@ typedef enum ir_op_category {
   IR_OP_CATEGORY_NORMALIZATION,
   /* Sums of products over a shared axis: MatMul, Gemm, Conv, ConvTranspose. */
   IR_OP_CATEGORY_CONTRACTION,
-  /* A reduction over a sliding window: MaxPool, AveragePool, LpPool. */
+  /* A reduction over a sliding window: MaxPool, AveragePool, LpPool; RoiAlign (over the
+   * samples of each bin of a region). */
   IR_OP_CATEGORY_WINDOW,
   /* Scores predictions against targets, per target or summed: NegativeLogLikelihoodLoss. */
   IR_OP_CATEGORY_LOSS,

@@ -1,5 +1,5 @@
-/* Inference of the sampling-grid ops: GridSample (X sampled at the normalized positions of
- * a grid) and AffineGrid (the grid an affine transform makes). */
+/* Inference of the sampling ops: GridSample (X sampled at the normalized positions of a grid),
+ * AffineGrid (the grid an affine transform makes) and RoiAlign (bins of regions sampled). */
 #include "ir/infer.h"
 
 #include <string.h>
@@ -73,4 +73,39 @@ int ir_infer_affine_grid(ir_graph *graph, ir_node *node, dl_diag *diag) {
   }
   dims[1 + spatial] = spatial;
   return ir_set_output_type(node, 0, ir_type_make(theta->dtype, spatial + 2, dims), diag);
+}
+
+/* RoiAlign(X (N, C, H, W), rois (R, 4), batch_indices (R)) → (R, C, output_height,
+ * output_width). */
+int ir_infer_roi_align(ir_graph *graph, ir_node *node, dl_diag *diag) {
+  const ir_type *x = &node->inputs[0]->type, *rois = &node->inputs[1]->type;
+  const ir_type *batch = &node->inputs[2]->type;
+  int64_t height, width, sampling;
+  const char *mode, *coordinates;
+  if (ir_expect_rank(graph, node, 0, 4, 4, diag) != 0 ||
+      ir_expect_rank(graph, node, 1, 2, 2, diag) != 0 ||
+      ir_expect_rank(graph, node, 2, 1, 1, diag) != 0 ||
+      ir_expect_float(graph, node, 0, diag) != 0 ||
+      ir_expect_same_dtype(graph, node, 1, 0, diag) != 0 ||
+      ir_attr_int_default(node, "output_height", &height, diag) != 0 ||
+      ir_attr_int_default(node, "output_width", &width, diag) != 0 ||
+      ir_attr_int_default(node, "sampling_ratio", &sampling, diag) != 0 ||
+      ir_attr_string_default(node, "mode", &mode, diag) != 0 ||
+      ir_attr_string_default(node, "coordinate_transformation_mode", &coordinates, diag) != 0)
+    return -1;
+  if (rois->dims[1] != 4 || batch->dims[0] != rois->dims[0] ||
+      (batch->dtype != IR_DTYPE_I64 && batch->dtype != IR_DTYPE_I32))
+    return ir_input_error(graph, diag, node, 1,
+                          "RoiAlign needs rois (R, 4) and integer batch_indices (R)");
+  if (height < 1 || width < 1 || sampling < 0)
+    return ir_node_error(diag, node, "output %lld x %lld with sampling_ratio %lld",
+                         (long long)height, (long long)width, (long long)sampling);
+  if ((strcmp(mode, "avg") != 0 && strcmp(mode, "max") != 0) ||
+      (strcmp(coordinates, "half_pixel") != 0 && strcmp(coordinates, "output_half_pixel") != 0))
+    return ir_node_error(diag, node,
+                         "mode '%s' and coordinate_transformation_mode '%s': avg or "
+                         "max, half_pixel or output_half_pixel",
+                         mode, coordinates);
+  const int64_t dims[4] = {rois->dims[0], x->dims[1], height, width};
+  return ir_set_output_type(node, 0, ir_type_make(x->dtype, 4, dims), diag);
 }
