@@ -126,8 +126,8 @@ int ir_fold_node(ir_graph *graph, ir_node *node, bool *out_folded, dl_diag *diag
   if (!outputs_small(node))
     return 0;
   /* Compute every output before changing anything, so a refusal leaves the graph as is. */
-  void *data[4];
-  if (node->num_outputs > 4)
+  void *data[16];
+  if (node->num_outputs > 16)
     return 0;
   for (int i = 0; i < node->num_outputs; i++) {
     int64_t bytes;

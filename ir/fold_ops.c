@@ -282,6 +282,28 @@ static int fold_unary(const ir_node *node, const ir_type *out_type, void *out) {
   return 1;
 }
 
+/* Output `index` of Split: the outputs' extents along the axis (already inferred) follow
+ * each other in the input. */
+static int fold_split(const ir_node *node, int index, const ir_type *out_type, void *out) {
+  const ir_value *x = node->inputs[0];
+  int64_t axis_attr = 0;
+  int axis = 0;
+  ir_attr_int_default(node, "axis", &axis_attr, NULL);
+  ir_normalize_axis(axis_attr, x->type.rank, &axis);
+  int64_t offset = 0, outer = 1, inner = 1;
+  for (int k = 0; k < index; k++)
+    offset += node->outputs[k]->type.dims[axis];
+  for (int d = 0; d < axis; d++)
+    outer *= x->type.dims[d];
+  for (int d = axis + 1; d < x->type.rank; d++)
+    inner *= x->type.dims[d];
+  int64_t length = out_type->dims[axis] * inner, stride = x->type.dims[axis] * inner;
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t i = 0; i < length; i++)
+      copy_element(x->type.dtype, out, o * length + i, x->data, o * stride + offset * inner + i);
+  return 1;
+}
+
 static int fold_size(const ir_node *node, void *out) {
   int64_t count = element_count(input_type(node, 0));
   ir_element_set_int(IR_DTYPE_I64, out, 0, count);
@@ -435,6 +457,7 @@ bool ir_fold_supports(ir_op op) {
   case IR_OP_FLOOR:
   case IR_OP_GATHER:
   case IR_OP_CONCAT:
+  case IR_OP_SPLIT:
   case IR_OP_SLICE:
   case IR_OP_RANGE:
   case IR_OP_CONSTANT_OF_SHAPE:
@@ -478,6 +501,8 @@ int ir_fold_compute(const ir_graph *graph, const ir_node *node, int index, void 
     return fold_gather(node, out_type, out, diag);
   case IR_OP_CONCAT:
     return fold_concat(node, out_type, out);
+  case IR_OP_SPLIT:
+    return fold_split(node, index, out_type, out);
   case IR_OP_SLICE:
     return fold_slice(node, out_type, out, diag);
   case IR_OP_RANGE:

@@ -234,6 +234,20 @@ static void test_unary_rounding(void **state) {
   expect_ints(relu->outputs[0], (const int64_t[]){0, 4, 0}, 3);
 }
 
+/* Split folds each output (AffineGrid's expanded form splits a bound size input). */
+static void test_split(void **state) {
+  ir_graph *g = *state;
+  ir_node *split = node_of(g, IR_OP_SPLIT, 3, 2, INTS(g, NULL, 1, 2, 3, 4, 5, 6), INTS(g, NULL, 1, 3, 2));
+  dl_diag diag;
+  dl_diag_init(&diag);
+  assert_int_equal(ir_infer_graph(g, &diag), 0);
+  assert_int_equal(ir_fold_graph(g, &diag), 0);
+  expect_ints(split->outputs[0], (const int64_t[]){1}, 1);
+  expect_ints(split->outputs[1], (const int64_t[]){2, 3, 4}, 3);
+  expect_ints(split->outputs[2], (const int64_t[]){5, 6}, 2);
+  dl_diag_deinit(&diag);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       GRAPH_TEST(test_shape_chain_folds_into_reshape_constant),
@@ -245,6 +259,7 @@ int main(void) {
       GRAPH_TEST(test_static_parts_of_a_symbolic_shape),
       GRAPH_TEST(test_size),
       GRAPH_TEST(test_unary_rounding),
+      GRAPH_TEST(test_split),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
