@@ -1,7 +1,7 @@
 /* Expansions: ONNX nodes the importer builds from other IR nodes, either always (ops with
  * no IR op of their own: SoftmaxCrossEntropyLoss, QuantizeLinear, DequantizeLinear, the
- * channel normalizations, Bernoulli, the optimizers of the training domain, two ops of the
- * ML domain) or where
+ * channel normalizations, Bernoulli, the optimizers of the training domain, three ops of
+ * the ML domain) or where
  * the node's inputs call for it (Dropout in training mode) or where
  * their semantics at the model's opset differ from the IR op's. One table row per op; the
  * support check and the node builder both read it. */
@@ -42,6 +42,7 @@ static const onnx_expansion EXPANSIONS[] = {
     {"Dropout", onnx_dropout_is_training, onnx_expand_training_dropout, NULL},
     {"Binarizer", NULL, onnx_expand_binarizer, ML_DOMAIN},
     {"ArrayFeatureExtractor", NULL, onnx_expand_array_feature_extractor, ML_DOMAIN},
+    {"TreeEnsemble", NULL, onnx_expand_tree_ensemble, ML_DOMAIN},
     {"Adagrad", NULL, onnx_expand_optimizer, TRAINING_DOMAIN},
     {"Momentum", NULL, onnx_expand_optimizer, TRAINING_DOMAIN},
     {"Adam", NULL, onnx_expand_optimizer, TRAINING_DOMAIN},

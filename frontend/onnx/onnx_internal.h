@@ -188,6 +188,10 @@ bool onnx_dropout_is_training(onnx_import *import, const Onnx__NodeProto *proto,
 int onnx_expand_training_dropout(onnx_import *import, const Onnx__NodeProto *proto, int index,
                                  ir_value **inputs, int num_inputs, const char **names,
                                  int num_outputs);
+/* TreeEnsemble of ai.onnx.ml (onnx_tree_ensemble.c): arithmetic on X's rows. */
+int onnx_expand_tree_ensemble(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                              ir_value **inputs, int num_inputs, const char **names,
+                              int num_outputs);
 /* Binarizer and ArrayFeatureExtractor of ai.onnx.ml (onnx_ml_ops.c). */
 int onnx_expand_binarizer(onnx_import *import, const Onnx__NodeProto *proto, int index,
                           ir_value **inputs, int num_inputs, const char **names, int num_outputs);

@@ -93,8 +93,9 @@ static const char *attr_problem(const Onnx__NodeProto *node, const Onnx__Attribu
     if ((strcmp(op, "Constant") == 0 || strcmp(op, "ConstantOfShape") == 0) && attr->t &&
         ir_dtype_from_onnx(attr->t->data_type) == IR_DTYPE_INVALID)
       return "unsupported element type of the tensor attribute";
-    if (strcmp(op, "Constant") == 0 || strcmp(op, "ConstantOfShape") == 0)
-      return NULL;
+    if (strcmp(op, "Constant") == 0 || strcmp(op, "ConstantOfShape") == 0 ||
+        onnx_op_is_expanded_always(op, node->domain))
+      return NULL; /* an expansion reads its own tensor attributes */
     return "unsupported tensor attribute";
   case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__SPARSE_TENSOR:
   case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__SPARSE_TENSORS:
