@@ -23,7 +23,8 @@ static int64_t plus(int64_t a, int64_t b) {
 static int64_t reduced_extent(const ir_node *node) {
   const ir_type *a = &node->inputs[0]->type, *b = &node->inputs[1]->type;
   switch (node->op) {
-  case IR_OP_CONV: { /* weight [Cout, Cin/group, k...]: all but the first dim */
+  case IR_OP_CONV: /* weight [Cout, Cin/group, k...]: all but the first dim */
+  case IR_OP_DEFORM_CONV: {
     int64_t extent = 1;
     for (int d = 1; d < b->rank; d++)
       extent = times(extent, b->dims[d]);

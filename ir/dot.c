@@ -29,6 +29,8 @@ static const char *input_role(ir_op op, int index) {
   case IR_OP_CONV:
   case IR_OP_CONV_TRANSPOSE:
     return index < 3 ? CONV[index] : NULL;
+  case IR_OP_DEFORM_CONV:
+    return index == 1 ? "W" : index == 3 ? "B" : NULL;
   case IR_OP_GEMM:
     return index < 3 ? GEMM[index] : NULL;
   case IR_OP_MATMUL:

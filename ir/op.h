@@ -33,7 +33,7 @@ typedef enum ir_op_category {
    * Softmax, LogSoftmax, LayerNormalization, RMSNormalization, Hardmax, LpNormalization,
    * CumSum/CumProd; LRN (a sum of squares over a channel window). */
   IR_OP_CATEGORY_NORMALIZATION,
-  /* Sums of products over a shared axis: MatMul, Gemm, Conv, ConvTranspose. */
+  /* Sums of products over a shared axis: MatMul, Gemm, Conv, ConvTranspose, DeformConv. */
   IR_OP_CATEGORY_CONTRACTION,
   /* A reduction over a sliding window: MaxPool, AveragePool, LpPool; RoiAlign (over the
    * samples of each bin of a region). */

@@ -38,4 +38,9 @@ int ir_col2im_read(const ir_node *node, int64_t *image, int64_t *block, int64_t 
  * output shape (output_shape, input 2, at least as large; else the same). */
 int ir_max_unpool_shape(const ir_node *node, int64_t *inferred, int64_t *out, dl_diag *diag);
 
+/* DeformConv's window (2-D, kernel from the weights), group and offset_group, with every
+ * input's shape checked against them. */
+int ir_deform_conv_read(const ir_node *node, ir_window *window, int64_t *group,
+                        int64_t *offset_group, dl_diag *diag);
+
 #endif
