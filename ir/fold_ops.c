@@ -157,11 +157,11 @@ static int fold_elementwise(const ir_node *node, const ir_type *out_type, void *
     for (int k = 1; k < node->num_inputs; k++) {
       const ir_value *next = node->inputs[k];
       at = broadcast_index(&next->type, out_type, coords);
-      if (is_float ? !apply_float(node->op, float_value,
-                                  ir_element_get_float(next->type.dtype, next->data, at),
-                                  &float_value)
-                   : !apply_int(node, int_value, ir_element_get_int(next->type.dtype, next->data, at),
-                                &int_value))
+      if (is_float
+              ? !apply_float(node->op, float_value,
+                             ir_element_get_float(next->type.dtype, next->data, at), &float_value)
+              : !apply_int(node, int_value, ir_element_get_int(next->type.dtype, next->data, at),
+                           &int_value))
         return 0;
     }
     if (is_float && !ir_dtype_is_float(out_type->dtype))
@@ -275,9 +275,9 @@ static int fold_unary(const ir_node *node, const ir_type *out_type, void *out) {
       ir_element_set_float(out_type->dtype, out, i,
                            unary_float(node->op, ir_element_get_float(x->type.dtype, x->data, i)));
     else
-      ir_element_set_int(out_type->dtype, out, i,
-                         unary_int(node->op, ir_element_get_int(x->type.dtype, x->data, i),
-                                   is_signed));
+      ir_element_set_int(
+          out_type->dtype, out, i,
+          unary_int(node->op, ir_element_get_int(x->type.dtype, x->data, i), is_signed));
   }
   return 1;
 }

@@ -113,8 +113,7 @@ static int choose_root(lower_context *ctx, lower_group *group) {
 /* Every result is written at the root's output elements (or, without a root, at the
  * elements of one shape): a result of another shape has no element to come from. */
 static int check_results(lower_context *ctx, lower_group *group) {
-  const ir_type *shape =
-      group->root ? &group->root->outputs[0]->type : &group->results[0]->type;
+  const ir_type *shape = group->root ? &group->root->outputs[0]->type : &group->results[0]->type;
   for (int r = 0; r < group->result_count; r++) {
     const ir_value *result = group->results[r];
     if (!in_group(group, result->producer))
@@ -228,8 +227,7 @@ static const char *param_name(ir_arena *arena, int index) {
 const kb_param *lower_group_params(lower_context *ctx, int *count) {
   const lower_group *group = ctx->group;
   *count = group->read_count + group->result_count;
-  kb_param *params =
-      ir_arena_alloc_array(ctx->graph->arena, (size_t)*count + 1, sizeof(*params));
+  kb_param *params = ir_arena_alloc_array(ctx->graph->arena, (size_t)*count + 1, sizeof(*params));
   for (int i = 0; params && i < *count; i++)
     params[i] = (kb_param){param_name(ctx->graph->arena, i), KB_PARAM_PTR};
   return params;

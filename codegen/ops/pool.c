@@ -16,8 +16,8 @@ typedef struct pool_shape {
   int64_t in_plane, out_plane, window_size;
   bool average, count_include_pad, indices;
   bool column_major; /* MaxPool's storage_order=1: indices count the spatial dims first-fastest */
-  bool lp;       /* LpPool: (sum |x|^p)^(1/p), padding adds 0 */
-  int64_t power; /* its p */
+  bool lp;           /* LpPool: (sum |x|^p)^(1/p), padding adds 0 */
+  int64_t power;     /* its p */
   ir_dtype dtype;
 } pool_shape;
 
@@ -97,8 +97,8 @@ static int pool_kernel(kernel_builder *kb, const pool_shape *p, uint32_t grid) {
       int64_t column_stride = 1;
       for (int e = 0; e < d; e++)
         column_stride *= p->in[e];
-      column_offset = LLVMBuildAdd(
-          B, column_offset, LLVMBuildMul(B, c, kb_const_i32(kb, column_stride), ""), "");
+      column_offset = LLVMBuildAdd(B, column_offset,
+                                   LLVMBuildMul(B, c, kb_const_i32(kb, column_stride), ""), "");
     }
   }
   LLVMValueRef counted = p->count_include_pad ? inside_padded : inside;
@@ -116,14 +116,13 @@ static int pool_kernel(kernel_builder *kb, const pool_shape *p, uint32_t grid) {
     LLVMValueRef better =
         LLVMBuildOr(B, LLVMBuildFCmp(B, LLVMRealOGT, x, old, ""),
                     LLVMBuildICmp(B, LLVMIntSLT, kb_var_load(kb, argmax), i64(kb, 0), ""), "");
-    kb_var_store(kb, argmax,
-                 LLVMBuildSelect(B, better,
-                                 LLVMBuildSExt(B,
-                                               p->column_major
-                                                   ? LLVMBuildAdd(B, base, column_offset, "")
-                                                   : at,
-                                               LLVMInt64TypeInContext(kb_context(kb)), ""),
-                                 kb_var_load(kb, argmax), ""));
+    kb_var_store(
+        kb, argmax,
+        LLVMBuildSelect(
+            B, better,
+            LLVMBuildSExt(B, p->column_major ? LLVMBuildAdd(B, base, column_offset, "") : at,
+                          LLVMInt64TypeInContext(kb_context(kb)), ""),
+            kb_var_load(kb, argmax), ""));
     kb_var_store(kb, accumulator, pw_reduce_combine(kb, PW_REDUCE_MAX, old, x));
   }
   kb_if_end(kb);

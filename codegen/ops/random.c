@@ -52,16 +52,17 @@ int lower_random_uniform_like(lower_context *ctx, const ir_node *node, lower_res
   LLVMTypeRef real = wide ? LLVMDoubleTypeInContext(context) : LLVMFloatTypeInContext(context);
   LLVMValueRef i = mv_kernel_begin(kb, name, params, 1, count);
   LLVMValueRef counter = LLVMBuildAdd(B, LLVMBuildZExt(B, i, i64, ""), LLVMConstInt(i64, 1, 0), "");
-  LLVMValueRef z = LLVMBuildAdd(B, LLVMConstInt(i64, node_seed(node), 0),
-                                LLVMBuildMul(B, counter, LLVMConstInt(i64, 0x9e3779b97f4a7c15ull, 0), ""),
-                                "");
+  LLVMValueRef z =
+      LLVMBuildAdd(B, LLVMConstInt(i64, node_seed(node), 0),
+                   LLVMBuildMul(B, counter, LLVMConstInt(i64, 0x9e3779b97f4a7c15ull, 0), ""), "");
   z = mix(kb, mix(kb, mix(kb, z, 30, 0xbf58476d1ce4e5b9ull), 27, 0x94d049bb133111ebull), 31, 0);
   int bits = wide ? 53 : 24;
   LLVMValueRef top = LLVMBuildLShr(B, z, LLVMConstInt(i64, (unsigned)(64 - bits), 0), "");
   LLVMValueRef unit = LLVMBuildFMul(B, LLVMBuildUIToFP(B, top, real, ""),
                                     LLVMConstReal(real, 1.0 / (double)(1ull << bits)), "");
-  LLVMValueRef value = LLVMBuildFAdd(
-      B, LLVMConstReal(real, low), LLVMBuildFMul(B, LLVMConstReal(real, (double)high - low), unit, ""), "");
+  LLVMValueRef value =
+      LLVMBuildFAdd(B, LLVMConstReal(real, low),
+                    LLVMBuildFMul(B, LLVMConstReal(real, (double)high - low), unit, ""), "");
   mv_store(kb, kb_param_value(kb, 0), i, pw_convert(kb, value, compute, y->dtype));
   if (mv_kernel_end(kb) != 0 || kb_failed(kb))
     return ir_node_error(ctx->diag, node, "could not build the random kernel");

@@ -63,8 +63,8 @@ static void split_element(kernel_builder *kb, const tile_shape *shape, int r, in
   LLVMValueRef tx = kb_thread_index(kb, KB_X);
   int log2_x = shape->log2_threads_x;
   /* the element's row of threads: e = tx + threads_x * row */
-  LLVMValueRef row =
-      LLVMBuildNUWAdd(B, kb_thread_index(kb, KB_Y), kb_const_i32(kb, r * (TG_THREADS >> log2_x)), "");
+  LLVMValueRef row = LLVMBuildNUWAdd(B, kb_thread_index(kb, KB_Y),
+                                     kb_const_i32(kb, r * (TG_THREADS >> log2_x)), "");
   if (log2_fast >= log2_x) {
     LLVMValueRef part = LLVMBuildAnd(B, row, kb_const_i32(kb, (1 << (log2_fast - log2_x)) - 1), "");
     *out_fast = LLVMBuildNUWAdd(B, tx, LLVMBuildShl(B, part, kb_const_i32(kb, log2_x), ""), "");
@@ -142,7 +142,8 @@ static void multiply_slices(kernel_builder *kb, const tile_shape *shape, int ste
   for (int kk = 0; kk < steps; kk++) {
     LLVMValueRef a[TG_MICRO], b[TG_MICRO];
     for (int i = 0; i < TG_MICRO; i++) {
-      LLVMValueRef index = LLVMBuildNUWAdd(B, row0, kb_const_i32(kb, kk * stride_of(shape->m) + i), "");
+      LLVMValueRef index =
+          LLVMBuildNUWAdd(B, row0, kb_const_i32(kb, kk * stride_of(shape->m) + i), "");
       a[i] = tg_load_f32(kb, shared_a, index);
       LLVMSetAlignment(a[i], i == 0 ? 16 : i == 2 ? 8 : 4);
     }
@@ -268,7 +269,8 @@ static int define_split_sum(kernel_builder *kb, const char *name, const tiled_ge
   LLVMValueRef sum = tg_load_f32(kb, partial, i);
   for (int s = 1; s < split; s++)
     sum = LLVMBuildFAdd(
-        B, sum, tg_load_f32(kb, partial, LLVMBuildAdd(B, i, kb_const_i32(kb, s * desc->m * desc->n), "")),
+        B, sum,
+        tg_load_f32(kb, partial, LLVMBuildAdd(B, i, kb_const_i32(kb, s * desc->m * desc->n), "")),
         "");
   LLVMValueRef row = LLVMBuildUDiv(B, i, kb_const_i32(kb, desc->n), "row");
   LLVMValueRef col = LLVMBuildURem(B, i, kb_const_i32(kb, desc->n), "col");

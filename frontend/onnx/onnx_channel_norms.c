@@ -18,7 +18,8 @@ static float float_attr(const Onnx__NodeProto *proto, const char *name, float fa
 /* LayerNormalization of x from `axis` on with a scale of 1 and no bias. */
 static ir_value *normalize_from(onnx_import *import, const char *base, ir_value *x, int axis,
                                 float epsilon) {
-  ir_value *inputs[2] = {x, x ? onnx_float_scalar_constant(import, base, x->type.dtype, 1.0) : NULL};
+  ir_value *inputs[2] = {x,
+                         x ? onnx_float_scalar_constant(import, base, x->type.dtype, 1.0) : NULL};
   ir_node *node = onnx_build_start(import, IR_OP_LAYER_NORMALIZATION, base, inputs, 2, NULL);
   if (node && (ir_node_set_int(import->graph, node, "axis", axis) != 0 ||
                ir_node_set_float(import->graph, node, "epsilon", epsilon) != 0)) {
@@ -34,8 +35,8 @@ static int affine(onnx_import *import, const char *base, ir_value *normalized, i
   int rank = normalized ? normalized->type.rank : 0;
   ir_value *scaled = onnx_build(import, IR_OP_MUL, base, normalized,
                                 onnx_build_per_channel(import, base, scale, rank), NULL);
-  return onnx_build(import, IR_OP_ADD, base, scaled, onnx_build_per_channel(import, base, bias, rank),
-                    output)
+  return onnx_build(import, IR_OP_ADD, base, scaled,
+                    onnx_build_per_channel(import, base, bias, rank), output)
              ? 0
              : -1;
 }
@@ -59,15 +60,15 @@ static int check_input(onnx_import *import, const Onnx__NodeProto *proto, int in
   return 0;
 }
 
-int onnx_expand_instance_normalization(onnx_import *import, const Onnx__NodeProto *proto,
-                                       int index, ir_value **inputs, int num_inputs,
-                                       const char **names, int num_outputs) {
+int onnx_expand_instance_normalization(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                                       ir_value **inputs, int num_inputs, const char **names,
+                                       int num_outputs) {
   (void)num_outputs;
   if (check_input(import, proto, index, inputs, num_inputs, 3) != 0)
     return -1;
   const char *base = onnx_node_display_name(import, proto, index);
-  ir_value *normalized = normalize_from(import, base, inputs[0], 2,
-                                        float_attr(proto, "epsilon", 1e-5f));
+  ir_value *normalized =
+      normalize_from(import, base, inputs[0], 2, float_attr(proto, "epsilon", 1e-5f));
   return affine(import, base, normalized, inputs[1], inputs[2], names[0]);
 }
 
@@ -91,16 +92,17 @@ int onnx_expand_group_normalization(onnx_import *import, const Onnx__NodeProto *
                            (long long)import->opset);
   for (int i = 1; i < 3; i++)
     if (inputs[i]->type.dims[0] != channels)
-      return onnx_node_error(import, proto, index, "input %d must have one value per channel (%lld)",
-                             i, (long long)channels);
+      return onnx_node_error(import, proto, index,
+                             "input %d must have one value per channel (%lld)", i,
+                             (long long)channels);
   const char *base = onnx_node_display_name(import, proto, index);
   int64_t view[3] = {x->dims[0], groups, 1};
   for (int d = 1; d < x->rank; d++)
     view[2] *= x->dims[d];
   view[2] /= groups;
   ir_value *grouped = onnx_build_reshape(import, base, inputs[0], view, 3, NULL);
-  ir_value *normalized = normalize_from(import, base, grouped, 2,
-                                        float_attr(proto, "epsilon", 1e-5f));
+  ir_value *normalized =
+      normalize_from(import, base, grouped, 2, float_attr(proto, "epsilon", 1e-5f));
   ir_value *restored = onnx_build_reshape(import, base, normalized, x->dims, x->rank, NULL);
   return affine(import, base, restored, inputs[1], inputs[2], names[0]);
 }

@@ -44,12 +44,7 @@ static ir_value *scaled_add(optimizer *o, double a, ir_value *x, ir_value *y) {
 }
 
 static ir_value *cast(optimizer *o, ir_value *value, ir_dtype to) {
-  ir_node *node = onnx_build_start(o->import, IR_OP_CAST, o->base, &value, 1, NULL);
-  if (node && ir_node_set_dtype(o->import->graph, node, "to", to) != 0) {
-    onnx_error(o->import, "out of memory");
-    return NULL;
-  }
-  return onnx_build_finish(o->import, node);
+  return onnx_build_cast(o->import, o->base, value, to, NULL);
 }
 
 /* Where(T > 0, when_positive, otherwise). */
@@ -78,8 +73,8 @@ static int adagrad(optimizer *o) {
   ir_value *r_in = o->inputs[0];
   ir_dtype rt = r_in->type.dtype;
   ir_value *t = cast(o, o->inputs[1], rt);
-  ir_value *r = op(o, IR_OP_DIV, r_in, scaled_add(o, float_attr(o, "decay_factor", 0), t,
-                                                  scalar(o, rt, 1.0)));
+  ir_value *r = op(o, IR_OP_DIV, r_in,
+                   scaled_add(o, float_attr(o, "decay_factor", 0), t, scalar(o, rt, 1.0)));
   for (int i = 0; i < o->count; i++) {
     ir_value *x = o->inputs[2 + i], *h = o->inputs[2 + 2 * o->count + i];
     ir_value *g = regularized_gradient(o, i);
@@ -112,9 +107,9 @@ static int momentum(optimizer *o) {
     ir_value *x = o->inputs[2 + i], *v = o->inputs[2 + 2 * o->count + i];
     ir_dtype dtype = x->type.dtype;
     ir_value *g = regularized_gradient(o, i);
-    ir_value *v_new = onnx_build(o->import, IR_OP_ADD, o->base, op(o, IR_OP_MUL, scalar(o, dtype, alpha), v),
-                                 op(o, IR_OP_MUL, cast(o, beta_adjusted, dtype), g),
-                                 output(o, o->count + i));
+    ir_value *v_new =
+        onnx_build(o->import, IR_OP_ADD, o->base, op(o, IR_OP_MUL, scalar(o, dtype, alpha), v),
+                   op(o, IR_OP_MUL, cast(o, beta_adjusted, dtype), g), output(o, o->count + i));
     ir_value *direction = nesterov ? scaled_add(o, alpha, v_new, g) : v_new;
     ir_value *step = op(o, IR_OP_MUL, cast(o, o->inputs[0], dtype), direction);
     if (!named(o, IR_OP_SUB, x, step, i))
@@ -140,11 +135,13 @@ static int adam(optimizer *o) {
     ir_value *x = o->inputs[2 + i], *v = o->inputs[2 + 2 * n + i], *h = o->inputs[2 + 3 * n + i];
     ir_dtype dtype = x->type.dtype;
     ir_value *g = regularized_gradient(o, i);
-    ir_value *v_new = onnx_build(o->import, IR_OP_ADD, o->base, op(o, IR_OP_MUL, scalar(o, dtype, alpha), v),
-                                 op(o, IR_OP_MUL, scalar(o, dtype, 1.0 - alpha), g), output(o, n + i));
-    ir_value *h_new = onnx_build(o->import, IR_OP_ADD, o->base, op(o, IR_OP_MUL, scalar(o, dtype, beta), h),
-                                 op(o, IR_OP_MUL, scalar(o, dtype, 1.0 - beta), op(o, IR_OP_MUL, g, g)),
-                                 output(o, 2 * n + i));
+    ir_value *v_new =
+        onnx_build(o->import, IR_OP_ADD, o->base, op(o, IR_OP_MUL, scalar(o, dtype, alpha), v),
+                   op(o, IR_OP_MUL, scalar(o, dtype, 1.0 - alpha), g), output(o, n + i));
+    ir_value *h_new =
+        onnx_build(o->import, IR_OP_ADD, o->base, op(o, IR_OP_MUL, scalar(o, dtype, beta), h),
+                   op(o, IR_OP_MUL, scalar(o, dtype, 1.0 - beta), op(o, IR_OP_MUL, g, g)),
+                   output(o, 2 * n + i));
     ir_value *denominator = op(o, IR_OP_ADD, op(o, IR_OP_SQRT, h_new, NULL),
                                scalar(o, dtype, float_attr(o, "epsilon", 1e-6f)));
     ir_value *step = op(o, IR_OP_MUL, cast(o, r, dtype), op(o, IR_OP_DIV, v_new, denominator));

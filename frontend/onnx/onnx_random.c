@@ -25,16 +25,6 @@ static ir_value *uniform_like(onnx_import *import, const Onnx__NodeProto *proto,
   return onnx_build_finish(import, node);
 }
 
-static ir_value *cast(onnx_import *import, const char *base, ir_value *value, ir_dtype to,
-                      const char *output) {
-  ir_node *node = onnx_build_start(import, IR_OP_CAST, base, &value, 1, output);
-  if (node && ir_node_set_dtype(import->graph, node, "to", to) != 0) {
-    onnx_error(import, "out of memory");
-    return NULL;
-  }
-  return onnx_build_finish(import, node);
-}
-
 static ir_value *where(onnx_import *import, const char *base, ir_value *condition, ir_value *a,
                        ir_value *b) {
   ir_value *inputs[3] = {condition, a, b};
@@ -42,8 +32,7 @@ static ir_value *where(onnx_import *import, const char *base, ir_value *conditio
 }
 
 int onnx_expand_bernoulli(onnx_import *import, const Onnx__NodeProto *proto, int index,
-                          ir_value **inputs, int num_inputs, const char **names,
-                          int num_outputs) {
+                          ir_value **inputs, int num_inputs, const char **names, int num_outputs) {
   (void)num_outputs;
   if (num_inputs < 1 || !inputs[0] || !ir_dtype_is_float(inputs[0]->type.dtype))
     return onnx_node_error(import, proto, index, "needs a float input of probabilities");
@@ -55,7 +44,7 @@ int onnx_expand_bernoulli(onnx_import *import, const Onnx__NodeProto *proto, int
   const char *base = base_of(import, proto, index);
   ir_value *drawn = uniform_like(import, proto, base, inputs[0]);
   ir_value *success = onnx_build(import, IR_OP_LESS, base, drawn, inputs[0], NULL);
-  return cast(import, base, success, to, names[0]) ? 0 : -1;
+  return onnx_build_cast(import, base, success, to, names[0]) ? 0 : -1;
 }
 
 bool onnx_dropout_is_training(onnx_import *import, const Onnx__NodeProto *proto,
@@ -81,7 +70,7 @@ int onnx_expand_training_dropout(onnx_import *import, const Onnx__NodeProto *pro
   (void)num_inputs;
   ir_dtype dtype = x->type.dtype;
   const char *base = base_of(import, proto, index);
-  ir_value *ratio = inputs[1] ? cast(import, base, inputs[1], dtype, NULL)
+  ir_value *ratio = inputs[1] ? onnx_build_cast(import, base, inputs[1], dtype, NULL)
                               : onnx_float_scalar_constant(import, base, dtype, 0.5);
   ir_value *one = onnx_float_scalar_constant(import, base, dtype, 1.0);
   ir_value *drawn = uniform_like(import, proto, base, x);
@@ -96,8 +85,8 @@ int onnx_expand_training_dropout(onnx_import *import, const Onnx__NodeProto *pro
   ir_value *scaled = onnx_build(import, IR_OP_MUL, base, x, scale, NULL);
   ir_value *zero = onnx_float_scalar_constant(import, base, dtype, 0.0);
   ir_value *inputs3[3] = {keep, scaled, zero};
-  return onnx_build_finish(import, onnx_build_start(import, IR_OP_WHERE, base, inputs3, 3,
-                                                    names[0]))
+  return onnx_build_finish(import,
+                           onnx_build_start(import, IR_OP_WHERE, base, inputs3, 3, names[0]))
              ? 0
              : -1;
 }

@@ -65,10 +65,7 @@ static ir_value *scalar(forest *f, double value) {
 }
 
 static ir_value *as_number(forest *f, ir_value *condition) {
-  ir_node *node = onnx_build_start(f->import, IR_OP_CAST, f->base, &condition, 1, NULL);
-  if (node && ir_node_set_dtype(f->import->graph, node, "to", f->dtype) != 0)
-    return NULL;
-  return onnx_build_finish(f->import, node);
+  return onnx_build_cast(f->import, f->base, condition, f->dtype, NULL);
 }
 
 /* Column `feature` of X as an [N] vector. */
@@ -78,8 +75,7 @@ static ir_value *feature(forest *f, int64_t column) {
   if (node && ir_node_set_int(f->import->graph, node, "axis", 1) != 0)
     return NULL;
   int64_t rows = f->rows;
-  return onnx_build_reshape(f->import, f->base, onnx_build_finish(f->import, node), &rows, 1,
-                            NULL);
+  return onnx_build_reshape(f->import, f->base, onnx_build_finish(f->import, node), &rows, 1, NULL);
 }
 
 /* The node's test as 0/1 numbers of X's type. */
@@ -120,9 +116,9 @@ static ir_value *test(forest *f, size_t n) {
                          onnx_build(f->import, IR_OP_EQUAL, f->base, x, x, NULL), NULL, NULL);
   }
   if (f->tracks_true && f->tracks_true[n]) {
-    ir_value *missing = onnx_build(f->import, IR_OP_NOT, f->base,
-                                   onnx_build(f->import, IR_OP_EQUAL, f->base, x, x, NULL), NULL,
-                                   NULL);
+    ir_value *missing =
+        onnx_build(f->import, IR_OP_NOT, f->base,
+                   onnx_build(f->import, IR_OP_EQUAL, f->base, x, x, NULL), NULL, NULL);
     holds = onnx_build(f->import, IR_OP_OR, f->base, holds, missing, NULL);
   }
   return as_number(f, holds);
@@ -137,9 +133,8 @@ static int add_leaf(forest *f, int64_t leaf, ir_value *reached) {
     return onnx_node_error(f->import, f->proto, f->index, "leaf %lld has target %lld of %lld",
                            (long long)leaf, (long long)target, (long long)f->targets);
   double weight = ir_element_get_float(f->weights_type, f->leaf_weights, leaf);
-  ir_value *term = reached ? onnx_build(f->import, IR_OP_MUL, f->base, reached, scalar(f, weight),
-                                        NULL)
-                           : NULL;
+  ir_value *term =
+      reached ? onnx_build(f->import, IR_OP_MUL, f->base, reached, scalar(f, weight), NULL) : NULL;
   if (!term)
     return -1;
   ir_value *sum = f->columns[target];
@@ -154,10 +149,10 @@ static int walk(forest *f, int64_t n, ir_value *reached, size_t depth) {
                            "node %lld does not exist or the tree has a cycle", (long long)n);
   ir_value *holds = test(f, (size_t)n);
   ir_value *fails = onnx_build(f->import, IR_OP_SUB, f->base, scalar(f, 1.0), holds, NULL);
-  ir_value *true_way = reached ? onnx_build(f->import, IR_OP_MUL, f->base, reached, holds, NULL)
-                               : holds;
-  ir_value *false_way = reached ? onnx_build(f->import, IR_OP_MUL, f->base, reached, fails, NULL)
-                                : fails;
+  ir_value *true_way =
+      reached ? onnx_build(f->import, IR_OP_MUL, f->base, reached, holds, NULL) : holds;
+  ir_value *false_way =
+      reached ? onnx_build(f->import, IR_OP_MUL, f->base, reached, fails, NULL) : fails;
   if (!true_way || !false_way)
     return -1;
   int status = f->true_leafs[n] ? add_leaf(f, f->true_ids[n], true_way)
@@ -223,8 +218,8 @@ static ir_value *finish(forest *f, int64_t aggregate, int64_t post, const char *
       column = onnx_build(f->import, IR_OP_EXPAND, f->base, scalar(f, 0.0),
                           onnx_ints_constant(f->import, f->base, &f->rows, 1), NULL);
     if (aggregate == 0) /* AVERAGE */
-      column = onnx_build(f->import, IR_OP_DIV, f->base, column,
-                          scalar(f, (double)roots->n_ints), NULL);
+      column =
+          onnx_build(f->import, IR_OP_DIV, f->base, column, scalar(f, (double)roots->n_ints), NULL);
     int64_t shape[2] = {f->rows, 1};
     parts[t] = onnx_build_reshape(f->import, f->base, column, shape, 2, NULL);
     if (!parts[t])
@@ -249,7 +244,9 @@ int onnx_expand_tree_ensemble(onnx_import *import, const Onnx__NodeProto *proto,
                               ir_value **inputs, int num_inputs, const char **names,
                               int num_outputs) {
   (void)num_outputs;
-  forest f = {.import = import, .proto = proto, .index = index,
+  forest f = {.import = import,
+              .proto = proto,
+              .index = index,
               .base = onnx_node_display_name(import, proto, index)};
   if (num_inputs != 1 || !(f.x = inputs[0]) || f.x->type.rank != 2 ||
       !ir_dtype_is_float(f.x->type.dtype) || f.x->type.dims[0] < 0 || f.x->type.dims[1] < 0)
@@ -261,17 +258,16 @@ int onnx_expand_tree_ensemble(onnx_import *import, const Onnx__NodeProto *proto,
   const Onnx__AttributeProto *roots = attr(&f, "tree_roots");
   int64_t aggregate_kind = aggregate ? aggregate->i : 1, post_kind = post ? post->i : 0;
   f.targets = targets ? targets->i : 0;
-  if (aggregate_kind > 1 || aggregate_kind < 0 || (post_kind != 0 && post_kind != 1 &&
-                                                   post_kind != 2))
+  if (aggregate_kind > 1 || aggregate_kind < 0 ||
+      (post_kind != 0 && post_kind != 1 && post_kind != 2))
     return onnx_node_error(import, proto, index,
                            "unsupported: aggregate_function %lld or post_transform %lld (dlcc "
                            "has SUM, AVERAGE; NONE, SOFTMAX, LOGISTIC)",
                            (long long)aggregate_kind, (long long)post_kind);
   if (f.targets < 1 || f.targets > 1024 || !roots || roots->n_ints == 0)
     return onnx_node_error(import, proto, index, "needs n_targets (1 to 1024) and tree_roots");
-  f.member_start = calloc(attr(&f, "nodes_featureids") ? attr(&f, "nodes_featureids")->n_ints + 1
-                                                       : 1,
-                          sizeof(int64_t));
+  f.member_start = calloc(
+      attr(&f, "nodes_featureids") ? attr(&f, "nodes_featureids")->n_ints + 1 : 1, sizeof(int64_t));
   f.columns = calloc((size_t)f.targets, sizeof(ir_value *));
   int status = f.member_start && f.columns ? read_forest(&f) : onnx_error(import, "out of memory");
   for (size_t r = 0; status == 0 && r < roots->n_ints; r++)

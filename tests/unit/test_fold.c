@@ -237,7 +237,8 @@ static void test_unary_rounding(void **state) {
 /* Split folds each output (AffineGrid's expanded form splits a bound size input). */
 static void test_split(void **state) {
   ir_graph *g = *state;
-  ir_node *split = node_of(g, IR_OP_SPLIT, 3, 2, INTS(g, NULL, 1, 2, 3, 4, 5, 6), INTS(g, NULL, 1, 3, 2));
+  ir_node *split =
+      node_of(g, IR_OP_SPLIT, 3, 2, INTS(g, NULL, 1, 2, 3, 4, 5, 6), INTS(g, NULL, 1, 3, 2));
   dl_diag diag;
   dl_diag_init(&diag);
   assert_int_equal(ir_infer_graph(g, &diag), 0);
