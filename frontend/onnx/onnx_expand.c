@@ -20,6 +20,8 @@ static int expand_quantize(onnx_import *import, const Onnx__NodeProto *proto, in
 #define ML_DOMAIN "ai.onnx.ml"
 
 static const onnx_expansion EXPANSIONS[] = {
+    {"DFT", NULL, onnx_expand_dft, NULL},
+    {"STFT", NULL, onnx_expand_stft, NULL},
     {"HannWindow", NULL, onnx_expand_window, NULL},
     {"HammingWindow", NULL, onnx_expand_window, NULL},
     {"BlackmanWindow", NULL, onnx_expand_window, NULL},

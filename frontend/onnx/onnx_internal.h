@@ -153,6 +153,11 @@ int onnx_expand_recurrent(onnx_import *import, const Onnx__NodeProto *proto, int
  * computed at import from their compile-time scalar inputs. */
 int onnx_expand_window(onnx_import *import, const Onnx__NodeProto *proto, int index,
                        ir_value **inputs, int num_inputs, const char **names, int num_outputs);
+/* DFT and STFT (onnx_spectral.c): a MatMul with a constant DFT matrix. */
+int onnx_expand_dft(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                    ir_value **inputs, int num_inputs, const char **names, int num_outputs);
+int onnx_expand_stft(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                     ir_value **inputs, int num_inputs, const char **names, int num_outputs);
 /* Softmax and LogSoftmax before opset 13 coerced their input to 2-D around `axis`. True
  * if that differs from the latest semantics for this input (axis not the last one). */
 bool onnx_softmax_needs_expansion(onnx_import *import, const Onnx__NodeProto *proto,
