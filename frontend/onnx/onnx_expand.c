@@ -20,6 +20,11 @@ static int expand_quantize(onnx_import *import, const Onnx__NodeProto *proto, in
 #define ML_DOMAIN "ai.onnx.ml"
 
 static const onnx_expansion EXPANSIONS[] = {
+    {"MatMulInteger", NULL, onnx_expand_integer_matmul, NULL},
+    {"QLinearMatMul", NULL, onnx_expand_integer_matmul, NULL},
+    {"ConvInteger", NULL, onnx_expand_integer_conv, NULL},
+    {"QLinearConv", NULL, onnx_expand_integer_conv, NULL},
+    {"DynamicQuantizeLinear", NULL, onnx_expand_dynamic_quantize, NULL},
     {"DFT", NULL, onnx_expand_dft, NULL},
     {"STFT", NULL, onnx_expand_stft, NULL},
     {"HannWindow", NULL, onnx_expand_window, NULL},

@@ -158,6 +158,17 @@ int onnx_expand_dft(onnx_import *import, const Onnx__NodeProto *proto, int index
                     ir_value **inputs, int num_inputs, const char **names, int num_outputs);
 int onnx_expand_stft(onnx_import *import, const Onnx__NodeProto *proto, int index,
                      ir_value **inputs, int num_inputs, const char **names, int num_outputs);
+/* MatMulInteger, QLinearMatMul, ConvInteger, QLinearConv (onnx_integer_ops.c) and
+ * DynamicQuantizeLinear (onnx_dynamic_quantize.c). */
+int onnx_expand_integer_matmul(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                               ir_value **inputs, int num_inputs, const char **names,
+                               int num_outputs);
+int onnx_expand_integer_conv(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                             ir_value **inputs, int num_inputs, const char **names,
+                             int num_outputs);
+int onnx_expand_dynamic_quantize(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                                 ir_value **inputs, int num_inputs, const char **names,
+                                 int num_outputs);
 /* Softmax and LogSoftmax before opset 13 coerced their input to 2-D around `axis`. True
  * if that differs from the latest semantics for this input (axis not the last one). */
 bool onnx_softmax_needs_expansion(onnx_import *import, const Onnx__NodeProto *proto,
