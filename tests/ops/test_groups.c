@@ -182,6 +182,10 @@ int main(void) {
       cmocka_unit_test_prestate(test_group, "conv_bias_relu_add"),
       /* depthwise Conv with its bias input, then Relu (direct kernel root) */
       cmocka_unit_test_prestate(test_group, "depthwise_bias_relu"),
+      /* ConvTranspose (strides, pads, groups, bias) + Relu + residual Add */
+      cmocka_unit_test_prestate(test_group, "conv_transpose_relu_add"),
+      /* DeformConv with offsets, mask and bias, then Relu */
+      cmocka_unit_test_prestate(test_group, "deform_conv_relu"),
       /* MatMul + bias + GELU in its Erf form */
       cmocka_unit_test_prestate(test_group, "matmul_bias_gelu"),
       /* 8 broadcasting pointwise ops through f16, two results */
