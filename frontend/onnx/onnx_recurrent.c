@@ -82,6 +82,8 @@ static int read_activations(recurrent_build *rb, const Onnx__NodeProto *proto, i
                (const char *)names->strings[a].data);
     else
       snprintf(f->name, sizeof f->name, "%s", rb->facts->defaults[a % per]);
+    if (!recurrent_activation_known(f->name))
+      return onnx_node_error(import, proto, index, "unsupported activation '%s'", f->name);
     f->has_alpha = alpha && (size_t)a < alpha->n_floats;
     f->has_beta = beta && (size_t)a < beta->n_floats;
     f->alpha = f->has_alpha ? alpha->floats[a] : 1.0f;

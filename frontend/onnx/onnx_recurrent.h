@@ -39,6 +39,8 @@ typedef struct recurrent_cell {
 int recurrent_step(const recurrent_cell *cell, const recurrent_direction *direction,
                    ir_value *x_weighted, ir_value **h, ir_value **c);
 
+/* Whether `name` is an activation function recurrent_step can build. */
+bool recurrent_activation_known(const char *name);
 /* x[begin:end] along `axis`. */
 ir_value *recurrent_slice(onnx_import *import, const char *base, ir_value *x, int64_t begin,
                           int64_t end, int64_t axis);

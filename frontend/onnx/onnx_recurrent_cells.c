@@ -49,24 +49,33 @@ static ir_value *with_float_attrs(const recurrent_cell *cell, ir_op op, ir_value
   return onnx_build_finish(cell->import, node);
 }
 
+/* The activation functions that are one IR op, with the names of their alpha and beta. */
+static const struct {
+  const char *name;
+  ir_op op;
+  const char *alpha, *beta;
+} SIMPLE[] = {
+    {"Relu", IR_OP_RELU, NULL, NULL},
+    {"Tanh", IR_OP_TANH, NULL, NULL},
+    {"Sigmoid", IR_OP_SIGMOID, NULL, NULL},
+    {"Softsign", IR_OP_SOFTSIGN, NULL, NULL},
+    {"Softplus", IR_OP_SOFTPLUS, NULL, NULL},
+    {"LeakyRelu", IR_OP_LEAKY_RELU, "alpha", NULL},
+    {"ThresholdedRelu", IR_OP_THRESHOLDED_RELU, "alpha", NULL},
+    {"Elu", IR_OP_ELU, "alpha", NULL},
+    {"HardSigmoid", IR_OP_HARD_SIGMOID, "alpha", "beta"},
+};
+
+bool recurrent_activation_known(const char *name) {
+  for (size_t i = 0; i < sizeof SIMPLE / sizeof SIMPLE[0]; i++)
+    if (strcmp(name, SIMPLE[i].name) == 0)
+      return true;
+  return strcmp(name, "Affine") == 0 || strcmp(name, "ScaledTanh") == 0;
+}
+
 /* f(x) for one of the activation functions RNN, GRU and LSTM accept (names as ONNX spells
  * them; alpha and beta default to the ops' own defaults). */
 static ir_value *activate(const recurrent_cell *cell, const recurrent_activation *f, ir_value *x) {
-  static const struct {
-    const char *name;
-    ir_op op;
-    const char *alpha, *beta;
-  } SIMPLE[] = {
-      {"Relu", IR_OP_RELU, NULL, NULL},
-      {"Tanh", IR_OP_TANH, NULL, NULL},
-      {"Sigmoid", IR_OP_SIGMOID, NULL, NULL},
-      {"Softsign", IR_OP_SOFTSIGN, NULL, NULL},
-      {"Softplus", IR_OP_SOFTPLUS, NULL, NULL},
-      {"LeakyRelu", IR_OP_LEAKY_RELU, "alpha", NULL},
-      {"ThresholdedRelu", IR_OP_THRESHOLDED_RELU, "alpha", NULL},
-      {"Elu", IR_OP_ELU, "alpha", NULL},
-      {"HardSigmoid", IR_OP_HARD_SIGMOID, "alpha", "beta"},
-  };
   for (size_t i = 0; i < sizeof SIMPLE / sizeof SIMPLE[0]; i++)
     if (strcmp(f->name, SIMPLE[i].name) == 0)
       return with_float_attrs(cell, SIMPLE[i].op, x, f, SIMPLE[i].alpha, SIMPLE[i].beta);

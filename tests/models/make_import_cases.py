@@ -133,6 +133,26 @@ def main(out):
     save(folder, "group_norm_opset18", [helper.make_node("GroupNormalization", ["x", "s", "s"], ["y"],
                                                          name="gn", num_groups=2)],
          g_inputs, [helper.make_tensor_value_info("y", F, [2, 4, 3])], opset=18)
+    # Forms the expansions of recent ops refuse, each naming the node.
+    seq = [helper.make_tensor_value_info(n, F, d) for n, d in (("x", [2, 1, 3]), ("w", [1, 4, 3]), ("r", [1, 4, 4]))]
+    save(folder, "rnn_bad_activation", [helper.make_node("RNN", ["x", "w", "r"], ["y", "h"], name="rnn",
+                                                         hidden_size=4, activations=["Gelu"])],
+         seq, [helper.make_tensor_value_info("h", F, None)], opset=22)
+    qkv = [helper.make_tensor_value_info(n, F, [1, 2, 3, 4]) for n in ("q", "k", "v")]
+    flex = helper.make_node("FlexAttention", ["q", "k", "v"], ["y"], name="flex", domain="ai.onnx.preview",
+                            softmax_precision=TensorProto.FLOAT16)
+    graph = helper.make_graph([flex], "flex", qkv, [helper.make_tensor_value_info("y", F, None)])
+    onnx.save_model(helper.make_model(graph, ir_version=10, opset_imports=[
+        helper.make_opsetid("", 26), helper.make_opsetid("ai.onnx.preview", 1)]),
+        str(folder / "flex_softmax_precision.onnx"))
+    packed = [helper.make_tensor_value_info(n, F, [1, 2, 8]) for n in ("q", "k", "v")]
+    save(folder, "linear_attention_bad_rule", [helper.make_node(
+        "LinearAttention", ["q", "k", "v"], ["y", "s"], name="la", q_num_heads=2, kv_num_heads=2,
+        update_rule="softmax")], packed, [helper.make_tensor_value_info("y", F, None)], opset=27)
+    save(folder, "causal_conv_bad_activation", [helper.make_node(
+        "CausalConvWithState", ["x", "w"], ["y", "s"], name="cc", activation="relu")],
+         [helper.make_tensor_value_info("x", F, [1, 2, 5]), helper.make_tensor_value_info("w", F, [2, 1, 3])],
+         [helper.make_tensor_value_info("y", F, None)], opset=27)
     # An output declared with another element type and shape than the node computes.
     save(folder, "wrong_output_type", [helper.make_node("Relu", ["x"], ["y"], name="relu")], [x],
          [helper.make_tensor_value_info("y", TensorProto.INT64, [1, 3, 8, 8])])

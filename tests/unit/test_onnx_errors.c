@@ -305,6 +305,14 @@ static void test_legacy_forms(void **state) {
                  "num_groups 3 must be positive and divide the 4 channels", NULL);
   expect_failure(CASES "group_norm_opset18.onnx", NULL, "node 'gn' (GroupNormalization, opset 18)",
                  "per-group scale and bias", NULL);
+  expect_failure(CASES "rnn_bad_activation.onnx", NULL, "node 'rnn' (RNN, opset 22)",
+                 "unsupported activation 'Gelu'", NULL);
+  expect_failure(CASES "flex_softmax_precision.onnx", NULL, "node 'flex' (FlexAttention",
+                 "unsupported: softmax_precision other than float", NULL);
+  expect_failure(CASES "linear_attention_bad_rule.onnx", NULL, "node 'la' (LinearAttention)",
+                 "update_rule 'softmax' is not one of linear, gated, delta, gated_delta", NULL);
+  expect_failure(CASES "causal_conv_bad_activation.onnx", NULL,
+                 "node 'cc' (CausalConvWithState, opset 27)", "unsupported activation 'relu'", NULL);
 
   graph = expect_success(CASES "int8_typed.onnx", NULL, &diag);
   const int8_t *w = ir_graph_find_value(graph, "w")->data;
