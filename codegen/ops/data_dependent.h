@@ -2,7 +2,8 @@
  * thread walks the input in order, so the position of every result is known when it is
  * written, and stores each output's actual dims into its dims record (LOWER_ARG_OUTPUT_DIMS).
  * Serial by design: these ops (NonZero, Compress, Unique, NonMaxSuppression) sit at the ends
- * of detection and preprocessing graphs, on small tensors. */
+ * of detection and preprocessing graphs, on small tensors (NonMaxSuppression selects per
+ * batch and class in parallel first; only its packing is serial). */
 #ifndef DLCC_CODEGEN_OPS_DATA_DEPENDENT_H
 #define DLCC_CODEGEN_OPS_DATA_DEPENDENT_H
 
