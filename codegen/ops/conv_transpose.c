@@ -1,6 +1,7 @@
 /* ConvTranspose → one thread per output element (any spatial rank): y[n, m, o] = B[m] + the
  * sum over the input channels of m's group and the kernel taps k of x[n, c, i] * W[c, m', k]
  * for the taps where o + pad = i * stride + k * dilation has an integer i inside the input.
+ * Undilated axes step through the taps a stride apart (only those can land on an input).
  * Computed in f32 (f64 for f64 data). A group root: inputs load through the group's
  * prologue and outputs store through its epilogue (a fused Relu, say). */
 #include "codegen/ops/group.h"
@@ -39,7 +40,16 @@ static void sum_taps(kernel_builder *kb, conv_transpose *t, int d, LLVMValueRef 
     kb_var_store(kb, t->sum, LLVMBuildFAdd(B, kb_var_load(kb, t->sum), product, ""));
     return;
   }
-  LLVMValueRef k = kb_for_begin(kb, c32(kb, 0), c32(kb, t->kernel[d]), c32(kb, 1));
+  /* Without dilation only every stride-th tap can land on an input position: the loop
+   * starts at the first, (o + pad) mod stride, and steps by the stride. */
+  LLVMValueRef first = c32(kb, 0), step = c32(kb, 1);
+  if (t->window.dilations[d] == 1 && t->window.strides[d] > 1) {
+    step = c32(kb, t->window.strides[d]);
+    LLVMValueRef rest = LLVMBuildSRem(
+        B, LLVMBuildAdd(B, t->coords[2 + d], c32(kb, t->window.pads[d]), ""), step, "");
+    first = LLVMBuildSRem(B, LLVMBuildAdd(B, rest, step, ""), step, "");
+  }
+  LLVMValueRef k = kb_for_begin(kb, first, c32(kb, t->kernel[d]), step);
   /* position = o + pad - k * dilation = i * stride */
   LLVMValueRef position =
       LLVMBuildSub(B, LLVMBuildAdd(B, t->coords[2 + d], c32(kb, t->window.pads[d]), ""),
