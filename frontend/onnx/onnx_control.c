@@ -1,5 +1,5 @@
 /* Control flow by inlining: If imports the branch its condition picks, Loop and Scan unroll
- * their body once per iteration. dlcc compiles static graphs, so the condition, the trip count
+ * their body once per iteration (Scan before opset 9 once per batch entry too). dlcc compiles static graphs, so the condition, the trip count
  * and the sequence length must be known at compile time (constants, folded, or graph inputs
  * bound with --bind / by `dlcc run`); each inlined node gets the prefix of its copy. */
 #include "onnx_internal.h"
@@ -289,11 +289,10 @@ static const int64_t *ints_attr(const Onnx__NodeProto *proto, const char *name, 
   return attr && attr->n_ints == count ? attr->ints : NULL;
 }
 
-static int import_scan(onnx_import *import, const Onnx__NodeProto *proto, int index) {
+/* Scan from opset 9 on: unrolled over the sequence. */
+static int unroll_scan(onnx_import *import, const Onnx__NodeProto *proto, int index) {
   const Onnx__GraphProto *body = graph_attr(proto, "body");
   const Onnx__AttributeProto *count_attr = onnx_find_attr(proto, "num_scan_inputs");
-  if (import->opset < 9)
-    return onnx_node_error(import, proto, index, "unsupported: Scan before opset 9 (batched)");
   int scanned = count_attr ? (int)count_attr->i : -1, states = (int)proto->n_input - scanned;
   if (!body || scanned < 1 || states < 0 || body->n_input != proto->n_input ||
       body->n_output != proto->n_output || (int)body->n_output < states)
@@ -375,6 +374,86 @@ static int import_scan(onnx_import *import, const Onnx__NodeProto *proto, int in
   free(step);
   free(outputs);
   return status;
+}
+
+/* Scan before opset 9: inputs [sequence_lens], states and scans with a batch axis 0 (the
+ * scans' sequence axis is 1). Each batch entry is the later Scan of its slices, unrolled; the
+ * entries' outputs are stacked back along axis 0. sequence_lens must be absent or the full
+ * length, and `directions` all forward. */
+static int import_batched_scan(onnx_import *import, const Onnx__NodeProto *proto, int index) {
+  const Onnx__AttributeProto *directions = onnx_find_attr(proto, "directions");
+  for (size_t i = 0; directions && i < directions->n_ints; i++)
+    if (directions->ints[i] != 0)
+      return onnx_node_error(import, proto, index, "unsupported: reversed scan directions "
+                                                   "before opset 9");
+  if (proto->n_input < 2 || proto->n_output < 1)
+    return onnx_node_error(import, proto, index, "needs states or scan inputs and outputs");
+  ir_arena *arena = import->graph->arena;
+  ir_value *first = onnx_lookup_value(import, onnx_text(proto->input[1]));
+  if (!first || first->type.rank < 1 || !ir_dim_is_static(first->type.dims[0]) ||
+      first->type.dims[0] > MAX_ITERATIONS)
+    return onnx_node_error(import, proto, index, "needs a static batch axis 0");
+  int64_t batch = first->type.dims[0];
+  ir_value *lengths = *onnx_text(proto->input[0]) ? onnx_lookup_value(import, proto->input[0])
+                                                   : NULL;
+  if (lengths) {
+    ir_value *last = onnx_lookup_value(import, onnx_text(proto->input[proto->n_input - 1]));
+    int64_t full = last && last->type.rank > 1 ? last->type.dims[1] : -1;
+    if (need_constant(import, proto, index, lengths, "sequence_lens") != 0)
+      return -1;
+    for (int64_t b = 0; b < batch && b < lengths->type.dims[0]; b++)
+      if (ir_element_get_int(lengths->type.dtype, lengths->data, b) != full)
+        return onnx_node_error(import, proto, index,
+                               "unsupported: sequence_lens shorter than the sequence");
+  }
+  size_t inputs = proto->n_input - 1, outputs = proto->n_output;
+  ir_value **entries = calloc(outputs * (size_t)batch + 1, sizeof(ir_value *));
+  int status = entries ? 0 : onnx_error(import, "out of memory");
+  for (int64_t b = 0; status == 0 && b < batch; b++) {
+    const char *prefix = copy_prefix(import, proto, index, "batch", (int)b);
+    Onnx__NodeProto copy = *proto;
+    copy.name = (char *)prefix;
+    copy.n_input = inputs;
+    copy.input = ir_arena_alloc_array(arena, inputs + 1, sizeof(char *));
+    copy.output = ir_arena_alloc_array(arena, outputs + 1, sizeof(char *));
+    if (!copy.input || !copy.output) {
+      status = onnx_error(import, "out of memory");
+      break;
+    }
+    for (size_t i = 0; status == 0 && i < inputs; i++) {
+      ir_value *whole = onnx_lookup_value(import, onnx_text(proto->input[i + 1]));
+      ir_value *at = whole ? ir_graph_add_constant_copy(
+                                 import->graph, ir_graph_unique_name(import->graph, prefix),
+                                 ir_type_scalar(IR_DTYPE_I64), &b)
+                           : NULL;
+      ir_value *gather_inputs[2] = {whole, at};
+      ir_node *gather = at ? add_node(import, IR_OP_GATHER, prefix, gather_inputs, 2) : NULL;
+      if (!gather)
+        status = onnx_node_error(import, proto, index, "input %zu is missing", i + 1);
+      else if ((status = onnx_finish_node(import, gather)) == 0)
+        copy.input[i] = (char *)gather->outputs[0]->name;
+    }
+    for (size_t k = 0; status == 0 && k < outputs; k++)
+      if (!(copy.output[k] = (char *)ir_graph_unique_name(
+                import->graph, ir_arena_printf(arena, "%s/output%zu", prefix, k))))
+        status = onnx_error(import, "out of memory");
+    if (status == 0)
+      status = unroll_scan(import, &copy, index);
+    for (size_t k = 0; status == 0 && k < outputs; k++)
+      entries[k * (size_t)batch + (size_t)b] = onnx_lookup_value(import, copy.output[k]);
+  }
+  for (size_t k = 0; status == 0 && k < outputs; k++) {
+    ir_value *stacked = stack(import, copy_prefix(import, proto, index, "stacked", -1),
+                              &entries[k * (size_t)batch], (int)batch, 0);
+    status = stacked ? name_output(import, onnx_text(proto->output[k]), stacked) : -1;
+  }
+  free(entries);
+  return status;
+}
+
+static int import_scan(onnx_import *import, const Onnx__NodeProto *proto, int index) {
+  return import->opset < 9 ? import_batched_scan(import, proto, index)
+                           : unroll_scan(import, proto, index);
 }
 
 bool onnx_is_inlined_control_flow(const char *op) {

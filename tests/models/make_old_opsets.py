@@ -6,7 +6,9 @@ each with an input and onnxruntime's reference output:
 - opset11.onnx: Squeeze/Unsqueeze axes, Split split, ReduceMean axes as attributes; Softmax
   with its default axis (1) on a 3-D input.
 - opset13.onnx: ReduceMean axes attribute (an input only from 18), ReduceSum axes input,
-  Split sizes input, Softmax default axis (-1)."""
+  Split sizes input, Softmax default axis (-1).
+- opset8.onnx: Scan with its batch axis (before opset 9): two batch entries, a running sum
+  as the state and its values as the scan output."""
 
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
@@ -66,8 +68,25 @@ def opset13():
                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 1, 2])], inits)
 
 
+def opset8():
+    body = helper.make_graph(
+        [helper.make_node("Add", ["sum_in", "next"], ["sum_out"]),
+         helper.make_node("Identity", ["sum_out"], ["scan_out"])], "body",
+        [helper.make_tensor_value_info("sum_in", TensorProto.FLOAT, [2]),
+         helper.make_tensor_value_info("next", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("sum_out", TensorProto.FLOAT, [2]),
+         helper.make_tensor_value_info("scan_out", TensorProto.FLOAT, [2])])
+    nodes = [helper.make_node("Mul", ["x", "x"], ["squares"], name="square"),  # [2,3,2]: batch, sequence, 2
+             helper.make_node("Scan", ["", "initial", "squares"], ["final", "y"], name="scan",
+                              num_scan_inputs=1, body=body)]
+    inits = [numpy_helper.from_array(np.array([[1, -1], [0.5, 2]], np.float32), "initial")]
+    return model(nodes, "opset8", 8, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 2])],
+                 [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3, 2])], inits)
+
+
 if __name__ == "__main__":
     rng = np.random.default_rng(7)
-    for build in (opset7, opset11, opset13):
-        feeds = {"x": rng.standard_normal((2, 3, 4)).astype(np.float32)}
+    for build in (opset7, opset8, opset11, opset13):
+        shape = (2, 3, 2) if build is opset8 else (2, 3, 4)
+        feeds = {"x": rng.standard_normal(shape).astype(np.float32)}
         save_with_reference(build(), feeds, OUTPUT_DIR, build.__name__)  # noqa: F821
