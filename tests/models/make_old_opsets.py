@@ -8,7 +8,9 @@ each with an input and onnxruntime's reference output:
 - opset13.onnx: ReduceMean axes attribute (an input only from 18), ReduceSum axes input,
   Split sizes input, Softmax default axis (-1).
 - opset8.onnx: Scan with its batch axis (before opset 9): two batch entries, a running sum
-  as the state and its values as the scan output."""
+  as the state and its values as the scan output.
+- upsample7.onnx, upsample9.onnx, resize10.onnx: Resize's predecessors (scales as an
+  attribute, then as input 1), imported as Resize with asymmetric coordinates."""
 
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
@@ -84,9 +86,33 @@ def opset8():
                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3, 2])], inits)
 
 
+def upsample7():
+    nodes = [helper.make_node("Upsample", ["x"], ["y"], name="upsample", mode="nearest",
+                              scales=[1.0, 1.0, 2.0, 3.0])]
+    return model(nodes, "upsample7", 7, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4, 4])],
+                 [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3, 8, 12])])
+
+
+def upsample9():
+    inits = [numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales")]
+    nodes = [helper.make_node("Upsample", ["x", "scales"], ["y"], name="upsample", mode="linear")]
+    return model(nodes, "upsample9", 9, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4, 4])],
+                 [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3, 8, 8])], inits)
+
+
+def resize10():
+    inits = [numpy_helper.from_array(np.array([1, 1, 3, 2], np.float32), "scales")]
+    nodes = [helper.make_node("Resize", ["x", "scales"], ["y"], name="resize", mode="nearest")]
+    return model(nodes, "resize10", 10, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4, 4])],
+                 [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3, 12, 8])], inits)
+
+
 if __name__ == "__main__":
     rng = np.random.default_rng(7)
     for build in (opset7, opset8, opset11, opset13):
         shape = (2, 3, 2) if build is opset8 else (2, 3, 4)
         feeds = {"x": rng.standard_normal(shape).astype(np.float32)}
+        save_with_reference(build(), feeds, OUTPUT_DIR, build.__name__)  # noqa: F821
+    for build in (upsample7, upsample9, resize10):  # 4-D inputs
+        feeds = {"x": rng.standard_normal((2, 3, 4, 4)).astype(np.float32)}
         save_with_reference(build(), feeds, OUTPUT_DIR, build.__name__)  # noqa: F821
