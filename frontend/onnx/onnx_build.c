@@ -70,15 +70,10 @@ ir_value *onnx_build_cast(onnx_import *import, const char *base, ir_value *x, ir
   return onnx_build_finish(import, node);
 }
 
-int onnx_constant_scalar(onnx_import *import, const Onnx__NodeProto *proto, int index,
-                         const ir_value *value, const char *what, double *out) {
-  int64_t count = 0;
-  if (value->kind == IR_VALUE_CONSTANT && value->data) {
-    if (!ir_type_element_count(&value->type, &count) || count != 1)
-      return onnx_node_error(import, proto, index, "%s must hold one value", what);
-    *out = ir_element_get_float(value->type.dtype, value->data, 0);
+int onnx_need_constant(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                       const ir_value *value, const char *what) {
+  if (value->kind == IR_VALUE_CONSTANT && value->data)
     return 0;
-  }
   int from_inputs = onnx_note_shape_deciding(import, value);
   return onnx_node_error(import, proto, index,
                          "unsupported: %s '%s' is computed at run time (dlcc needs it at compile "
@@ -87,4 +82,15 @@ int onnx_constant_scalar(onnx_import *import, const Onnx__NodeProto *proto, int 
                          from_inputs > 0 ? "; fix the graph inputs it is computed from with "
                                            "--bind NAME=FILE"
                                          : "");
+}
+
+int onnx_constant_scalar(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                         const ir_value *value, const char *what, double *out) {
+  int64_t count = 0;
+  if (onnx_need_constant(import, proto, index, value, what) != 0)
+    return -1;
+  if (!ir_type_element_count(&value->type, &count) || count != 1)
+    return onnx_node_error(import, proto, index, "%s must hold one value", what);
+  *out = ir_element_get_float(value->type.dtype, value->data, 0);
+  return 0;
 }

@@ -100,22 +100,6 @@ int onnx_inline_body(onnx_import *import, const Onnx__GraphProto *body, const ch
   return status;
 }
 
-/* `value` must be known now; else it is noted as deciding shapes (so a run binds the graph
- * inputs it comes from) and refused. */
-static int need_constant(onnx_import *import, const Onnx__NodeProto *proto, int index,
-                         const ir_value *value, const char *what) {
-  if (value->kind == IR_VALUE_CONSTANT && value->data)
-    return 0;
-  int from_inputs = onnx_note_shape_deciding(import, value);
-  return onnx_node_error(import, proto, index,
-                         "unsupported: %s '%s' is computed at run time (dlcc inlines control "
-                         "flow, so it needs it at compile time%s)",
-                         what, value->name,
-                         from_inputs > 0 ? "; fix the graph inputs it is computed from with "
-                                           "--bind NAME=FILE"
-                                         : "");
-}
-
 /* Gives node output `name` the value `value` (a view, so the name is the model's). */
 static int name_output(onnx_import *import, const char *name, ir_value *value) {
   if (!*name)
@@ -159,7 +143,7 @@ static int import_if(onnx_import *import, const Onnx__NodeProto *proto, int inde
   ir_value *condition = proto->n_input ? onnx_lookup_value(import, onnx_text(proto->input[0])) : NULL;
   if (!condition)
     return onnx_node_error(import, proto, index, "needs its condition input");
-  if (need_constant(import, proto, index, condition, "the condition") != 0)
+  if (onnx_need_constant(import, proto, index, condition, "the condition") != 0)
     return -1;
   bool taken = ir_element_get_int(condition->type.dtype, condition->data, 0) != 0;
   const Onnx__GraphProto *branch = graph_attr(proto, taken ? "then_branch" : "else_branch");
@@ -218,8 +202,8 @@ static int import_loop(onnx_import *import, const Onnx__NodeProto *proto, int in
     return onnx_node_error(import, proto, index, "its body does not match its inputs and outputs");
   ir_value *trip = *onnx_text(proto->input[0]) ? onnx_lookup_value(import, proto->input[0]) : NULL;
   ir_value *condition = *onnx_text(proto->input[1]) ? onnx_lookup_value(import, proto->input[1]) : NULL;
-  if ((trip && need_constant(import, proto, index, trip, "the trip count") != 0) ||
-      (condition && need_constant(import, proto, index, condition, "the condition") != 0))
+  if ((trip && onnx_need_constant(import, proto, index, trip, "the trip count") != 0) ||
+      (condition && onnx_need_constant(import, proto, index, condition, "the condition") != 0))
     return -1;
   int64_t trips = trip ? ir_element_get_int(trip->type.dtype, trip->data, 0) : MAX_ITERATIONS + 1;
   if (!trip && !condition)
@@ -257,7 +241,7 @@ static int import_loop(onnx_import *import, const Onnx__NodeProto *proto, int in
     if (status != 0)
       break;
     condition = outputs[0];
-    if (need_constant(import, proto, index, condition, "the condition after an iteration") != 0) {
+    if (onnx_need_constant(import, proto, index, condition, "the condition after an iteration") != 0) {
       status = -1;
       break;
     }
@@ -399,7 +383,7 @@ static int import_batched_scan(onnx_import *import, const Onnx__NodeProto *proto
   if (lengths) {
     ir_value *last = onnx_lookup_value(import, onnx_text(proto->input[proto->n_input - 1]));
     int64_t full = last && last->type.rank > 1 ? last->type.dims[1] : -1;
-    if (need_constant(import, proto, index, lengths, "sequence_lens") != 0)
+    if (onnx_need_constant(import, proto, index, lengths, "sequence_lens") != 0)
       return -1;
     for (int64_t b = 0; b < batch && b < lengths->type.dims[0]; b++)
       if (ir_element_get_int(lengths->type.dtype, lengths->data, b) != full)

@@ -127,6 +127,10 @@ ir_value *onnx_build_reduce_mean(onnx_import *import, const char *base, ir_value
 /* A per-channel vector [C] reshaped to [C, 1, ...] so it broadcasts over axis 1 of a rank
  * `rank` tensor; any other shape is returned as it is. */
 ir_value *onnx_build_per_channel(onnx_import *import, const char *base, ir_value *v, int rank);
+/* 0 when `value` is known now; else it is noted as deciding shapes (so `dlcc run` binds the
+ * graph inputs it comes from) and refused with a message naming `what` and the node. */
+int onnx_need_constant(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                       const ir_value *value, const char *what);
 /* The value of a one-element input that must be known at compile time (a constant, folded, or
  * a graph input bound by --bind / `dlcc run`, which this notes as deciding shapes). */
 int onnx_constant_scalar(onnx_import *import, const Onnx__NodeProto *proto, int index,
