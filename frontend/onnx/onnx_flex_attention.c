@@ -4,7 +4,8 @@
  * can be inlined on them: K and V heads repeated for grouped queries, MatMul(Q, K^T) * scale,
  * score_mod, Softmax over the keys, prob_mod, MatMul with V. Everything computes in f32
  * (the MatMul and Attention kernels' type); f16/bf16 as ONNX's default softmax precision
- * does, f64 rounded to f32 and back. An explicit softmax_precision other than f32 is refused. */
+ * does, f64 rounded to f32 and back; modifiers on f64, whose precision would be f64, and an
+ * explicit softmax_precision other than f32 are refused. */
 #include "onnx_internal.h"
 
 #include <math.h>
@@ -108,6 +109,10 @@ int onnx_expand_flex_attention(onnx_import *import, const Onnx__NodeProto *proto
     return onnx_error(import, "out of memory");
   bool narrow = dtype == IR_DTYPE_F16 || dtype == IR_DTYPE_BF16;
   bool mods = modifier(proto, "score_mod") || modifier(proto, "prob_mod");
+  if (mods && dtype == IR_DTYPE_F64)
+    return onnx_node_error(import, proto, index,
+                           "unsupported: modifiers on f64 inputs (their softmax precision is f64; "
+                           "dlcc computes FlexAttention in f32)");
   /* The Attention kernel reads f16/bf16 itself; everything else computes in f32. */
   ir_dtype compute = narrow && !mods ? dtype : IR_DTYPE_F32;
   ir_value *qkv[3];
