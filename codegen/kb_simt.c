@@ -116,8 +116,8 @@ LLVMValueRef kb_shared_array(kernel_builder *kb, LLVMTypeRef element, unsigned c
   k->shared_bytes = offset + element_size * count;
   if (kb->kind == KB_TARGET_HOST) {
     LLVMValueRef pointer = kb_in_prologue(kb, emit_host_shared, &offset);
-    kb_shared_record *arrays = kb_grow(kb, k->shared_arrays, &k->shared_capacity,
-                                       k->shared_count + 1, sizeof *arrays);
+    kb_shared_record *arrays =
+        kb_grow(kb, k->shared_arrays, &k->shared_capacity, k->shared_count + 1, sizeof *arrays);
     if (!arrays) {
       kb_fail(kb, "out of memory");
       return pointer;
@@ -136,28 +136,42 @@ LLVMValueRef kb_shared_array(kernel_builder *kb, LLVMTypeRef element, unsigned c
   return global;
 }
 
-LLVMValueRef kb_constant_array(kernel_builder *kb, LLVMTypeRef element, LLVMValueRef *values,
-                               unsigned count) {
-  if (kb_check_in_kernel(kb, "kb_constant_array") != 0)
+/* An internal read-only global array of `count` constants in `address_space`, named after
+ * the kernel (NAME.<suffix>, so merging and emission treat it as the kernel's own). */
+static LLVMValueRef constant_table(kernel_builder *kb, const char *what, unsigned address_space,
+                                   const char *suffix, LLVMTypeRef element, LLVMValueRef *values,
+                                   unsigned count) {
+  if (kb_check_in_kernel(kb, what) != 0)
     return kb_placeholder(kb, kb->ptr);
   for (unsigned i = 0; i < count; i++)
     if (!values || !values[i] || !LLVMIsConstant(values[i]) || LLVMTypeOf(values[i]) != element) {
-      kb_fail(kb, "kb_constant_array: element %u is not a constant of the element type", i);
+      kb_fail(kb, "%s: element %u is not a constant of the element type", what, i);
       return kb_placeholder(kb, kb->ptr);
     }
   if (count == 0) {
-    kb_fail(kb, "kb_constant_array needs at least one element");
+    kb_fail(kb, "%s needs at least one element", what);
     return kb_placeholder(kb, kb->ptr);
   }
   char name[256];
-  snprintf(name, sizeof name, "%s.constant", kb->k.info.name);
+  snprintf(name, sizeof name, "%s.%s", kb->k.info.name, suffix);
   LLVMTypeRef type = LLVMArrayType2(element, count);
-  LLVMValueRef global = LLVMAddGlobalInAddressSpace(kb->module, type, name, kb->constant_as);
+  LLVMValueRef global = LLVMAddGlobalInAddressSpace(kb->module, type, name, address_space);
   LLVMSetInitializer(global, LLVMConstArray2(element, values, count));
   LLVMSetGlobalConstant(global, 1);
   LLVMSetLinkage(global, LLVMInternalLinkage);
   LLVMSetAlignment(global, 16);
   return global;
+}
+
+LLVMValueRef kb_constant_array(kernel_builder *kb, LLVMTypeRef element, LLVMValueRef *values,
+                               unsigned count) {
+  return constant_table(kb, "kb_constant_array", kb->constant_as, "constant", element, values,
+                        count);
+}
+
+LLVMValueRef kb_global_table(kernel_builder *kb, LLVMTypeRef element, LLVMValueRef *values,
+                             unsigned count) {
+  return constant_table(kb, "kb_global_table", kb->global_as, "table", element, values, count);
 }
 
 int kb_check_uniform_point(kernel_builder *kb, const char *what) {
@@ -233,8 +247,8 @@ LLVMValueRef kb_atomic_cas(kernel_builder *kb, LLVMValueRef pointer, LLVMValueRe
     return kb_placeholder(kb, type);
   }
   kb_open_phase(kb);
-  LLVMValueRef pair = LLVMBuildAtomicCmpXchg(kb->builder, pointer, expected, desired,
-                                             LLVMAtomicOrderingMonotonic,
-                                             LLVMAtomicOrderingMonotonic, 0);
+  LLVMValueRef pair =
+      LLVMBuildAtomicCmpXchg(kb->builder, pointer, expected, desired, LLVMAtomicOrderingMonotonic,
+                             LLVMAtomicOrderingMonotonic, 0);
   return LLVMBuildExtractValue(kb->builder, pair, 0, "");
 }

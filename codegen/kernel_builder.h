@@ -128,6 +128,10 @@ LLVMValueRef kb_shared_array(kernel_builder *kb, LLVMTypeRef element, unsigned c
 /* Read-only table in constant memory (addrspace 4 on NVPTX): `count` constants. */
 LLVMValueRef kb_constant_array(kernel_builder *kb, LLVMTypeRef element, LLVMValueRef *values,
                                unsigned count);
+/* The same in global memory (addrspace 1 on NVPTX): for tables too large for the 64 KiB
+ * constant bank that every kernel of a PTX module shares. */
+LLVMValueRef kb_global_table(kernel_builder *kb, LLVMTypeRef element, LLVMValueRef *values,
+                             unsigned count);
 /* __syncthreads(); only at block-uniform points (not inside kb_if / kb_for). */
 int kb_barrier(kernel_builder *kb);
 /* Warp shuffles among 32 lanes (value: 32- or 64-bit int/float; lane argument uniform).

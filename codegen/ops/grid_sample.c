@@ -120,8 +120,8 @@ static LLVMValueRef tap_weight(kernel_builder *kb, int mode, int k, LLVMValueRef
   return LLVMBuildFSub(B, LLVMBuildFMul(B, v, s, ""), f32(kb, 4 * a), "");
 }
 
-static int grid_sample_kernel(kernel_builder *kb, const grid_sample *g, const ir_type *y,
-                              int64_t count, uint32_t grid_blocks) {
+static int grid_sample_kernel(kernel_builder *kb, const grid_sample *g, int64_t count,
+                              uint32_t grid_blocks) {
   int r = g->spatial, taps = g->mode == GRID_NEAREST ? 1 : g->mode == GRID_LINEAR ? 2 : 4;
   LLVMValueRef e = pw_grid_stride_begin(kb, count, grid_blocks);
   LLVMValueRef position = LLVMBuildURem(B, e, c32(kb, g->out_size), "");
@@ -167,7 +167,6 @@ static int grid_sample_kernel(kernel_builder *kb, const grid_sample *g, const ir
     value = LLVMBuildSelect(B, valid, LLVMBuildFMul(B, weight, value, ""), f32(kb, 0), "");
     sum = LLVMBuildFAdd(B, sum, value, "");
   }
-  (void)y;
   pw_store(kb, g->dtype, kb_param_value(kb, 2), e, pw_convert(kb, sum, IR_DTYPE_F32, g->dtype));
   pw_grid_stride_end(kb);
   return kb_kernel_end(kb);
@@ -211,5 +210,5 @@ int lower_grid_sample(lower_context *ctx, const ir_node *node, lower_result *out
   uint32_t grid = pw_grid_for(count);
   if (pw_launch_present_inputs(ctx, node, out, "grid_sample", grid, 0) != 0)
     return -1;
-  return grid_sample_kernel(ctx->kb, &g, y, count, grid);
+  return grid_sample_kernel(ctx->kb, &g, count, grid);
 }

@@ -1,7 +1,7 @@
 /* Resize → one thread per output element: the sum, over the taps of every resized axis, of
  * the product of their weights times the input element at their indices. Taps are computed
- * at compile time (resize_taps.c) and read from one constant table of (index, weight) pairs;
- * identity axes copy their coordinate. Computed in f32 (f64 for f64 data); integer results
+ * at compile time (resize_taps.c) and read from one read-only global table of (index, weight)
+ * pairs; identity axes copy their coordinate. Computed in f32 (f64 for f64 data); integer results
  * are rounded and saturated as ONNX's reference does. */
 #include "codegen/ops/movement_util.h"
 #include "codegen/ops/pointwise_util.h"
@@ -13,8 +13,9 @@
 
 #include "codegen/llvm_build.h"
 
-/* Table pairs per node: 32 KiB of the 64 KiB constant bank. */
-enum { RESIZE_MAX_PAIRS = 4096 };
+/* Table pairs per node (512 KiB in global memory: the constant bank's 64 KiB is shared by
+ * every kernel of a module, too little for a model's several resizes). */
+enum { RESIZE_MAX_PAIRS = 1 << 16 };
 
 typedef struct resize_kernel {
   ir_resize plan;
@@ -181,7 +182,7 @@ int lower_resize(lower_context *ctx, const ir_node *node, lower_result *out) {
   }
   if (status == 0) {
     if (pairs > 0)
-      r.table = kb_constant_array(ctx->kb, pw_f32_type(ctx->kb), entries, (unsigned)(2 * pairs));
+      r.table = kb_global_table(ctx->kb, pw_f32_type(ctx->kb), entries, (unsigned)(2 * pairs));
     status = resize_body(ctx->kb, &r, y, count, grid);
   }
   free(entries);
