@@ -228,6 +228,18 @@ static void test_uniform_if_with_barriers(void **state) {
   free(out);
 }
 
+static void test_global_table(void **state) {
+  fixture *f = *state;
+  int n = 100;
+  float *in = random_floats(n, 10, 0), *out = calloc((size_t)n, sizeof(float));
+  void *params[] = {&in, &out};
+  run(f, "global_table", params, 1, 1, 100, 1);
+  for (int i = 0; i < n; i++)
+    assert_true(out[i] == (1.5f - (float)(i % 5)) * in[i]);
+  free(in);
+  free(out);
+}
+
 static void test_index_first_read_in_if(void **state) {
   fixture *f = *state;
   float out[64] = {0}, *out_pointer = out, *unused = NULL;
@@ -439,6 +451,7 @@ int main(void) {
       cmocka_unit_test(test_uniform_if_with_barriers),
       cmocka_unit_test(test_index_first_read_in_if),
       cmocka_unit_test(test_constant_table),
+      cmocka_unit_test(test_global_table),
       cmocka_unit_test(test_uniform_arithmetic_crosses_phases),
   };
   const struct CMUnitTest standalone[] = {cmocka_unit_test(test_object_links_into_a_program)};

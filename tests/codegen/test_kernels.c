@@ -53,7 +53,8 @@ static int block_sum_serial(kernel_builder *kb) {
   kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_thread_index(kb, KB_X), kb_const_i32(kb, 0), ""));
   kb_var *sum = kb_thread_var(kb, F32, "sum");
   kb_var_store(kb, sum, LLVMConstReal(F32, 0));
-  LLVMValueRef j = kb_for_begin(kb, kb_const_i32(kb, 0), kb_block_dim(kb, KB_X), kb_const_i32(kb, 1));
+  LLVMValueRef j =
+      kb_for_begin(kb, kb_const_i32(kb, 0), kb_block_dim(kb, KB_X), kb_const_i32(kb, 1));
   kb_var_store(kb, sum, LLVMBuildFAdd(B, kb_var_load(kb, sum), tk_load(kb, F32, shared, j), ""));
   kb_for_end(kb);
   tk_store(kb, kb_param_value(kb, 1), kb_block_index(kb, KB_X), kb_var_load(kb, sum));
@@ -70,7 +71,8 @@ static int tree_sum(kernel_builder *kb) {
   load_to_shared(kb, shared);
   kb_barrier(kb);
   for (int step = 1; step <= 8; step++) {
-    LLVMValueRef stride = LLVMBuildLShr(B, kb_block_dim(kb, KB_X), kb_const_i32(kb, step), "stride");
+    LLVMValueRef stride =
+        LLVMBuildLShr(B, kb_block_dim(kb, KB_X), kb_const_i32(kb, step), "stride");
     LLVMValueRef t = kb_thread_index(kb, KB_X);
     kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntULT, t, stride, ""));
     LLVMValueRef other = tk_load(kb, F32, shared, LLVMBuildAdd(B, t, stride, ""));
@@ -91,7 +93,8 @@ static int tree_sum_loop(kernel_builder *kb) {
   LLVMValueRef shared = kb_shared_array(kb, F32, REDUCE_THREADS);
   load_to_shared(kb, shared);
   kb_barrier(kb);
-  LLVMValueRef step = kb_uniform_for_begin(kb, kb_const_i32(kb, 1), kb_const_i32(kb, 9), kb_const_i32(kb, 1));
+  LLVMValueRef step =
+      kb_uniform_for_begin(kb, kb_const_i32(kb, 1), kb_const_i32(kb, 9), kb_const_i32(kb, 1));
   LLVMValueRef stride = LLVMBuildLShr(B, kb_block_dim(kb, KB_X), step, "stride");
   LLVMValueRef t = kb_thread_index(kb, KB_X);
   kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntULT, t, stride, ""));
@@ -142,7 +145,8 @@ static int warp_sum_xor(kernel_builder *kb) {
   kb_kernel_begin(kb, "warp_sum_xor", in_out, 2, 1024);
   kb_var *sum = kb_thread_var(kb, I32, "sum");
   kb_var_store(kb, sum, tk_load(kb, I32, kb_param_value(kb, 0), tk_global_index(kb)));
-  LLVMValueRef mask = kb_uniform_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, 5), kb_const_i32(kb, 1));
+  LLVMValueRef mask =
+      kb_uniform_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, 5), kb_const_i32(kb, 1));
   LLVMValueRef lane_mask = LLVMBuildShl(B, kb_const_i32(kb, 1), mask, "");
   LLVMValueRef other = kb_shuffle_xor(kb, kb_var_load(kb, sum), lane_mask);
   kb_var_store(kb, sum, LLVMBuildAdd(B, kb_var_load(kb, sum), other, ""));
@@ -194,7 +198,8 @@ static int warp_reductions(kernel_builder *kb) {
 static int warp_gather(kernel_builder *kb) {
   kb_kernel_begin(kb, "warp_gather", in_out, 2, 1024);
   LLVMValueRef lane = LLVMBuildMul(B, kb_lane_index(kb), kb_const_i32(kb, 5), "");
-  lane = LLVMBuildAnd(B, LLVMBuildAdd(B, lane, kb_const_i32(kb, 1), ""), kb_const_i32(kb, 31), "source");
+  lane = LLVMBuildAnd(B, LLVMBuildAdd(B, lane, kb_const_i32(kb, 1), ""), kb_const_i32(kb, 31),
+                      "source");
   LLVMValueRef mine = tk_load(kb, I32, kb_param_value(kb, 0), tk_global_index(kb));
   /* The shuffle opens a new phase: take it before the index of the store (C leaves the
    * order of argument evaluation open, and clang and gcc differ). */
@@ -239,6 +244,20 @@ static int constant_table(kernel_builder *kb) {
   LLVMValueRef entry = tk_load(kb, F32, table, LLVMBuildURem(B, i, kb_const_i32(kb, 8), ""));
   tk_store(kb, kb_param_value(kb, 1), i,
            LLVMBuildFAdd(B, entry, tk_load(kb, F32, kb_param_value(kb, 0), i), ""));
+  return kb_kernel_end(kb);
+}
+
+/* out[i] = table[i % 5] * in[i], the table in global memory (kb_global_table). */
+static int global_table(kernel_builder *kb) {
+  kb_kernel_begin(kb, "global_table", in_out, 2, 1024);
+  LLVMValueRef entries[5];
+  for (int j = 0; j < 5; j++)
+    entries[j] = LLVMConstReal(F32, 1.5 - j);
+  LLVMValueRef table = kb_global_table(kb, F32, entries, 5);
+  LLVMValueRef i = tk_global_index(kb);
+  LLVMValueRef entry = tk_load(kb, F32, table, LLVMBuildURem(B, i, kb_const_i32(kb, 5), ""));
+  tk_store(kb, kb_param_value(kb, 1), i,
+           LLVMBuildFMul(B, entry, tk_load(kb, F32, kb_param_value(kb, 0), i), ""));
   return kb_kernel_end(kb);
 }
 
@@ -336,8 +355,8 @@ static int matmul_tiled(kernel_builder *kb) {
   LLVMValueRef m = kb_param_value(kb, 3), n = kb_param_value(kb, 4), k = kb_param_value(kb, 5);
   LLVMValueRef tile_a = kb_shared_array(kb, F32, TILE * TILE);
   LLVMValueRef tile_b = kb_shared_array(kb, F32, TILE * TILE);
-  LLVMValueRef tiles =
-      LLVMBuildSDiv(B, LLVMBuildAdd(B, k, kb_const_i32(kb, TILE - 1), ""), kb_const_i32(kb, TILE), "");
+  LLVMValueRef tiles = LLVMBuildSDiv(B, LLVMBuildAdd(B, k, kb_const_i32(kb, TILE - 1), ""),
+                                     kb_const_i32(kb, TILE), "");
   LLVMValueRef row0 = LLVMBuildMul(B, kb_block_index(kb, KB_Y), kb_const_i32(kb, TILE), "row0");
   LLVMValueRef col0 = LLVMBuildMul(B, kb_block_index(kb, KB_X), kb_const_i32(kb, TILE), "col0");
   kb_var *acc = kb_thread_var(kb, F32, "acc");
@@ -351,13 +370,15 @@ static int matmul_tiled(kernel_builder *kb) {
   load_tile(kb, tile_b, kb_param_value(kb, 1), b_row,
             LLVMBuildAdd(B, col0, kb_thread_index(kb, KB_X), ""), k, n);
   kb_barrier(kb);
-  LLVMValueRef kk = kb_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, TILE), kb_const_i32(kb, 1));
+  LLVMValueRef kk =
+      kb_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, TILE), kb_const_i32(kb, 1));
   LLVMValueRef a = tk_load(
       kb, F32, tile_a,
-      LLVMBuildAdd(B, LLVMBuildMul(B, kb_thread_index(kb, KB_Y), kb_const_i32(kb, TILE), ""), kk, ""));
-  LLVMValueRef b = tk_load(
-      kb, F32, tile_b,
-      LLVMBuildAdd(B, LLVMBuildMul(B, kk, kb_const_i32(kb, TILE), ""), kb_thread_index(kb, KB_X), ""));
+      LLVMBuildAdd(B, LLVMBuildMul(B, kb_thread_index(kb, KB_Y), kb_const_i32(kb, TILE), ""), kk,
+                   ""));
+  LLVMValueRef b = tk_load(kb, F32, tile_b,
+                           LLVMBuildAdd(B, LLVMBuildMul(B, kk, kb_const_i32(kb, TILE), ""),
+                                        kb_thread_index(kb, KB_X), ""));
   kb_var_store(kb, acc, LLVMBuildFAdd(B, kb_var_load(kb, acc), LLVMBuildFMul(B, a, b, ""), ""));
   kb_for_end(kb);
   kb_barrier(kb);
@@ -378,7 +399,7 @@ int define_test_kernels(kernel_builder *kb) {
       relu,          block_sum_serial, tree_sum,       tree_sum_loop,  rotate_shared,
       warp_sum_down, warp_sum_xor,     warp_broadcast, warp_scan,      warp_reductions,
       warp_gather,   maybe_reverse,    index_in_if,    constant_table, uniform_remat,
-      atomic_sum,    atomic_max,       atomic_count,   matmul_tiled};
+      atomic_sum,    atomic_max,       atomic_count,   matmul_tiled,   global_table};
   int status = 0;
   for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
     status |= kernels[i](kb);
