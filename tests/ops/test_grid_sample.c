@@ -142,7 +142,7 @@ static void run_affine_grid(int spatial, bool align) {
   float theta[24];
   for (int e = 0; e < 2 * spatial * (spatial + 1); e++)
     theta[e] = (float)((e * 7) % 5) * 0.5f - 1;
-  const void *inputs[1] = {theta};
+  const void *inputs[2] = {theta, NULL}; /* one entry per node input; size is a constant */
   float *y = pt_run_once(graph, node, inputs);
   int64_t points = 1;
   for (int a = 0; a < spatial; a++)

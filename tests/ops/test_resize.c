@@ -97,7 +97,7 @@ static void run_resize(const resize_case *c, bool by_sizes) {
     x32[e] = (float)((e * 37) % 19) * 0.25f - 2;
     x[e] = c->dtype == IR_DTYPE_U8 ? x8[e] : x32[e];
   }
-  const void *inputs[1] = {c->dtype == IR_DTYPE_U8 ? (void *)x8 : x32};
+  const void *inputs[4] = {c->dtype == IR_DTYPE_U8 ? (void *)x8 : x32}; /* one per node input */
   void *output = pt_run_once(graph, node, inputs);
   for (int64_t e = 0; e < m; e++) {
     int64_t o[4] = {e / (c->out[1] * c->out[2] * c->out[3]),
@@ -142,7 +142,7 @@ static void test_resize_extrapolation(void **state) {
   ir_node_set_string(graph, node, "mode", "linear");
   ir_node_set_string(graph, node, "coordinate_transformation_mode", "tf_crop_and_resize");
   ir_node_set_float(graph, node, "extrapolation_value", -7);
-  const void *inputs[1] = {x};
+  const void *inputs[4] = {x}; /* one entry per node input */
   float *y = pt_run_once(graph, node, inputs);
   /* x_ori = 1.5 + 0.75 * i: 1.5, 2.25, 3, then beyond 3. */
   const float expected[5] = {2.5f, 3.25f, 4, -7, -7};
@@ -163,7 +163,7 @@ static void test_resize_too_many_taps(void **state) {
   void *outputs[1];
   dl_diag diag;
   dl_diag_init(&diag);
-  const void *inputs[1] = {NULL};
+  const void *inputs[4] = {NULL}; /* one entry per node input */
   assert_int_not_equal(op_harness_run(graph, node, inputs, outputs, &diag), 0);
   assert_non_null(strstr(dl_diag_message(&diag, 0), "node 'Resize' (Resize)"));
   assert_non_null(strstr(dl_diag_message(&diag, 0), "interpolation taps"));

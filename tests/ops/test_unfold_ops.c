@@ -41,7 +41,7 @@ static void run_col2im(int rank, const int64_t *image, const int64_t *block,
       if (inside)
         expected[row / kernel * pixels + p] += x[row * count + l];
     }
-  const void *inputs[1] = {x};
+  const void *inputs[3] = {x, NULL, NULL}; /* one entry per node input; the shapes are constants */
   float *y = pt_run_once(graph, node, inputs);
   for (int64_t e = 0; e < batch * channels * pixels; e++)
     assert_float_equal(y[e], expected[e], 1e-4);
@@ -77,7 +77,7 @@ static void run_max_unpool(bool larger) {
     x[e] = (float)e + 1;
     indices[e] = (c * 4 + 2 * h + e % 2) * 6 + 2 * w + (e / 2) % 2;
   }
-  const void *inputs[2] = {x, indices};
+  const void *inputs[3] = {x, indices, NULL}; /* one entry per node input */
   float *y = pt_run_once(graph, node, inputs);
   int64_t rows = larger ? 5 : 4, cols = larger ? 8 : 6;
   float expected[2 * 5 * 8] = {0};
