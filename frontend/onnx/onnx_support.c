@@ -106,7 +106,8 @@ static const char *attr_problem(const Onnx__NodeProto *node, const Onnx__Attribu
     return "unsupported attribute kind";
   default:
     if (strcmp(op, "Constant") == 0 &&
-        (strcmp(attr->name, "value_string") == 0 || strcmp(attr->name, "value_strings") == 0))
+        (strcmp(onnx_text(attr->name), "value_string") == 0 ||
+         strcmp(onnx_text(attr->name), "value_strings") == 0))
       return "unsupported: string constants";
     return NULL;
   }
