@@ -29,6 +29,12 @@ ir_value *onnx_build(onnx_import *import, ir_op op, const char *base, ir_value *
   return onnx_build_finish(import, onnx_build_start(import, op, base, inputs, b ? 2 : 1, output));
 }
 
+ir_value *onnx_build_where(onnx_import *import, const char *base, ir_value *condition, ir_value *a,
+                           ir_value *b, const char *output) {
+  ir_value *inputs[3] = {condition, a, b};
+  return onnx_build_finish(import, onnx_build_start(import, IR_OP_WHERE, base, inputs, 3, output));
+}
+
 ir_value *onnx_build_reshape(onnx_import *import, const char *base, ir_value *x,
                              const int64_t *dims, int rank, const char *output) {
   if (!x)

@@ -36,12 +36,8 @@ int onnx_expand_dynamic_quantize(onnx_import *import, const Onnx__NodeProto *pro
                              zero, NULL);
   ir_value *range = onnx_build(import, IR_OP_SUB, base, high, low, NULL);
   ir_value *flat = onnx_build(import, IR_OP_EQUAL, base, high, low, NULL);
-  ir_value *where_in[3] = {flat, onnx_float_scalar_constant(import, base, IR_DTYPE_F32, 1.0),
-                           range};
-  ir_value *span = flat && range && where_in[1]
-                       ? onnx_build_finish(
-                             import, onnx_build_start(import, IR_OP_WHERE, base, where_in, 3, NULL))
-                       : NULL;
+  ir_value *span = onnx_build_where(
+      import, base, flat, onnx_float_scalar_constant(import, base, IR_DTYPE_F32, 1.0), range, NULL);
   ir_value *scale = onnx_build(import, IR_OP_DIV, base, span,
                                onnx_float_scalar_constant(import, base, IR_DTYPE_F32, 255.0),
                                num_outputs > 1 ? names[1] : NULL);

@@ -119,6 +119,9 @@ ir_value *onnx_build_finish(onnx_import *import, ir_node *node);
 /* `op` of a, or of a and b (b NULL: one input). */
 ir_value *onnx_build(onnx_import *import, ir_op op, const char *base, ir_value *a, ir_value *b,
                      const char *output);
+/* Where(condition, a, b). */
+ir_value *onnx_build_where(onnx_import *import, const char *base, ir_value *condition,
+                           ir_value *a, ir_value *b, const char *output);
 ir_value *onnx_build_reshape(onnx_import *import, const char *base, ir_value *x,
                              const int64_t *dims, int rank, const char *output);
 /* ReduceMean over `axes`, kept as size-1 dims. */

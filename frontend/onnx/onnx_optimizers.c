@@ -52,9 +52,7 @@ static ir_value *if_step_positive(optimizer *o, ir_value *when_positive, ir_valu
   ir_value *t = o->inputs[1];
   ir_value *zero = onnx_ints_constant(o->import, o->base, (const int64_t[]){0}, 1);
   ir_value *condition = op(o, IR_OP_GREATER, t, cast(o, zero, t->type.dtype));
-  ir_value *inputs[3] = {condition, when_positive, otherwise};
-  return onnx_build_finish(o->import,
-                           onnx_build_start(o->import, IR_OP_WHERE, o->base, inputs, 3, NULL));
+  return onnx_build_where(o->import, o->base, condition, when_positive, otherwise, NULL);
 }
 
 static ir_value *regularized_gradient(optimizer *o, int i) {

@@ -25,12 +25,6 @@ static ir_value *uniform_like(onnx_import *import, const Onnx__NodeProto *proto,
   return onnx_build_finish(import, node);
 }
 
-static ir_value *where(onnx_import *import, const char *base, ir_value *condition, ir_value *a,
-                       ir_value *b) {
-  ir_value *inputs[3] = {condition, a, b};
-  return onnx_build_finish(import, onnx_build_start(import, IR_OP_WHERE, base, inputs, 3, NULL));
-}
-
 int onnx_expand_bernoulli(onnx_import *import, const Onnx__NodeProto *proto, int index,
                           ir_value **inputs, int num_inputs, const char **names, int num_outputs) {
   (void)num_outputs;
@@ -78,15 +72,12 @@ int onnx_expand_training_dropout(onnx_import *import, const Onnx__NodeProto *pro
   const char *mask = num_outputs > 1 ? names[1] : NULL;
   ir_value *keep = onnx_build(import, IR_OP_OR, base, kept,
                               onnx_build(import, IR_OP_NOT, base, training, NULL, NULL), mask);
-  ir_value *scale = where(import, base, training,
-                          onnx_build(import, IR_OP_DIV, base, one,
-                                     onnx_build(import, IR_OP_SUB, base, one, ratio, NULL), NULL),
-                          one);
+  ir_value *scale =
+      onnx_build_where(import, base, training,
+                       onnx_build(import, IR_OP_DIV, base, one,
+                                  onnx_build(import, IR_OP_SUB, base, one, ratio, NULL), NULL),
+                       one, NULL);
   ir_value *scaled = onnx_build(import, IR_OP_MUL, base, x, scale, NULL);
   ir_value *zero = onnx_float_scalar_constant(import, base, dtype, 0.0);
-  ir_value *inputs3[3] = {keep, scaled, zero};
-  return onnx_build_finish(import,
-                           onnx_build_start(import, IR_OP_WHERE, base, inputs3, 3, names[0]))
-             ? 0
-             : -1;
+  return onnx_build_where(import, base, keep, scaled, zero, names[0]) ? 0 : -1;
 }

@@ -175,10 +175,7 @@ static int step_masks(recurrent_build *rb, ir_value **valid) {
 
 static ir_value *where(onnx_import *import, const char *base, ir_value *valid, ir_value *a,
                        ir_value *b) {
-  ir_value *inputs[3] = {valid, a, b};
-  return a && b ? onnx_build_finish(import,
-                                    onnx_build_start(import, IR_OP_WHERE, base, inputs, 3, NULL))
-                : NULL;
+  return onnx_build_where(import, base, valid, a, b, NULL);
 }
 
 /* Runs direction d over the sequence; `y` gets [sequence, 1, batch, hidden] (when asked

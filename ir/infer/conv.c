@@ -14,14 +14,22 @@ static int check_bias(ir_graph *graph, const ir_node *node, int64_t out_channels
   return 0;
 }
 
+int ir_expect_conv_operands(ir_graph *graph, ir_node *node, dl_diag *diag) {
+  const char *op = ir_op_name(node->op);
+  int rank = node->inputs[0]->type.rank;
+  return ir_expect_rank(graph, node, 0, 3, IR_MAX_RANK, diag) != 0 ||
+                 ir_expect_rank(graph, node, 1, rank, rank, diag) != 0 ||
+                 ir_expect_float(graph, node, 0, diag) != 0 ||
+                 ir_expect_same_dtype(graph, node, 1, 0, diag) != 0 ||
+                 ir_expect_static_dims(graph, node, 0, 1, op, diag) != 0 ||
+                 ir_expect_static_dims(graph, node, 1, 0, op, diag) != 0
+             ? -1
+             : 0;
+}
+
 int ir_infer_conv(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *x = &node->inputs[0]->type, *w = &node->inputs[1]->type;
-  if (ir_expect_rank(graph, node, 0, 3, IR_MAX_RANK, diag) != 0 ||
-      ir_expect_rank(graph, node, 1, x->rank, x->rank, diag) != 0 ||
-      ir_expect_float(graph, node, 0, diag) != 0 ||
-      ir_expect_same_dtype(graph, node, 1, 0, diag) != 0 ||
-      ir_expect_static_dims(graph, node, 0, 1, "Conv", diag) != 0 ||
-      ir_expect_static_dims(graph, node, 1, 0, "Conv", diag) != 0)
+  if (ir_expect_conv_operands(graph, node, diag) != 0)
     return -1;
   int64_t group;
   if (ir_attr_int_default(node, "group", &group, diag) != 0)

@@ -52,12 +52,7 @@ int ir_conv_transpose_geometry(const ir_node *node, ir_window *window, int64_t *
 
 int ir_infer_conv_transpose(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *x = &node->inputs[0]->type, *w = &node->inputs[1]->type;
-  if (ir_expect_rank(graph, node, 0, 3, IR_MAX_RANK, diag) != 0 ||
-      ir_expect_rank(graph, node, 1, x->rank, x->rank, diag) != 0 ||
-      ir_expect_float(graph, node, 0, diag) != 0 ||
-      ir_expect_same_dtype(graph, node, 1, 0, diag) != 0 ||
-      ir_expect_static_dims(graph, node, 0, 1, "ConvTranspose", diag) != 0 ||
-      ir_expect_static_dims(graph, node, 1, 0, "ConvTranspose", diag) != 0)
+  if (ir_expect_conv_operands(graph, node, diag) != 0)
     return -1;
   int64_t group;
   if (ir_attr_int_default(node, "group", &group, diag) != 0)

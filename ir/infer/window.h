@@ -28,6 +28,9 @@ int ir_window_output(const ir_node *node, ir_window *window, const int64_t *inpu
 
 /* ConvTranspose's window (pads resolved for auto_pad and output_shape) and spatial output
  * sizes, for its input 0 and weights (static). */
+/* Conv's and ConvTranspose's X (rank >= 3, static from dim 1) and W (X's rank and float
+ * type, static): 0, or -1 after a message naming the node. */
+int ir_expect_conv_operands(ir_graph *graph, ir_node *node, dl_diag *diag);
 int ir_conv_transpose_geometry(const ir_node *node, ir_window *window, int64_t *out, dl_diag *diag);
 
 /* Col2Im's image and block sizes (its shape inputs), dilations, pads (begins, then ends),
