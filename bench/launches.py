@@ -17,11 +17,13 @@ MODELS = {
     "torchvision_resnet18": ("ResNet-18", 23),
     "torchvision_resnet50": ("ResNet-50", 56),
     "torchvision_mobilenet_v2": ("MobileNetV2", 54),
+    "torchvision_efficientnet_b0": ("EfficientNet-B0", 99),
     "transformer_encoder": ("1-layer transformer encoder (d=64)", None),
 }
 PEERS = {"ResNet-18": "IREE 32, TVM 23, onnxruntime 25",
          "ResNet-50": "IREE 57, TVM 56, onnxruntime 58",
-         "MobileNetV2": "IREE 55, TVM 54, onnxruntime 56"}
+         "MobileNetV2": "IREE 55, TVM 54, onnxruntime 56",
+         "EfficientNet-B0": "IREE 117, TVM 99, onnxruntime 220"}
 
 
 def figures(dlcc, model, level, scratch):

@@ -81,3 +81,12 @@ int64_t ir_node_flops(const ir_node *node) {
     return 0;
   }
 }
+
+int64_t ir_contraction_input_reuse(const ir_node *node, int input) {
+  if (ir_op_category_of(node->op) != IR_OP_CATEGORY_CONTRACTION || input < 0 ||
+      input >= node->num_inputs || !node->num_outputs)
+    return 0;
+  int64_t elements = count_of(node->inputs[input]);
+  int64_t multiply_adds = times(count_of(node->outputs[0]), reduced_extent(node));
+  return elements ? multiply_adds / elements : 0;
+}

@@ -15,4 +15,10 @@
  * body. Saturates at INT64_MAX. */
 int64_t ir_node_flops(const ir_node *node);
 
+/* How many multiply-adds of a contraction (MatMul, Gemm, Conv...) read each element of its
+ * input `input` on average: multiply-adds / the input's elements (a MatMul's A: N; a 1x1
+ * Conv's X: Cout). A kernel that computes the element on the fly (a fused prologue)
+ * recomputes it about reuse / tile-width times. 0 when unknown. */
+int64_t ir_contraction_input_reuse(const ir_node *node, int input);
+
 #endif

@@ -3,8 +3,9 @@
  *
  * 1. Rooted groups, in body order: a root (an op whose kernel has prologue/epilogue hooks:
  *    MatMul, Gemm, Conv, Reduce*, global pools) takes as prologue the element maps that only
- *    it reads (for a GEMM/Conv root only index maps and casts, which cost nothing per load;
- *    arithmetic would be recomputed once per output tile), and as epilogue every following
+ *    it reads (for a GEMM/Conv root only index maps and casts, which cost nothing per load,
+ *    unless each element of that operand feeds at most FUSE_PROLOGUE_MAX_REUSE multiply-adds:
+ *    arithmetic is recomputed once per output tile), and as epilogue every following
  *    element map of its output's shape that reads a group value, until a node outside the
  *    group reads one (bias, BatchNormalization, activations, a residual Add, a Cast).
  * 2. Pointwise groups: an elementwise node not yet in a group starts one that takes the
@@ -21,11 +22,12 @@
 #include <string.h>
 
 #include "ir/array.h"
+#include "ir/cost.h"
 #include "passes/outline.h"
 #include "passes/pass.h"
 #include "passes/rewrite.h"
 
-enum { FUSE_MAX_MEMBERS = 64 };
+enum { FUSE_MAX_MEMBERS = 64, FUSE_PROLOGUE_MAX_REUSE = 512 };
 
 typedef struct fusion {
   ir_graph *graph;
@@ -74,14 +76,31 @@ static ir_node *private_producer(const fusion *f, const ir_value *value) {
   return producer;
 }
 
-/* Prologue: the element maps feeding `node` that nothing else reads, recursively. */
+/* Whether a prologue of `producer` may feed input `input` of `consumer`: a contraction
+ * recomputes its operands' prologues once per output tile that loads them, so there only
+ * index maps and casts (free per load) qualify, or any element map when each element feeds
+ * few multiply-adds (a 1x1 Conv with few output channels after an SE block's channel Mul:
+ * about reuse / 64 recomputations, cheaper than the launch and the round trip they save). */
+static bool may_precede(const ir_node *consumer, int input, const ir_node *producer,
+                        bool index_maps_only) {
+  if (ir_op_is_index_map(producer->op) || producer->op == IR_OP_CAST)
+    return true;
+  if (ir_op_category_of(consumer->op) == IR_OP_CATEGORY_CONTRACTION) {
+    int64_t reuse = ir_contraction_input_reuse(consumer, input);
+    return reuse > 0 && reuse <= FUSE_PROLOGUE_MAX_REUSE;
+  }
+  return !index_maps_only;
+}
+
+/* Prologue: the element maps feeding `node` that nothing else reads, recursively; under a
+ * contraction only those may_precede allows (`index_maps_only` then holds for the rest of
+ * the chain, whose elements are recomputed as often). */
 static int absorb_producers(fusion *f, ir_node *node, bool index_maps_only) {
   for (int k = 0; k < node->num_inputs; k++) {
     if (!data_input(node, k))
       continue;
     ir_node *producer = private_producer(f, node->inputs[k]);
-    if (!producer || full(f) || (index_maps_only && !ir_op_is_index_map(producer->op) &&
-                      producer->op != IR_OP_CAST))
+    if (!producer || full(f) || !may_precede(node, k, producer, index_maps_only))
       continue;
     if (add_member(f, producer) != 0 || absorb_producers(f, producer, index_maps_only) != 0)
       return -1;

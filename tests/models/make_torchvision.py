@@ -1,7 +1,9 @@
 """Real architectures from torchvision with random weights, each with an input and onnxruntime's
 reference output: torchvision_resnet18.onnx, torchvision_mobilenet_v2.onnx (depthwise and
 grouped convolutions, Clip as ReLU6, inverted residuals) and torchvision_resnet50.onnx
-(bottleneck blocks; also the model test_dot_render.sh draws). Batch 1, f32[1,3,224,224] in,
+(bottleneck blocks; also the model test_dot_render.sh draws), torchvision_efficientnet_b0.onnx
+(SiLU as Sigmoid and Mul, squeeze-and-excitation blocks: GlobalAveragePool, two 1x1 Convs and a
+channel Mul). Batch 1, f32[1,3,224,224] in,
 f32[1,1000] logits out, opset 17, BatchNorm folded into Conv by the exporter.
 
 torch is not in the venv: export_torchvision.py runs under the system python3 (Debian's
@@ -21,7 +23,7 @@ from reference import save_with_reference
 # The python3 with torch and torchvision: Debian's, or another where DLCC_TORCH_PYTHON says
 # (scripts/gpu-check on a machine whose own python3 has torch).
 SYSTEM_PYTHON = os.environ.get("DLCC_TORCH_PYTHON", "/usr/bin/python3")
-MODELS = ["resnet18", "mobilenet_v2", "resnet50"]
+MODELS = ["resnet18", "mobilenet_v2", "resnet50", "efficientnet_b0"]
 HERE = pathlib.Path(__file__).parent
 SOURCES = [HERE / "make_torchvision.py", HERE / "export_torchvision.py", HERE / "reference.py"]
 
