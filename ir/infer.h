@@ -67,6 +67,12 @@ int ir_normalize_axis(int64_t axis, int rank, int *out);
 int ir_normalize_axes(const ir_node *node, const char *what, int64_t *axes, int count, int rank,
                       dl_diag *diag);
 
+/* Where a Slice reads along each input axis: output coordinate c of axis d comes from input
+ * coordinate starts[d] + c * steps[d] (rank entries; unsliced axes start 0, step 1; an axis
+ * sliced to one element has step 0, so no step up to INT64_MAX is ever multiplied). Its
+ * constant inputs were checked by inference; errors name the node. */
+int ir_slice_read(const ir_node *node, int64_t *starts, int64_t *steps, dl_diag *diag);
+
 /* Sets output `index` type, checking the byte size does not overflow. */
 int ir_set_output_type(const ir_node *node, int index, ir_type type, dl_diag *diag);
 

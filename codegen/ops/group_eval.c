@@ -120,6 +120,24 @@ static group_index transpose_index(kernel_builder *kb, const ir_node *node, grou
   return index_of_coordinates(x, coordinates);
 }
 
+/* Slice: input coordinate start + c * step of output coordinate c along each axis. */
+static group_index slice_index(kernel_builder *kb, const ir_node *node, group_index *index) {
+  const ir_type *x = &node->inputs[0]->type;
+  int64_t starts[IR_MAX_RANK], steps[IR_MAX_RANK];
+  if (ir_slice_read(node, starts, steps, NULL) != 0) /* checked by inference */
+    return group_index_linear(x, kb_const_i32(kb, 0));
+  const LLVMValueRef *outer = group_index_get_coordinates(kb, index);
+  LLVMValueRef coordinates[IR_MAX_RANK];
+  for (int d = 0; d < x->rank; d++) {
+    coordinates[d] = outer[d];
+    if (steps[d] != 1)
+      coordinates[d] = LLVMBuildMul(B, coordinates[d], kb_const_i32(kb, steps[d]), "");
+    if (starts[d] != 0)
+      coordinates[d] = LLVMBuildAdd(B, coordinates[d], kb_const_i32(kb, starts[d]), "");
+  }
+  return index_of_coordinates(x, coordinates);
+}
+
 /* A constant of one element as an immediate of its storage type. */
 static LLVMValueRef constant_element(kernel_builder *kb, const ir_value *value) {
   ir_dtype dtype = value->type.dtype;
@@ -176,6 +194,10 @@ static LLVMValueRef evaluate_node(lower_group *group, const ir_node *node, group
   const ir_value *x = node->inputs[0];
   if (node->op == IR_OP_TRANSPOSE) {
     group_index mapped = transpose_index(kb, node, index);
+    return group_evaluate(group, x, &mapped);
+  }
+  if (node->op == IR_OP_SLICE) {
+    group_index mapped = slice_index(kb, node, index);
     return group_evaluate(group, x, &mapped);
   }
   if (ir_op_category_of(node->op) == IR_OP_CATEGORY_VIEW) { /* same elements in order */

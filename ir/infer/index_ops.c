@@ -161,6 +161,44 @@ int ir_infer_slice(ir_graph *graph, ir_node *node, dl_diag *diag) {
   return ir_set_output_type(node, 0, result, diag);
 }
 
+/* ONNX's start for an axis of size `dim`: negative counts from the end, then clamped. */
+static int64_t slice_start(int64_t start, int64_t dim, int64_t step) {
+  if (start < 0)
+    start += dim;
+  return step > 0 ? clamp(start, 0, dim) : clamp(start, 0, dim - 1);
+}
+
+int ir_slice_read(const ir_node *node, int64_t *starts, int64_t *steps, dl_diag *diag) {
+  const ir_type *x = &node->inputs[0]->type, *y = &node->outputs[0]->type;
+  int64_t first[IR_MAX_RANK], axes[IR_MAX_RANK], step[IR_MAX_RANK];
+  int count = 0, axes_count, steps_count;
+  if (ir_node_constant_ints(node, 1, first, IR_MAX_RANK, &count, diag) != 0)
+    return -1;
+  axes_count = steps_count = count;
+  for (int i = 0; i < count; i++)
+    axes[i] = i, step[i] = 1;
+  if ((ir_node_input(node, 3) &&
+       ir_node_constant_ints(node, 3, axes, IR_MAX_RANK, &axes_count, diag) != 0) ||
+      (ir_node_input(node, 4) &&
+       ir_node_constant_ints(node, 4, step, IR_MAX_RANK, &steps_count, diag) != 0))
+    return -1;
+  if (axes_count != count || steps_count != count ||
+      ir_normalize_axes(node, "axes", axes, count, x->rank, diag) != 0)
+    return ir_node_error(diag, node, "starts, axes and steps disagree");
+  for (int d = 0; d < x->rank; d++)
+    starts[d] = 0, steps[d] = 1;
+  for (int i = 0; i < count; i++) {
+    int axis = (int)axes[i];
+    if (step[i] == 0)
+      return ir_node_error(diag, node, "steps value %d is 0", i);
+    if (y->dims[axis] == 0)
+      continue;
+    starts[axis] = slice_start(first[i], x->dims[axis], step[i]);
+    steps[axis] = y->dims[axis] == 1 ? 0 : step[i];
+  }
+  return 0;
+}
+
 /* Gather(data, indices, axis): data[:axis] + indices.shape + data[axis+1:]. */
 int ir_infer_gather(ir_graph *graph, ir_node *node, dl_diag *diag) {
   const ir_type *data = &node->inputs[0]->type, *indices = &node->inputs[1]->type;

@@ -190,6 +190,10 @@ int main(void) {
       cmocka_unit_test_prestate(test_group, "matmul_bias_gelu"),
       /* 8 broadcasting pointwise ops through f16, two results */
       cmocka_unit_test_prestate(test_group, "pointwise_chain"),
+      /* a strided Slice read as indexing by MatMul's A loader */
+      cmocka_unit_test_prestate(test_group, "slice_matmul"),
+      /* a reversing Slice and a negative start in a pointwise kernel */
+      cmocka_unit_test_prestate(test_group, "slice_reverse_mul"),
       /* a Transpose read as indexing by MatMul's A loader */
       cmocka_unit_test_prestate(test_group, "transpose_matmul"),
       /* ReduceMean with a Mul(x, x) prologue and a Sqrt epilogue */
