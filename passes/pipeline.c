@@ -8,12 +8,15 @@
 #include "ir/print.h"
 #include "ir/verify.h"
 
+/* The exporters' decomposed patterns, rewritten into the ops whose kernels do them at once. */
+#define DL_PATTERN_PASSES "layer-norm-pattern,gelu-pattern"
+
 /* -O0 runs nothing so that a dump shows the graph as imported. */
 static const char *const LEVEL_PIPELINES[DL_OPT_LEVEL_MAX + 1] = {
     "",
     "fold-constants,eliminate-identity,fold-batchnorm,dce",
-    "fold-constants,eliminate-identity,fold-batchnorm,dce,fuse",
-    "fold-constants,eliminate-identity,fold-batchnorm,dce,fuse",
+    "fold-constants,eliminate-identity,fold-batchnorm," DL_PATTERN_PASSES ",dce,fuse",
+    "fold-constants,eliminate-identity,fold-batchnorm," DL_PATTERN_PASSES ",dce,fuse",
 };
 
 int dl_pipeline_for_level(int level, dl_pipeline *out, dl_diag *diag) {

@@ -6,9 +6,9 @@
 
 static void registry_lists_every_pass(void **state) {
   (void)state;
-  assert_int_equal(dl_pass_count(), 6);
+  assert_int_equal(dl_pass_count(), 8);
   assert_string_equal(dl_pass_at(0)->name, "fold-constants");
-  assert_null(dl_pass_at(6));
+  assert_null(dl_pass_at(8));
   assert_null(dl_pass_at(-1));
   const dl_pass *dce = dl_pass_find("dce");
   assert_non_null(dce);
@@ -16,7 +16,7 @@ static void registry_lists_every_pass(void **state) {
   assert_true(strlen(dce->description) > 10);
   assert_null(dl_pass_find("DCE"));
   assert_null(dl_pass_find(NULL));
-  assert_string_equal(dl_pass_names(), "fold-constants, eliminate-identity, fold-batchnorm, dce, fuse, materialize-outputs");
+  assert_string_equal(dl_pass_names(), "fold-constants, eliminate-identity, fold-batchnorm, layer-norm-pattern, gelu-pattern, dce, fuse, materialize-outputs");
 }
 
 static void levels_are_lists_of_passes(void **state) {
@@ -28,12 +28,14 @@ static void levels_are_lists_of_passes(void **state) {
   assert_int_equal(pipeline.count, 0);
   for (int level = 1; level <= 3; level++) {
     assert_int_equal(dl_pipeline_for_level(level, &pipeline, &diag), 0);
-    /* -O1 cleans up; -O2 and -O3 also fuse, last. */
-    assert_int_equal(pipeline.count, level == 1 ? 4 : 5);
+    /* -O1 cleans up; -O2 and -O3 also rewrite the exporters' patterns and fuse, last. */
+    assert_int_equal(pipeline.count, level == 1 ? 4 : 7);
     assert_ptr_equal(pipeline.passes[0], dl_pass_find("fold-constants"));
-    assert_ptr_equal(pipeline.passes[3], dl_pass_find("dce"));
-    if (level > 1)
-      assert_ptr_equal(pipeline.passes[4], dl_pass_find("fuse"));
+    assert_ptr_equal(pipeline.passes[level == 1 ? 3 : 5], dl_pass_find("dce"));
+    if (level > 1) {
+      assert_ptr_equal(pipeline.passes[3], dl_pass_find("layer-norm-pattern"));
+      assert_ptr_equal(pipeline.passes[6], dl_pass_find("fuse"));
+    }
   }
   assert_int_equal(dl_pipeline_for_level(4, &pipeline, &diag), -1);
   assert_non_null(strstr(dl_diag_message(&diag, 0), "-O4"));
@@ -49,7 +51,7 @@ static void expect_parse_error(const char *list, const char *fragment) {
   if (!strstr(message, fragment))
     fprintf(stderr, "message '%s' lacks '%s'\n", message, fragment);
   assert_non_null(strstr(message, fragment));
-  assert_non_null(strstr(message, "known passes: fold-constants, eliminate-identity, fold-batchnorm, dce, fuse, materialize-outputs"));
+  assert_non_null(strstr(message, "known passes: fold-constants, eliminate-identity, fold-batchnorm, layer-norm-pattern, gelu-pattern, dce, fuse, materialize-outputs"));
   dl_diag_deinit(&diag);
 }
 
@@ -165,8 +167,8 @@ static void print_ir_after_writes_text_ir_to_the_log(void **state) {
   assert_null(strstr(one, "Identity("));
   free(one);
   char *all = run_with_log("all", false);
-  assert_int_equal(count_text(all, "# ----- IR after"), 5);
-  assert_int_equal(count_text(all, "dlir 1\n"), 5);
+  assert_int_equal(count_text(all, "# ----- IR after"), 7);
+  assert_int_equal(count_text(all, "dlir 1\n"), 7);
   /* Identity is still there after fold-constants, the first pass. */
   assert_non_null(strstr(all, "Identity("));
   free(all);
