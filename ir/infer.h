@@ -120,6 +120,10 @@ int ir_loss_reduction(const ir_node *node, bool *out_reduced, dl_diag *diag);
 /* Whether a Dropout drops nothing: training_mode absent or a constant false (inference), or a
  * constant ratio of 0. Its output is then its input and its mask all true. */
 bool ir_dropout_keeps_everything(const ir_node *node);
+/* Whether a node's only output is its first input, element for element: Identity, a Cast
+ * to the input's own type, a Reshape/Flatten/Squeeze/Unsqueeze/BitCast/Expand/Tile whose
+ * output type is its input's, a Transpose with the identity permutation. */
+bool ir_node_is_noop(const ir_node *node);
 /* ... and its mask output is unused: a view of its input. */
 bool ir_dropout_is_identity(const ir_graph *graph, const ir_node *node);
 

@@ -83,6 +83,9 @@ typedef enum ir_op_flag {
    * outputs are typed at an upper bound and the kernels write each output's actual dims into
    * a record the runtime reads back (docs/runtime.md). Only graph outputs may read them. */
   IR_OP_FLAG_DATA_DEPENDENT = 1u << 6,
+  /* Draws numbers (RandomUniformLike): two such nodes are different draws even with equal
+   * inputs and attributes (the seed may come from the node's name), so never merged. */
+  IR_OP_FLAG_RANDOM = 1u << 7,
 } ir_op_flag;
 
 /* The SHAPE_INPUTS bit of input `index`. */

@@ -1,5 +1,6 @@
-/* Pass eliminate-identity: removes Identity and inference-mode Dropout, whose first output
- * equals their input, by rewiring uses; a used mask of such a Dropout (all true) becomes an
+/* Pass eliminate-identity: removes Identity, inference-mode Dropout and the other nodes whose
+ * output equals their input (ir_node_is_noop: a Cast to the same type, a Reshape, Expand or
+ * Tile to the same shape, an identity Transpose) by rewiring uses; a used mask of such a Dropout (all true) becomes an
  * Expand of a true constant first. Graph outputs keep their names. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,9 +19,9 @@ static bool is_inference_dropout(const ir_node *node, const int *uses) {
 static bool is_identity(const ir_node *node, const int *uses) {
   if (node->num_inputs < 1 || !node->inputs[0] || node->num_outputs < 1)
     return false;
-  if (node->op == IR_OP_IDENTITY)
-    return true;
-  return node->op == IR_OP_DROPOUT && is_inference_dropout(node, uses);
+  if (node->op == IR_OP_DROPOUT)
+    return is_inference_dropout(node, uses);
+  return ir_node_is_noop(node);
 }
 
 /* When the identity's output is yielded (a graph output), its name must survive: the

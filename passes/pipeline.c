@@ -14,9 +14,9 @@
 /* -O0 runs nothing so that a dump shows the graph as imported. */
 static const char *const LEVEL_PIPELINES[DL_OPT_LEVEL_MAX + 1] = {
     "",
-    "fold-constants,eliminate-identity,fold-batchnorm,dce",
-    "fold-constants,eliminate-identity,fold-batchnorm," DL_PATTERN_PASSES ",dce,fuse",
-    "fold-constants,eliminate-identity,fold-batchnorm," DL_PATTERN_PASSES ",dce,fuse",
+    "fold-constants,combine-views,eliminate-identity,fold-batchnorm,cse,dce",
+    "fold-constants,combine-views,eliminate-identity,fold-batchnorm,cse," DL_PATTERN_PASSES ",dce,fuse",
+    "fold-constants,combine-views,eliminate-identity,fold-batchnorm,cse," DL_PATTERN_PASSES ",dce,fuse",
 };
 
 int dl_pipeline_for_level(int level, dl_pipeline *out, dl_diag *diag) {
