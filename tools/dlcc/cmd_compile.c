@@ -8,6 +8,7 @@
 #include "codegen/program/compile.h"
 #include "codegen/program/graph_lowering.h"
 #include "codegen/bundle/bundle.h"
+#include "frontend/onnx/onnx_export.h"
 #include "tools/dlcc/bundle_output.h"
 #include "tools/dlcc/cli.h"
 #include "tools/dlcc/compile_options.h"
@@ -17,7 +18,7 @@
 #include "tools/dlcc/text_ir_write.h"
 
 void cmd_compile_help(FILE *out) {
-  fputs("usage: dlcc compile MODEL -o OUT [--emit=bundle|ptx|llvm|ir] [options]\n"
+  fputs("usage: dlcc compile MODEL -o OUT [--emit=bundle|ptx|llvm|ir|onnx] [options]\n"
         "\n"
         "Compiles MODEL (.onnx or .dlir) ahead of time, optimized as `dlcc run` does. By\n"
         "default into a bundle that a C program links (docs/bundles.md): OUT.o (kernels,\n"
@@ -33,6 +34,9 @@ void cmd_compile_help(FILE *out) {
         "                         (the host lowering with --target=host)\n"
         "  --emit=ir              the optimized graph as .dlir text IR; constants over 64 bytes\n"
         "                         go to the side file OUT.bin (elided on stdout)\n"
+        "  --emit=onnx            the optimized graph as an ONNX model: each fused group a node\n"
+        "                         of the dlcc domain calling a function (its body), for Netron\n"
+        "                         and onnxruntime\n"
         "  --target=T[,T...]      GPU: sm_75, sm_80, sm_86, sm_87, sm_89, sm_90; host:\n"
         "                         portable x86-64. Several for bundles (default sm_80,host;\n"
         "                         else sm_80): a GPU picks the newest PTX it can run\n"
@@ -75,37 +79,43 @@ static dl_compiled *compile_program(const compile_options *options, const ir_gra
   return dl_compile_graph(graph, &compile, diag);
 }
 
-/* PTX or LLVM IR text, made before the output is opened so a failure leaves no file. */
-static int make_text(const compile_options *options, const ir_graph *graph, const char *name,
-                     const dl_compiled *compiled, char **out, dl_diag *diag) {
+/* PTX or LLVM IR text, or the ONNX model's bytes, made before the output is opened so a
+ * failure leaves no file. */
+static int make_artifact(const compile_options *options, const ir_graph *graph, const char *name,
+                         const dl_compiled *compiled, char **out, size_t *out_size, dl_diag *diag) {
   *out = NULL;
+  *out_size = 0;
+  if (options->emit == COMPILE_EMIT_ONNX)
+    return dl_onnx_export(graph, (uint8_t **)out, out_size, diag);
   if (options->emit == COMPILE_EMIT_PTX) {
     const char *ptx = dl_compiled_ptx(compiled, 0);
     *out = ptx ? strdup(ptx) : NULL;
+    *out_size = *out ? strlen(*out) : 0;
     return *out ? 0 : dl_error(diag, "no PTX was emitted for %s", options->target);
   }
   dl_compile_options compile = {
       .name = name, .opt_level = options->opt_level, .check_indices = options->check_indices};
-  size_t size = 0;
-  return dl_compile_llvm_ir(graph, &compile, options->target, out, &size, diag);
+  return dl_compile_llvm_ir(graph, &compile, options->target, out, out_size, diag);
 }
 
 typedef struct compile_artifact {
   const ir_graph *graph;
-  const char *text; /* PTX or LLVM IR; NULL: the graph as text IR */
+  const char *bytes; /* PTX, LLVM IR or ONNX; NULL: the graph as text IR */
+  size_t size;
 } compile_artifact;
 
-static int write_text(FILE *out, const char *path, void *context, dl_diag *diag) {
+static int write_bytes(FILE *out, const char *path, void *context, dl_diag *diag) {
   const compile_artifact *artifact = context;
-  if (!artifact->text)
+  if (!artifact->bytes)
     return cli_write_text_ir(artifact->graph, out, path, false, diag);
-  return fputs(artifact->text, out) >= 0 ? CLI_EXIT_OK : CLI_EXIT_ENVIRONMENT;
+  return fwrite(artifact->bytes, 1, artifact->size, out) == artifact->size ? CLI_EXIT_OK
+                                                                          : CLI_EXIT_ENVIRONMENT;
 }
 
-static int write_artifact(const compile_options *options, const ir_graph *graph, const char *text,
-                          dl_diag *diag) {
-  compile_artifact artifact = {graph, text};
-  return cli_write_output(options->output_path, &graph->source_files, write_text, &artifact, diag);
+static int write_artifact(const compile_options *options, const ir_graph *graph, const char *bytes,
+                          size_t size, dl_diag *diag) {
+  compile_artifact artifact = {graph, bytes, size};
+  return cli_write_output(options->output_path, &graph->source_files, write_bytes, &artifact, diag);
 }
 
 static int write_report(FILE *out, const char *path, void *context, dl_diag *diag) {
@@ -190,6 +200,7 @@ static int compile(const compile_options *options, const ir_graph *graph, const 
   bool wants_stats = options->stats || options->report_path;
   dl_compiled *compiled = NULL;
   char *text = NULL;
+  size_t size = 0;
   const char *target = options->target ? options->target : "host";
   int exit_code = CLI_EXIT_OK;
   if ((options->emit == COMPILE_EMIT_PTX || wants_stats) &&
@@ -197,11 +208,11 @@ static int compile(const compile_options *options, const ir_graph *graph, const 
     exit_code = cli_fail(CLI_EXIT_BAD_INPUT, diag, "%s: cannot compile for %s", options->model_path,
                          target);
   if (exit_code == CLI_EXIT_OK && options->emit != COMPILE_EMIT_IR &&
-      make_text(options, graph, name, compiled, &text, diag) != 0)
+      make_artifact(options, graph, name, compiled, &text, &size, diag) != 0)
     exit_code = cli_fail(CLI_EXIT_BAD_INPUT, diag, "%s: cannot compile for %s", options->model_path,
                          target);
   if (exit_code == CLI_EXIT_OK)
-    exit_code = write_artifact(options, graph, text, diag);
+    exit_code = write_artifact(options, graph, text, size, diag);
   if (exit_code == CLI_EXIT_OK && wants_stats)
     exit_code = report(options, graph, stages, name, compiled, diag);
   free(text);

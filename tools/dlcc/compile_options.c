@@ -26,6 +26,8 @@ const char *compile_emit_name(compile_emit emit) {
     return "llvm";
   case COMPILE_EMIT_IR:
     return "ir";
+  case COMPILE_EMIT_ONNX:
+    return "onnx";
   case COMPILE_EMIT_BUNDLE:
     break;
   }
@@ -34,7 +36,7 @@ const char *compile_emit_name(compile_emit emit) {
 
 static int parse_emit(const char *value, compile_emit *out) {
   static const compile_emit KINDS[] = {COMPILE_EMIT_BUNDLE, COMPILE_EMIT_PTX, COMPILE_EMIT_LLVM,
-                                       COMPILE_EMIT_IR};
+                                       COMPILE_EMIT_IR, COMPILE_EMIT_ONNX};
   for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++)
     if (strcmp(value, compile_emit_name(KINDS[i])) == 0) {
       *out = KINDS[i];
@@ -43,7 +45,7 @@ static int parse_emit(const char *value, compile_emit *out) {
   if (strcmp(value, "cubin") == 0)
     return bad("--emit=%s is not implemented; a bundle carries cubins with --emit=bundle --cubin",
                value);
-  return bad("unknown --emit kind '%s' (known: bundle, ptx, llvm, ir)", value);
+  return bad("unknown --emit kind '%s' (known: bundle, ptx, llvm, ir, onnx)", value);
 }
 
 /* One target of a --target list. */

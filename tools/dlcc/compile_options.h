@@ -14,6 +14,7 @@ typedef enum compile_emit {
   COMPILE_EMIT_PTX,
   COMPILE_EMIT_LLVM,
   COMPILE_EMIT_IR,
+  COMPILE_EMIT_ONNX, /* the optimized graph as ONNX, groups as functions of the dlcc domain */
 } compile_emit;
 
 typedef struct compile_options {
