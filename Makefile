@@ -49,6 +49,7 @@ bench: build
 	$(BUILD)/venv/bin/python bench/host_vs_onnxruntime.py $(BUILD)/tools/dlcc/dlcc \
 	  $(BUILD)/models/resnet18.onnx --repeat 5
 	$(BUILD)/venv/bin/python bench/launches.py $(BUILD)/tools/dlcc/dlcc $(BUILD)/models
+	$(BUILD)/venv/bin/python bench/memory_plan.py $(BUILD)/tools/dlcc/dlcc $(BUILD)/models
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

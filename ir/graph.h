@@ -31,6 +31,10 @@ struct ir_value {
    * Not copied on import: points into the arena or adopted memory. NULL when
    * the constant was elided from a text dump (such a graph cannot be run). */
   const void *data;
+  /* Bytes into the activation arena, recorded by plan-memory (docs/passes.md) when
+   * `has_arena_offset`: graph inputs and top-level node outputs, views at their root's. */
+  bool has_arena_offset;
+  uint64_t arena_offset;
 };
 
 typedef enum ir_attr_kind {

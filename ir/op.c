@@ -80,3 +80,7 @@ bool ir_op_can_root_group(ir_op op) {
   ir_op_category category = ir_op_category_of(op);
   return category == IR_OP_CATEGORY_CONTRACTION || category == IR_OP_CATEGORY_REDUCTION;
 }
+
+bool ir_op_may_write_in_place(ir_op op) {
+  return ir_op_category_of(op) == IR_OP_CATEGORY_ELEMENTWISE;
+}

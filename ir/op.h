@@ -127,5 +127,10 @@ bool ir_op_input_decides_shape(ir_op op, int index);
 bool ir_op_is_index_map(ir_op op);
 bool ir_op_is_element_map(ir_op op);
 bool ir_op_can_root_group(ir_op op);
+/* Whether the op's kernel writes each output element in the thread that read the same-index
+ * elements of its inputs, after reading them, so that an output may take the bytes of an
+ * input of the same shape that dies there (in-place reuse, ir/memory_plan.h). True for the
+ * ELEMENTWISE category: its emitters compute one element from the elements at that index. */
+bool ir_op_may_write_in_place(ir_op op);
 
 #endif

@@ -133,6 +133,8 @@ static void print_typed_value(printer *p, const ir_value *value) {
   print_value_ref(p->out, value);
   fputs(": ", p->out);
   print_type(p, &value->type);
+  if (value->has_arena_offset)
+    fprintf(p->out, " @arena[%" PRIu64 "]", value->arena_offset);
 }
 
 /* `digits` significant digits are enough to read back the exact value: 9 for binary32,

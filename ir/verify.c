@@ -2,6 +2,8 @@
  * inference per node; a second pass over every value checks types and names. */
 #include "ir/verify.h"
 
+#include "ir/memory_plan.h"
+
 #include "ir/array.h"
 #include "ir/infer.h"
 
@@ -300,6 +302,16 @@ static void check_values(verifier *v, value_list *list) {
       VERIFY_ERROR(v, "value name '%s' is used twice", list->items[i]->name);
 }
 
+/* A recorded memory plan (plan-memory's offsets) must be complete and sound. */
+static int verify_memory_plan(const ir_graph *graph, dl_diag *diag) {
+  ir_memory_plan plan;
+  if (ir_memory_plan_from_graph(graph, &plan, diag) != 0)
+    return -1;
+  int status = ir_memory_plan_verify(graph, &plan, diag);
+  ir_memory_plan_deinit(&plan);
+  return status;
+}
+
 int ir_verify_graph(const ir_graph *graph, dl_diag *diag) {
   int count = graph->num_values > 0 ? graph->num_values : 1;
   verifier v = {.graph = (ir_graph *)graph, .diag = diag};
@@ -332,6 +344,8 @@ int ir_verify_graph(const ir_graph *graph, dl_diag *diag) {
   free(v.in_scope);
   free(v.recorded);
   free(values.items);
+  if (!v.errors && ir_graph_has_memory_plan(graph))
+    return verify_memory_plan(graph, diag);
   return v.errors ? -1 : 0;
 }
 

@@ -11,12 +11,17 @@
 /* The exporters' decomposed patterns, rewritten into the ops whose kernels do them at once. */
 #define DL_PATTERN_PASSES "layer-norm-pattern,gelu-pattern"
 
-/* -O0 runs nothing so that a dump shows the graph as imported. */
+/* -O0 runs nothing so that a dump shows the graph as imported. plan-memory comes last: it
+ * records offsets that any later pass adding a value would leave incomplete (the commands
+ * that compile run it again after materialize-outputs, so every level is planned). */
 static const char *const LEVEL_PIPELINES[DL_OPT_LEVEL_MAX + 1] = {
     "",
-    "fold-constants,combine-views,eliminate-identity,fold-batchnorm,cse,dce",
-    "fold-constants,combine-views,eliminate-identity,fold-batchnorm,cse," DL_PATTERN_PASSES ",dce,fuse",
-    "fold-constants,combine-views,eliminate-identity,fold-batchnorm,cse," DL_PATTERN_PASSES ",dce,fuse",
+    "fold-constants,combine-views,eliminate-identity,fold-batchnorm,cse,dce"
+    ",plan-memory",
+    "fold-constants,combine-views,eliminate-identity,fold-batchnorm,cse," DL_PATTERN_PASSES ",dce,fuse"
+    ",plan-memory",
+    "fold-constants,combine-views,eliminate-identity,fold-batchnorm,cse," DL_PATTERN_PASSES ",dce,fuse"
+    ",plan-memory",
 };
 
 int dl_pipeline_for_level(int level, dl_pipeline *out, dl_diag *diag) {

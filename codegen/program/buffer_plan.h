@@ -1,6 +1,7 @@
 /* Where every value of a graph lives at run time: the weights blob (constants), the
  * activation arena (inputs, outputs, intermediates, workspaces), or an alias of another
- * value (views). Arena offsets come from a lifetime-aware greedy plan. */
+ * value (views). Arena offsets are plan-memory's (ir/memory_plan.h), recorded in the IR or,
+ * for a graph that never ran the pass, computed here by the same planner. */
 #ifndef DLCC_CODEGEN_BUFFER_PLAN_H
 #define DLCC_CODEGEN_BUFFER_PLAN_H
 
@@ -8,8 +9,9 @@
 
 #include "ir/diag.h"
 #include "ir/graph.h"
+#include "ir/memory_plan.h"
 
-enum { DL_BUFFER_ALIGN = 256 };
+enum { DL_BUFFER_ALIGN = IR_ARENA_ALIGN };
 
 typedef enum dl_location_kind {
   DL_LOCATION_NONE = 0, /* not needed at run time (folded shapes, unused constants) */
@@ -30,10 +32,12 @@ typedef struct dl_buffer_plan {
   uint64_t live_lower_bound;
   uint64_t weight_bytes;
   int num_views;
+  int in_place_count; /* outputs written over an input that died at their node */
 } dl_buffer_plan;
 
-/* `workspace_bytes[i]` is the workspace node i (body order) asks for. A top-level dl.group
- * is planned like a node (its outputs; values inside it need no buffer). */
+/* `workspace_bytes[i]` is the workspace node i (body order) asks for; it lives at node i only.
+ * A top-level dl.group is planned like a node (its outputs; values inside it need no buffer).
+ * The plan is verified (ir_memory_plan_verify) before it is returned. */
 int dl_buffer_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
                          dl_buffer_plan *out_plan, dl_diag *diag);
 void dl_buffer_plan_deinit(dl_buffer_plan *plan);

@@ -357,6 +357,7 @@ dl_compiled *dl_compile_graph(const ir_graph *graph, const dl_compile_options *o
       plan.live_lower_bound + (compiled->program.index_check_count ? DL_BUFFER_ALIGN : 0);
   compiled->stats.weight_bytes = plan.weight_bytes;
   compiled->stats.view_count = plan.num_views;
+  compiled->stats.in_place_count = plan.in_place_count;
   free(lowering.results); /* the builder is compiled->host_builder */
   free(workspace);
   free(sites);

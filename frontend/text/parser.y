@@ -70,6 +70,7 @@ static text_literal *make_literal(text_parser *state, text_location loc,
 %token KW_DLIR "dlir" KW_GRAPH "graph" KW_SYMBOL "symbol" KW_INPUT "input" KW_CONST "const"
 %token KW_OUTPUT "output" KW_BIND "bind" KW_FILE "file" KW_OFFSET "offset" KW_SIZE "size" KW_ELIDED "elided"
 %token KW_NAME "name" KW_YIELD "yield" KW_TRUE "true" KW_FALSE "false" ABSENT "_"
+%token ARENA_AT "@arena"
 %token <text> IDENT "identifier" STRING "string" VALUE "value (%name)" NUMBER "number"
 
 %type <text> name
@@ -154,6 +155,11 @@ typed_value:
     VALUE ':' type {
       NEW($$, text_typed_value);
       *$$ = (text_typed_value){.loc = LOC(@1), .name = $1, .type = $3};
+    }
+  | VALUE ':' type "@arena" '[' NUMBER ']' {
+      NEW($$, text_typed_value);
+      *$$ = (text_typed_value){.loc = LOC(@1), .name = $1, .type = $3};
+      if (!($$->arena_offset = make_literal(state, LOC(@6), TEXT_LITERAL_NUMBER, $6))) YYNOMEM;
     }
   ;
 

@@ -31,10 +31,13 @@ typedef struct text_type {
   text_list dims; /* of text_dim */
 } text_type;
 
-typedef struct text_typed_value { /* %name: type */
+typedef struct text_literal text_literal;
+
+typedef struct text_typed_value { /* %name: type [@arena[OFFSET]] */
   text_location loc;
   const char *name;
   text_type *type;
+  text_literal *arena_offset; /* NULL when the value has none */
 } text_typed_value;
 
 typedef enum text_literal_kind {

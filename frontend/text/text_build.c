@@ -36,6 +36,23 @@ static int record_value(builder *b, const ir_value *value, text_location loc) {
   return 0;
 }
 
+/* `@arena[N]` after a value's type: its offset in the activation arena (the verifier checks
+ * the plan as a whole once the graph is built). */
+static int set_arena_offset(builder *b, ir_value *value, const text_typed_value *text) {
+  if (!text->arena_offset)
+    return 0;
+  int64_t offset;
+  if (text_literal_int64(b->parser, text->arena_offset, &offset) != 0)
+    return -1;
+  if (offset < 0)
+    return text_error_at(b->parser, text->arena_offset->loc,
+                         "arena offset %s of %%%s is negative", text->arena_offset->text,
+                         text->name);
+  value->has_arena_offset = true;
+  value->arena_offset = (uint64_t)offset;
+  return 0;
+}
+
 /* Checks that a new value may take `name` (non-empty, not defined yet anywhere). */
 static int check_new_name(builder *b, const char *name, text_location loc) {
   if (!*name)
@@ -133,7 +150,7 @@ static int build_input(builder *b, const text_typed_value *text) {
   ir_value *value = ir_graph_add_input(b->graph, text->name, type);
   if (!value)
     return text_error_at(b->parser, text->loc, "out of memory");
-  return record_value(b, value, text->loc);
+  return record_value(b, value, text->loc) || set_arena_offset(b, value, text) ? -1 : 0;
 }
 
 static int constant_data(builder *b, const text_item *item, const ir_type *type, int64_t bytes,
@@ -190,7 +207,7 @@ static int build_constant(builder *b, const text_item *item) {
   ir_value *value = ir_graph_add_constant(b->graph, text->name, type, data);
   if (!value)
     return text_error_at(b->parser, text->loc, "out of memory");
-  return record_value(b, value, text->loc);
+  return record_value(b, value, text->loc) || set_arena_offset(b, value, text) ? -1 : 0;
 }
 
 static int build_nodes(builder *b, const text_list *nodes, ir_region *region);
@@ -210,7 +227,7 @@ static int build_region(builder *b, ir_node *node, const text_region *text) {
     ir_value *value = ir_region_add_param(b->graph, body, param->name, type);
     if (!value)
       return text_error_at(b->parser, param->loc, "out of memory");
-    if (record_value(b, value, param->loc) != 0)
+    if (record_value(b, value, param->loc) != 0 || set_arena_offset(b, value, param) != 0)
       return -1;
   }
   if (build_nodes(b, &text->nodes, body) != 0)
@@ -294,7 +311,8 @@ static int build_node(builder *b, const text_node *text, ir_region *region) {
   for (int i = 0; i < node->num_outputs; i++) {
     node->outputs[i]->type = types[i];
     const text_typed_value *result = text->results.items[i];
-    if (record_value(b, node->outputs[i], result->loc) != 0)
+    if (record_value(b, node->outputs[i], result->loc) != 0 ||
+        set_arena_offset(b, node->outputs[i], result) != 0)
       return -1;
   }
   for (int i = 0; i < text->attrs.count; i++)

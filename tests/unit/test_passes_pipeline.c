@@ -62,6 +62,8 @@ static void levels_are_lists_of_passes(void **state) {
       assert_int_equal(position_of(&pipeline, "fuse"), -1);
     else
       assert_true(position_of(&pipeline, "fuse") > position_of(&pipeline, "dce"));
+    /* Memory is planned last: any later pass adding a value would leave the plan stale. */
+    assert_int_equal(position_of(&pipeline, "plan-memory"), pipeline.count - 1);
   }
   assert_int_equal(dl_pipeline_for_level(4, &pipeline, &diag), -1);
   assert_non_null(strstr(dl_diag_message(&diag, 0), "-O4"));

@@ -17,7 +17,8 @@ static void record_stage(cli_stages *stages, const char *name, const ir_graph *g
 }
 
 /* The -O pipeline pass by pass (so each stage's size is seen), then every level gives
- * constant outputs their own buffers: the compiled model fills each output. */
+ * constant outputs their own buffers (the compiled model fills each output) and plans memory
+ * over the final graph. */
 static int optimize(const char *path, int opt_level, ir_graph *graph, cli_stages *stages,
                     dl_diag *diag) {
   dl_pipeline pipeline;
@@ -31,6 +32,8 @@ static int optimize(const char *path, int opt_level, ir_graph *graph, cli_stages
   if (status == 0)
     status = dl_pass_materialize_outputs(graph, diag);
   record_stage(stages, "materialize-outputs", graph);
+  if (status == 0)
+    status = dl_pass_plan_memory(graph, diag);
   if (status != 0)
     return cli_fail(CLI_EXIT_BAD_INPUT, diag, "%s: optimization failed", path);
   if (ir_verify_graph(graph, diag) != 0)
