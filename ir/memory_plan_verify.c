@@ -64,6 +64,23 @@ static bool in_place_pair(const ir_memory_plan *plan, int step, const live_buffe
          plan->last[input->id] == step;
 }
 
+/* Why `x` and `y`, both live at `step`, may not share bytes, when one is born there: the other
+ * is read later, or the node may not write over it. NULL when neither is born there. */
+static const char *why_not_in_place(const ir_graph *graph, const ir_memory_plan *plan, int step,
+                                    const ir_value *x, const ir_value *y) {
+  const ir_value *output = plan->first[x->id] == step ? x : plan->first[y->id] == step ? y : NULL;
+  const ir_value *input = output == x ? y : x;
+  if (!output || plan->first[input->id] == step)
+    return NULL;
+  if (plan->offsets[input->id] != plan->offsets[output->id])
+    return "an output written in place starts at its input's offset";
+  if (plan->last[input->id] > step)
+    return "the input is read after this node";
+  const char *why = NULL;
+  ir_node_may_write_in_place(node_at(graph, step), input, output, &why);
+  return why;
+}
+
 static int check_step(const ir_graph *graph, const ir_memory_plan *plan, int step,
                       live_buffer *live, int count, dl_diag *diag) {
   qsort(live, (size_t)count, sizeof(live_buffer), compare_live);
@@ -78,14 +95,9 @@ static int check_step(const ir_graph *graph, const ir_memory_plan *plan, int ste
           holder = i;
         continue;
       }
-      if (live[i].id >= 0 && live[holder].id >= 0 && live[i].offset == live[holder].offset &&
-          step >= 0 && step < plan->steps) {
-        const ir_value *x = plan->roots[live[holder].id], *y = plan->roots[live[i].id];
-        const ir_value *input = plan->first[x->id] < plan->first[y->id] ? x : y;
-        const ir_value *output = input == x ? y : x;
-        if (plan->last[input->id] == step && plan->first[output->id] == step)
-          ir_node_may_write_in_place(node_at(graph, step), input, output, &why);
-      }
+      if (live[i].id >= 0 && live[holder].id >= 0 && step >= 0 && step < plan->steps)
+        why = why_not_in_place(graph, plan, step, plan->roots[live[holder].id],
+                               plan->roots[live[i].id]);
       return overlap_error(graph, plan, step, &live[holder], &live[i], why, diag);
     }
     if (holder < 0 || live[i].offset + live[i].bytes > live[holder].offset + live[holder].bytes) {
