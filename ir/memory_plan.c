@@ -265,6 +265,24 @@ bool ir_graph_has_memory_plan(const ir_graph *graph) {
   return false;
 }
 
+static void clear_offsets(ir_value *const *values, int count) {
+  for (int i = 0; i < count; i++)
+    if (values[i]) {
+      ((ir_value *)values[i])->has_arena_offset = false;
+      ((ir_value *)values[i])->arena_offset = 0;
+    }
+}
+
+void ir_graph_clear_memory_plan(ir_graph *graph) {
+  clear_offsets(graph->body.params, graph->body.num_params);
+  clear_offsets(graph->constants, graph->num_constants);
+  for (ir_node *node = ir_graph_next_node(graph, NULL); node; node = ir_graph_next_node(graph, node)) {
+    clear_offsets(node->outputs, node->num_outputs);
+    if (node->body)
+      clear_offsets(node->body->params, node->body->num_params);
+  }
+}
+
 /* `top_level`: a graph input or an output of a top-level node (values inside a group have no
  * bytes of their own, even views of an outside value). */
 static int read_offset(const ir_value *value, bool top_level, const ir_memory_plan *plan,

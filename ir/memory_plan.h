@@ -51,6 +51,8 @@ int ir_memory_plan_from_graph(const ir_graph *graph, ir_memory_plan *out_plan, d
 void ir_memory_plan_record(const ir_memory_plan *plan, ir_graph *graph);
 /* Whether any value of the graph has an arena offset. */
 bool ir_graph_has_memory_plan(const ir_graph *graph);
+/* Drops every recorded offset (a pass that changes the graph would leave them stale). */
+void ir_graph_clear_memory_plan(ir_graph *graph);
 
 /* Places each step's workspace (`workspace_bytes[s]` bytes, 0 for none) beside the buffers
  * live at that step, growing the arena if no gap fits, and updates the bounds. */

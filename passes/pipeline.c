@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ir/memory_plan.h"
 #include "ir/print.h"
 #include "ir/verify.h"
 
@@ -100,6 +101,9 @@ int dl_pipeline_run(const dl_pipeline *pipeline, ir_graph *graph,
   double seconds[DL_PIPELINE_MAX_PASSES] = {0};
   for (int i = 0; i < pipeline->count; i++) {
     const dl_pass *pass = pipeline->passes[i];
+    /* A recorded memory plan describes the graph as it is: a pass that changes the graph
+     * starts without one (plan-memory, last, records a fresh one). */
+    ir_graph_clear_memory_plan(graph);
     double start = seconds_now();
     int status = pass->run(graph, diag);
     seconds[i] = seconds_now() - start;
