@@ -2,7 +2,7 @@
  * no IR op of their own: SoftmaxCrossEntropyLoss, QuantizeLinear, DequantizeLinear, the
  * channel normalizations, Bernoulli, the optimizers of the training domain, three ops of
  * the ML domain) or where
- * the node's inputs call for it (Dropout in training mode) or where
+ * the node's inputs call for it (Dropout in training mode or with its mask) or where
  * their semantics at the model's opset differ from the IR op's. One table row per op; the
  * support check and the node builder both read it. */
 #include "onnx_internal.h"
@@ -46,7 +46,7 @@ static const onnx_expansion EXPANSIONS[] = {
     {"GroupNormalization", NULL, onnx_expand_group_normalization, NULL},
     {"MeanVarianceNormalization", NULL, onnx_expand_mean_variance_normalization, NULL},
     {"Bernoulli", NULL, onnx_expand_bernoulli, NULL},
-    {"Dropout", onnx_dropout_is_training, onnx_expand_training_dropout, NULL},
+    {"Dropout", onnx_dropout_needs_expansion, onnx_expand_dropout, NULL},
     {"Binarizer", NULL, onnx_expand_binarizer, ML_DOMAIN},
     {"ArrayFeatureExtractor", NULL, onnx_expand_array_feature_extractor, ML_DOMAIN},
     {"TreeEnsemble", NULL, onnx_expand_tree_ensemble, ML_DOMAIN},

@@ -203,12 +203,13 @@ int onnx_expand_mean_variance_normalization(onnx_import *import, const Onnx__Nod
  * arithmetic on each updated tensor. */
 int onnx_expand_optimizer(onnx_import *import, const Onnx__NodeProto *proto, int index,
                           ir_value **inputs, int num_inputs, const char **names, int num_outputs);
-/* Bernoulli and Dropout in training mode (onnx_random.c), built on RandomUniformLike. */
+/* Bernoulli and Dropout in training mode (onnx_random.c), built on RandomUniformLike; an
+ * inference Dropout whose mask is asked for becomes an Identity and an all-true mask. */
 int onnx_expand_bernoulli(onnx_import *import, const Onnx__NodeProto *proto, int index,
                           ir_value **inputs, int num_inputs, const char **names, int num_outputs);
-bool onnx_dropout_is_training(onnx_import *import, const Onnx__NodeProto *proto,
-                              ir_value *const *inputs, int num_inputs);
-int onnx_expand_training_dropout(onnx_import *import, const Onnx__NodeProto *proto, int index,
+bool onnx_dropout_needs_expansion(onnx_import *import, const Onnx__NodeProto *proto,
+                                  ir_value *const *inputs, int num_inputs);
+int onnx_expand_dropout(onnx_import *import, const Onnx__NodeProto *proto, int index,
                                  ir_value **inputs, int num_inputs, const char **names,
                                  int num_outputs);
 /* TreeEnsemble of ai.onnx.ml (onnx_tree_ensemble.c): arithmetic on X's rows. */

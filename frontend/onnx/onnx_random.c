@@ -41,9 +41,7 @@ int onnx_expand_bernoulli(onnx_import *import, const Onnx__NodeProto *proto, int
   return onnx_build_cast(import, base, success, to, names[0]) ? 0 : -1;
 }
 
-bool onnx_dropout_is_training(onnx_import *import, const Onnx__NodeProto *proto,
-                              ir_value *const *inputs, int num_inputs) {
-  (void)import, (void)proto;
+static bool dropout_is_training(ir_value *const *inputs, int num_inputs) {
   const ir_value *ratio = num_inputs > 1 ? inputs[1] : NULL;
   const ir_value *training = num_inputs > 2 ? inputs[2] : NULL;
   bool constant_zero_ratio = ratio && ratio->kind == IR_VALUE_CONSTANT && ratio->data &&
@@ -53,9 +51,36 @@ bool onnx_dropout_is_training(onnx_import *import, const Onnx__NodeProto *proto,
   return training && !constant_false && !constant_zero_ratio;
 }
 
-int onnx_expand_training_dropout(onnx_import *import, const Onnx__NodeProto *proto, int index,
-                                 ir_value **inputs, int num_inputs, const char **names,
-                                 int num_outputs) {
+bool onnx_dropout_needs_expansion(onnx_import *import, const Onnx__NodeProto *proto,
+                                  ir_value *const *inputs, int num_inputs) {
+  (void)import;
+  bool mask_asked = proto->n_output > 1 && proto->output[1] && proto->output[1][0];
+  return dropout_is_training(inputs, num_inputs) || mask_asked;
+}
+
+/* Inference: y is x, the mask all true (Expand of a true scalar to x's shape). */
+static int expand_inference_dropout(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                                    ir_value *x, const char **names, int num_outputs) {
+  const char *base = base_of(import, proto, index);
+  if (!onnx_build(import, IR_OP_IDENTITY, base, x, NULL, names[0]))
+    return -1;
+  if (num_outputs < 2)
+    return 0;
+  const uint8_t yes = 1;
+  ir_value *true_value = ir_graph_add_constant_copy(
+      import->graph, ir_graph_unique_name(import->graph, base), ir_type_scalar(IR_DTYPE_BOOL), &yes);
+  if (!true_value)
+    return onnx_error(import, "out of memory");
+  ir_value *shape = onnx_build(import, IR_OP_SHAPE, base, x, NULL, NULL);
+  return onnx_build(import, IR_OP_EXPAND, base, true_value, shape, names[1]) ? 0 : -1;
+}
+
+int onnx_expand_dropout(onnx_import *import, const Onnx__NodeProto *proto, int index,
+                        ir_value **inputs, int num_inputs, const char **names, int num_outputs) {
+  if (!inputs[0])
+    return onnx_node_error(import, proto, index, "needs an input");
+  if (!dropout_is_training(inputs, num_inputs))
+    return expand_inference_dropout(import, proto, index, inputs[0], names, num_outputs);
   ir_value *x = inputs[0], *training = inputs[2];
   if (!x || !ir_dtype_is_float(x->type.dtype) || training->type.dtype != IR_DTYPE_BOOL ||
       training->type.rank != 0 || (inputs[1] && !ir_dtype_is_float(inputs[1]->type.dtype)))

@@ -11,13 +11,15 @@ reason. The run fails if an unlisted case fails or a listed case passes (the lis
 shrinks), and if docs/ops.md is not what this run generates.
 
 usage: conformance.py DLCC WORK_DIR [--jobs N] [--update] [--filter REGEX] [--device=D]
-                      [--target=SM] [--results FILE] [--no-ptx] [--sanitize]
+                      [--target=SM] [--results FILE] [--no-ptx] [--sanitize] [--opt-level N]
   --update      rewrite expected_failures.tsv and docs/ops.md from this run
   --filter      only cases whose name matches (no doc check then)
   --device, --target   passed to `dlcc run` (scripts/gpu-check runs the suite on a GPU)
   --results     writes one line per case: name, pass or fail, reason (tab-separated)
   --no-ptx      skip the ptxas check (the GPU run has its own)
   --sanitize    run the cases with `dlcc run --sanitize` (a sanitizer report fails a case)
+  --opt-level   the pass pipeline of every run (default 2; make check also runs -O0, so that
+                every case gives the reference output with and without the graph passes)
 DLCC_ONNX_NODE_DATA=DIR reads the cases from DIR (an onnx wheel without its test data).
 Prints a per-op summary, the slowest cases and a closing 'N passed, M failed, K skipped' line
 (skipped: listed expected failures)."""
@@ -182,7 +184,8 @@ def run_case(dlcc, work_root, case, options):
         for k, name in enumerate(inputs):
             if (data_set / f"input_{k}.pb").exists():
                 args += ["--input", f"{name}={data_set}/input_{k}.pb"]
-        ok, message = dlcc_process([dlcc, "run", str(case.dir / "model.onnx"), "-O2",
+        ok, message = dlcc_process([dlcc, "run", str(case.dir / "model.onnx"),
+                                    f"-O{options.opt_level}",
                                     f"--device={options.device}", f"--target={options.target}",
                                     "--output-dir", str(out_dir)] + args
                                    + (["--sanitize"] if options.sanitize else []), case)
@@ -234,6 +237,7 @@ def main():
     parser.add_argument("--results", type=pathlib.Path)
     parser.add_argument("--no-ptx", action="store_true")
     parser.add_argument("--sanitize", action="store_true")
+    parser.add_argument("--opt-level", type=int, default=2, choices=range(4))
     options = parser.parse_args()
     data = os.environ.get("DLCC_ONNX_NODE_DATA")
     found = node_cases(pathlib.Path(data)) if data else load_model_tests(kind="node")

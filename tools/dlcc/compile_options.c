@@ -155,7 +155,7 @@ static int parse_option(int argc, char **argv, int *index, void *options) {
 
 static int check_combination(const compile_options *options) {
   if (!options->model_path)
-    return bad("%s", "no model given: dlcc compile MODEL -o OUT [--emit=bundle|ptx|llvm|ir]");
+    return bad("%s", "no model given: dlcc compile MODEL -o OUT [--emit=bundle|ptx|llvm|ir|onnx]");
   if (!options->output_path)
     return bad("%s", "no output given: -o OUT is required");
   if (options->cubin && options->emit != COMPILE_EMIT_BUNDLE)
