@@ -43,11 +43,15 @@ fuzz: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L fuzz
 
-# Speed side by side with onnxruntime on the generated ResNet-18-shaped model (bench/README.md).
+# Side by side with onnxruntime: host speed on the ResNet-18-shaped model and ResNet-50, compile
+# time, launches, modeled DRAM traffic and the memory plan (bench/README.md).
 bench: build
 	$(BUILD)/venv/bin/python tests/models/generate_all.py $(BUILD)/models >/dev/null
 	$(BUILD)/venv/bin/python bench/host_vs_onnxruntime.py $(BUILD)/tools/dlcc/dlcc \
 	  $(BUILD)/models/resnet18.onnx --repeat 5
+	$(BUILD)/venv/bin/python bench/host_vs_onnxruntime.py $(BUILD)/tools/dlcc/dlcc \
+	  $(BUILD)/models/torchvision_resnet50.onnx --repeat 5
+	$(BUILD)/venv/bin/python bench/compile_time.py $(BUILD)/tools/dlcc/dlcc $(BUILD)/models
 	$(BUILD)/venv/bin/python bench/launches.py $(BUILD)/tools/dlcc/dlcc $(BUILD)/models
 	$(BUILD)/venv/bin/python bench/memory_plan.py $(BUILD)/tools/dlcc/dlcc $(BUILD)/models
 
