@@ -12,18 +12,21 @@
 
 enum { MAX_ITERATIONS = 4096, MAX_BODY_VALUES = 1024 };
 
-/* Body-local ONNX names and the graph values they stand for in one inlined copy. */
+/* Body-local ONNX names and the graph values they stand for in one inlined copy; a name not
+ * defined in it comes from the body around it (`parent`), or from the graph. */
 typedef struct body_scope {
   const char *names[2 * MAX_BODY_VALUES];
   const char *values[2 * MAX_BODY_VALUES]; /* graph value names */
   int count;
+  const struct body_scope *parent;
 } body_scope;
 
 static const char *renamed(const body_scope *scope, const char *name) {
-  for (int i = scope->count - 1; i >= 0; i--)
-    if (strcmp(scope->names[i], name) == 0)
-      return scope->values[i];
-  return name; /* from the enclosing graph */
+  for (; scope; scope = scope->parent)
+    for (int i = scope->count - 1; i >= 0; i--)
+      if (strcmp(scope->names[i], name) == 0)
+        return scope->values[i];
+  return name; /* from the graph */
 }
 
 static int add_name(onnx_import *import, body_scope *scope, const char *name, const char *value) {
@@ -52,6 +55,8 @@ int onnx_inline_body(onnx_import *import, const Onnx__GraphProto *body, const ch
   body_scope *scope = calloc(1, sizeof(body_scope));
   if (!scope)
     return onnx_error(import, "out of memory");
+  scope->parent = import->inline_scope;
+  import->inline_scope = scope;
   int status = 0;
   if ((int)body->n_input != num_inputs)
     status = onnx_error(import, "%s: the body takes %zu inputs, %d are given", prefix,
@@ -96,6 +101,7 @@ int onnx_inline_body(onnx_import *import, const Onnx__GraphProto *body, const ch
     if (!outputs[i])
       status = onnx_error(import, "%s: body output '%s' is not computed", prefix, name);
   }
+  import->inline_scope = (body_scope *)scope->parent;
   free(scope);
   return status;
 }

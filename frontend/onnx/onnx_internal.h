@@ -20,6 +20,9 @@ typedef struct onnx_import {
   const dl_onnx_options *options;
   const Onnx__GraphProto *graph_proto;
   int64_t opset; /* version of the default domain */
+  /* The innermost control-flow body being inlined (onnx_control.c): a nested body's names
+   * from the bodies around it resolve through it. NULL at the top level. */
+  struct body_scope *inline_scope;
 } onnx_import;
 
 /* Adds "<file>: <message>" and returns -1. */
