@@ -189,7 +189,7 @@ static int chain_head(const ir_memory_plan *plan, int id) {
 }
 
 static int pack_chains(ir_memory_plan *plan, dl_diag *diag) {
-  size_t capacity = (size_t)plan->num_values + 1;
+  size_t capacity = (size_t)plan->num_values + (size_t)plan->steps + 1;
   int *chain_of = malloc(capacity * sizeof(int)); /* by head id: its chain's index */
   chain *chains = calloc(capacity, sizeof(chain));
   ir_pack_buffer *buffers = calloc(capacity, sizeof(ir_pack_buffer));
@@ -199,13 +199,12 @@ static int pack_chains(ir_memory_plan *plan, dl_diag *diag) {
     goto done;
   }
   for (int i = 0; i < plan->num_values; i++)
-    if (plan->roots[i] && plan->in_place_of[i] < 0)
+    if (plan->roots[i] && plan->in_place_of[i] < 0) {
+      chain_of[i] = count;
       chains[count++] = (chain){.buffer = {.bytes = plan->bytes[i], .first = plan->first[i],
                                            .last = plan->last[i]},
                                 .head = i};
-  qsort(chains, (size_t)count, sizeof(chain), compare_chains);
-  for (int c = 0; c < count; c++)
-    chain_of[chains[c].head] = c;
+    }
   for (int i = 0; i < plan->num_values; i++)
     if (plan->roots[i] && plan->in_place_of[i] >= 0) {
       ir_pack_buffer *buffer = &chains[chain_of[chain_head(plan, i)]].buffer;
@@ -214,9 +213,18 @@ static int pack_chains(ir_memory_plan *plan, dl_diag *diag) {
       if (plan->bytes[i] > buffer->bytes)
         buffer->bytes = plan->bytes[i];
     }
-  /* In-place outputs have the size of their input, so the order by size still holds. */
-  for (int c = 0; c < count; c++)
+  /* Workspaces (when given) are chains of one step, head -1 - step. */
+  for (int s = 0; plan->workspace_bytes && s < plan->steps; s++)
+    if (plan->workspace_bytes[s] > 0)
+      chains[count++] = (chain){.buffer = {.bytes = round_up((uint64_t)plan->workspace_bytes[s]),
+                                           .first = s, .last = s},
+                                .head = -1 - s};
+  qsort(chains, (size_t)count, sizeof(chain), compare_chains);
+  for (int c = 0; c < count; c++) {
     buffers[c] = chains[c].buffer;
+    if (chains[c].head >= 0)
+      chain_of[chains[c].head] = c;
+  }
   uint64_t end = 0;
   if (ir_pack_place(buffers, count, 0, &end) != 0) {
     dl_error(diag, "out of memory planning memory");
@@ -225,6 +233,9 @@ static int pack_chains(ir_memory_plan *plan, dl_diag *diag) {
   for (int i = 0; i < plan->num_values; i++)
     if (plan->roots[i])
       plan->offsets[i] = (int64_t)buffers[chain_of[chain_head(plan, i)]].offset;
+  for (int c = 0; c < count; c++)
+    if (chains[c].head < 0)
+      plan->workspace_offsets[-1 - chains[c].head] = (int64_t)buffers[c].offset;
   status = 0;
 done:
   free(chain_of);
@@ -233,10 +244,24 @@ done:
   return status;
 }
 
-int ir_memory_plan_build(const ir_graph *graph, ir_memory_plan *plan, dl_diag *diag) {
+static int copy_workspaces(ir_memory_plan *plan, const int64_t *workspace_bytes, dl_diag *diag) {
+  free(plan->workspace_bytes);
+  free(plan->workspace_offsets);
+  plan->workspace_bytes = calloc((size_t)plan->steps + 1, sizeof(int64_t));
+  plan->workspace_offsets = calloc((size_t)plan->steps + 1, sizeof(int64_t));
+  if (!plan->workspace_bytes || !plan->workspace_offsets)
+    return dl_error(diag, "out of memory planning memory");
+  for (int s = 0; workspace_bytes && s < plan->steps; s++)
+    plan->workspace_bytes[s] = workspace_bytes[s] > 0 ? workspace_bytes[s] : 0;
+  return 0;
+}
+
+int ir_memory_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
+                         ir_memory_plan *plan, dl_diag *diag) {
   if (plan_alloc(graph, plan, diag) != 0)
     return -1;
-  if (compute_lifetimes(graph, plan, diag) != 0)
+  if (compute_lifetimes(graph, plan, diag) != 0 ||
+      (workspace_bytes && copy_workspaces(plan, workspace_bytes, diag) != 0))
     goto fail;
   choose_in_place(graph, plan, false);
   if (pack_chains(plan, diag) != 0 || update_bounds(plan, diag) != 0)
@@ -354,12 +379,8 @@ void ir_memory_plan_record(const ir_memory_plan *plan, ir_graph *graph) {
 
 int ir_memory_plan_add_workspaces(ir_memory_plan *plan, const int64_t *workspace_bytes,
                                   dl_diag *diag) {
-  free(plan->workspace_bytes);
-  free(plan->workspace_offsets);
-  plan->workspace_bytes = calloc((size_t)plan->steps + 1, sizeof(int64_t));
-  plan->workspace_offsets = calloc((size_t)plan->steps + 1, sizeof(int64_t));
-  if (!plan->workspace_bytes || !plan->workspace_offsets)
-    return dl_error(diag, "out of memory planning memory");
+  if (copy_workspaces(plan, NULL, diag) != 0)
+    return -1;
   ir_pack_buffer *buffers;
   int count;
   if (collect_buffers(plan, &buffers, &count, diag) != 0)

@@ -42,9 +42,11 @@ bool ir_node_may_write_in_place(const ir_node *node, const ir_value *root, const
                                 const char **why_not);
 
 /* Plans every arena value: lifetimes over the schedule, in-place reuse where a node may write
- * an output over an input that dies there, then first fit by decreasing size. Fails (naming
- * the value) when an arena value has no static byte size. */
-int ir_memory_plan_build(const ir_graph *graph, ir_memory_plan *out_plan, dl_diag *diag);
+ * an output over an input that dies there, then first fit by decreasing size, with each
+ * step's workspace (`workspace_bytes[s]` bytes at step s; NULL: none) packed alongside. Fails
+ * (naming the value) when an arena value has no static byte size. */
+int ir_memory_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
+                         ir_memory_plan *out_plan, dl_diag *diag);
 /* The plan recorded in the IR; fails naming a value without an offset where one belongs. */
 int ir_memory_plan_from_graph(const ir_graph *graph, ir_memory_plan *out_plan, dl_diag *diag);
 /* Writes plan offsets into the IR (ir_value.arena_offset, views at their root's). */

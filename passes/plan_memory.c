@@ -23,7 +23,7 @@ int dl_pass_plan_memory(ir_graph *graph, dl_diag *diag) {
   if (!has_static_buffers(graph))
     return 0;
   ir_memory_plan plan;
-  if (ir_memory_plan_build(graph, &plan, diag) != 0)
+  if (ir_memory_plan_build(graph, NULL, &plan, diag) != 0)
     return -1;
   ir_memory_plan_record(&plan, graph);
   ir_memory_plan_deinit(&plan);

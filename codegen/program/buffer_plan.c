@@ -1,8 +1,9 @@
 /* Buffer planning for codegen: constants a kernel reads go to the weights blob; activations
  * take the offsets plan-memory recorded in the IR (ir/memory_plan.h), or — for a graph that
  * never ran the pass (a hand-written dump, a unit test) — the same planner's; each node's
- * workspace goes beside the buffers live at its node. The whole plan is verified every time:
- * a wrong offset here would be a silent data race on the device. */
+ * workspace goes beside the buffers live at its node (or, when none fits, everything is
+ * planned again with the workspaces). The whole plan is verified every time: a wrong offset
+ * here would be a silent data race on the device. */
 #include "codegen/program/buffer_plan.h"
 
 #include <stdlib.h>
@@ -50,15 +51,32 @@ static int place_weights(const ir_graph *graph, dl_buffer_plan *plan, dl_diag *d
   return 0;
 }
 
-/* The activations' plan: the IR's when it has one, else planned here; then workspaces. */
+/* The activations' plan: the IR's when it has one (else planned here), with the workspaces
+ * beside it. Workspaces are known only after lowering; when one finds no gap and the arena
+ * grows past the live-set lower bound, values and workspaces are planned again together and
+ * that plan is used if smaller (plan->source says which). */
 static int plan_arena(const ir_graph *graph, const int64_t *workspace_bytes, dl_buffer_plan *plan,
                       dl_diag *diag) {
-  ir_memory_plan memory;
-  int status = ir_graph_has_memory_plan(graph) ? ir_memory_plan_from_graph(graph, &memory, diag)
-                                               : ir_memory_plan_build(graph, &memory, diag);
+  ir_memory_plan memory, joint = {0};
+  bool recorded = ir_graph_has_memory_plan(graph);
+  int status = recorded ? ir_memory_plan_from_graph(graph, &memory, diag)
+                        : ir_memory_plan_build(graph, NULL, &memory, diag);
   if (status != 0)
     return -1;
+  plan->source = recorded ? DL_PLAN_FROM_IR : DL_PLAN_IN_CODEGEN;
   status = ir_memory_plan_add_workspaces(&memory, workspace_bytes, diag);
+  if (status == 0 && memory.arena_bytes > memory.live_lower_bound) {
+    bool any = false;
+    for (int s = 0; workspace_bytes && s < memory.steps; s++)
+      any |= workspace_bytes[s] > 0;
+    if (any && (status = ir_memory_plan_build(graph, workspace_bytes, &joint, diag)) == 0 &&
+        joint.arena_bytes < memory.arena_bytes) {
+      ir_memory_plan swap = memory;
+      memory = joint;
+      joint = swap;
+      plan->source = DL_PLAN_WITH_WORKSPACES;
+    }
+  }
   if (status == 0)
     status = ir_memory_plan_verify(graph, &memory, diag);
   if (status == 0) {
@@ -73,6 +91,7 @@ static int plan_arena(const ir_graph *graph, const int64_t *workspace_bytes, dl_
     plan->in_place_count = memory.in_place_count;
   }
   ir_memory_plan_deinit(&memory);
+  ir_memory_plan_deinit(&joint);
   return status;
 }
 

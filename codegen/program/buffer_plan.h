@@ -24,6 +24,13 @@ typedef struct dl_location {
   uint64_t offset; /* bytes into the arena or the weights blob */
 } dl_location;
 
+/* Where the activations' offsets came from. */
+typedef enum dl_plan_source {
+  DL_PLAN_FROM_IR,         /* plan-memory's, recorded in the graph */
+  DL_PLAN_IN_CODEGEN,      /* the graph had none: the same planner ran here */
+  DL_PLAN_WITH_WORKSPACES, /* planned again with the node workspaces, which did not fit */
+} dl_plan_source;
+
 typedef struct dl_buffer_plan {
   dl_location *values; /* indexed by ir_value.id */
   int num_values;
@@ -33,6 +40,7 @@ typedef struct dl_buffer_plan {
   uint64_t weight_bytes;
   int num_views;
   int in_place_count; /* outputs written over an input that died at their node */
+  dl_plan_source source;
 } dl_buffer_plan;
 
 /* `workspace_bytes[i]` is the workspace node i (body order) asks for; it lives at node i only.

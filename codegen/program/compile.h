@@ -39,6 +39,7 @@ typedef struct dl_compile_stats {
   uint64_t live_lower_bound;/* max bytes simultaneously live: no plan can be smaller */
   uint64_t weight_bytes;
   int in_place_count;       /* outputs written over an input that died at their node */
+  const char *memory_plan;  /* "ir", "codegen" or "replanned" (buffer_plan.h's dl_plan_source) */
 } dl_compile_stats;
 
 typedef struct dl_compiled dl_compiled;

@@ -358,6 +358,9 @@ dl_compiled *dl_compile_graph(const ir_graph *graph, const dl_compile_options *o
   compiled->stats.weight_bytes = plan.weight_bytes;
   compiled->stats.view_count = plan.num_views;
   compiled->stats.in_place_count = plan.in_place_count;
+  compiled->stats.memory_plan = plan.source == DL_PLAN_FROM_IR       ? "ir"
+                                : plan.source == DL_PLAN_IN_CODEGEN ? "codegen"
+                                                                     : "replanned";
   free(lowering.results); /* the builder is compiled->host_builder */
   free(workspace);
   free(sites);

@@ -85,6 +85,36 @@ static void test_workspace_lives_only_at_its_node(void **state) {
   ir_graph_destroy(graph);
 }
 
+/* A workspace found no gap beside the recorded plan: everything is planned again together. */
+static void test_workspace_that_does_not_fit_replans(void **state) {
+  (void)state;
+  ir_graph *graph = ir_graph_create("plan");
+  int64_t dims[1] = {64};
+  ir_value *x = ir_graph_add_input(graph, "x", ir_type_make(IR_DTYPE_F32, 1, dims));
+  ir_value *a = add_node(graph, IR_OP_EXP, &x, 1);
+  ir_value *b = add_node(graph, IR_OP_SIGMOID, &a, 1);
+  assert_int_equal(ir_graph_add_output(graph, b), 0);
+  /* The recorded plan: x at 0, a (and b over it) at 256. */
+  ir_memory_plan recorded;
+  assert_int_equal(ir_memory_plan_build(graph, NULL, &recorded, NULL), 0);
+  ir_memory_plan_record(&recorded, graph);
+  ir_memory_plan_deinit(&recorded);
+  dl_buffer_plan plan;
+  int64_t none[2] = {0, 0}, workspace[2] = {0, 1000};
+  assert_int_equal(dl_buffer_plan_build(graph, none, &plan, NULL), 0);
+  assert_int_equal(plan.source, DL_PLAN_FROM_IR);
+  assert_int_equal(plan.values[b->id].offset, b->arena_offset);
+  dl_buffer_plan_deinit(&plan);
+  /* Beside a at 256 the 1 KiB workspace would start at 512 (arena 1536); planned together,
+   * it goes first at 0 and a above it: arena 1280, the lower bound. */
+  assert_int_equal(dl_buffer_plan_build(graph, workspace, &plan, NULL), 0);
+  assert_int_equal(plan.source, DL_PLAN_WITH_WORKSPACES);
+  assert_int_equal(plan.arena_bytes, plan.live_lower_bound);
+  assert_int_equal(plan.live_lower_bound, 1024 + 256);
+  dl_buffer_plan_deinit(&plan);
+  ir_graph_destroy(graph);
+}
+
 static void test_constant_output_is_an_error(void **state) {
   (void)state;
   ir_graph *graph = ir_graph_create("plan");
@@ -177,6 +207,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_views_alias_and_lifetimes_share),
       cmocka_unit_test(test_workspace_lives_only_at_its_node),
+      cmocka_unit_test(test_workspace_that_does_not_fit_replans),
       cmocka_unit_test(test_constant_output_is_an_error),
       cmocka_unit_test(test_random_graphs_never_overlap),
   };

@@ -36,7 +36,7 @@ static void test_in_place_only_where_safe(void **state) {
   ir_value *d = add_node(graph, IR_OP_ADD, (ir_value *[]){row, c}, 2);
   assert_int_equal(ir_graph_add_output(graph, d), 0);
   ir_memory_plan plan;
-  assert_int_equal(ir_memory_plan_build(graph, &plan, NULL), 0);
+  assert_int_equal(ir_memory_plan_build(graph, NULL, &plan, NULL), 0);
   assert_int_equal(ir_memory_plan_verify(graph, &plan, NULL), 0);
   assert_int_not_equal(plan.offsets[a->id], plan.offsets[x->id]); /* a graph input */
   assert_int_not_equal(plan.offsets[b->id], plan.offsets[a->id]); /* a is read later */
@@ -64,7 +64,7 @@ static void test_workspaces_and_verifier(void **state) {
   ir_value *b = add_node(graph, IR_OP_SIGMOID, &a, 1);
   assert_int_equal(ir_graph_add_output(graph, b), 0);
   ir_memory_plan plan;
-  assert_int_equal(ir_memory_plan_build(graph, &plan, NULL), 0);
+  assert_int_equal(ir_memory_plan_build(graph, NULL, &plan, NULL), 0);
   int64_t workspace[2] = {0, 1000};
   assert_int_equal(ir_memory_plan_add_workspaces(&plan, workspace, NULL), 0);
   assert_int_equal(ir_memory_plan_verify(graph, &plan, NULL), 0);
@@ -108,7 +108,7 @@ static void test_record_and_read_back(void **state) {
   assert_int_equal(ir_graph_add_output(graph, b), 0);
   assert_false(ir_graph_has_memory_plan(graph));
   ir_memory_plan built, read;
-  assert_int_equal(ir_memory_plan_build(graph, &built, NULL), 0);
+  assert_int_equal(ir_memory_plan_build(graph, NULL, &built, NULL), 0);
   ir_memory_plan_record(&built, graph);
   assert_true(ir_graph_has_memory_plan(graph));
   assert_true(b->has_arena_offset);
@@ -151,7 +151,7 @@ static void test_random_graphs_with_reuse(void **state) {
     }
     assert_int_equal(ir_graph_add_output(graph, values[count - 1]), 0);
     ir_memory_plan plan;
-    assert_int_equal(ir_memory_plan_build(graph, &plan, NULL), 0);
+    assert_int_equal(ir_memory_plan_build(graph, NULL, &plan, NULL), 0);
     assert_int_equal(ir_memory_plan_verify(graph, &plan, NULL), 0);
     total_in_place += plan.in_place_count;
     for (int i = 0; i < count; i++)

@@ -118,6 +118,7 @@ static cJSON *report_json(const compile_stats *stats) {
   cJSON_AddNumberToObject(json, "arena_bytes", (double)program->arena_bytes);
   cJSON_AddNumberToObject(json, "live_lower_bound_bytes", (double)program->live_lower_bound);
   cJSON_AddNumberToObject(json, "in_place_outputs", program->in_place_count);
+  cJSON_AddStringToObject(json, "memory_plan", program->memory_plan ? program->memory_plan : "");
   cJSON_AddNumberToObject(json, "weight_bytes", (double)program->weight_bytes);
   if (stats->graph->source_nodes >= 0)
     cJSON_AddNumberToObject(json, "onnx_nodes", (double)stats->graph->source_nodes);
