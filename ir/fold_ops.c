@@ -234,9 +234,15 @@ static int fold_shape(const ir_node *node, const ir_type *out_type, void *out) {
 }
 
 /* Neg: integers wrap (through uint64_t), like the kernels. */
-/* One-input arithmetic: Neg, Abs, Relu, Ceil, Floor (integers: the last two keep x). */
+/* One-input arithmetic: Neg, Abs, Relu, Ceil, Floor (integers: the last two keep x), and
+ * the float-only Sqrt and Reciprocal (computed in double and rounded once to the output's
+ * type: the correctly rounded result, as IEEE's sqrt and division give it). */
 static double unary_float(ir_op op, double x) {
   switch (op) {
+  case IR_OP_SQRT:
+    return sqrt(x);
+  case IR_OP_RECIPROCAL:
+    return 1.0 / x;
   case IR_OP_NEG:
     return -x;
   case IR_OP_ABS:
@@ -455,6 +461,8 @@ bool ir_fold_supports(ir_op op) {
   case IR_OP_RELU:
   case IR_OP_CEIL:
   case IR_OP_FLOOR:
+  case IR_OP_SQRT:
+  case IR_OP_RECIPROCAL:
   case IR_OP_GATHER:
   case IR_OP_CONCAT:
   case IR_OP_SPLIT:
@@ -496,6 +504,8 @@ int ir_fold_compute(const ir_graph *graph, const ir_node *node, int index, void 
   case IR_OP_RELU:
   case IR_OP_CEIL:
   case IR_OP_FLOOR:
+  case IR_OP_SQRT:
+  case IR_OP_RECIPROCAL:
     return fold_unary(node, out_type, out);
   case IR_OP_GATHER:
     return fold_gather(node, out_type, out, diag);
