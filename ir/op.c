@@ -78,7 +78,8 @@ bool ir_op_is_element_map(ir_op op) {
 
 bool ir_op_can_root_group(ir_op op) {
   ir_op_category category = ir_op_category_of(op);
-  return category == IR_OP_CATEGORY_CONTRACTION || category == IR_OP_CATEGORY_REDUCTION;
+  return category == IR_OP_CATEGORY_CONTRACTION || category == IR_OP_CATEGORY_REDUCTION ||
+         op == IR_OP_ATTENTION;
 }
 
 bool ir_op_may_write_in_place(ir_op op) {

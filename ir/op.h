@@ -122,8 +122,8 @@ bool ir_op_input_decides_shape(ir_op op, int index);
 
 /* Kernel groups (docs/kernels.md): index maps (views and IR_OP_FLAG_INDEX_MAP ops) and
  * element maps (index maps and elementwise ops) are computed element by element inside a
- * group; a group root (GEMM/Conv contractions, reductions) takes them as its prologue and
- * epilogue. */
+ * group; a group root (GEMM/Conv contractions, reductions, Attention with one output) takes
+ * them as its prologue and epilogue. */
 bool ir_op_is_index_map(ir_op op);
 bool ir_op_is_element_map(ir_op op);
 bool ir_op_can_root_group(ir_op op);

@@ -2,10 +2,10 @@
  * a GEMM/Conv/reduction and the elementwise ops around it runs as one kernel.
  *
  * 1. Rooted groups, in body order: a root (an op whose kernel has prologue/epilogue hooks:
- *    MatMul, Gemm, Conv, Reduce*, global pools) takes as prologue the element maps that only
- *    it reads (for a GEMM/Conv root only index maps and casts, which cost nothing per load,
- *    unless each element of that operand feeds at most FUSE_PROLOGUE_MAX_REUSE multiply-adds:
- *    arithmetic is recomputed once per output tile), and as epilogue every following
+ *    MatMul, Gemm, Conv, Reduce*, global pools, Attention) takes as prologue the element maps
+ *    that only it reads (for a GEMM/Conv/Attention root only index maps and casts, which cost
+ *    nothing per load, unless each element of that operand feeds at most
+ *    FUSE_PROLOGUE_MAX_REUSE multiply-adds: arithmetic is recomputed once per output tile), and as epilogue every following
  *    element map of its output's shape that reads a group value, until a node outside the
  *    group reads one (bias, BatchNormalization, activations, a residual Add, a Cast).
  * 2. Pointwise groups: an elementwise node not yet in a group starts one that takes the
@@ -185,15 +185,15 @@ static int close_group(fusion *f, const int *positions, const ir_node *named, dl
 }
 
 static bool is_root(const ir_node *node) {
-  ir_op_category category = ir_op_category_of(node->op);
-  return ir_op_can_root_group(node->op) && node->num_outputs == 1 &&
-         (category == IR_OP_CATEGORY_CONTRACTION || category == IR_OP_CATEGORY_REDUCTION);
+  return ir_op_can_root_group(node->op) && node->num_outputs == 1;
 }
 
 static int grow_group(fusion *f, ir_node *seed, const int *positions, dl_diag *diag) {
   f->group_count++;
-  bool contraction = ir_op_category_of(seed->op) == IR_OP_CATEGORY_CONTRACTION;
-  if (add_member(f, seed) != 0 || absorb_producers(f, seed, contraction) != 0 ||
+  /* A reduction reads each operand element once; other roots (GEMMs, Attention) many times. */
+  bool index_maps_only =
+      is_root(seed) && ir_op_category_of(seed->op) != IR_OP_CATEGORY_REDUCTION;
+  if (add_member(f, seed) != 0 || absorb_producers(f, seed, index_maps_only) != 0 ||
       absorb_consumers(f, seed, &seed->outputs[0]->type) != 0)
     return dl_error(diag, "fuse: out of memory");
   if (!is_root(seed)) /* a pointwise group: producers of every member, once it has grown */

@@ -173,7 +173,7 @@ int dl_pass_gelu_pattern(ir_graph *graph, dl_diag *diag) {
     gelu_match m = {0};
     if ((node->op != IR_OP_MUL && node->op != IR_OP_DIV) || !match_gelu(&p, &m, node))
       continue;
-    ir_node *gelu = dl_pattern_build(&p, node, IR_OP_GELU, &m.x, 1);
+    ir_node *gelu = dl_pattern_build(&p, node, IR_OP_GELU, &m.x, 1, "");
     if (!gelu || (m.tanh && ir_node_set_string(graph, gelu, "approximate", "tanh") != 0)) {
       status = ir_node_error(diag, node, "gelu-pattern: out of memory");
       break;

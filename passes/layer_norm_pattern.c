@@ -177,7 +177,7 @@ static int rewrite(dl_pattern *p, layer_norm_match *m, dl_diag *diag) {
   ir_value *scale = m->gamma ? m->gamma : unit_scale(p->graph, &m->x->type, m->axis);
   ir_value *inputs[3] = {m->x, scale, m->beta};
   ir_node *node = scale ? dl_pattern_build(p, m->last, IR_OP_LAYER_NORMALIZATION, inputs,
-                                           m->beta ? 3 : 2)
+                                           m->beta ? 3 : 2, "")
                         : NULL;
   if (!node || ir_node_set_int(p->graph, node, "axis", m->axis) != 0 ||
       ir_node_set_float(p->graph, node, "epsilon", (float)m->epsilon) != 0)

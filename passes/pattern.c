@@ -82,8 +82,11 @@ int dl_pattern_factors(const dl_pattern *p, ir_value *value, ir_value **factors,
 }
 
 ir_node *dl_pattern_build(dl_pattern *p, ir_node *last, ir_op op, ir_value *const *inputs,
-                          int count) {
-  ir_node *node = ir_graph_add_node(p->graph, last->parent, op, last->name, inputs, count,
+                          int count, const char *suffix) {
+  const char *name = last->name && suffix[0]
+                         ? ir_arena_printf(p->graph->arena, "%s%s", last->name, suffix)
+                         : last->name;
+  ir_node *node = ir_graph_add_node(p->graph, last->parent, op, name, inputs, count,
                                     (const char *const[]){NULL}, 1);
   if (!node)
     return NULL;

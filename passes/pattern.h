@@ -41,9 +41,10 @@ int dl_pattern_factors(const dl_pattern *p, ir_value *value, ir_value **factors,
                        ir_node **muls, int *mul_count);
 
 /* A node of `op` over `inputs`, placed before `last` (the matched node whose output the
- * replacement takes over); its attributes are the caller's to set before the commit. */
+ * replacement takes over), named after `last` with `suffix` appended (may be ""); its
+ * attributes are the caller's to set before the commit. */
 ir_node *dl_pattern_build(dl_pattern *p, ir_node *last, ir_op op, ir_value *const *inputs,
-                          int count);
+                          int count, const char *suffix);
 /* Makes `node` produce `last`'s output (value and name stay, so graph outputs and readers
  * are untouched), removes the matched nodes `dead` (`last` among them), infers `node`'s
  * type and recounts uses. */

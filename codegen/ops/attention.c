@@ -3,7 +3,11 @@
  * output element walks the keys once with an online softmax (running maximum, sum and
  * weighted sum of V), in f32; the scores are recomputed per output element instead of being
  * stored. present_key/present_value (the cache with K/V appended) and the QK output each get
- * a launch of their own. Simple and exact rather than fast: no shared-memory tiles yet. */
+ * a launch of their own. Simple and exact rather than fast: no shared-memory tiles yet.
+ * With Y its only output, Attention is a group root: every input element is read through
+ * the group's prologue (the Reshapes, Transposes and Slices that split heads out of one
+ * projection, as attention-pattern builds them) and Y is stored through its epilogue. */
+#include "codegen/ops/group.h"
 #include "codegen/ops/pointwise_util.h"
 
 #include "ir/attention.h"
@@ -28,6 +32,7 @@ typedef struct attention_plan {
   int64_t mask_strides[4], mask_length; /* over [batch, q heads, q sequence, mask length] */
   int param[IN_COUNT];                  /* kernel parameter of each input, -1 if absent */
   int output_param;                     /* parameter of the launch's first output */
+  lower_context *hooks; /* a group root: inputs and Y through the group's hooks; else NULL */
 } attention_plan;
 
 static attention_layout layout_of(bool three_d, int64_t heads, int64_t sequence, int64_t size) {
@@ -49,9 +54,17 @@ static LLVMValueRef offset_of(kernel_builder *kb, const attention_layout *l, LLV
   return LLVMBuildAdd(B, at, t, "");
 }
 
-static LLVMValueRef load_f32(kernel_builder *kb, ir_dtype dtype, LLVMValueRef base,
-                             LLVMValueRef offset) {
-  return pw_convert(kb, pw_load(kb, dtype, base, offset), dtype, IR_DTYPE_F32);
+/* Element `offset` of input `input` as stored: through the group's prologue, or a load. */
+static LLVMValueRef load_input(kernel_builder *kb, const attention_plan *p, int input,
+                               ir_dtype dtype, LLVMValueRef offset) {
+  if (p->hooks)
+    return lower_group_load(p->hooks, input, offset);
+  return pw_load(kb, dtype, kb_param_value(kb, p->param[input]), offset);
+}
+
+static LLVMValueRef load_f32(kernel_builder *kb, const attention_plan *p, int input,
+                             ir_dtype dtype, LLVMValueRef offset) {
+  return pw_convert(kb, load_input(kb, p, input, dtype, offset), dtype, IR_DTYPE_F32);
 }
 
 /* Element t of key (value: `value`) j of KV head h: from the cache for j < past, else from
@@ -59,18 +72,18 @@ static LLVMValueRef load_f32(kernel_builder *kb, ir_dtype dtype, LLVMValueRef ba
  * (every access stays a plain parameter access, which the checked lowering follows). */
 static LLVMValueRef load_key_value(kernel_builder *kb, const attention_plan *p, bool value,
                                    LLVMValueRef b, LLVMValueRef h, LLVMValueRef j, LLVMValueRef t) {
-  LLVMValueRef current = kb_param_value(kb, p->param[value ? IN_V : IN_K]);
+  int current = value ? IN_V : IN_K;
   const attention_layout *layout = value ? &p->v : &p->k;
   if (p->s.past_sequence == 0)
-    return load_f32(kb, p->dtype, current, offset_of(kb, layout, b, h, j, t));
+    return load_f32(kb, p, current, p->dtype, offset_of(kb, layout, b, h, j, t));
   LLVMValueRef past = c32(kb, p->s.past_sequence);
   LLVMValueRef in_past = LLVMBuildICmp(B, LLVMIntSLT, j, past, "in_past");
   LLVMValueRef past_j = LLVMBuildSelect(B, in_past, j, c32(kb, 0), "");
   LLVMValueRef new_j = LLVMBuildSelect(B, in_past, c32(kb, 0), LLVMBuildSub(B, j, past, ""), "");
-  LLVMValueRef from_past =
-      load_f32(kb, p->dtype, kb_param_value(kb, p->param[value ? IN_PAST_VALUE : IN_PAST_KEY]),
-               offset_of(kb, value ? &p->past_v : &p->past_k, b, h, past_j, t));
-  LLVMValueRef from_new = load_f32(kb, p->dtype, current, offset_of(kb, layout, b, h, new_j, t));
+  LLVMValueRef from_past = load_f32(kb, p, value ? IN_PAST_VALUE : IN_PAST_KEY, p->dtype,
+                                    offset_of(kb, value ? &p->past_v : &p->past_k, b, h, past_j, t));
+  LLVMValueRef from_new =
+      load_f32(kb, p, current, p->dtype, offset_of(kb, layout, b, h, new_j, t));
   return LLVMBuildSelect(B, in_past, from_past, from_new, "");
 }
 
@@ -83,9 +96,8 @@ static LLVMValueRef bias_of(kernel_builder *kb, const attention_plan *p, LLVMVal
   LLVMValueRef zero = kb_const_f32(kb, 0), bias = zero, blocked = NULL;
   LLVMValueRef nonpad = NULL;
   if (p->param[IN_NONPAD] >= 0)
-    nonpad =
-        LLVMBuildTrunc(B, pw_load(kb, IR_DTYPE_I64, kb_param_value(kb, p->param[IN_NONPAD]), b),
-                       LLVMInt32TypeInContext(kb_context(kb)), "nonpad");
+    nonpad = LLVMBuildTrunc(B, load_input(kb, p, IN_NONPAD, IR_DTYPE_I64, b),
+                            LLVMInt32TypeInContext(kb_context(kb)), "nonpad");
   if (p->param[IN_MASK] >= 0) {
     LLVMValueRef inside = LLVMBuildICmp(B, LLVMIntSLT, j, c32(kb, p->mask_length), "");
     LLVMValueRef column = LLVMBuildSelect(B, inside, j, c32(kb, 0), "");
@@ -93,12 +105,11 @@ static LLVMValueRef bias_of(kernel_builder *kb, const attention_plan *p, LLVMVal
     for (int d = 0; d < 4; d++)
       if (p->mask_strides[d])
         at = LLVMBuildAdd(B, at, LLVMBuildMul(B, coords[d], c32(kb, p->mask_strides[d]), ""), "");
-    LLVMValueRef base = kb_param_value(kb, p->param[IN_MASK]);
     if (p->mask_dtype == IR_DTYPE_BOOL)
-      blocked = LLVMBuildICmp(B, LLVMIntEQ, pw_load(kb, IR_DTYPE_BOOL, base, at),
+      blocked = LLVMBuildICmp(B, LLVMIntEQ, load_input(kb, p, IN_MASK, IR_DTYPE_BOOL, at),
                               LLVMConstInt(pw_storage_type(kb, IR_DTYPE_BOOL), 0, 0), "");
     else
-      bias = load_f32(kb, p->mask_dtype, base, at);
+      bias = load_f32(kb, p, IN_MASK, p->mask_dtype, at);
     LLVMValueRef outside = LLVMBuildNot(B, inside, "");
     blocked = blocked ? LLVMBuildOr(B, blocked, outside, "") : outside;
   }
@@ -125,8 +136,7 @@ static void score_of(kernel_builder *kb, const attention_plan *p, kb_var *dot, L
   LLVMValueRef q_row = offset_of(kb, &p->q, b, h, i, c32(kb, 0));
   kb_var_store(kb, dot, kb_const_f32(kb, 0));
   LLVMValueRef t = kb_for_begin(kb, c32(kb, 0), c32(kb, p->s.head_size), c32(kb, 1));
-  LLVMValueRef q =
-      load_f32(kb, p->dtype, kb_param_value(kb, p->param[IN_Q]), LLVMBuildAdd(B, q_row, t, ""));
+  LLVMValueRef q = load_f32(kb, p, IN_Q, p->dtype, LLVMBuildAdd(B, q_row, t, ""));
   LLVMValueRef k = load_key_value(kb, p, false, b, kv_head, j, t);
   kb_var_store(kb, dot, LLVMBuildFAdd(B, kb_var_load(kb, dot), LLVMBuildFMul(B, q, k, ""), ""));
   kb_for_end(kb);
@@ -215,8 +225,11 @@ static void row_softmax(kernel_builder *kb, const attention_plan *p, row_thread 
 
 static int row_thread_end(kernel_builder *kb, const attention_plan *p, LLVMValueRef at,
                           LLVMValueRef value) {
-  pw_store(kb, p->dtype, kb_param_value(kb, p->output_param), at,
-           pw_convert(kb, value, IR_DTYPE_F32, p->dtype));
+  if (p->hooks)
+    lower_group_store_f32(p->hooks, at, value);
+  else
+    pw_store(kb, p->dtype, kb_param_value(kb, p->output_param), at,
+             pw_convert(kb, value, IR_DTYPE_F32, p->dtype));
   pw_grid_stride_end(kb);
   return kb_kernel_end(kb);
 }
@@ -274,11 +287,14 @@ static int add_launch(lower_context *ctx, const ir_node *node, lower_result *out
   int params = 0;
   for (int i = 0; i < IN_COUNT; i++) {
     p->param[i] = ir_node_input(node, i) ? params++ : -1;
-    if (p->param[i] >= 0)
+    if (p->param[i] >= 0 && !p->hooks)
       lower_add_arg(launch, LOWER_ARG_INPUT, i);
   }
   p->output_param = params;
-  lower_add_arg(launch, LOWER_ARG_OUTPUT, output);
+  if (p->hooks)
+    lower_group_bind(ctx->group, launch); /* the group's reads, then Y */
+  else
+    lower_add_arg(launch, LOWER_ARG_OUTPUT, output);
   if (pw_kernel_begin(ctx->kb, launch) != 0)
     return -1;
   if (output == 0)
@@ -289,7 +305,8 @@ static int add_launch(lower_context *ctx, const ir_node *node, lower_result *out
 }
 
 int lower_attention(lower_context *ctx, const ir_node *node, lower_result *out) {
-  attention_plan p = {.dtype = node->inputs[0]->type.dtype};
+  attention_plan p = {.dtype = node->inputs[0]->type.dtype,
+                      .hooks = node->num_outputs == 1 ? ctx : NULL};
   if (ir_attention_read((ir_graph *)ctx->graph, node, &p.s, ctx->diag) != 0)
     return -1;
   for (int i = 0; i < IN_COUNT; i++)

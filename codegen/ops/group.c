@@ -11,8 +11,11 @@
 #include "ir/array.h"
 #include "ir/infer.h"
 
-/* Roots whose kernels load their inputs and store their output through the group hooks. */
-static bool root_has_hooks(ir_op op) { return ir_op_can_root_group(op); }
+/* Roots whose kernels load their inputs and store their output through the group hooks
+ * (one output: Attention with its KV-cache outputs has its own launches and parameters). */
+static bool root_has_hooks(const ir_node *node) {
+  return ir_op_can_root_group(node->op) && node->num_outputs == 1;
+}
 
 static bool same_shape(const ir_type *a, const ir_type *b) {
   return a->rank == b->rank && !memcmp(a->dims, b->dims, sizeof(int64_t) * (size_t)a->rank);
@@ -100,11 +103,12 @@ static int choose_root(lower_context *ctx, lower_group *group) {
                            node->name ? node->name : "");
     group->root = node;
   }
-  if (group->root && !root_has_hooks(group->root->op))
+  if (group->root && !root_has_hooks(group->root))
     return ir_node_error(ctx->diag, group->node,
                          "group '%s': its root %s '%s' has no prologue/epilogue hooks, so it "
                          "can only be a group of one (roots with hooks: MatMul, Gemm, Conv, "
-                         "Reduce*, GlobalAveragePool, GlobalMaxPool, or elementwise ops)",
+                         "Reduce*, GlobalAveragePool, GlobalMaxPool, Attention with one output, or "
+                         "elementwise ops)",
                          group_name(group->node), ir_op_name(group->root->op),
                          group->root->name ? group->root->name : "");
   return 0;
@@ -167,7 +171,7 @@ int lower_group_build(lower_context *ctx, const ir_node *node, lower_group *out)
     out->results = (const ir_value **)node->outputs;
     out->result_count = node->num_outputs;
     out->root = ir_op_category_of(node->op) == IR_OP_CATEGORY_ELEMENTWISE ? NULL : node;
-    if (out->root && !root_has_hooks(node->op))
+    if (out->root && !root_has_hooks(node))
       return 0; /* its own lowering binds what it reads */
   }
   if (check_nodes(ctx, out) != 0 || check_results(ctx, out) != 0)

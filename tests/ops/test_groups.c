@@ -196,6 +196,8 @@ int main(void) {
       cmocka_unit_test_prestate(test_group, "slice_reverse_mul"),
       /* a Transpose read as indexing by MatMul's A loader */
       cmocka_unit_test_prestate(test_group, "transpose_matmul"),
+      /* Attention reading Q, K and V through Slices, Reshapes and Transposes */
+      cmocka_unit_test_prestate(test_group, "attention_heads"),
       /* ReduceMean with a Mul(x, x) prologue and a Sqrt epilogue */
       cmocka_unit_test_prestate(test_group, "square_mean_sqrt"),
       /* GlobalAveragePool with a Relu prologue and a Sigmoid epilogue */
