@@ -8,6 +8,7 @@
 
 #include "ir/infer.h"
 #include "passes/pass.h"
+#include "passes/rewrite.h"
 
 static bool reshapes(ir_op op) {
   return op == IR_OP_RESHAPE || op == IR_OP_FLATTEN || op == IR_OP_SQUEEZE ||
@@ -39,12 +40,8 @@ static bool permutation_of(const ir_node *node, int64_t *perm) {
 
 /* Replaces `second` by `replacement` (same region, before it), which takes over its output. */
 static int take_over(ir_graph *graph, ir_node *second, ir_node *replacement, dl_diag *diag) {
-  ir_region_remove(second->parent, replacement);
-  ir_region_insert_before(second->parent, second, replacement);
-  ir_value *output = second->outputs[0];
-  replacement->outputs[0] = output;
-  output->producer = replacement;
-  output->producer_index = 0;
+  dl_move_before(replacement, second);
+  dl_take_output(replacement, 0, second->outputs[0]);
   ir_region_remove(second->parent, second);
   return ir_infer_node(graph, replacement, diag);
 }

@@ -110,12 +110,6 @@ static const ir_node *find_or_add(cse_table *table, const ir_node *node) {
   }
 }
 
-static ir_value *resolve(ir_value **forward, ir_value *value) {
-  while (value && forward[value->id])
-    value = forward[value->id];
-  return value;
-}
-
 static bool bound_value(const ir_graph *graph, const ir_value *value) {
   for (int i = 0; i < graph->num_bound_inputs; i++)
     if (graph->bound_inputs[i].value == value)
@@ -158,11 +152,6 @@ static int merge_constants(ir_graph *graph, ir_value **forward) {
   return 0;
 }
 
-static void resolve_results(ir_region *region, ir_value **forward) {
-  for (int i = 0; i < region->num_results; i++)
-    region->results[i] = resolve(forward, region->results[i]);
-}
-
 int dl_pass_cse(ir_graph *graph, dl_diag *diag) {
   uint64_t size = 1;
   while (size < 2 * (uint64_t)graph->num_nodes + 2)
@@ -177,8 +166,7 @@ int dl_pass_cse(ir_graph *graph, dl_diag *diag) {
   ir_node *node = ir_graph_next_node(graph, NULL);
   while (node) {
     ir_node *next = ir_graph_next_node(graph, node);
-    for (int k = 0; k < node->num_inputs; k++)
-      node->inputs[k] = resolve(forward, node->inputs[k]);
+    dl_forward_inputs(forward, node);
     const ir_node *earlier = mergeable(node) ? find_or_add(&table, node) : NULL;
     if (earlier) {
       for (int j = 0; j < node->num_outputs; j++)
@@ -187,10 +175,7 @@ int dl_pass_cse(ir_graph *graph, dl_diag *diag) {
     }
     node = next;
   }
-  for (node = ir_graph_next_node(graph, NULL); node; node = ir_graph_next_node(graph, node))
-    if (node->body)
-      resolve_results(node->body, forward);
-  resolve_results(&graph->body, forward);
+  dl_forward_results(graph, forward);
   free(table.slots);
   free(forward);
   return 0;

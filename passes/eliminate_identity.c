@@ -63,36 +63,11 @@ static int materialize_mask(ir_graph *graph, ir_node *dropout, dl_diag *diag) {
                         : NULL;
   if (!expand)
     return ir_node_error(diag, dropout, "eliminate-identity: out of memory");
-  ir_region_remove(dropout->parent, expand);
-  ir_region_insert_before(dropout->parent, dropout, expand);
-  ir_value *unused = expand->outputs[0];
-  expand->outputs[0] = mask;
-  mask->producer = expand;
-  mask->producer_index = 0;
-  dropout->outputs[1] = unused;
-  unused->producer = dropout;
-  unused->producer_index = 1;
+  dl_move_before(expand, dropout);
+  ir_value *unused = dl_take_output(expand, 0, mask);
+  dl_take_output(dropout, 1, unused);
   unused->type = mask->type;
   return ir_infer_node(graph, expand, diag);
-}
-
-/* What a value stands for once the identities before it are gone (forwarding chains are
- * shortened as they are followed, so the whole pass stays linear). */
-static ir_value *resolve(ir_value **forward, ir_value *value) {
-  ir_value *target = value;
-  while (target && forward[target->id])
-    target = forward[target->id];
-  while (value && forward[value->id] && forward[value->id] != target) {
-    ir_value *next = forward[value->id];
-    forward[value->id] = target;
-    value = next;
-  }
-  return target;
-}
-
-static void resolve_results(ir_region *region, ir_value **forward) {
-  for (int i = 0; i < region->num_results; i++)
-    region->results[i] = resolve(forward, region->results[i]);
 }
 
 /* One walk: each node's inputs are first redirected past the identities removed before it
@@ -109,8 +84,7 @@ int dl_pass_eliminate_identity(ir_graph *graph, dl_diag *diag) {
   ir_node *node = ir_graph_next_node(graph, NULL);
   while (node) {
     ir_node *next = ir_graph_next_node(graph, node);
-    for (int i = 0; i < node->num_inputs; i++)
-      node->inputs[i] = resolve(forward, node->inputs[i]);
+    dl_forward_inputs(forward, node);
     /* A used mask moves to an Expand (its new values have ids past `uses` and `forward`,
      * and nothing visited later refers to them); the Dropout is then an identity. */
     bool mask_moved = false;
@@ -140,11 +114,7 @@ int dl_pass_eliminate_identity(ir_graph *graph, dl_diag *diag) {
     }
     node = next;
   }
-  /* Region results last: a body's identities are visited after its owner. */
-  for (node = ir_graph_next_node(graph, NULL); node; node = ir_graph_next_node(graph, node))
-    if (node->body)
-      resolve_results(node->body, forward);
-  resolve_results(&graph->body, forward);
+  dl_forward_results(graph, forward);
   free(uses);
   free(forward);
   return 0;

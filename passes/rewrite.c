@@ -54,3 +54,45 @@ int *dl_count_uses(const ir_graph *graph) {
       uses[graph->bound_inputs[i].value->id]++;
   return uses;
 }
+
+ir_value *dl_forward_resolve(ir_value **forward, ir_value *value) {
+  ir_value *target = value;
+  while (target && forward[target->id])
+    target = forward[target->id];
+  while (value && forward[value->id] && forward[value->id] != target) {
+    ir_value *next = forward[value->id];
+    forward[value->id] = target;
+    value = next;
+  }
+  return target;
+}
+
+void dl_forward_inputs(ir_value **forward, ir_node *node) {
+  for (int i = 0; i < node->num_inputs; i++)
+    node->inputs[i] = dl_forward_resolve(forward, node->inputs[i]);
+}
+
+static void forward_region_results(ir_region *region, ir_value **forward) {
+  for (int i = 0; i < region->num_results; i++)
+    region->results[i] = dl_forward_resolve(forward, region->results[i]);
+}
+
+void dl_forward_results(ir_graph *graph, ir_value **forward) {
+  for (ir_node *node = ir_graph_next_node(graph, NULL); node; node = ir_graph_next_node(graph, node))
+    if (node->body)
+      forward_region_results(node->body, forward);
+  forward_region_results(&graph->body, forward);
+}
+
+void dl_move_before(ir_node *node, ir_node *before) {
+  ir_region_remove(before->parent, node);
+  ir_region_insert_before(before->parent, before, node);
+}
+
+ir_value *dl_take_output(ir_node *node, int index, ir_value *value) {
+  ir_value *previous = node->outputs[index];
+  node->outputs[index] = value;
+  value->producer = node;
+  value->producer_index = index;
+  return previous;
+}
