@@ -337,6 +337,7 @@ int kb_kernel_end(kernel_builder *kb) {
   kb_site_clear(kb); /* before the fingerprint: sites live in debug locations */
   k->info.shared_bytes = k->shared_bytes;
   k->info.barrier_count = k->barrier_count;
+  k->info.fence_count = k->fence_count;
   const char *fingerprint = NULL;
   int twin = status == 0 && kb->merge_identical ? kb_merge_find_twin(kb, &fingerprint) : -1;
   if (twin >= 0) {

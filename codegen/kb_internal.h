@@ -118,6 +118,7 @@ typedef struct kb_kernel_state {
   kb_shared_record *shared_arrays;
   int shared_count, shared_capacity;
   int barrier_count; /* kb_barrier calls so far (test_drop_barrier) */
+  int fence_count;   /* kb_fence calls so far (test_drop_fence) */
   int site_records;  /* checked lowering: access records made for this kernel */
 } kb_kernel_state;
 
@@ -176,6 +177,7 @@ struct kernel_builder {
   LLVMMetadataRef access_group;
   int sanitize;          /* kb_target_options.sanitize (host only) */
   int test_drop_barrier; /* kb_target_options.test_drop_barrier */
+  int test_drop_fence;   /* kb_target_options.test_drop_fence */
   kb_site *sites;        /* sanitize: every source position that built kernel code */
   int site_count, site_capacity, last_site;
   kb_frame frames[KB_MAX_FRAMES]; /* the functions that noted positions, outermost first */

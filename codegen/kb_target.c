@@ -100,6 +100,7 @@ int kb_target_init(kernel_builder *kb, const kb_target_options *options) {
   kb->host_codegen_parts = options->host_codegen_parts;
   kb->sanitize = options->sanitize && options->kind == KB_TARGET_HOST;
   kb->test_drop_barrier = options->test_drop_barrier;
+  kb->test_drop_fence = options->test_drop_fence;
   const char *drop = getenv("DLCC_TEST_DROP_BARRIER"); /* the CLI's sanitizer tests only */
   if (!kb->test_drop_barrier && drop && *drop)
     kb->test_drop_barrier = atoi(drop);

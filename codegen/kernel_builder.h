@@ -35,6 +35,8 @@ typedef struct kb_target_options {
   /* For the sanitizer's mutation tests only: the N-th kb_barrier (1-based) of every kernel
    * is dropped as if the kernel's author had forgotten it. 0: none. */
   int test_drop_barrier;
+  /* The same for the N-th kb_fence of every kernel. 0: none. */
+  int test_drop_fence;
 } kb_target_options;
 
 typedef enum kb_dim { KB_X = 0, KB_Y = 1, KB_Z = 2 } kb_dim;
@@ -57,6 +59,7 @@ typedef struct kb_kernel_info {
   size_t host_scratch_bytes; /* dlrt_host_launch.scratch size (host lowering; 0 on NVPTX) */
   unsigned max_threads;      /* launch bound: threads per block must not exceed it */
   int barrier_count;         /* kb_barrier calls (the sanitizer's mutation tests drop each) */
+  int fence_count;           /* kb_fence calls (likewise) */
 } kb_kernel_info;
 
 /* --- builder lifetime ------------------------------------------------------------------ */
@@ -134,6 +137,17 @@ LLVMValueRef kb_global_table(kernel_builder *kb, LLVMTypeRef element, LLVMValueR
                              unsigned count);
 /* __syncthreads(); only at block-uniform points (not inside kb_if / kb_for). */
 int kb_barrier(kernel_builder *kb);
+/* __threadfence(): a device-scope memory fence in every thread of the block: each thread's
+ * memory accesses before it are visible device-wide before its accesses after it. Only at
+ * block-uniform points; it ends the phase (values cannot cross it) but is no barrier. With
+ * one thread's atomic it orders blocks: writers fence, barrier, then count (release); the
+ * counting thread's block sees the count, barrier, then fences and reads (acquire). The
+ * host sanitizer knows this pattern (docs/sanitizer.md). */
+int kb_fence(kernel_builder *kb);
+/* The value of `var` in linear thread `thread` (block-uniform i32), as a block-uniform value
+ * for every thread: that thread stores it in a shared word, a kb_barrier, every thread
+ * loads it. Only at block-uniform points. */
+LLVMValueRef kb_block_broadcast(kernel_builder *kb, kb_var *var, LLVMValueRef thread);
 /* Warp shuffles among 32 lanes (value: 32- or 64-bit int/float; lane argument uniform).
  * A lane whose source is outside the warp (down/up) or the block gets its own value. */
 LLVMValueRef kb_shuffle_xor(kernel_builder *kb, LLVMValueRef value, LLVMValueRef lane_mask);

@@ -204,6 +204,19 @@ static int cuda_copy_d2d(dlrt_device *device, dlrt_device_ptr dst, dlrt_device_p
   return dlrt_cuda_context_leave(cuda, copy_d2d_in_context(cuda, dst, src, size));
 }
 
+static int zero_in_context(cuda_device *cuda, dlrt_device_ptr dst, uint64_t size) {
+  CUDA_CHECK(cuda, cuMemsetD8Async(dst, 0, size, cuda->stream), "");
+  return DLRT_STATUS_OK;
+}
+
+static int cuda_zero(dlrt_device *device, dlrt_device_ptr dst, uint64_t size) {
+  cuda_device *cuda = (cuda_device *)device;
+  int status = dlrt_cuda_context_enter(cuda);
+  if (status)
+    return status;
+  return dlrt_cuda_context_leave(cuda, zero_in_context(cuda, dst, size));
+}
+
 static int cuda_function_lookup(dlrt_device *device, uint32_t kernel_index,
                                 dlrt_device_function **out_function) {
   cuda_device *cuda = (cuda_device *)device;
@@ -239,6 +252,7 @@ const dlrt_device_vtable dlrt_cuda_vtable = {
     .copy_h2d = cuda_copy_h2d,
     .copy_d2h = cuda_copy_d2h,
     .copy_d2d = cuda_copy_d2d,
+    .zero = cuda_zero,
     .module_load = dlrt_cuda_module_load,
     .function_lookup = cuda_function_lookup,
     .launch = cuda_launch,

@@ -29,6 +29,8 @@ typedef struct dlrt_device_vtable {
   int (*copy_h2d)(dlrt_device *device, dlrt_device_ptr dst, const void *src, uint64_t size);
   int (*copy_d2h)(dlrt_device *device, void *dst, dlrt_device_ptr src, uint64_t size);
   int (*copy_d2d)(dlrt_device *device, dlrt_device_ptr dst, dlrt_device_ptr src, uint64_t size);
+  /* Sets `size` bytes at `dst` to 0 (asynchronous like the copies). */
+  int (*zero)(dlrt_device *device, dlrt_device_ptr dst, uint64_t size);
   /* Loads the program's kernels (PTX module on cuda); done once per model. */
   int (*module_load)(dlrt_device *device, const dlrt_program *program);
   /* The loaded kernel `kernel_index` of the program; owned by the device. */

@@ -58,6 +58,11 @@ static int host_copy_d2d(dlrt_device *device, dlrt_device_ptr dst, dlrt_device_p
   return DLRT_STATUS_OK;
 }
 
+static int host_zero(dlrt_device *device, dlrt_device_ptr dst, uint64_t size) {
+  memset((void *)(uintptr_t)dst, 0, size);
+  return DLRT_STATUS_OK;
+}
+
 static int host_module_load(dlrt_device *device, const dlrt_program *program) {
   host_device *host = (host_device *)device;
   snprintf(device->kernel_source, sizeof device->kernel_source, "host twins");
@@ -110,6 +115,7 @@ static const dlrt_device_vtable host_vtable = {
     .copy_h2d = host_copy_h2d,
     .copy_d2h = host_copy_d2h,
     .copy_d2d = host_copy_d2d,
+    .zero = host_zero,
     .module_load = host_module_load,
     .function_lookup = host_function_lookup,
     .launch = host_launch,

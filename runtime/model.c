@@ -1,5 +1,5 @@
 /* dlrt_model creation and destruction: check the program, pick the device, load kernels,
- * allocate the arena, upload the weights, prepare every launch's parameters and capture them
+ * allocate the arena and the zeroed counters, upload the weights, prepare every launch's parameters and capture them
  * into a graph where the device has graphs. */
 #include <stddef.h>
 #include <stdio.h>
@@ -155,6 +155,8 @@ static void prepare_params(dlrt_model *model) {
         value += model->arena;
       else if (arg->kind == DLRT_ARG_WEIGHT)
         value += model->weights;
+      else if (arg->kind == DLRT_ARG_COUNTERS)
+        value += model->counters;
       model->arg_values[next] = value; /* little-endian: 32-bit scalars are the low bytes */
       model->arg_params[next] = &model->arg_values[next];
     }
@@ -167,6 +169,12 @@ static int allocate_memory(dlrt_model *model) {
   int status = DLRT_STATUS_OK;
   if (program->arena_size)
     status = device->vtable->alloc(device, program->arena_size, &model->arena);
+  /* Counters are zeroed once: every kernel that counts leaves them at 0 again. */
+  if (!status && program->counter_bytes) {
+    status = device->vtable->alloc(device, program->counter_bytes, &model->counters);
+    if (!status)
+      status = device->vtable->zero(device, model->counters, program->counter_bytes);
+  }
   if (!status && program->weights_size) {
     status = device->vtable->alloc(device, program->weights_size, &model->weights);
     if (!status)
@@ -281,6 +289,8 @@ void dlrt_model_destroy(dlrt_model *model) {
       model->device->vtable->free(model->device, model->weights);
     if (model->arena)
       model->device->vtable->free(model->device, model->arena);
+    if (model->counters)
+      model->device->vtable->free(model->device, model->counters);
     model->device->vtable->destroy(model->device);
   }
   free(model->input_buffers);

@@ -10,6 +10,7 @@ struct dlrt_model {
   dlrt_device *device;
   dlrt_device_ptr arena;     /* 0 when the arena is empty */
   dlrt_device_ptr weights;   /* 0 when there are no weights */
+  dlrt_device_ptr counters;  /* the program's counter region, zeroed at creation; 0: none */
   const void *weight_source; /* uploaded at creation: the program's weights or the app's */
   /* Device buffers of bound (non-arena) inputs/outputs for host-pointer runs on a device
    * that cannot address host memory; 0 elsewhere. */

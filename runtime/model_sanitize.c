@@ -1,6 +1,6 @@
 /* A model under the host sanitizer (dlrt_options.sanitize, $DLRT_SANITIZE=1): every launch
  * runs through dlrt_sanitizer_run with the extent of each pointer argument, and the arena,
- * weights, inputs and outputs are tracked (initcheck starts over at every run). */
+ * counters (written: zeroed at creation), weights, inputs and outputs are tracked (initcheck starts over at every run). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +41,9 @@ int dlrt_model_sanitize_create(dlrt_model *model) {
   if ((program->arena_size &&
        dlrt_sanitizer_track(model->sanitizer, (void *)(uintptr_t)model->arena,
                             program->arena_size, "the arena", 0, 0) != 0) ||
+      (program->counter_bytes &&
+       dlrt_sanitizer_track(model->sanitizer, (void *)(uintptr_t)model->counters,
+                            program->counter_bytes, "the counters", 1, 0) != 0) ||
       (program->weights_size &&
        dlrt_sanitizer_track(model->sanitizer, (void *)(uintptr_t)model->weights,
                             program->weights_size, "the weights", 1, 1) != 0))
@@ -83,6 +86,7 @@ void dlrt_model_sanitize_end_run(dlrt_model *model) {
 static uint64_t pointer_extent(const dlrt_model *model, const dlrt_arg *arg) {
   uint64_t whole = arg->kind == DLRT_ARG_ARENA    ? model->program->arena_size
                    : arg->kind == DLRT_ARG_WEIGHT ? model->program->weights_size
+                   : arg->kind == DLRT_ARG_COUNTERS ? model->program->counter_bytes
                    : arg->kind == DLRT_ARG_INPUT  ? model->input_bytes[arg->index]
                    : arg->kind == DLRT_ARG_OUTPUT ? model->output_bytes[arg->index]
                                                   : 0;

@@ -88,6 +88,12 @@ static int check_arg(const dlrt_program *program, uint32_t launch_index, const c
     else if (arg->bytes > program->weights_size - arg->value)
       problem = "a tensor that ends past the weights";
     break;
+  case DLRT_ARG_COUNTERS:
+    if (arg->value >= program->counter_bytes || arg->value % sizeof(uint32_t))
+      problem = "a counter offset past the counters or not u32-aligned";
+    else if (arg->bytes > program->counter_bytes - arg->value)
+      problem = "a counter range that ends past the counters";
+    break;
   case DLRT_ARG_INPUT:
     if (arg->index >= program->input_count)
       problem = "an input index past the inputs";
@@ -192,6 +198,10 @@ int dlrt_program_check(const dlrt_program *program) {
                         program_name(program), module->sm_version, module->cubin ? "set" : "NULL",
                         (unsigned long long)module->cubin_size);
   }
+  if (program->counter_bytes % sizeof(uint32_t))
+    return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
+                      "program '%s': the counter region has %llu bytes, not whole u32s",
+                      program_name(program), (unsigned long long)program->counter_bytes);
   for (uint32_t i = 0; i < program->input_count; i++) {
     int status = check_tensor(program, &program->inputs[i], "input", i);
     if (status)

@@ -8,8 +8,8 @@
 
 static void event(const dlrt_host_launch *launch, uint32_t kind, dlrt_host_access_site *site) {
   dlrt_sanitizer *sanitizer = (dlrt_sanitizer *)launch->sanitizer;
-  if (kind == DLRT_EVENT_BARRIER) {
-    sanitizer->epoch++;
+  if (kind == DLRT_EVENT_BARRIER || kind == DLRT_EVENT_FENCE) {
+    dlrt_sanitizer_sync_event(sanitizer, kind);
     return;
   }
   if (kind != DLRT_EVENT_SHUFFLE || sanitizer->threads % 32 == 0)
@@ -47,6 +47,7 @@ void dlrt_sanitizer_destroy(dlrt_sanitizer *sanitizer) {
   for (int i = 0; i < sanitizer->region_count; i++)
     free_region(&sanitizer->regions[i]);
   free(sanitizer->regions);
+  free(sanitizer->releases);
   free(sanitizer->reports);
   free(sanitizer);
 }
@@ -170,6 +171,7 @@ int dlrt_sanitizer_run(dlrt_sanitizer *sanitizer, const dlrt_sanitizer_launch *l
   sanitizer->launch = launch;
   sanitizer->launch_number++;
   sanitizer->threads = (uint32_t)threads;
+  sanitizer->blocks = launch->grid[0] * launch->grid[1] * launch->grid[2];
   sanitizer->hooks.thread_order = sanitizer->order;
   dlrt_host_launch host = {.shared_memory = shared, .scratch = scratch,
                            .sanitizer = &sanitizer->hooks};
@@ -181,7 +183,7 @@ int dlrt_sanitizer_run(dlrt_sanitizer *sanitizer, const dlrt_sanitizer_launch *l
         host.block_index[0] = x, host.block_index[1] = y, host.block_index[2] = z;
         sanitizer->block_key = (z * launch->grid[1] + y) * launch->grid[0] + x;
         sanitizer->block_stamp++;
-        sanitizer->epoch = 0;
+        dlrt_sanitizer_sync_begin_block(sanitizer);
         /* Garbage, as a GPU's fresh shared memory: a kernel must not rely on its contents. */
         memset(shared, 0xA5, shared_size ? shared_size : 16);
         memset(scratch, 0x5A, scratch_size ? scratch_size : 16);
@@ -192,6 +194,7 @@ int dlrt_sanitizer_run(dlrt_sanitizer *sanitizer, const dlrt_sanitizer_launch *l
   free(scratch);
   free(sanitizer->shared);
   free(sanitizer->order);
+  dlrt_sanitizer_sync_end_launch(sanitizer);
   sanitizer->shared = NULL;
   sanitizer->order = NULL;
   sanitizer->hooks.thread_order = NULL;

@@ -6,7 +6,8 @@
 #include "dlrt/sanitizer.h"
 
 /* The last access of one kind to a 4-byte word: which thread (thread_key + 1, 0: none),
- * where it was built, after how many barriers of its block, and which bytes it touched. */
+ * where it was built, after how many barriers and fences of its block (its tick), and which
+ * bytes it touched. */
 typedef struct shadow_access {
   uint32_t thread;
   uint32_t site;
@@ -24,6 +25,13 @@ typedef struct shadow_cell {
   uint8_t written;
   uint8_t pad[3];
 } shadow_cell;
+
+/* A block's accesses before its fence, released to a word by its atomic access to it. */
+typedef struct sync_release {
+  uintptr_t word;
+  uint32_t block;
+  uint16_t tick; /* accesses of `block` with a lower tick */
+} sync_release;
 
 typedef struct tracked_region {
   uintptr_t base;
@@ -53,7 +61,19 @@ struct dlrt_sanitizer {
   uint32_t threads;    /* per block */
   uint32_t block_key;  /* linear block index */
   uint32_t block_stamp;
-  uint16_t epoch;      /* barriers passed in this block */
+  uint16_t epoch;        /* tick: barriers and fences passed in this block */
+  uint16_t barrier_tick; /* the tick after this block's last barrier (0: none yet) */
+  uint16_t fence_tick;   /* the tick after its last fence (0: none yet) */
+  /* sanitizer_sync.c: releases to words by this launch's blocks, and per block of the launch
+   * (blocks of them each): the ticks this block has acquired, then those its atomics saw
+   * but no fence has acquired yet (pending), then those fenced but awaiting a barrier. */
+  uint32_t blocks;
+  sync_release *releases;
+  uint32_t release_count, release_capacity;
+  uint16_t *acquired;    /* NULL until a block of the launch releases */
+  uint16_t pending_tick; /* nonzero: pending holds ticks; a barrier tick at or above it came
+                            after the atomic */
+  int sync_touched;      /* this block's acquired/pending/fenced are not all zero */
   shadow_cell *shared; /* one per word of shared memory */
   uint32_t shared_cells;
   uint32_t *order;     /* thread order of the block */
@@ -63,6 +83,14 @@ struct dlrt_sanitizer {
   uint64_t per_check[DLRT_CHECK_COUNT];
   int out_of_memory;
 };
+
+/* sanitizer_sync.c: happens-before between blocks through fence + atomic + fence. */
+void dlrt_sanitizer_sync_begin_block(dlrt_sanitizer *sanitizer);
+void dlrt_sanitizer_sync_end_launch(dlrt_sanitizer *sanitizer);
+void dlrt_sanitizer_sync_event(dlrt_sanitizer *sanitizer, uint32_t kind); /* barrier, fence */
+void dlrt_sanitizer_sync_atomic(dlrt_sanitizer *sanitizer, uintptr_t address);
+/* Whether accesses of `block` at `tick` happen before this block's accesses from now on. */
+int dlrt_sanitizer_ordered(const dlrt_sanitizer *sanitizer, uint32_t block, uint16_t tick);
 
 /* sanitizer_sites.c: a process-wide number for every access site (site->id). */
 uint32_t dlrt_sanitizer_site_id(dlrt_host_access_site *site);

@@ -110,18 +110,19 @@ typedef struct access_context {
   uintptr_t origin;    /* where `memory` starts */
 } access_context;
 
-/* Whether an earlier access may run at the same time on a GPU: a different block (nothing
- * orders the blocks of a launch), or a different thread of the block with no barrier
- * between (an access at a block-uniform point is every thread's, so it differs from each
- * single thread). */
+/* Whether an earlier access may run at the same time on a GPU: a different block, unless
+ * this block acquired what that block released through a fence and an atomic (nothing else
+ * orders the blocks of a launch: sanitizer_sync.c), or a different thread of the block with
+ * no barrier between (an access at a block-uniform point is every thread's, so it differs
+ * from each single thread). */
 static int concurrent(const dlrt_sanitizer *sanitizer, const shadow_access *old,
                       const access_context *now) {
   if (!old->thread)
     return 0;
   uint32_t other = old->thread - 1, stride = sanitizer->threads + 1;
   if (!now->shared && other / stride != now->key / stride)
-    return 1;
-  return old->epoch == sanitizer->epoch && other != now->key;
+    return !dlrt_sanitizer_ordered(sanitizer, other / stride, old->epoch);
+  return old->epoch >= sanitizer->barrier_tick && other != now->key;
 }
 
 static void describe_place(const access_context *now, char *out, size_t size) {
@@ -244,6 +245,8 @@ void dlrt_sanitizer_access(const dlrt_host_launch *launch, const void *pointer,
   }
   now.memory = region->name;
   now.origin = region->base;
+  if (site->kind == DLRT_ACCESS_ATOMIC)
+    dlrt_sanitizer_sync_atomic(sanitizer, address);
   check_words(sanitizer, region->cells, region->base & ~(uintptr_t)3,
               (uint32_t)sanitizer->launch_number, &now);
 }

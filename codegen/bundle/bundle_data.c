@@ -28,9 +28,10 @@ _Static_assert(offsetof(dlrt_tensor_desc, dims) == 16 && offsetof(dlrt_tensor_de
                    offsetof(dlrt_tensor_desc, flags) == 48 && sizeof(dlrt_tensor_desc) == 56,
                "tensor");
 _Static_assert(offsetof(dlrt_program, weights) == 64 && offsetof(dlrt_program, arena_size) == 88 &&
-                   offsetof(dlrt_program, outputs) == 120 &&
-                   offsetof(dlrt_program, index_check_count) == 136 &&
-                   offsetof(dlrt_program, index_check_sites) == 144 && sizeof(dlrt_program) == 152,
+                   offsetof(dlrt_program, counter_bytes) == 96 &&
+                   offsetof(dlrt_program, outputs) == 128 &&
+                   offsetof(dlrt_program, index_check_count) == 144 &&
+                   offsetof(dlrt_program, index_check_sites) == 152 && sizeof(dlrt_program) == 160,
                "program");
 
 typedef struct data_emitter {
@@ -267,6 +268,7 @@ LLVMValueRef dl_bundle_emit_program(LLVMModuleRef module, const dlrt_program *pr
                            u64(&e, program->weights_size),
                            u64(&e, program->weights_checksum),
                            u64(&e, program->arena_size),
+                           u64(&e, program->counter_bytes),
                            u32(&e, program->input_count),
                            tensors(&e, "bundle.inputs", program->inputs, program->input_count),
                            u32(&e, program->output_count),

@@ -177,6 +177,9 @@ char *dl_bundle_header(const dlrt_program *program, const dl_bundle_names *names
   fprintf(out, "#define %s_ARENA_BYTES %lluull\n", name, (unsigned long long)program->arena_size);
   fprintf(out, "#define %s_WEIGHT_BYTES %lluull\n", name,
           (unsigned long long)program->weights_size);
+  fprintf(out, "/* Counters of split-K GEMMs: allocated and zeroed on the device per model. */\n");
+  fprintf(out, "#define %s_COUNTER_BYTES %lluull\n", name,
+          (unsigned long long)program->counter_bytes);
   fprintf(out, "/* Per worker thread of the host device: shared memory and scratch of the largest\n"
                " * kernel (0 without host twins). */\n");
   fprintf(out, "#define %s_HOST_WORKSPACE_BYTES %lluull\n", name,

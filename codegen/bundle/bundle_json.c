@@ -72,6 +72,7 @@ char *dl_bundle_json(const dl_compiled *compiled, const dlrt_program *program,
   cJSON_AddNumberToObject(json, "arena_bytes", (double)program->arena_size);
   cJSON_AddNumberToObject(json, "live_lower_bound_bytes", (double)stats->live_lower_bound);
   cJSON_AddNumberToObject(json, "weight_bytes", (double)program->weights_size);
+  cJSON_AddNumberToObject(json, "counter_bytes", (double)program->counter_bytes);
   cJSON_AddNumberToObject(json, "host_workspace_bytes",
                           (double)dl_bundle_host_workspace_bytes(program, options));
   char checksum[17];

@@ -17,6 +17,9 @@ typedef enum lower_arg_kind {
   LOWER_ARG_VALUE,     /* pointer to `value`: read inside a group from outside it (not an input) */
   LOWER_ARG_OUTPUT,    /* pointer to the node's output `index` */
   LOWER_ARG_WORKSPACE, /* pointer to the node's workspace + `scalar` bytes */
+  /* pointer to the node's counters + `scalar` bytes: u32s in a region zeroed once when the
+   * model is created, which kernels must leave zeroed at the end of every launch */
+  LOWER_ARG_COUNTERS,
   LOWER_ARG_I32,       /* scalar */
   LOWER_ARG_I64,       /* scalar */
   LOWER_ARG_F32,       /* scalar `f` */
@@ -53,6 +56,7 @@ typedef struct lower_result {
   int launch_count;
   lower_launch launches[LOWER_MAX_LAUNCHES];
   int64_t workspace_bytes; /* device scratch the node needs besides its outputs (e.g. partials) */
+  int64_t counter_bytes;   /* zeroed counters the node needs (LOWER_ARG_COUNTERS) */
 } lower_result;
 
 typedef struct lower_context {

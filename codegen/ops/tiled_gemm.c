@@ -159,11 +159,40 @@ static void multiply_slices(kernel_builder *kb, const tile_shape *shape, int ste
     kb_var_store(kb, acc[i], sums[i]);
 }
 
-/* Where a finished micro-tile element goes: store_c, or the split's partial sums. */
+/* What happens to the micro-tile elements of a thread: store_c, the split's partial sums,
+ * or (in the last block of a split to finish a tile) the sum of every split's partial. */
+typedef enum tile_output_kind {
+  TILE_STORE_C,
+  TILE_STORE_PARTIAL,
+  TILE_SUM_PARTIALS
+} tile_output_kind;
+
 typedef struct tile_output {
-  int split;                /* 1: store_c; else partial[split index][row][col] */
+  tile_output_kind kind;
+  int split;                /* partial[split index][row][col] for split index < split */
   LLVMValueRef split_index; /* blockIdx.z when split */
 } tile_output;
+
+static LLVMValueRef partial_slot(kernel_builder *kb, const tiled_gemm_desc *desc,
+                                 LLVMValueRef split_index, LLVMValueRef row, LLVMValueRef col) {
+  LLVMValueRef slot = LLVMBuildMul(B, split_index, kb_const_i32(kb, desc->m), "");
+  slot = LLVMBuildMul(B, LLVMBuildAdd(B, slot, row, ""), kb_const_i32(kb, desc->n), "");
+  return LLVMBuildAdd(B, slot, col, "");
+}
+
+/* partial[0][row][col] + ... + partial[split-1][row][col], in that order whichever block
+ * arrived last: the same bits on every run. */
+static LLVMValueRef sum_partials(kernel_builder *kb, const tiled_gemm_desc *desc, int split,
+                                 LLVMValueRef row, LLVMValueRef col) {
+  LLVMValueRef partial = kb_param_value(kb, desc->param_count);
+  LLVMValueRef sum = NULL;
+  for (int s = 0; s < split; s++) {
+    LLVMValueRef value =
+        tg_load_f32(kb, partial, partial_slot(kb, desc, kb_const_i32(kb, s), row, col));
+    sum = sum ? LLVMBuildFAdd(B, sum, value, "") : value;
+  }
+  return sum;
+}
 
 static void store_micro_tile(kernel_builder *kb, const tiled_gemm_desc *desc,
                              const tile_shape *shape, const tile_geometry *g,
@@ -175,31 +204,68 @@ static void store_micro_tile(kernel_builder *kb, const tiled_gemm_desc *desc,
       LLVMValueRef inside =
           LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSLT, row, kb_const_i32(kb, desc->m), ""),
                        LLVMBuildICmp(B, LLVMIntSLT, col, kb_const_i32(kb, desc->n), ""), "");
-      LLVMValueRef value = kb_var_load(kb, acc[i * TG_MICRO + j]);
+      LLVMValueRef value =
+          output->kind == TILE_SUM_PARTIALS ? NULL : kb_var_load(kb, acc[i * TG_MICRO + j]);
       kb_if_begin(kb, inside);
-      if (output->split > 1) {
-        LLVMValueRef slot = LLVMBuildMul(B, output->split_index, kb_const_i32(kb, desc->m), "");
-        slot = LLVMBuildMul(B, LLVMBuildAdd(B, slot, row, ""), kb_const_i32(kb, desc->n), "");
-        tg_store_f32(kb, kb_param_value(kb, desc->param_count), LLVMBuildAdd(B, slot, col, ""),
-                     value);
-      } else {
+      if (output->kind == TILE_STORE_PARTIAL)
+        tg_store_f32(kb, kb_param_value(kb, desc->param_count),
+                     partial_slot(kb, desc, output->split_index, row, col), value);
+      else if (output->kind == TILE_SUM_PARTIALS)
+        desc->store_c(kb, desc->user, g->batch, row, col,
+                      sum_partials(kb, desc, output->split, row, col));
+      else
         desc->store_c(kb, desc->user, g->batch, row, col, value);
-      }
       kb_if_end(kb);
     }
   }
 }
 
-/* The caller's parameters, plus the partial-sum workspace when K is split. */
+/* The end of a split-K block, in the same launch: every block of the split writes its
+ * partial tile; the last to arrive at the tile's counter (a u32 in the zeroed counter
+ * region, counters[blockIdx.y][blockIdx.x]) adds all the partials, runs store_c and puts
+ * the counter back to 0 for the next run. Writers fence, then count (release); the last
+ * block counts, then fences before it reads (acquire). */
+static void finish_split(kernel_builder *kb, const tiled_gemm_desc *desc, const tile_shape *shape,
+                         const tile_geometry *g, tile_output *output, kb_var *const *acc) {
+  store_micro_tile(kb, desc, shape, g, output, acc);
+  kb_fence(kb);   /* this thread's partials are visible device-wide before the count */
+  kb_barrier(kb); /* every thread has fenced before thread 0 counts */
+  LLVMTypeRef i32 = LLVMInt32TypeInContext(kb_context(kb));
+  LLVMValueRef tile =
+      LLVMBuildAdd(B, LLVMBuildMul(B, kb_block_index(kb, KB_Y), kb_grid_dim(kb, KB_X), ""),
+                   kb_block_index(kb, KB_X), "tile");
+  LLVMValueRef tile64 = LLVMBuildSExt(B, tile, LLVMInt64TypeInContext(kb_context(kb)), "");
+  LLVMValueRef counter = LLVMBuildInBoundsGEP2(B, i32, kb_param_value(kb, desc->param_count + 1),
+                                               &tile64, 1, "counter");
+  kb_var *arrived = kb_thread_var(kb, i32, "arrived");
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_linear_thread_index(kb), kb_const_i32(kb, 0), ""));
+  kb_var_store(kb, arrived, kb_atomic_add(kb, counter, kb_const_i32(kb, 1)));
+  kb_if_end(kb);
+  LLVMValueRef before = kb_block_broadcast(kb, arrived, kb_const_i32(kb, 0));
+  kb_uniform_if_begin(
+      kb, LLVMBuildICmp(B, LLVMIntEQ, before, kb_const_i32(kb, output->split - 1), "last"));
+  kb_fence(kb); /* the other blocks' partials, seen through the count, before reading them */
+  output->kind = TILE_SUM_PARTIALS;
+  store_micro_tile(kb, desc, shape, g, output, acc);
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_linear_thread_index(kb), kb_const_i32(kb, 0), ""));
+  kb_atomic_rmw(kb, LLVMAtomicRMWBinOpXchg, counter, kb_const_i32(kb, 0)); /* for the next run */
+  kb_if_end(kb);
+  kb_uniform_if_end(kb);
+}
+
+/* The caller's parameters, plus the partial-sum workspace and the tile counters when K is
+ * split. */
 static int begin_kernel(kernel_builder *kb, const char *name, const tiled_gemm_desc *desc,
                         int split) {
-  kb_param *params = calloc((size_t)desc->param_count + 1, sizeof(*params));
+  kb_param *params = calloc((size_t)desc->param_count + 2, sizeof(*params));
   if (!params)
     return -1;
   for (int i = 0; i < desc->param_count; i++)
     params[i] = desc->params[i];
   params[desc->param_count] = (kb_param){"partial", KB_PARAM_PTR}; /* used when split > 1 */
-  int status = kb_kernel_begin(kb, name, params, desc->param_count + (split > 1), TG_THREADS);
+  params[desc->param_count + 1] = (kb_param){"counters", KB_PARAM_PTR};
+  int status =
+      kb_kernel_begin(kb, name, params, desc->param_count + (split > 1 ? 2 : 0), TG_THREADS);
   free(params);
   return status;
 }
@@ -213,7 +279,9 @@ static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc, const 
   LLVMTypeRef f32 = LLVMFloatTypeInContext(kb_context(kb));
   LLVMValueRef shared_a = kb_shared_array(kb, f32, (unsigned)(TG_TILE_K * stride_of(shape->m)));
   LLVMValueRef shared_b = kb_shared_array(kb, f32, (unsigned)(TG_TILE_K * stride_of(shape->n)));
-  tile_output output = {.split = split, .split_index = kb_block_index(kb, KB_Z)};
+  tile_output output = {.kind = split > 1 ? TILE_STORE_PARTIAL : TILE_STORE_C,
+                        .split = split,
+                        .split_index = kb_block_index(kb, KB_Z)};
   tile_geometry g = {
       .m0 = LLVMBuildMul(B, kb_block_index(kb, KB_Y), kb_const_i32(kb, shape->m), "m0"),
       .n0 = LLVMBuildMul(B, kb_block_index(kb, KB_X), kb_const_i32(kb, shape->n), "n0"),
@@ -252,30 +320,10 @@ static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc, const 
                   shared_b);
   kb_barrier(kb); /* the next slices overwrite what this step read */
   kb_uniform_for_end(kb);
-  store_micro_tile(kb, desc, shape, &g, &output, acc);
-  return kb_kernel_end(kb);
-}
-
-/* C[row][col] = partial[0][row][col] + ... + partial[split-1][row][col], in that order (the
- * same result on every run), then store_c: one thread per element. */
-static int define_split_sum(kernel_builder *kb, const char *name, const tiled_gemm_desc *desc,
-                            int split) {
-  if (begin_kernel(kb, name, desc, split) != 0)
-    return -1;
-  LLVMValueRef first = LLVMBuildMul(B, kb_block_index(kb, KB_X), kb_const_i32(kb, TG_THREADS), "");
-  LLVMValueRef i = LLVMBuildAdd(B, first, kb_linear_thread_index(kb), "i");
-  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntSLT, i, kb_const_i32(kb, desc->m * desc->n), ""));
-  LLVMValueRef partial = kb_param_value(kb, desc->param_count);
-  LLVMValueRef sum = tg_load_f32(kb, partial, i);
-  for (int s = 1; s < split; s++)
-    sum = LLVMBuildFAdd(
-        B, sum,
-        tg_load_f32(kb, partial, LLVMBuildAdd(B, i, kb_const_i32(kb, s * desc->m * desc->n), "")),
-        "");
-  LLVMValueRef row = LLVMBuildUDiv(B, i, kb_const_i32(kb, desc->n), "row");
-  LLVMValueRef col = LLVMBuildURem(B, i, kb_const_i32(kb, desc->n), "col");
-  desc->store_c(kb, desc->user, kb_const_i32(kb, 0), row, col, sum);
-  kb_if_end(kb);
+  if (split > 1)
+    finish_split(kb, desc, shape, &g, &output, acc);
+  else
+    store_micro_tile(kb, desc, shape, &g, &output, acc);
   return kb_kernel_end(kb);
 }
 
@@ -302,8 +350,10 @@ static lower_launch *add_launch(lower_context *ctx, const ir_node *node,
   }
   for (int a = 0; a < desc->param_count; a++)
     lower_append_arg(launch, desc->args[a]);
-  if (split > 1)
+  if (split > 1) {
     lower_add_arg(launch, LOWER_ARG_WORKSPACE, 0); /* scalar 0: offset 0 of the workspace */
+    lower_add_arg(launch, LOWER_ARG_COUNTERS, 0);  /* the node's first counter */
+  }
   return launch;
 }
 
@@ -322,9 +372,7 @@ int tiled_gemm_lower(lower_context *ctx, const ir_node *node, const tiled_gemm_d
         ctx->diag, node, "GEMM of %lld batches of %lldx%lldx%lld is too large for one launch",
         (long long)desc->batch, (long long)desc->m, (long long)desc->n, (long long)desc->k);
   int split = choose_split(desc, m_tiles * n_tiles);
-  const char *sum_name = ir_arena_printf(ctx->graph->arena, "%s_sum", desc->kernel_name);
-  if (define_kernel(ctx->kb, desc, shape, split) != 0 ||
-      (split > 1 && define_split_sum(ctx->kb, sum_name, desc, split) != 0) || kb_failed(ctx->kb))
+  if (define_kernel(ctx->kb, desc, shape, split) != 0 || kb_failed(ctx->kb))
     return ir_node_error(ctx->diag, node, "could not build the tiled GEMM kernel");
   lower_launch *launch =
       add_launch(ctx, node, desc, out, desc->kernel_name, (uint32_t)(n_tiles ? n_tiles : 1),
@@ -335,13 +383,12 @@ int tiled_gemm_lower(lower_context *ctx, const ir_node *node, const tiled_gemm_d
   launch->grid[1] = (uint32_t)(m_tiles ? m_tiles : 1);
   launch->grid[2] = (uint32_t)(split > 1 ? split : desc->batch);
   if (split > 1) {
-    int64_t elements = desc->m * desc->n;
-    int64_t bytes = (int64_t)split * elements * (int64_t)sizeof(float);
+    int64_t bytes = (int64_t)split * desc->m * desc->n * (int64_t)sizeof(float);
     if (out->workspace_bytes < bytes)
       out->workspace_bytes = bytes;
-    if (!add_launch(ctx, node, desc, out, sum_name,
-                    (uint32_t)((elements + TG_THREADS - 1) / TG_THREADS), TG_THREADS, split))
-      return -1;
+    int64_t counters = m_tiles * n_tiles * (int64_t)sizeof(uint32_t);
+    if (out->counter_bytes < counters)
+      out->counter_bytes = counters;
   }
   return 0;
 }

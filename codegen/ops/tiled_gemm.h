@@ -59,11 +59,12 @@ typedef struct tiled_gemm_desc {
   void *user; /* passed to every callback */
 } tiled_gemm_desc;
 
-/* Defines the kernels in ctx->kb and appends their launches: one launch (grid ceil(n/tile)
- * x ceil(m/tile) x batch, 256 threads), or, for a single GEMM with few output tiles and a
- * long K, a split-K launch writing partial sums to the node's workspace (grid z = split)
- * and a second that adds them in a fixed order and runs store_c. 0, or -1 with an error
- * naming `node`. */
+/* Defines the kernel in ctx->kb and appends its launch: grid ceil(n/tile) x ceil(m/tile) x
+ * batch, 256 threads. For a single GEMM with few output tiles and a long K the grid's z
+ * splits K instead: each block writes its partial tile to the node's workspace and counts
+ * itself on the tile's counter (the node's counters, zeroed once at model creation); the
+ * last block to arrive adds the partials in a fixed order and runs store_c. 0, or -1 with
+ * an error naming `node`. */
 int tiled_gemm_lower(lower_context *ctx, const ir_node *node, const tiled_gemm_desc *desc,
                      lower_result *out);
 

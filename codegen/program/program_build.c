@@ -38,7 +38,8 @@ struct dl_compiled {
 /* Same launches, and each runs a kernel of the same name in both (after merging). */
 static int same_launches(const lower_result *a, kernel_builder *a_kb, const lower_result *b,
                          kernel_builder *b_kb) {
-  if (a->launch_count != b->launch_count || a->workspace_bytes != b->workspace_bytes)
+  if (a->launch_count != b->launch_count || a->workspace_bytes != b->workspace_bytes ||
+      a->counter_bytes != b->counter_bytes)
     return 0;
   for (int i = 0; i < a->launch_count; i++) {
     const lower_launch *x = &a->launches[i], *y = &b->launches[i];
@@ -74,6 +75,8 @@ static void describe_tensor(const ir_graph *graph, const dl_buffer_plan *plan,
 typedef struct node_binding {
   uint64_t workspace_offset;
   int64_t workspace_bytes;
+  uint64_t counter_offset; /* in the program's counter region */
+  int64_t counter_bytes;
   uint64_t index_error_offset;
   uint32_t index_site;
   const int64_t *dims_records;
@@ -95,6 +98,9 @@ static dlrt_arg bind_arg(const ir_node *node, const lower_arg *arg, const dl_buf
   case LOWER_ARG_WORKSPACE:
     return (dlrt_arg){DLRT_ARG_ARENA, 0, binding->workspace_offset + (uint64_t)arg->scalar,
                       (uint64_t)(binding->workspace_bytes - arg->scalar)};
+  case LOWER_ARG_COUNTERS:
+    return (dlrt_arg){DLRT_ARG_COUNTERS, 0, binding->counter_offset + (uint64_t)arg->scalar,
+                      (uint64_t)(binding->counter_bytes - arg->scalar)};
   case LOWER_ARG_INDEX_ERROR_WORD:
     return (dlrt_arg){DLRT_ARG_ARENA, 0, binding->index_error_offset, sizeof(uint32_t)};
   case LOWER_ARG_INDEX_SITE:
@@ -214,8 +220,10 @@ static int fill_launches(dl_compiled *compiled, const ir_graph *graph, const low
       !compiled->args)
     return dl_error(diag, "out of memory");
   int launch_at = 0, arg_at = 0;
+  uint64_t counter_offset = 0; /* each node's counters after the previous node's */
   position = 0;
-  for (ir_node *node = graph->body.first; node; node = node->next, position++)
+  for (ir_node *node = graph->body.first; node;
+       counter_offset += (uint64_t)results[position].counter_bytes, node = node->next, position++)
     for (int l = 0; l < results[position].launch_count; l++) {
       const lower_launch *source = &results[position].launches[l];
       int kernel = kb_kernel_index(compiled->host_builder, source->kernel);
@@ -233,6 +241,8 @@ static int fill_launches(dl_compiled *compiled, const ir_graph *graph, const low
       launch->args = &compiled->args[arg_at];
       node_binding binding = {.workspace_offset = plan->workspace_offsets[position],
                               .workspace_bytes = results[position].workspace_bytes,
+                              .counter_offset = counter_offset,
+                              .counter_bytes = results[position].counter_bytes,
                               .index_error_offset = compiled->program.index_check_offset,
                               .index_site = sites[position],
                               .dims_records = compiled->dims_records};
@@ -241,6 +251,7 @@ static int fill_launches(dl_compiled *compiled, const ir_graph *graph, const low
     }
   compiled->program.launches = compiled->launches;
   compiled->program.launch_count = (uint32_t)launch_count;
+  compiled->program.counter_bytes = counter_offset;
   compiled->stats.launch_count = launch_count;
   return 0;
 }

@@ -47,14 +47,18 @@ typedef struct dlrt_host_access_site {
   uint32_t reserved;
 } dlrt_host_access_site;
 
-typedef enum dlrt_host_event { DLRT_EVENT_BARRIER = 0, DLRT_EVENT_SHUFFLE = 1 } dlrt_host_event;
+typedef enum dlrt_host_event {
+  DLRT_EVENT_BARRIER = 0,
+  DLRT_EVENT_SHUFFLE = 1,
+  DLRT_EVENT_FENCE = 2 /* kb_fence: a device-scope fence by every thread of the block */
+} dlrt_host_event;
 
 struct dlrt_host_sanitizer {
   /* Before every shared or global memory access of the block's threads; `thread` is the
    * linear thread index or DLRT_ACCESS_ALL_THREADS. */
   void (*access)(const dlrt_host_launch *launch, const void *address,
                  dlrt_host_access_site *site, int32_t thread);
-  /* At every barrier and shuffle (block-uniform points), once per block. */
+  /* At every barrier, shuffle and fence (block-uniform points), once per block. */
   void (*event)(const dlrt_host_launch *launch, uint32_t event, dlrt_host_access_site *site);
   /* Thread order of each phase: thread_order[i] is the linear index of the i-th thread to
    * run (a permutation of the block's threads); NULL: in order. */

@@ -8,7 +8,7 @@
 #include "dlrt/host_kernel.h"
 
 /* Bumped whenever a struct below changes layout; dlrt_model_create rejects other values. */
-#define DLRT_PROGRAM_ABI_VERSION 7u
+#define DLRT_PROGRAM_ABI_VERSION 8u
 
 /* Marks a tensor that does not live in the arena: kernels get the caller's buffer itself. */
 #define DLRT_BINDING UINT64_MAX
@@ -57,6 +57,7 @@ typedef enum dlrt_arg_kind {
   DLRT_ARG_I64,       /* scalar: value */
   DLRT_ARG_F32,       /* scalar: IEEE bits of a float in the low 32 bits of value */
   DLRT_ARG_F64,       /* scalar: IEEE bits of a double in value */
+  DLRT_ARG_COUNTERS,  /* pointer: counter region base + value (byte offset) (ABI 8) */
   DLRT_ARG_KIND_COUNT
 } dlrt_arg_kind;
 
@@ -122,6 +123,11 @@ typedef struct dlrt_program {
    * (dlrt_options.weights or .weights_path) against it. 0: not recorded, not checked. */
   uint64_t weights_checksum;
   uint64_t arena_size; /* activations and workspace, one allocation per model */
+  /* Counters (ABI 8): a region of u32s, one allocation per model that libdlrt zeroes once
+   * at dlrt_model_create, apart from the arena (which other tensors reuse). Kernels reach it
+   * through DLRT_ARG_COUNTERS and leave every counter they use at 0 again by the end of
+   * their launch (split-K GEMMs count the blocks of a tile there: docs/kernels.md). 0: none. */
+  uint64_t counter_bytes;
   uint32_t input_count;
   const dlrt_tensor_desc *inputs;
   uint32_t output_count;

@@ -177,3 +177,14 @@ FAKE_EXPORT CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size
   fake_count_copy(2, size, 0);
   return CUDA_SUCCESS;
 }
+
+FAKE_EXPORT CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value, size_t size,
+                                     CUstream stream) {
+  CUresult result = copy_checks("cuMemsetD8Async", stream);
+  if (result != CUDA_SUCCESS)
+    return result;
+  if (!fake_memory_contains(dst, size, 0))
+    return CUDA_ERROR_INVALID_VALUE;
+  memset((void *)(uintptr_t)dst, value, size);
+  return CUDA_SUCCESS;
+}

@@ -27,12 +27,20 @@ static void *aligned_zeroed(size_t bytes) {
   return memory;
 }
 
-/* Runs one launch: every block of the grid, in order. */
+/* The node's workspace and its counters (zeroed once, like the runtime's counter region). */
+typedef struct node_scratch {
+  void *workspace;
+  int64_t workspace_bytes;
+  void *counters;
+  int64_t counter_bytes;
+} node_scratch;
+
 /* What each pointer argument of a launch addresses (for the sanitizer's bounds). */
-static uint64_t arg_bytes(const ir_node *node, const lower_arg *arg, int64_t workspace_bytes) {
-  int64_t bytes = arg->kind == LOWER_ARG_INPUT      ? value_bytes(node->inputs[arg->index])
-                  : arg->kind == LOWER_ARG_OUTPUT    ? value_bytes(node->outputs[arg->index])
-                  : arg->kind == LOWER_ARG_WORKSPACE ? workspace_bytes - arg->scalar
+static uint64_t arg_bytes(const ir_node *node, const lower_arg *arg, const node_scratch *scratch) {
+  int64_t bytes = arg->kind == LOWER_ARG_INPUT       ? value_bytes(node->inputs[arg->index])
+                  : arg->kind == LOWER_ARG_OUTPUT     ? value_bytes(node->outputs[arg->index])
+                  : arg->kind == LOWER_ARG_WORKSPACE  ? scratch->workspace_bytes - arg->scalar
+                  : arg->kind == LOWER_ARG_COUNTERS   ? scratch->counter_bytes - arg->scalar
                   : arg->kind == LOWER_ARG_OUTPUT_DIMS
                       ? node->outputs[arg->index]->type.rank * (int64_t)sizeof(int64_t)
                       : 0;
@@ -41,12 +49,12 @@ static uint64_t arg_bytes(const ir_node *node, const lower_arg *arg, int64_t wor
 
 static int run_checked(dlrt_sanitizer *sanitizer, dlrt_host_block_fn fn, const kb_kernel_info *info,
                        const ir_node *node, const lower_launch *launch, void **params,
-                       const uint64_t *storage, int64_t workspace_bytes, dl_diag *diag) {
+                       const uint64_t *storage, const node_scratch *scratch, dl_diag *diag) {
   dlrt_sanitizer_buffer *args = calloc((size_t)launch->arg_count + 1, sizeof *args);
   if (!args)
     return dl_error(diag, "out of memory");
   for (int i = 0; i < launch->arg_count; i++) {
-    uint64_t bytes = arg_bytes(node, &launch->args[i], workspace_bytes);
+    uint64_t bytes = arg_bytes(node, &launch->args[i], scratch);
     args[i] = (dlrt_sanitizer_buffer){bytes ? (const void *)(uintptr_t)storage[i] : NULL, bytes};
   }
   dlrt_sanitizer_launch checked = {.kernel = launch->kernel,
@@ -72,9 +80,10 @@ static int run_checked(dlrt_sanitizer *sanitizer, dlrt_host_block_fn fn, const k
   return 0;
 }
 
+/* Runs one launch: every block of the grid, in order. */
 static int run_launch(kb_jit *jit, const kb_kernel_info *info, const lower_launch *launch,
-                      void *const *pointers, void *workspace, dlrt_sanitizer *sanitizer,
-                      const ir_node *node, int64_t workspace_bytes, dl_diag *diag) {
+                      void *const *pointers, const node_scratch *scratch,
+                      dlrt_sanitizer *sanitizer, const ir_node *node, dl_diag *diag) {
   dlrt_host_block_fn fn = kb_jit_lookup(jit, launch->kernel);
   uint64_t *storage = calloc((size_t)launch->arg_count + 1, sizeof(*storage));
   void **params = calloc((size_t)launch->arg_count + 1, sizeof(*params));
@@ -101,8 +110,10 @@ static int run_launch(kb_jit *jit, const kb_kernel_info *info, const lower_launc
       memcpy(&storage[i], &at, sizeof(void *));
       break;
     }
-    case LOWER_ARG_WORKSPACE: {
-      char *at = (char *)workspace + arg->scalar;
+    case LOWER_ARG_WORKSPACE:
+    case LOWER_ARG_COUNTERS: {
+      void *base = arg->kind == LOWER_ARG_WORKSPACE ? scratch->workspace : scratch->counters;
+      char *at = (char *)base + arg->scalar;
       memcpy(&storage[i], &at, sizeof(void *));
       break;
     }
@@ -121,22 +132,21 @@ static int run_launch(kb_jit *jit, const kb_kernel_info *info, const lower_launc
     params[i] = &storage[i];
   }
   if (sanitizer) {
-    int status = run_checked(sanitizer, fn, info, node, launch, params, storage, workspace_bytes,
-                             diag);
+    int status = run_checked(sanitizer, fn, info, node, launch, params, storage, scratch, diag);
     free(storage);
     free(params);
     return status;
   }
   void *shared = aligned_zeroed(info->shared_bytes);
-  void *scratch = aligned_zeroed(info->host_scratch_bytes);
-  if (!shared || !scratch) {
+  void *block_scratch = aligned_zeroed(info->host_scratch_bytes);
+  if (!shared || !block_scratch) {
     free(shared);
-    free(scratch);
+    free(block_scratch);
     free(storage);
     free(params);
     return dl_error(diag, "out of memory");
   }
-  dlrt_host_launch host = {.shared_memory = shared, .scratch = scratch};
+  dlrt_host_launch host = {.shared_memory = shared, .scratch = block_scratch};
   memcpy(host.grid, launch->grid, sizeof(host.grid));
   memcpy(host.block, launch->block, sizeof(host.block));
   for (uint32_t z = 0; z < launch->grid[2]; z++)
@@ -146,15 +156,15 @@ static int run_launch(kb_jit *jit, const kb_kernel_info *info, const lower_launc
         fn(params, &host);
       }
   free(shared);
-  free(scratch);
+  free(block_scratch);
   free(storage);
   free(params);
   return 0;
 }
 
-/* The inputs count as written; outputs and the workspace do not. */
+/* The inputs and the (zeroed) counters count as written; outputs and the workspace do not. */
 static int track_buffers(dlrt_sanitizer *sanitizer, const ir_node *node, void *const *pointers,
-                         void *workspace, int64_t workspace_bytes) {
+                         const node_scratch *scratch) {
   int status = 0;
   for (int i = 0; i < node->num_inputs; i++)
     if (pointers[i])
@@ -163,9 +173,12 @@ static int track_buffers(dlrt_sanitizer *sanitizer, const ir_node *node, void *c
   for (int i = 0; i < node->num_outputs; i++)
     status |= dlrt_sanitizer_track(sanitizer, pointers[node->num_inputs + i],
                                    (uint64_t)value_bytes(node->outputs[i]), "an output", 0, 0);
-  if (workspace_bytes)
-    status |= dlrt_sanitizer_track(sanitizer, workspace, (uint64_t)workspace_bytes, "the workspace",
-                                   0, 0);
+  if (scratch->workspace_bytes)
+    status |= dlrt_sanitizer_track(sanitizer, scratch->workspace,
+                                   (uint64_t)scratch->workspace_bytes, "the workspace", 0, 0);
+  if (scratch->counter_bytes)
+    status |= dlrt_sanitizer_track(sanitizer, scratch->counters, (uint64_t)scratch->counter_bytes,
+                                   "the counters", 1, 0);
   for (int i = 0; i < node->num_outputs && i < OP_HARNESS_MAX_OUTPUTS; i++)
     if (ir_op_has_flag(node->op, IR_OP_FLAG_DATA_DEPENDENT))
       status |= dlrt_sanitizer_track(sanitizer, op_harness_dims[i],
@@ -181,15 +194,27 @@ int op_harness_sanitizing(void) {
 
 int op_harness_run(const ir_graph *graph, const ir_node *node, const void *const *inputs,
                    void **outputs, dl_diag *diag) {
-  return op_harness_run_mutated(graph, node, inputs, outputs, op_harness_sanitizing(), 0, diag);
+  return op_harness_run_mutated(graph, node, inputs, outputs, op_harness_sanitizing(), 0, 0, diag);
+}
+
+/* Kernels that count leave their counters at 0 for the next run. */
+static int check_counters_reset(const ir_node *node, const node_scratch *scratch, dl_diag *diag) {
+  const uint32_t *counters = scratch->counters;
+  for (int64_t i = 0; i < scratch->counter_bytes / (int64_t)sizeof(uint32_t); i++)
+    if (counters[i] != 0)
+      return dl_error(diag, "node '%s' left counter %lld at %u (counters must end at 0)",
+                      node->name, (long long)i, counters[i]);
+  return 0;
 }
 
 int op_harness_run_mutated(const ir_graph *graph, const ir_node *node, const void *const *inputs,
-                           void **outputs, int sanitize, int drop_barrier, dl_diag *diag) {
+                           void **outputs, int sanitize, int drop_barrier, int drop_fence,
+                           dl_diag *diag) {
   kb_target_options target = {.kind = KB_TARGET_HOST,
                               .opt_level = 2,
                               .sanitize = sanitize != 0,
-                              .test_drop_barrier = drop_barrier};
+                              .test_drop_barrier = drop_barrier,
+                              .test_drop_fence = drop_fence};
   dlrt_sanitizer *sanitizer = NULL;
   kernel_builder *kb = kb_create(&target, "op_harness", diag);
   if (!kb)
@@ -197,7 +222,7 @@ int op_harness_run_mutated(const ir_graph *graph, const ir_node *node, const voi
   lower_context ctx = {.kb = kb, .graph = graph, .kernel_prefix = "t", .diag = diag};
   lower_result result;
   kb_jit *jit = NULL;
-  void *workspace = NULL;
+  node_scratch scratch = {0};
   void **pointers = NULL;
   int status = -1;
   for (int i = 0; i < node->num_outputs; i++)
@@ -230,11 +255,16 @@ int op_harness_run_mutated(const ir_graph *graph, const ir_node *node, const voi
     memset(outputs[i], 0xff, (size_t)bytes);
     pointers[node->num_inputs + i] = outputs[i];
   }
-  workspace = aligned_zeroed((size_t)result.workspace_bytes);
+  scratch = (node_scratch){aligned_zeroed((size_t)result.workspace_bytes), result.workspace_bytes,
+                           aligned_zeroed((size_t)result.counter_bytes), result.counter_bytes};
+  if (!scratch.workspace || !scratch.counters) {
+    dl_error(diag, "out of memory");
+    goto done;
+  }
   if (sanitize) {
     dlrt_sanitizer_options options = {.max_printed = 4};
     if (!(sanitizer = dlrt_sanitizer_create(&options)) ||
-        track_buffers(sanitizer, node, pointers, workspace, result.workspace_bytes) != 0) {
+        track_buffers(sanitizer, node, pointers, &scratch) != 0) {
       dl_error(diag, "out of memory");
       goto done;
     }
@@ -245,14 +275,14 @@ int op_harness_run_mutated(const ir_graph *graph, const ir_node *node, const voi
       dl_error(diag, "launch of unknown kernel '%s'", result.launches[l].kernel);
       goto done;
     }
-    if (run_launch(jit, info, &result.launches[l], pointers, workspace, sanitizer, node,
-                   result.workspace_bytes, diag) != 0)
+    if (run_launch(jit, info, &result.launches[l], pointers, &scratch, sanitizer, node, diag) != 0)
       goto done;
   }
-  status = 0;
+  status = check_counters_reset(node, &scratch, diag);
 done:
   dlrt_sanitizer_destroy(sanitizer);
-  free(workspace);
+  free(scratch.workspace);
+  free(scratch.counters);
   free(pointers);
   if (jit)
     kb_jit_destroy(jit);
@@ -265,7 +295,9 @@ done:
   return status;
 }
 
-int op_harness_max_barriers(const ir_graph *graph, const ir_node *node, dl_diag *diag) {
+/* The most of `count(info)` over the kernels of the node's lowering; -1 on error. */
+static int max_over_kernels(const ir_graph *graph, const ir_node *node,
+                            int (*count)(const kb_kernel_info *info), dl_diag *diag) {
   kb_target_options target = {.kind = KB_TARGET_HOST};
   kernel_builder *kb = kb_create(&target, "op_harness", diag);
   if (!kb)
@@ -276,11 +308,22 @@ int op_harness_max_barriers(const ir_graph *graph, const ir_node *node, dl_diag 
   if (lower_node(&ctx, node, &result) == 0 && !kb_failed(kb)) {
     most = 0;
     for (int i = 0; i < kb_kernel_count(kb); i++)
-      if (kb_kernel_info_at(kb, i)->barrier_count > most)
-        most = kb_kernel_info_at(kb, i)->barrier_count;
+      if (count(kb_kernel_info_at(kb, i)) > most)
+        most = count(kb_kernel_info_at(kb, i));
   }
   kb_destroy(kb);
   return most;
+}
+
+static int barriers_of(const kb_kernel_info *info) { return info->barrier_count; }
+static int fences_of(const kb_kernel_info *info) { return info->fence_count; }
+
+int op_harness_max_barriers(const ir_graph *graph, const ir_node *node, dl_diag *diag) {
+  return max_over_kernels(graph, node, barriers_of, diag);
+}
+
+int op_harness_max_fences(const ir_graph *graph, const ir_node *node, dl_diag *diag) {
+  return max_over_kernels(graph, node, fences_of, diag);
 }
 
 static int run_ptxas(const char *ptx, size_t size, const char *sm, dl_diag *diag) {

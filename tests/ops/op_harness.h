@@ -19,14 +19,18 @@ enum { OP_HARNESS_MAX_OUTPUTS = 8 };
 extern int64_t op_harness_dims[OP_HARNESS_MAX_OUTPUTS][IR_MAX_RANK];
 
 /* The same with the checked lowering run under libdlrt's sanitizer when `sanitize` is set
- * (any report fails the run, the reports go to stderr), and the N-th kb_barrier of every
- * kernel dropped when drop_barrier is N > 0 (the sanitizer's mutation tests). op_harness_run
- * sanitizes when $DLCC_OP_SANITIZE is set (the ops.sanitize.* tests). */
+ * (any report fails the run, the reports go to stderr), and the N-th kb_barrier (kb_fence) of
+ * every kernel dropped when drop_barrier (drop_fence) is N > 0 (the sanitizer's mutation
+ * tests). op_harness_run sanitizes when $DLCC_OP_SANITIZE is set (the ops.sanitize.* tests).
+ * Either fails when a kernel leaves one of the node's counters nonzero. */
 int op_harness_run_mutated(const ir_graph *graph, const ir_node *node, const void *const *inputs,
-                           void **outputs, int sanitize, int drop_barrier, dl_diag *diag);
+                           void **outputs, int sanitize, int drop_barrier, int drop_fence,
+                           dl_diag *diag);
 int op_harness_sanitizing(void);
 /* The most kb_barrier calls any kernel of the node's lowering makes; -1 on error. */
 int op_harness_max_barriers(const ir_graph *graph, const ir_node *node, dl_diag *diag);
+/* The most kb_fence calls any kernel of the node's lowering makes; -1 on error. */
+int op_harness_max_fences(const ir_graph *graph, const ir_node *node, dl_diag *diag);
 
 /* Lowers `node` for NVPTX sm_75/sm_80/sm_90, assembles each PTX with ptxas, checks there is
  * no `.extern .func`. Returns 0, or -1 with ptxas's message in diag. */

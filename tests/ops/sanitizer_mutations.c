@@ -1,7 +1,8 @@
 /* Mutation tests of the sanitizer on the op lowerings: each kb_barrier of the tiled GEMM
  * (plain and split-K), the row reductions, Softmax and LayerNormalization is dropped in turn
- * (kb_target_options.test_drop_barrier), and the checked twin must report a race, while the
- * unmutated kernels run clean. The one barrier a GPU does not need either — the trailing
+ * (kb_target_options.test_drop_barrier), and so is each kb_fence of the split-K GEMM (the
+ * writers' release and the last block's acquire); the checked twin must report a race, while
+ * the unmutated kernels run clean. The one barrier a GPU does not need either — the trailing
  * barrier of a kernel's last group reduction, which no later shared access follows — must
  * stay unreported: the sanitizer flags bugs, not barriers. */
 #include <string.h>
@@ -21,11 +22,12 @@ static float *random_input(ir_value *value, uint32_t seed) {
 }
 
 /* 0: clean; 1: a race was reported; other failures fail the test. */
-static int run_case(const mutation_case *c, int drop) {
+static int run_case(const mutation_case *c, int drop_barrier, int drop_fence) {
   dl_diag diag;
   dl_diag_init(&diag);
   void *outputs[2] = {NULL, NULL};
-  int status = op_harness_run_mutated(c->graph, c->node, c->inputs, outputs, 1, drop, &diag);
+  int status = op_harness_run_mutated(c->graph, c->node, c->inputs, outputs, 1, drop_barrier,
+                                      drop_fence, &diag);
   int raced = 0;
   if (status != 0) {
     const char *message = diag.stored ? dl_diag_message(&diag, 0) : "";
@@ -48,9 +50,9 @@ static void check_every_barrier(const mutation_case *c, int expected_barriers) {
   dl_diag_deinit(&diag);
   print_message("%s: %d barriers\n", c->what, barriers);
   assert_int_equal(barriers, expected_barriers);
-  assert_int_equal(run_case(c, 0), 0);
+  assert_int_equal(run_case(c, 0, 0), 0);
   for (int drop = 1; drop <= barriers; drop++) {
-    int raced = run_case(c, drop);
+    int raced = run_case(c, drop, 0);
     if (drop == c->harmless_barrier) {
       if (raced)
         fail_msg("%s: barrier %d was expected to order nothing", c->what, drop);
@@ -114,11 +116,26 @@ static void test_tiled_gemm(void **state) {
   release_case(&c);
 }
 
-/* Split-K: a 64x64 output with K = 1024 splits K over blocks of the same tile. */
+static void check_every_fence(const mutation_case *c, int expected_fences) {
+  dl_diag diag;
+  dl_diag_init(&diag);
+  int fences = op_harness_max_fences(c->graph, c->node, &diag);
+  dl_diag_deinit(&diag);
+  assert_int_equal(fences, expected_fences);
+  for (int drop = 1; drop <= fences; drop++)
+    if (!run_case(c, 0, drop))
+      fail_msg("%s: dropping fence %d was not reported", c->what, drop);
+}
+
+/* Split-K: a 64x64 output with K = 1024 splits K over blocks of the same tile, in one launch.
+ * Barriers: after staging, at the end of the K step, between the writers' fences and the
+ * count, and the one that broadcasts "last" from the counting thread. Fences: the release
+ * before the count and the last block's acquire before it reads the partials. */
 static void test_split_k_gemm(void **state) {
   (void)state;
   mutation_case c = matmul_case("MatMul 64x1024x64 (split K)", 64, 1024, 64);
-  check_every_barrier(&c, 2);
+  check_every_barrier(&c, 4);
+  check_every_fence(&c, 2);
   release_case(&c);
 }
 

@@ -97,6 +97,8 @@ static void test_ragged_edges(void **state) {
 }
 
 /* Grid of the node's first launch, lowered for the host; returns the launch count. */
+static int64_t lowered_counter_bytes; /* of the last lowered_grid */
+
 static int lowered_grid(int64_t m, int64_t k, int64_t n, uint32_t *grid) {
   ir_graph *graph = ir_graph_create("grid");
   int64_t a_dims[2] = {m, k}, b_dims[2] = {k, n};
@@ -112,6 +114,7 @@ static int lowered_grid(int64_t m, int64_t k, int64_t n, uint32_t *grid) {
   lower_result result;
   assert_int_equal(lower_node(&ctx, node, &result), 0);
   memcpy(grid, result.launches[0].grid, 3 * sizeof *grid);
+  lowered_counter_bytes = result.counter_bytes;
   kb_destroy(kb);
   dl_diag_deinit(&diag);
   ir_graph_destroy(graph);
@@ -138,13 +141,18 @@ static void test_thin_tiles(void **state) {
 static void test_split_k(void **state) {
   (void)state;
   uint32_t grid[3];
-  /* 16 output tiles and 32 K tiles: two K splits, then a launch adding them up. */
-  assert_int_equal(lowered_grid(128, 512, 512, grid), 2);
+  /* 16 output tiles and 32 K tiles: two K splits in one launch (the last block of each
+   * tile adds them up), one counter per output tile. */
+  assert_int_equal(lowered_grid(128, 512, 512, grid), 1);
   assert_int_equal(grid[2], 2);
+  assert_int_equal(lowered_counter_bytes, 16 * 4);
   assert_int_equal(lowered_grid(512, 512, 512, grid), 1); /* 64 tiles: no split */
+  assert_int_equal(grid[2], 1);
+  assert_int_equal(lowered_counter_bytes, 0);
   /* one output tile, K = 1000 (63 K tiles in 3 uneven splits) */
-  assert_int_equal(lowered_grid(7, 1000, 45, grid), 2);
+  assert_int_equal(lowered_grid(7, 1000, 45, grid), 1);
   assert_int_equal(grid[2], 3);
+  assert_int_equal(lowered_counter_bytes, 4);
   check_matmul(2, (int64_t[]){7, 1000}, 2, (int64_t[]){1000, 45}, (int64_t[]){7, 45}, 2, 1,
                "split-K 7x1000 @ 1000x45");
   check_matmul(1, (int64_t[]){4096}, 2, (int64_t[]){4096, 96}, (int64_t[]){96}, 1, 0,

@@ -239,6 +239,7 @@ const dlrt_program *sample_program(void) {
       .weights = weights,
       .weights_size = sizeof weights,
       .arena_size = ARENA_PARTIALS + SAMPLE_BLOCKS * sizeof(float),
+      .counter_bytes = SAMPLE_COUNTER_BYTES,
       .input_count = 2,
       .inputs = sample_inputs,
       .output_count = 2,

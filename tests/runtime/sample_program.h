@@ -10,6 +10,9 @@
 #define SAMPLE_BLOCK 256
 #define SAMPLE_BLOCKS 4 /* ceil(SAMPLE_N / SAMPLE_BLOCK) */
 #define SAMPLE_SCALE 0.5f
+/* The program's counter region: zeroed at creation, no sample kernel uses it (the cuda tests
+ * make a variant that reads it). */
+#define SAMPLE_COUNTER_BYTES 64
 
 /* Inputs: x (bound), y (arena). Outputs: sum = x + 0.5*y (bound), partials[4] (arena) =
  * per-block sums of (sum + w) where w are the weights. */

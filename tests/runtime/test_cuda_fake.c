@@ -296,6 +296,42 @@ static void test_cuda_graph_calls_per_run(void **state) {
   assert_no_leaks();
 }
 
+/* The counter region is a device allocation of its own, zeroed once at creation (the fake's
+ * cuMemAlloc fills memory with 0xA5): the sample with its first launch reading `b` from the
+ * counters instead of y computes sum = x + 0.5 * 0, on every run. */
+static void test_cuda_counters_zeroed_at_create(void **state) {
+  dlrt_program program = *sample_program();
+  dlrt_launch launches[3];
+  dlrt_arg add_args[5];
+  memcpy(launches, program.launches, sizeof launches);
+  memcpy(add_args, launches[0].args, sizeof add_args);
+  add_args[1] = (dlrt_arg){DLRT_ARG_COUNTERS, 0, 0, SAMPLE_N * sizeof(float)};
+  launches[0].args = add_args;
+  program.launches = launches;
+  program.counter_bytes = SAMPLE_N * sizeof(float);
+  dlrt_model *model = NULL;
+  int allocations = fakecuda_live_allocations();
+  assert_int_equal(dlrt_model_create(&program, &cuda_options, &model), DLRT_STATUS_OK);
+  assert_int_equal(fakecuda_call_count("cuMemsetD8Async"), 1);
+  /* arena, counters, weights, the bound input x and output sum, pinned staging */
+  assert_int_equal(fakecuda_live_allocations() - allocations, 6);
+  for (int run = 0; run < 2; run++) {
+    fakecuda_reset();
+    const void *inputs[] = {buffers.x, buffers.y};
+    void *outputs[] = {buffers.sum, buffers.partials};
+    assert_int_equal(dlrt_model_run(model, inputs, outputs), DLRT_STATUS_OK);
+    assert_memory_equal(buffers.sum, buffers.x, sizeof buffers.x);
+    const fakecuda_launch *add = fakecuda_launch_record(0);
+    uint64_t counters = add->params[1];
+    assert_true(counters != add->params[0] && counters != add->params[2]);
+    for (int i = 0; i < SAMPLE_N; i++)
+      assert_int_equal(((const uint32_t *)(uintptr_t)counters)[i], 0);
+    assert_int_equal(fakecuda_call_count("cuMemsetD8Async"), 0); /* only at creation */
+  }
+  dlrt_model_destroy(model);
+  assert_no_leaks();
+}
+
 /* Profiling times each launch, so it launches them one by one and says why. */
 static void test_cuda_profile_without_graph(void **state) {
   dlrt_options options = {.device = DLRT_DEVICE_CUDA, .profile = 1};
@@ -328,6 +364,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_cuda_results_and_launches, fake_fixture_setup),
       cmocka_unit_test_setup(test_cuda_run_device, fake_fixture_setup),
+      cmocka_unit_test_setup(test_cuda_counters_zeroed_at_create, fake_fixture_setup),
       cmocka_unit_test_setup(test_cuda_module_selection, fake_fixture_setup),
       cmocka_unit_test_setup(test_cuda_kernel_missing, fake_fixture_setup),
       cmocka_unit_test_setup(test_auto_device, fake_fixture_setup),
