@@ -63,8 +63,10 @@ typedef struct tiled_gemm_desc {
  * batch, 256 threads. For a single GEMM with few output tiles and a long K the grid's z
  * splits K instead: each block writes its partial tile to the node's workspace and counts
  * itself on the tile's counter (the node's counters, zeroed once at model creation); the
- * last block to arrive adds the partials in a fixed order and runs store_c. 0, or -1 with
- * an error naming `node`. */
+ * last block to arrive adds the partials in a fixed order and runs store_c. The launch's
+ * last two arguments are then the partials and the counters (dlcc's DRAM model counts the
+ * argument before the counters twice: written, then read back). 0, or -1 with an error
+ * naming `node`. */
 int tiled_gemm_lower(lower_context *ctx, const ir_node *node, const tiled_gemm_desc *desc,
                      lower_result *out);
 

@@ -309,6 +309,31 @@ static void test_atomics_across_blocks(void **state) {
   free(in);
 }
 
+/* The last of 4 blocks to arrive adds every block's partials; the counter ends at 0, so a
+ * second launch gives the same sums. */
+static void test_last_block_sum(void **state) {
+  fixture *f = *state;
+  enum { THREADS = 64, BLOCKS = 4 };
+  float *in = random_floats(THREADS * BLOCKS, 8, 1);
+  float *out = calloc(THREADS + 1 + THREADS * BLOCKS, sizeof(float));
+  void *params[] = {&in, &out};
+  for (int launch = 0; launch < 2; launch++) {
+    memset(out, 0, THREADS * sizeof(float));
+    run(f, "last_block_sum", params, BLOCKS, 1, THREADS, 1);
+    for (int t = 0; t < THREADS; t++) {
+      float expected = 0;
+      for (int b = 0; b < BLOCKS; b++)
+        expected += in[b * THREADS + t] + 1;
+      assert_true(out[t] == expected); /* small integers: exact */
+    }
+    uint32_t counter;
+    memcpy(&counter, &out[THREADS], sizeof counter);
+    assert_int_equal(counter, 0);
+  }
+  free(in);
+  free(out);
+}
+
 static void test_matmul_tiled(void **state) {
   fixture *f = *state;
   int m = 37, n = 45, k = 70; /* ragged edges in every dimension */
@@ -442,6 +467,7 @@ int main(void) {
       cmocka_unit_test(test_warp_sum_xor),
       cmocka_unit_test(test_warp_broadcast_f64),
       cmocka_unit_test(test_atomics_across_blocks),
+      cmocka_unit_test(test_last_block_sum),
       cmocka_unit_test(test_matmul_tiled),
       cmocka_unit_test(test_kernel_metadata),
       cmocka_unit_test(test_oversized_block_is_refused),

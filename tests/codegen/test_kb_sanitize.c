@@ -1,7 +1,9 @@
 /* The checked host lowering with libdlrt's sanitizer: clean kernels run clean and compute the
  * same results in varied thread orders; a dropped barrier, an off-by-one bound, a read of an
  * unwritten shared tile, a shuffle in a partial warp, a misaligned vector load and a race
- * between blocks are each reported, naming the kernel, the buffer and both sources. */
+ * between blocks are each reported, naming the kernel, the buffer and both sources. Blocks
+ * ordered by fence + atomic count (the last block reads the others' partials) run clean,
+ * and each piece of that pattern left out is reported. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -132,18 +134,24 @@ typedef struct checked {
   kb_jit *jit;
 } checked;
 
-static void build(checked *c, int (*define)(kernel_builder *), int drop_barrier) {
+static void build_mutated(checked *c, int (*define)(kernel_builder *), int drop_barrier,
+                          int drop_fence) {
   dl_diag_init(&c->diag);
   kb_target_options options = {.kind = KB_TARGET_HOST,
                                .host_cpu = "native",
                                .opt_level = 2,
                                .sanitize = true,
-                               .test_drop_barrier = drop_barrier};
+                               .test_drop_barrier = drop_barrier,
+                               .test_drop_fence = drop_fence};
   c->kb = kb_create(&options, "sanitize", &c->diag);
   assert_non_null(c->kb);
   assert_int_equal(define(c->kb), 0);
   c->jit = kb_jit_create(c->kb, &c->diag);
   assert_non_null(c->jit);
+}
+
+static void build(checked *c, int (*define)(kernel_builder *), int drop_barrier) {
+  build_mutated(c, define, drop_barrier, 0);
 }
 
 static void release(checked *c) {
@@ -393,6 +401,107 @@ static void test_atomics_do_not_race(void **state) {
   release(&c);
 }
 
+static int last_block_sum(kernel_builder *kb) {
+  return define_last_block_sum(kb, "last_block_sum", 1);
+}
+
+static int every_block_sums(kernel_builder *kb) {
+  return define_last_block_sum(kb, "every_block_sums", 0);
+}
+
+enum { SYNC_THREADS = 64, SYNC_BLOCKS = 4, SYNC_OUT = SYNC_THREADS + 1 + SYNC_THREADS * SYNC_BLOCKS };
+
+/* One launch of a define_last_block_sum kernel: `out` (sums, the zeroed counter, partials)
+ * counts as written; the partials are rewritten by every launch. */
+static void run_sync(checked *c, const char *kernel, float *in, float *out, outcome *result) {
+  size_t size = 0;
+  FILE *stream = open_memstream(&result->text, &size);
+  dlrt_sanitizer_options options = {.stream = stream, .seed = 3};
+  dlrt_sanitizer *sanitizer = dlrt_sanitizer_create(&options);
+  size_t in_bytes = SYNC_THREADS * SYNC_BLOCKS * sizeof(float), out_bytes = SYNC_OUT * sizeof(float);
+  assert_int_equal(dlrt_sanitizer_track(sanitizer, in, in_bytes, "in", 1, 0), 0);
+  assert_int_equal(dlrt_sanitizer_track(sanitizer, out, out_bytes, "out", 1, 0), 0);
+  void *params[2] = {&in, &out};
+  dlrt_sanitizer_buffer args[2] = {{in, in_bytes}, {out, out_bytes}};
+  const kb_kernel_info *info = kb_kernel_info_find(c->kb, kernel);
+  dlrt_sanitizer_launch launch = {.kernel = kernel,
+                                  .fn = kb_jit_lookup(c->jit, info->name),
+                                  .params = params,
+                                  .param_count = 2,
+                                  .args = args,
+                                  .grid = {SYNC_BLOCKS, 1, 1},
+                                  .block = {SYNC_THREADS, 1, 1},
+                                  .shared_bytes = (uint32_t)info->shared_bytes,
+                                  .scratch_bytes = (uint32_t)info->host_scratch_bytes};
+  assert_true(dlrt_sanitizer_run(sanitizer, &launch) >= 0);
+  for (int check = 0; check < DLRT_CHECK_COUNT; check++)
+    result->counts[check] = dlrt_sanitizer_report_count(sanitizer, (dlrt_sanitizer_check)check);
+  dlrt_sanitizer_destroy(sanitizer);
+  fclose(stream);
+  if (getenv("DLCC_TEST_VERBOSE"))
+    fputs(result->text, stdout);
+}
+
+/* Partials written by other blocks, read by the last block after fence + count + fence:
+ * no report (the sanitizer knows the release and the acquire), the right sums, twice. */
+static void test_last_block_after_count(void **state) {
+  (void)state;
+  checked c;
+  build(&c, last_block_sum, 0);
+  float in[SYNC_THREADS * SYNC_BLOCKS], out[SYNC_OUT] = {0};
+  for (int i = 0; i < SYNC_THREADS * SYNC_BLOCKS; i++)
+    in[i] = (float)(i % 5);
+  for (int launch = 0; launch < 2; launch++) {
+    outcome result;
+    run_sync(&c, "last_block_sum", in, out, &result);
+    assert_int_equal(total(&result), 0);
+    for (int t = 0; t < SYNC_THREADS; t++) {
+      float expected = 0;
+      for (int b = 0; b < SYNC_BLOCKS; b++)
+        expected += in[b * SYNC_THREADS + t] + 1;
+      assert_true(out[t] == expected);
+    }
+    uint32_t counter;
+    memcpy(&counter, &out[SYNC_THREADS], sizeof counter);
+    assert_int_equal(counter, 0);
+    free(result.text);
+  }
+  release(&c);
+}
+
+/* Each part of the pattern left out is a race between blocks, or (the barrier that
+ * broadcasts the count) between the counting thread and the others: the writers' fence
+ * (fence 1), the last block's fence (2), the barrier between the writers' fences and the
+ * count (barrier 1), the broadcast's barrier (2), and the check of the count itself. */
+static void test_last_block_mutations(void **state) {
+  (void)state;
+  static const struct {
+    int drop_barrier, drop_fence, every_block;
+    const char *expected;
+  } mutations[] = {
+      {0, 1, 0, "in different blocks of one launch"},
+      {0, 2, 0, "in different blocks of one launch"},
+      {1, 0, 0, "in different blocks of one launch"},
+      {2, 0, 0, "with no barrier between them"},
+      {0, 0, 1, "in different blocks of one launch"},
+  };
+  for (size_t m = 0; m < sizeof mutations / sizeof mutations[0]; m++) {
+    checked c;
+    build_mutated(&c, mutations[m].every_block ? every_block_sums : last_block_sum,
+                  mutations[m].drop_barrier, mutations[m].drop_fence);
+    float in[SYNC_THREADS * SYNC_BLOCKS] = {0}, out[SYNC_OUT] = {0};
+    outcome result;
+    run_sync(&c, mutations[m].every_block ? "every_block_sums" : "last_block_sum", in, out,
+             &result);
+    if (result.counts[DLRT_CHECK_RACE] == 0)
+      fail_msg("mutation %zu (barrier %d, fence %d, every block %d) was not reported", m,
+               mutations[m].drop_barrier, mutations[m].drop_fence, mutations[m].every_block);
+    assert_non_null(strstr(result.text, mutations[m].expected));
+    free(result.text);
+    release(&c);
+  }
+}
+
 /* A checked twin launched without a sanitizer runs as a plain twin. */
 static void test_unchecked_launch(void **state) {
   (void)state;
@@ -421,6 +530,8 @@ int main(void) {
       cmocka_unit_test(test_misaligned_vector),
       cmocka_unit_test(test_race_between_blocks),
       cmocka_unit_test(test_atomics_do_not_race),
+      cmocka_unit_test(test_last_block_after_count),
+      cmocka_unit_test(test_last_block_mutations),
       cmocka_unit_test(test_unchecked_launch),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

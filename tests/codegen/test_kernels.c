@@ -330,6 +330,50 @@ static int atomic_count(kernel_builder *kb) {
   return kb_kernel_end(kb);
 }
 
+int define_last_block_sum(kernel_builder *kb, const char *name, int check_counter) {
+  static const kb_param in_out[] = {{"in", KB_PARAM_PTR}, {"out", KB_PARAM_PTR}};
+  kb_kernel_begin(kb, name, in_out, 2, 1024);
+  LLVMValueRef threads = kb_block_dim(kb, KB_X), out = kb_param_value(kb, 1);
+  LLVMValueRef counter = LLVMBuildInBoundsGEP2(B, I32, out, &threads, 1, "counter");
+  LLVMValueRef after = LLVMBuildAdd(B, threads, kb_const_i32(kb, 1), "");
+  LLVMValueRef partials = LLVMBuildInBoundsGEP2(B, F32, out, &after, 1, "partials");
+  LLVMValueRef i = tk_global_index(kb);
+  tk_store(kb, partials, i,
+           LLVMBuildFAdd(B, tk_load(kb, F32, kb_param_value(kb, 0), i), LLVMConstReal(F32, 1), ""));
+  kb_fence(kb);   /* release: the partials before the count */
+  kb_barrier(kb); /* every thread's fence before thread 0 counts */
+  kb_var *arrived = kb_thread_var(kb, I32, "arrived");
+  LLVMValueRef first =
+      LLVMBuildICmp(B, LLVMIntEQ, kb_thread_index(kb, KB_X), kb_const_i32(kb, 0), "");
+  kb_if_begin(kb, first);
+  kb_var_store(kb, arrived, kb_atomic_add(kb, counter, kb_const_i32(kb, 1)));
+  kb_if_end(kb);
+  LLVMValueRef before = kb_block_broadcast(kb, arrived, kb_const_i32(kb, 0));
+  LLVMValueRef last_count = LLVMBuildSub(B, kb_grid_dim(kb, KB_X), kb_const_i32(kb, 1), "");
+  if (check_counter)
+    kb_uniform_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, before, last_count, "last"));
+  kb_fence(kb); /* acquire: the other blocks' partials after the count */
+  kb_var *sum = kb_thread_var(kb, F32, "sum");
+  kb_var_store(kb, sum, LLVMConstReal(F32, 0));
+  LLVMValueRef block = kb_for_begin(kb, kb_const_i32(kb, 0), kb_grid_dim(kb, KB_X),
+                                    kb_const_i32(kb, 1));
+  LLVMValueRef slot = LLVMBuildAdd(B, LLVMBuildMul(B, block, kb_block_dim(kb, KB_X), ""),
+                                   kb_thread_index(kb, KB_X), "");
+  kb_var_store(kb, sum, LLVMBuildFAdd(B, kb_var_load(kb, sum), tk_load(kb, F32, partials, slot), ""));
+  kb_for_end(kb);
+  tk_store(kb, out, kb_thread_index(kb, KB_X), kb_var_load(kb, sum));
+  kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_thread_index(kb, KB_X), kb_const_i32(kb, 0), ""));
+  kb_atomic_rmw(kb, LLVMAtomicRMWBinOpXchg, counter, kb_const_i32(kb, 0)); /* for the next launch */
+  kb_if_end(kb);
+  if (check_counter)
+    kb_uniform_if_end(kb);
+  return kb_kernel_end(kb);
+}
+
+static int last_block_sum(kernel_builder *kb) {
+  return define_last_block_sum(kb, "last_block_sum", 1);
+}
+
 /* Guarded copy of src[row * stride + col] (0 outside rows x cols) into tile[ty][tx]. */
 static void load_tile(kernel_builder *kb, LLVMValueRef tile, LLVMValueRef src, LLVMValueRef row,
                       LLVMValueRef col, LLVMValueRef rows, LLVMValueRef cols) {
@@ -399,7 +443,8 @@ int define_test_kernels(kernel_builder *kb) {
       relu,          block_sum_serial, tree_sum,       tree_sum_loop,  rotate_shared,
       warp_sum_down, warp_sum_xor,     warp_broadcast, warp_scan,      warp_reductions,
       warp_gather,   maybe_reverse,    index_in_if,    constant_table, uniform_remat,
-      atomic_sum,    atomic_max,       atomic_count,   matmul_tiled,   global_table};
+      atomic_sum,    atomic_max,       atomic_count,   matmul_tiled,   global_table,
+      last_block_sum};
   int status = 0;
   for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
     status |= kernels[i](kb);

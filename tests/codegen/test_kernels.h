@@ -11,6 +11,12 @@ enum { TILE = 16, REDUCE_THREADS = 256 };
  * uniform if/loops, constant tables, atomics and the 16x16-tiled matmul. 0 ok, -1 error. */
 int define_test_kernels(kernel_builder *kb);
 
+/* NAME(in, out): block b's threads write partial[b][t] = in[b * blockDim + t] + 1, count the
+ * block on a u32 counter after a fence, and the last block to arrive (with check_counter;
+ * every block without it, a race) writes out[t] = sum over b of partial[b][t], then resets
+ * the counter. `out` holds blockDim sums, the counter, then gridDim x blockDim partials. */
+int define_last_block_sum(kernel_builder *kb, const char *name, int check_counter);
+
 /* unary_NAME(in, out, n) for exp, log, tanh, erf, sigmoid, sqrt, rsqrt; pow_f32(x, y, out, n). */
 int define_math_kernels(kernel_builder *kb);
 

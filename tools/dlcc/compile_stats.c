@@ -43,9 +43,19 @@ static int model_launches(compile_stats *out, dl_diag *diag) {
     return dl_error(diag, "out of memory");
   for (uint32_t i = 0; i < program->launch_count; i++) {
     const dlrt_launch *launch = &program->launches[i];
-    for (uint32_t a = 0; a < launch->arg_count; a++)
+    for (uint32_t a = 0; a < launch->arg_count; a++) {
       if (is_pointer(launch->args[a].kind))
         out->launch_bytes[i] += (int64_t)launch->args[a].bytes;
+      /* A launch that counts (the split-K GEMM, codegen/ops/tiled_gemm.h) writes the partial
+       * sums in the argument before its counters and its last blocks read them back in the
+       * same launch: written once and read once, both counted. They are often still in L2
+       * when read, but this model has no cache (activations passed between kernels often
+       * are too), and counting them keeps a split GEMM's cost honest against an unsplit
+       * one. The counters themselves (a word per tile) are not counted. */
+      if (launch->args[a].kind == DLRT_ARG_COUNTERS && a > 0 &&
+          is_pointer(launch->args[a - 1].kind))
+        out->launch_bytes[i] += (int64_t)launch->args[a - 1].bytes;
+    }
     if (i == 0 || nodes[i] != nodes[i - 1])
       out->launch_flops[i] = ir_node_flops(nodes[i]);
     out->dram_bytes += out->launch_bytes[i];
