@@ -159,17 +159,9 @@ static void multiply_slices(kernel_builder *kb, const tile_shape *shape, int ste
     kb_var_store(kb, acc[i], sums[i]);
 }
 
-/* What happens to the micro-tile elements of a thread: store_c, the split's partial sums,
- * or (in the last block of a split to finish a tile) the sum of every split's partial. */
-typedef enum tile_output_kind {
-  TILE_STORE_C,
-  TILE_STORE_PARTIAL,
-  TILE_SUM_PARTIALS
-} tile_output_kind;
-
+/* Where a finished micro-tile element goes: store_c, or the split's partial sums. */
 typedef struct tile_output {
-  tile_output_kind kind;
-  int split;                /* partial[split index][row][col] for split index < split */
+  int split;                /* 1: store_c; else partial[split index][row][col] */
   LLVMValueRef split_index; /* blockIdx.z when split */
 } tile_output;
 
@@ -204,20 +196,40 @@ static void store_micro_tile(kernel_builder *kb, const tiled_gemm_desc *desc,
       LLVMValueRef inside =
           LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSLT, row, kb_const_i32(kb, desc->m), ""),
                        LLVMBuildICmp(B, LLVMIntSLT, col, kb_const_i32(kb, desc->n), ""), "");
-      LLVMValueRef value =
-          output->kind == TILE_SUM_PARTIALS ? NULL : kb_var_load(kb, acc[i * TG_MICRO + j]);
+      LLVMValueRef value = kb_var_load(kb, acc[i * TG_MICRO + j]);
       kb_if_begin(kb, inside);
-      if (output->kind == TILE_STORE_PARTIAL)
+      if (output->split > 1)
         tg_store_f32(kb, kb_param_value(kb, desc->param_count),
                      partial_slot(kb, desc, output->split_index, row, col), value);
-      else if (output->kind == TILE_SUM_PARTIALS)
-        desc->store_c(kb, desc->user, g->batch, row, col,
-                      sum_partials(kb, desc, output->split, row, col));
       else
         desc->store_c(kb, desc->user, g->batch, row, col, value);
       kb_if_end(kb);
     }
   }
+}
+
+/* The last block's epilogue: for each element of the thread's micro-tile, the sum of the
+ * split's partials, then store_c. A per-thread loop over the 16 elements rather than 16
+ * unrolled copies: the loads of every copy scheduled together spilled on sm_80. */
+static void sum_micro_tile(kernel_builder *kb, const tiled_gemm_desc *desc, const tile_shape *shape,
+                           const tile_geometry *g, int split) {
+  LLVMValueRef e = kb_for_begin(kb, kb_const_i32(kb, 0), kb_const_i32(kb, TG_MICRO * TG_MICRO),
+                                kb_const_i32(kb, 1));
+  LLVMValueRef i = LLVMBuildLShr(B, e, kb_const_i32(kb, 2), "");
+  LLVMValueRef j = LLVMBuildAnd(B, e, kb_const_i32(kb, TG_MICRO - 1), "");
+  LLVMValueRef row = LLVMBuildAdd(B, g->m0, LLVMBuildAdd(B, micro_tile_row(kb, 0), i, ""), "row");
+  LLVMValueRef col =
+      LLVMBuildAdd(B, g->n0,
+                   LLVMBuildAdd(B, micro_tile_column(kb, shape, 0),
+                                LLVMBuildMul(B, j, kb_const_i32(kb, shape->threads_x), ""), ""),
+                   "col");
+  LLVMValueRef inside =
+      LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntSLT, row, kb_const_i32(kb, desc->m), ""),
+                   LLVMBuildICmp(B, LLVMIntSLT, col, kb_const_i32(kb, desc->n), ""), "");
+  kb_if_begin(kb, inside);
+  desc->store_c(kb, desc->user, g->batch, row, col, sum_partials(kb, desc, split, row, col));
+  kb_if_end(kb);
+  kb_for_end(kb);
 }
 
 /* The end of a split-K block, in the same launch: every block of the split writes its
@@ -226,7 +238,7 @@ static void store_micro_tile(kernel_builder *kb, const tiled_gemm_desc *desc,
  * the counter back to 0 for the next run. Writers fence, then count (release); the last
  * block counts, then fences before it reads (acquire). */
 static void finish_split(kernel_builder *kb, const tiled_gemm_desc *desc, const tile_shape *shape,
-                         const tile_geometry *g, tile_output *output, kb_var *const *acc) {
+                         const tile_geometry *g, const tile_output *output, kb_var *const *acc) {
   store_micro_tile(kb, desc, shape, g, output, acc);
   kb_fence(kb);   /* this thread's partials are visible device-wide before the count */
   kb_barrier(kb); /* every thread has fenced before thread 0 counts */
@@ -245,8 +257,7 @@ static void finish_split(kernel_builder *kb, const tiled_gemm_desc *desc, const 
   kb_uniform_if_begin(
       kb, LLVMBuildICmp(B, LLVMIntEQ, before, kb_const_i32(kb, output->split - 1), "last"));
   kb_fence(kb); /* the other blocks' partials, seen through the count, before reading them */
-  output->kind = TILE_SUM_PARTIALS;
-  store_micro_tile(kb, desc, shape, g, output, acc);
+  sum_micro_tile(kb, desc, shape, g, output->split);
   kb_if_begin(kb, LLVMBuildICmp(B, LLVMIntEQ, kb_linear_thread_index(kb), kb_const_i32(kb, 0), ""));
   kb_atomic_rmw(kb, LLVMAtomicRMWBinOpXchg, counter, kb_const_i32(kb, 0)); /* for the next run */
   kb_if_end(kb);
@@ -279,9 +290,7 @@ static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc, const 
   LLVMTypeRef f32 = LLVMFloatTypeInContext(kb_context(kb));
   LLVMValueRef shared_a = kb_shared_array(kb, f32, (unsigned)(TG_TILE_K * stride_of(shape->m)));
   LLVMValueRef shared_b = kb_shared_array(kb, f32, (unsigned)(TG_TILE_K * stride_of(shape->n)));
-  tile_output output = {.kind = split > 1 ? TILE_STORE_PARTIAL : TILE_STORE_C,
-                        .split = split,
-                        .split_index = kb_block_index(kb, KB_Z)};
+  tile_output output = {.split = split, .split_index = kb_block_index(kb, KB_Z)};
   tile_geometry g = {
       .m0 = LLVMBuildMul(B, kb_block_index(kb, KB_Y), kb_const_i32(kb, shape->m), "m0"),
       .n0 = LLVMBuildMul(B, kb_block_index(kb, KB_X), kb_const_i32(kb, shape->n), "n0"),
