@@ -53,7 +53,8 @@ static void check_sm(const char *sm, const char *version) {
   static const char *const expected[] = {
       "bar.sync",      "shfl.sync.down",      "shfl.sync.bfly",    "shfl.sync.up",
       "shfl.sync.idx", "atom.global.add.f32", ".shared .align 16", ".const .align 16",
-      "ld.const.f32",  ".global .align 16",   "ld.global.nc.f32"};
+      "ld.const.f32",  ".global .align 16",   "ld.global.nc.f32",  "membar.gl",
+      "atom.global.exch.b32"};
   for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
     if (!strstr(ptx, expected[i]))
       fail_msg("PTX for %s lacks '%s'", sm, expected[i]);
