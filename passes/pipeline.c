@@ -10,7 +10,7 @@
 #include "ir/verify.h"
 
 /* The exporters' decomposed patterns, rewritten into the ops whose kernels do them at once. */
-#define DL_PATTERN_PASSES "layer-norm-pattern,gelu-pattern,attention-pattern"
+#define DL_PATTERN_PASSES "layer-norm-pattern,gelu-pattern,merge-matmuls,attention-pattern"
 
 /* -O0 runs nothing so that a dump shows the graph as imported. plan-memory comes last: it
  * records offsets that any later pass adding a value would leave incomplete (the commands

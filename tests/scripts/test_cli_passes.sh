@@ -80,7 +80,7 @@ inspect after_two 0 "$model" -O2 --print-ir-after=dce,fold-constants
 lacks "$WORK_DIR/after_two.err" 'IR after eliminate-identity'
 # --time-passes: one row per pass of the -O2 pipeline and a total, on stderr.
 inspect timed 0 "$model" -O2 --time-passes
-for pass in fold-constants combine-views eliminate-identity fold-batchnorm cse layer-norm-pattern gelu-pattern attention-pattern dce fuse total; do
+for pass in fold-constants combine-views eliminate-identity fold-batchnorm cse layer-norm-pattern gelu-pattern merge-matmuls attention-pattern dce fuse total; do
   contains "$WORK_DIR/timed.err" "^ +[0-9]+\.[0-9] +[0-9]+\.[0-9]%  $pass$"
 done
 passes=$(grep -cE '^ +[0-9]+\.[0-9] +[0-9]+\.[0-9]%  [a-z-]+$' "$WORK_DIR/timed.err")
