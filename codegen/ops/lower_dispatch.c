@@ -135,13 +135,20 @@ bool lower_args_equal(const lower_arg *a, const lower_arg *b) {
 
 const char *lower_kernel_name(lower_context *ctx, const ir_node *node, const char *what) {
   /* Kernel names live as long as the builder's module; the graph arena outlives it. A
-   * group's kernels carry its name (ids keep names unique; sanitizing keeps C identifiers). */
+   * group's kernels carry its name (ids keep names unique; sanitizing keeps C identifiers),
+   * cut so that the whole name stays within LOWER_KERNEL_NAME_MAX: a long chain of fused
+   * ops names a group after every op in it. */
   const char *prefix = ctx->kernel_prefix ? ctx->kernel_prefix : "dl";
   const lower_group *group = ctx->group;
-  char *name = group && group->region && group->node->name
-                   ? ir_arena_printf(ctx->graph->arena, "%s_%d_%s_%s", prefix, group->node->id,
-                                     group->node->name, what)
-                   : ir_arena_printf(ctx->graph->arena, "%s_%d_%s", prefix, node->id, what);
+  char *name;
+  if (group && group->region && group->node->name) {
+    int fixed = snprintf(NULL, 0, "%s_%d__%s", prefix, group->node->id, what);
+    int room = LOWER_KERNEL_NAME_MAX - fixed;
+    name = ir_arena_printf(ctx->graph->arena, "%s_%d_%.*s_%s", prefix, group->node->id,
+                           room > 0 ? room : 0, group->node->name, what);
+  } else {
+    name = ir_arena_printf(ctx->graph->arena, "%s_%d_%s", prefix, node->id, what);
+  }
   for (char *p = name; p && *p; p++)
     if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
       *p = '_';

@@ -93,6 +93,10 @@ lower_launch *lower_add_launch(lower_result *out, const char *kernel, uint32_t g
 void lower_add_arg(lower_launch *launch, lower_arg_kind kind, int index);
 void lower_append_arg(lower_launch *launch, lower_arg arg);
 bool lower_args_equal(const lower_arg *a, const lower_arg *b);
+/* A kernel's name: the model's prefix, the node id, a group's name (cut to fit) and `what`;
+ * at most LOWER_KERNEL_NAME_MAX characters unless the prefix alone is longer (ptxas logs and
+ * profiles show it; tools keep 127 characters of it). */
+enum { LOWER_KERNEL_NAME_MAX = 96 };
 const char *lower_kernel_name(lower_context *ctx, const ir_node *node, const char *what);
 
 #endif
