@@ -86,6 +86,11 @@ typedef enum ir_op_flag {
   /* Draws numbers (RandomUniformLike): two such nodes are different draws even with equal
    * inputs and attributes (the seed may come from the node's name), so never merged. */
   IR_OP_FLAG_RANDOM = 1u << 7,
+  /* An index map that places each input element at exactly one output element (as many
+   * elements out as in): the views that keep row-major order (Reshape, Flatten, Squeeze,
+   * Unsqueeze, Identity, Dropout) and Transpose (coordinates permuted). A group's epilogue may continue
+   * through it, storing each root element once at the mapped index (passes/fuse.c). */
+  IR_OP_FLAG_BIJECTIVE = 1u << 8,
 } ir_op_flag;
 
 /* The SHAPE_INPUTS bit of input `index`. */

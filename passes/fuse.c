@@ -33,6 +33,7 @@ typedef struct fusion {
   ir_graph *graph;
   int *uses;       /* by value id: uses before any outlining */
   int *group_of;   /* by node id: group number, 0 when in none */
+  const ir_value **frames; /* by value id: frame_of's answer for epilogue values */
   int node_count;  /* nodes before the pass: later ids are dl.groups it made */
   int group_count;
   ir_node **members; /* of the group being grown, in body order */
@@ -128,20 +129,80 @@ static bool reads_member(const fusion *f, const ir_node *node) {
   return false;
 }
 
-/* Epilogue: following element maps of `shape` that read group values, until a node outside
- * the group reads one or no use of a group value is left. */
-static int absorb_consumers(fusion *f, ir_node *start, const ir_type *shape) {
+/* The frame of a group value derived from the root: the value whose element order it has
+ * (the root's output, or the output of the last bijective index map on its way from the
+ * root); NULL for a value outside the epilogue. */
+static const ir_value *frame_of(const fusion *f, const ir_value *value) {
+  return value && is_member(f, value->producer) ? f->frames[value->id] : NULL;
+}
+
+/* The frame `node` computes in, or NULL if it may not join the epilogue: an element map whose
+ * group inputs are all in one frame and whose output has that frame's type; or, when
+ * `through_views`, a bijective index map (each element of its group input stored once, at
+ * the mapped index) of a group value, which starts a frame of its own. */
+static const ir_value *consumer_frame(const fusion *f, const ir_node *node, bool through_views) {
+  if (grouped(f, node) || !ir_op_is_element_map(node->op) || node->num_outputs != 1)
+    return NULL;
+  const ir_value *frame = NULL;
+  for (int k = 0; k < node->num_inputs; k++) {
+    const ir_value *input_frame = data_input(node, k) ? frame_of(f, node->inputs[k]) : NULL;
+    if (!input_frame)
+      continue;
+    if (frame && input_frame != frame)
+      return NULL; /* values of two element orders: no one index to store them at */
+    frame = input_frame;
+  }
+  if (!frame)
+    return NULL;
+  const ir_type *shape = &frame->type;
+  /* After a root, an index map of the same shape may still move elements (a square
+   * Transpose): only the bijective ones join, each in a frame of its own. */
+  bool moves = through_views && ir_op_category_of(node->op) != IR_OP_CATEGORY_ELEMENTWISE;
+  if (!moves && ir_type_equal(&node->outputs[0]->type, shape))
+    return frame;
+  int64_t in = 0, out = 0;
+  if (through_views && ir_op_has_flag(node->op, IR_OP_FLAG_BIJECTIVE) &&
+      ir_type_element_count(shape, &in) && ir_type_element_count(&node->outputs[0]->type, &out) &&
+      in == out && node->outputs[0]->type.dtype == shape->dtype)
+    return node->outputs[0];
+  return NULL;
+}
+
+/* Whether a node outside the group (or the graph's outputs) reads `value`. */
+static bool read_outside(const fusion *f, const ir_value *value) {
+  int inside = 0;
+  for (int m = 0; m < f->member_count; m++)
+    for (int k = 0; k < f->members[m]->num_inputs; k++)
+      inside += f->members[m]->inputs[k] == value;
+  return f->uses[value->id] > inside || yielded_by_graph(f->graph, value);
+}
+
+/* Epilogue: following element maps that read group values (see consumer_frame), until a node
+ * outside the group reads one or no use of a group value is left. A bijective index map
+ * whose output is read outside the group then leaves it with everything after it: that
+ * output would be stored in a second element order, and as a view it costs nothing. */
+static int absorb_consumers(fusion *f, ir_node *start, bool through_views) {
+  int first = f->member_count;
+  f->frames[start->outputs[0]->id] = start->outputs[0];
   int pending = pending_uses(f);
   for (ir_node *node = start->next; node && pending > 0; node = node->next) {
     if (!reads_member(f, node))
       continue;
-    bool fits = !grouped(f, node) && ir_op_is_element_map(node->op) && node->num_outputs == 1 &&
-                ir_type_equal(&node->outputs[0]->type, shape);
-    if (!fits || full(f))
-      return 0; /* an outside reader (or a full group): the group must end before it */
+    const ir_value *frame = consumer_frame(f, node, through_views);
+    if (!frame || full(f))
+      break; /* an outside reader (or a full group): the group must end before it */
     if (add_member(f, node) != 0)
       return -1;
+    f->frames[node->outputs[0]->id] = frame;
     pending = pending_uses(f);
+  }
+  for (int m = first; m < f->member_count; m++) {
+    const ir_node *node = f->members[m];
+    if (f->frames[node->outputs[0]->id] != node->outputs[0] || !read_outside(f, node->outputs[0]))
+      continue;
+    for (int n = m; n < f->member_count; n++)
+      f->group_of[f->members[n]->id] = 0;
+    f->member_count = m;
   }
   return 0;
 }
@@ -194,7 +255,7 @@ static int grow_group(fusion *f, ir_node *seed, const int *positions, dl_diag *d
   bool index_maps_only =
       is_root(seed) && ir_op_category_of(seed->op) != IR_OP_CATEGORY_REDUCTION;
   if (add_member(f, seed) != 0 || absorb_producers(f, seed, index_maps_only) != 0 ||
-      absorb_consumers(f, seed, &seed->outputs[0]->type) != 0)
+      absorb_consumers(f, seed, is_root(seed)) != 0)
     return dl_error(diag, "fuse: out of memory");
   if (!is_root(seed)) /* a pointwise group: producers of every member, once it has grown */
     for (int m = 1; m < f->member_count; m++)
@@ -208,9 +269,10 @@ int dl_pass_fuse(ir_graph *graph, dl_diag *diag) {
   fusion f = {.graph = graph, .node_count = node_count};
   f.uses = dl_count_uses(graph);
   f.group_of = calloc((size_t)node_count + 1, sizeof(int));
+  f.frames = calloc((size_t)graph->num_values + 1, sizeof(*f.frames));
   int *positions = calloc((size_t)node_count + 1, sizeof(int));
   ir_node **order = calloc((size_t)node_count + 1, sizeof(ir_node *));
-  int status = f.uses && f.group_of && positions && order ? 0 : dl_error(diag, "fuse: out of memory");
+  int status = f.uses && f.group_of && f.frames && positions && order ? 0 : dl_error(diag, "fuse: out of memory");
   int count = 0;
   for (ir_node *node = graph->body.first; status == 0 && node; node = node->next) {
     positions[node->id] = count;
@@ -228,6 +290,7 @@ int dl_pass_fuse(ir_graph *graph, dl_diag *diag) {
       status = grow_group(&f, order[i], positions, diag);
   free(f.uses);
   free(f.group_of);
+  free(f.frames);
   free(f.members);
   free(positions);
   free(order);

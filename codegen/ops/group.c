@@ -114,10 +114,53 @@ static int choose_root(lower_context *ctx, lower_group *group) {
   return 0;
 }
 
-/* Every result is written at the root's output elements (or, without a root, at the
- * elements of one shape): a result of another shape has no element to come from. */
+/* Frames (a rooted group's epilogue, passes/fuse.c): each value computed from the root's
+ * output has the element order of the root's output, or of the output of the last
+ * bijective index map on its way (Reshape, Transpose, ...). A store of root element i writes
+ * each result at i mapped into its frame, so every result must be in one. */
+static bool moves_elements(const ir_node *node) {
+  return ir_op_has_flag(node->op, IR_OP_FLAG_BIJECTIVE) &&
+         ir_op_category_of(node->op) != IR_OP_CATEGORY_ELEMENTWISE;
+}
+
+static int assign_frames(lower_context *ctx, lower_group *group) {
+  const ir_value **frames =
+      ir_arena_alloc_array(ctx->graph->arena, (size_t)ctx->graph->num_values + 1, sizeof(*frames));
+  if (!frames)
+    return dl_error(ctx->diag, "out of memory");
+  frames[group->root->outputs[0]->id] = group->root->outputs[0];
+  for (const ir_node *node = group->region->first; node; node = node->next) {
+    const ir_value *frame = NULL;
+    bool mixed = false;
+    for (int k = 0; k < node->num_inputs; k++) {
+      const ir_value *input = node->inputs[k];
+      if (!input || !group_input_is_data(node->op, k) || !in_group(group, input->producer) ||
+          !frames[input->id])
+        continue;
+      mixed |= frame && frames[input->id] != frame;
+      frame = frames[input->id];
+    }
+    if (!frame || node == group->root)
+      continue;
+    if (mixed)
+      return ir_node_error(ctx->diag, group->node,
+                           "group '%s': %s '%s' combines elements of the root's output in two "
+                           "orders (through different index maps): its epilogue has no one "
+                           "index to store them at",
+                           group_name(group->node), ir_op_name(node->op),
+                           node->name ? node->name : "");
+    frames[node->outputs[0]->id] = moves_elements(node) ? node->outputs[0] : frame;
+  }
+  group->frames = frames;
+  return 0;
+}
+
+/* Every result is written at the root's output elements mapped into its frame (or, without
+ * a root, at the elements of one shape): a result of another shape has no element to come
+ * from. */
 static int check_results(lower_context *ctx, lower_group *group) {
-  const ir_type *shape = group->root ? &group->root->outputs[0]->type : &group->results[0]->type;
+  if (group->root && group->region && assign_frames(ctx, group) != 0)
+    return -1;
   for (int r = 0; r < group->result_count; r++) {
     const ir_value *result = group->results[r];
     if (!in_group(group, result->producer))
@@ -125,10 +168,15 @@ static int check_results(lower_context *ctx, lower_group *group) {
                            "group '%s' yields '%s', which it does not compute (yield only values "
                            "of its nodes)",
                            group_name(group->node), result->name);
+    const ir_value *frame = group->frames ? group->frames[result->id] : NULL;
+    const ir_type *shape = frame          ? &frame->type
+                           : group->root ? &group->root->outputs[0]->type
+                                         : &group->results[0]->type;
     if (!same_shape(&result->type, shape))
       return ir_node_error(ctx->diag, group->node,
                            "group '%s' yields '%s' of another shape than its %s: a group's "
-                           "kernel writes every result at the same elements",
+                           "kernel writes every result at the same elements (or, after a "
+                           "root, at them mapped through bijective index maps)",
                            group_name(group->node), result->name,
                            group->root ? "root's output" : "first result");
   }
@@ -256,6 +304,28 @@ LLVMValueRef lower_group_load(lower_context *ctx, int input, LLVMValueRef linear
   return group_evaluate(group, value, &index);
 }
 
+/* The element of `frame` that root element `root` is stored at: mapped forward through the
+ * bijective index maps from the root's output (views keep the row-major order, Transpose
+ * permutes coordinates). */
+static group_index frame_index(const lower_group *group, const ir_value *frame,
+                               group_index *root) {
+  if (frame == group->root->outputs[0])
+    return *root;
+  const ir_node *node = frame->producer;
+  const ir_value *input = node->inputs[0]; /* every bijective index map moves input 0 */
+  group_index inner = frame_index(group, group->frames[input->id], root);
+  if (node->op != IR_OP_TRANSPOSE)
+    return group_index_linear(&frame->type, group_index_get_linear(group->kb, &inner));
+  const int64_t *perm = NULL;
+  int count = -1;
+  ir_attr_ints(node, "perm", &perm, &count, NULL); /* checked by inference */
+  const LLVMValueRef *coordinates = group_index_get_coordinates(group->kb, &inner);
+  group_index out = {.shape = &frame->type, .has_coordinates = true};
+  for (int d = 0; d < frame->type.rank; d++)
+    out.coordinates[d] = coordinates[count < 0 ? frame->type.rank - 1 - d : perm[d]];
+  return out;
+}
+
 void lower_group_store(lower_context *ctx, LLVMValueRef linear, LLVMValueRef value) {
   lower_group *group = ctx->group;
   kernel_builder *kb = ctx->kb;
@@ -264,8 +334,10 @@ void lower_group_store(lower_context *ctx, LLVMValueRef linear, LLVMValueRef val
   group_index index = group_index_linear(&group->root->outputs[0]->type, linear);
   for (int r = 0; r < group->result_count; r++) {
     const ir_value *result = group->results[r];
-    pw_store(kb, result->type.dtype, kb_param_value(kb, group->read_count + r), linear,
-             group_evaluate(group, result, &index));
+    const ir_value *frame = group->frames ? group->frames[result->id] : NULL;
+    group_index at = frame ? frame_index(group, frame, &index) : index;
+    pw_store(kb, result->type.dtype, kb_param_value(kb, group->read_count + r),
+             group_index_get_linear(kb, &at), group_evaluate(group, result, &at));
   }
   group->root_element = NULL;
 }

@@ -39,6 +39,10 @@ struct lower_group {
   const ir_value **reads; /* read from outside, in kernel parameter order */
   lower_arg *read_args;   /* how launches bind each read */
   bool indexed;           /* some node maps coordinates (views, Transpose, Expand, BN) */
+  /* by value id, after a root: the value whose element order it has (the root's output, or
+   * a bijective index map's output); NULL for values not computed from the root's output.
+   * NULL for a group of one. */
+  const ir_value **frames;
   /* element evaluation state (see group_eval.c) */
   kernel_builder *kb;
   LLVMValueRef root_element; /* the root's output element while storing (epilogue) */

@@ -176,6 +176,25 @@ static void test_result_shape_refused(void **state) {
                 "writes every result at the same elements");
 }
 
+static void test_two_orders_refused(void **state) {
+  (void)state;
+  check_refused("dlir 1\n"
+                "graph \"g\" {\n"
+                "  input %a: f32[4,4]\n"
+                "  %y: f32[4,4] = dl.group(%a) name \"flip_add\" {\n"
+                "  ^(%p: f32[4,4]):\n"
+                "    %m: f32[4,4] = MatMul(%p, %p)\n"
+                "    %t: f32[4,4] = Transpose(%m)\n"
+                "    %s: f32[4,4] = Add(%t, %m) name \"mixed\"\n"
+                "    yield %s\n"
+                "  }\n"
+                "  output %y\n"
+                "}\n",
+                "group 'flip_add': Add 'mixed' combines elements of the root's output in two "
+                "orders",
+                "no one index to store them at");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       /* Conv + bias + Relu + residual Add (implicit GEMM root) */
@@ -188,6 +207,9 @@ int main(void) {
       cmocka_unit_test_prestate(test_group, "deform_conv_relu"),
       /* MatMul + bias + GELU in its Erf form */
       cmocka_unit_test_prestate(test_group, "matmul_bias_gelu"),
+      /* Gemm + bias stored through a Reshape, Squeeze and Transpose before a residual Add
+       * and Relu, with a second result in the Gemm's own order */
+      cmocka_unit_test_prestate(test_group, "gemm_reshape_transpose_add"),
       /* 8 broadcasting pointwise ops through f16, two results */
       cmocka_unit_test_prestate(test_group, "pointwise_chain"),
       /* a strided Slice read as indexing by MatMul's A loader */
@@ -213,6 +235,7 @@ int main(void) {
       cmocka_unit_test(test_two_roots_refused),
       cmocka_unit_test(test_softmax_epilogue_refused),
       cmocka_unit_test(test_result_shape_refused),
+      cmocka_unit_test(test_two_orders_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
