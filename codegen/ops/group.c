@@ -149,6 +149,13 @@ static int assign_frames(lower_context *ctx, lower_group *group) {
                            "index to store them at",
                            group_name(group->node), ir_op_name(node->op),
                            node->name ? node->name : "");
+    if (ir_op_is_index_map(node->op) && !ir_op_has_flag(node->op, IR_OP_FLAG_BIJECTIVE))
+      return ir_node_error(ctx->diag, group->node,
+                           "group '%s': %s '%s' follows the root but does not place each element "
+                           "of the root's output exactly once (only Reshape-like views and "
+                           "Transpose may): its epilogue has no one index to store them at",
+                           group_name(group->node), ir_op_name(node->op),
+                           node->name ? node->name : "");
     frames[node->outputs[0]->id] = moves_elements(node) ? node->outputs[0] : frame;
   }
   group->frames = frames;

@@ -195,6 +195,31 @@ static void test_two_orders_refused(void **state) {
                 "no one index to store them at");
 }
 
+/* A same-shaped Slice that reverses an axis reads the root's output out of order: an
+ * epilogue stores each root element once, so it cannot follow the root. */
+static void test_reordering_view_after_root_refused(void **state) {
+  (void)state;
+  check_refused("dlir 1\n"
+                "graph \"g\" {\n"
+                "  input %a: f32[4,4]\n"
+                "  const %starts: i64[1] = [-1]\n"
+                "  const %ends: i64[1] = [-5]\n"
+                "  const %axes: i64[1] = [1]\n"
+                "  const %steps: i64[1] = [-1]\n"
+                "  %y: f32[4,4] = dl.group(%a) name \"mm_reverse\" {\n"
+                "  ^(%p: f32[4,4]):\n"
+                "    %m: f32[4,4] = MatMul(%p, %p)\n"
+                "    %r: f32[4,4] = Slice(%m, %starts, %ends, %axes, %steps) name \"reverse\"\n"
+                "    %n: f32[4,4] = Neg(%r)\n"
+                "    yield %n\n"
+                "  }\n"
+                "  output %y\n"
+                "}\n",
+                "group 'mm_reverse': Slice 'reverse' follows the root but does not place each "
+                "element",
+                "no one index to store them at");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       /* Conv + bias + Relu + residual Add (implicit GEMM root) */
@@ -236,6 +261,7 @@ int main(void) {
       cmocka_unit_test(test_softmax_epilogue_refused),
       cmocka_unit_test(test_result_shape_refused),
       cmocka_unit_test(test_two_orders_refused),
+      cmocka_unit_test(test_reordering_view_after_root_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
