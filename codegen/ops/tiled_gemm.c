@@ -368,11 +368,15 @@ static lower_launch *add_launch(lower_context *ctx, const ir_node *node,
 
 int tiled_gemm_lower(lower_context *ctx, const ir_node *node, const tiled_gemm_desc *desc,
                      lower_result *out) {
-  /* Thin tiles when M is small, unless that leaves too few blocks to fill a GPU (a
-   * memory-bound classifier layer is better spread over 64-column tiles). */
+  /* Thin tiles when M is small, unless that leaves too few blocks to fill a GPU even with K
+   * split across blocks (a memory-bound layer with a short K is better spread over 64-column
+   * tiles). A classifier layer (M = 1, N = 1000, K = 2048) is thin and split 8 ways: 32
+   * blocks, a quarter of the wide tiles' multiply-adds (the host runs every one of them). */
   int64_t thin_blocks = (desc->n + TG_THIN_TILE_N - 1) / TG_THIN_TILE_N * desc->batch;
   const tile_shape *shape =
-      desc->m <= TG_THIN_TILE_M && thin_blocks >= TG_THIN_MIN_BLOCKS ? &THIN : &WIDE;
+      desc->m <= TG_THIN_TILE_M && thin_blocks * choose_split(desc, thin_blocks) >= TG_THIN_MIN_BLOCKS
+          ? &THIN
+          : &WIDE;
   int64_t m_tiles = (desc->m + shape->m - 1) / shape->m;
   int64_t n_tiles = (desc->n + shape->n - 1) / shape->n;
   if (desc->m > INT32_MAX / 2 || desc->n > INT32_MAX / 2 || desc->k > INT32_MAX / 2 ||

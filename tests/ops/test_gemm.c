@@ -104,6 +104,17 @@ static void test_bias_broadcasts(void **state) {
                           .c_dims = {1000},
                           .ptx = 1,
                           .label = "2x1000x512 fc"});
+  /* ResNet-50's classifier at batch 1: 16x256 tiles with K split 8 ways (32 blocks). */
+  check_gemm(&(gemm_case){.m = 1,
+                          .n = 1000,
+                          .k = 2048,
+                          .trans_b = 1,
+                          .alpha = 1,
+                          .beta = 1,
+                          .c_rank = 1,
+                          .c_dims = {1000},
+                          .ptx = 1,
+                          .label = "thin split-K 1x1000x2048 fc"});
   check_gemm(
       &(gemm_case){.m = 17, .n = 9, .k = 8, .alpha = 1, .beta = 1, .c_rank = 2, .c_dims = {17, 1}});
   check_gemm(

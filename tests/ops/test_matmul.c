@@ -131,6 +131,14 @@ static void test_thin_tiles(void **state) {
   assert_int_equal(grid[0], 16);
   lowered_grid(17, 37, 8300, grid); /* M above 16: 64x64 tiles */
   assert_int_equal(grid[0], 130);
+  /* 4 blocks of 256 columns, but K splits 8 ways: 32 thin blocks, not 16x4 wide ones */
+  lowered_grid(1, 2048, 1000, grid);
+  assert_int_equal(grid[0], 4);
+  assert_int_equal(grid[1], 1);
+  assert_int_equal(grid[2], 8);
+  assert_int_equal(lowered_counter_bytes, 4 * 4);
+  check_matmul(2, (int64_t[]){1, 2048}, 2, (int64_t[]){2048, 1000}, (int64_t[]){1, 1000}, 2, 1,
+               "thin split-K 1x2048 @ 2048x1000");
   /* M <= 16 with enough columns for 32 blocks of 256: the 16x256 tile shape. */
   check_matmul(2, (int64_t[]){5, 37}, 2, (int64_t[]){37, 8300}, (int64_t[]){5, 8300}, 2, 1,
                "thin 5x37 @ 37x8300");
