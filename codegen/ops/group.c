@@ -123,6 +123,14 @@ static bool moves_elements(const ir_node *node) {
          ir_op_category_of(node->op) != IR_OP_CATEGORY_ELEMENTWISE;
 }
 
+static int refuse_epilogue(lower_context *ctx, const lower_group *group, const ir_node *node,
+                           const char *why) {
+  return ir_node_error(ctx->diag, group->node,
+                       "group '%s': %s '%s' %s: its epilogue has no one index to store them at",
+                       group_name(group->node), ir_op_name(node->op), node->name ? node->name : "",
+                       why);
+}
+
 static int assign_frames(lower_context *ctx, lower_group *group) {
   const ir_value **frames =
       ir_arena_alloc_array(ctx->graph->arena, (size_t)ctx->graph->num_values + 1, sizeof(*frames));
@@ -143,19 +151,13 @@ static int assign_frames(lower_context *ctx, lower_group *group) {
     if (!frame || node == group->root)
       continue;
     if (mixed)
-      return ir_node_error(ctx->diag, group->node,
-                           "group '%s': %s '%s' combines elements of the root's output in two "
-                           "orders (through different index maps): its epilogue has no one "
-                           "index to store them at",
-                           group_name(group->node), ir_op_name(node->op),
-                           node->name ? node->name : "");
+      return refuse_epilogue(ctx, group, node,
+                             "combines elements of the root's output in two orders (through "
+                             "different index maps)");
     if (ir_op_is_index_map(node->op) && !ir_op_has_flag(node->op, IR_OP_FLAG_BIJECTIVE))
-      return ir_node_error(ctx->diag, group->node,
-                           "group '%s': %s '%s' follows the root but does not place each element "
-                           "of the root's output exactly once (only Reshape-like views and "
-                           "Transpose may): its epilogue has no one index to store them at",
-                           group_name(group->node), ir_op_name(node->op),
-                           node->name ? node->name : "");
+      return refuse_epilogue(ctx, group, node,
+                             "follows the root but does not place each element of the root's "
+                             "output exactly once (only Reshape-like views and Transpose may)");
     frames[node->outputs[0]->id] = moves_elements(node) ? node->outputs[0] : frame;
   }
   group->frames = frames;
