@@ -12,7 +12,7 @@ PYTHON=$PYTHON bash "$SOURCE_DIR/scripts/demo.sh" "$BUILD_DIR" "$WORK_DIR/demo" 
   fail "demo.sh exited $?: $(tail -n 5 "$WORK_DIR/demo.log")"
 log=$WORK_DIR/demo.log
 contains "$log" '^dlir 1$'
-contains "$log" '%probs: f32\[1,3\] = Softmax\(%logits\)'
+contains "$log" '%probs: f32\[1,3\] @arena\[[0-9]+\] = Softmax\(%logits\)'
 contains "$log" "^graph 'mlp': 1 input, 1 output, 5 nodes \(Gemm 2, Relu 1, Softmax 1, dl.group 1\)"
 contains "$log" "^graph 'resnet18': 1 input, 1 output, [0-9]+ nodes \(.*Conv 20"
 contains "$log" '%  dce$'
