@@ -17,6 +17,14 @@ typedef struct cse_table {
   uint64_t mask;
 } cse_table;
 
+/* Slots of an open-addressing table for `count` entries: a power of two, at most half full. */
+static uint64_t table_size(int count) {
+  uint64_t size = 1;
+  while (size < 2 * (uint64_t)count + 2)
+    size <<= 1;
+  return size;
+}
+
 static uint64_t mix(uint64_t hash, uint64_t value) {
   hash ^= value + 0x9e3779b97f4a7c15ull + (hash << 6) + (hash >> 2);
   return hash;
@@ -119,9 +127,7 @@ static bool bound_value(const ir_graph *graph, const ir_value *value) {
 
 /* Constants with equal type and bytes forward to the first of them. */
 static int merge_constants(ir_graph *graph, ir_value **forward) {
-  uint64_t size = 1;
-  while (size < 2 * (uint64_t)graph->num_constants + 2)
-    size <<= 1;
+  uint64_t size = table_size(graph->num_constants);
   ir_value **slots = calloc(size, sizeof(ir_value *));
   if (!slots)
     return -1;
@@ -153,9 +159,7 @@ static int merge_constants(ir_graph *graph, ir_value **forward) {
 }
 
 int dl_pass_cse(ir_graph *graph, dl_diag *diag) {
-  uint64_t size = 1;
-  while (size < 2 * (uint64_t)graph->num_nodes + 2)
-    size <<= 1;
+  uint64_t size = table_size(graph->num_nodes);
   cse_table table = {.slots = calloc(size, sizeof(ir_node *)), .mask = size - 1};
   ir_value **forward = calloc((size_t)graph->num_values + 1, sizeof(ir_value *));
   if (!table.slots || !forward || merge_constants(graph, forward) != 0) {

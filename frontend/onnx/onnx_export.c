@@ -26,6 +26,7 @@ typedef struct exporter {
   int opset;
   Onnx__FunctionProto **functions;
   int function_count;
+  int *constant_stamp; /* by value id: 1 + the function that last got it as a Constant */
   int failed;
 } exporter;
 
@@ -237,14 +238,11 @@ static const char *group_function(exporter *e, const ir_node *group) {
   for (const ir_node *inner = body->first; inner; inner = inner->next)
     for (int k = 0; k < inner->num_inputs; k++) {
       const ir_value *input = inner->inputs[k];
-      bool first_use = true; /* one Constant per constant and body */
-      for (const ir_node *before = body->first; before != inner && first_use; before = before->next)
-        for (int j = 0; j < before->num_inputs && first_use; j++)
-          first_use = before->inputs[j] != input;
-      for (int j = 0; j < k && first_use; j++)
-        first_use = inner->inputs[j] != input;
-      if (input && input->kind == IR_VALUE_CONSTANT && first_use)
-        append(e, &nodes, constant_node(e, input));
+      if (!input || input->kind != IR_VALUE_CONSTANT ||
+          e->constant_stamp[input->id] == e->function_count + 1)
+        continue; /* one Constant per constant and body */
+      e->constant_stamp[input->id] = e->function_count + 1;
+      append(e, &nodes, constant_node(e, input));
     }
   for (const ir_node *inner = body->first; inner; inner = inner->next)
     append(e, &nodes, node_proto(e, inner));
@@ -364,11 +362,12 @@ int dl_onnx_export(const ir_graph *graph, uint8_t **out_bytes, size_t *out_size,
   exporter e = {.arena = ir_arena_create(), .graph = graph, .diag = diag, .opset = opset_of(graph)};
   if (!e.arena)
     return dl_error(diag, "ONNX export: out of memory");
+  e.constant_stamp = alloc(&e, sizeof(int) * ((size_t)graph->num_values + 1));
   Onnx__ModelProto *model = NEW(&e, Onnx__ModelProto, ONNX__MODEL_PROTO__INIT);
   Onnx__OperatorSetIdProto *opsets[2] = {
       NEW(&e, Onnx__OperatorSetIdProto, ONNX__OPERATOR_SET_ID_PROTO__INIT),
       NEW(&e, Onnx__OperatorSetIdProto, ONNX__OPERATOR_SET_ID_PROTO__INIT)};
-  if (model && opsets[0] && opsets[1]) {
+  if (model && opsets[0] && opsets[1] && e.constant_stamp) {
     opsets[0]->domain = text(&e, "");
     opsets[0]->has_version = 1;
     opsets[0]->version = e.opset;

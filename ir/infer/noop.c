@@ -19,20 +19,13 @@ bool ir_node_is_noop(const ir_node *node) {
   if (node->num_inputs < 1 || !node->inputs[0] || node->num_outputs != 1 ||
       !ir_type_equal(&node->inputs[0]->type, &node->outputs[0]->type))
     return false;
-  switch (node->op) {
-  case IR_OP_IDENTITY:
-  case IR_OP_CAST:      /* to its own type */
-  case IR_OP_RESHAPE:   /* row-major data: the same shape is the same tensor */
-  case IR_OP_FLATTEN:
-  case IR_OP_SQUEEZE:
-  case IR_OP_UNSQUEEZE:
-  case IR_OP_BIT_CAST:
-  case IR_OP_EXPAND:    /* to its own shape */
-  case IR_OP_TILE:      /* the same shape: every repeat is 1 */
-    return true;
-  case IR_OP_TRANSPOSE:
+  if (node->op == IR_OP_TRANSPOSE)
     return identity_permutation(node);
-  default: /* a same-shaped Slice may reverse, a Pad may shift */
+  if (node->op == IR_OP_DROPOUT) /* its mask and training mode decide (eliminate-identity) */
     return false;
-  }
+  /* Views that place each element once (Identity, Reshape, Flatten, Squeeze, Unsqueeze:
+   * row-major data, so the same type is the same tensor), and Cast, BitCast, Expand and Tile
+   * to their input's own type. A same-shaped Slice may reverse, a Pad may shift. */
+  return ir_op_has_flag(node->op, IR_OP_FLAG_BIJECTIVE) || node->op == IR_OP_CAST ||
+         node->op == IR_OP_BIT_CAST || node->op == IR_OP_EXPAND || node->op == IR_OP_TILE;
 }
