@@ -142,7 +142,8 @@ static int import_constant(onnx_import *import, const Onnx__NodeProto *proto, in
   return value ? 0 : onnx_error(import, "out of memory");
 }
 
-/* Looks up the node's inputs; absent optional inputs ("") are NULL, trailing ones dropped. */
+/* Looks up the node's inputs; absent optional inputs ("") are NULL, trailing ones dropped
+ * (the caller's array is zeroed, so they read as NULL too). */
 static int resolve_inputs(onnx_import *import, const Onnx__NodeProto *proto, int index,
                           ir_value **inputs, int *out_count) {
   int count = (int)proto->n_input;
@@ -196,8 +197,9 @@ int onnx_import_node(onnx_import *import, const Onnx__NodeProto *proto, int inde
   if (proto->n_input > 1024 || proto->n_output > 1024 || proto->n_output == 0)
     return onnx_node_error(import, proto, index, "has %zu inputs and %zu outputs", proto->n_input,
                            proto->n_output);
-  ir_value *inputs[1024];
-  const char *names[1024];
+  /* Zeroed: an expansion may read an optional input past num_inputs and must see NULL. */
+  ir_value *inputs[1024] = {0};
+  const char *names[1024] = {0};
   int num_inputs = 0, num_outputs = 0;
   if (onnx_check_attr_names(import, proto, index) != 0 ||
       resolve_inputs(import, proto, index, inputs, &num_inputs) != 0 ||

@@ -161,6 +161,11 @@ def onnx_semantics(c):
                      [vi("y", T.FLOAT, ["N"])])
     bad("dim_bound_twice.onnx", symbolic, r"--dim 'N=2' and 'N=3' name the same N",
         "--dim", "N=2", "--dim", "N=3")
+    # A node with optional inputs given none used to read stale pointers past num_inputs.
+    for op, outputs in (("Dropout", ["y", "mask"]), ("Clip", ["y"]), ("Softmax", ["y"])):
+        m = model([h.make_node(op, [], outputs, name="empty")], [vi("x", T.FLOAT, [2])],
+                  [vi("y", T.FLOAT, [2])])
+        bad(f"no_inputs_{op.lower()}.onnx", m, r"node 'empty'")
     # Slice with extreme steps: ONNX gives one element, not zero (signed overflow before).
     for name, start, end, step in (("slice_step_max", 0, 2 ** 62, 2 ** 63 - 1),
                                    ("slice_step_min", -1, -2 ** 63, -2 ** 63),
