@@ -1,5 +1,6 @@
 /* Graph construction: values, nodes, regions and the name table. */
 #include "ir/graph.h"
+#include "ir/state.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -402,6 +403,8 @@ int ir_value_use_count(const ir_graph *graph, const ir_value *value) {
   }
   for (int i = 0; i < graph->body.num_results; i++)
     uses += graph->body.results[i] == value;
+  for (int i = 0; i < graph->num_state_updates; i++)
+    uses += graph->state_updates[i].value == value;
   return uses;
 }
 

@@ -17,6 +17,11 @@ typedef enum ir_value_kind {
   IR_VALUE_PARAM,    /* graph input, or parameter of a region */
   IR_VALUE_RESULT,   /* output of a node */
   IR_VALUE_CONSTANT, /* data known at compile time (weights, folded shapes) */
+  /* Mutable state (trainable weights, optimizer moments, step counter, running statistics):
+   * lives on the device across runs. `data` holds its initial value; a step reads the value
+   * it had when the step began, and the graph's state update (ir/state.h) gives the value it
+   * has after the step. Never folded: it is not known at compile time. */
+  IR_VALUE_STATE,
 } ir_value_kind;
 
 struct ir_value {
@@ -27,7 +32,7 @@ struct ir_value {
   ir_node *producer;  /* IR_VALUE_RESULT: the node; else NULL */
   int producer_index; /* which output of the producer */
   ir_region *region;  /* IR_VALUE_PARAM: the region it belongs to */
-  /* IR_VALUE_CONSTANT: little-endian element data, ir_type_byte_size bytes.
+  /* IR_VALUE_CONSTANT (and IR_VALUE_STATE's initial value): little-endian element data, ir_type_byte_size bytes.
    * Not copied on import: points into the arena or adopted memory. NULL when
    * the constant was elided from a text dump (such a graph cannot be run). */
   const void *data;
@@ -109,11 +114,16 @@ struct ir_graph {
   int64_t source_nodes; /* nodes of the model file it was imported from; -1: not imported */
   ir_bound_input *bound_inputs; /* in the order bound */
   int num_bound_inputs;
+  ir_value **states; /* every IR_VALUE_STATE, in creation order (ir/state.h) */
+  int num_states;
+  struct ir_state_update *state_updates; /* in the order set */
+  int num_state_updates;
   int num_values; /* ids handed out */
   int num_nodes;
   dl_file_set source_files; /* files the graph was read from; outputs never replace them */
   /* private */
-  size_t constants_capacity, symbols_capacity, bound_inputs_capacity;
+  size_t constants_capacity, symbols_capacity, bound_inputs_capacity, states_capacity,
+      state_updates_capacity;
   struct ir_name_table *names;
 };
 
@@ -177,7 +187,7 @@ const char *ir_attr_kind_name(ir_attr_kind kind);
 
 /* Every node of the graph in order, regions included (pre-order). */
 ir_node *ir_graph_next_node(const ir_graph *graph, ir_node *node /* NULL: first */);
-/* Number of uses of `value` as a node input or region result, anywhere. */
+/* Number of uses of `value` as a node input, region result or state update, anywhere. */
 int ir_value_use_count(const ir_graph *graph, const ir_value *value);
 
 #endif

@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include "ir/state.h"
+
 static void replace_in_results(ir_region *region, ir_value *from, ir_value *to) {
   for (int i = 0; i < region->num_results; i++)
     if (region->results[i] == from)
@@ -19,6 +21,9 @@ void dl_replace_all_uses(ir_graph *graph, ir_value *from, ir_value *to) {
       replace_in_results(node->body, from, to);
   }
   replace_in_results(&graph->body, from, to);
+  for (int i = 0; i < graph->num_state_updates; i++)
+    if (graph->state_updates[i].value == from)
+      graph->state_updates[i].value = to;
 }
 
 bool dl_region_yields(const ir_region *region, const ir_value *value) {
@@ -52,6 +57,10 @@ int *dl_count_uses(const ir_graph *graph) {
   for (int i = 0; i < graph->num_bound_inputs; i++)
     if (graph->bound_inputs[i].value->id < num_values)
       uses[graph->bound_inputs[i].value->id]++;
+  /* A state update's value is read after the run, like a graph output. */
+  for (int i = 0; i < graph->num_state_updates; i++)
+    if (graph->state_updates[i].value->id < num_values)
+      uses[graph->state_updates[i].value->id]++;
   return uses;
 }
 
