@@ -1,0 +1,225 @@
+/* Losses (train.h): cross-entropy as LogSoftmax over the class axis and then
+ * NegativeLogLikelihoodLoss (as ONNX's SoftmaxCrossEntropyLoss imports), nll as that op alone,
+ * mse, l1 and bce-with-logits elementwise and then reduced. */
+#include "passes/train/build.h"
+#include "passes/train/train.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ir/infer.h"
+
+static const char *const LOSS_NAMES[] = {"cross-entropy", "nll", "mse", "l1", "bce-with-logits"};
+static const char *const REDUCTION_NAMES[] = {"mean", "sum", "none"};
+
+const char *dl_loss_kind_name(dl_loss_kind kind) {
+  return (unsigned)kind < sizeof LOSS_NAMES / sizeof *LOSS_NAMES ? LOSS_NAMES[kind] : "?";
+}
+
+bool dl_loss_kind_from_name(const char *name, dl_loss_kind *out) {
+  for (size_t i = 0; i < sizeof LOSS_NAMES / sizeof *LOSS_NAMES; i++)
+    if (strcmp(name, LOSS_NAMES[i]) == 0)
+      return *out = (dl_loss_kind)i, true;
+  return false;
+}
+
+const char *dl_loss_reduction_name(dl_loss_reduction reduction) {
+  return (unsigned)reduction < 3 ? REDUCTION_NAMES[reduction] : "?";
+}
+
+bool dl_loss_reduction_from_name(const char *name, dl_loss_reduction *out) {
+  for (int i = 0; i < 3; i++)
+    if (strcmp(name, REDUCTION_NAMES[i]) == 0)
+      return *out = (dl_loss_reduction)i, true;
+  return false;
+}
+
+void dl_loss_options_init(dl_loss_options *options, dl_loss_kind kind) {
+  memset(options, 0, sizeof *options);
+  options->kind = kind;
+  options->reduction = DL_REDUCTION_MEAN;
+  options->ignore_index = -100;
+}
+
+typedef struct loss_context {
+  dl_builder b;
+  const dl_loss_options *options;
+  ir_value *output, *labels;
+} loss_context;
+
+/* "mse loss 'loss' of output 'y' (f32[4,3]) and labels 'labels' (i64[4]): <what>". */
+static ir_value *loss_error(loss_context *c, const char *what) {
+  char output[160], labels[160];
+  ir_format_type(c->b.graph, &c->output->type, output, sizeof output);
+  ir_format_type(c->b.graph, &c->labels->type, labels, sizeof labels);
+  dl_error(c->b.diag, "%s loss '%s' of output '%s' (%s) and labels '%s' (%s): %s",
+           dl_loss_kind_name(c->options->kind), c->b.base, c->output->name, output, c->labels->name,
+           labels, what);
+  return NULL;
+}
+
+static bool same_dims(const ir_type *a, const ir_type *b) {
+  if (a->rank != b->rank)
+    return false;
+  for (int d = 0; d < a->rank; d++)
+    if (a->dims[d] != b->dims[d])
+      return false;
+  return true;
+}
+
+/* A constant f32 vector of `count` numbers (reshaped to broadcast is the caller's job). */
+static ir_value *vector_constant(loss_context *c, const float *values, int count) {
+  int64_t dims[1] = {count};
+  const char *name =
+      ir_graph_unique_name(c->b.graph, ir_arena_printf(c->b.graph->arena, "%s/weights", c->b.base));
+  ir_value *constant = name ? ir_graph_add_constant_copy(
+                                  c->b.graph, name, ir_type_make(IR_DTYPE_F32, 1, dims), values)
+                            : NULL;
+  if (!constant)
+    dl_error(c->b.diag, "%s: out of memory", c->b.base);
+  return constant;
+}
+
+/* Cross-entropy and nll: labels [N, d...] of int64 class indices for an output [N, C, d...]. */
+static ir_value *class_loss(loss_context *c) {
+  const ir_type *x = &c->output->type, *y = &c->labels->type;
+  if (x->rank < 2)
+    return loss_error(c, "the output needs a class axis 1: rank 2 or more ([N, C, d...])");
+  if (y->dtype != IR_DTYPE_I64)
+    return loss_error(c, "labels must be int64 class indices");
+  bool matches = y->rank == x->rank - 1 && y->dims[0] == x->dims[0];
+  for (int d = 1; matches && d < y->rank; d++)
+    matches = y->dims[d] == x->dims[d + 1];
+  if (!matches)
+    return loss_error(c, "labels need the output's shape without its class axis 1");
+  const dl_loss_options *o = c->options;
+  if (o->class_weights && o->num_class_weights != x->dims[1]) {
+    char what[160];
+    snprintf(what, sizeof what, "%d class weights for %lld classes", o->num_class_weights,
+             (long long)x->dims[1]);
+    return loss_error(c, what);
+  }
+  ir_value *log_probabilities = c->output;
+  if (o->kind == DL_LOSS_CROSS_ENTROPY) {
+    ir_node *log_softmax = dl_build_start(&c->b, IR_OP_LOG_SOFTMAX, &c->output, 1);
+    if (log_softmax && ir_node_set_int(c->b.graph, log_softmax, "axis", 1) != 0)
+      return loss_error(c, "out of memory");
+    log_probabilities = dl_build_finish(&c->b, log_softmax);
+  }
+  ir_value *weights =
+      o->class_weights
+          ? dl_build_cast(&c->b, vector_constant(c, o->class_weights, o->num_class_weights),
+                          x->dtype)
+          : NULL;
+  ir_value *inputs[3] = {log_probabilities, c->labels, weights};
+  if (o->class_weights && !weights)
+    return NULL;
+  ir_node *nll = dl_build_start(&c->b, IR_OP_NEGATIVE_LOG_LIKELIHOOD_LOSS, inputs, weights ? 3 : 2);
+  if (nll && (ir_node_set_string(c->b.graph, nll, "reduction",
+                                 dl_loss_reduction_name(o->reduction)) != 0 ||
+              ir_node_set_int(c->b.graph, nll, "ignore_index", o->ignore_index) != 0))
+    return loss_error(c, "out of memory");
+  return dl_build_finish(&c->b, nll);
+}
+
+/* pos_weight as a constant that broadcasts over the output's last axis. */
+static ir_value *positive_weight(loss_context *c) {
+  const dl_loss_options *o = c->options;
+  const ir_type *x = &c->output->type;
+  int64_t classes = x->rank ? x->dims[x->rank - 1] : 1;
+  if (o->num_pos_weight != 1 && o->num_pos_weight != classes) {
+    char what[160];
+    snprintf(what, sizeof what,
+             "%d positive weights: give one, or one per class of the last axis (%lld)",
+             o->num_pos_weight, (long long)classes);
+    return loss_error(c, what);
+  }
+  return dl_build_cast(&c->b, vector_constant(c, o->pos_weight, o->num_pos_weight), x->dtype);
+}
+
+/* Bce-with-logits per element, in the form that never overflows exp:
+ * (1 - y) x + l (log(1 + exp(-|x|)) + max(-x, 0)), l = 1 + (pos_weight - 1) y; without
+ * pos_weight, max(x, 0) - x y + log(1 + exp(-|x|)). */
+static ir_value *binary_cross_entropy(loss_context *c) {
+  dl_builder *b = &c->b;
+  ir_value *x = c->output, *y = c->labels;
+  ir_dtype dtype = x->type.dtype;
+  ir_value *one = dl_build_scalar(b, dtype, 1.0);
+  ir_value *softplus_tail = dl_build_op(
+      b, IR_OP_LOG,
+      dl_build_op(b, IR_OP_ADD, one,
+                  dl_build_op(b, IR_OP_EXP,
+                              dl_build_op(b, IR_OP_NEG, dl_build_op(b, IR_OP_ABS, x, NULL), NULL),
+                              NULL)),
+      NULL);
+  if (!c->options->pos_weight)
+    return dl_build_op(b, IR_OP_ADD,
+                       dl_build_op(b, IR_OP_SUB, dl_build_op(b, IR_OP_RELU, x, NULL),
+                                   dl_build_op(b, IR_OP_MUL, x, y)),
+                       softplus_tail);
+  ir_value *weight = positive_weight(c);
+  ir_value *log_weight = dl_build_op(
+      b, IR_OP_ADD, one, dl_build_op(b, IR_OP_MUL, dl_build_op(b, IR_OP_SUB, weight, one), y));
+  ir_value *negative_part =
+      dl_build_op(b, IR_OP_ADD, softplus_tail,
+                  dl_build_op(b, IR_OP_RELU, dl_build_op(b, IR_OP_NEG, x, NULL), NULL));
+  return dl_build_op(b, IR_OP_ADD, dl_build_op(b, IR_OP_MUL, dl_build_op(b, IR_OP_SUB, one, y), x),
+                     dl_build_op(b, IR_OP_MUL, log_weight, negative_part));
+}
+
+/* Mse, l1 and bce-with-logits: labels of the output's type and shape. */
+static ir_value *elementwise_loss(loss_context *c) {
+  const ir_type *x = &c->output->type, *y = &c->labels->type;
+  if (y->dtype != x->dtype)
+    return loss_error(c, "labels need the output's dtype");
+  if (!same_dims(x, y))
+    return loss_error(c, "labels need the output's shape");
+  dl_builder *b = &c->b;
+  ir_value *per_element;
+  if (c->options->kind == DL_LOSS_BCE_WITH_LOGITS) {
+    per_element = binary_cross_entropy(c);
+  } else {
+    ir_value *difference = dl_build_op(b, IR_OP_SUB, c->output, c->labels);
+    per_element = c->options->kind == DL_LOSS_MSE
+                      ? dl_build_op(b, IR_OP_MUL, difference, difference)
+                      : dl_build_op(b, IR_OP_ABS, difference, NULL);
+  }
+  switch (c->options->reduction) {
+  case DL_REDUCTION_MEAN:
+    return dl_build_reduce_all(b, IR_OP_REDUCE_MEAN, per_element);
+  case DL_REDUCTION_SUM:
+    return dl_build_reduce_all(b, IR_OP_REDUCE_SUM, per_element);
+  case DL_REDUCTION_NONE:
+    break;
+  }
+  return per_element;
+}
+
+ir_value *dl_build_loss(ir_graph *graph, const dl_loss_options *options, ir_value *output,
+                        ir_value *labels, dl_diag *diag) {
+  loss_context c = {{graph, options->name ? options->name : "loss", diag}, options, output, labels};
+  if (!output || !labels) {
+    dl_error(diag, "loss '%s': needs an output and labels", c.b.base);
+    return NULL;
+  }
+  if (!ir_dtype_is_float(output->type.dtype))
+    return loss_error(&c, "the output must be floating-point");
+  if ((unsigned)options->reduction > DL_REDUCTION_NONE)
+    return loss_error(&c, "unknown reduction");
+  switch (options->kind) {
+  case DL_LOSS_CROSS_ENTROPY:
+  case DL_LOSS_NLL:
+    if (options->pos_weight)
+      return loss_error(&c, "a positive weight is for bce-with-logits");
+    return class_loss(&c);
+  case DL_LOSS_MSE:
+  case DL_LOSS_L1:
+  case DL_LOSS_BCE_WITH_LOGITS:
+    if (options->class_weights)
+      return loss_error(&c, "class weights are for cross-entropy and nll");
+    if (options->pos_weight && options->kind != DL_LOSS_BCE_WITH_LOGITS)
+      return loss_error(&c, "a positive weight is for bce-with-logits");
+    return elementwise_loss(&c);
+  }
+  return loss_error(&c, "unknown loss kind");
+}
