@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ir/infer.h"
+#include "ir/state.h"
 
 /* Writes `text` inside a DOT double-quoted string. */
 static void write_escaped(FILE *out, const char *text) {
@@ -49,7 +50,9 @@ static const char *input_role(ir_op op, int index) {
 static const ir_value *drawn_source(const ir_value *value, const ir_node **out_node) {
   *out_node = NULL;
   for (int depth = 0; value && depth < 64; depth++) {
-    if (value->kind == IR_VALUE_PARAM) {
+    if (value->kind == IR_VALUE_STATE) {
+      return value; /* drawn once, as a cylinder */
+    } else if (value->kind == IR_VALUE_PARAM) {
       const ir_region *region = value->region;
       if (!region || !region->owner)
         return value; /* a graph input */
@@ -230,6 +233,31 @@ static void write_inputs_and_outputs(FILE *out, const ir_graph *graph) {
   }
 }
 
+/* States as cylinders that their readers' edges start from; a dashed edge from the update
+ * value back to its state shows what the state holds after a run. */
+static void write_states(FILE *out, const ir_graph *graph) {
+  char type[160], target[32];
+  for (int i = 0; i < graph->num_states; i++) {
+    const ir_value *state = graph->states[i];
+    fprintf(out, "  v%d [shape=cylinder, style=filled, fillcolor=\"#fff2cc\", label=\"state ",
+            state->id);
+    write_escaped(out, state->name);
+    fputs("\\n", out);
+    write_escaped(out, ir_format_type(graph, &state->type, type, sizeof(type)));
+    fputs("\"];\n", out);
+  }
+  for (int i = 0; i < graph->num_state_updates; i++) {
+    const ir_node *source_node;
+    const ir_value *source = drawn_source(graph->state_updates[i].value, &source_node);
+    if (!source)
+      continue;
+    snprintf(target, sizeof(target), "v%d", graph->state_updates[i].state->id);
+    fputs("  ", out);
+    write_source_id(out, source, source_node);
+    fprintf(out, " -> %s [style=dashed, label=\"update\"];\n", target);
+  }
+}
+
 int ir_dot_graph(const ir_graph *graph, FILE *out, dl_diag *diag) {
   fputs("digraph \"", out);
   write_escaped(out, graph->name);
@@ -241,6 +269,7 @@ int ir_dot_graph(const ir_graph *graph, FILE *out, dl_diag *diag) {
       "  edge [fontname=\"Helvetica\", fontsize=8];\n",
       out);
   write_inputs_and_outputs(out, graph);
+  write_states(out, graph);
   write_region(out, graph, &graph->body, 2);
   write_node_edges(out, graph);
   fputs("}\n", out);

@@ -1,6 +1,8 @@
 /* JSON output of a graph, built with libcjson (a small, well-kept JSON library). */
 #include "ir/json.h"
 
+#include "ir/state.h"
+
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -129,6 +131,17 @@ static cJSON *graph_json(const ir_graph *graph) {
   cJSON *constants = cJSON_AddArrayToObject(json, "constants");
   for (int i = 0; constants && i < graph->num_constants; i++)
     cJSON_AddItemToArray(constants, constant_json(graph, graph->constants[i]));
+  /* Each state as a constant (its initial value) with the value it takes after a run. */
+  cJSON *states = cJSON_AddArrayToObject(json, "states");
+  for (int i = 0; states && i < graph->num_states; i++) {
+    cJSON *state = constant_json(graph, graph->states[i]);
+    const ir_value *update = ir_graph_state_update(graph, graph->states[i]);
+    if (update)
+      cJSON_AddStringToObject(state, "update", update->name);
+    else
+      cJSON_AddNullToObject(state, "update");
+    cJSON_AddItemToArray(states, state);
+  }
   cJSON_AddItemToObject(json, "nodes", region_nodes_json(graph, &graph->body));
   return json;
 }

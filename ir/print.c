@@ -2,6 +2,8 @@
  * prints byte-identically: fixed order, fixed spacing, exact float spellings. */
 #include "ir/print.h"
 
+#include "ir/state.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -30,7 +32,8 @@ typedef struct printer {
 /* Words the lexer reads as keywords; a name spelled like one must be quoted. */
 static const char *const KEYWORDS[] = {"dlir", "graph",  "symbol", "input",  "const", "output",
                                        "file", "offset", "size",   "elided", "name",  "yield",
-                                       "true", "false",  "inf",    "nan",    "bind",   "_"};
+                                       "true", "false",  "inf",    "nan",    "bind",   "state",
+                                       "update", "_"};
 
 static bool is_ident_start(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
@@ -265,9 +268,10 @@ static int write_side_data(printer *p, const void *data, uint64_t bytes, uint64_
   return 0;
 }
 
-static void print_constant(printer *p, const ir_value *value) {
+/* `  const %c: TYPE = DATA` or, `keyword` "state", a state and its initial value. */
+static void print_constant(printer *p, const ir_value *value, const char *keyword) {
   FILE *out = p->out;
-  fputs("  const ", out);
+  fprintf(out, "  %s ", keyword);
   print_typed_value(p, value);
   fputs(" = ", out);
   int64_t bytes = 0, count = 0;
@@ -435,7 +439,9 @@ int ir_print_graph(const ir_graph *graph, FILE *out, const ir_print_options *opt
     fputc('\n', out);
   }
   for (int i = 0; i < graph->num_constants; i++)
-    print_constant(&p, graph->constants[i]);
+    print_constant(&p, graph->constants[i], "const");
+  for (int i = 0; i < graph->num_states; i++)
+    print_constant(&p, graph->states[i], "state");
   for (int i = 0; i < graph->num_bound_inputs; i++) {
     fputs("  bind ", out);
     print_value_ref(out, graph->bound_inputs[i].input);
@@ -448,6 +454,13 @@ int ir_print_graph(const ir_graph *graph, FILE *out, const ir_print_options *opt
   for (int i = 0; i < graph->body.num_results; i++) {
     fputs("  output ", out);
     print_value_ref(out, graph->body.results[i]);
+    fputc('\n', out);
+  }
+  for (int i = 0; i < graph->num_state_updates; i++) {
+    fputs("  update ", out);
+    print_value_ref(out, graph->state_updates[i].state);
+    fputs(" = ", out);
+    print_value_ref(out, graph->state_updates[i].value);
     fputc('\n', out);
   }
   fputs("}\n", out);

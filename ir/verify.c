@@ -6,6 +6,7 @@
 
 #include "ir/array.h"
 #include "ir/infer.h"
+#include "ir/state.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,8 @@ static void check_inference(verifier *v, ir_node *node) {
   dl_diag_deinit(&local);
 }
 
+static void verify_state_updates(verifier *v);
+
 static void verify_region(verifier *v, ir_region *region) {
   for (int i = 0; i < region->num_params; i++) {
     ir_value *param = region->params[i];
@@ -198,7 +201,12 @@ static void verify_region(verifier *v, ir_region *region) {
       VERIFY_ERROR(v, "%s %d is missing", what, i);
     else if (!in_scope(v, result))
       VERIFY_ERROR(v, "%s %d '%s' is not defined in its region", what, i, result->name);
+    else if (region->owner && result->kind == IR_VALUE_STATE)
+      VERIFY_ERROR(v, "body result %d '%s' is a state (a group yields values it computes; "
+                   "its readers read the state itself)", i, result->name);
   }
+  if (!region->owner)
+    verify_state_updates(v);
   /* Values of this region go out of scope at its end. */
   for (int i = 0; i < region->num_params; i++)
     set_scope(v, region->params[i], false);
@@ -224,6 +232,9 @@ static int collect_values(const ir_graph *graph, value_list *list) {
       return -1;
   for (int i = 0; i < graph->num_constants; i++)
     if (graph->constants[i] && list_push(list, graph->constants[i]))
+      return -1;
+  for (int i = 0; i < graph->num_states; i++)
+    if (graph->states[i] && list_push(list, graph->states[i]))
       return -1;
   for (ir_node *node = ir_graph_next_node(graph, NULL); node;
        node = ir_graph_next_node(graph, node)) {
@@ -262,6 +273,43 @@ static void verify_bound_inputs(verifier *v) {
   }
 }
 
+static bool is_graph_state(const ir_graph *graph, const ir_value *value) {
+  for (int i = 0; i < graph->num_states; i++)
+    if (graph->states[i] == value)
+      return true;
+  return false;
+}
+
+/* Each update: a state of the graph, updated once, to a value of its type defined in the
+ * graph body (checked at the body's end, while its values are in scope). */
+static void verify_state_updates(verifier *v) {
+  const ir_graph *graph = v->graph;
+  char a[160], b[160];
+  for (int i = 0; i < graph->num_state_updates; i++) {
+    const ir_state_update *update = &graph->state_updates[i];
+    const ir_value *state = update->state, *value = update->value;
+    if (!state || !value) {
+      VERIFY_ERROR(v, "state update %d is missing its state or its value", i);
+      continue;
+    }
+    bool first = true;
+    for (int j = 0; j < i; j++)
+      first &= graph->state_updates[j].state != state;
+    if (state->kind != IR_VALUE_STATE || !is_graph_state(graph, state))
+      VERIFY_ERROR(v, "update of '%s', which is not a state of the graph", state->name);
+    else if (!first)
+      VERIFY_ERROR(v, "state '%s' is updated twice", state->name);
+    else if (!in_scope(v, value))
+      VERIFY_ERROR(v, "the update of state '%s' is '%s', which is not a value of the graph "
+                   "body (values inside a group are not visible after it)",
+                   state->name, value->name);
+    else if (!ir_type_equal(&state->type, &value->type))
+      VERIFY_ERROR(v, "state '%s' has type %s but its update '%s' has %s", state->name,
+                   ir_format_type(graph, &state->type, a, sizeof(a)), value->name,
+                   ir_format_type(graph, &value->type, b, sizeof(b)));
+  }
+}
+
 static int compare_names(const void *a, const void *b) {
   return strcmp((*(const ir_value *const *)a)->name, (*(const ir_value *const *)b)->name);
 }
@@ -292,8 +340,9 @@ static void check_values(verifier *v, value_list *list) {
       VERIFY_ERROR(v, "value '%s' has id %d outside [0, %d)", value->name, value->id,
                    v->graph->num_values);
     check_value_type(v, value);
-    if (value->kind == IR_VALUE_CONSTANT && value->producer)
-      VERIFY_ERROR(v, "constant '%s' has a producer node", value->name);
+    if ((value->kind == IR_VALUE_CONSTANT || value->kind == IR_VALUE_STATE) && value->producer)
+      VERIFY_ERROR(v, "%s '%s' has a producer node",
+                   value->kind == IR_VALUE_STATE ? "state" : "constant", value->name);
   }
   if (list->count > 1) /* an empty list's items may be NULL, which qsort must not see */
     qsort(list->items, (size_t)list->count, sizeof(*list->items), compare_names);
@@ -335,6 +384,13 @@ int ir_verify_graph(const ir_graph *graph, dl_diag *diag) {
     else if (constant)
       set_scope(&v, constant, true);
   }
+  for (int i = 0; i < graph->num_states; i++) {
+    const ir_value *state = graph->states[i];
+    if (state && state->kind != IR_VALUE_STATE)
+      VERIFY_ERROR(&v, "value '%s' is in the state list but is not a state", state->name);
+    else if (state)
+      set_scope(&v, state, true);
+  }
   verify_bound_inputs(&v);
   verify_region(&v, &v.graph->body);
   /* Inference may have rewritten output types; put the recorded ones back. */
@@ -351,6 +407,12 @@ int ir_verify_graph(const ir_graph *graph, dl_diag *diag) {
 
 int ir_verify_constants_have_data(const ir_graph *graph, dl_diag *diag) {
   int status = 0;
+  for (int i = 0; i < graph->num_states; i++)
+    if (graph->states[i] && !graph->states[i]->data)
+      status = dl_error(diag,
+                        "state '%s' has no initial value (elided from a text dump); give the "
+                        "side file with its data",
+                        graph->states[i]->name);
   for (int i = 0; i < graph->num_constants; i++)
     if (graph->constants[i] && !graph->constants[i]->data)
       status = dl_error(diag,

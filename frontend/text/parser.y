@@ -68,6 +68,7 @@ static text_literal *make_literal(text_parser *state, text_location loc,
 }
 
 %token KW_DLIR "dlir" KW_GRAPH "graph" KW_SYMBOL "symbol" KW_INPUT "input" KW_CONST "const"
+%token KW_STATE "state" KW_UPDATE "update"
 %token KW_OUTPUT "output" KW_BIND "bind" KW_FILE "file" KW_OFFSET "offset" KW_SIZE "size" KW_ELIDED "elided"
 %token KW_NAME "name" KW_YIELD "yield" KW_TRUE "true" KW_FALSE "false" ABSENT "_"
 %token ARENA_AT "@arena"
@@ -85,7 +86,7 @@ static text_literal *make_literal(text_parser *state, text_location loc,
 %type <node> node call
 %type <tail> node_tail
 %type <region> region
-%type <item> item
+%type <item> item initial_value
 
 %%
 
@@ -116,24 +117,17 @@ item:
       NEW($$, text_item);
       *$$ = (text_item){.kind = TEXT_ITEM_INPUT, .loc = LOC(@2), .value = $2};
     }
-  | "const" typed_value '=' '[' literals ']' {
-      NEW($$, text_item);
-      *$$ = (text_item){.kind = TEXT_ITEM_CONST, .loc = LOC(@2), .value = $2,
-                        .const_kind = TEXT_CONST_INLINE, .elements = *$5};
+  | "const" typed_value '=' initial_value {
+      $$ = $4;
+      $$->kind = TEXT_ITEM_CONST;
+      $$->loc = LOC(@2);
+      $$->value = $2;
     }
-  | "const" typed_value '=' "file" STRING "offset" NUMBER "size" NUMBER {
-      NEW($$, text_item);
-      *$$ = (text_item){.kind = TEXT_ITEM_CONST, .loc = LOC(@2), .value = $2,
-                        .const_kind = TEXT_CONST_FILE, .file = $5,
-                        .offset = make_literal(state, LOC(@7), TEXT_LITERAL_NUMBER, $7),
-                        .size = make_literal(state, LOC(@9), TEXT_LITERAL_NUMBER, $9)};
-      if (!$$->offset || !$$->size)
-        YYNOMEM;
-    }
-  | "const" typed_value '=' "elided" {
-      NEW($$, text_item);
-      *$$ = (text_item){.kind = TEXT_ITEM_CONST, .loc = LOC(@2), .value = $2,
-                        .const_kind = TEXT_CONST_ELIDED};
+  | "state" typed_value '=' initial_value {
+      $$ = $4;
+      $$->kind = TEXT_ITEM_STATE;
+      $$->loc = LOC(@2);
+      $$->value = $2;
     }
   | node {
       NEW($$, text_item);
@@ -146,6 +140,31 @@ item:
   | "bind" operand '=' operand {
       NEW($$, text_item);
       *$$ = (text_item){.kind = TEXT_ITEM_BIND, .loc = LOC(@2), .output = $2, .bound = $4};
+    }
+  | "update" operand '=' operand {
+      NEW($$, text_item);
+      *$$ = (text_item){.kind = TEXT_ITEM_UPDATE, .loc = LOC(@2), .output = $2, .bound = $4};
+    }
+  ;
+
+  /* The data of a constant or of a state's initial value: the item's kind, location and
+     typed value are filled in by the line that uses it. */
+initial_value:
+    '[' literals ']' {
+      NEW($$, text_item);
+      *$$ = (text_item){.const_kind = TEXT_CONST_INLINE, .elements = *$2};
+    }
+  | "file" STRING "offset" NUMBER "size" NUMBER {
+      NEW($$, text_item);
+      *$$ = (text_item){.const_kind = TEXT_CONST_FILE, .file = $2,
+                        .offset = make_literal(state, LOC(@4), TEXT_LITERAL_NUMBER, $4),
+                        .size = make_literal(state, LOC(@6), TEXT_LITERAL_NUMBER, $6)};
+      if (!$$->offset || !$$->size)
+        YYNOMEM;
+    }
+  | "elided" {
+      NEW($$, text_item);
+      *$$ = (text_item){.const_kind = TEXT_CONST_ELIDED};
     }
   ;
 

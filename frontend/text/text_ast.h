@@ -102,6 +102,8 @@ typedef enum text_item_kind {
   TEXT_ITEM_NODE,
   TEXT_ITEM_OUTPUT,
   TEXT_ITEM_BIND,
+  TEXT_ITEM_STATE,  /* like CONST: its data is the state's initial value */
+  TEXT_ITEM_UPDATE, /* update %state = %value */
 } text_item_kind;
 
 typedef enum text_const_kind {
@@ -114,14 +116,14 @@ typedef struct text_item { /* one line of the graph body */
   text_item_kind kind;
   text_location loc;
   const char *symbol;      /* SYMBOL */
-  text_typed_value *value; /* INPUT, CONST */
+  text_typed_value *value; /* INPUT, CONST, STATE */
   text_const_kind const_kind;
-  text_list elements; /* CONST inline: of text_literal */
-  const char *file;   /* CONST file */
+  text_list elements; /* CONST/STATE inline: of text_literal */
+  const char *file;   /* CONST/STATE file */
   text_literal *offset, *size;
   text_node *node;      /* NODE */
-  text_operand *output; /* OUTPUT; BIND: the graph input */
-  text_operand *bound;  /* BIND: the constant it is bound to */
+  text_operand *output; /* OUTPUT; BIND: the graph input; UPDATE: the state */
+  text_operand *bound;  /* BIND: the constant it is bound to; UPDATE: the state's new value */
 } text_item;
 
 typedef struct text_module {

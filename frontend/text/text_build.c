@@ -9,7 +9,9 @@
 #include "frontend/text/text_side_file.h"
 #include "frontend/text/text_verify.h"
 #include "ir/array.h"
+#include "ir/infer.h"
 #include "ir/limits.h"
+#include "ir/state.h"
 
 typedef struct builder {
   text_parser *parser;
@@ -153,9 +155,15 @@ static int build_input(builder *b, const text_typed_value *text) {
   return record_value(b, value, text->loc) || set_arena_offset(b, value, text) ? -1 : 0;
 }
 
+/* "constant" or "state": what a CONST or STATE line defines, for messages. */
+static const char *data_owner(const text_item *item) {
+  return item->kind == TEXT_ITEM_STATE ? "state" : "constant";
+}
+
 static int constant_data(builder *b, const text_item *item, const ir_type *type, int64_t bytes,
                          const void **out) {
   const text_typed_value *text = item->value;
+  const char *what = data_owner(item);
   if (item->const_kind == TEXT_CONST_ELIDED) {
     *out = NULL;
     return 0;
@@ -167,16 +175,16 @@ static int constant_data(builder *b, const text_item *item, const ir_type *type,
       return -1;
     if (offset < 0 || size != bytes)
       return text_error_at(b->parser, item->size->loc,
-                           "constant %%%s: offset %s size %s does not fit its type (%lld "
+                           "%s %%%s: offset %s size %s does not fit its type (%lld "
                            "bytes at a non-negative offset)",
-                           text->name, item->offset->text, item->size->text, (long long)bytes);
+                           what, text->name, item->offset->text, item->size->text, (long long)bytes);
     return text_side_file_data(b->parser, &b->files, b->graph, item->file, text->loc,
                                (uint64_t)offset, (uint64_t)size, ir_dtype_size(type->dtype), out);
   }
   int64_t count;
   ir_type_element_count(type, &count);
   if (count != item->elements.count)
-    return text_error_at(b->parser, text->loc, "constant %%%s needs %lld values, found %d",
+    return text_error_at(b->parser, text->loc, "%s %%%s needs %lld values, found %d", what,
                          text->name, (long long)count, item->elements.count);
   unsigned char *data = ir_arena_alloc(b->graph->arena, bytes ? (size_t)bytes : 1);
   if (!data)
@@ -189,22 +197,26 @@ static int constant_data(builder *b, const text_item *item, const ir_type *type,
   return 0;
 }
 
+/* A CONST line, or a STATE line (a state whose initial value is given like a constant's). */
 static int build_constant(builder *b, const text_item *item) {
   const text_typed_value *text = item->value;
+  const char *what = data_owner(item);
   ir_type type;
   if (build_type(b, text->type, &type) != 0 || check_new_name(b, text->name, text->loc) != 0)
     return -1;
   int64_t bytes;
   if (!ir_type_byte_size(&type, &bytes))
     return text_error_at(b->parser, text->loc,
-                         "constant %%%s needs a static shape (no dimension symbols)", text->name);
+                         "%s %%%s needs a static shape (no dimension symbols)", what, text->name);
   if (!dl_limits_tensor_fits(bytes))
-    return text_error_at(b->parser, text->loc, "constant %%%s: " DL_TENSOR_LIMIT_FORMAT,
+    return text_error_at(b->parser, text->loc, "%s %%%s: " DL_TENSOR_LIMIT_FORMAT, what,
                          text->name, DL_TENSOR_LIMIT_ARGS(bytes));
   const void *data;
   if (constant_data(b, item, &type, bytes, &data) != 0)
     return -1;
-  ir_value *value = ir_graph_add_constant(b->graph, text->name, type, data);
+  ir_value *value = item->kind == TEXT_ITEM_STATE
+                        ? ir_graph_add_state(b->graph, text->name, type, data)
+                        : ir_graph_add_constant(b->graph, text->name, type, data);
   if (!value)
     return text_error_at(b->parser, text->loc, "out of memory");
   return record_value(b, value, text->loc) || set_arena_offset(b, value, text) ? -1 : 0;
@@ -345,6 +357,30 @@ static int build_binding(builder *b, const text_item *item) {
   return 0;
 }
 
+/* `update %state = %value`: the value the state holds after a run. */
+static int build_update(builder *b, const text_item *item) {
+  ir_value *state = lookup(b, item->output), *value = state ? lookup(b, item->bound) : NULL;
+  if (!value)
+    return -1;
+  if (state->kind != IR_VALUE_STATE)
+    return text_error_at(b->parser, item->output->loc,
+                         "'%s' is not a state (declare it with: state %%%s: TYPE = ...)",
+                         state->name, state->name);
+  if (ir_graph_state_update(b->graph, state))
+    return text_error_at(b->parser, item->loc, "state '%s' is updated twice", state->name);
+  if (!ir_type_equal(&state->type, &value->type)) {
+    char want[160], got[160];
+    ir_format_type(b->graph, &state->type, want, sizeof(want));
+    ir_format_type(b->graph, &value->type, got, sizeof(got));
+    return text_error_at(b->parser, item->bound->loc,
+                         "state '%s' has type %s but its update '%s' has %s", state->name, want,
+                         value->name, got);
+  }
+  if (ir_graph_set_state_update(b->graph, state, value) != 0)
+    return text_error_at(b->parser, item->loc, "out of memory");
+  return 0;
+}
+
 static int build_item(builder *b, const text_item *item) {
   switch (item->kind) {
   case TEXT_ITEM_SYMBOL:
@@ -352,7 +388,10 @@ static int build_item(builder *b, const text_item *item) {
   case TEXT_ITEM_INPUT:
     return build_input(b, item->value);
   case TEXT_ITEM_CONST:
+  case TEXT_ITEM_STATE:
     return build_constant(b, item);
+  case TEXT_ITEM_UPDATE:
+    return build_update(b, item);
   case TEXT_ITEM_NODE:
     return build_node(b, item->node, NULL);
   case TEXT_ITEM_OUTPUT: {
