@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ir/interval_pack.h"
+#include "ir/state.h"
 
 static bool is_view(const ir_node *node) {
   return ir_op_category_of(node->op) == IR_OP_CATEGORY_VIEW;
@@ -76,7 +77,7 @@ static void note_reads(ir_memory_plan *plan, const ir_node *reader, int step) {
 }
 
 /* Lifetimes of the arena roots: from their producer's step (graph inputs: -1) to their last
- * reader's (graph outputs: `steps`). */
+ * reader's (graph outputs and state updates, copied after the last node: `steps`). */
 static int compute_lifetimes(const ir_graph *graph, ir_memory_plan *plan, dl_diag *diag) {
   for (int i = 0; i < graph->body.num_params; i++)
     if (add_root(plan, graph->body.params[i], -1, diag) != 0)
@@ -93,6 +94,11 @@ static int compute_lifetimes(const ir_graph *graph, ir_memory_plan *plan, dl_dia
   for (int i = 0; i < graph->body.num_results; i++) {
     const ir_value *root = ir_buffer_root(graph->body.results[i]);
     if (plan->roots[root->id]) /* a constant output has no buffer (materialize-outputs) */
+      plan->last[root->id] = plan->steps;
+  }
+  for (int i = 0; i < graph->num_state_updates; i++) {
+    const ir_value *root = ir_buffer_root(graph->state_updates[i].value);
+    if (root && plan->roots[root->id]) /* constants and states live in the weights */
       plan->last[root->id] = plan->steps;
   }
   return 0;
@@ -281,7 +287,8 @@ static bool any_has_offset(ir_value *const *values, int count) {
 
 bool ir_graph_has_memory_plan(const ir_graph *graph) {
   if (any_has_offset(graph->body.params, graph->body.num_params) ||
-      any_has_offset(graph->constants, graph->num_constants))
+      any_has_offset(graph->constants, graph->num_constants) ||
+      any_has_offset(graph->states, graph->num_states))
     return true;
   for (ir_node *node = ir_graph_next_node(graph, NULL); node; node = ir_graph_next_node(graph, node))
     if (any_has_offset(node->outputs, node->num_outputs) ||
@@ -301,6 +308,7 @@ static void clear_offsets(ir_value *const *values, int count) {
 void ir_graph_clear_memory_plan(ir_graph *graph) {
   clear_offsets(graph->body.params, graph->body.num_params);
   clear_offsets(graph->constants, graph->num_constants);
+  clear_offsets(graph->states, graph->num_states);
   for (ir_node *node = ir_graph_next_node(graph, NULL); node; node = ir_graph_next_node(graph, node)) {
     clear_offsets(node->outputs, node->num_outputs);
     if (node->body)
@@ -351,6 +359,12 @@ int ir_memory_plan_from_graph(const ir_graph *graph, ir_memory_plan *plan, dl_di
     if (graph->constants[i]->has_arena_offset) {
       dl_error(diag, "constant '%s' has an arena offset (constants live in the weights)",
                graph->constants[i]->name);
+      goto fail;
+    }
+  for (int i = 0; i < graph->num_states; i++)
+    if (graph->states[i]->has_arena_offset) {
+      dl_error(diag, "state '%s' has an arena offset (states live in the weights)",
+               graph->states[i]->name);
       goto fail;
     }
   choose_in_place(graph, plan, true);
