@@ -63,7 +63,7 @@ static inline void cpu_relax(void) {
 static uint64_t run_blocks(host_worker *worker) {
   dlrt_host_pool *pool = worker->pool;
   const host_job *job = &pool->job;
-  dlrt_host_launch launch;
+  dlrt_host_launch launch = {.sanitizer = NULL}; /* checked twins run unchecked here */
   memcpy(launch.grid, job->grid, sizeof launch.grid);
   memcpy(launch.block, job->block, sizeof launch.block);
   launch.shared_memory = worker->shared_memory;
