@@ -131,6 +131,28 @@ DLRT_API dlrt_status dlrt_model_output_dims(const dlrt_model *model, uint32_t in
 DLRT_API dlrt_status dlrt_model_launch_times(const dlrt_model *model, const uint64_t **out_ns,
                                              uint64_t *out_runs);
 
+/* States (dlrt_program.states): tensors that keep their value from one run to the next, e.g.
+ * the weights and optimizer moments of a training step. Each model has its own copy of the
+ * weights, where its states live, initialized from the program's weights at creation; a run
+ * reads the states as they were when it began and leaves them updated. Get, set, save and
+ * load synchronize with the model's stream first (runs enqueued by dlrt_model_run_device
+ * finish before the states are read or written). */
+DLRT_API uint32_t dlrt_model_state_count(const dlrt_model *model);
+/* Name, dtype and dims of state `index` (arena_offset: its byte offset in the weights); NULL
+ * when `index` is out of range. Valid while the model lives. */
+DLRT_API const dlrt_tensor_desc *dlrt_model_state_desc(const dlrt_model *model, uint32_t index);
+/* Copies state `index` (dlrt_tensor_bytes of its desc) to or from host memory. */
+DLRT_API dlrt_status dlrt_model_get_state(dlrt_model *model, uint32_t index, void *dst);
+DLRT_API dlrt_status dlrt_model_set_state(dlrt_model *model, uint32_t index, const void *src);
+/* A checkpoint of every state (docs/runtime.md has the format: model name, each state's name,
+ * dtype, dims and bytes, the data, a checksum). Saving writes a temporary file beside `path`
+ * and renames it over `path`, so `path` is never a partial file. Loading checks the whole
+ * file first (format, checksum, model name, every state's name, dtype and dims) and refuses
+ * a corrupt, truncated or foreign checkpoint with DLRT_STATUS_INVALID_ARGUMENT, naming the
+ * file and what is wrong; the model's states are then untouched. */
+DLRT_API dlrt_status dlrt_model_save_state(dlrt_model *model, const char *path);
+DLRT_API dlrt_status dlrt_model_load_state(dlrt_model *model, const char *path);
+
 /* The checksum of dlrt_program.weights_checksum: FNV-1a (64-bit) over the little-endian
  * 64-bit words of the data, then over its trailing bytes. */
 DLRT_API uint64_t dlrt_weights_checksum(const void *data, uint64_t size);

@@ -1,6 +1,7 @@
 /* A model under the host sanitizer (dlrt_options.sanitize, $DLRT_SANITIZE=1): every launch
  * runs through dlrt_sanitizer_run with the extent of each pointer argument, and the arena,
- * counters (written: zeroed at creation), weights, inputs and outputs are tracked (initcheck starts over at every run). */
+ * counters (written: zeroed at creation), weights (read-only unless the program has states,
+ * which the update copies write there), inputs and outputs are tracked (initcheck starts over at every run). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,7 +47,8 @@ int dlrt_model_sanitize_create(dlrt_model *model) {
                             program->counter_bytes, "the counters", 1, 0) != 0) ||
       (program->weights_size &&
        dlrt_sanitizer_track(model->sanitizer, (void *)(uintptr_t)model->weights,
-                            program->weights_size, "the weights", 1, 1) != 0))
+                            program->weights_size, "the weights", 1,
+                            program->state_count == 0) != 0))
     return dlrt_error(DLRT_STATUS_OUT_OF_MEMORY, "sanitizer: out of host memory for shadow state");
   return DLRT_STATUS_OK;
 }

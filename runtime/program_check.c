@@ -72,6 +72,37 @@ static int check_tensor(const dlrt_program *program, const dlrt_tensor_desc *ten
   return DLRT_STATUS_OK;
 }
 
+/* A state: a described tensor inside the weights, its name unique among the states (a
+ * checkpoint names them). */
+static int check_state(const dlrt_program *program, uint32_t index) {
+  const dlrt_tensor_desc *state = &program->states[index];
+  const char *name = state->name ? state->name : "(unnamed)";
+  if (!state->name || dlrt_dtype_bits(state->dtype) == 0 || state->rank > MAX_RANK ||
+      (state->rank && !state->dims) || state->bound_value || state->flags)
+    return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
+                      "program '%s': state %u '%s' needs a name, a known dtype (got %u), at most "
+                      "%d dims, and no bound value or flags",
+                      program_name(program), index, name, state->dtype, MAX_RANK);
+  for (uint32_t i = 0; i < state->rank; i++)
+    if (state->dims[i] < 0)
+      return dlrt_error(DLRT_STATUS_INVALID_PROGRAM, "program '%s': state '%s' has dim %u = %lld",
+                        program_name(program), name, i, (long long)state->dims[i]);
+  uint64_t bytes = dlrt_tensor_bytes(state);
+  if (state->arena_offset > program->weights_size ||
+      bytes > program->weights_size - state->arena_offset)
+    return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
+                      "program '%s': state '%s' (%llu bytes at weights offset %llu) does not fit "
+                      "the %llu bytes of weights",
+                      program_name(program), name, (unsigned long long)bytes,
+                      (unsigned long long)state->arena_offset,
+                      (unsigned long long)program->weights_size);
+  for (uint32_t j = 0; j < index; j++)
+    if (strcmp(program->states[j].name, state->name) == 0)
+      return dlrt_error(DLRT_STATUS_INVALID_PROGRAM, "program '%s': two states are named '%s'",
+                        program_name(program), name);
+  return DLRT_STATUS_OK;
+}
+
 static int check_arg(const dlrt_program *program, uint32_t launch_index, const char *kernel,
                      uint32_t arg_index, const dlrt_arg *arg) {
   const char *problem = NULL;
@@ -178,7 +209,7 @@ int dlrt_program_check(const dlrt_program *program) {
   if ((program->kernel_count && !program->kernels) ||
       (program->module_count && !program->modules) ||
       (program->launch_count && !program->launches) || (program->input_count && !program->inputs) ||
-      (program->output_count && !program->outputs))
+      (program->output_count && !program->outputs) || (program->state_count && !program->states))
     return dlrt_error(DLRT_STATUS_INVALID_PROGRAM,
                       "program '%s': a table with a nonzero count has a NULL pointer",
                       program_name(program));
@@ -209,6 +240,11 @@ int dlrt_program_check(const dlrt_program *program) {
   }
   for (uint32_t i = 0; i < program->output_count; i++) {
     int status = check_tensor(program, &program->outputs[i], "output", i);
+    if (status)
+      return status;
+  }
+  for (uint32_t i = 0; i < program->state_count; i++) {
+    int status = check_state(program, i);
     if (status)
       return status;
   }

@@ -30,8 +30,9 @@ _Static_assert(offsetof(dlrt_tensor_desc, dims) == 16 && offsetof(dlrt_tensor_de
 _Static_assert(offsetof(dlrt_program, weights) == 64 && offsetof(dlrt_program, arena_size) == 88 &&
                    offsetof(dlrt_program, counter_bytes) == 96 &&
                    offsetof(dlrt_program, outputs) == 128 &&
-                   offsetof(dlrt_program, index_check_count) == 144 &&
-                   offsetof(dlrt_program, index_check_sites) == 152 && sizeof(dlrt_program) == 160,
+                   offsetof(dlrt_program, states) == 144 &&
+                   offsetof(dlrt_program, index_check_count) == 160 &&
+                   offsetof(dlrt_program, index_check_sites) == 168 && sizeof(dlrt_program) == 176,
                "program");
 
 typedef struct data_emitter {
@@ -192,10 +193,12 @@ done:
   return table;
 }
 
+/* NULL when out of memory. */
 static LLVMValueRef tensors(data_emitter *e, const char *name, const dlrt_tensor_desc *tensors,
                             uint32_t count) {
-  LLVMValueRef values[256], dims[16];
-  if (count > 256)
+  LLVMValueRef dims[16];
+  LLVMValueRef *values = calloc((size_t)count + 1, sizeof *values);
+  if (!values)
     return NULL;
   for (uint32_t i = 0; i < count; i++) {
     const dlrt_tensor_desc *tensor = &tensors[i];
@@ -217,7 +220,9 @@ static LLVMValueRef tensors(data_emitter *e, const char *name, const dlrt_tensor
                              u32(e, tensor->flags)};
     values[i] = struct_value(e, e->tensor, fields, 8);
   }
-  return array(e, name, e->tensor, values, count);
+  LLVMValueRef table = array(e, name, e->tensor, values, count);
+  free(values);
+  return table;
 }
 
 /* The names of the index check sites (dlcc --check-indices); NULL when there are none. */
@@ -252,9 +257,15 @@ LLVMValueRef dl_bundle_emit_program(LLVMModuleRef module, const dlrt_program *pr
   LLVMValueRef kernel_table = kernels(&e, program, options->host, diag);
   LLVMValueRef launch_table = kernel_table ? launches(&e, program, diag) : NULL;
   LLVMValueRef site_table = launch_table ? index_check_sites(&e, program) : NULL;
-  if (launch_table && !site_table)
+  LLVMValueRef input_table =
+      site_table ? tensors(&e, "bundle.inputs", program->inputs, program->input_count) : NULL;
+  LLVMValueRef output_table =
+      input_table ? tensors(&e, "bundle.outputs", program->outputs, program->output_count) : NULL;
+  LLVMValueRef state_table =
+      output_table ? tensors(&e, "bundle.states", program->states, program->state_count) : NULL;
+  if (launch_table && !state_table)
     dl_error(diag, "out of memory");
-  if (!site_table)
+  if (!state_table)
     return NULL;
   LLVMValueRef fields[] = {u32(&e, program->abi_version),
                            string(&e, options->name),
@@ -270,9 +281,11 @@ LLVMValueRef dl_bundle_emit_program(LLVMModuleRef module, const dlrt_program *pr
                            u64(&e, program->arena_size),
                            u64(&e, program->counter_bytes),
                            u32(&e, program->input_count),
-                           tensors(&e, "bundle.inputs", program->inputs, program->input_count),
+                           input_table,
                            u32(&e, program->output_count),
-                           tensors(&e, "bundle.outputs", program->outputs, program->output_count),
+                           output_table,
+                           u32(&e, program->state_count),
+                           state_table,
                            u64(&e, program->index_check_offset),
                            u32(&e, program->index_check_count),
                            site_table};

@@ -11,6 +11,7 @@
 
 #include "codegen/ops/op_lowering.h"
 #include "ir/memory_plan.h"
+#include "ir/state.h"
 
 const ir_value *dl_buffer_root(const ir_value *value) { return ir_buffer_root(value); }
 
@@ -18,8 +19,9 @@ static uint64_t round_up(uint64_t bytes) {
   return (bytes + DL_BUFFER_ALIGN - 1) & ~(uint64_t)(DL_BUFFER_ALIGN - 1);
 }
 
-/* Constants read by a kernel (a top-level node, or a node inside a group) are weights; a
- * top-level view of a constant reads nothing (its readers do). */
+/* Constants read by a kernel (a top-level node, or a node inside a group, or the end-of-run
+ * copy of a state update) are weights; a top-level view of a constant reads nothing (its
+ * readers do). */
 static void mark_weights(dl_buffer_plan *plan, const ir_node *top, const ir_node *reader) {
   for (int i = 0; i < reader->num_inputs; i++) {
     const ir_value *root = ir_buffer_root(reader->inputs[i]);
@@ -34,6 +36,11 @@ static int place_weights(const ir_graph *graph, dl_buffer_plan *plan, dl_diag *d
     for (const ir_node *inner = node->body ? node->body->first : NULL; inner; inner = inner->next)
       mark_weights(plan, node, inner);
   }
+  for (int i = 0; i < graph->num_state_updates; i++) {
+    const ir_value *root = ir_buffer_root(graph->state_updates[i].value);
+    if (root->kind == IR_VALUE_CONSTANT)
+      plan->values[root->id].kind = DL_LOCATION_WEIGHT;
+  }
   for (int i = 0; i < graph->num_constants; i++) {
     const ir_value *constant = graph->constants[i];
     if (plan->values[constant->id].kind != DL_LOCATION_WEIGHT)
@@ -46,6 +53,18 @@ static int place_weights(const ir_graph *graph, dl_buffer_plan *plan, dl_diag *d
                       constant->name);
     plan->values[constant->id].offset = plan->weight_bytes;
     /* An empty constant still gets a slot, so that its offset lies inside the weights. */
+    plan->weight_bytes += round_up(bytes ? (uint64_t)bytes : 1);
+  }
+  /* Every state, read or not, after the constants: it must persist from run to run. */
+  for (int i = 0; i < graph->num_states; i++) {
+    const ir_value *state = graph->states[i];
+    int64_t bytes = 0;
+    if (!ir_type_byte_size(&state->type, &bytes))
+      return dl_error(diag, "state '%s' has no static byte size", state->name);
+    if (!state->data)
+      return dl_error(diag, "state '%s' has no initial value (elided from the dump); the graph "
+                      "cannot be compiled", state->name);
+    plan->values[state->id] = (dl_location){.kind = DL_LOCATION_WEIGHT, .offset = plan->weight_bytes};
     plan->weight_bytes += round_up(bytes ? (uint64_t)bytes : 1);
   }
   return 0;
@@ -108,12 +127,15 @@ int dl_buffer_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
     dl_buffer_plan_deinit(plan);
     return dl_error(diag, "out of memory planning buffers");
   }
-  for (int i = 0; i < graph->body.num_results; i++)
-    if (ir_buffer_root(graph->body.results[i])->kind == IR_VALUE_CONSTANT) {
+  for (int i = 0; i < graph->body.num_results; i++) {
+    ir_value_kind root = ir_buffer_root(graph->body.results[i])->kind;
+    if (root == IR_VALUE_CONSTANT || root == IR_VALUE_STATE) {
       dl_buffer_plan_deinit(plan);
-      return dl_error(diag, "graph output '%s' is a constant; constant outputs are not supported "
-                      "yet", graph->body.results[i]->name);
+      return dl_error(diag, "graph output '%s' is a %s; run materialize-outputs to give it a "
+                      "buffer of its own", graph->body.results[i]->name,
+                      root == IR_VALUE_STATE ? "state" : "constant");
     }
+  }
   if (place_weights(graph, plan, diag) != 0 ||
       plan_arena(graph, workspace_bytes, plan, diag) != 0) {
     dl_buffer_plan_deinit(plan);

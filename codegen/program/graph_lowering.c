@@ -19,8 +19,11 @@ int dl_graph_lowering_build(const ir_graph *graph, const dl_compile_options *opt
     out->node_count++;
   kb_target_options target = dl_graph_target(options, sm);
   const char *prefix = options->name ? options->name : "main";
+  if (dl_state_copies_build(graph, &out->updates, diag) != 0)
+    return -1;
   out->kb = kb_create(&target, prefix, diag);
-  out->results = calloc((size_t)out->node_count + 1, sizeof(lower_result));
+  out->results =
+      calloc((size_t)(out->node_count + out->updates.count) + 1, sizeof(lower_result));
   if (!out->kb || !out->results)
     return dl_error(diag, "cannot create a kernel builder");
   lower_context context = {.kb = out->kb,
@@ -32,6 +35,9 @@ int dl_graph_lowering_build(const ir_graph *graph, const dl_compile_options *opt
   for (ir_node *node = graph->body.first; node; node = node->next, position++)
     if (lower_node(&context, node, &out->results[position]) != 0)
       failed = 1; /* keep going: report every node that cannot be lowered */
+  for (int i = 0; i < out->updates.count; i++)
+    if (lower_node(&context, &out->updates.nodes[i], &out->results[out->node_count + i]) != 0)
+      failed = 1;
   return failed || kb_failed(out->kb) ? -1 : 0;
 }
 
@@ -39,6 +45,7 @@ void dl_graph_lowering_deinit(dl_graph_lowering *lowering) {
   if (lowering->kb)
     kb_destroy(lowering->kb);
   free(lowering->results);
+  dl_state_copies_deinit(&lowering->updates);
   *lowering = (dl_graph_lowering){0};
 }
 

@@ -8,11 +8,14 @@
 #include "codegen/kernel_builder.h"
 #include "codegen/ops/op_lowering.h"
 #include "codegen/program/compile.h"
+#include "codegen/program/state_copies.h"
 
 typedef struct dl_graph_lowering {
-  kernel_builder *kb;    /* the module holding every kernel of the graph */
-  lower_result *results; /* launches, one entry per body node in order */
+  kernel_builder *kb; /* the module holding every kernel of the graph */
+  /* Launches, one entry per body node in order, then one per state update's copy. */
+  lower_result *results;
   int node_count;
+  dl_state_copies updates; /* the copies' nodes: results[node_count + i] is updates.nodes[i] */
 } dl_graph_lowering;
 
 /* The kernel builder options of a whole-graph compile: the NVPTX target `sm`, or with `sm`

@@ -13,6 +13,7 @@
 #include "codegen/program/graph_lowering.h"
 #include "codegen/program/output_dims.h"
 #include "ir/infer.h"
+#include "ir/state.h"
 
 struct dl_compiled {
   dlrt_program program;
@@ -28,7 +29,8 @@ struct dl_compiled {
   char **launch_nodes; /* the node each launch belongs to (for profiles) */
   const ir_node **launch_ir_nodes; /* the same nodes, the graph's */
   dlrt_arg *args;
-  dlrt_tensor_desc *inputs, *outputs;
+  dlrt_tensor_desc *inputs, *outputs, *states;
+  dl_state_copies updates; /* the nodes of the update copies' launches (launch_ir_nodes) */
   int64_t *dims; /* storage for the tensor descriptions' dims */
   void *weights;
   char **index_check_sites; /* "node 'NAME' (Op)" of each index check site */
@@ -204,10 +206,40 @@ static int fill_output_dims(dl_compiled *compiled, const ir_graph *graph, dl_dia
   return 0;
 }
 
-static int fill_launches(dl_compiled *compiled, const ir_graph *graph, const lower_result *results,
-                         const dl_buffer_plan *plan, const uint32_t *sites, dl_diag *diag) {
-  int launch_count = 0, arg_count = 0, position = 0;
-  for (ir_node *node = graph->body.first; node; node = node->next, position++) {
+/* The launches of body node `position` (or, past the body, of a state update's copy). */
+static int add_node_launches(dl_compiled *compiled, const ir_node *node, const lower_result *result,
+                             const node_binding *binding, const dl_buffer_plan *plan,
+                             int *launch_at, int *arg_at, dl_diag *diag) {
+  for (int l = 0; l < result->launch_count; l++) {
+    const lower_launch *source = &result->launches[l];
+    int kernel = kb_kernel_index(compiled->host_builder, source->kernel);
+    if (kernel < 0)
+      return ir_node_error(diag, node, "launch of undefined kernel '%s'", source->kernel);
+    compiled->launch_nodes[*launch_at] = strdup(node->name ? node->name : ir_op_name(node->op));
+    if (!compiled->launch_nodes[*launch_at])
+      return dl_error(diag, "out of memory");
+    compiled->launch_ir_nodes[*launch_at] = node;
+    dlrt_launch *launch = &compiled->launches[(*launch_at)++];
+    launch->kernel = (uint32_t)kernel;
+    memcpy(launch->grid, source->grid, sizeof(launch->grid));
+    memcpy(launch->block, source->block, sizeof(launch->block));
+    launch->arg_count = (uint32_t)source->arg_count;
+    launch->args = &compiled->args[*arg_at];
+    for (int a = 0; a < source->arg_count; a++)
+      compiled->args[(*arg_at)++] = bind_arg(node, &source->args[a], plan, binding);
+  }
+  return 0;
+}
+
+/* Every body node's launches in order, then the copies of the state updates: they run after
+ * everything that reads a state. */
+static int fill_launches(dl_compiled *compiled, const ir_graph *graph,
+                         const dl_graph_lowering *lowering, const dl_buffer_plan *plan,
+                         const uint32_t *sites, dl_diag *diag) {
+  const lower_result *results = lowering->results;
+  int total = lowering->node_count + lowering->updates.count;
+  int launch_count = 0, arg_count = 0;
+  for (int position = 0; position < total; position++) {
     launch_count += results[position].launch_count;
     for (int l = 0; l < results[position].launch_count; l++)
       arg_count += results[position].launches[l].arg_count;
@@ -219,36 +251,31 @@ static int fill_launches(dl_compiled *compiled, const ir_graph *graph, const low
   if (!compiled->launches || !compiled->launch_nodes || !compiled->launch_ir_nodes ||
       !compiled->args)
     return dl_error(diag, "out of memory");
-  int launch_at = 0, arg_at = 0;
+  int launch_at = 0, arg_at = 0, position = 0;
   uint64_t counter_offset = 0; /* each node's counters after the previous node's */
-  position = 0;
   for (ir_node *node = graph->body.first; node;
-       counter_offset += (uint64_t)results[position].counter_bytes, node = node->next, position++)
-    for (int l = 0; l < results[position].launch_count; l++) {
-      const lower_launch *source = &results[position].launches[l];
-      int kernel = kb_kernel_index(compiled->host_builder, source->kernel);
-      if (kernel < 0)
-        return ir_node_error(diag, node, "launch of undefined kernel '%s'", source->kernel);
-      compiled->launch_nodes[launch_at] = strdup(node->name ? node->name : ir_op_name(node->op));
-      if (!compiled->launch_nodes[launch_at])
-        return dl_error(diag, "out of memory");
-      compiled->launch_ir_nodes[launch_at] = node;
-      dlrt_launch *launch = &compiled->launches[launch_at++];
-      launch->kernel = (uint32_t)kernel;
-      memcpy(launch->grid, source->grid, sizeof(launch->grid));
-      memcpy(launch->block, source->block, sizeof(launch->block));
-      launch->arg_count = (uint32_t)source->arg_count;
-      launch->args = &compiled->args[arg_at];
-      node_binding binding = {.workspace_offset = plan->workspace_offsets[position],
-                              .workspace_bytes = results[position].workspace_bytes,
-                              .counter_offset = counter_offset,
-                              .counter_bytes = results[position].counter_bytes,
-                              .index_error_offset = compiled->program.index_check_offset,
-                              .index_site = sites[position],
-                              .dims_records = compiled->dims_records};
-      for (int a = 0; a < source->arg_count; a++)
-        compiled->args[arg_at++] = bind_arg(node, &source->args[a], plan, &binding);
-    }
+       counter_offset += (uint64_t)results[position].counter_bytes, node = node->next, position++) {
+    node_binding binding = {.workspace_offset = plan->workspace_offsets[position],
+                            .workspace_bytes = results[position].workspace_bytes,
+                            .counter_offset = counter_offset,
+                            .counter_bytes = results[position].counter_bytes,
+                            .index_error_offset = compiled->program.index_check_offset,
+                            .index_site = sites[position],
+                            .dims_records = compiled->dims_records};
+    if (add_node_launches(compiled, node, &results[position], &binding, plan, &launch_at,
+                          &arg_at, diag) != 0)
+      return -1;
+  }
+  for (int i = 0; i < lowering->updates.count; i++) {
+    const lower_result *result = &results[lowering->node_count + i];
+    if (result->workspace_bytes || result->counter_bytes)
+      return dl_error(diag, "compiler bug: the copy of a state update needs a workspace");
+    node_binding binding = {.index_error_offset = compiled->program.index_check_offset,
+                            .dims_records = compiled->dims_records};
+    if (add_node_launches(compiled, &lowering->updates.nodes[i], result, &binding, plan,
+                          &launch_at, &arg_at, diag) != 0)
+      return -1;
+  }
   compiled->program.launches = compiled->launches;
   compiled->program.launch_count = (uint32_t)launch_count;
   compiled->program.counter_bytes = counter_offset;
@@ -260,11 +287,13 @@ static int fill_weights_and_io(dl_compiled *compiled, const ir_graph *graph,
                                const dl_buffer_plan *plan, dl_diag *diag) {
   compiled->weights =
       aligned_alloc(DL_BUFFER_ALIGN, plan->weight_bytes ? plan->weight_bytes : DL_BUFFER_ALIGN);
-  int io_count = graph->body.num_params + graph->body.num_results;
+  int io_count = graph->body.num_params + graph->body.num_results + graph->num_states;
   compiled->dims = calloc((size_t)io_count * IR_MAX_RANK + 1, sizeof(int64_t));
   compiled->inputs = calloc((size_t)graph->body.num_params + 1, sizeof(dlrt_tensor_desc));
   compiled->outputs = calloc((size_t)graph->body.num_results + 1, sizeof(dlrt_tensor_desc));
-  if (!compiled->weights || !compiled->dims || !compiled->inputs || !compiled->outputs)
+  compiled->states = calloc((size_t)graph->num_states + 1, sizeof(dlrt_tensor_desc));
+  if (!compiled->weights || !compiled->dims || !compiled->inputs || !compiled->outputs ||
+      !compiled->states)
     return dl_error(diag, "out of memory");
   memset(compiled->weights, 0, plan->weight_bytes);
   for (int i = 0; i < graph->num_constants; i++) {
@@ -276,11 +305,19 @@ static int fill_weights_and_io(dl_compiled *compiled, const ir_graph *graph,
     memcpy((char *)compiled->weights + plan->values[constant->id].offset, constant->data,
            (size_t)bytes);
   }
+  for (int i = 0; i < graph->num_states; i++) { /* initial values; placed by the plan */
+    const ir_value *state = graph->states[i];
+    int64_t bytes = 0;
+    ir_type_byte_size(&state->type, &bytes);
+    memcpy((char *)compiled->weights + plan->values[state->id].offset, state->data, (size_t)bytes);
+  }
   int64_t *dims = compiled->dims;
   for (int i = 0; i < graph->body.num_params; i++, dims += IR_MAX_RANK)
     describe_tensor(graph, plan, graph->body.params[i], &compiled->inputs[i], dims);
   for (int i = 0; i < graph->body.num_results; i++, dims += IR_MAX_RANK)
     describe_tensor(graph, plan, graph->body.results[i], &compiled->outputs[i], dims);
+  for (int i = 0; i < graph->num_states; i++, dims += IR_MAX_RANK)
+    describe_tensor(graph, plan, graph->states[i], &compiled->states[i], dims);
   dlrt_program *program = &compiled->program;
   program->weights = compiled->weights;
   program->weights_size = plan->weight_bytes;
@@ -290,6 +327,8 @@ static int fill_weights_and_io(dl_compiled *compiled, const ir_graph *graph,
   program->input_count = (uint32_t)graph->body.num_params;
   program->outputs = compiled->outputs;
   program->output_count = (uint32_t)graph->body.num_results;
+  program->states = compiled->states;
+  program->state_count = (uint32_t)graph->num_states;
   return 0;
 }
 
@@ -305,7 +344,7 @@ static int emit_ptx_targets(dl_compiled *compiled, const ir_graph *graph,
     dl_graph_lowering lowering;
     size_t size = 0;
     int status = dl_graph_lowering_build(graph, options, sm, &lowering, diag);
-    for (int i = 0; status == 0 && i < host->node_count; i++)
+    for (int i = 0; status == 0 && i < host->node_count + host->updates.count; i++)
       if (!same_launches(&host->results[i], host->kb, &lowering.results[i], lowering.kb))
         status = dl_error(diag, "compiler bug: %s and host lowerings launch differently", sm);
     if (status == 0)
@@ -360,7 +399,7 @@ dl_compiled *dl_compile_graph(const ir_graph *graph, const dl_compile_options *o
   if (status == 0)
     status = fill_output_dims(compiled, graph, diag);
   if (status == 0)
-    status = fill_launches(compiled, graph, lowering.results, &plan, sites, diag);
+    status = fill_launches(compiled, graph, &lowering, &plan, sites, diag);
   if (status == 0)
     status = emit_ptx_targets(compiled, graph, options, &lowering, diag);
   compiled->stats.arena_bytes = compiled->program.arena_size;
@@ -373,6 +412,7 @@ dl_compiled *dl_compile_graph(const ir_graph *graph, const dl_compile_options *o
                                 : plan.source == DL_PLAN_IN_CODEGEN ? "codegen"
                                                                      : "replanned";
   free(lowering.results); /* the builder is compiled->host_builder */
+  compiled->updates = lowering.updates;
   free(workspace);
   free(sites);
   dl_buffer_plan_deinit(&plan);
@@ -422,6 +462,8 @@ void dl_compiled_destroy(dl_compiled *compiled) {
   free(compiled->args);
   free(compiled->inputs);
   free(compiled->outputs);
+  free(compiled->states);
+  dl_state_copies_deinit(&compiled->updates);
   free(compiled->dims);
   free(compiled->weights);
   for (uint32_t i = 0; compiled->index_check_sites && i < compiled->program.index_check_count; i++)

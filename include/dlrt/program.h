@@ -8,7 +8,7 @@
 #include "dlrt/host_kernel.h"
 
 /* Bumped whenever a struct below changes layout; dlrt_model_create rejects other values. */
-#define DLRT_PROGRAM_ABI_VERSION 8u
+#define DLRT_PROGRAM_ABI_VERSION 9u
 
 /* Marks a tensor that does not live in the arena: kernels get the caller's buffer itself. */
 #define DLRT_BINDING UINT64_MAX
@@ -80,14 +80,15 @@ typedef struct dlrt_launch {
   const dlrt_arg *args;
 } dlrt_launch;
 
-/* A model input or output. Its bytes are dtype size * product of dims. */
+/* A model input, output or state. Its bytes are dtype size * product of dims. */
 typedef struct dlrt_tensor_desc {
   const char *name;
   uint32_t dtype; /* dlrt_dtype */
   uint32_t rank;
   const int64_t *dims;
   /* Byte offset of the tensor in the arena (the runtime copies it in/out around the
-   * launches), or DLRT_BINDING: kernels address it through DLRT_ARG_INPUT/OUTPUT. */
+   * launches), or DLRT_BINDING: kernels address it through DLRT_ARG_INPUT/OUTPUT.
+   * States: the byte offset of the state in the weights (ABI 9). */
   uint64_t arena_offset;
   /* Inputs only: the value the input was bound to at compile time (`dlcc compile --bind`:
    * the shapes it decides were fixed with it), dtype size * product of dims bytes; every
@@ -132,6 +133,16 @@ typedef struct dlrt_program {
   const dlrt_tensor_desc *inputs;
   uint32_t output_count;
   const dlrt_tensor_desc *outputs;
+  /* States (ABI 9): tensors that keep their value from one run to the next (a training
+   * step's weights, optimizer moments, step counter). Each lives inside the weights, at its
+   * desc's arena_offset (a byte offset into the weights), and its initial value is packed
+   * there with the weights; kernels read it through DLRT_ARG_WEIGHT like a constant. The
+   * last launches of the program copy each updated state's new value into it (a kernel whose
+   * destination is a DLRT_ARG_WEIGHT pointer), so every read in a run sees the value the
+   * state had when the run began. A model of a program with states owns a private copy of
+   * the weights (dlrt_model_get_state, _set_state, _save_state, _load_state). */
+  uint32_t state_count;
+  const dlrt_tensor_desc *states;
   /* Index checks (dlcc --check-indices): kernels that read indices store the site number
    * (1-based) of the first out-of-range index of a run in the u32 at this arena offset, which
    * libdlrt clears before the launches and reads after them; the run then fails with
@@ -156,5 +167,26 @@ typedef struct dlrt_weights_file_header {
   uint64_t checksum;       /* the program's weights_checksum */
   char model_name[64];     /* the program's name, NUL-padded (truncated past 63 bytes) */
 } dlrt_weights_file_header;
+
+/* A state checkpoint file (dlrt_model_save_state), little-endian: this header; the model
+ * name (model_name_bytes, no NUL); per state a dlrt_state_file_entry followed by its name
+ * (name_bytes, no NUL) and its dims (rank int64 values); every state's data (data_bytes each,
+ * in state order); then the dlrt_weights_checksum of everything before it (u64). */
+#define DLRT_STATE_MAGIC "DLCCSTA\0"
+#define DLRT_STATE_FORMAT_VERSION 1u
+typedef struct dlrt_state_file_header {
+  char magic[8];           /* DLRT_STATE_MAGIC */
+  uint32_t format_version; /* DLRT_STATE_FORMAT_VERSION */
+  uint32_t state_count;
+  uint32_t model_name_bytes;
+  uint32_t reserved; /* 0 */
+} dlrt_state_file_header;
+typedef struct dlrt_state_file_entry {
+  uint32_t name_bytes;
+  uint32_t dtype; /* dlrt_dtype */
+  uint32_t rank;
+  uint32_t reserved; /* 0 */
+  uint64_t data_bytes;
+} dlrt_state_file_entry;
 
 #endif

@@ -1,0 +1,22 @@
+/* The end-of-run copies of a graph's state updates (ir/state.h): one dl.copy node per update,
+ * outside the graph, whose input is the update value and whose output stands for the state
+ * (its id and type), so that the buffer plan binds it to the state's bytes in the weights.
+ * They are lowered like any node (host twin and PTX) and launched after every other launch. */
+#ifndef DLCC_CODEGEN_STATE_COPIES_H
+#define DLCC_CODEGEN_STATE_COPIES_H
+
+#include "ir/diag.h"
+#include "ir/graph.h"
+
+typedef struct dl_state_copies {
+  ir_node *nodes; /* count nodes, ids past the graph's; NULL when there are no updates */
+  int count;
+} dl_state_copies;
+
+/* Fails (naming the state) when an update value shows a state itself: materialize-outputs
+ * copies such values into the arena first, so no end-of-run copy reads a state that another
+ * already overwrote. */
+int dl_state_copies_build(const ir_graph *graph, dl_state_copies *out, dl_diag *diag);
+void dl_state_copies_deinit(dl_state_copies *copies);
+
+#endif
