@@ -1,6 +1,6 @@
 /* NAME.json: what a bundle holds, for scripts and build systems — targets, PTX and cubin
- * sizes, every input and output (ONNX name, C name, dtype, shape, bytes), memory sizes and
- * the kernel list. */
+ * sizes, every input and output (ONNX name, C name, dtype, shape, bytes), the states (name,
+ * dtype, shape, bytes, offset in the weights), memory sizes and the kernel list. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +27,23 @@ static void add_tensors(cJSON *json, const char *key, const dlrt_tensor_desc *te
   cJSON *list = cJSON_AddArrayToObject(json, key);
   for (uint32_t i = 0; i < count; i++)
     cJSON_AddItemToArray(list, tensor_json(&tensors[i], c_names[i]));
+}
+
+/* States have no C names (the application reaches them by index through libdlrt). */
+static void add_states(cJSON *json, const dlrt_program *program) {
+  cJSON *list = cJSON_AddArrayToObject(json, "states");
+  for (uint32_t i = 0; i < program->state_count; i++) {
+    const dlrt_tensor_desc *state = &program->states[i];
+    cJSON *item = cJSON_CreateObject();
+    cJSON_AddStringToObject(item, "name", state->name);
+    cJSON_AddStringToObject(item, "dtype", dl_bundle_dtype_name(state->dtype));
+    cJSON *shape = cJSON_AddArrayToObject(item, "shape");
+    for (uint32_t d = 0; d < state->rank; d++)
+      cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)state->dims[d]));
+    cJSON_AddNumberToObject(item, "bytes", (double)dlrt_tensor_bytes(state));
+    cJSON_AddNumberToObject(item, "weights_offset", (double)state->arena_offset);
+    cJSON_AddItemToArray(list, item);
+  }
 }
 
 static void add_kernels(cJSON *json, const dlrt_program *program) {
@@ -69,6 +86,7 @@ char *dl_bundle_json(const dl_compiled *compiled, const dlrt_program *program,
   cJSON_AddStringToObject(json, "weights", options->separate_weights ? "separate" : "embedded");
   add_tensors(json, "inputs", program->inputs, program->input_count, names->inputs);
   add_tensors(json, "outputs", program->outputs, program->output_count, names->outputs);
+  add_states(json, program);
   cJSON_AddNumberToObject(json, "arena_bytes", (double)program->arena_size);
   cJSON_AddNumberToObject(json, "live_lower_bound_bytes", (double)stats->live_lower_bound);
   cJSON_AddNumberToObject(json, "weight_bytes", (double)program->weights_size);

@@ -27,6 +27,22 @@ cp use_names.c use_names.cpp
   use_names.cpp names.o -L"$RUNTIME_DIR" -Wl,-rpath,"$RUNTIME_DIR" -ldlrt -o use_names_cpp
 ./use_names_cpp
 
+# States: listed in the JSON, and the bundle keeps them from run to run (the output of the
+# third run is the count 2), on the host device and on the fake cuda device.
+"$DLCC" compile "$SOURCE_DIR/tests/bundle/Inputs/counter.dlir" -o counter --target=sm_80,host
+"$PYTHON" - counter.json <<'PY' || fail "counter.json: $(cat counter.json)"
+import json, sys
+states = json.load(open(sys.argv[1]))["states"]
+assert [(s["name"], s["dtype"], s["shape"], s["bytes"]) for s in states] == [("n", "f32", [], 4)], states
+PY
+build_runner counter .
+: >counter.input.bin
+printf '\000\000\000\100' >counter.expected.bin # 2.0f, little-endian
+DLRT_LIBCUDA=/nonexistent ./run_counter counter.input.bin counter.bin "" 3 >/dev/null
+cmp counter.bin counter.expected.bin || fail "counter on host: $(od -An -tf4 counter.bin)"
+DLRT_LIBCUDA=$FAKECUDA ./run_counter counter.input.bin counter.bin "" 3 >/dev/null
+cmp counter.bin counter.expected.bin || fail "counter on fake cuda: $(od -An -tf4 counter.bin)"
+
 # A clash after sanitizing names both tensors; nothing is written.
 if "$DLCC" compile "$SOURCE_DIR/tests/bundle/Inputs/clash.dlir" -o clash 2>clash.err; then
   fail "a name clash was accepted"
