@@ -100,7 +100,7 @@ int ir_expect_static_dims(const ir_graph *graph, const ir_node *node, int index,
 
 /* The per-op inference functions of ops.def. */
 #define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER, CATEGORY, FLAGS, SHAPE_INPUTS,     \
-           LOWER, EMIT)                                                                            \
+           LOWER, EMIT, GRAD)                                                                      \
   int INFER(ir_graph *graph, ir_node *node, dl_diag *diag);
 #include "ir/ops.def"
 #undef OP

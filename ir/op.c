@@ -9,7 +9,7 @@
 // clang-format off
 static const ir_op_info OPS[IR_OP_COUNT] = {
 #define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER, CATEGORY, FLAGS, SHAPE_INPUTS,     \
-           LOWER, EMIT)                                                                            \
+           LOWER, EMIT, GRAD)                                                                      \
   [IR_OP_##ENUM] = {NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER, IR_OP_CATEGORY_##CATEGORY,      \
                     FLAGS, SHAPE_INPUTS},
 #include "ir/ops.def"

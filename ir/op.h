@@ -1,5 +1,6 @@
 /* The op enumeration and its table (ops.def): arity, shape inference, category, flags and
- * the inputs that decide output shapes, per op. */
+ * the inputs that decide output shapes, per op. (The table's LOWER and EMIT columns are read by
+ * codegen/ops/, its GRAD column by passes/autodiff/.) */
 #ifndef DLCC_IR_OP_H
 #define DLCC_IR_OP_H
 
@@ -9,7 +10,7 @@
 typedef enum ir_op {
   IR_OP_INVALID = 0,
 #define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER, CATEGORY, FLAGS, SHAPE_INPUTS,     \
-           LOWER, EMIT)                                                                            \
+           LOWER, EMIT, GRAD)                                                                      \
   IR_OP_##ENUM,
 #include "ir/ops.def"
 #undef OP

@@ -13,7 +13,7 @@ typedef LLVMValueRef (*lower_emit_fn)(kernel_builder *kb, const ir_node *node,
                                       const LLVMValueRef *operands);
 
 #define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER, CATEGORY, FLAGS, SHAPE_INPUTS,     \
-           LOWER, EMIT)                                                                            \
+           LOWER, EMIT, GRAD)                                                                      \
   LLVMValueRef EMIT(kernel_builder *kb, const ir_node *node, const LLVMValueRef *operands);
 #include "ir/ops.def"
 #undef OP

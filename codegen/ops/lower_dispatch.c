@@ -13,14 +13,14 @@
 #include <string.h>
 
 #define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER, CATEGORY, FLAGS, SHAPE_INPUTS,     \
-           LOWER, EMIT)                                                                            \
+           LOWER, EMIT, GRAD)                                                                      \
   int LOWER(lower_context *ctx, const ir_node *node, lower_result *out);
 #include "ir/ops.def"
 #undef OP
 
 static const lower_fn LOWERINGS[IR_OP_COUNT] = {
 #define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER, CATEGORY, FLAGS, SHAPE_INPUTS,     \
-           LOWER, EMIT)                                                                            \
+           LOWER, EMIT, GRAD)                                                                      \
   [IR_OP_##ENUM] = LOWER,
 #include "ir/ops.def"
 #undef OP
@@ -28,7 +28,7 @@ static const lower_fn LOWERINGS[IR_OP_COUNT] = {
 
 static const lower_emit_fn EMITTERS[IR_OP_COUNT] = {
 #define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER, CATEGORY, FLAGS, SHAPE_INPUTS,     \
-           LOWER, EMIT)                                                                            \
+           LOWER, EMIT, GRAD)                                                                      \
   [IR_OP_##ENUM] = EMIT,
 #include "ir/ops.def"
 #undef OP

@@ -1,0 +1,107 @@
+/* What gradient rules see (the GRAD column of ir/ops.def): the node being differentiated, the
+ * gradients of its outputs, and helpers that append typed nodes to the graph body (ad_*). */
+#ifndef DLCC_PASSES_AUTODIFF_GRAD_H
+#define DLCC_PASSES_AUTODIFF_GRAD_H
+
+#include <stdbool.h>
+
+#include "ir/diag.h"
+#include "ir/graph.h"
+
+typedef struct grad_context {
+  ir_graph *graph;
+  const ir_node *node; /* the node whose rule runs */
+  dl_diag *diag;
+  const bool *wanted; /* per input of `node`: whether the driver needs its gradient */
+  bool failed;        /* set by the first ad_* helper that fails (a message is in diag) */
+} grad_context;
+
+/* A rule: from output_grads[j] (d loss / d output j; NULL where no gradient reaches output j)
+ * sets input_grads[k] (same type as input k) for each wanted input k, leaving NULL those it
+ * has no gradient for (integer indices, shapes, masks). Returns 0, or -1 after a message that
+ * names the node. The ad_* helpers return NULL once ctx->failed is set, so a rule may build a
+ * whole expression and check ad_status at the end. */
+typedef int (*grad_fn)(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads);
+
+#define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER, CATEGORY, FLAGS, SHAPE_INPUTS,     \
+           LOWER, EMIT, GRAD)                                                                      \
+  int GRAD(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads);
+#include "ir/ops.def"
+#undef OP
+
+/* The rule of `op` (grad_none for ops without one). */
+grad_fn grad_rule(ir_op op);
+
+/* 0, or -1 when a helper failed. */
+int ad_status(const grad_context *ctx);
+/* Adds "node 'N' (Op): gradient: <message>" about ctx->node and fails the context. */
+int ad_error(grad_context *ctx, const char *format, ...) __attribute__((format(printf, 2, 3)));
+/* Input k of the node (NULL when absent). */
+ir_value *ad_input(const grad_context *ctx, int index);
+/* Whether the driver needs input k's gradient. */
+bool ad_wanted(const grad_context *ctx, int index);
+/* The gradient of output `index`, or zeros of its type where none reached it. */
+ir_value *ad_output_grad(grad_context *ctx, ir_value *const *output_grads, int index);
+
+/* A node of `op` on `inputs` (entries may be NULL for absent optional inputs) with
+ * `num_outputs` outputs, not yet typed: set its attributes, then ad_finish. NULL if ctx failed
+ * or a required input (index below the op's minimum) is NULL. */
+ir_node *ad_node(grad_context *ctx, ir_op op, ir_value *const *inputs, int num_inputs,
+                 int num_outputs);
+/* Types the node (shape inference); its output 0, or NULL (and ctx failed). */
+ir_value *ad_finish(grad_context *ctx, ir_node *node);
+void ad_set_int(grad_context *ctx, ir_node *node, const char *name, int64_t value);
+void ad_set_float(grad_context *ctx, ir_node *node, const char *name, double value);
+void ad_set_ints(grad_context *ctx, ir_node *node, const char *name, const int64_t *values,
+                 int count);
+
+/* Nodes without attributes. */
+ir_value *ad_unary(grad_context *ctx, ir_op op, ir_value *x);
+ir_value *ad_binary(grad_context *ctx, ir_op op, ir_value *a, ir_value *b);
+ir_value *ad_where(grad_context *ctx, ir_value *condition, ir_value *a, ir_value *b);
+static inline ir_value *ad_add(grad_context *ctx, ir_value *a, ir_value *b) {
+  return ad_binary(ctx, IR_OP_ADD, a, b);
+}
+static inline ir_value *ad_sub(grad_context *ctx, ir_value *a, ir_value *b) {
+  return ad_binary(ctx, IR_OP_SUB, a, b);
+}
+static inline ir_value *ad_mul(grad_context *ctx, ir_value *a, ir_value *b) {
+  return ad_binary(ctx, IR_OP_MUL, a, b);
+}
+static inline ir_value *ad_div(grad_context *ctx, ir_value *a, ir_value *b) {
+  return ad_binary(ctx, IR_OP_DIV, a, b);
+}
+
+/* Constants: a rank-0 float of `dtype`, an i64 vector. */
+ir_value *ad_scalar(grad_context *ctx, ir_dtype dtype, double value);
+ir_value *ad_ints(grad_context *ctx, const int64_t *values, int count);
+/* x * value, x + value with a scalar of x's dtype. */
+ir_value *ad_scale(grad_context *ctx, ir_value *x, double value);
+ir_value *ad_offset(grad_context *ctx, ir_value *x, double value);
+/* x compared with a scalar of its dtype (a bool tensor). */
+ir_value *ad_compare(grad_context *ctx, ir_op op, ir_value *x, double value);
+/* Where(condition, g, 0): g where the condition holds, zeros elsewhere. */
+ir_value *ad_mask(grad_context *ctx, ir_value *condition, ir_value *g);
+
+/* Zeros of `type` (an Expand of a scalar; the type must be static). */
+ir_value *ad_zeros(grad_context *ctx, const ir_type *type);
+/* x broadcast to `type`'s dims (Expand); x itself when the dims are already those. */
+ir_value *ad_expand(grad_context *ctx, ir_value *x, const ir_type *type);
+/* x (same element count) with `type`'s dims (Reshape); x itself when they are already. */
+ir_value *ad_reshape(grad_context *ctx, ir_value *x, const ir_type *type);
+ir_value *ad_reshape_dims(grad_context *ctx, ir_value *x, const int64_t *dims, int rank);
+/* ReduceSum of x over `axes` (count of them), dims kept or dropped. */
+ir_value *ad_reduce_sum(grad_context *ctx, ir_value *x, const int64_t *axes, int count,
+                        bool keepdims);
+/* A gradient g of a broadcast result summed back to the shape of the input it came from:
+ * ReduceSum over the axes broadcasting added or stretched, then a Reshape to `type`. */
+ir_value *ad_sum_to(grad_context *ctx, ir_value *g, const ir_type *type);
+ir_value *ad_transpose(grad_context *ctx, ir_value *x, const int64_t *perm, int rank);
+/* x with its last two axes swapped. */
+ir_value *ad_swap_last(grad_context *ctx, ir_value *x);
+ir_value *ad_cast(grad_context *ctx, ir_value *x, ir_dtype dtype);
+
+/* Static dims of a value the rule needs; fails naming the node otherwise. */
+bool ad_require_static(grad_context *ctx, const ir_value *value);
+
+#endif
