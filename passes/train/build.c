@@ -53,6 +53,29 @@ ir_value *dl_build_reduce_all(dl_builder *b, ir_op op, ir_value *x) {
   return dl_build_finish(b, node);
 }
 
+ir_value *dl_build_ints(dl_builder *b, const int64_t *values, int count) {
+  int64_t dims[1] = {count};
+  const char *name =
+      ir_graph_unique_name(b->graph, ir_arena_printf(b->graph->arena, "%s/shape", b->base));
+  ir_value *constant =
+      name ? ir_graph_add_constant_copy(b->graph, name, ir_type_make(IR_DTYPE_I64, 1, dims), values)
+           : NULL;
+  return constant ? constant : out_of_memory(b);
+}
+
+ir_value *dl_build_reduce(dl_builder *b, ir_op op, ir_value *x, const int64_t *axes, int count,
+                          bool keepdims) {
+  ir_value *inputs[2] = {x, x ? dl_build_ints(b, axes, count) : NULL};
+  ir_node *node = dl_build_start(b, op, inputs, 2);
+  if (node && ir_node_set_int(b->graph, node, "keepdims", keepdims) != 0)
+    return out_of_memory(b);
+  return dl_build_finish(b, node);
+}
+
+ir_value *dl_build_reshape(dl_builder *b, ir_value *x, const int64_t *dims, int rank) {
+  return x ? dl_build_op(b, IR_OP_RESHAPE, x, dl_build_ints(b, dims, rank)) : NULL;
+}
+
 ir_value *dl_build_scalar(dl_builder *b, ir_dtype dtype, double value) {
   uint8_t data[16] = {0};
   if (ir_dtype_is_float(dtype))

@@ -26,6 +26,12 @@ ir_value *dl_build_where(dl_builder *b, ir_value *condition, ir_value *x, ir_val
 ir_value *dl_build_cast(dl_builder *b, ir_value *x, ir_dtype to); /* x itself if already `to` */
 /* A reduction (ReduceSum, ReduceMean, ReduceSumSquare, ...) over every axis: a scalar. */
 ir_value *dl_build_reduce_all(dl_builder *b, ir_op op, ir_value *x);
+/* A reduction over `axes` keeping them as size-1 dims (keepdims 1) or dropping them. */
+ir_value *dl_build_reduce(dl_builder *b, ir_op op, ir_value *x, const int64_t *axes, int count,
+                          bool keepdims);
+/* A constant int64 vector. */
+ir_value *dl_build_ints(dl_builder *b, const int64_t *values, int count);
+ir_value *dl_build_reshape(dl_builder *b, ir_value *x, const int64_t *dims, int rank);
 /* A scalar constant of a floating-point or integer dtype. */
 ir_value *dl_build_scalar(dl_builder *b, ir_dtype dtype, double value);
 /* a * x + y for a number a (x * a alone when y is NULL). */

@@ -1,6 +1,8 @@
-/* Losses (train.h): cross-entropy as LogSoftmax over the class axis and then
- * NegativeLogLikelihoodLoss (as ONNX's SoftmaxCrossEntropyLoss imports), nll as that op alone,
- * mse, l1 and bce-with-logits elementwise and then reduced. */
+/* Losses (train.h): cross-entropy as LogSoftmax over the class axis and then nll; nll as the
+ * log-probability each label picks (a mask of label == class over the class axis) times the
+ * label's weight, summed or averaged by the weights, in ops that have gradient rules (the
+ * NegativeLogLikelihoodLoss op, which ONNX imports use, has none); mse, l1 and bce-with-logits
+ * elementwise and then reduced. */
 #include "passes/train/build.h"
 #include "passes/train/train.h"
 
@@ -100,26 +102,55 @@ static ir_value *class_loss(loss_context *c) {
     return loss_error(c, what);
   }
   ir_value *log_probabilities = c->output;
+  dl_builder *b = &c->b;
   if (o->kind == DL_LOSS_CROSS_ENTROPY) {
-    ir_node *log_softmax = dl_build_start(&c->b, IR_OP_LOG_SOFTMAX, &c->output, 1);
+    ir_node *log_softmax = dl_build_start(b, IR_OP_LOG_SOFTMAX, &c->output, 1);
     if (log_softmax && ir_node_set_int(c->b.graph, log_softmax, "axis", 1) != 0)
       return loss_error(c, "out of memory");
-    log_probabilities = dl_build_finish(&c->b, log_softmax);
+    log_probabilities = dl_build_finish(b, log_softmax);
   }
-  ir_value *weights =
-      o->class_weights
-          ? dl_build_cast(&c->b, vector_constant(c, o->class_weights, o->num_class_weights),
-                          x->dtype)
-          : NULL;
-  ir_value *inputs[3] = {log_probabilities, c->labels, weights};
-  if (o->class_weights && !weights)
-    return NULL;
-  ir_node *nll = dl_build_start(&c->b, IR_OP_NEGATIVE_LOG_LIKELIHOOD_LOSS, inputs, weights ? 3 : 2);
-  if (nll && (ir_node_set_string(c->b.graph, nll, "reduction",
-                                 dl_loss_reduction_name(o->reduction)) != 0 ||
-              ir_node_set_int(c->b.graph, nll, "ignore_index", o->ignore_index) != 0))
+  /* The label's class: a mask over the class axis, label [N, 1, d...] == class [1, C, 1...]
+   * (all false for a label out of range, such as the default ignore_index -100). */
+  int64_t classes = x->dims[1], class_dims[IR_MAX_RANK], axis[1] = {1};
+  int64_t *class_ids = ir_arena_alloc_array(c->b.graph->arena, (size_t)classes, sizeof(int64_t));
+  if (!class_ids)
     return loss_error(c, "out of memory");
-  return dl_build_finish(&c->b, nll);
+  for (int64_t k = 0; k < classes; k++)
+    class_ids[k] = k;
+  for (int d = 0; d < x->rank; d++)
+    class_dims[d] = d == 1 ? classes : 1;
+  ir_value *mask = dl_build_op(
+      b, IR_OP_EQUAL, dl_build_op(b, IR_OP_UNSQUEEZE, c->labels, dl_build_ints(b, axis, 1)),
+      dl_build_reshape(b, dl_build_ints(b, class_ids, (int)classes), class_dims, x->rank));
+  ir_value *zero = dl_build_scalar(b, x->dtype, 0.0);
+  /* -log p[label] and the label's weight (1 without class weights, 0 where ignored). */
+  ir_value *picked = dl_build_reduce(b, IR_OP_REDUCE_SUM,
+                                     dl_build_where(b, mask, log_probabilities, zero), axis, 1,
+                                     false);
+  ir_value *class_weights =
+      o->class_weights
+          ? dl_build_reshape(b,
+                             dl_build_cast(b, vector_constant(c, o->class_weights, classes),
+                                           x->dtype),
+                             class_dims, x->rank)
+          : dl_build_scalar(b, x->dtype, 1.0);
+  ir_value *weight = dl_build_reduce(b, IR_OP_REDUCE_SUM,
+                                     dl_build_where(b, mask, class_weights, zero), axis, 1, false);
+  if (o->ignore_index >= 0 && o->ignore_index < classes)
+    weight = dl_build_where(
+        b, dl_build_op(b, IR_OP_EQUAL, c->labels, dl_build_scalar(b, IR_DTYPE_I64, (double)o->ignore_index)),
+        zero, weight);
+  ir_value *per_label = dl_build_op(b, IR_OP_MUL, dl_build_op(b, IR_OP_NEG, picked, NULL), weight);
+  switch (o->reduction) {
+  case DL_REDUCTION_MEAN:
+    return dl_build_op(b, IR_OP_DIV, dl_build_reduce_all(b, IR_OP_REDUCE_SUM, per_label),
+                       dl_build_reduce_all(b, IR_OP_REDUCE_SUM, weight));
+  case DL_REDUCTION_SUM:
+    return dl_build_reduce_all(b, IR_OP_REDUCE_SUM, per_label);
+  case DL_REDUCTION_NONE:
+    break;
+  }
+  return per_label;
 }
 
 /* pos_weight as a constant that broadcasts over the output's last axis. */
