@@ -16,6 +16,22 @@ ir_value *ir_graph_add_state(ir_graph *graph, const char *name, ir_type type, co
   return value;
 }
 
+int ir_value_make_state(ir_graph *graph, ir_value *value) {
+  int index = 0;
+  while (index < graph->num_constants && graph->constants[index] != value)
+    index++;
+  if (!value || value->kind != IR_VALUE_CONSTANT || index == graph->num_constants)
+    return -1;
+  if (IR_ARRAY_APPEND(graph->arena, graph->states, graph->num_states, graph->states_capacity,
+                      value))
+    return -1;
+  for (int i = index + 1; i < graph->num_constants; i++)
+    graph->constants[i - 1] = graph->constants[i];
+  graph->num_constants--;
+  value->kind = IR_VALUE_STATE;
+  return 0;
+}
+
 static ir_state_update *find_update(const ir_graph *graph, const ir_value *state) {
   for (int i = 0; i < graph->num_state_updates; i++)
     if (graph->state_updates[i].state == state)

@@ -20,6 +20,10 @@ typedef struct ir_state_update {
 /* A new state of `type` whose initial value is `data` (borrowed like a constant's; NULL:
  * elided). NULL if the name is taken or memory ran out. */
 ir_value *ir_graph_add_state(ir_graph *graph, const char *name, ir_type type, const void *data);
+/* Turns constant `value` into a state in place (a trainable weight): its name, id, readers and
+ * data (now its initial value) stay; it leaves graph->constants for graph->states. -1 if it is
+ * not a constant of the graph or memory ran out. */
+int ir_value_make_state(ir_graph *graph, ir_value *value);
 /* Sets (or replaces) the value `state` has after a run. -1 if `state` is not a state of the
  * graph, the types differ, or memory ran out. */
 int ir_graph_set_state_update(ir_graph *graph, ir_value *state, ir_value *value);

@@ -124,22 +124,21 @@ static ir_value *class_loss(loss_context *c) {
       dl_build_reshape(b, dl_build_ints(b, class_ids, (int)classes), class_dims, x->rank));
   ir_value *zero = dl_build_scalar(b, x->dtype, 0.0);
   /* -log p[label] and the label's weight (1 without class weights, 0 where ignored). */
-  ir_value *picked = dl_build_reduce(b, IR_OP_REDUCE_SUM,
-                                     dl_build_where(b, mask, log_probabilities, zero), axis, 1,
-                                     false);
+  ir_value *picked = dl_build_reduce(
+      b, IR_OP_REDUCE_SUM, dl_build_where(b, mask, log_probabilities, zero), axis, 1, false);
   ir_value *class_weights =
       o->class_weights
-          ? dl_build_reshape(b,
-                             dl_build_cast(b, vector_constant(c, o->class_weights, classes),
-                                           x->dtype),
-                             class_dims, x->rank)
+          ? dl_build_reshape(
+                b, dl_build_cast(b, vector_constant(c, o->class_weights, classes), x->dtype),
+                class_dims, x->rank)
           : dl_build_scalar(b, x->dtype, 1.0);
   ir_value *weight = dl_build_reduce(b, IR_OP_REDUCE_SUM,
                                      dl_build_where(b, mask, class_weights, zero), axis, 1, false);
   if (o->ignore_index >= 0 && o->ignore_index < classes)
-    weight = dl_build_where(
-        b, dl_build_op(b, IR_OP_EQUAL, c->labels, dl_build_scalar(b, IR_DTYPE_I64, (double)o->ignore_index)),
-        zero, weight);
+    weight = dl_build_where(b,
+                            dl_build_op(b, IR_OP_EQUAL, c->labels,
+                                        dl_build_scalar(b, IR_DTYPE_I64, (double)o->ignore_index)),
+                            zero, weight);
   ir_value *per_label = dl_build_op(b, IR_OP_MUL, dl_build_op(b, IR_OP_NEG, picked, NULL), weight);
   switch (o->reduction) {
   case DL_REDUCTION_MEAN:

@@ -124,6 +124,42 @@ ir_value *dl_build_learning_rate(ir_graph *graph, const dl_schedule_options *opt
 int dl_build_clip_by_global_norm(ir_graph *graph, ir_value *const *grads, int n, float max_norm,
                                  ir_value **out, dl_diag *diag);
 
+/* ---- The training step ---- */
+
+typedef struct dl_train_options {
+  dl_loss_options loss; /* reduction mean or sum */
+  dl_optimizer_options optimizer;
+  dl_schedule_options schedule;
+  float clip_norm;    /* > 0: clip the gradients to this global norm; 0: no clipping */
+  const char *output; /* the model output the loss reads (a graph output's name); NULL: output 0 */
+  const char *labels; /* the name of the labels input; NULL: "labels" */
+  /* Which weights train: float constants whose names match one of `trainable` (fnmatch
+   * patterns; none given: every float constant of rank >= 1) and none of `frozen`, among those
+   * the loss depends on through values (not through shapes only). */
+  const char *const *trainable;
+  int num_trainable;
+  const char *const *frozen;
+  int num_frozen;
+} dl_train_options;
+
+/* Cross-entropy with mean reduction, SGD, a constant learning rate of 1e-3, no clipping. */
+void dl_train_options_init(dl_train_options *options);
+
+/* Turns an inference graph (as imported: before the -O pipeline, which folds BatchNormalization
+ * into convolutions) into one training step:
+ *   - the trainable weights become states (same names, their data the initial values);
+ *   - BatchNormalization normalizes with the batch's statistics, as torch's model.train(), and
+ *     its running mean and variance become states blended with the batch's by its momentum
+ *     (the variance unbiased, as torch's);
+ *   - a graph input for the labels (int64 [N, d...] for cross-entropy and nll, else the
+ *     output's type), the loss on the model output, its gradients (dl_autodiff), optional
+ *     clipping, the learning rate from a step counter (an int64 state "train.step" from 0,
+ *     plus one per run), and the optimizer's update of each weight and of its slots (states
+ *     named WEIGHT.SLOT, zero at first);
+ *   - graph outputs: the loss, then the model output it read.
+ * Returns 0, or -1 with messages in `diag` (the graph is then left half rewritten). */
+int dl_build_train_step(ir_graph *graph, const dl_train_options *options, dl_diag *diag);
+
 /* ---- Names (for command lines and messages) ---- */
 
 const char *dl_loss_kind_name(dl_loss_kind kind); /* "cross-entropy", "nll", "mse", ... */

@@ -200,4 +200,64 @@ clip_case(1.0, [(3, 4), (5,), (2, 2, 2)], 1.0)  # norm above max_norm: scaled do
 clip_case(100.0, [(3, 4), (5,)], 1.0)  # below: unchanged
 clip_case(0.5, [(7,)], 3.0)
 
+TRAIN_STEPS = 5
+
+
+def train_case(name, batch_norm, optimizer, lr, momentum=0.0, clip=0.0, step_size=0, gamma=0.1):
+    """A tiny MLP (Linear, [BatchNorm1d,] ReLU, Linear) trained for TRAIN_STEPS steps on
+    cross-entropy in train mode; the C test builds the same graph, as an ONNX export has it
+    (Gemm with transB, BatchNormalization with momentum 1 - torch's)."""
+    hidden = 6
+    # No bias before BatchNorm (it cancels: its gradient is rounding noise, which Adam's
+    # normalized step would turn into +-lr moves).
+    layers = [torch.nn.Linear(3, hidden, bias=not batch_norm)]
+    if batch_norm:
+        layers.append(torch.nn.BatchNorm1d(hidden))
+    layers += [torch.nn.ReLU(), torch.nn.Linear(hidden, 3)]
+    model = torch.nn.Sequential(*layers)
+    if batch_norm:  # running statistics that are not the defaults
+        model[1].running_mean.copy_(torch.randn(hidden) * 0.1)
+        model[1].running_var.copy_(torch.rand(hidden) + 0.5)
+        model[1].weight.data.copy_(torch.rand(hidden) + 0.5)
+        model[1].bias.data.copy_(torch.randn(hidden) * 0.1)
+    names = {"0.weight": "fc1.weight", "0.bias": "fc1.bias", "1.weight": "bn.weight",
+             "1.bias": "bn.bias", "1.running_mean": "bn.running_mean",
+             "1.running_var": "bn.running_var"}
+    last = len(layers) - 1
+    names[f"{last}.weight"] = "fc2.weight"
+    names[f"{last}.bias"] = "fc2.bias"
+    case("train", name, optimizer, lr, momentum, clip, step_size, gamma, int(batch_norm))
+    state = {names[k]: v for k, v in model.state_dict().items() if k in names}
+    for k, v in state.items():
+        tensor(k, v)
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=step_size, gamma=gamma) \
+        if step_size else None
+    model.train()
+    for k in range(TRAIN_STEPS):
+        x = torch.randn(4, 3)
+        y = torch.randint(0, 3, (4,))
+        tensor(f"x{k}", x)
+        tensor(f"labels{k}", y)
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        if clip:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+        if sched:
+            sched.step()
+        tensor(f"expect_loss{k}", loss)
+    for k, v in model.state_dict().items():
+        if k in names:
+            tensor("expect_" + names[k], v)
+    end()
+
+
+train_case("mlp", False, "sgd", 0.1, momentum=0.9, clip=0.25)
+train_case("mlp_bn", True, "adam", 0.01, step_size=2, gamma=0.5)
+
 print("\n".join(out))

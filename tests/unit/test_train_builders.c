@@ -17,12 +17,14 @@
 
 #include "codegen/program/compile.h"
 #include "dlrt.h"
+#include "ir/infer.h"
 #include "ir/state.h"
 #include "ir/verify.h"
 #include "passes/pass.h"
+#include "passes/rewrite.h"
 #include "passes/train/train.h"
 
-enum { MAX_TENSORS = 16, MAX_WORDS = 12, MAX_CASES = 64, MAX_IO = 96 };
+enum { MAX_TENSORS = 40, MAX_WORDS = 12, MAX_CASES = 64, MAX_IO = 96 };
 
 typedef struct test_tensor {
   const char *name;
@@ -526,6 +528,154 @@ static void test_clipping(void **state) {
   harness_deinit(&h);
 }
 
+/* ---- the training step ---- */
+
+static ir_value *add_node(harness *h, ir_op op, ir_value *const *inputs, int count,
+                          const char *name) {
+  ir_node *node = ir_graph_add_node(h->graph, NULL, op, name, inputs, count, &name, 1);
+  assert_non_null(node);
+  if (op == IR_OP_GEMM)
+    assert_int_equal(ir_node_set_int(h->graph, node, "transB", 1), 0);
+  if (op == IR_OP_BATCH_NORMALIZATION)
+    assert_int_equal(ir_node_set_float(h->graph, node, "momentum", 0.9f), 0);
+  if (ir_infer_node(h->graph, node, &h->diag) != 0)
+    print_diag(h);
+  assert_int_equal(h->diag.count, 0);
+  return node->outputs[0];
+}
+
+static ir_value *weight(harness *h, const test_case *c, const char *name) {
+  const test_tensor *t = find_tensor(c, name);
+  assert_non_null(t);
+  ir_value *value = ir_graph_add_constant(h->graph, name, t->type, t->data);
+  assert_non_null(value);
+  return value;
+}
+
+/* Until libdlrt keeps states: each state becomes a graph input and its update a graph output,
+ * and the test feeds the outputs back. state_inputs/state_outputs get the indices. */
+static int states_as_inputs(harness *h, int *state_inputs, int *state_outputs, const char **names) {
+  ir_graph *graph = h->graph;
+  int count = graph->num_states;
+  for (int i = 0; i < count; i++) {
+    ir_value *state = graph->states[i];
+    names[i] = state->name;
+    state_inputs[i] = h->num_inputs;
+    ir_value *input = add_input(h, ir_arena_printf(graph->arena, "%s.in", state->name), state->type,
+                                (void *)state->data);
+    dl_replace_all_uses(graph, state, input);
+  }
+  for (int i = 0; i < count; i++) {
+    ir_value *update = ir_graph_state_update(graph, graph->states[i]);
+    state_outputs[i] = update ? add_output(h, update, NULL, names[i]) : -1;
+  }
+  graph->num_states = graph->num_state_updates = 0;
+  return count;
+}
+
+static void check_train_case(const test_case *c) {
+  harness h;
+  harness_init(&h, "train");
+  bool batch_norm = word_number(c, 8) != 0;
+  float x_data[12];
+  int64_t label_data[4];
+  int64_t x_dims[2] = {4, 3};
+  ir_value *x = add_input(&h, "x", ir_type_make(IR_DTYPE_F32, 2, x_dims), x_data);
+  ir_value *gemm1[3] = {x, weight(&h, c, "fc1.weight"),
+                        batch_norm ? NULL : weight(&h, c, "fc1.bias")};
+  ir_value *hidden = add_node(&h, IR_OP_GEMM, gemm1, batch_norm ? 2 : 3, "fc1");
+  if (batch_norm) {
+    ir_value *bn[5] = {hidden, weight(&h, c, "bn.weight"), weight(&h, c, "bn.bias"),
+                       weight(&h, c, "bn.running_mean"), weight(&h, c, "bn.running_var")};
+    hidden = add_node(&h, IR_OP_BATCH_NORMALIZATION, bn, 5, "bn");
+  }
+  hidden = add_node(&h, IR_OP_RELU, &hidden, 1, "relu");
+  ir_value *gemm2[3] = {hidden, weight(&h, c, "fc2.weight"), weight(&h, c, "fc2.bias")};
+  assert_int_equal(ir_graph_add_output(h.graph, add_node(&h, IR_OP_GEMM, gemm2, 3, "logits")), 0);
+
+  dl_train_options options;
+  dl_train_options_init(&options);
+  dl_optimizer_kind kind;
+  assert_true(dl_optimizer_kind_from_name(c->words[2], &kind));
+  dl_optimizer_options_init(&options.optimizer, kind);
+  options.schedule.learning_rate = word_number(c, 3);
+  options.optimizer.momentum = word_number(c, 4);
+  options.clip_norm = (float)word_number(c, 5);
+  if (word_number(c, 6) > 0) {
+    options.schedule.kind = DL_SCHEDULE_STEP;
+    options.schedule.step_size = (int64_t)word_number(c, 6);
+    options.schedule.gamma = word_number(c, 7);
+  }
+  if (dl_build_train_step(h.graph, &options, &h.diag) != 0)
+    print_diag(&h);
+  assert_int_equal(h.diag.count, 0);
+  ir_value *labels = ir_graph_find_value(h.graph, "labels");
+  assert_non_null(labels);
+  assert_int_equal(labels->type.dtype, IR_DTYPE_I64);
+  h.input_data[h.num_inputs++] = label_data; /* the builder added the labels input */
+  h.num_outputs = 2;                         /* loss, logits */
+  int state_inputs[32], state_outputs[32];
+  const char *names[32];
+  int states = states_as_inputs(&h, state_inputs, state_outputs, names);
+  assert_true(states <= 32);
+  assert_true(states >= 5); /* weights, slots, step */
+  harness_compile(&h);
+  /* The inputs' buffers: the states' start as their initial values. */
+  void *buffers[32];
+  const dlrt_program *program = dl_compiled_program(h.compiled);
+  for (int i = 0; i < states; i++) {
+    size_t bytes = dlrt_tensor_bytes(&program->inputs[state_inputs[i]]);
+    buffers[i] = malloc(bytes);
+    memcpy(buffers[i], h.input_data[state_inputs[i]], bytes);
+    h.input_data[state_inputs[i]] = buffers[i];
+  }
+  for (int k = 0; k < 5; k++) {
+    char name[32];
+    snprintf(name, sizeof name, "x%d", k);
+    memcpy(x_data, find_tensor(c, name)->data, sizeof x_data);
+    snprintf(name, sizeof name, "labels%d", k);
+    memcpy(label_data, find_tensor(c, name)->data, sizeof label_data);
+    harness_run(&h);
+    snprintf(name, sizeof name, "expect_loss%d", k);
+    char what[64];
+    snprintf(what, sizeof what, "%s loss", c->words[1]);
+    compare(&h, 0, find_tensor(c, name)->data, 1, what, k);
+    for (int i = 0; i < states; i++)
+      if (state_outputs[i] >= 0)
+        memcpy(buffers[i], h.outputs[state_outputs[i]],
+               dlrt_tensor_bytes(&program->inputs[state_inputs[i]]));
+  }
+  int checked = 0;
+  for (int i = 0; i < states; i++) {
+    char name[64], what[96];
+    snprintf(name, sizeof name, "expect_%s", names[i]);
+    const test_tensor *want = find_tensor(c, name);
+    if (!want)
+      continue;
+    snprintf(what, sizeof what, "%s %s after 5 steps", c->words[1], names[i]);
+    h.outputs[h.num_outputs] = buffers[i]; /* compare reads outputs */
+    compare(&h, h.num_outputs, want->data, want->count, what, 5);
+    checked++;
+  }
+  h.outputs[h.num_outputs] = NULL;
+  assert_int_equal(checked, batch_norm ? 7 : 4);
+  for (int i = 0; i < states; i++)
+    free(buffers[i]);
+  harness_deinit(&h);
+}
+
+static void test_train_step(void **state) {
+  (void)state;
+  setup_skip();
+  int count = 0;
+  for (int i = 0; i < num_cases; i++)
+    if (strcmp(cases[i].words[0], "train") == 0) {
+      check_train_case(&cases[i]);
+      count++;
+    }
+  assert_int_equal(count, 2);
+}
+
 static int setup(void **state) {
   (void)state;
   int status = load_references();
@@ -551,6 +701,7 @@ int main(void) {
       cmocka_unit_test(test_losses),     cmocka_unit_test(test_loss_errors),
       cmocka_unit_test(test_optimizers), cmocka_unit_test(test_optimizer_errors),
       cmocka_unit_test(test_schedules),  cmocka_unit_test(test_clipping),
+      cmocka_unit_test(test_train_step),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
