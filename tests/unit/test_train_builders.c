@@ -676,6 +676,99 @@ static void test_train_step(void **state) {
   assert_int_equal(count, 2);
 }
 
+/* A linear model y = x W^T + b for the selection and refusal checks (never compiled). */
+static ir_graph *linear_model(harness *h, float *data) {
+  int64_t x_dims[2] = {2, 3}, w_dims[2] = {4, 3}, b_dims[1] = {4}, shape_dims[1] = {2};
+  ir_value *x = add_input(h, "x", ir_type_make(IR_DTYPE_F32, 2, x_dims), NULL);
+  ir_value *w = ir_graph_add_constant(h->graph, "fc.weight", ir_type_make(IR_DTYPE_F32, 2, w_dims),
+                                      data);
+  ir_value *b = ir_graph_add_constant(h->graph, "fc.bias", ir_type_make(IR_DTYPE_F32, 1, b_dims),
+                                      data);
+  ir_value *inputs[3] = {x, w, b};
+  ir_value *y = add_node(h, IR_OP_GEMM, inputs, 3, "fc");
+  /* A float constant that only decides a shape (Reshape's shape is int64, so use a float
+   * constant nobody reads for values: it must not train). */
+  static const int64_t shape[2] = {2, 4};
+  ir_value *reshape[2] = {y, ir_graph_add_constant(h->graph, "shape",
+                                                   ir_type_make(IR_DTYPE_I64, 1, shape_dims),
+                                                   shape)};
+  ir_graph_add_output(h->graph, add_node(h, IR_OP_RESHAPE, reshape, 2, "out"));
+  ir_graph_add_constant(h->graph, "unused", ir_type_make(IR_DTYPE_F32, 1, b_dims), data);
+  return h->graph;
+}
+
+static void test_train_step_weights(void **state) {
+  (void)state;
+  float data[12] = {0};
+  harness h;
+  /* Every float weight the loss reads trains; the unused constant does not. */
+  harness_init(&h, "select");
+  dl_train_options options;
+  dl_train_options_init(&options);
+  dl_optimizer_options_init(&options.optimizer, DL_OPTIMIZER_ADAM);
+  assert_int_equal(dl_build_train_step(linear_model(&h, data), &options, &h.diag), 0);
+  assert_int_equal(ir_graph_find_value(h.graph, "fc.weight")->kind, IR_VALUE_STATE);
+  assert_int_equal(ir_graph_find_value(h.graph, "fc.bias")->kind, IR_VALUE_STATE);
+  assert_int_equal(ir_graph_find_value(h.graph, "unused")->kind, IR_VALUE_CONSTANT);
+  assert_int_equal(ir_graph_find_value(h.graph, "shape")->kind, IR_VALUE_CONSTANT);
+  assert_non_null(ir_graph_find_value(h.graph, "fc.weight.m"));
+  assert_non_null(ir_graph_find_value(h.graph, "fc.bias.v"));
+  ir_value *step = ir_graph_find_value(h.graph, "train.step");
+  assert_non_null(step);
+  assert_non_null(ir_graph_state_update(h.graph, step));
+  assert_int_equal(h.graph->num_states, 2 + 4 + 1); /* weights, m and v of each, step */
+  assert_int_equal(h.graph->num_state_updates, 7);
+  assert_int_equal(h.graph->body.num_results, 2); /* loss, model output */
+  assert_int_equal(h.graph->body.results[0]->type.rank, 0);
+  if (ir_verify_graph(h.graph, &h.diag) != 0)
+    print_diag(&h);
+  assert_int_equal(h.diag.count, 0);
+  h.num_inputs = 0;
+  harness_deinit(&h);
+
+  /* Frozen patterns keep a weight constant. */
+  harness_init(&h, "frozen");
+  dl_train_options_init(&options);
+  const char *frozen[1] = {"*.bias"};
+  options.frozen = frozen;
+  options.num_frozen = 1;
+  assert_int_equal(dl_build_train_step(linear_model(&h, data), &options, &h.diag), 0);
+  assert_int_equal(ir_graph_find_value(h.graph, "fc.weight")->kind, IR_VALUE_STATE);
+  assert_int_equal(ir_graph_find_value(h.graph, "fc.bias")->kind, IR_VALUE_CONSTANT);
+  assert_int_equal(h.graph->num_states, 2); /* SGD without momentum: no slots */
+  h.num_inputs = 0;
+  harness_deinit(&h);
+}
+
+static void expect_train_step_error(dl_train_options *options, const char *a, const char *b) {
+  float data[12] = {0};
+  harness h;
+  harness_init(&h, "bad");
+  assert_int_equal(dl_build_train_step(linear_model(&h, data), options, &h.diag), -1);
+  expect_message(&h.diag, a, b);
+  h.num_inputs = 0;
+  harness_deinit(&h);
+}
+
+static void test_train_step_errors(void **state) {
+  (void)state;
+  dl_train_options options;
+  dl_train_options_init(&options);
+  options.loss.reduction = DL_REDUCTION_NONE;
+  expect_train_step_error(&options, "training step", "reduction mean or sum");
+  dl_train_options_init(&options);
+  options.output = "nope";
+  expect_train_step_error(&options, "'nope' is not an output", "output 0 is 'out'");
+  dl_train_options_init(&options);
+  options.labels = "x";
+  expect_train_step_error(&options, "already has a value named 'x'", "labels");
+  dl_train_options_init(&options);
+  const char *none[1] = {"conv*"};
+  options.trainable = none;
+  options.num_trainable = 1;
+  expect_train_step_error(&options, "no weight to train", "trainable patterns");
+}
+
 static int setup(void **state) {
   (void)state;
   int status = load_references();
@@ -701,7 +794,8 @@ int main(void) {
       cmocka_unit_test(test_losses),     cmocka_unit_test(test_loss_errors),
       cmocka_unit_test(test_optimizers), cmocka_unit_test(test_optimizer_errors),
       cmocka_unit_test(test_schedules),  cmocka_unit_test(test_clipping),
-      cmocka_unit_test(test_train_step),
+      cmocka_unit_test(test_train_step),  cmocka_unit_test(test_train_step_weights),
+      cmocka_unit_test(test_train_step_errors),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
