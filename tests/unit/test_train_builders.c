@@ -1,8 +1,9 @@
 /* The training builders (passes/train/train.h) against PyTorch: tests/scripts/train_reference.py
  * (run with the system python3, which has Debian's torch) prints inputs and torch's results for
- * every loss, optimizer, schedule and clipping case; each kind's cases are built into one graph,
- * compiled at -O2 and run on the host device, optimizers for five steps with their outputs fed
- * back as inputs. Skipped when torch is missing. */
+ * every loss, optimizer, schedule and clipping case and for two training steps; each kind's
+ * cases are built into one graph, compiled at -O2 and run on the host device, optimizers for
+ * five steps with their outputs fed back as inputs, training steps for five runs with the
+ * weights, slots and step counter kept as libdlrt states. Skipped when torch is missing. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,7 +22,6 @@
 #include "ir/state.h"
 #include "ir/verify.h"
 #include "passes/pass.h"
-#include "passes/rewrite.h"
 #include "passes/train/train.h"
 
 enum { MAX_TENSORS = 40, MAX_WORDS = 12, MAX_CASES = 64, MAX_IO = 96 };
@@ -552,27 +552,6 @@ static ir_value *weight(harness *h, const test_case *c, const char *name) {
   return value;
 }
 
-/* Until libdlrt keeps states: each state becomes a graph input and its update a graph output,
- * and the test feeds the outputs back. state_inputs/state_outputs get the indices. */
-static int states_as_inputs(harness *h, int *state_inputs, int *state_outputs, const char **names) {
-  ir_graph *graph = h->graph;
-  int count = graph->num_states;
-  for (int i = 0; i < count; i++) {
-    ir_value *state = graph->states[i];
-    names[i] = state->name;
-    state_inputs[i] = h->num_inputs;
-    ir_value *input = add_input(h, ir_arena_printf(graph->arena, "%s.in", state->name), state->type,
-                                (void *)state->data);
-    dl_replace_all_uses(graph, state, input);
-  }
-  for (int i = 0; i < count; i++) {
-    ir_value *update = ir_graph_state_update(graph, graph->states[i]);
-    state_outputs[i] = update ? add_output(h, update, NULL, names[i]) : -1;
-  }
-  graph->num_states = graph->num_state_updates = 0;
-  return count;
-}
-
 static void check_train_case(const test_case *c) {
   harness h;
   harness_init(&h, "train");
@@ -614,21 +593,8 @@ static void check_train_case(const test_case *c) {
   assert_int_equal(labels->type.dtype, IR_DTYPE_I64);
   h.input_data[h.num_inputs++] = label_data; /* the builder added the labels input */
   h.num_outputs = 2;                         /* loss, logits */
-  int state_inputs[32], state_outputs[32];
-  const char *names[32];
-  int states = states_as_inputs(&h, state_inputs, state_outputs, names);
-  assert_true(states <= 32);
-  assert_true(states >= 5); /* weights, slots, step */
   harness_compile(&h);
-  /* The inputs' buffers: the states' start as their initial values. */
-  void *buffers[32];
-  const dlrt_program *program = dl_compiled_program(h.compiled);
-  for (int i = 0; i < states; i++) {
-    size_t bytes = dlrt_tensor_bytes(&program->inputs[state_inputs[i]]);
-    buffers[i] = malloc(bytes);
-    memcpy(buffers[i], h.input_data[state_inputs[i]], bytes);
-    h.input_data[state_inputs[i]] = buffers[i];
-  }
+  assert_true(dlrt_model_state_count(h.model) >= 5); /* weights, slots, step */
   for (int k = 0; k < 5; k++) {
     char name[32];
     snprintf(name, sizeof name, "x%d", k);
@@ -640,27 +606,33 @@ static void check_train_case(const test_case *c) {
     char what[64];
     snprintf(what, sizeof what, "%s loss", c->words[1]);
     compare(&h, 0, find_tensor(c, name)->data, 1, what, k);
-    for (int i = 0; i < states; i++)
-      if (state_outputs[i] >= 0)
-        memcpy(buffers[i], h.outputs[state_outputs[i]],
-               dlrt_tensor_bytes(&program->inputs[state_inputs[i]]));
   }
+  /* The states after five steps: weights (and running statistics) against torch's, the step
+   * counter at 5. */
   int checked = 0;
-  for (int i = 0; i < states; i++) {
-    char name[64], what[96];
-    snprintf(name, sizeof name, "expect_%s", names[i]);
+  bool saw_step = false;
+  for (uint32_t i = 0; i < dlrt_model_state_count(h.model); i++) {
+    const dlrt_tensor_desc *desc = dlrt_model_state_desc(h.model, i);
+    void *data = calloc(dlrt_tensor_bytes(desc) + 8, 1);
+    assert_int_equal(dlrt_model_get_state(h.model, i, data), DLRT_STATUS_OK);
+    char name[80], what[120];
+    snprintf(name, sizeof name, "expect_%s", desc->name);
     const test_tensor *want = find_tensor(c, name);
-    if (!want)
-      continue;
-    snprintf(what, sizeof what, "%s %s after 5 steps", c->words[1], names[i]);
-    h.outputs[h.num_outputs] = buffers[i]; /* compare reads outputs */
-    compare(&h, h.num_outputs, want->data, want->count, what, 5);
-    checked++;
+    if (want) {
+      snprintf(what, sizeof what, "%s %s after 5 steps", c->words[1], desc->name);
+      h.outputs[h.num_outputs] = data; /* compare reads outputs */
+      compare(&h, h.num_outputs, want->data, want->count, what, 5);
+      h.outputs[h.num_outputs] = NULL;
+      checked++;
+    }
+    if (strcmp(desc->name, "train.step") == 0) {
+      assert_int_equal(*(int64_t *)data, 5);
+      saw_step = true;
+    }
+    free(data);
   }
-  h.outputs[h.num_outputs] = NULL;
+  assert_true(saw_step);
   assert_int_equal(checked, batch_norm ? 7 : 4);
-  for (int i = 0; i < states; i++)
-    free(buffers[i]);
   harness_deinit(&h);
 }
 
@@ -680,18 +652,18 @@ static void test_train_step(void **state) {
 static ir_graph *linear_model(harness *h, float *data) {
   int64_t x_dims[2] = {2, 3}, w_dims[2] = {4, 3}, b_dims[1] = {4}, shape_dims[1] = {2};
   ir_value *x = add_input(h, "x", ir_type_make(IR_DTYPE_F32, 2, x_dims), NULL);
-  ir_value *w = ir_graph_add_constant(h->graph, "fc.weight", ir_type_make(IR_DTYPE_F32, 2, w_dims),
-                                      data);
-  ir_value *b = ir_graph_add_constant(h->graph, "fc.bias", ir_type_make(IR_DTYPE_F32, 1, b_dims),
-                                      data);
+  ir_value *w =
+      ir_graph_add_constant(h->graph, "fc.weight", ir_type_make(IR_DTYPE_F32, 2, w_dims), data);
+  ir_value *b =
+      ir_graph_add_constant(h->graph, "fc.bias", ir_type_make(IR_DTYPE_F32, 1, b_dims), data);
   ir_value *inputs[3] = {x, w, b};
   ir_value *y = add_node(h, IR_OP_GEMM, inputs, 3, "fc");
   /* A float constant that only decides a shape (Reshape's shape is int64, so use a float
    * constant nobody reads for values: it must not train). */
   static const int64_t shape[2] = {2, 4};
-  ir_value *reshape[2] = {y, ir_graph_add_constant(h->graph, "shape",
-                                                   ir_type_make(IR_DTYPE_I64, 1, shape_dims),
-                                                   shape)};
+  ir_value *reshape[2] = {
+      y,
+      ir_graph_add_constant(h->graph, "shape", ir_type_make(IR_DTYPE_I64, 1, shape_dims), shape)};
   ir_graph_add_output(h->graph, add_node(h, IR_OP_RESHAPE, reshape, 2, "out"));
   ir_graph_add_constant(h->graph, "unused", ir_type_make(IR_DTYPE_F32, 1, b_dims), data);
   return h->graph;
@@ -791,10 +763,14 @@ static int teardown(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_losses),     cmocka_unit_test(test_loss_errors),
-      cmocka_unit_test(test_optimizers), cmocka_unit_test(test_optimizer_errors),
-      cmocka_unit_test(test_schedules),  cmocka_unit_test(test_clipping),
-      cmocka_unit_test(test_train_step),  cmocka_unit_test(test_train_step_weights),
+      cmocka_unit_test(test_losses),
+      cmocka_unit_test(test_loss_errors),
+      cmocka_unit_test(test_optimizers),
+      cmocka_unit_test(test_optimizer_errors),
+      cmocka_unit_test(test_schedules),
+      cmocka_unit_test(test_clipping),
+      cmocka_unit_test(test_train_step),
+      cmocka_unit_test(test_train_step_weights),
       cmocka_unit_test(test_train_step_errors),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
