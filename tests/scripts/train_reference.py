@@ -232,8 +232,10 @@ def train_case(name, batch_norm, optimizer, lr, momentum=0.0, clip=0.0, step_siz
         tensor(k, v)
     if optimizer == "sgd":
         opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-    else:
+    elif optimizer == "adam":
         opt = torch.optim.Adam(model.parameters(), lr=lr)
+    else:
+        opt = torch.optim.AdamW(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=step_size, gamma=gamma) \
         if step_size else None
     model.train()
@@ -257,7 +259,38 @@ def train_case(name, batch_norm, optimizer, lr, momentum=0.0, clip=0.0, step_siz
     end()
 
 
+def image_case():
+    """BatchNorm2d on images (ReLU, global average pool, Linear after it) trained with AdamW:
+    BatchNormalization over [N, C, H, W]."""
+    model = torch.nn.Sequential(
+        torch.nn.BatchNorm2d(2), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(), torch.nn.Linear(2, 3))
+    names = {"0.weight": "bn.weight", "0.bias": "bn.bias", "0.running_mean": "bn.running_mean",
+             "0.running_var": "bn.running_var", "4.weight": "fc2.weight", "4.bias": "fc2.bias"}
+    case("train", "image_bn", "adamw", 0.01, 0.0, 0.0, 0, 0.1, 1)
+    for k, v in model.state_dict().items():
+        if k in names:
+            tensor(names[k], v)
+    opt = torch.optim.AdamW(model.parameters(), lr=0.01)
+    model.train()
+    for k in range(TRAIN_STEPS):
+        x = torch.randn(4, 2, 3, 3)
+        y = torch.randint(0, 3, (4,))
+        tensor(f"x{k}", x)
+        tensor(f"labels{k}", y)
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        tensor(f"expect_loss{k}", loss)
+    for k, v in model.state_dict().items():
+        if k in names:
+            tensor("expect_" + names[k], v)
+    end()
+
+
 train_case("mlp", False, "sgd", 0.1, momentum=0.9, clip=0.25)
 train_case("mlp_bn", True, "adam", 0.01, step_size=2, gamma=0.5)
+image_case()
 
 print("\n".join(out))

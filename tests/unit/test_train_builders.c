@@ -556,21 +556,34 @@ static void check_train_case(const test_case *c) {
   harness h;
   harness_init(&h, "train");
   bool batch_norm = word_number(c, 8) != 0;
-  float x_data[12];
+  const test_tensor *x0 = find_tensor(c, "x0");
+  float *x_data = malloc((size_t)x0->count * sizeof(float));
   int64_t label_data[4];
-  int64_t x_dims[2] = {4, 3};
-  ir_value *x = add_input(&h, "x", ir_type_make(IR_DTYPE_F32, 2, x_dims), x_data);
-  ir_value *gemm1[3] = {x, weight(&h, c, "fc1.weight"),
-                        batch_norm ? NULL : weight(&h, c, "fc1.bias")};
-  ir_value *hidden = add_node(&h, IR_OP_GEMM, gemm1, batch_norm ? 2 : 3, "fc1");
-  if (batch_norm) {
-    ir_value *bn[5] = {hidden, weight(&h, c, "bn.weight"), weight(&h, c, "bn.bias"),
+  ir_value *x = add_input(&h, "x", x0->type, x_data);
+  ir_value *logits;
+  if (strcmp(c->words[1], "image_bn") == 0) { /* BN, Relu, GlobalAveragePool, Flatten, Gemm */
+    ir_value *bn[5] = {x, weight(&h, c, "bn.weight"), weight(&h, c, "bn.bias"),
                        weight(&h, c, "bn.running_mean"), weight(&h, c, "bn.running_var")};
-    hidden = add_node(&h, IR_OP_BATCH_NORMALIZATION, bn, 5, "bn");
+    ir_value *features = add_node(&h, IR_OP_BATCH_NORMALIZATION, bn, 5, "bn");
+    features = add_node(&h, IR_OP_RELU, &features, 1, "relu");
+    features = add_node(&h, IR_OP_GLOBAL_AVERAGE_POOL, &features, 1, "pool");
+    features = add_node(&h, IR_OP_FLATTEN, &features, 1, "flatten");
+    ir_value *gemm[3] = {features, weight(&h, c, "fc2.weight"), weight(&h, c, "fc2.bias")};
+    logits = add_node(&h, IR_OP_GEMM, gemm, 3, "logits");
+  } else { /* Gemm, [BN,] Relu, Gemm */
+    ir_value *gemm1[3] = {x, weight(&h, c, "fc1.weight"),
+                          batch_norm ? NULL : weight(&h, c, "fc1.bias")};
+    ir_value *hidden = add_node(&h, IR_OP_GEMM, gemm1, batch_norm ? 2 : 3, "fc1");
+    if (batch_norm) {
+      ir_value *bn[5] = {hidden, weight(&h, c, "bn.weight"), weight(&h, c, "bn.bias"),
+                         weight(&h, c, "bn.running_mean"), weight(&h, c, "bn.running_var")};
+      hidden = add_node(&h, IR_OP_BATCH_NORMALIZATION, bn, 5, "bn");
+    }
+    hidden = add_node(&h, IR_OP_RELU, &hidden, 1, "relu");
+    ir_value *gemm2[3] = {hidden, weight(&h, c, "fc2.weight"), weight(&h, c, "fc2.bias")};
+    logits = add_node(&h, IR_OP_GEMM, gemm2, 3, "logits");
   }
-  hidden = add_node(&h, IR_OP_RELU, &hidden, 1, "relu");
-  ir_value *gemm2[3] = {hidden, weight(&h, c, "fc2.weight"), weight(&h, c, "fc2.bias")};
-  assert_int_equal(ir_graph_add_output(h.graph, add_node(&h, IR_OP_GEMM, gemm2, 3, "logits")), 0);
+  assert_int_equal(ir_graph_add_output(h.graph, logits), 0);
 
   dl_train_options options;
   dl_train_options_init(&options);
@@ -598,7 +611,7 @@ static void check_train_case(const test_case *c) {
   for (int k = 0; k < 5; k++) {
     char name[32];
     snprintf(name, sizeof name, "x%d", k);
-    memcpy(x_data, find_tensor(c, name)->data, sizeof x_data);
+    memcpy(x_data, find_tensor(c, name)->data, (size_t)x0->count * sizeof(float));
     snprintf(name, sizeof name, "labels%d", k);
     memcpy(label_data, find_tensor(c, name)->data, sizeof label_data);
     harness_run(&h);
@@ -632,8 +645,9 @@ static void check_train_case(const test_case *c) {
     free(data);
   }
   assert_true(saw_step);
-  assert_int_equal(checked, batch_norm ? 7 : 4);
+  assert_int_equal(checked, (int)(strcmp(c->words[1], "image_bn") == 0 ? 6 : batch_norm ? 7 : 4));
   harness_deinit(&h);
+  free(x_data);
 }
 
 static void test_train_step(void **state) {
@@ -645,7 +659,7 @@ static void test_train_step(void **state) {
       check_train_case(&cases[i]);
       count++;
     }
-  assert_int_equal(count, 2);
+  assert_int_equal(count, 3);
 }
 
 /* A linear model y = x W^T + b for the selection and refusal checks (never compiled). */
