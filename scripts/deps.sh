@@ -12,6 +12,7 @@ debian_packages=(
   flex bison libcmocka-dev libcjson-dev uthash-dev
   graphviz python3-venv
   python3-torch python3-torchvision  # test models only: torchvision exports, system python3
+  python3-sklearn  # training tests: the handwritten-digits set (system python3)
 )
 
 missing=()

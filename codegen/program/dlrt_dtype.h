@@ -14,5 +14,7 @@ _Static_assert((int)IR_DTYPE_COUNT == (int)DLRT_DTYPE_COUNT + 1, "ir_dtype count
 
 /* The dlrt_dtype of a valid ir_dtype. */
 static inline uint32_t dl_dlrt_dtype(ir_dtype dtype) { return (uint32_t)dtype - 1; }
+/* The ir_dtype of a valid dlrt_dtype. */
+static inline ir_dtype dl_ir_dtype(uint32_t dtype) { return (ir_dtype)(dtype + 1); }
 
 #endif

@@ -159,6 +159,8 @@ void dl_train_options_init(dl_train_options *options);
  *   - graph outputs: the loss, then the model output it read.
  * Returns 0, or -1 with messages in `diag` (the graph is then left half rewritten). */
 int dl_build_train_step(ir_graph *graph, const dl_train_options *options, dl_diag *diag);
+/* The step counter's state name: steps completed (a checkpoint resumes from it). */
+#define DL_TRAIN_STEP_STATE "train.step"
 
 /* ---- Names (for command lines and messages) ---- */
 

@@ -189,12 +189,12 @@ int dl_build_train_step(ir_graph *graph, const dl_train_options *options, dl_dia
   if (options->clip_norm > 0 && dl_build_clip_by_global_norm(graph, grads, t.num_weights,
                                                              options->clip_norm, grads, diag) != 0)
     return -1;
-  if (!(t.step = zero_state(&t, "train.step", ir_type_scalar(IR_DTYPE_I64))))
+  if (!(t.step = zero_state(&t, DL_TRAIN_STEP_STATE, ir_type_scalar(IR_DTYPE_I64))))
     return -1;
   ir_value *lr = dl_build_learning_rate(graph, &options->schedule, t.step, diag);
   if (!lr || update_weights(&t, grads, lr) != 0)
     return -1;
-  dl_builder b = {graph, "train.step", diag};
+  dl_builder b = {graph, DL_TRAIN_STEP_STATE, diag};
   ir_value *next_step = dl_build_op(&b, IR_OP_ADD, t.step, dl_build_scalar(&b, IR_DTYPE_I64, 1));
   if (!next_step || ir_graph_set_state_update(graph, t.step, next_step) != 0)
     return -1;

@@ -22,5 +22,7 @@ int cmd_run_main(int argc, char **argv); /* argv[0] is "run" */
 void cmd_run_help(FILE *out);
 int cmd_compile_main(int argc, char **argv); /* argv[0] is "compile" */
 void cmd_compile_help(FILE *out);
+int cmd_train_main(int argc, char **argv); /* argv[0] is "train" */
+void cmd_train_help(FILE *out);
 
 #endif

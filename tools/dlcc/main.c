@@ -25,6 +25,8 @@ static const command COMMANDS[] = {
      cmd_compile_main, cmd_compile_help},
     {"run", "compile a model in process and run it on the host or a GPU", cmd_run_main,
      cmd_run_help},
+    {"train", "compile a model's training step and train it on .npy data", cmd_train_main,
+     cmd_train_help},
 };
 enum { COMMAND_COUNT = sizeof(COMMANDS) / sizeof(COMMANDS[0]) };
 

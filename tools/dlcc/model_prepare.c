@@ -19,8 +19,8 @@ static void record_stage(cli_stages *stages, const char *name, const ir_graph *g
 /* The -O pipeline pass by pass (so each stage's size is seen), then every level gives
  * constant outputs their own buffers (the compiled model fills each output) and plans memory
  * over the final graph. */
-static int optimize(const char *path, int opt_level, ir_graph *graph, cli_stages *stages,
-                    dl_diag *diag) {
+int cli_optimize_model(const char *path, int opt_level, ir_graph *graph, cli_stages *stages,
+                       dl_diag *diag) {
   dl_pipeline pipeline;
   int status = dl_pipeline_for_level(opt_level, &pipeline, diag);
   record_stage(stages, "import", graph);
@@ -47,7 +47,7 @@ int cli_prepare_model(const char *path, const cli_model_source *source, int opt_
   ir_graph *graph = cli_load_model(path, source, diag);
   if (!graph)
     return cli_fail(CLI_EXIT_BAD_INPUT, diag, "cannot load model '%s'", path);
-  int exit_code = optimize(path, opt_level, graph, stages, diag);
+  int exit_code = cli_optimize_model(path, opt_level, graph, stages, diag);
   if (exit_code != CLI_EXIT_OK) {
     ir_graph_destroy(graph);
     return exit_code;

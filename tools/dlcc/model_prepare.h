@@ -22,4 +22,10 @@ typedef struct cli_stages {
 int cli_prepare_model(const char *path, const cli_model_source *source, int opt_level,
                       cli_stages *stages, dl_diag *diag, ir_graph **out);
 
+/* The second half of cli_prepare_model, for a graph the command changed after loading it
+ * (`dlcc train` builds its step first): the -O pipeline, materialized outputs, the memory
+ * plan and the verifier. CLI_EXIT_OK, or CLI_EXIT_BAD_INPUT after reporting. */
+int cli_optimize_model(const char *path, int opt_level, ir_graph *graph, cli_stages *stages,
+                       dl_diag *diag);
+
 #endif
