@@ -213,6 +213,27 @@ static void set_state_is_read_by_the_next_run(void **state) {
   release(&compiled);
 }
 
+/* Weights the application passes are copied: the states change in the model's copy only. */
+static void application_weights_stay_unchanged(void **state) {
+  (void)state;
+  compiled_model compiled;
+  compile_text(COUNTER, "counter", &compiled);
+  const dlrt_program *program = dl_compiled_program(compiled.compiled);
+  unsigned char *weights = malloc(program->weights_size);
+  assert_non_null(weights);
+  memcpy(weights, program->weights, program->weights_size);
+  dlrt_options options = host_options;
+  options.weights = weights;
+  options.weights_size = program->weights_size;
+  dlrt_model *model = create(&compiled, &options);
+  assert_true(run_counter(model) == 0.0f);
+  assert_true(run_counter(model) == 1.0f);
+  assert_memory_equal(weights, program->weights, program->weights_size);
+  dlrt_model_destroy(model);
+  free(weights);
+  release(&compiled);
+}
+
 static char *work_path(const char *name) {
   static char path[512];
   snprintf(path, sizeof path, "%s/%s", DLRT_TEST_WORK_DIR, name);
@@ -326,6 +347,7 @@ int main(void) {
       cmocka_unit_test(swap_on_host),
       cmocka_unit_test_setup(swap_on_fake_cuda, fake_setup),
       cmocka_unit_test(set_state_is_read_by_the_next_run),
+      cmocka_unit_test(application_weights_stay_unchanged),
       cmocka_unit_test(save_and_load_on_host),
       cmocka_unit_test_setup(save_and_load_on_fake_cuda, fake_setup),
   };
