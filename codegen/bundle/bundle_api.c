@@ -10,7 +10,8 @@ enum { PROGRAM = -1, MAX_PARAMS = 3 };
 typedef enum value_type { VOID, INT, POINTER } value_type;
 
 /* One exported function: NAME_<suffix>(params) { return callee(args...); }, where each
- * argument is a parameter index or PROGRAM. */
+ * argument is a parameter index or PROGRAM. Parameters are pointers except where
+ * `int_params` has their bit (a u32, like a state index). */
 typedef struct forward {
   const char *suffix;
   const char *callee;
@@ -18,16 +19,22 @@ typedef struct forward {
   int param_count;
   int arg_count;
   int args[MAX_PARAMS];
+  unsigned int_params;
 } forward;
 
 static const forward FORWARDS[] = {
-    {"create", "dlrt_model_create", INT, 2, 3, {PROGRAM, 1, 0}},
-    {"run", "dlrt_model_run", INT, 3, 3, {0, 1, 2}},
-    {"run_device", "dlrt_model_run_device", INT, 3, 3, {0, 1, 2}},
-    {"synchronize", "dlrt_model_synchronize", INT, 1, 1, {0}},
-    {"destroy", "dlrt_model_destroy", VOID, 1, 1, {0}},
-    {"device_name", "dlrt_model_device_name", POINTER, 1, 1, {0}},
-    {"launch_info", "dlrt_model_launch_info", POINTER, 1, 1, {0}},
+    {"create", "dlrt_model_create", INT, 2, 3, {PROGRAM, 1, 0}, 0},
+    {"run", "dlrt_model_run", INT, 3, 3, {0, 1, 2}, 0},
+    {"run_device", "dlrt_model_run_device", INT, 3, 3, {0, 1, 2}, 0},
+    {"synchronize", "dlrt_model_synchronize", INT, 1, 1, {0}, 0},
+    {"destroy", "dlrt_model_destroy", VOID, 1, 1, {0}, 0},
+    {"device_name", "dlrt_model_device_name", POINTER, 1, 1, {0}, 0},
+    {"launch_info", "dlrt_model_launch_info", POINTER, 1, 1, {0}, 0},
+    {"state_count", "dlrt_model_state_count", INT, 1, 1, {0}, 0},
+    {"get_state", "dlrt_model_get_state", INT, 3, 3, {0, 1, 2}, 1u << 1},
+    {"set_state", "dlrt_model_set_state", INT, 3, 3, {0, 1, 2}, 1u << 1},
+    {"save_state", "dlrt_model_save_state", INT, 2, 2, {0, 1}, 0},
+    {"load_state", "dlrt_model_load_state", INT, 2, 2, {0, 1}, 0},
 };
 enum { FORWARD_COUNT = sizeof FORWARDS / sizeof FORWARDS[0] };
 
@@ -53,7 +60,9 @@ static void emit_forward(LLVMModuleRef module, LLVMBuilderRef builder, LLVMValue
   LLVMContextRef context = LLVMGetModuleContext(module);
   LLVMTypeRef pointer = LLVMPointerTypeInContext(context, 0);
   LLVMTypeRef result = type_of(context, f->result);
-  LLVMTypeRef params[MAX_PARAMS] = {pointer, pointer, pointer};
+  LLVMTypeRef params[MAX_PARAMS];
+  for (int i = 0; i < MAX_PARAMS; i++)
+    params[i] = f->int_params & (1u << i) ? type_of(context, INT) : pointer;
   LLVMTypeRef callee_type = LLVMFunctionType(result, params, (unsigned)f->arg_count, 0);
   LLVMValueRef callee = function(module, f->callee, callee_type);
   char symbol[256];

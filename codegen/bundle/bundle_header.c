@@ -147,7 +147,16 @@ static const char API[] =
     "const char *@_device_name(const @_model *model);\n"
     "/* How its kernels were loaded and are launched, e.g. \"sm_90 cubin; one CUDA graph of\n"
     " * 81 launches per run\" or \"sm_80 PTX; ...\" (JIT-compiled by the driver). */\n"
-    "const char *@_launch_info(const @_model *model);\n";
+    "const char *@_launch_info(const @_model *model);\n"
+    "/* States (@_STATE_COUNT; a training step's weights and moments): kept in the model's\n"
+    " * own weights from run to run. Get or set state `index` (dlrt_model_state_desc of the\n"
+    " * raw API has its name, dtype and dims), or save and load all of them as a checkpoint\n"
+    " * (written atomically, checked before loading; see libdlrt's docs/runtime.md). */\n"
+    "uint32_t @_state_count(const @_model *model);\n"
+    "int @_get_state(@_model *model, uint32_t index, void *dst);\n"
+    "int @_set_state(@_model *model, uint32_t index, const void *src);\n"
+    "int @_save_state(@_model *model, const char *path);\n"
+    "int @_load_state(@_model *model, const char *path);\n";
 
 static void put_api(FILE *out, const char *name) {
   for (const char *p = API; *p; p++)
@@ -186,8 +195,9 @@ char *dl_bundle_header(const dlrt_program *program, const dl_bundle_names *names
           (unsigned long long)dl_bundle_host_workspace_bytes(program, options));
   fprintf(out, "/* 0: load %s.weights (dlrt_options.weights_path or .weights) */\n", name);
   fprintf(out, "#define %s_WEIGHTS_EMBEDDED %d\n", name, options->separate_weights ? 0 : 1);
-  fprintf(out, "#define %s_INPUT_COUNT %u\n#define %s_OUTPUT_COUNT %u\n\n", name,
+  fprintf(out, "#define %s_INPUT_COUNT %u\n#define %s_OUTPUT_COUNT %u\n", name,
           program->input_count, name, program->output_count);
+  fprintf(out, "#define %s_STATE_COUNT %u\n\n", name, program->state_count);
   for (uint32_t i = 0; i < program->input_count; i++)
     put_tensor_macros(out, name, "input", i, &program->inputs[i], names->inputs[i]);
   for (uint32_t i = 0; i < program->output_count; i++)

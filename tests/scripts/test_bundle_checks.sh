@@ -42,6 +42,13 @@ DLRT_LIBCUDA=/nonexistent ./run_counter counter.input.bin counter.bin "" 3 >/dev
 cmp counter.bin counter.expected.bin || fail "counter on host: $(od -An -tf4 counter.bin)"
 DLRT_LIBCUDA=$FAKECUDA ./run_counter counter.input.bin counter.bin "" 3 >/dev/null
 cmp counter.bin counter.expected.bin || fail "counter on fake cuda: $(od -An -tf4 counter.bin)"
+# The bundle's state functions: get, set, save and load.
+# shellcheck disable=SC2086
+"$CC" -std=c99 -Wall -Wextra -Werror $CC_FLAGS -I. -I"$SOURCE_DIR/include" \
+  "$SOURCE_DIR/tests/bundle/counter_states.c" counter.o -L"$RUNTIME_DIR" \
+  -Wl,-rpath,"$RUNTIME_DIR" -ldlrt -o counter_states
+DLRT_LIBCUDA=/nonexistent ./counter_states counter.state
+DLRT_LIBCUDA=$FAKECUDA ./counter_states counter.state
 
 # A clash after sanitizing names both tensors; nothing is written.
 if "$DLCC" compile "$SOURCE_DIR/tests/bundle/Inputs/clash.dlir" -o clash 2>clash.err; then
