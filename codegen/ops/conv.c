@@ -7,6 +7,7 @@
 #include "codegen/ops/tiled_gemm.h"
 #include "ir/infer.h"
 #include "ir/infer/window.h"
+#include "ir/memory_plan.h"
 
 #include "codegen/llvm_build.h"
 
@@ -78,23 +79,50 @@ LLVMValueRef conv_load_input(kernel_builder *kb, const conv_plan *plan, LLVMValu
   return LLVMBuildSelect(B, inside, value, kb_const_f32(kb, 0), "");
 }
 
-/* A[m][k] = w[group * out_per_group + m][k] (weights are [M, C/g, kh, kw], row-major). */
+/* The implicit GEMM's view of a Conv: the plan, the weights' layout, and the column terms
+ * of the thread's staged B column (made once by prepare_column, reused on every K step). */
+typedef struct conv_gemm {
+  conv_plan plan; /* first: store_output reads `user` as a conv_plan */
+  bool packed_weight; /* the weights are [group][K][M per group] (pack_weight) */
+  kb_var *image, *top, *left;
+} conv_gemm;
+
+/* A[m][k] of group g: weights are [M, C/g, kh, kw] row-major, i.e. [g][M/g][K], or packed
+ * [g][K][M/g]. */
 static LLVMValueRef load_weight(kernel_builder *kb, const void *user, LLVMValueRef group,
                                 LLVMValueRef row, LLVMValueRef col) {
-  const conv_plan *plan = user;
+  const conv_gemm *gemm = user;
+  const conv_plan *plan = &gemm->plan;
   int64_t k = plan->in_per_group * plan->kernel_h * plan->kernel_w;
-  LLVMValueRef channel =
-      LLVMBuildAdd(B, LLVMBuildMul(B, group, kb_const_i32(kb, plan->out_per_group), ""), row, "");
-  LLVMValueRef index = LLVMBuildAdd(B, LLVMBuildMul(B, channel, kb_const_i32(kb, k), ""), col, "");
+  LLVMValueRef slow = gemm->packed_weight ? col : row, fast = gemm->packed_weight ? row : col;
+  int64_t slow_size = gemm->packed_weight ? k : plan->out_per_group;
+  int64_t fast_size = gemm->packed_weight ? plan->out_per_group : k;
+  LLVMValueRef index =
+      LLVMBuildAdd(B, LLVMBuildMul(B, group, kb_const_i32(kb, slow_size), ""), slow, "");
+  index = LLVMBuildAdd(B, LLVMBuildMul(B, index, kb_const_i32(kb, fast_size), ""), fast, "");
   return lower_group_load_f32(plan->ctx, 1, index);
 }
 
-/* The implicit GEMM's view of a Conv: the plan plus the column terms of the thread's
- * staged B column (made once by prepare_column, reused on every K step). */
-typedef struct conv_gemm {
-  conv_plan plan; /* first: the loaders read `user` as a conv_plan */
-  kb_var *image, *top, *left;
-} conv_gemm;
+/* Constant weights read straight from a kernel parameter go into the weights blob
+ * transposed per group, [g][K][M/g] (codegen/program/packed_weights.c): a K step's A slice
+ * is then 16 runs of adjacent m, staged as vector copies on the host and coalesced,
+ * conflict-free copies on the GPU, instead of a scatter into the [k][m] slice. Returns the
+ * launch arguments to use (the group's, the weight's with its packing). */
+static const lower_arg *pack_weight(lower_context *ctx, const conv_gemm *gemm, bool *out_packed) {
+  const lower_arg *args = lower_group_args(ctx);
+  int read = lower_group_plain_read(ctx->group, 1);
+  const ir_value *weight = ctx->group->root->inputs[1];
+  *out_packed = false;
+  if (!args || read < 0 || ir_buffer_root(weight)->kind != IR_VALUE_CONSTANT ||
+      !ir_buffer_root(weight)->data)
+    return args;
+  lower_arg *packed = (lower_arg *)args; /* a fresh copy in the graph's arena */
+  packed[read].packing = (lower_packing){
+      .rows = gemm->plan.out_per_group,
+      .cols = gemm->plan.in_per_group * gemm->plan.kernel_h * gemm->plan.kernel_w};
+  *out_packed = true;
+  return packed;
+}
 
 /* Column n = (b, oh, ow): image b, window top-left corner (oh * sh - pt, ow * sw - pl). */
 static void prepare_column(kernel_builder *kb, void *user, LLVMValueRef group, LLVMValueRef col) {
@@ -165,18 +193,20 @@ int lower_conv(lower_context *ctx, const ir_node *node, lower_result *out) {
   if (plan.out_per_group < CONV_GEMM_MIN_CHANNELS)
     return conv_lower_direct(ctx, node, &plan, out);
   gemm.plan = plan;
+  const lower_arg *args = pack_weight(ctx, &gemm, &gemm.packed_weight);
   int param_count = 0;
   const kb_param *params = lower_group_params(ctx, &param_count);
   tiled_gemm_desc desc = {
       .kernel_name = lower_kernel_name(ctx, node, "conv"),
       .params = params,
       .param_count = param_count,
-      .args = lower_group_args(ctx),
+      .args = args,
       .m = plan.out_per_group,
       .n = plan.batch * plan.out_h * plan.out_w,
       .k = plan.in_per_group * plan.kernel_h * plan.kernel_w,
       .batch = plan.group,
       .load_a = load_weight,
+      .a_m_contiguous = gemm.packed_weight,
       .load_b = load_patch,
       .store_c = store_output,
       .prepare_b_column = prepare_column,

@@ -130,7 +130,8 @@ void lower_add_arg(lower_launch *launch, lower_arg_kind kind, int index) {
 
 bool lower_args_equal(const lower_arg *a, const lower_arg *b) {
   return a->kind == b->kind && a->index == b->index && a->scalar == b->scalar &&
-         memcmp(&a->f, &b->f, sizeof(a->f)) == 0 && a->value == b->value;
+         memcmp(&a->f, &b->f, sizeof(a->f)) == 0 && a->value == b->value &&
+         a->packing.rows == b->packing.rows && a->packing.cols == b->packing.cols;
 }
 
 const char *lower_kernel_name(lower_context *ctx, const ir_node *node, const char *what) {

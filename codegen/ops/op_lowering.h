@@ -32,12 +32,22 @@ typedef enum lower_arg_kind {
   LOWER_ARG_OUTPUT_DIMS,
 } lower_arg_kind;
 
+/* How the weights blob holds a constant that an INPUT or VALUE argument binds: as the IR
+ * stores it (rows = 0), or packed at compile time for the kernel that reads it: the constant
+ * seen as row-major [rows][cols] matrices back to back, each stored transposed ([cols][rows]),
+ * so that a kernel walking down a column reads adjacent words. The IR keeps its type and
+ * values; only the copy in the weights is laid out this way. */
+typedef struct lower_packing {
+  int64_t rows, cols;
+} lower_packing;
+
 typedef struct lower_arg {
   lower_arg_kind kind;
   int index;
   int64_t scalar;
   float f;
   const ir_value *value;
+  lower_packing packing; /* INPUT/VALUE of a constant: its layout in the weights */
 } lower_arg;
 
 /* One launch of a kernel the lowering defined in ctx->kb. Launches of a node run in order. */

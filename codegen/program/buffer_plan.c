@@ -30,7 +30,8 @@ static void mark_weights(dl_buffer_plan *plan, const ir_node *top, const ir_node
   }
 }
 
-static int place_weights(const ir_graph *graph, dl_buffer_plan *plan, dl_diag *diag) {
+static int place_weights(const ir_graph *graph, const lower_result *results,
+                         dl_buffer_plan *plan, dl_diag *diag) {
   for (ir_node *node = graph->body.first; node; node = node->next) {
     mark_weights(plan, node, node);
     for (const ir_node *inner = node->body ? node->body->first : NULL; inner; inner = inner->next)
@@ -41,6 +42,8 @@ static int place_weights(const ir_graph *graph, dl_buffer_plan *plan, dl_diag *d
     if (root->kind == IR_VALUE_CONSTANT)
       plan->values[root->id].kind = DL_LOCATION_WEIGHT;
   }
+  if (results && dl_packed_weights_collect(graph, results, plan, diag) != 0)
+    return -1;
   for (int i = 0; i < graph->num_constants; i++) {
     const ir_value *constant = graph->constants[i];
     if (plan->values[constant->id].kind != DL_LOCATION_WEIGHT)
@@ -66,6 +69,12 @@ static int place_weights(const ir_graph *graph, dl_buffer_plan *plan, dl_diag *d
                       "cannot be compiled", state->name);
     plan->values[state->id] = (dl_location){.kind = DL_LOCATION_WEIGHT, .offset = plan->weight_bytes};
     plan->weight_bytes += round_up(bytes ? (uint64_t)bytes : 1);
+  }
+  for (int i = 0; i < plan->num_packed; i++) {
+    int64_t bytes = 0;
+    ir_type_byte_size(&plan->packed[i].constant->type, &bytes); /* checked when collected */
+    plan->packed[i].offset = plan->weight_bytes;
+    plan->weight_bytes += round_up((uint64_t)bytes);
   }
   return 0;
 }
@@ -115,7 +124,7 @@ static int plan_arena(const ir_graph *graph, const int64_t *workspace_bytes, dl_
 }
 
 int dl_buffer_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
-                         dl_buffer_plan *plan, dl_diag *diag) {
+                         const lower_result *results, dl_buffer_plan *plan, dl_diag *diag) {
   memset(plan, 0, sizeof(*plan));
   int node_count = 0;
   for (ir_node *node = graph->body.first; node; node = node->next)
@@ -136,7 +145,7 @@ int dl_buffer_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
                       root == IR_VALUE_STATE ? "state" : "constant");
     }
   }
-  if (place_weights(graph, plan, diag) != 0 ||
+  if (place_weights(graph, results, plan, diag) != 0 ||
       plan_arena(graph, workspace_bytes, plan, diag) != 0) {
     dl_buffer_plan_deinit(plan);
     return -1;
@@ -154,5 +163,6 @@ int dl_buffer_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
 void dl_buffer_plan_deinit(dl_buffer_plan *plan) {
   free(plan->values);
   free(plan->workspace_offsets);
+  free(plan->packed);
   memset(plan, 0, sizeof(*plan));
 }

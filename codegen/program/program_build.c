@@ -121,9 +121,13 @@ static dlrt_arg bind_arg(const ir_node *node, const lower_arg *arg, const dl_buf
     return (dlrt_arg){DLRT_ARG_F32, 0, bits, 0};
   }
   }
-  const dl_location *location = &plan->values[value->id];
   int64_t bytes = 0; /* the tensor's extent, for the sanitizer's bounds */
   ir_type_byte_size(&value->type, &bytes);
+  if (arg->packing.rows) { /* collected for this very argument: dl_packed_weights_collect */
+    const dl_packed_weight *packed = dl_packed_weight_find(plan, ir_buffer_root(value), arg->packing);
+    return (dlrt_arg){DLRT_ARG_WEIGHT, 0, packed->offset, (uint64_t)bytes};
+  }
+  const dl_location *location = &plan->values[value->id];
   return (dlrt_arg){location->kind == DL_LOCATION_WEIGHT ? DLRT_ARG_WEIGHT : DLRT_ARG_ARENA, 0,
                     location->offset, (uint64_t)bytes};
 }
@@ -311,6 +315,8 @@ static int fill_weights_and_io(dl_compiled *compiled, const ir_graph *graph,
     ir_type_byte_size(&state->type, &bytes);
     memcpy((char *)compiled->weights + plan->values[state->id].offset, state->data, (size_t)bytes);
   }
+  for (int i = 0; i < plan->num_packed; i++)
+    dl_packed_weight_write(&plan->packed[i], compiled->weights);
   int64_t *dims = compiled->dims;
   for (int i = 0; i < graph->body.num_params; i++, dims += IR_MAX_RANK)
     describe_tensor(graph, plan, graph->body.params[i], &compiled->inputs[i], dims);
@@ -386,7 +392,7 @@ dl_compiled *dl_compile_graph(const ir_graph *graph, const dl_compile_options *o
   for (int i = 0; status == 0 && i < lowering.node_count; i++)
     workspace[i] = lowering.results[i].workspace_bytes;
   if (status == 0)
-    status = dl_buffer_plan_build(graph, workspace, &plan, diag);
+    status = dl_buffer_plan_build(graph, workspace, lowering.results, &plan, diag);
   if (status == 0 && options->host_twins &&
       !(compiled->jit = kb_jit_create(compiled->host_builder, diag)))
     status = -1;

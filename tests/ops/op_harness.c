@@ -96,11 +96,14 @@ static int run_launch(kb_jit *jit, const kb_kernel_info *info, const lower_launc
     const lower_arg *arg = &launch->args[i];
     switch (arg->kind) {
     case LOWER_ARG_INPUT:
-    case LOWER_ARG_OUTPUT:
-      memcpy(&storage[i],
-             &pointers[(arg->kind == LOWER_ARG_OUTPUT ? node->num_inputs : 0) + arg->index],
-             sizeof(void *));
+    case LOWER_ARG_OUTPUT: {
+      /* outputs follow the inputs; inputs bound packed have their packed copy after them */
+      int at = arg->kind == LOWER_ARG_OUTPUT ? node->num_inputs
+               : arg->packing.rows            ? node->num_inputs + node->num_outputs
+                                              : 0;
+      memcpy(&storage[i], &pointers[at + arg->index], sizeof(void *));
       break;
+    }
     case LOWER_ARG_VALUE: /* single nodes read only their inputs */
     case LOWER_ARG_INDEX_ERROR_WORD: /* the harness lowers without index checks */
     case LOWER_ARG_INDEX_SITE:
@@ -166,10 +169,15 @@ static int run_launch(kb_jit *jit, const kb_kernel_info *info, const lower_launc
 static int track_buffers(dlrt_sanitizer *sanitizer, const ir_node *node, void *const *pointers,
                          const node_scratch *scratch) {
   int status = 0;
-  for (int i = 0; i < node->num_inputs; i++)
+  for (int i = 0; i < node->num_inputs; i++) {
     if (pointers[i])
       status |= dlrt_sanitizer_track(sanitizer, pointers[i], (uint64_t)value_bytes(node->inputs[i]),
                                      "an input", 1, 0);
+    void *packed = pointers[node->num_inputs + node->num_outputs + i];
+    if (packed)
+      status |= dlrt_sanitizer_track(sanitizer, packed, (uint64_t)value_bytes(node->inputs[i]),
+                                     "a packed input", 1, 0);
+  }
   for (int i = 0; i < node->num_outputs; i++)
     status |= dlrt_sanitizer_track(sanitizer, pointers[node->num_inputs + i],
                                    (uint64_t)value_bytes(node->outputs[i]), "an output", 0, 0);
@@ -195,6 +203,34 @@ int op_harness_sanitizing(void) {
 int op_harness_run(const ir_graph *graph, const ir_node *node, const void *const *inputs,
                    void **outputs, dl_diag *diag) {
   return op_harness_run_mutated(graph, node, inputs, outputs, op_harness_sanitizing(), 0, 0, diag);
+}
+
+/* Inputs that launches bind packed (lower_arg.packing: a constant the program would hold
+ * packed in its weights) get the same layout here: pointers[inputs + outputs + i] is input
+ * i's packed copy. One packing per input (a lowering reads its weight one way). */
+static int pack_inputs(const ir_node *node, const lower_result *result, void **pointers,
+                       dl_diag *diag) {
+  void **packed = pointers + node->num_inputs + node->num_outputs;
+  for (int l = 0; l < result->launch_count; l++)
+    for (int a = 0; a < result->launches[l].arg_count; a++) {
+      const lower_arg *arg = &result->launches[l].args[a];
+      if (arg->kind != LOWER_ARG_INPUT || !arg->packing.rows || packed[arg->index])
+        continue;
+      const ir_value *input = node->inputs[arg->index];
+      size_t size = ir_dtype_size(input->type.dtype);
+      int64_t bytes = value_bytes(input), rows = arg->packing.rows, cols = arg->packing.cols;
+      const char *from = pointers[arg->index];
+      char *to = aligned_zeroed((size_t)bytes);
+      if (!to || !from)
+        return dl_error(diag, "cannot pack input %d of node '%s'", arg->index, node->name);
+      packed[arg->index] = to;
+      for (int64_t base = 0; base < bytes / (int64_t)size; base += rows * cols)
+        for (int64_t r = 0; r < rows; r++)
+          for (int64_t c = 0; c < cols; c++)
+            memcpy(to + (size_t)(base + c * rows + r) * size,
+                   from + (size_t)(base + r * cols + c) * size, size);
+    }
+  return 0;
 }
 
 /* Kernels that count leave their counters at 0 for the next run. */
@@ -236,7 +272,7 @@ int op_harness_run_mutated(const ir_graph *graph, const ir_node *node, const voi
   }
   if (!(jit = kb_jit_create(kb, diag)))
     goto done;
-  pointers = calloc((size_t)(node->num_inputs + node->num_outputs) + 1, sizeof(*pointers));
+  pointers = calloc((size_t)(2 * node->num_inputs + node->num_outputs) + 1, sizeof(*pointers));
   if (!pointers) {
     dl_error(diag, "out of memory");
     goto done;
@@ -255,6 +291,8 @@ int op_harness_run_mutated(const ir_graph *graph, const ir_node *node, const voi
     memset(outputs[i], 0xff, (size_t)bytes);
     pointers[node->num_inputs + i] = outputs[i];
   }
+  if (pack_inputs(node, &result, pointers, diag) != 0)
+    goto done;
   scratch = (node_scratch){aligned_zeroed((size_t)result.workspace_bytes), result.workspace_bytes,
                            aligned_zeroed((size_t)result.counter_bytes), result.counter_bytes};
   if (!scratch.workspace || !scratch.counters) {
@@ -283,6 +321,8 @@ done:
   dlrt_sanitizer_destroy(sanitizer);
   free(scratch.workspace);
   free(scratch.counters);
+  for (int i = 0; pointers && i < node->num_inputs; i++)
+    free(pointers[node->num_inputs + node->num_outputs + i]);
   free(pointers);
   if (jit)
     kb_jit_destroy(jit);
