@@ -1,13 +1,13 @@
 /* Conv → implicit GEMM on the tiled kernel, one group per grid z: M = output channels of
  * the group, N = batch * out_h * out_w, K = input channels of the group * kernel_h * kernel_w;
- * the B loader computes the im2col address (with padding) instead of materializing it. */
+ * the B loader computes the im2col address (with padding) instead of materializing it, and
+ * constant weights are packed for the A loader at compile time. */
 #include "codegen/ops/conv.h"
 
 #include "codegen/ops/group.h"
 #include "codegen/ops/tiled_gemm.h"
 #include "ir/infer.h"
 #include "ir/infer/window.h"
-#include "ir/memory_plan.h"
 
 #include "codegen/llvm_build.h"
 
@@ -82,8 +82,8 @@ LLVMValueRef conv_load_input(kernel_builder *kb, const conv_plan *plan, LLVMValu
 /* The implicit GEMM's view of a Conv: the plan, the weights' layout, and the column terms
  * of the thread's staged B column (made once by prepare_column, reused on every K step). */
 typedef struct conv_gemm {
-  conv_plan plan; /* first: store_output reads `user` as a conv_plan */
-  bool packed_weight; /* the weights are [group][K][M per group] (pack_weight) */
+  conv_plan plan;     /* first: store_output reads `user` as a conv_plan */
+  bool packed_weight; /* the weights are [group][K][M per group] (lower_conv) */
   kb_var *image, *top, *left;
 } conv_gemm;
 
@@ -101,27 +101,6 @@ static LLVMValueRef load_weight(kernel_builder *kb, const void *user, LLVMValueR
       LLVMBuildAdd(B, LLVMBuildMul(B, group, kb_const_i32(kb, slow_size), ""), slow, "");
   index = LLVMBuildAdd(B, LLVMBuildMul(B, index, kb_const_i32(kb, fast_size), ""), fast, "");
   return lower_group_load_f32(plan->ctx, 1, index);
-}
-
-/* Constant weights read straight from a kernel parameter go into the weights blob
- * transposed per group, [g][K][M/g] (codegen/program/packed_weights.c): a K step's A slice
- * is then 16 runs of adjacent m, staged as vector copies on the host and coalesced,
- * conflict-free copies on the GPU, instead of a scatter into the [k][m] slice. Returns the
- * launch arguments to use (the group's, the weight's with its packing). */
-static const lower_arg *pack_weight(lower_context *ctx, const conv_gemm *gemm, bool *out_packed) {
-  const lower_arg *args = lower_group_args(ctx);
-  int read = lower_group_plain_read(ctx->group, 1);
-  const ir_value *weight = ctx->group->root->inputs[1];
-  *out_packed = false;
-  if (!args || read < 0 || ir_buffer_root(weight)->kind != IR_VALUE_CONSTANT ||
-      !ir_buffer_root(weight)->data)
-    return args;
-  lower_arg *packed = (lower_arg *)args; /* a fresh copy in the graph's arena */
-  packed[read].packing = (lower_packing){
-      .rows = gemm->plan.out_per_group,
-      .cols = gemm->plan.in_per_group * gemm->plan.kernel_h * gemm->plan.kernel_w};
-  *out_packed = true;
-  return packed;
 }
 
 /* Column n = (b, oh, ow): image b, window top-left corner (oh * sh - pt, ow * sw - pl). */
@@ -168,6 +147,33 @@ static LLVMValueRef load_patch(kernel_builder *kb, const void *user, LLVMValueRe
   return conv_load_input(kb, plan, kb_var_load(kb, gemm->image), channel, ih, iw);
 }
 
+/* A 1x1 window with stride 1 and no padding reads each image as it is: B = x[b] as a
+ * [C][H*W] matrix, column n = (b, pixel). */
+static bool pointwise_window(const conv_plan *plan) {
+  return plan->kernel_h == 1 && plan->kernel_w == 1 && plan->stride_h == 1 && plan->stride_w == 1 &&
+         plan->pad_top == 0 && plan->pad_left == 0 && plan->out_h == plan->in_h &&
+         plan->out_w == plan->in_w;
+}
+
+/* B[k][n] of a pointwise window: x[b][group * in_per_group + k][pixel]. With one image the
+ * index is affine in n, so adjacent columns are a vector load on the host. */
+static LLVMValueRef load_pixel(kernel_builder *kb, const void *user, LLVMValueRef group,
+                               LLVMValueRef row, LLVMValueRef col) {
+  const conv_plan *plan = user;
+  int64_t plane = plan->out_h * plan->out_w;
+  LLVMValueRef channel =
+      LLVMBuildAdd(B, LLVMBuildMul(B, group, kb_const_i32(kb, plan->in_per_group), ""), row, "");
+  LLVMValueRef image = kb_const_i32(kb, 0), pixel = col;
+  if (plan->batch > 1) {
+    image = LLVMBuildUDiv(B, col, kb_const_i32(kb, plane), "b");
+    pixel = LLVMBuildURem(B, col, kb_const_i32(kb, plane), "pixel");
+  }
+  LLVMValueRef index =
+      LLVMBuildAdd(B, LLVMBuildMul(B, image, kb_const_i32(kb, plan->in_channels), ""), channel, "");
+  index = LLVMBuildAdd(B, LLVMBuildMul(B, index, kb_const_i32(kb, plane), ""), pixel, "");
+  return lower_group_load_f32(plan->ctx, 0, index);
+}
+
 static void store_output(kernel_builder *kb, const void *user, LLVMValueRef group, LLVMValueRef row,
                          LLVMValueRef col, LLVMValueRef value) {
   const conv_plan *plan = user;
@@ -193,7 +199,12 @@ int lower_conv(lower_context *ctx, const ir_node *node, lower_result *out) {
   if (plan.out_per_group < CONV_GEMM_MIN_CHANNELS)
     return conv_lower_direct(ctx, node, &plan, out);
   gemm.plan = plan;
-  const lower_arg *args = pack_weight(ctx, &gemm, &gemm.packed_weight);
+  /* Constant weights go into the weights blob transposed per group, [g][K][M/g]: a K step's
+   * A slice is then 16 runs of adjacent m, staged as vector copies on the host and as
+   * coalesced, conflict-free copies on the GPU, instead of a scatter into the [k][m] slice. */
+  lower_packing packing = {.rows = plan.out_per_group,
+                           .cols = plan.in_per_group * plan.kernel_h * plan.kernel_w};
+  const lower_arg *args = lower_group_args_packed(ctx, 1, packing, &gemm.packed_weight);
   int param_count = 0;
   const kb_param *params = lower_group_params(ctx, &param_count);
   tiled_gemm_desc desc = {
@@ -207,9 +218,9 @@ int lower_conv(lower_context *ctx, const ir_node *node, lower_result *out) {
       .batch = plan.group,
       .load_a = load_weight,
       .a_m_contiguous = gemm.packed_weight,
-      .load_b = load_patch,
+      .load_b = pointwise_window(&plan) ? load_pixel : load_patch,
       .store_c = store_output,
-      .prepare_b_column = prepare_column,
+      .prepare_b_column = pointwise_window(&plan) ? NULL : prepare_column,
       .user = &gemm,
   };
   return tiled_gemm_lower(ctx, node, &desc, out);

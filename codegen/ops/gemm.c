@@ -10,6 +10,7 @@ typedef struct gemm_plan {
   lower_context *ctx; /* the loaders and the store go through its group's hooks */
   int64_t m, n, k;
   bool trans_a, trans_b;
+  bool packed_b; /* a constant transposed B the weights hold as [K][N] */
   float alpha, beta;
   bool has_c;
   int64_t c_row_stride, c_col_stride; /* 0 along broadcast axes */
@@ -33,8 +34,8 @@ static LLVMValueRef load_b(kernel_builder *kb, const void *user, LLVMValueRef ba
                            LLVMValueRef row, LLVMValueRef col) {
   (void)batch;
   const gemm_plan *plan = user;
-  LLVMValueRef index =
-      plan->trans_b ? linear(kb, col, plan->k, row) : linear(kb, row, plan->n, col);
+  LLVMValueRef index = plan->trans_b && !plan->packed_b ? linear(kb, col, plan->k, row)
+                                                        : linear(kb, row, plan->n, col);
   return lower_group_load_f32(plan->ctx, 1, index);
 }
 
@@ -93,13 +94,19 @@ int lower_gemm(lower_context *ctx, const ir_node *node, lower_result *out) {
   if (plan_gemm(node, &plan, ctx->diag) != 0)
     return -1;
   plan.ctx = ctx;
+  /* A constant transB weight (a classifier's [N][K]) goes into the weights as [K][N]: B's
+   * slices are then staged as runs of adjacent n, not scattered 16 k at a time. */
+  const lower_arg *args = lower_group_args(ctx);
+  if (plan.trans_b)
+    args = lower_group_args_packed(ctx, 1, (lower_packing){.rows = plan.n, .cols = plan.k},
+                                   &plan.packed_b);
   int param_count = 0;
   const kb_param *params = lower_group_params(ctx, &param_count);
   tiled_gemm_desc desc = {
       .kernel_name = lower_kernel_name(ctx, node, "gemm"),
       .params = params,
       .param_count = param_count,
-      .args = lower_group_args(ctx),
+      .args = args,
       .m = plan.m,
       .n = plan.n,
       .k = plan.k,
@@ -107,7 +114,7 @@ int lower_gemm(lower_context *ctx, const ir_node *node, lower_result *out) {
       .load_a = load_a,
       .a_m_contiguous = plan.trans_a,
       .load_b = load_b,
-      .b_k_contiguous = plan.trans_b,
+      .b_k_contiguous = plan.trans_b && !plan.packed_b,
       .store_c = store_y,
       .user = &plan,
   };

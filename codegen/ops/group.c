@@ -4,6 +4,7 @@
 
 #include "codegen/ops/emit.h"
 #include "codegen/ops/pointwise_util.h"
+#include "ir/memory_plan.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -278,6 +279,17 @@ const lower_arg *lower_group_args(lower_context *ctx) {
     memcpy(args, group->read_args, sizeof(*args) * (size_t)group->read_count);
   for (int r = 0; r < group->result_count; r++)
     args[group->read_count + r] = (lower_arg){.kind = LOWER_ARG_OUTPUT, .index = r};
+  return args;
+}
+
+const lower_arg *lower_group_args_packed(lower_context *ctx, int input, lower_packing packing,
+                                         bool *out_packed) {
+  lower_arg *args = (lower_arg *)lower_group_args(ctx); /* a fresh copy in the graph's arena */
+  int read = lower_group_plain_read(ctx->group, input);
+  const ir_value *root = ir_buffer_root(ctx->group->root->inputs[input]);
+  *out_packed = args && read >= 0 && root->kind == IR_VALUE_CONSTANT && root->data;
+  if (*out_packed)
+    args[read].packing = packing;
   return args;
 }
 

@@ -64,6 +64,11 @@ void lower_group_bind(const lower_group *group, lower_launch *launch);
 /* kb_param/lower_arg arrays (arena) of the reads and results, for callers with own extras. */
 const kb_param *lower_group_params(lower_context *ctx, int *count);
 const lower_arg *lower_group_args(lower_context *ctx);
+/* lower_group_args, with the root's input `input` bound as `packing` (the weights hold it
+ * packed at compile time, codegen/program/packed_weights.c) when it is a constant read
+ * straight from a kernel parameter; *out_packed says whether it is. */
+const lower_arg *lower_group_args_packed(lower_context *ctx, int input, lower_packing packing,
+                                         bool *out_packed);
 /* Begins the launch's kernel: one pointer parameter per argument (reads, results, then any
  * workspace the root appended). */
 int lower_group_kernel_begin(kernel_builder *kb, ir_arena *arena, const lower_launch *launch);

@@ -79,7 +79,7 @@ static void split_element(kernel_builder *kb, const tile_shape *shape, int r, in
 /* One operand slice into shared memory: element e of the slice (e = t + 256 r) maps to
  * (outer, kk) so that adjacent threads read adjacent global words. */
 static void stage_slice(kernel_builder *kb, const tiled_gemm_desc *desc, const tile_shape *shape,
-                        const tile_geometry *g, LLVMValueRef shared, int is_a) {
+                        const tile_geometry *g, LLVMValueRef shared, int is_a, bool guard_outer) {
   bool k_fast = is_a ? !desc->a_m_contiguous : desc->b_k_contiguous;
   int64_t outer_size = is_a ? desc->m : desc->n;
   int tile = is_a ? shape->m : shape->n, log2_tile = is_a ? shape->log2_m : shape->log2_n;
@@ -95,7 +95,7 @@ static void stage_slice(kernel_builder *kb, const tiled_gemm_desc *desc, const t
     /* Sizes that are whole tiles need no bounds test: a select-free index keeps the host's
      * load a vector load where it is contiguous. */
     LLVMValueRef inside = NULL;
-    if (outer_size % tile != 0)
+    if (guard_outer)
       inside = LLVMBuildICmp(B, LLVMIntSLT, global_outer, kb_const_i32(kb, outer_size), "");
     if (desc->k % TG_TILE_K != 0) {
       LLVMValueRef k_inside = LLVMBuildICmp(B, LLVMIntSLT, global_k, kb_const_i32(kb, desc->k), "");
@@ -113,6 +113,24 @@ static void stage_slice(kernel_builder *kb, const tiled_gemm_desc *desc, const t
         LLVMBuildAdd(B, LLVMBuildMul(B, kk, kb_const_i32(kb, stride_of(tile)), ""), outer, "");
     tg_store_f32(kb, shared, slot, value);
   }
+}
+
+/* The B slice. When N is not a whole number of tiles and B's loader is plain addressing
+ * (no column prepared per thread), the full tiles stage without the column test, in a
+ * block-uniform branch of their own: their index stays affine in the thread, a vector load
+ * on the host (the 1x1 convs of a 14x14 or 28x28 image, a MatMul with a ragged N). */
+static void stage_b(kernel_builder *kb, const tiled_gemm_desc *desc, const tile_shape *shape,
+                    const tile_geometry *g, LLVMValueRef shared) {
+  if (desc->n % shape->n == 0 || desc->prepare_b_column || desc->n < shape->n) {
+    stage_slice(kb, desc, shape, g, shared, 0, desc->n % shape->n != 0);
+    return;
+  }
+  LLVMValueRef end = LLVMBuildAdd(B, g->n0, kb_const_i32(kb, shape->n), "");
+  kb_uniform_if_begin(kb, LLVMBuildICmp(B, LLVMIntSLE, end, kb_const_i32(kb, desc->n), "full"));
+  stage_slice(kb, desc, shape, g, shared, 0, false);
+  kb_uniform_if_else(kb);
+  stage_slice(kb, desc, shape, g, shared, 0, true);
+  kb_uniform_if_end(kb);
 }
 
 /* Thread (tx, ty) owns the 4x4 micro-tile at rows 4 ty + i and columns tx + threads_x j
@@ -322,8 +340,8 @@ static int define_kernel(kernel_builder *kb, const tiled_gemm_desc *desc, const 
   }
   LLVMValueRef kt = kb_uniform_for_begin(kb, first, end, kb_const_i32(kb, 1));
   g.k0 = LLVMBuildMul(B, kt, kb_const_i32(kb, TG_TILE_K), "k0");
-  stage_slice(kb, desc, shape, &g, shared_a, 1);
-  stage_slice(kb, desc, shape, &g, shared_b, 0);
+  stage_slice(kb, desc, shape, &g, shared_a, 1, desc->m % shape->m != 0);
+  stage_b(kb, desc, shape, &g, shared_b);
   kb_barrier(kb);
   multiply_slices(kb, shape, desc->k < TG_TILE_K ? (int)desc->k : TG_TILE_K, acc, shared_a,
                   shared_b);

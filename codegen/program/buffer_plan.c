@@ -30,8 +30,8 @@ static void mark_weights(dl_buffer_plan *plan, const ir_node *top, const ir_node
   }
 }
 
-static int place_weights(const ir_graph *graph, const lower_result *results,
-                         dl_buffer_plan *plan, dl_diag *diag) {
+static int place_weights(const ir_graph *graph, const lower_result *results, dl_buffer_plan *plan,
+                         dl_diag *diag) {
   for (ir_node *node = graph->body.first; node; node = node->next) {
     mark_weights(plan, node, node);
     for (const ir_node *inner = node->body ? node->body->first : NULL; inner; inner = inner->next)

@@ -66,8 +66,8 @@ void dl_buffer_plan_deinit(dl_buffer_plan *plan);
 int dl_packed_weights_collect(const ir_graph *graph, const lower_result *results,
                               dl_buffer_plan *plan, dl_diag *diag);
 /* The packed copy of `constant` laid out as `packing`; NULL if none was collected. */
-const dl_packed_weight *dl_packed_weight_find(const dl_buffer_plan *plan,
-                                              const ir_value *constant, lower_packing packing);
+const dl_packed_weight *dl_packed_weight_find(const dl_buffer_plan *plan, const ir_value *constant,
+                                              lower_packing packing);
 /* Writes the packed copy into the weights blob at its offset. */
 void dl_packed_weight_write(const dl_packed_weight *packed, void *weights);
 /* The value a view chain ends at (the value that owns the bytes). */

@@ -12,8 +12,8 @@ static bool same_packing(lower_packing a, lower_packing b) {
   return a.rows == b.rows && a.cols == b.cols;
 }
 
-const dl_packed_weight *dl_packed_weight_find(const dl_buffer_plan *plan,
-                                              const ir_value *constant, lower_packing packing) {
+const dl_packed_weight *dl_packed_weight_find(const dl_buffer_plan *plan, const ir_value *constant,
+                                              lower_packing packing) {
   for (int i = 0; i < plan->num_packed; i++)
     if (plan->packed[i].constant == constant && same_packing(plan->packed[i].packing, packing))
       return &plan->packed[i];
@@ -32,8 +32,8 @@ static int add_packed(dl_buffer_plan *plan, const ir_value *constant, lower_pack
   if (dl_packed_weight_find(plan, constant, packing))
     return 0;
   int64_t elements = 0;
-  if (!ir_type_element_count(&constant->type, &elements) || !constant->data ||
-      packing.rows <= 0 || packing.cols <= 0 || elements % (packing.rows * packing.cols) != 0 ||
+  if (!ir_type_element_count(&constant->type, &elements) || !constant->data || packing.rows <= 0 ||
+      packing.cols <= 0 || elements % (packing.rows * packing.cols) != 0 ||
       ir_dtype_size(constant->type.dtype) == 0)
     return dl_error(diag, "compiler bug: constant '%s' cannot be packed as %lldx%lld matrices",
                     constant->name, (long long)packing.rows, (long long)packing.cols);
@@ -87,6 +87,6 @@ void dl_packed_weight_write(const dl_packed_weight *packed, void *weights) {
   for (int64_t base = 0; base < elements; base += matrix)
     for (int64_t r = 0; r < rows; r++)
       for (int64_t c = 0; c < cols; c++)
-        memcpy(to + (size_t)(base + c * rows + r) * size, from + (size_t)(base + r * cols + c) * size,
-               size);
+        memcpy(to + (size_t)(base + c * rows + r) * size,
+               from + (size_t)(base + r * cols + c) * size, size);
 }

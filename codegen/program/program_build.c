@@ -124,7 +124,8 @@ static dlrt_arg bind_arg(const ir_node *node, const lower_arg *arg, const dl_buf
   int64_t bytes = 0; /* the tensor's extent, for the sanitizer's bounds */
   ir_type_byte_size(&value->type, &bytes);
   if (arg->packing.rows) { /* collected for this very argument: dl_packed_weights_collect */
-    const dl_packed_weight *packed = dl_packed_weight_find(plan, ir_buffer_root(value), arg->packing);
+    const dl_packed_weight *packed =
+        dl_packed_weight_find(plan, ir_buffer_root(value), arg->packing);
     return (dlrt_arg){DLRT_ARG_WEIGHT, 0, packed->offset, (uint64_t)bytes};
   }
   const dl_location *location = &plan->values[value->id];

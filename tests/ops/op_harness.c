@@ -99,8 +99,8 @@ static int run_launch(kb_jit *jit, const kb_kernel_info *info, const lower_launc
     case LOWER_ARG_OUTPUT: {
       /* outputs follow the inputs; inputs bound packed have their packed copy after them */
       int at = arg->kind == LOWER_ARG_OUTPUT ? node->num_inputs
-               : arg->packing.rows            ? node->num_inputs + node->num_outputs
-                                              : 0;
+               : arg->packing.rows           ? node->num_inputs + node->num_outputs
+                                             : 0;
       memcpy(&storage[i], &pointers[at + arg->index], sizeof(void *));
       break;
     }

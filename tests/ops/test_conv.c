@@ -290,6 +290,26 @@ static void test_pointwise_and_resnet_sized(void **state) {
                           .group = 1,
                           .bias = 1,
                           .label = "1x1 64->128 at 14x14"});
+  /* 1x1 windows read the images as matrices: several images (column n = image, pixel),
+   * groups, and a ragged N over more than one tile (full tiles staged without the test). */
+  check_conv(&(conv_case){.batch = 3,
+                          .channels = 32,
+                          .height = 10,
+                          .width = 10,
+                          .out_channels = 64,
+                          .kernel_h = 1,
+                          .kernel_w = 1,
+                          .group = 2,
+                          .bias = 1,
+                          .ptx = 1,
+                          .label = "1x1 grouped, 3 images of 10x10"});
+  check_conv(&(conv_case){.batch = 2,
+                          .channels = 24,
+                          .width = 70,
+                          .out_channels = 20,
+                          .kernel_w = 1,
+                          .group = 1,
+                          .label = "1-D 1x1, 2 images of 70"});
   check_conv(&(conv_case){.batch = 1,
                           .channels = 64,
                           .height = 56,
