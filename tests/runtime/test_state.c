@@ -234,6 +234,26 @@ static void application_weights_stay_unchanged(void **state) {
   release(&compiled);
 }
 
+/* Without materialize-outputs a swap's update copies would read an overwritten state: the
+ * compiler refuses, naming the state and the pass. */
+static void swap_needs_materialize_outputs(void **state) {
+  (void)state;
+  dl_diag diag;
+  dl_diag_init(&diag);
+  ir_graph *graph = dl_text_parse_string(SWAP, strlen(SWAP), "swap", NULL, &diag);
+  assert_non_null(graph);
+  assert_int_equal(dl_pass_plan_memory(graph, &diag), 0);
+  dl_compile_options options = {.name = "swap", .host_twins = true};
+  assert_null(dl_compile_graph(graph, &options, &diag));
+  bool found = false;
+  for (int i = 0; i < diag.count; i++)
+    found |= strstr(dl_diag_message(&diag, i), "the update of state 'a' is state 'b' itself") &&
+             strstr(dl_diag_message(&diag, i), "run materialize-outputs");
+  assert_true(found);
+  dl_diag_deinit(&diag);
+  ir_graph_destroy(graph);
+}
+
 static char *work_path(const char *name) {
   static char path[512];
   snprintf(path, sizeof path, "%s/%s", DLRT_TEST_WORK_DIR, name);
@@ -348,6 +368,7 @@ int main(void) {
       cmocka_unit_test_setup(swap_on_fake_cuda, fake_setup),
       cmocka_unit_test(set_state_is_read_by_the_next_run),
       cmocka_unit_test(application_weights_stay_unchanged),
+      cmocka_unit_test(swap_needs_materialize_outputs),
       cmocka_unit_test(save_and_load_on_host),
       cmocka_unit_test_setup(save_and_load_on_fake_cuda, fake_setup),
   };
