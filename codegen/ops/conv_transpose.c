@@ -25,8 +25,10 @@ typedef struct conv_transpose {
 
 static LLVMValueRef c32(kernel_builder *kb, int64_t value) { return kb_const_i32(kb, value); }
 
-static LLVMValueRef load(kernel_builder *kb, const conv_transpose *t, int param, LLVMValueRef at) {
-  return pw_convert(kb, pw_load(kb, t->dtype, kb_param_value(kb, param), at), t->dtype, t->compute);
+/* Element `at` of root input `input`, through the group's prologue when it has one (the
+ * kernel's parameters are the group's reads, not the op's inputs). */
+static LLVMValueRef load(kernel_builder *kb, const conv_transpose *t, int input, LLVMValueRef at) {
+  return pw_convert(kb, lower_group_load(t->ctx, input, at), t->dtype, t->compute);
 }
 
 /* Loops over the taps of spatial axes d.. ; x_at and w_at are the offsets so far, `valid`

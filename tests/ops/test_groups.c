@@ -228,6 +228,8 @@ int main(void) {
       cmocka_unit_test_prestate(test_group, "depthwise_bias_relu"),
       /* ConvTranspose (strides, pads, groups, bias) + Relu + residual Add */
       cmocka_unit_test_prestate(test_group, "conv_transpose_relu_add"),
+      /* ConvTranspose reading its input through a Where prologue (a mask of other inputs) */
+      cmocka_unit_test_prestate(test_group, "conv_transpose_prologue"),
       /* DeformConv with offsets, mask and bias, then Relu */
       cmocka_unit_test_prestate(test_group, "deform_conv_relu"),
       /* MatMul + bias + GELU in its Erf form */
