@@ -75,6 +75,8 @@ static inline ir_value *ad_div(grad_context *ctx, ir_value *a, ir_value *b) {
 /* Constants: a rank-0 float of `dtype`, an i64 vector. */
 ir_value *ad_scalar(grad_context *ctx, ir_dtype dtype, double value);
 ir_value *ad_ints(grad_context *ctx, const int64_t *values, int count);
+/* A constant of `type` holding a copy of `data` (little-endian elements). */
+ir_value *ad_constant(grad_context *ctx, ir_type type, const void *data);
 /* x * value, x + value with a scalar of x's dtype. */
 ir_value *ad_scale(grad_context *ctx, ir_value *x, double value);
 ir_value *ad_offset(grad_context *ctx, ir_value *x, double value);
@@ -90,7 +92,10 @@ ir_value *ad_expand(grad_context *ctx, ir_value *x, const ir_type *type);
 /* x (same element count) with `type`'s dims (Reshape); x itself when they are already. */
 ir_value *ad_reshape(grad_context *ctx, ir_value *x, const ir_type *type);
 ir_value *ad_reshape_dims(grad_context *ctx, ir_value *x, const int64_t *dims, int rank);
-/* ReduceSum of x over `axes` (count of them), dims kept or dropped. */
+/* A Reduce* op (ReduceSum, ReduceMean...) of x over `axes` (count of them; x itself when 0),
+ * dims kept or dropped. */
+ir_value *ad_reduce(grad_context *ctx, ir_op op, ir_value *x, const int64_t *axes, int count,
+                    bool keepdims);
 ir_value *ad_reduce_sum(grad_context *ctx, ir_value *x, const int64_t *axes, int count,
                         bool keepdims);
 /* A gradient g of a broadcast result summed back to the shape of the input it came from:
@@ -100,6 +105,26 @@ ir_value *ad_transpose(grad_context *ctx, ir_value *x, const int64_t *perm, int 
 /* x with its last two axes swapped. */
 ir_value *ad_swap_last(grad_context *ctx, ir_value *x);
 ir_value *ad_cast(grad_context *ctx, ir_value *x, ir_dtype dtype);
+
+/* A sliding window (Conv, the pools) with its pads resolved: begins, then ends. */
+typedef struct ad_window {
+  int rank; /* spatial axes */
+  int64_t kernel[IR_MAX_RANK], strides[IR_MAX_RANK], dilations[IR_MAX_RANK];
+  int64_t pads[2 * IR_MAX_RANK];
+  int64_t group;
+  bool ceil_mode;
+} ad_window;
+/* The node's window for its input 0's spatial dims (kernel: Conv's from the weights, NULL for
+ * the pools' kernel_shape); group 1. */
+int ad_read_window(grad_context *ctx, const int64_t *kernel, ad_window *out);
+/* A Conv or ConvTranspose (op) of x by w with the window's strides, dilations, pads and group,
+ * and output_padding (ConvTranspose; NULL for none). */
+ir_value *ad_window_op(grad_context *ctx, ir_op op, ir_value *x, ir_value *w,
+                       const ad_window *window, const int64_t *output_padding);
+/* The output_padding a ConvTranspose over the window needs to map `output` sizes back to
+ * `input` sizes (the end rows a stride left out). */
+void ad_output_padding(const ad_window *window, const int64_t *kernel, const int64_t *input,
+                       const int64_t *output, int64_t *out);
 
 /* Static dims of a value the rule needs; fails naming the node otherwise. */
 bool ad_require_static(grad_context *ctx, const ir_value *value);

@@ -92,7 +92,7 @@ ir_value *ad_where(grad_context *ctx, ir_value *condition, ir_value *a, ir_value
   return ad_finish(ctx, ad_node(ctx, IR_OP_WHERE, inputs, 3, 1));
 }
 
-static ir_value *add_constant(grad_context *ctx, ir_type type, const void *data) {
+ir_value *ad_constant(grad_context *ctx, ir_type type, const void *data) {
   if (ctx->failed)
     return NULL;
   const char *name = ir_arena_printf(ctx->graph->arena, "%s/grad.const", ctx->node->name);
@@ -107,12 +107,12 @@ static ir_value *add_constant(grad_context *ctx, ir_type type, const void *data)
 ir_value *ad_scalar(grad_context *ctx, ir_dtype dtype, double value) {
   unsigned char data[16] = {0};
   ir_element_set_float(dtype, data, 0, value);
-  return add_constant(ctx, ir_type_scalar(dtype), data);
+  return ad_constant(ctx, ir_type_scalar(dtype), data);
 }
 
 ir_value *ad_ints(grad_context *ctx, const int64_t *values, int count) {
   int64_t dims[1] = {count};
-  return add_constant(ctx, ir_type_make(IR_DTYPE_I64, 1, dims), values);
+  return ad_constant(ctx, ir_type_make(IR_DTYPE_I64, 1, dims), values);
 }
 
 ir_value *ad_scale(grad_context *ctx, ir_value *x, double value) {
@@ -168,16 +168,21 @@ ir_value *ad_reshape(grad_context *ctx, ir_value *x, const ir_type *type) {
   return ad_reshape_dims(ctx, x, type->dims, type->rank);
 }
 
-ir_value *ad_reduce_sum(grad_context *ctx, ir_value *x, const int64_t *axes, int count,
-                        bool keepdims) {
+ir_value *ad_reduce(grad_context *ctx, ir_op op, ir_value *x, const int64_t *axes, int count,
+                    bool keepdims) {
   if (!x || ctx->failed)
     return NULL;
   if (count == 0)
     return x;
   ir_value *inputs[2] = {x, ad_ints(ctx, axes, count)};
-  ir_node *node = ad_node(ctx, IR_OP_REDUCE_SUM, inputs, 2, 1);
+  ir_node *node = ad_node(ctx, op, inputs, 2, 1);
   ad_set_int(ctx, node, "keepdims", keepdims ? 1 : 0);
   return ad_finish(ctx, node);
+}
+
+ir_value *ad_reduce_sum(grad_context *ctx, ir_value *x, const int64_t *axes, int count,
+                        bool keepdims) {
+  return ad_reduce(ctx, IR_OP_REDUCE_SUM, x, axes, count, keepdims);
 }
 
 ir_value *ad_sum_to(grad_context *ctx, ir_value *g, const ir_type *type) {

@@ -155,11 +155,7 @@ int grad_gather(grad_context *ctx, ir_value *const *output_grads, ir_value **inp
   unsigned char data_values[16] = {0};
   for (int i = 0; i < 2; i++)
     ir_element_set_float(data->type.dtype, data_values, i, values[i]);
-  ir_value *off_on =
-      ctx->failed
-          ? NULL
-          : ir_graph_add_constant_copy(ctx->graph, NULL,
-                                       ir_type_make(data->type.dtype, 1, values_dims), data_values);
+  ir_value *off_on = ad_constant(ctx, ir_type_make(data->type.dtype, 1, values_dims), data_values);
   ir_value *one_hot_inputs[3] = {flat_indices, ad_ints(ctx, &depth, 1), off_on};
   ir_node *one_hot = ad_node(ctx, IR_OP_ONE_HOT, one_hot_inputs, 3, 1);
   ad_set_int(ctx, one_hot, "axis", 0); /* [V, I] */

@@ -31,15 +31,16 @@ typedef struct grad_check {
   double low, high; /* inputs drawn uniformly from [low, high) */
   double step;      /* h, relative to max(1, |x|) */
   double rtol, atol;
+  int opt_level; /* the pipeline before compiling: 0 stands for -O1 */
 } grad_check;
 
 /* f64 ops: h = 1e-6 leaves a truncation error near 1e-12 and a rounding error near
  * 1e-16 * |loss| / 1e-6 = 1e-10, far inside 1e-6. */
-static const grad_check AD_F64 = {-2.0, 2.0, 1e-6, 1e-6, 1e-7};
+static const grad_check AD_F64 = {-2.0, 2.0, 1e-6, 1e-6, 1e-7, 1};
 /* f32 ops (MatMul, Gemm, Conv and the f32-math activations have no f64 kernel): with
  * h = 1e-2 the rounding error of the loss (6e-8 * |loss| / h, |loss| ~ 10) is near 1e-4 and
  * the truncation error (h^2 f''' / 6) near 1e-4 for these smooth ops, inside 2e-3 + 1e-2 |g|. */
-static const grad_check AD_F32 = {-2.0, 2.0, 1e-2, 1e-2, 2e-3};
+static const grad_check AD_F32 = {-2.0, 2.0, 1e-2, 1e-2, 2e-3, 1};
 
 static inline void ad_print_diag(const dl_diag *diag) {
   for (int i = 0; i < diag->stored; i++)
@@ -108,22 +109,23 @@ static inline ir_value *ad_append_loss(ir_graph *graph, void **out_weights) {
   return ad_test_node(graph, IR_OP_REDUCE_SUM, ad_test_node(graph, IR_OP_MUL, y, w), NULL);
 }
 
-/* Runs the -O1 pipeline and materialize-outputs, and compiles for the host device (checked twins
- * when the ops.sanitize.* tests run). */
-static inline dl_compiled *ad_compile(ir_graph *graph) {
+/* Runs the -O`opt_level` pipeline and materialize-outputs, and compiles for the host device
+ * (checked twins when the ops.sanitize.* tests run). */
+static inline dl_compiled *ad_compile_at(ir_graph *graph, int opt_level) {
   dl_diag diag;
   dl_diag_init(&diag);
   dl_pipeline pipeline;
   dl_pipeline_options pipeline_options = {.verify_each = true};
   dl_compile_options options = {.host_twins = true,
                                 .host_cpu = "native",
-                                .opt_level = 2,
+                                .opt_level = 0, /* LLVM -O0: compiling dominates these tests */
                                 .sanitize = op_harness_sanitizing() != 0};
   dl_compiled *compiled = NULL;
   if (getenv("DLCC_AUTODIFF_TEST_PRINT")) /* the gradient graph before and after the passes */
     pipeline_options.print_ir_after = "all", pipeline_options.log = stderr;
   dl_pipeline outputs; /* as dlcc run and compile do: constant outputs get a buffer */
-  if (ir_verify_graph(graph, &diag) == 0 && dl_pipeline_for_level(1, &pipeline, &diag) == 0 &&
+  if (ir_verify_graph(graph, &diag) == 0 &&
+      dl_pipeline_for_level(opt_level, &pipeline, &diag) == 0 &&
       dl_pipeline_run(&pipeline, graph, &pipeline_options, &diag) == 0 &&
       dl_pipeline_parse("materialize-outputs", &outputs, &diag) == 0 &&
       dl_pipeline_run(&outputs, graph, &pipeline_options, &diag) == 0)
@@ -134,6 +136,8 @@ static inline dl_compiled *ad_compile(ir_graph *graph) {
   assert_non_null(compiled);
   return compiled;
 }
+
+static inline dl_compiled *ad_compile(ir_graph *graph) { return ad_compile_at(graph, 1); }
 
 typedef struct ad_runner {
   dlrt_model *model;
@@ -200,7 +204,7 @@ static inline void ad_check_gradients(const char *text, const grad_check *check)
   }
   int loss_output = graph->body.num_results - num_inputs - 1;
   ir_dtype loss_dtype = loss->type.dtype;
-  dl_compiled *compiled = ad_compile(graph);
+  dl_compiled *compiled = ad_compile_at(graph, check->opt_level ? check->opt_level : 1);
   ad_runner runner;
   ad_runner_init(&runner, compiled);
   uint32_t seed = 4242;

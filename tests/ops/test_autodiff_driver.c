@@ -90,6 +90,26 @@ static void test_dropout_training_form(void **state) {
   ir_graph_destroy(graph);
 }
 
+/* A small classifier end to end, compiled at -O2 so that the gradient graph goes through the
+ * pattern passes and fuse like a forward graph: Conv, Relu, MaxPool, Flatten, Gemm,
+ * LogSoftmax and NegativeLogLikelihoodLoss, differentiated by the input and every weight. */
+static void test_classifier_at_o2(void **state) {
+  (void)state;
+  grad_check check = AD_F32;
+  check.step = 1e-3; /* no Relu or MaxPool kink within h of these inputs (checked: it passes) */
+  check.opt_level = 2;
+  ad_check_gradients(
+      "dlir 1\ngraph \"g\" {\n  input %x: f32[2,1,6,6]\n  input %w1: f32[3,1,3,3]\n"
+      "  input %b1: f32[3]\n  input %w2: f32[12,4]\n  input %b2: f32[4]\n"
+      "  const %target: i64[2] = [1, 3]\n"
+      "  %c: f32[2,3,4,4] = Conv(%x, %w1, %b1)\n  %r: f32[2,3,4,4] = Relu(%c)\n"
+      "  %p: f32[2,3,2,2] = MaxPool(%r) {kernel_shape: ints = [2, 2], strides: ints = [2, 2]}\n"
+      "  %f: f32[2,12] = Flatten(%p)\n  %h: f32[2,4] = Gemm(%f, %w2, %b2)\n"
+      "  %l: f32[2,4] = LogSoftmax(%h)\n"
+      "  %y: f32[] = NegativeLogLikelihoodLoss(%l, %target)\n  output %y\n}\n",
+      &check);
+}
+
 static void test_bad_arguments(void **state) {
   (void)state;
   ir_graph *graph = ad_parse("dlir 1\ngraph \"g\" {\n  input %x: f32[2,3]\n"
@@ -110,6 +130,7 @@ int main(void) {
       cmocka_unit_test(test_shared_weight_sums),
       cmocka_unit_test(test_unreachable_gets_zeros),
       cmocka_unit_test(test_dropout_training_form),
+      cmocka_unit_test(test_classifier_at_o2),
       cmocka_unit_test(test_bad_arguments),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,7 @@ static void unary_text(char *text, size_t size, const char *dtype, const char *c
 }
 
 /* Inputs away from 0 so that no kink (Relu, Abs, ...) lies within h of an input. */
-static const grad_check AWAY_FROM_KINKS = {0.25, 2.0, 1e-6, 1e-6, 1e-7};
+static const grad_check AWAY_FROM_KINKS = {0.25, 2.0, 1e-6, 1e-6, 1e-7, 1};
 
 static void check_both_signs(const char *text, const grad_check *base) {
   grad_check positive = *base, negative = *base;
