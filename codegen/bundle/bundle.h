@@ -17,6 +17,9 @@ typedef struct dl_bundle_options {
   const char *const *targets; /* as given on the command line, for NAME.json */
   int num_targets;
   int opt_level; /* of the object's own code when there is no host target */
+  /* A training step (dlcc compile --train): the last input is the labels, the one output the
+   * loss; the header gets NAME_train_step. */
+  bool train;
 } dl_bundle_options;
 
 typedef struct dl_bundle_files {

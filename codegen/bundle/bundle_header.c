@@ -206,6 +206,8 @@ char *dl_bundle_header(const dlrt_program *program, const dl_bundle_names *names
   put_struct(out, name, "input", "const ", program->inputs, program->input_count, names->inputs);
   put_struct(out, name, "output", "", program->outputs, program->output_count, names->outputs);
   put_api(out, name);
+  if (options->train)
+    dl_bundle_put_train_api(out, program, names, name);
   fprintf(out, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
   if (fclose(out) != 0) {
     free(text);

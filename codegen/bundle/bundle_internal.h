@@ -2,6 +2,8 @@
 #ifndef DLCC_CODEGEN_BUNDLE_INTERNAL_H
 #define DLCC_CODEGEN_BUNDLE_INTERNAL_H
 
+#include <stdio.h>
+
 #include <llvm-c/Core.h>
 
 #include "codegen/bundle/bundle.h"
@@ -43,6 +45,9 @@ uint64_t dl_bundle_host_workspace_bytes(const dlrt_program *program,
 
 char *dl_bundle_header(const dlrt_program *program, const dl_bundle_names *names,
                        const dl_bundle_options *options);
+/* NAME_train_step of a training bundle (bundle_train.c). */
+void dl_bundle_put_train_api(FILE *out, const dlrt_program *program,
+                             const dl_bundle_names *names, const char *name);
 /* `program`: the compiled program, or a copy of it with cubins in its modules. */
 char *dl_bundle_json(const dl_compiled *compiled, const dlrt_program *program,
                      const dl_bundle_names *names, const dl_bundle_options *options);

@@ -16,6 +16,7 @@
 #include "tools/dlcc/model_prepare.h"
 #include "tools/dlcc/output_file.h"
 #include "tools/dlcc/text_ir_write.h"
+#include "tools/dlcc/train_step_options.h"
 
 void cmd_compile_help(FILE *out) {
   fputs("usage: dlcc compile MODEL -o OUT [--emit=bundle|ptx|llvm|ir|onnx] [options]\n"
@@ -169,7 +170,8 @@ static int compile_bundle(const compile_options *options, const ir_graph *graph,
                               .cubin = options->cubin,
                               .targets = options->target_names,
                               .num_targets = options->num_targets,
-                              .opt_level = options->opt_level};
+                              .opt_level = options->opt_level,
+                              .train = options->train};
   dl_bundle_files files;
   if (dl_bundle_build(*out_compiled, &bundle, &files, diag) != 0)
     return cli_fail(CLI_EXIT_BAD_INPUT, diag, "%s: cannot build the bundle", options->model_path);
@@ -220,6 +222,18 @@ static int compile(const compile_options *options, const ir_graph *graph, const 
   return exit_code;
 }
 
+/* --train: the program is one training step whose only output is the loss. */
+static int build_train_step(ir_graph *graph, void *context, dl_diag *diag) {
+  const train_options *training = context;
+  dl_train_options options;
+  train_patterns patterns;
+  if (train_step_options_from_cli(training, training->steps, &patterns, &options, diag) != 0 ||
+      dl_build_train_step(graph, &options, diag) != 0)
+    return dl_error(diag, "cannot build the training step");
+  graph->body.num_results = 1;
+  return 0;
+}
+
 int cmd_compile_main(int argc, char **argv) {
   compile_options options;
   if (compile_options_parse(argc, argv, &options) != 0)
@@ -232,8 +246,9 @@ int cmd_compile_main(int argc, char **argv) {
   dl_diag_init(&diag);
   ir_graph *graph = NULL;
   cli_stages stages = {0};
-  int exit_code = cli_prepare_model(options.model_path, &options.source, options.opt_level,
-                                    &stages, &diag, &graph);
+  int exit_code = cli_prepare_model_with(options.model_path, &options.source, options.opt_level,
+                                         options.train ? build_train_step : NULL,
+                                         &options.training, &stages, &diag, &graph);
   if (exit_code == CLI_EXIT_OK)
     exit_code = compile(&options, graph, &stages, &diag);
   ir_graph_destroy(graph);

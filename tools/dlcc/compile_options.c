@@ -115,6 +115,7 @@ static const cli_flag FLAGS[] = {
     {"--stats", offsetof(compile_options, stats)},
     {"--cubin", offsetof(compile_options, cubin)},
     {"--check-indices", offsetof(compile_options, check_indices)},
+    {"--train", offsetof(compile_options, train)},
 };
 
 /* One option at argv[*index]; 0 when handled, -1 on error. */
@@ -150,6 +151,11 @@ static int parse_option(int argc, char **argv, int *index, void *options) {
     out->report_path = value;
     return match < 0 ? -1 : 0;
   }
+  if ((match = train_step_option_parse("compile", argc, argv, index, &out->training)) != 0) {
+    if (!out->training_option)
+      out->training_option = argument;
+    return match < 0 ? -1 : 0;
+  }
   return bad("unknown option '%s'", argument);
 }
 
@@ -170,6 +176,13 @@ static int check_combination(const compile_options *options) {
     return bad("--weights=separate is for bundles, not --emit=%s", compile_emit_name(options->emit));
   if (options->emit == COMPILE_EMIT_BUNDLE && strcmp(options->output_path, "-") == 0)
     return bad("%s", "a bundle is several files: -o DIR/NAME, not standard output");
+  if (options->training_option && !options->train)
+    return bad("%s is an option of the training step: add --train", options->training_option);
+  if (options->train && !strcmp(options->training.schedule, "cosine") && options->training.steps < 1)
+    return bad("%s", "--schedule=cosine needs --steps=N, the steps it spans");
+  if (options->train && !strcmp(options->training.schedule, "step") &&
+      options->training.step_size < 1)
+    return bad("%s", "--schedule=step needs --step-size=N (steps between decays)");
   if (options->emit == COMPILE_EMIT_PTX && !options->target)
     return bad("%s", "--emit=ptx needs a GPU target (--target=sm_XX), not host");
   return 0;
@@ -177,11 +190,13 @@ static int check_combination(const compile_options *options) {
 
 int compile_options_parse(int argc, char **argv, compile_options *out) {
   *out = (compile_options){.opt_level = 2, .target = TARGETS[1]};
+  train_step_options_defaults(&out->training);
   if (cli_parse_arguments("compile", argc, argv, parse_option, out, &out->model_path) != 0)
     return -1;
   /* Without --target: sm_80 PTX (which later GPUs JIT), and for bundles host twins too. */
   if (out->num_targets == 0 &&
       parse_targets(out->emit == COMPILE_EMIT_BUNDLE ? "sm_80,host" : "sm_80", out) != 0)
     return -1;
+  train_step_options_finish(&out->training);
   return out->help ? 0 : check_combination(out);
 }

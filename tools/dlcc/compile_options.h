@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "tools/dlcc/model_source.h"
+#include "tools/dlcc/train_options.h"
 
 enum { COMPILE_MAX_TARGETS = 8 };
 
@@ -37,6 +38,11 @@ typedef struct compile_options {
   bool cubin; /* --cubin: bundles carry ptxas's cubin of each GPU target beside its PTX */
   bool check_indices; /* --check-indices: out-of-range indices fail the run */
   const char *report_path; /* --report=FILE.json */
+  /* --train: the program is one training step (bundles get NAME_train_step); `training`
+   * holds its loss, optimizer and schedule options (dlcc train's spelling). */
+  bool train;
+  train_options training;
+  const char *training_option; /* the first training option given (refused without --train) */
   bool help;
 } compile_options;
 

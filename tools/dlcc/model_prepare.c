@@ -41,17 +41,25 @@ int cli_optimize_model(const char *path, int opt_level, ir_graph *graph, cli_sta
   return CLI_EXIT_OK;
 }
 
-int cli_prepare_model(const char *path, const cli_model_source *source, int opt_level,
-                      cli_stages *stages, dl_diag *diag, ir_graph **out) {
+int cli_prepare_model_with(const char *path, const cli_model_source *source, int opt_level,
+                           cli_graph_transform transform, void *context, cli_stages *stages,
+                           dl_diag *diag, ir_graph **out) {
   *out = NULL;
   ir_graph *graph = cli_load_model(path, source, diag);
   if (!graph)
     return cli_fail(CLI_EXIT_BAD_INPUT, diag, "cannot load model '%s'", path);
-  int exit_code = cli_optimize_model(path, opt_level, graph, stages, diag);
+  int exit_code = transform && transform(graph, context, diag) != 0
+                      ? cli_fail(CLI_EXIT_BAD_INPUT, diag, "%s: cannot transform the model", path)
+                      : cli_optimize_model(path, opt_level, graph, stages, diag);
   if (exit_code != CLI_EXIT_OK) {
     ir_graph_destroy(graph);
     return exit_code;
   }
   *out = graph;
   return CLI_EXIT_OK;
+}
+
+int cli_prepare_model(const char *path, const cli_model_source *source, int opt_level,
+                      cli_stages *stages, dl_diag *diag, ir_graph **out) {
+  return cli_prepare_model_with(path, source, opt_level, NULL, NULL, stages, diag, out);
 }

@@ -22,6 +22,14 @@ typedef struct cli_stages {
 int cli_prepare_model(const char *path, const cli_model_source *source, int opt_level,
                       cli_stages *stages, dl_diag *diag, ir_graph **out);
 
+/* cli_prepare_model with `transform` (NULL: none) applied to the loaded graph before the
+ * pipeline (`dlcc compile --train` builds the training step there); a transform returns 0, or
+ * -1 with messages in diag. */
+typedef int (*cli_graph_transform)(ir_graph *graph, void *context, dl_diag *diag);
+int cli_prepare_model_with(const char *path, const cli_model_source *source, int opt_level,
+                           cli_graph_transform transform, void *context, cli_stages *stages,
+                           dl_diag *diag, ir_graph **out);
+
 /* The second half of cli_prepare_model, for a graph the command changed after loading it
  * (`dlcc train` builds its step first): the -O pipeline, materialized outputs, the memory
  * plan and the verifier. CLI_EXIT_OK, or CLI_EXIT_BAD_INPUT after reporting. */

@@ -26,10 +26,8 @@ typedef struct value_option {
 #define COUNT_OPTION(NAME, FIELD) {NAME, COUNT, offsetof(train_options, FIELD), NULL}
 #define NUMBER_OPTION(NAME, FIELD) {NAME, NUMBER, offsetof(train_options, FIELD), NULL}
 
-static const value_option VALUE_OPTIONS[] = {
-    TEXT_OPTION("--data", data_dir, NULL),
-    TEXT_OPTION("--val", val_dir, NULL),
-    NUMBER_OPTION("--val-split", val_split),
+/* What the training step is: shared with dlcc compile --train. */
+static const value_option STEP_OPTIONS[] = {
     TEXT_OPTION("--loss", loss, "cross-entropy|nll|mse|l1|bce-with-logits"),
     TEXT_OPTION("--output", output, NULL),
     TEXT_OPTION("--optimizer", optimizer, "sgd|adam|adamw"),
@@ -47,6 +45,13 @@ static const value_option VALUE_OPTIONS[] = {
     COUNT_OPTION("--warmup", warmup),
     TEXT_OPTION("--trainable", trainable, NULL),
     TEXT_OPTION("--frozen", frozen, NULL),
+};
+
+/* dlcc train's own. */
+static const value_option RUN_OPTIONS[] = {
+    TEXT_OPTION("--data", data_dir, NULL),
+    TEXT_OPTION("--val", val_dir, NULL),
+    NUMBER_OPTION("--val-split", val_split),
     COUNT_OPTION("--epochs", epochs),
     COUNT_OPTION("--batch", batch),
     TEXT_OPTION("--checkpoint", checkpoint, NULL),
@@ -69,32 +74,33 @@ static bool is_choice(const char *value, const char *choices) {
   return false;
 }
 
-static int set_value(const value_option *option, const char *value, train_options *out) {
+static int set_value(const char *command, const value_option *option, const char *value,
+                     train_options *out) {
   char *field = (char *)out + option->offset;
   char *end = NULL;
   switch (option->kind) {
   case TEXT:
     if (!*value)
-      return cli_bad_option("train", "%s needs a value", option->name);
+      return cli_bad_option(command, "%s needs a value", option->name);
     if (option->choices && !is_choice(value, option->choices)) {
       char message[256];
       snprintf(message, sizeof message, "unknown %s '%s' (known: %s)", option->name, value,
                option->choices);
-      return bad("%s", message);
+      return cli_bad_option(command, "%s", message);
     }
     *(const char **)field = value;
     return 0;
   case COUNT: {
     long count = strtol(value, &end, 10);
     if (end == value || *end || count < 0 || count > 100000000)
-      return bad("bad count '%s'", value);
+      return cli_bad_option(command, "bad count '%s'", value);
     *(int *)field = (int)count;
     return 0;
   }
   case NUMBER: {
     double number = strtod(value, &end);
     if (end == value || *end || !isfinite(number) || number < 0)
-      return bad("bad number '%s' (a finite number, 0 or more)", value);
+      return cli_bad_option(command, "bad number '%s' (a finite number, 0 or more)", value);
     *(double *)field = number;
     return 0;
   }
@@ -102,10 +108,36 @@ static int set_value(const value_option *option, const char *value, train_option
   return -1;
 }
 
+static int parse_table(const char *command, const value_option *table, size_t count, int argc,
+                       char **argv, int *index, train_options *out) {
+  const char *value = NULL;
+  for (size_t i = 0; i < count; i++) {
+    int match = cli_long_value(command, table[i].name, argc, argv, index, &value);
+    if (match != 0)
+      return match < 0 || set_value(command, &table[i], value, out) != 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+int train_step_option_parse(const char *command, int argc, char **argv, int *index,
+                            train_options *out) {
+  if (strcmp(argv[*index], "--nesterov") == 0) {
+    out->nesterov = true;
+    return 1;
+  }
+  if (strcmp(command, "train") != 0) {
+    int match = parse_table(command, &(value_option)COUNT_OPTION("--steps", steps), 1, argc, argv,
+                            index, out);
+    if (match != 0)
+      return match;
+  }
+  return parse_table(command, STEP_OPTIONS, sizeof STEP_OPTIONS / sizeof STEP_OPTIONS[0], argc,
+                     argv, index, out);
+}
+
 static const cli_flag FLAGS[] = {
     {"--help", offsetof(train_options, help)},   {"-h", offsetof(train_options, help)},
     {"--quiet", offsetof(train_options, quiet)}, {"-q", offsetof(train_options, quiet)},
-    {"--nesterov", offsetof(train_options, nesterov)},
 };
 
 static int parse_option(int argc, char **argv, int *index, void *options) {
@@ -118,9 +150,10 @@ static int parse_option(int argc, char **argv, int *index, void *options) {
   }
   if (cli_set_flag(argument, FLAGS, sizeof FLAGS / sizeof FLAGS[0], out))
     return 0;
-  for (size_t i = 0; i < sizeof VALUE_OPTIONS / sizeof VALUE_OPTIONS[0]; i++)
-    if ((match = cli_long_value("train", VALUE_OPTIONS[i].name, argc, argv, index, &value)) != 0)
-      return match < 0 ? -1 : set_value(&VALUE_OPTIONS[i], value, out);
+  if ((match = train_step_option_parse("train", argc, argv, index, out)) != 0 ||
+      (match = parse_table("train", RUN_OPTIONS, sizeof RUN_OPTIONS / sizeof RUN_OPTIONS[0], argc,
+                           argv, index, out)) != 0)
+    return match < 0 ? -1 : 0;
   if ((match = cli_long_value("train", "--seed", argc, argv, index, &value)) != 0) {
     char *end = NULL;
     out->seed = match > 0 ? strtoull(value, &end, 10) : 0;
@@ -145,7 +178,7 @@ static int parse_option(int argc, char **argv, int *index, void *options) {
   return bad("unknown option '%s'", argument);
 }
 
-int train_options_parse(int argc, char **argv, train_options *out) {
+void train_step_options_defaults(train_options *out) {
   *out = (train_options){.loss = "cross-entropy",
                          .optimizer = "sgd",
                          .lr = NAN,
@@ -154,11 +187,20 @@ int train_options_parse(int argc, char **argv, train_options *out) {
                          .beta2 = 0.999,
                          .epsilon = 1e-8,
                          .schedule = "constant",
-                         .gamma = 0.1,
-                         .epochs = 1,
-                         .batch = 32,
-                         .target = "sm_80",
-                         .opt_level = 2};
+                         .gamma = 0.1};
+}
+
+void train_step_options_finish(train_options *out) {
+  if (isnan(out->lr))
+    out->lr = strcmp(out->optimizer, "sgd") == 0 ? 0.01 : 0.001;
+}
+
+int train_options_parse(int argc, char **argv, train_options *out) {
+  train_step_options_defaults(out);
+  out->epochs = 1;
+  out->batch = 32;
+  out->target = "sm_80";
+  out->opt_level = 2;
   if (cli_parse_arguments("train", argc, argv, parse_option, out, &out->model_path) != 0)
     return -1;
   if (out->help)
@@ -173,8 +215,7 @@ int train_options_parse(int argc, char **argv, train_options *out) {
     return bad("%s", "--val-split must be below 1");
   if (out->val_dir && out->val_split > 0)
     return bad("%s", "give --val=DIR or --val-split, not both");
-  if (isnan(out->lr))
-    out->lr = strcmp(out->optimizer, "sgd") == 0 ? 0.01 : 0.001;
+  train_step_options_finish(out);
   if (!strcmp(out->schedule, "step") && out->step_size < 1)
     return bad("%s", "--schedule=step needs --step-size=N (steps between decays)");
   out->source.quiet = out->quiet;

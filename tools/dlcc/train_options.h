@@ -24,6 +24,7 @@ typedef struct train_options {
   double gamma;         /* --gamma: the step schedule's factor (default 0.1) */
   double min_lr;        /* --min-lr: where the cosine schedule ends (default 0) */
   int warmup;           /* --warmup: steps of linear warmup (default 0) */
+  int steps;            /* --steps: the run's steps, for the cosine schedule (dlcc compile) */
   const char *trainable; /* comma list of name patterns (fnmatch); NULL: every float weight */
   const char *frozen;    /* comma list of name patterns kept fixed */
   int epochs;            /* default 1 */
@@ -44,5 +45,13 @@ typedef struct train_options {
 } train_options;
 
 int train_options_parse(int argc, char **argv, train_options *out);
+
+/* The training-step options (loss, optimizer, schedule, clipping, trainable weights) for
+ * another command (`dlcc compile --train`): the defaults; one option at argv[*index] (1 taken,
+ * 0 not one of them, -1 after reporting); and the defaults that depend on others (lr). */
+void train_step_options_defaults(train_options *out);
+int train_step_option_parse(const char *command, int argc, char **argv, int *index,
+                            train_options *out);
+void train_step_options_finish(train_options *out);
 
 #endif
