@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # From the installed tree only, as a user would: `cmake --install` to a scratch prefix, then
 # the examples configured with find_package(dlcc) + dlcc_add_model, built and run on the host
-# device (outputs compared with onnxruntime), and a bundle linked with pkg-config.
+# device (outputs compared with onnxruntime; examples/train trains), and a bundle linked with
+# pkg-config.
 source "$(dirname "$0")/../bundle/common.sh"
 prefix=$WORK_DIR/prefix
 cmake --install "$BUILD_DIR" --prefix "$prefix" >/dev/null
@@ -35,6 +36,14 @@ if ldd classify-build/classify | grep -Ei "dlrt|llvm"; then fail "classify needs
 printf 'P6\n4 4\n255\nabc' >short.ppm
 if ./classify-build/classify short.ppm 2>err.log; then fail "a truncated image was accepted"; fi
 grep -q "short.ppm: truncated image" err.log || fail "short.ppm: $(cat err.log)"
+
+# examples/train: a training bundle (dlcc_add_model OPTIONS --train ...) trains from .npy files.
+"${DLCC_TORCH_PYTHON:-/usr/bin/python3}" "$SOURCE_DIR/tests/train/torch_reference.py" mlp_adam mlp_adam >/dev/null
+"$PYTHON" "$SOURCE_DIR/tests/train/build_onnx.py" mlp_adam mlp_adam
+configure "$SOURCE_DIR/examples/train" train-build -DTRAIN_MODEL="$PWD/mlp_adam/model.onnx" -DTRAIN_BATCH=16
+./train-build/train_app mlp_adam/data 2 trained.ckpt | tee train.txt
+grep -q "trained 8 steps; state saved to trained.ckpt" train.txt || fail "examples/train"
+[ -s trained.ckpt ] || fail "examples/train saved no checkpoint"
 
 # The link line of docs/bundles.md, with the installed dlcc and pkg-config.
 "$prefix/bin/dlcc" compile "$MODELS_DIR/mlp.onnx" -o mlp --target=host
