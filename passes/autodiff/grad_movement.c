@@ -83,21 +83,61 @@ static ir_value *pad(grad_context *ctx, ir_value *g, const int64_t *pads, int ra
   return ad_finish(ctx, ad_node(ctx, IR_OP_PAD, inputs, 2, 1));
 }
 
-/* Slice with steps of 1: the gradient padded with zeros back to the input's dims. */
+/* g reversed along `axis` (a Slice with step -1). */
+static ir_value *reverse(grad_context *ctx, ir_value *g, int64_t axis) {
+  int64_t start = -1, end = g ? -g->type.dims[axis] - 1 : 0, step = -1;
+  ir_value *inputs[5] = {g, ad_ints(ctx, &start, 1), ad_ints(ctx, &end, 1), ad_ints(ctx, &axis, 1),
+                         ad_ints(ctx, &step, 1)};
+  return ad_finish(ctx, ad_node(ctx, IR_OP_SLICE, inputs, 5, 1));
+}
+
+/* g with `gap` - 1 zeros after each element along `axis`: [.., n, ..] → [.., n * gap, ..]
+ * (a size-1 axis after it, padded at its end, merged back). */
+static ir_value *spread_out(grad_context *ctx, ir_value *g, int axis, int64_t gap) {
+  if (!g)
+    return NULL;
+  int rank = g->type.rank;
+  int64_t dims[IR_MAX_RANK + 1], pads[2 * (IR_MAX_RANK + 1)] = {0};
+  for (int d = 0, at = 0; d < rank; d++) {
+    dims[at++] = g->type.dims[d];
+    if (d == axis)
+      dims[at++] = 1;
+  }
+  pads[rank + 1 + axis + 1] = gap - 1;
+  ir_value *spread = pad(ctx, ad_reshape_dims(ctx, g, dims, rank + 1), pads, rank + 1);
+  int64_t merged[IR_MAX_RANK];
+  for (int d = 0; d < rank; d++)
+    merged[d] = g->type.dims[d] * (d == axis ? gap : 1);
+  return ad_reshape_dims(ctx, spread, merged, rank);
+}
+
+/* Slice: output element c of axis d came from input coordinate start + c * step. A negative
+ * step reverses the gradient first (element c then comes from the lowest coordinate up), a
+ * step above 1 spreads it out with zeros between, and a Pad (negative where it crops the
+ * zeros a spread leaves past the end) puts it back into the input's dims. */
 int grad_slice(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
-  ir_value *x = ad_input(ctx, 0), *y = ctx->node->outputs[0];
+  ir_value *x = ad_input(ctx, 0), *y = ctx->node->outputs[0], *g = output_grads[0];
   int64_t starts[IR_MAX_RANK], steps[IR_MAX_RANK], pads[2 * IR_MAX_RANK];
   if (!ad_require_static(ctx, x) || ir_slice_read(ctx->node, starts, steps, ctx->diag) != 0)
     return -1;
   int rank = x->type.rank;
   for (int d = 0; d < rank; d++) {
-    if (steps[d] != 1 && !(steps[d] == 0 && y->type.dims[d] == 1) && y->type.dims[d] > 0)
-      return ad_error(ctx, "Slice with step %lld on axis %d has no rule (only step 1)",
-                      (long long)steps[d], d);
-    pads[d] = y->type.dims[d] > 0 ? starts[d] : 0;
-    pads[rank + d] = x->type.dims[d] - pads[d] - y->type.dims[d];
+    int64_t count = y->type.dims[d], first = starts[d], stride = steps[d], length = count;
+    if (count == 0) /* nothing read: the gradient is zeros */
+      return (input_grads[0] = ad_zeros(ctx, &x->type)) ? 0 : -1;
+    if (stride < 0) {
+      g = reverse(ctx, g, d);
+      first += (count - 1) * stride;
+      stride = -stride;
+    }
+    if (stride > 1) {
+      g = spread_out(ctx, g, d, stride);
+      length = count * stride;
+    }
+    pads[d] = first;
+    pads[rank + d] = x->type.dims[d] - first - length;
   }
-  input_grads[0] = pad(ctx, output_grads[0], pads, rank);
+  input_grads[0] = pad(ctx, g, pads, rank);
   return ad_status(ctx);
 }
 

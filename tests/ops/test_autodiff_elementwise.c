@@ -52,7 +52,8 @@ static void test_pow(void **state) {
 
 static void test_unary_f64(void **state) {
   (void)state;
-  static const char *const smooth[] = {"Neg(%x)", "Exp(%x)", "Identity(%x)", "dl.copy(%x)"};
+  static const char *const smooth[] = {"Neg(%x)", "Exp(%x)", "Identity(%x)", "dl.copy(%x)",
+                                       "Dropout(%x)"};
   for (size_t i = 0; i < sizeof smooth / sizeof *smooth; i++) {
     char text[512];
     unary_text(text, sizeof text, "f64", smooth[i]);

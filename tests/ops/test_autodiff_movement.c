@@ -43,6 +43,17 @@ static void test_slice_pad_expand(void **state) {
                      "  const %axes: i64[2] = [0, 1]\n"
                      "  %y: f64[2,3] = Slice(%x, %starts, %ends, %axes)\n  output %y\n}\n",
                      &AD_F64);
+  /* steps 2 and -1 (reversed), then -2 from the end */
+  ad_check_gradients("dlir 1\ngraph \"g\" {\n  input %x: f64[5,4]\n"
+                     "  const %starts: i64[2] = [0, 3]\n  const %ends: i64[2] = [5, -9]\n"
+                     "  const %axes: i64[2] = [0, 1]\n  const %steps: i64[2] = [2, -1]\n"
+                     "  %y: f64[3,4] = Slice(%x, %starts, %ends, %axes, %steps)\n  output %y\n}\n",
+                     &AD_F64);
+  ad_check_gradients("dlir 1\ngraph \"g\" {\n  input %x: f64[7]\n"
+                     "  const %starts: i64[1] = [-1]\n  const %ends: i64[1] = [1]\n"
+                     "  const %steps: i64[1] = [-2]\n  const %axes: i64[1] = [0]\n"
+                     "  %y: f64[3] = Slice(%x, %starts, %ends, %axes, %steps)\n  output %y\n}\n",
+                     &AD_F64);
   ad_check_gradients("dlir 1\ngraph \"g\" {\n  input %x: f64[2,3]\n"
                      "  const %pads: i64[4] = [1, 0, 0, 2]\n  const %fill: f64[] = [0.5]\n"
                      "  %y: f64[3,5] = Pad(%x, %pads, %fill)\n  output %y\n}\n",
