@@ -1,7 +1,8 @@
 /* A model under the host sanitizer (dlrt_options.sanitize, $DLRT_SANITIZE=1): every launch
  * runs through dlrt_sanitizer_run with the extent of each pointer argument, and the arena,
- * counters (written: zeroed at creation), weights (read-only unless the program has states,
- * which the update copies write there), inputs and outputs are tracked (initcheck starts over at every run). */
+ * counters (written: zeroed at creation), weights (read-only but for the states, which the
+ * update copies write), inputs and outputs are tracked (initcheck starts over at every run). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,54 @@ static int check_checked_twins(const dlrt_program *program) {
   return DLRT_STATUS_OK;
 }
 
+/* The weights are read-only but for the states, which the update copies write: each state
+ * is a writable region of its own (named after it), the bytes around them read-only, so a
+ * kernel that writes a constant is still caught in a training step. States that overlap (a
+ * hand-made program) make the whole weights writable. */
+static int track_weights(dlrt_model *model) {
+  const dlrt_program *program = model->program;
+  dlrt_sanitizer *sanitizer = model->sanitizer;
+  unsigned char *base = (unsigned char *)(uintptr_t)model->weights;
+  uint32_t count = program->state_count;
+  if (!program->weights_size)
+    return 0;
+  if (!count)
+    return dlrt_sanitizer_track(sanitizer, base, program->weights_size, "the weights", 1, 1);
+  const dlrt_tensor_desc **order = calloc(count, sizeof *order);
+  if (!order)
+    return -1;
+  for (uint32_t i = 0; i < count; i++) { /* insertion sort by offset */
+    uint32_t at = i;
+    for (; at > 0 && order[at - 1]->arena_offset > program->states[i].arena_offset; at--)
+      order[at] = order[at - 1];
+    order[at] = &program->states[i];
+  }
+  int overlap = 0;
+  for (uint32_t i = 1; i < count; i++)
+    overlap |= order[i - 1]->arena_offset + dlrt_tensor_bytes(order[i - 1]) > order[i]->arena_offset;
+  int status = 0;
+  uint64_t at = 0;
+  for (uint32_t i = 0; !overlap && !status && i < count; i++) {
+    uint64_t start = order[i]->arena_offset, bytes = dlrt_tensor_bytes(order[i]);
+    if (!bytes)
+      continue;
+    char name[192];
+    snprintf(name, sizeof name, "state '%s' in the weights", order[i]->name);
+    if (start > at)
+      status = dlrt_sanitizer_track(sanitizer, base + at, start - at, "the weights", 1, 1);
+    if (!status)
+      status = dlrt_sanitizer_track(sanitizer, base + start, bytes, name, 1, 0);
+    at = start + bytes;
+  }
+  free(order);
+  if (overlap)
+    return dlrt_sanitizer_track(sanitizer, base, program->weights_size, "the weights", 1, 0);
+  if (!status && at < program->weights_size)
+    status = dlrt_sanitizer_track(sanitizer, base + at, program->weights_size - at, "the weights",
+                                  1, 1);
+  return status;
+}
+
 int dlrt_model_sanitize_create(dlrt_model *model) {
   const dlrt_program *program = model->program;
   int status = check_checked_twins(program);
@@ -45,10 +94,7 @@ int dlrt_model_sanitize_create(dlrt_model *model) {
       (program->counter_bytes &&
        dlrt_sanitizer_track(model->sanitizer, (void *)(uintptr_t)model->counters,
                             program->counter_bytes, "the counters", 1, 0) != 0) ||
-      (program->weights_size &&
-       dlrt_sanitizer_track(model->sanitizer, (void *)(uintptr_t)model->weights,
-                            program->weights_size, "the weights", 1,
-                            program->state_count == 0) != 0))
+      track_weights(model) != 0)
     return dlrt_error(DLRT_STATUS_OUT_OF_MEMORY, "sanitizer: out of host memory for shadow state");
   return DLRT_STATUS_OK;
 }

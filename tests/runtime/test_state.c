@@ -254,6 +254,53 @@ static void swap_needs_materialize_outputs(void **state) {
   ir_graph_destroy(graph);
 }
 
+/* The sanitizer lets the update copy write its state, and nothing else in the weights: the
+ * same program with the copy aimed at the constant is reported. */
+static void sanitizer_guards_the_constants(void **state) {
+  (void)state;
+  static const char TEXT[] = "dlir 1\n"
+                             "graph \"steps\" {\n"
+                             "  const %step: f32[2] = [1, 2]\n"
+                             "  state %n: f32[2] = [0, 0]\n"
+                             "  %n2: f32[2] = Add(%n, %step)\n"
+                             "  output %n2\n"
+                             "  update %n = %n2\n"
+                             "}\n";
+  compiled_model compiled;
+  compile_text(TEXT, "steps", &compiled);
+  const dlrt_program *program = dl_compiled_program(compiled.compiled);
+  uint64_t state_at = program->states[0].arena_offset;
+  dlrt_program aimed = *program;
+  dlrt_launch launches[16];
+  dlrt_arg args[64];
+  assert_true(program->launch_count <= 16);
+  memcpy(launches, program->launches, program->launch_count * sizeof *launches);
+  dlrt_launch *copy = &launches[program->launch_count - 1]; /* the update's, last */
+  assert_true(copy->arg_count <= 64);
+  memcpy(args, copy->args, copy->arg_count * sizeof *args);
+  int redirected = 0;
+  for (uint32_t a = 0; a < copy->arg_count; a++)
+    if (args[a].kind == DLRT_ARG_WEIGHT && args[a].value == state_at) {
+      args[a].value = 0; /* the constant %step */
+      redirected++;
+    }
+  assert_int_equal(redirected, 1);
+  copy->args = args;
+  aimed.launches = launches;
+  float out[2];
+  void *outputs[] = {out};
+  dlrt_model *model = create(&compiled, &sanitize_options);
+  assert_int_equal(dlrt_model_run(model, NULL, outputs), DLRT_STATUS_OK);
+  assert_int_equal(dlrt_model_sanitizer_reports(model), 0);
+  dlrt_model_destroy(model);
+  model = NULL;
+  assert_int_equal(dlrt_model_create(&aimed, &sanitize_options, &model), DLRT_STATUS_OK);
+  assert_int_equal(dlrt_model_run(model, NULL, outputs), DLRT_STATUS_OK);
+  assert_true(dlrt_model_sanitizer_reports(model) > 0);
+  dlrt_model_destroy(model);
+  release(&compiled);
+}
+
 static char *work_path(const char *name) {
   static char path[512];
   snprintf(path, sizeof path, "%s/%s", DLRT_TEST_WORK_DIR, name);
@@ -363,6 +410,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(counter_on_host),
       cmocka_unit_test(counter_under_sanitizer),
+      cmocka_unit_test(sanitizer_guards_the_constants),
       cmocka_unit_test_setup(counter_on_fake_cuda, fake_setup),
       cmocka_unit_test(swap_on_host),
       cmocka_unit_test_setup(swap_on_fake_cuda, fake_setup),
