@@ -81,7 +81,9 @@ static ir_value *sgd(update *u, ir_value *const *slots, ir_value **out_slots) {
 }
 
 /* 1 - beta^t for the f32 scalar t, as -expm1(z), z = t ln(beta), with Kahan's expm1 from exp
- * and log: (e - 1) z / log(e) for e = exp(z) (z itself where e rounds to 1). */
+ * and log: (e - 1) z / log(e) for e = exp(z) near 1 (z itself where e rounds to 1); below 1/2
+ * e - 1 has no cancellation to correct, and Kahan's form would divide by log(0) = -inf once
+ * beta^t underflows (Adam's beta1 = 0.9 at step 990: the correction became 0, the step inf). */
 static ir_value *bias_correction(update *u, double beta, ir_value *t) {
   dl_builder *b = &u->b;
   if (beta == 0.0)
@@ -89,10 +91,13 @@ static ir_value *bias_correction(update *u, double beta, ir_value *t) {
   ir_value *z = dl_build_scaled_add(b, log(beta), t, NULL);
   ir_value *e = dl_build_op(b, IR_OP_EXP, z, NULL);
   ir_value *one = dl_build_scalar(b, IR_DTYPE_F32, 1.0);
-  ir_value *expm1 =
+  ir_value *e_minus_one = dl_build_op(b, IR_OP_SUB, e, one);
+  ir_value *kahan =
       dl_build_where(b, dl_build_op(b, IR_OP_EQUAL, e, one), z,
-                     dl_build_op(b, IR_OP_MUL, dl_build_op(b, IR_OP_SUB, e, one),
+                     dl_build_op(b, IR_OP_MUL, e_minus_one,
                                  dl_build_op(b, IR_OP_DIV, z, dl_build_op(b, IR_OP_LOG, e, NULL))));
+  ir_value *expm1 = dl_build_where(
+      b, dl_build_op(b, IR_OP_LESS, e, dl_build_scalar(b, IR_DTYPE_F32, 0.5)), e_minus_one, kahan);
   return dl_build_op(b, IR_OP_NEG, expm1, NULL);
 }
 

@@ -424,6 +424,46 @@ static void test_optimizers(void **state) {
   harness_deinit(&h);
 }
 
+/* Adam far into a run, where beta^t underflows f32 (0.9^990 < 2^-149): the bias corrections
+ * are then exactly 1 and the step finite (it once divided by log(0)). Against the update in
+ * double precision. */
+static void test_adam_late_steps(void **state) {
+  (void)state;
+  const int64_t steps[] = {989, 990, 5000, 2000000};
+  for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+    harness h;
+    harness_init(&h, "late");
+    int64_t step = steps[k];
+    float w0[2] = {0.5f, -0.25f}, g0[2] = {0.125f, -2.0f}, m0[2] = {0.01f, -0.3f},
+          v0[2] = {0.0004f, 0.5f}, lr = 0.003f;
+    ir_type type = ir_type_scalar(IR_DTYPE_F32);
+    type.rank = 1;
+    type.dims[0] = 2;
+    ir_value *t = add_input(&h, "step", ir_type_scalar(IR_DTYPE_I64), &step);
+    ir_value *w = add_input(&h, "w", type, w0), *g = add_input(&h, "g", type, g0);
+    ir_value *slots[2] = {add_input(&h, "m", type, m0), add_input(&h, "v", type, v0)};
+    ir_value *lr_value = ir_graph_add_constant_copy(h.graph, "lr", ir_type_scalar(IR_DTYPE_F32),
+                                                    &lr);
+    dl_optimizer_options options;
+    dl_optimizer_options_init(&options, DL_OPTIMIZER_ADAM);
+    ir_value *new_weight = NULL, *new_slots[2] = {0};
+    assert_int_equal(dl_build_optimizer_update(h.graph, &options, lr_value, t, w, g, slots,
+                                               &new_weight, new_slots, &h.diag),
+                     0);
+    int o = add_output(&h, new_weight, NULL, "late adam");
+    harness_compile(&h);
+    harness_run(&h);
+    float want[2];
+    for (int i = 0; i < 2; i++) {
+      double m = 0.9 * m0[i] + 0.1 * g0[i], v = 0.999 * v0[i] + 0.001 * (double)g0[i] * g0[i];
+      double c1 = 1 - pow(0.9, (double)step + 1), c2 = 1 - pow(0.999, (double)step + 1);
+      want[i] = (float)(w0[i] - lr * (m / c1) / (sqrt(v / c2) + 1e-8));
+    }
+    compare(&h, o, want, 2, "late adam", (int)step);
+    harness_deinit(&h);
+  }
+}
+
 static void test_optimizer_errors(void **state) {
   (void)state;
   harness h;
@@ -780,6 +820,7 @@ int main(void) {
       cmocka_unit_test(test_losses),
       cmocka_unit_test(test_loss_errors),
       cmocka_unit_test(test_optimizers),
+      cmocka_unit_test(test_adam_late_steps),
       cmocka_unit_test(test_optimizer_errors),
       cmocka_unit_test(test_schedules),
       cmocka_unit_test(test_clipping),

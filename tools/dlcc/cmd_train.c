@@ -112,14 +112,14 @@ static int train_step(train_run *run, const int64_t *order, int64_t first, train
     return cli_fail(CLI_EXIT_ENVIRONMENT, NULL, "%s: training step failed: %s",
                     run->options->model_path, dlrt_last_error());
   double loss = *(const float *)s->step.outputs[0];
+  if (run->step_losses)
+    run->step_losses[run->steps_logged++] = loss;
   if (!isfinite(loss))
     return cli_fail(CLI_EXIT_BAD_INPUT, NULL,
                     "%s: the loss became %g at step %lld (lower --lr or use --clip-norm)",
                     run->options->model_path, loss, (long long)(first / s->batch + 1));
   totals->loss_sum += loss;
   totals->losses++;
-  if (run->step_losses)
-    run->step_losses[run->steps_logged++] = loss;
   train_totals_score(totals, run->options->loss, &s->step.program->outputs[1], s->step.outputs[1],
                      &s->step.program->inputs[s->num_slots - 1], labels_of(&s->step, s->num_slots),
                      s->batch);
@@ -268,9 +268,12 @@ static int train(train_run *run) {
     run->points[e] = (train_point){NAN, NAN, NAN, NAN};
   for (int epoch = first_epoch; epoch < o->epochs && exit_code == CLI_EXIT_OK; epoch++)
     exit_code = run_epoch(run, epoch, epoch == first_epoch ? done % run->steps_per_epoch : 0);
-  if (exit_code == CLI_EXIT_OK && o->log)
-    exit_code = train_export_log(o, done, run->steps_per_epoch, run->step_losses,
-                                 run->steps_logged, &diag);
+  /* The log also when a step failed: it shows the steps up to the failure. */
+  if (o->log && run->steps_logged > 0) {
+    int log_exit = train_export_log(o, done, run->steps_per_epoch, run->step_losses,
+                                    run->steps_logged, &diag);
+    exit_code = exit_code == CLI_EXIT_OK ? log_exit : exit_code;
+  }
   if (exit_code == CLI_EXIT_OK && o->plot)
     exit_code = train_export_plot(o, run->points, o->epochs, &diag);
   if (exit_code == CLI_EXIT_OK && o->export_path)
