@@ -84,7 +84,9 @@ LLVMValueRef conv_load_input(kernel_builder *kb, const conv_plan *plan, LLVMValu
 typedef struct conv_gemm {
   conv_plan plan;     /* first: store_output reads `user` as a conv_plan */
   bool packed_weight; /* the weights are [group][K][M per group] (lower_conv) */
-  kb_var *image, *top, *left;
+  /* the window's top-left corner (top, left) and the index of x[b][0][top][left] (outside
+   * the image when the corner is in the padding; only taps inside it are loaded) */
+  kb_var *corner, *top, *left;
 } conv_gemm;
 
 /* A[m][k] of group g: weights are [M, C/g, kh, kw] row-major, i.e. [g][M/g][K], or packed
@@ -108,7 +110,7 @@ static void prepare_column(kernel_builder *kb, void *user, LLVMValueRef group, L
   (void)group;
   conv_gemm *gemm = user;
   LLVMTypeRef i32 = LLVMInt32TypeInContext(kb_context(kb));
-  gemm->image = kb_thread_var(kb, i32, "image");
+  gemm->corner = kb_thread_var(kb, i32, "corner");
   gemm->top = kb_thread_var(kb, i32, "top");
   gemm->left = kb_thread_var(kb, i32, "left");
   const conv_plan *plan = &gemm->plan;
@@ -116,18 +118,23 @@ static void prepare_column(kernel_builder *kb, void *user, LLVMValueRef group, L
   LLVMValueRef pixel = LLVMBuildURem(B, col, kb_const_i32(kb, plane), "");
   LLVMValueRef oh = LLVMBuildUDiv(B, pixel, kb_const_i32(kb, plan->out_w), "oh");
   LLVMValueRef ow = LLVMBuildURem(B, pixel, kb_const_i32(kb, plan->out_w), "ow");
-  kb_var_store(kb, gemm->image, LLVMBuildUDiv(B, col, kb_const_i32(kb, plane), "b"));
-  kb_var_store(kb, gemm->top,
-               LLVMBuildSub(B, LLVMBuildMul(B, oh, kb_const_i32(kb, plan->stride_h), ""),
-                            kb_const_i32(kb, plan->pad_top), ""));
-  kb_var_store(kb, gemm->left,
-               LLVMBuildSub(B, LLVMBuildMul(B, ow, kb_const_i32(kb, plan->stride_w), ""),
-                            kb_const_i32(kb, plan->pad_left), ""));
+  LLVMValueRef image = LLVMBuildUDiv(B, col, kb_const_i32(kb, plane), "b");
+  LLVMValueRef top = LLVMBuildSub(B, LLVMBuildMul(B, oh, kb_const_i32(kb, plan->stride_h), ""),
+                                  kb_const_i32(kb, plan->pad_top), "");
+  LLVMValueRef left = LLVMBuildSub(B, LLVMBuildMul(B, ow, kb_const_i32(kb, plan->stride_w), ""),
+                                   kb_const_i32(kb, plan->pad_left), "");
+  LLVMValueRef corner =
+      LLVMBuildMul(B, image, kb_const_i32(kb, plan->in_channels * plan->in_h * plan->in_w), "");
+  corner = LLVMBuildAdd(B, corner, LLVMBuildMul(B, top, kb_const_i32(kb, plan->in_w), ""), "");
+  kb_var_store(kb, gemm->corner, LLVMBuildAdd(B, corner, left, "corner"));
+  kb_var_store(kb, gemm->top, top);
+  kb_var_store(kb, gemm->left, left);
 }
 
 /* B[k][n] = x[b][group * in_per_group + c][top + r * dh][left + s * dw] with k = (c, r, s)
- * and (b, top, left) from the thread's column (the tiled kernel stages column `col` only
- * in the thread that prepared it). */
+ * and the corner from the thread's column (the tiled kernel stages column `col` only in
+ * the thread that prepared it): the corner's index plus an offset that depends on k alone
+ * (the same for every thread of a row of the block: scalar on the host), 0 in the padding. */
 static LLVMValueRef load_patch(kernel_builder *kb, const void *user, LLVMValueRef group,
                                LLVMValueRef row, LLVMValueRef col) {
   (void)col;
@@ -136,15 +143,25 @@ static LLVMValueRef load_patch(kernel_builder *kb, const void *user, LLVMValueRe
   int64_t window = plan->kernel_h * plan->kernel_w;
   LLVMValueRef c = LLVMBuildUDiv(B, row, kb_const_i32(kb, window), "c");
   LLVMValueRef tap = LLVMBuildURem(B, row, kb_const_i32(kb, window), "");
-  LLVMValueRef r = LLVMBuildUDiv(B, tap, kb_const_i32(kb, plan->kernel_w), "r");
-  LLVMValueRef s = LLVMBuildURem(B, tap, kb_const_i32(kb, plan->kernel_w), "s");
-  LLVMValueRef ih = LLVMBuildAdd(B, kb_var_load(kb, gemm->top),
-                                 LLVMBuildMul(B, r, kb_const_i32(kb, plan->dilation_h), ""), "ih");
-  LLVMValueRef iw = LLVMBuildAdd(B, kb_var_load(kb, gemm->left),
-                                 LLVMBuildMul(B, s, kb_const_i32(kb, plan->dilation_w), ""), "iw");
+  LLVMValueRef dr = LLVMBuildMul(B, LLVMBuildUDiv(B, tap, kb_const_i32(kb, plan->kernel_w), ""),
+                                 kb_const_i32(kb, plan->dilation_h), "dr");
+  LLVMValueRef ds = LLVMBuildMul(B, LLVMBuildURem(B, tap, kb_const_i32(kb, plan->kernel_w), ""),
+                                 kb_const_i32(kb, plan->dilation_w), "ds");
   LLVMValueRef channel =
       LLVMBuildAdd(B, LLVMBuildMul(B, group, kb_const_i32(kb, plan->in_per_group), ""), c, "");
-  return conv_load_input(kb, plan, kb_var_load(kb, gemm->image), channel, ih, iw);
+  LLVMValueRef offset = LLVMBuildMul(B, channel, kb_const_i32(kb, plan->in_h * plan->in_w), "");
+  offset = LLVMBuildAdd(B, offset, LLVMBuildMul(B, dr, kb_const_i32(kb, plan->in_w), ""), "");
+  offset = LLVMBuildAdd(B, offset, ds, "offset");
+  /* Unsigned compares reject negative rows/columns too. */
+  LLVMValueRef ih = LLVMBuildAdd(B, kb_var_load(kb, gemm->top), dr, "ih");
+  LLVMValueRef iw = LLVMBuildAdd(B, kb_var_load(kb, gemm->left), ds, "iw");
+  LLVMValueRef inside =
+      LLVMBuildAnd(B, LLVMBuildICmp(B, LLVMIntULT, ih, kb_const_i32(kb, plan->in_h), ""),
+                   LLVMBuildICmp(B, LLVMIntULT, iw, kb_const_i32(kb, plan->in_w), ""), "inside");
+  LLVMValueRef index = LLVMBuildAdd(B, kb_var_load(kb, gemm->corner), offset, "");
+  index = LLVMBuildSelect(B, inside, index, kb_const_i32(kb, 0), "");
+  LLVMValueRef value = lower_group_load_f32(plan->ctx, 0, index);
+  return LLVMBuildSelect(B, inside, value, kb_const_f32(kb, 0), "");
 }
 
 /* A 1x1 window with stride 1 and no padding reads each image as it is: B = x[b] as a
