@@ -24,6 +24,10 @@ checks=$((checks + 1))
 cmp -s straight.onnx resumed.onnx || fail "the resumed run's weights differ from the straight run's"
 checks=$((checks + 1))
 cmp -s straight.onnx $model && fail "training changed nothing"
+# Determinism: the same seed, data and device give the same bits.
+expect 0 '' -- train $model "${common[@]}" --epochs=4 -o again.onnx
+checks=$((checks + 1))
+cmp -s straight.onnx again.onnx || fail "two runs with the same seed trained different weights"
 
 # Checkpoints that must be refused.
 head -c 100 half.ckpt >truncated.ckpt

@@ -5,7 +5,8 @@
 # network from the same initial weights on the same batches (dlcc train's shuffle), and
 # dlcc train's loss at every one of the 20 steps and its weights and running statistics after
 # the last (written back into the ONNX model with -o) must agree within fp32 tolerance
-# (tests/train/compare.py says why those tolerances).
+# (tests/train/compare.py says why those tolerances); one epoch of each also runs under the
+# sanitizer, and its PTX goes through ptxas for sm_75 and sm_90.
 set -u
 : "${DLCC:?}" "${PYTHON:?}" "${SOURCE_DIR:?}" "${WORK_DIR:?}"
 rm -rf "$WORK_DIR" && mkdir -p "$WORK_DIR" && cd "$WORK_DIR"
@@ -30,5 +31,28 @@ from cases import dlcc_options; print(' '.join(dlcc_options('$case')))")
   fi
   "$PYTHON" "$SOURCE_DIR/tests/train/compare.py" "$case" "$case/log.csv" "$case/trained.onnx" ||
     fail "$case: differs from torch"
+  # The step's kernels (forward, gradients, optimizer, state copies) and the evaluation's, run
+  # checked under the sanitizer for an epoch: no race, missing barrier, out-of-bounds or
+  # uninitialized read.
+  checks=$((checks + 1))
+  "$DLCC" train "$case/model.onnx" --data="$case/data" --sanitize --threads=2 -q "${options[@]}" \
+    --epochs=1 --val-split=0.25 2>"$case/sanitize.txt" ||
+    fail "$case: under the sanitizer: $(head -5 "$case/sanitize.txt")"
+  # The same step as PTX, assembled by ptxas for the oldest and newest targets.
+  step_options=()
+  for option in "${options[@]}"; do
+    case $option in
+      --batch=*) batch=${option#--batch=} ;;
+      --epochs=*) ;;
+      *) step_options+=("$option") ;;
+    esac
+  done
+  for target in sm_75 sm_90; do
+    checks=$((checks + 1))
+    "$DLCC" compile "$case/model.onnx" --train "${step_options[@]}" --dim batch="$batch" --emit=ptx \
+      --target=$target -o "$case/step.$target.ptx" --stats 2>"$case/ptxas.txt" &&
+      grep -q "ptxas -arch=$target" "$case/ptxas.txt" ||
+      fail "$case: PTX for $target: $(tail -3 "$case/ptxas.txt")"
+  done
 done
 finish

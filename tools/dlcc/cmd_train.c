@@ -58,10 +58,13 @@ void cmd_train_help(FILE *out) {
         "device:\n"
         "  --device=host|cuda|auto  --target=sm_XX  --threads N  -O0..-O3 (default -O2)\n"
         "  --dim NAME=VALUE         fix a symbolic dimension (the batch one is --batch)\n"
+        "  --sanitize               run checked kernels on the host device under the\n"
+        "                           sanitizer (races, missing barriers, out-of-bounds and\n"
+        "                           uninitialized reads): exit 3 on any report\n"
         "  -q, --quiet              print nothing but errors\n"
         "\n"
         "exit status: 0 ok, 1 bad options, model, data or checkpoint, 2 no device or a\n"
-        "device error\n",
+        "device error, 3 the sanitizer reported a problem\n",
         out);
 }
 
@@ -305,6 +308,14 @@ int cmd_train_main(int argc, char **argv) {
   dl_diag_deinit(&diag);
   if (exit_code == CLI_EXIT_OK)
     exit_code = train(&run);
+  uint64_t reports = dlrt_model_sanitizer_reports(run.session.step.model) +
+                     dlrt_model_sanitizer_reports(run.session.eval.model);
+  if (options.sanitize && !options.quiet)
+    printf("sanitizer: %llu reports\n", (unsigned long long)reports);
+  if (reports && exit_code == CLI_EXIT_OK)
+    exit_code = cli_fail(CLI_EXIT_SANITIZER, NULL,
+                         "%s: the sanitizer reported %llu kernel problems (above)",
+                         options.model_path, (unsigned long long)reports);
   train_data_free(&run.data);
   train_data_free(&run.held_out);
   free(run.points);

@@ -138,6 +138,7 @@ int train_step_option_parse(const char *command, int argc, char **argv, int *ind
 static const cli_flag FLAGS[] = {
     {"--help", offsetof(train_options, help)},   {"-h", offsetof(train_options, help)},
     {"--quiet", offsetof(train_options, quiet)}, {"-q", offsetof(train_options, quiet)},
+    {"--sanitize", offsetof(train_options, sanitize)},
 };
 
 static int parse_option(int argc, char **argv, int *index, void *options) {
@@ -216,6 +217,10 @@ int train_options_parse(int argc, char **argv, train_options *out) {
   if (out->val_dir && out->val_split > 0)
     return bad("%s", "give --val=DIR or --val-split, not both");
   train_step_options_finish(out);
+  if (out->sanitize && out->device == RUN_DEVICE_CUDA)
+    return bad("%s", "--sanitize runs checked kernels on the host device: drop --device=cuda");
+  if (out->sanitize)
+    out->device = RUN_DEVICE_HOST;
   if (!strcmp(out->schedule, "step") && out->step_size < 1)
     return bad("%s", "--schedule=step needs --step-size=N (steps between decays)");
   out->source.quiet = out->quiet;

@@ -40,6 +40,7 @@ typedef struct train_options {
   int opt_level;      /* default 2 */
   int threads;
   cli_model_source source; /* --dim (the batch dimension is bound to --batch by itself) */
+  bool sanitize; /* checked kernels on the host device under libdlrt's sanitizer */
   bool quiet;
   bool help;
 } train_options;

@@ -81,7 +81,8 @@ static int build_program(const train_options *options, const char *what, ir_grap
                                 .num_ptx_targets = want_ptx ? 1 : 0,
                                 .host_twins = true,
                                 .host_cpu = "native",
-                                .opt_level = options->opt_level};
+                                .opt_level = options->opt_level,
+                                .sanitize = options->sanitize};
   out->graph = graph; /* the program's names and data point into it */
   out->compiled = dl_compile_graph(graph, &compile, diag);
   if (!out->compiled)
@@ -95,6 +96,7 @@ static int build_program(const train_options *options, const char *what, ir_grap
                    : want_ptx                           ? DLRT_DEVICE_AUTO
                                                         : DLRT_DEVICE_HOST;
   runtime.host_threads = options->threads;
+  runtime.sanitize = options->sanitize;
   if (dlrt_model_create(out->program, &runtime, &out->model) != DLRT_STATUS_OK)
     return cli_fail(CLI_EXIT_ENVIRONMENT, NULL, "%s: cannot prepare the %s: %s",
                     options->model_path, what, dlrt_last_error());
