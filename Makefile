@@ -54,6 +54,7 @@ bench: build
 	$(BUILD)/venv/bin/python bench/compile_time.py $(BUILD)/tools/dlcc/dlcc $(BUILD)/models
 	$(BUILD)/venv/bin/python bench/launches.py $(BUILD)/tools/dlcc/dlcc $(BUILD)/models
 	$(BUILD)/venv/bin/python bench/memory_plan.py $(BUILD)/tools/dlcc/dlcc $(BUILD)/models
+	$(BUILD)/venv/bin/python bench/train_step.py $(BUILD)/tools/dlcc/dlcc --repeat 3
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
