@@ -16,18 +16,9 @@ const ir_value *ir_buffer_root(const ir_value *value) {
   return value;
 }
 
-static bool same_dims(const ir_type *a, const ir_type *b) {
-  if (a->rank != b->rank)
-    return false;
-  for (int d = 0; d < a->rank; d++)
-    if (a->dims[d] != b->dims[d])
-      return false;
-  return true;
-}
-
 /* A read of `value` as the output's elements: same dims, same element size, not packed. */
 static bool reads_at_output_index(const ir_value *value, const ir_value *output) {
-  return same_dims(&value->type, &output->type) && !ir_dtype_is_packed(value->type.dtype) &&
+  return ir_type_same_dims(&value->type, &output->type) && !ir_dtype_is_packed(value->type.dtype) &&
          ir_dtype_size(value->type.dtype) == ir_dtype_size(output->type.dtype);
 }
 
@@ -71,7 +62,7 @@ bool ir_node_may_write_in_place(const ir_node *node, const ir_value *root, const
       return false;
     }
   for (int i = 0; i < node->num_outputs; i++)
-    if (!same_dims(&node->outputs[i]->type, &output->type) ||
+    if (!ir_type_same_dims(&node->outputs[i]->type, &output->type) ||
         ir_dtype_is_packed(node->outputs[i]->type.dtype)) {
       *why_not = "the node's outputs differ in shape or are packed";
       return false;

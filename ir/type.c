@@ -76,13 +76,17 @@ ir_type ir_type_make(ir_dtype dtype, int rank, const int64_t *dims) {
 
 ir_type ir_type_scalar(ir_dtype dtype) { return ir_type_make(dtype, 0, NULL); }
 
-bool ir_type_equal(const ir_type *a, const ir_type *b) {
-  if (a->dtype != b->dtype || a->rank != b->rank)
+bool ir_type_same_dims(const ir_type *a, const ir_type *b) {
+  if (a->rank != b->rank)
     return false;
   for (int i = 0; i < a->rank; i++)
     if (a->dims[i] != b->dims[i])
       return false;
   return true;
+}
+
+bool ir_type_equal(const ir_type *a, const ir_type *b) {
+  return a->dtype == b->dtype && ir_type_same_dims(a, b);
 }
 
 bool ir_type_is_static(const ir_type *type) {

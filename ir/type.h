@@ -46,6 +46,8 @@ typedef struct ir_type {
 ir_type ir_type_make(ir_dtype dtype, int rank, const int64_t *dims);
 ir_type ir_type_scalar(ir_dtype dtype);
 bool ir_type_equal(const ir_type *a, const ir_type *b);
+/* The same rank and dims, whatever the element types. */
+bool ir_type_same_dims(const ir_type *a, const ir_type *b);
 bool ir_type_is_static(const ir_type *type);
 /* Element count; false if a dimension is symbolic or the count overflows int64. */
 bool ir_type_element_count(const ir_type *type, int64_t *out_count);

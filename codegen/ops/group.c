@@ -18,10 +18,6 @@ static bool root_has_hooks(const ir_node *node) {
   return ir_op_can_root_group(node->op) && node->num_outputs == 1;
 }
 
-static bool same_shape(const ir_type *a, const ir_type *b) {
-  return a->rank == b->rank && !memcmp(a->dims, b->dims, sizeof(int64_t) * (size_t)a->rank);
-}
-
 static bool in_group(const lower_group *group, const ir_node *node) {
   return node && (group->region ? node->parent == group->region : node == group->node);
 }
@@ -182,7 +178,7 @@ static int check_results(lower_context *ctx, lower_group *group) {
     const ir_type *shape = frame          ? &frame->type
                            : group->root ? &group->root->outputs[0]->type
                                          : &group->results[0]->type;
-    if (!same_shape(&result->type, shape))
+    if (!ir_type_same_dims(&result->type, shape))
       return ir_node_error(ctx->diag, group->node,
                            "group '%s' yields '%s' of another shape than its %s: a group's "
                            "kernel writes every result at the same elements (or, after a "
@@ -206,7 +202,7 @@ static int check_nodes(lower_context *ctx, lower_group *group) {
       ir_type shape;
       if (node->inputs[k] && group_input_is_data(node->op, k)) {
         group_operand_shape(node, k, &shape);
-        group->indexed = !same_shape(&shape, &node->inputs[k]->type) && group->region;
+        group->indexed = !ir_type_same_dims(&shape, &node->inputs[k]->type) && group->region;
       }
     }
   }

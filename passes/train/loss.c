@@ -60,15 +60,6 @@ static ir_value *loss_error(loss_context *c, const char *what) {
   return NULL;
 }
 
-static bool same_dims(const ir_type *a, const ir_type *b) {
-  if (a->rank != b->rank)
-    return false;
-  for (int d = 0; d < a->rank; d++)
-    if (a->dims[d] != b->dims[d])
-      return false;
-  return true;
-}
-
 /* A constant f32 vector of `count` numbers (reshaped to broadcast is the caller's job). */
 static ir_value *vector_constant(loss_context *c, const float *values, int count) {
   int64_t dims[1] = {count};
@@ -202,7 +193,7 @@ static ir_value *elementwise_loss(loss_context *c) {
   const ir_type *x = &c->output->type, *y = &c->labels->type;
   if (y->dtype != x->dtype)
     return loss_error(c, "labels need the output's dtype");
-  if (!same_dims(x, y))
+  if (!ir_type_same_dims(x, y))
     return loss_error(c, "labels need the output's shape");
   dl_builder *b = &c->b;
   ir_value *per_element;

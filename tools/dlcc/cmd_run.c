@@ -1,7 +1,6 @@
 /* `dlcc run`: compiles a model in process and runs it once (or --repeat times) on the host
  * device or a CUDA GPU through libdlrt; inputs from .npy files or deterministic random
  * data, outputs summarized and written as .npy. */
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "codegen/program/compile.h"
 #include "dlrt.h"
 #include "tools/dlcc/cli.h"
+#include "tools/dlcc/cli_device.h"
 #include "tools/dlcc/model_prepare.h"
 #include "tools/dlcc/run_io.h"
 #include "tools/dlcc/run_profile.h"
@@ -60,28 +60,15 @@ static double seconds_now(void) {
   return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
 }
 
-/* Whether a CUDA driver library can be opened, to decide if PTX is worth emitting. */
-static int cuda_driver_present(void) {
-  const char *path = getenv("DLRT_LIBCUDA");
-  void *handle = dlopen(path && *path ? path : "libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
-  if (handle)
-    dlclose(handle);
-  return handle != NULL;
-}
-
 static int execute(const run_options *options, const dl_compiled *compiled, dl_file_set *inputs,
                    double compile_time) {
   const dlrt_program *program = dl_compiled_program(compiled);
   dlrt_options runtime_options;
   dlrt_options_init(&runtime_options);
-  runtime_options.device = options->device == RUN_DEVICE_HOST   ? DLRT_DEVICE_HOST
-                           : options->device == RUN_DEVICE_CUDA ? DLRT_DEVICE_CUDA
-                                                                : DLRT_DEVICE_AUTO;
+  runtime_options.device = cli_dlrt_device(options->device, program->module_count > 0);
   runtime_options.host_threads = options->threads;
   runtime_options.profile = options->profile;
   runtime_options.sanitize = options->sanitize;
-  if (program->module_count == 0 && runtime_options.device == DLRT_DEVICE_AUTO)
-    runtime_options.device = DLRT_DEVICE_HOST; /* no driver: no PTX was made */
   dlrt_model *model = NULL;
   int status = dlrt_model_create(program, &runtime_options, &model);
   if (status != DLRT_STATUS_OK)
@@ -183,7 +170,7 @@ int cmd_run_main(int argc, char **argv) {
   if (exit_code != CLI_EXIT_OK)
     goto done;
   int want_ptx = options.device == RUN_DEVICE_CUDA ||
-                 (options.device == RUN_DEVICE_AUTO && cuda_driver_present());
+                 (options.device == RUN_DEVICE_AUTO && cli_cuda_driver_present());
   const char *targets[1] = {options.target};
   dl_compile_options compile = {.name = graph->name,
                                 .ptx_targets = targets,

@@ -1,7 +1,6 @@
 /* Building and running `dlcc train`'s two programs (train_session.h). */
 #include "tools/dlcc/train_session.h"
 
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "ir/state.h"
 #include "passes/train/train.h"
 #include "tools/dlcc/cli.h"
+#include "tools/dlcc/cli_device.h"
 #include "tools/dlcc/model_load.h"
 #include "tools/dlcc/model_prepare.h"
 #include "tools/dlcc/train_eval.h"
@@ -53,14 +53,6 @@ static ir_graph *load_bound(const train_options *options, dl_diag *diag) {
   return cli_load_model(options->model_path, &source, diag);
 }
 
-static int cuda_driver_present(void) {
-  const char *path = getenv("DLRT_LIBCUDA");
-  void *handle = dlopen(path && *path ? path : "libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
-  if (handle)
-    dlclose(handle);
-  return handle != NULL;
-}
-
 static int64_t tensor_bytes(const dlrt_tensor_desc *desc) {
   return (int64_t)dlrt_tensor_bytes(desc);
 }
@@ -74,7 +66,7 @@ static int build_program(const train_options *options, const char *what, ir_grap
     return exit_code;
   }
   int want_ptx = options->device == RUN_DEVICE_CUDA ||
-                 (options->device == RUN_DEVICE_AUTO && cuda_driver_present());
+                 (options->device == RUN_DEVICE_AUTO && cli_cuda_driver_present());
   const char *targets[1] = {options->target};
   dl_compile_options compile = {.name = graph->name,
                                 .ptx_targets = targets,
@@ -91,10 +83,7 @@ static int build_program(const train_options *options, const char *what, ir_grap
   out->program = dl_compiled_program(out->compiled);
   dlrt_options runtime;
   dlrt_options_init(&runtime);
-  runtime.device = options->device == RUN_DEVICE_HOST   ? DLRT_DEVICE_HOST
-                   : options->device == RUN_DEVICE_CUDA ? DLRT_DEVICE_CUDA
-                   : want_ptx                           ? DLRT_DEVICE_AUTO
-                                                        : DLRT_DEVICE_HOST;
+  runtime.device = cli_dlrt_device(options->device, want_ptx);
   runtime.host_threads = options->threads;
   runtime.sanitize = options->sanitize;
   if (dlrt_model_create(out->program, &runtime, &out->model) != DLRT_STATUS_OK)
