@@ -167,8 +167,25 @@ static int set_outputs(train_step *t, ir_value *loss, ir_value *output) {
   return 0;
 }
 
+/* Random draws (Dropout exported in training mode, Bernoulli, RandomUniformLike) take their
+ * seed from an attribute, fixed at compile time: every step would draw the same numbers, so a
+ * training step refuses them rather than train on one mask. */
+static int refuse_random_draws(const ir_graph *graph, dl_diag *diag) {
+  for (ir_node *node = ir_graph_next_node(graph, NULL); node;
+       node = ir_graph_next_node(graph, node))
+    if (ir_op_has_flag(node->op, IR_OP_FLAG_RANDOM))
+      return dl_error(diag,
+                      "node '%s' (%s): training step: random draws have one seed for every step, "
+                      "so each step would drop the same elements (export the model in eval mode, "
+                      "without training-mode Dropout)",
+                      node->name ? node->name : "?", ir_op_name(node->op));
+  return 0;
+}
+
 int dl_build_train_step(ir_graph *graph, const dl_train_options *options, dl_diag *diag) {
   train_step t = {graph, options, diag, NULL, NULL, 0};
+  if (refuse_random_draws(graph, diag) != 0)
+    return -1;
   if (options->loss.reduction == DL_REDUCTION_NONE)
     return dl_error(diag, "training step: the loss needs reduction mean or sum (none gives a loss "
                           "per element)");

@@ -53,6 +53,27 @@ expect 1 'no --data' -- train $model
 expect 1 "unknown --loss 'hinge'" -- train $model --data=mlp_adam/data --loss=hinge
 expect 1 "bad count" -- train $model --data=mlp_adam/data --batch=-2
 
+# Dropout exported in training mode draws with one compile-time seed: refused, naming the node.
+"$PYTHON" - <<'PY'
+import os
+import numpy as np, onnx
+from onnx import TensorProto, helper, numpy_helper
+inits = [numpy_helper.from_array(np.full((3, 4), 0.1, np.float32), "w"),
+         numpy_helper.from_array(np.array(0.5, np.float32), "ratio"),
+         numpy_helper.from_array(np.array(True), "training")]
+nodes = [helper.make_node("Dropout", ["input", "ratio", "training"], ["d"], name="drop"),
+         helper.make_node("Gemm", ["d", "w"], ["logits"], transB=1)]
+graph = helper.make_graph(nodes, "dropout", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 4])],
+                          [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 3])], inits)
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+model.ir_version = 8
+onnx.save(model, "dropout.onnx")
+os.makedirs("dropdata", exist_ok=True)
+np.save("dropdata/input.npy", np.zeros((8, 4), np.float32))
+np.save("dropdata/labels.npy", np.zeros(8, np.int64))
+PY
+expect 1 "node 'drop.*random draws have one seed" -- train dropout.onnx --data=dropdata --batch=4 --device=host
+
 # The model is never replaced.
 cp $model keep.onnx
 expect 1 'cannot write' -- train $model "${common[@]}" -o $model
