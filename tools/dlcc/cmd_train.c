@@ -261,6 +261,14 @@ static int train(train_run *run) {
            o->model_path, dlrt_model_device_name(s->step.model), (long long)run->data.count,
            (long long)run->held_out.count, (long long)s->batch, (long long)run->steps_per_epoch,
            o->resume ? ", resumed" : "");
+  if (exit_code == CLI_EXIT_OK && !o->quiet) {
+    const dl_compile_stats *stats = dl_compiled_stats(s->step.compiled);
+    printf("  step: %d kernels, %d launches, %u states, arena %.1f KiB (live lower bound %.1f "
+           "KiB), weights and states %.1f KiB\n",
+           stats->kernel_count, stats->launch_count, s->step.program->state_count,
+           (double)stats->arena_bytes / 1024, (double)stats->live_lower_bound / 1024,
+           (double)s->step.program->weights_size / 1024);
+  }
   run->points = calloc((size_t)o->epochs, sizeof *run->points);
   if (exit_code == CLI_EXIT_OK && o->log)
     run->step_losses = calloc((size_t)(run->steps_per_epoch * o->epochs) + 1, sizeof(double));
