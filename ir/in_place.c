@@ -42,15 +42,9 @@ static bool reads_root_at_output_index(const ir_node *group, const ir_node *read
   return true;
 }
 
-bool ir_node_may_write_in_place(const ir_node *node, const ir_value *root, const ir_value *output,
-                                const char **why_not) {
-  const char *unused;
-  if (!why_not)
-    why_not = &unused;
-  if (!root || root->kind != IR_VALUE_RESULT) {
-    *why_not = "only a node's output may be overwritten (not a graph input or a constant)";
-    return false;
-  }
+/* ir_node_may_write_in_place without the condition on what `root` is. */
+static bool may_write_over(const ir_node *node, const ir_value *root, const ir_value *output,
+                           const char **why_not) {
   bool group = node->op == IR_OP_GROUP && node->body;
   if (!group && !ir_op_may_write_in_place(node->op)) {
     *why_not = "the node is not an elementwise kernel";
@@ -78,5 +72,52 @@ bool ir_node_may_write_in_place(const ir_node *node, const ir_value *root, const
                      : "the node does not read the input";
     return false;
   }
+  return true;
+}
+
+bool ir_node_may_write_in_place(const ir_node *node, const ir_value *root, const ir_value *output,
+                                const char **why_not) {
+  const char *unused;
+  if (!why_not)
+    why_not = &unused;
+  if (!root || root->kind != IR_VALUE_RESULT) {
+    *why_not = "only a node's output may be overwritten (not a graph input or a constant)";
+    return false;
+  }
+  return may_write_over(node, root, output, why_not);
+}
+
+/* Whether `node` (or a node of its body) reads `root`'s bytes. */
+static bool reads_root(const ir_node *node, const ir_value *root) {
+  for (int i = 0; i < node->num_inputs; i++)
+    if (node->inputs[i] && ir_buffer_root(node->inputs[i]) == root)
+      return true;
+  for (const ir_node *inner = node->body ? node->body->first : NULL; inner; inner = inner->next)
+    if (reads_root(inner, root))
+      return true;
+  return false;
+}
+
+static bool is_graph_output(const ir_graph *graph, const ir_value *value) {
+  for (int i = 0; i < graph->body.num_results; i++)
+    if (ir_buffer_root(graph->body.results[i]) == value)
+      return true;
+  return false;
+}
+
+bool ir_state_update_in_place(const ir_graph *graph, const ir_value *state, const ir_value *value) {
+  const ir_node *producer = value->kind == IR_VALUE_RESULT ? value->producer : NULL;
+  if (!producer || producer->parent != &graph->body || ir_buffer_root(value) != value ||
+      ir_op_category_of(producer->op) == IR_OP_CATEGORY_VIEW || is_graph_output(graph, value))
+    return false;
+  /* A producer that reads the state must read it where it writes (an elementwise kernel);
+   * one that does not read it (a gradient's contraction ending in the optimizer's update)
+   * overwrites nothing it still needs. */
+  const char *why_not;
+  if (reads_root(producer, state) && !may_write_over(producer, state, value, &why_not))
+    return false;
+  for (const ir_node *later = producer->next; later; later = later->next)
+    if (reads_root(later, state))
+      return false;
   return true;
 }

@@ -41,6 +41,13 @@ const ir_value *ir_buffer_root(const ir_value *value);
 bool ir_node_may_write_in_place(const ir_node *node, const ir_value *root, const ir_value *output,
                                 const char **why_not);
 
+/* Whether the node computing `value`, the update of `state` (ir/state.h), may write it into the
+ * state's own bytes, so that no end-of-run copy is needed: `value` is a top-level node output
+ * (not a view, not a graph output), that node either does not read `state` or may write over it
+ * as ir_node_may_write_in_place says for arena values (an elementwise kernel reading `state` at
+ * the output's index), and no node after it reads `state`. */
+bool ir_state_update_in_place(const ir_graph *graph, const ir_value *state, const ir_value *value);
+
 /* Plans every arena value: lifetimes over the schedule, in-place reuse where a node may write
  * an output over an input that dies there, then first fit by decreasing size, with each
  * step's workspace (`workspace_bytes[s]` bytes at step s; NULL: none) packed alongside. Fails

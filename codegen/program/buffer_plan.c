@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "codegen/ops/op_lowering.h"
+#include "codegen/program/state_copies.h"
 #include "ir/memory_plan.h"
 #include "ir/state.h"
 
@@ -150,6 +151,13 @@ int dl_buffer_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
     dl_buffer_plan_deinit(plan);
     return -1;
   }
+  /* A state update written in place lives in the state's bytes (no end-of-run copy). */
+  for (int i = 0; i < graph->num_state_updates; i++)
+    if (dl_state_update_in_place(graph, &graph->state_updates[i])) {
+      plan->values[graph->state_updates[i].value->id] =
+          plan->values[graph->state_updates[i].state->id];
+      plan->in_place_state_updates++;
+    }
   /* Views share their root's location; a view of a constant is a weight. */
   for (ir_node *node = graph->body.first; node; node = node->next)
     if (lower_is_view(node->op)) {

@@ -51,6 +51,7 @@ typedef struct dl_buffer_plan {
   uint64_t weight_bytes;
   int num_views;
   int in_place_count; /* outputs written over an input that died at their node */
+  int in_place_state_updates; /* updates written into their state (no end-of-run copy) */
   dl_plan_source source;
 } dl_buffer_plan;
 

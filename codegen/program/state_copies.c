@@ -18,10 +18,8 @@ typedef struct copy_storage {
 
 int dl_state_copies_build(const ir_graph *graph, dl_state_copies *out, dl_diag *diag) {
   *out = (dl_state_copies){0};
-  int count = graph->num_state_updates;
-  if (count <= 0)
-    return 0;
-  for (int i = 0; i < count; i++) {
+  int count = 0;
+  for (int i = 0; i < graph->num_state_updates; i++) {
     const ir_state_update *update = &graph->state_updates[i];
     const ir_value *root = ir_buffer_root(update->value);
     if (root->kind == IR_VALUE_STATE)
@@ -30,7 +28,10 @@ int dl_state_copies_build(const ir_graph *graph, dl_state_copies *out, dl_diag *
                       "materialize-outputs before compiling, so the end-of-run copies never "
                       "read a state another one already overwrote",
                       update->state->name, root->name);
+    count += !dl_state_update_in_place(graph, update);
   }
+  if (count == 0)
+    return 0;
   /* One block: the nodes first, then the storage each points into. */
   char *block = calloc((size_t)count, sizeof(ir_node) + sizeof(copy_storage));
   if (!block)
@@ -38,10 +39,12 @@ int dl_state_copies_build(const ir_graph *graph, dl_state_copies *out, dl_diag *
   out->nodes = (ir_node *)block;
   out->count = count;
   copy_storage *storage = (copy_storage *)(block + (size_t)count * sizeof(ir_node));
-  for (int i = 0; i < count; i++) {
+  for (int i = 0, k = 0; i < graph->num_state_updates; i++) {
     const ir_state_update *update = &graph->state_updates[i];
-    copy_storage *at = &storage[i];
-    ir_node *node = &out->nodes[i];
+    if (dl_state_update_in_place(graph, update))
+      continue; /* its producer writes the state itself */
+    copy_storage *at = &storage[k];
+    ir_node *node = &out->nodes[k];
     at->stand_in = *update->state;
     at->stand_in.kind = IR_VALUE_RESULT;
     at->stand_in.producer = node;
@@ -52,7 +55,7 @@ int dl_state_copies_build(const ir_graph *graph, dl_state_copies *out, dl_diag *
     snprintf(at->name, sizeof(at->name), "update_%s", update->state->name);
     *node = (ir_node){.op = IR_OP_COPY,
                       .name = at->name,
-                      .id = graph->num_nodes + i,
+                      .id = graph->num_nodes + k++,
                       .inputs = &at->input,
                       .num_inputs = 1,
                       .outputs = &at->output,
@@ -60,6 +63,10 @@ int dl_state_copies_build(const ir_graph *graph, dl_state_copies *out, dl_diag *
                       .parent = (ir_region *)&graph->body};
   }
   return 0;
+}
+
+bool dl_state_update_in_place(const ir_graph *graph, const ir_state_update *update) {
+  return ir_state_update_in_place(graph, update->state, update->value);
 }
 
 void dl_state_copies_deinit(dl_state_copies *copies) {

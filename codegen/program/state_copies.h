@@ -7,6 +7,7 @@
 
 #include "ir/diag.h"
 #include "ir/graph.h"
+#include "ir/state.h"
 
 typedef struct dl_state_copies {
   ir_node *nodes; /* count nodes, ids past the graph's; NULL when there are no updates */
@@ -17,6 +18,9 @@ typedef struct dl_state_copies {
  * copies such values into the arena first, so no end-of-run copy reads a state that another
  * already overwrote. */
 int dl_state_copies_build(const ir_graph *graph, dl_state_copies *out, dl_diag *diag);
+/* An update whose producer writes the state's bytes itself (ir_state_update_in_place: the
+ * buffer plan gives the value the state's location) needs no copy. */
+bool dl_state_update_in_place(const ir_graph *graph, const ir_state_update *update);
 void dl_state_copies_deinit(dl_state_copies *copies);
 
 #endif

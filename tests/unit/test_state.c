@@ -1,6 +1,7 @@
 /* Mutable state values (ir/state.h): creation, updates, and the uses they count. */
 #include "test_infer_support.h"
 
+#include "ir/memory_plan.h"
 #include "ir/state.h"
 #include "passes/pass.h"
 
@@ -45,7 +46,34 @@ static void test_state_updates(void **state) {
   dl_diag_deinit(&diag);
 }
 
+/* An update may be written into its state's bytes when every read of the state comes first or
+ * is the producer's own elementwise read, and the value is no graph output. */
+static void test_state_update_in_place(void **state) {
+  ir_graph *g = *state;
+  dl_diag diag;
+  dl_diag_init(&diag);
+  ir_value *w = ir_graph_add_state(g, "w", type_of(g, "f32[2]"), NULL);
+  ir_value *x = input_of(g, "x", "f32[2]");
+  ir_node *scale = node_of(g, IR_OP_MUL, 1, 2, w, x); /* reads w where it writes */
+  assert_int_equal(ir_infer_node(g, scale, &diag), 0);
+  assert_true(ir_state_update_in_place(g, w, scale->outputs[0]));
+  ir_node *negate = node_of(g, IR_OP_NEG, 1, 1, x); /* does not read w at all */
+  assert_int_equal(ir_infer_node(g, negate, &diag), 0);
+  assert_true(ir_state_update_in_place(g, w, negate->outputs[0]));
+  /* A later read of w: the update must wait for the end-of-run copy. */
+  ir_node *later = node_of(g, IR_OP_ADD, 1, 2, w, x);
+  assert_int_equal(ir_infer_node(g, later, &diag), 0);
+  assert_false(ir_state_update_in_place(g, w, scale->outputs[0]));
+  assert_false(ir_state_update_in_place(g, w, negate->outputs[0]));
+  assert_true(ir_state_update_in_place(g, w, later->outputs[0]));
+  /* A graph output keeps its own buffer. */
+  assert_int_equal(ir_graph_add_output(g, later->outputs[0]), 0);
+  assert_false(ir_state_update_in_place(g, w, later->outputs[0]));
+  dl_diag_deinit(&diag);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {GRAPH_TEST(test_state_values), GRAPH_TEST(test_state_updates)};
+  const struct CMUnitTest tests[] = {GRAPH_TEST(test_state_values), GRAPH_TEST(test_state_updates),
+                                     GRAPH_TEST(test_state_update_in_place)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
