@@ -4,16 +4,9 @@
 #include "ir/array.h"
 
 ir_value *ir_graph_add_state(ir_graph *graph, const char *name, ir_type type, const void *data) {
-  /* A constant's bookkeeping (name, id, data), then moved to the state list. */
+  /* A constant's bookkeeping (name, id, data), then made a state. */
   ir_value *value = ir_graph_add_constant(graph, name, type, data);
-  if (!value)
-    return NULL;
-  graph->num_constants--;
-  value->kind = IR_VALUE_STATE;
-  if (IR_ARRAY_APPEND(graph->arena, graph->states, graph->num_states, graph->states_capacity,
-                      value))
-    return NULL;
-  return value;
+  return value && ir_value_make_state(graph, value) == 0 ? value : NULL;
 }
 
 int ir_value_make_state(ir_graph *graph, ir_value *value) {

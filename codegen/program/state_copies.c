@@ -18,8 +18,8 @@ typedef struct copy_storage {
 
 int dl_state_copies_build(const ir_graph *graph, dl_state_copies *out, dl_diag *diag) {
   *out = (dl_state_copies){0};
-  int count = 0;
-  for (int i = 0; i < graph->num_state_updates; i++) {
+  int updates = graph->num_state_updates;
+  for (int i = 0; i < updates; i++) {
     const ir_state_update *update = &graph->state_updates[i];
     const ir_value *root = ir_buffer_root(update->value);
     if (root->kind == IR_VALUE_STATE)
@@ -28,21 +28,21 @@ int dl_state_copies_build(const ir_graph *graph, dl_state_copies *out, dl_diag *
                       "materialize-outputs before compiling, so the end-of-run copies never "
                       "read a state another one already overwrote",
                       update->state->name, root->name);
-    count += !dl_state_update_in_place(graph, update);
   }
-  if (count == 0)
+  if (updates == 0)
     return 0;
-  /* One block: the nodes first, then the storage each points into. */
-  char *block = calloc((size_t)count, sizeof(ir_node) + sizeof(copy_storage));
+  /* One block for every update (those written in place leave theirs unused): the nodes
+   * first, then the storage each points into. */
+  char *block = calloc((size_t)updates, sizeof(ir_node) + sizeof(copy_storage));
   if (!block)
     return dl_error(diag, "out of memory");
   out->nodes = (ir_node *)block;
-  out->count = count;
-  copy_storage *storage = (copy_storage *)(block + (size_t)count * sizeof(ir_node));
-  for (int i = 0, k = 0; i < graph->num_state_updates; i++) {
+  copy_storage *storage = (copy_storage *)(block + (size_t)updates * sizeof(ir_node));
+  for (int i = 0; i < updates; i++) {
     const ir_state_update *update = &graph->state_updates[i];
     if (dl_state_update_in_place(graph, update))
       continue; /* its producer writes the state itself */
+    int k = out->count++;
     copy_storage *at = &storage[k];
     ir_node *node = &out->nodes[k];
     at->stand_in = *update->state;
@@ -55,7 +55,7 @@ int dl_state_copies_build(const ir_graph *graph, dl_state_copies *out, dl_diag *
     snprintf(at->name, sizeof(at->name), "update_%s", update->state->name);
     *node = (ir_node){.op = IR_OP_COPY,
                       .name = at->name,
-                      .id = graph->num_nodes + k++,
+                      .id = graph->num_nodes + k,
                       .inputs = &at->input,
                       .num_inputs = 1,
                       .outputs = &at->output,

@@ -10,7 +10,7 @@
 #include "ir/state.h"
 
 typedef struct dl_state_copies {
-  ir_node *nodes; /* count nodes, ids past the graph's; NULL when there are no updates */
+  ir_node *nodes; /* count nodes (updates not written in place), ids past the graph's */
   int count;
 } dl_state_copies;
 

@@ -53,10 +53,6 @@ static ir_graph *load_bound(const train_options *options, dl_diag *diag) {
   return cli_load_model(options->model_path, &source, diag);
 }
 
-static int64_t tensor_bytes(const dlrt_tensor_desc *desc) {
-  return (int64_t)dlrt_tensor_bytes(desc);
-}
-
 /* Optimizes, compiles and creates `graph` (owned by `out` from here on) as `out`. */
 static int build_program(const train_options *options, const char *what, ir_graph *graph,
                          train_program *out, dl_diag *diag) {
@@ -95,10 +91,10 @@ static int build_program(const train_options *options, const char *what, ir_grap
   if (!out->inputs || !out->outputs)
     return cli_fail(CLI_EXIT_ENVIRONMENT, NULL, "out of memory");
   for (uint32_t i = 0; i < program->input_count; i++)
-    if (!(out->inputs[i] = calloc(1, (size_t)tensor_bytes(&program->inputs[i]) + 1)))
+    if (!(out->inputs[i] = calloc(1, (size_t)dlrt_tensor_bytes(&program->inputs[i]) + 1)))
       return cli_fail(CLI_EXIT_ENVIRONMENT, NULL, "out of memory");
   for (uint32_t i = 0; i < program->output_count; i++)
-    if (!(out->outputs[i] = calloc(1, (size_t)tensor_bytes(&program->outputs[i]) + 1)))
+    if (!(out->outputs[i] = calloc(1, (size_t)dlrt_tensor_bytes(&program->outputs[i]) + 1)))
       return cli_fail(CLI_EXIT_ENVIRONMENT, NULL, "out of memory");
   return CLI_EXIT_OK;
 }
@@ -179,7 +175,7 @@ int train_session_sync_eval(train_session *session, dl_diag *diag) {
     int from = find_state(session->step.model, desc->name);
     if (from < 0)
       continue;
-    size_t bytes = (size_t)tensor_bytes(desc);
+    size_t bytes = (size_t)dlrt_tensor_bytes(desc);
     void *buffer = malloc(bytes ? bytes : 1);
     int status = !buffer ? DLRT_STATUS_OUT_OF_MEMORY
                          : dlrt_model_get_state(session->step.model, (uint32_t)from, buffer);
@@ -197,7 +193,7 @@ int64_t train_session_steps_done(const train_session *session) {
   const dlrt_tensor_desc *desc = dlrt_model_state_desc(session->step.model,
                                                        (uint32_t)session->step_state);
   unsigned char value[8] = {0};
-  if (!desc || tensor_bytes(desc) > (int64_t)sizeof value ||
+  if (!desc || dlrt_tensor_bytes(desc) > sizeof value ||
       dlrt_model_get_state(session->step.model, (uint32_t)session->step_state, value) !=
           DLRT_STATUS_OK)
     return -1;
