@@ -6,7 +6,7 @@
 # dlcc train's loss at every one of the 20 steps and its weights and running statistics after
 # the last (written back into the ONNX model with -o) must agree within fp32 tolerance
 # (tests/train/compare.py says why those tolerances); one epoch of each also runs under the
-# sanitizer, and its PTX goes through ptxas for sm_75 and sm_90.
+# sanitizer, and its PTX goes through ptxas for sm_75, sm_80 and sm_90.
 set -u
 : "${DLCC:?}" "${PYTHON:?}" "${SOURCE_DIR:?}" "${WORK_DIR:?}"
 rm -rf "$WORK_DIR" && mkdir -p "$WORK_DIR" && cd "$WORK_DIR"
@@ -47,7 +47,7 @@ from cases import dlcc_options; print(' '.join(dlcc_options('$case')))")
       *) step_options+=("$option") ;;
     esac
   done
-  for target in sm_75 sm_90; do
+  for target in sm_75 sm_80 sm_90; do
     checks=$((checks + 1))
     "$DLCC" compile "$case/model.onnx" --train "${step_options[@]}" --dim batch="$batch" --emit=ptx \
       --target=$target -o "$case/step.$target.ptx" --stats 2>"$case/ptxas.txt" &&
