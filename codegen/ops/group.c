@@ -278,12 +278,27 @@ const lower_arg *lower_group_args(lower_context *ctx) {
   return args;
 }
 
+/* Whether root input `input` is the only data input of the group's nodes that reads its
+ * value: a packed parameter is then read by the root's loader alone (a prologue, an epilogue
+ * or another root input reading the same constant expects it as stored). */
+static bool read_by_root_input_only(const lower_group *group, int input) {
+  const ir_value *value = group->root->inputs[input];
+  const ir_node *first = group->region ? group->region->first : group->node;
+  for (const ir_node *node = first; node; node = group->region ? node->next : NULL)
+    for (int k = 0; k < node->num_inputs; k++)
+      if (node->inputs[k] == value && group_input_is_data(node->op, k) &&
+          !(node == group->root && k == input))
+        return false;
+  return true;
+}
+
 const lower_arg *lower_group_args_packed(lower_context *ctx, int input, lower_packing packing,
                                          bool *out_packed) {
   lower_arg *args = (lower_arg *)lower_group_args(ctx); /* a fresh copy in the graph's arena */
   int read = lower_group_plain_read(ctx->group, input);
   const ir_value *root = ir_buffer_root(ctx->group->root->inputs[input]);
-  *out_packed = args && read >= 0 && root->kind == IR_VALUE_CONSTANT && root->data;
+  *out_packed = args && read >= 0 && root->kind == IR_VALUE_CONSTANT && root->data &&
+                read_by_root_input_only(ctx->group, input);
   if (*out_packed)
     args[read].packing = packing;
   return args;

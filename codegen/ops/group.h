@@ -66,7 +66,8 @@ const kb_param *lower_group_params(lower_context *ctx, int *count);
 const lower_arg *lower_group_args(lower_context *ctx);
 /* lower_group_args, with the root's input `input` bound as `packing` (the weights hold it
  * packed at compile time, codegen/program/packed_weights.c) when it is a constant read
- * straight from a kernel parameter; *out_packed says whether it is. */
+ * straight from a kernel parameter by that input alone (no other node of the group, nor
+ * another root input, reads it); *out_packed says whether it is. */
 const lower_arg *lower_group_args_packed(lower_context *ctx, int input, lower_packing packing,
                                          bool *out_packed);
 /* Begins the launch's kernel: one pointer parameter per argument (reads, results, then any

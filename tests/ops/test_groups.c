@@ -237,6 +237,8 @@ int main(void) {
       /* Gemm + bias stored through a Reshape, Squeeze and Transpose before a residual Add
        * and Relu, with a second result in the Gemm's own order */
       cmocka_unit_test_prestate(test_group, "gemm_reshape_transpose_add"),
+      /* Gemm with a constant transB weight its epilogue also reads (stored, not packed) */
+      cmocka_unit_test_prestate(test_group, "gemm_weight_epilogue"),
       /* 8 broadcasting pointwise ops through f16, two results */
       cmocka_unit_test_prestate(test_group, "pointwise_chain"),
       /* a strided Slice read as indexing by MatMul's A loader */
