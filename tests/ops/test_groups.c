@@ -1,6 +1,7 @@
 /* dl.group lowering: each hand-written group in tests/ops/groups/ compiles to one launch and
- * runs on the host device to the same outputs as the graph without the group (NAME.flat.dlir);
- * groups no root can take are refused with an error naming the group. */
+ * runs on the host device to the same outputs as the graph without the group (NAME.flat.dlir),
+ * and its PTX goes through ptxas for sm_75, sm_80 and sm_90; groups no root can take are
+ * refused with an error naming the group. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include "codegen/program/compile.h"
 #include "dlrt.h"
 #include "frontend/text/text_parse.h"
+#include "op_harness.h"
 
 static const char *const GROUPS_DIR = DLCC_SOURCE_DIR "/tests/ops/groups/";
 
@@ -31,6 +33,27 @@ static dl_compiled *compile_file(const char *name, const char *suffix) {
   ir_graph_destroy(graph); /* the program keeps what it needs */
   dl_diag_deinit(&diag);
   return compiled;
+}
+
+/* Each dl.group of NAME.dlir lowered for NVPTX and assembled by ptxas (op_harness). */
+static void check_group_ptx(const char *name) {
+  char path[512];
+  snprintf(path, sizeof path, "%s%s.dlir", GROUPS_DIR, name);
+  dl_diag diag;
+  dl_diag_init(&diag);
+  ir_graph *graph = dl_text_parse_file(path, &diag);
+  assert_non_null(graph);
+  int groups = 0;
+  for (const ir_node *node = graph->body.first; node; node = node->next) {
+    if (node->op != IR_OP_GROUP)
+      continue;
+    groups++;
+    if (op_harness_check_ptx(graph, node, &diag) != 0)
+      fail_msg("%s: %s", path, diag.stored ? dl_diag_message(&diag, 0) : "PTX check failed");
+  }
+  assert_true(groups > 0);
+  ir_graph_destroy(graph);
+  dl_diag_deinit(&diag);
 }
 
 static int64_t element_count(const dlrt_tensor_desc *desc) {
@@ -101,6 +124,7 @@ static void check_group(const char *name) {
   free(want);
   dl_compiled_destroy(grouped);
   dl_compiled_destroy(flat);
+  check_group_ptx(name);
 }
 
 static void test_group(void **state) { check_group(*state); }
