@@ -281,6 +281,18 @@ int main(void) {
       cmocka_unit_test_prestate(test_group, "transpose_reshape_exp"),
       /* BatchNormalization's [C] parameters mapped along axis 1, then Relu */
       cmocka_unit_test_prestate(test_group, "batchnorm_relu"),
+      /* every root with a prologue on each of its data inputs (the audit of roots reading
+       * their inputs through the group's loaders, not their own parameters) */
+      cmocka_unit_test_prestate(test_group, "argmax_prologue"),
+      cmocka_unit_test_prestate(test_group, "global_max_pool_prologue"),
+      cmocka_unit_test_prestate(test_group, "reduce_columns_prologue"),
+      cmocka_unit_test_prestate(test_group, "gemm_prologues"),
+      cmocka_unit_test_prestate(test_group, "matmul_prologues"),
+      cmocka_unit_test_prestate(test_group, "conv_prologues"),
+      cmocka_unit_test_prestate(test_group, "conv_direct_prologues"),
+      cmocka_unit_test_prestate(test_group, "conv_transpose_prologues"),
+      cmocka_unit_test_prestate(test_group, "deform_conv_prologues"),
+      cmocka_unit_test_prestate(test_group, "attention_mask_prologue"),
       /* a graph input and a constant tensor read inside the group, not through its inputs */
       cmocka_unit_test_prestate(test_group, "outer_values"),
       /* Sum of 20 group inputs: 21 kernel parameters */
