@@ -1,7 +1,8 @@
 /* dl.group lowering: each hand-written group in tests/ops/groups/ compiles to one launch and
  * runs on the host device to the same outputs as the graph without the group (NAME.flat.dlir),
- * and its PTX goes through ptxas for sm_75, sm_80 and sm_90; groups no root can take are
- * refused with an error naming the group. */
+ * and its PTX goes through ptxas for sm_75, sm_80 and sm_90 (with $DLCC_OP_SANITIZE, as
+ * ops.sanitize.test_groups, both run under the sanitizer instead: no report); groups no root
+ * can take are refused with an error naming the group. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,7 +26,11 @@ static dl_compiled *compile_file(const char *name, const char *suffix) {
   dl_diag diag;
   dl_diag_init(&diag);
   ir_graph *graph = dl_text_parse_file(path, &diag);
-  dl_compile_options options = {.host_twins = true, .host_cpu = "native", .opt_level = 2};
+  /* ops.sanitize.test_groups: checked twins, run under the sanitizer (run below) */
+  dl_compile_options options = {.host_twins = true,
+                                .host_cpu = "native",
+                                .opt_level = 2,
+                                .sanitize = op_harness_sanitizing()};
   dl_compiled *compiled = graph ? dl_compile_graph(graph, &options, &diag) : NULL;
   for (int i = 0; !compiled && i < diag.stored; i++)
     fprintf(stderr, "%s: %s\n", path, dl_diag_message(&diag, i));
@@ -69,6 +74,7 @@ static float **run(const dlrt_program *program, float *const *inputs) {
   dlrt_options_init(&options);
   options.device = DLRT_DEVICE_HOST;
   options.host_threads = 2;
+  options.sanitize = op_harness_sanitizing();
   dlrt_model *model = NULL;
   assert_int_equal(dlrt_model_create(program, &options, &model), DLRT_STATUS_OK);
   float **outputs = calloc(program->output_count, sizeof(float *));
@@ -76,6 +82,7 @@ static float **run(const dlrt_program *program, float *const *inputs) {
     outputs[o] = calloc((size_t)element_count(&program->outputs[o]), sizeof(float));
   assert_int_equal(dlrt_model_run(model, (const void *const *)inputs, (void *const *)outputs),
                    DLRT_STATUS_OK);
+  assert_int_equal(dlrt_model_sanitizer_reports(model), 0);
   dlrt_model_destroy(model);
   return outputs;
 }
