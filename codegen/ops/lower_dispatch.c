@@ -62,19 +62,33 @@ int lower_pointwise(lower_context *ctx, const ir_node *node, lower_result *out) 
   return pw_lower_group(ctx, out);
 }
 
-/* The 4- and 2-bit types and the 8- and 4-bit floats are read and written by the pointwise
- * map only (packed results a byte a thread, small floats converted on the way); a group with
- * another root that touches one is refused, naming the type. */
+static bool is_small_type(ir_dtype dtype) {
+  ir_small_float format;
+  return ir_dtype_is_packed(dtype) || ir_small_float_format(dtype, &format);
+}
+
+static int refuse_root_dtype(lower_context *ctx, const ir_node *root, const ir_value *value) {
+  return ir_node_error(ctx->diag, root,
+                       "no kernel for %s on %s yet (elementwise ops and Cast take it)",
+                       ir_op_name(root->op), ir_dtype_name(value->type.dtype));
+}
+
+/* The 4- and 2-bit types and the 8- and 4-bit floats are computed on by elementwise ops and
+ * Cast only, and written by the pointwise map only (packed results a byte a thread): a group
+ * with another root is refused, naming the type, when the root reads one as an input of its
+ * own or the group writes one. Its prologue may read them: the group's evaluator loads every
+ * type and a Cast converts it (int4 or float8 weights cast for a MatMul). */
 static int check_root_dtypes(lower_context *ctx, const lower_group *group) {
-  for (int k = 0; group->root && k < group->read_count + group->result_count; k++) {
-    const ir_value *value =
-        k < group->read_count ? group->reads[k] : group->results[k - group->read_count];
-    ir_small_float format;
-    if (ir_dtype_is_packed(value->type.dtype) || ir_small_float_format(value->type.dtype, &format))
-      return ir_node_error(ctx->diag, group->root,
-                           "no kernel for %s on %s yet (elementwise ops and Cast take it)",
-                           ir_op_name(group->root->op), ir_dtype_name(value->type.dtype));
-  }
+  const ir_node *root = group->root;
+  if (!root)
+    return 0;
+  for (int r = 0; r < group->result_count; r++)
+    if (is_small_type(group->results[r]->type.dtype))
+      return refuse_root_dtype(ctx, root, group->results[r]);
+  for (int k = 0; lower_root_has_hooks(root) && k < root->num_inputs; k++)
+    if (root->inputs[k] && group_input_is_data(root->op, k) &&
+        is_small_type(root->inputs[k]->type.dtype))
+      return refuse_root_dtype(ctx, root, root->inputs[k]);
   return 0;
 }
 

@@ -300,6 +300,8 @@ int main(void) {
       cmocka_unit_test_prestate(test_group, "conv_transpose_prologues"),
       cmocka_unit_test_prestate(test_group, "deform_conv_prologues"),
       cmocka_unit_test_prestate(test_group, "attention_mask_prologue"),
+      /* MatMul reading int4 and float8 constants through Cast prologues */
+      cmocka_unit_test_prestate(test_group, "small_type_weights"),
       /* a graph input and a constant tensor read inside the group, not through its inputs */
       cmocka_unit_test_prestate(test_group, "outer_values"),
       /* Sum of 20 group inputs: 21 kernel parameters */
