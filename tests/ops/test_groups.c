@@ -289,7 +289,8 @@ int main(void) {
       /* BatchNormalization's [C] parameters mapped along axis 1, then Relu */
       cmocka_unit_test_prestate(test_group, "batchnorm_relu"),
       /* every root with a prologue on each of its data inputs (the audit of roots reading
-       * their inputs through the group's loaders, not their own parameters) */
+       * their inputs through the group's loaders, not their own parameters; test_group_coverage
+       * checks that every root op and input has a case) */
       cmocka_unit_test_prestate(test_group, "argmax_prologue"),
       cmocka_unit_test_prestate(test_group, "global_max_pool_prologue"),
       cmocka_unit_test_prestate(test_group, "reduce_columns_prologue"),
@@ -300,6 +301,7 @@ int main(void) {
       cmocka_unit_test_prestate(test_group, "conv_transpose_prologues"),
       cmocka_unit_test_prestate(test_group, "deform_conv_prologues"),
       cmocka_unit_test_prestate(test_group, "attention_mask_prologue"),
+      cmocka_unit_test_prestate(test_group, "attention_cache_prologues"),
       /* MatMul reading int4 and float8 constants through Cast prologues */
       cmocka_unit_test_prestate(test_group, "small_type_weights"),
       /* a graph input and a constant tensor read inside the group, not through its inputs */
