@@ -1,57 +1,56 @@
-/* Building blocks of expansions: one IR node at a time, named after an ONNX output or given a
- * fresh name from a base, with inference and folding run on it at once. Every builder takes
- * NULL inputs as an earlier failure and returns NULL, so an expansion chains them and checks
- * the last result only. */
+/* Building blocks of expansions: ir/build.h's builder named after an ONNX output or given a
+ * fresh name from a base, with inference and folding run on each node at once. Every builder
+ * takes NULL inputs as an earlier failure and returns NULL, so an expansion chains them and
+ * checks the last result only. */
 #include "onnx_internal.h"
+
+static void report(ir_builder *b, const char *message) { onnx_error(b->owner, "%s", message); }
+
+static int finish(ir_builder *b, ir_node *node) { return onnx_finish_node(b->owner, node); }
+
+ir_builder onnx_builder(onnx_import *import, const char *base, const char *output) {
+  return (ir_builder){.graph = import->graph,
+                      .base = base,
+                      .diag = import->diag,
+                      .output = output,
+                      .report = report,
+                      .finish = finish,
+                      .owner = import};
+}
 
 ir_node *onnx_build_start(onnx_import *import, ir_op op, const char *base, ir_value **inputs,
                           int num_inputs, const char *output) {
-  for (int i = 0; i < num_inputs; i++)
-    if (!inputs[i])
-      return NULL;
-  const char *name = output && *output ? output : ir_graph_unique_name(import->graph, base);
-  if (!name) {
-    onnx_error(import, "out of memory");
-    return NULL;
-  }
-  return onnx_add_expansion_node(import, op, name, inputs, num_inputs, &name, 1);
+  ir_builder b = onnx_builder(import, base, output);
+  return ir_build_start(&b, op, inputs, num_inputs);
 }
 
 ir_value *onnx_build_finish(onnx_import *import, ir_node *node) {
-  return node && onnx_finish_node(import, node) == 0 ? node->outputs[0] : NULL;
+  ir_builder b = onnx_builder(import, NULL, NULL);
+  return ir_build_finish(&b, node);
 }
 
 ir_value *onnx_build(onnx_import *import, ir_op op, const char *base, ir_value *a, ir_value *b,
                      const char *output) {
-  ir_value *inputs[2] = {a, b};
-  if (!a)
-    return NULL;
-  return onnx_build_finish(import, onnx_build_start(import, op, base, inputs, b ? 2 : 1, output));
+  ir_builder builder = onnx_builder(import, base, output);
+  return ir_build_op(&builder, op, a, b);
 }
 
 ir_value *onnx_build_where(onnx_import *import, const char *base, ir_value *condition, ir_value *a,
                            ir_value *b, const char *output) {
-  ir_value *inputs[3] = {condition, a, b};
-  return onnx_build_finish(import, onnx_build_start(import, IR_OP_WHERE, base, inputs, 3, output));
+  ir_builder builder = onnx_builder(import, base, output);
+  return ir_build_where(&builder, condition, a, b);
 }
 
 ir_value *onnx_build_reshape(onnx_import *import, const char *base, ir_value *x,
                              const int64_t *dims, int rank, const char *output) {
-  if (!x)
-    return NULL;
-  return onnx_build(import, IR_OP_RESHAPE, base, x, onnx_ints_constant(import, base, dims, rank),
-                    output);
+  ir_builder b = onnx_builder(import, base, output);
+  return ir_build_reshape(&b, x, dims, rank);
 }
 
 ir_value *onnx_build_reduce_mean(onnx_import *import, const char *base, ir_value *x,
                                  const int64_t *axes, int count) {
-  ir_value *inputs[2] = {x, x ? onnx_ints_constant(import, base, axes, count) : NULL};
-  ir_node *node = onnx_build_start(import, IR_OP_REDUCE_MEAN, base, inputs, 2, NULL);
-  if (node && ir_node_set_int(import->graph, node, "keepdims", 1) != 0) {
-    onnx_error(import, "out of memory");
-    return NULL;
-  }
-  return onnx_build_finish(import, node);
+  ir_builder b = onnx_builder(import, base, NULL);
+  return ir_build_reduce(&b, IR_OP_REDUCE_MEAN, x, axes, count, true);
 }
 
 ir_value *onnx_build_per_channel(onnx_import *import, const char *base, ir_value *v, int rank) {
@@ -66,14 +65,8 @@ ir_value *onnx_build_per_channel(onnx_import *import, const char *base, ir_value
 
 ir_value *onnx_build_cast(onnx_import *import, const char *base, ir_value *x, ir_dtype to,
                           const char *output) {
-  if (!x || (x->type.dtype == to && !output))
-    return x;
-  ir_node *node = onnx_build_start(import, IR_OP_CAST, base, &x, 1, output);
-  if (node && ir_node_set_dtype(import->graph, node, "to", to) != 0) {
-    onnx_error(import, "out of memory");
-    return NULL;
-  }
-  return onnx_build_finish(import, node);
+  ir_builder b = onnx_builder(import, base, output);
+  return ir_build_cast(&b, x, to);
 }
 
 int onnx_need_constant(onnx_import *import, const Onnx__NodeProto *proto, int index,

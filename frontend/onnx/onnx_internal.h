@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "frontend/onnx/onnx_import.h"
+#include "ir/build.h"
 #include "onnx/onnx.pb-c.h"
 
 /* Oldest and newest default-domain opsets the importer understands (27 is onnx 1.22's;
@@ -113,6 +114,9 @@ bool onnx_is_default_domain(const char *domain);
 ir_node *onnx_add_expansion_node(onnx_import *import, ir_op op, const char *name,
                                  ir_value **inputs, int num_inputs, const char **output_names,
                                  int num_outputs);
+/* The importer's ir_builder (ir/build.h): messages through onnx_error, inference and folding
+ * on every node; `output` names its one-output nodes (NULL: fresh names from `base`). */
+ir_builder onnx_builder(onnx_import *import, const char *base, const char *output);
 /* Building blocks of expansions (onnx_build.c). Each adds one node whose output is named
  * `output` (NULL or "": a fresh name from `base`), runs inference and folding on it and
  * returns that output; a NULL input (an earlier failure) gives NULL, as does any error. */

@@ -121,7 +121,8 @@ static int differentiate_node(autodiff_state *state, ir_node *node) {
     any_output = any_output || useful(state, node->outputs[j]);
   if (!any_input || !any_output)
     return 0;
-  grad_context ctx = {.graph = state->graph, .node = node, .diag = state->diag, .wanted = wanted};
+  grad_context ctx;
+  grad_context_init(&ctx, state->graph, node, state->diag, wanted);
   ir_value *output_grads[1024] = {0}, *input_grads[1024] = {0};
   for (int j = 0; j < node->num_outputs && j < 1024; j++)
     output_grads[j] =
@@ -181,9 +182,10 @@ static int run(autodiff_state *state, ir_value *loss, ir_value *const *wrt, int 
   mark_active(state, wrt, num_wrt);
   mark_needed(state, loss);
   /* The seed: d loss / d loss = 1. */
-  grad_context seed = {.graph = state->graph, .node = loss->producer, .diag = state->diag};
+  grad_context seed;
+  grad_context_init(&seed, state->graph, loss->producer, state->diag, NULL);
   if (loss->producer) {
-    ir_value *one = ad_scalar(&seed, loss->type.dtype, 1.0);
+    ir_value *one = ir_build_scalar(&seed.build, loss->type.dtype, 1.0);
     if (!one || add_contribution(state, loss, one) != 0)
       return -1;
   }
@@ -191,9 +193,9 @@ static int run(autodiff_state *state, ir_value *loss, ir_value *const *wrt, int 
     if (differentiate_node(state, state->nodes[n]) != 0)
       return -1;
   for (int i = 0; i < num_wrt; i++) {
-    grad_context ctx = {.graph = state->graph,
-                        .node = wrt[i]->producer ? wrt[i]->producer : loss->producer,
-                        .diag = state->diag};
+    grad_context ctx;
+    grad_context_init(&ctx, state->graph, wrt[i]->producer ? wrt[i]->producer : loss->producer,
+                      state->diag, NULL);
     if (!ctx.node)
       return dl_error(state->diag, "autodiff: the loss '%s' is not computed by a node", loss->name);
     out_grads[i] = total_of(state, &ctx, wrt[i]);

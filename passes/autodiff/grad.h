@@ -1,26 +1,32 @@
 /* What gradient rules see (the GRAD column of ir/ops.def): the node being differentiated, the
- * gradients of its outputs, and helpers that append typed nodes to the graph body (ad_*). */
+ * gradients of its outputs, a builder of typed nodes in the graph body (ir/build.h) and the
+ * helpers rules share on top of it (ad_*). */
 #ifndef DLCC_PASSES_AUTODIFF_GRAD_H
 #define DLCC_PASSES_AUTODIFF_GRAD_H
 
 #include <stdbool.h>
 
+#include "ir/build.h"
 #include "ir/diag.h"
 #include "ir/graph.h"
 
 typedef struct grad_context {
-  ir_graph *graph;
+  /* Builds the rule's nodes: outputs named "NODE/grad", "NODE/grad.1", ..., constants
+   * "NODE/grad.const"; failures name the node and are sticky, so a rule may build a whole
+   * expression and check ad_status at the end. */
+  ir_builder build;
   const ir_node *node; /* the node whose rule runs */
-  dl_diag *diag;
-  const bool *wanted; /* per input of `node`: whether the driver needs its gradient */
-  bool failed;        /* set by the first ad_* helper that fails (a message is in diag) */
+  const bool *wanted;  /* per input of `node`: whether the driver needs its gradient */
 } grad_context;
+
+/* A context for `node`'s rule (node may be NULL where nothing is built). */
+void grad_context_init(grad_context *ctx, ir_graph *graph, const ir_node *node, dl_diag *diag,
+                       const bool *wanted);
 
 /* A rule: from output_grads[j] (d loss / d output j; NULL where no gradient reaches output j)
  * sets input_grads[k] (same type as input k) for each wanted input k, leaving NULL those it
  * has no gradient for (integer indices, shapes, masks). Returns 0, or -1 after a message that
- * names the node. The ad_* helpers return NULL once ctx->failed is set, so a rule may build a
- * whole expression and check ad_status at the end. */
+ * names the node. The ad_* helpers and ir_build_* on ctx->build return NULL once one failed. */
 typedef int (*grad_fn)(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads);
 
 #define OP(ENUM, NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT, INFER, CATEGORY, FLAGS, SHAPE_INPUTS,     \
@@ -43,22 +49,13 @@ bool ad_wanted(const grad_context *ctx, int index);
 /* The gradient of output `index`, or zeros of its type where none reached it. */
 ir_value *ad_output_grad(grad_context *ctx, ir_value *const *output_grads, int index);
 
-/* A node of `op` on `inputs` (entries may be NULL for absent optional inputs) with
- * `num_outputs` outputs, not yet typed: set its attributes, then ad_finish. NULL if ctx failed
- * or a required input (index below the op's minimum) is NULL. */
-ir_node *ad_node(grad_context *ctx, ir_op op, ir_value *const *inputs, int num_inputs,
-                 int num_outputs);
-/* Types the node (shape inference); its output 0, or NULL (and ctx failed). */
-ir_value *ad_finish(grad_context *ctx, ir_node *node);
-void ad_set_int(grad_context *ctx, ir_node *node, const char *name, int64_t value);
-void ad_set_float(grad_context *ctx, ir_node *node, const char *name, double value);
-void ad_set_ints(grad_context *ctx, ir_node *node, const char *name, const int64_t *values,
-                 int count);
-
-/* Nodes without attributes. */
-ir_value *ad_unary(grad_context *ctx, ir_op op, ir_value *x);
-ir_value *ad_binary(grad_context *ctx, ir_op op, ir_value *a, ir_value *b);
-ir_value *ad_where(grad_context *ctx, ir_value *condition, ir_value *a, ir_value *b);
+/* Nodes without attributes (NULL when an input is). */
+static inline ir_value *ad_unary(grad_context *ctx, ir_op op, ir_value *x) {
+  return ir_build_op(&ctx->build, op, x, NULL);
+}
+static inline ir_value *ad_binary(grad_context *ctx, ir_op op, ir_value *a, ir_value *b) {
+  return a && b ? ir_build_op(&ctx->build, op, a, b) : NULL;
+}
 static inline ir_value *ad_add(grad_context *ctx, ir_value *a, ir_value *b) {
   return ad_binary(ctx, IR_OP_ADD, a, b);
 }
@@ -72,11 +69,6 @@ static inline ir_value *ad_div(grad_context *ctx, ir_value *a, ir_value *b) {
   return ad_binary(ctx, IR_OP_DIV, a, b);
 }
 
-/* Constants: a rank-0 float of `dtype`, an i64 vector. */
-ir_value *ad_scalar(grad_context *ctx, ir_dtype dtype, double value);
-ir_value *ad_ints(grad_context *ctx, const int64_t *values, int count);
-/* A constant of `type` holding a copy of `data` (little-endian elements). */
-ir_value *ad_constant(grad_context *ctx, ir_type type, const void *data);
 /* x * value, x + value with a scalar of x's dtype. */
 ir_value *ad_scale(grad_context *ctx, ir_value *x, double value);
 ir_value *ad_offset(grad_context *ctx, ir_value *x, double value);
@@ -101,10 +93,8 @@ ir_value *ad_reduce_sum(grad_context *ctx, ir_value *x, const int64_t *axes, int
 /* A gradient g of a broadcast result summed back to the shape of the input it came from:
  * ReduceSum over the axes broadcasting added or stretched, then a Reshape to `type`. */
 ir_value *ad_sum_to(grad_context *ctx, ir_value *g, const ir_type *type);
-ir_value *ad_transpose(grad_context *ctx, ir_value *x, const int64_t *perm, int rank);
 /* x with its last two axes swapped. */
 ir_value *ad_swap_last(grad_context *ctx, ir_value *x);
-ir_value *ad_cast(grad_context *ctx, ir_value *x, ir_dtype dtype);
 
 /* A sliding window (Conv, the pools) with its pads resolved: begins, then ends. */
 typedef struct ad_window {

@@ -10,8 +10,8 @@ static ir_value *y_of(grad_context *ctx) { return ctx->node->outputs[0]; }
 
 static float float_attribute(grad_context *ctx, const char *name) {
   float value = 0.0f;
-  if (ir_attr_float_default(ctx->node, name, &value, ctx->diag) != 0)
-    ctx->failed = true;
+  if (ir_attr_float_default(ctx->node, name, &value, ctx->build.diag) != 0)
+    ctx->build.failed = true;
   return value;
 }
 
@@ -56,8 +56,8 @@ int grad_relu(grad_context *ctx, ir_value *const *output_grads, ir_value **input
 int grad_leaky_relu(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
   ir_value *g = output_grads[0];
   double alpha = float_attribute(ctx, "alpha");
-  input_grads[0] =
-      ad_where(ctx, ad_compare(ctx, IR_OP_GREATER, x_of(ctx), 0.0), g, ad_scale(ctx, g, alpha));
+  input_grads[0] = ir_build_where(&ctx->build, ad_compare(ctx, IR_OP_GREATER, x_of(ctx), 0.0), g,
+                                  ad_scale(ctx, g, alpha));
   return ad_status(ctx);
 }
 
@@ -65,8 +65,8 @@ int grad_leaky_relu(grad_context *ctx, ir_value *const *output_grads, ir_value *
 int grad_elu(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
   ir_value *g = output_grads[0];
   double alpha = float_attribute(ctx, "alpha");
-  input_grads[0] = ad_where(ctx, ad_compare(ctx, IR_OP_GREATER, x_of(ctx), 0.0), g,
-                            ad_mul(ctx, g, ad_offset(ctx, y_of(ctx), alpha)));
+  input_grads[0] = ir_build_where(&ctx->build, ad_compare(ctx, IR_OP_GREATER, x_of(ctx), 0.0), g,
+                                  ad_mul(ctx, g, ad_offset(ctx, y_of(ctx), alpha)));
   return ad_status(ctx);
 }
 
@@ -74,23 +74,24 @@ int grad_elu(grad_context *ctx, ir_value *const *output_grads, ir_value **input_
 int grad_selu(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
   ir_value *g = output_grads[0];
   double alpha = float_attribute(ctx, "alpha"), gamma = float_attribute(ctx, "gamma");
-  input_grads[0] =
-      ad_where(ctx, ad_compare(ctx, IR_OP_GREATER, x_of(ctx), 0.0), ad_scale(ctx, g, gamma),
-               ad_mul(ctx, g, ad_offset(ctx, y_of(ctx), gamma * alpha)));
+  input_grads[0] = ir_build_where(&ctx->build, ad_compare(ctx, IR_OP_GREATER, x_of(ctx), 0.0),
+                                  ad_scale(ctx, g, gamma),
+                                  ad_mul(ctx, g, ad_offset(ctx, y_of(ctx), gamma * alpha)));
   return ad_status(ctx);
 }
 
 /* Sigmoid: y (1 - y). */
 int grad_sigmoid(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
   ir_value *y = y_of(ctx);
-  ir_value *one_minus = ad_sub(ctx, ad_scalar(ctx, y->type.dtype, 1.0), y);
+  ir_value *one_minus = ad_sub(ctx, ir_build_scalar(&ctx->build, y->type.dtype, 1.0), y);
   return chain(ctx, output_grads, input_grads, ad_mul(ctx, y, one_minus));
 }
 
 /* Tanh: 1 - y^2. */
 int grad_tanh(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
   ir_value *y = y_of(ctx);
-  ir_value *derivative = ad_sub(ctx, ad_scalar(ctx, y->type.dtype, 1.0), ad_mul(ctx, y, y));
+  ir_value *derivative =
+      ad_sub(ctx, ir_build_scalar(&ctx->build, y->type.dtype, 1.0), ad_mul(ctx, y, y));
   return chain(ctx, output_grads, input_grads, derivative);
 }
 
@@ -113,7 +114,7 @@ int grad_hard_sigmoid(grad_context *ctx, ir_value *const *output_grads, ir_value
 int grad_hard_swish(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
   ir_value *g = output_grads[0], *x = x_of(ctx);
   ir_value *middle = ad_mul(ctx, g, ad_offset(ctx, ad_scale(ctx, x, 1.0 / 3.0), 0.5));
-  ir_value *upper = ad_where(ctx, ad_compare(ctx, IR_OP_GREATER, x, 3.0), g, middle);
+  ir_value *upper = ir_build_where(&ctx->build, ad_compare(ctx, IR_OP_GREATER, x, 3.0), g, middle);
   input_grads[0] = ad_mask(ctx, ad_compare(ctx, IR_OP_GREATER_OR_EQUAL, x, -3.0), upper);
   return ad_status(ctx);
 }
@@ -130,7 +131,7 @@ int grad_erf(grad_context *ctx, ir_value *const *output_grads, ir_value **input_
  * 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2). */
 int grad_gelu(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
   const char *approximate = "none";
-  if (ir_attr_string_default(ctx->node, "approximate", &approximate, ctx->diag) != 0)
+  if (ir_attr_string_default(ctx->node, "approximate", &approximate, ctx->build.diag) != 0)
     return -1;
   ir_value *x = x_of(ctx), *square = ad_mul(ctx, x, x), *derivative;
   if (approximate[0] == 't') {
@@ -138,7 +139,8 @@ int grad_gelu(grad_context *ctx, ir_value *const *output_grads, ir_value **input
     ir_value *u = ad_scale(ctx, ad_mul(ctx, x, ad_offset(ctx, ad_scale(ctx, square, c), 1.0)), k);
     ir_value *t = ad_unary(ctx, IR_OP_TANH, u);
     ir_value *half_one_plus_t = ad_scale(ctx, ad_offset(ctx, t, 1.0), 0.5);
-    ir_value *sech2 = ad_sub(ctx, ad_scalar(ctx, x->type.dtype, 1.0), ad_mul(ctx, t, t));
+    ir_value *sech2 =
+        ad_sub(ctx, ir_build_scalar(&ctx->build, x->type.dtype, 1.0), ad_mul(ctx, t, t));
     ir_value *du = ad_scale(ctx, ad_offset(ctx, ad_scale(ctx, square, 3.0 * c), 1.0), k);
     derivative =
         ad_add(ctx, half_one_plus_t, ad_mul(ctx, ad_scale(ctx, x, 0.5), ad_mul(ctx, sech2, du)));

@@ -39,11 +39,11 @@ int grad_matmul(grad_context *ctx, ir_value *const *output_grads, ir_value **inp
 static ir_value *gemm(grad_context *ctx, ir_value *a, ir_value *b, double alpha, int trans_a,
                       int trans_b) {
   ir_value *inputs[2] = {a, b};
-  ir_node *node = ad_node(ctx, IR_OP_GEMM, inputs, 2, 1);
-  ad_set_float(ctx, node, "alpha", alpha);
-  ad_set_int(ctx, node, "transA", trans_a);
-  ad_set_int(ctx, node, "transB", trans_b);
-  return ad_finish(ctx, node);
+  ir_node *node = ir_build_start(&ctx->build, IR_OP_GEMM, inputs, 2);
+  ir_build_set_float(&ctx->build, node, "alpha", alpha);
+  ir_build_set_int(&ctx->build, node, "transA", trans_a);
+  ir_build_set_int(&ctx->build, node, "transB", trans_b);
+  return ir_build_finish(&ctx->build, node);
 }
 
 /* Gemm: Y = alpha A' B' + beta C with A' = transA ? A^T : A (B' alike).
@@ -53,10 +53,10 @@ static ir_value *gemm(grad_context *ctx, ir_value *a, ir_value *b, double alpha,
 int grad_gemm(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
   int64_t trans_a = 0, trans_b = 0;
   float alpha = 1.0f, beta = 1.0f;
-  if (ir_attr_int_default(ctx->node, "transA", &trans_a, ctx->diag) != 0 ||
-      ir_attr_int_default(ctx->node, "transB", &trans_b, ctx->diag) != 0 ||
-      ir_attr_float_default(ctx->node, "alpha", &alpha, ctx->diag) != 0 ||
-      ir_attr_float_default(ctx->node, "beta", &beta, ctx->diag) != 0)
+  if (ir_attr_int_default(ctx->node, "transA", &trans_a, ctx->build.diag) != 0 ||
+      ir_attr_int_default(ctx->node, "transB", &trans_b, ctx->build.diag) != 0 ||
+      ir_attr_float_default(ctx->node, "alpha", &alpha, ctx->build.diag) != 0 ||
+      ir_attr_float_default(ctx->node, "beta", &beta, ctx->build.diag) != 0)
     return -1;
   ir_value *a = ad_input(ctx, 0), *b = ad_input(ctx, 1), *g = output_grads[0];
   if (ad_wanted(ctx, 0))

@@ -15,15 +15,15 @@
 ir_value *ad_window_op(grad_context *ctx, ir_op op, ir_value *x, ir_value *w,
                        const ad_window *window, const int64_t *output_padding) {
   ir_value *inputs[2] = {x, w};
-  ir_node *node = ad_node(ctx, op, inputs, 2, 1);
+  ir_node *node = ir_build_start(&ctx->build, op, inputs, 2);
   int rank = window->rank;
-  ad_set_ints(ctx, node, "strides", window->strides, rank);
-  ad_set_ints(ctx, node, "dilations", window->dilations, rank);
-  ad_set_ints(ctx, node, "pads", window->pads, 2 * rank);
-  ad_set_int(ctx, node, "group", window->group);
+  ir_build_set_ints(&ctx->build, node, "strides", window->strides, rank);
+  ir_build_set_ints(&ctx->build, node, "dilations", window->dilations, rank);
+  ir_build_set_ints(&ctx->build, node, "pads", window->pads, 2 * rank);
+  ir_build_set_int(&ctx->build, node, "group", window->group);
   if (output_padding)
-    ad_set_ints(ctx, node, "output_padding", output_padding, rank);
-  return ad_finish(ctx, node);
+    ir_build_set_ints(&ctx->build, node, "output_padding", output_padding, rank);
+  return ir_build_finish(&ctx->build, node);
 }
 
 /* The end rows a stride leaves out: what ConvTranspose's output_padding adds back so that the
@@ -44,8 +44,8 @@ int ad_read_window(grad_context *ctx, const int64_t *kernel, ad_window *out) {
   ir_window window;
   int64_t sizes[IR_MAX_RANK];
   out->rank = x->type.rank - 2;
-  if (ir_window_read(ctx->node, out->rank, kernel, &window, ctx->diag) != 0 ||
-      ir_window_output(ctx->node, &window, x->type.dims + 2, sizes, ctx->diag) != 0)
+  if (ir_window_read(ctx->node, out->rank, kernel, &window, ctx->build.diag) != 0 ||
+      ir_window_output(ctx->node, &window, x->type.dims + 2, sizes, ctx->build.diag) != 0)
     return ad_error(ctx, "its window could not be read (the message before says why)");
   for (int d = 0; d < out->rank; d++) {
     out->kernel[d] = window.kernel[d];
@@ -78,7 +78,7 @@ static ir_value *weight_grad(grad_context *ctx, ir_value *g, const ad_window *wi
   for (int d = 0; d < rank; d++)
     dims[3 + d] = x->type.dims[2 + d], perm[3 + d] = 3 + d;
   ir_value *x_split = ad_reshape_dims(ctx, x, dims, rank + 3);
-  ir_value *x_swapped = ad_transpose(ctx, x_split, perm, rank + 3);
+  ir_value *x_swapped = ir_build_transpose(&ctx->build, x_split, perm, rank + 3);
   dims[0] = c_per_group, dims[1] = groups * n;
   for (int d = 0; d < rank; d++)
     dims[2 + d] = x->type.dims[2 + d];
@@ -89,7 +89,7 @@ static ir_value *weight_grad(grad_context *ctx, ir_value *g, const ad_window *wi
   for (int d = 0; d < rank; d++)
     dims[3 + d] = g->type.dims[2 + d];
   ir_value *g_split = ad_reshape_dims(ctx, g, dims, rank + 3);
-  ir_value *g_swapped = ad_transpose(ctx, g_split, perm, rank + 3);
+  ir_value *g_swapped = ir_build_transpose(&ctx->build, g_split, perm, rank + 3);
   dims[0] = groups * m_per_group, dims[1] = n;
   for (int d = 0; d < rank; d++)
     dims[2 + d] = g->type.dims[2 + d];
@@ -108,15 +108,16 @@ static ir_value *weight_grad(grad_context *ctx, ir_value *g, const ad_window *wi
         count++;
       }
     if (count > 0) {
-      ir_value *inputs[4] = {full, ad_ints(ctx, starts, count), ad_ints(ctx, ends, count),
-                             ad_ints(ctx, axes, count)};
-      full = ad_finish(ctx, ad_node(ctx, IR_OP_SLICE, inputs, 4, 1));
+      ir_value *inputs[4] = {full, ir_build_ints(&ctx->build, starts, count),
+                             ir_build_ints(&ctx->build, ends, count),
+                             ir_build_ints(&ctx->build, axes, count)};
+      full = ir_build_finish(&ctx->build, ir_build_start(&ctx->build, IR_OP_SLICE, inputs, 4));
     }
   }
   perm[0] = 1, perm[1] = 0;
   for (int d = 0; d < rank; d++)
     perm[2 + d] = 2 + d;
-  return ad_transpose(ctx, full, perm, rank + 2);
+  return ir_build_transpose(&ctx->build, full, perm, rank + 2);
 }
 
 int grad_conv(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
@@ -124,7 +125,7 @@ int grad_conv(grad_context *ctx, ir_value *const *output_grads, ir_value **input
   ad_window window;
   int64_t group = 1;
   if (!ad_require_static(ctx, x) || !ad_require_static(ctx, w) ||
-      ir_attr_int_default(ctx->node, "group", &group, ctx->diag) != 0 ||
+      ir_attr_int_default(ctx->node, "group", &group, ctx->build.diag) != 0 ||
       ad_read_window(ctx, w->type.dims + 2, &window) != 0)
     return -1;
   window.group = group;

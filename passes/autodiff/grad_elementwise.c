@@ -52,14 +52,14 @@ int grad_neg(grad_context *ctx, ir_value *const *output_grads, ir_value **input_
 int grad_pow(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
   ir_value *g = output_grads[0], *a = ad_input(ctx, 0), *y = ctx->node->outputs[0];
   if (ad_wanted(ctx, 0)) {
-    ir_value *b = ad_cast(ctx, ad_input(ctx, 1), a->type.dtype);
+    ir_value *b = ir_build_cast(&ctx->build, ad_input(ctx, 1), a->type.dtype);
     ir_value *power = ad_binary(ctx, IR_OP_POW, a, ad_offset(ctx, b, -1.0));
     give(ctx, input_grads, 0, ad_mul(ctx, g, ad_mul(ctx, b, power)));
   }
   if (ad_wanted(ctx, 1)) {
     ir_value *log_a = ad_unary(ctx, IR_OP_LOG, a);
-    ir_value *g_b =
-        ad_cast(ctx, ad_mul(ctx, ad_mul(ctx, g, y), log_a), ad_input(ctx, 1)->type.dtype);
+    ir_value *g_b = ir_build_cast(&ctx->build, ad_mul(ctx, ad_mul(ctx, g, y), log_a),
+                                  ad_input(ctx, 1)->type.dtype);
     give(ctx, input_grads, 1, g_b);
   }
   return ad_status(ctx);
@@ -78,11 +78,11 @@ static int extremum(grad_context *ctx, ir_value *const *output_grads, ir_value *
     return ad_error(ctx, "%s of %d inputs has no rule (only of one or two)",
                     ir_op_name(ctx->node->op), ctx->node->num_inputs);
   ir_value *first = ad_binary(ctx, first_wins, ad_input(ctx, 0), ad_input(ctx, 1));
-  ir_value *zero = g ? ad_scalar(ctx, g->type.dtype, 0.0) : NULL;
+  ir_value *zero = g ? ir_build_scalar(&ctx->build, g->type.dtype, 0.0) : NULL;
   if (ad_wanted(ctx, 0))
-    give(ctx, input_grads, 0, ad_where(ctx, first, g, zero));
+    give(ctx, input_grads, 0, ir_build_where(&ctx->build, first, g, zero));
   if (ad_wanted(ctx, 1))
-    give(ctx, input_grads, 1, ad_where(ctx, first, zero, g));
+    give(ctx, input_grads, 1, ir_build_where(&ctx->build, first, zero, g));
   return ad_status(ctx);
 }
 
@@ -97,11 +97,11 @@ int grad_min(grad_context *ctx, ir_value *const *output_grads, ir_value **input_
 /* Where(c, a, b): the condition gets none (a mask); a where c holds, b elsewhere. */
 int grad_where(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
   ir_value *g = output_grads[0], *condition = ad_input(ctx, 0);
-  ir_value *zero = ad_scalar(ctx, g->type.dtype, 0.0);
+  ir_value *zero = ir_build_scalar(&ctx->build, g->type.dtype, 0.0);
   if (ad_wanted(ctx, 1))
-    give(ctx, input_grads, 1, ad_where(ctx, condition, g, zero));
+    give(ctx, input_grads, 1, ir_build_where(&ctx->build, condition, g, zero));
   if (ad_wanted(ctx, 2))
-    give(ctx, input_grads, 2, ad_where(ctx, condition, zero, g));
+    give(ctx, input_grads, 2, ir_build_where(&ctx->build, condition, zero, g));
   return ad_status(ctx);
 }
 
@@ -129,6 +129,6 @@ int grad_identity(grad_context *ctx, ir_value *const *output_grads, ir_value **i
 
 /* Cast between float types: the gradient cast back. */
 int grad_cast(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
-  input_grads[0] = ad_cast(ctx, output_grads[0], ad_input(ctx, 0)->type.dtype);
+  input_grads[0] = ir_build_cast(&ctx->build, output_grads[0], ad_input(ctx, 0)->type.dtype);
   return ad_status(ctx);
 }

@@ -26,7 +26,7 @@ int grad_negative_log_likelihood_loss(grad_context *ctx, ir_value *const *output
   ir_value *g = output_grads[0];
   const char *reduction = "mean";
   if (!ad_require_static(ctx, input) ||
-      ir_attr_string_default(ctx->node, "reduction", &reduction, ctx->diag) != 0)
+      ir_attr_string_default(ctx->node, "reduction", &reduction, ctx->build.diag) != 0)
     return -1;
   ir_dtype dtype = input->type.dtype;
   int64_t classes = input->type.dims[1], one_hot_axis = 1;
@@ -35,22 +35,26 @@ int grad_negative_log_likelihood_loss(grad_context *ctx, ir_value *const *output
   if (ignore) {
     unsigned char data[8] = {0};
     ir_element_set_int(target->type.dtype, data, 0, ignore->as.i);
-    ir_value *ignored = ad_binary(ctx, IR_OP_EQUAL, target,
-                                  ad_constant(ctx, ir_type_scalar(target->type.dtype), data));
-    kept = ad_where(ctx, ignored, ad_scalar(ctx, dtype, 0.0), ad_scalar(ctx, dtype, 1.0));
+    ir_value *ignored =
+        ad_binary(ctx, IR_OP_EQUAL, target,
+                  ir_build_constant(&ctx->build, ir_type_scalar(target->type.dtype), data));
+    kept = ir_build_where(&ctx->build, ignored, ir_build_scalar(&ctx->build, dtype, 0.0),
+                          ir_build_scalar(&ctx->build, dtype, 1.0));
     /* an ignored target may be any number: class 0 stands in, and `kept` zeroes it */
     memset(data, 0, sizeof data);
-    safe_target =
-        ad_where(ctx, ignored, ad_constant(ctx, ir_type_scalar(target->type.dtype), data), target);
+    safe_target = ir_build_where(
+        &ctx->build, ignored,
+        ir_build_constant(&ctx->build, ir_type_scalar(target->type.dtype), data), target);
   }
   unsigned char off_on[16] = {0};
   ir_element_set_float(dtype, off_on, 1, 1.0);
   int64_t two = 2;
-  ir_value *one_hot_inputs[3] = {safe_target, ad_ints(ctx, &classes, 1),
-                                 ad_constant(ctx, ir_type_make(dtype, 1, &two), off_on)};
-  ir_node *one_hot = ad_node(ctx, IR_OP_ONE_HOT, one_hot_inputs, 3, 1);
-  ad_set_int(ctx, one_hot, "axis", one_hot_axis);
-  ir_value *coef = ad_finish(ctx, one_hot); /* [N, C, d...] */
+  ir_value *one_hot_inputs[3] = {
+      safe_target, ir_build_ints(&ctx->build, &classes, 1),
+      ir_build_constant(&ctx->build, ir_type_make(dtype, 1, &two), off_on)};
+  ir_node *one_hot = ir_build_start(&ctx->build, IR_OP_ONE_HOT, one_hot_inputs, 3);
+  ir_build_set_int(&ctx->build, one_hot, "axis", one_hot_axis);
+  ir_value *coef = ir_build_finish(&ctx->build, one_hot); /* [N, C, d...] */
   if (weight) {
     int64_t dims[IR_MAX_RANK] = {1, classes};
     for (int d = 2; d < input->type.rank; d++)

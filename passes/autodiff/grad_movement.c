@@ -18,17 +18,17 @@ int grad_transpose(grad_context *ctx, ir_value *const *output_grads, ir_value **
   int rank = ad_input(ctx, 0)->type.rank, count = 0;
   const int64_t *perm = NULL;
   int64_t inverse[IR_MAX_RANK];
-  if (ir_attr_ints(node, "perm", &perm, &count, ctx->diag) != 0)
+  if (ir_attr_ints(node, "perm", &perm, &count, ctx->build.diag) != 0)
     return -1;
   for (int d = 0; d < rank; d++) /* no perm: the axes reversed */
     inverse[count < 0 ? rank - 1 - d : perm[d]] = d;
-  input_grads[0] = ad_transpose(ctx, output_grads[0], inverse, rank);
+  input_grads[0] = ir_build_transpose(&ctx->build, output_grads[0], inverse, rank);
   return ad_status(ctx);
 }
 
 static int axis_attribute(grad_context *ctx, int rank, int *out_axis) {
   int64_t axis = 0;
-  if (ir_attr_int(ctx->node, "axis", 0, &axis, ctx->diag) != 0 ||
+  if (ir_attr_int(ctx->node, "axis", 0, &axis, ctx->build.diag) != 0 ||
       ir_normalize_axis(axis, rank, out_axis) != 0)
     return ad_error(ctx, "axis %lld is out of range", (long long)axis);
   return 0;
@@ -47,10 +47,10 @@ int grad_concat(grad_context *ctx, ir_value *const *output_grads, ir_value **inp
   int64_t sizes[1024];
   for (int k = 0; k < count; k++)
     sizes[k] = node->inputs[k]->type.dims[axis];
-  ir_value *inputs[2] = {output_grads[0], ad_ints(ctx, sizes, count)};
-  ir_node *split = ad_node(ctx, IR_OP_SPLIT, inputs, 2, count);
-  ad_set_int(ctx, split, "axis", axis);
-  if (!ad_finish(ctx, split))
+  ir_value *inputs[2] = {output_grads[0], ir_build_ints(&ctx->build, sizes, count)};
+  ir_node *split = ir_build_start_outputs(&ctx->build, IR_OP_SPLIT, inputs, 2, count);
+  ir_build_set_int(&ctx->build, split, "axis", axis);
+  if (!ir_build_finish(&ctx->build, split))
     return -1;
   for (int k = 0; k < count; k++)
     input_grads[k] = split->outputs[k];
@@ -66,9 +66,9 @@ int grad_split(grad_context *ctx, ir_value *const *output_grads, ir_value **inpu
   ir_value *parts[1024];
   for (int j = 0; j < node->num_outputs; j++)
     parts[j] = ad_output_grad(ctx, output_grads, j);
-  ir_node *concat = ad_node(ctx, IR_OP_CONCAT, parts, node->num_outputs, 1);
-  ad_set_int(ctx, concat, "axis", axis);
-  input_grads[0] = ad_finish(ctx, concat);
+  ir_node *concat = ir_build_start(&ctx->build, IR_OP_CONCAT, parts, node->num_outputs);
+  ir_build_set_int(&ctx->build, concat, "axis", axis);
+  input_grads[0] = ir_build_finish(&ctx->build, concat);
   return ad_status(ctx);
 }
 
@@ -79,16 +79,17 @@ static ir_value *pad(grad_context *ctx, ir_value *g, const int64_t *pads, int ra
     any = any || pads[i] != 0;
   if (!any)
     return g;
-  ir_value *inputs[2] = {g, ad_ints(ctx, pads, 2 * rank)};
-  return ad_finish(ctx, ad_node(ctx, IR_OP_PAD, inputs, 2, 1));
+  ir_value *inputs[2] = {g, ir_build_ints(&ctx->build, pads, 2 * rank)};
+  return ir_build_finish(&ctx->build, ir_build_start(&ctx->build, IR_OP_PAD, inputs, 2));
 }
 
 /* g reversed along `axis` (a Slice with step -1). */
 static ir_value *reverse(grad_context *ctx, ir_value *g, int64_t axis) {
   int64_t start = -1, end = g ? -g->type.dims[axis] - 1 : 0, step = -1;
-  ir_value *inputs[5] = {g, ad_ints(ctx, &start, 1), ad_ints(ctx, &end, 1), ad_ints(ctx, &axis, 1),
-                         ad_ints(ctx, &step, 1)};
-  return ad_finish(ctx, ad_node(ctx, IR_OP_SLICE, inputs, 5, 1));
+  ir_value *inputs[5] = {g, ir_build_ints(&ctx->build, &start, 1),
+                         ir_build_ints(&ctx->build, &end, 1), ir_build_ints(&ctx->build, &axis, 1),
+                         ir_build_ints(&ctx->build, &step, 1)};
+  return ir_build_finish(&ctx->build, ir_build_start(&ctx->build, IR_OP_SLICE, inputs, 5));
 }
 
 /* g with `gap` - 1 zeros after each element along `axis`: [.., n, ..] → [.., n * gap, ..]
@@ -118,7 +119,7 @@ static ir_value *spread_out(grad_context *ctx, ir_value *g, int axis, int64_t ga
 int grad_slice(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
   ir_value *x = ad_input(ctx, 0), *y = ctx->node->outputs[0], *g = output_grads[0];
   int64_t starts[IR_MAX_RANK], steps[IR_MAX_RANK], pads[2 * IR_MAX_RANK];
-  if (!ad_require_static(ctx, x) || ir_slice_read(ctx->node, starts, steps, ctx->diag) != 0)
+  if (!ad_require_static(ctx, x) || ir_slice_read(ctx->node, starts, steps, ctx->build.diag) != 0)
     return -1;
   int rank = x->type.rank;
   for (int d = 0; d < rank; d++) {
@@ -148,17 +149,17 @@ int grad_pad(grad_context *ctx, ir_value *const *output_grads, ir_value **input_
   const char *mode = "constant";
   int64_t given[2 * IR_MAX_RANK], axes[IR_MAX_RANK], pads[2 * IR_MAX_RANK] = {0};
   int count = 0, rank = ad_input(ctx, 0)->type.rank, axes_count = rank;
-  if (ir_attr_string_default(node, "mode", &mode, ctx->diag) != 0)
+  if (ir_attr_string_default(node, "mode", &mode, ctx->build.diag) != 0)
     return -1;
   if (strcmp(mode, "constant") != 0)
     return ad_error(ctx, "Pad in mode '%s' has no rule (only constant)", mode);
-  if (ir_node_constant_ints(node, 1, given, 2 * IR_MAX_RANK, &count, ctx->diag) != 0)
+  if (ir_node_constant_ints(node, 1, given, 2 * IR_MAX_RANK, &count, ctx->build.diag) != 0)
     return -1;
   for (int i = 0; i < rank; i++)
     axes[i] = i;
   if (ir_node_input(node, 3) &&
-      (ir_node_constant_ints(node, 3, axes, IR_MAX_RANK, &axes_count, ctx->diag) != 0 ||
-       ir_normalize_axes(node, "axes", axes, axes_count, rank, ctx->diag) != 0))
+      (ir_node_constant_ints(node, 3, axes, IR_MAX_RANK, &axes_count, ctx->build.diag) != 0 ||
+       ir_normalize_axes(node, "axes", axes, axes_count, rank, ctx->build.diag) != 0))
     return -1;
   for (int i = 0; i < axes_count; i++) {
     pads[axes[i]] = -given[i];
@@ -195,12 +196,13 @@ int grad_gather(grad_context *ctx, ir_value *const *output_grads, ir_value **inp
   unsigned char data_values[16] = {0};
   for (int i = 0; i < 2; i++)
     ir_element_set_float(data->type.dtype, data_values, i, values[i]);
-  ir_value *off_on = ad_constant(ctx, ir_type_make(data->type.dtype, 1, values_dims), data_values);
-  ir_value *one_hot_inputs[3] = {flat_indices, ad_ints(ctx, &depth, 1), off_on};
-  ir_node *one_hot = ad_node(ctx, IR_OP_ONE_HOT, one_hot_inputs, 3, 1);
-  ad_set_int(ctx, one_hot, "axis", 0); /* [V, I] */
-  ir_value *scattered =
-      ad_binary(ctx, IR_OP_MATMUL, ad_finish(ctx, one_hot), ad_reshape_dims(ctx, g, g_dims, 3));
+  ir_value *off_on =
+      ir_build_constant(&ctx->build, ir_type_make(data->type.dtype, 1, values_dims), data_values);
+  ir_value *one_hot_inputs[3] = {flat_indices, ir_build_ints(&ctx->build, &depth, 1), off_on};
+  ir_node *one_hot = ir_build_start(&ctx->build, IR_OP_ONE_HOT, one_hot_inputs, 3);
+  ir_build_set_int(&ctx->build, one_hot, "axis", 0); /* [V, I] */
+  ir_value *scattered = ad_binary(ctx, IR_OP_MATMUL, ir_build_finish(&ctx->build, one_hot),
+                                  ad_reshape_dims(ctx, g, g_dims, 3));
   input_grads[0] = ad_reshape(ctx, scattered, &data->type);
   return ad_status(ctx);
 }

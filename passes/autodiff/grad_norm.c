@@ -22,8 +22,8 @@ int grad_batch_normalization(grad_context *ctx, ir_value *const *output_grads,
   ir_value *var = ad_input(ctx, 4), *g = output_grads[0];
   float epsilon = 1e-5f;
   int64_t training = 0;
-  if (ir_attr_float_default(ctx->node, "epsilon", &epsilon, ctx->diag) != 0 ||
-      ir_attr_int_default(ctx->node, "training_mode", &training, ctx->diag) != 0)
+  if (ir_attr_float_default(ctx->node, "epsilon", &epsilon, ctx->build.diag) != 0 ||
+      ir_attr_int_default(ctx->node, "training_mode", &training, ctx->build.diag) != 0)
     return -1;
   if (training)
     return ad_error(ctx, "the training form has no rule (the ONNX importer expands it into "
@@ -74,8 +74,8 @@ int grad_layer_normalization(grad_context *ctx, ir_value *const *output_grads,
   int64_t axis_attribute = -1;
   float epsilon = 1e-5f;
   int axis;
-  if (ir_attr_int_default(ctx->node, "axis", &axis_attribute, ctx->diag) != 0 ||
-      ir_attr_float_default(ctx->node, "epsilon", &epsilon, ctx->diag) != 0 ||
+  if (ir_attr_int_default(ctx->node, "axis", &axis_attribute, ctx->build.diag) != 0 ||
+      ir_attr_float_default(ctx->node, "epsilon", &epsilon, ctx->build.diag) != 0 ||
       ir_normalize_axis(axis_attribute, x->type.rank, &axis) != 0)
     return ad_error(ctx, "its axis or epsilon could not be read");
   int64_t axes[IR_MAX_RANK];

@@ -76,7 +76,7 @@ static ir_value *float_constant(grad_context *ctx, ir_dtype dtype, const int64_t
   }
   for (int64_t i = 0; i < count; i++)
     ir_element_set_float(dtype, data, i, values[i]);
-  ir_value *value = ad_constant(ctx, ir_type_make(dtype, rank, dims), data);
+  ir_value *value = ir_build_constant(&ctx->build, ir_type_make(dtype, rank, dims), data);
   free(data);
   return value;
 }
@@ -109,7 +109,7 @@ int grad_average_pool(grad_context *ctx, ir_value *const *output_grads, ir_value
   pool_geometry p;
   int64_t include_pad = 0;
   if (read_geometry(ctx, &p) != 0 ||
-      ir_attr_int_default(ctx->node, "count_include_pad", &include_pad, ctx->diag) != 0)
+      ir_attr_int_default(ctx->node, "count_include_pad", &include_pad, ctx->build.diag) != 0)
     return -1;
   ir_dtype dtype = ad_input(ctx, 0)->type.dtype;
   double *counts = calloc((size_t)p.outputs, sizeof(double));
@@ -167,8 +167,8 @@ int grad_max_pool(grad_context *ctx, ir_value *const *output_grads, ir_value **i
         in = in && c[d] >= 0 && c[d] < p.in[d];
       inside[t * p.outputs + o] = in;
     }
-  ir_value *inside_mask =
-      ad_constant(ctx, ir_type_make(IR_DTYPE_BOOL, p.window.rank + 1, inside_dims), inside);
+  ir_value *inside_mask = ir_build_constant(
+      &ctx->build, ir_type_make(IR_DTYPE_BOOL, p.window.rank + 1, inside_dims), inside);
   free(inside);
   ir_value *kernels = one_hot_kernels(ctx, &p, dtype);
   ir_value *taps =
@@ -176,10 +176,12 @@ int grad_max_pool(grad_context *ctx, ir_value *const *output_grads, ir_value **i
   ir_value *y = as_images(ctx, ctx->node->outputs[0], &p, p.out);
   ir_value *hit = ad_binary(ctx, IR_OP_AND, ad_binary(ctx, IR_OP_EQUAL, taps, y), inside_mask);
   /* the first hit of each window: a running count of hits over the taps equal to 1 */
-  ir_value *hits = ad_where(ctx, hit, ad_scalar(ctx, dtype, 1.0), ad_scalar(ctx, dtype, 0.0));
+  ir_value *hits = ir_build_where(&ctx->build, hit, ir_build_scalar(&ctx->build, dtype, 1.0),
+                                  ir_build_scalar(&ctx->build, dtype, 0.0));
   int64_t tap_axis = 1;
-  ir_value *cumulative_inputs[2] = {hits, ad_ints(ctx, &tap_axis, 1)};
-  ir_value *running = ad_finish(ctx, ad_node(ctx, IR_OP_CUM_SUM, cumulative_inputs, 2, 1));
+  ir_value *cumulative_inputs[2] = {hits, ir_build_ints(&ctx->build, &tap_axis, 1)};
+  ir_value *running = ir_build_finish(
+      &ctx->build, ir_build_start(&ctx->build, IR_OP_CUM_SUM, cumulative_inputs, 2));
   ir_value *first = ad_binary(ctx, IR_OP_AND, hit, ad_compare(ctx, IR_OP_EQUAL, running, 1.0));
   ir_value *g = as_images(ctx, output_grads[0], &p, p.out);
   input_grads[0] = spread(ctx, ad_mask(ctx, first, g), kernels, &p);

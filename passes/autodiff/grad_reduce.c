@@ -10,10 +10,10 @@ static int reduced_axes(grad_context *ctx, bool *reduced) {
   int rank = ad_input(ctx, 0)->type.rank, count = 0;
   int64_t axes[IR_MAX_RANK], noop = 0;
   if (ir_node_input(node, 1) &&
-      ir_node_constant_ints(node, 1, axes, IR_MAX_RANK, &count, ctx->diag) != 0)
+      ir_node_constant_ints(node, 1, axes, IR_MAX_RANK, &count, ctx->build.diag) != 0)
     return -1;
-  if (ir_attr_int_default(node, "noop_with_empty_axes", &noop, ctx->diag) != 0 ||
-      ir_normalize_axes(node, "axes", axes, count, rank, ctx->diag) != 0)
+  if (ir_attr_int_default(node, "noop_with_empty_axes", &noop, ctx->build.diag) != 0 ||
+      ir_normalize_axes(node, "axes", axes, count, rank, ctx->build.diag) != 0)
     return -1;
   for (int d = 0; d < rank; d++)
     reduced[d] = count == 0 && !noop;
@@ -68,8 +68,10 @@ static ir_value *to_extremum(grad_context *ctx, ir_value *x, ir_value *y, ir_val
     if (reduced[d])
       axes[count++] = d;
   ir_value *hit = ad_binary(ctx, IR_OP_EQUAL, x, ad_expand(ctx, y, &x->type));
-  ir_value *zero = ad_scalar(ctx, x->type.dtype, 0.0), *one = ad_scalar(ctx, x->type.dtype, 1.0);
-  ir_value *ties = ad_reduce_sum(ctx, ad_where(ctx, hit, one, zero), axes, count, true);
+  ir_value *zero = ir_build_scalar(&ctx->build, x->type.dtype, 0.0),
+           *one = ir_build_scalar(&ctx->build, x->type.dtype, 1.0);
+  ir_value *ties =
+      ad_reduce_sum(ctx, ir_build_where(&ctx->build, hit, one, zero), axes, count, true);
   return ad_mask(ctx, hit, ad_expand(ctx, ad_div(ctx, g, ties), &x->type));
 }
 

@@ -7,7 +7,7 @@
 
 static int softmax_axis(grad_context *ctx, int64_t *out_axis) {
   int axis;
-  if (ir_attr_int_default(ctx->node, "axis", out_axis, ctx->diag) != 0 ||
+  if (ir_attr_int_default(ctx->node, "axis", out_axis, ctx->build.diag) != 0 ||
       ir_normalize_axis(*out_axis, ad_input(ctx, 0)->type.rank, &axis) != 0)
     return ad_error(ctx, "axis is out of range");
   *out_axis = axis;

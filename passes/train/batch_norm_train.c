@@ -5,7 +5,6 @@
  * written in ops that have gradients, and its running mean and variance (constants) become
  * states updated as running * momentum + batch * (1 - momentum) (ONNX's momentum, torch's
  * 1 - momentum), the batch variance unbiased (times n / (n - 1)) as torch keeps it. */
-#include "passes/train/build.h"
 #include "passes/train/train_internal.h"
 
 #include "ir/infer.h"
@@ -39,28 +38,29 @@ static int train_one(ir_graph *graph, ir_node *node, dl_diag *diag) {
       n *= type->dims[d];
     }
   }
-  dl_builder b = {graph, ir_arena_printf(graph->arena, "%s/train", node->name), diag};
+  ir_builder b =
+      dl_train_builder(graph, ir_arena_printf(graph->arena, "%s/train", node->name), diag);
   ir_node *mark = graph->body.last;
   ir_dtype dtype = type->dtype;
-  ir_value *mean = dl_build_reduce(&b, IR_OP_REDUCE_MEAN, x, axes, (int)count, true);
-  ir_value *centered = dl_build_op(&b, IR_OP_SUB, x, mean);
+  ir_value *mean = ir_build_reduce(&b, IR_OP_REDUCE_MEAN, x, axes, (int)count, true);
+  ir_value *centered = ir_build_op(&b, IR_OP_SUB, x, mean);
   ir_value *var =
-      dl_build_reduce(&b, IR_OP_REDUCE_MEAN, dl_build_op(&b, IR_OP_MUL, centered, centered), axes,
+      ir_build_reduce(&b, IR_OP_REDUCE_MEAN, ir_build_op(&b, IR_OP_MUL, centered, centered), axes,
                       (int)count, true);
-  ir_value *deviation = dl_build_op(
-      &b, IR_OP_SQRT, dl_build_op(&b, IR_OP_ADD, var, dl_build_scalar(&b, dtype, epsilon)), NULL);
+  ir_value *deviation = ir_build_op(
+      &b, IR_OP_SQRT, ir_build_op(&b, IR_OP_ADD, var, ir_build_scalar(&b, dtype, epsilon)), NULL);
   ir_value *y =
-      dl_build_op(&b, IR_OP_ADD,
-                  dl_build_op(&b, IR_OP_MUL, dl_build_op(&b, IR_OP_DIV, centered, deviation),
-                              dl_build_reshape(&b, scale, channel_dims, type->rank)),
-                  dl_build_reshape(&b, bias, channel_dims, type->rank));
-  ir_value *batch_mean = dl_build_reshape(&b, mean, &channels, 1);
-  ir_value *batch_var = dl_build_scaled_add(&b, n > 1 ? (double)n / (double)(n - 1) : 1.0,
-                                            dl_build_reshape(&b, var, &channels, 1), NULL);
-  ir_value *new_mean = dl_build_scaled_add(
-      &b, momentum, running_mean, dl_build_scaled_add(&b, 1.0 - momentum, batch_mean, NULL));
-  ir_value *new_var = dl_build_scaled_add(&b, momentum, running_var,
-                                          dl_build_scaled_add(&b, 1.0 - momentum, batch_var, NULL));
+      ir_build_op(&b, IR_OP_ADD,
+                  ir_build_op(&b, IR_OP_MUL, ir_build_op(&b, IR_OP_DIV, centered, deviation),
+                              ir_build_reshape(&b, scale, channel_dims, type->rank)),
+                  ir_build_reshape(&b, bias, channel_dims, type->rank));
+  ir_value *batch_mean = ir_build_reshape(&b, mean, &channels, 1);
+  ir_value *batch_var = ir_build_scaled_add(&b, n > 1 ? (double)n / (double)(n - 1) : 1.0,
+                                            ir_build_reshape(&b, var, &channels, 1), NULL);
+  ir_value *new_mean = ir_build_scaled_add(
+      &b, momentum, running_mean, ir_build_scaled_add(&b, 1.0 - momentum, batch_mean, NULL));
+  ir_value *new_var = ir_build_scaled_add(&b, momentum, running_var,
+                                          ir_build_scaled_add(&b, 1.0 - momentum, batch_var, NULL));
   if (!y || !new_mean || !new_var)
     return -1;
   if (ir_value_make_state(graph, running_mean) != 0 ||

@@ -3,8 +3,8 @@
  * label's weight, summed or averaged by the weights, in ops that have gradient rules (the
  * NegativeLogLikelihoodLoss op, which ONNX imports use, has none); mse, l1 and bce-with-logits
  * elementwise and then reduced. */
-#include "passes/train/build.h"
 #include "passes/train/train.h"
+#include "passes/train/train_internal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -44,7 +44,7 @@ void dl_loss_options_init(dl_loss_options *options, dl_loss_kind kind) {
 }
 
 typedef struct loss_context {
-  dl_builder b;
+  ir_builder b;
   const dl_loss_options *options;
   ir_value *output, *labels;
 } loss_context;
@@ -93,12 +93,12 @@ static ir_value *class_loss(loss_context *c) {
     return loss_error(c, what);
   }
   ir_value *log_probabilities = c->output;
-  dl_builder *b = &c->b;
+  ir_builder *b = &c->b;
   if (o->kind == DL_LOSS_CROSS_ENTROPY) {
-    ir_node *log_softmax = dl_build_start(b, IR_OP_LOG_SOFTMAX, &c->output, 1);
+    ir_node *log_softmax = ir_build_start(b, IR_OP_LOG_SOFTMAX, &c->output, 1);
     if (log_softmax && ir_node_set_int(c->b.graph, log_softmax, "axis", 1) != 0)
       return loss_error(c, "out of memory");
-    log_probabilities = dl_build_finish(b, log_softmax);
+    log_probabilities = ir_build_finish(b, log_softmax);
   }
   /* The label's class: a mask over the class axis, label [N, 1, d...] == class [1, C, 1...]
    * (all false for a label out of range, such as the default ignore_index -100). */
@@ -110,33 +110,33 @@ static ir_value *class_loss(loss_context *c) {
     class_ids[k] = k;
   for (int d = 0; d < x->rank; d++)
     class_dims[d] = d == 1 ? classes : 1;
-  ir_value *mask = dl_build_op(
-      b, IR_OP_EQUAL, dl_build_op(b, IR_OP_UNSQUEEZE, c->labels, dl_build_ints(b, axis, 1)),
-      dl_build_reshape(b, dl_build_ints(b, class_ids, (int)classes), class_dims, x->rank));
-  ir_value *zero = dl_build_scalar(b, x->dtype, 0.0);
+  ir_value *mask = ir_build_op(
+      b, IR_OP_EQUAL, ir_build_op(b, IR_OP_UNSQUEEZE, c->labels, ir_build_ints(b, axis, 1)),
+      ir_build_reshape(b, ir_build_ints(b, class_ids, (int)classes), class_dims, x->rank));
+  ir_value *zero = ir_build_scalar(b, x->dtype, 0.0);
   /* -log p[label] and the label's weight (1 without class weights, 0 where ignored). */
-  ir_value *picked = dl_build_reduce(
-      b, IR_OP_REDUCE_SUM, dl_build_where(b, mask, log_probabilities, zero), axis, 1, false);
+  ir_value *picked = ir_build_reduce(
+      b, IR_OP_REDUCE_SUM, ir_build_where(b, mask, log_probabilities, zero), axis, 1, false);
   ir_value *class_weights =
       o->class_weights
-          ? dl_build_reshape(
-                b, dl_build_cast(b, vector_constant(c, o->class_weights, classes), x->dtype),
+          ? ir_build_reshape(
+                b, ir_build_cast(b, vector_constant(c, o->class_weights, classes), x->dtype),
                 class_dims, x->rank)
-          : dl_build_scalar(b, x->dtype, 1.0);
-  ir_value *weight = dl_build_reduce(b, IR_OP_REDUCE_SUM,
-                                     dl_build_where(b, mask, class_weights, zero), axis, 1, false);
+          : ir_build_scalar(b, x->dtype, 1.0);
+  ir_value *weight = ir_build_reduce(b, IR_OP_REDUCE_SUM,
+                                     ir_build_where(b, mask, class_weights, zero), axis, 1, false);
   if (o->ignore_index >= 0 && o->ignore_index < classes)
-    weight = dl_build_where(b,
-                            dl_build_op(b, IR_OP_EQUAL, c->labels,
-                                        dl_build_scalar(b, IR_DTYPE_I64, (double)o->ignore_index)),
+    weight = ir_build_where(b,
+                            ir_build_op(b, IR_OP_EQUAL, c->labels,
+                                        ir_build_scalar(b, IR_DTYPE_I64, (double)o->ignore_index)),
                             zero, weight);
-  ir_value *per_label = dl_build_op(b, IR_OP_MUL, dl_build_op(b, IR_OP_NEG, picked, NULL), weight);
+  ir_value *per_label = ir_build_op(b, IR_OP_MUL, ir_build_op(b, IR_OP_NEG, picked, NULL), weight);
   switch (o->reduction) {
   case DL_REDUCTION_MEAN:
-    return dl_build_op(b, IR_OP_DIV, dl_build_reduce_all(b, IR_OP_REDUCE_SUM, per_label),
-                       dl_build_reduce_all(b, IR_OP_REDUCE_SUM, weight));
+    return ir_build_op(b, IR_OP_DIV, ir_build_reduce_all(b, IR_OP_REDUCE_SUM, per_label),
+                       ir_build_reduce_all(b, IR_OP_REDUCE_SUM, weight));
   case DL_REDUCTION_SUM:
-    return dl_build_reduce_all(b, IR_OP_REDUCE_SUM, per_label);
+    return ir_build_reduce_all(b, IR_OP_REDUCE_SUM, per_label);
   case DL_REDUCTION_NONE:
     break;
   }
@@ -155,37 +155,37 @@ static ir_value *positive_weight(loss_context *c) {
              o->num_pos_weight, (long long)classes);
     return loss_error(c, what);
   }
-  return dl_build_cast(&c->b, vector_constant(c, o->pos_weight, o->num_pos_weight), x->dtype);
+  return ir_build_cast(&c->b, vector_constant(c, o->pos_weight, o->num_pos_weight), x->dtype);
 }
 
 /* Bce-with-logits per element, in the form that never overflows exp:
  * (1 - y) x + l (log(1 + exp(-|x|)) + max(-x, 0)), l = 1 + (pos_weight - 1) y; without
  * pos_weight, max(x, 0) - x y + log(1 + exp(-|x|)). */
 static ir_value *binary_cross_entropy(loss_context *c) {
-  dl_builder *b = &c->b;
+  ir_builder *b = &c->b;
   ir_value *x = c->output, *y = c->labels;
   ir_dtype dtype = x->type.dtype;
-  ir_value *one = dl_build_scalar(b, dtype, 1.0);
-  ir_value *softplus_tail = dl_build_op(
+  ir_value *one = ir_build_scalar(b, dtype, 1.0);
+  ir_value *softplus_tail = ir_build_op(
       b, IR_OP_LOG,
-      dl_build_op(b, IR_OP_ADD, one,
-                  dl_build_op(b, IR_OP_EXP,
-                              dl_build_op(b, IR_OP_NEG, dl_build_op(b, IR_OP_ABS, x, NULL), NULL),
+      ir_build_op(b, IR_OP_ADD, one,
+                  ir_build_op(b, IR_OP_EXP,
+                              ir_build_op(b, IR_OP_NEG, ir_build_op(b, IR_OP_ABS, x, NULL), NULL),
                               NULL)),
       NULL);
   if (!c->options->pos_weight)
-    return dl_build_op(b, IR_OP_ADD,
-                       dl_build_op(b, IR_OP_SUB, dl_build_op(b, IR_OP_RELU, x, NULL),
-                                   dl_build_op(b, IR_OP_MUL, x, y)),
+    return ir_build_op(b, IR_OP_ADD,
+                       ir_build_op(b, IR_OP_SUB, ir_build_op(b, IR_OP_RELU, x, NULL),
+                                   ir_build_op(b, IR_OP_MUL, x, y)),
                        softplus_tail);
   ir_value *weight = positive_weight(c);
-  ir_value *log_weight = dl_build_op(
-      b, IR_OP_ADD, one, dl_build_op(b, IR_OP_MUL, dl_build_op(b, IR_OP_SUB, weight, one), y));
+  ir_value *log_weight = ir_build_op(
+      b, IR_OP_ADD, one, ir_build_op(b, IR_OP_MUL, ir_build_op(b, IR_OP_SUB, weight, one), y));
   ir_value *negative_part =
-      dl_build_op(b, IR_OP_ADD, softplus_tail,
-                  dl_build_op(b, IR_OP_RELU, dl_build_op(b, IR_OP_NEG, x, NULL), NULL));
-  return dl_build_op(b, IR_OP_ADD, dl_build_op(b, IR_OP_MUL, dl_build_op(b, IR_OP_SUB, one, y), x),
-                     dl_build_op(b, IR_OP_MUL, log_weight, negative_part));
+      ir_build_op(b, IR_OP_ADD, softplus_tail,
+                  ir_build_op(b, IR_OP_RELU, ir_build_op(b, IR_OP_NEG, x, NULL), NULL));
+  return ir_build_op(b, IR_OP_ADD, ir_build_op(b, IR_OP_MUL, ir_build_op(b, IR_OP_SUB, one, y), x),
+                     ir_build_op(b, IR_OP_MUL, log_weight, negative_part));
 }
 
 /* Mse, l1 and bce-with-logits: labels of the output's type and shape. */
@@ -195,21 +195,21 @@ static ir_value *elementwise_loss(loss_context *c) {
     return loss_error(c, "labels need the output's dtype");
   if (!ir_type_same_dims(x, y))
     return loss_error(c, "labels need the output's shape");
-  dl_builder *b = &c->b;
+  ir_builder *b = &c->b;
   ir_value *per_element;
   if (c->options->kind == DL_LOSS_BCE_WITH_LOGITS) {
     per_element = binary_cross_entropy(c);
   } else {
-    ir_value *difference = dl_build_op(b, IR_OP_SUB, c->output, c->labels);
+    ir_value *difference = ir_build_op(b, IR_OP_SUB, c->output, c->labels);
     per_element = c->options->kind == DL_LOSS_MSE
-                      ? dl_build_op(b, IR_OP_MUL, difference, difference)
-                      : dl_build_op(b, IR_OP_ABS, difference, NULL);
+                      ? ir_build_op(b, IR_OP_MUL, difference, difference)
+                      : ir_build_op(b, IR_OP_ABS, difference, NULL);
   }
   switch (c->options->reduction) {
   case DL_REDUCTION_MEAN:
-    return dl_build_reduce_all(b, IR_OP_REDUCE_MEAN, per_element);
+    return ir_build_reduce_all(b, IR_OP_REDUCE_MEAN, per_element);
   case DL_REDUCTION_SUM:
-    return dl_build_reduce_all(b, IR_OP_REDUCE_SUM, per_element);
+    return ir_build_reduce_all(b, IR_OP_REDUCE_SUM, per_element);
   case DL_REDUCTION_NONE:
     break;
   }
@@ -218,7 +218,8 @@ static ir_value *elementwise_loss(loss_context *c) {
 
 ir_value *dl_build_loss(ir_graph *graph, const dl_loss_options *options, ir_value *output,
                         ir_value *labels, dl_diag *diag) {
-  loss_context c = {{graph, options->name ? options->name : "loss", diag}, options, output, labels};
+  loss_context c = {dl_train_builder(graph, options->name ? options->name : "loss", diag), options,
+                    output, labels};
   if (!output || !labels) {
     dl_error(diag, "loss '%s': needs an output and labels", c.b.base);
     return NULL;

@@ -8,8 +8,8 @@
  * The step-dependent scalars are computed in f32 from `step` at run time; Adam's bias
  * corrections 1 - beta^t as -expm1(t ln beta), since 1 - beta2^t with beta2 rounded to f32
  * loses digits for small t (0.999 in f32 makes 1 - beta2 wrong by 1.3e-5 of itself). */
-#include "passes/train/build.h"
 #include "passes/train/train.h"
+#include "passes/train/train_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -51,7 +51,7 @@ const char *dl_optimizer_slot_name(const dl_optimizer_options *options, int inde
 }
 
 typedef struct update {
-  dl_builder b;
+  ir_builder b;
   const dl_optimizer_options *options;
   ir_value *lr, *step; /* lr in the weight's dtype, step as f32 */
   ir_value *weight, *grad;
@@ -60,24 +60,24 @@ typedef struct update {
 /* The gradient with L2 weight decay added (SGD, Adam). */
 static ir_value *decayed_gradient(update *u) {
   double decay = u->options->weight_decay;
-  return decay != 0.0 ? dl_build_scaled_add(&u->b, decay, u->weight, u->grad) : u->grad;
+  return decay != 0.0 ? ir_build_scaled_add(&u->b, decay, u->weight, u->grad) : u->grad;
 }
 
 static ir_value *sgd(update *u, ir_value *const *slots, ir_value **out_slots) {
-  dl_builder *b = &u->b;
+  ir_builder *b = &u->b;
   const dl_optimizer_options *o = u->options;
   ir_value *g = decayed_gradient(u);
   if (o->momentum != 0.0) {
-    ir_value *velocity = dl_build_scaled_add(b, o->momentum, slots[0],
-                                             dl_build_scaled_add(b, 1.0 - o->dampening, g, NULL));
+    ir_value *velocity = ir_build_scaled_add(b, o->momentum, slots[0],
+                                             ir_build_scaled_add(b, 1.0 - o->dampening, g, NULL));
     if (o->dampening != 0.0) /* the first step seeds the velocity with g undamped */
-      velocity = dl_build_where(
-          b, dl_build_op(b, IR_OP_EQUAL, u->step, dl_build_scalar(b, IR_DTYPE_F32, 0.0)), g,
+      velocity = ir_build_where(
+          b, ir_build_op(b, IR_OP_EQUAL, u->step, ir_build_scalar(b, IR_DTYPE_F32, 0.0)), g,
           velocity);
     out_slots[0] = velocity;
-    g = o->nesterov ? dl_build_scaled_add(b, o->momentum, velocity, g) : velocity;
+    g = o->nesterov ? ir_build_scaled_add(b, o->momentum, velocity, g) : velocity;
   }
-  return dl_build_op(b, IR_OP_SUB, u->weight, dl_build_op(b, IR_OP_MUL, u->lr, g));
+  return ir_build_op(b, IR_OP_SUB, u->weight, ir_build_op(b, IR_OP_MUL, u->lr, g));
 }
 
 /* 1 - beta^t for the f32 scalar t, as -expm1(z), z = t ln(beta), with Kahan's expm1 from exp
@@ -85,58 +85,58 @@ static ir_value *sgd(update *u, ir_value *const *slots, ir_value **out_slots) {
  * e - 1 has no cancellation to correct, and Kahan's form would divide by log(0) = -inf once
  * beta^t underflows (Adam's beta1 = 0.9 at step 990: the correction became 0, the step inf). */
 static ir_value *bias_correction(update *u, double beta, ir_value *t) {
-  dl_builder *b = &u->b;
+  ir_builder *b = &u->b;
   if (beta == 0.0)
-    return dl_build_scalar(b, IR_DTYPE_F32, 1.0);
-  ir_value *z = dl_build_scaled_add(b, log(beta), t, NULL);
-  ir_value *e = dl_build_op(b, IR_OP_EXP, z, NULL);
-  ir_value *one = dl_build_scalar(b, IR_DTYPE_F32, 1.0);
-  ir_value *e_minus_one = dl_build_op(b, IR_OP_SUB, e, one);
+    return ir_build_scalar(b, IR_DTYPE_F32, 1.0);
+  ir_value *z = ir_build_scaled_add(b, log(beta), t, NULL);
+  ir_value *e = ir_build_op(b, IR_OP_EXP, z, NULL);
+  ir_value *one = ir_build_scalar(b, IR_DTYPE_F32, 1.0);
+  ir_value *e_minus_one = ir_build_op(b, IR_OP_SUB, e, one);
   ir_value *kahan =
-      dl_build_where(b, dl_build_op(b, IR_OP_EQUAL, e, one), z,
-                     dl_build_op(b, IR_OP_MUL, e_minus_one,
-                                 dl_build_op(b, IR_OP_DIV, z, dl_build_op(b, IR_OP_LOG, e, NULL))));
-  ir_value *expm1 = dl_build_where(
-      b, dl_build_op(b, IR_OP_LESS, e, dl_build_scalar(b, IR_DTYPE_F32, 0.5)), e_minus_one, kahan);
-  return dl_build_op(b, IR_OP_NEG, expm1, NULL);
+      ir_build_where(b, ir_build_op(b, IR_OP_EQUAL, e, one), z,
+                     ir_build_op(b, IR_OP_MUL, e_minus_one,
+                                 ir_build_op(b, IR_OP_DIV, z, ir_build_op(b, IR_OP_LOG, e, NULL))));
+  ir_value *expm1 = ir_build_where(
+      b, ir_build_op(b, IR_OP_LESS, e, ir_build_scalar(b, IR_DTYPE_F32, 0.5)), e_minus_one, kahan);
+  return ir_build_op(b, IR_OP_NEG, expm1, NULL);
 }
 
 static ir_value *adam(update *u, ir_value *const *slots, ir_value **out_slots) {
-  dl_builder *b = &u->b;
+  ir_builder *b = &u->b;
   const dl_optimizer_options *o = u->options;
   ir_dtype dtype = u->weight->type.dtype;
   bool decoupled = o->kind == DL_OPTIMIZER_ADAMW;
   ir_value *weight = u->weight;
   if (decoupled && o->weight_decay != 0.0) /* w (1 - lr wd) */
-    weight = dl_build_op(b, IR_OP_MUL, weight,
-                         dl_build_op(b, IR_OP_SUB, dl_build_scalar(b, dtype, 1.0),
-                                     dl_build_scaled_add(b, o->weight_decay, u->lr, NULL)));
+    weight = ir_build_op(b, IR_OP_MUL, weight,
+                         ir_build_op(b, IR_OP_SUB, ir_build_scalar(b, dtype, 1.0),
+                                     ir_build_scaled_add(b, o->weight_decay, u->lr, NULL)));
   ir_value *g = decoupled ? u->grad : decayed_gradient(u);
   ir_value *m =
-      dl_build_scaled_add(b, 1.0 - o->beta1, dl_build_op(b, IR_OP_SUB, g, slots[0]), slots[0]);
-  ir_value *v = dl_build_scaled_add(
+      ir_build_scaled_add(b, 1.0 - o->beta1, ir_build_op(b, IR_OP_SUB, g, slots[0]), slots[0]);
+  ir_value *v = ir_build_scaled_add(
       b, o->beta2, slots[1],
-      dl_build_scaled_add(b, 1.0 - o->beta2, dl_build_op(b, IR_OP_MUL, g, g), NULL));
+      ir_build_scaled_add(b, 1.0 - o->beta2, ir_build_op(b, IR_OP_MUL, g, g), NULL));
   out_slots[0] = m;
   out_slots[1] = v;
-  ir_value *t = dl_build_op(b, IR_OP_ADD, u->step, dl_build_scalar(b, IR_DTYPE_F32, 1.0));
+  ir_value *t = ir_build_op(b, IR_OP_ADD, u->step, ir_build_scalar(b, IR_DTYPE_F32, 1.0));
   ir_value *step_size =
-      dl_build_cast(b,
-                    dl_build_op(b, IR_OP_DIV, dl_build_cast(b, u->lr, IR_DTYPE_F32),
+      ir_build_cast(b,
+                    ir_build_op(b, IR_OP_DIV, ir_build_cast(b, u->lr, IR_DTYPE_F32),
                                 bias_correction(u, o->beta1, t)),
                     dtype);
   ir_value *second_correction =
-      dl_build_cast(b, dl_build_op(b, IR_OP_SQRT, bias_correction(u, o->beta2, t), NULL), dtype);
+      ir_build_cast(b, ir_build_op(b, IR_OP_SQRT, bias_correction(u, o->beta2, t), NULL), dtype);
   ir_value *denominator =
-      dl_build_op(b, IR_OP_ADD,
-                  dl_build_op(b, IR_OP_DIV, dl_build_op(b, IR_OP_SQRT, v, NULL), second_correction),
-                  dl_build_scalar(b, dtype, o->epsilon));
-  return dl_build_op(
+      ir_build_op(b, IR_OP_ADD,
+                  ir_build_op(b, IR_OP_DIV, ir_build_op(b, IR_OP_SQRT, v, NULL), second_correction),
+                  ir_build_scalar(b, dtype, o->epsilon));
+  return ir_build_op(
       b, IR_OP_SUB, weight,
-      dl_build_op(b, IR_OP_MUL, step_size, dl_build_op(b, IR_OP_DIV, m, denominator)));
+      ir_build_op(b, IR_OP_MUL, step_size, ir_build_op(b, IR_OP_DIV, m, denominator)));
 }
 
-static int update_error(dl_builder *b, const char *what, const ir_value *value) {
+static int update_error(ir_builder *b, const char *what, const ir_value *value) {
   if (!value)
     return dl_error(b->diag, "optimizer update '%s': %s", b->base, what);
   char type[160];
@@ -147,7 +147,7 @@ static int update_error(dl_builder *b, const char *what, const ir_value *value) 
 
 static int check(update *u, ir_value *const *slots) {
   const dl_optimizer_options *o = u->options;
-  dl_builder *b = &u->b;
+  ir_builder *b = &u->b;
   if (!u->weight || !u->grad || !u->lr || !u->step)
     return dl_error(b->diag, "optimizer update '%s': needs a weight, gradient, lr and step",
                     b->base);
@@ -178,11 +178,11 @@ int dl_build_optimizer_update(ir_graph *graph, const dl_optimizer_options *optio
   const char *base = weight ? ir_arena_printf(graph->arena, "%s/%s", weight->name,
                                               dl_optimizer_kind_name(options->kind))
                             : "optimizer";
-  update u = {{graph, base, diag}, options, lr, step, weight, grad};
+  update u = {dl_train_builder(graph, base, diag), options, lr, step, weight, grad};
   if (check(&u, slots) != 0)
     return -1;
-  u.step = dl_build_cast(&u.b, step, IR_DTYPE_F32);
-  u.lr = dl_build_cast(&u.b, lr, weight->type.dtype);
+  u.step = ir_build_cast(&u.b, step, IR_DTYPE_F32);
+  u.lr = ir_build_cast(&u.b, lr, weight->type.dtype);
   ir_value *new_weight =
       options->kind == DL_OPTIMIZER_SGD ? sgd(&u, slots, out_slots) : adam(&u, slots, out_slots);
   if (!new_weight)

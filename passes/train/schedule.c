@@ -2,8 +2,8 @@
  * counter at run time, with torch.optim.lr_scheduler's closed forms (StepLR,
  * CosineAnnealingLR held at min_lr past its end, LinearLR warmup followed by the schedule as
  * SequentialLR runs it). */
-#include "passes/train/build.h"
 #include "passes/train/train.h"
+#include "passes/train/train_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -29,28 +29,28 @@ void dl_schedule_options_init(dl_schedule_options *options, dl_schedule_kind kin
   options->warmup_start_factor = 1.0 / 3.0;
 }
 
-static ir_value *number(dl_builder *b, double value) {
-  return dl_build_scalar(b, IR_DTYPE_F32, value);
+static ir_value *number(ir_builder *b, double value) {
+  return ir_build_scalar(b, IR_DTYPE_F32, value);
 }
 
 /* The schedule without warmup at the f32 step t. */
-static ir_value *base_schedule(dl_builder *b, const dl_schedule_options *s, ir_value *t) {
+static ir_value *base_schedule(ir_builder *b, const dl_schedule_options *s, ir_value *t) {
   switch (s->kind) {
   case DL_SCHEDULE_CONSTANT:
     return number(b, s->learning_rate);
   case DL_SCHEDULE_STEP: {
-    ir_value *decays = dl_build_op(
-        b, IR_OP_FLOOR, dl_build_op(b, IR_OP_DIV, t, number(b, (double)s->step_size)), NULL);
-    return dl_build_op(b, IR_OP_MUL, number(b, s->learning_rate),
-                       dl_build_op(b, IR_OP_POW, number(b, s->gamma), decays));
+    ir_value *decays = ir_build_op(
+        b, IR_OP_FLOOR, ir_build_op(b, IR_OP_DIV, t, number(b, (double)s->step_size)), NULL);
+    return ir_build_op(b, IR_OP_MUL, number(b, s->learning_rate),
+                       ir_build_op(b, IR_OP_POW, number(b, s->gamma), decays));
   }
   case DL_SCHEDULE_COSINE: {
-    ir_value *held = dl_build_op(b, IR_OP_MIN, t, number(b, (double)s->total_steps));
-    ir_value *cosine = dl_build_op(
-        b, IR_OP_COS, dl_build_scaled_add(b, M_PI / (double)s->total_steps, held, NULL), NULL);
+    ir_value *held = ir_build_op(b, IR_OP_MIN, t, number(b, (double)s->total_steps));
+    ir_value *cosine = ir_build_op(
+        b, IR_OP_COS, ir_build_scaled_add(b, M_PI / (double)s->total_steps, held, NULL), NULL);
     /* min_lr + (lr - min_lr) / 2 * (1 + cos) */
-    return dl_build_scaled_add(b, (s->learning_rate - s->min_learning_rate) / 2.0,
-                               dl_build_op(b, IR_OP_ADD, number(b, 1.0), cosine),
+    return ir_build_scaled_add(b, (s->learning_rate - s->min_learning_rate) / 2.0,
+                               ir_build_op(b, IR_OP_ADD, number(b, 1.0), cosine),
                                number(b, s->min_learning_rate));
   }
   }
@@ -79,16 +79,16 @@ ir_value *dl_build_learning_rate(ir_graph *graph, const dl_schedule_options *opt
   if (s->warmup_steps < 0 ||
       (s->warmup_steps > 0 && !(s->warmup_start_factor > 0 && s->warmup_start_factor <= 1)))
     return schedule_error(diag, "warmup needs warmup_steps >= 0 and a start factor in (0, 1]");
-  dl_builder b = {graph, "lr", diag};
-  ir_value *t = dl_build_cast(&b, step, IR_DTYPE_F32);
+  ir_builder b = dl_train_builder(graph, "lr", diag);
+  ir_value *t = ir_build_cast(&b, step, IR_DTYPE_F32);
   if (s->warmup_steps == 0)
     return base_schedule(&b, s, t);
   /* lr (start + (1 - start) t / warmup) while t < warmup, then the schedule at t - warmup. */
   double warmup = (double)s->warmup_steps, start = s->warmup_start_factor;
-  ir_value *warming = dl_build_scaled_add(
-      &b, s->learning_rate, dl_build_scaled_add(&b, (1.0 - start) / warmup, t, number(&b, start)),
+  ir_value *warming = ir_build_scaled_add(
+      &b, s->learning_rate, ir_build_scaled_add(&b, (1.0 - start) / warmup, t, number(&b, start)),
       NULL);
   ir_value *after = base_schedule(
-      &b, s, dl_build_op(&b, IR_OP_RELU, dl_build_op(&b, IR_OP_SUB, t, number(&b, warmup)), NULL));
-  return dl_build_where(&b, dl_build_op(&b, IR_OP_LESS, t, number(&b, warmup)), warming, after);
+      &b, s, ir_build_op(&b, IR_OP_RELU, ir_build_op(&b, IR_OP_SUB, t, number(&b, warmup)), NULL));
+  return ir_build_where(&b, ir_build_op(&b, IR_OP_LESS, t, number(&b, warmup)), warming, after);
 }

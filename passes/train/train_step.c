@@ -3,7 +3,6 @@
  * weights (constants the loss depends on) made states, their gradients, clipping, the learning
  * rate from the step state, each weight's optimizer update and slots, the step's increment,
  * and the outputs (loss, model output). */
-#include "passes/train/build.h"
 #include "passes/train/train.h"
 #include "passes/train/train_internal.h"
 
@@ -211,8 +210,8 @@ int dl_build_train_step(ir_graph *graph, const dl_train_options *options, dl_dia
   ir_value *lr = dl_build_learning_rate(graph, &options->schedule, t.step, diag);
   if (!lr || update_weights(&t, grads, lr) != 0)
     return -1;
-  dl_builder b = {graph, DL_TRAIN_STEP_STATE, diag};
-  ir_value *next_step = dl_build_op(&b, IR_OP_ADD, t.step, dl_build_scalar(&b, IR_DTYPE_I64, 1));
+  ir_builder b = dl_train_builder(graph, DL_TRAIN_STEP_STATE, diag);
+  ir_value *next_step = ir_build_op(&b, IR_OP_ADD, t.step, ir_build_scalar(&b, IR_DTYPE_I64, 1));
   if (!next_step || ir_graph_set_state_update(graph, t.step, next_step) != 0)
     return -1;
   return set_outputs(&t, loss, output);
