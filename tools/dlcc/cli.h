@@ -16,6 +16,9 @@ enum { CLI_EXIT_SANITIZER = 3 };
 int cli_fail(int exit_code, const dl_diag *diag, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Seconds on a monotonic clock, for timing runs and steps (cli_clock.c). */
+double cli_seconds_now(void);
+
 int cmd_inspect_main(int argc, char **argv); /* argv[0] is "inspect" */
 void cmd_inspect_help(FILE *out);
 int cmd_run_main(int argc, char **argv); /* argv[0] is "run" */

@@ -74,6 +74,14 @@ bool cli_set_flag(const char *argument, const cli_flag *flags, size_t count, voi
   return false;
 }
 
+bool cli_common_option(const char *argument, int *opt_level, const cli_flag *flags, size_t count,
+                       void *options) {
+  int level = cli_opt_level(argument);
+  if (level >= 0)
+    *opt_level = level;
+  return level >= 0 || cli_set_flag(argument, flags, count, options);
+}
+
 /* A size: a number with an optional binary suffix K, M, G or T. */
 static bool parse_size(const char *text, uint64_t *out) {
   char *end;

@@ -28,6 +28,10 @@ typedef struct cli_flag {
 } cli_flag;
 /* Sets the flag of `flags` spelled `argument` in `options`; false when none matches. */
 bool cli_set_flag(const char *argument, const cli_flag *flags, size_t count, void *options);
+/* The options every command's parser takes first: "-O0".."-O3" into *opt_level, or a flag of
+ * `flags`. True when `argument` was one of them. */
+bool cli_common_option(const char *argument, int *opt_level, const cli_flag *flags, size_t count,
+                       void *options);
 
 /* Handles the option at argv[*index] (consuming values by advancing *index): 0, or -1 after
  * reporting an error. */

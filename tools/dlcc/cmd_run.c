@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "codegen/program/compile.h"
 #include "dlrt.h"
@@ -54,12 +53,6 @@ void cmd_run_help(FILE *out) {
         out);
 }
 
-static double seconds_now(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
-}
-
 static int execute(const run_options *options, const dl_compiled *compiled, dl_file_set *inputs,
                    double compile_time) {
   const dlrt_program *program = dl_compiled_program(compiled);
@@ -94,7 +87,7 @@ static int execute(const run_options *options, const dl_compiled *compiled, dl_f
            (double)stats->arena_bytes / (1 << 20), (double)stats->weight_bytes / (1 << 20));
     run_tensors_print_inputs(program, &tensors, options, stdout);
   }
-  double started = seconds_now();
+  double started = cli_seconds_now();
   for (int i = 0; i < options->repeat; i++) {
     status = dlrt_model_run(model, (const void *const *)tensors.inputs, tensors.outputs);
     if (status == DLRT_STATUS_INDEX_OUT_OF_RANGE) { /* the data's fault, not the device's */
@@ -110,7 +103,7 @@ static int execute(const run_options *options, const dl_compiled *compiled, dl_f
       goto done;
     }
   }
-  double run_time = (seconds_now() - started) / options->repeat;
+  double run_time = (cli_seconds_now() - started) / options->repeat;
   if (!options->quiet) {
     run_tensors_print_outputs(model, program, &tensors, stdout);
     printf("  run: %.2f ms%s\n", run_time * 1e3, options->repeat > 1 ? " (mean)" : "");
@@ -161,7 +154,7 @@ int cmd_run_main(int argc, char **argv) {
                     options.model_path, dlrt_last_error());
   dl_diag diag;
   dl_diag_init(&diag);
-  double started = seconds_now();
+  double started = cli_seconds_now();
   dl_compiled *compiled = NULL;
   ir_graph *graph = NULL;
   int exit_code =
@@ -185,7 +178,7 @@ int cmd_run_main(int argc, char **argv) {
     exit_code = cli_fail(CLI_EXIT_BAD_INPUT, &diag, "%s: cannot compile", options.model_path);
     goto done;
   }
-  exit_code = execute(&options, compiled, &graph->source_files, seconds_now() - started);
+  exit_code = execute(&options, compiled, &graph->source_files, cli_seconds_now() - started);
 done:
   dl_compiled_destroy(compiled);
   ir_graph_destroy(graph);

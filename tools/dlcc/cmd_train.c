@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "dlrt.h"
@@ -68,12 +67,6 @@ void cmd_train_help(FILE *out) {
         out);
 }
 
-static double seconds_now(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
-}
-
 typedef struct train_run {
   const train_options *options;
   train_session session;
@@ -92,7 +85,7 @@ static const char *labels_of(train_program *program, int num_slots) {
 static void print_progress(const train_run *run, int epoch, int64_t step, const train_totals *totals,
                            double started) {
   const train_options *o = run->options;
-  double elapsed = seconds_now() - started, per_step = elapsed / (double)step;
+  double elapsed = cli_seconds_now() - started, per_step = elapsed / (double)step;
   double rate = (double)(step * run->session.batch) / elapsed;
   double eta = per_step * (double)(run->steps_per_epoch - step);
   double accuracy = train_totals_accuracy(totals);
@@ -194,7 +187,7 @@ static int run_epoch(train_run *run, int epoch, int64_t first_step) {
     return cli_fail(CLI_EXIT_ENVIRONMENT, NULL, "out of memory");
   train_data_order(run->data.count, run->options->seed, epoch, order);
   train_totals totals = {0};
-  double started = seconds_now();
+  double started = cli_seconds_now();
   int status = 0;
   for (int64_t step = first_step; step < run->steps_per_epoch && status == 0; step++) {
     status = train_step(run, order, step * s->batch, &totals);
@@ -207,7 +200,7 @@ static int run_epoch(train_run *run, int epoch, int64_t first_step) {
     return status;
   if (run->live && !run->options->quiet)
     fputs("\r\033[K", stderr);
-  double seconds = seconds_now() - started;
+  double seconds = cli_seconds_now() - started;
   train_point *point = &run->points[epoch];
   point->train_loss = train_totals_loss(&totals);
   point->train_accuracy = train_totals_accuracy(&totals);

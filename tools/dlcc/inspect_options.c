@@ -41,13 +41,8 @@ static int parse_option(int argc, char **argv, int *index, void *options) {
   inspect_options *out = options;
   const char *argument = argv[*index], *value = NULL;
   int match;
-  if (cli_set_flag(argument, FLAGS, sizeof FLAGS / sizeof FLAGS[0], out))
+  if (cli_common_option(argument, &out->opt_level, FLAGS, sizeof FLAGS / sizeof FLAGS[0], out))
     return 0;
-  int level = cli_opt_level(argument);
-  if (level >= 0) {
-    out->opt_level = level;
-    return 0;
-  }
   if (argument[1] == 'o' && argument[2]) { /* -oFILE */
     out->output_path = argument + 2;
     return 0;

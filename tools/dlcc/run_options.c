@@ -30,12 +30,8 @@ static const cli_flag FLAGS[] = {
 static int parse_option(int argc, char **argv, int *index, void *options) {
   run_options *out = options;
   const char *argument = argv[*index], *value = NULL;
-  int level = cli_opt_level(argument), match, number;
-  if (level >= 0) {
-    out->opt_level = level;
-    return 0;
-  }
-  if (cli_set_flag(argument, FLAGS, sizeof FLAGS / sizeof FLAGS[0], out))
+  int match, number;
+  if (cli_common_option(argument, &out->opt_level, FLAGS, sizeof FLAGS / sizeof FLAGS[0], out))
     return 0;
   if ((match = cli_long_value("run", "--device", argc, argv, index, &value)) != 0) {
     if (match < 0)

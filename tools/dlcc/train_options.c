@@ -144,12 +144,8 @@ static const cli_flag FLAGS[] = {
 static int parse_option(int argc, char **argv, int *index, void *options) {
   train_options *out = options;
   const char *argument = argv[*index], *value = NULL;
-  int level = cli_opt_level(argument), match;
-  if (level >= 0) {
-    out->opt_level = level;
-    return 0;
-  }
-  if (cli_set_flag(argument, FLAGS, sizeof FLAGS / sizeof FLAGS[0], out))
+  int match;
+  if (cli_common_option(argument, &out->opt_level, FLAGS, sizeof FLAGS / sizeof FLAGS[0], out))
     return 0;
   if ((match = train_step_option_parse("train", argc, argv, index, out)) != 0 ||
       (match = parse_table("train", RUN_OPTIONS, sizeof RUN_OPTIONS / sizeof RUN_OPTIONS[0], argc,
