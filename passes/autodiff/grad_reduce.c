@@ -36,28 +36,6 @@ static ir_value *kept_grad(grad_context *ctx, ir_value *g, const bool *reduced,
   return ad_reshape_dims(ctx, g, dims, x->rank);
 }
 
-static int spread(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads,
-                  bool mean) {
-  ir_value *x = ad_input(ctx, 0);
-  bool reduced[IR_MAX_RANK];
-  int64_t count;
-  if (!ad_require_static(ctx, x) || reduced_axes(ctx, reduced) != 0)
-    return -1;
-  ir_value *g = kept_grad(ctx, output_grads[0], reduced, &count);
-  if (mean)
-    g = ad_scale(ctx, g, 1.0 / (double)count);
-  input_grads[0] = ad_expand(ctx, g, &x->type);
-  return ad_status(ctx);
-}
-
-int grad_reduce_sum(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
-  return spread(ctx, output_grads, input_grads, false);
-}
-
-int grad_reduce_mean(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
-  return spread(ctx, output_grads, input_grads, true);
-}
-
 /* The gradient of an extremum y (x's dims with 1s on reduced axes) with gradient g (same dims):
  * g / ties where x == y, 0 elsewhere. */
 static ir_value *to_extremum(grad_context *ctx, ir_value *x, ir_value *y, ir_value *g,
@@ -75,42 +53,63 @@ static ir_value *to_extremum(grad_context *ctx, ir_value *x, ir_value *y, ir_val
   return ad_mask(ctx, hit, ad_expand(ctx, ad_div(ctx, g, ties), &x->type));
 }
 
-int grad_reduce_extremum(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
+typedef enum { SPREAD_SUM, SPREAD_MEAN, TO_EXTREMUM } reduction_grad;
+
+/* The gradient of input 0 of a reduction over its `reduced` axes, from the output gradient
+ * with those axes back as 1s: spread back over them (summed or averaged), or given to the
+ * extremum. */
+static int reduction(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads,
+                     const bool *reduced, reduction_grad kind) {
   ir_value *x = ad_input(ctx, 0);
-  bool reduced[IR_MAX_RANK];
   int64_t count;
-  if (!ad_require_static(ctx, x) || reduced_axes(ctx, reduced) != 0)
-    return -1;
   ir_value *g = kept_grad(ctx, output_grads[0], reduced, &count);
-  ir_value *y = kept_grad(ctx, ctx->node->outputs[0], reduced, &count);
-  input_grads[0] = to_extremum(ctx, x, y, g, reduced);
+  if (kind == TO_EXTREMUM)
+    input_grads[0] =
+        to_extremum(ctx, x, kept_grad(ctx, ctx->node->outputs[0], reduced, &count), g, reduced);
+  else
+    input_grads[0] =
+        ad_expand(ctx, kind == SPREAD_MEAN ? ad_scale(ctx, g, 1.0 / (double)count) : g, &x->type);
   return ad_status(ctx);
 }
 
-/* The global pools reduce every axis after the first two, keeping them as 1s. */
-static void spatial_axes(const ir_value *x, bool *reduced) {
+/* A Reduce* node: over its axes. */
+static int reduce(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads,
+                  reduction_grad kind) {
+  bool reduced[IR_MAX_RANK];
+  if (!ad_require_static(ctx, ad_input(ctx, 0)) || reduced_axes(ctx, reduced) != 0)
+    return -1;
+  return reduction(ctx, output_grads, input_grads, reduced, kind);
+}
+
+/* A global pool: over every axis after the first two. */
+static int global_pool(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads,
+                       reduction_grad kind) {
+  ir_value *x = ad_input(ctx, 0);
+  bool reduced[IR_MAX_RANK];
+  if (!ad_require_static(ctx, x))
+    return -1;
   for (int d = 0; d < x->type.rank; d++)
     reduced[d] = d >= 2;
+  return reduction(ctx, output_grads, input_grads, reduced, kind);
+}
+
+int grad_reduce_sum(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
+  return reduce(ctx, output_grads, input_grads, SPREAD_SUM);
+}
+
+int grad_reduce_mean(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
+  return reduce(ctx, output_grads, input_grads, SPREAD_MEAN);
+}
+
+int grad_reduce_extremum(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
+  return reduce(ctx, output_grads, input_grads, TO_EXTREMUM);
 }
 
 int grad_global_average_pool(grad_context *ctx, ir_value *const *output_grads,
                              ir_value **input_grads) {
-  ir_value *x = ad_input(ctx, 0);
-  if (!ad_require_static(ctx, x))
-    return -1;
-  int64_t count = 1;
-  for (int d = 2; d < x->type.rank; d++)
-    count *= x->type.dims[d];
-  input_grads[0] = ad_expand(ctx, ad_scale(ctx, output_grads[0], 1.0 / (double)count), &x->type);
-  return ad_status(ctx);
+  return global_pool(ctx, output_grads, input_grads, SPREAD_MEAN);
 }
 
 int grad_global_max_pool(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
-  ir_value *x = ad_input(ctx, 0);
-  bool reduced[IR_MAX_RANK];
-  if (!ad_require_static(ctx, x))
-    return -1;
-  spatial_axes(x, reduced);
-  input_grads[0] = to_extremum(ctx, x, ctx->node->outputs[0], output_grads[0], reduced);
-  return ad_status(ctx);
+  return global_pool(ctx, output_grads, input_grads, TO_EXTREMUM);
 }
