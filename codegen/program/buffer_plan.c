@@ -125,7 +125,8 @@ static int plan_arena(const ir_graph *graph, const int64_t *workspace_bytes, dl_
 }
 
 int dl_buffer_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
-                         const lower_result *results, dl_buffer_plan *plan, dl_diag *diag) {
+                         const lower_result *results, const dl_state_copies *updates,
+                         dl_buffer_plan *plan, dl_diag *diag) {
   memset(plan, 0, sizeof(*plan));
   int node_count = 0;
   for (ir_node *node = graph->body.first; node; node = node->next)
@@ -152,8 +153,8 @@ int dl_buffer_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
     return -1;
   }
   /* A state update written in place lives in the state's bytes (no end-of-run copy). */
-  for (int i = 0; i < graph->num_state_updates; i++)
-    if (dl_state_update_in_place(graph, &graph->state_updates[i])) {
+  for (int i = 0; updates && i < graph->num_state_updates; i++)
+    if (updates->in_place[i]) {
       plan->values[graph->state_updates[i].value->id] =
           plan->values[graph->state_updates[i].state->id];
       plan->in_place_state_updates++;

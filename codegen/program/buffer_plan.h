@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "codegen/ops/op_lowering.h"
+#include "codegen/program/state_copies.h"
 #include "ir/diag.h"
 #include "ir/graph.h"
 #include "ir/memory_plan.h"
@@ -57,10 +58,13 @@ typedef struct dl_buffer_plan {
 
 /* `workspace_bytes[i]` is the workspace node i (body order) asks for; it lives at node i only.
  * `results` (NULL, or node i's lowering at i) says which constants kernels read packed
- * (packed_weights.c). A top-level dl.group is planned like a node (its outputs; values inside
- * it need no buffer). The plan is verified (ir_memory_plan_verify) before it is returned. */
+ * (packed_weights.c). `updates` (NULL: none) says which state updates are written in place:
+ * their values get their states' locations. A top-level dl.group is planned like a node (its
+ * outputs; values inside it need no buffer). The plan is verified (ir_memory_plan_verify) before it
+ * is returned. */
 int dl_buffer_plan_build(const ir_graph *graph, const int64_t *workspace_bytes,
-                         const lower_result *results, dl_buffer_plan *out_plan, dl_diag *diag);
+                         const lower_result *results, const dl_state_copies *updates,
+                         dl_buffer_plan *out_plan, dl_diag *diag);
 void dl_buffer_plan_deinit(dl_buffer_plan *plan);
 /* packed_weights.c: the packed copies the launches of `results` bind (plan->packed), and
  * constants only ever read packed taken out of the weights (their kind NONE). 0 or -1. */

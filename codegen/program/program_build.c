@@ -393,7 +393,8 @@ dl_compiled *dl_compile_graph(const ir_graph *graph, const dl_compile_options *o
   for (int i = 0; status == 0 && i < lowering.node_count; i++)
     workspace[i] = lowering.results[i].workspace_bytes;
   if (status == 0)
-    status = dl_buffer_plan_build(graph, workspace, lowering.results, &plan, diag);
+    status =
+        dl_buffer_plan_build(graph, workspace, lowering.results, &lowering.updates, &plan, diag);
   if (status == 0 && options->host_twins &&
       !(compiled->jit = kb_jit_create(compiled->host_builder, diag)))
     status = -1;

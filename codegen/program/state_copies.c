@@ -32,15 +32,17 @@ int dl_state_copies_build(const ir_graph *graph, dl_state_copies *out, dl_diag *
   if (updates == 0)
     return 0;
   /* One block for every update (those written in place leave theirs unused): the nodes
-   * first, then the storage each points into. */
-  char *block = calloc((size_t)updates, sizeof(ir_node) + sizeof(copy_storage));
+   * first, then the storage each points into, then the in-place flags. */
+  char *block = calloc((size_t)updates, sizeof(ir_node) + sizeof(copy_storage) + sizeof(bool));
   if (!block)
     return dl_error(diag, "out of memory");
   out->nodes = (ir_node *)block;
   copy_storage *storage = (copy_storage *)(block + (size_t)updates * sizeof(ir_node));
+  out->in_place = (bool *)(storage + updates);
   for (int i = 0; i < updates; i++) {
     const ir_state_update *update = &graph->state_updates[i];
-    if (dl_state_update_in_place(graph, update))
+    out->in_place[i] = ir_state_update_in_place(graph, update->state, update->value);
+    if (out->in_place[i])
       continue; /* its producer writes the state itself */
     int k = out->count++;
     copy_storage *at = &storage[k];
@@ -63,10 +65,6 @@ int dl_state_copies_build(const ir_graph *graph, dl_state_copies *out, dl_diag *
                       .parent = (ir_region *)&graph->body};
   }
   return 0;
-}
-
-bool dl_state_update_in_place(const ir_graph *graph, const ir_state_update *update) {
-  return ir_state_update_in_place(graph, update->state, update->value);
 }
 
 void dl_state_copies_deinit(dl_state_copies *copies) {

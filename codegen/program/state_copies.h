@@ -12,15 +12,16 @@
 typedef struct dl_state_copies {
   ir_node *nodes; /* count nodes (updates not written in place), ids past the graph's */
   int count;
+  /* Per state update (graph->state_updates order): its producer writes the state's bytes
+   * itself (ir_state_update_in_place: the buffer plan gives the value the state's location),
+   * so it needs no copy. */
+  bool *in_place;
 } dl_state_copies;
 
 /* Fails (naming the state) when an update value shows a state itself: materialize-outputs
  * copies such values into the arena first, so no end-of-run copy reads a state that another
  * already overwrote. */
 int dl_state_copies_build(const ir_graph *graph, dl_state_copies *out, dl_diag *diag);
-/* An update whose producer writes the state's bytes itself (ir_state_update_in_place: the
- * buffer plan gives the value the state's location) needs no copy. */
-bool dl_state_update_in_place(const ir_graph *graph, const ir_state_update *update);
 void dl_state_copies_deinit(dl_state_copies *copies);
 
 #endif

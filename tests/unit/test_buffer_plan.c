@@ -42,7 +42,7 @@ static void test_views_alias_and_lifetimes_share(void **state) {
   dl_diag diag;
   dl_diag_init(&diag);
   int64_t workspace[4] = {0, 0, 0, 0};
-  assert_int_equal(dl_buffer_plan_build(graph, workspace, NULL, &plan, &diag), 0);
+  assert_int_equal(dl_buffer_plan_build(graph, workspace, NULL, NULL, &plan, &diag), 0);
   /* The view shares its root's bytes. */
   assert_int_equal(plan.values[b->id].kind, DL_LOCATION_ARENA);
   assert_int_equal(plan.values[b->id].offset, plan.values[a->id].offset);
@@ -75,7 +75,7 @@ static void test_workspace_lives_only_at_its_node(void **state) {
   assert_int_equal(ir_graph_add_output(graph, b), 0);
   dl_buffer_plan plan;
   int64_t workspace[2] = {1000, 0};
-  assert_int_equal(dl_buffer_plan_build(graph, workspace, NULL, &plan, NULL), 0);
+  assert_int_equal(dl_buffer_plan_build(graph, workspace, NULL, NULL, &plan, NULL), 0);
   uint64_t ws = plan.workspace_offsets[0];
   /* At step 0, x, a and the workspace are live together: three disjoint ranges. */
   assert_true(ws >= plan.values[x->id].offset + 256 || ws + 1024 <= plan.values[x->id].offset);
@@ -101,13 +101,13 @@ static void test_workspace_that_does_not_fit_replans(void **state) {
   ir_memory_plan_deinit(&recorded);
   dl_buffer_plan plan;
   int64_t none[2] = {0, 0}, workspace[2] = {0, 1000};
-  assert_int_equal(dl_buffer_plan_build(graph, none, NULL, &plan, NULL), 0);
+  assert_int_equal(dl_buffer_plan_build(graph, none, NULL, NULL, &plan, NULL), 0);
   assert_int_equal(plan.source, DL_PLAN_FROM_IR);
   assert_int_equal(plan.values[b->id].offset, b->arena_offset);
   dl_buffer_plan_deinit(&plan);
   /* Beside a at 256 the 1 KiB workspace would start at 512 (arena 1536); planned together,
    * it goes first at 0 and a above it: arena 1280, the lower bound. */
-  assert_int_equal(dl_buffer_plan_build(graph, workspace, NULL, &plan, NULL), 0);
+  assert_int_equal(dl_buffer_plan_build(graph, workspace, NULL, NULL, &plan, NULL), 0);
   assert_int_equal(plan.source, DL_PLAN_WITH_WORKSPACES);
   assert_int_equal(plan.arena_bytes, plan.live_lower_bound);
   assert_int_equal(plan.live_lower_bound, 1024 + 256);
@@ -124,7 +124,7 @@ static void test_constant_output_is_an_error(void **state) {
   dl_buffer_plan plan;
   dl_diag diag;
   dl_diag_init(&diag);
-  assert_int_equal(dl_buffer_plan_build(graph, NULL, NULL, &plan, &diag), -1);
+  assert_int_equal(dl_buffer_plan_build(graph, NULL, NULL, NULL, &plan, &diag), -1);
   assert_non_null(strstr(dl_diag_message(&diag, 0), "'k' is a constant"));
   dl_diag_deinit(&diag);
   ir_graph_destroy(graph);
@@ -149,7 +149,7 @@ static void test_packed_weight_replaces_the_stored_copy(void **state) {
   results[0].launches[0] = (lower_launch){.arg_count = 1, .args = &packed};
   results[1].launches[0] = (lower_launch){.arg_count = 1, .args = &packed};
   dl_buffer_plan plan;
-  assert_int_equal(dl_buffer_plan_build(graph, NULL, results, &plan, NULL), 0);
+  assert_int_equal(dl_buffer_plan_build(graph, NULL, results, NULL, &plan, NULL), 0);
   assert_int_equal(plan.num_packed, 1); /* one copy for both readers */
   assert_int_equal(plan.values[w->id].kind, DL_LOCATION_NONE);
   assert_int_equal(plan.weight_bytes, 256);
@@ -161,7 +161,7 @@ static void test_packed_weight_replaces_the_stored_copy(void **state) {
   assert_memory_equal(weights + copy->offset / sizeof(float), transposed, sizeof(transposed));
   dl_buffer_plan_deinit(&plan);
   results[1].launches[0].args = &stored;
-  assert_int_equal(dl_buffer_plan_build(graph, NULL, results, &plan, NULL), 0);
+  assert_int_equal(dl_buffer_plan_build(graph, NULL, results, NULL, &plan, NULL), 0);
   assert_int_equal(plan.values[w->id].kind, DL_LOCATION_WEIGHT);
   assert_int_equal(plan.num_packed, 1);
   assert_int_equal(plan.weight_bytes, 512);
@@ -217,7 +217,7 @@ static void test_random_graphs_never_overlap(void **state) {
     assert_int_equal(ir_graph_add_output(graph, values[count - 1]), 0);
     last[count - 1] = NODES;
     dl_buffer_plan plan;
-    assert_int_equal(dl_buffer_plan_build(graph, NULL, NULL, &plan, NULL), 0);
+    assert_int_equal(dl_buffer_plan_build(graph, NULL, NULL, NULL, &plan, NULL), 0);
     uint64_t bytes[VALUES], lower_bound = 0;
     for (int i = 0; i < count; i++)
       bytes[i] = ((uint64_t)values[i]->type.dims[0] * 4 + 255) / 256 * 256;
