@@ -79,6 +79,11 @@ struct ir_region {
   size_t params_capacity, results_capacity;
 };
 
+/* The most values a dl.group's kernel reads and writes together: CUDA's 4 KiB of kernel
+ * parameters hold 512 pointers, one kept for a root's workspace. The fuse pass grows groups
+ * within it; lowering refuses a group beyond it. */
+enum { IR_GROUP_MAX_VALUES = 511 };
+
 struct ir_node {
   ir_op op;
   const char *name;

@@ -18,7 +18,9 @@
  * recomputed in two kernels, so no work is done twice and fusion never adds memory traffic.
  * Groups of one node are left as they are (the same kernel). A group stops growing at
  * FUSE_MAX_MEMBERS nodes: the kernel of a longer chain gains nothing more from fusion, while
- * its size (the evaluator's recursion, LLVM's time) would grow with the chain. */
+ * its size (the evaluator's recursion, LLVM's time) would grow with the chain; and it takes
+ * no node that would make its kernel read and write more than IR_GROUP_MAX_VALUES values
+ * (CUDA's kernel parameters), which lowering would refuse. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,9 @@ typedef struct fusion {
   ir_node **members; /* of the group being grown, in body order */
   int member_count;
   size_t member_capacity;
+  int *seen; /* by value id: the `visit` that last counted it (kernel_values) */
+  int visit;
+  int value_count; /* values before the pass: ids of the values members read */
 } fusion;
 
 static bool data_input(const ir_node *node, int input) {
@@ -64,9 +69,45 @@ static bool is_member(const fusion *f, const ir_node *node) {
 
 static bool full(const fusion *f) { return f->member_count >= FUSE_MAX_MEMBERS; }
 
+/* At most the values the group's kernel would read and write: the distinct values its
+ * members read from outside it, and every member output (each may be yielded). */
+static int kernel_values(fusion *f) {
+  int count = 0;
+  f->visit++;
+  for (int m = 0; m < f->member_count; m++) {
+    const ir_node *node = f->members[m];
+    count += node->num_outputs;
+    for (int k = 0; k < node->num_inputs; k++) {
+      const ir_value *value = node->inputs[k];
+      if (!data_input(node, k) || is_member(f, value->producer))
+        continue;
+      if (value->id < f->value_count && f->seen[value->id] == f->visit)
+        continue;
+      if (value->id < f->value_count)
+        f->seen[value->id] = f->visit;
+      count++;
+    }
+  }
+  return count;
+}
+
 static int add_member(fusion *f, ir_node *node) {
   f->group_of[node->id] = f->group_count;
   return IR_ARRAY_APPEND(NULL, f->members, f->member_count, f->member_capacity, node);
+}
+
+static void drop_last_member(fusion *f) { f->group_of[f->members[--f->member_count]->id] = 0; }
+
+/* Adds `node` if the group's kernel can still take the values it then reads and writes
+ * (IR_GROUP_MAX_VALUES kernel parameters); *out_added says whether it did. */
+static int try_add_member(fusion *f, ir_node *node, bool *out_added) {
+  *out_added = false;
+  if (add_member(f, node) != 0)
+    return -1;
+  *out_added = kernel_values(f) <= IR_GROUP_MAX_VALUES;
+  if (!*out_added)
+    drop_last_member(f);
+  return 0;
 }
 
 /* A producer that only `consumer` reads, in the body, not in a group, an element map. */
@@ -105,7 +146,9 @@ static int absorb_producers(fusion *f, ir_node *node, bool index_maps_only) {
     ir_node *producer = private_producer(f, node->inputs[k]);
     if (!producer || full(f) || !may_precede(node, k, producer, index_maps_only))
       continue;
-    if (add_member(f, producer) != 0 || absorb_producers(f, producer, index_maps_only) != 0)
+    bool added;
+    if (try_add_member(f, producer, &added) != 0 ||
+        (added && absorb_producers(f, producer, index_maps_only) != 0))
       return -1;
   }
   return 0;
@@ -193,8 +236,11 @@ static int absorb_consumers(fusion *f, ir_node *start, bool through_views) {
     const ir_value *frame = consumer_frame(f, node, through_views);
     if (!frame || full(f))
       break; /* an outside reader (or a full group): the group must end before it */
-    if (add_member(f, node) != 0)
+    bool added;
+    if (try_add_member(f, node, &added) != 0)
       return -1;
+    if (!added)
+      break; /* the kernel could not take the values it reads */
     f->frames[node->outputs[0]->id] = frame;
     pending = pending_uses(f);
   }
@@ -272,9 +318,13 @@ int dl_pass_fuse(ir_graph *graph, dl_diag *diag) {
   f.uses = dl_count_uses(graph);
   f.group_of = calloc((size_t)node_count + 1, sizeof(int));
   f.frames = calloc((size_t)graph->num_values + 1, sizeof(*f.frames));
+  f.seen = calloc((size_t)graph->num_values + 1, sizeof(int));
+  f.value_count = graph->num_values;
   int *positions = calloc((size_t)node_count + 1, sizeof(int));
   ir_node **order = calloc((size_t)node_count + 1, sizeof(ir_node *));
-  int status = f.uses && f.group_of && f.frames && positions && order ? 0 : dl_error(diag, "fuse: out of memory");
+  int status = f.uses && f.group_of && f.frames && f.seen && positions && order
+                   ? 0
+                   : dl_error(diag, "fuse: out of memory");
   int count = 0;
   for (ir_node *node = graph->body.first; status == 0 && node; node = node->next) {
     positions[node->id] = count;
@@ -293,6 +343,7 @@ int dl_pass_fuse(ir_graph *graph, dl_diag *diag) {
   free(f.uses);
   free(f.group_of);
   free(f.frames);
+  free(f.seen);
   free(f.members);
   free(positions);
   free(order);

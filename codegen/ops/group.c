@@ -240,12 +240,12 @@ int lower_group_build(lower_context *ctx, const ir_node *node, lower_group *out)
   for (int r = 0; status == 0 && r < out->result_count; r++)
     status = visit(&walk, out->results[r]);
   free(walk.visited);
-  /* CUDA's 4 KiB of kernel parameters hold 512 pointers; a root may add a workspace. */
-  if (status == 0 && out->read_count + out->result_count > 511)
+  if (status == 0 && out->read_count + out->result_count > IR_GROUP_MAX_VALUES)
     return ir_node_error(ctx->diag, node,
-                         "'%s' reads %d values and writes %d: a kernel takes at most 511 "
+                         "'%s' reads %d values and writes %d: a kernel takes at most %d "
                          "(CUDA's 4 KiB of parameters)",
-                         group_name(node), out->read_count, out->result_count);
+                         group_name(node), out->read_count, out->result_count,
+                         IR_GROUP_MAX_VALUES);
   return status;
 }
 

@@ -250,9 +250,44 @@ static void test_fuse_bounds_group_size(void **state) {
   ir_graph_destroy(graph);
 }
 
+/* fuse: a chain of 70 Sums, each adding 8 inputs of its own, becomes groups whose kernels
+ * read and write at most IR_GROUP_MAX_VALUES values (one group of 64 Sums read 513 and
+ * failed to lower, where -O0 compiled). */
+static void test_fuse_bounds_kernel_values(void **state) {
+  (void)state;
+  ir_graph *graph = ir_graph_create("wide_chain");
+  int64_t dims[1] = {4};
+  ir_type type = ir_type_make(IR_DTYPE_F32, 1, dims);
+  ir_value *value = ir_graph_add_input(graph, "x", type);
+  for (int i = 0; i < 70; i++) {
+    ir_value *operands[9] = {value};
+    for (int k = 1; k < 9; k++) {
+      char name[32];
+      snprintf(name, sizeof name, "in%d_%d", i, k);
+      operands[k] = ir_graph_add_input(graph, name, type);
+    }
+    value = ir_graph_add_node(graph, NULL, IR_OP_SUM, NULL, operands, 9, NULL, 1)->outputs[0];
+  }
+  assert_int_equal(ir_graph_add_output(graph, value), 0);
+  infer_all(graph);
+  run_pass(graph, "fuse");
+  int groups = 0, members = 0;
+  for (ir_node *node = graph->body.first; node; node = node->next) {
+    assert_int_equal(node->op, IR_OP_GROUP);
+    assert_true(node->num_inputs + node->num_outputs <= IR_GROUP_MAX_VALUES);
+    for (ir_node *inner = node->body->first; inner; inner = inner->next)
+      members++;
+    groups++;
+  }
+  assert_int_equal(groups, 2);
+  assert_int_equal(members, 70);
+  ir_graph_destroy(graph);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fuse_bounds_group_size),
+      cmocka_unit_test(test_fuse_bounds_kernel_values),
       GRAPH_TEST(identity_uses_are_rewired),
       GRAPH_TEST(identity_output_keeps_its_name),
       GRAPH_TEST(identity_of_an_input_stays_when_yielded),
