@@ -10,6 +10,17 @@ static void give(grad_context *ctx, ir_value **input_grads, int k, ir_value *g) 
     input_grads[k] = ad_sum_to(ctx, g, &ad_input(ctx, k)->type);
 }
 
+/* g to input a where `condition` holds and to input b elsewhere (zeros in the other places). */
+static int route(grad_context *ctx, ir_value **input_grads, ir_value *condition, ir_value *g, int a,
+                 int b) {
+  ir_value *zero = g ? ir_build_scalar(&ctx->build, g->type.dtype, 0.0) : NULL;
+  if (ad_wanted(ctx, a))
+    give(ctx, input_grads, a, ir_build_where(&ctx->build, condition, g, zero));
+  if (ad_wanted(ctx, b))
+    give(ctx, input_grads, b, ir_build_where(&ctx->build, condition, zero, g));
+  return ad_status(ctx);
+}
+
 int grad_add(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
   give(ctx, input_grads, 0, output_grads[0]);
   give(ctx, input_grads, 1, output_grads[0]);
@@ -78,12 +89,7 @@ static int extremum(grad_context *ctx, ir_value *const *output_grads, ir_value *
     return ad_error(ctx, "%s of %d inputs has no rule (only of one or two)",
                     ir_op_name(ctx->node->op), ctx->node->num_inputs);
   ir_value *first = ad_binary(ctx, first_wins, ad_input(ctx, 0), ad_input(ctx, 1));
-  ir_value *zero = g ? ir_build_scalar(&ctx->build, g->type.dtype, 0.0) : NULL;
-  if (ad_wanted(ctx, 0))
-    give(ctx, input_grads, 0, ir_build_where(&ctx->build, first, g, zero));
-  if (ad_wanted(ctx, 1))
-    give(ctx, input_grads, 1, ir_build_where(&ctx->build, first, zero, g));
-  return ad_status(ctx);
+  return route(ctx, input_grads, first, g, 0, 1);
 }
 
 int grad_max(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
@@ -96,13 +102,7 @@ int grad_min(grad_context *ctx, ir_value *const *output_grads, ir_value **input_
 
 /* Where(c, a, b): the condition gets none (a mask); a where c holds, b elsewhere. */
 int grad_where(grad_context *ctx, ir_value *const *output_grads, ir_value **input_grads) {
-  ir_value *g = output_grads[0], *condition = ad_input(ctx, 0);
-  ir_value *zero = ir_build_scalar(&ctx->build, g->type.dtype, 0.0);
-  if (ad_wanted(ctx, 1))
-    give(ctx, input_grads, 1, ir_build_where(&ctx->build, condition, g, zero));
-  if (ad_wanted(ctx, 2))
-    give(ctx, input_grads, 2, ir_build_where(&ctx->build, condition, zero, g));
-  return ad_status(ctx);
+  return route(ctx, input_grads, ad_input(ctx, 0), output_grads[0], 1, 2);
 }
 
 /* Clip(x, min, max): g where min <= x <= max; the bounds get none (refused if they depend on
