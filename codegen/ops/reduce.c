@@ -96,16 +96,31 @@ static LLVMValueRef workspace(kernel_builder *kb, const pw_reduction *spec) {
 }
 
 /* Rows that are one contiguous run with 4-aligned starts can be read 4 elements a step
- * (float accumulators only: runs are converted to f32). */
+ * (float accumulators only: runs are converted to f32), with a prologue or without: the
+ * plan, and so the order of the sums, is the same fused and unfused (see load_run). */
 static bool vector_rows(const ir_node *node, const pw_reduction *spec, int64_t length) {
   if (accumulator_dtype(node) != IR_DTYPE_F32 || spec->reduced_rank != 1 ||
-      lower_group_plain_read(spec->ctx->group, 0) < 0 || /* a prologue computes elements */
       spec->reduced_strides[0] != 1 || length % 4 != 0)
     return false;
   for (int d = 0; d < spec->outer_rank; d++)
     if (spec->outer_strides[d] % 4 != 0)
       return false;
   return true;
+}
+
+/* The `width` input elements from `offset` on, each mapped as the accumulator takes it: one
+ * vector load of the kernel parameter, or, with a prologue computing them, each through the
+ * group's loader. */
+static void load_run(kernel_builder *kb, const ir_node *node, const pw_reduction *spec,
+                     LLVMValueRef offset, unsigned width, LLVMValueRef *values) {
+  int read = lower_group_plain_read(spec->ctx->group, 0);
+  if (read >= 0)
+    pw_load_f32_run(kb, node->inputs[0]->type.dtype, kb_param_value(kb, read), offset, width,
+                    values);
+  for (unsigned l = 0; l < width; l++)
+    values[l] = read >= 0 ? map_element(kb, spec, values[l])
+                          : load_input(kb, node, spec,
+                                       LLVMBuildAdd(B, offset, kb_const_i32(kb, (int64_t)l), ""));
 }
 
 /* A thread group per output row; the last reduced dim is contiguous. */
@@ -119,13 +134,10 @@ static int reduce_rows(kernel_builder *kb, const ir_node *node, const pw_reducti
                                           spec->outer_dims, spec->outer_strides);
   if (plan->width > 1) { /* one contiguous run of f32-accumulated values a step */
     LLVMValueRef values[4];
-    pw_load_f32_run(kb, node->inputs[0]->type.dtype,
-                    kb_param_value(kb, lower_group_plain_read(spec->ctx->group, 0)),
-                    LLVMBuildAdd(B, base, position, ""), plan->width, values);
+    load_run(kb, node, spec, LLVMBuildAdd(B, base, position, ""), plan->width, values);
     for (unsigned l = 0; l < plan->width; l++)
       kb_var_store(kb, accumulator,
-                   pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator),
-                                     map_element(kb, spec, values[l])));
+                   pw_reduce_combine(kb, spec->op, kb_var_load(kb, accumulator), values[l]));
   } else {
     LLVMValueRef offset =
         LLVMBuildAdd(B, base,

@@ -282,6 +282,8 @@ int main(void) {
       cmocka_unit_test_prestate(test_group, "attention_heads"),
       /* ReduceMean with a Mul(x, x) prologue and a Sqrt epilogue */
       cmocka_unit_test_prestate(test_group, "square_mean_sqrt"),
+      /* ReduceSum over rows a multiple of 4 long (read 4 elements a step) with a prologue */
+      cmocka_unit_test_prestate(test_group, "reduce_rows_vector_prologue"),
       /* GlobalAveragePool with a Relu prologue and a Sigmoid epilogue */
       cmocka_unit_test_prestate(test_group, "relu_global_pool"),
       /* Transpose and Reshape read as indexing around a broadcast Add (no root) */
