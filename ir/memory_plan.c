@@ -138,8 +138,8 @@ static void choose_in_place(const ir_graph *graph, ir_memory_plan *plan, bool sa
 /* The pack buffers of the arena roots and of the workspaces, with room for a workspace a
  * step more. An in-place output starts a step after its input ends, so that the pair counts
  * once in the peak. */
-static int collect_buffers(const ir_memory_plan *plan, ir_pack_buffer **out_buffers,
-                           int *out_count, dl_diag *diag) {
+static int collect_buffers(const ir_memory_plan *plan, ir_pack_buffer **out_buffers, int *out_count,
+                           dl_diag *diag) {
   size_t capacity = (size_t)plan->num_values + (size_t)plan->steps + 1;
   ir_pack_buffer *buffers = calloc(capacity, sizeof(ir_pack_buffer));
   if (!buffers)
@@ -147,15 +147,18 @@ static int collect_buffers(const ir_memory_plan *plan, ir_pack_buffer **out_buff
   int count = 0;
   for (int i = 0; i < plan->num_values; i++)
     if (plan->roots[i]) {
-      buffers[count++] = (ir_pack_buffer){
-          .bytes = plan->bytes[i], .first = plan->first[i] + (plan->in_place_of[i] >= 0),
-          .last = plan->last[i], .offset = plan->offsets[i] >= 0 ? (uint64_t)plan->offsets[i] : 0};
+      buffers[count++] =
+          (ir_pack_buffer){.bytes = plan->bytes[i],
+                           .first = plan->first[i] + (plan->in_place_of[i] >= 0),
+                           .last = plan->last[i],
+                           .offset = plan->offsets[i] >= 0 ? (uint64_t)plan->offsets[i] : 0};
     }
   for (int s = 0; plan->workspace_bytes && s < plan->steps; s++)
     if (plan->workspace_bytes[s] > 0)
-      buffers[count++] =
-          (ir_pack_buffer){.bytes = round_up((uint64_t)plan->workspace_bytes[s]), .first = s,
-                           .last = s, .offset = (uint64_t)plan->workspace_offsets[s]};
+      buffers[count++] = (ir_pack_buffer){.bytes = round_up((uint64_t)plan->workspace_bytes[s]),
+                                          .first = s,
+                                          .last = s,
+                                          .offset = (uint64_t)plan->workspace_offsets[s]};
   *out_buffers = buffers;
   *out_count = count;
   return 0;
@@ -176,17 +179,56 @@ static int update_bounds(ir_memory_plan *plan, dl_diag *diag) {
 }
 
 /* A chain of in-place writes is one buffer, from its first value's birth to its last value's
- * death; chains are placed by decreasing size. */
+ * death. First fit depends on the order buffers are placed in, and no one order is best for
+ * every graph: the chains are placed in each order of CHAIN_ORDERS and the smallest arena
+ * kept (each placement is O(n log n); the first order wins ties, so plans are stable). */
 typedef struct chain {
   ir_pack_buffer buffer;
-  int head; /* value id of the chain's first value */
+  int head; /* value id of the chain's first value; -1 - step for a workspace */
 } chain;
 
-static int compare_chains(const void *a, const void *b) {
-  const chain *x = a, *y = b;
-  int order = ir_pack_compare_by_size(&x->buffer, &y->buffer);
-  return order ? order : (x->head > y->head) - (x->head < y->head);
+static int by_head(const chain *x, const chain *y) {
+  return (x->head > y->head) - (x->head < y->head);
 }
+
+static uint64_t lifetime(const chain *c) {
+  return (uint64_t)(c->buffer.last - c->buffer.first + 1);
+}
+
+/* Larger buffers first. */
+static int by_size(const void *a, const void *b) {
+  const chain *x = *(const chain *const *)a, *y = *(const chain *const *)b;
+  int order = ir_pack_compare_by_size(&x->buffer, &y->buffer);
+  return order ? order : by_head(x, y);
+}
+
+/* Larger bytes x steps first: the buffers that constrain the most of the schedule. */
+static int by_area(const void *a, const void *b) {
+  const chain *x = *(const chain *const *)a, *y = *(const chain *const *)b;
+  uint64_t ax = x->buffer.bytes * lifetime(x), ay = y->buffer.bytes * lifetime(y);
+  if (ax != ay)
+    return ax < ay ? 1 : -1;
+  return by_size(a, b);
+}
+
+/* Longer lifetimes first. */
+static int by_lifetime(const void *a, const void *b) {
+  const chain *x = *(const chain *const *)a, *y = *(const chain *const *)b;
+  if (lifetime(x) != lifetime(y))
+    return lifetime(x) < lifetime(y) ? 1 : -1;
+  return by_size(a, b);
+}
+
+/* Earlier births first (the schedule's order), larger first among equal births. */
+static int by_birth(const void *a, const void *b) {
+  const chain *x = *(const chain *const *)a, *y = *(const chain *const *)b;
+  if (x->buffer.first != y->buffer.first)
+    return x->buffer.first < y->buffer.first ? -1 : 1;
+  return by_size(a, b);
+}
+
+static int (*const CHAIN_ORDERS[])(const void *, const void *) = {by_size, by_area, by_lifetime,
+                                                                  by_birth};
 
 static int chain_head(const ir_memory_plan *plan, int id) {
   while (plan->in_place_of[id] >= 0)
@@ -194,22 +236,47 @@ static int chain_head(const ir_memory_plan *plan, int id) {
   return id;
 }
 
+/* Places the chains in each order, leaving the offsets of the smallest arena in chains[]. */
+static int place_best(chain *chains, int count) {
+  chain **order = malloc(((size_t)count + 1) * sizeof(chain *));
+  ir_pack_buffer *buffers = malloc(((size_t)count + 1) * sizeof(ir_pack_buffer));
+  int status = order && buffers ? 0 : -1;
+  uint64_t best = UINT64_MAX;
+  for (size_t o = 0; status == 0 && o < sizeof(CHAIN_ORDERS) / sizeof(CHAIN_ORDERS[0]); o++) {
+    for (int c = 0; c < count; c++)
+      order[c] = &chains[c];
+    qsort(order, (size_t)count, sizeof(chain *), CHAIN_ORDERS[o]);
+    for (int c = 0; c < count; c++)
+      buffers[c] = order[c]->buffer;
+    uint64_t end = 0;
+    status = ir_pack_place(buffers, count, 0, &end);
+    if (status == 0 && end < best) {
+      best = end;
+      for (int c = 0; c < count; c++)
+        order[c]->buffer.offset = buffers[c].offset;
+    }
+  }
+  free(order);
+  free(buffers);
+  return status;
+}
+
 static int pack_chains(ir_memory_plan *plan, dl_diag *diag) {
   size_t capacity = (size_t)plan->num_values + (size_t)plan->steps + 1;
   int *chain_of = malloc(capacity * sizeof(int)); /* by head id: its chain's index */
   chain *chains = calloc(capacity, sizeof(chain));
-  ir_pack_buffer *buffers = calloc(capacity, sizeof(ir_pack_buffer));
-  int count = 0, status = -1;
-  if (!chain_of || !chains || !buffers) {
-    dl_error(diag, "out of memory planning memory");
-    goto done;
+  int count = 0;
+  if (!chain_of || !chains) {
+    free(chain_of);
+    free(chains);
+    return dl_error(diag, "out of memory planning memory");
   }
   for (int i = 0; i < plan->num_values; i++)
     if (plan->roots[i] && plan->in_place_of[i] < 0) {
       chain_of[i] = count;
-      chains[count++] = (chain){.buffer = {.bytes = plan->bytes[i], .first = plan->first[i],
-                                           .last = plan->last[i]},
-                                .head = i};
+      chains[count++] = (chain){
+          .buffer = {.bytes = plan->bytes[i], .first = plan->first[i], .last = plan->last[i]},
+          .head = i};
     }
   for (int i = 0; i < plan->num_values; i++)
     if (plan->roots[i] && plan->in_place_of[i] >= 0) {
@@ -219,35 +286,22 @@ static int pack_chains(ir_memory_plan *plan, dl_diag *diag) {
       if (plan->bytes[i] > buffer->bytes)
         buffer->bytes = plan->bytes[i];
     }
-  /* Workspaces (when given) are chains of one step, head -1 - step. */
+  /* Workspaces (when given) are chains of one step. */
   for (int s = 0; plan->workspace_bytes && s < plan->steps; s++)
     if (plan->workspace_bytes[s] > 0)
-      chains[count++] = (chain){.buffer = {.bytes = round_up((uint64_t)plan->workspace_bytes[s]),
-                                           .first = s, .last = s},
-                                .head = -1 - s};
-  qsort(chains, (size_t)count, sizeof(chain), compare_chains);
-  for (int c = 0; c < count; c++) {
-    buffers[c] = chains[c].buffer;
-    if (chains[c].head >= 0)
-      chain_of[chains[c].head] = c;
-  }
-  uint64_t end = 0;
-  if (ir_pack_place(buffers, count, 0, &end) != 0) {
-    dl_error(diag, "out of memory planning memory");
-    goto done;
-  }
-  for (int i = 0; i < plan->num_values; i++)
+      chains[count++] = (chain){
+          .buffer = {.bytes = round_up((uint64_t)plan->workspace_bytes[s]), .first = s, .last = s},
+          .head = -1 - s};
+  int status = place_best(chains, count);
+  for (int i = 0; status == 0 && i < plan->num_values; i++)
     if (plan->roots[i])
-      plan->offsets[i] = (int64_t)buffers[chain_of[chain_head(plan, i)]].offset;
-  for (int c = 0; c < count; c++)
+      plan->offsets[i] = (int64_t)chains[chain_of[chain_head(plan, i)]].buffer.offset;
+  for (int c = 0; status == 0 && c < count; c++)
     if (chains[c].head < 0)
-      plan->workspace_offsets[-1 - chains[c].head] = (int64_t)buffers[c].offset;
-  status = 0;
-done:
+      plan->workspace_offsets[-1 - chains[c].head] = (int64_t)chains[c].buffer.offset;
   free(chain_of);
   free(chains);
-  free(buffers);
-  return status;
+  return status == 0 ? 0 : dl_error(diag, "out of memory planning memory");
 }
 
 static int copy_workspaces(ir_memory_plan *plan, const int64_t *workspace_bytes, dl_diag *diag) {
@@ -290,7 +344,8 @@ bool ir_graph_has_memory_plan(const ir_graph *graph) {
       any_has_offset(graph->constants, graph->num_constants) ||
       any_has_offset(graph->states, graph->num_states))
     return true;
-  for (ir_node *node = ir_graph_next_node(graph, NULL); node; node = ir_graph_next_node(graph, node))
+  for (ir_node *node = ir_graph_next_node(graph, NULL); node;
+       node = ir_graph_next_node(graph, node))
     if (any_has_offset(node->outputs, node->num_outputs) ||
         (node->body && any_has_offset(node->body->params, node->body->num_params)))
       return true;
@@ -309,7 +364,8 @@ void ir_graph_clear_memory_plan(ir_graph *graph) {
   clear_offsets(graph->body.params, graph->body.num_params);
   clear_offsets(graph->constants, graph->num_constants);
   clear_offsets(graph->states, graph->num_states);
-  for (ir_node *node = ir_graph_next_node(graph, NULL); node; node = ir_graph_next_node(graph, node)) {
+  for (ir_node *node = ir_graph_next_node(graph, NULL); node;
+       node = ir_graph_next_node(graph, node)) {
     clear_offsets(node->outputs, node->num_outputs);
     if (node->body)
       clear_offsets(node->body->params, node->body->num_params);
@@ -323,11 +379,15 @@ static int read_offset(const ir_value *value, bool top_level, const ir_memory_pl
   const ir_value *root = ir_buffer_root(value);
   bool wanted = top_level && plan->roots[root->id] != NULL;
   if (value->has_arena_offset && !wanted)
-    return dl_error(diag, "value '%s' has an arena offset but no buffer of its own (only graph "
-                    "inputs and outputs of top-level nodes live in the arena)", value->name);
+    return dl_error(diag,
+                    "value '%s' has an arena offset but no buffer of its own (only graph "
+                    "inputs and outputs of top-level nodes live in the arena)",
+                    value->name);
   if (!value->has_arena_offset && wanted)
-    return dl_error(diag, "value '%s' has no arena offset while other values have one (run "
-                    "plan-memory after every pass that adds values)", value->name);
+    return dl_error(diag,
+                    "value '%s' has no arena offset while other values have one (run "
+                    "plan-memory after every pass that adds values)",
+                    value->name);
   if (!wanted)
     return 0;
   if (root != value && (!root->has_arena_offset || root->arena_offset != value->arena_offset))
@@ -347,7 +407,8 @@ int ir_memory_plan_from_graph(const ir_graph *graph, ir_memory_plan *plan, dl_di
   for (int i = 0; i < graph->body.num_params; i++)
     if (read_offset(graph->body.params[i], true, plan, diag) != 0)
       goto fail;
-  for (ir_node *node = ir_graph_next_node(graph, NULL); node; node = ir_graph_next_node(graph, node)) {
+  for (ir_node *node = ir_graph_next_node(graph, NULL); node;
+       node = ir_graph_next_node(graph, node)) {
     for (int i = 0; i < node->num_outputs; i++)
       if (read_offset(node->outputs[i], node->parent == &graph->body, plan, diag) != 0)
         goto fail;
@@ -382,10 +443,12 @@ void ir_memory_plan_record(const ir_memory_plan *plan, ir_graph *graph) {
     input->has_arena_offset = plan->offsets[input->id] >= 0;
     input->arena_offset = input->has_arena_offset ? (uint64_t)plan->offsets[input->id] : 0;
   }
-  for (ir_node *node = ir_graph_next_node(graph, NULL); node; node = ir_graph_next_node(graph, node))
+  for (ir_node *node = ir_graph_next_node(graph, NULL); node;
+       node = ir_graph_next_node(graph, node))
     for (int i = 0; i < node->num_outputs; i++) {
       ir_value *output = node->outputs[i];
-      int64_t offset = node->parent == &graph->body ? plan->offsets[ir_buffer_root(output)->id] : -1;
+      int64_t offset =
+          node->parent == &graph->body ? plan->offsets[ir_buffer_root(output)->id] : -1;
       output->has_arena_offset = offset >= 0;
       output->arena_offset = offset >= 0 ? (uint64_t)offset : 0;
     }
@@ -402,8 +465,8 @@ int ir_memory_plan_add_workspaces(ir_memory_plan *plan, const int64_t *workspace
   int placed = count; /* the arena roots keep their offsets */
   for (int s = 0; workspace_bytes && s < plan->steps; s++)
     if (workspace_bytes[s] > 0)
-      buffers[count++] = (ir_pack_buffer){.bytes = round_up((uint64_t)workspace_bytes[s]),
-                                          .first = s, .last = s};
+      buffers[count++] =
+          (ir_pack_buffer){.bytes = round_up((uint64_t)workspace_bytes[s]), .first = s, .last = s};
   qsort(buffers + placed, (size_t)(count - placed), sizeof(ir_pack_buffer),
         ir_pack_compare_by_size);
   uint64_t end = 0;

@@ -92,6 +92,11 @@ typedef enum ir_op_flag {
    * Unsqueeze, Identity, Dropout) and Transpose (coordinates permuted). A group's epilogue may continue
    * through it, storing each root element once at the mapped index (passes/fuse.c). */
   IR_OP_FLAG_BIJECTIVE = 1u << 8,
+  /* Runs on 16-bit floats when a model is compiled with --precision=f16|bf16 (passes/to_half.c):
+   * its kernel computes in f32 and rounds only the elements it stores, so 16-bit storage costs
+   * rounding alone. Ops without it (Exp, Pow, Log, sums, cumulative ops, losses, ...: outputs
+   * that overflow f16 or lose what the user needs) keep f32 behind Casts. */
+  IR_OP_FLAG_HALF_STORAGE = 1u << 9,
 } ir_op_flag;
 
 /* The SHAPE_INPUTS bit of input `index`. */

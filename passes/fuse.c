@@ -182,7 +182,7 @@ static const ir_value *frame_of(const fusion *f, const ir_value *value) {
 }
 
 /* The frame `node` computes in, or NULL if it may not join the epilogue: an element map whose
- * group inputs are all in one frame and whose output has that frame's type; or, when
+ * group inputs are all in one frame and whose output has that frame's dims; or, when
  * `through_views`, a bijective index map (each element of its group input stored once, at
  * the mapped index) of a group value, which starts a frame of its own. */
 static const ir_value *consumer_frame(const fusion *f, const ir_node *node, bool through_views) {
@@ -203,8 +203,8 @@ static const ir_value *consumer_frame(const fusion *f, const ir_node *node, bool
   /* After a root, an index map of the same shape may still move elements (a square
    * Transpose): only the bijective ones join, each in a frame of its own. */
   bool moves = through_views && ir_op_category_of(node->op) != IR_OP_CATEGORY_ELEMENTWISE;
-  if (!moves && ir_type_equal(&node->outputs[0]->type, shape))
-    return frame;
+  if (!moves && ir_type_same_dims(&node->outputs[0]->type, shape))
+    return frame; /* of any element type: the store converts (a Cast to a graph output's f32) */
   int64_t in = 0, out = 0;
   if (through_views && ir_op_has_flag(node->op, IR_OP_FLAG_BIJECTIVE) &&
       ir_type_element_count(shape, &in) && ir_type_element_count(&node->outputs[0]->type, &out) &&
@@ -302,13 +302,16 @@ static int grow_group(fusion *f, ir_node *seed, const int *positions, dl_diag *d
   /* A reduction reads each operand element once; other roots (GEMMs, Attention) many times. */
   bool index_maps_only =
       is_root(seed) && ir_op_category_of(seed->op) != IR_OP_CATEGORY_REDUCTION;
-  if (add_member(f, seed) != 0 || absorb_producers(f, seed, index_maps_only) != 0 ||
-      absorb_consumers(f, seed, is_root(seed)) != 0)
+  if (add_member(f, seed) != 0 || absorb_producers(f, seed, index_maps_only) != 0)
     return dl_error(diag, "fuse: out of memory");
-  if (!is_root(seed)) /* a pointwise group: producers of every member, once it has grown */
-    for (int m = 1; m < f->member_count; m++)
-      if (absorb_producers(f, f->members[m], false) != 0)
-        return dl_error(diag, "fuse: out of memory");
+  int first_consumer = f->member_count;
+  if (absorb_consumers(f, seed, is_root(seed)) != 0)
+    return dl_error(diag, "fuse: out of memory");
+  /* Producers of every member after the seed (of a rooted group: of its epilogue), once the
+   * group has grown: each of their elements is computed once per element of the group. */
+  for (int m = is_root(seed) ? first_consumer : 1; m < f->member_count; m++)
+    if (absorb_producers(f, f->members[m], false) != 0)
+      return dl_error(diag, "fuse: out of memory");
   return close_group(f, positions, seed, diag);
 }
 

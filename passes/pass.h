@@ -41,6 +41,17 @@ int dl_pipeline_for_level(int level, dl_pipeline *out, dl_diag *diag);
  * error that lists the known passes. */
 int dl_pipeline_parse(const char *list, dl_pipeline *out, dl_diag *diag);
 
+/* How a model stores its f32 tensors (`--precision`): as imported, or as 16-bit floats
+ * (passes to-f16 and to-bf16, docs/passes.md). */
+typedef enum dl_precision { DL_PRECISION_F32, DL_PRECISION_F16, DL_PRECISION_BF16 } dl_precision;
+
+/* "f32", "f16", "bf16" → *out; -1 for anything else. */
+int dl_precision_parse(const char *text, dl_precision *out);
+const char *dl_precision_name(dl_precision precision);
+/* Adds the pass of `precision` (none for f32) to `pipeline`: before its dce, so the f32
+ * weights it replaces go, or followed by dce where the pipeline has none. */
+int dl_pipeline_add_precision(dl_pipeline *pipeline, dl_precision precision, dl_diag *diag);
+
 typedef struct dl_pipeline_options {
   /* Pass names (comma-separated), or "all", after which the graph is printed as text IR to
    * `log`; NULL: none. */

@@ -19,9 +19,11 @@ static const char *const LEVEL_PIPELINES[DL_OPT_LEVEL_MAX + 1] = {
     "",
     "fold-constants,combine-views,eliminate-identity,fold-batchnorm,cse,dce"
     ",plan-memory",
-    "fold-constants,combine-views,eliminate-identity,fold-batchnorm,cse," DL_PATTERN_PASSES ",dce,fuse"
+    "fold-constants,combine-views,eliminate-identity,fold-batchnorm,cse," DL_PATTERN_PASSES
+    ",dce,fuse"
     ",plan-memory",
-    "fold-constants,combine-views,eliminate-identity,fold-batchnorm,cse," DL_PATTERN_PASSES ",dce,fuse"
+    "fold-constants,combine-views,eliminate-identity,fold-batchnorm,cse," DL_PATTERN_PASSES
+    ",dce,fuse"
     ",plan-memory",
 };
 
@@ -33,6 +35,42 @@ int dl_pipeline_for_level(int level, dl_pipeline *out, dl_diag *diag) {
   if (!LEVEL_PIPELINES[level][0])
     return 0;
   return dl_pipeline_parse(LEVEL_PIPELINES[level], out, diag);
+}
+
+static const char *const PRECISION_NAMES[] = {"f32", "f16", "bf16"};
+static const char *const PRECISION_PASSES[] = {NULL, "to-f16", "to-bf16"};
+
+int dl_precision_parse(const char *text, dl_precision *out) {
+  for (int i = 0; i < (int)(sizeof(PRECISION_NAMES) / sizeof(PRECISION_NAMES[0])); i++)
+    if (text && !strcmp(text, PRECISION_NAMES[i])) {
+      *out = (dl_precision)i;
+      return 0;
+    }
+  return -1;
+}
+
+const char *dl_precision_name(dl_precision precision) { return PRECISION_NAMES[precision]; }
+
+static int insert_pass(dl_pipeline *pipeline, int at, const dl_pass *pass, dl_diag *diag) {
+  if (pipeline->count == DL_PIPELINE_MAX_PASSES)
+    return dl_error(diag, "pass list has more than %d passes", DL_PIPELINE_MAX_PASSES);
+  memmove(&pipeline->passes[at + 1], &pipeline->passes[at],
+          sizeof(pipeline->passes[0]) * (size_t)(pipeline->count - at));
+  pipeline->passes[at] = pass;
+  pipeline->count++;
+  return 0;
+}
+
+int dl_pipeline_add_precision(dl_pipeline *pipeline, dl_precision precision, dl_diag *diag) {
+  if (!PRECISION_PASSES[precision])
+    return 0;
+  const dl_pass *dce = dl_pass_find("dce");
+  int at = 0;
+  while (at < pipeline->count && pipeline->passes[at] != dce)
+    at++;
+  if (at == pipeline->count && insert_pass(pipeline, at, dce, diag) != 0)
+    return -1;
+  return insert_pass(pipeline, at, dl_pass_find(PRECISION_PASSES[precision]), diag);
 }
 
 int dl_pipeline_parse(const char *list, dl_pipeline *out, dl_diag *diag) {

@@ -43,8 +43,7 @@ int cli_add_name_value(const char *command, const char *option, const char **lis
     return -1;
   }
   if (*count == max) {
-    fprintf(stderr, "dlcc: error: too many %s options (at most %d), at '%s'\n", option, max,
-            value);
+    fprintf(stderr, "dlcc: error: too many %s options (at most %d), at '%s'\n", option, max, value);
     return -1;
   }
   size_t name_length = (size_t)(strchr(value, '=') - value) + 1;
@@ -63,6 +62,17 @@ int cli_opt_level(const char *argument) {
       !argument[3])
     return argument[2] - '0';
   return -1;
+}
+
+int cli_precision_option(const char *command, int argc, char **argv, int *index,
+                         dl_precision *out) {
+  const char *value = NULL;
+  int match = cli_long_value(command, "--precision", argc, argv, index, &value);
+  if (match <= 0)
+    return match;
+  if (dl_precision_parse(value, out) != 0)
+    return cli_bad_option(command, "unknown --precision '%s' (known: f32, f16, bf16)", value);
+  return 1;
 }
 
 bool cli_set_flag(const char *argument, const cli_flag *flags, size_t count, void *options) {

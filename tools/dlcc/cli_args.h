@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "passes/pass.h"
+
 /* Writes "dlcc: error: <format with argument> (see dlcc COMMAND --help)"; returns -1. */
 int cli_bad_option(const char *command, const char *format, const char *argument);
 /* Matches argv[*index] against "--name=value" or "--name value" (consuming the next
@@ -20,6 +22,9 @@ int cli_add_name_value(const char *command, const char *option, const char **lis
                        int max, const char *value);
 /* "-O0".."-O3" → 0..3; -1 when `argument` is not an optimization flag. */
 int cli_opt_level(const char *argument);
+/* Takes --precision=f32|f16|bf16 at argv[*index] for `command` into *out: 1 when taken, 0
+ * when it is another option, -1 after reporting a bad one. */
+int cli_precision_option(const char *command, int argc, char **argv, int *index, dl_precision *out);
 
 /* A boolean option: its spelling and the offset of its `bool` in a command's options. */
 typedef struct cli_flag {

@@ -247,6 +247,7 @@ int cmd_compile_main(int argc, char **argv) {
   ir_graph *graph = NULL;
   cli_stages stages = {0};
   int exit_code = cli_prepare_model_with(options.model_path, &options.source, options.opt_level,
+                                         options.precision,
                                          options.train ? build_train_step : NULL,
                                          &options.training, &stages, &diag, &graph);
   if (exit_code == CLI_EXIT_OK)

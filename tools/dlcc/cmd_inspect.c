@@ -53,6 +53,8 @@ static int build_pipeline(const inspect_options *options, dl_pipeline *pipeline,
   } else if (dl_pipeline_for_level(options->opt_level, pipeline, diag) != 0) {
     return cli_fail(CLI_EXIT_BAD_INPUT, diag, "bad optimization level");
   }
+  if (dl_pipeline_add_precision(pipeline, options->precision, diag) != 0)
+    return cli_fail(CLI_EXIT_BAD_INPUT, diag, "cannot add the --precision pass");
   const char *after = options->print_ir_after;
   dl_pipeline named; /* only to check the names */
   if (after && strcmp(after, "all") != 0 && dl_pipeline_parse(after, &named, diag) != 0)

@@ -158,8 +158,8 @@ int cmd_run_main(int argc, char **argv) {
   dl_compiled *compiled = NULL;
   ir_graph *graph = NULL;
   int exit_code =
-      cli_prepare_model(options.model_path, &options.source, options.opt_level, NULL, &diag,
-                        &graph);
+      cli_prepare_model(options.model_path, &options.source, options.opt_level,
+                        options.precision, NULL, &diag, &graph);
   if (exit_code != CLI_EXIT_OK)
     goto done;
   int want_ptx = options.device == RUN_DEVICE_CUDA ||

@@ -141,6 +141,8 @@ static int parse_option(int argc, char **argv, int *index, void *options) {
     return match < 0 ? -1 : parse_weights(value, &out->separate_weights);
   if ((match = long_value("--name", argc, argv, index, &value)) != 0)
     return match < 0 ? -1 : parse_name(value, &out->name);
+  if ((match = cli_precision_option("compile", argc, argv, index, &out->precision)) != 0)
+    return match < 0 ? -1 : 0;
   if ((match = cli_model_source_option("compile", argc, argv, index, &out->source)) != 0)
     return match < 0 ? -1 : 0;
   if ((match = long_value("--report", argc, argv, index, &value)) != 0) {

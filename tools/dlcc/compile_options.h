@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "passes/pass.h"
 #include "tools/dlcc/model_source.h"
 #include "tools/dlcc/train_options.h"
 
@@ -33,6 +34,7 @@ typedef struct compile_options {
   bool separate_weights; /* --weights=separate */
   const char *name;                   /* NULL: the graph's name */
   int opt_level;                      /* default 2 */
+  dl_precision precision;             /* --precision: f32 (default), f16, bf16 */
   cli_model_source source; /* --dim, --bind */
   bool stats;
   bool cubin; /* --cubin: bundles carry ptxas's cubin of each GPU target beside its PTX */

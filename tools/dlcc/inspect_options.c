@@ -61,6 +61,8 @@ static int parse_option(int argc, char **argv, int *index, void *options) {
     out->print_ir_after = value;
     return match < 0 ? -1 : 0;
   }
+  if ((match = cli_precision_option("inspect", argc, argv, index, &out->precision)) != 0)
+    return match < 0 ? -1 : 0;
   if ((match = cli_model_source_option("inspect", argc, argv, index, &out->source)) != 0)
     return match < 0 ? -1 : 0;
   return bad_option("unknown option '%s'", argument);

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "passes/pass.h"
 #include "tools/dlcc/model_source.h"
 
 
@@ -18,6 +19,7 @@ typedef struct inspect_options {
   const char *output_path; /* NULL: stdout */
   inspect_format format;
   int opt_level;         /* -O0 (default for inspect: show the model as imported) .. -O3 */
+  dl_precision precision; /* --precision: f32 (default), f16, bf16 */
   const char *pass_list; /* --passes=a,b (replaces the -O pipeline); NULL: none given */
   const char *print_ir_after;
   bool elide_constants;

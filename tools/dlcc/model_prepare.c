@@ -19,10 +19,12 @@ static void record_stage(cli_stages *stages, const char *name, const ir_graph *g
 /* The -O pipeline pass by pass (so each stage's size is seen), then every level gives
  * constant outputs their own buffers (the compiled model fills each output) and plans memory
  * over the final graph. */
-int cli_optimize_model(const char *path, int opt_level, ir_graph *graph, cli_stages *stages,
-                       dl_diag *diag) {
+int cli_optimize_model(const char *path, int opt_level, dl_precision precision, ir_graph *graph,
+                       cli_stages *stages, dl_diag *diag) {
   dl_pipeline pipeline;
   int status = dl_pipeline_for_level(opt_level, &pipeline, diag);
+  if (status == 0)
+    status = dl_pipeline_add_precision(&pipeline, precision, diag);
   record_stage(stages, "import", graph);
   for (int i = 0; status == 0 && i < pipeline.count; i++) {
     dl_pipeline one = {.passes = {pipeline.passes[i]}, .count = 1};
@@ -42,15 +44,15 @@ int cli_optimize_model(const char *path, int opt_level, ir_graph *graph, cli_sta
 }
 
 int cli_prepare_model_with(const char *path, const cli_model_source *source, int opt_level,
-                           cli_graph_transform transform, void *context, cli_stages *stages,
-                           dl_diag *diag, ir_graph **out) {
+                           dl_precision precision, cli_graph_transform transform, void *context,
+                           cli_stages *stages, dl_diag *diag, ir_graph **out) {
   *out = NULL;
   ir_graph *graph = cli_load_model(path, source, diag);
   if (!graph)
     return cli_fail(CLI_EXIT_BAD_INPUT, diag, "cannot load model '%s'", path);
   int exit_code = transform && transform(graph, context, diag) != 0
                       ? cli_fail(CLI_EXIT_BAD_INPUT, diag, "%s: cannot transform the model", path)
-                      : cli_optimize_model(path, opt_level, graph, stages, diag);
+                      : cli_optimize_model(path, opt_level, precision, graph, stages, diag);
   if (exit_code != CLI_EXIT_OK) {
     ir_graph_destroy(graph);
     return exit_code;
@@ -60,6 +62,6 @@ int cli_prepare_model_with(const char *path, const cli_model_source *source, int
 }
 
 int cli_prepare_model(const char *path, const cli_model_source *source, int opt_level,
-                      cli_stages *stages, dl_diag *diag, ir_graph **out) {
-  return cli_prepare_model_with(path, source, opt_level, NULL, NULL, stages, diag, out);
+                      dl_precision precision, cli_stages *stages, dl_diag *diag, ir_graph **out) {
+  return cli_prepare_model_with(path, source, opt_level, precision, NULL, NULL, stages, diag, out);
 }

@@ -58,6 +58,8 @@ static int parse_option(int argc, char **argv, int *index, void *options) {
     return match < 0 ? -1
                      : cli_add_name_value("run", "--input", out->inputs, &out->num_inputs,
                                           RUN_MAX_BINDINGS, value);
+  if ((match = cli_precision_option("run", argc, argv, index, &out->precision)) != 0)
+    return match < 0 ? -1 : 0;
   if ((match = cli_model_source_option("run", argc, argv, index, &out->source)) != 0)
     return match < 0 ? -1 : 0;
   if ((match = cli_long_value("run", "--output-dir", argc, argv, index, &value)) != 0) {

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "passes/pass.h"
 #include "tools/dlcc/model_source.h"
 
 enum { RUN_MAX_BINDINGS = 64 };
@@ -14,6 +15,7 @@ typedef struct run_options {
   const char *model_path;
   run_device device;
   int opt_level;             /* default 2 */
+  dl_precision precision;    /* --precision: f32 (default), f16, bf16 */
   const char *target;        /* PTX target for the cuda device, default sm_80 */
   const char *output_dir;    /* NULL: outputs are summarized, not written */
   const char *inputs[RUN_MAX_BINDINGS]; /* NAME=FILE */

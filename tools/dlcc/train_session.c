@@ -56,7 +56,8 @@ static ir_graph *load_bound(const train_options *options, dl_diag *diag) {
 /* Optimizes, compiles and creates `graph` (owned by `out` from here on) as `out`. */
 static int build_program(const train_options *options, const char *what, ir_graph *graph,
                          train_program *out, dl_diag *diag) {
-  int exit_code = cli_optimize_model(options->model_path, options->opt_level, graph, NULL, diag);
+  int exit_code = cli_optimize_model(options->model_path, options->opt_level, DL_PRECISION_F32,
+                                     graph, NULL, diag);
   if (exit_code != CLI_EXIT_OK) {
     ir_graph_destroy(graph);
     return exit_code;
