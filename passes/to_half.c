@@ -174,13 +174,13 @@ static bool try_half(half_pass *pass, ir_node *node) {
     return true;
   }
   memcpy(node->inputs, saved, sizeof(ir_value *) * (size_t)node->num_inputs);
-  if (!infer_quietly(pass->graph, node))
-    pass->out_of_memory = true; /* it inferred with these inputs before */
-  return false;
+  return false; /* keep_f32 infers it again */
 }
 
-static void keep_f32(half_pass *pass, ir_node *node) {
-  if (node->op == IR_OP_CAST)
+/* `node` reads f32 Casts of the inputs this pass made 16-bit; `attempted`: try_half changed
+ * its output types, which inference sets back. */
+static void keep_f32(half_pass *pass, ir_node *node, bool attempted) {
+  if (node->op == IR_OP_CAST && !attempted)
     return; /* reads the 16-bit value: f16/bf16 to f32 is exact */
   for (int i = 0; i < node->num_inputs; i++) {
     ir_value *input = node->inputs[i];
@@ -190,6 +190,8 @@ static void keep_f32(half_pass *pass, ir_node *node) {
         node->inputs[i] = twin;
     }
   }
+  if (attempted && !infer_quietly(pass->graph, node))
+    pass->out_of_memory = true; /* it inferred with these inputs before */
 }
 
 /* Swaps which of `a` and `b` each node input reads. */
@@ -219,6 +221,7 @@ static void restore_output(half_pass *pass, ir_value *value) {
   half_value->type = value->type;
   value->type = f32_type;
   swap_node_uses(pass->graph, value, half_value);
+  cast->name = value->name;
   pass->made_half[value->id] = false;
 }
 
@@ -237,8 +240,9 @@ static int to_half(ir_graph *graph, ir_dtype half, const char *pass_name, dl_dia
   pass.out_of_memory = !pass.narrowed || !pass.made_half || !pass.does_not_fit;
   ir_node *last = graph->body.last;
   for (ir_node *node = graph->body.first; node && !pass.out_of_memory; node = node->next) {
-    if (!(wants_half(&pass, node) && try_half(&pass, node)))
-      keep_f32(&pass, node);
+    bool attempted = wants_half(&pass, node);
+    if (!(attempted && try_half(&pass, node)))
+      keep_f32(&pass, node, attempted);
     if (node == last)
       break; /* the Casts added at the end are the pass's own */
   }
