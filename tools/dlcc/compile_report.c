@@ -112,6 +112,7 @@ static cJSON *report_json(const compile_stats *stats) {
   cJSON_AddStringToObject(json, "emit", compile_emit_name(options->emit));
   cJSON_AddStringToObject(json, "output", options->output_path);
   cJSON_AddNumberToObject(json, "opt_level", options->opt_level);
+  cJSON_AddStringToObject(json, "precision", dl_precision_name(options->precision));
   cJSON_AddNumberToObject(json, "kernels", program->kernel_count);
   cJSON_AddNumberToObject(json, "launches", program->launch_count);
   cJSON_AddNumberToObject(json, "views", program->view_count);

@@ -130,8 +130,9 @@ static void print_ptxas(const compile_stats *stats, FILE *out) {
 void compile_stats_print(const compile_stats *stats, FILE *out) {
   const compile_options *options = stats->options;
   const dl_compile_stats *program = &stats->program;
-  fprintf(out, "dlcc compile: %s as '%s' for %s (-O%d)\n", options->model_path, stats->name,
-          options->target ? options->target : "host", options->opt_level);
+  fprintf(out, "dlcc compile: %s as '%s' for %s (-O%d, %s)\n", options->model_path, stats->name,
+          options->target ? options->target : "host", options->opt_level,
+          dl_precision_name(options->precision));
   fprintf(out, "  %d kernels, %d launches, %d views; arena ", program->kernel_count,
           program->launch_count, program->view_count);
   cli_write_bytes(out, (int64_t)program->arena_bytes);
