@@ -231,6 +231,36 @@ static void time_passes_writes_one_row_per_pass(void **state) {
   free(table);
 }
 
+/* --precision adds its pass before dce (so the f32 weights it replaces go), or with a dce of
+ * its own where the level has none (-O0); f32 adds nothing. */
+static void precision_adds_its_pass_before_dce(void **state) {
+  (void)state;
+  dl_diag diag;
+  dl_diag_init(&diag);
+  dl_precision precision = DL_PRECISION_F32;
+  assert_int_equal(dl_precision_parse("bf16", &precision), 0);
+  assert_int_equal(precision, DL_PRECISION_BF16);
+  assert_string_equal(dl_precision_name(precision), "bf16");
+  assert_int_equal(dl_precision_parse("f8", &precision), -1);
+  assert_int_equal(dl_precision_parse(NULL, &precision), -1);
+  dl_pipeline pipeline;
+  assert_int_equal(dl_pipeline_for_level(2, &pipeline, &diag), 0);
+  int count = pipeline.count, dce = position_of(&pipeline, "dce");
+  assert_int_equal(dl_pipeline_add_precision(&pipeline, DL_PRECISION_F32, &diag), 0);
+  assert_int_equal(pipeline.count, count);
+  assert_int_equal(dl_pipeline_add_precision(&pipeline, DL_PRECISION_F16, &diag), 0);
+  assert_int_equal(pipeline.count, count + 1);
+  assert_int_equal(position_of(&pipeline, "to-f16"), dce);
+  assert_int_equal(position_of(&pipeline, "dce"), dce + 1);
+  assert_string_equal(pipeline.passes[pipeline.count - 1]->name, "plan-memory");
+  assert_int_equal(dl_pipeline_for_level(0, &pipeline, &diag), 0);
+  assert_int_equal(dl_pipeline_add_precision(&pipeline, DL_PRECISION_BF16, &diag), 0);
+  assert_int_equal(pipeline.count, 2);
+  assert_string_equal(pipeline.passes[0]->name, "to-bf16");
+  assert_string_equal(pipeline.passes[1]->name, "dce");
+  dl_diag_deinit(&diag);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(registry_lists_every_pass),
@@ -240,6 +270,7 @@ int main(void) {
       cmocka_unit_test(a_failing_pass_stops_the_pipeline),
       cmocka_unit_test(print_ir_after_writes_text_ir_to_the_log),
       cmocka_unit_test(time_passes_writes_one_row_per_pass),
+      cmocka_unit_test(precision_adds_its_pass_before_dce),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
