@@ -6,10 +6,11 @@
  *    that only it reads (for a GEMM/Conv/Attention root only index maps and casts, which cost
  *    nothing per load, unless each element of that operand feeds at most
  *    FUSE_PROLOGUE_MAX_REUSE multiply-adds: arithmetic is recomputed once per output tile), and as epilogue every following
- *    element map of its output's shape that reads a group value, until a node outside the
- *    group reads one (bias, BatchNormalization, activations, a residual Add, a Cast); it
- *    continues through bijective index maps (IR_OP_FLAG_BIJECTIVE) into their frames, see
- *    consumer_frame.
+ *    element map of its output's dims (any element type: the store converts) that reads a
+ *    group value, until a node outside the group reads one (bias, BatchNormalization,
+ *    activations, a residual Add, a Cast); it continues through bijective index maps
+ *    (IR_OP_FLAG_BIJECTIVE) into their frames, see consumer_frame. Then the element maps that
+ *    only epilogue members read join too (each element computed once per output element).
  * 2. Pointwise groups: an elementwise node not yet in a group starts one that takes the
  *    following element maps of its shape in the same way, and the element maps before it
  *    that only the group reads (evaluated once per element of the group: a broadcast
