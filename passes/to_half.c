@@ -42,22 +42,28 @@ static const char *twin_name(half_pass *pass, const ir_value *value, const char 
   return ir_graph_unique_name(pass->graph, base);
 }
 
+/* Inference without its messages: a refusal here only means the node keeps f32. */
+static bool infer_quietly(ir_graph *graph, ir_node *node) {
+  dl_diag scratch;
+  dl_diag_init(&scratch);
+  bool ok = ir_infer_node(graph, node, &scratch) == 0;
+  dl_diag_deinit(&scratch);
+  return ok;
+}
+
 /* A Cast of `value` to `dtype`, standing before `before` (NULL: at the end of the body). */
 static ir_node *add_cast(half_pass *pass, ir_value *value, ir_dtype dtype, ir_node *before,
                          const char *output_name) {
   const char *names[1] = {output_name};
   ir_node *cast =
       ir_graph_add_node(pass->graph, NULL, IR_OP_CAST, output_name, &value, 1, names, 1);
-  dl_diag scratch;
-  dl_diag_init(&scratch);
   if (!cast || ir_node_set_dtype(pass->graph, cast, "to", dtype) != 0 ||
-      ir_infer_node(pass->graph, cast, &scratch) != 0) {
-    pass->out_of_memory = true;
-    cast = NULL;
-  } else if (before) {
-    dl_move_before(cast, before);
+      !infer_quietly(pass->graph, cast)) {
+    pass->out_of_memory = true; /* a Cast between floats always infers */
+    return NULL;
   }
-  dl_diag_deinit(&scratch);
+  if (before)
+    dl_move_before(cast, before);
   return cast;
 }
 
@@ -138,14 +144,6 @@ static bool wants_half(const half_pass *pass, const ir_node *node) {
         node->outputs[i]->type.dtype != IR_DTYPE_F32)
       return false;
   return any_f32_input;
-}
-
-static bool infer_quietly(ir_graph *graph, ir_node *node) {
-  dl_diag scratch;
-  dl_diag_init(&scratch);
-  bool ok = ir_infer_node(graph, node, &scratch) == 0;
-  dl_diag_deinit(&scratch);
-  return ok;
 }
 
 /* Gives `node` 16-bit twins of its f32 inputs; false (node unchanged) when one has none or

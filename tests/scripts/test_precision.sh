@@ -98,6 +98,26 @@ bundle = json.load(open(sys.argv[1]))
 sys.exit(any(t["dtype"] != "f32" for t in bundle["inputs"] + bundle["outputs"]))' \
   "$W/bundle/cnn.json" || fail "the f16 bundle's interface is not f32: $(head -c 2000 "$W/bundle/cnn.json")"
 
+# --emit=onnx writes the 16-bit graph (f16 weights, the Casts inside the dlcc-domain groups):
+# onnxruntime runs it, within the same bound of its f32 reference as dlcc's own run.
+expect 0 '' -- compile "$MODELS_DIR/small_cnn.onnx" --precision=f16 --emit=onnx -o "$W/cnn16.onnx"
+checks=$((checks + 1))
+verdict=$("$PYTHON" - "$W/cnn16.onnx" "$MODELS_DIR" <<'PY'
+import sys
+import numpy as np
+import onnxruntime
+model, models = sys.argv[1:3]
+x = np.load(f"{models}/small_cnn.input.npy")
+reference = np.load(f"{models}/small_cnn.output.npy")
+session = onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"])
+kinds = {i.type for i in session.get_inputs()}
+y = session.run(None, {"image": x})[0]
+units = np.abs(y - reference).max() / np.abs(reference).max() / 2.0**-11
+print(f"{y.dtype}, {units:.1f} units of f16 rounding, inputs {sorted(kinds)}")
+sys.exit(0 if y.dtype == np.float32 and units <= 64 else 1)
+PY
+) && echo "ok   --emit=onnx --precision=f16: $verdict" || fail "--emit=onnx --precision=f16: $verdict"
+
 expect 1 "unknown --precision 'f8' \(known: f32, f16, bf16\)" -- \
   compile "$MODELS_DIR/mlp.onnx" --precision=f8 -o "$W/bad.ptx"
 expect 1 "to-f16: the graph has states" -- \
