@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ir/enum_names.h"
 #include "ir/memory_plan.h"
 #include "ir/print.h"
 #include "ir/verify.h"
@@ -41,15 +42,16 @@ static const char *const PRECISION_NAMES[] = {"f32", "f16", "bf16"};
 static const char *const PRECISION_PASSES[] = {NULL, "to-f16", "to-bf16"};
 
 int dl_precision_parse(const char *text, dl_precision *out) {
-  for (int i = 0; i < (int)(sizeof(PRECISION_NAMES) / sizeof(PRECISION_NAMES[0])); i++)
-    if (text && !strcmp(text, PRECISION_NAMES[i])) {
-      *out = (dl_precision)i;
-      return 0;
-    }
-  return -1;
+  int precision = ir_enum_from_name(PRECISION_NAMES, IR_ENUM_NAMES_COUNT(PRECISION_NAMES), text);
+  if (precision < 0)
+    return -1;
+  *out = (dl_precision)precision;
+  return 0;
 }
 
-const char *dl_precision_name(dl_precision precision) { return PRECISION_NAMES[precision]; }
+const char *dl_precision_name(dl_precision precision) {
+  return ir_enum_name(PRECISION_NAMES, IR_ENUM_NAMES_COUNT(PRECISION_NAMES), (int)precision);
+}
 
 static int insert_pass(dl_pipeline *pipeline, int at, const dl_pass *pass, dl_diag *diag) {
   if (pipeline->count == DL_PIPELINE_MAX_PASSES)

@@ -9,31 +9,28 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ir/enum_names.h"
 #include "ir/infer.h"
 
 static const char *const LOSS_NAMES[] = {"cross-entropy", "nll", "mse", "l1", "bce-with-logits"};
 static const char *const REDUCTION_NAMES[] = {"mean", "sum", "none"};
 
 const char *dl_loss_kind_name(dl_loss_kind kind) {
-  return (unsigned)kind < sizeof LOSS_NAMES / sizeof *LOSS_NAMES ? LOSS_NAMES[kind] : "?";
+  return ir_enum_name(LOSS_NAMES, IR_ENUM_NAMES_COUNT(LOSS_NAMES), (int)kind);
 }
 
 bool dl_loss_kind_from_name(const char *name, dl_loss_kind *out) {
-  for (size_t i = 0; i < sizeof LOSS_NAMES / sizeof *LOSS_NAMES; i++)
-    if (strcmp(name, LOSS_NAMES[i]) == 0)
-      return *out = (dl_loss_kind)i, true;
-  return false;
+  int kind = ir_enum_from_name(LOSS_NAMES, IR_ENUM_NAMES_COUNT(LOSS_NAMES), name);
+  return kind >= 0 && (*out = (dl_loss_kind)kind, true);
 }
 
 const char *dl_loss_reduction_name(dl_loss_reduction reduction) {
-  return (unsigned)reduction < 3 ? REDUCTION_NAMES[reduction] : "?";
+  return ir_enum_name(REDUCTION_NAMES, IR_ENUM_NAMES_COUNT(REDUCTION_NAMES), (int)reduction);
 }
 
 bool dl_loss_reduction_from_name(const char *name, dl_loss_reduction *out) {
-  for (int i = 0; i < 3; i++)
-    if (strcmp(name, REDUCTION_NAMES[i]) == 0)
-      return *out = (dl_loss_reduction)i, true;
-  return false;
+  int reduction = ir_enum_from_name(REDUCTION_NAMES, IR_ENUM_NAMES_COUNT(REDUCTION_NAMES), name);
+  return reduction >= 0 && (*out = (dl_loss_reduction)reduction, true);
 }
 
 void dl_loss_options_init(dl_loss_options *options, dl_loss_kind kind) {

@@ -14,19 +14,18 @@
 #include <math.h>
 #include <string.h>
 
+#include "ir/enum_names.h"
 #include "ir/infer.h"
 
 static const char *const OPTIMIZER_NAMES[] = {"sgd", "adam", "adamw"};
 
 const char *dl_optimizer_kind_name(dl_optimizer_kind kind) {
-  return (unsigned)kind < 3 ? OPTIMIZER_NAMES[kind] : "?";
+  return ir_enum_name(OPTIMIZER_NAMES, IR_ENUM_NAMES_COUNT(OPTIMIZER_NAMES), (int)kind);
 }
 
 bool dl_optimizer_kind_from_name(const char *name, dl_optimizer_kind *out) {
-  for (int i = 0; i < 3; i++)
-    if (strcmp(name, OPTIMIZER_NAMES[i]) == 0)
-      return *out = (dl_optimizer_kind)i, true;
-  return false;
+  int kind = ir_enum_from_name(OPTIMIZER_NAMES, IR_ENUM_NAMES_COUNT(OPTIMIZER_NAMES), name);
+  return kind >= 0 && (*out = (dl_optimizer_kind)kind, true);
 }
 
 void dl_optimizer_options_init(dl_optimizer_options *options, dl_optimizer_kind kind) {

@@ -8,17 +8,17 @@
 #include <math.h>
 #include <string.h>
 
+#include "ir/enum_names.h"
+
 static const char *const SCHEDULE_NAMES[] = {"constant", "step", "cosine"};
 
 const char *dl_schedule_kind_name(dl_schedule_kind kind) {
-  return (unsigned)kind < 3 ? SCHEDULE_NAMES[kind] : "?";
+  return ir_enum_name(SCHEDULE_NAMES, IR_ENUM_NAMES_COUNT(SCHEDULE_NAMES), (int)kind);
 }
 
 bool dl_schedule_kind_from_name(const char *name, dl_schedule_kind *out) {
-  for (int i = 0; i < 3; i++)
-    if (strcmp(name, SCHEDULE_NAMES[i]) == 0)
-      return *out = (dl_schedule_kind)i, true;
-  return false;
+  int kind = ir_enum_from_name(SCHEDULE_NAMES, IR_ENUM_NAMES_COUNT(SCHEDULE_NAMES), name);
+  return kind >= 0 && (*out = (dl_schedule_kind)kind, true);
 }
 
 void dl_schedule_options_init(dl_schedule_options *options, dl_schedule_kind kind) {
