@@ -2,7 +2,8 @@
 # Bundles of the test models linked into a C program: run on the host device and through the
 # fake libcuda (the PTX path, the module picked by the device's compute capability; each run
 # one CUDA graph launch, driver calls counted from the fake's trace), outputs compared with
-# onnxruntime's references. Cubins: test_bundle_cubin.sh.
+# onnxruntime's references; a --precision=f16 bundle against dlcc run --precision=f16. Cubins:
+# test_bundle_cubin.sh.
 source "$(dirname "$0")/../bundle/common.sh"
 for model in mlp small_cnn resnet18 transformer_encoder; do
   "$DLCC" compile "$MODELS_DIR/$model.onnx" -o "$model" --target=sm_75,sm_90,host
@@ -31,6 +32,19 @@ for model in mlp small_cnn resnet18 transformer_encoder; do
     fail "$model: $(calls cuGraphLaunch) graph launches and $(calls cuLaunchKernel) kernel" \
       "launches for 3 runs of $launches launches (expected 3 and $launches, at capture)"
 done
+# A bundle compiled with --precision=f16 keeps the f32 interface: the same runner, fed f32 and
+# reading f32, gets what `dlcc run --precision=f16` computes, on the host and through the fake.
+"$DLCC" compile "$MODELS_DIR/small_cnn.onnx" --precision=f16 -o cnn16 --target=sm_90,host
+build_runner cnn16 .
+"$DLCC" run "$MODELS_DIR/small_cnn.onnx" --precision=f16 -q --output-dir f16_run \
+  --input "image=$MODELS_DIR/small_cnn.input.npy"
+DLRT_LIBCUDA=/nonexistent ./run_cnn16 small_cnn.input.bin cnn16.host.bin >/dev/null
+DLRT_LIBCUDA=$FAKECUDA FAKECUDA_SM=90 ./run_cnn16 small_cnn.input.bin cnn16.cuda.bin >/dev/null
+for device in host cuda; do
+  "$PYTHON" "$SOURCE_DIR/tests/bundle/compare.py" check "cnn16.$device.bin" f16_run/logits.npy ||
+    fail "the f16 bundle on $device differs from dlcc run --precision=f16"
+done
+
 # Below the lowest target there is no PTX to load: a clear error, no crash.
 if DLRT_LIBCUDA=$FAKECUDA FAKECUDA_SM=70 ./run_mlp mlp.input.bin x.bin 2>err.log; then
   fail "an sm_70 device ran sm_75 PTX"
