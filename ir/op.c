@@ -82,6 +82,10 @@ bool ir_op_can_root_group(ir_op op) {
          op == IR_OP_ATTENTION;
 }
 
+bool ir_node_can_root_group(const ir_node *node) {
+  return ir_op_can_root_group(node->op) && node->num_outputs == 1;
+}
+
 bool ir_op_may_write_in_place(ir_op op) {
   return ir_op_category_of(op) == IR_OP_CATEGORY_ELEMENTWISE;
 }

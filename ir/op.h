@@ -138,6 +138,10 @@ bool ir_op_input_decides_shape(ir_op op, int index);
 bool ir_op_is_index_map(ir_op op);
 bool ir_op_is_element_map(ir_op op);
 bool ir_op_can_root_group(ir_op op);
+/* Whether `node` roots a group: its op can, and it has one output (Attention with its KV-cache
+ * or score outputs has launches of its own). fuse grows groups around such nodes, and their
+ * kernels load inputs and store the output through the group (codegen/ops/group.h). */
+bool ir_node_can_root_group(const struct ir_node *node);
 /* Whether the op's kernel writes each output element in the thread that read the same-index
  * elements of its inputs, after reading them, so that an output may take the bytes of an
  * input of the same shape that dies there (in-place reuse, ir/memory_plan.h). True for the

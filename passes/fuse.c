@@ -294,23 +294,19 @@ static int close_group(fusion *f, const int *positions, const ir_node *named, dl
   return dl_outline_group(f->graph, f->members, count, name, f->uses, diag) ? 0 : -1;
 }
 
-static bool is_root(const ir_node *node) {
-  return ir_op_can_root_group(node->op) && node->num_outputs == 1;
-}
-
 static int grow_group(fusion *f, ir_node *seed, const int *positions, dl_diag *diag) {
   f->group_count++;
+  bool rooted = ir_node_can_root_group(seed);
   /* A reduction reads each operand element once; other roots (GEMMs, Attention) many times. */
-  bool index_maps_only =
-      is_root(seed) && ir_op_category_of(seed->op) != IR_OP_CATEGORY_REDUCTION;
+  bool index_maps_only = rooted && ir_op_category_of(seed->op) != IR_OP_CATEGORY_REDUCTION;
   if (add_member(f, seed) != 0 || absorb_producers(f, seed, index_maps_only) != 0)
     return dl_error(diag, "fuse: out of memory");
   int first_consumer = f->member_count;
-  if (absorb_consumers(f, seed, is_root(seed)) != 0)
+  if (absorb_consumers(f, seed, rooted) != 0)
     return dl_error(diag, "fuse: out of memory");
   /* Producers of every member after the seed (of a rooted group: of its epilogue), once the
    * group has grown: each of their elements is computed once per element of the group. */
-  for (int m = is_root(seed) ? first_consumer : 1; m < f->member_count; m++)
+  for (int m = rooted ? first_consumer : 1; m < f->member_count; m++)
     if (absorb_producers(f, f->members[m], false) != 0)
       return dl_error(diag, "fuse: out of memory");
   return close_group(f, positions, seed, diag);
@@ -337,7 +333,7 @@ int dl_pass_fuse(ir_graph *graph, dl_diag *diag) {
   /* Rooted groups first, so that pointwise groups do not take a root's epilogue. The body
    * list changes as groups are outlined: walk the order recorded before. */
   for (int i = 0; status == 0 && i < count; i++)
-    if (!order[i]->body && is_root(order[i]) && !grouped(&f, order[i]))
+    if (!order[i]->body && ir_node_can_root_group(order[i]) && !grouped(&f, order[i]))
       status = grow_group(&f, order[i], positions, diag);
   for (int i = 0; status == 0 && i < count; i++)
     if (!order[i]->body && order[i]->parent == &graph->body && !grouped(&f, order[i]) &&

@@ -12,10 +12,6 @@
 #include "ir/array.h"
 #include "ir/infer.h"
 
-bool lower_root_has_hooks(const ir_node *node) {
-  return ir_op_can_root_group(node->op) && node->num_outputs == 1;
-}
-
 static bool in_group(const lower_group *group, const ir_node *node) {
   return node && (group->region ? node->parent == group->region : node == group->node);
 }
@@ -98,7 +94,7 @@ static int choose_root(lower_context *ctx, lower_group *group) {
                            node->name ? node->name : "");
     group->root = node;
   }
-  if (group->root && !lower_root_has_hooks(group->root))
+  if (group->root && !ir_node_can_root_group(group->root))
     return ir_node_error(ctx->diag, group->node,
                          "group '%s': its root %s '%s' has no prologue/epilogue hooks, so it "
                          "can only be a group of one (roots with hooks: MatMul, Gemm, Conv, "
@@ -223,7 +219,7 @@ int lower_group_build(lower_context *ctx, const ir_node *node, lower_group *out)
     out->results = (const ir_value **)node->outputs;
     out->result_count = node->num_outputs;
     out->root = ir_op_category_of(node->op) == IR_OP_CATEGORY_ELEMENTWISE ? NULL : node;
-    if (out->root && !lower_root_has_hooks(node))
+    if (out->root && !ir_node_can_root_group(node))
       return 0; /* its own lowering binds what it reads */
   }
   if (check_nodes(ctx, out) != 0 || check_results(ctx, out) != 0)

@@ -54,9 +54,6 @@ struct lower_group {
   size_t memo_capacity;
 };
 
-/* Whether `node` as a root loads its inputs and stores its output through the group hooks
- * (one output: Attention with its KV-cache outputs has its own launches and parameters). */
-bool lower_root_has_hooks(const ir_node *node);
 /* Builds the group for a top-level node, refusing (an error naming the group and why)
  * shapes no root can take. */
 int lower_group_build(lower_context *ctx, const ir_node *node, lower_group *out);

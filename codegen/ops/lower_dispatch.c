@@ -85,7 +85,7 @@ static int check_root_dtypes(lower_context *ctx, const lower_group *group) {
   for (int r = 0; r < group->result_count; r++)
     if (is_small_type(group->results[r]->type.dtype))
       return refuse_root_dtype(ctx, root, group->results[r]);
-  for (int k = 0; lower_root_has_hooks(root) && k < root->num_inputs; k++)
+  for (int k = 0; ir_node_can_root_group(root) && k < root->num_inputs; k++)
     if (root->inputs[k] && group_input_is_data(root->op, k) &&
         is_small_type(root->inputs[k]->type.dtype))
       return refuse_root_dtype(ctx, root, root->inputs[k]);

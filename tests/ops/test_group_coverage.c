@@ -37,10 +37,6 @@ typedef struct coverage {
   bool epilogue[IR_OP_COUNT];
 } coverage;
 
-static bool is_root(const ir_node *node) {
-  return ir_op_can_root_group(node->op) && node->num_outputs == 1;
-}
-
 static bool is_case(const char *file) {
   size_t length = strlen(file);
   return length > 5 && strcmp(file + length - 5, ".dlir") == 0 &&
@@ -49,7 +45,7 @@ static bool is_case(const char *file) {
 
 static void record_group(const ir_node *group, coverage *out) {
   for (const ir_node *root = group->body->first; root; root = root->next) {
-    if (!is_root(root))
+    if (!ir_node_can_root_group(root))
       continue;
     for (int k = 0; k < root->num_inputs && k < MAX_ROOT_INPUTS; k++) {
       const ir_value *input = root->inputs[k];
