@@ -192,6 +192,22 @@ static void region_append(ir_region *region, ir_node *node) {
   region->last = node;
 }
 
+int ir_node_set_input(ir_graph *graph, ir_node *node, int index, ir_value *value) {
+  if (index < 0)
+    return -1;
+  if (index >= node->num_inputs) {
+    ir_value **inputs = ir_arena_alloc_array(graph->arena, (size_t)index + 2, sizeof(ir_value *));
+    if (!inputs)
+      return -1;
+    for (int i = 0; i < node->num_inputs; i++)
+      inputs[i] = node->inputs[i];
+    node->inputs = inputs;
+    node->num_inputs = index + 1;
+  }
+  node->inputs[index] = value;
+  return 0;
+}
+
 void ir_region_insert_before(ir_region *region, ir_node *before, ir_node *node) {
   if (!before) {
     region_append(region, node);

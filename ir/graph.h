@@ -168,6 +168,9 @@ const ir_value *ir_graph_bound_value(const ir_graph *graph, const ir_value *inpu
 ir_node *ir_graph_add_node(ir_graph *graph, ir_region *region, ir_op op, const char *name,
                            ir_value *const *inputs, int num_inputs,
                            const char *const *output_names, int num_outputs);
+/* Sets input `index` of `node` to `value`, growing the inputs (absent ones NULL) when `index`
+ * is past them. 0, or -1 when memory ran out. */
+int ir_node_set_input(ir_graph *graph, ir_node *node, int index, ir_value *value);
 /* Insert/remove without freeing (arena memory). */
 void ir_region_insert_before(ir_region *region, ir_node *before, ir_node *node);
 void ir_region_remove(ir_region *region, ir_node *node);

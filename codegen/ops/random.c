@@ -3,7 +3,11 @@
  * numbers. The draw for element i is the SplitMix64 finalizer of seed + (i + 1) * golden
  * (a bijective 64-bit mix), its top 24 bits (53 for f64) scaled into [0, 1), then into
  * [low, high). The seed is the bits of the `seed` attribute, or when it is absent a hash of
- * the node's name: compiled models are deterministic, and two unseeded nodes differ. */
+ * the node's name: compiled models are deterministic, and two unseeded nodes differ. With the
+ * optional second input, an int64 scalar counter c read at run time (a training step feeds it
+ * its step count), the seed becomes the SplitMix64 finalizer of seed + (c + 1) * another odd
+ * constant: each counter value draws a fresh, reproducible sequence, the same on the host twin
+ * and the GPU (one kernel IR). */
 #include "codegen/ops/movement_util.h"
 #include "codegen/ops/pointwise_util.h"
 
@@ -32,8 +36,21 @@ static LLVMValueRef mix(kernel_builder *kb, LLVMValueRef z, int shift, uint64_t 
   return multiplier ? LLVMBuildMul(B, z, LLVMConstInt(i64, multiplier, 0), "") : z;
 }
 
+/* SplitMix64's finalizer: a bijective 64-bit mix. */
+static LLVMValueRef finalize(kernel_builder *kb, LLVMValueRef z) {
+  return mix(kb, mix(kb, mix(kb, z, 30, 0xbf58476d1ce4e5b9ull), 27, 0x94d049bb133111ebull), 31, 0);
+}
+
+/* (k + 1) * step: consecutive k spread over the 64-bit ring. */
+static LLVMValueRef spread(kernel_builder *kb, LLVMValueRef k, uint64_t step) {
+  LLVMTypeRef i64 = LLVMTypeOf(k);
+  return LLVMBuildMul(B, LLVMBuildAdd(B, k, LLVMConstInt(i64, 1, 0), ""),
+                      LLVMConstInt(i64, step, 0), "");
+}
+
 int lower_random_uniform_like(lower_context *ctx, const ir_node *node, lower_result *out) {
-  static const kb_param params[] = {{"y", KB_PARAM_PTR}};
+  static const kb_param params[] = {{"y", KB_PARAM_PTR}, {"counter", KB_PARAM_PTR}};
+  bool counted = node->num_inputs > 1 && node->inputs[1];
   const ir_type *y = &node->outputs[0]->type;
   float low, high;
   if (mv_check_sizes(node, -1, ctx->diag) != 0 ||
@@ -50,12 +67,15 @@ int lower_random_uniform_like(lower_context *ctx, const ir_node *node, lower_res
   bool wide = y->dtype == IR_DTYPE_F64;
   ir_dtype compute = wide ? IR_DTYPE_F64 : IR_DTYPE_F32;
   LLVMTypeRef real = wide ? LLVMDoubleTypeInContext(context) : LLVMFloatTypeInContext(context);
-  LLVMValueRef i = mv_kernel_begin(kb, name, params, 1, count);
-  LLVMValueRef counter = LLVMBuildAdd(B, LLVMBuildZExt(B, i, i64, ""), LLVMConstInt(i64, 1, 0), "");
-  LLVMValueRef z =
-      LLVMBuildAdd(B, LLVMConstInt(i64, node_seed(node), 0),
-                   LLVMBuildMul(B, counter, LLVMConstInt(i64, 0x9e3779b97f4a7c15ull, 0), ""), "");
-  z = mix(kb, mix(kb, mix(kb, z, 30, 0xbf58476d1ce4e5b9ull), 27, 0x94d049bb133111ebull), 31, 0);
+  LLVMValueRef i = mv_kernel_begin(kb, name, params, counted ? 2 : 1, count);
+  LLVMValueRef seed = LLVMConstInt(i64, node_seed(node), 0);
+  if (counted) {
+    LLVMValueRef c = mv_load(kb, i64, kb_param_value(kb, 1), kb_const_i32(kb, 0));
+    seed = finalize(kb, LLVMBuildAdd(B, seed, spread(kb, c, 0xd1b54a32d192ed03ull), ""));
+  }
+  LLVMValueRef z = finalize(
+      kb,
+      LLVMBuildAdd(B, seed, spread(kb, LLVMBuildZExt(B, i, i64, ""), 0x9e3779b97f4a7c15ull), ""));
   int bits = wide ? 53 : 24;
   LLVMValueRef top = LLVMBuildLShr(B, z, LLVMConstInt(i64, (unsigned)(64 - bits), 0), "");
   LLVMValueRef unit = LLVMBuildFMul(B, LLVMBuildUIToFP(B, top, real, ""),
@@ -70,5 +90,7 @@ int lower_random_uniform_like(lower_context *ctx, const ir_node *node, lower_res
   if (!launch)
     return -1;
   lower_add_arg(launch, LOWER_ARG_OUTPUT, 0);
+  if (counted)
+    lower_add_arg(launch, LOWER_ARG_INPUT, 1);
   return 0;
 }

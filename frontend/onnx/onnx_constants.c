@@ -93,18 +93,9 @@ ir_value *onnx_float_scalar_constant(onnx_import *import, const char *base, ir_d
 }
 
 int onnx_set_node_input(onnx_import *import, ir_node *node, int index, ir_value *value) {
-  if (index >= node->num_inputs) {
-    ir_value **inputs =
-        ir_arena_alloc_array(import->graph->arena, (size_t)index + 2, sizeof(ir_value *));
-    if (!inputs)
-      return onnx_error(import, "out of memory");
-    for (int i = 0; i < node->num_inputs; i++)
-      inputs[i] = node->inputs[i];
-    node->inputs = inputs;
-    node->num_inputs = index + 1;
-  }
-  node->inputs[index] = value;
-  return 0;
+  return ir_node_set_input(import->graph, node, index, value) == 0
+             ? 0
+             : onnx_error(import, "out of memory");
 }
 
 double onnx_scalar_as_double(ir_dtype dtype, const void *data) {

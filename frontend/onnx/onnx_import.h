@@ -33,6 +33,9 @@ typedef struct dl_onnx_options {
    * input computed from them at run time decides an output's shape). The import still
    * fails; a caller that has their values binds them and imports again. */
   dl_onnx_names *shape_deciding_inputs;
+  /* Every Dropout in inference form (an identity) whatever its training_mode, as torch's
+   * model.eval() runs it: `dlcc train` scores its held-out set so. */
+  bool inference;
 } dl_onnx_options;
 
 /* Imports the model at `path` (external data resolved against its folder). `options`

@@ -241,6 +241,8 @@ int onnx_normalize_node(onnx_import *import, const Onnx__NodeProto *proto, int i
   ir_graph *graph = import->graph;
   const char *op = onnx_text(proto->op_type);
   int status = 0;
+  if (strcmp(op, "RandomUniformLike") == 0 && node->num_inputs > 1) /* dlcc's counter input */
+    return onnx_node_error(import, proto, index, "takes one input, not %d", node->num_inputs);
   for (size_t i = 0; i < sizeof DTYPE_ATTRS / sizeof DTYPE_ATTRS[0]; i++)
     if (strcmp(op, DTYPE_ATTRS[i].op) == 0)
       return normalize_dtype_attr(import, proto, index, node, DTYPE_ATTRS[i].attr);

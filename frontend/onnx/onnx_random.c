@@ -4,7 +4,8 @@
  * - Dropout in training mode (training_mode not a constant false, ratio not a constant 0):
  *   keep = u >= ratio or not training_mode; y = keep ? x * scale : 0 with scale = 1 / (1 -
  *   ratio) in training mode, else 1; the mask output is keep. training_mode and ratio may be
- *   computed at run time. */
+ *   computed at run time. An import with the `inference` option expands every Dropout in
+ *   inference form (dlcc train's evaluation: Dropout off). */
 #include "onnx_internal.h"
 
 #include <string.h>
@@ -51,6 +52,11 @@ static bool dropout_is_training(ir_value *const *inputs, int num_inputs) {
   return training && !constant_false && !constant_zero_ratio;
 }
 
+static bool dropout_trains(const onnx_import *import, ir_value *const *inputs, int num_inputs) {
+  return !(import->options && import->options->inference) &&
+         dropout_is_training(inputs, num_inputs);
+}
+
 bool onnx_dropout_needs_expansion(onnx_import *import, const Onnx__NodeProto *proto,
                                   ir_value *const *inputs, int num_inputs) {
   (void)import;
@@ -79,7 +85,7 @@ int onnx_expand_dropout(onnx_import *import, const Onnx__NodeProto *proto, int i
                         ir_value **inputs, int num_inputs, const char **names, int num_outputs) {
   if (!inputs[0])
     return onnx_node_error(import, proto, index, "needs an input");
-  if (!dropout_is_training(inputs, num_inputs))
+  if (!dropout_trains(import, inputs, num_inputs))
     return expand_inference_dropout(import, proto, index, inputs[0], names, num_outputs);
   ir_value *x = inputs[0], *training = inputs[2];
   if (!x || !ir_dtype_is_float(x->type.dtype) || training->type.dtype != IR_DTYPE_BOOL ||

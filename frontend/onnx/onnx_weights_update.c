@@ -42,6 +42,19 @@ static void point_at(Onnx__TensorProto *tensor, const dl_onnx_weight *weight) {
   tensor->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__DEFAULT;
 }
 
+/* Dropout in inference form: each Dropout of the main graph loses its training_mode input
+ * (false when absent). `kept` gets every node's input count, put back before the free. */
+static void drop_training_modes(Onnx__GraphProto *graph, size_t *kept) {
+  for (size_t i = 0; i < graph->n_node; i++) {
+    Onnx__NodeProto *node = graph->node[i];
+    kept[i] = node->n_input;
+    bool default_domain = !node->domain || !*node->domain || !strcmp(node->domain, "ai.onnx");
+    if (default_domain && node->op_type && strcmp(node->op_type, "Dropout") == 0 &&
+        node->n_input > 2)
+      node->n_input = 2;
+  }
+}
+
 int dl_onnx_replace_initializers(const uint8_t *bytes, size_t size, const char *path,
                                  const dl_onnx_weight *weights, int count, uint8_t **out_bytes,
                                  size_t *out_size, dl_diag *diag) {
@@ -55,7 +68,10 @@ int dl_onnx_replace_initializers(const uint8_t *bytes, size_t size, const char *
   }
   Onnx__TensorProto **tensors = calloc((size_t)count + 1, sizeof *tensors);
   Onnx__TensorProto *saved = calloc((size_t)count + 1, sizeof *saved);
-  int status = tensors && saved ? 0 : dl_error(diag, "out of memory");
+  size_t *input_counts = calloc(model->graph->n_node + 1, sizeof *input_counts);
+  int status = tensors && saved && input_counts ? 0 : dl_error(diag, "out of memory");
+  if (status == 0)
+    drop_training_modes(model->graph, input_counts);
   for (int i = 0; status == 0 && i < count; i++) {
     tensors[i] = find_initializer(model->graph, weights[i].name);
     if (!tensors[i])
@@ -77,6 +93,9 @@ int dl_onnx_replace_initializers(const uint8_t *bytes, size_t size, const char *
   for (int i = 0; tensors && i < count; i++)
     if (tensors[i] && saved[i].base.descriptor)
       *tensors[i] = saved[i];
+  for (size_t i = 0; input_counts && i < model->graph->n_node; i++)
+    model->graph->node[i]->n_input = input_counts[i];
+  free(input_counts);
   free(tensors);
   free(saved);
   onnx__model_proto__free_unpacked(model, NULL);

@@ -18,7 +18,9 @@ typedef struct dl_onnx_weight {
 
 /* Unpacks the model in `bytes` (`path` names it in messages), replaces the data of each named
  * initializer by the given one (written as raw_data; one kept in an external file before is
- * written inline), and packs the result into `*out_bytes` (malloc'ed; the caller frees it).
+ * written inline), writes every Dropout of the main graph in inference form (its training_mode
+ * input removed: a trained model runs as torch's model.eval()), and packs the result into
+ * `*out_bytes` (malloc'ed; the caller frees it).
  * An unknown name or a type that differs is an error naming the weight. 0, or -1. */
 int dl_onnx_replace_initializers(const uint8_t *bytes, size_t size, const char *path,
                                  const dl_onnx_weight *weights, int count, uint8_t **out_bytes,

@@ -1,8 +1,8 @@
 /* dl_build_train_step (train.h): an inference graph becomes one training step. The steps, in
  * order: BatchNormalization in training form, the labels input and the loss, the trainable
- * weights (constants the loss depends on) made states, their gradients, clipping, the learning
- * rate from the step state, each weight's optimizer update and slots, the step's increment,
- * and the outputs (loss, model output). */
+ * weights (constants the loss depends on) made states, their gradients, clipping, the step
+ * state (the counter of every random draw, and the learning rate's input), each weight's
+ * optimizer update and slots, the step's increment, and the outputs (loss, model output). */
 #include "passes/train/train.h"
 #include "passes/train/train_internal.h"
 
@@ -166,25 +166,33 @@ static int set_outputs(train_step *t, ir_value *loss, ir_value *output) {
   return 0;
 }
 
-/* Random draws (Dropout exported in training mode, Bernoulli, RandomUniformLike) take their
- * seed from an attribute, fixed at compile time: every step would draw the same numbers, so a
- * training step refuses them rather than train on one mask. */
-static int refuse_random_draws(const ir_graph *graph, dl_diag *diag) {
+/* Random draws (Dropout exported in training mode, Bernoulli, RandomUniformLike) read the step
+ * counter as their counter input (codegen/ops/random.c mixes it into the seed): step k draws
+ * a fresh mask, and a run resumed from a checkpoint (which holds the counter) draws what one
+ * that never stopped would. Refused: a draw inside a nested region, or one that has a counter
+ * already, which would not change from step to step as the training expects. */
+static int feed_random_counters(ir_graph *graph, ir_value *step, dl_diag *diag) {
   for (ir_node *node = ir_graph_next_node(graph, NULL); node;
-       node = ir_graph_next_node(graph, node))
-    if (ir_op_has_flag(node->op, IR_OP_FLAG_RANDOM))
+       node = ir_graph_next_node(graph, node)) {
+    if (!ir_op_has_flag(node->op, IR_OP_FLAG_RANDOM))
+      continue;
+    const char *problem = node->parent != &graph->body          ? "it lies in a nested region"
+                          : node->num_inputs > 1                ? "it has a counter already"
+                          : ir_op_get(node->op)->max_inputs < 2 ? "the op takes no counter"
+                                                                : NULL;
+    if (problem)
       return dl_error(diag,
-                      "node '%s' (%s): training step: random draws have one seed for every step, "
-                      "so each step would drop the same elements (export the model in eval mode, "
-                      "without training-mode Dropout)",
-                      node->name ? node->name : "?", ir_op_name(node->op));
+                      "node '%s' (%s): training step: %s, so the step cannot be its counter and "
+                      "every step would draw the same numbers",
+                      node->name, ir_op_name(node->op), problem);
+    if (ir_node_set_input(graph, node, 1, step) != 0)
+      return dl_error(diag, "training step: out of memory");
+  }
   return 0;
 }
 
 int dl_build_train_step(ir_graph *graph, const dl_train_options *options, dl_diag *diag) {
   train_step t = {graph, options, diag, NULL, NULL, 0};
-  if (refuse_random_draws(graph, diag) != 0)
-    return -1;
   if (options->loss.reduction == DL_REDUCTION_NONE)
     return dl_error(diag, "training step: the loss needs reduction mean or sum (none gives a loss "
                           "per element)");
@@ -206,6 +214,8 @@ int dl_build_train_step(ir_graph *graph, const dl_train_options *options, dl_dia
                                                              options->clip_norm, grads, diag) != 0)
     return -1;
   if (!(t.step = zero_state(&t, DL_TRAIN_STEP_STATE, ir_type_scalar(IR_DTYPE_I64))))
+    return -1;
+  if (feed_random_counters(graph, t.step, diag) != 0)
     return -1;
   ir_value *lr = dl_build_learning_rate(graph, &options->schedule, t.step, diag);
   if (!lr || update_weights(&t, grads, lr) != 0)

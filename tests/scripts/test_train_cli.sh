@@ -53,7 +53,9 @@ expect 1 'no --data' -- train $model
 expect 1 "unknown --loss 'hinge'" -- train $model --data=mlp_adam/data --loss=hinge
 expect 1 "bad count" -- train $model --data=mlp_adam/data --batch=-2
 
-# Dropout exported in training mode draws with one compile-time seed: refused, naming the node.
+# Dropout exported in training mode trains (each step draws from the step counter; the
+# behaviour is checked in test_train_dropout.sh); a draw whose counter is something else is
+# refused, naming the node.
 "$PYTHON" - <<'PY'
 import os
 import numpy as np, onnx
@@ -72,7 +74,23 @@ os.makedirs("dropdata", exist_ok=True)
 np.save("dropdata/input.npy", np.zeros((8, 4), np.float32))
 np.save("dropdata/labels.npy", np.zeros(8, np.int64))
 PY
-expect 1 "node 'drop.*random draws have one seed" -- train dropout.onnx --data=dropdata --batch=4 --device=host
+expect 0 '' -- train dropout.onnx --data=dropdata --batch=4 --device=host -q
+cat >counted.dlir <<'EOF'
+dlir 1
+graph "counted" {
+  input %input: f32[4,3]
+  const %w: f32[3] = [1, 2, 3]
+  const %c: i64[] = [0]
+  %u: f32[4,3] = RandomUniformLike(%input, %c) name "draw"
+  %a: f32[4,3] = Mul(%input, %w)
+  %logits: f32[4,3] = Add(%a, %u)
+  output %logits
+}
+EOF
+mkdir -p counteddata && cp dropdata/labels.npy counteddata/
+"$PYTHON" -c "import numpy as np; np.save('counteddata/input.npy', np.zeros((8, 3), np.float32))"
+expect 1 "node 'draw' \(RandomUniformLike\): training step: it has a counter already" -- \
+  train counted.dlir --data=counteddata --batch=4 --device=host
 
 # The model is never replaced.
 cp $model keep.onnx

@@ -104,7 +104,8 @@ static ir_graph *load_onnx(const char *path, const cli_model_source *source, dl_
                                .num_dim_bindings = source->num_dims,
                                .input_values = values.items,
                                .num_input_values = values.count,
-                               .shape_deciding_inputs = source->run_inputs ? &wanted : NULL};
+                               .shape_deciding_inputs = source->run_inputs ? &wanted : NULL,
+                               .inference = source->inference};
     dl_diag attempt_diag;
     dl_diag_init(&attempt_diag);
     dl_onnx_names_free(&wanted);

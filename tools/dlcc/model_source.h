@@ -18,6 +18,7 @@ typedef struct cli_model_source {
   const char *const *run_inputs;
   int num_run_inputs;
   bool quiet;
+  bool inference; /* Dropout off whatever its training_mode (dl_onnx_options.inference) */
 } cli_model_source;
 
 /* Takes --dim or --bind at argv[*index] for `command`: 1 when taken, 0 when it is another

@@ -15,9 +15,12 @@
 #include "tools/dlcc/train_eval.h"
 #include "tools/dlcc/train_step_options.h"
 
-/* The model with its batch dimension (the first input's first) bound to the batch size. */
-static ir_graph *load_bound(const train_options *options, dl_diag *diag) {
-  ir_graph *graph = cli_load_model(options->model_path, &options->source, diag);
+/* The model with its batch dimension (the first input's first) bound to the batch size; with
+ * `inference`, its Dropouts off (the evaluation). */
+static ir_graph *load_bound(const train_options *options, bool inference, dl_diag *diag) {
+  cli_model_source source = options->source;
+  source.inference = inference;
+  ir_graph *graph = cli_load_model(options->model_path, &source, diag);
   if (!graph)
     return NULL;
   const ir_value *first = graph->body.num_params > 0 ? graph->body.params[0] : NULL;
@@ -42,7 +45,6 @@ static ir_graph *load_bound(const train_options *options, dl_diag *diag) {
   static char binding[320];
   snprintf(binding, sizeof binding, "%s=%d", graph->symbols[IR_DIM_SYMBOL(0) - dim],
            options->batch);
-  cli_model_source source = options->source;
   if (source.num_dims == CLI_MAX_MODEL_VALUES) {
     dl_error(diag, "too many --dim bindings");
     ir_graph_destroy(graph);
@@ -138,10 +140,10 @@ int train_session_create(const train_options *options, int64_t total_steps, trai
   train_patterns patterns;
   if (train_step_options_from_cli(options, total_steps, &patterns, &step_options, diag) != 0)
     return cli_fail(CLI_EXIT_BAD_INPUT, diag, "bad training options");
-  ir_graph *step = load_bound(options, diag);
+  ir_graph *step = load_bound(options, false, diag);
   if (!step)
     return cli_fail(CLI_EXIT_BAD_INPUT, diag, "cannot load model '%s'", options->model_path);
-  ir_graph *eval = load_bound(options, diag);
+  ir_graph *eval = load_bound(options, true, diag);
   if (!eval) {
     ir_graph_destroy(step);
     return cli_fail(CLI_EXIT_BAD_INPUT, diag, "cannot load model '%s'", options->model_path);

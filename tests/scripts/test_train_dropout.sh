@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# `dlcc train` on models with Dropout in training mode (tests/train/dropout_onnx.py): each step
+# draws a fresh mask from the step counter, so the loss falls, one seed gives one log, a resumed
+# run ends bit-identical to a straight one, two steps on one batch with lr 0 drop different
+# elements, about `ratio` of them; the held-out scoring and `-o` run the model with Dropout off
+# (the exported model's Dropout has no training_mode, and dlcc run of it scores as dlcc train
+# printed, and equals the network computed without Dropout).
+set -u
+: "${DLCC:?}" "${PYTHON:?}" "${SOURCE_DIR:?}" "${WORK_DIR:?}"
+rm -rf "$WORK_DIR" && mkdir -p "$WORK_DIR" && cd "$WORK_DIR"
+source "$(dirname "$0")/expect.sh"
+"$PYTHON" "$SOURCE_DIR/tests/train/dropout_onnx.py" . || { fail "cannot make the models"; finish; }
+options=(--data=train --val=val --batch=16 --optimizer=sgd --momentum=0.9 --lr=0.05 --seed=5
+  --device=host)
+common=("${options[@]}" -q)
+
+expect 0 '' -- train mlp.onnx "${common[@]}" --epochs=8 --log=straight.csv -o straight.onnx \
+  --plot=straight.svg
+# The loss falls: the last epoch's mean is below 80% of the first's.
+checks=$((checks + 1))
+awk -F, 'NR > 1 { sum[$2] += $3; n[$2]++; last = $2 }
+  END { first = sum[1] / n[1]; final = sum[last] / n[last]; exit !(final < 0.8 * first) }' \
+  straight.csv || fail "the loss did not fall: $(cat straight.csv)"
+
+# One seed, one log and one model; a resumed run ends as the straight one.
+expect 0 '' -- train mlp.onnx "${common[@]}" --epochs=8 --log=again.csv -o again.onnx
+checks=$((checks + 1))
+cmp -s straight.csv again.csv && cmp -s straight.onnx again.onnx ||
+  fail "two runs with one seed differ"
+expect 0 '' -- train mlp.onnx "${common[@]}" --epochs=3 --checkpoint=half.ckpt
+expect 0 '' -- train mlp.onnx "${common[@]}" --epochs=8 --resume=half.ckpt --log=resumed.csv \
+  -o resumed.onnx
+checks=$((checks + 1))
+cmp -s straight.onnx resumed.onnx || fail "the resumed run's weights differ from the straight run's"
+checks=$((checks + 1))
+diff <(tail -n +2 resumed.csv) <(tail -n +2 straight.csv | tail -n "$(($(wc -l <resumed.csv) - 1))") \
+  >/dev/null || fail "the resumed run's losses differ from the straight run's"
+
+# Masks: with lr 0 every step sees the same batch and weights; the losses differ, and each is
+# the fraction kept / 0.75^2 (ratio 0.25; 4096 elements, sd of the fraction 0.007).
+expect 0 '' -- train probe.onnx --data=ones --batch=16 --epochs=3 --lr=0 --loss=mse \
+  --device=host -q --log=probe.csv
+checks=$((checks + 1))
+awk -F, 'NR > 1 { kept = $3 * 0.5625; if (kept < 0.72 || kept > 0.78) bad = 1; seen[$3]++; n++ }
+  END { exit bad || length(seen) != n || n != 3 }' probe.csv ||
+  fail "the masks repeat or drop far from 25%: $(cat probe.csv)"
+
+# Evaluation: Dropout off in the held-out scoring and in the exported model.
+held_out=$("$DLCC" train mlp.onnx "${options[@]}" --epochs=8 2>&1 | grep -o 'epoch 8/8: .*' |
+  grep -oE 'held-out loss [0-9.]+' | grep -oE '[0-9.]+$')
+expect 0 '' -- run straight.onnx --device=host --dim batch=32 --input input=val/input.npy \
+  --output-dir out -q
+checks=$((checks + 1))
+"$PYTHON" - "$held_out" <<'PY' || fail "the exported model does not score as the evaluation did"
+import sys
+import numpy as np
+import onnx
+from onnx import numpy_helper
+model = onnx.load("straight.onnx")
+dropouts = [n for n in model.graph.node if n.op_type == "Dropout"]
+assert len(dropouts) == 1 and len(dropouts[0].input) == 2, "Dropout keeps its training_mode"
+w = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+x, y = np.load("val/input.npy"), np.load("val/labels.npy")
+logits = np.load("out/logits.npy")
+hidden = np.maximum(x @ w["fc1.weight"].T + w["fc1.bias"], 0)
+expected = hidden @ w["fc2.weight"].T + w["fc2.bias"]
+assert np.abs(logits - expected).max() < 1e-4, "dlcc run of the trained model drops elements"
+z = logits - logits.max(1, keepdims=True)
+log_p = z - np.log(np.exp(z).sum(1, keepdims=True))
+loss = -log_p[np.arange(len(y)), y].mean()
+assert abs(loss - float(sys.argv[1])) < 1.5e-4, f"held-out loss {sys.argv[1]}, run's {loss:.6f}"
+PY
+finish
