@@ -64,7 +64,8 @@ bool onnx_dropout_needs_expansion(onnx_import *import, const Onnx__NodeProto *pr
   return dropout_is_training(inputs, num_inputs) || mask_asked;
 }
 
-/* Inference: y is x, the mask all true (Expand of a true scalar to x's shape). */
+/* Inference: y is x, the mask all true: Or(Cast(x, bool), true), elementwise, so that x's
+ * dims need not be known at compile time (a batch left symbolic). */
 static int expand_inference_dropout(onnx_import *import, const Onnx__NodeProto *proto, int index,
                                     ir_value *x, const char **names, int num_outputs) {
   const char *base = base_of(import, proto, index);
@@ -77,8 +78,8 @@ static int expand_inference_dropout(onnx_import *import, const Onnx__NodeProto *
       import->graph, ir_graph_unique_name(import->graph, base), ir_type_scalar(IR_DTYPE_BOOL), &yes);
   if (!true_value)
     return onnx_error(import, "out of memory");
-  ir_value *shape = onnx_build(import, IR_OP_SHAPE, base, x, NULL, NULL);
-  return onnx_build(import, IR_OP_EXPAND, base, true_value, shape, names[1]) ? 0 : -1;
+  ir_value *as_bool = onnx_build_cast(import, base, x, IR_DTYPE_BOOL, NULL);
+  return onnx_build(import, IR_OP_OR, base, as_bool, true_value, names[1]) ? 0 : -1;
 }
 
 int onnx_expand_dropout(onnx_import *import, const Onnx__NodeProto *proto, int index,

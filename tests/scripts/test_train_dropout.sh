@@ -4,7 +4,8 @@
 # run ends bit-identical to a straight one, two steps on one batch with lr 0 drop different
 # elements, about `ratio` of them; the held-out scoring and `-o` run the model with Dropout off
 # (the exported model's Dropout has no training_mode, and dlcc run of it scores as dlcc train
-# printed, and equals the network computed without Dropout).
+# printed, and equals the network computed without Dropout). A torch export with model.train()
+# (training_mode a Constant, the mask an unused output, a symbolic batch) trains too.
 set -u
 : "${DLCC:?}" "${PYTHON:?}" "${SOURCE_DIR:?}" "${WORK_DIR:?}"
 rm -rf "$WORK_DIR" && mkdir -p "$WORK_DIR" && cd "$WORK_DIR"
@@ -70,4 +71,44 @@ log_p = z - np.log(np.exp(z).sum(1, keepdims=True))
 loss = -log_p[np.arange(len(y)), y].mean()
 assert abs(loss - float(sys.argv[1])) < 1.5e-4, f"held-out loss {sys.argv[1]}, run's {loss:.6f}"
 PY
+
+# The counter input is dlcc's: an ONNX RandomUniformLike with two inputs is refused.
+"$PYTHON" - <<'PY'
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+step = numpy_helper.from_array(np.array(0, np.int64), "step")
+node = helper.make_node("RandomUniformLike", ["x", "step"], ["u"], name="draw")
+graph = helper.make_graph([node], "two", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+                          [helper.make_tensor_value_info("u", TensorProto.FLOAT, [4])], [step])
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+model.ir_version = 8
+onnx.save(model, "two_inputs.onnx")
+PY
+expect 1 "node 'draw' \(RandomUniformLike, opset 17\): takes one input, not 2" -- inspect two_inputs.onnx
+
+# torch's own training-mode export (with python3-torch; skipped without it).
+torch_python=${DLCC_TORCH_PYTHON:-/usr/bin/python3}
+if "$torch_python" -c "import torch" 2>/dev/null; then
+  "$torch_python" - <<'PY' || fail "cannot export the torch model"
+import torch
+torch.manual_seed(0)
+net = torch.nn.Sequential(torch.nn.Linear(8, 32), torch.nn.ReLU(), torch.nn.Dropout(0.3),
+                          torch.nn.Linear(32, 3)).train()
+torch.onnx.export(net, torch.zeros(4, 8), "torch_train.onnx", input_names=["input"],
+                  output_names=["logits"], dynamic_axes={"input": {0: "batch"}}, opset_version=17,
+                  do_constant_folding=False, training=torch.onnx.TrainingMode.TRAINING)
+PY
+  expect 0 '' -- train torch_train.onnx "${common[@]}" --epochs=3 --log=torch.csv \
+    -o torch_trained.onnx
+  expect 0 '' -- run torch_trained.onnx --device=host --dim batch=32 \
+    --input input=val/input.npy -q
+  checks=$((checks + 1))
+  "$PYTHON" -c "
+import onnx
+nodes = [n for n in onnx.load('torch_trained.onnx').graph.node if n.op_type == 'Dropout']
+assert len(nodes) == 1 and len(nodes[0].input) == 2" || fail "torch's Dropout kept its training_mode"
+else
+  echo "skip: no python3-torch for the torch export"
+fi
 finish
