@@ -5,7 +5,8 @@
 # elements, about `ratio` of them; the held-out scoring and `-o` run the model with Dropout off
 # (the exported model's Dropout has no training_mode, and dlcc run of it scores as dlcc train
 # printed, and equals the network computed without Dropout). A torch export with model.train()
-# (training_mode a Constant, the mask an unused output, a symbolic batch) trains too.
+# (training_mode a Constant, the mask an unused output, a symbolic batch) trains too; the
+# step and the evaluation run clean under the sanitizer.
 set -u
 : "${DLCC:?}" "${PYTHON:?}" "${SOURCE_DIR:?}" "${WORK_DIR:?}"
 rm -rf "$WORK_DIR" && mkdir -p "$WORK_DIR" && cd "$WORK_DIR"
@@ -22,6 +23,9 @@ checks=$((checks + 1))
 awk -F, 'NR > 1 { sum[$2] += $3; n[$2]++; last = $2 }
   END { first = sum[1] / n[1]; final = sum[last] / n[last]; exit !(final < 0.8 * first) }' \
   straight.csv || fail "the loss did not fall: $(cat straight.csv)"
+
+# The step's draws (a counter read from a state) and the evaluation under the sanitizer.
+expect 0 'sanitizer: 0 reports' -- train mlp.onnx "${options[@]}" --epochs=1 --sanitize
 
 # One seed, one log and one model; a resumed run ends as the straight one.
 expect 0 '' -- train mlp.onnx "${common[@]}" --epochs=8 --log=again.csv -o again.onnx
