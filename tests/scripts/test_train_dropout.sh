@@ -6,7 +6,8 @@
 # (the exported model's Dropout has no training_mode, and dlcc run of it scores as dlcc train
 # printed, and equals the network computed without Dropout). A torch export with model.train()
 # (training_mode a Constant, the mask an unused output, a symbolic batch) trains too; the
-# step and the evaluation run clean under the sanitizer.
+# step and the evaluation run clean under the sanitizer; a training bundle (`dlcc compile
+# --train`) of the model logs dlcc train's losses.
 set -u
 : "${DLCC:?}" "${PYTHON:?}" "${SOURCE_DIR:?}" "${WORK_DIR:?}"
 rm -rf "$WORK_DIR" && mkdir -p "$WORK_DIR" && cd "$WORK_DIR"
@@ -115,4 +116,32 @@ assert len(nodes) == 1 and len(nodes[0].input) == 2" || fail "torch's Dropout ke
 else
   echo "skip: no python3-torch for the torch export"
 fi
+
+# A training bundle of the Dropout model draws the masks dlcc train draws: examples/train's
+# program (seed 0's shuffle, as dlcc train's default) on the host and the fake cuda device logs
+# dlcc train's losses step by step.
+bundle_options=(--optimizer=sgd --momentum=0.9 --lr=0.05)
+expect 0 '' -- compile mlp.onnx --train "${bundle_options[@]}" --dim batch=16 -o net \
+  --target=sm_80,host
+expect 0 '' -- train mlp.onnx --data=train --batch=16 --epochs=2 "${bundle_options[@]}" \
+  --device=host -q --log=bundle_reference.csv
+checks=$((checks + 1))
+# shellcheck disable=SC2086
+"${CC:?}" -std=c99 -Wall -Wextra -Werror ${CC_FLAGS:-} -I. -I"$SOURCE_DIR/include" \
+  "$SOURCE_DIR/examples/train/main.c" "$SOURCE_DIR/examples/train/npy.c" net.o \
+  -L"${BUILD_DIR:?}/runtime" -Wl,-rpath,"$BUILD_DIR/runtime" -ldlrt -o train_app ||
+  fail "cannot build examples/train against the Dropout bundle"
+for device in host cuda; do
+  checks=$((checks + 1))
+  DLRT_DEVICE=$device DLRT_LIBCUDA=${FAKECUDA:?} ./train_app train 2 $device.ckpt >$device.txt &&
+    "$PYTHON" - $device.txt bundle_reference.csv <<'PY' || fail "$device: the Dropout bundle's losses differ from dlcc train's"
+import csv, sys
+import numpy as np
+example = [float(line.split()[-1]) for line in open(sys.argv[1]) if line.startswith("step ")]
+logged = [float(row["loss"]) for row in csv.DictReader(open(sys.argv[2]))]
+assert len(example) == len(logged) == 12, (len(example), len(logged))
+# The same graph compiled for this CPU (dlcc train) and for portable x86-64 (the bundle).
+np.testing.assert_allclose(example, logged, rtol=1e-5, atol=1e-6)
+PY
+done
 finish
