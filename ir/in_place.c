@@ -18,7 +18,8 @@ const ir_value *ir_buffer_root(const ir_value *value) {
 
 /* A read of `value` as the output's elements: same dims, same element size, not packed. */
 static bool reads_at_output_index(const ir_value *value, const ir_value *output) {
-  return ir_type_same_dims(&value->type, &output->type) && !ir_dtype_is_packed(value->type.dtype) &&
+  return ir_type_same_dims(&value->type, &output->type) &&
+         !ir_dtype_is_packed(value->type.dtype) &&
          ir_dtype_size(value->type.dtype) == ir_dtype_size(output->type.dtype);
 }
 

@@ -17,18 +17,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/build.h"
 #include "ir/infer.h"
 #include "passes/pass.h"
 #include "passes/rewrite.h"
 
 typedef struct half_pass {
   ir_graph *graph;
-  ir_dtype half; /* IR_DTYPE_F16 or IR_DTYPE_BF16 */
-  const char *suffix;
+  dl_diag *diag;
+  ir_dtype half;       /* IR_DTYPE_F16 or IR_DTYPE_BF16 */
   int capacity;        /* values that existed when the pass began: the arrays below cover them */
   ir_value **narrowed; /* by id: the 16-bit twin of an f32 constant */
   bool *made_half;     /* by id: a node output this pass retyped */
   bool *does_not_fit;  /* by id: a constant with values out of the 16-bit type's range */
+  bool *is_output;     /* by id: a graph output */
   bool out_of_memory;
 } half_pass;
 
@@ -36,9 +38,10 @@ static bool covered(const half_pass *pass, const ir_value *value) {
   return value && value->id >= 0 && value->id < pass->capacity;
 }
 
-static const char *twin_name(half_pass *pass, const ir_value *value, const char *suffix) {
+/* "<value>.<dtype>", made unique: the name of `value`'s twin of type `dtype`. */
+static const char *twin_name(half_pass *pass, const ir_value *value, ir_dtype dtype) {
   char base[256];
-  snprintf(base, sizeof(base), "%s.%s", value->name, suffix);
+  snprintf(base, sizeof(base), "%s.%s", value->name, ir_dtype_name(dtype));
   return ir_graph_unique_name(pass->graph, base);
 }
 
@@ -51,20 +54,20 @@ static bool infer_quietly(ir_graph *graph, ir_node *node) {
   return ok;
 }
 
-/* A Cast of `value` to `dtype`, standing before `before` (NULL: at the end of the body). */
+/* A Cast of `value` to `dtype` named `output_name`, standing before `before` (NULL: at the end
+ * of the body). */
 static ir_node *add_cast(half_pass *pass, ir_value *value, ir_dtype dtype, ir_node *before,
                          const char *output_name) {
-  const char *names[1] = {output_name};
-  ir_node *cast =
-      ir_graph_add_node(pass->graph, NULL, IR_OP_CAST, output_name, &value, 1, names, 1);
-  if (!cast || ir_node_set_dtype(pass->graph, cast, "to", dtype) != 0 ||
-      !infer_quietly(pass->graph, cast)) {
+  ir_builder b = {
+      .graph = pass->graph, .base = output_name, .diag = pass->diag, .output = output_name};
+  ir_value *cast = ir_build_cast(&b, value, dtype);
+  if (!cast) {
     pass->out_of_memory = true; /* a Cast between floats always infers */
     return NULL;
   }
   if (before)
-    dl_move_before(cast, before);
-  return cast;
+    dl_move_before(cast->producer, before);
+  return cast->producer;
 }
 
 /* The constant's elements in the 16-bit type, or NULL (recorded) when one does not fit. */
@@ -87,7 +90,7 @@ static ir_value *narrow_constant(half_pass *pass, ir_value *constant) {
   ir_type type = constant->type;
   type.dtype = pass->half;
   ir_value *twin = fits ? ir_graph_add_constant_copy(
-                              pass->graph, twin_name(pass, constant, pass->suffix), type, bits)
+                              pass->graph, twin_name(pass, constant, pass->half), type, bits)
                         : NULL;
   free(bits);
   if (!fits)
@@ -101,8 +104,7 @@ static ir_value *narrow_constant(half_pass *pass, ir_value *constant) {
  * takes a Cast that nothing else reads into its reader's kernel), which reads no more bytes
  * than storing the converted tensor once and reading it back, and costs no launch. */
 static ir_value *cast_for(half_pass *pass, ir_value *value, ir_dtype dtype, ir_node *reader) {
-  ir_node *cast =
-      add_cast(pass, value, dtype, reader, twin_name(pass, value, ir_dtype_name(dtype)));
+  ir_node *cast = add_cast(pass, value, dtype, reader, twin_name(pass, value, dtype));
   return cast ? cast->outputs[0] : NULL;
 }
 
@@ -117,9 +119,9 @@ static ir_value *narrow(half_pass *pass, ir_value *value, ir_node *reader) {
   return pass->narrowed[value->id];
 }
 
-static bool writes_graph_output(const ir_graph *graph, const ir_node *node) {
+static bool writes_graph_output(const half_pass *pass, const ir_node *node) {
   for (int i = 0; i < node->num_outputs; i++)
-    if (dl_region_yields(&graph->body, node->outputs[i]))
+    if (covered(pass, node->outputs[i]) && pass->is_output[node->outputs[i]->id])
       return true;
   return false;
 }
@@ -130,7 +132,7 @@ static bool writes_graph_output(const ir_graph *graph, const ir_node *node) {
  * output in f32 instead, where the Cast after it would be a launch of its own. */
 static bool wants_half(const half_pass *pass, const ir_node *node) {
   if (node->body || !ir_op_has_flag(node->op, IR_OP_FLAG_HALF_STORAGE) ||
-      (writes_graph_output(pass->graph, node) && !ir_op_can_root_group(node->op) &&
+      (writes_graph_output(pass, node) && !ir_op_can_root_group(node->op) &&
        !ir_op_is_element_map(node->op)))
     return false;
   bool any_f32_input = false;
@@ -178,8 +180,8 @@ static bool try_half(half_pass *pass, ir_node *node) {
 /* `node` reads f32 Casts of the inputs this pass made 16-bit; `attempted`: try_half changed
  * its output types, which inference sets back. */
 static void keep_f32(half_pass *pass, ir_node *node, bool attempted) {
-  if (node->op == IR_OP_CAST && !attempted)
-    return; /* reads the 16-bit value: f16/bf16 to f32 is exact */
+  if (node->op == IR_OP_CAST)
+    return; /* not flagged, so never attempted: it reads the 16-bit value (widening is exact) */
   for (int i = 0; i < node->num_inputs; i++) {
     ir_value *input = node->inputs[i];
     if (covered(pass, input) && pass->made_half[input->id]) {
@@ -192,35 +194,53 @@ static void keep_f32(half_pass *pass, ir_node *node, bool attempted) {
     pass->out_of_memory = true; /* it inferred with these inputs before */
 }
 
-/* Swaps which of `a` and `b` each node input reads. */
-static void swap_node_uses(ir_graph *graph, ir_value *a, ir_value *b) {
-  for (ir_node *node = ir_graph_next_node(graph, NULL); node;
-       node = ir_graph_next_node(graph, node))
-    for (int i = 0; i < node->num_inputs; i++)
-      if (node->inputs[i] == a)
-        node->inputs[i] = b;
-      else if (node->inputs[i] == b)
-        node->inputs[i] = a;
-}
-
 /* Graph output `value` (made 16-bit) becomes the f32 output of a Cast right after its
- * producer, under its own name; the producer's 16-bit result takes the Cast's name. */
-static void restore_output(half_pass *pass, ir_value *value) {
+ * producer, under its own name; the producer's 16-bit result takes the Cast's name and is
+ * returned: the nodes that read `value` are to read it instead (forwarded in one sweep). */
+static ir_value *restore_output(half_pass *pass, ir_value *value) {
   ir_node *producer = value->producer;
   int index = value->producer_index;
   ir_node *cast =
-      add_cast(pass, value, IR_DTYPE_F32, producer->next, twin_name(pass, value, pass->suffix));
+      add_cast(pass, value, IR_DTYPE_F32, producer->next, twin_name(pass, value, pass->half));
   if (!cast)
-    return;
+    return NULL;
   ir_value *half_value = cast->outputs[0];
   dl_take_output(producer, index, half_value);
   dl_take_output(cast, 0, value);
   ir_type f32_type = half_value->type;
   half_value->type = value->type;
   value->type = f32_type;
-  swap_node_uses(pass->graph, value, half_value);
   cast->name = value->name;
   pass->made_half[value->id] = false;
+  return half_value;
+}
+
+/* Restores every narrowed graph output; then every node input that read one (its Cast's
+ * included) reads the 16-bit value, while the graph's results keep the f32 ones. */
+static void restore_outputs(half_pass *pass) {
+  ir_graph *graph = pass->graph;
+  ir_value **renamed = calloc((size_t)graph->body.num_results + 1, 2 * sizeof(ir_value *));
+  int count = 0;
+  for (int i = 0; renamed && i < graph->body.num_results && !pass->out_of_memory; i++) {
+    ir_value *output = graph->body.results[i];
+    if (!covered(pass, output) || !pass->made_half[output->id])
+      continue;
+    ir_value *half_value = restore_output(pass, output);
+    if (half_value) {
+      renamed[2 * count] = output;
+      renamed[2 * count++ + 1] = half_value;
+    }
+  }
+  ir_value **forward =
+      renamed && count ? calloc((size_t)graph->num_values, sizeof(ir_value *)) : NULL;
+  for (int i = 0; forward && i < count; i++)
+    forward[renamed[2 * i]->id] = renamed[2 * i + 1];
+  for (ir_node *node = ir_graph_next_node(graph, NULL); forward && node;
+       node = ir_graph_next_node(graph, node))
+    dl_forward_inputs(forward, node);
+  pass->out_of_memory |= !renamed || (count && !forward);
+  free(forward);
+  free(renamed);
 }
 
 static int to_half(ir_graph *graph, ir_dtype half, const char *pass_name, dl_diag *diag) {
@@ -229,13 +249,16 @@ static int to_half(ir_graph *graph, ir_dtype half, const char *pass_name, dl_dia
                     "%s: the graph has states (a training step); 16-bit storage is for "
                     "inference graphs",
                     pass_name);
-  half_pass pass = {
-      .graph = graph, .half = half, .suffix = ir_dtype_name(half), .capacity = graph->num_values};
+  half_pass pass = {.graph = graph, .diag = diag, .half = half, .capacity = graph->num_values};
   size_t count = (size_t)(pass.capacity > 0 ? pass.capacity : 1);
   pass.narrowed = calloc(count, sizeof(ir_value *));
   pass.made_half = calloc(count, sizeof(bool));
   pass.does_not_fit = calloc(count, sizeof(bool));
-  pass.out_of_memory = !pass.narrowed || !pass.made_half || !pass.does_not_fit;
+  pass.is_output = calloc(count, sizeof(bool));
+  pass.out_of_memory = !pass.narrowed || !pass.made_half || !pass.does_not_fit || !pass.is_output;
+  for (int i = 0; !pass.out_of_memory && i < graph->body.num_results; i++)
+    if (covered(&pass, graph->body.results[i]))
+      pass.is_output[graph->body.results[i]->id] = true;
   ir_node *last = graph->body.last;
   for (ir_node *node = graph->body.first; node && !pass.out_of_memory; node = node->next) {
     bool attempted = wants_half(&pass, node);
@@ -244,14 +267,12 @@ static int to_half(ir_graph *graph, ir_dtype half, const char *pass_name, dl_dia
     if (node == last)
       break; /* the Casts added at the end are the pass's own */
   }
-  for (int i = 0; i < graph->body.num_results && !pass.out_of_memory; i++) {
-    ir_value *output = graph->body.results[i];
-    if (covered(&pass, output) && pass.made_half[output->id])
-      restore_output(&pass, output);
-  }
+  if (!pass.out_of_memory)
+    restore_outputs(&pass);
   free(pass.narrowed);
   free(pass.made_half);
   free(pass.does_not_fit);
+  free(pass.is_output);
   return pass.out_of_memory ? dl_error(diag, "%s: out of memory", pass_name) : 0;
 }
 

@@ -8,10 +8,10 @@
 #include "passes/pass.h"
 #include "tools/dlcc/model_source.h"
 
-/* Loads `path` (cli_load_model with `source`), runs the pipeline of
- * -O`opt_level` (with the pass of `precision`) and verifies the result. On failure reports it
- * as "dlcc: error: ..." with
- * every message of `diag` and returns CLI_EXIT_BAD_INPUT with *out NULL; else CLI_EXIT_OK. */
+/* Loads `path` (cli_load_model with `source`), runs the pipeline of -O`opt_level` (with the
+ * pass of `precision`) and verifies the result. On failure reports it as "dlcc: error: ..."
+ * with every message of `diag` and returns CLI_EXIT_BAD_INPUT with *out NULL; else
+ * CLI_EXIT_OK. */
 /* The graph's nodes (top level: a group counts once) after each stage of the preparation. */
 typedef struct cli_stages {
   int count;
